@@ -1,0 +1,45 @@
+/**
+ * agent.yaml / agent.json. The `checks` union is built from the probe registry, so a new probe
+ * needs no edit here.
+ */
+import Type, { type Static, type TSchema } from 'typebox';
+import type { ProbeKind } from '../probes/types.ts';
+
+export function agentConfigSchema(probes: readonly ProbeKind[]) {
+  return Type.Object(
+    {
+      collector: Type.Object(
+        {
+          url: Type.String({ pattern: '^https?://[^\\s]+$', description: 'Collector base URL; the agent only connects out.' }),
+          token: Type.String({ minLength: 16, maxLength: 256, description: 'Agent token from `n3mon token create`.' }),
+          /** PEM file with a CA to trust for an https collector with a private CA. */
+          caFile: Type.Optional(Type.String({ minLength: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+      spool: Type.Object(
+        {
+          dir: Type.String({ minLength: 1, default: './data/agent', description: 'Where the spool database lives.' }),
+          maxBytes: Type.Integer({ minimum: 1024 * 1024, default: 512 * 1024 * 1024, description: 'Disk budget; beyond it the oldest samples are dropped and counted.' }),
+        },
+        { additionalProperties: false, default: {} },
+      ),
+      push: Type.Object(
+        {
+          intervalMs: Type.Integer({ minimum: 200, maximum: 600_000, default: 5000, description: 'How often the pusher sends what is spooled.' }),
+          batchSamples: Type.Integer({ minimum: 1, maximum: 20_000, default: 5000 }),
+          timeoutMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
+          maxBackoffMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 300_000 }),
+        },
+        { additionalProperties: false, default: {} },
+      ),
+      log: Type.Object({ level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) }, { additionalProperties: false, default: {} }),
+      checks: Type.Array(Type.Union(probes.map((p) => p.schema as TSchema)), { minItems: 1, maxItems: 2000 }),
+    },
+    { additionalProperties: false },
+  );
+}
+
+export type AgentConfigSchema = ReturnType<typeof agentConfigSchema>;
+/** Static type of a validated agent config (checks typed loosely; each probe narrows its own). */
+export type AgentConfig = Omit<Static<AgentConfigSchema>, 'checks'> & { checks: ReadonlyArray<{ kind: string } & Record<string, unknown>> };

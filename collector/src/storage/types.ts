@@ -1,0 +1,120 @@
+/**
+ * The one storage interface for time series (STYLE habit 7). SQLite (embedded default) and, in a
+ * later issue, InfluxDB implement it; everything above (ingest, read API, rules, reports) talks to
+ * this interface only.
+ *
+ * Metadata (practices, agents, tokens, API keys, batch ids, alerts, users) is not here: it always
+ * lives in the collector's SQLite meta store, whatever the series backend.
+ */
+import type { WireSample } from '../../../shared/src/wire.ts';
+
+/** Identity of a series: practice + agent (from the token) + metric + the sample's own labels. */
+export interface SeriesIdentity {
+  practice: string;
+  agent: string;
+  metric: string;
+  /** The sample's labels (never `practice`/`agent`; those are above). */
+  labels: Readonly<Record<string, string>>;
+}
+
+export interface StoredSeries extends SeriesIdentity {
+  /** Backend-specific stable id (SQLite: the integer id as a string). */
+  id: string;
+  /** Newest sample timestamp seen for the series (epoch ms), if known. */
+  lastTs?: number;
+}
+
+/** Equality matchers. `practice` may list several; `labels` must all match. */
+export interface SeriesSelector {
+  practice?: string | readonly string[];
+  agent?: string;
+  metric?: string | readonly string[];
+  labels?: Readonly<Record<string, string>>;
+}
+
+export interface WriteRequest {
+  practice: string;
+  agent: string;
+  samples: readonly WireSample[];
+}
+
+export interface WriteResult {
+  /** Samples written (a sample whose series and ts already exist is overwritten, not added). */
+  written: number;
+}
+
+export interface RawPoint {
+  ts: number;
+  value: number;
+}
+
+/**
+ * Summary of the samples of one series in [start, start + stepMs). `sketch` is a mergeable
+ * quantile sketch (relative accuracy ≤ 0.5 %, so any quantile read from it is within 1 %).
+ */
+export interface Bucket {
+  start: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  sketch: QuantileSketch;
+}
+
+export interface QuantileSketch {
+  readonly count: number;
+  /** Value at quantile q (0..1), nearest-rank definition; NaN when empty. */
+  quantile(q: number): number;
+  /** Adds another sketch's samples into this one. */
+  merge(other: QuantileSketch): void;
+  add(value: number, count?: number): void;
+  encode(): Uint8Array;
+}
+
+export interface AggregateQuery {
+  seriesIds: readonly string[];
+  /** Inclusive, epoch ms; aligned down to stepMs. */
+  from: number;
+  /** Exclusive, epoch ms. */
+  to: number;
+  /**
+   * Bucket width. Multiples of 1 h are served from the hourly rollup, multiples of 1 min from the
+   * minute rollup, anything else from raw samples. Buckets align to the Unix epoch (UTC).
+   */
+  stepMs: number;
+}
+
+export interface StoreStats {
+  series: number;
+  samplesWritten: number;
+  /** Bytes on disk (SQLite files incl. WAL), when the backend knows. */
+  diskBytes?: number;
+}
+
+export interface RetentionPolicy {
+  rawDays: number;
+  minuteDays: number;
+  hourDays: number;
+}
+
+export interface SeriesStore {
+  readonly backend: string;
+  /** Durable when the promise resolves (an acknowledged batch survives kill -9). Idempotent per (series, ts). */
+  write(req: WriteRequest): Promise<WriteResult>;
+  findSeries(selector: SeriesSelector): Promise<StoredSeries[]>;
+  /** Raw samples of one series in [from, to), oldest first. */
+  raw(seriesId: string, from: number, to: number): Promise<RawPoint[]>;
+  /**
+   * Buckets per series id (only non-empty buckets), oldest first. Always reflects every written
+   * sample: buckets whose rollup is not yet (re)computed are summarised from raw samples.
+   */
+  aggregate(query: AggregateQuery): Promise<Map<string, Bucket[]>>;
+  /**
+   * Bring rollups up to date and apply retention. Called by the collector on a timer; rollups
+   * of a bucket that late samples touched are recomputed, so the result equals what a live
+   * arrival would have produced.
+   */
+  maintain(now: number): Promise<void>;
+  stats(): StoreStats;
+  close(): Promise<void>;
+}

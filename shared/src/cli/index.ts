@@ -1,0 +1,74 @@
+/**
+ * `n3mon` — the one binary. Each subcommand module is loaded only when used, so `n3mon agent`
+ * never loads collector code.
+ */
+import { isN3monError } from '../errors.ts';
+import type { CliIO, Command } from './command.ts';
+
+interface Entry {
+  name: string;
+  summary: string;
+  load: () => Promise<{ command: Command }>;
+}
+
+export const COMMANDS: readonly Entry[] = [
+  { name: 'up', summary: 'collector + a local agent for a demo practice in one process (what `npm start` runs)', load: () => import('../../../collector/src/cli/up.ts') },
+  { name: 'collector', summary: 'run the collector (`--config collector.yaml`)', load: () => import('../../../collector/src/cli/collector.ts') },
+  { name: 'agent', summary: 'run an agent (`--config agent.yaml`)', load: () => import('../../../agent/src/cli.ts') },
+  { name: 'check-config', summary: 'validate an agent or collector config file; prints every problem as `path: message`', load: () => import('./check-config.ts') },
+  { name: 'token', summary: 'agent tokens: `token create --practice ODS [--agent NAME]`', load: () => import('../../../collector/src/cli/token.ts') },
+  { name: 'apikey', summary: 'read-API keys: `apikey create --role servicedesk|practice [--practice ODS]`', load: () => import('../../../collector/src/cli/apikey.ts') },
+];
+
+export function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'n3mon — network performance monitor for GP practices',
+    '',
+    'usage: n3mon <command> [flags]      n3mon <command> --help',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Docs: README.md and docs/ in the repository.',
+  ].join('\n');
+}
+
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(mainHelp() + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (entry === undefined) {
+    io.err(`n3mon: unknown command '${name}'\n\n${mainHelp()}\n`);
+    return 2;
+  }
+  try {
+    const { command } = await entry.load();
+    return await command.run(rest, io);
+  } catch (err) {
+    if (isN3monError(err)) {
+      io.err(`n3mon ${name}: ${err.message}\n`);
+      if (err.code === 'N3MON_ERR_CLI_USAGE') io.err(`Try 'n3mon ${name} --help'.\n`);
+      return err.code === 'N3MON_ERR_CLI_USAGE' ? 2 : 1;
+    }
+    io.err(`n3mon ${name}: internal error: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+const isMain = process.argv[1] !== undefined && /(?:^|[/\\])(?:cli\.js|index\.ts|n3mon)$/.test(process.argv[1]);
+if (isMain) {
+  const io: CliIO = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), env: process.env };
+  runCli(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`n3mon: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,39 @@
+/**
+ * Stable error codes (STYLE habit 9): callers and scripts branch on `code`, never on the message.
+ * docs/errors.md lists every code; test/unit/shared/docs-in-step.test.ts keeps the two in step.
+ * Append, never rename.
+ */
+export const ERROR_CODES = {
+  N3MON_ERR_CONFIG_INVALID: 'A config file failed validation; the message lists every problem as `path: message`.',
+  N3MON_ERR_CONFIG_READ: 'A config file could not be read or parsed (missing file, bad YAML/JSON).',
+  N3MON_ERR_CLI_USAGE: 'A command line was wrong: unknown command or flag, missing or bad value.',
+  N3MON_ERR_AUTH_MISSING: 'No `Authorization: Bearer …` header on a request that needs one (HTTP 401).',
+  N3MON_ERR_AUTH_INVALID: 'The token or API key is unknown or revoked (HTTP 401).',
+  N3MON_ERR_AUTH_FORBIDDEN: 'The credential is valid but may not do this, e.g. a practice key reading another practice (HTTP 403).',
+  N3MON_ERR_INGEST_INVALID: 'An ingest body failed validation; `errors` lists every problem as `path: message` (HTTP 400).',
+  N3MON_ERR_INGEST_TOO_LARGE: 'An ingest body is larger than the collector accepts (HTTP 413).',
+  N3MON_ERR_REQUEST_INVALID: 'A read API request has a bad parameter (HTTP 400).',
+  N3MON_ERR_NOT_FOUND: 'The practice, alert or resource does not exist (HTTP 404).',
+  N3MON_ERR_UNAVAILABLE: 'The collector is shutting down or its store is not writable (HTTP 503).',
+  N3MON_ERR_STORE: 'The store failed to read or write; nothing was acknowledged.',
+  N3MON_ERR_INTERNAL: 'A bug; the request was not applied (HTTP 500).',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class N3monError extends Error {
+  readonly code: ErrorCode;
+  /** Each problem on its own line as `path: message`, when the error is about input. */
+  readonly problems: readonly string[];
+
+  constructor(code: ErrorCode, message: string, options: { problems?: readonly string[]; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'N3monError';
+    this.code = code;
+    this.problems = options.problems ?? [];
+  }
+}
+
+export function isN3monError(err: unknown, code?: ErrorCode): err is N3monError {
+  return err instanceof N3monError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,172 @@
+/**
+ * One schema, three uses (STYLE habit 3): TypeBox schemas are the TS types, the runtime validator
+ * and the Fastify route schemas. This module turns a failed check into human lines `path: message`.
+ *
+ * Discriminated unions (a check's `kind`, an SNMP check's `version`) are explained against the
+ * branch the value selects, so `checks[2].community: missing required key` is said instead of
+ * "must match a schema in anyOf".
+ */
+import { Compile, type Validator } from 'typebox/compile';
+import type { Static, TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+
+type JsonSchema = {
+  type?: string | string[];
+  anyOf?: JsonSchema[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  additionalProperties?: boolean | JsonSchema;
+  patternProperties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  const?: unknown;
+  [key: string]: unknown;
+};
+
+const compiled = new WeakMap<object, Validator>();
+
+function validatorFor(schema: TSchema): Validator {
+  let v = compiled.get(schema);
+  if (v === undefined) {
+    v = Compile(schema);
+    compiled.set(schema, v);
+  }
+  return v;
+}
+
+/** `checks[2].target` from ['checks', 2, 'target']; the root is `(root)`. */
+export function formatPath(parts: readonly (string | number)[]): string {
+  let out = '';
+  for (const p of parts) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(p)) out += out === '' ? p : `.${p}`;
+    else out += `[${JSON.stringify(p)}]`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The property that tells the branches of a union apart (each branch has it as a `const`). */
+function discriminatorOf(branches: JsonSchema[]): string | undefined {
+  const first = branches[0]?.properties;
+  if (first === undefined) return undefined;
+  for (const key of Object.keys(first)) {
+    if (branches.every((b) => b.properties?.[key]?.const !== undefined && b.required?.includes(key))) return key;
+  }
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function explain(schema: JsonSchema, value: unknown, path: (string | number)[], out: string[]): void {
+  const validator = validatorFor(schema as TSchema);
+  if (validator.Check(value)) return;
+
+  if (schema.anyOf !== undefined) {
+    const key = discriminatorOf(schema.anyOf);
+    if (key !== undefined && isPlainObject(value)) {
+      const allowed = schema.anyOf.map((b) => b.properties?.[key]?.const);
+      const branch = schema.anyOf.find((b) => b.properties?.[key]?.const === value[key]);
+      if (branch === undefined) {
+        const got = value[key] === undefined ? 'missing' : `got ${describe(value[key])}`;
+        out.push(`${formatPath([...path, key])}: must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')} (${got})`);
+        return;
+      }
+      explain(branch, value, path, out);
+      return;
+    }
+  }
+
+  if (schema.type === 'object' && schema.properties !== undefined && isPlainObject(value)) {
+    const props = schema.properties;
+    for (const req of schema.required ?? []) {
+      if (value[req] === undefined) out.push(`${formatPath([...path, req])}: missing required key`);
+    }
+    for (const [k, v] of Object.entries(value)) {
+      const sub = props[k];
+      if (sub !== undefined) {
+        if (v !== undefined) explain(sub, v, [...path, k], out);
+      } else if (schema.additionalProperties === false) {
+        const known = Object.keys(props);
+        out.push(`${formatPath([...path, k])}: unknown key (allowed: ${known.join(', ')})`);
+      }
+    }
+    const own = [...validator.Errors(value)].filter(
+      (e) => e.instancePath === '' && !['required', 'additionalProperties', 'boolean'].includes(e.keyword),
+    );
+    for (const e of own) out.push(`${formatPath(path)}: ${e.message}`);
+    return;
+  }
+
+  if (schema.type === 'array' && schema.items !== undefined && Array.isArray(value)) {
+    value.forEach((item, i) => explain(schema.items as JsonSchema, item, [...path, i], out));
+    const own = [...validator.Errors(value)].filter((e) => e.instancePath === '');
+    for (const e of own) out.push(`${formatPath(path)}: ${e.message}`);
+    return;
+  }
+
+  const errors = [...validator.Errors(value)];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword === 'anyOf' && errors.length > 1) continue;
+    const parts = e.instancePath === '' ? [] : e.instancePath.slice(1).split('/').map(unescapePointer);
+    const line = `${formatPath([...path, ...parts])}: ${messageFor(e.keyword, e.message, value, schema)}`;
+    if (!seen.has(line)) {
+      seen.add(line);
+      out.push(line);
+    }
+  }
+  if (out.length === 0) out.push(`${formatPath(path)}: invalid value ${describe(value)}`);
+}
+
+function unescapePointer(s: string): string | number {
+  const t = s.replace(/~1/g, '/').replace(/~0/g, '~');
+  return /^\d+$/.test(t) ? Number(t) : t;
+}
+
+function messageFor(keyword: string, message: string, value: unknown, schema: JsonSchema): string {
+  if (keyword === 'type' || keyword === 'anyOf') return `${message} (got ${describe(value)})`;
+  if (keyword === 'const' && schema.const !== undefined) return `must be ${JSON.stringify(schema.const)} (got ${describe(value)})`;
+  return message;
+}
+
+/** Every problem with `value` against `schema`, as `path: message` lines (empty when valid). */
+export function problemsOf(schema: TSchema, value: unknown): string[] {
+  const out: string[] = [];
+  explain(schema as unknown as JsonSchema, value, [], out);
+  return out;
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; problems: string[] };
+
+/**
+ * Validate `input` against `schema` after filling in schema defaults; on success the value is
+ * deep-frozen (validate once, then trust and never mutate).
+ */
+export function parseWithSchema<S extends TSchema>(schema: S, input: unknown): ParseResult<Static<S>> {
+  const withDefaults = Value.Default(schema, structuredClone(input));
+  const problems = problemsOf(schema, withDefaults);
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, value: deepFreeze(withDefaults) as Static<S> };
+}
+
+/** Fast check for hot paths (ingest): the compiled validator only, no explanation. */
+export function checker<S extends TSchema>(schema: S): (value: unknown) => value is Static<S> {
+  const v = validatorFor(schema);
+  return (value: unknown): value is Static<S> => v.Check(value);
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
