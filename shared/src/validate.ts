@@ -48,12 +48,29 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * The `const` a branch has for `key`: its own property, or — for a branch that is itself a union
+ * (an SNMP check is a union on `version`) — the one const all its sub-branches share.
+ */
+function branchConst(branch: JsonSchema, key: string): unknown {
+  if (branch.anyOf !== undefined) {
+    const values = new Set(branch.anyOf.map((b) => branchConst(b, key)));
+    return values.size === 1 ? [...values][0] : undefined;
+  }
+  return branch.required?.includes(key) === true ? branch.properties?.[key]?.const : undefined;
+}
+
 /** The property that tells the branches of a union apart (each branch has it as a `const`). */
 function discriminatorOf(branches: JsonSchema[]): string | undefined {
-  const first = branches[0]?.properties;
-  if (first === undefined) return undefined;
-  for (const key of Object.keys(first)) {
-    if (branches.every((b) => b.properties?.[key]?.const !== undefined && b.required?.includes(key))) return key;
+  const candidates = new Set<string>();
+  const collect = (b: JsonSchema): void => {
+    if (b.anyOf !== undefined) b.anyOf.forEach(collect);
+    else for (const k of Object.keys(b.properties ?? {})) candidates.add(k);
+  };
+  if (branches[0] !== undefined) collect(branches[0]);
+  for (const key of candidates) {
+    const values = branches.map((b) => branchConst(b, key));
+    if (values.every((v) => v !== undefined) && new Set(values).size === values.length) return key;
   }
   return undefined;
 }
@@ -72,8 +89,8 @@ function explain(schema: JsonSchema, value: unknown, path: (string | number)[], 
   if (schema.anyOf !== undefined) {
     const key = discriminatorOf(schema.anyOf);
     if (key !== undefined && isPlainObject(value)) {
-      const allowed = schema.anyOf.map((b) => b.properties?.[key]?.const);
-      const branch = schema.anyOf.find((b) => b.properties?.[key]?.const === value[key]);
+      const allowed = schema.anyOf.map((b) => branchConst(b, key));
+      const branch = schema.anyOf.find((b) => branchConst(b, key) === value[key]);
       if (branch === undefined) {
         const got = value[key] === undefined ? 'missing' : `got ${describe(value[key])}`;
         out.push(`${formatPath([...path, key])}: must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')} (${got})`);
