@@ -150,6 +150,7 @@ function unescapePointer(s: string): string | number {
 
 function messageFor(keyword: string, message: string, value: unknown, schema: JsonSchema): string {
   if (keyword === 'type' || keyword === 'anyOf') return `${message} (got ${describe(value)})`;
+  if (keyword === 'minLength' && schema.minLength === 1) return 'must not be empty';
   if (keyword === 'const' && schema.const !== undefined) return `must be ${JSON.stringify(schema.const)} (got ${describe(value)})`;
   return message;
 }

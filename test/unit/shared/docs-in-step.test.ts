@@ -1,0 +1,32 @@
+// The registries in code and their tables in docs/ must agree: every code/name documented, nothing
+// documented that does not exist (STYLE habit 9).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { METRICS } from '../../../shared/src/metrics.ts';
+import { OUTCOMES } from '../../../shared/src/outcomes.ts';
+import { ERROR_CODES } from '../../../shared/src/errors.ts';
+
+function firstColumn(doc: string, pattern: RegExp): string[] {
+  const text = readFileSync(new URL(`../../../docs/${doc}`, import.meta.url), 'utf8');
+  return [...text.matchAll(pattern)].map((m) => m[1] as string);
+}
+
+describe('docs stay in step with the registries', () => {
+  it('docs/metrics.md lists every metric, with its unit and labels', () => {
+    const text = readFileSync(new URL('../../../docs/metrics.md', import.meta.url), 'utf8');
+    const rows = [...text.matchAll(/^\| `([a-z0-9_]+)` \| (\w+) \| (\w+) \| ([^|]*) \|/gm)];
+    const documented = new Map(rows.map((r) => [r[1], { source: r[2], unit: r[3], labels: (r[4] ?? '').match(/`([^`]+)`/g)?.map((l) => l.slice(1, -1)) ?? [] }]));
+    expect([...documented.keys()].sort()).toEqual(Object.keys(METRICS).sort());
+    for (const [name, info] of Object.entries(METRICS)) {
+      expect(documented.get(name), name).toEqual({ source: info.source, unit: info.unit, labels: [...info.labels] });
+    }
+  });
+
+  it('docs/outcomes.md lists every outcome', () => {
+    expect(firstColumn('outcomes.md', /^\| `([a-z_]+)` \|/gm).sort()).toEqual(Object.keys(OUTCOMES).sort());
+  });
+
+  it('docs/errors.md lists every error code', () => {
+    expect(firstColumn('errors.md', /^\| `(N3MON_ERR_[A-Z_]+)` \|/gm).sort()).toEqual(Object.keys(ERROR_CODES).sort());
+  });
+});
