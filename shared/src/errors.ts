@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   N3MON_ERR_UNAVAILABLE: 'The collector is shutting down or its store is not writable (HTTP 503).',
   N3MON_ERR_STORE: 'The store failed to read or write; nothing was acknowledged.',
   N3MON_ERR_INTERNAL: 'A bug; the request was not applied (HTTP 500).',
+  N3MON_ERR_SPOOL_OPEN: 'The agent could not open its spool (spool.dir not writable, not a spool database, or in use by another agent process).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
