@@ -122,6 +122,11 @@ function explain(schema: JsonSchema, value: unknown, path: (string | number)[], 
     return;
   }
 
+  if (schema.type === 'object' && schema.properties === undefined && schema.patternProperties !== undefined && isPlainObject(value)) {
+    explainRecord(schema, value, path, out, validator);
+    return;
+  }
+
   if (schema.type === 'array' && schema.items !== undefined && Array.isArray(value)) {
     value.forEach((item, i) => explain(schema.items as JsonSchema, item, [...path, i], out));
     const own = [...validator.Errors(value)].filter((e) => e.instancePath === '');
@@ -134,13 +139,44 @@ function explain(schema: JsonSchema, value: unknown, path: (string | number)[], 
   for (const e of errors) {
     if (e.keyword === 'anyOf' && errors.length > 1) continue;
     const parts = e.instancePath === '' ? [] : e.instancePath.slice(1).split('/').map(unescapePointer);
-    const line = `${formatPath([...path, ...parts])}: ${messageFor(e.keyword, e.message, value, schema)}`;
+    const line = `${formatPath([...path, ...parts])}: ${messageFor(e.keyword, e.message, valueAt(value, parts), schema)}`;
     if (!seen.has(line)) {
       seen.add(line);
       out.push(line);
     }
   }
   if (out.length === 0) out.push(`${formatPath(path)}: invalid value ${describe(value)}`);
+}
+
+/**
+ * A record (`Type.Record`: patternProperties, maybe `additionalProperties: false` and
+ * `propertyNames`): each key is checked against the key rules, each value against its schema.
+ */
+function explainRecord(schema: JsonSchema, value: Record<string, unknown>, path: (string | number)[], out: string[], validator: Validator): void {
+  const patterns = Object.entries(schema.patternProperties ?? {}).map(([p, s]) => ({ re: new RegExp(p), schema: s }));
+  const names = isPlainObject(schema.propertyNames) ? validatorFor(schema.propertyNames as TSchema) : undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const where = formatPath([...path, k]);
+    if (names !== undefined && !names.Check(k)) {
+      for (const e of names.Errors(k)) out.push(`${where}: key ${e.message}`);
+      continue;
+    }
+    const match = patterns.find((p) => p.re.test(k));
+    if (match !== undefined) explain(match.schema, v, [...path, k], out);
+    else if (schema.additionalProperties === false) out.push(`${where}: key must match pattern ${patterns.map((p) => JSON.stringify(p.re.source)).join(' or ')}`);
+  }
+  const own = [...validator.Errors(value)].filter((e) => e.instancePath === '' && !['additionalProperties', 'propertyNames', 'patternProperties', 'boolean'].includes(e.keyword));
+  for (const e of own) out.push(`${formatPath(path)}: ${e.message}`);
+}
+
+/** The part of `value` an error's instancePath points at (for `(got …)` in messages). */
+function valueAt(value: unknown, parts: readonly (string | number)[]): unknown {
+  let v = value;
+  for (const p of parts) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<string | number, unknown>)[p];
+  }
+  return v;
 }
 
 function unescapePointer(s: string): string | number {

@@ -28,6 +28,9 @@ export const WireSample = Type.Object(
     metric: Type.String({ minLength: 1, maxLength: INGEST_LIMITS.maxMetricLength, pattern: MetricNamePattern }),
     labels: Type.Record(Type.String({ pattern: LabelNamePattern, maxLength: INGEST_LIMITS.maxLabelKeyLength }), Type.String({ maxLength: INGEST_LIMITS.maxLabelValueLength }), {
       maxProperties: INGEST_LIMITS.maxLabels,
+      // A Record's key schema becomes patternProperties, which alone lets other keys through.
+      additionalProperties: false,
+      propertyNames: { maxLength: INGEST_LIMITS.maxLabelKeyLength },
     }),
     ts: Type.Integer({ minimum: 0, description: 'epoch milliseconds' }),
     value: Type.Number(),
