@@ -1,0 +1,80 @@
+/**
+ * Agent config validation, pure (no registry import: probes are a parameter, so tests pass their
+ * own kinds). Schema problems first (agentConfigSchema via parseConfigValue); when the shape is
+ * right, the cross-field rules below. Every problem is one `path: message` line; all of them are
+ * thrown together as N3MON_ERR_CONFIG_INVALID. The result is frozen and every check has its `id`.
+ */
+import type { TSchema } from 'typebox';
+import { N3monError } from '../../../shared/src/errors.ts';
+import { parseConfigValue } from '../../../shared/src/config-file.ts';
+import { deepFreeze, formatPath } from '../../../shared/src/validate.ts';
+import { RESERVED_LABELS } from '../../../shared/src/wire.ts';
+import type { ProbeKind } from '../probes/types.ts';
+import { agentConfigSchema, type AgentConfig } from './schema.ts';
+
+type RawCheck = { kind: string } & Record<string, unknown>;
+
+/** The check's id: its `id`, else `kind:target`, else `kind` (a check without a target, e.g. host). */
+export function checkIdOf(check: RawCheck): string {
+  if (typeof check.id === 'string') return check.id;
+  return check.target === undefined ? check.kind : `${check.kind}:${String(check.target)}`;
+}
+
+/** The check's timeoutMs, or its kind's default kept below intervalMs (90 % of it at most). */
+export function effectiveTimeoutMs(check: RawCheck, kind: ProbeKind): number {
+  if (typeof check.timeoutMs === 'number') return check.timeoutMs;
+  const intervalMs = check.intervalMs as number;
+  return Math.max(1, Math.min(kind.defaultTimeoutMs(check), Math.floor(intervalMs * 0.9)));
+}
+
+const schemas = new WeakMap<readonly ProbeKind[], TSchema>();
+
+function schemaFor(probes: readonly ProbeKind[]): TSchema {
+  let s = schemas.get(probes);
+  if (s === undefined) schemas.set(probes, (s = agentConfigSchema(probes)));
+  return s;
+}
+
+export function parseAgentConfig(value: unknown, label: string, probes: readonly ProbeKind[]): AgentConfig {
+  const config = parseConfigValue(schemaFor(probes), value, label) as AgentConfig;
+  const problems = crossFieldProblems(config, probes);
+  if (problems.length > 0) {
+    throw new N3monError('N3MON_ERR_CONFIG_INVALID', `${label}: ${problems.length} problem(s)\n${problems.join('\n')}`, { problems });
+  }
+  return deepFreeze({ ...config, checks: config.checks.map((c) => (c.id === undefined ? { ...c, id: checkIdOf(c) } : c)) });
+}
+
+/** Rules a schema cannot express, as `path: message` lines. */
+export function crossFieldProblems(config: AgentConfig, probes: readonly ProbeKind[]): string[] {
+  const out: string[] = [];
+  const firstWithId = new Map<string, number>();
+  config.checks.forEach((check, i) => {
+    const at = (...rest: (string | number)[]): string => formatPath(['checks', i, ...rest]);
+    const id = checkIdOf(check);
+    const earlier = firstWithId.get(id);
+    if (earlier === undefined) firstWithId.set(id, i);
+    else out.push(`${at('id')}: duplicate check id ${JSON.stringify(id)} (checks[${earlier}] has it too); give one of them a distinct id`);
+
+    const intervalMs = check.intervalMs as number;
+    if (typeof check.timeoutMs === 'number' && check.timeoutMs >= intervalMs) {
+      out.push(`${at('timeoutMs')}: must be less than intervalMs (${check.timeoutMs} >= ${intervalMs})`);
+    }
+
+    const kind = probes.find((p) => p.kind === check.kind);
+    if (kind === undefined) return; // the schema's union already refused an unknown kind
+    const own = new Set(['check', 'outcome', ...Object.keys(kind.baseLabels(check))]);
+    for (const name of Object.keys((check.labels as Record<string, string> | undefined) ?? {})) {
+      if ((RESERVED_LABELS as readonly string[]).includes(name)) out.push(`${at('labels', name)}: reserved; the collector sets it from the agent's token`);
+      else if (own.has(name)) out.push(`${at('labels', name)}: clashes with a label the agent sets itself`);
+    }
+    for (const line of kind.validate?.(check) ?? []) out.push(prefixed(line, at()));
+  });
+  return out;
+}
+
+/** A probe's `path: message` (relative to its check) made absolute: `count: …` → `checks[2].count: …`. */
+function prefixed(line: string, base: string): string {
+  if (line.startsWith('(root)')) return base + line.slice('(root)'.length);
+  if (line.startsWith('[') || line.startsWith(':')) return base + line;
+  return `${base}.${line}`;
+}

@@ -1,0 +1,205 @@
+/**
+ * The scheduler: runs every check on its interval and hands each run's samples to a sink (the
+ * spool). It owns the envelope around probes:
+ *
+ * - first runs spread over the interval (./spread.ts), then every intervalMs from the *planned*
+ *   start, so timing never drifts however long runs take;
+ * - each check has its own timer: a slow or hung target never delays another;
+ * - a run still in flight at its next slot skips that slot (counted, warned) instead of piling
+ *   up; if the event loop stalled past whole slots, those are skipped and counted too;
+ * - at most ProbeKind.concurrency runs of a kind at once (FIFO wait for a permit);
+ * - timeout, grace and outcome rules in ./run.ts.
+ *
+ * Probes come in as a parameter (the registry is imported only by the composition root).
+ */
+import type { Logger } from '../../../shared/src/log.ts';
+import { systemClock, type Clock } from '../../../shared/src/clock.ts';
+import type { Outcome } from '../../../shared/src/outcomes.ts';
+import type { WireSample } from '../../../shared/src/wire.ts';
+import type { BaseCheck, ProbeEnv, ProbeKind } from '../probes/types.ts';
+import { checkIdOf, effectiveTimeoutMs } from '../config/parse.ts';
+import { runOnce, type CheckRuntime, type RunRecord } from './run.ts';
+import { Semaphore } from './semaphore.ts';
+import { startOffsets } from './spread.ts';
+
+export interface SchedulerOptions {
+  checks: ReadonlyArray<{ kind: string } & Record<string, unknown>>;
+  probes: readonly ProbeKind[];
+  env: ProbeEnv;
+  /** Receives each run's samples (the spool's append). May throw; the error is logged. */
+  sink: (samples: WireSample[]) => void;
+  log: Logger;
+  clock?: Clock;
+  /** How long after its timeout a probe that ignores the abort is waited for. Default 1000. */
+  graceMs?: number;
+  /** First runs are spread over min(intervalMs, this). Default 60 000. */
+  maxStartSpreadMs?: number;
+  random?: () => number;
+  /** Called after each recorded run (tests, stats). */
+  onRun?: (checkId: string, record: RunRecord) => void;
+}
+
+export interface CheckStats {
+  id: string;
+  kind: string;
+  runs: number;
+  skipped: number;
+  timeouts: number;
+  abandoned: number;
+  internalErrors: number;
+  lastOutcome: Outcome | undefined;
+}
+
+export interface Scheduler {
+  start(): void;
+  /** Stops timers, aborts runs in flight, waits for them (up to the grace), closes probes. */
+  stop(): Promise<void>;
+  stats(): CheckStats[];
+}
+
+interface Slot {
+  rt: CheckRuntime;
+  sem: Semaphore;
+  nextAt: number;
+  timer: NodeJS.Timeout | undefined;
+  run: Promise<void> | undefined;
+  stats: CheckStats;
+}
+
+export function createScheduler(opts: SchedulerOptions): Scheduler {
+  const log = opts.log;
+  const clock = opts.clock ?? systemClock;
+  const graceMs = opts.graceMs ?? 1000;
+  const stop = new AbortController();
+  const sems = new Map<ProbeKind, Semaphore>();
+  const slots: Slot[] = opts.checks.map((raw) => {
+    const kind = opts.probes.find((p) => p.kind === raw.kind);
+    if (kind === undefined) throw new Error(`scheduler: no probe kind ${JSON.stringify(raw.kind)} (config validation should have caught this)`);
+    let sem = sems.get(kind);
+    if (sem === undefined) sems.set(kind, (sem = new Semaphore(kind.concurrency)));
+    const check = raw as unknown as BaseCheck;
+    const id = checkIdOf(raw);
+    const labels = { ...(check.labels ?? {}), ...kind.baseLabels(raw), check: id };
+    const rt: CheckRuntime = {
+      id,
+      kind: kind.kind,
+      probe: kind.create(raw, opts.env),
+      intervalMs: check.intervalMs,
+      timeoutMs: effectiveTimeoutMs(raw, kind),
+      labels,
+      log: log.child({ check: id, kind: kind.kind }),
+    };
+    const stats: CheckStats = { id, kind: kind.kind, runs: 0, skipped: 0, timeouts: 0, abandoned: 0, internalErrors: 0, lastOutcome: undefined };
+    return { rt, sem, nextAt: 0, timer: undefined, run: undefined, stats };
+  });
+  let started = false;
+
+  function arm(slot: Slot): void {
+    const delay = Math.max(0, slot.nextAt - clock.monotonic());
+    slot.timer = setTimeout(() => tick(slot), delay);
+  }
+
+  function tick(slot: Slot): void {
+    slot.timer = undefined;
+    if (stop.signal.aborted) return;
+    try {
+      // slot.nextAt is this run's planned start; the next one is planned from it, not from now.
+      const now = clock.monotonic();
+      let next = slot.nextAt + slot.rt.intervalMs;
+      let missed = 0;
+      while (next <= now) {
+        next += slot.rt.intervalMs;
+        missed++;
+      }
+      if (missed > 0) {
+        slot.stats.skipped += missed;
+        slot.rt.log.warn({ missed, skipped: slot.stats.skipped }, 'agent fell behind; missed slots skipped');
+      }
+      slot.nextAt = next;
+      arm(slot);
+      if (slot.run !== undefined) {
+        slot.stats.skipped++;
+        slot.rt.log.warn({ skipped: slot.stats.skipped, intervalMs: slot.rt.intervalMs }, 'check still running at its next slot; slot skipped');
+        return;
+      }
+      slot.run = execute(slot).finally(() => {
+        slot.run = undefined;
+      });
+    } catch (err) {
+      log.error({ err, check: slot.rt.id }, 'scheduler tick failed');
+    }
+  }
+
+  async function execute(slot: Slot): Promise<void> {
+    try {
+      if (!(await slot.sem.acquire(stop.signal))) return;
+      let record: RunRecord | undefined;
+      try {
+        record = await runOnce(slot.rt, { clock, stopSignal: stop.signal, graceMs });
+      } finally {
+        slot.sem.release();
+      }
+      if (record === undefined || stop.signal.aborted) return;
+      account(slot, record);
+      try {
+        opts.sink(record.samples);
+      } catch (err) {
+        slot.rt.log.error({ err, samples: record.samples.length }, 'could not spool the run\'s samples; they are lost');
+      }
+      opts.onRun?.(slot.rt.id, record);
+    } catch (err) {
+      slot.rt.log.error({ err }, 'check run failed in the scheduler');
+    }
+  }
+
+  function account(slot: Slot, record: RunRecord): void {
+    const s = slot.stats;
+    s.runs++;
+    if (record.outcome === 'timeout') s.timeouts++;
+    if (record.outcome === 'internal_error') s.internalErrors++;
+    if (record.abandoned) s.abandoned++;
+    const fields = { outcome: record.outcome, durationMs: record.durationMs, message: record.message };
+    if (s.lastOutcome !== record.outcome) slot.rt.log.info({ ...fields, previous: s.lastOutcome ?? null }, 'check outcome changed');
+    else slot.rt.log.debug(fields, 'check run');
+    s.lastOutcome = record.outcome;
+  }
+
+  return {
+    start() {
+      if (started) throw new Error('scheduler already started');
+      started = true;
+      const offsets = startOffsets(
+        slots.map((s) => s.rt),
+        { maxSpreadMs: opts.maxStartSpreadMs ?? 60_000, random: opts.random },
+      );
+      const t0 = clock.monotonic();
+      slots.forEach((slot, i) => {
+        slot.nextAt = t0 + (offsets[i] ?? 0);
+        arm(slot);
+      });
+      log.info({ checks: slots.length, kinds: [...sems.keys()].map((k) => k.kind) }, 'scheduler started');
+    },
+
+    async stop() {
+      if (stop.signal.aborted) return;
+      stop.abort(new DOMException('agent stopping', 'AbortError'));
+      for (const slot of slots) if (slot.timer !== undefined) clearTimeout(slot.timer);
+      const inflight = slots.flatMap((s) => (s.run === undefined ? [] : [s.run]));
+      if (inflight.length > 0) {
+        let t: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.allSettled(inflight), new Promise<void>((r) => (t = setTimeout(r, graceMs)))]);
+        clearTimeout(t);
+      }
+      for (const slot of slots) {
+        try {
+          await slot.rt.probe.close?.();
+        } catch (err) {
+          slot.rt.log.warn({ err }, 'probe close failed');
+        }
+      }
+      log.info({ runs: slots.reduce((n, s) => n + s.stats.runs, 0) }, 'scheduler stopped');
+    },
+
+    stats: () => slots.map((s) => ({ ...s.stats })),
+  };
+}
