@@ -1,0 +1,269 @@
+/**
+ * The pusher: sends spooled samples to the collector, one batch at a time, and deletes them from
+ * the spool only when the collector acknowledges the batch. What each answer means:
+ *
+ *   200 with a matching IngestResponse  ack: delete the batch's rows, reset back-off, note clock skew
+ *   400                                  the batch can never be accepted: set aside in `rejected`,
+ *                                        logged as error with the collector's problems; go on
+ *   413                                  split: release the batch and use half the batch size from
+ *                                        now on (a single sample that is still too big is set aside)
+ *   429, 503                             wait Retry-After (seconds or HTTP date), else back off
+ *   401, 403                             log error, back off, keep everything
+ *   other, network error, timeout        back off (full jitter, capped at maxBackoffMs)
+ *
+ * Which samples form the next batch — and how a backlog drains without starving live data — is
+ * the lane rule in ./lanes.ts. A batch keeps its id until acknowledged, set aside or split, across
+ * restarts too, so a resend after a lost answer is deduplicated by the collector.
+ */
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+import type { Logger } from '../../../shared/src/log.ts';
+import { systemClock, type Clock } from '../../../shared/src/clock.ts';
+import { IngestResponse } from '../../../shared/src/wire.ts';
+import { checker } from '../../../shared/src/validate.ts';
+import type { Spool, SpooledBatch } from '../spool/spool.ts';
+import { backoffDelayMs, parseRetryAfter } from './backoff.ts';
+import { INITIAL_LANE_STATE, planBatch, type LaneState } from './lanes.ts';
+import { httpTransport, type IngestTransport } from './transport.ts';
+
+const gzip = promisify(gzipCb);
+const isIngestResponse = checker(IngestResponse);
+
+export interface PusherOptions {
+  spool: Spool;
+  /** Collector base URL; the pusher posts to `<url>/api/v1/ingest`. */
+  url: string;
+  token: string;
+  batchSamples: number;
+  /** Wait between pushes when less than a batch is pending. */
+  intervalMs: number;
+  /** Deadline of one request (connect, upload, answer). */
+  timeoutMs: number;
+  maxBackoffMs: number;
+  /** First back-off ceiling; default min(1000, maxBackoffMs). */
+  baseBackoffMs?: number;
+  /** Deadline of the final push when stopping; default min(5000, timeoutMs). */
+  finalPushTimeoutMs?: number;
+  log: Logger;
+  clock?: Clock;
+  random?: () => number;
+  transport?: IngestTransport;
+}
+
+export interface PusherStats {
+  requests: number;
+  batchesAcked: number;
+  samplesAcked: number;
+  duplicatesAcked: number;
+  batchesRejected: number;
+  splits: number;
+  failures: number;
+  consecutiveFailures: number;
+  /** HTTP status of the last answer, or the transport error code. */
+  last: string | undefined;
+  lastAckAt: number | undefined;
+  /** Agent clock minus collector clock (ms), from the last acknowledged push. */
+  clockSkewMs: number | undefined;
+  batchSamples: number;
+}
+
+export interface Pusher {
+  start(): void;
+  /** Cuts an idle wait short (not a back-off): push what is spooled now. */
+  wake(): void;
+  /** Lets a request in flight finish (bounded), makes one final bounded push, closes the transport. */
+  stop(): Promise<void>;
+  stats(): PusherStats;
+}
+
+interface ErrorBody {
+  code?: unknown;
+  message?: unknown;
+  problems?: unknown;
+}
+
+export function createPusher(opts: PusherOptions): Pusher {
+  const { spool, log } = opts;
+  const clock = opts.clock ?? systemClock;
+  const endpoint = new URL('api/v1/ingest', opts.url.endsWith('/') ? opts.url : `${opts.url}/`);
+  const transport = opts.transport ?? httpTransport();
+  const backoff = { baseMs: opts.baseBackoffMs ?? Math.min(1000, opts.maxBackoffMs), maxMs: opts.maxBackoffMs };
+  const finalPushTimeoutMs = opts.finalPushTimeoutMs ?? Math.min(5000, opts.timeoutMs);
+  const abortRequests = new AbortController();
+  let stopRequested = false;
+  let current: Promise<{ delayMs: number; idle: boolean }> | undefined;
+  const stats: PusherStats = {
+    requests: 0, batchesAcked: 0, samplesAcked: 0, duplicatesAcked: 0, batchesRejected: 0, splits: 0,
+    failures: 0, consecutiveFailures: 0, last: undefined, lastAckAt: undefined, clockSkewMs: undefined, batchSamples: opts.batchSamples,
+  };
+  let lanes: LaneState = INITIAL_LANE_STATE;
+  let loop: Promise<void> | undefined;
+  let wakeIdle: (() => void) | undefined;
+  let cutSleep: (() => void) | undefined;
+
+  function retryLater(): number {
+    stats.failures++;
+    stats.consecutiveFailures++;
+    return Math.max(10, backoffDelayMs(stats.consecutiveFailures - 1, backoff, opts.random));
+  }
+
+  function nextBatch(): SpooledBatch | undefined {
+    const resend = spool.inflight();
+    if (resend !== undefined) return resend;
+    const plan = planBatch(lanes, spool.view(), stats.batchSamples);
+    lanes = plan.state;
+    return plan.selection === undefined ? undefined : spool.formBatch(plan.selection);
+  }
+
+  /** One push attempt. Returns how long to wait before the next, and whether that wait is idle. */
+  async function step(timeoutMs: number): Promise<{ delayMs: number; idle: boolean }> {
+    const batch = nextBatch();
+    if (batch === undefined) return { delayMs: opts.intervalMs, idle: true };
+    const body = await gzip(JSON.stringify({ batchId: batch.batchId, samples: batch.samples }));
+    const t0 = clock.now();
+    stats.requests++;
+    let reply;
+    try {
+      reply = await transport.send({ url: endpoint, token: opts.token, body, timeoutMs, signal: abortRequests.signal });
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? 'EIO';
+      stats.last = code;
+      const delayMs = retryLater();
+      log.warn({ code, err: (err as Error).message, batchId: batch.batchId, attempt: stats.consecutiveFailures, retryInMs: delayMs }, 'collector unreachable; will retry');
+      return { delayMs, idle: false };
+    }
+    const t1 = clock.now();
+    stats.last = String(reply.status);
+    const fields = { status: reply.status, batchId: batch.batchId, samples: batch.samples.length, lane: batch.lane };
+
+    if (reply.status >= 200 && reply.status < 300) {
+      const ack = parseJson(reply.body);
+      if (!isIngestResponse(ack) || ack.batchId !== batch.batchId) {
+        const delayMs = retryLater();
+        log.error({ ...fields, body: reply.body.slice(0, 200), retryInMs: delayMs }, 'collector answered without a valid acknowledgement; batch kept');
+        return { delayMs, idle: false };
+      }
+      spool.ack(batch);
+      stats.batchesAcked++;
+      stats.samplesAcked += batch.samples.length;
+      if (ack.duplicate) stats.duplicatesAcked++;
+      stats.consecutiveFailures = 0;
+      stats.lastAckAt = t1;
+      stats.clockSkewMs = Math.round((t0 + t1) / 2 - ack.serverTime);
+      log.debug({ ...fields, accepted: ack.accepted, duplicate: ack.duplicate, rttMs: t1 - t0 }, 'batch acknowledged');
+      const more = spool.inflight() !== undefined || spool.view().pending >= stats.batchSamples;
+      return more ? { delayMs: 0, idle: false } : { delayMs: opts.intervalMs, idle: true };
+    }
+
+    const err = (parseJson(reply.body) ?? {}) as ErrorBody;
+    const code = typeof err.code === 'string' ? err.code : undefined;
+    const message = typeof err.message === 'string' ? err.message : reply.body.slice(0, 200);
+    const problems = Array.isArray(err.problems) ? err.problems.filter((p): p is string => typeof p === 'string') : [];
+
+    if (reply.status === 400 || (reply.status === 413 && batch.samples.length === 1)) {
+      spool.reject(batch, { status: reply.status, reason: `${code ?? 'HTTP ' + reply.status}: ${message}`, problems });
+      stats.batchesRejected++;
+      stats.consecutiveFailures = 0;
+      log.error({ ...fields, code, message, problems: problems.slice(0, 20), problemCount: problems.length }, 'collector can never accept this batch; set aside in the spool\'s rejected table');
+      return { delayMs: 0, idle: false };
+    }
+    if (reply.status === 413) {
+      spool.release(batch);
+      stats.splits++;
+      stats.batchSamples = Math.max(1, Math.floor(batch.samples.length / 2));
+      log.warn({ ...fields, code, batchSamples: stats.batchSamples }, 'collector says the batch is too large; sending smaller batches');
+      return { delayMs: 0, idle: false };
+    }
+    if (reply.status === 429 || reply.status === 503) {
+      const retryAfterMs = parseRetryAfter(reply.headers['retry-after'], clock.now());
+      const backoffMs = retryLater();
+      const delayMs = retryAfterMs ?? backoffMs;
+      log.warn({ ...fields, code, retryAfter: reply.headers['retry-after'], retryInMs: delayMs }, 'collector busy; will retry');
+      return { delayMs, idle: false };
+    }
+    const delayMs = retryLater();
+    const auth = reply.status === 401 || reply.status === 403;
+    log[auth || reply.status < 500 ? 'error' : 'warn'](
+      { ...fields, code, message, retryInMs: delayMs },
+      auth ? 'collector refused the agent token; samples kept, will retry' : 'collector failed; will retry',
+    );
+    return { delayMs, idle: false };
+  }
+
+  function sleep(ms: number, idle: boolean): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        wakeIdle = undefined;
+        cutSleep = undefined;
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      cutSleep = done;
+      if (idle) wakeIdle = done;
+    });
+  }
+
+  async function run(): Promise<void> {
+    while (!stopRequested) {
+      let next: { delayMs: number; idle: boolean };
+      try {
+        current = step(opts.timeoutMs);
+        next = await current;
+      } catch (err) {
+        next = { delayMs: retryLater(), idle: false };
+        log.error({ err }, 'push attempt failed unexpectedly; will retry');
+      } finally {
+        current = undefined;
+      }
+      if (stopRequested) break;
+      if (next.delayMs > 0) await sleep(next.delayMs, next.idle);
+    }
+  }
+
+  return {
+    start() {
+      if (loop !== undefined) throw new Error('pusher already started');
+      log.info({ url: endpoint.href, batchSamples: opts.batchSamples }, 'pusher started');
+      loop = run();
+    },
+    wake() {
+      wakeIdle?.();
+    },
+    async stop() {
+      if (stopRequested) return;
+      stopRequested = true;
+      cutSleep?.();
+      // A request in flight may finish within the final-push deadline; after that it is aborted.
+      let inTime = true;
+      const inFlight = current;
+      if (inFlight !== undefined) {
+        inTime = await Promise.race([inFlight.then(() => true, () => true), delay(finalPushTimeoutMs).then(() => false)]);
+        if (!inTime) abortRequests.abort();
+      }
+      await loop;
+      if (inTime && spool.isOpen) {
+        try {
+          const r = await step(finalPushTimeoutMs);
+          log.info({ pending: spool.view().pending, last: stats.last, drained: r.idle }, 'final push done');
+        } catch (err) {
+          log.warn({ err }, 'final push failed; samples stay in the spool');
+        }
+      }
+      transport.close();
+    },
+    stats: () => ({ ...stats }),
+  };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined; // not JSON (a proxy's HTML page): the caller treats it as no acknowledgement
+  }
+}
