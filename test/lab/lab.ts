@@ -12,9 +12,11 @@
  * See test/lab/README.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCommand, type RunOptions, type RunResult } from './exec.ts';
-import { claimSlot, releaseSlot, removeSlotResources, type SlotInfo } from './slots.ts';
+import { claimSlot, netnsEtcDir, releaseSlot, removeSlotResources, type SlotInfo } from './slots.ts';
 
 export type { RunResult, RunOptions };
 
@@ -110,7 +112,18 @@ function lossRule(r: LossRule): string {
   return `add rule inet n3lab ${dir} ${match} ${verdict}`;
 }
 
-export async function createLab(opts: { name?: string } = {}): Promise<Lab> {
+export interface LabOptions {
+  /** A label for humans (logs, error messages). */
+  name?: string;
+  /**
+   * Files that replace /etc/<name> for commands run in the namespace (`run`, `spawnInNs`), e.g.
+   * `{ 'nsswitch.conf': 'hosts: files\n', 'resolv.conf': 'nameserver 10.200.0.2\n' }`.
+   * iproute2 bind-mounts /etc/netns/<ns>/<name> over /etc/<name>; the lab removes them.
+   */
+  etcFiles?: Record<string, string>;
+}
+
+export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   installExitHook();
   const info = claimSlot();
   const entry = { info, pids: new Set<number>() };
@@ -146,6 +159,11 @@ export async function createLab(opts: { name?: string } = {}): Promise<Lab> {
       '}',
     ].join('\n');
     await inNs('nft', ['-f', '-'], { input: table });
+    for (const [file, content] of Object.entries(opts.etcFiles ?? {})) {
+      if (!/^[A-Za-z0-9._-]+$/.test(file)) throw new RangeError(`lab: etcFiles name must be a plain file name, got ${file}`);
+      mkdirSync(netnsEtcDir(ns), { recursive: true });
+      writeFileSync(join(netnsEtcDir(ns), file), content);
+    }
   } catch (err) {
     await destroy();
     throw new Error(`lab ${name}: setup failed: ${(err as Error).message}`, { cause: err });

@@ -49,6 +49,11 @@ export function slotInfo(slot: number, pid: number): SlotInfo {
   };
 }
 
+/** Files here replace /etc/<name> for commands run with `ip netns exec <ns>` (iproute2 bind-mounts them). */
+export function netnsEtcDir(ns: string): string {
+  return join('/etc/netns', ns);
+}
+
 function slotFile(slot: number): string {
   return join(SLOT_DIR, `slot-${slot}.json`);
 }
@@ -111,6 +116,7 @@ export function removeSlotResources(info: Pick<SlotInfo, 'ns' | 'hostIf'>): void
   // status is ignored on purpose.
   runCommandSync('ip', ['netns', 'delete', info.ns]);
   runCommandSync('ip', ['link', 'delete', info.hostIf]);
+  rmSync(netnsEtcDir(info.ns), { recursive: true, force: true });
 }
 
 const SWEEP_LOCK_STALE_MS = 60_000;

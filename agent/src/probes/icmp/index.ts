@@ -1,0 +1,75 @@
+/**
+ * `icmp`: a burst of `count` echo requests per round through the system ping; reports loss and
+ * RTT min/avg/median/max/stddev and jitter. See ./README.md.
+ */
+import { defineProbe, type Probe, type ProbeEnv, type ProbeResult, type RunContext } from '../types.ts';
+import { parsePingOutput } from './parse.ts';
+import { pingResult } from './result.ts';
+import { systemPingRunner, type PingRequest, type PingRun, type PingRunner } from './runner.ts';
+import { burstBoundMs, IcmpCheck, TIMEOUT_MARGIN_MS, validateIcmpCheck } from './schema.ts';
+
+export { IcmpCheck, burstBoundMs } from './schema.ts';
+export type { PingRunner, PingRequest, PingRun } from './runner.ts';
+export { systemPingRunner } from './runner.ts';
+
+export function icmpBaseLabels(check: IcmpCheck): Record<string, string> {
+  return { ...check.labels, target: check.target, role: check.role, ...(check.app === undefined ? {} : { app: check.app }) };
+}
+
+const ABORTED = Symbol('aborted');
+
+function untilAborted(signal: AbortSignal): Promise<typeof ABORTED> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve(ABORTED);
+    else signal.addEventListener('abort', () => resolve(ABORTED), { once: true });
+  });
+}
+
+/** The probe for one check; `runner` is the seam tests replace only to feed captured output. */
+export function createIcmpProbe(check: IcmpCheck, env: Pick<ProbeEnv, 'log'>, runner: PingRunner = systemPingRunner()): Probe {
+  const log = env.log.child({ probe: 'icmp', target: check.target });
+  const request: PingRequest = {
+    target: check.target,
+    count: check.count,
+    intervalMs: check.pingIntervalMs,
+    replyTimeoutMs: check.replyTimeoutMs,
+    packetSizeBytes: check.packetSizeBytes,
+    ...(check.ipVersion === undefined ? {} : { ipVersion: check.ipVersion }),
+  };
+  return {
+    async run(ctx: RunContext): Promise<ProbeResult> {
+      if (ctx.signal.aborted) return { outcome: 'timeout', samples: [], message: 'aborted before the burst started' };
+      const started = ctx.clock.monotonic();
+      const burst: Promise<PingRun> = runner.run(request).catch((err: unknown) => ({ ok: false as const, reason: 'unavailable' as const, message: String(err) }));
+      const res = await Promise.race([burst, untilAborted(ctx.signal)]);
+      if (res === ABORTED) {
+        const ms = Math.round(ctx.clock.monotonic() - started);
+        log.warn({ elapsedMs: ms, boundMs: burstBoundMs(check) }, 'icmp burst aborted; the ping process ends by itself');
+        return { outcome: 'timeout', samples: [], message: `aborted after ${ms} ms, before the burst of ${check.count} finished` };
+      }
+      if (!res.ok) {
+        log.warn({ reason: res.message }, 'ping could not run');
+        return { outcome: 'unavailable', samples: [], message: `ping could not run: ${res.message}` };
+      }
+      try {
+        const result = pingResult(parsePingOutput(res.output, res.platform), { count: check.count });
+        if (result.outcome === 'internal_error') log.error({ output: res.output.slice(0, 2000) }, 'unrecognised ping output');
+        return result;
+      } catch (err) {
+        log.error({ err, output: res.output.slice(0, 2000) }, 'icmp result failed');
+        return { outcome: 'internal_error', samples: [], message: `reading ping output failed: ${(err as Error).message}` };
+      }
+    },
+  };
+}
+
+export const icmpProbe = defineProbe({
+  kind: 'icmp',
+  schema: IcmpCheck,
+  // Each run is one short-lived ping process (~1 MB); 20 targets every 30 s fit with room.
+  concurrency: 16,
+  defaultTimeoutMs: (check) => burstBoundMs(check) + TIMEOUT_MARGIN_MS,
+  baseLabels: icmpBaseLabels,
+  validate: (check) => validateIcmpCheck(check),
+  create: (check, env) => createIcmpProbe(check, env),
+});
