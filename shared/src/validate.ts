@@ -187,6 +187,7 @@ function unescapePointer(s: string): string | number {
 function messageFor(keyword: string, message: string, value: unknown, schema: JsonSchema): string {
   if (keyword === 'type' || keyword === 'anyOf') return `${message} (got ${describe(value)})`;
   if (keyword === 'minLength' && schema.minLength === 1) return 'must not be empty';
+  if (keyword === 'enum' && Array.isArray(schema.enum)) return `must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')} (got ${describe(value)})`;
   if (keyword === 'const' && schema.const !== undefined) return `must be ${JSON.stringify(schema.const)} (got ${describe(value)})`;
   return message;
 }

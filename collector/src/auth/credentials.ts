@@ -1,0 +1,147 @@
+/**
+ * Agent tokens and API keys. A credential is `<prefix><id>_<secret>`: `id` (12 hex digits) is
+ * public — it names the row, shows in `token list` and is what `revoke` takes; `secret` is 32
+ * random bytes (256 bits) in base64url. Only SHA-256 of the whole text is stored: a fast hash is
+ * right for high-entropy secrets (no dictionary to brute-force), and lookup is by id, so the
+ * hash comparison is the only secret-dependent step and is done in constant time.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { N3monError } from '../../../shared/src/errors.ts';
+import type { Meta } from '../meta/index.ts';
+import type { ApiRole } from '../meta/credentials.ts';
+import { AgentNamePattern, OdsPattern } from '../config/schema.ts';
+
+export const AGENT_TOKEN_PREFIX = 'n3a_';
+export const API_KEY_PREFIX = 'n3k_';
+
+const ID_HEX = 12;
+const SECRET_BYTES = 32;
+const SECRET_CHARS = 43; // base64url of 32 bytes, unpadded
+const SHAPE = new RegExp(`^(n3[ak]_)([0-9a-f]{${ID_HEX}})_[A-Za-z0-9_-]{${SECRET_CHARS}}$`);
+const odsRe = new RegExp(OdsPattern);
+const agentRe = new RegExp(AgentNamePattern);
+
+export interface Generated {
+  id: string;
+  /** The whole credential, shown once. */
+  text: string;
+  hash: Buffer;
+}
+
+export function hashCredential(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+export function generateCredential(prefix: typeof AGENT_TOKEN_PREFIX | typeof API_KEY_PREFIX): Generated {
+  const id = randomBytes(ID_HEX / 2).toString('hex');
+  const text = `${prefix}${id}_${randomBytes(SECRET_BYTES).toString('base64url')}`;
+  return { id, text, hash: hashCredential(text) };
+}
+
+/** The id of a well-formed credential with this prefix, else undefined. */
+export function credentialId(text: string, prefix: string): string | undefined {
+  const m = SHAPE.exec(text);
+  return m !== null && m[1] === prefix ? m[2] : undefined;
+}
+
+/** Constant-time comparison of the stored hash with the hash of the presented text. */
+export function hashMatches(stored: Buffer, text: string): boolean {
+  const presented = hashCredential(text);
+  return stored.length === presented.length && timingSafeEqual(stored, presented);
+}
+
+export function assertOds(ods: string): void {
+  if (!odsRe.test(ods)) throw new N3monError('N3MON_ERR_CLI_USAGE', `practice: "${ods}" is not an ODS code (${OdsPattern}, e.g. A81001)`);
+}
+
+export interface CreatedAgentToken {
+  token: string;
+  id: string;
+  practice: string;
+  agent: string;
+  /** True when the practice did not exist and was created (name = ODS code). */
+  practiceCreated: boolean;
+}
+
+/**
+ * Create an agent token for practice/agent. Creates the practice (name = its ODS code) and the
+ * agent row when missing. The token is returned once; only its hash is stored.
+ */
+export function createAgentToken(meta: Meta, req: { practice: string; agent: string; now?: number }): CreatedAgentToken {
+  assertOds(req.practice);
+  if (!agentRe.test(req.agent)) throw new N3monError('N3MON_ERR_CLI_USAGE', `agent: "${req.agent}" is not a valid agent name (${AgentNamePattern})`);
+  const now = req.now ?? Date.now();
+  const cred = generateCredential(AGENT_TOKEN_PREFIX);
+  const practiceCreated = meta.db
+    .transaction(() => {
+      const created = meta.practices.ensure(req.practice, now);
+      meta.agents.ensure(req.practice, req.agent, now);
+      meta.credentials.insertAgentToken({ id: cred.id, practice: req.practice, agent: req.agent, hash: cred.hash, createdAt: now });
+      return created;
+    })
+    .immediate();
+  return { token: cred.text, id: cred.id, practice: req.practice, agent: req.agent, practiceCreated };
+}
+
+export interface CreatedApiKey {
+  key: string;
+  id: string;
+  role: ApiRole;
+  practice: string | null;
+}
+
+/** Create a read-API key. A `practice` key needs a practice that exists in meta.db. */
+export function createApiKey(meta: Meta, req: { role: ApiRole; practice?: string; label?: string; now?: number }): CreatedApiKey {
+  if (req.role === 'practice') {
+    if (req.practice === undefined) throw new N3monError('N3MON_ERR_CLI_USAGE', 'a practice key needs --practice ODS');
+    assertOds(req.practice);
+    if (meta.practices.get(req.practice) === undefined) {
+      throw new N3monError('N3MON_ERR_NOT_FOUND', `practice ${req.practice} is not known: add it to the config's practices (and start the collector or pass --config), or create an agent token for it first`);
+    }
+  } else if (req.practice !== undefined) {
+    throw new N3monError('N3MON_ERR_CLI_USAGE', 'a servicedesk key sees every practice; leave out --practice');
+  }
+  const now = req.now ?? Date.now();
+  const cred = generateCredential(API_KEY_PREFIX);
+  const practice = req.role === 'practice' ? (req.practice ?? null) : null;
+  meta.credentials.insertApiKey({ id: cred.id, role: req.role, practice, label: req.label ?? null, hash: cred.hash, createdAt: now });
+  return { key: cred.text, id: cred.id, role: req.role, practice };
+}
+
+export type Verified<T> = { ok: true; value: T } | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' };
+
+export interface AgentIdentity {
+  tokenId: string;
+  practice: string;
+  agent: string;
+}
+
+export interface Reader {
+  keyId: string;
+  role: ApiRole;
+  /** The one practice a `practice` key may read; null for servicedesk. */
+  practice: string | null;
+}
+
+export function verifyAgentToken(meta: Meta, text: string): Verified<AgentIdentity> {
+  const id = credentialId(text, AGENT_TOKEN_PREFIX);
+  if (id === undefined) return { ok: false, reason: 'malformed' };
+  const row = meta.credentials.agentToken(id);
+  if (row === undefined || !hashMatches(row.hash, text)) return { ok: false, reason: 'unknown' };
+  if (row.revokedAt !== null) return { ok: false, reason: 'revoked' };
+  return { ok: true, value: { tokenId: row.id, practice: row.practice, agent: row.agent } };
+}
+
+export function verifyApiKey(meta: Meta, text: string): Verified<Reader> {
+  const id = credentialId(text, API_KEY_PREFIX);
+  if (id === undefined) return { ok: false, reason: 'malformed' };
+  const row = meta.credentials.apiKey(id);
+  if (row === undefined || !hashMatches(row.hash, text)) return { ok: false, reason: 'unknown' };
+  if (row.revokedAt !== null) return { ok: false, reason: 'revoked' };
+  return { ok: true, value: { keyId: row.id, role: row.role, practice: row.practice } };
+}
+
+/** May this reader see practice `ods`? */
+export function canRead(reader: Reader, ods: string): boolean {
+  return reader.role === 'servicedesk' || reader.practice === ods;
+}

@@ -1,0 +1,48 @@
+/**
+ * Where the meta store of a CLI command lives: `--data-dir DIR`, or `--config FILE` (its dataDir;
+ * the config's practices are synced into meta.db first), or $N3MON_DATA_DIR, or ./data.
+ */
+import type { CliIO } from '../../../shared/src/cli/command.ts';
+import { usageError } from '../../../shared/src/cli/command.ts';
+import { loadCollectorConfig } from '../config/load.ts';
+import { openMeta, type Meta } from '../meta/index.ts';
+
+export const DATA_DIR_FLAGS = {
+  'data-dir': { type: 'string' },
+  config: { type: 'string' },
+} as const;
+
+export const DATA_DIR_HELP = `  --data-dir DIR   data directory holding meta.db (default ./data, or $N3MON_DATA_DIR)
+  --config FILE    collector config: use its dataDir and its practices`;
+
+export function resolveDataDir(values: { 'data-dir'?: string; config?: string }, env: NodeJS.ProcessEnv): { dataDir: string; configFile?: string } {
+  if (values['data-dir'] !== undefined && values.config !== undefined) throw usageError('give --data-dir or --config, not both');
+  if (values.config !== undefined) return { dataDir: loadCollectorConfig(values.config).dataDir, configFile: values.config };
+  return { dataDir: values['data-dir'] ?? env.N3MON_DATA_DIR ?? './data' };
+}
+
+/** Open meta.db for a command; syncs the config's practices when --config was given. */
+export function openMetaFor(values: { 'data-dir'?: string; config?: string }, io: CliIO, now = Date.now()): Meta {
+  const where = resolveDataDir(values, io.env);
+  const meta = openMeta({ dataDir: where.dataDir });
+  if (where.configFile !== undefined) {
+    try {
+      meta.practices.syncFromConfig(loadCollectorConfig(where.configFile).practices, now);
+    } catch (err) {
+      meta.close();
+      throw err;
+    }
+  }
+  return meta;
+}
+
+/** Plain text table, columns padded. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+export function isoOrDash(ts: number | null | undefined): string {
+  return ts === null || ts === undefined ? '-' : new Date(ts).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

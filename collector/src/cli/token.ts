@@ -1,0 +1,96 @@
+/** `n3mon token create|list|revoke` — agent tokens for POST /api/v1/ingest. */
+import { parseFlags, usageError, type CliIO, type Command } from '../../../shared/src/cli/command.ts';
+import { createAgentToken, assertOds } from '../auth/credentials.ts';
+import { DATA_DIR_FLAGS, DATA_DIR_HELP, isoOrDash, openMetaFor, table } from './data-dir.ts';
+
+const help = `usage: n3mon token create --practice ODS [--agent NAME] [--data-dir DIR | --config FILE]
+       n3mon token list [--practice ODS] [--json] [--data-dir DIR | --config FILE]
+       n3mon token revoke ID [--data-dir DIR | --config FILE]
+
+Agent tokens authenticate an agent's POST /api/v1/ingest. The token names the practice and the
+agent; every sample the agent sends is labelled with both.
+
+create   Prints a new token (n3a_…) once, on stdout. Only its SHA-256 hash is stored, so it
+         cannot be shown again: put it in the agent config (collector.token) now.
+         If the ODS code is not a known practice, the practice is created with its ODS code as
+         its name (add it to the collector config's practices to give it a name and sites).
+list     Tokens with their id, practice, agent, created, revoked and the agent's last delivery.
+revoke   Revokes the token with this id (from list); the collector refuses it at once.
+
+flags:
+  --practice ODS   ODS code of the practice, e.g. A81001 (upper-case letters and digits)
+  --agent NAME     agent name within the practice (default: default)
+  --json           list as JSON
+${DATA_DIR_HELP}
+
+The collector may be running: meta.db is shared safely (SQLite WAL).
+`;
+
+async function create(args: string[], io: CliIO): Promise<number> {
+  const { values, help: wantHelp } = parseFlags(args, { practice: { type: 'string' }, agent: { type: 'string' }, ...DATA_DIR_FLAGS });
+  if (wantHelp) return (io.out(help), 0);
+  if (values.practice === undefined) throw usageError('token create needs --practice ODS');
+  assertOds(values.practice);
+  const meta = openMetaFor(values, io);
+  try {
+    const t = createAgentToken(meta, { practice: values.practice, agent: values.agent ?? 'default' });
+    io.out(`${t.token}\n`);
+    io.err(
+      `token ${t.id} for agent ${t.agent} of practice ${t.practice}${t.practiceCreated ? ` (practice ${t.practice} created, named ${t.practice})` : ''}.\n` +
+        'It is shown only this once: put it in the agent config as collector.token.\n',
+    );
+    return 0;
+  } finally {
+    meta.close();
+  }
+}
+
+async function list(args: string[], io: CliIO): Promise<number> {
+  const { values, help: wantHelp } = parseFlags(args, { practice: { type: 'string' }, json: { type: 'boolean' }, ...DATA_DIR_FLAGS });
+  if (wantHelp) return (io.out(help), 0);
+  const meta = openMetaFor(values, io);
+  try {
+    const lastSeen = new Map(meta.agents.all().map((a) => [`${a.practice}/${a.name}`, a.lastSeen]));
+    const rows = meta.credentials
+      .agentTokens()
+      .filter((t) => values.practice === undefined || t.practice === values.practice)
+      .map((t) => ({ id: t.id, practice: t.practice, agent: t.agent, createdAt: t.createdAt, revokedAt: t.revokedAt, lastSeen: lastSeen.get(`${t.practice}/${t.agent}`) ?? null }));
+    if (values.json === true) io.out(`${JSON.stringify(rows, null, 2)}\n`);
+    else io.out(table(['ID', 'PRACTICE', 'AGENT', 'CREATED', 'REVOKED', 'AGENT LAST SEEN'], rows.map((r) => [r.id, r.practice, r.agent, isoOrDash(r.createdAt), isoOrDash(r.revokedAt), isoOrDash(r.lastSeen)])));
+    return 0;
+  } finally {
+    meta.close();
+  }
+}
+
+async function revoke(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals, help: wantHelp } = parseFlags(args, { ...DATA_DIR_FLAGS }, { positionals: 1 });
+  if (wantHelp) return (io.out(help), 0);
+  const id = positionals[0];
+  if (id === undefined) throw usageError('token revoke needs the token id (see token list)');
+  const meta = openMetaFor(values, io);
+  try {
+    const row = meta.credentials.agentToken(id);
+    if (row === undefined) return (io.err(`n3mon token: no token with id ${id}\n`), 1);
+    if (!meta.credentials.revokeAgentToken(id, Date.now())) return (io.out(`token ${id} was already revoked\n`), 0);
+    io.out(`token ${id} (agent ${row.agent} of ${row.practice}) revoked\n`);
+    return 0;
+  } finally {
+    meta.close();
+  }
+}
+
+const SUBCOMMANDS: Record<string, (args: string[], io: CliIO) => Promise<number>> = { create, list, revoke };
+
+export const command: Command = {
+  name: 'token',
+  summary: 'agent tokens: create, list, revoke',
+  help,
+  async run(args, io) {
+    const [sub, ...rest] = args;
+    if (sub === undefined || sub === '--help' || sub === '-h') return (io.out(help), sub === undefined ? 2 : 0);
+    const fn = SUBCOMMANDS[sub];
+    if (fn === undefined) throw usageError(`unknown subcommand '${sub}' (create, list, revoke)`);
+    return fn(rest, io);
+  },
+};

@@ -1,0 +1,84 @@
+/**
+ * collector.yaml / collector.json (PRODUCT.md "Config files"). One TypeBox schema is the TS type,
+ * the validator (`n3mon check-config`, start-up) and the documentation. Unknown keys are errors;
+ * rules a schema cannot express (duplicate ODS codes, retention order) are in ./load.ts.
+ *
+ * `notifications` is added here by the alerting code (see collector/src/alerting/).
+ */
+import Type, { type Static } from 'typebox';
+
+/** ODS code of a practice: upper-case letters and digits, e.g. A81001. */
+export const OdsPattern = '^[A-Z0-9]{3,10}$';
+export const OdsCode = Type.String({ pattern: OdsPattern, description: 'ODS code of the practice, e.g. A81001 (upper-case letters and digits, 3–10).' });
+
+/** Name of an agent within its practice (from the token, `n3mon token create --agent NAME`). */
+export const AgentNamePattern = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
+export const AgentName = Type.String({ pattern: AgentNamePattern, description: 'Agent name within its practice.' });
+
+const Site = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100, description: 'Site name, e.g. Main or Branch.' }) },
+  { additionalProperties: false },
+);
+
+export const PracticeConfig = Type.Object(
+  {
+    ods: OdsCode,
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    sites: Type.Array(Site, { maxItems: 50, default: [] }),
+  },
+  { additionalProperties: false },
+);
+export type PracticeConfig = Static<typeof PracticeConfig>;
+
+const Days = (def: number, description: string) => Type.Integer({ minimum: 1, maximum: 36_500, default: def, description });
+
+export const StorageConfig = Type.Object(
+  {
+    backend: Type.Literal('sqlite', { default: 'sqlite', description: 'Series store backend (embedded SQLite under dataDir).' }),
+    retention: Type.Object(
+      {
+        rawDays: Days(14, 'Keep raw samples this many days.'),
+        minuteDays: Days(100, 'Keep 1-minute rollups this many days (monthly reports read them).'),
+        hourDays: Days(800, 'Keep 1-hour rollups this many days.'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    maintenanceIntervalMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000, description: 'How often rollups and retention run.' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const collectorConfigFields = {
+  listen: Type.Object(
+    {
+      host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address to listen on (0.0.0.0 for every interface).' }),
+      port: Type.Integer({ minimum: 0, maximum: 65_535, default: 8080, description: '0 picks a free port.' }),
+    },
+    { additionalProperties: false, default: {} },
+  ),
+  dataDir: Type.String({ minLength: 1, default: './data', description: 'meta.db and the series store live here; relative to the working directory.' }),
+  organisation: Type.Object(
+    { name: Type.String({ minLength: 1, maxLength: 200, default: 'n3mon', description: 'Who runs the service desk, e.g. Example ICB.' }) },
+    { additionalProperties: false, default: {} },
+  ),
+  practices: Type.Array(PracticeConfig, { maxItems: 20_000, default: [], description: 'Practices known up front; `n3mon token create` adds others.' }),
+  storage: StorageConfig,
+  ingest: Type.Object(
+    {
+      batchIdRetentionDays: Type.Integer({
+        minimum: 1,
+        maximum: 400,
+        default: 7,
+        description: 'How long batch ids are kept to acknowledge a repeated batch without storing it again (the store is idempotent per series and timestamp beyond that).',
+      }),
+    },
+    { additionalProperties: false, default: {} },
+  ),
+  log: Type.Object(
+    { level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }) },
+    { additionalProperties: false, default: {} },
+  ),
+};
+
+export const CollectorConfigSchema = Type.Object(collectorConfigFields, { additionalProperties: false });
+export type CollectorConfig = Static<typeof CollectorConfigSchema>;

@@ -1,0 +1,98 @@
+/**
+ * Accepting a checked batch: dedupe by batch id, write through the store (durable when it
+ * resolves), record the batch id and the agent's last-seen in meta.db, tell the observers, answer.
+ *
+ * Order matters for "nothing acknowledged is lost, nothing stored twice": the batch id is recorded
+ * only after the store has it. A crash in between means the agent repeats the batch and the store
+ * overwrites the same (series, ts) — stored once either way. Two requests with the same batch id
+ * at once: the second waits for the first and is then answered as a duplicate.
+ */
+import { N3monError, isN3monError } from '../../../shared/src/errors.ts';
+import type { Clock } from '../../../shared/src/clock.ts';
+import type { Logger } from '../../../shared/src/log.ts';
+import type { IngestBody, IngestResponse } from '../../../shared/src/wire.ts';
+import type { SeriesStore } from '../storage/types.ts';
+import type { Meta } from '../meta/index.ts';
+import type { IngestObserver } from '../status/provider.ts';
+
+export interface IngestCounters {
+  samplesAccepted(n: number): void;
+  duplicate(samples: number): void;
+}
+
+export interface IngestorDeps {
+  store: SeriesStore;
+  meta: Meta;
+  log: Logger;
+  clock: Clock;
+  observers: readonly IngestObserver[];
+  counters?: IngestCounters;
+}
+
+export class Ingestor {
+  readonly #deps: IngestorDeps;
+  readonly #inflight = new Map<string, Promise<unknown>>();
+  /** The last store failure not yet followed by a successful write (for /healthz). */
+  lastStoreError: { at: number; message: string } | null = null;
+
+  constructor(deps: IngestorDeps) {
+    this.#deps = deps;
+  }
+
+  /** Batches being written right now. */
+  get inflight(): number {
+    return this.#inflight.size;
+  }
+
+  async ingest(who: { practice: string; agent: string }, body: IngestBody): Promise<IngestResponse> {
+    const key = `${who.practice}\u0000${who.agent}\u0000${body.batchId}`;
+    for (let other = this.#inflight.get(key); other !== undefined; other = this.#inflight.get(key)) {
+      // The other request answers for its own outcome; we re-check the batch table below.
+      await other.then(noop, noop);
+    }
+    const { meta, clock } = this.#deps;
+    if (meta.batches.has(who.practice, who.agent, body.batchId)) {
+      this.#deps.counters?.duplicate(body.samples.length);
+      return { batchId: body.batchId, accepted: 0, duplicate: true, serverTime: clock.now() };
+    }
+    const work = this.#store(who, body);
+    this.#inflight.set(key, work);
+    try {
+      return await work;
+    } finally {
+      this.#inflight.delete(key);
+    }
+  }
+
+  async #store(who: { practice: string; agent: string }, body: IngestBody): Promise<IngestResponse> {
+    const { store, meta, log, clock, observers } = this.#deps;
+    let written: number;
+    try {
+      written = (await store.write({ practice: who.practice, agent: who.agent, samples: body.samples })).written;
+    } catch (err) {
+      this.lastStoreError = { at: clock.now(), message: (err as Error).message };
+      log.error({ err, practice: who.practice, agent: who.agent, batchId: body.batchId }, 'store write failed; batch not acknowledged');
+      throw isN3monError(err) && err.code === 'N3MON_ERR_STORE' ? err : new N3monError('N3MON_ERR_STORE', 'the store could not write the batch; retry later', { cause: err });
+    }
+    this.lastStoreError = null;
+    const receivedAt = clock.now();
+    try {
+      meta.batches.record({ practice: who.practice, agent: who.agent, batchId: body.batchId, samples: body.samples.length, receivedAt });
+    } catch (err) {
+      log.error({ err, practice: who.practice, agent: who.agent, batchId: body.batchId }, 'batch stored but its id not recorded; not acknowledged (a repeat is stored once)');
+      throw new N3monError('N3MON_ERR_STORE', 'the batch id could not be recorded; retry later', { cause: err });
+    }
+    this.#deps.counters?.samplesAccepted(written);
+    const batch = { practice: who.practice, agent: who.agent, samples: body.samples, receivedAt };
+    for (const o of observers) {
+      try {
+        o.onBatch(batch);
+      } catch (err) {
+        log.error({ err, observer: o.constructor.name }, 'ingest observer failed; batch is stored and acknowledged');
+      }
+    }
+    return { batchId: body.batchId, accepted: written, duplicate: false, serverTime: clock.now() };
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,54 @@
+/**
+ * The meta store: one meta.db per data dir, shared by the collector and the token/apikey CLI.
+ * Other components (alerts) add their own tables with `meta.migrate('alerts', [...])` and use
+ * `meta.db` (the better-sqlite3 handle) directly.
+ */
+import { join } from 'node:path';
+import { migrate, openSqlite, type MigrationStep, type SqliteDb } from './db.ts';
+import { CORE_MIGRATIONS } from './schema.ts';
+import { PracticeRepo } from './practices.ts';
+import { AgentRepo, BatchRepo } from './agents.ts';
+import { CredentialRepo } from './credentials.ts';
+
+export type { MigrationStep, SqliteDb } from './db.ts';
+export type { PracticeRow, Site } from './practices.ts';
+export type { AgentRow, BatchRecord } from './agents.ts';
+export type { AgentTokenRow, ApiKeyRow, ApiRole } from './credentials.ts';
+
+export interface Meta {
+  /** The better-sqlite3 handle (WAL, busy_timeout 5 s, foreign keys on). */
+  readonly db: SqliteDb;
+  readonly file: string;
+  readonly practices: PracticeRepo;
+  readonly agents: AgentRepo;
+  readonly batches: BatchRepo;
+  readonly credentials: CredentialRepo;
+  /** Run `component`'s migration steps not yet applied (see ./db.ts migrate). */
+  migrate(component: string, steps: readonly MigrationStep[]): number;
+  close(): void;
+}
+
+export const META_FILE = 'meta.db';
+
+export function openMeta(opts: { dataDir: string }): Meta {
+  const file = join(opts.dataDir, META_FILE);
+  const db = openSqlite(file);
+  try {
+    migrate(db, 'core', CORE_MIGRATIONS);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return {
+    db,
+    file,
+    practices: new PracticeRepo(db),
+    agents: new AgentRepo(db),
+    batches: new BatchRepo(db),
+    credentials: new CredentialRepo(db),
+    migrate: (component, steps) => migrate(db, component, steps),
+    close: () => {
+      if (db.open) db.close();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Bearer authentication as onRequest hooks, so nothing of an unauthenticated request's body is
+ * read. Agents present a token (`n3a_…`) on ingest; readers present an API key (`n3k_…`).
+ * Credentials are checked against meta.db on every request (no cache): a revoke — also from the
+ * CLI while the collector runs — takes effect at once. A check is one primary-key lookup and one
+ * SHA-256.
+ */
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { TypedApp } from '../context.ts';
+import { N3monError } from '../../../shared/src/errors.ts';
+import type { Meta } from '../meta/index.ts';
+import { verifyAgentToken, verifyApiKey, canRead, type AgentIdentity, type Reader } from '../auth/credentials.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the agent hook: who sent this ingest. */
+    agentIdentity: AgentIdentity | null;
+    /** Set by the API-key hook: who is reading. */
+    reader: Reader | null;
+  }
+}
+
+export function bearerToken(req: FastifyRequest): string {
+  const header = req.headers.authorization;
+  if (header === undefined || header === '') throw new N3monError('N3MON_ERR_AUTH_MISSING', 'missing Authorization: Bearer <credential>');
+  const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+  if (m === null) throw new N3monError('N3MON_ERR_AUTH_MISSING', 'Authorization must be "Bearer <credential>"');
+  return m[1] as string;
+}
+
+const REASONS = { malformed: 'not a credential of this kind', unknown: 'unknown credential', revoked: 'credential revoked' } as const;
+
+export interface AuthHooks {
+  agent: onRequestAsyncHookHandler;
+  apiKey: onRequestAsyncHookHandler;
+}
+
+export function registerAuth(app: TypedApp, meta: Meta): AuthHooks {
+  app.decorateRequest('agentIdentity', null);
+  app.decorateRequest('reader', null);
+  return {
+    agent: async (req) => {
+      const v = verifyAgentToken(meta, bearerToken(req));
+      if (!v.ok) throw new N3monError('N3MON_ERR_AUTH_INVALID', `agent token rejected: ${REASONS[v.reason]}`);
+      req.agentIdentity = v.value;
+    },
+    apiKey: async (req) => {
+      const v = verifyApiKey(meta, bearerToken(req));
+      if (!v.ok) throw new N3monError('N3MON_ERR_AUTH_INVALID', `API key rejected: ${REASONS[v.reason]}`);
+      req.reader = v.value;
+    },
+  };
+}
+
+/** The authenticated reader; throws 403 unless it may read practice `ods`. */
+export function assertCanRead(req: FastifyRequest, ods: string): Reader {
+  const reader = req.reader;
+  if (reader === null) throw new N3monError('N3MON_ERR_INTERNAL', 'route without the API-key hook');
+  if (!canRead(reader, ods)) throw new N3monError('N3MON_ERR_AUTH_FORBIDDEN', `this key may read practice ${reader.practice ?? '?'} only`);
+  return reader;
+}

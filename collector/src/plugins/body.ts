@@ -1,0 +1,40 @@
+/**
+ * JSON request bodies, plain or `Content-Encoding: gzip`. Replaces Fastify's JSON parser for the
+ * whole app. The compressed body is capped by the route's bodyLimit as it arrives (Fastify checks
+ * Content-Length first, then counts bytes); gunzip runs on the libuv thread pool with
+ * maxOutputLength = bodyLimit, so a gzip bomb stops at the cap with 413 instead of being inflated.
+ */
+import { gunzip } from 'node:zlib';
+import type { FastifyRequest } from 'fastify';
+import type { TypedApp } from '../context.ts';
+import { N3monError } from '../../../shared/src/errors.ts';
+import { bodyCode } from './errors.ts';
+
+function inflate(req: FastifyRequest, body: Buffer, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    gunzip(body, { maxOutputLength: limit }, (err, out) => {
+      if (err === null) resolve(out);
+      else if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') reject(new N3monError(bodyCode(req, 'too_large'), `body larger than ${limit} bytes once decompressed`));
+      else reject(new N3monError(bodyCode(req, 'invalid'), 'body is not valid gzip', { problems: [`(root): not valid gzip (${err.message})`] }));
+    });
+  });
+}
+
+export async function parseJsonBody(req: FastifyRequest, body: Buffer): Promise<unknown> {
+  const limit = req.routeOptions.bodyLimit ?? 1024 * 1024;
+  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  let raw = body;
+  if (encoding === 'gzip' || encoding === 'x-gzip') raw = await inflate(req, body, limit);
+  else if (encoding !== 'identity') throw new N3monError('N3MON_ERR_UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${JSON.stringify(encoding)} is not accepted; send gzip or no encoding`);
+  if (raw.length === 0) throw new N3monError(bodyCode(req, 'invalid'), 'body is empty', { problems: ['(root): empty body; expected a JSON object'] });
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch (err) {
+    throw new N3monError(bodyCode(req, 'invalid'), 'body is not valid JSON', { problems: [`(root): not valid JSON (${(err as Error).message})`] });
+  }
+}
+
+export function registerJsonBody(app: TypedApp): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, async (req: FastifyRequest, body: Buffer) => parseJsonBody(req, body));
+}

@@ -1,0 +1,9 @@
+/** The route registry: every route module the collector serves. A new resource = one line here. */
+import type { RouteModule } from '../context.ts';
+import { healthRoutes } from './health/index.ts';
+import { metricsRoutes } from './metrics/index.ts';
+import { ingestRoutes } from './ingest/index.ts';
+import { practiceRoutes } from './practices/index.ts';
+import { seriesRoutes } from './practices/series.ts';
+
+export const CORE_ROUTES: readonly RouteModule[] = [healthRoutes, metricsRoutes, ingestRoutes, practiceRoutes, seriesRoutes];

@@ -1,0 +1,41 @@
+/**
+ * When each agent last delivered a batch (collector clock), in memory: loaded from meta.db at
+ * start, then kept up to date from acknowledged batches (meta.db is written in the same ingest).
+ */
+import type { AgentRow } from '../meta/index.ts';
+import type { IngestObserver, IngestedBatch } from './provider.ts';
+
+export class AgentActivity implements IngestObserver {
+  readonly #byPractice = new Map<string, Map<string, number>>();
+
+  constructor(rows: readonly AgentRow[] = []) {
+    for (const r of rows) if (r.lastSeen !== null) this.seen(r.practice, r.name, r.lastSeen);
+  }
+
+  seen(practice: string, agent: string, at: number): void {
+    let agents = this.#byPractice.get(practice);
+    if (agents === undefined) {
+      agents = new Map();
+      this.#byPractice.set(practice, agents);
+    }
+    const prev = agents.get(agent);
+    if (prev === undefined || at > prev) agents.set(agent, at);
+  }
+
+  onBatch(b: IngestedBatch): void {
+    this.seen(b.practice, b.agent, b.receivedAt);
+  }
+
+  /** Latest last-seen of any agent of the practice; null when none ever reported. */
+  lastSeen(practice: string): number | null {
+    const agents = this.#byPractice.get(practice);
+    if (agents === undefined) return null;
+    let max: number | null = null;
+    for (const t of agents.values()) if (max === null || t > max) max = t;
+    return max;
+  }
+
+  agentLastSeen(practice: string, agent: string): number | null {
+    return this.#byPractice.get(practice)?.get(agent) ?? null;
+  }
+}
