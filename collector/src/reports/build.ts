@@ -1,0 +1,172 @@
+/**
+ * Building one practice's report for one month: read the store through the accounting rules'
+ * plan (collect.ts), count runs per check, find outages, then compute each section (sections/)
+ * and the summary. Everything the report needs from outside comes in through ReportSources.
+ */
+import type { Logger } from '../../../shared/src/log.ts';
+import { N3monError } from '../../../shared/src/errors.ts';
+import type { QuantileSketch, SeriesStore } from '../storage/types.ts';
+import type { ZonedClock } from '../calendar/zoned.ts';
+import { findOutages, hourlyRuns, inferRunsPerHour, type RunCount } from './accounting.ts';
+import { emptyReadStats, readMinuteRuns, readMonthBuckets, type ReadStats } from './collect.ts';
+import type { CheckRuns, IncidentRecord, MaintenanceRecord, PracticeFacts, ReportContext } from './context.ts';
+import { intersect, roundOutToMinutes, totalMs, type Interval } from './intervals.ts';
+import type { PracticeReport } from './model.ts';
+import { HOUR_MS, MINUTE_MS, monthFrame, REPORT_TIME_ZONE, reportZone } from './month.ts';
+import { makePeriod } from './periods.ts';
+import { ACCOUNTING_RULES_VERSION } from './rules.ts';
+import { indexSeries } from './series-index.ts';
+import type { ReportThresholds } from './thresholds.ts';
+import { buildAppsSection } from './sections/apps.ts';
+import { buildLinkSection } from './sections/link.ts';
+import { buildLanSection } from './sections/lan.ts';
+import { buildIncidentsSection, isReachabilityCheck } from './sections/incidents.ts';
+import { buildServersSection } from './sections/servers.ts';
+import { buildCompletenessSection } from './sections/completeness.ts';
+import { buildAppendix, buildSummary, type Headline, type OrgBaseline } from './sections/summary.ts';
+
+/** Where a report's inputs come from; the composition root wires the real ones. */
+export interface ReportSources {
+  store: SeriesStore;
+  newSketch: () => QuantileSketch;
+  /** Core-time parts of [from, to) (collector/src/calendar). */
+  coreIntervals: (from: number, to: number) => Array<{ from: number; to: number }>;
+  thresholdsFor: (ods: string) => ReportThresholds;
+  practice: (ods: string) => PracticeFacts | undefined;
+  /** Alerts and maintenance windows of a practice overlapping [from, to); undefined = no alert store. */
+  incidents?: (ods: string, from: number, to: number) => Promise<{ alerts: IncidentRecord[]; maintenance: MaintenanceRecord[] }>;
+  now: () => number;
+  log: Logger;
+}
+
+/** The metrics a report reads (everything else of the practice is left in the store). */
+export const REPORT_METRICS = [
+  'probe_success',
+  'icmp_rtt_avg_ms',
+  'icmp_jitter_ms',
+  'icmp_loss_ratio',
+  'tcp_connect_ms',
+  'http_phase_ms',
+  'http_total_ms',
+  'snmp_if_in_utilisation_ratio',
+  'snmp_if_out_utilisation_ratio',
+  'snmp_if_in_bps',
+  'snmp_if_out_bps',
+  'snmp_if_in_errors_per_s',
+  'snmp_if_out_errors_per_s',
+  'snmp_if_in_discards_per_s',
+  'snmp_if_out_discards_per_s',
+  'snmp_device_uptime_s',
+  'host_cpu_load_ratio',
+  'host_mem_used_ratio',
+  'host_disk_used_ratio',
+  'throughput_down_bps',
+  'throughput_up_bps',
+] as const;
+
+export interface BuildOptions {
+  /** Last month's headline (from the archive or computed), for "what changed". */
+  previous?: Headline | null;
+  /** Organisation medians of the month. */
+  org?: OrgBaseline | null;
+}
+
+export interface BuildResult {
+  report: PracticeReport;
+  stats: ReadStats & { series: number; ms: number };
+}
+
+function checkRunsOf(ctx: Pick<ReportContext, 'index' | 'data'>, bounds: Interval): Map<string, CheckRuns> {
+  const out = new Map<string, CheckRuns>();
+  for (const check of ctx.index.checks) {
+    const success = ctx.index.success(check.key);
+    if (success.length === 0) continue;
+    const hourly = hourlyRuns(success.map((s) => ctx.data.get(s.id)).filter((d) => d !== undefined));
+    for (const h of [...hourly.keys()]) if (h < bounds.from || h >= bounds.to) hourly.delete(h);
+    out.set(check.key, { check, success, runsPerHour: inferRunsPerHour(hourly), hourly, outages: [] });
+  }
+  return out;
+}
+
+/** Hours with failed runs (and the hour after each, so an outage's end is seen) per reachability check. */
+function failureHours(runs: ReadonlyMap<string, CheckRuns>, bounds: Interval): Map<string, { seriesIds: string[]; hours: number[] }> {
+  const needs = new Map<string, { seriesIds: string[]; hours: number[] }>();
+  for (const [key, r] of runs) {
+    if (!isReachabilityCheck(r.check)) continue;
+    const hours = new Set<number>();
+    for (const [h, rc] of r.hourly) {
+      if (rc.up >= rc.runs) continue;
+      hours.add(h);
+      if (h + HOUR_MS < bounds.to) hours.add(h + HOUR_MS);
+    }
+    if (hours.size > 0) needs.set(key, { seriesIds: r.success.map((s) => s.id), hours: [...hours].sort((a, b) => a - b) });
+  }
+  return needs;
+}
+
+export async function buildPracticeReport(src: ReportSources, ods: string, month: string, opts: BuildOptions = {}): Promise<BuildResult> {
+  const started = performance.now();
+  const practice = src.practice(ods);
+  if (practice === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `practice ${ods} is not known to this collector`);
+  const zone: ZonedClock = reportZone();
+  const frame = monthFrame(month, zone);
+  const now = src.now();
+  if (now < frame.start) throw new N3monError('N3MON_ERR_REQUEST_INVALID', `month ${month} has not started yet`);
+  // A month in progress is reported up to the last whole minute.
+  const bounds: Interval = { from: frame.start, to: Math.min(frame.end, Math.floor(now / MINUTE_MS) * MINUTE_MS) };
+  const incidents = src.incidents === undefined ? { available: false, alerts: [], maintenance: [] } : { available: true, ...(await src.incidents(ods, frame.start, frame.end)) };
+  const maintenance = roundOutToMinutes(intersect(incidents.maintenance.map((m) => ({ from: m.start, to: m.end })), [bounds]));
+  const core = makePeriod('core', intersect(src.coreIntervals(bounds.from, bounds.to), [bounds]), maintenance);
+  const all = makePeriod('all', [bounds], maintenance);
+
+  const series = await src.store.findSeries({ practice: ods, metric: REPORT_METRICS });
+  const index = indexSeries(series, frame.start);
+  const stats = emptyReadStats();
+  const ids = REPORT_METRICS.flatMap((m) => index.metric(m).map((s) => s.id));
+  const data = await readMonthBuckets({ store: src.store, seriesIds: ids, frame, periods: [core, all], stats });
+  const runs = checkRunsOf({ index, data }, bounds);
+  const minutes = await readMinuteRuns({ store: src.store, needs: failureHours(runs, bounds), stats });
+  for (const [key, m] of minutes) {
+    const r = runs.get(key) as CheckRuns;
+    r.outages = findOutages(m as ReadonlyMap<number, RunCount>, r.runsPerHour > 0 ? HOUR_MS / r.runsPerHour : MINUTE_MS, bounds);
+  }
+
+  const ctx: ReportContext = {
+    frame,
+    zone,
+    now,
+    core,
+    all,
+    maintenance,
+    index,
+    data,
+    runs,
+    thresholds: src.thresholdsFor(ods),
+    practice,
+    incidents,
+    newSketch: src.newSketch,
+  };
+  const sections = {
+    apps: buildAppsSection(ctx),
+    link: buildLinkSection(ctx),
+    lan: buildLanSection(ctx),
+    incidents: buildIncidentsSection(ctx),
+    servers: buildServersSection(ctx),
+    completeness: buildCompletenessSection(ctx),
+  };
+  const report: PracticeReport = {
+    kind: 'practice-report',
+    rulesVersion: ACCOUNTING_RULES_VERSION,
+    generatedAt: now,
+    month,
+    timeZone: REPORT_TIME_ZONE,
+    period: { start: frame.start, end: frame.end, coreMs: core.lengthMs, allMs: all.lengthMs, maintenanceMs: totalMs(maintenance) },
+    practice: { ods: practice.ods, name: practice.name, organisation: practice.organisation, sites: [...practice.sites] },
+    summary: buildSummary(sections, opts.previous ?? null, opts.org ?? null),
+    ...sections,
+    appendix: buildAppendix(ctx.thresholds),
+  };
+  const ms = performance.now() - started;
+  src.log.debug({ ods, month, series: ids.length, ...stats, ms: Math.round(ms) }, 'report built');
+  return { report, stats: { ...stats, series: ids.length, ms } };
+}

@@ -1,0 +1,114 @@
+/**
+ * Reading a practice-month from the SeriesStore the way the accounting rules say: the hour
+ * rollup for the whole month in one query, the minute rollup only for the pieces of partly
+ * covered hours (core hours end at 18:30; maintenance edges), and — for outages — per-minute run
+ * counts only in hours where a check had failed runs. Raw samples are never read.
+ */
+import type { Bucket, SeriesStore } from '../storage/types.ts';
+import { HOUR_MS, MINUTE_MS, type MonthFrame } from './month.ts';
+import { pieceKey, type Period, type SeriesBuckets } from './periods.ts';
+import type { Interval } from './intervals.ts';
+import type { RunCount } from './accounting.ts';
+
+export interface ReadStats {
+  queries: number;
+  hourBuckets: number;
+  pieceBuckets: number;
+  minuteBuckets: number;
+}
+
+export function emptyReadStats(): ReadStats {
+  return { queries: 0, hourBuckets: 0, pieceBuckets: 0, minuteBuckets: 0 };
+}
+
+/** Distinct pieces of several periods (the same piece is read once). */
+export function piecesOf(periods: readonly Period[]): Interval[] {
+  const seen = new Map<string, Interval>();
+  for (const p of periods) for (const piece of p.plan.pieces) seen.set(pieceKey(piece), piece);
+  return [...seen.values()].sort((a, b) => a.from - b.from);
+}
+
+export async function readMonthBuckets(opts: {
+  store: SeriesStore;
+  seriesIds: readonly string[];
+  frame: MonthFrame;
+  periods: readonly Period[];
+  stats: ReadStats;
+}): Promise<Map<string, SeriesBuckets>> {
+  const { store, seriesIds, frame, stats } = opts;
+  const out = new Map<string, SeriesBuckets>();
+  for (const id of seriesIds) out.set(id, { hourly: new Map(), pieces: new Map() });
+  if (seriesIds.length === 0) return out;
+  const hourly = await store.aggregate({ seriesIds, from: frame.start, to: frame.end, stepMs: HOUR_MS });
+  stats.queries++;
+  for (const [id, buckets] of hourly) {
+    const target = out.get(id);
+    if (target === undefined) continue;
+    for (const b of buckets) target.hourly.set(b.start, b);
+    stats.hourBuckets += buckets.length;
+  }
+  for (const piece of piecesOf(opts.periods)) {
+    const res = await store.aggregate({ seriesIds, from: piece.from, to: piece.to, stepMs: piece.to - piece.from });
+    stats.queries++;
+    const key = pieceKey(piece);
+    for (const [id, buckets] of res) {
+      const target = out.get(id);
+      if (target === undefined) continue;
+      for (const b of buckets) if (b.start === piece.from) target.pieces.set(key, b);
+      stats.pieceBuckets += buckets.length;
+    }
+  }
+  return out;
+}
+
+/**
+ * Per-minute run counts of checks in the hours given for each (the hours with failed runs).
+ * Consecutive bad hours are read in one query (at most a day each) with every check that needs
+ * any of them; minutes read for a check beyond its own hours are harmless (they are up or unknown).
+ */
+export async function readMinuteRuns(opts: {
+  store: SeriesStore;
+  /** check key → its probe_success series ids and the hour starts to read. */
+  needs: ReadonlyMap<string, { seriesIds: readonly string[]; hours: readonly number[] }>;
+  stats: ReadStats;
+}): Promise<Map<string, Map<number, RunCount>>> {
+  const checksByHour = new Map<number, string[]>();
+  for (const [check, need] of opts.needs) {
+    for (const h of need.hours) {
+      let list = checksByHour.get(h);
+      if (list === undefined) checksByHour.set(h, (list = []));
+      list.push(check);
+    }
+  }
+  const out = new Map<string, Map<number, RunCount>>();
+  for (const check of opts.needs.keys()) out.set(check, new Map());
+  const hours = [...checksByHour.keys()].sort((a, b) => a - b);
+  let i = 0;
+  while (i < hours.length) {
+    const from = hours[i] as number;
+    let to = from + HOUR_MS;
+    const checks = new Set(checksByHour.get(from));
+    i++;
+    while (i < hours.length && hours[i] === to && to - from < 24 * HOUR_MS) {
+      for (const c of checksByHour.get(to) ?? []) checks.add(c);
+      to += HOUR_MS;
+      i++;
+    }
+    const ids = [...checks].flatMap((c) => opts.needs.get(c)?.seriesIds ?? []);
+    const res = await opts.store.aggregate({ seriesIds: ids, from, to, stepMs: MINUTE_MS });
+    opts.stats.queries++;
+    for (const check of checks) {
+      const minutes = out.get(check) as Map<number, RunCount>;
+      for (const id of opts.needs.get(check)?.seriesIds ?? []) {
+        for (const b of res.get(id) ?? ([] as Bucket[])) {
+          let rc = minutes.get(b.start);
+          if (rc === undefined) minutes.set(b.start, (rc = { runs: 0, up: 0 }));
+          rc.runs += b.count;
+          rc.up += b.sum;
+          opts.stats.minuteBuckets++;
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,104 @@
+/**
+ * Figures shared by the sections: availability of a check in a period, percentiles and the share
+ * within a threshold, per-day distributions. Pure functions of the ReportContext.
+ */
+import type { QuantileSketch, StoredSeries } from '../storage/types.ts';
+import { availabilityOf, countAtOrBelow, quantileOf, runsIn, verdictOf, type Availability, type Outage } from './accounting.ts';
+import { ACCOUNTING } from './rules.ts';
+import { intersect } from './intervals.ts';
+import { bucketsOf, type CheckRuns, type ReportContext } from './context.ts';
+import type { AvailabilityFigure, Percentiles } from './model.ts';
+import { addMoments, emptyMoments, sketchIn, type Moments, type Period } from './periods.ts';
+
+export function availabilityFigure(ctx: ReportContext, runs: CheckRuns, period: Period, target: number | null): AvailabilityFigure {
+  const a = availabilityOf(runsIn(bucketsOf(ctx, runs.success), period), period.lengthMs, runs.runsPerHour);
+  return withVerdict(a, target);
+}
+
+export function withVerdict(a: Availability, target: number | null): AvailabilityFigure {
+  return {
+    runs: a.runs,
+    up: a.up,
+    expected: a.expected,
+    availability: a.availability,
+    lowerBound: a.lowerBound,
+    completeness: a.completeness,
+    unknownMs: a.unknownMs,
+    downMs: a.downMs,
+    verdict: target === null ? 'unknown' : verdictOf(a, target),
+  };
+}
+
+/** The figure with the lowest availability (null availabilities last); undefined for an empty list. */
+export function worstAvailability(list: readonly AvailabilityFigure[]): AvailabilityFigure | undefined {
+  let worst: AvailabilityFigure | undefined;
+  for (const f of list) {
+    if (worst === undefined) worst = f;
+    else if (f.availability !== null && (worst.availability === null || f.availability < worst.availability)) worst = f;
+  }
+  return worst;
+}
+
+export function noFigure(): AvailabilityFigure {
+  return { runs: 0, up: 0, expected: 0, availability: null, lowerBound: null, completeness: null, unknownMs: 0, downMs: 0, verdict: 'unknown' };
+}
+
+export function sketchOf(ctx: ReportContext, series: readonly StoredSeries[], period: Period): QuantileSketch {
+  return sketchIn(bucketsOf(ctx, series), period, ctx.newSketch);
+}
+
+export function percentilesOf(sketch: QuantileSketch): Percentiles {
+  return { count: sketch.count, p50: quantileOf(sketch, 0.5), p95: quantileOf(sketch, 0.95) };
+}
+
+export function momentsOf(ctx: ReportContext, series: readonly StoredSeries[], period: Period): Moments {
+  const m = emptyMoments();
+  for (const d of bucketsOf(ctx, series)) {
+    for (const h of period.plan.hours) {
+      const b = d.hourly.get(h);
+      if (b !== undefined) addMoments(m, b);
+    }
+    for (const p of period.plan.pieces) {
+      const b = d.pieces.get(`${p.from}+${p.to - p.from}`);
+      if (b !== undefined) addMoments(m, b);
+    }
+  }
+  return m;
+}
+
+/** Share of `runs` measured at or under `limit`; null without runs. */
+export function withinShare(sketch: QuantileSketch, limit: number | null, runs: number): number | null {
+  if (limit === null || runs === 0) return null;
+  return Math.min(1, countAtOrBelow(sketch, limit) / runs);
+}
+
+/** One merged sketch per report day (hour tier; a day is 23, 24 or 25 local hours). */
+export function dailySketches(ctx: ReportContext, series: readonly StoredSeries[]): Array<QuantileSketch> {
+  const list = bucketsOf(ctx, series);
+  return ctx.frame.days.map((day) => {
+    const s = ctx.newSketch();
+    for (const d of list) for (const [h, b] of d.hourly) if (h >= day.start && h < day.end) s.merge(b.sketch);
+    return s;
+  });
+}
+
+/** Per-day moments (count/sum/min/max), hour tier. */
+export function dailyMoments(ctx: ReportContext, series: readonly StoredSeries[]): Moments[] {
+  const list = bucketsOf(ctx, series);
+  return ctx.frame.days.map((day) => {
+    const m = emptyMoments();
+    for (const d of list) for (const [h, b] of d.hourly) if (h >= day.start && h < day.end) addMoments(m, b);
+    return m;
+  });
+}
+
+/** The long-outage limit (ms) from the profile's `outage` rule, else the HSCN 5 h. */
+export function longOutageMs(ctx: ReportContext): number {
+  return ctx.thresholds.get('outage')?.critical ?? ACCOUNTING.longOutageMs;
+}
+
+/** How much of an outage lies outside maintenance windows, ms (0 = wholly in maintenance). */
+export function outsideMaintenanceMs(ctx: ReportContext, o: Outage): number {
+  const covered = intersect([{ from: o.start, to: o.end }], ctx.maintenance).reduce((n, i) => n + (i.to - i.from), 0);
+  return o.end - o.start - covered;
+}

@@ -1,0 +1,302 @@
+/**
+ * The report model: every figure of the monthly CFH Applications Monitoring Report, computed
+ * from stored data under the accounting rules. HTML, PDF and CSV are renderings of this one
+ * object (and the archive keeps it as JSON, for month-on-month comparison). `null` = no data.
+ */
+import type { Rag } from './rules.ts';
+import type { ThresholdRef, Level } from './thresholds.ts';
+import type { Verdict } from './accounting.ts';
+
+export const AREAS = ['apps', 'link', 'lan', 'incidents', 'servers', 'completeness'] as const;
+export type AreaId = (typeof AREAS)[number];
+
+export const AREA_TITLES: Record<AreaId, string> = {
+  apps: 'National applications',
+  link: 'National link',
+  lan: 'Practice LAN',
+  incidents: 'Incidents',
+  servers: 'Servers',
+  completeness: 'Data completeness',
+};
+
+export interface AvailabilityFigure {
+  runs: number;
+  up: number;
+  expected: number;
+  availability: number | null;
+  lowerBound: number | null;
+  completeness: number | null;
+  unknownMs: number;
+  downMs: number;
+  verdict: Verdict;
+}
+
+export interface Percentiles {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+}
+
+export interface TimingRow {
+  /** `tcp_connect_ms`, `http_total_ms`, `http_phase_ms:ttfb` … */
+  metric: string;
+  label: string;
+  core: Percentiles;
+  all: Percentiles;
+  threshold: ThresholdRef | null;
+  /** Share of runs measured at or under the warning level (failed runs count as not within). */
+  withinCore: number | null;
+  withinAll: number | null;
+  level: Level | null;
+}
+
+export interface DailyPercentiles {
+  date: string;
+  p50: number | null;
+  p95: number | null;
+}
+
+export interface AppRow {
+  app: string;
+  checks: string[];
+  core: AvailabilityFigure;
+  all: AvailabilityFigure;
+  timings: TimingRow[];
+  daily: DailyPercentiles[];
+  rag: Rag;
+}
+
+export interface WorstHour {
+  app: string;
+  metric: string;
+  hourStart: number;
+  p95: number;
+  count: number;
+}
+
+export interface AppsSection {
+  target: ThresholdRef | null;
+  apps: AppRow[];
+  worstHours: WorstHour[];
+  rag: Rag;
+  notes: string[];
+}
+
+export interface CheckAvailability {
+  check: string;
+  target: string;
+  role: string;
+  core: AvailabilityFigure;
+  all: AvailabilityFigure;
+}
+
+export interface SmokeDay {
+  date: string;
+  /** Distribution of per-round median RTTs that day (ms). */
+  rtt: { min: number; p10: number; p25: number; p50: number; p75: number; p90: number; max: number; count: number } | null;
+  lossMean: number | null;
+}
+
+export interface InterfaceUtilisation {
+  device: string;
+  ifName: string;
+  p95In: number | null;
+  p95Out: number | null;
+  /** Share of samples above the warning level (75 %), in or out. */
+  overWarningShare: number | null;
+  level: Level | null;
+}
+
+export interface ThroughputFigure {
+  direction: 'down' | 'up';
+  count: number;
+  median: number | null;
+  p10: number | null;
+  contractedBps: number | null;
+  /** median / contracted. */
+  ratio: number | null;
+}
+
+export interface LinkSection {
+  target: ThresholdRef | null;
+  checks: CheckAvailability[];
+  rtt: { core: Percentiles; all: Percentiles; threshold: ThresholdRef | null; level: Level | null };
+  jitter: { core: Percentiles; all: Percentiles; threshold: ThresholdRef | null; level: Level | null };
+  loss: { core: number | null; all: number | null; threshold: ThresholdRef | null; level: Level | null };
+  daily: SmokeDay[];
+  utilisation: { interfaces: InterfaceUtilisation[]; daily: Array<{ date: string; p95: number | null }>; threshold: ThresholdRef | null };
+  throughput: ThroughputFigure[];
+  rag: Rag;
+  notes: string[];
+}
+
+export interface GatewayRow {
+  check: string;
+  target: string;
+  all: AvailabilityFigure;
+  rtt: Percentiles;
+  lossMean: number | null;
+  level: Level | null;
+}
+
+export interface InterfaceErrors {
+  device: string;
+  ifName: string;
+  /** Estimated events over the month: Σ rate × interval (from the hourly sums). */
+  errors: number;
+  discards: number;
+  peakPerS: number;
+}
+
+export interface PortLoad {
+  device: string;
+  ifName: string;
+  p95InBps: number | null;
+  p95OutBps: number | null;
+}
+
+export interface DeviceReboots {
+  device: string;
+  reboots: number;
+  at: number[];
+}
+
+export interface LanSection {
+  gateways: GatewayRow[];
+  threshold: ThresholdRef | null;
+  errors: InterfaceErrors[];
+  busiestPorts: PortLoad[];
+  reboots: DeviceReboots[];
+  snmp: boolean;
+  rag: Rag;
+  notes: string[];
+}
+
+export interface IncidentRow {
+  id: string;
+  rule: string;
+  severity: string;
+  subject: string;
+  start: number;
+  end: number | null;
+  /** Within the month. */
+  durationMs: number;
+  over5h: boolean;
+}
+
+export interface OutageRow {
+  check: string;
+  role: string;
+  app: string | null;
+  target: string;
+  start: number;
+  end: number;
+  durationMs: number;
+  endedInGap: boolean;
+  inMaintenance: boolean;
+  over5h: boolean;
+  incidentIds: string[];
+}
+
+export interface IncidentsSection {
+  alertsAvailable: boolean;
+  alerts: IncidentRow[];
+  outages: OutageRow[];
+  maintenance: Array<{ start: number; end: number; reason: string }>;
+  longOutageRule: ThresholdRef | null;
+  rag: Rag;
+  notes: string[];
+}
+
+export interface HostRow {
+  agent: string;
+  host: string;
+  cpu: { mean: number | null; p95: number | null };
+  memory: { p95: number | null; max: number | null; level: Level | null };
+  disks: Array<{ mount: string; last: number | null; max: number | null; level: Level | null }>;
+}
+
+export interface AssetRow {
+  name: string;
+  kind: string;
+  installed: string;
+  ageYears: number;
+  level: Level;
+  threshold: ThresholdRef | null;
+}
+
+export interface ServersSection {
+  hosts: HostRow[];
+  memoryThreshold: ThresholdRef | null;
+  diskThreshold: ThresholdRef | null;
+  assetsConfigured: boolean;
+  assets: AssetRow[];
+  rag: Rag;
+  notes: string[];
+}
+
+export interface CompletenessRow {
+  check: string;
+  role: string;
+  kind: string;
+  runsPerHour: number;
+  expected: number;
+  received: number;
+  completeness: number | null;
+  unknownMs: number;
+}
+
+export interface CompletenessSection {
+  overall: number | null;
+  expected: number;
+  received: number;
+  checks: CompletenessRow[];
+  notAssessed: Array<{ check: string; reason: string }>;
+  daily: Array<{ date: string; completeness: number | null }>;
+  gaps: Array<{ start: number; end: number; durationMs: number }>;
+  rag: Rag;
+}
+
+export interface HeadlineFigure {
+  id: string;
+  label: string;
+  unit: 'ratio' | 'ms';
+  better: 'higher' | 'lower';
+  value: number | null;
+  previous: number | null;
+  orgMedian: number | null;
+}
+
+export interface SummarySection {
+  overall: Rag;
+  areas: Array<{ area: AreaId; title: string; rag: Rag; previous: Rag | null; reason: string }>;
+  figures: HeadlineFigure[];
+  changes: string[];
+  /** Practices behind the organisation median. */
+  orgPractices: number;
+}
+
+export interface AppendixSection {
+  rulesVersion: string;
+  rulesDocument: string;
+  rules: string[];
+  thresholds: ThresholdRef[];
+}
+
+export interface PracticeReport {
+  kind: 'practice-report';
+  rulesVersion: string;
+  generatedAt: number;
+  month: string;
+  timeZone: string;
+  period: { start: number; end: number; coreMs: number; allMs: number; maintenanceMs: number };
+  practice: { ods: string; name: string; organisation: string; sites: string[] };
+  summary: SummarySection;
+  apps: AppsSection;
+  link: LinkSection;
+  lan: LanSection;
+  incidents: IncidentsSection;
+  servers: ServersSection;
+  completeness: CompletenessSection;
+  appendix: AppendixSection;
+}

@@ -1,0 +1,69 @@
+/** Number and time formatting shared by the renderers. `—` means no data. */
+import type { ThresholdRef } from '../thresholds.ts';
+
+export const NO_DATA = '—';
+
+export function fmtPct(ratio: number | null, digits = 2): string {
+  if (ratio === null || !Number.isFinite(ratio)) return NO_DATA;
+  return `${(ratio * 100).toFixed(digits)} %`;
+}
+
+export function fmtMs(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return NO_DATA;
+  if (ms >= 3_600_000) return `${(ms / 3_600_000).toFixed(ms % 3_600_000 === 0 ? 0 : 1)} h`;
+  if (ms >= 60_000) return `${(ms / 60_000).toFixed(ms % 60_000 === 0 ? 0 : 1)} min`;
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms >= 100) return `${ms.toFixed(0)} ms`;
+  if (ms >= 10) return `${ms.toFixed(1)} ms`;
+  return `${ms.toFixed(2)} ms`;
+}
+
+/** Durations as `2 h 05 min`. */
+export function fmtDuration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 60) return `${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  if (h < 48) return `${h} h ${String(m).padStart(2, '0')} min`;
+  return `${Math.floor(h / 24)} d ${h % 24} h`;
+}
+
+export function fmtBps(bps: number | null): string {
+  if (bps === null || !Number.isFinite(bps)) return NO_DATA;
+  if (bps >= 1e9) return `${(bps / 1e9).toFixed(2)} Gbit/s`;
+  if (bps >= 1e6) return `${(bps / 1e6).toFixed(1)} Mbit/s`;
+  if (bps >= 1e3) return `${(bps / 1e3).toFixed(0)} kbit/s`;
+  return `${bps.toFixed(0)} bit/s`;
+}
+
+export function fmtNumber(n: number | null, digits = 0): string {
+  if (n === null || !Number.isFinite(n)) return NO_DATA;
+  return n.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/** A threshold level in the rule's unit. */
+export function fmtLevel(rule: ThresholdRef, value: number | null): string {
+  if (value === null) return NO_DATA;
+  switch (rule.unit) {
+    case 'ratio':
+      return fmtPct(value, value < 0.01 ? 2 : value > 0.99 ? 1 : 0);
+    case 'ms':
+      return fmtMs(value);
+    case 'days':
+      return `${value} days`;
+    case 'years':
+      return `${value} y`;
+    default:
+      return `${value} ${rule.unit}`;
+  }
+}
+
+/** `warning 60 ms · critical 150 ms`. */
+export function fmtRule(rule: ThresholdRef | null): string {
+  if (rule === null) return 'no threshold in the profile';
+  const parts: string[] = [];
+  const word = rule.direction === 'above' ? '>' : '<';
+  if (rule.warning !== null) parts.push(`warning ${word} ${fmtLevel(rule, rule.warning)}`);
+  if (rule.critical !== null) parts.push(`critical ${word} ${fmtLevel(rule, rule.critical)}`);
+  return parts.join(' · ');
+}

@@ -1,0 +1,144 @@
+/** Section 2 — national applications: availability, response-time percentiles per phase, share within threshold, worst hours. */
+import type { QuantileSketch, StoredSeries } from '../../storage/types.ts';
+import { quantileOf } from '../accounting.ts';
+import { bucketsOf, type CheckRuns, type ReportContext } from '../context.ts';
+import { availabilityFigure, dailySketches, noFigure, percentilesOf, sketchOf, withinShare, worstAvailability } from '../figures.ts';
+import type { AppRow, AppsSection, TimingRow, WorstHour } from '../model.ts';
+import { ACCOUNTING, worstRag, type Rag } from '../rules.ts';
+import type { CheckRef } from '../series-index.ts';
+import { levelOf, type ThresholdKey } from '../thresholds.ts';
+import type { Period } from '../periods.ts';
+
+interface TimingSpec {
+  metric: string;
+  series: (ctx: ReportContext, checks: ReadonlySet<string>) => StoredSeries[];
+  label: string;
+  kind: string;
+  threshold?: ThresholdKey;
+}
+
+const inChecks = (checks: ReadonlySet<string>) => (c: CheckRef) => checks.has(c.key);
+
+const TIMINGS: readonly TimingSpec[] = [
+  { metric: 'tcp_connect_ms', label: 'TCP connect', kind: 'tcp', threshold: 'app-connect', series: (ctx, checks) => ctx.index.metric('tcp_connect_ms', inChecks(checks)) },
+  ...ACCOUNTING.httpPhases.map(
+    (phase): TimingSpec => ({
+      metric: `http_phase_ms:${phase}`,
+      label: `HTTP ${phase === 'ttfb' ? 'time to first byte' : phase}`,
+      kind: 'http',
+      ...(phase === 'connect' || phase === 'tls' ? { threshold: 'app-connect' as const } : {}),
+      series: (ctx, checks) => ctx.index.metric('http_phase_ms', (c, s) => checks.has(c.key) && s.labels.phase === phase),
+    }),
+  ),
+  { metric: 'http_total_ms', label: 'HTTP total', kind: 'http', threshold: 'app-http-total', series: (ctx, checks) => ctx.index.metric('http_total_ms', inChecks(checks)) },
+];
+
+function runsOfKind(ctx: ReportContext, checks: readonly CheckRef[], kind: string, period: Period): number {
+  let n = 0;
+  for (const c of checks) {
+    if (c.kind !== kind) continue;
+    const r = ctx.runs.get(c.key);
+    if (r === undefined) continue;
+    for (const d of bucketsOf(ctx, r.success)) {
+      for (const h of period.plan.hours) n += d.hourly.get(h)?.count ?? 0;
+      for (const p of period.plan.pieces) n += d.pieces.get(`${p.from}+${p.to - p.from}`)?.count ?? 0;
+    }
+  }
+  return n;
+}
+
+function timingRow(ctx: ReportContext, spec: TimingSpec, checks: readonly CheckRef[]): TimingRow | undefined {
+  const series = spec.series(ctx, new Set(checks.map((c) => c.key)));
+  if (series.length === 0) return undefined;
+  const rule = spec.threshold === undefined ? undefined : ctx.thresholds.get(spec.threshold);
+  const core = sketchOf(ctx, series, ctx.core);
+  const all = sketchOf(ctx, series, ctx.all);
+  const limit = rule?.warning ?? null;
+  const pAll = percentilesOf(all);
+  return {
+    metric: spec.metric,
+    label: spec.label,
+    core: percentilesOf(core),
+    all: pAll,
+    threshold: rule ?? null,
+    withinCore: withinShare(core, limit, runsOfKind(ctx, checks, spec.kind, ctx.core)),
+    withinAll: withinShare(all, limit, runsOfKind(ctx, checks, spec.kind, ctx.all)),
+    level: levelOf(rule, pAll.p95),
+  };
+}
+
+function headlineSeries(ctx: ReportContext, checks: readonly CheckRef[]): { metric: string; series: StoredSeries[] } {
+  const keys = new Set(checks.map((c) => c.key));
+  const http = ctx.index.metric('http_total_ms', inChecks(keys));
+  if (http.length > 0) return { metric: 'http_total_ms', series: http };
+  return { metric: 'tcp_connect_ms', series: ctx.index.metric('tcp_connect_ms', inChecks(keys)) };
+}
+
+function appRag(row: Omit<AppRow, 'rag'>): Rag {
+  const verdicts = [row.core.verdict, row.all.verdict];
+  const rags: Rag[] = [];
+  if (verdicts.includes('missed')) rags.push('red');
+  else if (verdicts.includes('met')) rags.push('green');
+  for (const t of row.timings) {
+    if (t.level === 'critical') rags.push('red');
+    else if (t.level === 'warning') rags.push('amber');
+    else if (t.level === 'ok') rags.push('green');
+    if (t.withinAll !== null && t.threshold !== null) rags.push(t.withinAll < ACCOUNTING.withinThresholdAmber ? 'amber' : 'green');
+  }
+  return worstRag(rags);
+}
+
+function worstHoursOf(ctx: ReportContext, app: string, metric: string, series: readonly StoredSeries[]): WorstHour[] {
+  const list = bucketsOf(ctx, series);
+  const hours = new Map<number, QuantileSketch[]>();
+  for (const d of list) {
+    for (const [h, b] of d.hourly) {
+      if (b.count === 0) continue;
+      let arr = hours.get(h);
+      if (arr === undefined) hours.set(h, (arr = []));
+      arr.push(b.sketch);
+    }
+  }
+  const out: WorstHour[] = [];
+  for (const [h, sketches] of hours) {
+    let s = sketches[0] as QuantileSketch;
+    if (sketches.length > 1) {
+      s = ctx.newSketch();
+      for (const x of sketches) s.merge(x);
+    }
+    const p95 = quantileOf(s, 0.95);
+    if (p95 !== null) out.push({ app, metric, hourStart: h, p95, count: s.count });
+  }
+  return out;
+}
+
+export function buildAppsSection(ctx: ReportContext): AppsSection {
+  const target = ctx.thresholds.get('app-availability') ?? null;
+  const targetValue = target?.warning ?? null;
+  const byApp = new Map<string, CheckRef[]>();
+  for (const c of ctx.index.checks) {
+    if (c.role !== 'national-app') continue;
+    const app = c.app ?? c.target ?? c.check;
+    let list = byApp.get(app);
+    if (list === undefined) byApp.set(app, (list = []));
+    list.push(c);
+  }
+  const apps: AppRow[] = [];
+  let worstHours: WorstHour[] = [];
+  for (const [app, checks] of [...byApp].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const runs = checks.map((c) => ctx.runs.get(c.key)).filter((r): r is CheckRuns => r !== undefined && r.runsPerHour > 0);
+    const core = worstAvailability(runs.map((r) => availabilityFigure(ctx, r, ctx.core, targetValue))) ?? noFigure();
+    const all = worstAvailability(runs.map((r) => availabilityFigure(ctx, r, ctx.all, targetValue))) ?? noFigure();
+    const timings = TIMINGS.map((t) => timingRow(ctx, t, checks)).filter((t) => t !== undefined);
+    const head = headlineSeries(ctx, checks);
+    const daily = dailySketches(ctx, head.series).map((s, i) => ({ date: ctx.frame.days[i]?.date ?? '', p50: quantileOf(s, 0.5), p95: quantileOf(s, 0.95) }));
+    const row = { app, checks: checks.map((c) => c.target ?? c.check), core, all, timings, daily };
+    apps.push({ ...row, rag: appRag(row) });
+    worstHours = worstHours.concat(worstHoursOf(ctx, app, head.metric, head.series));
+  }
+  worstHours.sort((a, b) => b.p95 - a.p95 || a.hourStart - b.hourStart);
+  const notes: string[] = [];
+  if (apps.length === 0) notes.push('No data: no national-application checks reported this month.');
+  if (target === undefined || target === null) notes.push('No availability target in the threshold profile: availability is shown without a verdict.');
+  return { target, apps, worstHours: worstHours.slice(0, ACCOUNTING.topN), rag: worstRag(apps.map((a) => a.rag)), notes };
+}

@@ -1,0 +1,79 @@
+/** Section 7 — data completeness: share of expected runs received; gaps shown as unknown, never as up. */
+import { availabilityOf, MIN_RUNS_PER_HOUR, runsIn } from '../accounting.ts';
+import { bucketsOf, type ReportContext } from '../context.ts';
+import { intersect, totalMs } from '../intervals.ts';
+import type { CompletenessRow, CompletenessSection } from '../model.ts';
+import { HOUR_MS } from '../month.ts';
+import { ACCOUNTING, type Rag } from '../rules.ts';
+
+export function completenessRag(overall: number | null): Rag {
+  if (overall === null) return 'grey';
+  if (overall >= ACCOUNTING.completenessGreen) return 'green';
+  if (overall >= ACCOUNTING.completenessAmber) return 'amber';
+  return 'red';
+}
+
+export function buildCompletenessSection(ctx: ReportContext): CompletenessSection {
+  const checks: CompletenessRow[] = [];
+  const notAssessed: CompletenessSection['notAssessed'] = [];
+  const assessed: string[] = [];
+  for (const c of ctx.index.checks) {
+    const r = ctx.runs.get(c.key);
+    if (r === undefined || r.success.length === 0) continue;
+    if (r.runsPerHour < MIN_RUNS_PER_HOUR) {
+      notAssessed.push({ check: c.check, reason: r.runsPerHour === 0 ? 'no runs this month' : 'runs less than twice an hour' });
+      continue;
+    }
+    const a = availabilityOf(runsIn(bucketsOf(ctx, r.success), ctx.all), ctx.all.lengthMs, r.runsPerHour);
+    checks.push({ check: c.check, role: c.role, kind: c.kind, runsPerHour: r.runsPerHour, expected: a.expected, received: Math.min(a.runs, a.expected), completeness: a.completeness, unknownMs: a.unknownMs });
+    assessed.push(c.key);
+  }
+  const expected = checks.reduce((n, c) => n + c.expected, 0);
+  const received = checks.reduce((n, c) => n + c.received, 0);
+  const overall = expected === 0 ? null : received / expected;
+
+  // Per day: received (capped per check and hour) over expected, within the accounted 24×7 time.
+  const daily = ctx.frame.days.map((day) => {
+    const lengthMs = totalMs(intersect([{ from: day.start, to: day.end }], ctx.all.intervals));
+    let exp = 0;
+    let got = 0;
+    for (const key of assessed) {
+      const r = ctx.runs.get(key);
+      if (r === undefined) continue;
+      exp += (lengthMs / HOUR_MS) * r.runsPerHour;
+      for (const h of ctx.all.plan.hours) if (h >= day.start && h < day.end) got += Math.min(r.hourly.get(h)?.runs ?? 0, r.runsPerHour);
+      for (const p of ctx.all.plan.pieces) {
+        if (p.from < day.start || p.from >= day.end) continue;
+        let n = 0;
+        for (const d of bucketsOf(ctx, r.success)) n += d.pieces.get(`${p.from}+${p.to - p.from}`)?.count ?? 0;
+        got += Math.min(n, ((p.to - p.from) / HOUR_MS) * r.runsPerHour);
+      }
+    }
+    return { date: day.date, completeness: exp === 0 ? null : Math.min(1, got / exp) };
+  });
+
+  // Gaps: whole accounted hours in which no assessed check ran at all.
+  const gaps: CompletenessSection['gaps'] = [];
+  if (assessed.length > 0) {
+    let start: number | undefined;
+    let last = 0;
+    const flush = (): void => {
+      if (start !== undefined && last - start >= ACCOUNTING.minListedGapMs) gaps.push({ start, end: last, durationMs: last - start });
+      start = undefined;
+    };
+    for (const h of ctx.all.plan.hours) {
+      const silent = assessed.every((k) => (ctx.runs.get(k)?.hourly.get(h)?.runs ?? 0) === 0);
+      if (silent) {
+        if (start === undefined || h !== last) {
+          flush();
+          start = h;
+        }
+        last = h + HOUR_MS;
+      } else {
+        flush();
+      }
+    }
+    flush();
+  }
+  return { overall, expected, received, checks, notAssessed, daily, gaps, rag: completenessRag(overall) };
+}

@@ -1,0 +1,143 @@
+/**
+ * Section 3 — national link: availability of the n3-gateway checks against the resilient/single
+ * target, RTT/jitter/loss (with a SmokePing-style distribution per day), WAN utilisation p95
+ * against the 75 % mark, throughput against the contracted bandwidth.
+ */
+import type { StoredSeries } from '../../storage/types.ts';
+import { quantileOf } from '../accounting.ts';
+import type { ReportContext } from '../context.ts';
+import { availabilityFigure, dailyMoments, dailySketches, longOutageMs, momentsOf, outsideMaintenanceMs, percentilesOf, sketchOf, withinShare } from '../figures.ts';
+import type { CheckAvailability, InterfaceUtilisation, LinkSection, SmokeDay, ThroughputFigure } from '../model.ts';
+import { mean } from '../periods.ts';
+import { worstRag, type Rag } from '../rules.ts';
+import { checkLabel, type CheckRef } from '../series-index.ts';
+import { levelOf } from '../thresholds.ts';
+
+/** The per-round RTT statistic the report uses: each burst's mean RTT, as the profile's RTT rules. */
+export const RTT_METRIC = 'icmp_rtt_avg_ms';
+
+const isN3 = (c: CheckRef): boolean => c.role === 'n3-gateway';
+
+/** WAN interfaces: `ifRole` wan, or any interface of an n3-gateway device without an ifRole. */
+export function isWanInterface(c: CheckRef, s: StoredSeries): boolean {
+  const ifRole = s.labels.ifRole;
+  if (ifRole !== undefined) return ifRole === 'wan';
+  return c.role === 'n3-gateway';
+}
+
+function smoke(ctx: ReportContext): SmokeDay[] {
+  const rtt = dailySketches(ctx, ctx.index.metric(RTT_METRIC, isN3));
+  const loss = dailyMoments(ctx, ctx.index.metric('icmp_loss_ratio', isN3));
+  return ctx.frame.days.map((day, i) => {
+    const s = rtt[i];
+    const l = loss[i];
+    const q = (p: number): number => (s === undefined ? Number.NaN : (quantileOf(s, p) ?? Number.NaN));
+    return {
+      date: day.date,
+      rtt: s === undefined || s.count === 0 ? null : { min: q(0), p10: q(0.1), p25: q(0.25), p50: q(0.5), p75: q(0.75), p90: q(0.9), max: q(1), count: s.count },
+      lossMean: l === undefined ? null : mean(l),
+    };
+  });
+}
+
+function utilisation(ctx: ReportContext): LinkSection['utilisation'] {
+  const threshold = ctx.thresholds.get('wan-utilisation') ?? null;
+  const inS = ctx.index.metric('snmp_if_in_utilisation_ratio', isWanInterface);
+  const outS = ctx.index.metric('snmp_if_out_utilisation_ratio', isWanInterface);
+  const ifKey = (s: StoredSeries): string => `${s.agent}/${s.labels.check ?? ''}/${s.labels.ifIndex ?? s.labels.ifName ?? ''}`;
+  const keys = [...new Set([...inS, ...outS].map(ifKey))].sort();
+  const interfaces: InterfaceUtilisation[] = keys.map((k) => {
+    const i = inS.filter((s) => ifKey(s) === k);
+    const o = outS.filter((s) => ifKey(s) === k);
+    const first = (i[0] ?? o[0]) as StoredSeries;
+    const si = sketchOf(ctx, i, ctx.all);
+    const so = sketchOf(ctx, o, ctx.all);
+    const limit = threshold?.warning ?? null;
+    const over = limit === null || si.count + so.count === 0 ? null : 1 - (((withinShare(si, limit, si.count) ?? 0) * si.count + (withinShare(so, limit, so.count) ?? 0) * so.count) / (si.count + so.count));
+    const p95In = quantileOf(si, 0.95);
+    const p95Out = quantileOf(so, 0.95);
+    const worst = p95In === null ? p95Out : p95Out === null ? p95In : Math.max(p95In, p95Out);
+    return {
+      device: first.labels.device ?? first.labels.target ?? ctx.index.checkOf(first).check,
+      ifName: first.labels.ifName ?? first.labels.ifIndex ?? '?',
+      p95In,
+      p95Out,
+      overWarningShare: over,
+      level: levelOf(threshold ?? undefined, worst),
+    };
+  });
+  const both = [...inS, ...outS];
+  const daily = dailySketches(ctx, both).map((s, i) => ({ date: ctx.frame.days[i]?.date ?? '', p95: quantileOf(s, 0.95) }));
+  return { interfaces, daily, threshold };
+}
+
+function throughput(ctx: ReportContext): ThroughputFigure[] {
+  const out: ThroughputFigure[] = [];
+  for (const [direction, metric, contracted] of [
+    ['down', 'throughput_down_bps', ctx.practice.contractedDownBps],
+    ['up', 'throughput_up_bps', ctx.practice.contractedUpBps],
+  ] as const) {
+    const s = sketchOf(ctx, ctx.index.metric(metric), ctx.all);
+    if (s.count === 0 && contracted === undefined) continue;
+    const median = quantileOf(s, 0.5);
+    out.push({ direction, count: s.count, median, p10: quantileOf(s, 0.1), contractedBps: contracted ?? null, ratio: median !== null && contracted !== undefined && contracted > 0 ? median / contracted : null });
+  }
+  return out;
+}
+
+export function buildLinkSection(ctx: ReportContext): LinkSection {
+  const n3Checks = ctx.index.checks.filter((c) => isN3(c) && c.kind !== 'snmp' && c.kind !== 'throughput');
+  const target = ctx.thresholds.get('n3-availability') ?? null;
+  const checks: CheckAvailability[] = [];
+  for (const c of n3Checks) {
+    const r = ctx.runs.get(c.key);
+    if (r === undefined || r.runsPerHour === 0) continue;
+    checks.push({ check: c.check, target: checkLabel(c), role: c.role, core: availabilityFigure(ctx, r, ctx.core, target?.warning ?? null), all: availabilityFigure(ctx, r, ctx.all, target?.warning ?? null) });
+  }
+  const rttS = ctx.index.metric(RTT_METRIC, isN3);
+  const jitS = ctx.index.metric('icmp_jitter_ms', isN3);
+  const lossS = ctx.index.metric('icmp_loss_ratio', isN3);
+  const rttRule = ctx.thresholds.get('n3-rtt') ?? null;
+  const jitRule = ctx.thresholds.get('n3-jitter') ?? null;
+  const lossRule = ctx.thresholds.get('n3-loss') ?? null;
+  const rttAll = percentilesOf(sketchOf(ctx, rttS, ctx.all));
+  const jitAll = percentilesOf(sketchOf(ctx, jitS, ctx.all));
+  const lossAll = mean(momentsOf(ctx, lossS, ctx.all));
+  const util = utilisation(ctx);
+  const section: Omit<LinkSection, 'rag'> = {
+    target,
+    checks,
+    rtt: { core: percentilesOf(sketchOf(ctx, rttS, ctx.core)), all: rttAll, threshold: rttRule, level: levelOf(rttRule ?? undefined, rttAll.p95) },
+    jitter: { core: percentilesOf(sketchOf(ctx, jitS, ctx.core)), all: jitAll, threshold: jitRule, level: levelOf(jitRule ?? undefined, jitAll.p95) },
+    loss: { core: mean(momentsOf(ctx, lossS, ctx.core)), all: lossAll, threshold: lossRule, level: levelOf(lossRule ?? undefined, lossAll) },
+    daily: smoke(ctx),
+    utilisation: util,
+    throughput: throughput(ctx),
+    notes: [],
+  };
+  if (target === null) section.notes.push('No availability target in the threshold profile: availability is shown without a verdict.');
+  if (checks.length === 0) section.notes.push('No data: no national-link (n3-gateway) reachability checks reported this month.');
+  if (util.interfaces.length === 0) section.notes.push('No data: no SNMP utilisation samples for a WAN interface (ifRole "wan" or an n3-gateway device).');
+  if (section.throughput.length === 0) section.notes.push('No data: no throughput tests ran and no contracted bandwidth is configured.');
+  else if (section.throughput.some((t) => t.contractedBps === null)) section.notes.push('Contracted bandwidth is not configured for this practice, so throughput is shown without comparison.');
+  return { ...section, rag: linkRag(section, ctx) };
+}
+
+function linkRag(s: Omit<LinkSection, 'rag'>, ctx: ReportContext): Rag {
+  const rags: Rag[] = [];
+  for (const c of s.checks) {
+    for (const v of [c.core.verdict, c.all.verdict]) if (v === 'missed') rags.push('red');
+    else if (v === 'met') rags.push('green');
+  }
+  for (const level of [s.rtt.level, s.jitter.level, s.loss.level, ...s.utilisation.interfaces.map((i) => i.level)]) {
+    if (level === 'critical') rags.push('red');
+    else if (level === 'warning') rags.push('amber');
+    else if (level === 'ok') rags.push('green');
+  }
+  const longMs = longOutageMs(ctx);
+  for (const c of ctx.index.checks) {
+    if (!isN3(c)) continue;
+    for (const o of ctx.runs.get(c.key)?.outages ?? []) if (outsideMaintenanceMs(ctx, o) > longMs) rags.push('red');
+  }
+  return worstRag(rags);
+}
