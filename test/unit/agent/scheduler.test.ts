@@ -5,7 +5,7 @@ import { startOffsets } from '../../../agent/src/scheduler/spread.ts';
 import type { RunRecord } from '../../../agent/src/scheduler/run.ts';
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { WireSample } from '../../../shared/src/wire.ts';
-import type { ProbeKind } from '../../../agent/src/probes/types.ts';
+import type { ProbeKind, ProbeResult } from '../../../agent/src/probes/types.ts';
 import { captureLog, fakeKind, LEVEL, sleep, type Behaviour } from './helpers/fakes.ts';
 
 const T0 = 1_700_000_000_000;
@@ -206,7 +206,7 @@ describe('outcomes and samples', () => {
   });
 
   it('stamps samples with the run start and base + sample labels; drops samples that would fail ingest', async () => {
-    const kind = fakeKind('rich', async () => {
+    const kind = fakeKind('rich', async (): Promise<ProbeResult> => {
       await sleep(40);
       return {
         outcome: 'success',

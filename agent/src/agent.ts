@@ -1,0 +1,125 @@
+/**
+ * The agent's composition root (STYLE habit 5): the one place that wires logger, spool, probes,
+ * scheduler, pusher and self-metrics together. Used by `n3mon agent` and by `n3mon up`.
+ *
+ *   probes ──▶ scheduler ──append──▶ spool (SQLite) ──batches──▶ pusher ──POST──▶ collector
+ *                                      ▲                            │
+ *                                      └────── ack / set aside ─────┘
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { Logger } from '../../shared/src/log.ts';
+import { systemClock, type Clock } from '../../shared/src/clock.ts';
+import { N3monError } from '../../shared/src/errors.ts';
+import type { ProbeKind } from './probes/types.ts';
+import type { AgentConfig } from './config/schema.ts';
+import { createScheduler, type CheckStats, type Scheduler } from './scheduler/scheduler.ts';
+import { openSpool, type Spool, type SpoolStats } from './spool/spool.ts';
+import { createPusher, type PusherStats } from './push/pusher.ts';
+import { httpTransport } from './push/transport.ts';
+import { startSelfMetrics } from './self-metrics.ts';
+
+export interface AgentDeps {
+  log: Logger;
+  clock?: Clock;
+  /** Probe kinds; the registry's PROBES when omitted (loaded here, lazily). */
+  probes?: readonly ProbeKind[];
+  /** Scheduler/pusher tuning for tests; production uses the defaults and the config. */
+  tuning?: { graceMs?: number; maxStartSpreadMs?: number; baseBackoffMs?: number; selfMetricsIntervalMs?: number; hostname?: string };
+}
+
+export interface AgentStats {
+  spool: SpoolStats;
+  push: PusherStats;
+  checks: CheckStats[];
+}
+
+export interface RunningAgent {
+  /** Stops timers, aborts runs in flight, makes one bounded final push, closes the spool. Idempotent. */
+  stop(): Promise<void>;
+  spoolStats(): SpoolStats;
+  stats(): AgentStats;
+  /** Push what is spooled now instead of at the next push interval (does not cut a back-off). */
+  pushNow(): void;
+}
+
+export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<RunningAgent> {
+  const log = deps.log;
+  const clock = deps.clock ?? systemClock;
+  const tuning = deps.tuning ?? {};
+  const probes = deps.probes ?? (await import('./probes/registry.ts')).PROBES;
+  const ca = readCa(config.collector.caFile);
+
+  const spool: Spool = openSpool({ dir: resolve(config.spool.dir), maxBytes: config.spool.maxBytes, log: log.child({ component: 'spool' }), clock });
+  const sink = (samples: Parameters<Spool['append']>[0]): void => spool.append(samples);
+  let scheduler: Scheduler;
+  try {
+    scheduler = createScheduler({
+      checks: config.checks,
+      probes,
+      env: { log: log.child({ component: 'probe' }), clock, collector: { url: config.collector.url, token: config.collector.token } },
+      sink,
+      log: log.child({ component: 'scheduler' }),
+      clock,
+      graceMs: tuning.graceMs,
+      maxStartSpreadMs: tuning.maxStartSpreadMs,
+    });
+  } catch (err) {
+    spool.close();
+    throw err;
+  }
+  const pusher = createPusher({
+    spool,
+    url: config.collector.url,
+    token: config.collector.token,
+    batchSamples: config.push.batchSamples,
+    intervalMs: config.push.intervalMs,
+    timeoutMs: config.push.timeoutMs,
+    maxBackoffMs: config.push.maxBackoffMs,
+    baseBackoffMs: tuning.baseBackoffMs,
+    transport: httpTransport(ca === undefined ? {} : { ca }),
+    log: log.child({ component: 'push' }),
+    clock,
+  });
+  const self = startSelfMetrics({
+    spoolStats: () => spool.stats(),
+    clockSkewMs: () => pusher.stats().clockSkewMs,
+    sink,
+    hostname: tuning.hostname ?? hostname(),
+    clock,
+    log: log.child({ component: 'self-metrics' }),
+    intervalMs: tuning.selfMetricsIntervalMs,
+  });
+  scheduler.start();
+  pusher.start();
+  log.info({ checks: config.checks.length, collector: config.collector.url, spool: spool.dir }, 'agent started');
+
+  let stopping: Promise<void> | undefined;
+  let lastSpoolStats: SpoolStats | undefined;
+  const spoolStats = (): SpoolStats => (spool.isOpen ? spool.stats() : (lastSpoolStats as SpoolStats));
+  const stop = async (): Promise<void> => {
+    const t0 = clock.monotonic();
+    await scheduler.stop();
+    self.stop();
+    await pusher.stop();
+    lastSpoolStats = spool.stats();
+    spool.close();
+    log.info({ pending: lastSpoolStats.samples, stopMs: Math.round(clock.monotonic() - t0) }, 'agent stopped');
+  };
+  return {
+    stop: () => (stopping ??= stop()),
+    spoolStats,
+    stats: () => ({ spool: spoolStats(), push: pusher.stats(), checks: scheduler.stats() }),
+    pushNow: () => pusher.wake(),
+  };
+}
+
+function readCa(file: string | undefined): Buffer | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new N3monError('N3MON_ERR_CONFIG_READ', `collector.caFile: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+  }
+}

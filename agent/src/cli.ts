@@ -1,0 +1,107 @@
+/**
+ * `n3mon agent --config FILE [--log-level L]`: load and validate the config (every problem
+ * printed as `path: message`, exit 1), start the agent, run until SIGINT/SIGTERM, stop gracefully.
+ */
+import type { CliIO, Command } from '../../shared/src/cli/command.ts';
+import { parseFlags, usageError } from '../../shared/src/cli/command.ts';
+import { readConfigSource } from '../../shared/src/config-file.ts';
+import { createLogger, type Logger } from '../../shared/src/log.ts';
+import type { ProbeKind } from './probes/types.ts';
+import { parseAgentConfig } from './config/parse.ts';
+import { startAgent } from './agent.ts';
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export const HELP = `usage: n3mon agent --config FILE [--log-level LEVEL]
+
+Runs an n3mon agent: measures the checks in FILE on their intervals, keeps every sample in a
+local spool (SQLite, under spool.dir) and pushes them to the collector, which only ever needs
+this machine to connect out. Runs until SIGINT or SIGTERM, then stops gracefully: in-flight
+checks are aborted, one last push is tried (at most 5 s) and the spool is closed. Anything
+not delivered stays in the spool and goes out after the next start. A second signal exits at once.
+
+flags:
+  -c, --config FILE     agent config, YAML or JSON (see deploy/examples/ and agent/README.md).
+                        Unknown keys are errors; every problem is printed as \`path: message\`
+                        and the command exits 1.
+      --log-level LEVEL fatal | error | warn | info | debug | trace | silent. Overrides
+                        N3MON_LOG_LEVEL, which overrides the config's log.level (default info).
+  -h, --help            this text.
+
+config keys (agent.yaml):
+  collector.url         collector base URL, e.g. http://127.0.0.1:8080 (pushes go to /api/v1/ingest)
+  collector.token       agent token from \`n3mon token create\` (never logged)
+  collector.caFile      PEM CA bundle for an https collector with a private CA (optional)
+  spool.dir             spool directory (default ./data/agent)
+  spool.maxBytes        disk budget of the spool (default 512 MiB); beyond it the oldest
+                        samples are dropped, counted in agent_dropped_samples_total and logged
+  push.intervalMs       push interval when less than a batch is waiting (default 5000)
+  push.batchSamples     samples per request (default 5000)
+  push.timeoutMs        deadline of one request (default 30000)
+  push.maxBackoffMs     longest wait between retries (default 300000)
+  log.level             default log level
+  checks[]              what to measure: kind (icmp, tcp, dns, http, host, …), target, role,
+                        intervalMs, timeoutMs (< intervalMs), app, labels, id (default kind:target)
+
+logs: one JSON object per line on stdout (pino); secrets are redacted.
+exit: 0 after a graceful stop, 1 for a bad config or a spool that cannot be opened, 2 for a usage error.
+`;
+
+export interface AgentCommandDeps {
+  /** The probe kinds; the registry's PROBES in production (loaded lazily). */
+  loadProbes: () => Promise<readonly ProbeKind[]>;
+  /** Resolves with a signal name when the agent should stop. Default: SIGINT or SIGTERM. */
+  waitForStop?: (log: Logger) => Promise<string>;
+}
+
+export function createAgentCommand(deps: AgentCommandDeps): Command {
+  return {
+    name: 'agent',
+    summary: 'run an agent (`--config agent.yaml`)',
+    help: HELP,
+    async run(args: string[], io: CliIO): Promise<number> {
+      const flags = parseFlags(args, { config: { type: 'string', short: 'c' }, 'log-level': { type: 'string' } });
+      if (flags.help) {
+        io.out(HELP);
+        return 0;
+      }
+      const file = flags.values.config;
+      if (file === undefined || file === '') throw usageError('--config FILE is required');
+      const flagLevel = flags.values['log-level'];
+      if (flagLevel !== undefined && !LEVELS.includes(flagLevel)) throw usageError(`--log-level must be one of ${LEVELS.join(', ')} (got '${flagLevel}')`);
+
+      const probes = await deps.loadProbes();
+      const config = parseAgentConfig(readConfigSource(file), file, probes);
+      const envLevel = io.env.N3MON_LOG_LEVEL !== undefined && LEVELS.includes(io.env.N3MON_LOG_LEVEL) ? io.env.N3MON_LOG_LEVEL : undefined;
+      const log = createLogger({ level: flagLevel ?? envLevel ?? config.log.level, name: 'n3mon-agent' });
+      const agent = await startAgent(config, { log, probes });
+      const signal = await (deps.waitForStop ?? waitForSignal)(log);
+      log.info({ signal }, 'stopping the agent');
+      await agent.stop();
+      return 0;
+    },
+  };
+}
+
+/** First SIGINT/SIGTERM: graceful stop. A second one: exit at once (the spool is safe: every append is a committed transaction). */
+function waitForSignal(log: Logger): Promise<string> {
+  return new Promise((resolve) => {
+    const first = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', first);
+      process.off('SIGTERM', first);
+      process.once('SIGINT', second);
+      process.once('SIGTERM', second);
+      resolve(signal);
+    };
+    const second = (signal: NodeJS.Signals): void => {
+      log.warn({ signal }, 'second signal: exiting without waiting for the graceful stop');
+      process.exit(130);
+    };
+    process.on('SIGINT', first);
+    process.on('SIGTERM', first);
+  });
+}
+
+export const command: Command = createAgentCommand({
+  loadProbes: async () => (await import('./probes/registry.ts')).PROBES,
+});
