@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import type { Logger } from '../../../shared/src/log.ts';
 import { systemClock, type Clock } from '../../../shared/src/clock.ts';
-import { IngestResponse } from '../../../shared/src/wire.ts';
+import { INGEST_LIMITS, IngestResponse } from '../../../shared/src/wire.ts';
 import { checker } from '../../../shared/src/validate.ts';
 import type { Spool, SpooledBatch } from '../spool/spool.ts';
 import { backoffDelayMs, parseRetryAfter } from './backoff.ts';
@@ -28,6 +28,8 @@ import { httpTransport, type IngestTransport } from './transport.ts';
 
 const gzip = promisify(gzipCb);
 const isIngestResponse = checker(IngestResponse);
+/** Date headers have 1 s resolution and clocks drift: retry future-refused batches this much after they should fit. */
+const FUTURE_RETRY_MARGIN_MS = 60_000;
 
 export interface PusherOptions {
   spool: Spool;
@@ -160,6 +162,18 @@ export function createPusher(opts: PusherOptions): Pusher {
     const message = typeof err.message === 'string' ? err.message : reply.body.slice(0, 200);
     const problems = Array.isArray(err.problems) ? err.problems.filter((p): p is string => typeof p === 'string') : [];
 
+    if (reply.status === 400) {
+      const aheadMs = msAheadOfCollector(batch, reply.headers.date, clock.now(), stats.clockSkewMs);
+      if (aheadMs !== undefined) {
+        // Not "never": samples the collector sees as from the future become acceptable as its
+        // clock catches up (an agent clock that was ahead and got corrected). Keep and retry.
+        const delayMs = Math.min(opts.maxBackoffMs, Math.max(1000, aheadMs + FUTURE_RETRY_MARGIN_MS));
+        stats.failures++;
+        stats.consecutiveFailures++;
+        log.error({ ...fields, code, aheadMs, retryInMs: delayMs, problems: problems.slice(0, 5) }, 'collector refuses samples from its future (agent clock ahead?); batch kept, will retry');
+        return { delayMs, idle: false };
+      }
+    }
     if (reply.status === 400 || (reply.status === 413 && batch.samples.length === 1)) {
       spool.reject(batch, { status: reply.status, reason: `${code ?? 'HTTP ' + reply.status}: ${message}`, problems });
       stats.batchesRejected++;
@@ -254,6 +268,20 @@ export function createPusher(opts: PusherOptions): Pusher {
     },
     stats: () => ({ ...stats }),
   };
+}
+
+/**
+ * How far the batch's newest sample lies beyond what the collector accepts as "now" (its clock
+ * from the answer's Date header, else from the last measured skew), when that is within a minute
+ * of the limit or past it; undefined when the batch is not near the collector's future limit.
+ */
+export function msAheadOfCollector(batch: SpooledBatch, dateHeader: string | undefined, agentNow: number, skewMs: number | undefined): number | undefined {
+  const fromHeader = dateHeader === undefined ? Number.NaN : Date.parse(dateHeader);
+  const collectorNow = Number.isNaN(fromHeader) ? agentNow - (skewMs ?? 0) : fromHeader;
+  let newest = -Infinity;
+  for (const s of batch.samples) if (s.ts > newest) newest = s.ts;
+  const aheadMs = newest - (collectorNow + INGEST_LIMITS.maxFutureMs);
+  return aheadMs > -FUTURE_RETRY_MARGIN_MS ? Math.max(0, Math.round(aheadMs)) : undefined;
 }
 
 function delay(ms: number): Promise<void> {

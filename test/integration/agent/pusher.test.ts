@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openSpool, type Spool } from '../../../agent/src/spool/spool.ts';
 import { createPusher, type Pusher, type PusherOptions } from '../../../agent/src/push/pusher.ts';
 import { silentLogger } from '../../../shared/src/log.ts';
-import type { WireSample } from '../../../shared/src/wire.ts';
+import { INGEST_LIMITS, type WireSample } from '../../../shared/src/wire.ts';
 import { captureLog } from '../../unit/agent/helpers/fakes.ts';
 import { freePort, stubCollector, TOKEN, until, type Answer, type StubCollector } from './helpers/stub-collector.ts';
 
@@ -169,6 +169,26 @@ describe('pusher', () => {
     expect(after[0]?.samples).toEqual(stub.received[0]?.samples);
     expect(new Set(after.map((r) => r.batchId)).size).toBe(after.length);
     expect([...stub.stored.values()].flat()).toHaveLength(500);
+  });
+
+  it('keeps and retries a batch the collector refuses as from its future, instead of setting it aside', async () => {
+    const spool = openTmpSpool();
+    const ahead = Date.now() + INGEST_LIMITS.maxFutureMs + 1500; // an agent clock that ran 1.5 s too far ahead
+    spool.append(samples(5).map((s, i) => ({ ...s, ts: ahead + i })));
+    const stub = await serve(({ samples: batch }) =>
+      batch.some((s) => s.ts > Date.now() + INGEST_LIMITS.maxFutureMs)
+        ? { status: 400, body: { statusCode: 400, code: 'N3MON_ERR_INGEST_INVALID', error: 'Bad Request', message: '1 problem(s)', problems: ['samples[0].ts: … ahead of the collector\'s clock'] } }
+        : { status: 200 },
+    );
+    await stub.listen();
+    const logs = captureLog('info');
+    start(spool, stub, { log: logs.log });
+    await until(() => spool.stats().samples === 0, 'the spool to empty');
+    expect(stub.received[0]?.answer).toBe(400);
+    expect(stub.received.at(-1)?.answer).toBe(200);
+    expect(new Set(stub.received.map((r) => r.batchId)).size).toBe(1);
+    expect(spool.rejected()).toEqual([]);
+    expect(logs.find('collector refuses samples from its future (agent clock ahead?); batch kept, will retry').length).toBeGreaterThan(0);
   });
 
   it('stop() gives a hanging collector only the final-push deadline, and keeps the batch', async () => {

@@ -1,6 +1,8 @@
 // Pure pusher rules: back-off with full jitter, Retry-After parsing, batch formation (lanes).
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs, parseRetryAfter, RETRY_AFTER_CAP_MS } from '../../../agent/src/push/backoff.ts';
+import { msAheadOfCollector } from '../../../agent/src/push/pusher.ts';
+import type { SpooledBatch } from '../../../agent/src/spool/spool.ts';
 import { INITIAL_LANE_STATE, planBatch, type Lane, type LaneState, type QueueView } from '../../../agent/src/push/lanes.ts';
 
 describe('backoffDelayMs (full jitter)', () => {
@@ -126,5 +128,26 @@ describe('planBatch (batch formation and the lane rule)', () => {
     }
     expect(lanes).toEqual(['backlog', 'backlog', 'backlog', undefined]);
     expect(seqs).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+  });
+});
+
+describe('msAheadOfCollector (is a 400 about samples from the collector\'s future?)', () => {
+  const now = Date.parse('2026-11-25T12:00:00Z');
+  const batchAt = (...ts: number[]): SpooledBatch => ({ batchId: 'x-1', lane: 'normal', firstSeq: 1, lastSeq: ts.length, samples: ts.map((t) => ({ metric: 'tcp_connect_ms', labels: {}, ts: t, value: 1 })) });
+  const date = new Date(now).toUTCString();
+  const limit = 10 * 60_000;
+
+  it('measures the newest sample against the collector clock from the Date header', () => {
+    expect(msAheadOfCollector(batchAt(now, now + limit + 5000), date, now + 999_999, undefined)).toBe(5000);
+    expect(msAheadOfCollector(batchAt(now + limit - 30_000), date, now, undefined)).toBe(0); // near the edge: retry, do not set aside
+  });
+
+  it('falls back to the measured skew without a Date header', () => {
+    expect(msAheadOfCollector(batchAt(now + limit + 1000), undefined, now + 20_000, 20_000)).toBe(1000);
+  });
+
+  it('says undefined for batches well inside the window (a 400 about something else)', () => {
+    expect(msAheadOfCollector(batchAt(now - 5000, now), date, now, undefined)).toBeUndefined();
+    expect(msAheadOfCollector(batchAt(1_700_000_000_000), date, now, undefined)).toBeUndefined();
   });
 });
