@@ -41,6 +41,12 @@ export interface WriteRequest {
 export interface WriteResult {
   /** Samples written (a sample whose series and ts already exist is overwritten, not added). */
   written: number;
+  /**
+   * Samples not stored because they are older than the raw-retention horizon (their minute's raw
+   * samples are gone, so they could not be rolled up correctly). Absent when 0. See
+   * collector/src/storage/README.md.
+   */
+  tooOld?: number;
 }
 
 export interface RawPoint {
@@ -89,6 +95,10 @@ export interface StoreStats {
   samplesWritten: number;
   /** Bytes on disk (SQLite files incl. WAL), when the backend knows. */
   diskBytes?: number;
+  /** Samples refused as older than raw retention (WriteResult.tooOld), since open. */
+  samplesTooOld?: number;
+  /** Minutes changed by late samples and not yet re-rolled up (drops to 0 after maintain). */
+  dirtyMinutes?: number;
 }
 
 export interface RetentionPolicy {

@@ -1,0 +1,248 @@
+/**
+ * maintain(now): bring the minute and hour tiers up to date and apply retention.
+ *
+ * Every step is a transaction that also moves the persisted watermarks, so a crash at any point
+ * leaves tiers and marks consistent (the next maintain redoes only what did not commit):
+ * 1. Raise the raw horizon (writes older than it are refused from now on).
+ * 2. Re-roll dirty minutes (late samples) from raw, and their hours (< hour mark) from minute rows.
+ * 3. Roll minutes [minute mark, now − rollupDelayMs) from raw, at most an hour per transaction,
+ *    and every hour the minute mark passed from its minute rows; skip spans without samples.
+ * 4. Retention: delete raw, minute and hour rows older than their horizons (hour-aligned), and
+ *    forget series with no data left in any tier.
+ * Between transactions the event loop runs (writes go on); writes check the marks at commit time.
+ */
+import type Database from 'better-sqlite3';
+import type { RetentionPolicy } from '../types.ts';
+import { alignDown, DAY_MS, foldBuckets, HOUR_MS, MINUTE_MS, summarisePoints, type PointRow } from '../summary.ts';
+import type { Bucket } from '../types.ts';
+import type { StoreContext } from './context.ts';
+import type { StateKey } from './schema.ts';
+import { tierRowToBucket, type Reader } from './reader.ts';
+
+export interface RollupOptions {
+  retention: RetentionPolicy;
+  /** A minute is rolled up this long after it ends; samples arriving later re-dirty it. */
+  rollupDelayMs: number;
+}
+
+const DIRTY_PER_TX = 2000;
+const RAW_DELETE_SPAN_MS = HOUR_MS;
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export class Rollup {
+  private readonly setState: Database.Statement<[StateKey, number]>;
+  private readonly upsertMinute: Database.Statement<[number, number, number, number, number, number, Uint8Array]>;
+  private readonly deleteMinute: Database.Statement<[number, number]>;
+  private readonly upsertHour: Database.Statement<[number, number, number, number, number, number, Uint8Array]>;
+  private readonly deleteHour: Database.Statement<[number, number]>;
+  private readonly rawOfMinute: Database.Statement<[number, number]>;
+  private readonly deleteDirty: Database.Statement<[number, number]>;
+  private readonly scanRaw: Database.Statement<[number, number]>;
+  private readonly scanMinutes: Database.Statement<[number, number]>;
+  private readonly nextMinute: Database.Statement<[number]>;
+  private readonly firstMinute: Database.Statement<[]>;
+  private readonly getState: Database.Statement<[StateKey]>;
+  private readonly deleteRawBefore: Database.Statement<[number]>;
+  private readonly deleteOldMinutes: Database.Statement<[number]>;
+  private readonly deleteOldHours: Database.Statement<[number, number]>;
+  private readonly deleteSeries: Database.Statement<[number]>;
+  private readonly tx: <T>(fn: () => T) => T;
+
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly reader: Reader,
+    private readonly opts: RollupOptions,
+  ) {
+    const { db } = ctx;
+    this.setState = db.prepare('INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)');
+    this.upsertMinute = db.prepare('INSERT OR REPLACE INTO rollup_1m (start, series_id, count, sum, min, max, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.deleteMinute = db.prepare('DELETE FROM rollup_1m WHERE start = ? AND series_id = ?');
+    this.upsertHour = db.prepare('INSERT OR REPLACE INTO rollup_1h (series_id, start, count, sum, min, max, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.deleteHour = db.prepare('DELETE FROM rollup_1h WHERE series_id = ? AND start = ?');
+    this.rawOfMinute = db.prepare('SELECT ts, value FROM samples WHERE minute = ? AND series_id = ? ORDER BY ts').raw();
+    this.deleteDirty = db.prepare('DELETE FROM dirty WHERE series_id = ? AND minute_start = ?');
+    this.scanRaw = db.prepare('SELECT series_id, ts, value FROM samples WHERE minute >= ? AND minute < ? ORDER BY minute, series_id, ts').raw();
+    this.scanMinutes = db.prepare('SELECT start, series_id, count, sum, min, max, sketch FROM rollup_1m WHERE start >= ? AND start < ? ORDER BY start, series_id').raw();
+    this.nextMinute = db.prepare('SELECT min(minute) FROM samples WHERE minute >= ?').pluck();
+    this.firstMinute = db.prepare('SELECT min(minute) FROM samples').pluck();
+    this.getState = db.prepare('SELECT value FROM state WHERE key = ?').pluck();
+    this.deleteRawBefore = db.prepare('DELETE FROM samples WHERE minute < ?');
+    this.deleteOldMinutes = db.prepare('DELETE FROM rollup_1m WHERE start < ?');
+    this.deleteOldHours = db.prepare('DELETE FROM rollup_1h WHERE series_id = ? AND start < ?');
+    this.deleteSeries = db.prepare('DELETE FROM series WHERE id = ?');
+    this.tx = <T>(fn: () => T): T => db.transaction(fn)();
+  }
+
+  async maintain(now: number): Promise<{ dirtyMinutes: number; rolledMinutes: number }> {
+    const { state } = this.ctx;
+    const { retention } = this.opts;
+    const rawHorizon = Math.max(state.rawHorizon, alignDown(now - retention.rawDays * DAY_MS, HOUR_MS));
+    const oldRawHorizon = state.rawHorizon;
+    state.rawHorizon = rawHorizon; // refuse older writes from here on; persisted with the deletes
+
+    let dirtyMinutes = 0;
+    while (this.ctx.dirty.size > 0) {
+      dirtyMinutes += this.rerollDirty();
+      await yieldToLoop();
+    }
+
+    const cutoff = alignDown(now - this.opts.rollupDelayMs, MINUTE_MS);
+    let rolledMinutes = 0;
+    while (state.minuteMark === undefined || state.minuteMark < cutoff) {
+      rolledMinutes += this.rollChunk(cutoff);
+      await yieldToLoop();
+    }
+
+    for (let from = oldRawHorizon; from < rawHorizon; ) {
+      const to = oldRawHorizon === 0 ? rawHorizon : Math.min(rawHorizon, from + RAW_DELETE_SPAN_MS);
+      this.tx(() => {
+        this.deleteRawBefore.run(to / MINUTE_MS);
+        this.setState.run('raw_horizon', to);
+      });
+      from = to;
+      await yieldToLoop();
+    }
+    this.applyTierRetention(now);
+    this.tx(() => this.ctx.series.persistLastTs());
+    return { dirtyMinutes, rolledMinutes };
+  }
+
+  /** One transaction: re-roll up to DIRTY_PER_TX dirty minutes and the hours that hold them. */
+  private rerollDirty(): number {
+    const { dirty, state } = this.ctx;
+    const entries = dirty.take(DIRTY_PER_TX);
+    this.tx(() => {
+      const hours = new Map<number, Set<number>>();
+      for (const [id, minute] of entries) {
+        this.deleteDirty.run(id, minute);
+        if (state.minuteMark === undefined || minute >= state.minuteMark) continue; // the live roll takes it
+        const rows = this.rawOfMinute.all(minute / MINUTE_MS, id) as PointRow[];
+        const b = summarisePoints(rows, MINUTE_MS)[0];
+        if (b === undefined) this.deleteMinute.run(minute, id);
+        else this.upsertMinute.run(minute, id, b.count, b.sum, b.min, b.max, b.sketch.encode());
+        const hour = alignDown(minute, HOUR_MS);
+        if (state.hourMark !== undefined && hour < state.hourMark) {
+          let set = hours.get(id);
+          if (set === undefined) hours.set(id, (set = new Set()));
+          set.add(hour);
+        }
+      }
+      for (const [id, set] of hours) {
+        for (const hour of set) {
+          const units = this.reader.tierRows(MINUTE_MS, id, hour, hour + HOUR_MS).map(tierRowToBucket);
+          const b = foldBuckets(units, HOUR_MS)[0];
+          this.writeHour(id, hour, b);
+        }
+      }
+    });
+    for (const [id, minute] of entries) dirty.delete(id, minute);
+    return entries.length;
+  }
+
+  private writeHour(id: number, hour: number, b: Bucket | undefined): void {
+    if (b === undefined) this.deleteHour.run(id, hour);
+    else this.upsertHour.run(id, hour, b.count, b.sum, b.min, b.max, b.sketch.encode());
+  }
+
+  /**
+   * One transaction: roll minutes from the minute mark up to the next hour boundary (or cutoff),
+   * build the hours the mark passes, and move both marks. Returns minutes rolled.
+   */
+  private rollChunk(cutoff: number): number {
+    const { state } = this.ctx;
+    return this.tx(() => {
+      let start = state.minuteMark;
+      if (start === undefined) {
+        const first = this.firstMinute.get() as number | null;
+        start = first === null ? cutoff : Math.min(first * MINUTE_MS, cutoff);
+      }
+      const hourMark = state.hourMark ?? alignDown(start, HOUR_MS);
+      let end = Math.min(cutoff, alignDown(start, HOUR_MS) + HOUR_MS);
+      let groups = 0;
+      if (end > start) groups = this.rollRange(start, end);
+      if (groups === 0 && end < cutoff) {
+        // Nothing here: jump to the next minute that has samples (or the cutoff).
+        const next = this.nextMinute.get(end / MINUTE_MS) as number | null;
+        end = next === null ? cutoff : Math.max(end, Math.min(next * MINUTE_MS, cutoff));
+      }
+      const newHourMark = alignDown(end, HOUR_MS);
+      if (newHourMark > hourMark) this.buildHours(hourMark, newHourMark);
+      this.setState.run('minute_mark', end);
+      this.setState.run('hour_mark', Math.max(newHourMark, hourMark));
+      state.minuteMark = end;
+      state.hourMark = Math.max(newHourMark, hourMark);
+      return Math.max(0, end - start) / MINUTE_MS;
+    });
+  }
+
+  /** Minute rows from raw for [start, end); returns how many (minute, series) rows it wrote. */
+  private rollRange(start: number, end: number): number {
+    let written = 0;
+    let curMinute = -1;
+    let curId = -1;
+    let rows: PointRow[] = [];
+    const flush = (): void => {
+      if (rows.length === 0) return;
+      const b = summarisePoints(rows, MINUTE_MS)[0] as Bucket;
+      this.upsertMinute.run(b.start, curId, b.count, b.sum, b.min, b.max, b.sketch.encode());
+      written++;
+      rows = [];
+    };
+    for (const [id, ts, value] of this.scanRaw.iterate(start / MINUTE_MS, end / MINUTE_MS) as IterableIterator<[number, number, number]>) {
+      const minute = Math.floor(ts / MINUTE_MS);
+      if (minute !== curMinute || id !== curId) {
+        flush();
+        curMinute = minute;
+        curId = id;
+      }
+      rows.push([ts, value]);
+    }
+    flush();
+    return written;
+  }
+
+  /** Hour rows for every hour in [from, to) from its minute rows (all series). */
+  private buildHours(from: number, to: number): void {
+    let curHour = -1;
+    let perSeries = new Map<number, Bucket[]>();
+    const flush = (): void => {
+      for (const [id, units] of perSeries) this.writeHour(id, curHour, foldBuckets(units, HOUR_MS)[0]);
+      perSeries = new Map();
+    };
+    for (const r of this.scanMinutes.iterate(from, to) as IterableIterator<[number, number, number, number, number, number, Uint8Array]>) {
+      const hour = alignDown(r[0], HOUR_MS);
+      if (hour !== curHour) {
+        flush();
+        curHour = hour;
+      }
+      const id = r[1];
+      let units = perSeries.get(id);
+      if (units === undefined) perSeries.set(id, (units = []));
+      units.push(tierRowToBucket([r[0], r[2], r[3], r[4], r[5], r[6]]));
+    }
+    flush();
+  }
+
+  /** Minute and hour tier retention, and series with nothing left anywhere. */
+  private applyTierRetention(now: number): void {
+    const { retention } = this.opts;
+    const minuteHorizon = alignDown(now - retention.minuteDays * DAY_MS, HOUR_MS);
+    const hourHorizon = alignDown(now - retention.hourDays * DAY_MS, HOUR_MS);
+    const { series } = this.ctx;
+    const gone = this.tx(() => {
+      this.deleteOldMinutes.run(minuteHorizon);
+      const prev = this.getState.get('hour_horizon') as number | undefined;
+      if (prev !== undefined && prev >= hourHorizon) return [];
+      for (const id of series.ids()) this.deleteOldHours.run(id, hourHorizon);
+      const expired = series.lastBefore(hourHorizon);
+      for (const id of expired) this.deleteSeries.run(id);
+      this.setState.run('hour_horizon', hourHorizon);
+      return expired;
+    });
+    if (gone.length > 0) {
+      series.forget(gone);
+      this.ctx.log.info({ series: gone.length }, 'retention removed series with no data left');
+    }
+  }
+}
