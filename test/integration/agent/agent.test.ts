@@ -8,6 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '../../../agent/src/agent.ts';
 import { createAgentCommand, HELP } from '../../../agent/src/cli.ts';
 import { parseAgentConfig } from '../../../agent/src/config/parse.ts';
+import { loadAgentConfig } from '../../../agent/src/config/load.ts';
 import { openSpool } from '../../../agent/src/spool/spool.ts';
 import { runCli } from '../../../shared/src/cli/index.ts';
 import { isN3monError } from '../../../shared/src/errors.ts';
@@ -144,6 +145,22 @@ describe('n3mon agent', () => {
     const err = await cmd.run(['--config', file], c.io).then(() => undefined, (e: unknown) => e);
     expect(isN3monError(err, 'N3MON_ERR_CONFIG_INVALID')).toBe(true);
     expect((err as Error).message).toBe(`${file}: 1 problem(s)\nchecks[1].colour: unknown key (allowed: kind, target, count, id, role, intervalMs, timeoutMs, app, labels)`);
+  });
+
+  it('with the real probe registry: `n3mon agent` prints every problem as `path: message` and exits 1', async () => {
+    const dir = tmp();
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, `collector: { url: "http://127.0.0.1:8080", token: "${TOKEN}" }\nchecks:\n  - { kind: host, intervalMs: 60000, timeoutMs: 60000 }\n  - { kind: host }\n`);
+    const c = io();
+    expect(await runCli(['agent', '--config', bad], c.io)).toBe(1);
+    expect(c.err.join('')).toBe(
+      `n3mon agent: ${bad}: 2 problem(s)\n` +
+        'checks[0].timeoutMs: must be less than intervalMs (60000 >= 60000)\n' +
+        'checks[1].id: duplicate check id "host" (checks[0] has it too); give one of them a distinct id\n',
+    );
+    const good = join(dir, 'good.yaml');
+    writeFileSync(good, `collector: { url: "http://127.0.0.1:8080", token: "${TOKEN}" }\nchecks:\n  - { kind: host }\n  - { kind: tcp, target: "127.0.0.1:8080", role: server }\n`);
+    expect(loadAgentConfig(good).checks.map((ch) => ch.id)).toEqual(['host', 'tcp:127.0.0.1:8080']);
   });
 
   it('runs until SIGTERM, then stops gracefully and exits 0', async () => {
