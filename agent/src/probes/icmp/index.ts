@@ -12,8 +12,9 @@ export { IcmpCheck, burstBoundMs } from './schema.ts';
 export type { PingRunner, PingRequest, PingRun } from './runner.ts';
 export { systemPingRunner } from './runner.ts';
 
+/** target, role and app; the scheduler adds `check` and the check's own static labels. */
 export function icmpBaseLabels(check: IcmpCheck): Record<string, string> {
-  return { ...check.labels, target: check.target, role: check.role, ...(check.app === undefined ? {} : { app: check.app }) };
+  return { target: check.target, role: check.role, ...(check.app === undefined ? {} : { app: check.app }) };
 }
 
 const ABORTED = Symbol('aborted');

@@ -27,7 +27,7 @@ describe('icmp check schema', () => {
     expect(r).toEqual({
       ok: false,
       problems: [
-        'target: must match pattern "^[A-Za-z0-9_][A-Za-z0-9._:%-]*$"',
+        'target: must match pattern "^[A-Za-z0-9_:][A-Za-z0-9._:%-]*$"',
         'count: must be >= 1',
         'pingIntervalMs: must be >= 10',
         'replyTimeoutMs: must be multiple of 1000',
@@ -45,27 +45,31 @@ describe('icmp check schema', () => {
 });
 
 describe('icmp cross-field rules', () => {
-  it('a burst must fit in the interval (Linux: (count−1) × gap + reply wait)', () => {
-    const c = check({ target: '192.0.2.1', intervalMs: 10_000, count: 100, pingIntervalMs: 100 });
-    expect(burstBoundMs(c, 'linux')).toBe(99 * 100 + 1000);
+  it('a burst must fit in the interval (Linux: (count−1) × (gap + timer slack) + reply wait)', () => {
+    const c = check({ target: '192.0.2.1', intervalMs: 10_000, count: 80, pingIntervalMs: 100 });
+    expect(burstBoundMs(c, 'linux')).toBe(79 * (100 + 10) + 1000);
+    // 9690 ms fits in 10 s but not in the 90 % the agent gives a run.
     expect(validateIcmpCheck(c, 'linux')).toEqual([
-      'count: a burst can take 10900 ms (100 requests 100 ms apart + 1000 ms for the last reply), which does not fit in intervalMs 10000; lower count or pingIntervalMs, or raise intervalMs',
+      'count: a burst can take 9690 ms (80 requests 100 ms apart, +10 ms timer slack each, + 1000 ms for the last reply), more than 90 % of intervalMs (9000 of 10000 ms); lower count or pingIntervalMs, or raise intervalMs',
     ]);
+    expect(validateIcmpCheck(check({ target: '192.0.2.1', intervalMs: 10_000, count: 70, pingIntervalMs: 100 }), 'linux')).toEqual([]);
     expect(validateIcmpCheck(check({ target: '192.0.2.1' }), 'linux')).toEqual([]);
   });
 
   it('Windows spaces requests 1 s apart whatever pingIntervalMs says', () => {
     const c = check({ target: '192.0.2.1', intervalMs: 15_000 });
-    expect(burstBoundMs(c, 'win32')).toBe(20_000);
+    expect(burstBoundMs(c, 'win32')).toBe(20 * 1010);
     expect(validateIcmpCheck(c, 'win32')).toEqual([
-      'count: a burst can take 20000 ms (20 requests at 1 s or the 1000 ms reply timeout each), which does not fit in intervalMs 15000; lower count or pingIntervalMs, or raise intervalMs',
+      'count: a burst can take 20200 ms (20 requests at 1 s or the 1000 ms reply timeout each, +10 ms timer slack each), more than 90 % of intervalMs (13500 of 15000 ms); lower count or pingIntervalMs, or raise intervalMs',
     ]);
   });
 
   it('a host name adds time for ping\'s own lookup; an explicit timeout must cover the burst', () => {
     const c = check({ target: 'gw.practice.example', timeoutMs: 5000 });
-    expect(burstBoundMs(c, 'linux')).toBe(19 * 500 + 1000 + 5000);
-    expect(validateIcmpCheck(c, 'linux')).toEqual(['timeoutMs: 5000 ms is shorter than a burst can take (15500 ms: 20 requests 500 ms apart + 1000 ms for the last reply + 5000 ms to resolve the name)']);
+    expect(burstBoundMs(c, 'linux')).toBe(19 * 510 + 1000 + 5000);
+    expect(validateIcmpCheck(c, 'linux')).toEqual([
+      'timeoutMs: 5000 ms is shorter than a burst can take (15690 ms: 20 requests 500 ms apart, +10 ms timer slack each, + 1000 ms for the last reply + 5000 ms to resolve the name)',
+    ]);
   });
 
   it('rejects a target that is neither a name nor an address, and a mismatched ipVersion', () => {
@@ -76,7 +80,8 @@ describe('icmp cross-field rules', () => {
   it('the default timeout covers the burst; labels carry target, role and app', () => {
     const c = check({ target: '192.0.2.1', app: 'spine', labels: { site: 'Branch' } });
     expect(icmpProbe.defaultTimeoutMs(c)).toBeGreaterThan(burstBoundMs(c));
-    expect(icmpProbe.baseLabels(c)).toEqual({ site: 'Branch', target: '192.0.2.1', role: 'lan-gateway', app: 'spine' });
+    // Static labels are the scheduler's to add (it also checks they do not clash with these).
+    expect(icmpProbe.baseLabels(c)).toEqual({ target: '192.0.2.1', role: 'lan-gateway', app: 'spine' });
   });
 });
 
