@@ -1,0 +1,395 @@
+/**
+ * The rule evaluator: event-time evaluation of every live rule against every series it selects.
+ *
+ * Each agent has a cursor in event time. A tick finds the series (and each agent's newest sample
+ * time, its high-water mark), then evaluates every step of `stepMs` up to
+ * `min(now, highWater) − graceMs`, reading only the samples it has not read yet. Samples of an
+ * agent arrive in order (its spool delivers oldest first), so a backlog delivered after an outage
+ * is evaluated step by step exactly as if it had arrived live; a silent agent's cursor waits.
+ * Agent silence itself is judged by arrival time (see silence.ts).
+ */
+import type { Clock } from '../../../shared/src/clock.ts';
+import type { Logger } from '../../../shared/src/log.ts';
+import type { SeriesStore, StoredSeries } from '../storage/types.ts';
+import { aggregateValues, downForSeconds, Scratch, trackDown } from './aggregate.ts';
+import { ActiveCauses } from './causes.ts';
+import { areaOf, ruleMatches, type CompiledRule, type CompiledThresholdRule } from './compiled.ts';
+import { sameCause, silenceSeriesId, type CauseRef, type EvaluationEvent, type EvaluationSink, type PersistedRuleState, type RuleStateView } from './events.ts';
+import type { ThresholdProfiles } from './profile.ts';
+import type { Area } from './profile-schema.ts';
+import { SeriesWindow } from './series-window.ts';
+import { silenceStep, type SilenceState } from './silence.ts';
+import { newState, step, type RuleSeriesState, type Transition } from './state-machine.ts';
+
+export interface EvaluatorOptions {
+  /** Evaluation step in event time; evaluations happen at multiples of it. */
+  stepMs: number;
+  /** How late an agent's samples may be relative to its newest one and still be evaluated. */
+  graceMs: number;
+  /** Where a new agent's evaluation starts, before its newest sample. */
+  initialLookbackMs: number;
+  /** Most steps per agent per tick (a long backlog is caught up over several ticks). */
+  maxStepsPerTick: number;
+}
+
+export const DEFAULT_EVALUATOR_OPTIONS: Readonly<EvaluatorOptions> = Object.freeze({
+  stepMs: 60_000,
+  graceMs: 120_000,
+  initialLookbackMs: 6 * 3_600_000,
+  maxStepsPerTick: 1440,
+});
+
+export interface AgentPresence {
+  practice: string;
+  agent: string;
+  /** When the collector last received a batch from the agent (arrival time). */
+  lastSeen?: number;
+}
+
+export interface EvaluatorDeps {
+  source: Pick<SeriesStore, 'findSeries' | 'raw'>;
+  profiles: ThresholdProfiles;
+  clock: Clock;
+  sink: EvaluationSink;
+  log: Logger;
+  /** Agents and when they were last heard from, for agent silence. */
+  presence?: () => Promise<readonly AgentPresence[]> | readonly AgentPresence[];
+  options?: Partial<EvaluatorOptions>;
+  /** Saved state to resume from (cursors and the states that were kept). */
+  restore?: { cursors: readonly { practice: string; agent: string; evaluatedUntil: number }[]; states: readonly PersistedRuleState[] };
+}
+
+export interface TickReport {
+  agents: number;
+  series: number;
+  steps: number;
+  evaluations: number;
+  events: number;
+  /** Largest distance between now and an agent's cursor, ms. */
+  maxLagMs: number;
+  durationMs: number;
+}
+
+export interface AgentProgress {
+  practice: string;
+  agent: string;
+  evaluatedUntil?: number;
+  highWater: number;
+  silent: boolean;
+}
+
+export interface RuleEvaluator {
+  tick(): Promise<TickReport>;
+  /** Current rule states, optionally of one practice. */
+  states(practice?: string): RuleStateView[];
+  progress(): AgentProgress[];
+}
+
+interface Binding {
+  rule: CompiledThresholdRule;
+  order: number;
+  area: Area;
+  state: RuleSeriesState;
+  cause?: CauseRef;
+  savedSig: string;
+}
+
+interface SeriesTrack {
+  s: StoredSeries;
+  win: SeriesWindow;
+  keepMs: number;
+  bindings: Binding[];
+}
+
+interface AgentTrack {
+  practice: string;
+  agent: string;
+  high: number;
+  cursor?: number;
+  series: Map<string, SeriesTrack>;
+  ordered: { track: SeriesTrack; binding: Binding }[] | undefined;
+  silence: Map<string, SilenceState>;
+}
+
+const alignDown = (t: number, step: number): number => Math.floor(t / step) * step;
+
+function signature(b: Binding): string {
+  const s = b.state;
+  const calm = s.held === 'ok' ? '' : `${s.calmWarnRun}/${s.calmCritRun}`;
+  return `${s.held}|${s.level}|${s.warnRun}/${s.critRun}|${calm}|${s.downSince ?? ''}|${b.cause?.seriesId ?? ''}/${b.cause?.ruleId ?? ''}`;
+}
+
+export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
+  const opt: EvaluatorOptions = { ...DEFAULT_EVALUATOR_OPTIONS, ...deps.options };
+  const log = deps.log.child({ component: 'rules' });
+  const agents = new Map<string, AgentTrack>();
+  const unmatched = new Set<string>();
+  const causes = new ActiveCauses();
+  const scratch = new Scratch();
+  const restoredCursors = new Map((deps.restore?.cursors ?? []).map((c) => [`${c.practice}\u0000${c.agent}`, c.evaluatedUntil]));
+  const restoredStates = new Map((deps.restore?.states ?? []).map((p) => [`${p.seriesId}\u0000${p.ruleId}`, p]));
+  const liveMetrics = new Set<string>(deps.profiles.organisation.liveMetrics);
+  for (const ods of deps.profiles.overridden) for (const m of deps.profiles.forPractice(ods).liveMetrics) liveMetrics.add(m);
+
+  const emit = (e: EvaluationEvent): void => {
+    try {
+      deps.sink.onEvent(e);
+    } catch (err) {
+      log.error({ err, ruleId: e.rule.id, seriesId: e.seriesId }, 'alert sink failed on an event');
+    }
+  };
+
+  const agentOf = (practice: string, agent: string): AgentTrack => {
+    const key = `${practice}\u0000${agent}`;
+    let a = agents.get(key);
+    if (a === undefined) {
+      const cursor = restoredCursors.get(key);
+      a = { practice, agent, high: -Infinity, series: new Map(), ordered: undefined, silence: new Map(), ...(cursor === undefined ? {} : { cursor }) };
+      agents.set(key, a);
+    }
+    return a;
+  };
+
+  const track = (s: StoredSeries): void => {
+    if (unmatched.has(s.id)) return;
+    const a = agentOf(s.practice, s.agent);
+    if (s.lastTs !== undefined && s.lastTs > a.high) a.high = s.lastTs;
+    const known = a.series.get(s.id);
+    if (known !== undefined) {
+      known.s = s;
+      return;
+    }
+    const profile = deps.profiles.forPractice(s.practice);
+    const bindings: Binding[] = [];
+    profile.live.forEach((rule, order) => {
+      if (!ruleMatches(rule, s.metric, s.labels)) return;
+      const saved = restoredStates.get(`${s.id}\u0000${rule.id}`);
+      const b: Binding = { rule, order, area: areaOf(rule, s.labels), state: saved?.state ?? newState(), ...(saved?.cause === undefined ? {} : { cause: saved.cause }), savedSig: '' };
+      b.savedSig = signature(b);
+      if (b.state.held !== 'ok') causes.set({ ruleId: rule.id, practice: s.practice, agent: s.agent, seriesId: s.id }, true);
+      bindings.push(b);
+    });
+    if (bindings.length === 0) {
+      unmatched.add(s.id);
+      return;
+    }
+    const keepMs = Math.max(opt.stepMs, ...bindings.map((b) => b.rule.windowMs ?? 0));
+    a.series.set(s.id, { s, win: new SeriesWindow(), keepMs, bindings });
+    a.ordered = undefined;
+  };
+
+  const event = (a: AgentTrack, t: SeriesTrack, b: Binding, kind: EvaluationEvent['kind'], tr: Transition | undefined, at: number, cause?: CauseRef): EvaluationEvent => ({
+    kind,
+    practice: a.practice,
+    agent: a.agent,
+    seriesId: t.s.id,
+    metric: t.s.metric,
+    labels: t.s.labels,
+    rule: b.rule,
+    area: b.area,
+    at,
+    startedAt: tr?.startedAt ?? b.state.episodeStart ?? at,
+    ...(tr?.endedAt === undefined ? {} : { endedAt: tr.endedAt }),
+    severity: b.state.held,
+    previous: tr?.from ?? b.state.held,
+    peak: tr?.kind === 'clear' ? tr.from : (b.state.peak ?? b.state.held),
+    ...(b.state.value === undefined ? {} : { value: b.state.value }),
+    ...(cause === undefined ? {} : { cause }),
+  });
+
+  const evaluateBinding = (a: AgentTrack, t: SeriesTrack, b: Binding, at: number): number => {
+    const rule = b.rule;
+    const w = rule.windowMs as number;
+    const [lo, hi] = t.win.range(at - w, at);
+    let value: number | undefined;
+    if (rule.aggregate === 'down_for') {
+      const [clo, chi] = t.win.range(b.state.evaluatedAt ?? at - w, at);
+      b.state.downSince = trackDown(b.state.downSince, t.win.ts, t.win.vals, clo, chi);
+      if (b.state.downSince === undefined) delete b.state.downSince;
+      value = hi > lo ? downForSeconds(at, b.state.downSince) : undefined;
+    } else {
+      value = aggregateValues(rule.aggregate, t.win.vals, lo, hi, scratch);
+    }
+    const tr = step(rule, b.state, at, value);
+    const self: CauseRef = { ruleId: rule.id, practice: a.practice, agent: a.agent, seriesId: t.s.id };
+    let events = 0;
+    if (tr?.kind === 'raise') causes.set(self, true);
+    if (tr?.kind === 'clear') causes.set(self, false);
+    if (b.state.held === 'ok') {
+      if (tr !== undefined) {
+        emit(event(a, t, b, tr.kind, tr, at, b.cause));
+        events++;
+      }
+      delete b.cause;
+      return events;
+    }
+    const cause = rule.suppressedBy.length > 0 ? causes.first(a.practice, rule.suppressedBy) : undefined;
+    if (tr?.kind === 'raise') {
+      if (cause === undefined) delete b.cause;
+      else b.cause = cause;
+      emit(event(a, t, b, 'raise', tr, at, cause));
+      return 1;
+    }
+    if (!sameCause(cause, b.cause)) {
+      const before = b.cause;
+      if (cause === undefined) delete b.cause;
+      else b.cause = cause;
+      emit(event(a, t, b, cause === undefined ? 'unsuppress' : 'suppress', undefined, at, cause ?? before));
+      events++;
+    }
+    if (tr !== undefined) {
+      emit(event(a, t, b, tr.kind, tr, at, b.cause));
+      events++;
+    }
+    return events;
+  };
+
+  const evaluateAgent = async (a: AgentTrack, now: number, report: TickReport): Promise<void> => {
+    if (a.series.size === 0 || a.high === -Infinity) return;
+    const target = alignDown(Math.min(now, a.high) - opt.graceMs, opt.stepMs);
+    if (a.cursor === undefined) a.cursor = alignDown(target - opt.initialLookbackMs, opt.stepMs);
+    if (target <= a.cursor) return;
+    const last = Math.min(target, a.cursor + opt.maxStepsPerTick * opt.stepMs);
+    const first = a.cursor + opt.stepMs;
+    for (const t of a.series.values()) {
+      const from = t.win.loadedUntil ?? first - t.keepMs;
+      if (last > from) t.win.append(await deps.source.raw(t.s.id, from, last), last);
+    }
+    if (a.ordered === undefined) {
+      a.ordered = [];
+      for (const track of a.series.values()) for (const binding of track.bindings) a.ordered.push({ track, binding });
+      a.ordered.sort((x, y) => x.binding.order - y.binding.order);
+    }
+    for (let at = first; at <= last; at += opt.stepMs) {
+      for (const { track, binding } of a.ordered) report.events += evaluateBinding(a, track, binding, at);
+      report.evaluations += a.ordered.length;
+      report.steps++;
+    }
+    a.cursor = last;
+    for (const t of a.series.values()) t.win.evictBefore(last + opt.stepMs - t.keepMs);
+    const changed: PersistedRuleState[] = [];
+    for (const { track, binding } of a.ordered) {
+      const sig = signature(binding);
+      if (sig === binding.savedSig) continue;
+      binding.savedSig = sig;
+      changed.push({
+        practice: a.practice,
+        agent: a.agent,
+        seriesId: track.s.id,
+        ruleId: binding.rule.id,
+        state: { ...binding.state },
+        ...(binding.cause === undefined ? {} : { cause: binding.cause }),
+      });
+    }
+    try {
+      deps.sink.onProgress?.({ practice: a.practice, agent: a.agent, evaluatedUntil: last, changed });
+    } catch (err) {
+      log.error({ err, practice: a.practice, agent: a.agent }, 'alert sink failed on progress');
+    }
+  };
+
+  const checkSilence = async (now: number, report: TickReport): Promise<void> => {
+    if (deps.presence === undefined) return;
+    for (const p of await deps.presence()) {
+      const rules = deps.profiles.forPractice(p.practice).silence;
+      if (rules.length === 0) continue;
+      const a = agentOf(p.practice, p.agent);
+      const seriesId = silenceSeriesId(p.practice, p.agent);
+      for (const rule of rules) {
+        let s = a.silence.get(rule.id);
+        if (s === undefined) a.silence.set(rule.id, (s = { held: 'ok' }));
+        const tr = silenceStep(rule, s, now, p.lastSeen);
+        if (tr === undefined) continue;
+        causes.set({ ruleId: rule.id, practice: p.practice, agent: p.agent, seriesId }, s.held !== 'ok');
+        emit({
+          kind: tr.kind,
+          practice: p.practice,
+          agent: p.agent,
+          seriesId,
+          metric: 'agent_silence',
+          labels: {},
+          rule,
+          area: 'agent',
+          at: now,
+          startedAt: tr.startedAt,
+          ...(tr.endedAt === undefined ? {} : { endedAt: tr.endedAt }),
+          severity: s.held,
+          previous: tr.from,
+          peak: tr.kind === 'clear' ? tr.from : s.held,
+          value: tr.value,
+        });
+        report.events++;
+      }
+    }
+  };
+
+  const silentAgent = (a: AgentTrack): boolean => [...a.silence.values()].some((s) => s.held !== 'ok');
+
+  return {
+    async tick(): Promise<TickReport> {
+      const started = deps.clock.monotonic();
+      const now = deps.clock.now();
+      const report: TickReport = { agents: 0, series: 0, steps: 0, evaluations: 0, events: 0, maxLagMs: 0, durationMs: 0 };
+      await checkSilence(now, report);
+      for (const s of await deps.source.findSeries({ metric: [...liveMetrics] })) track(s);
+      for (const a of agents.values()) {
+        await evaluateAgent(a, now, report);
+        report.agents++;
+        report.series += a.series.size;
+        if (a.cursor !== undefined) report.maxLagMs = Math.max(report.maxLagMs, now - a.cursor);
+      }
+      report.durationMs = deps.clock.monotonic() - started;
+      return report;
+    },
+
+    states(practice?: string): RuleStateView[] {
+      const out: RuleStateView[] = [];
+      for (const a of agents.values()) {
+        if (practice !== undefined && a.practice !== practice) continue;
+        const silent = silentAgent(a);
+        for (const t of a.series.values()) {
+          for (const b of t.bindings) {
+            out.push(view(a, t.s, b.rule, b.area, b.state, silent, b.cause));
+          }
+        }
+        for (const rule of deps.profiles.forPractice(a.practice).silence) {
+          const s = a.silence.get(rule.id);
+          if (s === undefined) continue;
+          const sub = { id: silenceSeriesId(a.practice, a.agent), practice: a.practice, agent: a.agent, metric: 'agent_silence', labels: {} };
+          out.push(view(a, sub, rule, 'agent', { ...newState(), held: s.held, level: s.held, ...(s.episodeStart === undefined ? {} : { episodeStart: s.episodeStart }) }, false, undefined));
+        }
+      }
+      return out;
+    },
+
+    progress(): AgentProgress[] {
+      return [...agents.values()].map((a) => ({
+        practice: a.practice,
+        agent: a.agent,
+        highWater: a.high,
+        silent: silentAgent(a),
+        ...(a.cursor === undefined ? {} : { evaluatedUntil: a.cursor }),
+      }));
+    },
+  };
+
+  function view(a: AgentTrack, s: Pick<StoredSeries, 'id' | 'metric' | 'labels'>, rule: CompiledRule, area: Area, st: RuleSeriesState, silent: boolean, cause: CauseRef | undefined): RuleStateView {
+    const silenceCause = silent ? [...a.silence.entries()].find(([, x]) => x.held !== 'ok') : undefined;
+    const shownCause = cause ?? (silenceCause === undefined ? undefined : { ruleId: silenceCause[0], practice: a.practice, agent: a.agent, seriesId: silenceSeriesId(a.practice, a.agent) });
+    return {
+      practice: a.practice,
+      agent: a.agent,
+      seriesId: s.id,
+      metric: s.metric,
+      labels: s.labels,
+      rule,
+      area,
+      level: silent ? 'unknown' : st.level,
+      held: st.held,
+      ...(st.value === undefined ? {} : { value: st.value }),
+      ...(st.evaluatedAt === undefined ? {} : { evaluatedAt: st.evaluatedAt }),
+      ...(st.held === 'ok' || st.episodeStart === undefined ? {} : { since: st.episodeStart }),
+      ...(shownCause === undefined ? {} : { cause: shownCause }),
+    };
+  }
+}
