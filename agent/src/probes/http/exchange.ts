@@ -22,7 +22,8 @@ export interface ExchangeRequest {
   /** Request headers for this hop (the probe drops credentials on cross-origin redirects). */
   headers: Readonly<Record<string, string>>;
   ipFamily?: 4 | 6;
-  tls: { ca?: readonly string[]; insecureSkipVerify: boolean; serverName?: string };
+  /** `context`: made once per check (parsing CA certificates per connection costs CPU). */
+  tls: { context?: tls.SecureContext; insecureSkipVerify: boolean; serverName?: string };
   maxBodyBytes: number;
   /** Keep up to maxBodyBytes of the body for matching (otherwise bytes are only counted). */
   keepBody: boolean;
@@ -132,7 +133,7 @@ export async function exchange(req: ExchangeRequest): Promise<HopResult> {
         socket: tcp,
         ...(serverName === undefined ? {} : { servername: serverName }),
         host: serverName ?? host,
-        ...(req.tls.ca === undefined ? {} : { ca: [...req.tls.ca] }),
+        ...(req.tls.context === undefined ? {} : { secureContext: req.tls.context }),
         rejectUnauthorized: false,
         ALPNProtocols: ['http/1.1'],
       });

@@ -1,6 +1,6 @@
 /** The http probe's run: one request (or a bounded redirect chain), each hop on a fresh connection. */
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { N3monError } from '../../../../shared/src/errors.ts';
 import type { Probe, ProbeResult, RunContext } from '../types.ts';
 import { exchange, type HopResult } from './exchange.ts';
@@ -48,6 +48,7 @@ export function headersFor(headers: Readonly<Record<string, string>>, sameOrigin
 
 export function createHttpProbe(check: HttpCheck): Probe {
   const ca = loadCa(check.tls.caFile);
+  const context: SecureContext = createSecureContext(ca === undefined ? {} : { ca });
   const expect: Expectations = {
     ranges: statusRanges(check.expectStatus),
     rangesText: check.expectStatus.join(', '),
@@ -67,7 +68,7 @@ export function createHttpProbe(check: HttpCheck): Probe {
           method: check.method,
           headers: headersFor(configured, url.origin === origin),
           ...(check.ipFamily === undefined ? {} : { ipFamily: check.ipFamily }),
-          tls: { ...(ca === undefined ? {} : { ca }), insecureSkipVerify: check.tls.insecureSkipVerify, ...(check.tls.serverName === undefined ? {} : { serverName: check.tls.serverName }) },
+          tls: { context, insecureSkipVerify: check.tls.insecureSkipVerify, ...(check.tls.serverName === undefined ? {} : { serverName: check.tls.serverName }) },
           maxBodyBytes: check.maxBodyBytes,
           keepBody: check.expectBodyContains !== undefined,
           signal: ctx.signal,
