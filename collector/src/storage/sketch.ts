@@ -7,7 +7,8 @@
  *   answers 2γ^i/(γ+1), which is within α of every value in the bucket.
  * - Negative values live in a mirror store (by |v|); values with |v| < SKETCH_MIN_INDEXABLE count as
  *   zero (their absolute error is below 1e-9).
- * - The exact min and max are kept, and answers are clamped to them (a constant series is exact).
+ * - The exact min and max are kept: rank 1 and rank n answer them, and every other answer is
+ *   clamped to them (a constant series is exact).
  * - Quantiles use the nearest-rank definition (see nearestRank) — the same the reports use.
  * - encode()/decode() is a compact versioned binary form (varints); fromEncoded() decodes lazily,
  *   so reading thousands of rollup rows costs nothing until a quantile or merge is asked for.
@@ -150,6 +151,8 @@ export class DDSketch implements QuantileSketch {
     if (n === 0 || !(q >= 0 && q <= 1)) return Number.NaN;
     this.materialise();
     let rank = nearestRank(q, n);
+    if (rank === 1) return this.lo; // the extremes are kept exactly
+    if (rank === n) return this.hi;
     const clamp = (v: number): number => Math.min(this.hi, Math.max(this.lo, v));
     // Ascending order: negatives from the largest |v| down, then zeros, then positives.
     const nc = this.neg.counts;

@@ -137,3 +137,16 @@ function isStrictlyIncreasingBy(units: readonly Bucket[], stepMs: number): boole
   }
   return true;
 }
+
+/** One bucket summarising all of `buckets` (e.g. a month of hour buckets), starting at the first. */
+export function mergeBuckets(buckets: readonly Bucket[], start = buckets[0]?.start ?? 0): Bucket {
+  const out = emptyBucket(start);
+  for (const b of buckets) {
+    out.count += b.count;
+    out.sum += b.sum;
+    if (b.min < out.min) out.min = b.min;
+    if (b.max > out.max) out.max = b.max;
+    out.sketch.merge(b.sketch);
+  }
+  return out;
+}

@@ -1,6 +1,8 @@
 /** Real SQLite in a tmp dir: write/read round trip, idempotent re-write, findSeries, bad data. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { isN3monError } from '../../../shared/src/errors.ts';
+import type { WireSample } from '../../../shared/src/wire.ts';
+import type { SeriesSelector } from '../../../collector/src/storage/types.ts';
 import { tmpStore, type TmpStore } from './store-helpers.ts';
 
 const T0 = Date.UTC(2026, 9, 1); // 2026-10-01T00:00Z
@@ -14,7 +16,7 @@ afterEach(async () => {
 describe('sqlite store: writes and raw reads', () => {
   it('returns what was written, oldest first, per series, and survives reopening', async () => {
     t = tmpStore();
-    const samples = [
+    const samples: WireSample[] = [
       { metric: 'icmp_rtt_avg_ms', labels: { target: '10.0.0.1', role: 'lan-gateway' }, ts: T0 + 2000, value: 1.5 },
       { metric: 'icmp_rtt_avg_ms', labels: { role: 'lan-gateway', target: '10.0.0.1' }, ts: T0 + 1000, value: 1.25 },
       { metric: 'icmp_rtt_avg_ms', labels: { target: '10.0.0.2', role: 'lan-gateway' }, ts: T0 + 1000, value: 9 },
@@ -56,7 +58,8 @@ describe('sqlite store: writes and raw reads', () => {
       t.store.write({ practice: 'A81002', agent: 'main', samples: [s('tcp_connect_ms', 'x')] }),
       t.store.write({ practice: 'A81002', agent: 'branch', samples: [s('tcp_connect_ms', 'y')] }),
     ]);
-    const ids = async (sel: Parameters<typeof t.store.findSeries>[0]) => (await t!.store.findSeries(sel)).map((x) => `${x.practice}/${x.agent}/${x.metric}/${x.labels.target}`).sort();
+    const store = t.store;
+    const ids = async (sel: SeriesSelector) => (await store.findSeries(sel)).map((x) => `${x.practice}/${x.agent}/${x.metric}/${x.labels.target}`).sort();
     expect(await ids({})).toHaveLength(4);
     expect(await ids({ practice: 'A81002' })).toEqual(['A81002/branch/tcp_connect_ms/y', 'A81002/main/tcp_connect_ms/x']);
     expect(await ids({ practice: ['A81001', 'A81002'], agent: 'main', metric: 'tcp_connect_ms' })).toEqual(['A81001/main/tcp_connect_ms/x', 'A81002/main/tcp_connect_ms/x']);

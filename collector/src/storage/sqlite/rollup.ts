@@ -18,6 +18,8 @@ import type { Bucket } from '../types.ts';
 import type { StoreContext } from './context.ts';
 import type { StateKey } from './schema.ts';
 import { tierRowToBucket, type Reader } from './reader.ts';
+import { BatchInsert } from './batch-insert.ts';
+import { DDSketch } from '../sketch.ts';
 
 export interface RollupOptions {
   retention: RetentionPolicy;
@@ -26,6 +28,9 @@ export interface RollupOptions {
 }
 
 const DIRTY_PER_TX = 2000;
+/** Raw samples a live-roll transaction aims at (~50–100 ms of work). */
+const ROWS_PER_TX = 50_000;
+const SCAN_SPAN_MS = 5 * MINUTE_MS;
 const RAW_DELETE_SPAN_MS = HOUR_MS;
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -48,6 +53,10 @@ export class Rollup {
   private readonly deleteOldHours: Database.Statement<[number, number]>;
   private readonly deleteSeries: Database.Statement<[number]>;
   private readonly tx: <T>(fn: () => T) => T;
+  private readonly minuteRows: BatchInsert;
+  private readonly hourRows: BatchInsert;
+  /** Current live-roll span per transaction (adaptive, whole minutes). */
+  private spanMs = HOUR_MS;
 
   constructor(
     private readonly ctx: StoreContext,
@@ -71,6 +80,8 @@ export class Rollup {
     this.deleteOldMinutes = db.prepare('DELETE FROM rollup_1m WHERE start < ?');
     this.deleteOldHours = db.prepare('DELETE FROM rollup_1h WHERE series_id = ? AND start < ?');
     this.deleteSeries = db.prepare('DELETE FROM series WHERE id = ?');
+    this.minuteRows = new BatchInsert(db, 'INSERT OR REPLACE INTO rollup_1m (start, series_id, count, sum, min, max, sketch)', 7);
+    this.hourRows = new BatchInsert(db, 'INSERT OR REPLACE INTO rollup_1h (series_id, start, count, sum, min, max, sketch)', 7);
     this.tx = <T>(fn: () => T): T => db.transaction(fn)();
   }
 
@@ -146,82 +157,90 @@ export class Rollup {
   }
 
   /**
-   * One transaction: roll minutes from the minute mark up to the next hour boundary (or cutoff),
-   * build the hours the mark passes, and move both marks. Returns minutes rolled.
+   * One transaction: roll minutes from the minute mark over the next span (or to the cutoff),
+   * build the hours the mark passes, and move both marks. The span adapts so that a transaction
+   * handles roughly ROWS_PER_TX raw samples: short when ingest is heavy, long over a sparse backlog.
    */
   private rollChunk(cutoff: number): number {
     const { state } = this.ctx;
-    return this.tx(() => {
+    const marks = this.tx(() => {
       let start = state.minuteMark;
       if (start === undefined) {
         const first = this.firstMinute.get() as number | null;
         start = first === null ? cutoff : Math.min(first * MINUTE_MS, cutoff);
       }
       const hourMark = state.hourMark ?? alignDown(start, HOUR_MS);
-      let end = Math.min(cutoff, alignDown(start, HOUR_MS) + HOUR_MS);
-      let groups = 0;
-      if (end > start) groups = this.rollRange(start, end);
-      if (groups === 0 && end < cutoff) {
+      let end = Math.min(cutoff, start + this.spanMs);
+      const samples = end > start ? this.rollRange(start, end) : 0;
+      if (samples === 0 && end < cutoff) {
         // Nothing here: jump to the next minute that has samples (or the cutoff).
         const next = this.nextMinute.get(end / MINUTE_MS) as number | null;
         end = next === null ? cutoff : Math.max(end, Math.min(next * MINUTE_MS, cutoff));
       }
-      const newHourMark = alignDown(end, HOUR_MS);
+      if (samples > ROWS_PER_TX) this.spanMs = Math.max(MINUTE_MS, alignDown(this.spanMs / 2, MINUTE_MS));
+      else if (samples < ROWS_PER_TX / 4) this.spanMs = Math.min(DAY_MS, this.spanMs * 2);
+      const newHourMark = Math.max(alignDown(end, HOUR_MS), hourMark);
       if (newHourMark > hourMark) this.buildHours(hourMark, newHourMark);
       this.setState.run('minute_mark', end);
-      this.setState.run('hour_mark', Math.max(newHourMark, hourMark));
-      state.minuteMark = end;
-      state.hourMark = Math.max(newHourMark, hourMark);
-      return Math.max(0, end - start) / MINUTE_MS;
+      this.setState.run('hour_mark', newHourMark);
+      return { start, end, newHourMark };
     });
+    state.minuteMark = marks.end;
+    state.hourMark = marks.newHourMark;
+    return Math.max(0, marks.end - marks.start) / MINUTE_MS;
   }
 
-  /** Minute rows from raw for [start, end); returns how many (minute, series) rows it wrote. */
+  /** Minute rows from raw for [start, end) (minute-aligned); returns the raw samples read. */
   private rollRange(start: number, end: number): number {
-    let written = 0;
-    let curMinute = -1;
-    let curId = -1;
-    let rows: PointRow[] = [];
-    const flush = (): void => {
-      if (rows.length === 0) return;
-      const b = summarisePoints(rows, MINUTE_MS)[0] as Bucket;
-      this.upsertMinute.run(b.start, curId, b.count, b.sum, b.min, b.max, b.sketch.encode());
-      written++;
-      rows = [];
-    };
-    for (const [id, ts, value] of this.scanRaw.iterate(start / MINUTE_MS, end / MINUTE_MS) as IterableIterator<[number, number, number]>) {
-      const minute = Math.floor(ts / MINUTE_MS);
-      if (minute !== curMinute || id !== curId) {
-        flush();
-        curMinute = minute;
-        curId = id;
+    let samples = 0;
+    // Scan a few minutes at a time with all() (faster than iterate(), and better-sqlite3 cannot
+    // write while a statement iterates); a (minute, series) group never spans two scans.
+    for (let a = start; a < end; a += SCAN_SPAN_MS) {
+      const rows = this.scanRaw.all(a / MINUTE_MS, Math.min(end, a + SCAN_SPAN_MS) / MINUTE_MS) as [number, number, number][];
+      samples += rows.length;
+      let i = 0;
+      while (i < rows.length) {
+        const first = rows[i] as [number, number, number];
+        const id = first[0];
+        const minute = Math.floor(first[1] / MINUTE_MS);
+        // The same summary as summarisePoints(points, MINUTE_MS), without the intermediate arrays.
+        const sketch = new DDSketch();
+        let sum = 0;
+        let min = Number.POSITIVE_INFINITY;
+        let max = Number.NEGATIVE_INFINITY;
+        let j = i;
+        for (; j < rows.length; j++) {
+          const r = rows[j] as [number, number, number];
+          if (r[0] !== id || Math.floor(r[1] / MINUTE_MS) !== minute) break;
+          const v = r[2];
+          sum += v;
+          if (v < min) min = v;
+          if (v > max) max = v;
+          sketch.add(v);
+        }
+        this.minuteRows.push(minute * MINUTE_MS, id, j - i, sum, min, max, sketch.encode());
+        i = j;
       }
-      rows.push([ts, value]);
     }
-    flush();
-    return written;
+    this.minuteRows.flush();
+    return samples;
   }
 
   /** Hour rows for every hour in [from, to) from its minute rows (all series). */
   private buildHours(from: number, to: number): void {
-    let curHour = -1;
-    let perSeries = new Map<number, Bucket[]>();
-    const flush = (): void => {
-      for (const [id, units] of perSeries) this.writeHour(id, curHour, foldBuckets(units, HOUR_MS)[0]);
-      perSeries = new Map();
-    };
-    for (const r of this.scanMinutes.iterate(from, to) as IterableIterator<[number, number, number, number, number, number, Uint8Array]>) {
-      const hour = alignDown(r[0], HOUR_MS);
-      if (hour !== curHour) {
-        flush();
-        curHour = hour;
+    for (let hour = from; hour < to; hour += HOUR_MS) {
+      const perSeries = new Map<number, Bucket[]>();
+      for (const r of this.scanMinutes.all(hour, hour + HOUR_MS) as [number, number, number, number, number, number, Uint8Array][]) {
+        let units = perSeries.get(r[1]);
+        if (units === undefined) perSeries.set(r[1], (units = []));
+        units.push(tierRowToBucket([r[0], r[2], r[3], r[4], r[5], r[6]]));
       }
-      const id = r[1];
-      let units = perSeries.get(id);
-      if (units === undefined) perSeries.set(id, (units = []));
-      units.push(tierRowToBucket([r[0], r[2], r[3], r[4], r[5], r[6]]));
+      for (const [id, units] of perSeries) {
+        const b = foldBuckets(units, HOUR_MS)[0] as Bucket;
+        this.hourRows.push(id, hour, b.count, b.sum, b.min, b.max, b.sketch.encode());
+      }
     }
-    flush();
+    this.hourRows.flush();
   }
 
   /** Minute and hour tier retention, and series with nothing left anywhere. */
