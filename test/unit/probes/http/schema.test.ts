@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { httpProbe } from '../../../../agent/src/probes/http/index.ts';
-import { headersFor, nextHop } from '../../../../agent/src/probes/http/probe.ts';
+import { headersFor, loadCa, nextHop } from '../../../../agent/src/probes/http/probe.ts';
+import { isN3monError } from '../../../../shared/src/errors.ts';
 import type { HttpCheck } from '../../../../agent/src/probes/http/schema.ts';
 import { agentConfigSchema } from '../../../../agent/src/config/schema.ts';
 import { parseWithSchema } from '../../../../shared/src/validate.ts';
@@ -81,6 +82,29 @@ describe('http check config', () => {
   it('static labels are not part of the base labels (the scheduler adds them)', () => {
     const r = parseWithSchema(httpProbe.schema, { kind: 'http', target: 'http://h/', role: 'server', labels: { site: 'Branch' } });
     expect(r.ok && httpProbe.baseLabels(r.value)).toEqual({ target: 'http://h/', role: 'server' });
+  });
+});
+
+describe('tls.caFile', () => {
+  const thrown = (file: string): unknown => {
+    try {
+      loadCa(file);
+    } catch (err) {
+      return err;
+    }
+    return undefined;
+  };
+
+  it('a missing file or one without a certificate is bad config, found at start-up', () => {
+    const missing = thrown('/nonexistent/n3mon-ca.pem');
+    expect(isN3monError(missing, 'N3MON_ERR_CONFIG_INVALID')).toBe(true);
+    expect((missing as { problems: string[] }).problems).toEqual(['tls.caFile: cannot read /nonexistent/n3mon-ca.pem (ENOENT)']);
+    const notPem = thrown(new URL(import.meta.url).pathname);
+    expect((notPem as { problems: string[] }).problems).toEqual([`tls.caFile: ${new URL(import.meta.url).pathname} holds no PEM certificate`]);
+  });
+
+  it('no file: the system roots only', () => {
+    expect(loadCa(undefined)).toBeUndefined();
   });
 });
 
