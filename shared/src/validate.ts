@@ -96,9 +96,15 @@ function explain(schema: JsonSchema, value: unknown, path: (string | number)[], 
         out.push(`${formatPath([...path, key])}: must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')} (${got})`);
         return;
       }
-      explain(branch, value, path, out);
+      // Defaults of the chosen branch first: a union that matched no branch got none from parseWithSchema.
+      explain(branch, Value.Default(branch as TSchema, structuredClone(value)), path, out);
       return;
     }
+  }
+
+  if (schema.anyOf !== undefined && schema.anyOf.every((b) => b.const !== undefined)) {
+    out.push(`${formatPath(path)}: must be one of ${schema.anyOf.map((b) => JSON.stringify(b.const)).join(', ')} (got ${describe(value)})`);
+    return;
   }
 
   if (schema.type === 'object' && schema.properties !== undefined && isPlainObject(value)) {

@@ -1,0 +1,57 @@
+/** `n3mon collector --config FILE` — the production collector process. */
+import { parseFlags, usageError, type CliIO, type Command } from '../../../shared/src/cli/command.ts';
+import { waitForStopSignal } from '../../../shared/src/cli/signals.ts';
+import { createLogger } from '../../../shared/src/log.ts';
+import { loadCollectorConfig } from '../config/load.ts';
+import { startCollector } from '../collector.ts';
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+const HELP = `usage: n3mon collector --config FILE [--log-level LEVEL]
+
+Runs the n3mon collector: the ingest API for agents, the read API, alerting, reports and the
+dashboard, with its data (meta.db and the series store) under the config's dataDir. Runs until
+SIGINT or SIGTERM, then stops gracefully: new requests get 503, ingests in flight finish and are
+acknowledged, then the stores close. A second signal exits at once (nothing acknowledged is lost).
+
+flags:
+  -c, --config FILE      collector config, YAML or JSON (see deploy/examples/collector.yaml).
+                         Unknown keys are errors; every problem is printed as \`path: message\`.
+      --log-level LEVEL  fatal | error | warn | info | debug | trace | silent; overrides
+                         N3MON_LOG_LEVEL, which overrides the config's log.level (default info)
+  -h, --help             this text
+
+Agents need a token (\`n3mon token create --practice ODS --config FILE\`), scripts an API key
+(\`n3mon apikey create --role servicedesk --config FILE\`); both commands may run while the
+collector runs.
+
+logs: one JSON object per line on stdout (pino); secrets are redacted.
+exit: 0 after a graceful stop, 1 for a bad config or a failure to start (e.g. port in use),
+2 for a usage error.
+`;
+
+export const command: Command = {
+  name: 'collector',
+  summary: 'run the collector',
+  help: HELP,
+  async run(args: string[], io: CliIO): Promise<number> {
+    const flags = parseFlags(args, { config: { type: 'string', short: 'c' }, 'log-level': { type: 'string' } });
+    if (flags.help) {
+      io.out(HELP);
+      return 0;
+    }
+    const file = flags.values.config;
+    if (file === undefined || file === '') throw usageError('--config FILE is required');
+    const flagLevel = flags.values['log-level'];
+    if (flagLevel !== undefined && !LEVELS.includes(flagLevel)) throw usageError(`--log-level must be one of ${LEVELS.join(', ')} (got '${flagLevel}')`);
+    const config = loadCollectorConfig(file);
+    const envLevel = io.env.N3MON_LOG_LEVEL !== undefined && LEVELS.includes(io.env.N3MON_LOG_LEVEL) ? io.env.N3MON_LOG_LEVEL : undefined;
+    const log = createLogger({ level: flagLevel ?? envLevel ?? config.log.level, name: 'n3mon-collector' });
+    const collector = await startCollector(config, { log });
+    io.err(`n3mon collector listening on ${collector.url} (data in ${config.dataDir})\n`);
+    const signal = await waitForStopSignal(log);
+    log.info({ signal }, 'stopping the collector');
+    await collector.stop();
+    return 0;
+  },
+};
