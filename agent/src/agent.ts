@@ -16,7 +16,7 @@ import type { ProbeKind } from './probes/types.ts';
 import type { AgentConfig } from './config/schema.ts';
 import { createScheduler, type CheckStats, type Scheduler } from './scheduler/scheduler.ts';
 import { openSpool, type Spool, type SpoolStats } from './spool/spool.ts';
-import { createPusher, type PusherStats } from './push/pusher.ts';
+import { createPusher, type Pusher, type PusherStats } from './push/pusher.ts';
 import { httpTransport } from './push/transport.ts';
 import { startSelfMetrics } from './self-metrics.ts';
 
@@ -53,7 +53,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
 
   const spool: Spool = openSpool({ dir: resolve(config.spool.dir), maxBytes: config.spool.maxBytes, log: log.child({ component: 'spool' }), clock });
   const sink = (samples: Parameters<Spool['append']>[0]): void => spool.append(samples);
-  let scheduler: Scheduler;
+  let scheduler: Scheduler | undefined;
+  let pusher: Pusher;
   try {
     scheduler = createScheduler({
       checks: config.checks,
@@ -65,23 +66,25 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       graceMs: tuning.graceMs,
       maxStartSpreadMs: tuning.maxStartSpreadMs,
     });
+    pusher = createPusher({
+      spool,
+      url: config.collector.url,
+      token: config.collector.token,
+      batchSamples: config.push.batchSamples,
+      intervalMs: config.push.intervalMs,
+      timeoutMs: config.push.timeoutMs,
+      maxBackoffMs: config.push.maxBackoffMs,
+      baseBackoffMs: tuning.baseBackoffMs,
+      transport: httpTransport(ca === undefined ? {} : { ca }),
+      log: log.child({ component: 'push' }),
+      clock,
+    });
   } catch (err) {
+    await scheduler?.stop(); // never started: this only closes the probes it created
     spool.close();
     throw err;
   }
-  const pusher = createPusher({
-    spool,
-    url: config.collector.url,
-    token: config.collector.token,
-    batchSamples: config.push.batchSamples,
-    intervalMs: config.push.intervalMs,
-    timeoutMs: config.push.timeoutMs,
-    maxBackoffMs: config.push.maxBackoffMs,
-    baseBackoffMs: tuning.baseBackoffMs,
-    transport: httpTransport(ca === undefined ? {} : { ca }),
-    log: log.child({ component: 'push' }),
-    clock,
-  });
+  const checks: Scheduler = scheduler;
   const self = startSelfMetrics({
     spoolStats: () => spool.stats(),
     clockSkewMs: () => pusher.stats().clockSkewMs,
@@ -91,7 +94,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     log: log.child({ component: 'self-metrics' }),
     intervalMs: tuning.selfMetricsIntervalMs,
   });
-  scheduler.start();
+  checks.start();
   pusher.start();
   log.info({ checks: config.checks.length, collector: config.collector.url, spool: spool.dir }, 'agent started');
 
@@ -100,7 +103,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   const spoolStats = (): SpoolStats => (spool.isOpen ? spool.stats() : (lastSpoolStats as SpoolStats));
   const stop = async (): Promise<void> => {
     const t0 = clock.monotonic();
-    await scheduler.stop();
+    await checks.stop();
     self.stop();
     await pusher.stop();
     lastSpoolStats = spool.stats();
@@ -110,7 +113,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   return {
     stop: () => (stopping ??= stop()),
     spoolStats,
-    stats: () => ({ spool: spoolStats(), push: pusher.stats(), checks: scheduler.stats() }),
+    stats: () => ({ spool: spoolStats(), push: pusher.stats(), checks: checks.stats() }),
     pushNow: () => pusher.wake(),
   };
 }
