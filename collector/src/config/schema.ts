@@ -6,6 +6,7 @@
  * `notifications` is added here by the alerting code (see collector/src/alerting/).
  */
 import Type, { type Static } from 'typebox';
+import { DEFAULT_RETENTION, STORAGE_BACKENDS } from '../storage/registry.ts';
 
 /** ODS code of a practice: upper-case letters and digits, e.g. A81001. */
 export const OdsPattern = '^[A-Z0-9]{3,10}$';
@@ -34,12 +35,16 @@ const Days = (def: number, description: string) => Type.Integer({ minimum: 1, ma
 
 export const StorageConfig = Type.Object(
   {
-    backend: Type.Literal('sqlite', { default: 'sqlite', description: 'Series store backend (embedded SQLite under dataDir).' }),
+    backend: Type.Enum(Object.keys(STORAGE_BACKENDS), { default: 'sqlite', description: 'Series store backend; sqlite is embedded (series.db under dataDir).' }),
+    synchronous: Type.Enum(['full', 'normal'], {
+      default: 'full',
+      description: 'sqlite: full = an acknowledged batch survives power loss (fsync per commit); normal = survives a process crash only.',
+    }),
     retention: Type.Object(
       {
-        rawDays: Days(14, 'Keep raw samples this many days.'),
-        minuteDays: Days(100, 'Keep 1-minute rollups this many days (monthly reports read them).'),
-        hourDays: Days(800, 'Keep 1-hour rollups this many days.'),
+        rawDays: Days(DEFAULT_RETENTION.rawDays, 'Keep raw samples this many days.'),
+        minuteDays: Days(DEFAULT_RETENTION.minuteDays, 'Keep 1-minute rollups this many days (monthly reports read them).'),
+        hourDays: Days(DEFAULT_RETENTION.hourDays, 'Keep 1-hour rollups this many days (year-on-year reports).'),
       },
       { additionalProperties: false, default: {} },
     ),

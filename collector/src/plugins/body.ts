@@ -35,6 +35,7 @@ export async function parseJsonBody(req: FastifyRequest, body: Buffer): Promise<
 }
 
 export function registerJsonBody(app: TypedApp): void {
-  app.removeContentTypeParser('application/json');
+  // JSON only: no route reads text or other bodies, so anything else is 415.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, async (req: FastifyRequest, body: Buffer) => parseJsonBody(req, body));
 }

@@ -1,0 +1,128 @@
+/**
+ * The collector's composition root: startCollector(config, { log }) opens meta.db and the series
+ * store (via the storage registry), builds the app, listens, and runs store maintenance on a
+ * timer. stop() is graceful: new requests get 503, in-flight ingests finish and are acknowledged,
+ * then maintenance, store and meta.db close — in that order.
+ */
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '../../shared/src/clock.ts';
+import type { Logger } from '../../shared/src/log.ts';
+import type { CollectorConfig } from './config/schema.ts';
+import { openStore } from './storage/registry.ts';
+import type { SeriesStore } from './storage/types.ts';
+import { openMeta, type Meta } from './meta/index.ts';
+import { buildApp } from './app.ts';
+import type { Lifecycle, RouteModule, TypedApp } from './context.ts';
+import type { IngestObserver, StatusProvider } from './status/provider.ts';
+
+const DAY_MS = 86_400_000;
+
+export interface StartOptions {
+  log: Logger;
+  clock?: Clock;
+  status?: StatusProvider;
+  observers?: readonly IngestObserver[];
+  routes?: readonly RouteModule[];
+  /** Called with meta.db open, before the app is built (e.g. alerting migrates its tables). */
+  onMeta?: (meta: Meta) => void | Promise<void>;
+}
+
+export interface RunningCollector {
+  app: TypedApp;
+  /** Base URL, e.g. http://127.0.0.1:8080 (a wildcard listen address is shown as loopback). */
+  url: string;
+  meta: Meta;
+  store: SeriesStore;
+  stop(): Promise<void>;
+}
+
+/** Open the configured series store through the storage registry. */
+export function openSeriesStore(config: CollectorConfig, log: Logger, clock?: Clock): SeriesStore {
+  return openStore(config.storage.backend, {
+    dataDir: config.dataDir,
+    retention: config.storage.retention,
+    log,
+    ...(clock === undefined ? {} : { clock }),
+    settings: { synchronous: config.storage.synchronous },
+  });
+}
+
+function urlOf(addr: AddressInfo): string {
+  const wildcard = addr.address === '0.0.0.0' || addr.address === '::';
+  const host = wildcard ? '127.0.0.1' : addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return `http://${host}:${addr.port}`;
+}
+
+export async function startCollector(config: CollectorConfig, opts: StartOptions): Promise<RunningCollector> {
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log;
+  mkdirSync(config.dataDir, { recursive: true });
+  const meta = openMeta({ dataDir: config.dataDir });
+  let store: SeriesStore | undefined;
+  let app: TypedApp | undefined;
+  const lifecycle: Lifecycle = { shuttingDown: false };
+  try {
+    meta.practices.syncFromConfig(config.practices, clock.now());
+    await opts.onMeta?.(meta);
+    store = openSeriesStore(config, log, clock);
+    app = await buildApp({
+      config,
+      log,
+      store,
+      meta,
+      clock,
+      lifecycle,
+      ...(opts.status === undefined ? {} : { status: opts.status }),
+      ...(opts.observers === undefined ? {} : { observers: opts.observers }),
+      ...(opts.routes === undefined ? {} : { routes: opts.routes }),
+    });
+    await app.listen({ host: config.listen.host, port: config.listen.port });
+  } catch (err) {
+    await app?.close();
+    await store?.close();
+    meta.close();
+    throw err;
+  }
+  const openedStore = store;
+  const url = urlOf(app.server.address() as AddressInfo);
+  const maintainLog = log.child({ component: 'maintenance' });
+
+  let maintaining: Promise<void> | undefined;
+  const maintain = async (): Promise<void> => {
+    const started = clock.monotonic();
+    try {
+      await openedStore.maintain(clock.now());
+      const pruned = meta.batches.prune(clock.now() - config.ingest.batchIdRetentionDays * DAY_MS);
+      maintainLog.debug({ ms: Math.round(clock.monotonic() - started), batchIdsPruned: pruned }, 'maintenance done');
+    } catch (err) {
+      maintainLog.error({ err }, 'maintenance failed; will retry at the next interval');
+    }
+  };
+  const timer = setInterval(() => {
+    if (maintaining !== undefined) return; // the previous run is still going
+    maintaining = maintain().finally(() => {
+      maintaining = undefined;
+    });
+  }, config.storage.maintenanceIntervalMs);
+  timer.unref();
+
+  log.info({ url, dataDir: config.dataDir, store: openedStore.backend, practices: config.practices.length }, 'collector listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      lifecycle.shuttingDown = true;
+      clearInterval(timer);
+      log.info({}, 'collector stopping: finishing requests in flight');
+      await app.close(); // waits for in-flight requests; their ingests are acknowledged
+      await maintaining;
+      await openedStore.close();
+      meta.close();
+      log.info({}, 'collector stopped');
+    })();
+    return stopping;
+  };
+
+  return { app, url, meta, store: openedStore, stop };
+}
