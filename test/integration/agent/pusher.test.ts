@@ -114,7 +114,7 @@ describe('pusher', () => {
 
   it('a backlog does not starve live samples: each waits behind at most one backlog batch', async () => {
     const spool = openTmpSpool();
-    spool.append(samples(20 * 100)); // 20 batches of backlog
+    spool.append(samples(30 * 100)); // 30 batches of backlog
     const stub = await serve(() => ({ status: 200 }));
     await stub.listen();
     const live: Array<{ value: number; requestsBefore: number }> = [];
@@ -142,7 +142,7 @@ describe('pusher', () => {
     }
     const backlogValues = stub.received.flatMap((r) => r.samples.filter((s) => s.labels.live === undefined).map((s) => s.value));
     expect(backlogValues).toEqual([...backlogValues].sort((a, b) => a - b));
-    expect(new Set([...stub.stored.values()].flat().map((s) => s.value)).size).toBe(2000 + live.length);
+    expect(new Set([...stub.stored.values()].flat().map((s) => s.value)).size).toBe(3000 + live.length);
   });
 
   it('after a restart the batch in flight goes again with the same batchId, and is stored once', async () => {
