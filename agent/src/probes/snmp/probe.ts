@@ -1,0 +1,103 @@
+/**
+ * The Probe for one `snmp` check. Created once per check; between runs it keeps the previous
+ * poll's counters (for rates) and the device's GETBULK max-repetitions (for back-off). Each run
+ * opens a session, polls, closes it; every failure becomes an outcome.
+ */
+import type { Outcome } from '../../../../shared/src/outcomes.ts';
+import type { Probe, ProbeResult, RunContext } from '../types.ts';
+import { pollDevice } from './poll.ts';
+import { evaluatePoll, type DeviceState } from './rates.ts';
+import { splitTarget, type SnmpCheck } from './schema.ts';
+import { compileSelectors, selectInterfaces } from './select.ts';
+import type { SessionFactory, SessionParams, SnmpFailureKind } from './session.ts';
+import type { BulkTuning } from './walk.ts';
+
+export const OUTCOME_OF: Record<SnmpFailureKind, Outcome> = {
+  timeout: 'timeout',
+  aborted: 'timeout',
+  auth: 'auth_error',
+  too_big: 'protocol_error',
+  no_such_name: 'protocol_error',
+  error_status: 'protocol_error',
+  protocol: 'protocol_error',
+  dns: 'dns_error',
+  unreachable: 'unreachable',
+  internal: 'internal_error',
+};
+
+export function sessionParams(check: SnmpCheck): SessionParams {
+  const { host, port } = splitTarget(check.target);
+  const base = { host, port, version: check.version, requestTimeoutMs: check.requestTimeoutMs };
+  if (check.version !== '3') return { ...base, community: check.community };
+  return {
+    ...base,
+    user: {
+      name: check.user,
+      ...(check.authProtocol === undefined ? {} : { authProtocol: check.authProtocol }),
+      ...(check.authKey === undefined ? {} : { authKey: check.authKey }),
+      ...(check.privProtocol === undefined ? {} : { privProtocol: check.privProtocol }),
+      ...(check.privKey === undefined ? {} : { privKey: check.privKey }),
+    },
+    ...(check.context === undefined ? {} : { context: check.context }),
+  };
+}
+
+export interface SnmpProbeDeps {
+  openSession: SessionFactory;
+}
+
+/** The probe instance; `deps.openSession` is the seam (real net-snmp, or a fake device in unit tests). */
+export function createSnmpProbe(check: SnmpCheck, deps: SnmpProbeDeps): Probe & { readonly tuning: Readonly<BulkTuning> } {
+  const params = sessionParams(check);
+  const selectors = compileSelectors(check.interfaces);
+  const tuning: BulkTuning = { maxRepetitions: check.maxRepetitions, ceiling: check.maxRepetitions };
+  let state: DeviceState | undefined;
+  let frozenWarned = false;
+
+  async function run(ctx: RunContext): Promise<ProbeResult> {
+    const started = ctx.clock.monotonic();
+    const opened = await deps.openSession(params, ctx.signal);
+    if (!opened.ok) {
+      ctx.log.warn({ target: check.target, failure: opened.failure.kind, reason: opened.failure.message }, 'snmp session not opened');
+      return { outcome: OUTCOME_OF[opened.failure.kind], samples: [], message: opened.failure.message };
+    }
+    const session = opened.value;
+    try {
+      const before = tuning.maxRepetitions;
+      const polled = await pollDevice(session, { version: check.version, retries: check.retries, signal: ctx.signal, clock: ctx.clock, tuning });
+      if (tuning.maxRepetitions !== before) ctx.log.debug({ target: check.target, from: before, to: tuning.maxRepetitions }, 'snmp max-repetitions changed');
+      if (!polled.ok) {
+        const f = polled.failure;
+        const message = f.kind === 'aborted' ? `check timeout (${ctx.timeoutMs} ms) reached: ${f.message}` : f.message;
+        ctx.log.warn({ target: check.target, failure: f.kind, reason: message, maxRepetitions: tuning.maxRepetitions }, 'snmp poll failed');
+        return { outcome: OUTCOME_OF[f.kind], samples: [], message };
+      }
+      const { snapshot } = polled.value;
+      const evaluation = evaluatePoll(state, snapshot, selectInterfaces(snapshot.interfaces, selectors));
+      state = evaluation.state;
+      if (evaluation.restarted !== undefined) ctx.log.info({ target: check.target, reason: evaluation.restarted, sysName: snapshot.sysName }, 'snmp agent restarted since the last poll; no rates this interval');
+      if (evaluation.uptimeFrozen && !frozenWarned) {
+        frozenWarned = true;
+        ctx.log.warn({ target: check.target }, 'sysUpTime does not advance on this device; restarts are detected from the counters only');
+      }
+      for (const d of evaluation.discontinuities) {
+        if (d.reason === 'agent_restarted' || d.reason === 'engine_boots_changed') continue; // logged once above
+        ctx.log.info({ target: check.target, ifName: d.ifName, ifIndex: d.ifIndex, reason: d.reason, counters: d.counters }, 'snmp counter discontinuity; no rate this interval');
+      }
+      const pollMs = ctx.clock.monotonic() - started;
+      return { outcome: 'success', samples: [...evaluation.samples, { metric: 'snmp_poll_ms', value: pollMs }] };
+    } catch (err) {
+      ctx.log.error({ err, target: check.target }, 'snmp probe bug');
+      return { outcome: 'internal_error', samples: [], message: `snmp probe failed: ${(err as Error).message}` };
+    } finally {
+      session.close();
+    }
+  }
+
+  return {
+    run,
+    get tuning() {
+      return tuning;
+    },
+  };
+}
