@@ -46,6 +46,12 @@ export const METRICS = {
   snmp_if_oper_up: { source: 'snmp', unit: 'bool', labels: ['ifName', 'ifIndex', 'ifRole'], help: '1 if ifOperStatus is up(1), else 0.' },
   snmp_device_uptime_s: { source: 'snmp', unit: 's', labels: [], help: 'Device uptime (sysUpTime, wrap-corrected; snmpEngineTime for v3 where better).' },
   snmp_poll_ms: { source: 'snmp', unit: 'ms', labels: [], help: 'Time to poll the device (all its tables).' },
+  snmp_if_counter_discontinuity: {
+    source: 'snmp',
+    unit: 'count',
+    labels: ['ifName', 'ifIndex', 'ifRole', 'reason'],
+    help: 'Sent (value 1) for a poll interval whose rates were withheld because the counters are not continuous: `reason` = agent_restarted | engine_boots_changed | interface_changed | discontinuity_time_changed | counter_went_back | rate_exceeds_speed | counter32_ambiguous | counter_width_changed | no_time_elapsed.',
+  },
   host_cpu_load_ratio: { source: 'host', unit: 'ratio', labels: [], help: 'Share of all CPU time busy since the last run, 0..1.' },
   host_mem_used_ratio: { source: 'host', unit: 'ratio', labels: [], help: 'Memory in use (excluding buffers/cache) / total, 0..1.' },
   host_disk_used_ratio: { source: 'host', unit: 'ratio', labels: ['mount'], help: 'Used / size of the filesystem mounted at `mount`, 0..1.' },

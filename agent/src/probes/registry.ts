@@ -8,8 +8,9 @@ import { tcpProbe } from './tcp/index.ts';
 import { dnsProbe } from './dns/index.ts';
 import { httpProbe } from './http/index.ts';
 import { hostProbe } from './host/index.ts';
+import { snmpProbe } from './snmp/index.ts';
 
-export const PROBES: readonly ProbeKind[] = [icmpProbe, tcpProbe, dnsProbe, httpProbe, hostProbe] as readonly ProbeKind[];
+export const PROBES: readonly ProbeKind[] = [icmpProbe, tcpProbe, dnsProbe, httpProbe, hostProbe, snmpProbe] as readonly ProbeKind[];
 
 export function probeFor(kind: string, probes: readonly ProbeKind[] = PROBES): ProbeKind | undefined {
   return probes.find((p) => p.kind === kind);
