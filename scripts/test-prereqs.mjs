@@ -14,6 +14,8 @@ export const SYSTEM_PACKAGES = {
   influxdb: '/usr/bin/influxd',
   nftables: '/usr/sbin/nft',
   iproute2: '/usr/sbin/ip',
+  // test/lab's ICMP delay responder (test/lab/icmp-delay-responder.py)
+  python3: '/usr/bin/python3',
   chromium: '/usr/bin/chromium',
   'poppler-utils': '/usr/bin/pdftotext',
   openssl: '/usr/bin/openssl',

@@ -11,6 +11,7 @@ import { skipUnlessLab } from '../helpers/lab-guard.ts';
 import { createLab, LAB_REQUIREMENTS, waitForOutput, type Lab } from './lab.ts';
 import { runCommand } from './exec.ts';
 import { SLOT_DIR } from './slots.ts';
+import { startDnsResponder } from './dns-responder.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -119,6 +120,21 @@ describe.skipIf(skipUnlessLab(LAB_REQUIREMENTS))('lab', () => {
     } finally {
       await lab.clearShape();
       await server.stop();
+    }
+  });
+
+  it('replaces /etc files for the namespace: its resolver can be our DNS server on hostIp', async () => {
+    const dns = await startDnsResponder({ host: lab.hostIp, port: 53, zone: { 'spine.lab.test': { A: ['192.0.2.10'] } } });
+    try {
+      lab.writeEtcFile('resolv.conf', `nameserver ${lab.hostIp}\noptions timeout:1 attempts:1\n`);
+      lab.writeEtcFile('nsswitch.conf', 'hosts: files dns\n');
+      const known = await lab.run('getent', ['ahostsv4', 'spine.lab.test']);
+      expect(known.stdout).toMatch(/^192\.0\.2\.10\s/m);
+      const unknown = await lab.run('getent', ['ahostsv4', 'missing.lab.test'], { allowFailure: true });
+      expect(unknown.code).toBe(2);
+      expect(dns.queries.map((q) => q.name)).toContain('missing.lab.test');
+    } finally {
+      await dns.stop();
     }
   });
 

@@ -70,6 +70,8 @@ export interface Lab extends Readonly<SlotInfo> {
    * echo replies and starts the raw-socket responder. Stop it (or destroy the lab) to undo.
    */
   startIcmpDelay(opts: { delayMs: number; jitterMs?: number }): Promise<LabProcess>;
+  /** Replaces /etc/<name> for commands started in the namespace from now on (see LabOptions.etcFiles). */
+  writeEtcFile(name: string, content: string): void;
   /** Starts a long-running process inside the namespace; destroy() stops it. */
   spawnInNs(cmd: string, args?: readonly string[], opts?: { env?: NodeJS.ProcessEnv }): LabProcess;
   /** Stops every process, deletes the namespace and links, frees the slot. Safe to call twice. */
@@ -133,6 +135,11 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   const cidr = (ip: string): string => `${ip}/${info.prefixLength}`;
   const inNs = (cmd: string, args: readonly string[], o?: RunOptions) => runCommand('ip', ['netns', 'exec', ns, cmd, ...args], o);
 
+  const writeEtcFile = (file: string, content: string): void => {
+    if (!/^[A-Za-z0-9._-]+$/.test(file) || file.startsWith('.')) throw new RangeError(`lab: an /etc file name must be a plain file name, got ${file}`);
+    mkdirSync(netnsEtcDir(ns), { recursive: true });
+    writeFileSync(join(netnsEtcDir(ns), file), content);
+  };
   const processes = new Set<LabProcess>();
   const destroy = async (): Promise<void> => {
     if (!live.has(info.slot)) return;
@@ -159,11 +166,7 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
       '}',
     ].join('\n');
     await inNs('nft', ['-f', '-'], { input: table });
-    for (const [file, content] of Object.entries(opts.etcFiles ?? {})) {
-      if (!/^[A-Za-z0-9._-]+$/.test(file)) throw new RangeError(`lab: etcFiles name must be a plain file name, got ${file}`);
-      mkdirSync(netnsEtcDir(ns), { recursive: true });
-      writeFileSync(join(netnsEtcDir(ns), file), content);
-    }
+    for (const [file, content] of Object.entries(opts.etcFiles ?? {})) writeEtcFile(file, content);
   } catch (err) {
     await destroy();
     throw new Error(`lab ${name}: setup failed: ${(err as Error).message}`, { cause: err });
@@ -255,6 +258,7 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
         },
       };
     },
+    writeEtcFile,
     spawnInNs,
     destroy,
   };
