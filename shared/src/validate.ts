@@ -84,7 +84,8 @@ function describe(value: unknown): string {
 
 function explain(schema: JsonSchema, value: unknown, path: (string | number)[], out: string[]): void {
   const validator = validatorFor(schema as TSchema);
-  if (validator.Check(value)) return;
+  const valid: boolean = validator.Check(value); // not a type guard here: narrowing `unknown` by it leaves `never`
+  if (valid) return;
 
   if (schema.anyOf !== undefined) {
     const key = discriminatorOf(schema.anyOf);
