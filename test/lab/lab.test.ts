@@ -160,13 +160,12 @@ describe.skipIf(skipUnlessLab(LAB_REQUIREMENTS))('lab', () => {
     const run = (exit: string) =>
       runCommand(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(exit)], { cwd: REPO, allowFailure: true, timeoutMs: 20_000 });
 
-    const exited = await run('process.exit(0);');
+    const [exited, killed] = await Promise.all([run('process.exit(0);'), run("process.kill(process.pid, 'SIGKILL');")]);
     const a = JSON.parse(exited.stdout) as { ns: string; hostIf: string; pid: number };
     expect(await namespaces()).not.toContain(a.ns);
     expect(await links()).not.toContain(a.hostIf);
     expect(isRunning(a.pid)).toBe(false);
 
-    const killed = await run("process.kill(process.pid, 'SIGKILL');");
     const k = JSON.parse(killed.stdout) as { ns: string; hostIf: string; pid: number };
     expect(await namespaces()).toContain(k.ns);
     // The next lab to start sweeps what the dead process left.
