@@ -7,6 +7,7 @@
  */
 import Type, { type Static } from 'typebox';
 import { DEFAULT_RETENTION, STORAGE_BACKENDS } from '../storage/registry.ts';
+import { practiceReportFields, ReportsConfig } from '../reports/config.ts';
 
 /** ODS code of a practice: upper-case letters and digits, e.g. A81001. */
 export const OdsPattern = '^[A-Z0-9]{3,10}$';
@@ -26,6 +27,7 @@ export const PracticeConfig = Type.Object(
     ods: OdsCode,
     name: Type.String({ minLength: 1, maxLength: 200 }),
     sites: Type.Array(Site, { maxItems: 50, default: [] }),
+    ...practiceReportFields,
   },
   { additionalProperties: false },
 );
@@ -83,6 +85,7 @@ export const collectorConfigFields = {
     { level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }) },
     { additionalProperties: false, default: {} },
   ),
+  reports: Type.Optional(ReportsConfig),
 };
 
 export const CollectorConfigSchema = Type.Object(collectorConfigFields, { additionalProperties: false });

@@ -184,20 +184,22 @@ export function listedOutages(outages: readonly Outage[]): Outage[] {
 
 /**
  * Reboots seen in an uptime series (seconds; hour buckets, oldest first). An hour counts once when
- * some sample in it shows less than an hour of uptime and uptime went backwards: below the
- * previous bucket's largest value, or spread more than an hour inside the bucket. Two reboots in
+ * some sample in it shows less than an hour of uptime and uptime went backwards: below where the
+ * previous bucket ended (its largest value — or, when it held a reboot itself, its smallest, the
+ * first value after that reboot), or spread more than an hour inside the bucket. Two reboots in
  * one hour count as one.
  */
 export function countReboots(hourly: readonly Bucket[]): number[] {
   const hourS = HOUR_MS / 1000;
   const at: number[] = [];
-  let prevMax: number | undefined;
+  let prevFloor: number | undefined;
   for (const b of hourly) {
     if (b.count === 0) continue;
     const young = b.min < hourS;
-    const backwards = (prevMax !== undefined && b.min < prevMax) || b.max - b.min > hourS + 120;
-    if (young && backwards) at.push(b.start);
-    prevMax = b.max;
+    const backwards = (prevFloor !== undefined && b.min < prevFloor) || b.max - b.min > hourS + 120;
+    const rebooted = young && backwards;
+    if (rebooted) at.push(b.start);
+    prevFloor = rebooted ? b.min : b.max;
   }
   return at;
 }

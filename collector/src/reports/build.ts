@@ -31,6 +31,8 @@ export interface ReportSources {
   newSketch: () => QuantileSketch;
   /** Core-time parts of [from, to) (collector/src/calendar). */
   coreIntervals: (from: number, to: number) => Array<{ from: number; to: number }>;
+  /** The core hours in words, for the report header. */
+  coreHoursText: string;
   thresholdsFor: (ods: string) => ReportThresholds;
   practice: (ods: string) => PracticeFacts | undefined;
   /** Alerts and maintenance windows of a practice overlapping [from, to); undefined = no alert store. */
@@ -73,7 +75,7 @@ export interface BuildOptions {
 
 export interface BuildResult {
   report: PracticeReport;
-  stats: ReadStats & { series: number; ms: number };
+  stats: ReadStats & { series: number; readMs: number; outageMs: number; computeMs: number; ms: number };
 }
 
 function checkRunsOf(ctx: Pick<ReportContext, 'index' | 'data'>, bounds: Interval): Map<string, CheckRuns> {
@@ -123,9 +125,12 @@ export async function buildPracticeReport(src: ReportSources, ods: string, month
   const index = indexSeries(series, frame.start);
   const stats = emptyReadStats();
   const ids = REPORT_METRICS.flatMap((m) => index.metric(m).map((s) => s.id));
+  const t0 = performance.now();
   const data = await readMonthBuckets({ store: src.store, seriesIds: ids, frame, periods: [core, all], stats });
+  const t1 = performance.now();
   const runs = checkRunsOf({ index, data }, bounds);
   const minutes = await readMinuteRuns({ store: src.store, needs: failureHours(runs, bounds), stats });
+  const t2 = performance.now();
   for (const [key, m] of minutes) {
     const r = runs.get(key) as CheckRuns;
     r.outages = findOutages(m as ReadonlyMap<number, RunCount>, r.runsPerHour > 0 ? HOUR_MS / r.runsPerHour : MINUTE_MS, bounds);
@@ -160,13 +165,14 @@ export async function buildPracticeReport(src: ReportSources, ods: string, month
     generatedAt: now,
     month,
     timeZone: REPORT_TIME_ZONE,
-    period: { start: frame.start, end: frame.end, coreMs: core.lengthMs, allMs: all.lengthMs, maintenanceMs: totalMs(maintenance) },
+    period: { start: frame.start, end: frame.end, coreHours: src.coreHoursText, coreMs: core.lengthMs, allMs: all.lengthMs, maintenanceMs: totalMs(maintenance) },
     practice: { ods: practice.ods, name: practice.name, organisation: practice.organisation, sites: [...practice.sites] },
     summary: buildSummary(sections, opts.previous ?? null, opts.org ?? null),
     ...sections,
     appendix: buildAppendix(ctx.thresholds),
   };
-  const ms = performance.now() - started;
-  src.log.debug({ ods, month, series: ids.length, ...stats, ms: Math.round(ms) }, 'report built');
-  return { report, stats: { ...stats, series: ids.length, ms } };
+  const t3 = performance.now();
+  const timing = { readMs: t1 - t0, outageMs: t2 - t1, computeMs: t3 - t2, ms: t3 - started };
+  src.log.debug({ ods, month, series: ids.length, ...stats, ms: Math.round(timing.ms) }, 'report built');
+  return { report, stats: { ...stats, series: ids.length, ...timing } };
 }

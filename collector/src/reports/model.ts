@@ -289,7 +289,7 @@ export interface PracticeReport {
   generatedAt: number;
   month: string;
   timeZone: string;
-  period: { start: number; end: number; coreMs: number; allMs: number; maintenanceMs: number };
+  period: { start: number; end: number; coreHours: string; coreMs: number; allMs: number; maintenanceMs: number };
   practice: { ods: string; name: string; organisation: string; sites: string[] };
   summary: SummarySection;
   apps: AppsSection;

@@ -142,4 +142,10 @@ describe('device reboots from hourly uptime', () => {
     expect(countReboots(hours)).toEqual([T0 + H, T0 + 5 * H]);
     expect(countReboots([bucket(0, 100, 3640), bucket(1, 3700, 7240)])).toEqual([]);
   });
+
+  it('the hour after a reboot inside an hour is not a second reboot', () => {
+    // Rebooted at :12 of hour 2; hour 3 starts with 48 minutes of uptime.
+    const hours = [bucket(1, 4_932_019, 4_935_319), bucket(2, 199, 4_936_219), bucket(3, 2899, 6199), bucket(4, 6499, 9799)];
+    expect(countReboots(hours)).toEqual([T0 + 2 * H]);
+  });
 });

@@ -8,14 +8,20 @@ export function fmtPct(ratio: number | null, digits = 2): string {
   return `${(ratio * 100).toFixed(digits)} %`;
 }
 
+/** Up to `digits` decimals, trailing zeros dropped (1.50 → 1.5, 60.0 → 60). */
+function trim(x: number, digits: number): string {
+  return String(Number(x.toFixed(digits)));
+}
+
 export function fmtMs(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return NO_DATA;
-  if (ms >= 3_600_000) return `${(ms / 3_600_000).toFixed(ms % 3_600_000 === 0 ? 0 : 1)} h`;
-  if (ms >= 60_000) return `${(ms / 60_000).toFixed(ms % 60_000 === 0 ? 0 : 1)} min`;
-  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms === 0) return '0 ms';
+  if (ms >= 3_600_000) return `${trim(ms / 3_600_000, 1)} h`;
+  if (ms >= 60_000) return `${trim(ms / 60_000, 1)} min`;
+  if (ms >= 1000) return `${trim(ms / 1000, 2)} s`;
   if (ms >= 100) return `${ms.toFixed(0)} ms`;
-  if (ms >= 10) return `${ms.toFixed(1)} ms`;
-  return `${ms.toFixed(2)} ms`;
+  if (ms >= 10) return `${trim(ms, 1)} ms`;
+  return `${trim(ms, 2)} ms`;
 }
 
 /** Durations as `2 h 05 min`. */
@@ -46,7 +52,7 @@ export function fmtLevel(rule: ThresholdRef, value: number | null): string {
   if (value === null) return NO_DATA;
   switch (rule.unit) {
     case 'ratio':
-      return fmtPct(value, value < 0.01 ? 2 : value > 0.99 ? 1 : 0);
+      return `${trim(value * 100, 2)} %`;
     case 'ms':
       return fmtMs(value);
     case 'days':

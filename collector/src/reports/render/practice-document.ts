@@ -91,7 +91,7 @@ function appsBlocks(r: PracticeReport, zone: ZonedClock): Block[] {
   out.push({
     type: 'table',
     columns: [{ title: 'Hour (local)', weight: 1.4 }, { title: 'Application' }, { title: 'Measure', weight: 1.2 }, { title: 'p95', align: 'right' }, { title: 'Samples', align: 'right' }],
-    rows: a.worstHours.map((w) => cells(localDateTime(zone, w.hourStart), w.app, w.metric, fmtMs(w.p95), fmtNumber(w.count))),
+    rows: a.worstHours.map((w) => cells(localDateTime(zone, w.hourStart), w.app, w.metric === 'http_total_ms' ? 'HTTP total' : 'TCP connect', fmtMs(w.p95), fmtNumber(w.count))),
     empty: 'No data.',
   });
   return [...out, ...notes(a.notes)];
@@ -221,7 +221,7 @@ export function practiceDocument(r: PracticeReport, zone: ZonedClock): ReportDoc
     { type: 'paragraph', text: subtitle },
     {
       type: 'paragraph',
-      text: `${r.practice.organisation}. Period ${localDate(zone, r.period.start)} to ${localDate(zone, r.period.end - 1)} (${r.timeZone}); core hours 08:00–18:30 Monday–Friday excluding bank holidays (${fmtDuration(r.period.coreMs)} this month)${r.period.maintenanceMs > 0 ? `; ${fmtDuration(r.period.maintenanceMs)} of maintenance excluded` : ''}. Accounting rules version ${r.rulesVersion}. Generated ${localDateTime(zone, r.generatedAt)}.`,
+      text: `${r.practice.organisation}. Period ${localDate(zone, r.period.start)} to ${localDate(zone, r.period.end - 1)} (${r.timeZone}); core hours ${r.period.coreHours} (${fmtDuration(r.period.coreMs)} this month)${r.period.maintenanceMs > 0 ? `; ${fmtDuration(r.period.maintenanceMs)} of maintenance excluded` : ''}. Accounting rules version ${r.rulesVersion}. Generated ${localDateTime(zone, r.generatedAt)}.`,
     },
   ];
   const blocks = [...intro, ...summaryBlocks(r), ...appsBlocks(r, zone), ...linkBlocks(r), ...lanBlocks(r, zone), ...incidentBlocks(r, zone), ...serverBlocks(r), ...completenessBlocks(r, zone), ...appendixBlocks(r)];

@@ -1,0 +1,60 @@
+/** The three output formats of a report, one registry (STYLE habit 7): format → renderer. */
+import type { ZonedClock } from '../calendar/zoned.ts';
+import type { PracticeReport } from './model.ts';
+import type { OrgSummary } from './organisation.ts';
+import { practiceDocument } from './render/practice-document.ts';
+import { orgDocument, renderOrgCsv } from './render/org-document.ts';
+import { renderHtml } from './render/html.ts';
+import { renderPdf } from './render/pdf.ts';
+import { renderCsv } from './render/csv.ts';
+
+export const REPORT_FORMATS = ['html', 'pdf', 'csv'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export interface Rendered {
+  body: Buffer;
+  contentType: string;
+  ext: ReportFormat;
+}
+
+interface FormatEntry {
+  contentType: string;
+  practice: (r: PracticeReport, zone: ZonedClock) => Promise<Buffer>;
+  organisation: (s: OrgSummary) => Promise<Buffer>;
+}
+
+const FORMATS: Record<ReportFormat, FormatEntry> = {
+  html: {
+    contentType: 'text/html; charset=utf-8',
+    practice: async (r, zone) => Buffer.from(renderHtml(practiceDocument(r, zone)), 'utf8'),
+    organisation: async (s) => Buffer.from(renderHtml(orgDocument(s)), 'utf8'),
+  },
+  pdf: {
+    contentType: 'application/pdf',
+    practice: (r, zone) => renderPdf(practiceDocument(r, zone), { createdAt: r.generatedAt }),
+    organisation: (s) => renderPdf(orgDocument(s), { createdAt: s.generatedAt }),
+  },
+  csv: {
+    contentType: 'text/csv; charset=utf-8',
+    practice: async (r) => Buffer.from(renderCsv([r]), 'utf8'),
+    organisation: async (s) => Buffer.from(renderOrgCsv(s), 'utf8'),
+  },
+};
+
+export function contentTypeOf(format: ReportFormat): string {
+  return FORMATS[format].contentType;
+}
+
+export function isReportFormat(x: string): x is ReportFormat {
+  return (REPORT_FORMATS as readonly string[]).includes(x);
+}
+
+export async function renderPractice(r: PracticeReport, format: ReportFormat, zone: ZonedClock): Promise<Rendered> {
+  const f = FORMATS[format];
+  return { body: await f.practice(r, zone), contentType: f.contentType, ext: format };
+}
+
+export async function renderOrganisation(s: OrgSummary, format: ReportFormat): Promise<Rendered> {
+  const f = FORMATS[format];
+  return { body: await f.organisation(s), contentType: f.contentType, ext: format };
+}

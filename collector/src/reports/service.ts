@@ -1,0 +1,247 @@
+/**
+ * ReportService: what the CLI, the read API and the scheduler call. It builds practice reports
+ * (serving the archive when a month has been archived), the organisation summary and its medians,
+ * and generates + archives a whole month. Created once by the composition root.
+ */
+import { rm, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../../../shared/src/log.ts';
+import { N3monError } from '../../../shared/src/errors.ts';
+import { ReportArchive, ORGANISATION_NAME, writeFileAtomic } from './archive.ts';
+import { buildPracticeReport, type ReportSources } from './build.ts';
+import type { PracticeFacts } from './context.ts';
+import { contentTypeOf, renderOrganisation, renderPractice, REPORT_FORMATS, type Rendered, type ReportFormat } from './formats.ts';
+import type { PracticeReport } from './model.ts';
+import { monthFrame, previousMonth, reportZone } from './month.ts';
+import { buildOrgSummary, type OrgSummary } from './organisation.ts';
+import { buildSummary, headlineOf, orgBaseline, type Headline, type OrgBaseline } from './sections/summary.ts';
+
+/** Sends a practice its report (the email notification channel, in production). */
+export interface ReportMailer {
+  send(msg: { to: readonly string[]; subject: string; text: string; attachments: Array<{ filename: string; content: Buffer; contentType: string }> }): Promise<void>;
+}
+
+export interface ReportServiceDeps {
+  sources: ReportSources;
+  /** Every practice known to the collector, with its report facts. */
+  practices: () => PracticeFacts[];
+  /** Who receives a practice's PDF (practices[].reportTo). */
+  recipients?: (ods: string) => readonly string[];
+  organisation: string;
+  archive?: ReportArchive;
+  mailer?: ReportMailer;
+  log: Logger;
+}
+
+export interface GenerateResult {
+  month: string;
+  generated: string[];
+  skipped: string[];
+  failed: Array<{ ods: string; error: string }>;
+  emailed: string[];
+  ms: number;
+}
+
+/** A month counts as closed (its figures will not change) a day after it ends. */
+const CLOSED_AFTER_MS = 24 * 3_600_000;
+
+export class ReportService {
+  readonly #deps: ReportServiceDeps;
+  readonly #baselines = new Map<string, OrgBaseline>();
+  readonly #headlines = new Map<string, Headline | null>();
+  #generating = false;
+
+  constructor(deps: ReportServiceDeps) {
+    this.#deps = deps;
+  }
+
+  get archive(): ReportArchive | undefined {
+    return this.#deps.archive;
+  }
+
+  #closed(month: string): boolean {
+    return this.#deps.sources.now() >= monthFrame(month).end + CLOSED_AFTER_MS;
+  }
+
+  #facts(ods: string): PracticeFacts {
+    const f = this.#deps.sources.practice(ods);
+    if (f === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `practice ${ods} is not known to this collector`);
+    return f;
+  }
+
+  /** The practice's report: the archived one when the month was archived, else built now. */
+  async practiceReport(ods: string, month: string): Promise<PracticeReport> {
+    this.#facts(ods);
+    const archived = await this.#deps.archive?.readPractice(month, ods);
+    if (archived !== undefined) return archived;
+    const [previous, org] = [await this.headline(ods, previousMonth(month)), await this.baseline(month)];
+    return (await buildPracticeReport(this.#deps.sources, ods, month, { previous, org })).report;
+  }
+
+  /** The archived file when the month was archived, else rendered now. */
+  async renderPracticeReport(ods: string, month: string, format: ReportFormat): Promise<Rendered> {
+    this.#facts(ods);
+    const stored = await this.#deps.archive?.readFile(month, ods, format);
+    if (stored !== undefined) return { body: stored, contentType: contentTypeOf(format), ext: format };
+    return renderPractice(await this.practiceReport(ods, month), format, reportZone());
+  }
+
+  /** Headline of a practice-month (archive, cache or a build); null when it has no data. */
+  async headline(ods: string, month: string): Promise<Headline | null> {
+    const key = `${ods}/${month}`;
+    if (this.#headlines.has(key)) return this.#headlines.get(key) ?? null;
+    if (monthFrame(month).start > this.#deps.sources.now()) return null;
+    const archived = await this.#deps.archive?.readPractice(month, ods);
+    let h: Headline | null;
+    if (archived !== undefined) h = headlineOf(archived);
+    else {
+      const built = await buildPracticeReport(this.#deps.sources, ods, month);
+      h = built.stats.series === 0 ? null : headlineOf(built.report);
+    }
+    if (this.#closed(month)) this.#headlines.set(key, h);
+    return h;
+  }
+
+  /** Organisation medians of the month's headline figures (practices with data only). */
+  async baseline(month: string): Promise<OrgBaseline> {
+    const cached = this.#baselines.get(month);
+    if (cached !== undefined) return cached;
+    const archived = await this.#deps.archive?.readOrganisation(month);
+    let b: OrgBaseline;
+    if (archived !== undefined) b = { practices: archived.practices.length, medians: archived.medians };
+    else b = orgBaseline(await this.#headlinesOf(month));
+    if (this.#closed(month)) this.#baselines.set(month, b);
+    return b;
+  }
+
+  async #headlinesOf(month: string): Promise<Headline[]> {
+    const out: Headline[] = [];
+    for (const p of this.#deps.practices()) {
+      const h = await this.headline(p.ods, month);
+      if (h !== null) out.push(h);
+    }
+    return out;
+  }
+
+  async organisationSummary(month: string): Promise<OrgSummary> {
+    const archived = await this.#deps.archive?.readOrganisation(month);
+    if (archived !== undefined) return archived;
+    const practices = this.#deps.practices();
+    return buildOrgSummary({
+      month,
+      organisation: this.#deps.organisation,
+      names: new Map(practices.map((p) => [p.ods, p.name])),
+      current: await this.#headlinesOf(month),
+      previous: await this.#headlinesOf(previousMonth(month)),
+      generatedAt: this.#deps.sources.now(),
+    });
+  }
+
+  async renderOrganisationSummary(month: string, format: ReportFormat): Promise<Rendered> {
+    const stored = await this.#deps.archive?.readFile(month, ORGANISATION_NAME, format);
+    if (stored !== undefined) return { body: stored, contentType: contentTypeOf(format), ext: format };
+    return renderOrganisation(await this.organisationSummary(month), format);
+  }
+
+  /**
+   * Build and archive every practice's report for a finished month, then the organisation
+   * summary. Archived practices are kept unless `force` (re-generation is explicit). Two passes:
+   * models are built and staged first, so each report can carry the organisation medians.
+   */
+  async generateMonth(month: string, opts: { force?: boolean; email?: boolean } = {}): Promise<GenerateResult> {
+    const archive = this.#deps.archive;
+    if (archive === undefined) throw new N3monError('N3MON_ERR_INTERNAL', 'report archive not configured');
+    const now = this.#deps.sources.now();
+    if (now < monthFrame(month).end) throw new N3monError('N3MON_ERR_REQUEST_INVALID', `month ${month} has not finished yet`);
+    if (this.#generating) throw new N3monError('N3MON_ERR_UNAVAILABLE', 'a report generation is already running');
+    this.#generating = true;
+    const started = performance.now();
+    const result: GenerateResult = { month, generated: [], skipped: [], failed: [], emailed: [], ms: 0 };
+    const log = this.#deps.log.child({ component: 'reports', month });
+    const staging = join(archive.root, month, '.staging');
+    try {
+      this.#baselines.delete(month);
+      await mkdir(staging, { recursive: true });
+      const headlines: Headline[] = [];
+      const built: string[] = [];
+      for (const p of this.#deps.practices()) {
+        try {
+          if (!opts.force && archive.has(month, p.ods)) {
+            const old = await archive.readPractice(month, p.ods);
+            if (old !== undefined) headlines.push(headlineOf(old));
+            result.skipped.push(p.ods);
+            continue;
+          }
+          const b = await buildPracticeReport(this.#deps.sources, p.ods, month, { previous: await this.headline(p.ods, previousMonth(month)) });
+          if (b.stats.series > 0) headlines.push(headlineOf(b.report));
+          await writeFileAtomic(join(staging, `${p.ods}.json`), JSON.stringify(b.report));
+          built.push(p.ods);
+        } catch (err) {
+          result.failed.push({ ods: p.ods, error: (err as Error).message });
+          log.error({ ods: p.ods, err }, 'report build failed');
+        }
+      }
+      const org = orgBaseline(headlines);
+      for (const ods of built) {
+        try {
+          const report = JSON.parse(await readFile(join(staging, `${ods}.json`), 'utf8')) as PracticeReport;
+          const previous = await this.headline(ods, previousMonth(month));
+          report.summary = buildSummary(report, previous, org);
+          const files: Array<{ ext: ReportFormat; body: Buffer }> = [];
+          for (const f of REPORT_FORMATS) files.push({ ext: f, body: (await renderPractice(report, f, reportZone())).body });
+          await archive.write(month, ods, report, files);
+          this.#headlines.set(`${ods}/${month}`, headlineOf(report));
+          result.generated.push(ods);
+          if (opts.email === true) await this.#email(report, files, result, log);
+        } catch (err) {
+          result.failed.push({ ods, error: (err as Error).message });
+          log.error({ ods, err }, 'report render/archive failed');
+        }
+      }
+      const summary = await this.#freshOrgSummary(month);
+      const orgFiles: Array<{ ext: ReportFormat; body: Buffer }> = [];
+      for (const f of REPORT_FORMATS) orgFiles.push({ ext: f, body: (await renderOrganisation(summary, f)).body });
+      await archive.write(month, ORGANISATION_NAME, summary, orgFiles);
+    } finally {
+      this.#generating = false;
+      await rm(staging, { recursive: true, force: true });
+    }
+    result.ms = performance.now() - started;
+    log.info({ generated: result.generated.length, skipped: result.skipped.length, failed: result.failed.length, emailed: result.emailed.length, ms: Math.round(result.ms) }, 'monthly reports archived');
+    return result;
+  }
+
+  async #freshOrgSummary(month: string): Promise<OrgSummary> {
+    const practices = this.#deps.practices();
+    const current: Headline[] = [];
+    for (const p of practices) {
+      const r = await this.#deps.archive?.readPractice(month, p.ods);
+      if (r !== undefined) current.push(headlineOf(r));
+    }
+    return buildOrgSummary({
+      month,
+      organisation: this.#deps.organisation,
+      names: new Map(practices.map((p) => [p.ods, p.name])),
+      current,
+      previous: await this.#headlinesOf(previousMonth(month)),
+      generatedAt: this.#deps.sources.now(),
+    });
+  }
+
+  async #email(report: PracticeReport, files: ReadonlyArray<{ ext: ReportFormat; body: Buffer }>, result: GenerateResult, log: Logger): Promise<void> {
+    const to = this.#deps.recipients?.(report.practice.ods) ?? [];
+    const pdf = files.find((f) => f.ext === 'pdf');
+    if (this.#deps.mailer === undefined || to.length === 0 || pdf === undefined) return;
+    try {
+      await this.#deps.mailer.send({
+        to,
+        subject: `CFH Applications Monitoring Report — ${report.practice.name} (${report.practice.ods}) — ${report.month}`,
+        text: `The monthly network and national applications performance report for ${report.practice.name} (${report.practice.ods}), ${report.month}, is attached.\n\nOverall: ${report.summary.overall}. Accounting rules version ${report.rulesVersion}.\n`,
+        attachments: [{ filename: `n3mon-${report.practice.ods}-${report.month}.pdf`, content: pdf.body, contentType: 'application/pdf' }],
+      });
+      result.emailed.push(report.practice.ods);
+    } catch (err) {
+      log.warn({ ods: report.practice.ods, err }, 'report email failed');
+    }
+  }
+}
