@@ -85,6 +85,11 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
       throw new N3monError('N3MON_ERR_UNAVAILABLE', 'the collector is shutting down; retry shortly');
     }
   });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    // While stopping, do not keep connections alive: the stop would wait for them to idle out.
+    if (lifecycle.shuttingDown) reply.header('Connection', 'close');
+    return payload;
+  });
   app.addHook('onResponse', async (req, reply) => {
     req.log.debug({ method: req.method, route: req.routeOptions.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });

@@ -34,7 +34,11 @@ export interface RunningCollector {
   url: string;
   meta: Meta;
   store: SeriesStore;
-  stop(): Promise<void>;
+  /**
+   * Graceful stop: no new requests; requests in flight get `graceMs` (default 10 s) to finish,
+   * then connections still open are cut; then the stores close. Idempotent.
+   */
+  stop(opts?: { graceMs?: number }): Promise<void>;
 }
 
 /** Open the configured series store through the storage registry. */
@@ -110,12 +114,21 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
   log.info({ url, dataDir: config.dataDir, store: openedStore.backend, practices: config.practices.length }, 'collector listening');
 
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
+  const stop = (stopOpts: { graceMs?: number } = {}): Promise<void> => {
     stopping ??= (async () => {
       lifecycle.shuttingDown = true;
       clearInterval(timer);
-      log.info({}, 'collector stopping: finishing requests in flight');
-      await app.close(); // waits for in-flight requests; their ingests are acknowledged
+      const graceMs = stopOpts.graceMs ?? 10_000;
+      log.info({ graceMs }, 'collector stopping: finishing requests in flight');
+      const cut = setTimeout(() => {
+        log.warn({ graceMs }, 'requests still open after the grace period; closing their connections');
+        app.server.closeAllConnections();
+      }, graceMs);
+      try {
+        await app.close(); // waits for in-flight requests; their ingests are acknowledged
+      } finally {
+        clearTimeout(cut);
+      }
       await maintaining;
       await openedStore.close();
       meta.close();

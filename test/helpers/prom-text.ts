@@ -74,7 +74,7 @@ export function parsePrometheusText(text: string): Map<string, PromFamily> {
     }
     const type = /^# TYPE (\S+) (counter|gauge|histogram|summary|untyped)$/.exec(line);
     if (type !== null) {
-      if (current?.name !== type[1]) throw new Error(`TYPE without HELP first: ${line}`);
+      if (current === undefined || current.name !== type[1]) throw new Error(`TYPE without HELP first: ${line}`);
       current.type = type[2] as PromFamily['type'];
       continue;
     }

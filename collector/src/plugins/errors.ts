@@ -94,11 +94,19 @@ export function toHttpError(err: unknown, req: FastifyRequest): HttpError {
   return { statusCode: 500, code: 'N3MON_ERR_INTERNAL', message: 'internal error; the request was not applied (see the collector log)' };
 }
 
+function hasBody(req: FastifyRequest): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
 export function sendError(reply: FastifyReply, e: HttpError): FastifyReply {
   if (e.statusCode === 401) {
     reply.header('WWW-Authenticate', e.code === 'N3MON_ERR_AUTH_INVALID' ? 'Bearer realm="n3mon", error="invalid_token"' : 'Bearer realm="n3mon"');
   }
   if (e.statusCode === 503) reply.header('Retry-After', '5');
+  // A refused request may still be sending its body; closing the connection after the answer
+  // means we neither read it nor keep the socket (and a graceful stop does not wait for it).
+  if (e.statusCode >= 400 && hasBody(reply.request)) reply.header('Connection', 'close');
   const body: ErrorResponse = { statusCode: e.statusCode, code: e.code, error: STATUS_CODES[e.statusCode] ?? 'Error', message: e.message };
   if (e.problems !== undefined) body.problems = [...e.problems];
   return reply.status(e.statusCode).send(body);

@@ -23,7 +23,7 @@ describe('collector config', () => {
       dataDir: './data',
       organisation: { name: 'n3mon' },
       practices: [],
-      storage: { backend: 'sqlite', retention: { rawDays: 14, minuteDays: 100, hourDays: 800 }, maintenanceIntervalMs: 60_000 },
+      storage: { backend: 'sqlite', synchronous: 'full', retention: { rawDays: 14, minuteDays: 92, hourDays: 800 }, maintenanceIntervalMs: 60_000 },
       ingest: { batchIdRetentionDays: 7 },
       log: { level: 'info' },
     });
@@ -65,10 +65,10 @@ describe('collector config', () => {
       'organisation.region: unknown key (allowed: name)',
       'practices[0].ods: must match pattern "^[A-Z0-9]{3,10}$"',
       'practices[1].name: missing required key',
-      'storage.backend: must be "sqlite" (got string "influx")',
+      'storage.backend: must be one of "sqlite" (got string "influx")',
       'storage.retention.rawDays: must be >= 1',
       'log.level: must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent" (got string "loud")',
-      'extra: unknown key (allowed: listen, dataDir, organisation, practices, storage, ingest, log)',
+      'extra: unknown key (allowed: listen, dataDir, organisation, practices, storage, ingest, log, reports)',
     ]);
     const thrown = problemsThrown(() => parseCollectorConfig(bad, 'c.yaml'));
     expect(thrown.message.split('\n')[0]).toBe('c.yaml: 9 problem(s)');
