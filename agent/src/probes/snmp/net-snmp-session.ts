@@ -45,9 +45,9 @@ export function classifyError(err: Error & { status?: number; code?: unknown }, 
     const code = typeof err.code === 'number' ? err.code : -1;
     const C = snmp.ResponseInvalidCode;
     if (code === C.EAuthFailure) {
-      // The digest mismatch message carries digests; say what matters instead.
-      const usm = /^usmStats\w+/.exec(err.message)?.[0];
-      return { kind: 'auth', message: usm === undefined ? 'SNMPv3 authentication failed (wrong authKey or authProtocol?)' : `SNMPv3 report ${usm}` };
+      // A digest mismatch message carries the digests; say what matters instead. Otherwise it is
+      // the agent's USM report, e.g. "Unknown User Name".
+      return { kind: 'auth', message: /digest/i.test(err.message) && !/^Wrong Digest/.test(err.message) ? 'SNMPv3 authentication failed (wrong authKey or authProtocol?)' : `SNMPv3 report: ${err.message}` };
     }
     if (code === C.ECouldNotDecrypt) return { kind: 'auth', message: 'SNMPv3 reply could not be decrypted (wrong privKey or privProtocol?)' };
     if (code === C.ENotInTimeWindow) return { kind: 'auth', message: 'SNMPv3 reply outside the time window (engine clock not in step)' };

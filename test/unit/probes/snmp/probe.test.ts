@@ -1,0 +1,140 @@
+// The probe instance over the fake device (recorded Cisco 3750 walk): what one run returns, what
+// it keeps between runs, and how every failure becomes an outcome.
+import { describe, expect, it } from 'vitest';
+import { createSnmpProbe } from '../../../../agent/src/probes/snmp/probe.ts';
+import { snmpProbe } from '../../../../agent/src/probes/snmp/index.ts';
+import type { SnmpCheck } from '../../../../agent/src/probes/snmp/schema.ts';
+import type { SessionFactory } from '../../../../agent/src/probes/snmp/session.ts';
+import type { ProbeResult, RunContext } from '../../../../agent/src/probes/types.ts';
+import { METRICS } from '../../../../shared/src/metrics.ts';
+import { silentLogger } from '../../../../shared/src/log.ts';
+import { parseWithSchema } from '../../../../shared/src/validate.ts';
+import type { Clock } from '../../../../shared/src/clock.ts';
+import { fakeDevice, loadSnmprec, type FakeOptions } from './fake-device.ts';
+
+const CISCO = loadSnmprec('cisco-3750.snmprec');
+const HC_IN = '1.3.6.1.2.1.31.1.1.1.6';
+const SYS_UPTIME = '1.3.6.1.2.1.1.3.0';
+
+function check(over: Record<string, unknown> = {}): SnmpCheck {
+  const r = parseWithSchema(snmpProbe.schema, { kind: 'snmp', target: '192.0.2.10', role: 'lan-gateway', version: '2c', community: 'secret-community', ...over });
+  if (!r.ok) throw new Error(r.problems.join('\n'));
+  return r.value as SnmpCheck;
+}
+
+/** A clock that only moves when told: every request of a run happens at the same instant. */
+function manualClock(): Clock & { advance(ms: number): void } {
+  let t = 1_000;
+  return { now: () => 1_700_000_000_000 + t, monotonic: () => t, advance: (ms) => void (t += ms) };
+}
+
+function ctx(clock: Clock, signal = new AbortController().signal): RunContext {
+  return { signal, timeoutMs: 30_000, log: silentLogger(), clock };
+}
+
+function values(r: ProbeResult, metric: string, ifIndex: number): number[] {
+  return r.samples.filter((s) => s.metric === metric && s.labels?.ifIndex === String(ifIndex)).map((s) => s.value);
+}
+
+describe('snmp probe run', () => {
+  it('first run: uptime, oper status for every interface, poll time; no rates yet (a baseline)', async () => {
+    const dev = fakeDevice(CISCO);
+    const probe = createSnmpProbe(check(), { openSession: dev.factory });
+    const r = await probe.run(ctx(manualClock()));
+    expect(r.outcome).toBe('success');
+    expect(r.samples.filter((s) => s.metric === 'snmp_if_oper_up')).toHaveLength(59);
+    expect(r.samples.find((s) => s.metric === 'snmp_device_uptime_s')?.value).toBe(6_972_022.57);
+    expect(r.samples.filter((s) => s.metric === 'snmp_poll_ms')).toHaveLength(1);
+    expect(r.samples.some((s) => s.metric === 'snmp_if_in_bps')).toBe(false);
+    expect(dev.closed).toBe(dev.opened);
+  });
+
+  it('second run: the rate of what the counter grew over the clock between runs', async () => {
+    const dev = fakeDevice(CISCO);
+    const clock = manualClock();
+    const probe = createSnmpProbe(check(), { openSession: dev.factory });
+    await probe.run(ctx(clock));
+    clock.advance(60_000);
+    dev.set({ oid: `${HC_IN}.11005`, type: 'counter64', value: 60n * 125_000n });
+    dev.set({ oid: SYS_UPTIME, type: 'timeticks', value: 697_202_257n + 6_000n });
+    const r = await probe.run(ctx(clock));
+    expect(r.outcome).toBe('success');
+    expect(values(r, 'snmp_if_in_bps', 11005)).toEqual([1_000_000]);
+    expect(values(r, 'snmp_if_in_utilisation_ratio', 11005)).toEqual([0.1]); // a 10 Mbit/s port
+    expect(values(r, 'snmp_if_in_bps', 11006)).toEqual([0]);
+    expect(r.samples.filter((s) => s.metric === 'snmp_if_counter_discontinuity')).toEqual([]);
+  });
+
+  it('a failed run keeps the previous counters: the next rate spans both intervals, no gap', async () => {
+    let lose = false;
+    const dev = fakeDevice(CISCO, { lose: () => lose });
+    const clock = manualClock();
+    const probe = createSnmpProbe(check(), { openSession: dev.factory });
+    await probe.run(ctx(clock));
+    clock.advance(60_000);
+    lose = true;
+    const failed = await probe.run(ctx(clock));
+    expect(failed).toMatchObject({ outcome: 'timeout', samples: [], message: 'system group: lost (fake)' });
+    lose = false;
+    clock.advance(60_000);
+    dev.set({ oid: `${HC_IN}.11005`, type: 'counter64', value: 120n * 125_000n });
+    dev.set({ oid: SYS_UPTIME, type: 'timeticks', value: 697_202_257n + 12_000n });
+    const r = await probe.run(ctx(clock));
+    expect(values(r, 'snmp_if_in_bps', 11005)).toEqual([1_000_000]);
+  });
+
+  it('keeps the backed-off max-repetitions for the next run', async () => {
+    const dev = fakeDevice(CISCO, { tooBigAbove: 100 });
+    const probe = createSnmpProbe(check(), { openSession: dev.factory });
+    await probe.run(ctx(manualClock()));
+    expect(probe.tuning.maxRepetitions).toBe(6);
+    const before = dev.requests.length;
+    await probe.run(ctx(manualClock()));
+    expect(dev.requests.slice(before).filter((q) => q.op === 'getBulk')[0]?.maxRepetitions).toBe(6);
+  });
+
+  it('emits only documented snmp metrics, with their documented labels, and no secret anywhere', async () => {
+    const dev = fakeDevice(CISCO);
+    const clock = manualClock();
+    const c = check({ interfaces: [{ name: 'Fa*', role: 'lan-gateway' }] });
+    const probe = createSnmpProbe(c, { openSession: dev.factory });
+    await probe.run(ctx(clock));
+    clock.advance(30_000);
+    const r = await probe.run(ctx(clock));
+    for (const s of r.samples) {
+      expect(METRICS[s.metric].source).toBe('snmp');
+      expect(Object.keys(s.labels ?? {}).sort()).toEqual([...METRICS[s.metric].labels].sort());
+    }
+    expect(JSON.stringify([r, snmpProbe.baseLabels(c)])).not.toContain('secret-community');
+  });
+});
+
+describe('snmp probe outcomes', () => {
+  const cases: [string, FakeOptions['failWith'], string][] = [
+    ['timeout', { kind: 'timeout', message: 'no answer within 1500 ms' }, 'timeout'],
+    ['auth', { kind: 'auth', message: 'SNMPv3 report usmStatsUnknownUserNames' }, 'auth_error'],
+    ['protocol', { kind: 'protocol', message: 'invalid reply' }, 'protocol_error'],
+    ['unreachable', { kind: 'unreachable', message: 'EHOSTUNREACH' }, 'unreachable'],
+  ];
+  it.each(cases)('a %s failure is the outcome %s… as data, with the reason', async (_name, failWith, outcome) => {
+    const probe = createSnmpProbe(check(), { openSession: fakeDevice(CISCO, { failWith }).factory });
+    const r = await probe.run(ctx(manualClock()));
+    expect(r).toEqual({ outcome, samples: [], message: `system group: ${failWith?.message}` });
+  });
+
+  it('a name that does not resolve is dns_error', async () => {
+    const noName: SessionFactory = async () => ({ ok: false, failure: { kind: 'dns', message: 'cannot resolve sw1.example.invalid: ENOTFOUND' } });
+    const r = await createSnmpProbe(check({ target: 'sw1.example.invalid' }), { openSession: noName }).run(ctx(manualClock()));
+    expect(r.outcome).toBe('dns_error');
+  });
+
+  it('a run aborted by the check timeout ends as timeout and says so', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const dev = fakeDevice(CISCO);
+    const r = await createSnmpProbe(check(), { openSession: dev.factory }).run(ctx(manualClock(), ac.signal));
+    expect(r.outcome).toBe('timeout');
+    expect(r.message).toMatch(/^check timeout \(30000 ms\) reached/);
+    expect(dev.closed).toBe(dev.opened);
+  });
+});
