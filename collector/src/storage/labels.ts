@@ -26,13 +26,3 @@ export function parseCanonicalLabels(text: string): Record<string, string> {
 export function seriesKey(id: Pick<SeriesIdentity, 'practice' | 'agent' | 'metric'>, canonical: string): string {
   return JSON.stringify([id.practice, id.agent, id.metric]) + canonical;
 }
-
-/**
- * A cheap key for the write path: labels in the order the sample lists them (JSON keeps it
- * unambiguous whatever the characters). Agents send the same order every time, so this hits a
- * cache without sorting; a miss falls back to the canonical key. Never stored, and never equal to
- * a canonical key (one starts with `[`+4 items, the other ends in a label object).
- */
-export function fastSeriesKey(practice: string, agent: string, metric: string, labels: Readonly<Record<string, string>>): string {
-  return JSON.stringify([practice, agent, metric, labels]);
-}

@@ -42,38 +42,112 @@ function valueOf(index: number): number {
   return (2 * Math.pow(GAMMA, index)) / (GAMMA + 1);
 }
 
-/** Dense counts for a contiguous range of bucket indices, growing in either direction. */
+/** Above this many non-empty buckets a store switches from sparse pairs to a dense array. */
+const SPARSE_MAX = 64;
+
+/**
+ * Counts per bucket index. Small stores (a minute's or an hour's samples) keep sorted
+ * (index, count) pairs, so a handful of far-apart values costs a handful of entries; large ones
+ * (a merged month) switch to a dense array over the index range, which merges fastest.
+ */
 class BucketStore {
-  counts: number[] = [];
-  offset = 0;
+  private idx: number[] = [];
+  private cnt: number[] = [];
+  private dense: number[] | undefined;
+  private offset = 0;
   total = 0;
 
   add(index: number, n: number): void {
-    const counts = this.counts;
-    if (counts.length === 0) {
-      this.offset = index;
-      counts.push(n);
-    } else if (index < this.offset) {
-      // Grow downwards with slack so a descending run of values stays linear overall.
-      const grow = Math.max(this.offset - index, counts.length >> 1);
-      const head = new Array<number>(grow).fill(0);
-      this.counts = head.concat(counts);
-      this.offset -= grow;
-      (this.counts[index - this.offset] as number) += n;
-    } else {
-      const i = index - this.offset;
-      while (counts.length <= i) counts.push(0);
-      (counts[i] as number) += n;
-    }
     this.total += n;
+    if (this.dense !== undefined) {
+      this.addDense(index, n);
+      return;
+    }
+    const idx = this.idx;
+    // Binary search for the insertion point (values usually arrive near the end).
+    let lo = 0;
+    let hi = idx.length;
+    if (hi > 0 && (idx[hi - 1] as number) < index) lo = hi;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((idx[mid] as number) < index) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < idx.length && idx[lo] === index) {
+      (this.cnt[lo] as number) += n;
+      return;
+    }
+    idx.splice(lo, 0, index);
+    this.cnt.splice(lo, 0, n);
+    if (idx.length > SPARSE_MAX) this.toDense();
+  }
+
+  private toDense(): void {
+    const idx = this.idx;
+    const first = idx[0] as number;
+    const dense = new Array<number>((idx[idx.length - 1] as number) - first + 1).fill(0);
+    for (let i = 0; i < idx.length; i++) dense[(idx[i] as number) - first] = this.cnt[i] as number;
+    this.dense = dense;
+    this.offset = first;
+    this.idx = [];
+    this.cnt = [];
+  }
+
+  private addDense(index: number, n: number): void {
+    let dense = this.dense as number[];
+    if (index < this.offset) {
+      // Grow downwards with slack so a descending run of values stays linear overall.
+      const grow = Math.max(this.offset - index, dense.length >> 1);
+      dense = new Array<number>(grow).fill(0).concat(dense);
+      this.dense = dense;
+      this.offset -= grow;
+    }
+    const i = index - this.offset;
+    while (dense.length <= i) dense.push(0);
+    (dense[i] as number) += n;
+  }
+
+  /** Number of non-empty buckets. */
+  buckets(): number {
+    if (this.dense === undefined) return this.idx.length;
+    let k = 0;
+    for (const c of this.dense) if (c > 0) k++;
+    return k;
+  }
+
+  /** Non-empty buckets in ascending index order. */
+  forEach(fn: (index: number, count: number) => void): void {
+    const dense = this.dense;
+    if (dense === undefined) {
+      for (let i = 0; i < this.idx.length; i++) fn(this.idx[i] as number, this.cnt[i] as number);
+      return;
+    }
+    for (let i = 0; i < dense.length; i++) {
+      const c = dense[i] as number;
+      if (c > 0) fn(this.offset + i, c);
+    }
+  }
+
+  /** Index of the bucket holding the rank-th value (1-based) in ascending index order. */
+  indexAtRank(rank: number): number {
+    let left = rank;
+    const dense = this.dense;
+    if (dense === undefined) {
+      for (let i = 0; i < this.idx.length; i++) {
+        left -= this.cnt[i] as number;
+        if (left <= 0) return this.idx[i] as number;
+      }
+    } else {
+      for (let i = 0; i < dense.length; i++) {
+        left -= dense[i] as number;
+        if (left <= 0) return this.offset + i;
+      }
+    }
+    throw new Error('sketch: rank beyond count'); // a bug: callers check rank ≤ total
   }
 
   mergeFrom(other: BucketStore): void {
-    const oc = other.counts;
-    for (let i = 0; i < oc.length; i++) {
-      const c = oc[i] as number;
-      if (c > 0) this.add(other.offset + i, c);
-    }
+    other.forEach((index, count) => this.add(index, count));
   }
 }
 
@@ -83,14 +157,14 @@ export class DDSketch implements QuantileSketch {
   private zero = 0;
   private lo = Number.POSITIVE_INFINITY;
   private hi = Number.NEGATIVE_INFINITY;
-  /** Encoded form not yet decoded (lazy); undefined once materialised. */
-  private pending: Uint8Array | undefined;
+  /** Not yet materialised (lazy): encoded bytes, or `count` copies of one value. */
+  private pending: Uint8Array | { value: number } | undefined;
   private pendingCount = 0;
 
   /** A sketch over encoded bytes that decodes on first use (count is read from the header). */
   static fromEncoded(bytes: Uint8Array): DDSketch {
-    const s = new DDSketch();
     if (bytes[0] !== FORMAT_VERSION) throw new Error(`sketch: unknown format version ${String(bytes[0])}`);
+    const s = new DDSketch();
     s.pending = bytes;
     s.pendingCount = new Reader(bytes, 1).varint();
     return s;
@@ -100,6 +174,15 @@ export class DDSketch implements QuantileSketch {
   static decode(bytes: Uint8Array): DDSketch {
     const s = DDSketch.fromEncoded(bytes);
     s.materialise();
+    return s;
+  }
+
+  /** `count` copies of `value`, built only when needed (rollup rows whose min equals max). */
+  static constant(value: number, count: number): DDSketch {
+    if (!Number.isFinite(value) || !Number.isInteger(count) || count <= 0) throw new RangeError(`sketch: bad constant ${value} × ${count}`);
+    const s = new DDSketch();
+    s.pending = { value };
+    s.pendingCount = count;
     return s;
   }
 
@@ -126,7 +209,7 @@ export class DDSketch implements QuantileSketch {
   add(value: number, count = 1): void {
     if (!Number.isFinite(value)) throw new RangeError(`sketch: value must be finite (got ${value})`);
     if (!Number.isInteger(count) || count <= 0) throw new RangeError(`sketch: count must be a positive integer (got ${count})`);
-    this.materialise();
+    if (this.pending !== undefined) this.materialise();
     if (value > SKETCH_MIN_INDEXABLE) this.pos.add(indexOf(value), count);
     else if (value < -SKETCH_MIN_INDEXABLE) this.neg.add(indexOf(-value), count);
     else this.zero += count;
@@ -137,6 +220,10 @@ export class DDSketch implements QuantileSketch {
   merge(other: QuantileSketch): void {
     const o = other instanceof DDSketch ? other : DDSketch.decode(other.encode());
     if (o.count === 0) return;
+    if (o.pending !== undefined && !(o.pending instanceof Uint8Array)) {
+      this.add(o.pending.value, o.pendingCount); // no need to build the other's buckets
+      return;
+    }
     this.materialise();
     o.materialise();
     this.pos.mergeFrom(o.pos);
@@ -154,27 +241,27 @@ export class DDSketch implements QuantileSketch {
     if (rank === 1) return this.lo; // the extremes are kept exactly
     if (rank === n) return this.hi;
     const clamp = (v: number): number => Math.min(this.hi, Math.max(this.lo, v));
-    // Ascending order: negatives from the largest |v| down, then zeros, then positives.
-    const nc = this.neg.counts;
-    for (let i = nc.length - 1; i >= 0; i--) {
-      rank -= nc[i] as number;
-      if (rank <= 0) return clamp(-valueOf(this.neg.offset + i));
-    }
-    rank -= this.zero;
-    if (rank <= 0) return clamp(0);
-    const pc = this.pos.counts;
-    for (let i = 0; i < pc.length; i++) {
-      rank -= pc[i] as number;
-      if (rank <= 0) return clamp(valueOf(this.pos.offset + i));
-    }
-    return this.hi; // unreachable when counts are consistent
+    // Ascending values: negatives (largest |v| first, i.e. descending index), zeros, positives.
+    const negs = this.neg.total;
+    if (rank <= negs) return clamp(-valueOf(this.neg.indexAtRank(negs - rank + 1)));
+    rank -= negs;
+    if (rank <= this.zero) return clamp(0);
+    return clamp(valueOf(this.pos.indexAtRank(rank - this.zero)));
   }
 
+  /**
+   * Layout: version byte; varint count; if count > 0 the exact min and max (float64 LE); varint
+   * zero count; positive store; negative store. A store is: varint number of non-empty buckets,
+   * then the first index (zigzag varint) and its count, then for each further bucket the gap to
+   * the previous index and its count (varints).
+   */
   encode(): Uint8Array {
-    if (this.pending !== undefined) return this.pending;
-    const w = new Writer();
-    w.byte(FORMAT_VERSION);
+    if (this.pending instanceof Uint8Array) return this.pending;
+    this.materialise();
     const n = this.count;
+    const size = 1 + varintLen(n) + (n > 0 ? 16 : 0) + varintLen(this.zero) + storeLen(this.pos) + storeLen(this.neg);
+    const w = new Writer(size);
+    w.byte(FORMAT_VERSION);
     w.varint(n);
     if (n > 0) {
       w.float64(this.lo);
@@ -187,10 +274,14 @@ export class DDSketch implements QuantileSketch {
   }
 
   private materialise(): void {
-    const bytes = this.pending;
-    if (bytes === undefined) return;
+    const p = this.pending;
+    if (p === undefined) return;
     this.pending = undefined;
-    const r = new Reader(bytes, 1);
+    if (!(p instanceof Uint8Array)) {
+      this.add(p.value, this.pendingCount);
+      return;
+    }
+    const r = new Reader(p, 1);
     const n = r.varint();
     if (n > 0) {
       this.lo = r.float64();
@@ -203,23 +294,36 @@ export class DDSketch implements QuantileSketch {
   }
 }
 
-// Store layout: number of non-empty buckets, then the first index (zigzag) and its count, then
-// for each further bucket the gap to the previous index and its count.
-function writeStore(w: Writer, store: BucketStore): void {
-  const c = store.counts;
+function varintLen(n: number): number {
+  let len = 1;
+  for (let v = n; v >= 0x80; v = Math.floor(v / 0x80)) len++;
+  return len;
+}
+
+function zigzag(i: number): number {
+  return i >= 0 ? i * 2 : -i * 2 - 1;
+}
+
+function storeLen(store: BucketStore): number {
   let k = 0;
-  for (const x of c) if (x > 0) k++;
-  w.varint(k);
+  let len = 0;
   let prev: number | undefined;
-  for (let i = 0; i < c.length; i++) {
-    const x = c[i] as number;
-    if (x === 0) continue;
-    const index = store.offset + i;
-    if (prev === undefined) w.varint(index >= 0 ? index * 2 : -index * 2 - 1);
-    else w.varint(index - prev);
-    w.varint(x);
+  store.forEach((index, count) => {
+    len += varintLen(prev === undefined ? zigzag(index) : index - prev) + varintLen(count);
     prev = index;
-  }
+    k++;
+  });
+  return len + varintLen(k);
+}
+
+function writeStore(w: Writer, store: BucketStore): void {
+  w.varint(store.buckets());
+  let prev: number | undefined;
+  store.forEach((index, count) => {
+    w.varint(prev === undefined ? zigzag(index) : index - prev);
+    w.varint(count);
+    prev = index;
+  });
 }
 
 function readStore(r: Reader, store: BucketStore): void {
@@ -240,25 +344,23 @@ function readStore(r: Reader, store: BucketStore): void {
   }
 }
 
+/** Writes into a buffer of exactly the size computed beforehand. */
 class Writer {
-  private buf = new Uint8Array(64);
+  private readonly buf: Uint8Array;
+  private readonly view: DataView;
   private len = 0;
 
-  private ensure(extra: number): void {
-    if (this.len + extra <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + extra));
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
+  constructor(size: number) {
+    this.buf = new Uint8Array(size);
+    this.view = new DataView(this.buf.buffer);
   }
 
   byte(b: number): void {
-    this.ensure(1);
     this.buf[this.len++] = b;
   }
 
   /** Unsigned LEB128 for integers up to 2^53 (arithmetic, not 32-bit bit operations). */
   varint(n: number): void {
-    this.ensure(8);
     let v = n;
     while (v >= 0x80) {
       this.buf[this.len++] = (v % 0x80) | 0x80;
@@ -268,13 +370,13 @@ class Writer {
   }
 
   float64(x: number): void {
-    this.ensure(8);
-    new DataView(this.buf.buffer, this.buf.byteOffset).setFloat64(this.len, x, true);
+    this.view.setFloat64(this.len, x, true);
     this.len += 8;
   }
 
   finish(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    if (this.len !== this.buf.length) throw new Error(`sketch: encoded ${this.len} bytes, expected ${this.buf.length}`);
+    return this.buf;
   }
 }
 

@@ -18,9 +18,16 @@ export interface TmpStore {
 export function tmpStore(opts: Partial<SqliteStoreOptions> = {}): TmpStore {
   const dir = mkdtempSync(join(tmpdir(), 'n3mon-store-'));
   const open = (o: Partial<SqliteStoreOptions>): SeriesStore => openSqliteStore({ dir, retention: RETENTION, log: silentLogger(), synchronous: 'normal', ...opts, ...o });
+  let first: SeriesStore;
+  try {
+    first = open({});
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const t: TmpStore = {
     dir,
-    store: open({}),
+    store: first,
     reopen(o = {}) {
       t.store = open(o);
       return t.store;

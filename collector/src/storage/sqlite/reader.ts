@@ -11,7 +11,7 @@ import type { AggregateQuery, Bucket, RawPoint } from '../types.ts';
 import { alignDown, alignUp, foldBuckets, HOUR_MS, MINUTE_MS, summarisePoints, unitFor, type PointRow } from '../summary.ts';
 import type { StoreContext } from './context.ts';
 
-type TierRow = [start: number, count: number, sum: number, min: number, max: number, sketch: Uint8Array];
+type TierRow = [start: number, count: number, sum: number, min: number, max: number, sketch: Uint8Array | null];
 
 /** Series ids are the integer ids as strings; anything else names no series. */
 export function parseSeriesId(id: string): number | undefined {
@@ -21,7 +21,7 @@ export function parseSeriesId(id: string): number | undefined {
 }
 
 export function tierRowToBucket(r: TierRow): Bucket {
-  return { start: r[0], count: r[1], sum: r[2], min: r[3], max: r[4], sketch: DDSketch.fromEncoded(r[5]) };
+  return { start: r[0], count: r[1], sum: r[2], min: r[3], max: r[4], sketch: r[5] === null ? DDSketch.constant(r[3], r[1]) : DDSketch.fromEncoded(r[5]) };
 }
 
 function isSorted(rows: readonly PointRow[]): boolean {

@@ -33,13 +33,18 @@ const ROWS_PER_TX = 50_000;
 const SCAN_SPAN_MS = 5 * MINUTE_MS;
 const RAW_DELETE_SPAN_MS = HOUR_MS;
 
+/** The sketch column of a tier row: NULL when every value is the same (min = max). */
+function sketchColumn(b: Bucket): Uint8Array | null {
+  return b.min === b.max ? null : b.sketch.encode();
+}
+
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class Rollup {
   private readonly setState: Database.Statement<[StateKey, number]>;
-  private readonly upsertMinute: Database.Statement<[number, number, number, number, number, number, Uint8Array]>;
+  private readonly upsertMinute: Database.Statement<[number, number, number, number, number, number, Uint8Array | null]>;
   private readonly deleteMinute: Database.Statement<[number, number]>;
-  private readonly upsertHour: Database.Statement<[number, number, number, number, number, number, Uint8Array]>;
+  private readonly upsertHour: Database.Statement<[number, number, number, number, number, number, Uint8Array | null]>;
   private readonly deleteHour: Database.Statement<[number, number]>;
   private readonly rawOfMinute: Database.Statement<[number, number]>;
   private readonly deleteDirty: Database.Statement<[number, number]>;
@@ -131,7 +136,7 @@ export class Rollup {
         const rows = this.rawOfMinute.all(minute / MINUTE_MS, id) as PointRow[];
         const b = summarisePoints(rows, MINUTE_MS)[0];
         if (b === undefined) this.deleteMinute.run(minute, id);
-        else this.upsertMinute.run(minute, id, b.count, b.sum, b.min, b.max, b.sketch.encode());
+        else this.upsertMinute.run(minute, id, b.count, b.sum, b.min, b.max, sketchColumn(b));
         const hour = alignDown(minute, HOUR_MS);
         if (state.hourMark !== undefined && hour < state.hourMark) {
           let set = hours.get(id);
@@ -153,7 +158,7 @@ export class Rollup {
 
   private writeHour(id: number, hour: number, b: Bucket | undefined): void {
     if (b === undefined) this.deleteHour.run(id, hour);
-    else this.upsertHour.run(id, hour, b.count, b.sum, b.min, b.max, b.sketch.encode());
+    else this.upsertHour.run(id, hour, b.count, b.sum, b.min, b.max, sketchColumn(b));
   }
 
   /**
@@ -204,7 +209,6 @@ export class Rollup {
         const id = first[0];
         const minute = Math.floor(first[1] / MINUTE_MS);
         // The same summary as summarisePoints(points, MINUTE_MS), without the intermediate arrays.
-        const sketch = new DDSketch();
         let sum = 0;
         let min = Number.POSITIVE_INFINITY;
         let max = Number.NEGATIVE_INFINITY;
@@ -216,9 +220,14 @@ export class Rollup {
           sum += v;
           if (v < min) min = v;
           if (v > max) max = v;
-          sketch.add(v);
         }
-        this.minuteRows.push(minute * MINUTE_MS, id, j - i, sum, min, max, sketch.encode());
+        let sketch: Uint8Array | null = null; // NULL: every value equals min (see schema.ts)
+        if (min !== max) {
+          const sk = new DDSketch();
+          for (let x = i; x < j; x++) sk.add((rows[x] as [number, number, number])[2]);
+          sketch = sk.encode();
+        }
+        this.minuteRows.push(minute * MINUTE_MS, id, j - i, sum, min, max, sketch);
         i = j;
       }
     }
@@ -230,14 +239,14 @@ export class Rollup {
   private buildHours(from: number, to: number): void {
     for (let hour = from; hour < to; hour += HOUR_MS) {
       const perSeries = new Map<number, Bucket[]>();
-      for (const r of this.scanMinutes.all(hour, hour + HOUR_MS) as [number, number, number, number, number, number, Uint8Array][]) {
+      for (const r of this.scanMinutes.all(hour, hour + HOUR_MS) as [number, number, number, number, number, number, Uint8Array | null][]) {
         let units = perSeries.get(r[1]);
         if (units === undefined) perSeries.set(r[1], (units = []));
         units.push(tierRowToBucket([r[0], r[2], r[3], r[4], r[5], r[6]]));
       }
       for (const [id, units] of perSeries) {
         const b = foldBuckets(units, HOUR_MS)[0] as Bucket;
-        this.hourRows.push(id, hour, b.count, b.sum, b.min, b.max, b.sketch.encode());
+        this.hourRows.push(id, hour, b.count, b.sum, b.min, b.max, sketchColumn(b));
       }
     }
     this.hourRows.flush();

@@ -9,6 +9,8 @@
  *   is one range delete. A series' raw samples are read with one index seek per minute.
  * - `rollup_1m` is clustered by (start, series_id) for the same reasons.
  * - `rollup_1h` is clustered by (series_id, start): reports read months of it per series.
+ * - A tier row's `sketch` is NULL when all its values are equal (min = max): the sketch is then
+ *   just `count` × min, and most minute rows of once-a-minute series need no blob at all.
  * - `dirty` lists minutes of a series that late samples changed after they were rolled up.
  */
 import type Database from 'better-sqlite3';
@@ -43,7 +45,7 @@ CREATE TABLE IF NOT EXISTS rollup_1m (
   sum REAL NOT NULL,
   min REAL NOT NULL,
   max REAL NOT NULL,
-  sketch BLOB NOT NULL,
+  sketch BLOB,
   PRIMARY KEY (start, series_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS rollup_1h (
@@ -53,7 +55,7 @@ CREATE TABLE IF NOT EXISTS rollup_1h (
   sum REAL NOT NULL,
   min REAL NOT NULL,
   max REAL NOT NULL,
-  sketch BLOB NOT NULL,
+  sketch BLOB,
   PRIMARY KEY (series_id, start)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS dirty (

@@ -1,11 +1,13 @@
 /**
  * The in-memory series-key → id cache over the `series` table. Loaded whole at open (one row per
- * series), so the write path never queries SQLite to resolve a series; new series are inserted
+ * series; label paths in sample order are learnt on first use), so the write path never queries
+ * SQLite to resolve a known series; new series are inserted
  * inside the write transaction and forgotten again if that transaction rolls back.
  */
 import type Database from 'better-sqlite3';
 import type { SeriesSelector, StoredSeries } from '../types.ts';
-import { canonicalLabels, fastSeriesKey, parseCanonicalLabels, seriesKey } from '../labels.ts';
+import { canonicalLabels, parseCanonicalLabels, seriesKey } from '../labels.ts';
+import { KeyTrie } from '../key-trie.ts';
 
 interface SeriesRow {
   id: number;
@@ -17,8 +19,11 @@ interface SeriesRow {
 }
 
 export class SeriesIndex {
-  /** Fast (sample-order) keys and canonical keys → id. */
+  /** Canonical keys → id. */
   private readonly byKey = new Map<string, number>();
+  /** Sample-order label paths → id (the write path's fast lookup). */
+  private readonly trie = new KeyTrie();
+  private readonly pendingPaths: object[] = [];
   /** Newest sample ts per id (in memory; persisted to series.last_ts by maintain). */
   private readonly lastTs = new Map<number, number>();
   /** ids whose lastTs changed since persistLastTs. */
@@ -51,8 +56,7 @@ export class SeriesIndex {
 
   /** Id for a sample's series, inserting the series inside the caller's transaction if new. */
   resolve(practice: string, agent: string, metric: string, labels: Readonly<Record<string, string>>, ts: number): number {
-    const fast = fastSeriesKey(practice, agent, metric, labels);
-    const known = this.byKey.get(fast);
+    const known = this.trie.get(practice, agent, metric, labels);
     if (known !== undefined) return known;
     const canonical = canonicalLabels(labels);
     const key = seriesKey({ practice, agent, metric }, canonical);
@@ -63,8 +67,7 @@ export class SeriesIndex {
       this.pendingKeys.push(key);
       this.pendingIds.push(id);
     }
-    this.byKey.set(fast, id);
-    this.pendingKeys.push(fast);
+    this.pendingPaths.push(this.trie.set(practice, agent, metric, labels, id));
     return id;
   }
 
@@ -73,13 +76,16 @@ export class SeriesIndex {
     this.seriesCount += this.pendingIds.length;
     this.pendingKeys.length = 0;
     this.pendingIds.length = 0;
+    this.pendingPaths.length = 0;
   }
 
-  /** The transaction rolled back: forget the series (and fast keys) it created. */
+  /** The transaction rolled back: forget the series (and label paths) it created. */
   rollback(): void {
     for (const k of this.pendingKeys) this.byKey.delete(k);
+    for (const p of this.pendingPaths) this.trie.unset(p);
     this.pendingKeys.length = 0;
     this.pendingIds.length = 0;
+    this.pendingPaths.length = 0;
   }
 
   noteTs(id: number, ts: number): void {
@@ -112,6 +118,7 @@ export class SeriesIndex {
   forget(ids: readonly number[]): void {
     const gone = new Set(ids);
     for (const [k, id] of this.byKey) if (gone.has(id)) this.byKey.delete(k);
+    this.trie.deleteIds(gone);
     for (const id of ids) {
       this.lastTs.delete(id);
       this.lastTsChanged.delete(id);

@@ -37,7 +37,7 @@ export function writeProblems(req: WriteRequest): string[] {
     if (!Number.isSafeInteger(s.ts) || s.ts < 0) problems.push(`samples[${i}].ts: must be a non-negative integer epoch-ms (got ${String(s.ts)})`);
     if (typeof s.metric !== 'string' || s.metric === '') problems.push(`samples[${i}].metric: must be a non-empty string`);
     if (typeof s.labels !== 'object' || s.labels === null) problems.push(`samples[${i}].labels: must be an object`);
-    else for (const [k, v] of Object.entries(s.labels)) if (typeof v !== 'string') problems.push(`samples[${i}].labels.${k}: must be a string`);
+    else for (const k in s.labels) if (typeof s.labels[k] !== 'string') problems.push(`samples[${i}].labels.${k}: must be a string`);
   }
   return problems;
 }
@@ -49,7 +49,10 @@ export class Writer {
   private readonly insertOne: Database.Statement<[number, number, number, number]>;
   private readonly insertDirty: Database.Statement<[number, number]>;
   private readonly params: number[] = new Array<number>(ROWS_PER_INSERT * 4).fill(0);
-  private readonly commitJobs: (jobs: Job[]) => { results: WriteResult[]; newDirty: [number, number][]; newest: Map<number, number> };
+  private readonly commitJobs: (jobs: Job[]) => { results: WriteResult[]; newDirty: [number, number][] };
+  /** Newest ts per series id seen by the current transaction (sparse), and the ids touched. */
+  private readonly newest: number[] = [];
+  private readonly touched: number[] = [];
   samplesWritten = 0;
   samplesTooOld = 0;
 
@@ -87,6 +90,7 @@ export class Writer {
       this.ctx.series.commit();
     } catch (err) {
       this.ctx.series.rollback();
+      this.clearNewest();
       const samples = jobs.reduce((n, j) => n + j.req.samples.length, 0);
       this.ctx.log.error({ err, jobs: jobs.length, samples }, 'store write failed; nothing acknowledged');
       const e = new N3monError('N3MON_ERR_STORE', `store write failed: ${(err as Error).message}`, { cause: err });
@@ -94,7 +98,8 @@ export class Writer {
       return;
     }
     for (const [id, minute] of outcome.newDirty) this.ctx.dirty.add(id, minute);
-    for (const [id, ts] of outcome.newest) this.ctx.series.noteTs(id, ts);
+    for (const id of this.touched) this.ctx.series.noteTs(id, this.newest[id] as number);
+    this.clearNewest();
     jobs.forEach((j, i) => {
       const r = outcome.results[i] as WriteResult;
       this.samplesWritten += r.written;
@@ -104,12 +109,17 @@ export class Writer {
   }
 
   /** Runs inside the transaction. */
-  private apply(jobs: Job[]): { results: WriteResult[]; newDirty: [number, number][]; newest: Map<number, number> } {
+  private clearNewest(): void {
+    for (const id of this.touched) delete this.newest[id];
+    this.touched.length = 0;
+  }
+
+  private apply(jobs: Job[]): { results: WriteResult[]; newDirty: [number, number][] } {
     const { series, dirty, state } = this.ctx;
     const params = this.params;
     const markMinute = state.minuteMark;
     const horizon = state.rawHorizon;
-    const newest = new Map<number, number>();
+    const newest = this.newest;
     const newDirty: [number, number][] = [];
     const results: WriteResult[] = [];
     let k = 0;
@@ -137,14 +147,17 @@ export class Writer {
           const m = minute * MINUTE_MS;
           if (!dirty.has(id, m) && this.insertDirty.run(id, m).changes > 0) newDirty.push([id, m]);
         }
-        const prev = newest.get(id);
-        if (prev === undefined || ts > prev) newest.set(id, ts);
+        const prev = newest[id];
+        if (prev === undefined) {
+          newest[id] = ts;
+          this.touched.push(id);
+        } else if (ts > prev) newest[id] = ts;
         written++;
       }
       results.push(tooOld > 0 ? { written, tooOld } : { written });
     }
     for (let i = 0; i < k; i += 4) this.insertOne.run(params[i] as number, params[i + 1] as number, params[i + 2] as number, params[i + 3] as number);
-    return { results, newDirty, newest };
+    return { results, newDirty };
   }
 
   /** Rejects queued writes (store closing without flushing is a bug; close() flushes first). */

@@ -1,0 +1,237 @@
+/**
+ * The SQLite series store on its own (no HTTP): write throughput per synchronous mode, maintain
+ * (rollup) throughput, and the monthly-report read path (300 series × a month at 1 h step, p50/p95
+ * per series, core hours 08:00–18:30 Europe/London including the 18:00–18:30 minute-tier pieces).
+ *
+ * usage: node --import tsx bench/store.ts [--samples 2000000] [--series 2000] [--batch 5000]
+ *          [--sync full,normal] [--concurrency 1,4] [--month-series 300] [--days 31] [--skip-read]
+ * Prints tables; no thresholds (benchmarks print numbers, they are not tests). Data goes to a tmp
+ * dir that is removed at the end.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLogger } from '../shared/src/log.ts';
+import type { WireSample } from '../shared/src/wire.ts';
+import { openSqliteStore } from '../collector/src/storage/sqlite/index.ts';
+import type { SynchronousMode } from '../collector/src/storage/sqlite/schema.ts';
+import type { SeriesStore } from '../collector/src/storage/types.ts';
+import { HOUR_MS, MINUTE_MS, mergeBuckets } from '../collector/src/storage/summary.ts';
+import { createCoreCalendar } from '../collector/src/calendar/core-hours.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    samples: { type: 'string', default: '2000000' },
+    series: { type: 'string', default: '2000' },
+    batch: { type: 'string', default: '5000' },
+    sync: { type: 'string', default: 'full,normal' },
+    concurrency: { type: 'string', default: '1,4' },
+    'month-series': { type: 'string', default: '300' },
+    days: { type: 'string', default: '31' },
+    'skip-read': { type: 'boolean', default: false },
+  },
+});
+
+const log = createLogger({ level: 'warn' });
+const RETENTION = { rawDays: 400, minuteDays: 400, hourDays: 800 };
+const T0 = Date.UTC(2026, 9, 1); // 2026-10-01 (a month with a BST→GMT change on the 25th)
+const mib = (n: number): string => (n / 1048576).toFixed(0);
+const rate = (n: number, ms: number): string => Math.round((n * 1000) / ms).toLocaleString('en-GB');
+
+function table(title: string, rows: Record<string, string | number>[]): void {
+  console.log(`\n${title}`);
+  console.table(rows);
+}
+
+/** Samples in time order: every series once per `everyMs`, values shaped like RTTs (ms). */
+function* stream(opts: { series: number; everyMs: number; start: number; count: number; practices: number }): Generator<[string, WireSample]> {
+  let seed = 12345;
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  let n = 0;
+  for (let ts = opts.start; n < opts.count; ts += opts.everyMs) {
+    for (let s = 0; s < opts.series && n < opts.count; s++, n++) {
+      const practice = `P${String(s % opts.practices).padStart(5, '0')}`;
+      const labels = { check: `icmp:10.200.${s >> 8}.${s & 255}`, role: 'n3-gateway', target: `10.200.${s >> 8}.${s & 255}` };
+      yield [practice, { metric: 'icmp_rtt_avg_ms', labels, ts: ts + (s % 1000), value: Math.round(20 * Math.exp(0.5 * (rnd() + rnd() + rnd() - 1.5)) * 1000) / 1000 }];
+    }
+  }
+}
+
+type Request = { practice: string; agent: string; samples: WireSample[] };
+
+/**
+ * Write requests of `batch` samples, generated lazily (the bench must not hold millions of
+ * samples on the heap: that would bill the store for the bench's garbage collection).
+ */
+function* requests(opts: { series: number; everyMs: number; start: number; count: number; batch: number; practices: number }): Generator<Request> {
+  let slice: [string, WireSample][] = [];
+  // Group each batch-sized slice of the time-ordered stream by practice (an agent pushes its own).
+  const flush = function* (): Generator<Request> {
+    const byPractice = new Map<string, WireSample[]>();
+    for (const [p, s] of slice) {
+      let list = byPractice.get(p);
+      if (list === undefined) byPractice.set(p, (list = []));
+      list.push(s);
+    }
+    for (const [practice, samples] of byPractice) yield { practice, agent: 'main', samples };
+    slice = [];
+  };
+  for (const item of stream(opts)) {
+    slice.push(item);
+    if (slice.length === opts.batch) yield* flush();
+  }
+  yield* flush();
+}
+
+/**
+ * Writes every request with `concurrency` writes in flight. Times only the store: the clock runs
+ * while at least one write is pending (generating the next request is not counted).
+ */
+async function writeAll(store: SeriesStore, reqs: Iterator<Request>, concurrency: number): Promise<{ ms: number; cpuMs: number }> {
+  let ms = 0;
+  let cpu = 0;
+  let pending = 0;
+  let t = 0;
+  let c = process.cpuUsage();
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const next = reqs.next();
+      if (next.done === true) return;
+      if (pending++ === 0) {
+        t = performance.now();
+        c = process.cpuUsage();
+      }
+      await store.write(next.value);
+      if (--pending === 0) {
+        ms += performance.now() - t;
+        cpu += cpuMs(c);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { ms, cpuMs: cpu };
+}
+
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+}
+
+async function writeBench(): Promise<void> {
+  const count = Number(args.samples);
+  const series = Number(args.series);
+  const batch = Number(args.batch);
+  // One request per batch: the whole batch is one practice (as one big agent push would be).
+  const rows: Record<string, string | number>[] = [];
+  for (const sync of args.sync.split(',') as SynchronousMode[]) {
+    for (const concurrency of args.concurrency.split(',').map(Number)) {
+      const dir = mkdtempSync(join(tmpdir(), 'n3mon-bench-store-'));
+      try {
+        const store = openSqliteStore({ dir, retention: RETENTION, log, synchronous: sync });
+        const reqs = requests({ series, everyMs: 10_000, start: T0, count, batch, practices: 1 });
+        const { ms, cpuMs: writeCpu } = await writeAll(store, reqs, concurrency);
+        const rss = process.memoryUsage().rss;
+        const mcpu = process.cpuUsage();
+        const m0 = performance.now();
+        await store.maintain(T0 + (count / series) * 10_000 + 10 * MINUTE_MS);
+        const mMs = performance.now() - m0;
+        const disk = store.stats().diskBytes ?? 0;
+        await store.close();
+        rows.push({
+          synchronous: sync,
+          'batch size': batch,
+          series,
+          'writers in flight': concurrency,
+          samples: count,
+          'write samples/s': rate(count, ms),
+          'write samples/s per CPU-s': rate(count, writeCpu),
+          'maintain samples/s': rate(count, mMs),
+          'maintain CPU ms': Math.round(cpuMs(mcpu)),
+          'disk MiB': mib(disk),
+          'RSS MiB': mib(rss),
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  table(`write path: ${count.toLocaleString('en-GB')} samples, 1 per series per 10 s, batches of ${batch}`, rows);
+}
+
+async function readBench(): Promise<void> {
+  const series = Number(args['month-series']);
+  const days = Number(args.days);
+  const monthEnd = T0 + days * 24 * HOUR_MS;
+  const dir = mkdtempSync(join(tmpdir(), 'n3mon-bench-store-read-'));
+  try {
+    const store = openSqliteStore({ dir, retention: RETENTION, log, synchronous: 'normal' });
+    const count = series * days * 1440;
+    let ms = 0;
+    // Generate and write a day at a time (keeps memory flat), then roll everything up.
+    for (let d = 0; d < days; d++) {
+      const reqs = requests({ series, everyMs: MINUTE_MS, start: T0 + d * 24 * HOUR_MS, count: series * 1440, batch: 5000, practices: 1 });
+      ms += (await writeAll(store, reqs, 1)).ms;
+    }
+    const m0 = performance.now();
+    await store.maintain(monthEnd + HOUR_MS);
+    const maintainMs = performance.now() - m0;
+    const ids = (await store.findSeries({})).map((s) => s.id);
+    const rows: Record<string, string | number>[] = [];
+    const time = async (what: string, fn: () => Promise<string>): Promise<void> => {
+      const best: number[] = [];
+      let note = '';
+      for (let i = 0; i < 3; i++) {
+        const t = performance.now();
+        note = await fn();
+        best.push(performance.now() - t);
+      }
+      rows.push({ query: what, 'best ms': Math.round(Math.min(...best)), 'worst ms': Math.round(Math.max(...best)), result: note });
+    };
+    await time(`aggregate ${series} series × ${days} d, step 1 h`, async () => {
+      const agg = await store.aggregate({ seriesIds: ids, from: T0, to: monthEnd, stepMs: HOUR_MS });
+      return `${[...agg.values()].reduce((n, b) => n + b.length, 0)} buckets`;
+    });
+    await time('… + month p50/p95 per series (merge sketches)', async () => {
+      const agg = await store.aggregate({ seriesIds: ids, from: T0, to: monthEnd, stepMs: HOUR_MS });
+      let p95 = 0;
+      for (const buckets of agg.values()) p95 += mergeBuckets(buckets).sketch.quantile(0.95);
+      return `mean p95 ${(p95 / ids.length).toFixed(2)} ms`;
+    });
+    const calendar = createCoreCalendar();
+    await time('core hours 08:00–18:30 Europe/London: hour tier + 30-min pieces, p95 per series', async () => {
+      const intervals = calendar.coreIntervals(T0, monthEnd);
+      const agg = await store.aggregate({ seriesIds: ids, from: T0, to: monthEnd, stepMs: HOUR_MS });
+      const perSeries = new Map(ids.map((id) => [id, [] as ReturnType<typeof mergeBuckets>[]]));
+      for (const [id, buckets] of agg) {
+        for (const b of buckets) if (intervals.some((iv) => b.start >= iv.from && b.start + HOUR_MS <= iv.to)) perSeries.get(id)!.push(b);
+      }
+      let pieces = 0;
+      for (const iv of intervals) {
+        const tail = iv.to % HOUR_MS; // 18:30 ends half-way through an hour
+        if (tail === 0) continue;
+        const from = iv.to - tail;
+        const res = await store.aggregate({ seriesIds: ids, from, to: iv.to, stepMs: tail });
+        pieces++;
+        for (const [id, buckets] of res) perSeries.get(id)!.push(...buckets);
+      }
+      let p95 = 0;
+      for (const buckets of perSeries.values()) p95 += mergeBuckets(buckets).sketch.quantile(0.95);
+      return `${intervals.length} core days, ${pieces} minute-tier pieces, mean p95 ${(p95 / ids.length).toFixed(2)} ms`;
+    });
+    await time('raw samples of 1 series × 1 day', async () => `${(await store.raw(ids[0]!, T0, T0 + 24 * HOUR_MS)).length} points`);
+    await time('minute tier: 1 series × 1 day, step 5 min', async () => `${(await store.aggregate({ seriesIds: [ids[0]!], from: T0, to: T0 + 24 * HOUR_MS, stepMs: 5 * MINUTE_MS })).get(ids[0]!)!.length} buckets`);
+    const disk = store.stats().diskBytes ?? 0;
+    await store.close();
+    table(
+      `read path: ${series} series × ${days} days of 1-minute samples (${count.toLocaleString('en-GB')} samples written at ${rate(count, ms)}/s, rolled up at ${rate(count, maintainMs)}/s; ${mib(disk)} MiB on disk; RSS ${mib(process.memoryUsage().rss)} MiB)`,
+      rows,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+console.log(`bench/store.ts — node ${process.version}, ${new Date().toISOString()}`);
+await writeBench();
+if (!args['skip-read']) await readBench();
