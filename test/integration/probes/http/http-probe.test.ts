@@ -59,9 +59,13 @@ describe.skipIf(skip)('http probe against real servers', () => {
     expect(r.outcome).toBe('success');
     const v = values(r);
     expect(Object.keys(v).sort()).toEqual(['http_status_code', 'http_total_ms', 'phase.connect', 'phase.tls', 'phase.transfer', 'phase.ttfb', 'tls_cert_expiry_days']);
+    // The server waits 300 ms before the headers, then 200 ms before the body. The first byte is
+    // seen a little late when the machine is busy, which moves time from transfer to ttfb, never
+    // out of their sum.
     expect(v['phase.ttfb']).toBeGreaterThanOrEqual(295);
     expect(v['phase.ttfb']).toBeLessThan(300 + 2000);
-    expect(v['phase.transfer']).toBeGreaterThanOrEqual(195);
+    expect(v['phase.ttfb']! + v['phase.transfer']!).toBeGreaterThanOrEqual(495);
+    expect(v['phase.transfer']).toBeGreaterThanOrEqual(150);
     expect(v['phase.transfer']).toBeLessThan(200 + 2000);
     expect(v['phase.tls']).toBeGreaterThan(0);
     expect(Math.abs(sumPhases(v) - v.http_total_ms!)).toBeLessThan(0.01);
@@ -170,7 +174,8 @@ describe.skipIf(skip)('http probe against real servers', () => {
     const v = values(r);
     expect(Object.keys(v).sort()).toEqual(['http_status_code', 'http_total_ms', 'phase.connect', 'phase.transfer', 'phase.ttfb']);
     expect(v['phase.ttfb']).toBeGreaterThanOrEqual(95);
-    expect(v['phase.transfer']).toBeGreaterThanOrEqual(45);
+    expect(v['phase.ttfb']! + v['phase.transfer']!).toBeGreaterThanOrEqual(145);
+    expect(v['phase.transfer']).toBeGreaterThanOrEqual(25);
     expect(Math.abs(sumPhases(v) - v.http_total_ms!)).toBeLessThan(0.01);
   });
 
@@ -228,7 +233,11 @@ describe.skipIf(skip)('http probe against real servers', () => {
     const followed = await probe({ target: srv.url('/r1'), followRedirects: 2, expectBodyContains: 'landed' });
     expect(followed.outcome).toBe('success');
     expect(values(followed).http_status_code).toBe(200);
-    expect(Math.abs(sumPhases(values(followed)) - values(followed).http_total_ms!)).toBeLessThan(5);
+    // Two hops: the phases add up to the total but for the moment between them (closing one
+    // connection, reading Location); they never count anything twice.
+    const gap = values(followed).http_total_ms! - sumPhases(values(followed));
+    expect(gap).toBeGreaterThanOrEqual(-0.01);
+    expect(gap).toBeLessThan(100);
     const loop = await probe({ target: srv.url('/r5'), followRedirects: 2 });
     expect(loop).toMatchObject({ outcome: 'mismatch', message: 'more than 2 redirect(s)' });
   });
