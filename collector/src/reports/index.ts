@@ -5,8 +5,10 @@
 import { join } from 'node:path';
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { Logger } from '../../../shared/src/log.ts';
-import type { CoreCalendar } from '../calendar/core-hours.ts';
-import type { ThresholdProfiles } from '../rules/profile.ts';
+import { calendarFromConfig, createCoreCalendar, type CalendarConfig, type CoreCalendar } from '../calendar/core-hours.ts';
+import { loadThresholds, type ThresholdProfiles } from '../rules/profile.ts';
+import type { ThresholdsConfig } from '../rules/profile-schema.ts';
+import type { CollectorConfig } from '../config/schema.ts';
 import type { Meta } from '../meta/index.ts';
 import { DDSketch } from '../storage/sketch.ts';
 import type { SeriesStore } from '../storage/types.ts';
@@ -66,6 +68,17 @@ export function createReportService(w: ReportWiring): ReportService {
     ...(w.mailer === undefined ? {} : { mailer: w.mailer }),
     log,
   });
+}
+
+/** The parts of a collector config the report reads (calendar and thresholds when configured). */
+export type ReportConfigView = CollectorConfig & { calendar?: CalendarConfig; thresholds?: ThresholdsConfig };
+
+/** The core-hours calendar and threshold profiles a collector config describes (defaults otherwise). */
+export function reportInputsFromConfig(config: ReportConfigView, opts: { baseDir?: string } = {}): { calendar: CoreCalendar; thresholds: ThresholdProfiles } {
+  return {
+    calendar: config.calendar === undefined ? createCoreCalendar() : calendarFromConfig(config.calendar),
+    thresholds: loadThresholds(config.thresholds ?? {}, opts.baseDir === undefined ? {} : { baseDir: opts.baseDir }),
+  };
 }
 
 export function archiveDir(dataDir: string): string {

@@ -42,6 +42,8 @@ export interface GenerateResult {
   ms: number;
 }
 
+const RECENT_REPORTS = 32;
+
 /** A month counts as closed (its figures will not change) a day after it ends. */
 const CLOSED_AFTER_MS = 24 * 3_600_000;
 
@@ -49,6 +51,8 @@ export class ReportService {
   readonly #deps: ReportServiceDeps;
   readonly #baselines = new Map<string, OrgBaseline>();
   readonly #headlines = new Map<string, Headline | null>();
+  /** Reports of closed months built on demand (html, then pdf, then csv of one month is common). */
+  readonly #recent = new Map<string, PracticeReport>();
   #generating = false;
 
   constructor(deps: ReportServiceDeps) {
@@ -74,8 +78,16 @@ export class ReportService {
     this.#facts(ods);
     const archived = await this.#deps.archive?.readPractice(month, ods);
     if (archived !== undefined) return archived;
+    const key = `${ods}/${month}`;
+    const recent = this.#recent.get(key);
+    if (recent !== undefined) return recent;
     const [previous, org] = [await this.headline(ods, previousMonth(month)), await this.baseline(month)];
-    return (await buildPracticeReport(this.#deps.sources, ods, month, { previous, org })).report;
+    const report = (await buildPracticeReport(this.#deps.sources, ods, month, { previous, org })).report;
+    if (this.#closed(month)) {
+      this.#recent.set(key, report);
+      if (this.#recent.size > RECENT_REPORTS) this.#recent.delete(this.#recent.keys().next().value as string);
+    }
+    return report;
   }
 
   /** The archived file when the month was archived, else rendered now. */
@@ -161,6 +173,7 @@ export class ReportService {
     const staging = join(archive.root, month, '.staging');
     try {
       this.#baselines.delete(month);
+      for (const k of [...this.#recent.keys()]) if (k.endsWith(`/${month}`)) this.#recent.delete(k);
       await mkdir(staging, { recursive: true });
       const headlines: Headline[] = [];
       const built: string[] = [];

@@ -11,7 +11,7 @@ import { silentLogger } from '../../../shared/src/log.ts';
 import { buildApp } from '../../../collector/src/app.ts';
 import { parseCollectorConfig } from '../../../collector/src/config/load.ts';
 import { openMeta, type Meta } from '../../../collector/src/meta/index.ts';
-import { createAgentToken } from '../../../collector/src/auth/credentials.ts';
+import { createAgentToken, createApiKey } from '../../../collector/src/auth/credentials.ts';
 import { openSqliteStore } from '../../../collector/src/storage/sqlite/index.ts';
 import type { SeriesStore } from '../../../collector/src/storage/types.ts';
 import { createCoreCalendar, type CoreCalendar } from '../../../collector/src/calendar/core-hours.ts';
@@ -20,6 +20,7 @@ import { loadThresholds } from '../../../collector/src/rules/profile.ts';
 import { monthFrame } from '../../../collector/src/reports/month.ts';
 import { createReportService, type ReportService } from '../../../collector/src/reports/index.ts';
 import type { TypedApp } from '../../../collector/src/context.ts';
+import { reportRoutes } from '../../../collector/src/routes/reports/index.ts';
 import { deliverMonth, ingestSink, type SyntheticMonth } from '../../helpers/synthetic-month.ts';
 
 export const MONTH = '2026-10';
@@ -53,9 +54,9 @@ export function plannedMonth(): SyntheticMonth {
     gaps: [PLANTED.gap],
     checks: [
       { id: 'icmp:n3', kind: 'icmp', role: 'n3-gateway', target: '192.0.2.1', intervalMs: 60_000, offsetMs: 5_000, medianMs: 24, sigma: 0.25, down: PLANTED.n3Down },
-      { id: 'icmp:lan', kind: 'icmp', role: 'lan-gateway', target: '192.0.2.254', intervalMs: 60_000, offsetMs: 7_000, medianMs: 0.8, sigma: 0.4 },
-      { id: 'http:spine', kind: 'http', role: 'national-app', app: 'spine', target: 'https://spine.example.invalid/health', intervalMs: 60_000, offsetMs: 11_000, medianMs: 320, sigma: 0.35, down: PLANTED.spineDown, failOutcome: 'refused' },
-      { id: 'tcp:eps', kind: 'tcp', role: 'national-app', app: 'eps', target: 'eps.example.invalid:443', intervalMs: 60_000, offsetMs: 13_000, medianMs: 35, sigma: 0.2 },
+      { id: 'icmp:lan', kind: 'icmp', role: 'lan-gateway', target: '192.0.2.254', intervalMs: 300_000, offsetMs: 7_000, medianMs: 0.8, sigma: 0.4 },
+      { id: 'http:spine', kind: 'http', role: 'national-app', app: 'spine', target: 'https://spine.example.invalid/health', intervalMs: 60_000, offsetMs: 11_000, medianMs: 320, sigma: 0.35, down: PLANTED.spineDown, failOutcome: 'refused', phases: ['connect', 'ttfb'] },
+      { id: 'tcp:eps', kind: 'tcp', role: 'national-app', app: 'eps', target: 'eps.example.invalid:443', intervalMs: 300_000, offsetMs: 13_000, medianMs: 35, sigma: 0.2 },
       { id: 'host', kind: 'host', role: 'server', target: 'server1', intervalMs: 300_000, offsetMs: 17_000 },
       { id: 'snmp:router', kind: 'snmp', role: 'n3-gateway', target: '192.0.2.1:161', intervalMs: 300_000, offsetMs: 19_000, interfaces: [['wan0', 'wan', 0.35], ['lan0', 'lan', 0.2]], reboots: [PLANTED.reboot] },
     ],
@@ -71,6 +72,8 @@ export interface MonthCollector {
   calendar: CoreCalendar;
   clock: Clock;
   service: ReportService;
+  /** Read-API keys: servicedesk, a practice key of ODS, a practice key of OTHER_ODS. */
+  keys: { desk: string; own: string; other: string };
   delivered: { samples: number; batches: number; ms: number };
   maintainMs: number;
   close(): Promise<void>;
@@ -99,15 +102,12 @@ export async function startMonthCollector(): Promise<MonthCollector> {
   const meta = openMeta({ dataDir: dir });
   meta.practices.syncFromConfig(config.practices, NOW);
   const token = createAgentToken(meta, { practice: ODS, agent: 'server1', now: NOW }).token;
+  const keys = {
+    desk: createApiKey(meta, { role: 'servicedesk', now: NOW }).key,
+    own: createApiKey(meta, { role: 'practice', practice: ODS, now: NOW }).key,
+    other: createApiKey(meta, { role: 'practice', practice: OTHER_ODS, now: NOW }).key,
+  };
   const store = openSqliteStore({ dir, retention: { rawDays: 400, minuteDays: 400, hourDays: 800 }, log, clock, synchronous: 'normal' });
-  const app = await buildApp({ config, log, store, meta, clock });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = app.server.address();
-  const url = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
-  const delivered = await deliverMonth(plannedMonth(), ingestSink(url, token));
-  const started = performance.now();
-  await store.maintain(NOW);
-  const maintainMs = performance.now() - started;
   const calendar = createCoreCalendar();
   const service = createReportService({
     dataDir: dir,
@@ -120,6 +120,14 @@ export async function startMonthCollector(): Promise<MonthCollector> {
     clock,
     log,
   });
+  const app = await buildApp({ config, log, store, meta, clock, routes: [reportRoutes(service)] });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address();
+  const url = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
+  const delivered = await deliverMonth(plannedMonth(), ingestSink(url, token));
+  const started = performance.now();
+  await store.maintain(NOW);
+  const maintainMs = performance.now() - started;
   return {
     dir,
     url,
@@ -129,6 +137,7 @@ export async function startMonthCollector(): Promise<MonthCollector> {
     calendar,
     clock,
     service,
+    keys,
     delivered,
     maintainMs,
     async close() {

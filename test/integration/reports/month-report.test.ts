@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exactQuantile } from '../../../collector/src/storage/sketch.ts';
 import { intersect, type Interval } from '../../../collector/src/reports/intervals.ts';
@@ -14,7 +14,7 @@ import { monthFrame, reportZone } from '../../../collector/src/reports/month.ts'
 import { renderPractice } from '../../../collector/src/reports/formats.ts';
 import type { PracticeReport } from '../../../collector/src/reports/model.ts';
 import { skipUnlessLab } from '../../helpers/lab-guard.ts';
-import { MONTH, ODS, PLANTED, oct, startMonthCollector, type MonthCollector } from './month-fixture.ts';
+import { MONTH, ODS, OTHER_ODS, PLANTED, oct, startMonthCollector, type MonthCollector } from './month-fixture.ts';
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'reports');
 const MIN = 60_000;
@@ -220,5 +220,105 @@ describe('monthly report from a synthetic month (real ingest API, real SQLite ro
     expect(text).toContain('HSCN: severity-1 incidents resolved within 5 h');
     expect(text).toMatch(/2026-10-14 09:00\s+2026-10-14 15:00\s+6 h 00 min/);
     execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '3', file, join(ARTIFACTS, `${ODS}-${MONTH}-page`)]);
+  });
+});
+
+describe('the report through the read API', () => {
+  const get = (path: string, key: string): Promise<Response> => fetch(`${mc.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+
+  it('serves each format with its content type; a practice key reads its own practice only', async () => {
+    const html = await get(`/api/v1/reports/${ODS}/${MONTH}`, mc.keys.own);
+    expect(html.status).toBe(200);
+    expect(html.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await html.text()).toContain('CFH Applications Monitoring Report');
+    const pdf = await get(`/api/v1/reports/${ODS}/${MONTH}?format=pdf`, mc.keys.desk);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expect(pdf.headers.get('content-disposition')).toBe(`attachment; filename="n3mon-${ODS}-${MONTH}.pdf"`);
+    expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
+    const csv = await get(`/api/v1/reports/${ODS}/${MONTH}?format=csv`, mc.keys.own);
+    expect((await csv.text()).split('\r\n')[0]).toMatch(/^ods,practice,month,section/);
+
+    const forbidden = await get(`/api/v1/reports/${ODS}/${MONTH}`, mc.keys.other);
+    expect(forbidden.status).toBe(403);
+    expect(((await forbidden.json()) as { code: string }).code).toBe('N3MON_ERR_AUTH_FORBIDDEN');
+    expect((await get(`/api/v1/reports/organisation/${MONTH}`, mc.keys.own)).status).toBe(403);
+    expect((await fetch(`${mc.url}/api/v1/reports/${ODS}/${MONTH}`)).status).toBe(401);
+  });
+
+  it('refuses bad parameters with path: message problems and unknown practices with 404', async () => {
+    const bad = await get(`/api/v1/reports/${ODS}/2026-13?format=docx`, mc.keys.desk);
+    expect(bad.status).toBe(400);
+    const body = (await bad.json()) as { code: string; problems: string[] };
+    expect(body.code).toBe('N3MON_ERR_REQUEST_INVALID');
+    expect((await get(`/api/v1/reports/ZZZ999/${MONTH}`, mc.keys.desk)).status).toBe(404);
+    expect((await get(`/api/v1/reports/${ODS}/2030-01`, mc.keys.desk)).status).toBe(400); // not started yet
+  });
+});
+
+describe('archive and organisation summary', () => {
+  it('generates every practice and the summary into DIR/reports/YYYY-MM, then serves the archive', async () => {
+    const first = await mc.service.generateMonth(MONTH);
+    expect(first.generated.sort()).toEqual([ODS, OTHER_ODS].sort());
+    expect(first.failed).toEqual([]);
+    for (const name of [ODS, OTHER_ODS, 'organisation']) for (const ext of ['json', 'html', 'pdf', 'csv']) expect(existsSync(join(mc.dir, 'reports', MONTH, `${name}.${ext}`)), `${name}.${ext}`).toBe(true);
+    expect(readdirSync(join(mc.dir, 'reports', MONTH)).filter((f) => f.startsWith('.'))).toEqual([]); // no temp or staging files left
+
+    // Re-generation of an archived month is explicit.
+    const again = await mc.service.generateMonth(MONTH);
+    expect(again.generated).toEqual([]);
+    expect(again.skipped.sort()).toEqual([ODS, OTHER_ODS].sort());
+    const archivedPdf = readFileSync(join(mc.dir, 'reports', MONTH, `${ODS}.pdf`));
+    const served = Buffer.from(await (await fetch(`${mc.url}/api/v1/reports/${ODS}/${MONTH}?format=pdf`, { headers: { authorization: `Bearer ${mc.keys.desk}` } })).arrayBuffer());
+    expect(served.equals(archivedPdf)).toBe(true);
+    const forced = await mc.service.generateMonth(MONTH, { force: true });
+    expect(forced.generated.sort()).toEqual([ODS, OTHER_ODS].sort());
+
+    const archived = JSON.parse(readFileSync(join(mc.dir, 'reports', MONTH, `${ODS}.json`), 'utf8')) as PracticeReport;
+    expect(archived.summary.orgPractices).toBe(1); // the other practice sent no data: it is not in the median
+    expect(archived.summary.figures.find((f) => f.id === 'completeness')?.orgMedian).toBeCloseTo(archived.completeness.overall ?? 0, 9);
+    const other = JSON.parse(readFileSync(join(mc.dir, 'reports', MONTH, `${OTHER_ODS}.json`), 'utf8')) as PracticeReport;
+    expect(other.summary.overall).toBe('grey');
+    expect(other.link.notes.join(' ')).toContain('No data');
+  });
+
+  it('ranks practices by RAG, worst first, and lists the worst performers per area', async () => {
+    const res = await fetch(`${mc.url}/api/v1/reports/organisation/${MONTH}?format=csv`, { headers: { authorization: `Bearer ${mc.keys.desk}` } });
+    expect(res.status).toBe(200);
+    const csv = await res.text();
+    expect(csv).toContain(`${ODS},Example Surgery,${MONTH},organisation,overall,rank,month,1,rank,,,red,1.0`);
+    expect(csv).toContain(`${OTHER_ODS},Other Practice,${MONTH},organisation,overall,rank,month,2,rank,,,grey,1.0`);
+    const summary = await mc.service.organisationSummary(MONTH);
+    expect(summary.worst.find((w) => w.area === 'link')?.practices.map((p) => p.ods)).toEqual([ODS]);
+    expect(summary.counts).toEqual({ red: 1, amber: 0, green: 0, grey: 1 });
+  });
+});
+
+describe('n3mon report (the built CLI, a second process on the same data dir)', () => {
+  const cli = (...args: string[]): { status: number; stdout: string; stderr: string } => {
+    try {
+      const stdout = execFileSync(process.execPath, [join(process.cwd(), 'dist', 'cli.js'), 'report', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      return { status: 0, stdout, stderr: '' };
+    } catch (err) {
+      const e = err as { status: number; stdout: string; stderr: string };
+      return { status: e.status, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  it('writes a practice PDF with --out and prints CSV to stdout', () => {
+    const out = join(mc.dir, 'cli-report.pdf');
+    const r = cli('--practice', ODS, '--month', MONTH, '--format', 'pdf', '--out', out, '--data-dir', mc.dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(out).subarray(0, 5).toString()).toBe('%PDF-');
+    const csv = cli('--practice', ODS, '--month', MONTH, '--format', 'csv', '--data-dir', mc.dir);
+    expect(csv.stdout.split('\r\n')[0]).toBe('ods,practice,month,section,item,measure,period,value,unit,warning,critical,verdict,rules_version');
+  });
+
+  it('usage errors exit 2 with a clear message; an unknown practice exits 1', () => {
+    expect(cli('--practice', ODS, '--month', MONTH, '--format', 'pdf', '--data-dir', mc.dir)).toMatchObject({ status: 2 });
+    expect(cli('--practice', ODS, '--month', '2026/10', '--data-dir', mc.dir).stderr).toContain('--month must be YYYY-MM');
+    expect(cli('--practice', ODS, '--organisation', '--month', MONTH, '--colour').stderr).toContain("Unknown option '--colour'");
+    const unknown = cli('--practice', 'ZZZ999', '--month', MONTH, '--data-dir', mc.dir);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain('ZZZ999');
   });
 });

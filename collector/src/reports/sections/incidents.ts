@@ -68,7 +68,9 @@ export function buildIncidentsSection(ctx: ReportContext): IncidentsSection {
   const rags: Rag[] = [];
   for (const a of alerts) rags.push(a.severity === 'critical' ? 'red' : 'amber');
   for (const o of outages) if (!o.inMaintenance) rags.push(o.over5h ? 'red' : 'amber');
-  if (rags.length === 0) rags.push(ctx.incidents.available || outages.length === 0 ? 'green' : 'grey');
+  // Nothing to report is only good news when the practice's reachability checks actually ran.
+  const measured = ctx.index.checks.some((c) => isReachabilityCheck(c) && (ctx.runs.get(c.key)?.runsPerHour ?? 0) > 0);
+  if (rags.length === 0) rags.push(measured ? 'green' : 'grey');
   const notes: string[] = [];
   if (!ctx.incidents.available) notes.push('The alert store was not available to this report: only outages found in the data are listed.');
   const unmatched = outages.filter((o) => o.incidentIds.length === 0 && !o.inMaintenance).length;
