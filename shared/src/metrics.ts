@@ -54,7 +54,7 @@ export const METRICS = {
   },
   host_cpu_load_ratio: { source: 'host', unit: 'ratio', labels: [], help: 'Share of all CPU time busy since the last run, 0..1.' },
   host_mem_used_ratio: { source: 'host', unit: 'ratio', labels: [], help: 'Memory in use (excluding buffers/cache) / total, 0..1.' },
-  host_disk_used_ratio: { source: 'host', unit: 'ratio', labels: ['mount'], help: 'Used / size of the filesystem mounted at `mount`, 0..1.' },
+  host_disk_used_ratio: { source: 'host', unit: 'ratio', labels: ['mount'], help: 'Used / (used + available) of the filesystem mounted at `mount`, 0..1 — what df shows as Use%.' },
   host_net_rx_bps: { source: 'host', unit: 'bps', labels: ['iface'], help: 'Received bit rate of the interface since the last run.' },
   host_net_tx_bps: { source: 'host', unit: 'bps', labels: ['iface'], help: 'Transmitted bit rate of the interface since the last run.' },
   throughput_down_bps: { source: 'throughput', unit: 'bps', labels: [], help: 'Download rate from the collector\'s throughput endpoint.' },
