@@ -5,10 +5,16 @@
  *
  * usage: node --import tsx bench/store.ts [--samples 2000000] [--series 2000] [--batch 5000]
  *          [--sync full,normal] [--concurrency 1,4] [--month-series 300] [--days 31] [--skip-read]
+ *          [--http] (HTTP + JSON.parse + schema check on the main thread, store inline vs in a
+ *          worker_thread, load from a separate client process; answers only after a durable write)
  * Prints tables; no thresholds (benchmarks print numbers, they are not tests). Data goes to a tmp
  * dir that is removed at the end.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +25,8 @@ import type { SynchronousMode } from '../collector/src/storage/sqlite/schema.ts'
 import type { SeriesStore } from '../collector/src/storage/types.ts';
 import { HOUR_MS, MINUTE_MS, mergeBuckets } from '../collector/src/storage/summary.ts';
 import { createCoreCalendar } from '../collector/src/calendar/core-hours.ts';
+import { checker } from '../shared/src/validate.ts';
+import { IngestBody } from '../shared/src/wire.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,7 +38,10 @@ const { values: args } = parseArgs({
     'month-series': { type: 'string', default: '300' },
     days: { type: 'string', default: '31' },
     'skip-read': { type: 'boolean', default: false },
+    http: { type: 'boolean', default: false },
+    client: { type: 'string' },
   },
+  allowPositionals: true,
 });
 
 const log = createLogger({ level: 'warn' });
@@ -232,6 +243,145 @@ async function readBench(): Promise<void> {
   }
 }
 
-console.log(`bench/store.ts — node ${process.version}, ${new Date().toISOString()}`);
-await writeBench();
-if (!args['skip-read']) await readBench();
+// ---------------------------------------------------------------------------------------------
+// --http: does moving SQLite writes to a worker_thread help the end-to-end ingest figure?
+
+type StoreMsg = { id: number; req: Request };
+type StoreReply = { id: number; written?: number; error?: string };
+
+/** The worker side: owns the store, answers each write after it committed. */
+function storeWorker(): void {
+  const { dir } = workerData as { dir: string };
+  const store = openSqliteStore({ dir, retention: RETENTION, log, synchronous: 'full' });
+  parentPort!.on('message', (m: StoreMsg | 'close') => {
+    if (m === 'close') {
+      void store.close().then(() => parentPort!.postMessage('closed'));
+      return;
+    }
+    store.write(m.req).then(
+      (r) => parentPort!.postMessage({ id: m.id, written: r.written } satisfies StoreReply),
+      (err: unknown) => parentPort!.postMessage({ id: m.id, error: String(err) } satisfies StoreReply),
+    );
+  });
+}
+
+/** The main-thread side of a worker store: write() posts the request (structured clone). */
+function workerStore(dir: string): { write(req: Request): Promise<number>; close(): Promise<void> } {
+  // The bench runs under tsx; a worker needs the TypeScript loader registered in its own thread.
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+  const worker = new Worker(boot, { eval: true, workerData: { role: 'store-worker', dir } });
+  const waiting = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
+  let closed: (() => void) | undefined;
+  let next = 0;
+  worker.on('message', (m: StoreReply | 'closed') => {
+    if (m === 'closed') {
+      closed?.();
+      return;
+    }
+    const w = waiting.get(m.id);
+    waiting.delete(m.id);
+    if (m.error !== undefined) w?.reject(new Error(m.error));
+    else w?.resolve(m.written ?? 0);
+  });
+  return {
+    write: (req) =>
+      new Promise((resolve, reject) => {
+        const id = next++;
+        waiting.set(id, { resolve, reject });
+        worker.postMessage({ id, req } satisfies StoreMsg);
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        closed = () => void worker.terminate().then(() => resolve());
+        worker.postMessage('close');
+      }),
+  };
+}
+
+/** The load generator (a separate process): pre-built JSON bodies over keep-alive connections. */
+async function client(url: string): Promise<void> {
+  const count = Number(args.samples);
+  const bodies: Buffer[] = [];
+  for (const req of requests({ series: Number(args.series), everyMs: 10_000, start: T0, count, batch: Number(args.batch), practices: 1 })) {
+    bodies.push(Buffer.from(JSON.stringify({ batchId: `b${bodies.length}`, samples: req.samples })));
+  }
+  const target = new URL(url);
+  if (target.hostname !== '127.0.0.1') throw new Error('benchmarks only talk to loopback');
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  const post = (body: Buffer): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const r = request(target, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+      });
+      r.on('error', reject);
+      r.end(body);
+    });
+  const concurrency = Number(args.concurrency.split(',')[0]);
+  let i = 0;
+  const t = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => { while (i < bodies.length) await post(bodies[i++]!); }));
+  const ms = performance.now() - t;
+  agent.destroy();
+  process.stdout.write(JSON.stringify({ samples: count, ms }) + '\n');
+}
+
+async function httpBench(): Promise<void> {
+  const check = checker(IngestBody);
+  const rows: Record<string, string | number>[] = [];
+  for (const where of ['inline', 'worker', 'inline', 'worker']) {
+    const dir = mkdtempSync(join(tmpdir(), 'n3mon-bench-store-http-'));
+    const inline = where === 'inline' ? openSqliteStore({ dir, retention: RETENTION, log, synchronous: 'full' }) : undefined;
+    const viaWorker = where === 'worker' ? workerStore(dir) : undefined;
+    const write = (req: Request): Promise<number> => (inline !== undefined ? inline.write(req).then((r) => r.written) : viaWorker!.write(req));
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        if (!check(body)) {
+          res.writeHead(400).end();
+          return;
+        }
+        write({ practice: 'P00000', agent: 'main', samples: body.samples }).then(
+          (n) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: n })),
+          (err: unknown) => res.writeHead(500).end(String(err)),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const cpu = process.cpuUsage();
+      const out = await new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, '--client', url, '--samples', args.samples, '--series', args.series, '--batch', args.batch, '--concurrency', args.concurrency], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let text = '';
+        child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+        child.on('error', reject);
+        child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`client exited ${code}`))));
+      });
+      const r = JSON.parse(out) as { samples: number; ms: number };
+      rows.push({ store: where, synchronous: 'full', 'batch size': Number(args.batch), 'requests in flight': Number(args.concurrency.split(',')[0]), samples: r.samples, 'samples/s': rate(r.samples, r.ms), 'server main-thread+worker CPU s': (cpuMs(cpu) / 1000).toFixed(1), 'RSS MiB': mib(process.memoryUsage().rss) });
+    } finally {
+      server.close();
+      await inline?.close();
+      await viaWorker?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  table('HTTP + JSON ingest on the main thread, durable store inline vs in a worker_thread (client in another process)', rows);
+}
+
+if (!isMainThread && (workerData as { role?: string } | null)?.role === 'store-worker') {
+  storeWorker();
+} else if (args.client !== undefined) {
+  await client(args.client);
+} else {
+  const load = (await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ');
+  console.log(`bench/store.ts — node ${process.version}, ${new Date().toISOString()}, load average ${load} (other work on the machine skews wall-clock figures)`);
+  if (args.http) await httpBench();
+  else {
+    await writeBench();
+    if (!args['skip-read']) await readBench();
+  }
+}

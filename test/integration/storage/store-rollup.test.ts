@@ -155,3 +155,26 @@ describe('late samples', () => {
     expect(hours.map((b) => [b.start - T0, b.count])).toEqual([[0, 60], [2 * HOUR_MS, 1]]);
   });
 });
+
+describe('a second reader process', () => {
+  it('sees the same buckets as the writer while the writer rolls up and re-rolls (reads one snapshot of the tiers)', async () => {
+    const t = fresh();
+    const end = T0 + 2 * HOUR_MS;
+    const all = samples({ from: T0, to: end, everyMs: 20_000, targets: ['a'], seed: 9 });
+    await writeAll(t.store, all.filter((_, i) => i % 4 !== 1));
+    await t.store.maintain(end + HOUR_MS);
+    const { openSqliteStore } = await import('../../../collector/src/storage/sqlite/index.ts');
+    const { silentLogger } = await import('../../../shared/src/log.ts');
+    const reader = openSqliteStore({ dir: t.dir, retention: { rawDays: 400, minuteDays: 400, hourDays: 800 }, log: silentLogger() });
+    try {
+      const q = async (s: SeriesStore, stepMs: number) => plain(await s.aggregate({ seriesIds: await ids(t.store), from: T0, to: end, stepMs }));
+      await writeAll(t.store, all.filter((_, i) => i % 4 === 1)); // late: dirties minutes the reader saw rolled up
+      for (const step of [MINUTE_MS, HOUR_MS]) expect(await q(reader, step)).toEqual(await q(t.store, step));
+      await t.store.maintain(end + HOUR_MS);
+      for (const step of [MINUTE_MS, HOUR_MS]) expect(await q(reader, step)).toEqual(await q(t.store, step));
+    } finally {
+      await reader.close();
+    }
+  });
+});
+

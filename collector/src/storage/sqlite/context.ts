@@ -5,7 +5,10 @@ import type { Clock } from '../../../../shared/src/clock.ts';
 import type { StoreState } from './schema.ts';
 import type { SeriesIndex } from './series-index.ts';
 
-/** In-memory mirror of the `dirty` table: series id → minute starts (ms) changed after rollup. */
+/**
+ * In-memory mirror of the `dirty` table (series id → minute starts changed after rollup), for the
+ * writer (insert each entry once) and maintain (what to re-roll). Reads use the table itself.
+ */
 export class DirtySet {
   private readonly bySeries = new Map<number, Set<number>>();
   private total = 0;
@@ -42,15 +45,6 @@ export class DirtySet {
       this.total--;
       if (set.size === 0) this.bySeries.delete(id);
     }
-  }
-
-  /** Minute starts of a series in [from, to), unsorted. */
-  minutesIn(id: number, from: number, to: number): number[] {
-    const set = this.bySeries.get(id);
-    if (set === undefined) return [];
-    const out: number[] = [];
-    for (const m of set) if (m >= from && m < to) out.push(m);
-    return out;
   }
 
   /** Up to `limit` entries, for maintain. */

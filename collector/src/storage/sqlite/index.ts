@@ -122,6 +122,7 @@ class SqliteSeriesStore implements SeriesStore {
     if (this.closed) return;
     this.closed = true;
     this.writer.flush();
+    this.rollup.stop(); // a running maintain stops after its current transaction
     await this.maintaining;
     this.ctx.db.close();
   }

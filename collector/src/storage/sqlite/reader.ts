@@ -33,6 +33,9 @@ export class Reader {
   private readonly rawStmt: Database.Statement;
   private readonly minuteStmt: Database.Statement;
   private readonly hourStmt: Database.Statement;
+  private readonly marksStmt: Database.Statement;
+  private readonly dirtyStmt: Database.Statement;
+  private readonly snapshot: <T>(fn: () => T) => T;
 
   constructor(private readonly ctx: StoreContext) {
     const { db } = ctx;
@@ -51,6 +54,12 @@ export class Reader {
       )
       .raw();
     this.hourStmt = db.prepare('SELECT start, count, sum, min, max, sketch FROM rollup_1h WHERE series_id = ? AND start >= ? AND start < ? ORDER BY start').raw();
+    this.marksStmt = db.prepare("SELECT key, value FROM state WHERE key IN ('minute_mark', 'hour_mark')").raw();
+    this.dirtyStmt = db.prepare('SELECT minute_start FROM dirty WHERE series_id = ? AND minute_start >= ? AND minute_start < ?').pluck();
+    // Marks, dirty minutes and tier rows are read from one snapshot (a read transaction), so a
+    // second process (e.g. `n3mon report`) reading while the collector maintains sees consistent
+    // tiers; in the collector itself nothing can interleave anyway.
+    this.snapshot = <T>(fn: () => T): T => db.transaction(fn)();
   }
 
   /** Raw rows [ts, value] of a series in [from, to), oldest first. */
@@ -83,23 +92,26 @@ export class Reader {
     const step = q.stepMs;
     const from = alignDown(q.from, step);
     const to = alignUp(q.to, step);
-    const out = new Map<string, Bucket[]>();
-    for (const sid of q.seriesIds) {
-      const id = parseSeriesId(sid);
-      out.set(sid, id === undefined ? [] : this.seriesBuckets(id, from, to, step));
-    }
-    return out;
+    return this.snapshot(() => {
+      const marks = new Map(this.marksStmt.all() as [string, number][]);
+      const out = new Map<string, Bucket[]>();
+      for (const sid of q.seriesIds) {
+        const id = parseSeriesId(sid);
+        out.set(sid, id === undefined ? [] : this.seriesBuckets(id, from, to, step, marks));
+      }
+      return out;
+    });
   }
 
-  private seriesBuckets(id: number, from: number, to: number, step: number): Bucket[] {
+  private seriesBuckets(id: number, from: number, to: number, step: number, marks: Map<string, number>): Bucket[] {
     const unit = unitFor(step);
     if (unit === 0) return summarisePoints(this.rawRows(id, from, to), step);
-    const { minuteMark, hourMark } = this.ctx.state;
-    const mark = unit === HOUR_MS ? hourMark : minuteMark;
+    const mark = marks.get(unit === HOUR_MS ? 'hour_mark' : 'minute_mark');
     const rolledEnd = mark === undefined ? from : Math.min(Math.max(mark, from), to);
+    if (rolledEnd <= from) return summarisePoints(this.rawRows(id, from, to), step);
     const units = this.tierRows(unit, id, from, rolledEnd).map(tierRowToBucket);
     // Units with dirty minutes: the tier row is stale (or missing); recompute from raw.
-    const dirtyUnits = new Set(this.ctx.dirty.minutesIn(id, from, rolledEnd).map((m) => alignDown(m, unit)));
+    const dirtyUnits = new Set((this.dirtyStmt.all(id, from, rolledEnd) as number[]).map((m) => alignDown(m, unit)));
     let merged = units;
     if (dirtyUnits.size > 0) {
       merged = units.filter((u) => !dirtyUnits.has(u.start));

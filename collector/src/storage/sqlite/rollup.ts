@@ -62,6 +62,7 @@ export class Rollup {
   private readonly hourRows: BatchInsert;
   /** Current live-roll span per transaction (adaptive, whole minutes). */
   private spanMs = HOUR_MS;
+  private stopping = false;
 
   constructor(
     private readonly ctx: StoreContext,
@@ -90,6 +91,11 @@ export class Rollup {
     this.tx = <T>(fn: () => T): T => db.transaction(fn)();
   }
 
+  /** Makes a running maintain return after its current transaction (for close()). */
+  stop(): void {
+    this.stopping = true;
+  }
+
   async maintain(now: number): Promise<{ dirtyMinutes: number; rolledMinutes: number }> {
     const { state } = this.ctx;
     const { retention } = this.opts;
@@ -98,19 +104,20 @@ export class Rollup {
     state.rawHorizon = rawHorizon; // refuse older writes from here on; persisted with the deletes
 
     let dirtyMinutes = 0;
-    while (this.ctx.dirty.size > 0) {
+    while (this.ctx.dirty.size > 0 && !this.stopping) {
       dirtyMinutes += this.rerollDirty();
       await yieldToLoop();
     }
 
     const cutoff = alignDown(now - this.opts.rollupDelayMs, MINUTE_MS);
     let rolledMinutes = 0;
-    while (state.minuteMark === undefined || state.minuteMark < cutoff) {
+    while ((state.minuteMark === undefined || state.minuteMark < cutoff) && !this.stopping) {
       rolledMinutes += this.rollChunk(cutoff);
       await yieldToLoop();
     }
 
-    for (let from = oldRawHorizon; from < rawHorizon; ) {
+    if (this.stopping) return { dirtyMinutes, rolledMinutes };
+    for (let from = oldRawHorizon; from < rawHorizon && !this.stopping; ) {
       const to = oldRawHorizon === 0 ? rawHorizon : Math.min(rawHorizon, from + RAW_DELETE_SPAN_MS);
       this.tx(() => {
         this.deleteRawBefore.run(to / MINUTE_MS);
@@ -119,6 +126,7 @@ export class Rollup {
       from = to;
       await yieldToLoop();
     }
+    if (this.stopping) return { dirtyMinutes, rolledMinutes };
     this.applyTierRetention(now);
     this.tx(() => this.ctx.series.persistLastTs());
     return { dirtyMinutes, rolledMinutes };
