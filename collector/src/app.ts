@@ -40,6 +40,20 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
 }
 
+export interface RouteInfo {
+  method: string;
+  url: string;
+  /** `schema.hide`: left out of /openapi.json on purpose. */
+  hidden: boolean;
+}
+
+const registered = new WeakMap<object, RouteInfo[]>();
+
+/** Every route the app serves (HEAD twins left out), as Fastify registered them. For tests and docs. */
+export function routesOf(app: TypedApp): readonly RouteInfo[] {
+  return registered.get(app) ?? [];
+}
+
 function isObserver(x: unknown): x is IngestObserver {
   return typeof (x as Partial<IngestObserver>).onBatch === 'function';
 }
@@ -60,6 +74,13 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     requestTimeout: 120_000,
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const routes: RouteInfo[] = [];
+  registered.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) {
+      if (method !== 'HEAD') routes.push({ method, url: r.url, hidden: (r.schema as { hide?: boolean } | undefined)?.hide === true });
+    }
+  });
   app.setValidatorCompiler(typeboxValidatorCompiler);
   registerErrorHandling(app);
   registerJsonBody(app);

@@ -10,9 +10,12 @@ import type { TypedApp } from '../context.ts';
 import { N3monError } from '../../../shared/src/errors.ts';
 import { bodyCode } from './errors.ts';
 
+const INFLATE_CHUNK = 1024 * 1024;
+
 function inflate(req: FastifyRequest, body: Buffer, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    gunzip(body, { maxOutputLength: limit }, (err, out) => {
+    // One big output chunk instead of 16 KiB ones: far fewer main-thread callbacks and no concat.
+    gunzip(body, { maxOutputLength: limit, chunkSize: Math.min(limit, INFLATE_CHUNK) }, (err, out) => {
       if (err === null) resolve(out);
       else if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') reject(new N3monError(bodyCode(req, 'too_large'), `body larger than ${limit} bytes once decompressed`));
       else reject(new N3monError(bodyCode(req, 'invalid'), 'body is not valid gzip', { problems: [`(root): not valid gzip (${err.message})`] }));

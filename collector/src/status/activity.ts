@@ -7,6 +7,8 @@ import type { IngestObserver, IngestedBatch } from './provider.ts';
 
 export class AgentActivity implements IngestObserver {
   readonly #byPractice = new Map<string, Map<string, number>>();
+  /** Latest of any agent per practice (the overview asks for every practice on each request). */
+  readonly #practiceMax = new Map<string, number>();
 
   constructor(rows: readonly AgentRow[] = []) {
     for (const r of rows) if (r.lastSeen !== null) this.seen(r.practice, r.name, r.lastSeen);
@@ -20,6 +22,8 @@ export class AgentActivity implements IngestObserver {
     }
     const prev = agents.get(agent);
     if (prev === undefined || at > prev) agents.set(agent, at);
+    const max = this.#practiceMax.get(practice);
+    if (max === undefined || at > max) this.#practiceMax.set(practice, at);
   }
 
   onBatch(b: IngestedBatch): void {
@@ -28,11 +32,7 @@ export class AgentActivity implements IngestObserver {
 
   /** Latest last-seen of any agent of the practice; null when none ever reported. */
   lastSeen(practice: string): number | null {
-    const agents = this.#byPractice.get(practice);
-    if (agents === undefined) return null;
-    let max: number | null = null;
-    for (const t of agents.values()) if (max === null || t > max) max = t;
-    return max;
+    return this.#practiceMax.get(practice) ?? null;
   }
 
   agentLastSeen(practice: string, agent: string): number | null {

@@ -76,17 +76,18 @@ function register(app: TypedApp, ctx: AppContext): void {
       }
       const needle = q.q?.toLowerCase();
       const counts = { ok: 0, warning: 0, critical: 0, unknown: 0 };
-      const items: PracticeSummary[] = [];
+      const matches: { p: PracticeRow; st: PracticeStatus }[] = [];
       for (const p of rows) {
         if (needle !== undefined && needle !== '' && !p.ods.toLowerCase().includes(needle) && !p.name.toLowerCase().includes(needle)) continue;
         const st = ctx.status.statusOf(p.ods, now);
         counts[st.status]++;
-        if (q.status !== undefined && st.status !== q.status) continue;
-        items.push(summary(ctx, p, st));
+        if (q.status === undefined || st.status === q.status) matches.push({ p, st });
       }
-      if (q.sort === 'name') items.sort((a, b) => a.name.localeCompare(b.name) || a.ods.localeCompare(b.ods));
-      else if (q.sort === 'status') items.sort((a, b) => SEVERITY[a.status] - SEVERITY[b.status] || a.ods.localeCompare(b.ods));
-      return { total: items.length, offset: q.offset, limit: q.limit, counts, items: items.slice(q.offset, q.offset + q.limit) };
+      // Rows come ordered by ODS code; sorts are stable, so ties stay in ODS order.
+      if (q.sort === 'name') matches.sort((a, b) => a.p.name.localeCompare(b.p.name));
+      else if (q.sort === 'status') matches.sort((a, b) => SEVERITY[a.st.status] - SEVERITY[b.st.status]);
+      const page = matches.slice(q.offset, q.offset + q.limit).map(({ p, st }) => summary(ctx, p, st));
+      return { total: matches.length, offset: q.offset, limit: q.limit, counts, items: page };
     },
   );
 
