@@ -148,7 +148,7 @@ describe('n3mon apikey', () => {
 });
 
 describe('CLI while the collector runs on the same meta.db', () => {
-  it('a token created and revoked from the CLI works and stops working at once', async () => {
+  it('a token created and revoked from the CLI works and stops working at once; a new practice appears', async () => {
     const h = await startHarness();
     try {
       const token = (await n3mon(['token', 'create', '--practice', 'A81001', '--agent', 'late', '--data-dir', h.dir])).out.trim();
@@ -158,6 +158,13 @@ describe('CLI while the collector runs on the same meta.db', () => {
       expect((await h.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: bearer(token), payload: body('cli-2') })).statusCode).toBe(401);
       const listed = JSON.parse((await n3mon(['token', 'list', '--json', '--data-dir', h.dir])).out);
       expect(listed.find((t: { agent: string }) => t.agent === 'late').lastSeen).toBeGreaterThan(Date.now() - 60_000);
+      // A practice the CLI creates shows up in the (cached) overview of the running collector.
+      const desk = h.key('servicedesk');
+      const before = (await h.app.inject({ method: 'GET', url: '/api/v1/practices', headers: bearer(desk) })).json();
+      expect(before.items.map((p: { ods: string }) => p.ods)).not.toContain('C83003');
+      await n3mon(['token', 'create', '--practice', 'C83003', '--data-dir', h.dir]);
+      const after = (await h.app.inject({ method: 'GET', url: '/api/v1/practices', headers: bearer(desk) })).json();
+      expect(after.items).toContainEqual({ ods: 'C83003', name: 'C83003', status: 'unknown', lastSeen: null, openAlerts: 0, sites: [] });
     } finally {
       await h.close();
     }
