@@ -8,6 +8,9 @@ export const SYS_UPTIME = '1.3.6.1.2.1.1.3.0';
 export const SYS_NAME = '1.3.6.1.2.1.1.5.0';
 export const SNMP_ENGINE_BOOTS = '1.3.6.1.6.3.10.2.1.2.0';
 export const SNMP_ENGINE_TIME = '1.3.6.1.6.3.10.2.1.3.0';
+/** IF-MIB: number of interfaces, and sysUpTime when an ifTable row was last created or deleted. */
+export const IF_NUMBER = '1.3.6.1.2.1.2.1.0';
+export const IF_TABLE_LAST_CHANGE = '1.3.6.1.2.1.31.1.5.0';
 
 /** ifTable entry (ifEntry) and ifXTable entry (ifXEntry). */
 export const IF_ENTRY = '1.3.6.1.2.1.2.2.1';
@@ -34,6 +37,20 @@ export const COLUMNS = {
 
 export type ColumnName = keyof typeof COLUMNS;
 export const COLUMN_NAMES = Object.keys(COLUMNS) as ColumnName[];
+
+/** Columns that change between polls; the others (names, alias, speed) are read at discovery. */
+export const DYNAMIC_COLUMNS: readonly ColumnName[] = [
+  'ifOperStatus',
+  'ifHCInOctets',
+  'ifHCOutOctets',
+  'ifInOctets',
+  'ifOutOctets',
+  'ifInErrors',
+  'ifOutErrors',
+  'ifInDiscards',
+  'ifOutDiscards',
+  'ifCounterDiscontinuityTime',
+];
 
 /** ifSpeed's "faster than I can say" value: read ifHighSpeed instead. */
 export const IF_SPEED_MAX = 4_294_967_295;

@@ -5,7 +5,7 @@
  */
 import type { Outcome } from '../../../../shared/src/outcomes.ts';
 import type { Probe, ProbeResult, RunContext } from '../types.ts';
-import { pollDevice } from './poll.ts';
+import { pollDevice, type PollCache } from './poll.ts';
 import { evaluatePoll, type DeviceState } from './rates.ts';
 import { splitTarget, type SnmpCheck } from './schema.ts';
 import { compileSelectors, selectInterfaces } from './select.ts';
@@ -52,6 +52,7 @@ export function createSnmpProbe(check: SnmpCheck, deps: SnmpProbeDeps): Probe & 
   const selectors = compileSelectors(check.interfaces);
   const tuning: BulkTuning = { maxRepetitions: check.maxRepetitions, ceiling: check.maxRepetitions };
   let state: DeviceState | undefined;
+  let cache: PollCache | undefined;
   let frozenWarned = false;
 
   async function run(ctx: RunContext): Promise<ProbeResult> {
@@ -64,7 +65,17 @@ export function createSnmpProbe(check: SnmpCheck, deps: SnmpProbeDeps): Probe & 
     const session = opened.value;
     try {
       const before = tuning.maxRepetitions;
-      const polled = await pollDevice(session, { version: check.version, retries: check.retries, signal: ctx.signal, clock: ctx.clock, tuning });
+      const polled = await pollDevice(session, {
+        version: check.version,
+        retries: check.retries,
+        signal: ctx.signal,
+        clock: ctx.clock,
+        tuning,
+        rediscoverEvery: check.rediscoverEvery,
+        ...(selectors === undefined ? {} : { selectors }),
+        ...(cache === undefined ? {} : { cache }),
+        ...(state?.sysUpTimeTicks === undefined ? {} : { previous: { ticks: state.sysUpTimeTicks, atMs: state.atMs } }),
+      });
       if (tuning.maxRepetitions !== before) ctx.log.debug({ target: check.target, from: before, to: tuning.maxRepetitions }, 'snmp max-repetitions changed');
       if (!polled.ok) {
         const f = polled.failure;
@@ -73,6 +84,8 @@ export function createSnmpProbe(check: SnmpCheck, deps: SnmpProbeDeps): Probe & 
         return { outcome: OUTCOME_OF[f.kind], samples: [], message };
       }
       const { snapshot } = polled.value;
+      cache = polled.value.cache;
+      if (polled.value.walked) ctx.log.debug({ target: check.target, interfaces: snapshot.interfaces.length, selected: cache.rows.size, requests: polled.value.requests }, 'snmp interface tables walked');
       const evaluation = evaluatePoll(state, snapshot, selectInterfaces(snapshot.interfaces, selectors));
       state = evaluation.state;
       if (evaluation.restarted !== undefined) ctx.log.info({ target: check.target, reason: evaluation.restarted, sysName: snapshot.sysName }, 'snmp agent restarted since the last poll; no rates this interval');

@@ -41,6 +41,12 @@ const common = {
   requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 1500, description: 'Wait this long for each answer before retrying.' }),
   retries: Type.Integer({ minimum: 0, maximum: 10, default: 3, description: 'Retries of one request after a timeout (each retry asks for half as many rows).' }),
   maxRepetitions: Type.Integer({ minimum: 1, maximum: 250, default: 25, description: 'GETBULK max-repetitions ceiling; the probe backs off below it on tooBig and timeouts.' }),
+  rediscoverEvery: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: 10,
+    description: 'Walk ifTable/ifXTable (names, aliases, speeds) every N polls; in between GET only the counters of the selected interfaces. 1 = walk every poll.',
+  }),
   interfaces: Type.Optional(
     Type.Array(InterfaceSelector, {
       minItems: 1,

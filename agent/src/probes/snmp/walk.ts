@@ -193,3 +193,53 @@ export async function getScalars(session: SnmpSession, oids: readonly string[], 
   }
   return { ok: true, value: { values: new Map(), atMs: opts.clock.monotonic(), requests } };
 }
+
+/** Varbinds per GET for known instances: max-repetitions rows of about this many columns. */
+export const GET_COLUMNS_PER_ROW = 8;
+
+export type GetManyResult = { ok: true; cells: Map<string, Cell>; stats: WalkStats } | { ok: false; failure: SnmpFailure; stats: WalkStats };
+
+/**
+ * GETs known instances in batches of tuning.maxRepetitions × GET_COLUMNS_PER_ROW varbinds,
+ * with the walk's back-off (halve on tooBig and before each retry). Instances the agent does not
+ * have are absent from `cells` (SNMPv1 says so with noSuchName: that is a failure here, and the
+ * caller rediscovers the table).
+ */
+export async function getMany(session: SnmpSession, oids: readonly string[], opts: WalkOptions): Promise<GetManyResult> {
+  const stats: WalkStats = { requests: 0, timeouts: 0, tooBig: 0 };
+  const cells = new Map<string, Cell>();
+  let at = 0;
+  let retriesLeft = opts.retries;
+  while (at < oids.length) {
+    if (opts.signal.aborted) return { ok: false, failure: { kind: 'aborted', message: 'run aborted while reading counters' }, stats };
+    const batch = oids.slice(at, at + Math.max(1, opts.tuning.maxRepetitions * GET_COLUMNS_PER_ROW));
+    const t0 = opts.clock.monotonic();
+    const res = await session.get(batch, opts.signal);
+    const atMs = (t0 + opts.clock.monotonic()) / 2;
+    stats.requests++;
+    if (!res.ok) {
+      const f = res.failure;
+      if (f.kind === 'too_big' && batch.length > 1) {
+        stats.tooBig++;
+        halve(opts.tuning);
+        continue;
+      }
+      if (f.kind === 'timeout' && retriesLeft > 0) {
+        stats.timeouts++;
+        retriesLeft--;
+        halve(opts.tuning);
+        continue;
+      }
+      if (f.kind === 'timeout') stats.timeouts++;
+      return { ok: false, failure: f, stats };
+    }
+    retriesLeft = opts.retries;
+    res.value.forEach((vb, i) => {
+      const oid = batch[i];
+      if (oid !== undefined && !isEnd(vb) && vb.type !== 'null') cells.set(oid, { vb, atMs });
+    });
+    at += batch.length;
+  }
+  if (stats.timeouts === 0 && stats.tooBig === 0) growTuning(opts.tuning);
+  return { ok: true, cells, stats };
+}

@@ -72,6 +72,8 @@ export interface FakeDevice {
   requests: RequestLog[];
   /** Replace a varbind's value (e.g. advance a counter between polls). */
   set(vb: Varbind): void;
+  /** Remove one varbind (an instance that went away). */
+  remove(oid: string): void;
   opened: number;
   closed: number;
 }
@@ -165,6 +167,9 @@ export function fakeDevice(recording: readonly Varbind[], opts: FakeOptions = {}
     factory: async () => {
       device.opened++;
       return { ok: true, value: session };
+    },
+    remove(oid) {
+      data = data.filter((d) => d.oid !== oid);
     },
     set(vb) {
       data = data.filter((d) => d.oid !== vb.oid);

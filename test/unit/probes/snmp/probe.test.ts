@@ -85,12 +85,45 @@ describe('snmp probe run', () => {
 
   it('keeps the backed-off max-repetitions for the next run', async () => {
     const dev = fakeDevice(CISCO, { tooBigAbove: 100 });
-    const probe = createSnmpProbe(check(), { openSession: dev.factory });
+    const probe = createSnmpProbe(check({ rediscoverEvery: 1 }), { openSession: dev.factory });
     await probe.run(ctx(manualClock()));
     expect(probe.tuning.maxRepetitions).toBe(6);
     const before = dev.requests.length;
     await probe.run(ctx(manualClock()));
     expect(dev.requests.slice(before).filter((q) => q.op === 'getBulk')[0]?.maxRepetitions).toBe(6);
+  });
+
+  it('between walks, GETs only the oper status and counters of the selected interfaces', async () => {
+    const dev = fakeDevice(CISCO);
+    const probe = createSnmpProbe(check({ interfaces: [{ name: 'Gi*' }] }), { openSession: dev.factory });
+    await probe.run(ctx(manualClock()));
+    expect(dev.requests.some((q) => q.op === 'getBulk')).toBe(true);
+    const before = dev.requests.length;
+    const r = await probe.run(ctx(manualClock()));
+    expect(r.outcome).toBe('success');
+    const second = dev.requests.slice(before);
+    expect(second.every((q) => q.op === 'get')).toBe(true);
+    // 5 scalars, then per GigabitEthernet port: oper status, 2 HC octet counters, 4 error/discard
+    // counters, ifCounterDiscontinuityTime — not the 32-bit octets, names or speeds.
+    expect(second.map((q) => q.oids.length)).toEqual([5, 32]);
+    expect(second[1]?.oids.filter((o) => o.startsWith('1.3.6.1.2.1.2.2.1.10.'))).toEqual([]);
+    expect(r.samples.filter((s) => s.metric === 'snmp_if_oper_up').map((s) => s.labels?.ifName)).toEqual(['Gi3/0/1', 'Gi3/0/2', 'Gi3/0/3', 'Gi3/0/4']);
+  });
+
+  it('walks again every rediscoverEvery polls, and at once when ifNumber changes or an instance is gone', async () => {
+    const dev = fakeDevice(CISCO);
+    const probe = createSnmpProbe(check({ interfaces: [{ name: 'Gi*' }], rediscoverEvery: 3 }), { openSession: dev.factory });
+    const walked = async (): Promise<boolean> => {
+      const before = dev.requests.length;
+      expect((await probe.run(ctx(manualClock()))).outcome).toBe('success');
+      return dev.requests.slice(before).some((q) => q.op === 'getBulk');
+    };
+    expect([await walked(), await walked(), await walked(), await walked()]).toEqual([true, false, false, true]);
+    dev.set({ oid: '1.3.6.1.2.1.2.1.0', type: 'integer', value: 60n });
+    expect(await walked()).toBe(true);
+    expect(await walked()).toBe(false);
+    dev.remove(`${HC_IN}.11104`);
+    expect(await walked()).toBe(true);
   });
 
   it('emits only documented snmp metrics, with their documented labels, and no secret anywhere', async () => {
