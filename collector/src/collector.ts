@@ -15,6 +15,7 @@ import { openMeta, type Meta } from './meta/index.ts';
 import { buildApp } from './app.ts';
 import type { Lifecycle, RouteModule, TypedApp } from './context.ts';
 import type { IngestObserver, StatusProvider } from './status/provider.ts';
+import { createAlerting, type Alerting } from './alerting/index.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -34,6 +35,8 @@ export interface RunningCollector {
   url: string;
   meta: Meta;
   store: SeriesStore;
+  /** Rules, alerts and notifications (collector/src/alerting/). */
+  alerting: Alerting;
   /**
    * Graceful stop: no new requests; requests in flight get `graceMs` (default 10 s) to finish,
    * then connections still open are cut; then the stores close. Idempotent.
@@ -65,11 +68,14 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
   const meta = openMeta({ dataDir: config.dataDir });
   let store: SeriesStore | undefined;
   let app: TypedApp | undefined;
+  let alerting: Alerting | undefined;
   const lifecycle: Lifecycle = { shuttingDown: false };
   try {
     meta.practices.syncFromConfig(config.practices, clock.now());
     await opts.onMeta?.(meta);
+    alerting = createAlerting({ config, meta, log, clock });
     store = openSeriesStore(config, log, clock);
+    alerting.start(store);
     app = await buildApp({
       config,
       log,
@@ -77,17 +83,19 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
       meta,
       clock,
       lifecycle,
-      ...(opts.status === undefined ? {} : { status: opts.status }),
-      ...(opts.observers === undefined ? {} : { observers: opts.observers }),
-      ...(opts.routes === undefined ? {} : { routes: opts.routes }),
+      status: opts.status ?? alerting.status,
+      observers: [alerting.observer, ...(opts.observers ?? [])],
+      routes: [...alerting.routes, ...(opts.routes ?? [])],
     });
     await app.listen({ host: config.listen.host, port: config.listen.port });
   } catch (err) {
     await app?.close();
+    await alerting?.stop();
     await store?.close();
     meta.close();
     throw err;
   }
+  const openedAlerting = alerting;
   const openedStore = store;
   const url = urlOf(app.server.address() as AddressInfo);
   const maintainLog = log.child({ component: 'maintenance' });
@@ -129,6 +137,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
       } finally {
         clearTimeout(cut);
       }
+      await openedAlerting.stop(); // last evaluation round saved, deliveries in flight finish
       await maintaining;
       await openedStore.close();
       meta.close();
@@ -137,5 +146,5 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     return stopping;
   };
 
-  return { app, url, meta, store: openedStore, stop };
+  return { app, url, meta, store: openedStore, alerting: openedAlerting, stop };
 }

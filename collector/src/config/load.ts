@@ -7,6 +7,7 @@ import { N3monError } from '../../../shared/src/errors.ts';
 import { parseConfigValue, readConfigSource } from '../../../shared/src/config-file.ts';
 import { parseWithSchema } from '../../../shared/src/validate.ts';
 import { CollectorConfigSchema, type CollectorConfig } from './schema.ts';
+import { alertingConfigProblems } from '../alerting/config.ts';
 
 /** Problems the schema cannot express, as `path: message`. */
 export function crossFieldProblems(config: CollectorConfig): string[] {
@@ -27,6 +28,7 @@ export function crossFieldProblems(config: CollectorConfig): string[] {
   const r = config.storage.retention;
   if (r.minuteDays < r.rawDays) out.push(`storage.retention.minuteDays: must be at least rawDays (${r.rawDays})`);
   if (r.hourDays < r.minuteDays) out.push(`storage.retention.hourDays: must be at least minuteDays (${r.minuteDays})`);
+  out.push(...alertingConfigProblems(config));
   return out;
 }
 

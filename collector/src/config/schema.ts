@@ -3,10 +3,11 @@
  * the validator (`n3mon check-config`, start-up) and the documentation. Unknown keys are errors;
  * rules a schema cannot express (duplicate ODS codes, retention order) are in ./load.ts.
  *
- * `notifications` is added here by the alerting code (see collector/src/alerting/).
+ * `thresholds`, `calendar`, `alerting` and `notifications` come from collector/src/alerting/config.ts.
  */
 import Type, { type Static } from 'typebox';
 import { DEFAULT_RETENTION, STORAGE_BACKENDS } from '../storage/registry.ts';
+import { alertingConfigFields } from '../alerting/config.ts';
 import { practiceReportFields, ReportsConfig } from '../reports/config.ts';
 
 /** ODS code of a practice: upper-case letters and digits, e.g. A81001. */
@@ -88,5 +89,5 @@ export const collectorConfigFields = {
   reports: Type.Optional(ReportsConfig),
 };
 
-export const CollectorConfigSchema = Type.Object(collectorConfigFields, { additionalProperties: false });
+export const CollectorConfigSchema = Type.Object({ ...collectorConfigFields, ...alertingConfigFields }, { additionalProperties: false });
 export type CollectorConfig = Static<typeof CollectorConfigSchema>;

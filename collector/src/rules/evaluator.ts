@@ -1,16 +1,23 @@
 /**
  * The rule evaluator: event-time evaluation of every live rule against every series it selects.
  *
- * Each agent has a cursor in event time. A tick finds the series (and each agent's newest sample
- * time, its high-water mark), then evaluates every step of `stepMs` up to
- * `min(now, highWater) − graceMs`, reading only the samples it has not read yet. Samples of an
- * agent arrive in order (its spool delivers oldest first), so a backlog delivered after an outage
- * is evaluated step by step exactly as if it had arrived live; a silent agent's cursor waits.
- * Agent silence itself is judged by arrival time (see silence.ts).
+ * Each agent has a cursor in event time. Ingest tells the evaluator about every acknowledged batch
+ * (onBatch: the agent's newest sample time — its high-water mark — and arrival time); a tick then
+ * evaluates every step of `stepMs` up to `min(now, highWater) − graceMs`, reading from the store
+ * only the samples it has not read yet. Samples of an agent arrive in order (its spool delivers
+ * oldest first), so a backlog delivered after an outage is evaluated step by step exactly as if
+ * it had arrived live; a silent agent's cursor waits. Agent silence itself is judged by arrival
+ * time (see silence.ts).
+ *
+ * Series are found with findSeries: all of them at the first tick and every `rediscoverMs`, and
+ * per agent when the agent is new or the store's series count grew while it delivered. A series
+ * without samples for `retireAfterMs` whose states are all ok is dropped (found again if it
+ * comes back).
  */
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { Logger } from '../../../shared/src/log.ts';
 import type { SeriesStore, StoredSeries } from '../storage/types.ts';
+import type { IngestedBatch, IngestObserver } from '../status/provider.ts';
 import { aggregateValues, downForSeconds, Scratch, trackDown } from './aggregate.ts';
 import { ActiveCauses } from './causes.ts';
 import { areaOf, ruleMatches, type CompiledRule, type CompiledThresholdRule } from './compiled.ts';
@@ -19,7 +26,7 @@ import type { ThresholdProfiles } from './profile.ts';
 import type { Area } from './profile-schema.ts';
 import { SeriesWindow } from './series-window.ts';
 import { silenceStep, type SilenceState } from './silence.ts';
-import { newState, step, type RuleSeriesState, type Transition } from './state-machine.ts';
+import { newState, SEVERITY_RANK, step, type RuleSeriesState, type StateLevel, type Transition } from './state-machine.ts';
 
 export interface EvaluatorOptions {
   /** Evaluation step in event time; evaluations happen at multiples of it. */
@@ -30,6 +37,10 @@ export interface EvaluatorOptions {
   initialLookbackMs: number;
   /** Most steps per agent per tick (a long backlog is caught up over several ticks). */
   maxStepsPerTick: number;
+  /** How often every series is looked up again (new series are otherwise found per agent). */
+  rediscoverMs: number;
+  /** A series quiet this long (and ok) stops being evaluated. */
+  retireAfterMs: number;
 }
 
 export const DEFAULT_EVALUATOR_OPTIONS: Readonly<EvaluatorOptions> = Object.freeze({
@@ -37,6 +48,8 @@ export const DEFAULT_EVALUATOR_OPTIONS: Readonly<EvaluatorOptions> = Object.free
   graceMs: 120_000,
   initialLookbackMs: 6 * 3_600_000,
   maxStepsPerTick: 1440,
+  rediscoverMs: 10 * 60_000,
+  retireAfterMs: 24 * 3_600_000,
 });
 
 export interface AgentPresence {
@@ -47,13 +60,13 @@ export interface AgentPresence {
 }
 
 export interface EvaluatorDeps {
-  source: Pick<SeriesStore, 'findSeries' | 'raw'>;
+  source: Pick<SeriesStore, 'findSeries' | 'raw' | 'stats'>;
   profiles: ThresholdProfiles;
   clock: Clock;
   sink: EvaluationSink;
   log: Logger;
-  /** Agents and when they were last heard from, for agent silence. */
-  presence?: () => Promise<readonly AgentPresence[]> | readonly AgentPresence[];
+  /** Agents known at start and when they were last heard from (meta.db), for agent silence. */
+  agents?: readonly AgentPresence[];
   options?: Partial<EvaluatorOptions>;
   /** Saved state to resume from (cursors and the states that were kept). */
   restore?: { cursors: readonly { practice: string; agent: string; evaluatedUntil: number }[]; states: readonly PersistedRuleState[] };
@@ -65,9 +78,17 @@ export interface TickReport {
   steps: number;
   evaluations: number;
   events: number;
+  /** Series dropped for being quiet too long. */
+  retired: number;
   /** Largest distance between now and an agent's cursor, ms. */
   maxLagMs: number;
   durationMs: number;
+}
+
+export interface PracticeRuleSummary {
+  worst: StateLevel;
+  areas: Map<Area, StateLevel>;
+  notOk: RuleStateView[];
 }
 
 export interface AgentProgress {
@@ -78,10 +99,12 @@ export interface AgentProgress {
   silent: boolean;
 }
 
-export interface RuleEvaluator {
+export interface RuleEvaluator extends IngestObserver {
   tick(): Promise<TickReport>;
   /** Current rule states, optionally of one practice. */
   states(practice?: string): RuleStateView[];
+  /** Per practice: the worst level per area and overall, and the states that are not ok. */
+  summaries(): Map<string, PracticeRuleSummary>;
   progress(): AgentProgress[];
 }
 
@@ -99,12 +122,19 @@ interface SeriesTrack {
   win: SeriesWindow;
   keepMs: number;
   bindings: Binding[];
+  /** Newest sample time known for the series. */
+  newest: number;
 }
 
 interface AgentTrack {
   practice: string;
   agent: string;
   high: number;
+  lastSeen?: number;
+  /** Needs a findSeries of its own (new agent). */
+  undiscovered: boolean;
+  /** Delivered a batch since the last tick. */
+  active: boolean;
   cursor?: number;
   series: Map<string, SeriesTrack>;
   ordered: { track: SeriesTrack; binding: Binding }[] | undefined;
@@ -123,6 +153,8 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
   const opt: EvaluatorOptions = { ...DEFAULT_EVALUATOR_OPTIONS, ...deps.options };
   const log = deps.log.child({ component: 'rules' });
   const agents = new Map<string, AgentTrack>();
+  let lastFullDiscovery: number | undefined;
+  let lastSeriesCount = -1;
   const unmatched = new Set<string>();
   const causes = new ActiveCauses();
   const scratch = new Scratch();
@@ -144,11 +176,15 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     let a = agents.get(key);
     if (a === undefined) {
       const cursor = restoredCursors.get(key);
-      a = { practice, agent, high: -Infinity, series: new Map(), ordered: undefined, silence: new Map(), ...(cursor === undefined ? {} : { cursor }) };
+      a = { practice, agent, high: -Infinity, undiscovered: true, active: false, series: new Map(), ordered: undefined, silence: new Map(), ...(cursor === undefined ? {} : { cursor }) };
       agents.set(key, a);
     }
     return a;
   };
+  for (const p of deps.agents ?? []) {
+    const a = agentOf(p.practice, p.agent);
+    if (p.lastSeen !== undefined) a.lastSeen = p.lastSeen;
+  }
 
   const track = (s: StoredSeries): void => {
     if (unmatched.has(s.id)) return;
@@ -157,6 +193,7 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     const known = a.series.get(s.id);
     if (known !== undefined) {
       known.s = s;
+      if (s.lastTs !== undefined && s.lastTs > known.newest) known.newest = s.lastTs;
       return;
     }
     const profile = deps.profiles.forPractice(s.practice);
@@ -174,7 +211,7 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
       return;
     }
     const keepMs = Math.max(opt.stepMs, ...bindings.map((b) => b.rule.windowMs ?? 0));
-    a.series.set(s.id, { s, win: new SeriesWindow(), keepMs, bindings });
+    a.series.set(s.id, { s, win: new SeriesWindow(), keepMs, bindings, newest: s.lastTs ?? -Infinity });
     a.ordered = undefined;
   };
 
@@ -253,7 +290,12 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     const first = a.cursor + opt.stepMs;
     for (const t of a.series.values()) {
       const from = t.win.loadedUntil ?? first - t.keepMs;
-      if (last > from) t.win.append(await deps.source.raw(t.s.id, from, last), last);
+      if (last > from) {
+        const points = await deps.source.raw(t.s.id, from, last);
+        t.win.append(points, last);
+        const newest = points.at(-1)?.ts;
+        if (newest !== undefined && newest > t.newest) t.newest = newest;
+      }
     }
     if (a.ordered === undefined) {
       a.ordered = [];
@@ -267,8 +309,14 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     }
     a.cursor = last;
     for (const t of a.series.values()) t.win.evictBefore(last + opt.stepMs - t.keepMs);
+    for (const [id, t] of a.series) {
+      if (t.newest >= last - opt.retireAfterMs || t.bindings.some((b) => b.state.held !== 'ok')) continue;
+      a.series.delete(id);
+      a.ordered = undefined;
+      report.retired++;
+    }
     const changed: PersistedRuleState[] = [];
-    for (const { track, binding } of a.ordered) {
+    for (const { track, binding } of a.ordered ?? []) {
       const sig = signature(binding);
       if (sig === binding.savedSig) continue;
       binding.savedSig = sig;
@@ -288,23 +336,21 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     }
   };
 
-  const checkSilence = async (now: number, report: TickReport): Promise<void> => {
-    if (deps.presence === undefined) return;
-    for (const p of await deps.presence()) {
-      const rules = deps.profiles.forPractice(p.practice).silence;
-      if (rules.length === 0) continue;
-      const a = agentOf(p.practice, p.agent);
-      const seriesId = silenceSeriesId(p.practice, p.agent);
+  const checkSilence = (now: number, report: TickReport): void => {
+    for (const a of agents.values()) {
+      const rules = deps.profiles.forPractice(a.practice).silence;
+      if (rules.length === 0 || a.lastSeen === undefined) continue;
+      const seriesId = silenceSeriesId(a.practice, a.agent);
       for (const rule of rules) {
         let s = a.silence.get(rule.id);
         if (s === undefined) a.silence.set(rule.id, (s = { held: 'ok' }));
-        const tr = silenceStep(rule, s, now, p.lastSeen);
+        const tr = silenceStep(rule, s, now, a.lastSeen);
         if (tr === undefined) continue;
-        causes.set({ ruleId: rule.id, practice: p.practice, agent: p.agent, seriesId }, s.held !== 'ok');
+        causes.set({ ruleId: rule.id, practice: a.practice, agent: a.agent, seriesId }, s.held !== 'ok');
         emit({
           kind: tr.kind,
-          practice: p.practice,
-          agent: p.agent,
+          practice: a.practice,
+          agent: a.agent,
           seriesId,
           metric: 'agent_silence',
           labels: {},
@@ -323,20 +369,52 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     }
   };
 
+  const discover = async (now: number): Promise<void> => {
+    const metric = [...liveMetrics];
+    const count = deps.source.stats().series;
+    if (lastFullDiscovery === undefined || now - lastFullDiscovery >= opt.rediscoverMs) {
+      for (const s of await deps.source.findSeries({ metric })) track(s);
+      for (const a of agents.values()) a.undiscovered = false;
+      lastFullDiscovery = now;
+    } else {
+      const grew = count !== lastSeriesCount;
+      for (const a of agents.values()) {
+        if (!a.undiscovered && !(grew && a.active)) continue;
+        for (const s of await deps.source.findSeries({ practice: a.practice, agent: a.agent, metric })) track(s);
+        a.undiscovered = false;
+      }
+    }
+    lastSeriesCount = count;
+    for (const a of agents.values()) a.active = false;
+  };
+
   const silentAgent = (a: AgentTrack): boolean => [...a.silence.values()].some((s) => s.held !== 'ok');
 
   return {
+    onBatch(b: IngestedBatch): void {
+      const a = agentOf(b.practice, b.agent);
+      let high = a.high;
+      const samples = b.samples;
+      for (let i = 0; i < samples.length; i++) {
+        const ts = (samples[i] as (typeof samples)[number]).ts;
+        if (ts > high) high = ts;
+      }
+      a.high = high;
+      if (a.lastSeen === undefined || b.receivedAt > a.lastSeen) a.lastSeen = b.receivedAt;
+      a.active = true;
+    },
+
     async tick(): Promise<TickReport> {
       const started = deps.clock.monotonic();
       const now = deps.clock.now();
-      const report: TickReport = { agents: 0, series: 0, steps: 0, evaluations: 0, events: 0, maxLagMs: 0, durationMs: 0 };
-      await checkSilence(now, report);
-      for (const s of await deps.source.findSeries({ metric: [...liveMetrics] })) track(s);
+      const report: TickReport = { agents: 0, series: 0, steps: 0, evaluations: 0, events: 0, retired: 0, maxLagMs: 0, durationMs: 0 };
+      checkSilence(now, report);
+      await discover(now);
       for (const a of agents.values()) {
         await evaluateAgent(a, now, report);
         report.agents++;
         report.series += a.series.size;
-        if (a.cursor !== undefined) report.maxLagMs = Math.max(report.maxLagMs, now - a.cursor);
+        if (a.cursor !== undefined && a.series.size > 0) report.maxLagMs = Math.max(report.maxLagMs, now - a.cursor);
       }
       report.durationMs = deps.clock.monotonic() - started;
       return report;
@@ -357,6 +435,31 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
           if (s === undefined) continue;
           const sub = { id: silenceSeriesId(a.practice, a.agent), practice: a.practice, agent: a.agent, metric: 'agent_silence', labels: {} };
           out.push(view(a, sub, rule, 'agent', { ...newState(), held: s.held, level: s.held, ...(s.episodeStart === undefined ? {} : { episodeStart: s.episodeStart }) }, false, undefined));
+        }
+      }
+      return out;
+    },
+
+    summaries(): Map<string, PracticeRuleSummary> {
+      const out = new Map<string, PracticeRuleSummary>();
+      const note = (practice: string, area: Area, level: StateLevel, make: () => RuleStateView): void => {
+        let sum = out.get(practice);
+        if (sum === undefined) out.set(practice, (sum = { worst: level, areas: new Map(), notOk: [] }));
+        const prev = sum.areas.get(area);
+        if (prev === undefined || SEVERITY_RANK[level] > SEVERITY_RANK[prev]) sum.areas.set(area, level);
+        if (SEVERITY_RANK[level] > SEVERITY_RANK[sum.worst]) sum.worst = level;
+        if (level !== 'ok') sum.notOk.push(make());
+      };
+      for (const a of agents.values()) {
+        const silent = silentAgent(a);
+        for (const t of a.series.values()) {
+          for (const b of t.bindings) note(a.practice, b.area, silent ? 'unknown' : b.state.level, () => view(a, t.s, b.rule, b.area, b.state, silent, b.cause));
+        }
+        for (const rule of deps.profiles.forPractice(a.practice).silence) {
+          const s = a.silence.get(rule.id);
+          if (s === undefined) continue;
+          const sub = { id: silenceSeriesId(a.practice, a.agent), practice: a.practice, agent: a.agent, metric: 'agent_silence', labels: {} };
+          note(a.practice, 'agent', s.held, () => view(a, sub, rule, 'agent', { ...newState(), held: s.held, level: s.held, ...(s.episodeStart === undefined ? {} : { episodeStart: s.episodeStart }) }, false, undefined));
         }
       }
       return out;

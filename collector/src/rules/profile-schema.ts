@@ -4,16 +4,13 @@
  * window, compares with warning/critical levels and carries the `source` that reports print.
  * The shipped default is deploy/profiles/default.yaml; docs/thresholds.md explains every field.
  */
-import Type, { type Static, type TLiteral, type TUnion } from 'typebox';
+import Type, { type Static, type TEnum } from 'typebox';
 import { LabelNamePattern, MetricNamePattern } from '../../../shared/src/wire.ts';
 import { Duration } from './duration.ts';
 
-/** A union of string literals that keeps its literal types (a plain `.map` would lose them). */
-export function literals<const T extends readonly string[]>(values: T, options: { default?: T[number]; description?: string } = {}): TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }> {
-  return Type.Union(
-    values.map((v) => Type.Literal(v)),
-    options,
-  ) as never;
+/** An enum of strings that keeps its literal types (errors say "must be one of …"). */
+export function literals<const T extends string[]>(values: readonly [...T], options: { default?: T[number]; description?: string } = {}): TEnum<T> {
+  return Type.Enum(values, options);
 }
 
 /** Dashboard areas: every rule state belongs to one, and a practice has a RAG status per area. */

@@ -5,11 +5,24 @@
  */
 import type { RawPoint, SeriesSelector, StoredSeries } from '../../../collector/src/storage/types.ts';
 import type { Clock } from '../../../shared/src/clock.ts';
+import type { IngestedBatch } from '../../../collector/src/status/provider.ts';
 import type { EvaluationEvent, EvaluationSink, AgentProgressReport } from '../../../collector/src/rules/events.ts';
 
 export class MemorySource {
   private readonly series = new Map<string, StoredSeries & { points: RawPoint[] }>();
   rawCalls = 0;
+  private observer: { onBatch(b: IngestedBatch): void } | undefined;
+  private clock: Clock | undefined;
+
+  /** Tell `observer` about every write, as the collector's ingest does (arrival = clock.now()). */
+  attach(observer: { onBatch(b: IngestedBatch): void }, clock: Clock): void {
+    this.observer = observer;
+    this.clock = clock;
+  }
+
+  stats(): { series: number; samplesWritten: number } {
+    return { series: this.series.size, samplesWritten: 0 };
+  }
 
   id(practice: string, agent: string, metric: string, labels: Record<string, string>): string {
     return `${practice}/${agent}/${metric}/${JSON.stringify(Object.entries(labels).sort())}`;
@@ -36,6 +49,7 @@ export class MemorySource {
     }
     if (!sorted) s.points.sort((a, b) => a.ts - b.ts);
     s.lastTs = s.points.at(-1)?.ts;
+    this.observer?.onBatch({ practice, agent, receivedAt: this.clock?.now() ?? 0, samples: points.map((p) => ({ metric, labels, ts: p.ts, value: p.value })) });
     return id;
   }
 

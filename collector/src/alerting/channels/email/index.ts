@@ -1,0 +1,91 @@
+/**
+ * Email channel: one message per grouped notification, over SMTP with nodemailer. Retried with
+ * back-off when the server cannot be reached or answers 4xx (temporary); a 5xx answer (bad
+ * address, relaying refused) is final.
+ */
+import Type, { type Static } from 'typebox';
+import { createTransport } from 'nodemailer';
+import { defineChannel, type Channel, type ChannelEnv, type Notification } from '../types.ts';
+import { RetryPolicy, networkOutcome, withRetries, type AttemptResult } from '../retry.ts';
+import { renderText, subjectOf } from './render.ts';
+
+const Address = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$|^[^<>]*<[^\\s@]+@[^\\s@]+>$' });
+
+export const EmailConfig = Type.Object(
+  {
+    kind: Type.Literal('email'),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    smtp: Type.Object(
+      {
+        host: Type.String({ minLength: 1 }),
+        port: Type.Integer({ minimum: 1, maximum: 65_535, default: 587 }),
+        secure: Type.Optional(Type.Boolean({ description: 'TLS from the start (port 465). Default: true on 465, else STARTTLS when offered.' })),
+        requireTLS: Type.Boolean({ default: false, description: 'Refuse to send unless STARTTLS succeeds.' }),
+        user: Type.Optional(Type.String({ minLength: 1 })),
+        password: Type.Optional(Type.String({ minLength: 1 })),
+        rejectUnauthorized: Type.Boolean({ default: true, description: 'Check the server certificate.' }),
+        timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 15_000 }),
+      },
+      { additionalProperties: false },
+    ),
+    from: Address,
+    to: Type.Array(Address, { minItems: 1, maxItems: 50 }),
+    subjectPrefix: Type.String({ maxLength: 40, default: '[n3mon]' }),
+    retry: RetryPolicy,
+  },
+  { additionalProperties: false },
+);
+
+function smtpOutcome(err: unknown): AttemptResult {
+  const e = err as { responseCode?: number; code?: string; message?: string };
+  if (typeof e.responseCode === 'number') {
+    return e.responseCode >= 500
+      ? { outcome: 'rejected', retryable: false, message: `SMTP ${e.responseCode}` }
+      : { outcome: 'server_error', retryable: true, message: `SMTP ${e.responseCode}` };
+  }
+  if (e.code === 'EENVELOPE') return { outcome: 'rejected', retryable: false, message: e.code };
+  if (e.code === 'ETIMEDOUT' || e.code === 'ECONNECTION' || e.code === 'ESOCKET' || e.code === 'EDNS') {
+    return { outcome: e.code === 'ETIMEDOUT' ? 'timeout' : 'refused', retryable: true, message: e.code };
+  }
+  return networkOutcome(err);
+}
+
+function create(cfg: Static<typeof EmailConfig>, env: ChannelEnv): Channel {
+  const name = cfg.name ?? `smtp://${cfg.smtp.host}:${cfg.smtp.port}`;
+  const transport = createTransport({
+    host: cfg.smtp.host,
+    port: cfg.smtp.port,
+    secure: cfg.smtp.secure ?? cfg.smtp.port === 465,
+    requireTLS: cfg.smtp.requireTLS,
+    ...(cfg.smtp.user === undefined ? {} : { auth: { user: cfg.smtp.user, pass: cfg.smtp.password ?? '' } }),
+    tls: { rejectUnauthorized: cfg.smtp.rejectUnauthorized },
+    connectionTimeout: cfg.smtp.timeoutMs,
+    greetingTimeout: cfg.smtp.timeoutMs,
+    socketTimeout: cfg.smtp.timeoutMs,
+  });
+  return {
+    kind: 'email',
+    name,
+    async send(n: Notification, signal?: AbortSignal) {
+      const message = { from: cfg.from, to: cfg.to, subject: subjectOf(n, cfg.subjectPrefix), text: renderText(n), headers: { 'X-N3mon-Delivery': n.id } };
+      return withRetries(
+        cfg.retry,
+        async (attempt) => {
+          try {
+            await transport.sendMail(message);
+            return { outcome: 'delivered', retryable: false };
+          } catch (err) {
+            const r = smtpOutcome(err);
+            env.log.warn({ channel: name, attempt, outcome: r.outcome, reason: r.message }, 'email delivery attempt failed');
+            return r;
+          }
+        },
+        env.sleep,
+        signal,
+      );
+    },
+    close: () => transport.close(),
+  };
+}
+
+export const emailChannel = defineChannel({ kind: 'email', schema: EmailConfig, create });

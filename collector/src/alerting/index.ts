@@ -1,0 +1,180 @@
+/**
+ * Alerting as the collector's composition root wires it: thresholds and calendar from the config,
+ * the alert and maintenance stores in meta.db, the rule evaluator on a timer, the alert manager,
+ * notifications through the channel registry, the rule-state StatusProvider and the routes.
+ *
+ *   const alerting = createAlerting({ config, meta, log, clock });   // before buildApp
+ *   startCollector(… status: alerting.status, observers: [alerting.observer], routes: alerting.routes)
+ *   alerting.start(store);  …  await alerting.stop();
+ */
+import { systemClock, type Clock } from '../../../shared/src/clock.ts';
+import { N3monError } from '../../../shared/src/errors.ts';
+import type { Logger } from '../../../shared/src/log.ts';
+import type { RouteModule } from '../context.ts';
+import type { Meta } from '../meta/index.ts';
+import type { SeriesStore } from '../storage/types.ts';
+import type { IngestObserver } from '../status/provider.ts';
+import { calendarFromConfig, type CalendarConfig, type CoreCalendar } from '../calendar/core-hours.ts';
+import { createEvaluator, type RuleEvaluator, type TickReport } from '../rules/evaluator.ts';
+import { loadThresholds, type ThresholdProfiles } from '../rules/profile.ts';
+import type { ThresholdsConfig } from '../rules/profile-schema.ts';
+import { AlertManager } from '../alerts/manager.ts';
+import { MaintenanceStore } from '../alerts/maintenance.ts';
+import { ALERT_MIGRATIONS } from '../alerts/schema.ts';
+import { AlertStore } from '../alerts/store.ts';
+import { alertRoutes } from '../routes/alerts/index.ts';
+import { maintenanceRoutes } from '../routes/maintenance/index.ts';
+import type { AlertingConfig } from './config.ts';
+import { CHANNELS, channelFor } from './channels/registry.ts';
+import type { Channel, ChannelEnv, ChannelKind } from './channels/types.ts';
+import { Notifier } from './notifier.ts';
+import { RuleStatus } from './status.ts';
+
+export interface AlertingSettings {
+  organisation: { name: string };
+  thresholds: ThresholdsConfig;
+  calendar: CalendarConfig;
+  alerting: AlertingConfig;
+  notifications: ReadonlyArray<{ kind: string }>;
+}
+
+export interface AlertingDeps {
+  config: AlertingSettings;
+  meta: Meta;
+  log: Logger;
+  clock?: Clock;
+  /** Channel kinds (default: the registry). */
+  channels?: readonly ChannelKind[];
+  /** Waits between delivery retries (tests pass a fast one). */
+  sleep?: ChannelEnv['sleep'];
+}
+
+export interface Alerting {
+  readonly profiles: ThresholdProfiles;
+  readonly calendar: CoreCalendar;
+  readonly alerts: AlertStore;
+  readonly maintenance: MaintenanceStore;
+  readonly manager: AlertManager;
+  readonly notifier: Notifier;
+  readonly status: RuleStatus;
+  readonly observer: IngestObserver;
+  readonly routes: readonly RouteModule[];
+  /** The evaluator, once started. */
+  readonly evaluator: RuleEvaluator | undefined;
+  /** Start evaluating on a timer (`alerting.tickMs`). */
+  start(store: SeriesStore, opts?: { timer?: boolean }): void;
+  /** One evaluation round: evaluate, store progress, refresh status, send what is due. */
+  tick(): Promise<TickReport | undefined>;
+  stop(): Promise<void>;
+}
+
+export function sleepMs(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted === true) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+export function createAlerting(deps: AlertingDeps): Alerting {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log.child({ component: 'alerting' });
+  const { config, meta } = deps;
+  meta.migrate('alerts', ALERT_MIGRATIONS);
+  const profiles = loadThresholds(config.thresholds);
+  const calendar = calendarFromConfig(config.calendar);
+  const alerts = new AlertStore(meta.db);
+  const maintenance = new MaintenanceStore(meta.db);
+  const env: ChannelEnv = { log: deps.log.child({ component: 'notify' }), clock, sleep: deps.sleep ?? sleepMs };
+  const channels: Channel[] = config.notifications.map((c, i) => {
+    const kind = channelFor(c.kind, deps.channels ?? CHANNELS);
+    if (kind === undefined) throw new N3monError('N3MON_ERR_CONFIG_INVALID', `notifications[${i}].kind: unknown channel kind '${c.kind}'`);
+    return kind.create(c as never, env);
+  });
+  const notifier = new Notifier({
+    alerts,
+    channels,
+    clock,
+    log: deps.log,
+    organisation: config.organisation.name,
+    practiceName: (ods) => meta.practices.get(ods)?.name,
+    options: { groupWaitMs: config.alerting.groupWaitMs, resolveHoldMs: config.alerting.reopenWithinMs },
+  });
+  const manager = new AlertManager({ db: meta.db, alerts, maintenance, clock, log: deps.log, listeners: [notifier], reopenWithinMs: config.alerting.reopenWithinMs });
+  notifier.resume(alerts.unnotified());
+  let evaluator: RuleEvaluator | undefined;
+  const status = new RuleStatus(() => evaluator, (p) => manager.openCount(p));
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<TickReport | undefined> | undefined;
+  let stopped = false;
+
+  const round = async (): Promise<TickReport | undefined> => {
+    if (evaluator === undefined) return undefined;
+    const report = await evaluator.tick();
+    manager.flush();
+    status.refresh();
+    notifier.tick();
+    if (report.events > 0 || report.durationMs > 1000) log.info({ ...report, durationMs: Math.round(report.durationMs) }, 'rules evaluated');
+    else log.debug({ ...report }, 'rules evaluated');
+    return report;
+  };
+
+  const tick = (): Promise<TickReport | undefined> => {
+    running ??= round().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  const alerting: Alerting = {
+    profiles,
+    calendar,
+    alerts,
+    maintenance,
+    manager,
+    notifier,
+    status,
+    observer: { onBatch: (b) => evaluator?.onBatch(b) },
+    routes: [],
+    get evaluator() {
+      return evaluator;
+    },
+    start(store, opts = {}) {
+      if (evaluator !== undefined) return;
+      const restored = manager.restore();
+      evaluator = createEvaluator({
+        source: store,
+        profiles,
+        clock,
+        sink: manager,
+        log: deps.log,
+        agents: meta.agents.all().map((a) => ({ practice: a.practice, agent: a.name, ...(a.lastSeen === null ? {} : { lastSeen: a.lastSeen }) })),
+        restore: restored,
+        options: { stepMs: config.alerting.stepMs, graceMs: config.alerting.graceMs, initialLookbackMs: config.alerting.initialLookbackMs },
+      });
+      status.refresh();
+      log.info({ rules: profiles.organisation.live.length, overridden: profiles.overridden.size, channels: channels.map((c) => c.name), resumedAgents: restored.cursors.length }, 'alerting started');
+      if (opts.timer === false) return;
+      timer = setInterval(() => {
+        if (running !== undefined || stopped) return;
+        tick().catch((err: unknown) => log.error({ err }, 'rule evaluation failed; will retry at the next tick'));
+      }, config.alerting.tickMs);
+      timer.unref();
+    },
+    tick,
+    async stop() {
+      stopped = true;
+      if (timer !== undefined) clearInterval(timer);
+      await running?.catch((err: unknown) => log.error({ err }, 'last rule evaluation failed'));
+      manager.flush();
+      await notifier.close();
+    },
+  };
+  (alerting as { routes: readonly RouteModule[] }).routes = [alertRoutes(alerting), maintenanceRoutes(alerting)];
+  return alerting;
+}

@@ -1,0 +1,58 @@
+/**
+ * The practice status the read API and /metrics show, from rule states: the worst current state
+ * of the practice (critical > warning > unknown > ok), per area too (national apps, national link,
+ * LAN, servers, agent). Recomputed after each evaluation tick and answered from memory.
+ */
+import type { Area } from '../rules/profile-schema.ts';
+import type { PracticeRuleSummary, RuleEvaluator } from '../rules/evaluator.ts';
+import type { RuleStateView } from '../rules/events.ts';
+import { SEVERITY_RANK, type StateLevel } from '../rules/state-machine.ts';
+import type { PracticeStatus, StatusProvider } from '../status/provider.ts';
+
+/** Reasons listed per practice at most (worst first). */
+const MAX_REASONS = 20;
+
+function number(v: number): string {
+  return Math.abs(v) >= 100 ? v.toFixed(0) : String(Number(v.toPrecision(3)));
+}
+
+export function reasonOf(v: RuleStateView): string {
+  const what = v.labels.target ?? v.labels.device ?? v.labels.app ?? v.labels.mount ?? v.labels.iface ?? v.labels.check ?? v.agent;
+  const unit = v.rule.kind === 'threshold' ? v.rule.unit : 's';
+  const value = v.value === undefined ? '' : ` (${number(v.value)} ${unit})`;
+  const since = v.since === undefined ? '' : ` since ${new Date(v.since).toISOString()}`;
+  const cause = v.cause === undefined ? '' : ` — explained by ${v.cause.ruleId}`;
+  const level = v.level === 'unknown' ? 'unknown (no data)' : v.level;
+  return `${v.rule.title}: ${level} on ${what}${value}${since}${cause}`;
+}
+
+export interface RuleStatusView extends PracticeStatus {
+  areas: Partial<Record<Area, StateLevel>>;
+}
+
+export class RuleStatus implements StatusProvider {
+  private summaries = new Map<string, PracticeRuleSummary>();
+
+  constructor(
+    private readonly evaluator: () => RuleEvaluator | undefined,
+    private readonly openCount: (practice: string) => number,
+  ) {}
+
+  /** Recompute from the evaluator's current states (after each tick). */
+  refresh(): void {
+    const ev = this.evaluator();
+    if (ev !== undefined) this.summaries = ev.summaries();
+  }
+
+  statusOf(practice: string): RuleStatusView {
+    const sum = this.summaries.get(practice);
+    const openAlerts = this.openCount(practice);
+    if (sum === undefined) return { status: 'unknown', openAlerts, reasons: ['no rule states yet: no agent of this practice has delivered data'], areas: {} };
+    const reasons = [...sum.notOk]
+      .sort((a, b) => SEVERITY_RANK[b.level] - SEVERITY_RANK[a.level] || (a.since ?? 0) - (b.since ?? 0))
+      .slice(0, MAX_REASONS)
+      .map(reasonOf);
+    if (sum.notOk.length > MAX_REASONS) reasons.push(`… and ${sum.notOk.length - MAX_REASONS} more`);
+    return { status: sum.worst, openAlerts, reasons, areas: Object.fromEntries(sum.areas) };
+  }
+}
