@@ -168,6 +168,30 @@ async function writeBench(): Promise<void> {
     }
   }
   table(`write path: ${count.toLocaleString('en-GB')} samples, 1 per series per 10 s, batches of ${batch}`, rows);
+  await commitLatency();
+}
+
+/** What a durable commit costs by itself: 300 one-sample writes, one at a time, per mode. */
+async function commitLatency(): Promise<void> {
+  const rows: Record<string, string | number>[] = [];
+  for (const sync of args.sync.split(',') as SynchronousMode[]) {
+    const dir = mkdtempSync(join(tmpdir(), 'n3mon-bench-store-commit-'));
+    try {
+      const store = openSqliteStore({ dir, retention: RETENTION, log, synchronous: sync });
+      const ms: number[] = [];
+      for (let i = 0; i < 300; i++) {
+        const t = performance.now();
+        await store.write({ practice: 'P', agent: 'main', samples: [{ metric: 'tcp_connect_ms', labels: {}, ts: T0 + i * 1000, value: i }] });
+        ms.push(performance.now() - t);
+      }
+      await store.close();
+      ms.sort((a, b) => a - b);
+      rows.push({ synchronous: sync, writes: ms.length, 'median ms': ms[150]!.toFixed(2), 'p99 ms': ms[296]!.toFixed(2) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  table('commit latency of a one-sample write (what a WAL fsync per commit costs on this disk)', rows);
 }
 
 async function readBench(): Promise<void> {

@@ -5,7 +5,7 @@
  * almost always hits; a miss falls back to the canonical key (labels.ts), and the sample's order
  * is then remembered too. Unambiguous by construction: the path is the exact sequence of strings.
  */
-class TrieNode {
+export class TrieNode {
   id: number | undefined = undefined;
   next: Map<string, TrieNode> | undefined = undefined;
 
@@ -28,7 +28,18 @@ export class KeyTrie {
   private readonly root = new TrieNode();
 
   get(practice: string, agent: string, metric: string, labels: Readonly<Record<string, string>>): number | undefined {
-    let n = this.root.child(practice)?.child(agent)?.child(metric);
+    const node = this.agentNode(practice, agent);
+    return node === undefined ? undefined : KeyTrie.getIn(node, metric, labels);
+  }
+
+  /** The node of one practice's agent: the write path looks it up once per request. */
+  agentNode(practice: string, agent: string): TrieNode | undefined {
+    return this.root.child(practice)?.child(agent);
+  }
+
+  /** Lookup below an agentNode(). */
+  static getIn(agentNode: TrieNode, metric: string, labels: Readonly<Record<string, string>>): number | undefined {
+    let n = agentNode.child(metric);
     for (const k in labels) {
       if (n === undefined) return undefined;
       n = n.child(k)?.child(labels[k] as string);

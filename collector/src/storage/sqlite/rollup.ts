@@ -30,7 +30,6 @@ export interface RollupOptions {
 const DIRTY_PER_TX = 2000;
 /** Raw samples a live-roll transaction aims at (~50–100 ms of work). */
 const ROWS_PER_TX = 50_000;
-const SCAN_SPAN_MS = 5 * MINUTE_MS;
 const RAW_DELETE_SPAN_MS = HOUR_MS;
 
 /** The sketch column of a tier row: NULL when every value is the same (min = max). */
@@ -77,7 +76,7 @@ export class Rollup {
     this.deleteHour = db.prepare('DELETE FROM rollup_1h WHERE series_id = ? AND start = ?');
     this.rawOfMinute = db.prepare('SELECT ts, value FROM samples WHERE minute = ? AND series_id = ? ORDER BY ts').raw();
     this.deleteDirty = db.prepare('DELETE FROM dirty WHERE series_id = ? AND minute_start = ?');
-    this.scanRaw = db.prepare('SELECT series_id, ts, value FROM samples WHERE minute >= ? AND minute < ? ORDER BY minute, series_id, ts').raw();
+    this.scanRaw = db.prepare('SELECT minute, series_id, value FROM samples WHERE minute >= ? AND minute < ? ORDER BY minute, series_id, ts').raw();
     this.scanMinutes = db.prepare('SELECT start, series_id, count, sum, min, max, sketch FROM rollup_1m WHERE start >= ? AND start < ? ORDER BY start, series_id').raw();
     this.nextMinute = db.prepare('SELECT min(minute) FROM samples WHERE minute >= ?').pluck();
     this.firstMinute = db.prepare('SELECT min(minute) FROM samples').pluck();
@@ -205,40 +204,45 @@ export class Rollup {
 
   /** Minute rows from raw for [start, end) (minute-aligned); returns the raw samples read. */
   private rollRange(start: number, end: number): number {
+    // Stream the rows (a big all() array would be promoted to the old generation and cost more
+    // in garbage collection than the scan itself). better-sqlite3 cannot write while a statement
+    // iterates, so finished minute rows are kept (≤ one per series and minute) and written after.
+    const out: (number | Uint8Array | null)[] = [];
+    const values: number[] = [];
+    let curMinute = -1;
+    let curId = -1;
     let samples = 0;
-    // Scan a few minutes at a time with all() (faster than iterate(), and better-sqlite3 cannot
-    // write while a statement iterates); a (minute, series) group never spans two scans.
-    for (let a = start; a < end; a += SCAN_SPAN_MS) {
-      const rows = this.scanRaw.all(a / MINUTE_MS, Math.min(end, a + SCAN_SPAN_MS) / MINUTE_MS) as [number, number, number][];
-      samples += rows.length;
-      let i = 0;
-      while (i < rows.length) {
-        const first = rows[i] as [number, number, number];
-        const id = first[0];
-        const minute = Math.floor(first[1] / MINUTE_MS);
-        // The same summary as summarisePoints(points, MINUTE_MS), without the intermediate arrays.
-        let sum = 0;
-        let min = Number.POSITIVE_INFINITY;
-        let max = Number.NEGATIVE_INFINITY;
-        let j = i;
-        for (; j < rows.length; j++) {
-          const r = rows[j] as [number, number, number];
-          if (r[0] !== id || Math.floor(r[1] / MINUTE_MS) !== minute) break;
-          const v = r[2];
-          sum += v;
-          if (v < min) min = v;
-          if (v > max) max = v;
-        }
-        let sketch: Uint8Array | null = null; // NULL: every value equals min (see schema.ts)
-        if (min !== max) {
-          const sk = new DDSketch();
-          for (let x = i; x < j; x++) sk.add((rows[x] as [number, number, number])[2]);
-          sketch = sk.encode();
-        }
-        this.minuteRows.push(minute * MINUTE_MS, id, j - i, sum, min, max, sketch);
-        i = j;
+    const close = (): void => {
+      if (values.length === 0) return;
+      // The same summary as summarisePoints(points, MINUTE_MS), without its intermediate objects.
+      let sum = 0;
+      let min = Number.POSITIVE_INFINITY;
+      let max = Number.NEGATIVE_INFINITY;
+      for (const v of values) {
+        sum += v;
+        if (v < min) min = v;
+        if (v > max) max = v;
       }
+      let sketch: Uint8Array | null = null; // NULL: every value equals min (see schema.ts)
+      if (min !== max) {
+        const sk = new DDSketch();
+        for (const v of values) sk.add(v);
+        sketch = sk.encode();
+      }
+      out.push(curMinute * MINUTE_MS, curId, values.length, sum, min, max, sketch);
+      values.length = 0;
+    };
+    for (const [minute, id, value] of this.scanRaw.iterate(start / MINUTE_MS, end / MINUTE_MS) as IterableIterator<[number, number, number]>) {
+      if (minute !== curMinute || id !== curId) {
+        close();
+        curMinute = minute;
+        curId = id;
+      }
+      values.push(value);
+      samples++;
     }
+    close();
+    for (let i = 0; i < out.length; i += 7) this.minuteRows.push(out[i] as number, out[i + 1] as number, out[i + 2] as number, out[i + 3] as number, out[i + 4] as number, out[i + 5] as number, out[i + 6] as Uint8Array | null);
     this.minuteRows.flush();
     return samples;
   }

@@ -54,6 +54,20 @@ export class SeriesIndex {
     for (const [id, ts] of rows) this.noteTs(id, ts);
   }
 
+  /** A resolver for the samples of one write request (the practice/agent part is looked up once). */
+  resolverFor(practice: string, agent: string): (metric: string, labels: Readonly<Record<string, string>>, ts: number) => number {
+    let node = this.trie.agentNode(practice, agent);
+    return (metric, labels, ts) => {
+      if (node !== undefined) {
+        const known = KeyTrie.getIn(node, metric, labels);
+        if (known !== undefined) return known;
+      }
+      const id = this.resolve(practice, agent, metric, labels, ts);
+      node ??= this.trie.agentNode(practice, agent);
+      return id;
+    };
+  }
+
   /** Id for a sample's series, inserting the series inside the caller's transaction if new. */
   resolve(practice: string, agent: string, metric: string, labels: Readonly<Record<string, string>>, ts: number): number {
     const known = this.trie.get(practice, agent, metric, labels);

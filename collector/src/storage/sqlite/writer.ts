@@ -126,13 +126,14 @@ export class Writer {
     for (const { req } of jobs) {
       let written = 0;
       let tooOld = 0;
+      const resolve = series.resolverFor(req.practice, req.agent);
       for (const s of req.samples) {
         const ts = s.ts;
         if (ts < horizon) {
           tooOld++;
           continue;
         }
-        const id = series.resolve(req.practice, req.agent, s.metric, s.labels, ts);
+        const id = resolve(s.metric, s.labels, ts);
         const minute = Math.floor(ts / MINUTE_MS);
         params[k++] = minute;
         params[k++] = id;
