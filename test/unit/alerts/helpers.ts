@@ -1,0 +1,78 @@
+/** A real meta.db in a temp dir with alerting's tables, and events as the evaluator makes them. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../../shared/src/log.ts';
+import { openMeta, type Meta } from '../../../collector/src/meta/index.ts';
+import { ALERT_MIGRATIONS } from '../../../collector/src/alerts/schema.ts';
+import { AlertStore } from '../../../collector/src/alerts/store.ts';
+import { MaintenanceStore } from '../../../collector/src/alerts/maintenance.ts';
+import { AlertManager, type AlertListener } from '../../../collector/src/alerts/manager.ts';
+import { buildThresholds, defaultProfilePath, loadProfileFile } from '../../../collector/src/rules/profile.ts';
+import type { CompiledRule } from '../../../collector/src/rules/compiled.ts';
+import type { CauseRef, EvaluationEvent } from '../../../collector/src/rules/events.ts';
+import type { Severity } from '../../../collector/src/rules/state-machine.ts';
+import { FakeClock } from '../rules/memory-source.ts';
+
+export const M = 60_000;
+export const T0 = Date.UTC(2026, 0, 14, 9, 0);
+
+const built = buildThresholds(loadProfileFile(defaultProfilePath()), {});
+if (!built.ok) throw new Error(built.problems.join('\n'));
+export const org = built.value.organisation;
+export const ruleOf = (id: string): CompiledRule => org.byId.get(id) as CompiledRule;
+
+export interface Harness {
+  dir: string;
+  meta: Meta;
+  alerts: AlertStore;
+  maintenance: MaintenanceStore;
+  manager: AlertManager;
+  clock: FakeClock;
+  close(): void;
+}
+
+export function harness(opts: { reopenWithinMs?: number; listeners?: AlertListener[] } = {}): Harness {
+  const dir = mkdtempSync(join(tmpdir(), 'n3mon-alerts-'));
+  const meta = openMeta({ dataDir: dir });
+  meta.migrate('alerts', ALERT_MIGRATIONS);
+  const clock = new FakeClock(T0 + 60 * M);
+  const alerts = new AlertStore(meta.db);
+  const maintenance = new MaintenanceStore(meta.db);
+  const manager = new AlertManager({ db: meta.db, alerts, maintenance, clock, log: silentLogger(), listeners: opts.listeners ?? [], reopenWithinMs: opts.reopenWithinMs ?? 10 * M });
+  return {
+    dir,
+    meta,
+    alerts,
+    maintenance,
+    manager,
+    clock,
+    close() {
+      meta.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An event for rule `ruleId` on series `seriesId` of practice A81001, agent main. */
+export function ev(kind: EvaluationEvent['kind'], ruleId: string, at: number, opts: { severity?: Severity; previous?: Severity; startedAt?: number; endedAt?: number; seriesId?: string; practice?: string; cause?: CauseRef; value?: number } = {}): EvaluationEvent {
+  const severity = opts.severity ?? (kind === 'clear' ? 'ok' : 'warning');
+  return {
+    kind,
+    practice: opts.practice ?? 'A81001',
+    agent: 'main',
+    seriesId: opts.seriesId ?? `s-${ruleId}`,
+    metric: 'icmp_rtt_avg_ms',
+    labels: { role: 'n3-gateway', target: '10.200.0.1' },
+    rule: ruleOf(ruleId),
+    area: 'national-link',
+    at,
+    startedAt: opts.startedAt ?? at - 2 * M,
+    ...(opts.endedAt === undefined ? {} : { endedAt: opts.endedAt }),
+    severity,
+    previous: opts.previous ?? (kind === 'raise' ? 'ok' : 'warning'),
+    peak: severity === 'ok' ? (opts.previous ?? 'warning') : severity,
+    value: opts.value ?? 70,
+    ...(opts.cause === undefined ? {} : { cause: opts.cause }),
+  };
+}
