@@ -148,6 +148,8 @@ const HOSTILE: Hostile[] = [
     ],
   },
   { name: 'reserved labels', payload: () => JSON.stringify({ batchId: 'h', samples: [{ ...good(), labels: { practice: 'B82002', agent: 'x' } }] }), status: 400, code: 'N3MON_ERR_INGEST_INVALID', problems: ['samples[0].labels.practice: reserved label; the collector sets it from the token', 'samples[0].labels.agent: reserved label; the collector sets it from the token'] },
+  { name: '__proto__ key', payload: () => `{"batchId":"h","samples":[{"metric":"m","labels":{"__proto__":{"polluted":"yes"}},"ts":${t()},"value":1}]}`, status: 400, code: 'N3MON_ERR_INGEST_INVALID', problems: ['(root): "__proto__" keys are not accepted'] },
+  { name: '__proto__ key spelled with escapes', payload: () => `{"batchId":"h","\\u005f_proto__":{"x":1},"samples":[]}`, status: 400, code: 'N3MON_ERR_INGEST_INVALID', problems: ['(root): "__proto__" keys are not accepted'] },
   { name: 'invalid JSON', payload: () => '{"batchId":"h","samples":[', status: 400, code: 'N3MON_ERR_INGEST_INVALID', problems: [/^\(root\): not valid JSON \(/] },
   { name: 'JSON that is not an object', payload: () => '[1,2,3]', status: 400, code: 'N3MON_ERR_INGEST_INVALID', problems: ['(root): must be object (got an array)'] },
   { name: 'empty body', payload: () => '', status: 400, code: 'N3MON_ERR_INGEST_INVALID' },
