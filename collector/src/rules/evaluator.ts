@@ -237,21 +237,19 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
   const evaluateBinding = (a: AgentTrack, t: SeriesTrack, b: Binding, at: number): number => {
     const rule = b.rule;
     const w = rule.windowMs as number;
-    const [lo, hi] = t.win.range(at - w, at);
+    const lo = t.win.lowerBound(at - w);
+    const hi = t.win.lowerBound(at);
     let value: number | undefined;
     if (rule.aggregate === 'down_for') {
-      const [clo, chi] = t.win.range(b.state.evaluatedAt ?? at - w, at);
-      b.state.downSince = trackDown(b.state.downSince, t.win.ts, t.win.vals, clo, chi);
-      if (b.state.downSince === undefined) delete b.state.downSince;
+      const clo = t.win.lowerBound(b.state.evaluatedAt ?? at - w);
+      b.state.downSince = trackDown(b.state.downSince, t.win.ts, t.win.vals, clo, hi);
       value = hi > lo ? downForSeconds(at, b.state.downSince) : undefined;
     } else {
       value = aggregateValues(rule.aggregate, t.win.vals, lo, hi, scratch);
     }
     const tr = step(rule, b.state, at, value);
-    const self: CauseRef = { ruleId: rule.id, practice: a.practice, agent: a.agent, seriesId: t.s.id };
     let events = 0;
-    if (tr?.kind === 'raise') causes.set(self, true);
-    if (tr?.kind === 'clear') causes.set(self, false);
+    if (tr?.kind === 'raise' || tr?.kind === 'clear') causes.set({ ruleId: rule.id, practice: a.practice, agent: a.agent, seriesId: t.s.id }, tr.kind === 'raise');
     if (b.state.held === 'ok') {
       if (tr !== undefined) {
         emit(event(a, t, b, tr.kind, tr, at, b.cause));

@@ -69,8 +69,23 @@ export interface StateRule extends Levels {
   readonly clearSustain: number;
 }
 
+/** A fresh state. Every field is present (undefined when unset) so all states share one shape. */
 export function newState(): RuleSeriesState {
-  return { held: 'ok', level: 'unknown', warnRun: 0, critRun: 0, calmWarnRun: 0, calmCritRun: 0 };
+  return {
+    held: 'ok',
+    level: 'unknown',
+    value: undefined,
+    evaluatedAt: undefined,
+    warnRun: 0,
+    critRun: 0,
+    calmWarnRun: 0,
+    calmCritRun: 0,
+    runStart: undefined,
+    calmStart: undefined,
+    episodeStart: undefined,
+    peak: undefined,
+    downSince: undefined,
+  };
 }
 
 /** The severity a single value reaches by the raise levels alone (no sustain, no hysteresis). */
@@ -85,10 +100,10 @@ export function step(rule: StateRule, s: RuleSeriesState, t: number, value: numb
   s.evaluatedAt = t;
   if (value === undefined || Number.isNaN(value)) {
     s.level = 'unknown';
-    delete s.value;
+    s.value = undefined;
     s.warnRun = s.critRun = s.calmWarnRun = s.calmCritRun = 0;
-    delete s.runStart;
-    delete s.calmStart;
+    s.runStart = undefined;
+    s.calmStart = undefined;
     return undefined;
   }
   s.value = value;
@@ -100,7 +115,7 @@ export function step(rule: StateRule, s: RuleSeriesState, t: number, value: numb
   const bw = bc || beyond(rule.warning);
   s.warnRun = bw ? s.warnRun + 1 : 0;
   s.critRun = bc ? s.critRun + 1 : 0;
-  if (!bw) delete s.runStart;
+  if (!bw) s.runStart = undefined;
   else if (s.warnRun === 1) s.runStart = t;
 
   const calmCrit = within(rule.clearCritical);
@@ -108,7 +123,7 @@ export function step(rule: StateRule, s: RuleSeriesState, t: number, value: numb
   const calmAll = rule.warning !== undefined ? within(rule.clearWarning) : calmCrit;
   s.calmCritRun = calmCrit ? s.calmCritRun + 1 : 0;
   s.calmWarnRun = calmAll ? s.calmWarnRun + 1 : 0;
-  if (!calmAll) delete s.calmStart;
+  if (!calmAll) s.calmStart = undefined;
   else if (s.calmWarnRun === 1) s.calmStart = t;
 
   const from = s.held;
@@ -130,8 +145,8 @@ export function step(rule: StateRule, s: RuleSeriesState, t: number, value: numb
   const startedAt = s.episodeStart ?? t;
   if (to === 'ok') {
     const endedAt = s.calmStart ?? t;
-    delete s.episodeStart;
-    delete s.peak;
+    s.episodeStart = undefined;
+    s.peak = undefined;
     return { kind: 'clear', from, to, at: t, startedAt, endedAt, value };
   }
   if (to === 'critical') s.peak = 'critical';

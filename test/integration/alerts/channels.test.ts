@@ -15,7 +15,7 @@ const env = { log: silentLogger(), clock: systemClock, sleep: async (ms: number)
 function channel(cfg: unknown): Channel {
   const parsed = parseWithSchema(NotificationsConfig, [cfg]);
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
-  const c = parsed.value[0] as { kind: string };
+  const c = (parsed.value as unknown[])[0] as { kind: string };
   return channelFor(c.kind)!.create(c as never, env);
 }
 
