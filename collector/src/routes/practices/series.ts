@@ -10,7 +10,7 @@ import { errorResponses } from '../../plugins/errors.ts';
 import { assertCanRead } from '../../plugins/auth.ts';
 import { SECURITY } from '../../plugins/swagger.ts';
 import { OdsParams, SeriesQuery, SeriesResponse, type Point } from './schemas.ts';
-import { resolveRange } from './time.ts';
+import { MAX_POINTS, resolveRange } from './time.ts';
 import { practiceOr404 } from './index.ts';
 
 export const MAX_SERIES = 500;
@@ -42,6 +42,9 @@ function register(app: TypedApp, ctx: AppContext): void {
       schema: {
         tags: ['read'],
         summary: 'Time series of one metric, aggregated per step',
+        description:
+          'Any query parameter besides metric, from, to, step and agent is a label filter (e.g. role=n3-gateway&target=10.0.0.1). ' +
+          `At most ${MAX_POINTS} points per series and ${MAX_SERIES} series; p50/p95 come from a quantile sketch (within 1 %).`,
         security: SECURITY.reader,
         params: OdsParams,
         querystring: SeriesQuery,
