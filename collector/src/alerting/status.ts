@@ -28,6 +28,8 @@ export function reasonOf(v: RuleStateView): string {
 
 export interface RuleStatusView extends PracticeStatus {
   areas: Partial<Record<Area, StateLevel>>;
+  /** Since when (event time, epoch ms) the practice has been at its worst level; null when ok or not known. */
+  since: number | null;
 }
 
 export class RuleStatus implements StatusProvider {
@@ -47,12 +49,14 @@ export class RuleStatus implements StatusProvider {
   statusOf(practice: string): RuleStatusView {
     const sum = this.summaries.get(practice);
     const openAlerts = this.openCount(practice);
-    if (sum === undefined) return { status: 'unknown', openAlerts, reasons: ['no rule states yet: no agent of this practice has delivered data'], areas: {} };
+    if (sum === undefined) return { status: 'unknown', openAlerts, reasons: ['no rule states yet: no agent of this practice has delivered data'], areas: {}, since: null };
     const reasons = [...sum.notOk]
       .sort((a, b) => SEVERITY_RANK[b.level] - SEVERITY_RANK[a.level] || (a.since ?? 0) - (b.since ?? 0))
       .slice(0, MAX_REASONS)
       .map(reasonOf);
     if (sum.notOk.length > MAX_REASONS) reasons.push(`… and ${sum.notOk.length - MAX_REASONS} more`);
-    return { status: sum.worst, openAlerts, reasons, areas: Object.fromEntries(sum.areas) };
+    let since: number | null = null;
+    for (const v of sum.notOk) if (v.level === sum.worst && v.since !== undefined && (since === null || v.since < since)) since = v.since;
+    return { status: sum.worst, openAlerts, reasons, areas: Object.fromEntries(sum.areas), since };
   }
 }

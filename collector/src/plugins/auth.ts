@@ -30,14 +30,24 @@ export function bearerToken(req: FastifyRequest): string {
 
 const REASONS = { malformed: 'not a credential of this kind', unknown: 'unknown credential', revoked: 'credential revoked' } as const;
 
+/**
+ * Another way to authenticate a reader (the dashboard's session cookie): the reader, or null when
+ * the request carries no such credential. May throw (a cookie write without its CSRF token).
+ * Tried only when the request has no Authorization header.
+ */
+export type ReaderSource = (req: FastifyRequest) => Reader | null;
+
 export interface AuthHooks {
   agent: onRequestAsyncHookHandler;
   apiKey: onRequestAsyncHookHandler;
+  /** Add a ReaderSource; call while registering routes. */
+  addReaderSource(source: ReaderSource): void;
 }
 
 export function registerAuth(app: TypedApp, meta: Meta): AuthHooks {
   app.decorateRequest('agentIdentity', null);
   app.decorateRequest('reader', null);
+  const sources: ReaderSource[] = [];
   return {
     agent: async (req) => {
       const v = verifyAgentToken(meta, bearerToken(req));
@@ -45,9 +55,21 @@ export function registerAuth(app: TypedApp, meta: Meta): AuthHooks {
       req.agentIdentity = v.value;
     },
     apiKey: async (req) => {
+      if (req.headers.authorization === undefined) {
+        for (const source of sources) {
+          const reader = source(req);
+          if (reader !== null) {
+            req.reader = reader;
+            return;
+          }
+        }
+      }
       const v = verifyApiKey(meta, bearerToken(req));
       if (!v.ok) throw new N3monError('N3MON_ERR_AUTH_INVALID', `API key rejected: ${REASONS[v.reason]}`);
       req.reader = v.value;
+    },
+    addReaderSource: (source) => {
+      sources.push(source);
     },
   };
 }

@@ -39,6 +39,8 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   N3MON_ERR_UNAVAILABLE: 503,
   N3MON_ERR_STORE: 503,
   N3MON_ERR_INTERNAL: 500,
+  N3MON_ERR_AUTH_CSRF: 403,
+  N3MON_ERR_RATE_LIMITED: 429,
 };
 
 /** Route config key: which area a route's body errors belong to (`ingest` → N3MON_ERR_INGEST_…). */

@@ -5,5 +5,7 @@ import { metricsRoutes } from './metrics/index.ts';
 import { ingestRoutes } from './ingest/index.ts';
 import { practiceRoutes } from './practices/index.ts';
 import { seriesRoutes } from './practices/series.ts';
+import { overviewRoutes } from './overview/index.ts';
+import { uiRoutes } from '../ui/index.ts';
 
-export const CORE_ROUTES: readonly RouteModule[] = [healthRoutes, metricsRoutes, ingestRoutes, practiceRoutes, seriesRoutes];
+export const CORE_ROUTES: readonly RouteModule[] = [healthRoutes, metricsRoutes, ingestRoutes, practiceRoutes, seriesRoutes, overviewRoutes, uiRoutes];

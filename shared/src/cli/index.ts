@@ -18,6 +18,7 @@ export const COMMANDS: readonly Entry[] = [
   { name: 'check-config', summary: 'validate an agent or collector config file; prints every problem as `path: message`', load: () => import('./check-config.ts') },
   { name: 'token', summary: 'agent tokens: `token create --practice ODS [--agent NAME]`', load: () => import('../../../collector/src/cli/token.ts') },
   { name: 'apikey', summary: 'read-API keys: `apikey create --role servicedesk|practice [--practice ODS]`', load: () => import('../../../collector/src/cli/apikey.ts') },
+  { name: 'user', summary: 'dashboard users: `user create --role admin|servicedesk|practice [--practice ODS] --username NAME`', load: () => import('../../../collector/src/cli/user.ts') },
   { name: 'report', summary: 'monthly report: `report --practice ODS --month YYYY-MM --format html|pdf|csv [--out FILE]`', load: () => import('../../../collector/src/cli/report.ts') },
 ];
 
