@@ -1,0 +1,42 @@
+/**
+ * Shapes of the API answers the dashboard reads. Where the collector has a TypeBox schema the
+ * type comes from it (type-only imports: nothing of the server is bundled), so the two cannot drift.
+ */
+import type { OverviewResponse, OverviewRow } from '../../../collector/src/routes/overview/schemas.ts';
+import type { PracticeDetail, SeriesResponse, Point } from '../../../collector/src/routes/practices/schemas.ts';
+import type { AlertView } from '../../../collector/src/routes/alerts/schemas.ts';
+
+export type { OverviewResponse, OverviewRow, PracticeDetail, SeriesResponse, Point };
+export type Status = OverviewRow['status'];
+export type Area = keyof OverviewRow['areas'];
+
+export type Role = 'admin' | 'servicedesk' | 'practice';
+
+export interface SessionUser {
+  username: string;
+  role: Role;
+  practice: string | null;
+}
+
+export interface SessionInfo {
+  user: SessionUser;
+  csrfToken: string;
+  expiresAt: string;
+}
+
+/** An alert as GET /api/v1/alerts lists it. */
+export type AlertItem = AlertView;
+export interface AlertList {
+  total: number;
+  offset: number;
+  limit: number;
+  items: AlertItem[];
+}
+
+export const AREA_TITLES: Record<Area, string> = {
+  'national-apps': 'National apps',
+  'national-link': 'National link',
+  lan: 'LAN',
+  servers: 'Servers',
+  agent: 'Agent',
+};
