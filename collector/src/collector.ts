@@ -15,7 +15,8 @@ import { openMeta, type Meta } from './meta/index.ts';
 import { buildApp } from './app.ts';
 import type { Lifecycle, RouteModule, TypedApp } from './context.ts';
 import type { IngestObserver, StatusProvider } from './status/provider.ts';
-import { createAlerting, type Alerting } from './alerting/index.ts';
+import { createAlerting, sleepMs, type Alerting } from './alerting/index.ts';
+import { createReportComponent, type ReportComponent } from './reports/component.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -37,6 +38,8 @@ export interface RunningCollector {
   store: SeriesStore;
   /** Rules, alerts and notifications (collector/src/alerting/). */
   alerting: Alerting;
+  /** Monthly reports: service, routes, schedule (collector/src/reports/). */
+  reports: ReportComponent;
   /**
    * Graceful stop: no new requests; requests in flight get `graceMs` (default 10 s) to finish,
    * then connections still open are cut; then the stores close. Idempotent.
@@ -69,6 +72,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
   let store: SeriesStore | undefined;
   let app: TypedApp | undefined;
   let alerting: Alerting | undefined;
+  let reports: ReportComponent | undefined;
   const lifecycle: Lifecycle = { shuttingDown: false };
   try {
     meta.practices.syncFromConfig(config.practices, clock.now());
@@ -76,6 +80,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     alerting = createAlerting({ config, meta, log, clock });
     store = openSeriesStore(config, log, clock);
     alerting.start(store);
+    reports = createReportComponent({ config, meta, store, calendar: alerting.calendar, thresholds: alerting.profiles, alerts: alerting.alerts, maintenance: alerting.maintenance, clock, log, sleep: (ms) => sleepMs(ms) });
     app = await buildApp({
       config,
       log,
@@ -85,17 +90,20 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
       lifecycle,
       status: opts.status ?? alerting.status,
       observers: [alerting.observer, ...(opts.observers ?? [])],
-      routes: [...alerting.routes, ...(opts.routes ?? [])],
+      routes: [...alerting.routes, reports.routes, ...(opts.routes ?? [])],
     });
     await app.listen({ host: config.listen.host, port: config.listen.port });
+    reports.start();
   } catch (err) {
     await app?.close();
+    await reports?.stop();
     await alerting?.stop();
     await store?.close();
     meta.close();
     throw err;
   }
   const openedAlerting = alerting;
+  const openedReports = reports;
   const openedStore = store;
   const url = urlOf(app.server.address() as AddressInfo);
   const maintainLog = log.child({ component: 'maintenance' });
@@ -138,6 +146,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
         clearTimeout(cut);
       }
       await openedAlerting.stop(); // last evaluation round saved, deliveries in flight finish
+      await openedReports.stop(); // a monthly generation in progress finishes
       await maintaining;
       await openedStore.close();
       meta.close();
@@ -146,5 +155,5 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     return stopping;
   };
 
-  return { app, url, meta, store: openedStore, alerting: openedAlerting, stop };
+  return { app, url, meta, store: openedStore, alerting: openedAlerting, reports: openedReports, stop };
 }

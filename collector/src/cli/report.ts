@@ -12,7 +12,12 @@ import { openSeriesStore } from '../collector.ts';
 import { assertOds } from '../auth/credentials.ts';
 import { writeFileAtomic } from '../reports/archive.ts';
 import { isReportFormat, REPORT_FORMATS, type Rendered } from '../reports/formats.ts';
-import { createReportService, reportInputsFromConfig, type ReportConfigView } from '../reports/index.ts';
+import { createReportService, reportInputsFromConfig } from '../reports/index.ts';
+import type { CollectorConfig } from '../config/schema.ts';
+import { ALERT_MIGRATIONS } from '../alerts/schema.ts';
+import { AlertStore } from '../alerts/store.ts';
+import { MaintenanceStore } from '../alerts/maintenance.ts';
+import { alertIncidentSource } from '../reports/adapters.ts';
 import { isMonth, monthOf, previousMonth, reportZone } from '../reports/month.ts';
 import { DATA_DIR_FLAGS, DATA_DIR_HELP, openMetaFor, resolveDataDir } from './data-dir.ts';
 
@@ -85,11 +90,13 @@ export const command: Command = {
     if (values.force === true && values.archive !== true) throw usageError('--force goes with --archive');
 
     const where = resolveDataDir(values, io.env);
-    const config: ReportConfigView = where.configFile === undefined ? parseCollectorConfig({ dataDir: where.dataDir }, '--data-dir') : loadCollectorConfig(where.configFile);
+    const config: CollectorConfig = where.configFile === undefined ? parseCollectorConfig({ dataDir: where.dataDir }, '--data-dir') : loadCollectorConfig(where.configFile);
     const log = cliLogger(io.env);
     const meta = openMetaFor(values, io);
     const store = openSeriesStore(config, log);
     try {
+      meta.migrate('alerts', ALERT_MIGRATIONS); // the collector's alert history, if it has run
+      const incidents = alertIncidentSource(new AlertStore(meta.db), new MaintenanceStore(meta.db));
       const service = createReportService({
         dataDir: config.dataDir,
         organisation: config.organisation.name,
@@ -97,6 +104,7 @@ export const command: Command = {
         meta,
         store,
         ...reportInputsFromConfig(config, where.configFile === undefined ? {} : { baseDir: dirname(where.configFile) }),
+        incidents,
         clock: systemClock,
         log,
       });

@@ -75,6 +75,8 @@ export interface BuildOptions {
 
 export interface BuildResult {
   report: PracticeReport;
+  /** False when the store holds no sample of the practice in the month (the report says "no data" throughout). */
+  hasData: boolean;
   stats: ReadStats & { series: number; readMs: number; outageMs: number; computeMs: number; ms: number };
 }
 
@@ -174,5 +176,5 @@ export async function buildPracticeReport(src: ReportSources, ods: string, month
   const t3 = performance.now();
   const timing = { readMs: t1 - t0, outageMs: t2 - t1, computeMs: t3 - t2, ms: t3 - started };
   src.log.debug({ ods, month, series: ids.length, ...stats, ms: Math.round(timing.ms) }, 'report built');
-  return { report, stats: { ...stats, series: ids.length, ...timing } };
+  return { report, hasData: stats.hourBuckets + stats.pieceBuckets > 0, stats: { ...stats, series: ids.length, ...timing } };
 }

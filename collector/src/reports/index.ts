@@ -5,9 +5,8 @@
 import { join } from 'node:path';
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { Logger } from '../../../shared/src/log.ts';
-import { calendarFromConfig, createCoreCalendar, type CalendarConfig, type CoreCalendar } from '../calendar/core-hours.ts';
+import { calendarFromConfig, type CoreCalendar } from '../calendar/core-hours.ts';
 import { loadThresholds, type ThresholdProfiles } from '../rules/profile.ts';
-import type { ThresholdsConfig } from '../rules/profile-schema.ts';
 import type { CollectorConfig } from '../config/schema.ts';
 import type { Meta } from '../meta/index.ts';
 import { DDSketch } from '../storage/sketch.ts';
@@ -18,9 +17,6 @@ import { practiceFacts, type PracticeConfigForReport } from './config.ts';
 import type { IncidentRecord, MaintenanceRecord, PracticeFacts } from './context.ts';
 import { ReportService, type ReportMailer } from './service.ts';
 import { thresholdsFromRules } from './thresholds.ts';
-import { startReportScheduler, type ReportScheduler } from './scheduler.ts';
-import { reportRoutes } from '../routes/reports/index.ts';
-import type { RouteModule } from '../context.ts';
 
 export { ReportService } from './service.ts';
 export type { ReportMailer, GenerateResult } from './service.ts';
@@ -73,53 +69,11 @@ export function createReportService(w: ReportWiring): ReportService {
   });
 }
 
-/** The parts of a collector config the report reads (calendar and thresholds when configured). */
-export type ReportConfigView = CollectorConfig & { calendar?: CalendarConfig; thresholds?: ThresholdsConfig };
-
-/** The core-hours calendar and threshold profiles a collector config describes (defaults otherwise). */
-export function reportInputsFromConfig(config: ReportConfigView, opts: { baseDir?: string } = {}): { calendar: CoreCalendar; thresholds: ThresholdProfiles } {
+/** The core-hours calendar and threshold profiles a collector config describes. */
+export function reportInputsFromConfig(config: Pick<CollectorConfig, 'calendar' | 'thresholds'>, opts: { baseDir?: string } = {}): { calendar: CoreCalendar; thresholds: ThresholdProfiles } {
   return {
-    calendar: config.calendar === undefined ? createCoreCalendar() : calendarFromConfig(config.calendar),
-    thresholds: loadThresholds(config.thresholds ?? {}, opts.baseDir === undefined ? {} : { baseDir: opts.baseDir }),
-  };
-}
-
-/** The report component of a running collector: the service, its read-API routes and the monthly schedule. */
-export interface ReportComponent {
-  service: ReportService;
-  routes: RouteModule;
-  /** Start the monthly schedule (after the collector listens); idempotent. */
-  start(): void;
-  stop(): Promise<void>;
-}
-
-/** For the composition root: everything the report needs from a collector config and its open stores. */
-export function createReportComponent(opts: { config: ReportConfigView; configDir?: string; meta: Meta; store: SeriesStore; clock: Clock; log: Logger; incidents?: IncidentSource; mailer?: ReportMailer }): ReportComponent {
-  const { config } = opts;
-  const service = createReportService({
-    dataDir: config.dataDir,
-    organisation: config.organisation.name,
-    practicesConfig: config.practices,
-    meta: opts.meta,
-    store: opts.store,
-    ...reportInputsFromConfig(config, opts.configDir === undefined ? {} : { baseDir: opts.configDir }),
-    ...(opts.incidents === undefined ? {} : { incidents: opts.incidents }),
-    ...(opts.mailer === undefined ? {} : { mailer: opts.mailer }),
-    clock: opts.clock,
-    log: opts.log,
-  });
-  let scheduler: ReportScheduler | undefined;
-  const schedule = config.reports?.schedule ?? { enabled: true, hour: 2 };
-  return {
-    service,
-    routes: reportRoutes(service),
-    start() {
-      if (scheduler !== undefined || !schedule.enabled) return;
-      scheduler = startReportScheduler({ service, clock: opts.clock, log: opts.log, hour: schedule.hour, email: config.reports?.email.enabled === true && opts.mailer !== undefined });
-    },
-    async stop() {
-      await scheduler?.stop();
-    },
+    calendar: calendarFromConfig(config.calendar),
+    thresholds: loadThresholds(config.thresholds, opts.baseDir === undefined ? {} : { baseDir: opts.baseDir }),
   };
 }
 

@@ -37,17 +37,20 @@ export function startReportScheduler(deps: { service: ReportService; clock: Cloc
   const archive = deps.service.archive;
   let running: Promise<GenerateResult | undefined> | undefined;
   const failedAt = new Map<string, number>();
+  /** Months that had no data at all: nothing to archive, not tried again by this process. */
+  const empty = new Set<string>();
   const tick = (): Promise<GenerateResult | undefined> => {
     if (running !== undefined || archive === undefined) return running ?? Promise.resolve(undefined);
     const now = deps.clock.now();
     const month = dueMonth(now, { zone, hour: deps.hour, archived: (m) => archive.has(m, 'organisation') });
-    if (month === undefined || now - (failedAt.get(month) ?? -Infinity) < SCHEDULER_RETRY_MS) return Promise.resolve(undefined);
+    if (month === undefined || empty.has(month) || now - (failedAt.get(month) ?? -Infinity) < SCHEDULER_RETRY_MS) return Promise.resolve(undefined);
     log.info({ month, email: deps.email }, 'generating last month\'s reports');
     running = deps.service
       .generateMonth(month, { email: deps.email })
       .then(
         (r) => {
           if (r.failed.length > 0) failedAt.set(month, now);
+          else if (r.generated.length + r.skipped.length === 0) empty.add(month);
           return r;
         },
         (err: unknown) => {

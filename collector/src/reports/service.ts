@@ -36,13 +36,27 @@ export interface ReportServiceDeps {
 export interface GenerateResult {
   month: string;
   generated: string[];
+  /** Already archived (kept; re-generation is explicit). */
   skipped: string[];
+  /** No data at all for the month: nothing archived for them. */
+  empty: string[];
   failed: Array<{ ods: string; error: string }>;
   emailed: string[];
   ms: number;
 }
 
 const RECENT_REPORTS = 32;
+
+/** A practice without data in the month: grey everywhere, no figures (never in a median). */
+function noDataHeadline(ods: string, month: string): Headline {
+  return {
+    ods,
+    month,
+    overall: 'grey',
+    areas: { apps: 'grey', link: 'grey', lan: 'grey', incidents: 'grey', servers: 'grey', completeness: 'grey' },
+    figures: { 'link-availability-core': null, 'link-rtt-p95': null, 'app-availability-core': null, 'app-http-p95': null, 'lan-rtt-p95': null, completeness: null },
+  };
+}
 
 /** A month counts as closed (its figures will not change) a day after it ends. */
 const CLOSED_AFTER_MS = 24 * 3_600_000;
@@ -108,7 +122,7 @@ export class ReportService {
     if (archived !== undefined) h = headlineOf(archived);
     else {
       const built = await buildPracticeReport(this.#deps.sources, ods, month);
-      h = built.stats.series === 0 ? null : headlineOf(built.report);
+      h = built.hasData ? headlineOf(built.report) : null;
     }
     if (this.#closed(month)) this.#headlines.set(key, h);
     return h;
@@ -139,11 +153,13 @@ export class ReportService {
     const archived = await this.#deps.archive?.readOrganisation(month);
     if (archived !== undefined) return archived;
     const practices = this.#deps.practices();
+    const current: Headline[] = [];
+    for (const p of practices) current.push((await this.headline(p.ods, month)) ?? noDataHeadline(p.ods, month));
     return buildOrgSummary({
       month,
       organisation: this.#deps.organisation,
       names: new Map(practices.map((p) => [p.ods, p.name])),
-      current: await this.#headlinesOf(month),
+      current,
       previous: await this.#headlinesOf(previousMonth(month)),
       generatedAt: this.#deps.sources.now(),
     });
@@ -168,7 +184,7 @@ export class ReportService {
     if (this.#generating) throw new N3monError('N3MON_ERR_UNAVAILABLE', 'a report generation is already running');
     this.#generating = true;
     const started = performance.now();
-    const result: GenerateResult = { month, generated: [], skipped: [], failed: [], emailed: [], ms: 0 };
+    const result: GenerateResult = { month, generated: [], skipped: [], empty: [], failed: [], emailed: [], ms: 0 };
     const log = this.#deps.log.child({ component: 'reports', month });
     const staging = join(archive.root, month, '.staging');
     try {
@@ -186,7 +202,11 @@ export class ReportService {
             continue;
           }
           const b = await buildPracticeReport(this.#deps.sources, p.ods, month, { previous: await this.headline(p.ods, previousMonth(month)) });
-          if (b.stats.series > 0) headlines.push(headlineOf(b.report));
+          if (!b.hasData) {
+            result.empty.push(p.ods);
+            continue;
+          }
+          headlines.push(headlineOf(b.report));
           await writeFileAtomic(join(staging, `${p.ods}.json`), JSON.stringify(b.report));
           built.push(p.ods);
         } catch (err) {
@@ -211,16 +231,19 @@ export class ReportService {
           log.error({ ods, err }, 'report render/archive failed');
         }
       }
-      const summary = await this.#freshOrgSummary(month);
-      const orgFiles: Array<{ ext: ReportFormat; body: Buffer }> = [];
-      for (const f of REPORT_FORMATS) orgFiles.push({ ext: f, body: (await renderOrganisation(summary, f)).body });
-      await archive.write(month, ORGANISATION_NAME, summary, orgFiles);
+      // A month without any data is not archived (nothing to keep; data may still arrive).
+      if (result.generated.length + result.skipped.length > 0) {
+        const summary = await this.#freshOrgSummary(month);
+        const orgFiles: Array<{ ext: ReportFormat; body: Buffer }> = [];
+        for (const f of REPORT_FORMATS) orgFiles.push({ ext: f, body: (await renderOrganisation(summary, f)).body });
+        await archive.write(month, ORGANISATION_NAME, summary, orgFiles);
+      }
     } finally {
       this.#generating = false;
       await rm(staging, { recursive: true, force: true });
     }
     result.ms = performance.now() - started;
-    log.info({ generated: result.generated.length, skipped: result.skipped.length, failed: result.failed.length, emailed: result.emailed.length, ms: Math.round(result.ms) }, 'monthly reports archived');
+    log.info({ generated: result.generated.length, skipped: result.skipped.length, empty: result.empty.length, failed: result.failed.length, emailed: result.emailed.length, ms: Math.round(result.ms) }, 'monthly reports archived');
     return result;
   }
 
@@ -229,7 +252,7 @@ export class ReportService {
     const current: Headline[] = [];
     for (const p of practices) {
       const r = await this.#deps.archive?.readPractice(month, p.ods);
-      if (r !== undefined) current.push(headlineOf(r));
+      current.push(r === undefined ? noDataHeadline(p.ods, month) : headlineOf(r));
     }
     return buildOrgSummary({
       month,

@@ -22,6 +22,8 @@ import { createReportService, type ReportService } from '../../../collector/src/
 import type { TypedApp } from '../../../collector/src/context.ts';
 import { reportRoutes } from '../../../collector/src/routes/reports/index.ts';
 import { deliverMonth, ingestSink, type SyntheticMonth } from '../../helpers/synthetic-month.ts';
+import { emailReportMailer } from '../../../collector/src/reports/adapters.ts';
+import { startSmtpReceiver, type SmtpReceiver } from '../alerts/servers.ts';
 
 export const MONTH = '2026-10';
 export const ODS = 'A81001';
@@ -72,6 +74,8 @@ export interface MonthCollector {
   calendar: CoreCalendar;
   clock: Clock;
   service: ReportService;
+  /** A real SMTP server on loopback receiving the report emails. */
+  smtp: SmtpReceiver;
   /** Read-API keys: servicedesk, a practice key of ODS, a practice key of OTHER_ODS. */
   keys: { desk: string; own: string; other: string };
   delivered: { samples: number; batches: number; ms: number };
@@ -90,6 +94,7 @@ export const PRACTICES = [
       { name: 'Main switch', class: 'switch' as const, installed: '2024-01-10' },
     ],
     link: { contractedDownBps: 80e6, contractedUpBps: 20e6 },
+    reportTo: ['practice.manager@a81001.example.invalid'],
   },
   { ods: OTHER_ODS, name: 'Other Practice', sites: [] },
 ];
@@ -109,6 +114,11 @@ export async function startMonthCollector(): Promise<MonthCollector> {
   };
   const store = openSqliteStore({ dir, retention: { rawDays: 400, minuteDays: 400, hourDays: 800 }, log, clock, synchronous: 'normal' });
   const calendar = createCoreCalendar();
+  const smtp = await startSmtpReceiver();
+  const mailer = emailReportMailer(
+    { smtp: { host: '127.0.0.1', port: smtp.port, requireTLS: false, rejectUnauthorized: true, timeoutMs: 10_000 }, from: 'n3mon@example.invalid', subjectPrefix: '[n3mon]', retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 10 } },
+    { log, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+  );
   const service = createReportService({
     dataDir: dir,
     organisation: 'Example ICB',
@@ -117,6 +127,7 @@ export async function startMonthCollector(): Promise<MonthCollector> {
     store,
     calendar,
     thresholds: loadThresholds({}),
+    mailer,
     clock,
     log,
   });
@@ -137,11 +148,13 @@ export async function startMonthCollector(): Promise<MonthCollector> {
     calendar,
     clock,
     service,
+    smtp,
     keys,
     delivered,
     maintainMs,
     async close() {
       await app.close();
+      await smtp.close();
       await store.close();
       meta.close();
       rmSync(dir, { recursive: true, force: true });

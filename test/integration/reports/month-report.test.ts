@@ -14,6 +14,8 @@ import { monthFrame, reportZone } from '../../../collector/src/reports/month.ts'
 import { renderPractice } from '../../../collector/src/reports/formats.ts';
 import type { PracticeReport } from '../../../collector/src/reports/model.ts';
 import { skipUnlessLab } from '../../helpers/lab-guard.ts';
+import { silentLogger } from '../../../shared/src/log.ts';
+import { startReportScheduler } from '../../../collector/src/reports/scheduler.ts';
 import { MONTH, ODS, OTHER_ODS, PLANTED, oct, startMonthCollector, type MonthCollector } from './month-fixture.ts';
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'reports');
@@ -256,27 +258,57 @@ describe('the report through the read API', () => {
 });
 
 describe('archive and organisation summary', () => {
-  it('generates every practice and the summary into DIR/reports/YYYY-MM, then serves the archive', async () => {
-    const first = await mc.service.generateMonth(MONTH);
-    expect(first.generated.sort()).toEqual([ODS, OTHER_ODS].sort());
-    expect(first.failed).toEqual([]);
-    for (const name of [ODS, OTHER_ODS, 'organisation']) for (const ext of ['json', 'html', 'pdf', 'csv']) expect(existsSync(join(mc.dir, 'reports', MONTH, `${name}.${ext}`)), `${name}.${ext}`).toBe(true);
+  it('on the 1st the schedule archives last month and emails the practice its PDF (real SMTP on loopback)', async () => {
+    let now = oct(31, 23); // still October in London: September is due, but it has no data at all
+    const scheduler = startReportScheduler({ service: mc.service, clock: { now: () => now, monotonic: () => performance.now() }, log: silentLogger(), hour: 2, email: true, tickMs: 3_600_000 });
+    try {
+      expect(await scheduler.tick()).toMatchObject({ month: '2026-09', generated: [], empty: [ODS, OTHER_ODS] });
+      expect(existsSync(join(mc.dir, 'reports', '2026-09', 'organisation.json'))).toBe(false); // nothing archived
+      expect(await scheduler.tick()).toBeUndefined(); // and not tried again
+      now = Date.UTC(2026, 10, 1, 1, 30); // 01:30 on the 1st: before the configured hour
+      expect(await scheduler.tick()).toBeUndefined();
+      now = Date.UTC(2026, 10, 1, 2, 0);
+      const r = await scheduler.tick();
+      expect(r?.month).toBe(MONTH);
+      expect(r?.generated).toEqual([ODS]);
+      expect(r?.empty).toEqual([OTHER_ODS]); // no data at all: nothing archived for it
+      expect(r?.emailed).toEqual([ODS]);
+      expect(await scheduler.tick()).toBeUndefined(); // archived: not again
+    } finally {
+      await scheduler.stop();
+    }
+    expect(mc.smtp.mails).toHaveLength(1);
+    const mail = mc.smtp.mails[0];
+    expect(mail?.to).toEqual(['practice.manager@a81001.example.invalid']);
+    const subject = Buffer.from(
+      (mail?.subject ?? '')
+        .replace(/\?=\s*=\?UTF-8\?Q\?/g, '')
+        .replace(/^=\?UTF-8\?Q\?|\?=$/g, '')
+        .replace(/_/g, ' ')
+        .replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+      'latin1',
+    ).toString('utf8'); // RFC 2047 Q-encoding (the subject has an em dash)
+    expect(subject).toBe('[n3mon] CFH Applications Monitoring Report — Example Surgery (A81001) — 2026-10');
+    expect(mail?.raw).toMatch(/Content-Type: application\/pdf; name=n3mon-A81001-2026-10\.pdf/i);
+    for (const name of [ODS, 'organisation']) for (const ext of ['json', 'html', 'pdf', 'csv']) expect(existsSync(join(mc.dir, 'reports', MONTH, `${name}.${ext}`)), `${name}.${ext}`).toBe(true);
+    expect(existsSync(join(mc.dir, 'reports', MONTH, `${OTHER_ODS}.json`))).toBe(false);
     expect(readdirSync(join(mc.dir, 'reports', MONTH)).filter((f) => f.startsWith('.'))).toEqual([]); // no temp or staging files left
+  });
 
-    // Re-generation of an archived month is explicit.
+  it('re-generation of an archived month is explicit; the API serves the archived files', async () => {
     const again = await mc.service.generateMonth(MONTH);
     expect(again.generated).toEqual([]);
-    expect(again.skipped.sort()).toEqual([ODS, OTHER_ODS].sort());
+    expect(again.skipped).toEqual([ODS]);
     const archivedPdf = readFileSync(join(mc.dir, 'reports', MONTH, `${ODS}.pdf`));
     const served = Buffer.from(await (await fetch(`${mc.url}/api/v1/reports/${ODS}/${MONTH}?format=pdf`, { headers: { authorization: `Bearer ${mc.keys.desk}` } })).arrayBuffer());
     expect(served.equals(archivedPdf)).toBe(true);
     const forced = await mc.service.generateMonth(MONTH, { force: true });
-    expect(forced.generated.sort()).toEqual([ODS, OTHER_ODS].sort());
+    expect(forced.generated).toEqual([ODS]);
 
     const archived = JSON.parse(readFileSync(join(mc.dir, 'reports', MONTH, `${ODS}.json`), 'utf8')) as PracticeReport;
     expect(archived.summary.orgPractices).toBe(1); // the other practice sent no data: it is not in the median
     expect(archived.summary.figures.find((f) => f.id === 'completeness')?.orgMedian).toBeCloseTo(archived.completeness.overall ?? 0, 9);
-    const other = JSON.parse(readFileSync(join(mc.dir, 'reports', MONTH, `${OTHER_ODS}.json`), 'utf8')) as PracticeReport;
+    const other = await mc.service.practiceReport(OTHER_ODS, MONTH); // on demand it still says so
     expect(other.summary.overall).toBe('grey');
     expect(other.link.notes.join(' ')).toContain('No data');
   });
