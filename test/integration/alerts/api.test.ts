@@ -196,8 +196,9 @@ describe('status from rule states', () => {
     expect(st.status).toBe('critical');
     expect(st.openAlerts).toBe(2); // the injected n3-loss alert and the LAN one just raised
     expect((st.reasons as string[])[0]).toMatch(/^LAN gateway round-trip time \(15-min p95\): critical on 192\.168\.0\.1 \(30 ms\) since /);
+    expect(st.areas).toEqual({ 'national-link': 'ok', lan: 'critical', agent: 'ok' });
     const list = (await get('/api/v1/practices?status=critical')).body;
-    expect((list.items as { ods: string }[]).map((p) => p.ods)).toEqual(['A81001']);
+    expect((list.items as { ods: string; areas: unknown }[]).map((p) => [p.ods, p.areas])).toEqual([['A81001', { 'national-link': 'ok', lan: 'critical', agent: 'ok' }]]);
     const areas = c.alerting.status.statusOf('A81001').areas;
     expect(areas).toEqual({ 'national-link': 'ok', lan: 'critical', agent: 'ok' });
   });

@@ -20,7 +20,15 @@ export function isoOrNull(ts: number | null): string | null {
 }
 
 function summary(ctx: AppContext, p: PracticeRow, st: PracticeStatus): PracticeSummary {
-  return { ods: p.ods, name: p.name, status: st.status, lastSeen: isoOrNull(ctx.activity.lastSeen(p.ods)), openAlerts: st.openAlerts, sites: p.sites };
+  return {
+    ods: p.ods,
+    name: p.name,
+    status: st.status,
+    lastSeen: isoOrNull(ctx.activity.lastSeen(p.ods)),
+    openAlerts: st.openAlerts,
+    sites: p.sites,
+    ...(st.areas === undefined ? {} : { areas: st.areas as Record<string, PracticeStatusCode> }),
+  };
 }
 
 /** The practice row, or 404 (after the caller checked the reader may see it). */
