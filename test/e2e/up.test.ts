@@ -1,5 +1,6 @@
 // The quick start as a user meets it: `n3mon up` starts a collector and a local agent; within a
-// minute the read API shows the demo practice with fresh ICMP, TCP, HTTP and host samples.
+// minute the read API shows the demo practice with fresh ICMP, TCP, HTTP and host samples; the
+// banner's admin password signs in to the dashboard.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ async function getJson(url: string, key: string): Promise<any> {
 }
 
 describe('n3mon up', () => {
-  it('serves live local measurements within a minute, prints a key once, stops on SIGTERM', async () => {
+  it('serves live local measurements within a minute, prints a key and the admin password once, stops on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'n3mon-up-'));
     dirs.push(dataDir);
     const first = await startCli(['up', '--port', '0', '--data-dir', dataDir], /collector on (http:\/\/127\.0\.0\.1:\d+)[\s\S]*?(n3k_\S+)\n/);
@@ -33,6 +34,14 @@ describe('n3mon up', () => {
       }
       expect(metrics).toEqual(expect.arrayContaining(wanted));
 
+      // The dashboard: the banner's admin password signs in, and the overview lists the demo practice.
+      const admin = first.stdout().match(/Dashboard: (http:\/\/127\.0\.0\.1:\d+\/)\n\s+sign in as admin with password (\S+)/);
+      expect(admin?.[1]).toBe(`${url}/`);
+      const signIn = await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: admin?.[2] }) });
+      expect(signIn.status).toBe(200);
+      const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
+      const overview = (await (await fetch(`${url}/api/v1/overview`, { headers: { cookie } })).json()) as { items: { ods: string }[] };
+      expect(overview.items.map((p) => p.ods)).toEqual(['DEMO01']);
       const list = await getJson(`${url}/api/v1/practices`, key!);
       expect(list.items[0]).toMatchObject({ ods: 'DEMO01', status: 'ok' });
       const series = await getJson(`${url}/api/v1/practices/DEMO01/series?metric=icmp_loss_ratio`, key!);
@@ -50,6 +59,8 @@ describe('n3mon up', () => {
     // A second start on the same data dir: no new key, but how to get one.
     const second = await startCli(['up', '--port', '0', '--data-dir', dataDir], /stop: Ctrl-C/);
     expect(second.stdout()).not.toMatch(/n3k_/);
+    expect(second.stdout()).not.toMatch(/with password/);
+    expect(second.stdout()).toMatch(/user password --username admin/);
     expect(second.stdout()).toMatch(/apikey create --role servicedesk/);
     second.child.kill('SIGTERM');
     expect(await exited(second.child)).toBe(0);

@@ -14,6 +14,8 @@ import { parseCollectorConfig } from '../config/load.ts';
 import { startCollector, type RunningCollector } from '../collector.ts';
 import { createAgentToken, createApiKey } from '../auth/credentials.ts';
 import type { Meta } from '../meta/index.ts';
+import { UserStore } from '../ui/users.ts';
+import { generatePassword } from '../ui/passwords.ts';
 
 export const DEMO_PRACTICE = { ods: 'DEMO01', name: 'Demo Surgery (this machine)' } as const;
 const DEMO_AGENT = 'local';
@@ -27,8 +29,9 @@ embedded SQLite store under DIR, and in the same process an agent for a demo pra
 TCP and HTTP to the collector itself, and host metrics (CPU, memory, disks, interfaces). It
 sends nothing off this machine. Live data shows in the read API within a minute.
 
-On the first start it prints a service-desk API key for the read API (shown once; only its
-hash is stored). Later starts print how to make another one.
+On the first start it prints the dashboard's address with the password of its first user,
+admin, and a service-desk API key for the read API (each shown once; only hashes are stored).
+Later starts print how to make new ones.
 
 flags:
   --port PORT        port to listen on, 127.0.0.1 only (default 8080, or $N3MON_PORT; 0 = any free port)
@@ -69,6 +72,15 @@ function firstApiKey(meta: Meta, now: number): string | undefined {
   return createApiKey(meta, { role: 'servicedesk', label: UP_KEY_LABEL, now }).key;
 }
 
+/** The first start creates the dashboard's first admin (no users yet) and returns it; later starts return undefined. */
+async function firstAdmin(meta: Meta, now: number): Promise<{ username: string; password: string } | undefined> {
+  const users = new UserStore(meta);
+  if (users.list().length > 0) return undefined;
+  const password = generatePassword();
+  await users.create({ username: 'admin', role: 'admin', password, now });
+  return { username: 'admin', password };
+}
+
 /** The demo agent's checks: this machine only. */
 export function demoAgentConfig(opts: { url: string; port: number; token: string; dataDir: string }): unknown {
   return {
@@ -84,11 +96,16 @@ export function demoAgentConfig(opts: { url: string; port: number; token: string
   };
 }
 
-function banner(c: RunningCollector, dataDir: string, apiKey: string | undefined): string {
+function banner(c: RunningCollector, dataDir: string, apiKey: string | undefined, admin: { username: string; password: string } | undefined): string {
   const lines = [
     '',
     `n3mon is up: collector on ${c.url}, data in ${dataDir}`,
     `  demo practice ${DEMO_PRACTICE.ods} "${DEMO_PRACTICE.name}" is monitored by a local agent (this machine only)`,
+    '',
+    `  Dashboard: ${c.url}/`,
+    ...(admin !== undefined
+      ? [`    sign in as ${admin.username} with password ${admin.password}   (shown once — keep it)`]
+      : ['    sign in with your dashboard user; a new admin password:', `    node dist/cli.js user password --username admin --data-dir ${dataDir}`]),
     '',
   ];
   if (apiKey !== undefined) {
@@ -139,10 +156,11 @@ export const command: Command = {
       const now = Date.now();
       const token = demoAgentToken(collector.meta, now);
       const apiKey = firstApiKey(collector.meta, now);
+      const admin = await firstAdmin(collector.meta, now);
       const [{ parseAgentConfig }, { startAgent }] = await Promise.all([import('../../../agent/src/config/load.ts'), import('../../../agent/src/agent.ts')]);
       const agentConfig = parseAgentConfig(demoAgentConfig({ url: collector.url, port: Number(new URL(collector.url).port), token, dataDir }), 'n3mon up (demo agent)');
       agent = await startAgent(agentConfig, { log: log.child({ process: 'agent' }) });
-      io.out(banner(collector, dataDir, apiKey));
+      io.out(banner(collector, dataDir, apiKey, admin));
     } catch (err) {
       await agent?.stop();
       await collector.stop();

@@ -42,13 +42,13 @@ type SessionInfo = Static<typeof SessionInfo>;
 const NoSession = Type.Object({ user: Type.Null() });
 
 export interface LoginLimits {
-  /** Attempts per client address per window (default 30 / 5 min). */
+  /** Attempts per client address per window (default 100 / 5 min: a whole office may sit behind one address). */
   perAddress: { max: number; windowMs: number };
   /** Attempts per username per window (default 10 / 15 min). */
   perUsername: { max: number; windowMs: number };
 }
 
-export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perAddress: { max: 30, windowMs: 5 * 60_000 }, perUsername: { max: 10, windowMs: 15 * 60_000 } };
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perAddress: { max: 100, windowMs: 5 * 60_000 }, perUsername: { max: 10, windowMs: 15 * 60_000 } };
 
 export interface SessionRouteDeps {
   users: UserStore;
