@@ -15,7 +15,13 @@ export function baseCheckFields(opts: { defaultIntervalMs: number; defaultRole?:
     timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3600 * 1000 })),
     app: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9_-]*$', description: 'National application (spine, eps, ers, gp2gp, scr, mesh, nhsmail, …).' })),
     labels: Type.Optional(
-      Type.Record(Type.String({ pattern: LabelNamePattern, maxLength: 64 }), Type.String({ maxLength: 128 }), { maxProperties: 8, description: 'Extra static labels, e.g. site: Branch.' }),
+      Type.Record(Type.String({ pattern: LabelNamePattern, maxLength: 64 }), Type.String({ maxLength: 128 }), {
+        maxProperties: 8,
+        // A Record's key schema becomes patternProperties, which alone lets other keys through;
+        // propertyNames closes that (additionalProperties: false would break Value.Default).
+        propertyNames: { pattern: LabelNamePattern, maxLength: 64 },
+        description: 'Extra static labels, e.g. site: Branch.',
+      }),
     ),
   };
 }
