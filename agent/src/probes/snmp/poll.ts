@@ -133,7 +133,8 @@ export async function pollDevice(session: SnmpSession, opts: PollOptions): Promi
     }
   }
   if (rows === undefined) {
-    const walk = await walkColumns(session, TABLE_COLUMNS, opts);
+    const ifNumber = safeNumber(intOf(v.get(IF_NUMBER)), 100_000);
+    const walk = await walkColumns(session, TABLE_COLUMNS, { ...opts, ...(ifNumber === undefined ? {} : { expectedRows: ifNumber }) });
     if (!walk.ok) return { ok: false, failure: { ...walk.failure, message: `interface tables: ${walk.failure.message}` } };
     requests += walk.stats.requests;
     rows = rowsFromColumns(walk.columns);

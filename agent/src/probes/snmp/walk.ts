@@ -42,6 +42,11 @@ export interface WalkOptions {
   maxRows?: number;
   /** A walk needing more requests than this is a protocol error (default 5,000). */
   maxRequests?: number;
+  /**
+   * Rows each column should have (ifNumber): a GETBULK then asks for no more than the rows still
+   * missing, plus one to see the column end, instead of running far into the next column.
+   */
+  expectedRows?: number;
 }
 
 export interface WalkStats {
@@ -70,6 +75,17 @@ function isEnd(vb: Varbind): boolean {
   return vb.type === 'endOfMibView' || vb.type === 'noSuchObject' || vb.type === 'noSuchInstance';
 }
 
+function repetitionsFor(active: readonly [string, string][], data: ReadonlyMap<string, Column>, opts: WalkOptions): number {
+  const expected = opts.expectedRows;
+  if (expected === undefined || expected < 1) return opts.tuning.maxRepetitions;
+  // A column already past the hint (ifNumber was wrong) goes back to full-size requests.
+  const missing = Math.max(...active.map(([col]) => {
+    const left = expected - (data.get(col)?.size ?? 0) + 1;
+    return left >= 1 ? left : opts.tuning.maxRepetitions;
+  }));
+  return Math.max(1, Math.min(opts.tuning.maxRepetitions, missing));
+}
+
 /** Walks the given column subtrees side by side. */
 export async function walkColumns(session: SnmpSession, columns: readonly string[], opts: WalkOptions): Promise<WalkResult> {
   const stats: WalkStats = { requests: 0, timeouts: 0, tooBig: 0 };
@@ -91,7 +107,7 @@ export async function walkColumns(session: SnmpSession, columns: readonly string
       const r = await session.getNext(oids, opts.signal);
       res = r.ok ? { ok: true, value: r.value.map((vb) => [vb]) } : r;
     } else {
-      res = await session.getBulk(oids, opts.tuning.maxRepetitions, opts.signal);
+      res = await session.getBulk(oids, repetitionsFor(active, data, opts), opts.signal);
     }
     const atMs = (t0 + opts.clock.monotonic()) / 2;
     stats.requests++;

@@ -36,6 +36,20 @@ describe('walkColumns', () => {
     expect(dev.requests.every((q) => q.op === 'getBulk')).toBe(true);
   });
 
+  it('asks only for the rows still missing when it knows how many to expect (ifNumber)', async () => {
+    const dev = fakeDevice(CISCO);
+    const r = await walkColumns(dev.session, ALL, options({ expectedRows: 59 }));
+    expect(dev.requests.map((q) => q.maxRepetitions)).toEqual([25, 25, 10]);
+    const plain = await walkColumns(fakeDevice(CISCO).session, ALL, options());
+    expect(r.ok && plain.ok).toBe(true);
+    if (r.ok && plain.ok) for (const col of ALL) expect([...(r.columns.get(col)?.keys() ?? [])]).toEqual([...(plain.columns.get(col)?.keys() ?? [])]);
+    // A wrong hint costs requests, never rows.
+    const lowDev = fakeDevice(CISCO);
+    const low = await walkColumns(lowDev.session, ALL, options({ expectedRows: 3 }));
+    if (low.ok) expect(low.columns.get(COLUMNS.ifDescr)?.size).toBe(59);
+    expect(lowDev.requests.map((q) => q.maxRepetitions)).toEqual([4, 25, 25, 25]);
+  });
+
   it('gets the same rows when the agent truncates every answer (64 varbinds, as snmpsimd does)', async () => {
     const full = await walkColumns(fakeDevice(CISCO).session, ALL, options());
     const cut = await walkColumns(fakeDevice(CISCO, { maxVarbinds: 64 }).session, ALL, options());
