@@ -12,9 +12,12 @@ export { SnmpCheck, validateSnmpCheck } from './schema.ts';
 export { createSnmpProbe, type SnmpProbeDeps } from './probe.ts';
 export type { SessionFactory, SnmpSession } from './session.ts';
 
-/** Whole-run budget when the check sets no timeoutMs: a dead device ends after its retries anyway. */
+/**
+ * Whole-run budget when the check sets no timeoutMs: room for a few requests to use all their
+ * retries (at least 30 s), but always inside the interval.
+ */
 export function snmpDefaultTimeoutMs(check: SnmpCheck): number {
-  return Math.max(check.requestTimeoutMs * (check.retries + 1) * 4, Math.min(30_000, Math.floor(check.intervalMs * 0.8)));
+  return Math.min(Math.floor(check.intervalMs * 0.9), Math.max(30_000, check.requestTimeoutMs * (check.retries + 1) * 4));
 }
 
 export const snmpProbe = defineProbe({

@@ -54,6 +54,8 @@ export function createSnmpProbe(check: SnmpCheck, deps: SnmpProbeDeps): Probe & 
   let state: DeviceState | undefined;
   let cache: PollCache | undefined;
   let frozenWarned = false;
+  /** sysName, sysDescr and selection size last logged at discovery (logged again when they change). */
+  let lastIdentity: string | undefined;
 
   async function run(ctx: RunContext): Promise<ProbeResult> {
     const started = ctx.clock.monotonic();
@@ -85,7 +87,13 @@ export function createSnmpProbe(check: SnmpCheck, deps: SnmpProbeDeps): Probe & 
       }
       const { snapshot } = polled.value;
       cache = polled.value.cache;
-      if (polled.value.walked) ctx.log.debug({ target: check.target, interfaces: snapshot.interfaces.length, selected: cache.rows.size, requests: polled.value.requests }, 'snmp interface tables walked');
+      if (polled.value.walked) {
+        const identity = `${snapshot.sysName ?? ''}\u0000${snapshot.sysDescr ?? ''}\u0000${cache.rows.size}`;
+        const fields = { target: check.target, sysName: snapshot.sysName, sysDescr: snapshot.sysDescr, interfaces: snapshot.interfaces.length, selected: cache.rows.size, requests: polled.value.requests };
+        if (identity !== lastIdentity) ctx.log.info(fields, 'snmp device discovered');
+        else ctx.log.debug(fields, 'snmp interface tables walked');
+        lastIdentity = identity;
+      }
       const evaluation = evaluatePoll(state, snapshot, selectInterfaces(snapshot.interfaces, selectors));
       state = evaluation.state;
       if (evaluation.restarted !== undefined) ctx.log.info({ target: check.target, reason: evaluation.restarted, sysName: snapshot.sysName }, 'snmp agent restarted since the last poll; no rates this interval');
@@ -93,10 +101,12 @@ export function createSnmpProbe(check: SnmpCheck, deps: SnmpProbeDeps): Probe & 
         frozenWarned = true;
         ctx.log.warn({ target: check.target }, 'sysUpTime does not advance on this device; restarts are detected from the counters only');
       }
+      const byReason: Record<string, string[]> = {};
       for (const d of evaluation.discontinuities) {
         if (d.reason === 'agent_restarted' || d.reason === 'engine_boots_changed') continue; // logged once above
-        ctx.log.info({ target: check.target, ifName: d.ifName, ifIndex: d.ifIndex, reason: d.reason, counters: d.counters }, 'snmp counter discontinuity; no rate this interval');
+        (byReason[d.reason] ??= []).push(d.counters.length > 0 ? `${d.ifName} (${d.counters.join(', ')})` : d.ifName);
       }
+      if (Object.keys(byReason).length > 0) ctx.log.info({ target: check.target, discontinuities: byReason }, 'snmp counter discontinuities; no rate this interval for these');
       const pollMs = ctx.clock.monotonic() - started;
       return { outcome: 'success', samples: [...evaluation.samples, { metric: 'snmp_poll_ms', value: pollMs }] };
     } catch (err) {

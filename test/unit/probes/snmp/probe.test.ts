@@ -1,5 +1,6 @@
 // The probe instance over the fake device (recorded Cisco 3750 walk): what one run returns, what
 // it keeps between runs, and how every failure becomes an outcome.
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createSnmpProbe } from '../../../../agent/src/probes/snmp/probe.ts';
 import { snmpProbe } from '../../../../agent/src/probes/snmp/index.ts';
@@ -7,7 +8,7 @@ import type { SnmpCheck } from '../../../../agent/src/probes/snmp/schema.ts';
 import type { SessionFactory } from '../../../../agent/src/probes/snmp/session.ts';
 import type { ProbeResult, RunContext } from '../../../../agent/src/probes/types.ts';
 import { METRICS } from '../../../../shared/src/metrics.ts';
-import { silentLogger } from '../../../../shared/src/log.ts';
+import { createLogger, silentLogger } from '../../../../shared/src/log.ts';
 import { parseWithSchema } from '../../../../shared/src/validate.ts';
 import type { Clock } from '../../../../shared/src/clock.ts';
 import { fakeDevice, loadSnmprec, type FakeOptions } from './fake-device.ts';
@@ -139,6 +140,24 @@ describe('snmp probe run', () => {
       expect(Object.keys(s.labels ?? {}).sort()).toEqual([...METRICS[s.metric].labels].sort());
     }
     expect(JSON.stringify([r, snmpProbe.baseLabels(c)])).not.toContain('secret-community');
+  });
+});
+
+describe('snmp probe logs', () => {
+  it('say what was discovered and which rates were withheld, as structured lines without secrets', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({ write: (chunk, _enc, cb) => (lines.push(JSON.parse(String(chunk)) as Record<string, unknown>), cb()) });
+    const log = createLogger({ destination: sink, level: 'debug' });
+    const dev = fakeDevice(CISCO);
+    const clock = manualClock();
+    const probe = createSnmpProbe(check({ interfaces: [{ name: 'Fa3/0/1' }, { name: 'Fa3/0/2' }] }), { openSession: dev.factory });
+    await probe.run({ ...ctx(clock), log });
+    clock.advance(60_000);
+    dev.set({ oid: `${HC_IN}.11002`, type: 'counter64', value: 1n << 62n }); // a spike no 10 Mbit/s port can carry
+    await probe.run({ ...ctx(clock), log });
+    expect(lines.find((l) => l.msg === 'snmp device discovered')).toMatchObject({ sysName: 'Profiler3750', selected: 2, interfaces: 59 });
+    expect(lines.find((l) => l.msg === 'snmp counter discontinuities; no rate this interval for these')).toMatchObject({ discontinuities: { rate_exceeds_speed: ['Fa3/0/2 (inOctets)'] } });
+    expect(JSON.stringify(lines)).not.toContain('secret-community');
   });
 });
 

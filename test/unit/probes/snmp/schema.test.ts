@@ -91,6 +91,14 @@ describe('validateSnmpCheck (cross-field rules)', () => {
   });
 });
 
+describe('default run timeout', () => {
+  it('leaves room for retries, and always stays inside the interval', () => {
+    expect(snmpProbe.defaultTimeoutMs(parsed(V2C) as never)).toBe(30_000);
+    expect(snmpProbe.defaultTimeoutMs(parsed({ ...V2C, intervalMs: 10_000 }) as never)).toBe(9_000);
+    expect(snmpProbe.defaultTimeoutMs(parsed({ ...V2C, intervalMs: 600_000, requestTimeoutMs: 5000, retries: 5 }) as never)).toBe(120_000);
+  });
+});
+
 describe('secrets', () => {
   it('are never part of the labels', () => {
     for (const c of [parsed(V2C), parsed(V3)]) {
