@@ -151,9 +151,13 @@ class BucketStore {
   }
 }
 
+/** An empty store to read from when a sketch has none (never written to). */
+const EMPTY = new BucketStore();
+
 export class DDSketch implements QuantileSketch {
-  private pos = new BucketStore();
-  private neg = new BucketStore();
+  // Stores are created on first use: a lazily decoded rollup row costs one small object.
+  private posStore: BucketStore | undefined;
+  private negStore: BucketStore | undefined;
   private zero = 0;
   private lo = Number.POSITIVE_INFINITY;
   private hi = Number.NEGATIVE_INFINITY;
@@ -193,7 +197,8 @@ export class DDSketch implements QuantileSketch {
   }
 
   get count(): number {
-    return this.pending !== undefined ? this.pendingCount : this.pos.total + this.neg.total + this.zero;
+    if (this.pending !== undefined) return this.pendingCount;
+    return (this.posStore?.total ?? 0) + (this.negStore?.total ?? 0) + this.zero;
   }
 
   get min(): number {
@@ -210,8 +215,8 @@ export class DDSketch implements QuantileSketch {
     if (!Number.isFinite(value)) throw new RangeError(`sketch: value must be finite (got ${value})`);
     if (!Number.isInteger(count) || count <= 0) throw new RangeError(`sketch: count must be a positive integer (got ${count})`);
     if (this.pending !== undefined) this.materialise();
-    if (value > SKETCH_MIN_INDEXABLE) this.pos.add(indexOf(value), count);
-    else if (value < -SKETCH_MIN_INDEXABLE) this.neg.add(indexOf(-value), count);
+    if (value > SKETCH_MIN_INDEXABLE) (this.posStore ??= new BucketStore()).add(indexOf(value), count);
+    else if (value < -SKETCH_MIN_INDEXABLE) (this.negStore ??= new BucketStore()).add(indexOf(-value), count);
     else this.zero += count;
     if (value < this.lo) this.lo = value;
     if (value > this.hi) this.hi = value;
@@ -220,17 +225,39 @@ export class DDSketch implements QuantileSketch {
   merge(other: QuantileSketch): void {
     const o = other instanceof DDSketch ? other : DDSketch.decode(other.encode());
     if (o.count === 0) return;
-    if (o.pending !== undefined && !(o.pending instanceof Uint8Array)) {
-      this.add(o.pending.value, o.pendingCount); // no need to build the other's buckets
+    const p = o.pending;
+    if (p instanceof Uint8Array) {
+      this.mergeEncoded(p); // straight from the bytes: no need to build the other's stores
+      return;
+    }
+    if (p !== undefined) {
+      this.add(p.value, o.pendingCount);
       return;
     }
     this.materialise();
-    o.materialise();
-    this.pos.mergeFrom(o.pos);
-    this.neg.mergeFrom(o.neg);
+    if (o.posStore !== undefined) (this.posStore ??= new BucketStore()).mergeFrom(o.posStore);
+    if (o.negStore !== undefined) (this.negStore ??= new BucketStore()).mergeFrom(o.negStore);
     this.zero += o.zero;
     if (o.lo < this.lo) this.lo = o.lo;
     if (o.hi > this.hi) this.hi = o.hi;
+  }
+
+  /** Adds the samples of an encoded sketch (as merge(decode(bytes)), without the intermediate). */
+  mergeEncoded(bytes: Uint8Array): void {
+    if (bytes[0] !== FORMAT_VERSION) throw new Error(`sketch: unknown format version ${String(bytes[0])}`);
+    this.materialise();
+    const before = this.count;
+    const r = new Reader(bytes, 1);
+    const n = r.varint();
+    if (n === 0) return;
+    const lo = r.float64();
+    const hi = r.float64();
+    this.zero += r.varint();
+    readStore(r, (this.posStore ??= new BucketStore()));
+    readStore(r, (this.negStore ??= new BucketStore()));
+    if (!r.done() || this.count !== before + n || !(lo <= hi)) throw new Error('sketch: malformed encoding');
+    if (lo < this.lo) this.lo = lo;
+    if (hi > this.hi) this.hi = hi;
   }
 
   quantile(q: number): number {
@@ -242,11 +269,11 @@ export class DDSketch implements QuantileSketch {
     if (rank === n) return this.hi;
     const clamp = (v: number): number => Math.min(this.hi, Math.max(this.lo, v));
     // Ascending values: negatives (largest |v| first, i.e. descending index), zeros, positives.
-    const negs = this.neg.total;
-    if (rank <= negs) return clamp(-valueOf(this.neg.indexAtRank(negs - rank + 1)));
-    rank -= negs;
+    const neg = this.negStore ?? EMPTY;
+    if (rank <= neg.total) return clamp(-valueOf(neg.indexAtRank(neg.total - rank + 1)));
+    rank -= neg.total;
     if (rank <= this.zero) return clamp(0);
-    return clamp(valueOf(this.pos.indexAtRank(rank - this.zero)));
+    return clamp(valueOf((this.posStore ?? EMPTY).indexAtRank(rank - this.zero)));
   }
 
   /**
@@ -258,8 +285,10 @@ export class DDSketch implements QuantileSketch {
   encode(): Uint8Array {
     if (this.pending instanceof Uint8Array) return this.pending;
     this.materialise();
+    const pos = this.posStore ?? EMPTY;
+    const neg = this.negStore ?? EMPTY;
     const n = this.count;
-    const size = 1 + varintLen(n) + (n > 0 ? 16 : 0) + varintLen(this.zero) + storeLen(this.pos) + storeLen(this.neg);
+    const size = 1 + varintLen(n) + (n > 0 ? 16 : 0) + varintLen(this.zero) + storeLen(pos) + storeLen(neg);
     const w = new Writer(size);
     w.byte(FORMAT_VERSION);
     w.varint(n);
@@ -268,8 +297,8 @@ export class DDSketch implements QuantileSketch {
       w.float64(this.hi);
     }
     w.varint(this.zero);
-    writeStore(w, this.pos);
-    writeStore(w, this.neg);
+    writeStore(w, pos);
+    writeStore(w, neg);
     return w.finish();
   }
 
@@ -281,16 +310,7 @@ export class DDSketch implements QuantileSketch {
       this.add(p.value, this.pendingCount);
       return;
     }
-    const r = new Reader(p, 1);
-    const n = r.varint();
-    if (n > 0) {
-      this.lo = r.float64();
-      this.hi = r.float64();
-    }
-    this.zero = r.varint();
-    readStore(r, this.pos);
-    readStore(r, this.neg);
-    if (!r.done() || this.count !== n || (n > 0 && !(this.lo <= this.hi))) throw new Error('sketch: malformed encoding');
+    this.mergeEncoded(p);
   }
 }
 

@@ -10,6 +10,7 @@ import { DDSketch } from '../sketch.ts';
 import type { AggregateQuery, Bucket, RawPoint } from '../types.ts';
 import { alignDown, alignUp, foldBuckets, HOUR_MS, MINUTE_MS, summarisePoints, unitFor, type PointRow } from '../summary.ts';
 import type { StoreContext } from './context.ts';
+import { HourTier } from './hour-tier.ts';
 
 type TierRow = [start: number, count: number, sum: number, min: number, max: number, sketch: Uint8Array | null];
 
@@ -32,7 +33,7 @@ function isSorted(rows: readonly PointRow[]): boolean {
 export class Reader {
   private readonly rawStmt: Database.Statement;
   private readonly minuteStmt: Database.Statement;
-  private readonly hourStmt: Database.Statement;
+  private readonly hours: HourTier;
   private readonly marksStmt: Database.Statement;
   private readonly dirtyStmt: Database.Statement;
   private readonly snapshot: <T>(fn: () => T) => T;
@@ -53,7 +54,7 @@ export class Reader {
          SELECT r.start, r.count, r.sum, r.min, r.max, r.sketch FROM m CROSS JOIN rollup_1m AS r ON r.start = m.x AND r.series_id = @id`,
       )
       .raw();
-    this.hourStmt = db.prepare('SELECT start, count, sum, min, max, sketch FROM rollup_1h WHERE series_id = ? AND start >= ? AND start < ? ORDER BY start').raw();
+    this.hours = new HourTier(db);
     this.marksStmt = db.prepare("SELECT key, value FROM state WHERE key IN ('minute_mark', 'hour_mark')").raw();
     this.dirtyStmt = db.prepare('SELECT minute_start FROM dirty WHERE series_id = ? AND minute_start >= ? AND minute_start < ?').pluck();
     // Marks, dirty minutes and tier rows are read from one snapshot (a read transaction), so a
@@ -79,11 +80,16 @@ export class Reader {
     return this.rawRows(id, from, to).map(([ts, value]) => ({ ts, value }));
   }
 
-  /** Rows of a tier for one series in [from, to) (both aligned to the tier's unit). */
-  tierRows(unit: number, id: number, from: number, to: number): TierRow[] {
+  /** Minute-tier buckets of one series in [from, to) (minute-aligned). */
+  minuteBuckets(id: number, from: number, to: number): Bucket[] {
     if (!(to > from)) return [];
-    if (unit === HOUR_MS) return this.hourStmt.all(id, from, to) as TierRow[];
-    return this.minuteStmt.all({ from, to, id }) as TierRow[];
+    return (this.minuteStmt.all({ from, to, id }) as TierRow[]).map(tierRowToBucket);
+  }
+
+  /** Buckets of a tier for one series in [from, to) (both aligned to the tier's unit). */
+  tierBuckets(unit: number, id: number, from: number, to: number): Bucket[] {
+    if (unit === HOUR_MS) return to > from ? this.hours.read(id, from, to) : [];
+    return this.minuteBuckets(id, from, to);
   }
 
   aggregate(q: AggregateQuery): Map<string, Bucket[]> {
@@ -109,7 +115,7 @@ export class Reader {
     const mark = marks.get(unit === HOUR_MS ? 'hour_mark' : 'minute_mark');
     const rolledEnd = mark === undefined ? from : Math.min(Math.max(mark, from), to);
     if (rolledEnd <= from) return summarisePoints(this.rawRows(id, from, to), step);
-    const units = this.tierRows(unit, id, from, rolledEnd).map(tierRowToBucket);
+    const units = this.tierBuckets(unit, id, from, rolledEnd);
     // Units with dirty minutes: the tier row is stale (or missing); recompute from raw.
     const dirtyUnits = new Set((this.dirtyStmt.all(id, from, rolledEnd) as number[]).map((m) => alignDown(m, unit)));
     let merged = units;

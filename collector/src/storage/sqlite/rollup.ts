@@ -17,7 +17,9 @@ import { alignDown, DAY_MS, foldBuckets, HOUR_MS, MINUTE_MS, summarisePoints, ty
 import type { Bucket } from '../types.ts';
 import type { StoreContext } from './context.ts';
 import type { StateKey } from './schema.ts';
-import { tierRowToBucket, type Reader } from './reader.ts';
+import type { Reader } from './reader.ts';
+import { HourTier, type HourSummary } from './hour-tier.ts';
+import { HourAccumulators } from './hour-acc.ts';
 import { BatchInsert } from './batch-insert.ts';
 import { DDSketch } from '../sketch.ts';
 
@@ -32,6 +34,14 @@ const DIRTY_PER_TX = 2000;
 const ROWS_PER_TX = 50_000;
 const RAW_DELETE_SPAN_MS = HOUR_MS;
 
+interface HourAcc {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  sketch: DDSketch;
+}
+
 /** The sketch column of a tier row: NULL when every value is the same (min = max). */
 function sketchColumn(b: Bucket): Uint8Array | null {
   return b.min === b.max ? null : b.sketch.encode();
@@ -43,8 +53,6 @@ export class Rollup {
   private readonly setState: Database.Statement<[StateKey, number]>;
   private readonly upsertMinute: Database.Statement<[number, number, number, number, number, number, Uint8Array | null]>;
   private readonly deleteMinute: Database.Statement<[number, number]>;
-  private readonly upsertHour: Database.Statement<[number, number, number, number, number, number, Uint8Array | null]>;
-  private readonly deleteHour: Database.Statement<[number, number]>;
   private readonly rawOfMinute: Database.Statement<[number, number]>;
   private readonly deleteDirty: Database.Statement<[number, number]>;
   private readonly scanRaw: Database.Statement<[number, number]>;
@@ -54,11 +62,11 @@ export class Rollup {
   private readonly getState: Database.Statement<[StateKey]>;
   private readonly deleteRawBefore: Database.Statement<[number]>;
   private readonly deleteOldMinutes: Database.Statement<[number]>;
-  private readonly deleteOldHours: Database.Statement<[number, number]>;
   private readonly deleteSeries: Database.Statement<[number]>;
   private readonly tx: <T>(fn: () => T) => T;
   private readonly minuteRows: BatchInsert;
-  private readonly hourRows: BatchInsert;
+  private readonly hours: HourTier;
+  private readonly acc = new HourAccumulators();
   /** Current live-roll span per transaction (adaptive, whole minutes). */
   private spanMs = HOUR_MS;
   private stopping = false;
@@ -72,8 +80,6 @@ export class Rollup {
     this.setState = db.prepare('INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)');
     this.upsertMinute = db.prepare('INSERT OR REPLACE INTO rollup_1m (start, series_id, count, sum, min, max, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.deleteMinute = db.prepare('DELETE FROM rollup_1m WHERE start = ? AND series_id = ?');
-    this.upsertHour = db.prepare('INSERT OR REPLACE INTO rollup_1h (series_id, start, count, sum, min, max, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.deleteHour = db.prepare('DELETE FROM rollup_1h WHERE series_id = ? AND start = ?');
     this.rawOfMinute = db.prepare('SELECT ts, value FROM samples WHERE minute = ? AND series_id = ? ORDER BY ts').raw();
     this.deleteDirty = db.prepare('DELETE FROM dirty WHERE series_id = ? AND minute_start = ?');
     this.scanRaw = db.prepare('SELECT minute, series_id, value FROM samples WHERE minute >= ? AND minute < ? ORDER BY minute, series_id, ts').raw();
@@ -83,10 +89,9 @@ export class Rollup {
     this.getState = db.prepare('SELECT value FROM state WHERE key = ?').pluck();
     this.deleteRawBefore = db.prepare('DELETE FROM samples WHERE minute < ?');
     this.deleteOldMinutes = db.prepare('DELETE FROM rollup_1m WHERE start < ?');
-    this.deleteOldHours = db.prepare('DELETE FROM rollup_1h WHERE series_id = ? AND start < ?');
     this.deleteSeries = db.prepare('DELETE FROM series WHERE id = ?');
+    this.hours = new HourTier(db);
     this.minuteRows = new BatchInsert(db, 'INSERT OR REPLACE INTO rollup_1m (start, series_id, count, sum, min, max, sketch)', 7);
-    this.hourRows = new BatchInsert(db, 'INSERT OR REPLACE INTO rollup_1h (series_id, start, count, sum, min, max, sketch)', 7);
     this.tx = <T>(fn: () => T): T => db.transaction(fn)();
   }
 
@@ -145,27 +150,21 @@ export class Rollup {
         if (b === undefined) this.deleteMinute.run(minute, id);
         else this.upsertMinute.run(minute, id, b.count, b.sum, b.min, b.max, sketchColumn(b));
         const hour = alignDown(minute, HOUR_MS);
+        this.acc.invalidate(hour);
         if (state.hourMark !== undefined && hour < state.hourMark) {
           let set = hours.get(id);
           if (set === undefined) hours.set(id, (set = new Set()));
           set.add(hour);
         }
       }
+      const updates: [number, number, Bucket | undefined][] = [];
       for (const [id, set] of hours) {
-        for (const hour of set) {
-          const units = this.reader.tierRows(MINUTE_MS, id, hour, hour + HOUR_MS).map(tierRowToBucket);
-          const b = foldBuckets(units, HOUR_MS)[0];
-          this.writeHour(id, hour, b);
-        }
+        for (const hour of set) updates.push([id, hour, foldBuckets(this.reader.minuteBuckets(id, hour, hour + HOUR_MS), HOUR_MS)[0]]);
       }
+      this.hours.put(updates);
     });
     for (const [id, minute] of entries) dirty.delete(id, minute);
     return entries.length;
-  }
-
-  private writeHour(id: number, hour: number, b: Bucket | undefined): void {
-    if (b === undefined) this.deleteHour.run(id, hour);
-    else this.upsertHour.run(id, hour, b.count, b.sum, b.min, b.max, sketchColumn(b));
   }
 
   /**
@@ -175,28 +174,36 @@ export class Rollup {
    */
   private rollChunk(cutoff: number): number {
     const { state } = this.ctx;
-    const marks = this.tx(() => {
-      let start = state.minuteMark;
-      if (start === undefined) {
-        const first = this.firstMinute.get() as number | null;
-        start = first === null ? cutoff : Math.min(first * MINUTE_MS, cutoff);
-      }
-      const hourMark = state.hourMark ?? alignDown(start, HOUR_MS);
-      let end = Math.min(cutoff, start + this.spanMs);
-      const samples = end > start ? this.rollRange(start, end) : 0;
-      if (samples === 0 && end < cutoff) {
-        // Nothing here: jump to the next minute that has samples (or the cutoff).
-        const next = this.nextMinute.get(end / MINUTE_MS) as number | null;
-        end = next === null ? cutoff : Math.max(end, Math.min(next * MINUTE_MS, cutoff));
-      }
-      if (samples > ROWS_PER_TX) this.spanMs = Math.max(MINUTE_MS, alignDown(this.spanMs / 2, MINUTE_MS));
-      else if (samples < ROWS_PER_TX / 4) this.spanMs = Math.min(DAY_MS, this.spanMs * 2);
-      const newHourMark = Math.max(alignDown(end, HOUR_MS), hourMark);
-      if (newHourMark > hourMark) this.buildHours(hourMark, newHourMark);
-      this.setState.run('minute_mark', end);
-      this.setState.run('hour_mark', newHourMark);
-      return { start, end, newHourMark };
-    });
+    let marks: { start: number; end: number; newHourMark: number };
+    try {
+      marks = this.tx(() => {
+        let start = state.minuteMark;
+        if (start === undefined) {
+          const first = this.firstMinute.get() as number | null;
+          start = first === null ? cutoff : Math.min(first * MINUTE_MS, cutoff);
+        }
+        this.acc.beginRoll(start);
+        const hourMark = state.hourMark ?? alignDown(start, HOUR_MS);
+        let end = Math.min(cutoff, start + this.spanMs);
+        const samples = end > start ? this.rollRange(start, end) : 0;
+        if (samples === 0 && end < cutoff) {
+          // Nothing here: jump to the next minute that has samples (or the cutoff).
+          const next = this.nextMinute.get(end / MINUTE_MS) as number | null;
+          end = next === null ? cutoff : Math.max(end, Math.min(next * MINUTE_MS, cutoff));
+        }
+        if (samples > ROWS_PER_TX) this.spanMs = Math.max(MINUTE_MS, alignDown(this.spanMs / 2, MINUTE_MS));
+        else if (samples < ROWS_PER_TX / 4) this.spanMs = Math.min(DAY_MS, this.spanMs * 2);
+        this.acc.endRoll(end);
+        const newHourMark = Math.max(alignDown(end, HOUR_MS), hourMark);
+        if (newHourMark > hourMark) this.buildHours(hourMark, newHourMark);
+        this.setState.run('minute_mark', end);
+        this.setState.run('hour_mark', newHourMark);
+        return { start, end, newHourMark };
+      });
+    } catch (err) {
+      this.acc.reset(); // it may hold minutes of the transaction that rolled back
+      throw err;
+    }
     state.minuteMark = marks.end;
     state.hourMark = marks.newHourMark;
     return Math.max(0, marks.end - marks.start) / MINUTE_MS;
@@ -223,16 +230,19 @@ export class Rollup {
         if (v < min) min = v;
         if (v > max) max = v;
       }
-      let sketch: Uint8Array | null = null; // NULL: every value equals min (see schema.ts)
+      let sk: DDSketch | null = null; // NULL: every value equals min (see schema.ts)
       if (min !== max) {
-        const sk = new DDSketch();
+        sk = new DDSketch();
         for (const v of values) sk.add(v);
-        sketch = sk.encode();
       }
-      out.push(curMinute * MINUTE_MS, curId, values.length, sum, min, max, sketch);
+      out.push(curMinute * MINUTE_MS, curId, values.length, sum, min, max, sk === null ? null : sk.encode());
+      this.acc.addMinute(curId, curMinute * MINUTE_MS, { count: values.length, sum, min, max, sketch: sk });
       values.length = 0;
     };
-    for (const [minute, id, value] of this.scanRaw.iterate(start / MINUTE_MS, end / MINUTE_MS) as IterableIterator<[number, number, number]>) {
+    for (const r of this.scanRaw.iterate(start / MINUTE_MS, end / MINUTE_MS) as IterableIterator<[number, number, number]>) {
+      const minute = r[0];
+      const id = r[1];
+      const value = r[2];
       if (minute !== curMinute || id !== curId) {
         close();
         curMinute = minute;
@@ -249,19 +259,35 @@ export class Rollup {
 
   /** Hour rows for every hour in [from, to) from its minute rows (all series). */
   private buildHours(from: number, to: number): void {
+    const updates: [number, number, HourSummary][] = [];
     for (let hour = from; hour < to; hour += HOUR_MS) {
-      const perSeries = new Map<number, Bucket[]>();
-      for (const r of this.scanMinutes.all(hour, hour + HOUR_MS) as [number, number, number, number, number, number, Uint8Array | null][]) {
-        let units = perSeries.get(r[1]);
-        if (units === undefined) perSeries.set(r[1], (units = []));
-        units.push(tierRowToBucket([r[0], r[2], r[3], r[4], r[5], r[6]]));
+      const ready = this.acc.take(hour);
+      if (ready !== undefined) {
+        for (const [id, a] of ready) updates.push([id, hour, a]);
+        continue;
       }
-      for (const [id, units] of perSeries) {
-        const b = foldBuckets(units, HOUR_MS)[0] as Bucket;
-        this.hourRows.push(id, hour, b.count, b.sum, b.min, b.max, sketchColumn(b));
+      // Rows come ordered by (start, series_id), so each series' minutes arrive oldest first and
+      // the hour sum is 0 + m1 + m2 + … as foldBuckets computes it. Streamed, then written.
+      const acc = new Map<number, HourAcc>();
+      for (const r of this.scanMinutes.iterate(hour, hour + HOUR_MS) as IterableIterator<[number, number, number, number, number, number, Uint8Array | null]>) {
+        const id = r[1];
+        const count = r[2];
+        const sum = r[3];
+        const min = r[4];
+        const max = r[5];
+        const sketch = r[6];
+        let a = acc.get(id);
+        if (a === undefined) acc.set(id, (a = { count: 0, sum: 0, min, max, sketch: new DDSketch() }));
+        a.count += count;
+        a.sum += sum;
+        if (min < a.min) a.min = min;
+        if (max > a.max) a.max = max;
+        if (sketch === null) a.sketch.add(min, count);
+        else a.sketch.mergeEncoded(sketch);
       }
+      for (const [id, a] of acc) updates.push([id, hour, a]);
     }
-    this.hourRows.flush();
+    this.hours.put(updates);
   }
 
   /** Minute and hour tier retention, and series with nothing left anywhere. */
@@ -274,7 +300,7 @@ export class Rollup {
       this.deleteOldMinutes.run(minuteHorizon);
       const prev = this.getState.get('hour_horizon') as number | undefined;
       if (prev !== undefined && prev >= hourHorizon) return [];
-      for (const id of series.ids()) this.deleteOldHours.run(id, hourHorizon);
+      for (const id of series.ids()) this.hours.deleteBefore(id, hourHorizon);
       const expired = series.lastBefore(hourHorizon);
       for (const id of expired) this.deleteSeries.run(id);
       this.setState.run('hour_horizon', hourHorizon);

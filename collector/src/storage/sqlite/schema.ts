@@ -8,7 +8,8 @@
  *   per series into the WAL). Rolling up a minute is one contiguous range scan; raw retention
  *   is one range delete. A series' raw samples are read with one index seek per minute.
  * - `rollup_1m` is clustered by (start, series_id) for the same reasons.
- * - `rollup_1h` is clustered by (series_id, start): reports read months of it per series.
+ * - `rollup_1h` holds one row per series and UTC day (hour-tier.ts), keyed series-first:
+ *   reports read months of hours per series, one row per day.
  * - A tier row's `sketch` is NULL when all its values are equal (min = max): the sketch is then
  *   just `count` × min, and most minute rows of once-a-minute series need no blob at all.
  * - `dirty` lists minutes of a series that late samples changed after they were rolled up.
@@ -49,15 +50,9 @@ CREATE TABLE IF NOT EXISTS rollup_1m (
   PRIMARY KEY (start, series_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS rollup_1h (
-  series_id INTEGER NOT NULL,
-  start INTEGER NOT NULL,
-  count INTEGER NOT NULL,
-  sum REAL NOT NULL,
-  min REAL NOT NULL,
-  max REAL NOT NULL,
-  sketch BLOB,
-  PRIMARY KEY (series_id, start)
-) WITHOUT ROWID;
+  key INTEGER PRIMARY KEY,
+  hours BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS dirty (
   series_id INTEGER NOT NULL,
   minute_start INTEGER NOT NULL,

@@ -9,6 +9,7 @@ import { N3monError } from '../../../../shared/src/errors.ts';
 import type { WriteRequest, WriteResult } from '../types.ts';
 import { MINUTE_MS } from '../summary.ts';
 import type { StoreContext } from './context.ts';
+import { MAX_TS } from './hour-tier.ts';
 
 /** Rows per multi-row INSERT statement (4 parameters each). */
 const ROWS_PER_INSERT = 128;
@@ -34,7 +35,7 @@ export function writeProblems(req: WriteRequest): string[] {
       continue;
     }
     if (typeof s.value !== 'number' || !Number.isFinite(s.value)) problems.push(`samples[${i}].value: must be a finite number (got ${String(s.value)})`);
-    if (!Number.isSafeInteger(s.ts) || s.ts < 0) problems.push(`samples[${i}].ts: must be a non-negative integer epoch-ms (got ${String(s.ts)})`);
+    if (!Number.isSafeInteger(s.ts) || s.ts < 0 || s.ts >= MAX_TS) problems.push(`samples[${i}].ts: must be an integer epoch-ms, 0 ≤ ts < ${MAX_TS} (got ${String(s.ts)})`);
     if (typeof s.metric !== 'string' || s.metric === '') problems.push(`samples[${i}].metric: must be a non-empty string`);
     if (typeof s.labels !== 'object' || s.labels === null) problems.push(`samples[${i}].labels: must be an object`);
     else for (const k in s.labels) if (typeof s.labels[k] !== 'string') problems.push(`samples[${i}].labels.${k}: must be a string`);
