@@ -92,6 +92,9 @@ export function createSnmpProbe(check: SnmpCheck, deps: SnmpProbeDeps): Probe & 
         const fields = { target: check.target, sysName: snapshot.sysName, sysDescr: snapshot.sysDescr, interfaces: snapshot.interfaces.length, selected: cache.rows.size, requests: polled.value.requests };
         if (identity !== lastIdentity) ctx.log.info(fields, 'snmp device discovered');
         else ctx.log.debug(fields, 'snmp interface tables walked');
+        if (identity !== lastIdentity && selectors !== undefined && cache.rows.size === 0) {
+          ctx.log.warn({ target: check.target, interfaces: snapshot.interfaces.slice(0, 50).map((r) => r.name) }, 'snmp interfaces: no selector matched any interface of this device');
+        }
         lastIdentity = identity;
       }
       const evaluation = evaluatePoll(state, snapshot, selectInterfaces(snapshot.interfaces, selectors));

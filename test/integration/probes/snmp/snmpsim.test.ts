@@ -58,7 +58,7 @@ describe.skipIf(skipUnlessLab({ files: [SNMPSIMD, DEBIAN_CISCO] }))('snmp probe 
     await new Promise<void>((r) => dead.bind(0, '127.0.0.1', () => r()));
     try {
       const finished: string[] = [];
-      const deadRun = runOnce(realProbe({ target: `127.0.0.1:${dead.address().port}`, version: '2c', community: 'cisco', requestTimeoutMs: 1000, retries: 2 })).then((r) => (finished.push('dead'), r));
+      const deadRun = runOnce(realProbe({ target: `127.0.0.1:${dead.address().port}`, version: '2c', community: 'cisco', requestTimeoutMs: 500, retries: 2 })).then((r) => (finished.push('dead'), r));
       const liveRun = runOnce(realProbe({ target: `127.0.0.1:${sim.port}`, version: '2c', community: 'cisco' })).then((r) => (finished.push('live'), r));
       const [d, l] = await Promise.all([deadRun, liveRun]);
       expect(d.outcome).toBe('timeout');
