@@ -20,13 +20,16 @@ import type { SeriesStore, StoredSeries } from '../storage/types.ts';
 import type { IngestedBatch, IngestObserver } from '../status/provider.ts';
 import { aggregateValues, downForSeconds, Scratch, trackDown } from './aggregate.ts';
 import { ActiveCauses } from './causes.ts';
-import { areaOf, ruleMatches, type CompiledRule, type CompiledThresholdRule } from './compiled.ts';
+import { areaOf, ruleMatches } from './compiled.ts';
 import { sameCause, silenceSeriesId, type CauseRef, type EvaluationEvent, type EvaluationSink, type PersistedRuleState, type RuleStateView } from './events.ts';
 import type { ThresholdProfiles } from './profile.ts';
-import type { Area } from './profile-schema.ts';
 import { SeriesWindow } from './series-window.ts';
-import { silenceStep, type SilenceState } from './silence.ts';
-import { newState, SEVERITY_RANK, step, type RuleSeriesState, type StateLevel, type Transition } from './state-machine.ts';
+import { silenceStep } from './silence.ts';
+import { newState, step, type Transition } from './state-machine.ts';
+import { signature, silentAgent, type AgentTrack, type Binding, type SeriesTrack } from './tracks.ts';
+import { practiceSummaries, stateViews, type PracticeRuleSummary } from './views.ts';
+
+export type { PracticeRuleSummary } from './views.ts';
 
 export interface EvaluatorOptions {
   /** Evaluation step in event time; evaluations happen at multiples of it. */
@@ -85,11 +88,6 @@ export interface TickReport {
   durationMs: number;
 }
 
-export interface PracticeRuleSummary {
-  worst: StateLevel;
-  areas: Map<Area, StateLevel>;
-  notOk: RuleStateView[];
-}
 
 export interface AgentProgress {
   practice: string;
@@ -108,46 +106,7 @@ export interface RuleEvaluator extends IngestObserver {
   progress(): AgentProgress[];
 }
 
-interface Binding {
-  rule: CompiledThresholdRule;
-  order: number;
-  area: Area;
-  state: RuleSeriesState;
-  cause?: CauseRef;
-  savedSig: string;
-}
-
-interface SeriesTrack {
-  s: StoredSeries;
-  win: SeriesWindow;
-  keepMs: number;
-  bindings: Binding[];
-  /** Newest sample time known for the series. */
-  newest: number;
-}
-
-interface AgentTrack {
-  practice: string;
-  agent: string;
-  high: number;
-  lastSeen?: number;
-  /** Needs a findSeries of its own (new agent). */
-  undiscovered: boolean;
-  /** Delivered a batch since the last tick. */
-  active: boolean;
-  cursor?: number;
-  series: Map<string, SeriesTrack>;
-  ordered: { track: SeriesTrack; binding: Binding }[] | undefined;
-  silence: Map<string, SilenceState>;
-}
-
 const alignDown = (t: number, step: number): number => Math.floor(t / step) * step;
-
-function signature(b: Binding): string {
-  const s = b.state;
-  const calm = s.held === 'ok' ? '' : `${s.calmWarnRun}/${s.calmCritRun}`;
-  return `${s.held}|${s.level}|${s.warnRun}/${s.critRun}|${calm}|${s.downSince ?? ''}|${b.cause?.seriesId ?? ''}/${b.cause?.ruleId ?? ''}`;
-}
 
 export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
   const opt: EvaluatorOptions = { ...DEFAULT_EVALUATOR_OPTIONS, ...deps.options };
@@ -386,8 +345,6 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     for (const a of agents.values()) a.active = false;
   };
 
-  const silentAgent = (a: AgentTrack): boolean => [...a.silence.values()].some((s) => s.held !== 'ok');
-
   return {
     onBatch(b: IngestedBatch): void {
       const a = agentOf(b.practice, b.agent);
@@ -419,48 +376,11 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     },
 
     states(practice?: string): RuleStateView[] {
-      const out: RuleStateView[] = [];
-      for (const a of agents.values()) {
-        if (practice !== undefined && a.practice !== practice) continue;
-        const silent = silentAgent(a);
-        for (const t of a.series.values()) {
-          for (const b of t.bindings) {
-            out.push(view(a, t.s, b.rule, b.area, b.state, silent, b.cause));
-          }
-        }
-        for (const rule of deps.profiles.forPractice(a.practice).silence) {
-          const s = a.silence.get(rule.id);
-          if (s === undefined) continue;
-          const sub = { id: silenceSeriesId(a.practice, a.agent), practice: a.practice, agent: a.agent, metric: 'agent_silence', labels: {} };
-          out.push(view(a, sub, rule, 'agent', { ...newState(), held: s.held, level: s.held, ...(s.episodeStart === undefined ? {} : { episodeStart: s.episodeStart }) }, false, undefined));
-        }
-      }
-      return out;
+      return stateViews(agents.values(), deps.profiles, practice);
     },
 
     summaries(): Map<string, PracticeRuleSummary> {
-      const out = new Map<string, PracticeRuleSummary>();
-      const note = (practice: string, area: Area, level: StateLevel, make: () => RuleStateView): void => {
-        let sum = out.get(practice);
-        if (sum === undefined) out.set(practice, (sum = { worst: level, areas: new Map(), notOk: [] }));
-        const prev = sum.areas.get(area);
-        if (prev === undefined || SEVERITY_RANK[level] > SEVERITY_RANK[prev]) sum.areas.set(area, level);
-        if (SEVERITY_RANK[level] > SEVERITY_RANK[sum.worst]) sum.worst = level;
-        if (level !== 'ok') sum.notOk.push(make());
-      };
-      for (const a of agents.values()) {
-        const silent = silentAgent(a);
-        for (const t of a.series.values()) {
-          for (const b of t.bindings) note(a.practice, b.area, silent ? 'unknown' : b.state.level, () => view(a, t.s, b.rule, b.area, b.state, silent, b.cause));
-        }
-        for (const rule of deps.profiles.forPractice(a.practice).silence) {
-          const s = a.silence.get(rule.id);
-          if (s === undefined) continue;
-          const sub = { id: silenceSeriesId(a.practice, a.agent), practice: a.practice, agent: a.agent, metric: 'agent_silence', labels: {} };
-          note(a.practice, 'agent', s.held, () => view(a, sub, rule, 'agent', { ...newState(), held: s.held, level: s.held, ...(s.episodeStart === undefined ? {} : { episodeStart: s.episodeStart }) }, false, undefined));
-        }
-      }
-      return out;
+      return practiceSummaries(agents.values(), deps.profiles);
     },
 
     progress(): AgentProgress[] {
@@ -473,24 +393,4 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
       }));
     },
   };
-
-  function view(a: AgentTrack, s: Pick<StoredSeries, 'id' | 'metric' | 'labels'>, rule: CompiledRule, area: Area, st: RuleSeriesState, silent: boolean, cause: CauseRef | undefined): RuleStateView {
-    const silenceCause = silent ? [...a.silence.entries()].find(([, x]) => x.held !== 'ok') : undefined;
-    const shownCause = cause ?? (silenceCause === undefined ? undefined : { ruleId: silenceCause[0], practice: a.practice, agent: a.agent, seriesId: silenceSeriesId(a.practice, a.agent) });
-    return {
-      practice: a.practice,
-      agent: a.agent,
-      seriesId: s.id,
-      metric: s.metric,
-      labels: s.labels,
-      rule,
-      area,
-      level: silent ? 'unknown' : st.level,
-      held: st.held,
-      ...(st.value === undefined ? {} : { value: st.value }),
-      ...(st.evaluatedAt === undefined ? {} : { evaluatedAt: st.evaluatedAt }),
-      ...(st.held === 'ok' || st.episodeStart === undefined ? {} : { since: st.episodeStart }),
-      ...(shownCause === undefined ? {} : { cause: shownCause }),
-    };
-  }
 }
