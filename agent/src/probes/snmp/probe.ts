@@ -1,7 +1,8 @@
 /**
  * The Probe for one `snmp` check. Created once per check; between runs it keeps the previous
- * poll's counters (for rates) and the device's GETBULK max-repetitions (for back-off). Each run
- * opens a session, polls, closes it; every failure becomes an outcome.
+ * poll's counters (for rates), what discovery learned (which OIDs to GET) and the device's
+ * max-repetitions (for back-off). Each run opens a session, polls, closes it; every failure
+ * becomes an outcome.
  */
 import type { Outcome } from '../../../../shared/src/outcomes.ts';
 import type { Probe, ProbeResult, RunContext } from '../types.ts';
