@@ -132,14 +132,15 @@ function launch(cmd: string, args: string[], dir: string, port: number, opts: { 
   };
 }
 
-async function waitReady(d: Daemon, probe: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
+/** Resolves once `probe` says yes; otherwise stops the daemon (and removes its dir if we made it) and throws. */
+async function waitReady(d: Daemon, probe: () => Promise<boolean>, what: string, timeoutMs: number, ownDir: boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !d.exited()) {
     if (await probe()) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   const output = d.output().trim().slice(-2000);
-  await d.stop();
+  await (ownDir ? d.dispose() : d.stop());
   throw new Error(`${what} ${d.exited() ? 'exited' : `did not answer within ${timeoutMs} ms`}:\n${output}`);
 }
 
@@ -189,7 +190,7 @@ export async function startSnmpd(opts: SnmpdOptions = {}): Promise<Daemon> {
   const community = opts.community ?? 'public';
   const args = snmpdConfig({ ...opts, community, dir, port });
   const d = launch(SNMPD, args, dir, port);
-  await waitReady(d, () => snmpAnswers({ host: '127.0.0.1', port, version: '2c', community }), 'snmpd', 10_000);
+  await waitReady(d, () => snmpAnswers({ host: '127.0.0.1', port, version: '2c', community }), 'snmpd', 10_000, opts.dir === undefined);
   return d;
 }
 
@@ -224,6 +225,6 @@ export async function startSnmpsim(opts: SnmpsimOptions): Promise<Daemon> {
     chmodSync(opts.dataDir, 0o755);
   }
   const d = launch(SNMPSIMD, args, dir, port);
-  await waitReady(d, () => snmpAnswers({ host: '127.0.0.1', port, version: '2c', community: opts.readyCommunity }, 500), 'snmpsimd', 60_000);
+  await waitReady(d, () => snmpAnswers({ host: '127.0.0.1', port, version: '2c', community: opts.readyCommunity }, 500), 'snmpsimd', 60_000, opts.dir === undefined);
   return d;
 }

@@ -13,7 +13,7 @@
  * snapshot format changes, then review the diff.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../../shared/src/clock.ts';
@@ -137,6 +137,7 @@ async function recordSnmpsim(): Promise<void> {
     save({ scenario: 'snmpsim-restart', description: 'snmpsimd restarted between poll 2 and poll 3: sysUpTime and every counter went back to their initial values.', source: 'snmpsimd 0.4.5, Debian cisco_16_switch recording', version: '2c', known: knownRates(steady), polls: restart });
   } finally {
     await sim?.dispose();
+    rmSync(data, { recursive: true, force: true });
   }
 }
 
