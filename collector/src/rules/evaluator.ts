@@ -120,6 +120,9 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
   const restoredCursors = new Map((deps.restore?.cursors ?? []).map((c) => [`${c.practice}\u0000${c.agent}`, c.evaluatedUntil]));
   const restoredStates = new Map((deps.restore?.states ?? []).map((p) => [`${p.seriesId}\u0000${p.ruleId}`, p]));
   const liveMetrics = new Set<string>(deps.profiles.organisation.liveMetrics);
+  // Silence is only judged for time this collector was running to hear agents: after a restart
+  // an agent last heard before the start is not called silent until it has been quiet since then.
+  const startedAt = deps.clock.now();
   for (const ods of deps.profiles.overridden) for (const m of deps.profiles.forPractice(ods).liveMetrics) liveMetrics.add(m);
 
   const emit = (e: EvaluationEvent): void => {
@@ -301,7 +304,7 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
       for (const rule of rules) {
         let s = a.silence.get(rule.id);
         if (s === undefined) a.silence.set(rule.id, (s = { held: 'ok' }));
-        const tr = silenceStep(rule, s, now, a.lastSeen);
+        const tr = silenceStep(rule, s, now, Math.max(a.lastSeen, startedAt));
         if (tr === undefined) continue;
         causes.set({ ruleId: rule.id, practice: a.practice, agent: a.agent, seriesId }, s.held !== 'ok');
         emit({

@@ -260,3 +260,18 @@ describe('rule evaluator: outages', () => {
     expect(ev?.value).toBe(5 * 3600 + 60);
   });
 });
+
+describe('rule evaluator: restarts', () => {
+  it('agents last heard before the collector started are not all called silent at once', async () => {
+    const source = new MemorySource();
+    const clock = new FakeClock(T0 + 60 * M);
+    const sink = new RecordingSink();
+    const evaluator = createEvaluator({ source, profiles: profiles(), clock, sink, log: silentLogger(), agents: [{ practice: 'A81001', agent: 'main', lastSeen: T0 }] });
+    await evaluator.tick();
+    expect(sink.events).toEqual([]);
+    clock.t = T0 + 66 * M;
+    await evaluator.tick();
+    // quiet for 6 minutes since the collector started: silent, counted from the start
+    expect(sink.summary()).toEqual(['raise agent-silent A81001 ok→warning at=10:06 start=10:00']);
+  });
+});
