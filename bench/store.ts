@@ -277,6 +277,7 @@ type StoreReply = { id: number; written?: number; error?: string };
 function storeWorker(): void {
   const { dir } = workerData as { dir: string };
   const store = openSqliteStore({ dir, retention: RETENTION, log, synchronous: 'full' });
+  parentPort!.postMessage('ready');
   parentPort!.on('message', (m: StoreMsg | 'close') => {
     if (m === 'close') {
       void store.close().then(() => parentPort!.postMessage('closed'));
@@ -290,14 +291,19 @@ function storeWorker(): void {
 }
 
 /** The main-thread side of a worker store: write() posts the request (structured clone). */
-function workerStore(dir: string): { write(req: Request): Promise<number>; close(): Promise<void> } {
+function workerStore(dir: string): { ready: Promise<void>; write(req: Request): Promise<number>; close(): Promise<void> } {
   // The bench runs under tsx; a worker needs the TypeScript loader registered in its own thread.
   const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
   const worker = new Worker(boot, { eval: true, workerData: { role: 'store-worker', dir } });
   const waiting = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
   let closed: (() => void) | undefined;
+  let ready: (() => void) | undefined;
   let next = 0;
-  worker.on('message', (m: StoreReply | 'closed') => {
+  worker.on('message', (m: StoreReply | 'closed' | 'ready') => {
+    if (m === 'ready') {
+      ready?.();
+      return;
+    }
     if (m === 'closed') {
       closed?.();
       return;
@@ -308,6 +314,7 @@ function workerStore(dir: string): { write(req: Request): Promise<number>; close
     else w?.resolve(m.written ?? 0);
   });
   return {
+    ready: new Promise((resolve) => (ready = resolve)),
     write: (req) =>
       new Promise((resolve, reject) => {
         const id = next++;
@@ -373,6 +380,7 @@ async function httpBench(): Promise<void> {
         );
       });
     });
+    await viaWorker?.ready; // the worker has compiled and opened the store: start the clock after that
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     try {

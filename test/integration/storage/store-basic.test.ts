@@ -68,6 +68,20 @@ describe('sqlite store: writes and raw reads', () => {
     expect(await ids({ practice: [] })).toEqual([]);
   });
 
+  it('commits many concurrent writes (group commit, bounded groups) and resolves each with its own count', async () => {
+    t = tmpStore();
+    const reqs = Array.from({ length: 12 }, (_, r) => ({
+      practice: `A8100${r % 3}`,
+      agent: 'main',
+      samples: Array.from({ length: 2000 }, (_, i) => ({ metric: 'icmp_rtt_avg_ms', labels: { target: `10.200.0.${i % 50}` }, ts: T0 + r * 100_000 + i, value: i })),
+    }));
+    const results = await Promise.all(reqs.map((r) => t!.store.write(r)));
+    expect(results).toEqual(reqs.map(() => ({ written: 2000 })));
+    expect(t.store.stats()).toMatchObject({ series: 150, samplesWritten: 24_000 });
+    const [one] = await t.store.findSeries({ practice: 'A81002', labels: { target: '10.200.0.7' } });
+    expect(await t.store.raw(one!.id, T0, T0 + 3_000_000)).toHaveLength(4 * 40);
+  });
+
   it('refuses a batch with a non-finite value or bad ts, storing nothing of it', async () => {
     t = tmpStore();
     const good = { metric: 'tcp_connect_ms', labels: {}, ts: T0, value: 1 };

@@ -14,6 +14,8 @@ import { MAX_TS } from './hour-tier.ts';
 /** Rows per multi-row INSERT statement (4 parameters each). */
 const ROWS_PER_INSERT = 128;
 const MAX_PROBLEMS = 10;
+/** A group commit takes queued writes up to about this many samples (bounds event-loop stalls). */
+const MAX_GROUP_SAMPLES = 50_000;
 
 interface Job {
   req: WriteRequest;
@@ -72,19 +74,36 @@ export class Writer {
     }
     return new Promise<WriteResult>((resolve, reject) => {
       this.queue.push({ req, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
   }
 
-  /** Commit everything queued now (also called by close()). Never throws: failures reject the jobs. */
+  /** Commit everything queued now (close() does). Never throws: failures reject the jobs. */
   flush(): void {
     this.scheduled = false;
-    const jobs = this.queue;
+    while (this.queue.length > 0) this.commitSome();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.commitSome();
+      if (this.queue.length > 0) this.schedule(); // let the event loop run between big groups
+    });
+  }
+
+  /** One transaction for the queued jobs, up to about MAX_GROUP_SAMPLES samples. */
+  private commitSome(): void {
+    let n = 0;
+    let take = 0;
+    while (take < this.queue.length && (take === 0 || n + (this.queue[take] as Job).req.samples.length <= MAX_GROUP_SAMPLES)) {
+      n += (this.queue[take] as Job).req.samples.length;
+      take++;
+    }
+    const jobs = this.queue.splice(0, take);
     if (jobs.length === 0) return;
-    this.queue = [];
     let outcome: ReturnType<typeof this.commitJobs>;
     try {
       outcome = this.commitJobs(jobs);
@@ -160,10 +179,5 @@ export class Writer {
     }
     for (let i = 0; i < k; i += 4) this.insertOne.run(params[i] as number, params[i + 1] as number, params[i + 2] as number, params[i + 3] as number);
     return { results, newDirty };
-  }
-
-  /** Rejects queued writes (store closing without flushing is a bug; close() flushes first). */
-  get pending(): number {
-    return this.queue.length;
   }
 }
