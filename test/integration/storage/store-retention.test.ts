@@ -24,6 +24,7 @@ describe('retention', () => {
     for (let ts = T0; ts < NOW - 3 * MINUTE_MS; ts += 5 * MINUTE_MS) samples.push(sample('kept', ts, (ts / MINUTE_MS) % 17));
     for (let ts = T0; ts < T0 + DAY_MS; ts += 5 * MINUTE_MS) samples.push(sample('stopped', ts)); // went quiet on day 1
     await t.store.write({ practice: 'A81001', agent: 'main', samples });
+    const stoppedId = (await t.store.findSeries({ labels: { target: 'stopped' } }))[0]!.id;
     await t.store.maintain(NOW);
 
     const [kept, ...rest] = await t.store.findSeries({});
@@ -39,6 +40,13 @@ describe('retention', () => {
     // The hour tier is stored a UTC day per row and expires whole days.
     expect((await first(HOUR_MS))?.start).toBe(Math.floor((NOW - 3 * DAY_MS) / DAY_MS) * DAY_MS);
     expect((await first(HOUR_MS))?.count).toBe(12);
+
+    // A new series never inherits a removed one's id (or its last hour-tier days).
+    await t.store.write({ practice: 'A81001', agent: 'main', samples: [sample('new', NOW - 30 * MINUTE_MS, 5)] });
+    const [fresh] = await t.store.findSeries({ labels: { target: 'new' } });
+    expect(fresh!.id).not.toBe(stoppedId);
+    const hours = (await t.store.aggregate({ seriesIds: [fresh!.id, stoppedId], from: T0, to: NOW, stepMs: HOUR_MS })).values();
+    expect([...hours].map((bs) => bs.map((b) => b.count))).toEqual([[1], []]);
   });
 
   it('refuses a sample older than raw retention (it could not be rolled up correctly) and keeps refusing after reopening', async () => {

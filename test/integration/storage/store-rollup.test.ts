@@ -47,9 +47,14 @@ async function ids(store: SeriesStore): Promise<string[]> {
   return (await store.findSeries({ practice: 'A81001' })).map((s) => s.id);
 }
 
-/** Buckets as comparable plain data (sketch bytes included). */
-function plain(m: Map<string, Bucket[]>): unknown {
-  return [...m].map(([id, bs]) => [id, bs.map((b) => ({ start: b.start, count: b.count, sum: b.sum, min: b.min, max: b.max, sketch: Buffer.from(b.sketch.encode()).toString('hex') }))]);
+/**
+ * Buckets as comparable text, one line per bucket (sketch bytes included): string equality is
+ * fast on thousands of buckets, and a failure shows a line diff.
+ */
+function plain(m: Map<string, Bucket[]>): string {
+  const lines: string[] = [];
+  for (const [id, bs] of m) for (const b of bs) lines.push(`${id} ${b.start} ${b.count} ${b.sum} ${b.min} ${b.max} ${Buffer.from(b.sketch.encode()).toString('hex')}`);
+  return lines.join('\n');
 }
 
 describe('rollup tiers agree with raw samples', () => {
@@ -63,10 +68,10 @@ describe('rollup tiers agree with raw samples', () => {
     const before = await Promise.all(steps.map(async (s) => plain(await query(s))));
 
     await t.store.maintain(T0 + 3 * HOUR_MS + 31 * MINUTE_MS); // tiers hold the first 3.5 h
-    expect(await Promise.all(steps.map(async (s) => plain(await query(s))))).toEqual(before);
+    expect(await Promise.all(steps.map(async (s) => plain(await query(s))))).toStrictEqual(before);
     await t.store.maintain(end + HOUR_MS); // everything rolled up
     const after = await Promise.all(steps.map(async (s) => plain(await query(s))));
-    expect(after).toEqual(before);
+    expect(after).toStrictEqual(before);
 
     // …and the buckets are right, not just consistent: against the raw points directly.
     const [hourly] = [...(await query(HOUR_MS)).values()];
@@ -135,13 +140,13 @@ describe('late samples', () => {
     await writeAll(late.store, held); // arrive after their minutes and hours were rolled up
     await writeAll(late.store, held.slice(0, 50)); // and some are re-sent: stored once
     expect(late.store.stats().dirtyMinutes).toBeGreaterThan(0);
-    expect([await q(late.store, MINUTE_MS), await q(late.store, HOUR_MS)]).toEqual(want); // served from raw meanwhile
+    expect([await q(late.store, MINUTE_MS), await q(late.store, HOUR_MS)]).toStrictEqual(want); // served from raw meanwhile
     await late.store.maintain(end + 2 * HOUR_MS);
     expect(late.store.stats().dirtyMinutes).toBe(0);
-    expect([await q(late.store, MINUTE_MS), await q(late.store, HOUR_MS)]).toEqual(want);
+    expect([await q(late.store, MINUTE_MS), await q(late.store, HOUR_MS)]).toStrictEqual(want);
     await late.store.close();
     const reopened = late.reopen();
-    expect([await q(reopened, MINUTE_MS), await q(reopened, HOUR_MS)]).toEqual(want);
+    expect([await q(reopened, MINUTE_MS), await q(reopened, HOUR_MS)]).toStrictEqual(want);
   });
 
   it('a late sample for a minute with no earlier samples creates its minute and hour rows', async () => {
@@ -169,9 +174,9 @@ describe('a second reader process', () => {
     try {
       const q = async (s: SeriesStore, stepMs: number) => plain(await s.aggregate({ seriesIds: await ids(t.store), from: T0, to: end, stepMs }));
       await writeAll(t.store, all.filter((_, i) => i % 4 === 1)); // late: dirties minutes the reader saw rolled up
-      for (const step of [MINUTE_MS, HOUR_MS]) expect(await q(reader, step)).toEqual(await q(t.store, step));
+      for (const step of [MINUTE_MS, HOUR_MS]) expect(await q(reader, step)).toBe(await q(t.store, step));
       await t.store.maintain(end + HOUR_MS);
-      for (const step of [MINUTE_MS, HOUR_MS]) expect(await q(reader, step)).toEqual(await q(t.store, step));
+      for (const step of [MINUTE_MS, HOUR_MS]) expect(await q(reader, step)).toBe(await q(t.store, step));
     } finally {
       await reader.close();
     }

@@ -184,6 +184,11 @@ export class HourTier {
     }
   }
 
+  /** Every day of a series (the series is being removed). */
+  deleteSeries(id: number): void {
+    this.delBefore.run(rowKey(id, 0), rowKey(id + 1, 0));
+  }
+
   /** Retention: whole days before `horizon` (day-aligned down). */
   deleteBefore(id: number, horizon: number): void {
     this.delBefore.run(rowKey(id, 0), rowKey(id, alignDown(horizon, DAY_MS)));

@@ -302,7 +302,12 @@ export class Rollup {
       if (prev !== undefined && prev >= hourHorizon) return [];
       for (const id of series.ids()) this.hours.deleteBefore(id, hourHorizon);
       const expired = series.lastBefore(hourHorizon);
-      for (const id of expired) this.deleteSeries.run(id);
+      for (const id of expired) {
+        // Its raw and minute rows are older than their horizons (gone); the hour tier expires
+        // whole days, so remove its last days explicitly (ids are never reused: AUTOINCREMENT).
+        this.hours.deleteSeries(id);
+        this.deleteSeries.run(id);
+      }
       this.setState.run('hour_horizon', hourHorizon);
       return expired;
     });

@@ -23,7 +23,7 @@ export type SynchronousMode = 'full' | 'normal';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS series (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   practice TEXT NOT NULL,
   agent TEXT NOT NULL,
   metric TEXT NOT NULL,
