@@ -28,7 +28,7 @@ describe.skipIf(skipUnlessLab({ files: [SNMPSIMD, DEBIAN_CISCO] }))('snmp probe 
   it('measures the known rates of all 48 FastEthernet ports within 5 % (v2c, HC counters)', async () => {
     const probe = realProbe({ target: `127.0.0.1:${sim.port}`, version: '2c', community: 'cisco', interfaces: [{ name: 'Fa*' }] });
     expect((await runOnce(probe)).outcome).toBe('success');
-    await sleep(3000);
+    await sleep(4000); // a rate's error is about the request time over this gap
     const r = await runOnce(probe);
     expect(r.outcome).toBe('success');
     expect(r.samples.filter((s) => s.metric === 'snmp_if_oper_up')).toHaveLength(48);
@@ -43,7 +43,7 @@ describe.skipIf(skipUnlessLab({ files: [SNMPSIMD, DEBIAN_CISCO] }))('snmp probe 
   it('an old device without HC counters, over SNMPv1: 32-bit rates within 5 %', async () => {
     const probe = realProbe({ target: `127.0.0.1:${sim.port}`, version: '1', community: 'old', interfaces: [{ index: 11001 }, { index: 11010 }] });
     expect((await runOnce(probe)).outcome).toBe('success');
-    await sleep(3000);
+    await sleep(4000); // a rate's error is about the request time over this gap
     const r = await runOnce(probe);
     expect(r.outcome).toBe('success');
     for (const index of [11001, 11010]) {
@@ -58,7 +58,7 @@ describe.skipIf(skipUnlessLab({ files: [SNMPSIMD, DEBIAN_CISCO] }))('snmp probe 
     await new Promise<void>((r) => dead.bind(0, '127.0.0.1', () => r()));
     try {
       const finished: string[] = [];
-      const deadRun = runOnce(realProbe({ target: `127.0.0.1:${dead.address().port}`, version: '2c', community: 'cisco', requestTimeoutMs: 500, retries: 2 })).then((r) => (finished.push('dead'), r));
+      const deadRun = runOnce(realProbe({ target: `127.0.0.1:${dead.address().port}`, version: '2c', community: 'cisco', requestTimeoutMs: 1000, retries: 2 })).then((r) => (finished.push('dead'), r));
       const liveRun = runOnce(realProbe({ target: `127.0.0.1:${sim.port}`, version: '2c', community: 'cisco' })).then((r) => (finished.push('live'), r));
       const [d, l] = await Promise.all([deadRun, liveRun]);
       expect(d.outcome).toBe('timeout');
