@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../../../shared/src/log.ts';
 import { N3monError } from '../../../shared/src/errors.ts';
-import type { QuantileSketch, SeriesStore } from '../storage/types.ts';
+import type { QuantileSketch, SeriesStore, StoredSeries } from '../storage/types.ts';
 import type { ZonedClock } from '../calendar/zoned.ts';
 import { findOutages, hourlyRuns, inferRunsPerHour, type RunCount } from './accounting.ts';
 import { emptyReadStats, readMinuteRuns, readMonthBuckets, type ReadStats } from './collect.ts';
@@ -15,10 +15,10 @@ import type { PracticeReport } from './model.ts';
 import { HOUR_MS, MINUTE_MS, monthFrame, REPORT_TIME_ZONE, reportZone } from './month.ts';
 import { makePeriod } from './periods.ts';
 import { ACCOUNTING_RULES_VERSION } from './rules.ts';
-import { indexSeries } from './series-index.ts';
+import { indexSeries, type CheckRef } from './series-index.ts';
 import type { ReportThresholds } from './thresholds.ts';
 import { buildAppsSection } from './sections/apps.ts';
-import { buildLinkSection } from './sections/link.ts';
+import { buildLinkSection, isWanInterface } from './sections/link.ts';
 import { buildLanSection } from './sections/lan.ts';
 import { buildIncidentsSection, isReachabilityCheck } from './sections/incidents.ts';
 import { buildServersSection } from './sections/servers.ts';
@@ -65,6 +65,15 @@ export const REPORT_METRICS = [
   'throughput_down_bps',
   'throughput_up_bps',
 ] as const;
+
+/** Metrics of which only some series are used (utilisation: WAN interfaces only). */
+const READ_ONLY: Partial<Record<string, (c: CheckRef, s: StoredSeries) => boolean>> = {
+  snmp_if_in_utilisation_ratio: isWanInterface,
+  snmp_if_out_utilisation_ratio: isWanInterface,
+};
+
+/** Metrics with core-hours figures: only these need the minute-tier pieces of core hours (18:00–18:30). */
+export const CORE_METRICS: ReadonlySet<string> = new Set(['probe_success', 'icmp_rtt_avg_ms', 'icmp_jitter_ms', 'icmp_loss_ratio', 'tcp_connect_ms', 'http_phase_ms', 'http_total_ms']);
 
 export interface BuildOptions {
   /** Last month's headline (from the archive or computed), for "what changed". */
@@ -126,9 +135,10 @@ export async function buildPracticeReport(src: ReportSources, ods: string, month
   const series = await src.store.findSeries({ practice: ods, metric: REPORT_METRICS });
   const index = indexSeries(series, frame.start);
   const stats = emptyReadStats();
-  const ids = REPORT_METRICS.flatMap((m) => index.metric(m).map((s) => s.id));
+  const ids = REPORT_METRICS.flatMap((m) => index.metric(m, READ_ONLY[m]).map((s) => s.id));
   const t0 = performance.now();
-  const data = await readMonthBuckets({ store: src.store, seriesIds: ids, frame, periods: [core, all], stats });
+  const coreIds = REPORT_METRICS.filter((m) => CORE_METRICS.has(m)).flatMap((m) => index.metric(m).map((s) => s.id));
+  const data = await readMonthBuckets({ store: src.store, seriesIds: ids, frame, periods: [{ period: core, seriesIds: coreIds }, { period: all, seriesIds: ids }], stats });
   const t1 = performance.now();
   const runs = checkRunsOf({ index, data }, bounds);
   const minutes = await readMinuteRuns({ store: src.store, needs: failureHours(runs, bounds), stats });
@@ -138,8 +148,13 @@ export async function buildPracticeReport(src: ReportSources, ods: string, month
     r.outages = findOutages(m as ReadonlyMap<number, RunCount>, r.runsPerHour > 0 ? HOUR_MS / r.runsPerHour : MINUTE_MS, bounds);
   }
 
+  const dayOfHour = new Map<number, number>();
+  frame.days.forEach((day, i) => {
+    for (let h = day.start; h < day.end; h += HOUR_MS) dayOfHour.set(h, i);
+  });
   const ctx: ReportContext = {
     frame,
+    dayOfHour,
     zone,
     now,
     core,
@@ -152,6 +167,7 @@ export async function buildPracticeReport(src: ReportSources, ods: string, month
     practice,
     incidents,
     newSketch: src.newSketch,
+    memo: new Map(),
   };
   const sections = {
     apps: buildAppsSection(ctx),

@@ -21,18 +21,12 @@ export function emptyReadStats(): ReadStats {
   return { queries: 0, hourBuckets: 0, pieceBuckets: 0, minuteBuckets: 0 };
 }
 
-/** Distinct pieces of several periods (the same piece is read once). */
-export function piecesOf(periods: readonly Period[]): Interval[] {
-  const seen = new Map<string, Interval>();
-  for (const p of periods) for (const piece of p.plan.pieces) seen.set(pieceKey(piece), piece);
-  return [...seen.values()].sort((a, b) => a.from - b.from);
-}
-
 export async function readMonthBuckets(opts: {
   store: SeriesStore;
   seriesIds: readonly string[];
   frame: MonthFrame;
-  periods: readonly Period[];
+  /** The periods whose partly covered hours must be read, each for the series that use it. */
+  periods: ReadonlyArray<{ period: Period; seriesIds: readonly string[] }>;
   stats: ReadStats;
 }): Promise<Map<string, SeriesBuckets>> {
   const { store, seriesIds, frame, stats } = opts;
@@ -47,8 +41,19 @@ export async function readMonthBuckets(opts: {
     for (const b of buckets) target.hourly.set(b.start, b);
     stats.hourBuckets += buckets.length;
   }
-  for (const piece of piecesOf(opts.periods)) {
-    const res = await store.aggregate({ seriesIds, from: piece.from, to: piece.to, stepMs: piece.to - piece.from });
+  // Each piece is read once, for every series of every period that has it.
+  const readers = new Map<string, { piece: Interval; ids: Set<string> }>();
+  for (const { period, seriesIds: ids } of opts.periods) {
+    if (ids.length === 0) continue;
+    for (const piece of period.plan.pieces) {
+      const key = pieceKey(piece);
+      let r = readers.get(key);
+      if (r === undefined) readers.set(key, (r = { piece, ids: new Set() }));
+      for (const id of ids) r.ids.add(id);
+    }
+  }
+  for (const { piece, ids } of [...readers.values()].sort((a, b) => a.piece.from - b.piece.from)) {
+    const res = await store.aggregate({ seriesIds: [...ids], from: piece.from, to: piece.to, stepMs: piece.to - piece.from });
     stats.queries++;
     const key = pieceKey(piece);
     for (const [id, buckets] of res) {

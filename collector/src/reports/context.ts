@@ -53,6 +53,8 @@ export interface CheckRuns {
 
 export interface ReportContext {
   frame: MonthFrame;
+  /** Hour start → index of its day in frame.days. */
+  dayOfHour: ReadonlyMap<number, number>;
   zone: ZonedClock;
   now: number;
   core: Period;
@@ -65,6 +67,8 @@ export interface ReportContext {
   practice: PracticeFacts;
   incidents: { available: boolean; alerts: IncidentRecord[]; maintenance: MaintenanceRecord[] };
   newSketch: () => QuantileSketch;
+  /** Month sketches already merged, by series ids (figures.ts monthSketches). */
+  memo: Map<string, { core: QuantileSketch; all: QuantileSketch; daily: QuantileSketch[] }>;
 }
 
 export function bucketsOf(ctx: ReportContext, series: readonly StoredSeries[]): SeriesBuckets[] {

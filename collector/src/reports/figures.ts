@@ -8,7 +8,7 @@ import { ACCOUNTING } from './rules.ts';
 import { intersect } from './intervals.ts';
 import { bucketsOf, type CheckRuns, type ReportContext } from './context.ts';
 import type { AvailabilityFigure, Percentiles } from './model.ts';
-import { addMoments, emptyMoments, sketchIn, type Moments, type Period } from './periods.ts';
+import { addMoments, emptyMoments, pieceKey, sketchIn, type Moments, type Period } from './periods.ts';
 
 export function availabilityFigure(ctx: ReportContext, runs: CheckRuns, period: Period, target: number | null): AvailabilityFigure {
   const a = availabilityOf(runsIn(bucketsOf(ctx, runs.success), period), period.lengthMs, runs.runsPerHour);
@@ -43,8 +43,67 @@ export function noFigure(): AvailabilityFigure {
   return { runs: 0, up: 0, expected: 0, availability: null, lowerBound: null, completeness: null, unknownMs: 0, downMs: 0, verdict: 'unknown' };
 }
 
+export interface MonthSketches {
+  core: QuantileSketch;
+  all: QuantileSketch;
+  daily: QuantileSketch[];
+}
+
+/**
+ * Core-hours, 24×7 and per-day sketches of some series in one pass over their buckets (each hour
+ * bucket is merged once, into its day's core, other or excluded part), memoised per report.
+ * The sketches returned are shared: read them, never add to them.
+ */
+export function monthSketches(ctx: ReportContext, series: readonly StoredSeries[]): MonthSketches {
+  const key = series.map((s) => s.id).join(',');
+  const hit = ctx.memo.get(key);
+  if (hit !== undefined) return hit;
+  const n = ctx.frame.days.length;
+  const parts = [new Array<QuantileSketch | undefined>(n), new Array<QuantileSketch | undefined>(n), new Array<QuantileSketch | undefined>(n)];
+  const [coreDay, otherDay, outDay] = parts as [Array<QuantileSketch | undefined>, Array<QuantileSketch | undefined>, Array<QuantileSketch | undefined>];
+  const list = bucketsOf(ctx, series);
+  for (const d of list) {
+    for (const [h, b] of d.hourly) {
+      const i = ctx.dayOfHour.get(h);
+      if (i === undefined || b.count === 0) continue;
+      const target = ctx.core.hourSet.has(h) ? coreDay : ctx.all.hourSet.has(h) ? otherDay : outDay;
+      (target[i] ??= ctx.newSketch()).merge(b.sketch);
+    }
+  }
+  const core = ctx.newSketch();
+  const all = ctx.newSketch();
+  const daily: QuantileSketch[] = [];
+  for (let i = 0; i < n; i++) {
+    const day = ctx.newSketch();
+    for (const part of [coreDay[i], otherDay[i], outDay[i]]) if (part !== undefined) day.merge(part);
+    daily.push(day);
+    if (coreDay[i] !== undefined) {
+      core.merge(coreDay[i] as QuantileSketch);
+      all.merge(coreDay[i] as QuantileSketch);
+    }
+    if (otherDay[i] !== undefined) all.merge(otherDay[i] as QuantileSketch);
+  }
+  for (const [period, target] of [
+    [ctx.core, core],
+    [ctx.all, all],
+  ] as const) {
+    for (const p of period.plan.pieces) {
+      const k = pieceKey(p);
+      for (const d of list) {
+        const b = d.pieces.get(k);
+        if (b !== undefined && b.count > 0) target.merge(b.sketch);
+      }
+    }
+  }
+  const out = { core, all, daily };
+  ctx.memo.set(key, out);
+  return out;
+}
+
+/** The sketch of the series in a report period (core hours or 24×7). */
 export function sketchOf(ctx: ReportContext, series: readonly StoredSeries[], period: Period): QuantileSketch {
-  return sketchIn(bucketsOf(ctx, series), period, ctx.newSketch);
+  const m = monthSketches(ctx, series);
+  return period === ctx.core ? m.core : period === ctx.all ? m.all : sketchIn(bucketsOf(ctx, series), period, ctx.newSketch);
 }
 
 export function percentilesOf(sketch: QuantileSketch): Percentiles {
@@ -74,22 +133,19 @@ export function withinShare(sketch: QuantileSketch, limit: number | null, runs: 
 
 /** One merged sketch per report day (hour tier; a day is 23, 24 or 25 local hours). */
 export function dailySketches(ctx: ReportContext, series: readonly StoredSeries[]): Array<QuantileSketch> {
-  const list = bucketsOf(ctx, series);
-  return ctx.frame.days.map((day) => {
-    const s = ctx.newSketch();
-    for (const d of list) for (const [h, b] of d.hourly) if (h >= day.start && h < day.end) s.merge(b.sketch);
-    return s;
-  });
+  return monthSketches(ctx, series).daily;
 }
 
 /** Per-day moments (count/sum/min/max), hour tier. */
 export function dailyMoments(ctx: ReportContext, series: readonly StoredSeries[]): Moments[] {
-  const list = bucketsOf(ctx, series);
-  return ctx.frame.days.map((day) => {
-    const m = emptyMoments();
-    for (const d of list) for (const [h, b] of d.hourly) if (h >= day.start && h < day.end) addMoments(m, b);
-    return m;
-  });
+  const out = ctx.frame.days.map(() => emptyMoments());
+  for (const d of bucketsOf(ctx, series)) {
+    for (const [h, b] of d.hourly) {
+      const i = ctx.dayOfHour.get(h);
+      if (i !== undefined) addMoments(out[i] as Moments, b);
+    }
+  }
+  return out;
 }
 
 /** The long-outage limit (ms) from the profile's `outage` rule, else the HSCN 5 h. */

@@ -88,5 +88,9 @@ export function describeCoreHours(calendar: Pick<CoreCalendar, 'spec' | 'holiday
   const days = [...calendar.spec.days].sort((a, b) => a - b);
   const contiguous = days.every((d, i) => i === 0 || d === (days[i - 1] as number) + 1);
   const dayText = days.length > 2 && contiguous ? `${DAY_NAMES[(days[0] as number) - 1]}–${DAY_NAMES[(days.at(-1) as number) - 1]}` : days.map((d) => DAY_NAMES[d - 1]).join(', ');
-  return `${calendar.spec.start}–${calendar.spec.end} ${dayText}, excluding ${calendar.holidays.division.replace(/-/g, ' ')} bank holidays, ${calendar.spec.timeZone}`;
+  const division = calendar.holidays.division
+    .split('-')
+    .map((w) => (w === 'and' ? w : w.charAt(0).toUpperCase() + w.slice(1)))
+    .join(' ');
+  return `${calendar.spec.start}–${calendar.spec.end} ${dayText}, excluding ${division} bank holidays, ${calendar.spec.timeZone}`;
 }

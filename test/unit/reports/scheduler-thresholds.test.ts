@@ -40,7 +40,7 @@ describe('thresholds from the threshold profile', () => {
     expect(t.get('n3-rtt')?.source).toContain('Y.1541');
     expect(t.get('outage')).toMatchObject({ unit: 'ms', critical: 5 * 3_600_000 });
     expect(t.get('n3-availability')?.warning).toBe(0.99);
-    expect(t.get('lan-loss')).toBeUndefined(); // the default profile has no LAN loss rule
+    expect(t.get('lan-loss')?.id).toBe('lan-loss-mean');
     expect(t.all().every((r) => r.source.length > 0)).toBe(true);
   });
 

@@ -3,12 +3,12 @@ import type { ZonedClock } from '../../calendar/zoned.ts';
 import type { PracticeReport } from '../model.ts';
 import { localDateTime } from '../month.ts';
 import { cell, cells, type Block } from './document.ts';
-import { fmtDuration, fmtRule } from './format.ts';
+import { fmtDuration, fmtMs, fmtRule } from './format.ts';
 
 export function incidentBlocks(r: PracticeReport, zone: ZonedClock): Block[] {
   const s = r.incidents;
   const at = (t: number | null): string => (t === null ? 'open' : localDateTime(zone, t));
-  const longText = s.longOutageRule === null ? '5 h' : fmtDuration(s.longOutageRule.critical ?? 5 * 3_600_000);
+  const longText = fmtMs(s.longOutageRule?.critical ?? 5 * 3_600_000);
   const out: Block[] = [{ type: 'heading', level: 2, text: '5. Incidents', rag: s.rag }];
   out.push({ type: 'heading', level: 3, text: 'Alerts raised' });
   out.push({

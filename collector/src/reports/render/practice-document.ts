@@ -221,7 +221,7 @@ export function practiceDocument(r: PracticeReport, zone: ZonedClock): ReportDoc
     { type: 'paragraph', text: subtitle },
     {
       type: 'paragraph',
-      text: `${r.practice.organisation}. Period ${localDate(zone, r.period.start)} to ${localDate(zone, r.period.end - 1)} (${r.timeZone}); core hours ${r.period.coreHours} (${fmtDuration(r.period.coreMs)} this month)${r.period.maintenanceMs > 0 ? `; ${fmtDuration(r.period.maintenanceMs)} of maintenance excluded` : ''}. Accounting rules version ${r.rulesVersion}. Generated ${localDateTime(zone, r.generatedAt)}.`,
+      text: `${r.practice.organisation}. Period ${localDate(zone, r.period.start)} to ${localDate(zone, r.period.end - 1)} (${r.timeZone}); core hours ${r.period.coreHours} (${Math.round(r.period.coreMs / 3_600_000)} h this month)${r.period.maintenanceMs > 0 ? `; ${fmtDuration(r.period.maintenanceMs)} of maintenance excluded` : ''}. Accounting rules version ${r.rulesVersion}. Generated ${localDateTime(zone, r.generatedAt)}.`,
     },
   ];
   const blocks = [...intro, ...summaryBlocks(r), ...appsBlocks(r, zone), ...linkBlocks(r), ...lanBlocks(r, zone), ...incidentBlocks(r, zone), ...serverBlocks(r), ...completenessBlocks(r, zone), ...appendixBlocks(r)];
