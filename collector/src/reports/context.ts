@@ -68,7 +68,7 @@ export interface ReportContext {
   incidents: { available: boolean; alerts: IncidentRecord[]; maintenance: MaintenanceRecord[] };
   newSketch: () => QuantileSketch;
   /** Month sketches already merged, by series ids (figures.ts monthSketches). */
-  memo: Map<string, { core: QuantileSketch; all: QuantileSketch; daily: QuantileSketch[] }>;
+  memo: Map<string, { core: QuantileSketch; all: QuantileSketch; daily?: QuantileSketch[] }>;
 }
 
 export function bucketsOf(ctx: ReportContext, series: readonly StoredSeries[]): SeriesBuckets[] {

@@ -46,25 +46,28 @@ export function noFigure(): AvailabilityFigure {
 export interface MonthSketches {
   core: QuantileSketch;
   all: QuantileSketch;
-  daily: QuantileSketch[];
+  /** Per report day; only when asked for (charts). */
+  daily?: QuantileSketch[];
 }
 
 /**
- * Core-hours, 24×7 and per-day sketches of some series in one pass over their buckets (each hour
- * bucket is merged once, into its day's core, other or excluded part), memoised per report.
- * The sketches returned are shared: read them, never add to them.
+ * Core-hours, 24×7 and (when `daily`) per-day sketches of some series in one pass over their
+ * buckets — each hour bucket is merged once, into the core or other part (of its day, for daily
+ * sketches) — memoised per report. The sketches returned are shared: read them, never add to them.
  */
-export function monthSketches(ctx: ReportContext, series: readonly StoredSeries[]): MonthSketches {
+export function monthSketches(ctx: ReportContext, series: readonly StoredSeries[], opts: { daily?: boolean } = {}): MonthSketches {
   const key = series.map((s) => s.id).join(',');
   const hit = ctx.memo.get(key);
-  if (hit !== undefined) return hit;
-  const n = ctx.frame.days.length;
-  const parts = [new Array<QuantileSketch | undefined>(n), new Array<QuantileSketch | undefined>(n), new Array<QuantileSketch | undefined>(n)];
-  const [coreDay, otherDay, outDay] = parts as [Array<QuantileSketch | undefined>, Array<QuantileSketch | undefined>, Array<QuantileSketch | undefined>];
+  if (hit !== undefined && (opts.daily !== true || hit.daily !== undefined)) return hit;
+  const n = opts.daily === true ? ctx.frame.days.length : 1;
+  const dayOf = (h: number): number | undefined => (opts.daily === true ? ctx.dayOfHour.get(h) : ctx.dayOfHour.has(h) ? 0 : undefined);
+  const coreDay = new Array<QuantileSketch | undefined>(n);
+  const otherDay = new Array<QuantileSketch | undefined>(n);
+  const outDay = new Array<QuantileSketch | undefined>(n);
   const list = bucketsOf(ctx, series);
   for (const d of list) {
     for (const [h, b] of d.hourly) {
-      const i = ctx.dayOfHour.get(h);
+      const i = dayOf(h);
       if (i === undefined || b.count === 0) continue;
       const target = ctx.core.hourSet.has(h) ? coreDay : ctx.all.hourSet.has(h) ? otherDay : outDay;
       (target[i] ??= ctx.newSketch()).merge(b.sketch);
@@ -74,9 +77,11 @@ export function monthSketches(ctx: ReportContext, series: readonly StoredSeries[
   const all = ctx.newSketch();
   const daily: QuantileSketch[] = [];
   for (let i = 0; i < n; i++) {
-    const day = ctx.newSketch();
-    for (const part of [coreDay[i], otherDay[i], outDay[i]]) if (part !== undefined) day.merge(part);
-    daily.push(day);
+    if (opts.daily === true) {
+      const day = ctx.newSketch();
+      for (const part of [coreDay[i], otherDay[i], outDay[i]]) if (part !== undefined) day.merge(part);
+      daily.push(day);
+    }
     if (coreDay[i] !== undefined) {
       core.merge(coreDay[i] as QuantileSketch);
       all.merge(coreDay[i] as QuantileSketch);
@@ -95,7 +100,7 @@ export function monthSketches(ctx: ReportContext, series: readonly StoredSeries[
       }
     }
   }
-  const out = { core, all, daily };
+  const out: MonthSketches = opts.daily === true ? { core, all, daily } : { core, all };
   ctx.memo.set(key, out);
   return out;
 }
@@ -133,7 +138,7 @@ export function withinShare(sketch: QuantileSketch, limit: number | null, runs: 
 
 /** One merged sketch per report day (hour tier; a day is 23, 24 or 25 local hours). */
 export function dailySketches(ctx: ReportContext, series: readonly StoredSeries[]): Array<QuantileSketch> {
-  return monthSketches(ctx, series).daily;
+  return monthSketches(ctx, series, { daily: true }).daily ?? [];
 }
 
 /** Per-day moments (count/sum/min/max), hour tier. */

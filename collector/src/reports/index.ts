@@ -2,7 +2,6 @@
  * Wiring the report service from the collector's parts; the composition root calls
  * createReportService once and hands the service to the read API, the scheduler and the CLI.
  */
-import { join } from 'node:path';
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { Logger } from '../../../shared/src/log.ts';
 import { calendarFromConfig, type CoreCalendar } from '../calendar/core-hours.ts';
@@ -75,10 +74,6 @@ export function reportInputsFromConfig(config: Pick<CollectorConfig, 'calendar' 
     calendar: calendarFromConfig(config.calendar),
     thresholds: loadThresholds(config.thresholds, opts.baseDir === undefined ? {} : { baseDir: opts.baseDir }),
   };
-}
-
-export function archiveDir(dataDir: string): string {
-  return join(dataDir, 'reports');
 }
 
 const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];

@@ -3,7 +3,6 @@
  * and the buckets of a series that fall in a period. Pure.
  */
 import type { Bucket, QuantileSketch } from '../storage/types.ts';
-import { HOUR_MS } from './month.ts';
 import { planTiers, subtract, totalMs, type Interval, type TierPlan } from './intervals.ts';
 
 export type PeriodName = 'core' | 'all';
@@ -71,12 +70,6 @@ export function addMoments(m: Moments, b: { count: number; sum: number; min: num
   if (b.max > m.max) m.max = b.max;
 }
 
-export function momentsIn(list: readonly SeriesBuckets[], period: Period): Moments {
-  const m = emptyMoments();
-  for (const d of list) for (const b of bucketsIn(d, period)) addMoments(m, b);
-  return m;
-}
-
 export function mean(m: Moments): number | null {
   return m.count === 0 ? null : m.sum / m.count;
 }
@@ -86,29 +79,5 @@ export function sketchIn(list: readonly SeriesBuckets[], period: Period, newSket
   const s = newSketch();
   for (const d of list) for (const b of bucketsIn(d, period)) s.merge(b.sketch);
   return s;
-}
-
-/** Buckets of the hour tier grouped per hour start, pooled over several series. */
-export function hourlyPooled(list: readonly SeriesBuckets[], hours: readonly number[], newSketch: () => QuantileSketch): Map<number, { moments: Moments; sketch: QuantileSketch }> {
-  const out = new Map<number, { moments: Moments; sketch: QuantileSketch }>();
-  for (const h of hours) {
-    let acc: { moments: Moments; sketch: QuantileSketch } | undefined;
-    for (const d of list) {
-      const b = d.hourly.get(h);
-      if (b === undefined || b.count === 0) continue;
-      acc ??= { moments: emptyMoments(), sketch: newSketch() };
-      addMoments(acc.moments, b);
-      acc.sketch.merge(b.sketch);
-    }
-    if (acc !== undefined) out.set(h, acc);
-  }
-  return out;
-}
-
-/** Hour starts in [from, to). */
-export function hoursBetween(from: number, to: number): number[] {
-  const out: number[] = [];
-  for (let h = Math.floor(from / HOUR_MS) * HOUR_MS; h < to; h += HOUR_MS) if (h >= from) out.push(h);
-  return out;
 }
 

@@ -129,9 +129,10 @@ export function buildAppsSection(ctx: ReportContext): AppsSection {
     const runs = checks.map((c) => ctx.runs.get(c.key)).filter((r): r is CheckRuns => r !== undefined && r.runsPerHour > 0);
     const core = worstAvailability(runs.map((r) => availabilityFigure(ctx, r, ctx.core, targetValue))) ?? noFigure();
     const all = worstAvailability(runs.map((r) => availabilityFigure(ctx, r, ctx.all, targetValue))) ?? noFigure();
-    const timings = TIMINGS.map((t) => timingRow(ctx, t, checks)).filter((t) => t !== undefined);
+    // Daily first: the headline series' month sketches then come with it (one pass, memoised).
     const head = headlineSeries(ctx, checks);
     const daily = dailySketches(ctx, head.series).map((s, i) => ({ date: ctx.frame.days[i]?.date ?? '', p50: quantileOf(s, 0.5), p95: quantileOf(s, 0.95) }));
+    const timings = TIMINGS.map((t) => timingRow(ctx, t, checks)).filter((t) => t !== undefined);
     const row = { app, checks: checks.map((c) => c.target ?? c.check), core, all, timings, daily };
     apps.push({ ...row, rag: appRag(row) });
     worstHours = worstHours.concat(worstHoursOf(ctx, app, head.metric, head.series));

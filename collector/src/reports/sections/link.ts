@@ -45,7 +45,9 @@ function utilisation(ctx: ReportContext): LinkSection['utilisation'] {
   const inS = ctx.index.metric('snmp_if_in_utilisation_ratio', isWanInterface);
   const outS = ctx.index.metric('snmp_if_out_utilisation_ratio', isWanInterface);
   const ifKey = (s: StoredSeries): string => `${s.agent}/${s.labels.check ?? ''}/${s.labels.ifIndex ?? s.labels.ifName ?? ''}`;
-  const keys = [...new Set([...inS, ...outS].map(ifKey))].sort();
+  const both = [...inS, ...outS];
+  const daily = dailySketches(ctx, both).map((s, i) => ({ date: ctx.frame.days[i]?.date ?? '', p95: quantileOf(s, 0.95) }));
+  const keys = [...new Set(both.map(ifKey))].sort();
   const interfaces: InterfaceUtilisation[] = keys.map((k) => {
     const i = inS.filter((s) => ifKey(s) === k);
     const o = outS.filter((s) => ifKey(s) === k);
@@ -66,8 +68,6 @@ function utilisation(ctx: ReportContext): LinkSection['utilisation'] {
       level: levelOf(threshold ?? undefined, worst),
     };
   });
-  const both = [...inS, ...outS];
-  const daily = dailySketches(ctx, both).map((s, i) => ({ date: ctx.frame.days[i]?.date ?? '', p95: quantileOf(s, 0.95) }));
   return { interfaces, daily, threshold };
 }
 
@@ -100,6 +100,7 @@ export function buildLinkSection(ctx: ReportContext): LinkSection {
   const rttRule = ctx.thresholds.get('n3-rtt') ?? null;
   const jitRule = ctx.thresholds.get('n3-jitter') ?? null;
   const lossRule = ctx.thresholds.get('n3-loss') ?? null;
+  const daily = smoke(ctx); // first: the RTT series' month sketches come with its daily ones
   const rttAll = percentilesOf(sketchOf(ctx, rttS, ctx.all));
   const jitAll = percentilesOf(sketchOf(ctx, jitS, ctx.all));
   const lossAll = mean(momentsOf(ctx, lossS, ctx.all));
@@ -110,7 +111,7 @@ export function buildLinkSection(ctx: ReportContext): LinkSection {
     rtt: { core: percentilesOf(sketchOf(ctx, rttS, ctx.core)), all: rttAll, threshold: rttRule, level: levelOf(rttRule ?? undefined, rttAll.p95) },
     jitter: { core: percentilesOf(sketchOf(ctx, jitS, ctx.core)), all: jitAll, threshold: jitRule, level: levelOf(jitRule ?? undefined, jitAll.p95) },
     loss: { core: mean(momentsOf(ctx, lossS, ctx.core)), all: lossAll, threshold: lossRule, level: levelOf(lossRule ?? undefined, lossAll) },
-    daily: smoke(ctx),
+    daily,
     utilisation: util,
     throughput: throughput(ctx),
     notes: [],
