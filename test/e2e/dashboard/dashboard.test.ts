@@ -216,10 +216,14 @@ describe.skipIf(skip)('the dashboard in Chromium', () => {
     await page.getByRole('heading', { name: /Hillside Surgery/ }).waitFor();
     expect(page.url()).toMatch(/#\/practice\/B82002$/);
     await expect.poll(() => page.getByRole('link', { name: 'Overview' }).count()).toBe(0);
+    await page.locator('figure.chart canvas').first().waitFor();
+    // A viewer sees alerts but does not acknowledge them.
+    await page.locator('table.alerts tbody tr').first().waitFor();
+    expect(await page.getByRole('button', { name: /Acknowledge/ }).count()).toBe(0);
     await b.shot('04-viewer-own-practice');
     await expectingHttpError(403, async () => {
       await page.goto(`${c.url}/#/practice/A81001`);
-      await page.getByText(/Not allowed/).waitFor();
+      await page.getByText('Not allowed: your account may see practice B82002 only.').waitFor();
     });
     expect(await page.getByText('Riverside Medical Centre').count()).toBe(0);
     await b.shot('05-viewer-other-practice');

@@ -11,6 +11,13 @@ import { queryOverview, type RowInput } from './rows.ts';
 
 function register(app: TypedApp, ctx: AppContext): void {
   const sources = { status: ctx.status, lastSeen: (ods: string) => ctx.activity.lastSeen(ods) };
+  // Practice rows are shared and frozen until the practice list changes: cache their search text.
+  const hay = new WeakMap<RowInput, string>();
+  const haystack = (p: RowInput): string => {
+    let t = hay.get(p);
+    if (t === undefined) hay.set(p, (t = `${p.ods} ${p.name}`.toLowerCase()));
+    return t;
+  };
   app.get(
     '/api/v1/overview',
     {
@@ -32,7 +39,7 @@ function register(app: TypedApp, ctx: AppContext): void {
         rows = own === undefined ? [] : [own];
       }
       reply.header('cache-control', 'no-store');
-      return queryOverview(rows, sources, req.query, ctx.clock.now());
+      return queryOverview(rows, sources, req.query, ctx.clock.now(), haystack);
     },
   );
 }

@@ -29,58 +29,88 @@ export interface RowSources {
   lastSeen(practice: string): number | null;
 }
 
-export function rowOf(p: RowInput, src: RowSources, now: number): OverviewRow {
-  const st: StatusWithAreas = src.status.statusOf(p.ods, now);
-  const lastSeen = src.lastSeen(p.ods);
-  const judged = st.areas ?? {};
-  const areas = {} as OverviewRow['areas'];
-  for (const a of AREAS) areas[a] = judged[a] ?? null;
-  if (areas.agent === null) areas.agent = lastSeen !== null && now - lastSeen <= AGENT_STALE_MS ? 'ok' : 'unknown';
-  let since = st.since ?? null;
-  if (since === null && st.status === 'unknown') since = lastSeen;
-  if (st.status === 'ok') since = null;
-  return { ods: p.ods, name: p.name, status: st.status, since, lastSeen, openAlerts: st.openAlerts, areas, reason: st.reasons[0] ?? null };
+/** What sorting and filtering need of one practice; the full row is built for the page only. */
+interface Match {
+  p: RowInput;
+  st: StatusWithAreas;
+  since: number | null;
+  lastSeen: number | null;
 }
 
-function comparator(sort: OverviewQuery['sort']): (a: OverviewRow, b: OverviewRow) => number {
-  const byOds = (a: OverviewRow, b: OverviewRow) => (a.ods < b.ods ? -1 : a.ods > b.ods ? 1 : 0);
-  // Nulls last in ascending order: "never seen" sorts after every time.
-  const num = (x: number | null) => (x === null ? Number.POSITIVE_INFINITY : x);
+function sinceOf(st: StatusWithAreas, lastSeen: number | null): number | null {
+  if (st.status === 'ok') return null;
+  return st.since ?? (st.status === 'unknown' ? lastSeen : null);
+}
+
+function rowOfMatch(m: Match, now: number): OverviewRow {
+  const judged = m.st.areas ?? {};
+  const areas = {} as OverviewRow['areas'];
+  for (const a of AREAS) areas[a] = judged[a] ?? null;
+  if (areas.agent === null) areas.agent = m.lastSeen !== null && now - m.lastSeen <= AGENT_STALE_MS ? 'ok' : 'unknown';
+  return { ods: m.p.ods, name: m.p.name, status: m.st.status, since: m.since, lastSeen: m.lastSeen, openAlerts: m.st.openAlerts, areas, reason: m.st.reasons[0] ?? null };
+}
+
+function matchOf(p: RowInput, src: RowSources, now: number): Match {
+  const st: StatusWithAreas = src.status.statusOf(p.ods, now);
+  const lastSeen = src.lastSeen(p.ods);
+  return { p, st, since: sinceOf(st, lastSeen), lastSeen };
+}
+
+/** One practice's row (the detail view and tests). */
+export function rowOf(p: RowInput, src: RowSources, now: number): OverviewRow {
+  return rowOfMatch(matchOf(p, src, now), now);
+}
+
+/** Is the area a problem (warning or critical) for this practice? Unjudged areas never are. */
+function areaProblem(st: StatusWithAreas, area: Area): boolean {
+  const cell = st.areas?.[area];
+  return cell === 'warning' || cell === 'critical';
+}
+
+const collator = new Intl.Collator('en-GB', { sensitivity: 'base', numeric: true });
+// Nulls last in ascending order: "never seen" sorts after every time.
+const num = (x: number | null): number => (x === null ? Number.POSITIVE_INFINITY : x);
+const byOds = (a: Match, b: Match): number => (a.p.ods < b.p.ods ? -1 : a.p.ods > b.p.ods ? 1 : 0);
+
+function comparator(sort: OverviewQuery['sort']): (a: Match, b: Match) => number {
   switch (sort) {
     case 'ods':
       return byOds;
     case 'name':
-      return (a, b) => a.name.localeCompare(b.name) || byOds(a, b);
+      return (a, b) => collator.compare(a.p.name, b.p.name) || byOds(a, b);
     case 'lastSeen':
       return (a, b) => num(a.lastSeen) - num(b.lastSeen) || byOds(a, b);
     case 'since':
       return (a, b) => num(a.since) - num(b.since) || byOds(a, b);
     case 'openAlerts':
-      return (a, b) => b.openAlerts - a.openAlerts || byOds(a, b);
+      return (a, b) => b.st.openAlerts - a.st.openAlerts || byOds(a, b);
     case 'status':
       // Worst first; within a status, the longest in it first; then most alerts.
-      return (a, b) => SEVERITY[a.status] - SEVERITY[b.status] || num(a.since) - num(b.since) || b.openAlerts - a.openAlerts || byOds(a, b);
+      return (a, b) => SEVERITY[a.st.status] - SEVERITY[b.st.status] || num(a.since) - num(b.since) || b.st.openAlerts - a.st.openAlerts || byOds(a, b);
   }
 }
 
-/** Filter, count, sort and page the practices. */
-export function queryOverview(practices: readonly RowInput[], src: RowSources, q: OverviewQuery, now: number): OverviewResponse {
+/**
+ * Filter, count, sort and page the practices. Per practice it asks the status provider once (from
+ * memory) and keeps what sorting needs; full rows are built for the returned page only.
+ * `haystack` gives the lower-cased "ods name" text to search (callers cache it per practice row).
+ */
+export function queryOverview(practices: readonly RowInput[], src: RowSources, q: OverviewQuery, now: number, haystack: (p: RowInput) => string = (p) => `${p.ods} ${p.name}`.toLowerCase()): OverviewResponse {
   const needle = q.q?.trim().toLowerCase() ?? '';
   const statuses = q.status === undefined ? undefined : new Set(q.status.split(','));
   const counts: OverviewResponse['counts'] = { ok: 0, warning: 0, critical: 0, unknown: 0 };
-  const matched: OverviewRow[] = [];
+  const matched: Match[] = [];
   for (const p of practices) {
-    if (needle !== '' && !p.ods.toLowerCase().includes(needle) && !p.name.toLowerCase().includes(needle)) continue;
-    const row = rowOf(p, src, now);
-    counts[row.status]++;
-    if (statuses !== undefined && !statuses.has(row.status)) continue;
-    if (q.area !== undefined) {
-      const cell = row.areas[q.area];
-      if (cell !== 'warning' && cell !== 'critical') continue;
-    }
-    matched.push(row);
+    if (needle !== '' && !haystack(p).includes(needle)) continue;
+    const st: StatusWithAreas = src.status.statusOf(p.ods, now);
+    counts[st.status]++;
+    if (statuses !== undefined && !statuses.has(st.status)) continue;
+    if (q.area !== undefined && !areaProblem(st, q.area)) continue;
+    const lastSeen = src.lastSeen(p.ods);
+    matched.push({ p, st, since: sinceOf(st, lastSeen), lastSeen });
   }
   const cmp = comparator(q.sort);
   matched.sort(q.dir === 'desc' ? (a, b) => cmp(b, a) : cmp);
-  return { now, total: matched.length, offset: q.offset, limit: q.limit, counts, areas: [...AREAS], items: matched.slice(q.offset, q.offset + q.limit) };
+  const items = matched.slice(q.offset, q.offset + q.limit).map((m) => rowOfMatch(m, now));
+  return { now, total: matched.length, offset: q.offset, limit: q.limit, counts, areas: [...AREAS], items };
 }

@@ -158,9 +158,8 @@ export function practiceView(app: App, ods: string, params: URLSearchParams): Vi
       renderHead(d, ov.items.find((r) => r.ods === ods));
     } catch (err) {
       if (err instanceof ApiError && (err.status === 403 || err.status === 404)) {
-        replace(head, h('h1', null, ods), h('div', { class: 'note note-error', role: 'alert' }, err.status === 403 ? `Not allowed: ${err.message}.` : `Practice ${ods} is not known to this collector.`));
-        replace(chartsEl);
-        replace(alertsEl);
+        const text = err.status === 404 ? `Practice ${ods} is not known to this collector.` : `Not allowed: your account may see practice ${app.user.practice ?? '(none)'} only.`;
+        replace(el, h('h1', null, ods), h('div', { class: 'note note-error', role: 'alert' }, text), app.user.practice === null ? null : h('p', null, h('a', { href: routeHash(['practice', app.user.practice]) }, `Go to ${app.user.practice}`)));
         live.dispose();
         return;
       }
