@@ -204,6 +204,10 @@ async function run(kind: 'core' | 'store', PRACTICES: number): Promise<void> {
       rows.push(row(i === 0 ? `${i + 2} cold (15-min windows)` : `${i + 2} steady (1 new minute)`, r, cpu, { 'write ms': Math.round(wms) }));
     }
     console.table(rows);
+    const before = process.cpuUsage();
+    const sums = evaluator.summaries();
+    const d = process.cpuUsage(before);
+    console.log(`status summaries of ${sums.size} practices (after each tick that changed something): ${Math.round((d.user + d.system) / 1000)} ms cpu`);
   } finally {
     await store?.close();
     rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@
  * it had arrived live; a silent agent's cursor waits. Agent silence itself is judged by arrival
  * time (see silence.ts).
  *
- * Series are found with findSeries: all of them at the first tick and every `rediscoverMs`, and
+ * Series are found with findSeries: all of them at the first tick and every `rediscoverMs` (1 h), and
  * per agent when the agent is new or the store's series count grew while it delivered. A series
  * without samples for `retireAfterMs` whose states are all ok is dropped (found again if it
  * comes back).
@@ -51,7 +51,7 @@ export const DEFAULT_EVALUATOR_OPTIONS: Readonly<EvaluatorOptions> = Object.free
   graceMs: 120_000,
   initialLookbackMs: 6 * 3_600_000,
   maxStepsPerTick: 1440,
-  rediscoverMs: 10 * 60_000,
+  rediscoverMs: 60 * 60_000,
   retireAfterMs: 24 * 3_600_000,
 });
 

@@ -199,8 +199,11 @@ describe('status from rule states', () => {
     expect(st.areas).toEqual({ 'national-link': 'ok', lan: 'critical', agent: 'ok' });
     const list = (await get('/api/v1/practices?status=critical')).body;
     expect((list.items as { ods: string; areas: unknown }[]).map((p) => [p.ods, p.areas])).toEqual([['A81001', { 'national-link': 'ok', lan: 'critical', agent: 'ok' }]]);
-    const areas = c.alerting.status.statusOf('A81001').areas;
-    expect(areas).toEqual({ 'national-link': 'ok', lan: 'critical', agent: 'ok' });
+    const view = c.alerting.status.statusOf('A81001');
+    expect(view.areas).toEqual({ 'national-link': 'ok', lan: 'critical', agent: 'ok' });
+    // critical since the first evaluation of the LAN breach (its window's first samples)
+    expect(view.since).toBeGreaterThan(now - 20 * M);
+    expect(view.since).toBeLessThan(now - 15 * M);
   });
 });
 
