@@ -211,3 +211,19 @@ describe('the page itself', () => {
     expect((await h.app.inject({ method: 'GET', url: '/nope.js' })).json().code).toBe('N3MON_ERR_NOT_FOUND');
   });
 });
+
+describe('session lifetime', () => {
+  it('ends after the idle time without use, and at the absolute end even when used', async () => {
+    const { SessionStore } = await import('../../../collector/src/ui/sessions.ts');
+    const sessions = new SessionStore(h.meta.db, { idleMs: 10 * 60_000, absoluteMs: 60 * 60_000 });
+    const user = users.byUsername('desk')!;
+    const t0 = Date.now();
+    const idle = sessions.create(user.id, t0);
+    expect(sessions.lookup(idle.id, t0 + 9 * 60_000)?.user.username).toBe('desk');
+    expect(sessions.lookup(idle.id, t0 + 9 * 60_000 + 10 * 60_000)).toBeUndefined(); // 10 min unused since the last use
+    const busy = sessions.create(user.id, t0);
+    for (let t = t0; t < t0 + 60 * 60_000; t += 5 * 60_000) expect(sessions.lookup(busy.id, t)).toBeDefined();
+    expect(sessions.lookup(busy.id, t0 + 60 * 60_000)).toBeUndefined();
+    expect(sessions.lookup('not-a-session', t0)).toBeUndefined();
+  });
+});

@@ -133,6 +133,7 @@ export function overviewView(app: App, params: URLSearchParams): View {
             onclick: () => {
               st.filter = f.key;
               st.page = 0;
+              for (const b of filterBar.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.classList.contains(`filter-${f.key}`)));
               reload();
             },
           },
