@@ -117,7 +117,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     if (evaluator === undefined) return undefined;
     const report = await evaluator.tick();
     manager.flush();
-    if (report.steps > 0 || report.events > 0) status.refresh();
+    status.refresh();
     notifier.tick();
     if (report.events > 0 || report.durationMs > 1000) log.info({ ...report, durationMs: Math.round(report.durationMs) }, 'rules evaluated');
     else log.debug({ ...report }, 'rules evaluated');

@@ -40,10 +40,25 @@ export class RuleStatus implements StatusProvider {
     private readonly openCount: (practice: string) => number,
   ) {}
 
-  /** Recompute from the evaluator's current states (after each tick). */
+  private full = true;
+
+  /** Recompute from the evaluator's current states (after each tick): the practices that changed. */
   refresh(): void {
     const ev = this.evaluator();
-    if (ev !== undefined) this.summaries = ev.summaries();
+    if (ev === undefined) return;
+    const changed = ev.takeChanged();
+    if (this.full) {
+      this.summaries = ev.summaries();
+      this.full = false;
+      return;
+    }
+    if (changed.size === 0) return;
+    const fresh = ev.summaries(changed);
+    for (const p of changed) {
+      const sum = fresh.get(p);
+      if (sum === undefined) this.summaries.delete(p);
+      else this.summaries.set(p, sum);
+    }
   }
 
   statusOf(practice: string): RuleStatusView {

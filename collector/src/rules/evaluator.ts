@@ -102,7 +102,9 @@ export interface RuleEvaluator extends IngestObserver {
   /** Current rule states, optionally of one practice. */
   states(practice?: string): RuleStateView[];
   /** Per practice: the worst level per area and overall, and the states that are not ok. */
-  summaries(): Map<string, PracticeRuleSummary>;
+  summaries(practices?: ReadonlySet<string>): Map<string, PracticeRuleSummary>;
+  /** Practices whose shown states may have changed since the last call (status refreshes only those). */
+  takeChanged(): Set<string>;
   progress(): AgentProgress[];
 }
 
@@ -115,6 +117,7 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
   let lastFullDiscovery: number | undefined;
   let lastSeriesCount = -1;
   const unmatched = new Set<string>();
+  const changedPractices = new Set<string>();
   const causes = new ActiveCauses();
   const scratch = new Scratch();
   const restoredCursors = new Map((deps.restore?.cursors ?? []).map((c) => [`${c.practice}\u0000${c.agent}`, c.evaluatedUntil]));
@@ -174,6 +177,7 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     }
     const keepMs = Math.max(opt.stepMs, ...bindings.map((b) => b.rule.windowMs ?? 0));
     a.series.set(s.id, { s, win: new SeriesWindow(), keepMs, bindings, newest: s.lastTs ?? -Infinity });
+    changedPractices.add(s.practice);
     a.ordered = undefined;
   };
 
@@ -209,7 +213,10 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     } else {
       value = aggregateValues(rule.aggregate, t.win.vals, lo, hi, scratch);
     }
+    const before = b.state.level;
     const tr = step(rule, b.state, at, value);
+    // Shown states: a level change, or a not-ok state whose value (in its reason) moved.
+    if (before !== b.state.level || b.state.level !== 'ok') changedPractices.add(a.practice);
     let events = 0;
     if (tr?.kind === 'raise' || tr?.kind === 'clear') causes.set({ ruleId: rule.id, practice: a.practice, agent: a.agent, seriesId: t.s.id }, tr.kind === 'raise');
     if (b.state.held === 'ok') {
@@ -272,6 +279,7 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     for (const [id, t] of a.series) {
       if (t.newest >= last - opt.retireAfterMs || t.bindings.some((b) => b.state.held !== 'ok')) continue;
       a.series.delete(id);
+      changedPractices.add(a.practice);
       a.ordered = undefined;
       report.retired++;
     }
@@ -307,6 +315,7 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
         const tr = silenceStep(rule, s, now, Math.max(a.lastSeen, startedAt));
         if (tr === undefined) continue;
         causes.set({ ruleId: rule.id, practice: a.practice, agent: a.agent, seriesId }, s.held !== 'ok');
+        changedPractices.add(a.practice);
         emit({
           kind: tr.kind,
           practice: a.practice,
@@ -382,8 +391,14 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
       return stateViews(agents.values(), deps.profiles, practice);
     },
 
-    summaries(): Map<string, PracticeRuleSummary> {
-      return practiceSummaries(agents.values(), deps.profiles);
+    summaries(practices?: ReadonlySet<string>): Map<string, PracticeRuleSummary> {
+      return practiceSummaries(agents.values(), deps.profiles, practices);
+    },
+
+    takeChanged(): Set<string> {
+      const out = new Set(changedPractices);
+      changedPractices.clear();
+      return out;
     },
 
     progress(): AgentProgress[] {

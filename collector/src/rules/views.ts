@@ -65,9 +65,11 @@ export function stateViews(agents: Iterable<AgentTrack>, profiles: ThresholdProf
   return out;
 }
 
-export function practiceSummaries(agents: Iterable<AgentTrack>, profiles: ThresholdProfiles): Map<string, PracticeRuleSummary> {
+/** Summaries of every practice, or only of `only`. */
+export function practiceSummaries(agents: Iterable<AgentTrack>, profiles: ThresholdProfiles, only?: ReadonlySet<string>): Map<string, PracticeRuleSummary> {
   const out = new Map<string, PracticeRuleSummary>();
   for (const a of agents) {
+    if (only !== undefined && !only.has(a.practice)) continue;
     let sum = out.get(a.practice);
     eachState(a, profiles, (area, level, make) => {
       if (sum === undefined) out.set(a.practice, (sum = { worst: level, areas: new Map(), notOk: [] }));
