@@ -5,7 +5,8 @@
 import type { Logger } from '../../../shared/src/log.ts';
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { RetentionPolicy, SeriesStore } from './types.ts';
-import { openSqliteStore } from './sqlite/index.ts';
+import { openThreadedSqliteStore } from './threaded/index.ts';
+import { openSqliteStore } from './sqlite/index.ts'; // TEMP experiment
 import { N3monError } from '../../../shared/src/errors.ts';
 
 export interface StoreOpenOptions {
@@ -28,13 +29,15 @@ export const DEFAULT_RETENTION: RetentionPolicy = Object.freeze({ rawDays: 14, m
 
 const sqliteBackend: StorageBackend = {
   name: 'sqlite',
+  // The store runs in a worker thread (threaded/): ingest parses on the main thread while the
+  // worker inserts and fsyncs. The clock only times log lines, so the worker uses its own.
   open: (opts) => {
     const s = opts.settings ?? {};
-    return openSqliteStore({
+    if (process.env.N3MON_EXPERIMENT_INLINE_STORE === '1') return openSqliteStore({ dir: opts.dataDir, retention: opts.retention, log: opts.log, ...(s.synchronous === 'normal' || s.synchronous === 'full' ? { synchronous: s.synchronous } : {}) }); // TEMP experiment
+    return openThreadedSqliteStore({
       dir: opts.dataDir,
       retention: opts.retention,
       log: opts.log,
-      ...(opts.clock === undefined ? {} : { clock: opts.clock }),
       ...(s.synchronous === 'normal' || s.synchronous === 'full' ? { synchronous: s.synchronous } : {}),
     });
   },

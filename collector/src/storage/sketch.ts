@@ -161,16 +161,23 @@ export class DDSketch implements QuantileSketch {
   private zero = 0;
   private lo = Number.POSITIVE_INFINITY;
   private hi = Number.NEGATIVE_INFINITY;
-  /** Not yet materialised (lazy): encoded bytes, or `count` copies of one value. */
+  /** Not yet materialised (lazy): encoded bytes[pendingStart, pendingEnd), or `count` × one value. */
   private pending: Uint8Array | { value: number } | undefined;
+  private pendingStart = 0;
+  private pendingEnd = 0;
   private pendingCount = 0;
 
-  /** A sketch over encoded bytes that decodes on first use (count is read from the header). */
-  static fromEncoded(bytes: Uint8Array): DDSketch {
-    if (bytes[0] !== FORMAT_VERSION) throw new Error(`sketch: unknown format version ${String(bytes[0])}`);
+  /**
+   * A sketch over encoded bytes (or the slice [start, end) of them) that decodes on first use;
+   * only the count is read now. Reading many rollup rows this way allocates one object each.
+   */
+  static fromEncoded(bytes: Uint8Array, start = 0, end = bytes.length): DDSketch {
+    if (bytes[start] !== FORMAT_VERSION) throw new Error(`sketch: unknown format version ${String(bytes[start])}`);
     const s = new DDSketch();
     s.pending = bytes;
-    s.pendingCount = new Reader(bytes, 1).varint();
+    s.pendingStart = start;
+    s.pendingEnd = end;
+    s.pendingCount = new Reader(bytes, start + 1, end).varint();
     return s;
   }
 
@@ -227,7 +234,7 @@ export class DDSketch implements QuantileSketch {
     if (o.count === 0) return;
     const p = o.pending;
     if (p instanceof Uint8Array) {
-      this.mergeEncoded(p); // straight from the bytes: no need to build the other's stores
+      this.mergeEncoded(p, o.pendingStart, o.pendingEnd); // straight from the bytes: no need to build the other's stores
       return;
     }
     if (p !== undefined) {
@@ -243,11 +250,11 @@ export class DDSketch implements QuantileSketch {
   }
 
   /** Adds the samples of an encoded sketch (as merge(decode(bytes)), without the intermediate). */
-  mergeEncoded(bytes: Uint8Array): void {
-    if (bytes[0] !== FORMAT_VERSION) throw new Error(`sketch: unknown format version ${String(bytes[0])}`);
+  mergeEncoded(bytes: Uint8Array, start = 0, end = bytes.length): void {
+    if (bytes[start] !== FORMAT_VERSION) throw new Error(`sketch: unknown format version ${String(bytes[start])}`);
     this.materialise();
     const before = this.count;
-    const r = new Reader(bytes, 1);
+    const r = new Reader(bytes, start + 1, end);
     const n = r.varint();
     if (n === 0) return;
     const lo = r.float64();
@@ -283,7 +290,10 @@ export class DDSketch implements QuantileSketch {
    * the previous index and its count (varints).
    */
   encode(): Uint8Array {
-    if (this.pending instanceof Uint8Array) return this.pending;
+    if (this.pending instanceof Uint8Array) {
+      const { pending: p, pendingStart: a, pendingEnd: b } = this;
+      return a === 0 && b === p.length ? p : p.subarray(a, b);
+    }
     this.materialise();
     const pos = this.posStore ?? EMPTY;
     const neg = this.negStore ?? EMPTY;
@@ -310,7 +320,7 @@ export class DDSketch implements QuantileSketch {
       this.add(p.value, this.pendingCount);
       return;
     }
-    this.mergeEncoded(p);
+    this.mergeEncoded(p, this.pendingStart, this.pendingEnd);
   }
 }
 
@@ -400,11 +410,15 @@ class Writer {
   }
 }
 
+/** Reads varints and floats from bytes[start, end). */
 class Reader {
   private pos: number;
+  private view: DataView | undefined;
+
   constructor(
     private readonly buf: Uint8Array,
     start: number,
+    private readonly end: number = buf.length,
   ) {
     this.pos = start;
   }
@@ -413,8 +427,8 @@ class Reader {
     let result = 0;
     let scale = 1;
     for (let i = 0; i < 8; i++) {
-      const b = this.buf[this.pos++];
-      if (b === undefined) throw new Error('sketch: truncated encoding');
+      if (this.pos >= this.end) throw new Error('sketch: truncated encoding');
+      const b = this.buf[this.pos++] as number;
       result += (b & 0x7f) * scale;
       if (b < 0x80) return result;
       scale *= 0x80;
@@ -423,13 +437,14 @@ class Reader {
   }
 
   float64(): number {
-    if (this.pos + 8 > this.buf.length) throw new Error('sketch: truncated encoding');
-    const x = new DataView(this.buf.buffer, this.buf.byteOffset).getFloat64(this.pos, true);
+    if (this.pos + 8 > this.end) throw new Error('sketch: truncated encoding');
+    this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    const x = this.view.getFloat64(this.pos, true);
     this.pos += 8;
     return x;
   }
 
   done(): boolean {
-    return this.pos === this.buf.length;
+    return this.pos === this.end;
   }
 }

@@ -11,7 +11,7 @@
  * So a bucket read from the hour tier, the minute tier or computed from raw is bit-for-bit equal.
  */
 import { DDSketch } from './sketch.ts';
-import type { Bucket } from './types.ts';
+import type { Bucket, QuantileSketch } from './types.ts';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
@@ -33,6 +33,46 @@ export function unitFor(stepMs: number): number {
   if (stepMs % HOUR_MS === 0) return HOUR_MS;
   if (stepMs % MINUTE_MS === 0) return MINUTE_MS;
   return 0;
+}
+
+/**
+ * A bucket read from a rollup tier. Its sketch stays encoded (a slice of the row's bytes, or
+ * nothing when every value equals min) until someone reads `sketch`: a month of hour buckets for
+ * hundreds of series is then a few hundred thousand small objects, not twice that plus decoding.
+ */
+export class TierBucket implements Bucket {
+  private decoded: QuantileSketch | undefined;
+
+  constructor(
+    public start: number,
+    public count: number,
+    public sum: number,
+    public min: number,
+    public max: number,
+    private readonly bytes: Uint8Array | null,
+    private readonly from = 0,
+    private readonly to = bytes?.length ?? 0,
+  ) {}
+
+  get sketch(): QuantileSketch {
+    return (this.decoded ??= this.bytes === null ? DDSketch.constant(this.min, this.count) : DDSketch.fromEncoded(this.bytes, this.from, this.to));
+  }
+
+  set sketch(s: QuantileSketch) {
+    this.decoded = s;
+  }
+
+  /** Adds this bucket's samples to `target` without building a sketch object for it. */
+  mergeInto(target: DDSketch): void {
+    if (this.decoded !== undefined) target.merge(this.decoded);
+    else if (this.bytes === null) target.add(this.min, this.count);
+    else target.mergeEncoded(this.bytes, this.from, this.to);
+  }
+}
+
+function mergeSketch(target: DDSketch, b: Bucket): void {
+  if (b instanceof TierBucket) b.mergeInto(target);
+  else target.merge(b.sketch);
 }
 
 export function emptyBucket(start: number): Bucket {
@@ -125,7 +165,7 @@ export function foldBuckets(units: readonly Bucket[], stepMs: number): Bucket[] 
     cur.sum += u.sum;
     if (u.min < cur.min) cur.min = u.min;
     if (u.max > cur.max) cur.max = u.max;
-    cur.sketch.merge(u.sketch);
+    mergeSketch(cur.sketch as DDSketch, u);
   }
   return out;
 }
@@ -146,7 +186,7 @@ export function mergeBuckets(buckets: readonly Bucket[], start = buckets[0]?.sta
     out.sum += b.sum;
     if (b.min < out.min) out.min = b.min;
     if (b.max > out.max) out.max = b.max;
-    out.sketch.merge(b.sketch);
+    mergeSketch(out.sketch as DDSketch, b);
   }
   return out;
 }

@@ -161,6 +161,25 @@ describe('late samples', () => {
   });
 });
 
+describe('late samples into an hour that is still open', () => {
+  it('land in the hour row even when the hour had no other samples (the hour is rebuilt, not taken from the running sums)', async () => {
+    const t = fresh();
+    const H = T0 + 5 * HOUR_MS;
+    const sample = (target: string, ts: number, value: number): WireSample => ({ metric: 'icmp_rtt_avg_ms', labels: { target }, ts, value });
+    await t.store.write({ practice: 'A81001', agent: 'main', samples: [sample('a', H - 30 * MINUTE_MS, 1), sample('a', H + 40 * MINUTE_MS, 2)] });
+    await t.store.maintain(H + 30 * MINUTE_MS); // minutes rolled to H+28 min, none of them in hour H had samples
+    await t.store.write({ practice: 'A81001', agent: 'main', samples: [sample('b', H + 5 * MINUTE_MS, 7)] }); // late, new series
+    await t.store.maintain(H + 31 * MINUTE_MS); // re-rolls the dirty minute while hour H is open
+    await t.store.maintain(H + 2 * HOUR_MS); // closes hour H
+    const series = await t.store.findSeries({});
+    const hours = await t.store.aggregate({ seriesIds: series.map((s) => s.id), from: H - HOUR_MS, to: H + HOUR_MS, stepMs: HOUR_MS });
+    expect(series.map((s) => [s.labels.target, hours.get(s.id)!.map((b) => [b.start - H, b.count, b.sum])])).toEqual([
+      ['a', [[-HOUR_MS, 1, 1], [0, 1, 2]]], // its H+40 min sample was rolled after the late one
+      ['b', [[0, 1, 7]]],
+    ]);
+  });
+});
+
 describe('a second reader process', () => {
   it('sees the same buckets as the writer while the writer rolls up and re-rolls (reads one snapshot of the tiers)', async () => {
     const t = fresh();

@@ -1,6 +1,7 @@
 /** The hour tier's day pack: round trip, lazy sketches, malformed input. */
 import { describe, expect, it } from 'vitest';
-import { decodeDay, encodeDay, entryToBucket, hourEntry } from '../../../collector/src/storage/sqlite/hour-tier.ts';
+import { dayBuckets, decodeDay, encodeDay, hourEntry } from '../../../collector/src/storage/sqlite/hour-tier.ts';
+import type { Bucket } from '../../../collector/src/storage/types.ts';
 import { DDSketch } from '../../../collector/src/storage/sketch.ts';
 import { HOUR_MS } from '../../../collector/src/storage/summary.ts';
 
@@ -17,7 +18,12 @@ describe('hour tier day pack', () => {
       [8, 5, busy.sum, 0, 80, false],
       [23, 60, 60, 1, 1, true],
     ]);
-    const [b8, b23] = entries.map((e) => entryToBucket(DAY, e));
+    const buckets: Bucket[] = [];
+    dayBuckets(DAY, bytes, DAY, DAY + 24 * HOUR_MS, buckets);
+    const [b8, b23] = buckets;
+    const only23: Bucket[] = [];
+    dayBuckets(DAY, bytes, DAY + 9 * HOUR_MS, DAY + 24 * HOUR_MS, only23);
+    expect(only23.map((b) => b.start)).toEqual([DAY + 23 * HOUR_MS]);
     expect(b8!.start).toBe(DAY + 8 * HOUR_MS);
     expect(b8!.sketch.encode()).toEqual(busy.sketch.encode());
     expect(b23!.sketch.quantile(0.5)).toBe(1);

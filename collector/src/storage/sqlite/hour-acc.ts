@@ -65,10 +65,19 @@ export class HourAccumulators {
     else a.sketch.merge(m.sketch);
   }
 
-  /** A minute row of this hour changed after it was accumulated (a dirty re-roll). */
+  /**
+   * A minute row of this hour changed outside the roll (a dirty re-roll): the hour must be folded
+   * from its minute rows, even if no minute of it had been accumulated yet.
+   */
   invalidate(hour: number): void {
     const h = this.hours.get(hour);
     if (h !== undefined) h.complete = false;
+    else this.hours.set(hour, { complete: false, perSeries: new Map() });
+  }
+
+  /** Forgets hours before `hour` (they are built). */
+  dropBefore(hour: number): void {
+    for (const h of this.hours.keys()) if (h < hour) this.hours.delete(h);
   }
 
   /**

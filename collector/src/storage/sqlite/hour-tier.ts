@@ -12,8 +12,7 @@
  * bytes (length 0: every value equals min, the sketch is count × min).
  */
 import type Database from 'better-sqlite3';
-import { DDSketch } from '../sketch.ts';
-import { alignDown, alignUp, DAY_MS, HOUR_MS } from '../summary.ts';
+import { alignDown, alignUp, DAY_MS, HOUR_MS, TierBucket } from '../summary.ts';
 import type { Bucket } from '../types.ts';
 
 const PACK_VERSION = 1;
@@ -82,12 +81,13 @@ export function encodeDay(entries: readonly HourEntry[]): Uint8Array {
   return buf;
 }
 
-/** The entries of a day blob; sketches are slices of `bytes` (no copy). Throws if malformed. */
-export function decodeDay(bytes: Uint8Array): HourEntry[] {
+type HourVisitor = (hour: number, count: number, sum: number, min: number, max: number, sketchStart: number, sketchEnd: number) => void;
+
+/** Calls `fn` for each hour of a day blob (sketch as a byte range; empty: count × min). Throws if malformed. */
+function forEachHour(bytes: Uint8Array, fn: HourVisitor): void {
   if (bytes[0] !== PACK_VERSION) throw new Error(`hour tier: unknown pack version ${String(bytes[0])}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = bytes[1] ?? 0;
-  const out: HourEntry[] = [];
   let p = 2;
   const varint = (): number => {
     let result = 0;
@@ -110,22 +110,26 @@ export function decodeDay(bytes: Uint8Array): HourEntry[] {
     p += 24;
     const len = varint();
     if (p + len > bytes.length) throw new Error('hour tier: truncated pack');
-    out.push({ hour, count, sum, min, max, sketch: len === 0 ? null : bytes.subarray(p, p + len) });
+    fn(hour, count, sum, min, max, p, p + len);
     p += len;
   }
   if (p !== bytes.length) throw new Error('hour tier: malformed pack');
+}
+
+/** The entries of a day blob; sketches are slices of `bytes` (no copy). Throws if malformed. */
+export function decodeDay(bytes: Uint8Array): HourEntry[] {
+  const out: HourEntry[] = [];
+  forEachHour(bytes, (hour, count, sum, min, max, a, b) => out.push({ hour, count, sum, min, max, sketch: a === b ? null : bytes.subarray(a, b) }));
   return out;
 }
 
-export function entryToBucket(dayStart: number, e: HourEntry): Bucket {
-  return {
-    start: dayStart + e.hour * HOUR_MS,
-    count: e.count,
-    sum: e.sum,
-    min: e.min,
-    max: e.max,
-    sketch: e.sketch === null ? DDSketch.constant(e.min, e.count) : DDSketch.fromEncoded(e.sketch),
-  };
+/** The hour buckets of a day blob in [from, to), sketches lazily decoded from `bytes` itself. */
+export function dayBuckets(dayStart: number, bytes: Uint8Array, from: number, to: number, out: Bucket[]): void {
+  forEachHour(bytes, (hour, count, sum, min, max, a, b) => {
+    const start = dayStart + hour * HOUR_MS;
+    if (start < from || start >= to) return;
+    out.push(new TierBucket(start, count, sum, min, max, a === b ? null : bytes, a, b));
+  });
 }
 
 export class HourTier {
@@ -148,11 +152,7 @@ export class HourTier {
     const out: Bucket[] = [];
     const base = rowKey(id, 0);
     for (const [key, bytes] of this.readDays.all(rowKey(id, alignDown(from, DAY_MS)), rowKey(id, alignUp(to, DAY_MS))) as [number, Uint8Array][]) {
-      const day = (key - base) * DAY_MS;
-      for (const e of decodeDay(bytes)) {
-        const start = day + e.hour * HOUR_MS;
-        if (start >= from && start < to) out.push(entryToBucket(day, e));
-      }
+      dayBuckets((key - base) * DAY_MS, bytes, from, to, out);
     }
     return out;
   }

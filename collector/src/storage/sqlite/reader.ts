@@ -6,9 +6,8 @@
  */
 import type Database from 'better-sqlite3';
 import { N3monError } from '../../../../shared/src/errors.ts';
-import { DDSketch } from '../sketch.ts';
 import type { AggregateQuery, Bucket, RawPoint } from '../types.ts';
-import { alignDown, alignUp, foldBuckets, HOUR_MS, MINUTE_MS, summarisePoints, unitFor, type PointRow } from '../summary.ts';
+import { alignDown, alignUp, foldBuckets, HOUR_MS, MINUTE_MS, summarisePoints, TierBucket, unitFor, type PointRow } from '../summary.ts';
 import type { StoreContext } from './context.ts';
 import { HourTier } from './hour-tier.ts';
 
@@ -22,7 +21,7 @@ export function parseSeriesId(id: string): number | undefined {
 }
 
 export function tierRowToBucket(r: TierRow): Bucket {
-  return { start: r[0], count: r[1], sum: r[2], min: r[3], max: r[4], sketch: r[5] === null ? DDSketch.constant(r[3], r[1]) : DDSketch.fromEncoded(r[5]) };
+  return new TierBucket(r[0], r[1], r[2], r[3], r[4], r[5]);
 }
 
 function isSorted(rows: readonly PointRow[]): boolean {

@@ -5,8 +5,9 @@
  * leaves tiers and marks consistent (the next maintain redoes only what did not commit):
  * 1. Raise the raw horizon (writes older than it are refused from now on).
  * 2. Re-roll dirty minutes (late samples) from raw, and their hours (< hour mark) from minute rows.
- * 3. Roll minutes [minute mark, now − rollupDelayMs) from raw, at most an hour per transaction,
- *    and every hour the minute mark passed from its minute rows; skip spans without samples.
+ * 3. Roll minutes [minute mark, now − rollupDelayMs) from raw, ~ROWS_PER_TX samples per
+ *    transaction, and build every hour the minute mark passed (from the sums accumulated while
+ *    rolling, hour-acc.ts, or by folding its minute rows); skip spans without samples.
  * 4. Retention: delete raw, minute and hour rows older than their horizons (hour-aligned), and
  *    forget series with no data left in any tier.
  * Between transactions the event loop runs (writes go on); writes check the marks at commit time.
@@ -150,8 +151,8 @@ export class Rollup {
         if (b === undefined) this.deleteMinute.run(minute, id);
         else this.upsertMinute.run(minute, id, b.count, b.sum, b.min, b.max, sketchColumn(b));
         const hour = alignDown(minute, HOUR_MS);
-        this.acc.invalidate(hour);
-        if (state.hourMark !== undefined && hour < state.hourMark) {
+        if (state.hourMark === undefined || hour >= state.hourMark) this.acc.invalidate(hour); // still open
+        else {
           let set = hours.get(id);
           if (set === undefined) hours.set(id, (set = new Set()));
           set.add(hour);
@@ -287,6 +288,7 @@ export class Rollup {
       }
       for (const [id, a] of acc) updates.push([id, hour, a]);
     }
+    this.acc.dropBefore(to);
     this.hours.put(updates);
   }
 
