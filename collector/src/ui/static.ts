@@ -37,7 +37,7 @@ export function findWebRoot(from: string = fileURLToPath(import.meta.url)): stri
 }
 
 const NOT_BUILT = `<!doctype html><html lang="en"><meta charset="utf-8"><title>n3mon</title>
-<body style="font:16px system-ui;margin:2rem"><h1>n3mon</h1><p>The dashboard is not built. Run <code>npm run build</code>, then reload.</p>
+<body><h1>n3mon</h1><p>The dashboard is not built. Run <code>npm run build</code>, then restart n3mon.</p>
 <p>The API is up: <a href="/openapi.json">/openapi.json</a>.</p></body></html>`;
 
 function addSecurityHeaders(reply: FastifyReply): void {
