@@ -53,7 +53,11 @@ export async function readMonthBuckets(opts: {
     }
   }
   for (const { piece, ids } of [...readers.values()].sort((a, b) => a.piece.from - b.piece.from)) {
-    const res = await store.aggregate({ seriesIds: [...ids], from: piece.from, to: piece.to, stepMs: piece.to - piece.from });
+    // A piece can only hold samples of series whose hour bucket around it is not empty.
+    const hour = Math.floor(piece.from / HOUR_MS) * HOUR_MS;
+    const withData = [...ids].filter((id) => (out.get(id)?.hourly.get(hour)?.count ?? 0) > 0);
+    if (withData.length === 0) continue;
+    const res = await store.aggregate({ seriesIds: withData, from: piece.from, to: piece.to, stepMs: piece.to - piece.from });
     stats.queries++;
     const key = pieceKey(piece);
     for (const [id, buckets] of res) {

@@ -151,6 +151,8 @@ export interface InterfaceErrors {
 export interface PortLoad {
   device: string;
   ifName: string;
+  meanInBps: number | null;
+  meanOutBps: number | null;
   p95InBps: number | null;
   p95OutBps: number | null;
 }

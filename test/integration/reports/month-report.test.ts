@@ -345,10 +345,10 @@ describe('n3mon report (the built CLI, a second process on the same data dir)', 
     expect(csv.stdout.split('\r\n')[0]).toBe('ods,practice,month,section,item,measure,period,value,unit,warning,critical,verdict,rules_version');
   });
 
-  it('usage errors exit 2 with a clear message; an unknown practice exits 1', () => {
-    expect(cli('--practice', ODS, '--month', MONTH, '--format', 'pdf', '--data-dir', mc.dir)).toMatchObject({ status: 2 });
-    expect(cli('--practice', ODS, '--month', '2026/10', '--data-dir', mc.dir).stderr).toContain('--month must be YYYY-MM');
-    expect(cli('--practice', ODS, '--organisation', '--month', MONTH, '--colour').stderr).toContain("Unknown option '--colour'");
+  it('a usage error exits 2 with a clear message; an unknown practice exits 1', () => {
+    const usage = cli('--practice', ODS, '--month', '2026/10', '--data-dir', mc.dir);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain('--month must be YYYY-MM');
     const unknown = cli('--practice', 'ZZZ999', '--month', MONTH, '--data-dir', mc.dir);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain('ZZZ999');

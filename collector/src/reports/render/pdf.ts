@@ -105,28 +105,53 @@ function columnWidths(l: Layout, columns: readonly Column[]): number[] {
   return columns.map((c) => (l.width * (c.weight ?? 1)) / total);
 }
 
-function tableRow(l: Layout, cellsOf: readonly Cell[], columns: readonly Column[], widths: readonly number[], header: boolean): number {
-  const { doc } = l;
-  const pad = 3;
-  const size = header ? 7.5 : 8;
-  const heights = cellsOf.map((c, i) => {
-    doc.font(header || c.strong === true ? BOLD : FONT).fontSize(size);
-    return doc.heightOfString(pdfText(c.text), { width: (widths[i] ?? 40) - 2 * pad });
-  });
-  return Math.max(...heights, size) + 2 * pad;
+interface CellLayout {
+  text: string;
+  font: string;
+  size: number;
+  /** Fits on one line: drawn without the line wrapper (much cheaper). */
+  single: boolean;
+  width: number;
+  height: number;
 }
 
-function drawRow(l: Layout, cellsOf: readonly Cell[], columns: readonly Column[], widths: readonly number[], header: boolean, h: number): void {
+const PAD = 3;
+
+function layoutCell(l: Layout, c: Cell, header: boolean, colWidth: number): CellLayout {
   const { doc } = l;
-  const pad = 3;
+  const font = header || c.strong === true ? BOLD : FONT;
+  const size = header ? 7.5 : 8;
+  const text = pdfText(c.text);
+  doc.font(font).fontSize(size);
+  const avail = colWidth - 2 * PAD;
+  const width = doc.widthOfString(text);
+  const single = width <= avail && !text.includes('\n');
+  return { text, font, size, single, width, height: single ? doc.currentLineHeight(true) : doc.heightOfString(text, { width: avail }) };
+}
+
+function layoutRow(l: Layout, cellsOf: readonly Cell[], widths: readonly number[], header: boolean): { cells: CellLayout[]; height: number } {
+  const cells = cellsOf.map((c, i) => layoutCell(l, c, header, widths[i] ?? 40));
+  return { cells, height: Math.max(...cells.map((c) => c.height), header ? 7.5 : 8) + 2 * PAD };
+}
+
+function drawRow(l: Layout, row: { cells: CellLayout[]; height: number }, source: readonly Cell[], columns: readonly Column[], widths: readonly number[], header: boolean): void {
+  const { doc } = l;
   const y = doc.y;
+  const h = row.height;
   if (header) doc.rect(l.left, y, l.width, h).fill('#eef2f7');
   let x = l.left;
-  cellsOf.forEach((c, i) => {
+  row.cells.forEach((c, i) => {
     const w = widths[i] ?? 40;
-    const colour = c.rag === undefined || header ? TEXT : c.rag === 'amber' ? '#a86400' : c.rag === 'grey' ? '#666666' : RAG_COLOURS[c.rag];
-    doc.font(header || c.strong === true ? BOLD : FONT).fontSize(header ? 7.5 : 8).fillColor(colour);
-    doc.text(pdfText(c.text), x + pad, y + pad, { width: w - 2 * pad, align: columns[i]?.align ?? 'left' });
+    const rag = source[i]?.rag;
+    const colour = rag === undefined || header ? TEXT : rag === 'amber' ? '#a86400' : rag === 'grey' ? '#666666' : RAG_COLOURS[rag];
+    const align = columns[i]?.align ?? 'left';
+    doc.font(c.font).fontSize(c.size).fillColor(colour);
+    if (c.single) {
+      const tx = align === 'right' ? x + w - PAD - c.width : align === 'center' ? x + (w - c.width) / 2 : x + PAD;
+      doc.text(c.text, tx, y + PAD, { lineBreak: false });
+    } else {
+      doc.text(c.text, x + PAD, y + PAD, { width: w - 2 * PAD, align });
+    }
     x += w;
   });
   doc.moveTo(l.left, y + h).lineTo(l.left + l.width, y + h).lineWidth(0.4).strokeColor('#d5d5d5').stroke();
@@ -137,22 +162,22 @@ function drawRow(l: Layout, cellsOf: readonly Cell[], columns: readonly Column[]
 function table(l: Layout, b: Extract<Block, { type: 'table' }>): void {
   const { doc } = l;
   const widths = columnWidths(l, b.columns);
-  const headCells = b.columns.map((c) => ({ text: c.title }));
-  const headH = tableRow(l, headCells, b.columns, widths, true);
-  const rows = b.rows.length === 0 ? [[{ text: b.empty ?? 'No data.' }]] : b.rows;
-  const rowWidths = b.rows.length === 0 ? [l.width] : widths;
-  const rowCols = b.rows.length === 0 ? [{ title: '' }] : b.columns;
-  const firstH = tableRow(l, rows[0] as Cell[], rowCols, rowWidths, false);
-  ensureSpace(l, headH + firstH);
-  drawRow(l, headCells, b.columns, widths, true, headH);
-  for (const row of rows) {
-    const h = tableRow(l, row, rowCols, rowWidths, false);
-    if (doc.y + h > l.bottom) {
+  const headCells: Cell[] = b.columns.map((c) => ({ text: c.title }));
+  const head = layoutRow(l, headCells, widths, true);
+  const empty = b.rows.length === 0;
+  const rowCols: Column[] = empty ? [{ title: '' }] : b.columns;
+  const rowWidths = empty ? [l.width] : widths;
+  const rows: Cell[][] = empty ? [[{ text: b.empty ?? 'No data.', rag: 'grey' }]] : b.rows;
+  const laid = rows.map((r) => layoutRow(l, r, rowWidths, false));
+  ensureSpace(l, head.height + (laid[0]?.height ?? 0));
+  drawRow(l, head, headCells, b.columns, widths, true);
+  laid.forEach((row, i) => {
+    if (doc.y + row.height > l.bottom) {
       doc.addPage();
-      drawRow(l, headCells, b.columns, widths, true, headH);
+      drawRow(l, head, headCells, b.columns, widths, true);
     }
-    drawRow(l, b.rows.length === 0 ? [{ text: b.empty ?? 'No data.', rag: 'grey' }] : row, rowCols, rowWidths, false, h);
-  }
+    drawRow(l, row, rows[i] as Cell[], rowCols, rowWidths, false);
+  });
   doc.moveDown(0.6);
 }
 

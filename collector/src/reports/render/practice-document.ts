@@ -87,7 +87,7 @@ function appsBlocks(r: PracticeReport, zone: ZonedClock): Block[] {
     if (head === undefined) continue;
     out.push({ type: 'chart', chart: percentileChart(app.app, head.label, app.daily, head.threshold?.warning ?? null), caption: `${app.app}: ${head.label} per day (p50 and p95).` });
   }
-  out.push({ type: 'heading', level: 3, text: 'Worst hours' });
+  out.push({ type: 'heading', level: 3, text: 'Worst core hours' });
   out.push({
     type: 'table',
     columns: [{ title: 'Hour (local)', weight: 1.4 }, { title: 'Application' }, { title: 'Measure', weight: 1.2 }, { title: 'p95', align: 'right' }, { title: 'Samples', align: 'right' }],
@@ -152,11 +152,11 @@ function lanBlocks(r: PracticeReport, zone: ZonedClock): Block[] {
     rows: l.errors.map((e) => cells(e.device, e.ifName, fmtNumber(e.errors), fmtNumber(e.discards), fmtNumber(e.peakPerS, 2))),
     empty: l.snmp ? 'No interface errors or discards this month.' : 'No data: no SNMP devices polled.',
   });
-  out.push({ type: 'heading', level: 3, text: 'Busiest ports (p95)' });
+  out.push({ type: 'heading', level: 3, text: 'Busiest ports' });
   out.push({
     type: 'table',
-    columns: [{ title: 'Device', weight: 1.4 }, { title: 'Interface' }, { title: 'In', align: 'right' }, { title: 'Out', align: 'right' }],
-    rows: l.busiestPorts.map((p) => cells(p.device, p.ifName, fmtBps(p.p95InBps), fmtBps(p.p95OutBps))),
+    columns: [{ title: 'Device', weight: 1.4 }, { title: 'Interface' }, { title: 'Mean in', align: 'right' }, { title: 'Mean out', align: 'right' }, { title: 'p95 in', align: 'right' }, { title: 'p95 out', align: 'right' }],
+    rows: l.busiestPorts.map((p) => cells(p.device, p.ifName, fmtBps(p.meanInBps), fmtBps(p.meanOutBps), fmtBps(p.p95InBps), fmtBps(p.p95OutBps))),
     empty: 'No data: no SNMP traffic counters.',
   });
   out.push({ type: 'heading', level: 3, text: 'Device reboots' });

@@ -57,19 +57,27 @@ function interfaceErrors(ctx: ReportContext): InterfaceErrors[] {
   return out.sort((a, b) => b.errors + b.discards - (a.errors + a.discards)).slice(0, ACCOUNTING.topN * 2);
 }
 
+/**
+ * The busiest ports: ranked by mean rate (in or out, from the hourly sums), then the p95 of the
+ * top ones read from their merged sketches.
+ */
 function busiestPorts(ctx: ReportContext): PortLoad[] {
   const inG = groupByInterface(ctx.index.metric('snmp_if_in_bps'));
   const outG = groupByInterface(ctx.index.metric('snmp_if_out_bps'));
-  const keys = new Set([...inG.keys(), ...outG.keys()]);
-  const rows: PortLoad[] = [];
-  for (const k of keys) {
-    const i = inG.get(k) ?? [];
-    const o = outG.get(k) ?? [];
+  const ranked = [...new Set([...inG.keys(), ...outG.keys()])]
+    .map((k) => {
+      const i = inG.get(k) ?? [];
+      const o = outG.get(k) ?? [];
+      const meanIn = mean(momentsOf(ctx, i, ctx.all));
+      const meanOut = mean(momentsOf(ctx, o, ctx.all));
+      return { i, o, meanIn, meanOut, load: Math.max(meanIn ?? 0, meanOut ?? 0) };
+    })
+    .sort((a, b) => b.load - a.load)
+    .slice(0, ACCOUNTING.topN);
+  return ranked.map(({ i, o, meanIn, meanOut }) => {
     const first = (i[0] ?? o[0]) as StoredSeries;
-    rows.push({ device: deviceOf(ctx, first), ifName: first.labels.ifName ?? '?', p95InBps: quantileOf(sketchOf(ctx, i, ctx.all), 0.95), p95OutBps: quantileOf(sketchOf(ctx, o, ctx.all), 0.95) });
-  }
-  const load = (r: PortLoad): number => Math.max(r.p95InBps ?? 0, r.p95OutBps ?? 0);
-  return rows.sort((a, b) => load(b) - load(a)).slice(0, ACCOUNTING.topN);
+    return { device: deviceOf(ctx, first), ifName: first.labels.ifName ?? '?', meanInBps: meanIn, meanOutBps: meanOut, p95InBps: quantileOf(sketchOf(ctx, i, ctx.all), 0.95), p95OutBps: quantileOf(sketchOf(ctx, o, ctx.all), 0.95) };
+  });
 }
 
 function reboots(ctx: ReportContext): DeviceReboots[] {
