@@ -9,6 +9,7 @@ import Type, { type Static } from 'typebox';
 import { DEFAULT_RETENTION, STORAGE_BACKENDS } from '../storage/registry.ts';
 import { alertingConfigFields } from '../alerting/config.ts';
 import { practiceReportFields, ReportsConfig } from '../reports/config.ts';
+import { ThroughputConfig } from '../routes/throughput/config.ts';
 
 /** ODS code of a practice: upper-case letters and digits, e.g. A81001. */
 export const OdsPattern = '^[A-Z0-9]{3,10}$';
@@ -87,6 +88,7 @@ export const collectorConfigFields = {
     { additionalProperties: false, default: {} },
   ),
   reports: Type.Optional(ReportsConfig),
+  throughput: ThroughputConfig,
 };
 
 export const CollectorConfigSchema = Type.Object({ ...collectorConfigFields, ...alertingConfigFields }, { additionalProperties: false });

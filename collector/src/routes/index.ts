@@ -7,5 +7,6 @@ import { practiceRoutes } from './practices/index.ts';
 import { seriesRoutes } from './practices/series.ts';
 import { overviewRoutes } from './overview/index.ts';
 import { uiRoutes } from '../ui/index.ts';
+import { throughputRoutes } from './throughput/index.ts';
 
-export const CORE_ROUTES: readonly RouteModule[] = [healthRoutes, metricsRoutes, ingestRoutes, practiceRoutes, seriesRoutes, overviewRoutes, uiRoutes];
+export const CORE_ROUTES: readonly RouteModule[] = [healthRoutes, metricsRoutes, ingestRoutes, practiceRoutes, seriesRoutes, overviewRoutes, uiRoutes, throughputRoutes];
