@@ -59,7 +59,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     scheduler = createScheduler({
       checks: config.checks,
       probes,
-      env: { log: log.child({ component: 'probe' }), clock, collector: { url: config.collector.url, token: config.collector.token } },
+      env: { log: log.child({ component: 'probe' }), clock, collector: { url: config.collector.url, token: config.collector.token, ...(ca === undefined ? {} : { ca }) } },
       sink,
       log: log.child({ component: 'scheduler' }),
       clock,

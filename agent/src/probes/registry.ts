@@ -9,8 +9,9 @@ import { dnsProbe } from './dns/index.ts';
 import { httpProbe } from './http/index.ts';
 import { hostProbe } from './host/index.ts';
 import { snmpProbe } from './snmp/index.ts';
+import { throughputProbe } from './throughput/index.ts';
 
-export const PROBES: readonly ProbeKind[] = [icmpProbe, tcpProbe, dnsProbe, httpProbe, hostProbe, snmpProbe] as readonly ProbeKind[];
+export const PROBES: readonly ProbeKind[] = [icmpProbe, tcpProbe, dnsProbe, httpProbe, hostProbe, snmpProbe, throughputProbe] as readonly ProbeKind[];
 
 export function probeFor(kind: string, probes: readonly ProbeKind[] = PROBES): ProbeKind | undefined {
   return probes.find((p) => p.kind === kind);

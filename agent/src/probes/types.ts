@@ -43,8 +43,8 @@ export interface Probe {
 export interface ProbeEnv {
   log: Logger;
   clock: Clock;
-  /** Collector base URL and token, for probes that talk to the collector (throughput). */
-  collector: { url: string; token: string };
+  /** Collector base URL, token and collector.caFile's CA, for probes that talk to the collector (throughput). */
+  collector: { url: string; token: string; ca?: Buffer };
 }
 
 /** Fields every check has, whatever its kind (see baseCheckFields in ./base-schema.ts). */

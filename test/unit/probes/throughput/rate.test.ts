@@ -1,0 +1,77 @@
+/** The rate of a transfer from its progress marks: units, the first read, warm-up, held-back bytes. */
+import { describe, expect, it } from 'vitest';
+import { rateOf } from '../../../../agent/src/probes/throughput/rate.ts';
+import type { ProgressMark } from '../../../../shared/src/throughput.ts';
+
+/** Marks every `stepMs` of a curve bytes(t), from t = 0 to `endMs`. */
+function curve(endMs: number, stepMs: number, bytesAt: (t: number) => number): ProgressMark[] {
+  const out: ProgressMark[] = [];
+  for (let t = 0; t <= endMs; t += stepMs) out.push({ tMs: t, bytes: Math.round(bytesAt(t)) });
+  return out;
+}
+
+const ok = (r: ReturnType<typeof rateOf>) => {
+  if (!r.ok) throw new Error(r.problem);
+  return r.value;
+};
+
+describe('rate computation', () => {
+  it('is payload bits per second between the first read and the last (bytes × 8, kilo = 1000)', () => {
+    // 250,000 bytes per second after a first read of 65,536 bytes: 2,000,000 bit/s.
+    const marks = curve(4000, 50, (t) => 65_536 + t * 250);
+    expect(ok(rateOf(marks, { warmupMs: 0 }))).toEqual({ bps: 2_000_000, bytes: 1_000_000, windowMs: 4000, warmupMs: 0 });
+  });
+
+  it('does not count the first read: its bytes arrived before the clock started', () => {
+    // A huge first read (a shaper's burst, the socket's backlog) changes nothing.
+    const small = ok(rateOf([{ tMs: 0, bytes: 1 }, { tMs: 1000, bytes: 125_001 }], { warmupMs: 0 }));
+    const big = ok(rateOf([{ tMs: 0, bytes: 500_000 }, { tMs: 1000, bytes: 625_000 }], { warmupMs: 0 }));
+    expect(small.bps).toBe(1_000_000);
+    expect(big.bps).toBe(1_000_000);
+  });
+
+  it('says why a transfer cannot be timed', () => {
+    expect(rateOf([], { warmupMs: 0 })).toEqual({ ok: false, problem: 'the payload arrived in a single read: too little to time (raise sizeBytes)' });
+    expect(rateOf([{ tMs: 0, bytes: 10 }], { warmupMs: 0 })).toEqual({ ok: false, problem: 'the payload arrived in a single read: too little to time (raise sizeBytes)' });
+    expect(rateOf([{ tMs: 0, bytes: 10 }, { tMs: 0, bytes: 20 }], { warmupMs: 0 })).toEqual({ ok: false, problem: 'the payload arrived all at once: too little to time (raise sizeBytes)' });
+    expect(rateOf([{ tMs: 0, bytes: 10 }, { tMs: 5, bytes: 5 }], { warmupMs: 0 })).toEqual({ ok: false, problem: 'progress marks go backwards at mark 1' });
+  });
+});
+
+describe('warm-up exclusion', () => {
+  // Slow start: 1 Mbit/s for the first second, then 4 Mbit/s for four seconds.
+  const slowStart = curve(5000, 50, (t) => (t <= 1000 ? t * 125 : 125_000 + (t - 1000) * 500));
+
+  it('leaves the warm-up out, so the rate is the link\'s steady rate', () => {
+    expect(ok(rateOf(slowStart, { warmupMs: 1000 }))).toEqual({ bps: 4_000_000, bytes: 2_000_000, windowMs: 4000, warmupMs: 1000 });
+  });
+
+  it('warmupMs 0 is the whole transfer, slow start included', () => {
+    expect(ok(rateOf(slowStart, { warmupMs: 0 })).bps).toBe(3_400_000);
+  });
+
+  it('a transfer too short to leave half its time after the warm-up is measured whole', () => {
+    // 1.5 s in all: a 1 s warm-up would leave a third of it.
+    const short = curve(1500, 50, (t) => t * 250);
+    expect(ok(rateOf(short, { warmupMs: 1000 }))).toEqual({ bps: 2_000_000, bytes: 375_000, windowMs: 1500, warmupMs: 0 });
+  });
+
+  it('a start where bytes were held back (TCP repairing a loss) cannot inflate the rate', () => {
+    // The link delivers 2 Mbit/s steadily; the application saw nothing from 500 to 1500 ms (the
+    // segments behind a lost one waited for its retransmission), then all of them at once.
+    const app = curve(5000, 50, (t) => (t > 500 && t < 1500 ? 500 * 250 : t * 250));
+    const naive = ((app.at(-1)!.bytes - app.find((m) => m.tMs >= 1000)!.bytes) * 8000) / (5000 - 1000);
+    expect(naive).toBeGreaterThan(2_200_000); // the first mark after the warm-up sits in the hole
+    const r = ok(rateOf(app, { warmupMs: 1000 }));
+    expect(r.bps).toBe(2_000_000);
+    expect(r.warmupMs).toBeGreaterThanOrEqual(1500);
+  });
+
+  it('a late read (a busy event loop) at a candidate start is passed over the same way', () => {
+    const app = curve(4000, 50, (t) => t * 250);
+    // The read due at 1000 ms happened then, but the loop had not yet taken what arrived after 950 ms.
+    const late = app.map((m) => (m.tMs === 1000 ? { tMs: 1000, bytes: 950 * 250 } : m));
+    expect(((1_000_000 - 950 * 250) * 8000) / 3000).toBeGreaterThan(2_030_000); // what that mark alone would say
+    expect(ok(rateOf(late, { warmupMs: 1000 })).bps).toBe(2_000_000);
+  });
+});
