@@ -7,6 +7,8 @@ import { levelOf, refOfRule, thresholdsFromRules } from '../../../collector/src/
 import { loadThresholds } from '../../../collector/src/rules/profile.ts';
 import { indexSeries } from '../../../collector/src/reports/series-index.ts';
 import { makePeriod, bucketsIn, pieceKey } from '../../../collector/src/reports/periods.ts';
+import { monthFrame } from '../../../collector/src/reports/month.ts';
+import { createCoreCalendar } from '../../../collector/src/calendar/core-hours.ts';
 import { DDSketch } from '../../../collector/src/storage/sketch.ts';
 import type { StoredSeries } from '../../../collector/src/storage/types.ts';
 
@@ -79,6 +81,18 @@ describe('series sorted into checks', () => {
 });
 
 describe('periods', () => {
+  it('core hours of a month come from the calendar: May 2026 has two bank holidays; BST moves them to 07:00–17:30 UTC', () => {
+    const cal = createCoreCalendar();
+    const f = monthFrame('2026-05');
+    const core = makePeriod('core', cal.coreIntervals(f.start, f.end), []);
+    // 21 weekdays − 4 May and 25 May = 19 days × 10.5 h.
+    expect(core.lengthMs).toBe(19 * 10.5 * 3_600_000);
+    expect(core.plan.hours).toHaveLength(19 * 10);
+    expect(core.plan.pieces).toHaveLength(19);
+    expect(new Date(core.plan.pieces[0]?.from ?? 0).toISOString()).toBe('2026-05-01T17:00:00.000Z'); // 18:00 BST
+    expect(core.plan.hours.some((h) => new Date(h).toISOString().startsWith('2026-05-04'))).toBe(false);
+  });
+
   it('maintenance is removed from a period and its buckets are not read', () => {
     const H = 3_600_000;
     const day = Date.UTC(2026, 10, 2);
