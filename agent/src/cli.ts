@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../../shared/src/log.ts';
 import type { ProbeKind } from './probes/types.ts';
 import { parseAgentConfig } from './config/parse.ts';
 import { startAgent } from './agent.ts';
+import { AGENT_V8_FLAGS } from './v8-flags.ts';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -27,6 +28,11 @@ flags:
       --log-level LEVEL fatal | error | warn | info | debug | trace | silent. Overrides
                         N3MON_LOG_LEVEL, which overrides the config's log.level (default info).
   -h, --help            this text.
+
+environment:
+  N3MON_AGENT_V8_FLAGS  V8 flags the agent sets for itself (default ${AGENT_V8_FLAGS}: no
+                        optimising compiler, a smaller and steadier footprint; '' keeps V8's
+                        defaults). See docs/performance.md.
 
 config keys (agent.yaml):
   collector.url         collector base URL, e.g. http://127.0.0.1:8080 (pushes go to /api/v1/ingest)

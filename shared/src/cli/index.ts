@@ -2,6 +2,8 @@
  * `n3mon` — the one binary. Each subcommand module is loaded only when used, so `n3mon agent`
  * never loads collector code.
  */
+import { setFlagsFromString } from 'node:v8';
+import { agentV8Flags } from '../../../agent/src/v8-flags.ts';
 import { isN3monError } from '../errors.ts';
 import type { CliIO, Command } from './command.ts';
 
@@ -9,12 +11,14 @@ interface Entry {
   name: string;
   summary: string;
   load: () => Promise<{ command: Command }>;
+  /** V8 flags the process sets for itself before it loads the command (only when run as the `n3mon` binary). */
+  v8Flags?: (env: NodeJS.ProcessEnv) => string;
 }
 
 export const COMMANDS: readonly Entry[] = [
   { name: 'up', summary: 'collector + a local agent for a demo practice in one process (what `npm start` runs)', load: () => import('../../../collector/src/cli/up.ts') },
   { name: 'collector', summary: 'run the collector (`--config collector.yaml`)', load: () => import('../../../collector/src/cli/collector.ts') },
-  { name: 'agent', summary: 'run an agent (`--config agent.yaml`)', load: () => import('../../../agent/src/cli.ts') },
+  { name: 'agent', summary: 'run an agent (`--config agent.yaml`)', load: () => import('../../../agent/src/cli.ts'), v8Flags: agentV8Flags },
   { name: 'check-config', summary: 'validate an agent or collector config file; prints every problem as `path: message`', load: () => import('./check-config.ts') },
   { name: 'token', summary: 'agent tokens: `token create --practice ODS [--agent NAME]`', load: () => import('../../../collector/src/cli/token.ts') },
   { name: 'apikey', summary: 'read-API keys: `apikey create --role servicedesk|practice [--practice ODS]`', load: () => import('../../../collector/src/cli/apikey.ts') },
@@ -36,7 +40,8 @@ export function mainHelp(): string {
   ].join('\n');
 }
 
-export async function runCli(argv: string[], io: CliIO): Promise<number> {
+/** `setV8Flags`: apply the command's `v8Flags` (the `n3mon` process itself; never in-process callers such as tests). */
+export async function runCli(argv: string[], io: CliIO, opts: { setV8Flags?: boolean } = {}): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(mainHelp() + '\n');
@@ -48,6 +53,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     return 2;
   }
   try {
+    if (opts.setV8Flags === true && entry.v8Flags !== undefined) setFlagsFromString(entry.v8Flags(io.env));
     const { command } = await entry.load();
     return await command.run(rest, io);
   } catch (err) {
@@ -64,7 +70,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 const isMain = process.argv[1] !== undefined && /(?:^|[/\\])(?:cli\.js|index\.ts|n3mon)$/.test(process.argv[1]);
 if (isMain) {
   const io: CliIO = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), env: process.env };
-  runCli(process.argv.slice(2), io).then(
+  runCli(process.argv.slice(2), io, { setV8Flags: true }).then(
     (code) => {
       process.exitCode = code;
     },

@@ -1,0 +1,17 @@
+/**
+ * V8 flags the agent process sets for itself (measured with `npm run bench:agent`;
+ * docs/performance.md, "Agent footprint"). Kept free of imports: the `n3mon` entry point loads it
+ * and applies the flags before it loads the agent's code, so no function is optimised meanwhile.
+ *
+ * `--no-opt`: the agent's JavaScript runs in short bursts (a probe result, a batch every few
+ * seconds). On the reference schedule TurboFan compiled ~175 functions in five minutes on
+ * background threads; its code and the compiler's own pages cost ~9 MB of RSS, and the agent used
+ * slightly more CPU with it than without. Ignition + Sparkplug run the agent. Only `n3mon agent`:
+ * `n3mon up` shares its process with the collector, which needs TurboFan for ingest.
+ */
+export const AGENT_V8_FLAGS = '--no-opt';
+
+/** `N3MON_AGENT_V8_FLAGS` replaces the default ('' keeps V8's defaults, e.g. for an agent polling very many SNMP devices). */
+export function agentV8Flags(env: NodeJS.ProcessEnv): string {
+  return env.N3MON_AGENT_V8_FLAGS ?? AGENT_V8_FLAGS;
+}
