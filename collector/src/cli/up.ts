@@ -147,7 +147,15 @@ export const command: Command = {
     const log = upLogger(dataDir, level);
 
     const config = parseCollectorConfig(
-      { listen: { host: '127.0.0.1', port }, dataDir, organisation: { name: 'Demo organisation' }, practices: [{ ods: DEMO_PRACTICE.ods, name: DEMO_PRACTICE.name }] },
+      {
+        listen: { host: '127.0.0.1', port },
+        dataDir,
+        organisation: { name: 'Demo organisation' },
+        practices: [{ ods: DEMO_PRACTICE.ods, name: DEMO_PRACTICE.name }],
+        // The demo judges within a minute: 10 s evaluation steps, 20 s for late samples (the demo
+        // agent's checks are quick). Production keeps 1 min / 2 min (docs/thresholds.md).
+        alerting: { stepMs: 10_000, graceMs: 20_000, tickMs: 2000 },
+      },
       'n3mon up',
     );
     const collector = await startCollector(config, { log });

@@ -166,7 +166,7 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     profile.live.forEach((rule, order) => {
       if (!ruleMatches(rule, s.metric, s.labels)) return;
       const saved = restoredStates.get(`${s.id}\u0000${rule.id}`);
-      const b: Binding = { rule, order, area: areaOf(rule, s.labels), state: saved?.state ?? newState(), ...(saved?.cause === undefined ? {} : { cause: saved.cause }), savedSig: '' };
+      const b: Binding = { rule, order, area: areaOf(rule, s.labels), state: saved?.state ?? newState(), ...(saved?.cause === undefined ? {} : { cause: saved.cause }), savedSig: '', known: saved !== undefined };
       b.savedSig = signature(b);
       if (b.state.held !== 'ok') causes.set({ ruleId: rule.id, practice: s.practice, agent: s.agent, seriesId: s.id }, true);
       bindings.push(b);
@@ -215,6 +215,10 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     }
     const before = b.state.level;
     const tr = step(rule, b.state, at, value);
+    if (value !== undefined && !b.known) {
+      b.known = true;
+      changedPractices.add(a.practice);
+    }
     // Shown states: a level change, or a not-ok state whose value (in its reason) moved.
     if (before !== b.state.level || b.state.level !== 'ok') changedPractices.add(a.practice);
     let events = 0;

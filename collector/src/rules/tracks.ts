@@ -17,6 +17,11 @@ export interface Binding {
   state: RuleSeriesState;
   cause?: CauseRef;
   savedSig: string;
+  /**
+   * An evaluation of it has seen samples (or it was restored). Until then its `unknown` is only
+   * the evaluation lag of a series just found, and it is left out of status.
+   */
+  known: boolean;
 }
 
 export interface SeriesTrack {

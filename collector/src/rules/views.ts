@@ -45,7 +45,9 @@ function eachState(
 ): void {
   const silent = silentAgent(a);
   for (const t of a.series.values()) {
-    for (const b of t.bindings) visit(b.area, silent ? 'unknown' : b.state.level, () => view(a, t.s, b.rule, b.area, b.state, silent, b.cause));
+    for (const b of t.bindings) {
+      if (b.known) visit(b.area, silent ? 'unknown' : b.state.level, () => view(a, t.s, b.rule, b.area, b.state, silent, b.cause));
+    }
   }
   for (const rule of profiles.forPractice(a.practice).silence) {
     const s = a.silence.get(rule.id);
