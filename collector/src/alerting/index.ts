@@ -155,6 +155,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
         log: deps.log,
         agents: meta.agents.all().map((a) => ({ practice: a.practice, agent: a.name, ...(a.lastSeen === null ? {} : { lastSeen: a.lastSeen }) })),
         restore: restored,
+        calendar,
         options: { stepMs: config.alerting.stepMs, graceMs: config.alerting.graceMs, initialLookbackMs: config.alerting.initialLookbackMs },
       });
       status.refresh();

@@ -35,6 +35,8 @@ export interface CompiledThresholdRule extends Levels {
   readonly sustain: number;
   readonly clearSustain: number;
   readonly suppressedBy: readonly string[];
+  /** Evaluated only in core hours (held as it is outside them). */
+  readonly coreHoursOnly: boolean;
   readonly source: string;
   readonly description?: string;
 }
@@ -117,6 +119,7 @@ export function compileRule(rule: Rule, defaults: { sustain: number; clearSustai
     sustain: rule.sustain ?? defaults.sustain,
     clearSustain: rule.clearSustain ?? defaults.clearSustain,
     suppressedBy: Object.freeze([...(rule.suppressedBy ?? [])]),
+    coreHoursOnly: rule.hours === 'core',
     source: rule.source,
     ...(rule.description === undefined ? {} : { description: rule.description }),
   };

@@ -20,6 +20,7 @@ import type { SeriesStore, StoredSeries } from '../storage/types.ts';
 import type { IngestedBatch, IngestObserver } from '../status/provider.ts';
 import { aggregateValues, downForSeconds, Scratch, trackDown } from './aggregate.ts';
 import { ActiveCauses } from './causes.ts';
+import { createCoreCalendar, type CoreCalendar } from '../calendar/core-hours.ts';
 import { areaOf, ruleMatches } from './compiled.ts';
 import { sameCause, silenceSeriesId, type CauseRef, type EvaluationEvent, type EvaluationSink, type PersistedRuleState, type RuleStateView } from './events.ts';
 import type { ThresholdProfiles } from './profile.ts';
@@ -71,6 +72,8 @@ export interface EvaluatorDeps {
   /** Agents known at start and when they were last heard from (meta.db), for agent silence. */
   agents?: readonly AgentPresence[];
   options?: Partial<EvaluatorOptions>;
+  /** Core hours for rules with `hours: core` (default: 08:00–18:30 Mon–Fri Europe/London, E&W bank holidays). */
+  calendar?: Pick<CoreCalendar, 'isCoreTime'>;
   /** Saved state to resume from (cursors and the states that were kept). */
   restore?: { cursors: readonly { practice: string; agent: string; evaluatedUntil: number }[]; states: readonly PersistedRuleState[] };
 }
@@ -118,6 +121,8 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
   let lastSeriesCount = -1;
   const unmatched = new Set<string>();
   const changedPractices = new Set<string>();
+  let defaultCalendar: CoreCalendar | undefined;
+  const calendar: Pick<CoreCalendar, 'isCoreTime'> = deps.calendar ?? { isCoreTime: (ts) => (defaultCalendar ??= createCoreCalendar()).isCoreTime(ts) };
   const causes = new ActiveCauses();
   const scratch = new Scratch();
   const restoredCursors = new Map((deps.restore?.cursors ?? []).map((c) => [`${c.practice}\u0000${c.agent}`, c.evaluatedUntil]));
@@ -274,8 +279,16 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
       a.ordered.sort((x, y) => x.binding.order - y.binding.order);
     }
     for (let at = first; at <= last; at += opt.stepMs) {
-      for (const { track, binding } of a.ordered) report.events += evaluateBinding(a, track, binding, at);
-      report.evaluations += a.ordered.length;
+      let core: boolean | undefined;
+      for (const { track, binding } of a.ordered) {
+        if (binding.rule.coreHoursOnly) {
+          // Core-hours rules: the evaluation at `at` covers the step before it.
+          core ??= calendar.isCoreTime(at - 1);
+          if (!core) continue;
+        }
+        report.events += evaluateBinding(a, track, binding, at);
+        report.evaluations++;
+      }
       report.steps++;
     }
     a.cursor = last;

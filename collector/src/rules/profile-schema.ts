@@ -82,6 +82,9 @@ export const ThresholdRule = Type.Object(
     sustain: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440, description: 'Consecutive breaching evaluations before a level is raised.' })),
     clearSustain: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440, description: 'Consecutive evaluations back within the clear level before it is left.' })),
     suppressedBy: Type.Optional(Type.Array(RuleId, { maxItems: 16, uniqueItems: true, description: 'Rules that, when active for the same practice, explain this one.' })),
+    hours: Type.Optional(
+      literals(['all', 'core'], { description: 'all (default): evaluated around the clock; core: only in core hours (the calendar), held as it is outside them.' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -119,6 +122,7 @@ export const RuleOverride = Type.Object(
     sustain: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })),
     clearSustain: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })),
     suppressedBy: Type.Optional(Type.Array(RuleId, { maxItems: 16, uniqueItems: true })),
+    hours: Type.Optional(literals(['all', 'core'])),
   },
   { additionalProperties: false },
 );

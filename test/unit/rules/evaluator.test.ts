@@ -275,3 +275,29 @@ describe('rule evaluator: restarts', () => {
     expect(sink.summary()).toEqual(['raise agent-silent A81001 ok→warning at=10:06 start=10:00']);
   });
 });
+
+describe('rule evaluator: core hours', () => {
+  it('a rule with hours: core is evaluated only in core hours (08:00–18:30 Mon–Fri, London)', async () => {
+    const config: ThresholdsConfig = { practices: { B82002: { rules: { 'n3-rtt-p95': { hours: 'core' } } } } };
+    const { sink, feed, runUntil } = setup({ config, options: { initialLookbackMs: 3 * 60 * M } });
+    // slow national link from 07:00 on Wednesday 14 January 2026 (GMT)
+    for (const p of ['A81001', 'B82002']) feed(p, 'main', 'icmp_rtt_avg_ms', n3, T0 - 2 * 60 * M, T0 + 10 * M, 30_000, () => 200);
+    await runUntil(T0 + 10 * M, 10 * M);
+    expect(sink.summary((e) => e.rule.id === 'n3-rtt-p95')).toEqual([
+      'raise n3-rtt-p95 A81001 ok→critical at=07:03 start=07:01',
+      // not judged before 08:00; the evaluation at 08:01 is the first in core hours
+      'raise n3-rtt-p95 B82002 ok→critical at=08:03 start=08:01',
+    ]);
+  });
+
+  it('nothing is judged at the weekend', async () => {
+    const config: ThresholdsConfig = { organisation: { rules: { 'n3-rtt-p95': { hours: 'core' } } } };
+    const { sink, feed, runUntil, clock } = setup({ config });
+    const saturday = Date.UTC(2026, 0, 17, 11, 0);
+    clock.t = saturday - 30 * M;
+    feed('A81001', 'main', 'icmp_rtt_avg_ms', n3, saturday - 60 * M, saturday + 30 * M, 30_000, () => 200);
+    feed('A81001', 'main', 'probe_success', n3, saturday - 60 * M, saturday + 30 * M, 30_000, () => 1);
+    await runUntil(saturday + 30 * M);
+    expect(sink.summary((e) => e.rule.id === 'n3-rtt-p95')).toEqual([]);
+  });
+});
