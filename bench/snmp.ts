@@ -6,8 +6,9 @@
  * polled as 100 checks of the real `snmp` probe (production code and net-snmp sessions; a thin
  * wrapper only counts requests and varbinds) under the probe's concurrency cap, selecting the 48
  * FastEthernet ports. Round 0 discovers (walks ifTable + ifXTable) and sets counter baselines;
- * the measured rounds then GET the counters and yield rates (every `rediscoverEvery`-th poll walks
- * again; `--rediscover-every 1` measures walking every round). Per round: wall time, CPU of this
+ * the measured rounds then GET the counters and yield rates, while each device walks again once
+ * per `rediscoverEvery` polls at its own phase (~1/N of the devices per round);
+ * `--rediscover-every 1` measures walking every round. Per round: wall time, CPU of this
  * process (where the probe runs), RSS, snmpsimd's CPU. In the same run net-snmp's `snmpbulkwalk`
  * walks the same devices: the same 15 columns (one process per column), and the two whole tables
  * (one process per table) — same parallelism, same max-repetitions.

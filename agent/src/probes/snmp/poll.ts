@@ -37,6 +37,11 @@ export interface PollOptions {
   cache?: PollCache;
   /** Walk again after this many polls (1: every poll). */
   rediscoverEvery?: number;
+  /**
+   * 0 … rediscoverEvery-1: shortens the first cycle after the first discovery by this many polls,
+   * so a fleet of devices started together does not rediscover all in the same round.
+   */
+  phase?: number;
   /** sysUpTime and when it was read, from the last good poll: a restart means rediscover. */
   previous?: { ticks: number; atMs: number };
 }
@@ -55,8 +60,15 @@ function safeNumber(v: bigint | undefined, max: number): number | undefined {
   return v === undefined || v < 0n || v > BigInt(max) ? undefined : Number(v);
 }
 
-function buildCache(rows: readonly IfRow[], columns: ReadonlyMap<string, Column>, selectors: readonly CompiledSelector[] | undefined, sys: Map<string, Varbind>): PollCache {
-  const cache: PollCache = { rows: new Map(), pollsSince: 0 };
+/** A stable spread of devices over the rediscovery cycle (FNV-1a of a key, modulo `every`). */
+export function discoveryPhase(key: string, every: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return every > 1 ? h % every : 0;
+}
+
+function buildCache(rows: readonly IfRow[], columns: ReadonlyMap<string, Column>, selectors: readonly CompiledSelector[] | undefined, sys: Map<string, Varbind>, pollsSince: number): PollCache {
+  const cache: PollCache = { rows: new Map(), pollsSince };
   const ifNumber = safeNumber(intOf(sys.get(IF_NUMBER)), 2_147_483_647);
   const lastChange = safeNumber(intOf(sys.get(IF_TABLE_LAST_CHANGE)), 4_294_967_295);
   if (ifNumber !== undefined) cache.ifNumber = ifNumber;
@@ -138,7 +150,7 @@ export async function pollDevice(session: SnmpSession, opts: PollOptions): Promi
     if (!walk.ok) return { ok: false, failure: { ...walk.failure, message: `interface tables: ${walk.failure.message}` } };
     requests += walk.stats.requests;
     rows = rowsFromColumns(walk.columns);
-    cache = buildCache(rows, walk.columns, opts.selectors, v);
+    cache = buildCache(rows, walk.columns, opts.selectors, v, opts.cache === undefined ? (opts.phase ?? 0) : 0);
     walked = true;
   }
 

@@ -6,7 +6,7 @@
  */
 import type { Outcome } from '../../../../shared/src/outcomes.ts';
 import type { Probe, ProbeResult, RunContext } from '../types.ts';
-import { pollDevice, type PollCache } from './poll.ts';
+import { discoveryPhase, pollDevice, type PollCache } from './poll.ts';
 import { evaluatePoll, type DeviceState } from './rates.ts';
 import { splitTarget, type SnmpCheck } from './schema.ts';
 import { compileSelectors, selectInterfaces } from './select.ts';
@@ -52,6 +52,7 @@ export function createSnmpProbe(check: SnmpCheck, deps: SnmpProbeDeps): Probe & 
   const params = sessionParams(check);
   const selectors = compileSelectors(check.interfaces);
   const tuning: BulkTuning = { maxRepetitions: check.maxRepetitions, ceiling: check.maxRepetitions };
+  const phase = discoveryPhase(`${check.id ?? ''}|${check.target}`, check.rediscoverEvery);
   let state: DeviceState | undefined;
   let cache: PollCache | undefined;
   let frozenWarned = false;
@@ -75,6 +76,7 @@ export function createSnmpProbe(check: SnmpCheck, deps: SnmpProbeDeps): Probe & 
         clock: ctx.clock,
         tuning,
         rediscoverEvery: check.rediscoverEvery,
+        phase,
         ...(selectors === undefined ? {} : { selectors }),
         ...(cache === undefined ? {} : { cache }),
         ...(state?.sysUpTimeTicks === undefined ? {} : { previous: { ticks: state.sysUpTimeTicks, atMs: state.atMs } }),

@@ -3,6 +3,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createSnmpProbe } from '../../../../agent/src/probes/snmp/probe.ts';
+import { discoveryPhase } from '../../../../agent/src/probes/snmp/poll.ts';
 import { snmpProbe } from '../../../../agent/src/probes/snmp/index.ts';
 import type { SnmpCheck } from '../../../../agent/src/probes/snmp/schema.ts';
 import type { SessionFactory } from '../../../../agent/src/probes/snmp/session.ts';
@@ -113,13 +114,18 @@ describe('snmp probe run', () => {
 
   it('walks again every rediscoverEvery polls, and at once when ifNumber changes or an instance is gone', async () => {
     const dev = fakeDevice(CISCO);
-    const probe = createSnmpProbe(check({ interfaces: [{ name: 'Gi*' }], rediscoverEvery: 3 }), { openSession: dev.factory });
+    const c = check({ interfaces: [{ name: 'Gi*' }], rediscoverEvery: 3 });
+    const phase = discoveryPhase(`|${c.target}`, 3);
+    const probe = createSnmpProbe(c, { openSession: dev.factory });
     const walked = async (): Promise<boolean> => {
       const before = dev.requests.length;
       expect((await probe.run(ctx(manualClock()))).outcome).toBe('success');
       return dev.requests.slice(before).some((q) => q.op === 'getBulk');
     };
-    expect([await walked(), await walked(), await walked(), await walked()]).toEqual([true, false, false, true]);
+    // The first cycle is shortened by the device's phase (spreading a fleet), then every 3rd poll.
+    const polls = [];
+    for (let i = 0; i < 10 - phase; i++) polls.push(await walked());
+    expect(polls).toEqual([true, ...Array(2 - phase).fill(false), true, false, false, true, false, false, true]);
     dev.set({ oid: '1.3.6.1.2.1.2.1.0', type: 'integer', value: 60n });
     expect(await walked()).toBe(true);
     expect(await walked()).toBe(false);
@@ -140,6 +146,16 @@ describe('snmp probe run', () => {
       expect(Object.keys(s.labels ?? {}).sort()).toEqual([...METRICS[s.metric].labels].sort());
     }
     expect(JSON.stringify([r, snmpProbe.baseLabels(c)])).not.toContain('secret-community');
+  });
+});
+
+describe('discoveryPhase', () => {
+  it('is stable per device and spreads a fleet over the cycle', () => {
+    expect(discoveryPhase('|192.0.2.1', 10)).toBe(discoveryPhase('|192.0.2.1', 10));
+    const phases = Array.from({ length: 100 }, (_, i) => discoveryPhase(`|127.0.0.1:17000 dev${i}`, 10));
+    const perPhase = Array.from({ length: 10 }, (_, p) => phases.filter((x) => x === p).length);
+    expect(Math.min(...perPhase)).toBeGreaterThan(3);
+    expect(discoveryPhase('anything', 1)).toBe(0);
   });
 });
 
