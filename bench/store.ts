@@ -21,7 +21,8 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../shared/src/log.ts';
 import type { WireSample } from '../shared/src/wire.ts';
 import { openSqliteStore } from '../collector/src/storage/sqlite/index.ts';
-import type { SynchronousMode } from '../collector/src/storage/sqlite/schema.ts';
+import { initSchema, type SynchronousMode } from '../collector/src/storage/sqlite/schema.ts';
+import Database from 'better-sqlite3';
 import type { SeriesStore } from '../collector/src/storage/types.ts';
 import { HOUR_MS, MINUTE_MS, mergeBuckets } from '../collector/src/storage/summary.ts';
 import { createCoreCalendar } from '../collector/src/calendar/core-hours.ts';
@@ -55,13 +56,19 @@ function table(title: string, rows: Record<string, string | number>[]): void {
   console.table(rows);
 }
 
-/** Samples in time order: every series once per `everyMs`, values shaped like RTTs (ms). */
+/**
+ * Samples in time order: every series once per `everyMs`, values shaped like RTTs (ms). Within
+ * each step the series come in a different order (checks finish in a different order each round),
+ * so series ids are not in the order samples arrive.
+ */
 function* stream(opts: { series: number; everyMs: number; start: number; count: number; practices: number }): Generator<[string, WireSample]> {
   let seed = 12345;
   const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   let n = 0;
-  for (let ts = opts.start; n < opts.count; ts += opts.everyMs) {
-    for (let s = 0; s < opts.series && n < opts.count; s++, n++) {
+  let step = 0;
+  for (let ts = opts.start; n < opts.count; ts += opts.everyMs, step++) {
+    for (let j = 0; j < opts.series && n < opts.count; j++, n++) {
+      const s = opts.series % 7919 === 0 ? j : (j * 7919 + step * 104_729) % opts.series; // a permutation per step
       const practice = `P${String(s % opts.practices).padStart(5, '0')}`;
       const labels = { check: `icmp:10.200.${s >> 8}.${s & 255}`, role: 'n3-gateway', target: `10.200.${s >> 8}.${s & 255}` };
       yield [practice, { metric: 'icmp_rtt_avg_ms', labels, ts: ts + (s % 1000), value: Math.round(20 * Math.exp(0.5 * (rnd() + rnd() + rnd() - 1.5)) * 1000) / 1000 }];
@@ -85,7 +92,8 @@ function* requests(opts: { series: number; everyMs: number; start: number; count
       if (list === undefined) byPractice.set(p, (list = []));
       list.push(s);
     }
-    for (const [practice, samples] of byPractice) yield { practice, agent: 'main', samples };
+    // Through JSON, as the ingest route hands them over (flat strings, fresh objects).
+    for (const [practice, samples] of byPractice) yield { practice, agent: 'main', samples: JSON.parse(JSON.stringify(samples)) as WireSample[] };
     slice = [];
   };
   for (const item of stream(opts)) {
@@ -129,6 +137,49 @@ function cpuMs(since: NodeJS.CpuUsage): number {
   return (d.user + d.system) / 1000;
 }
 
+/**
+ * The floor: the same rows into the same schema with bare better-sqlite3 — series ids known, no
+ * validation, no series lookup, 128-row INSERTs, one transaction per batch. The store's figure
+ * over this one is the cost of everything the store adds (and is robust to a busy machine).
+ */
+function bareInserts(opts: { sync: SynchronousMode; count: number; series: number; batch: number }): { ms: number; cpuMs: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'n3mon-bench-store-bare-'));
+  try {
+    const db = new Database(join(dir, 'series.db'));
+    initSchema(db, { synchronous: opts.sync, cacheMiB: 64 });
+    const rows = 128;
+    const many = db.prepare(`INSERT OR REPLACE INTO samples (minute, series_id, ts, value) VALUES ${new Array(rows).fill('(?,?,?,?)').join(',')}`);
+    // (in arrival order: what a store without the writer's sort would do)
+    const one = db.prepare('INSERT OR REPLACE INTO samples (minute, series_id, ts, value) VALUES (?,?,?,?)');
+    const tx = db.transaction((p: number[]) => {
+      let i = 0;
+      for (; i + rows * 4 <= p.length; i += rows * 4) many.run(p.slice(i, i + rows * 4));
+      for (; i < p.length; i += 4) one.run(p[i], p[i + 1], p[i + 2], p[i + 3]);
+    });
+    let ms = 0;
+    let cpu = 0;
+    const ids = new Map<string, number>(); // ids in order of first sight, as the store assigns them
+    for (const req of requests({ series: opts.series, everyMs: 10_000, start: T0, count: opts.count, batch: opts.batch, practices: 1 })) {
+      const p: number[] = [];
+      for (const smp of req.samples) {
+        const target = smp.labels.target as string;
+        let id = ids.get(target);
+        if (id === undefined) ids.set(target, (id = ids.size + 1));
+        p.push(Math.floor(smp.ts / MINUTE_MS), id, smp.ts, smp.value);
+      }
+      const t = performance.now();
+      const c = process.cpuUsage();
+      tx(p);
+      ms += performance.now() - t;
+      cpu += cpuMs(c);
+    }
+    db.close();
+    return { ms, cpuMs: cpu };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function writeBench(): Promise<void> {
   const count = Number(args.samples);
   const series = Number(args.series);
@@ -136,6 +187,8 @@ async function writeBench(): Promise<void> {
   // One request per batch: the whole batch is one practice (as one big agent push would be).
   const rows: Record<string, string | number>[] = [];
   for (const sync of args.sync.split(',') as SynchronousMode[]) {
+    const bare = bareInserts({ sync, count, series, batch });
+    rows.push({ synchronous: sync, 'batch size': batch, series, 'writers in flight': 'bare better-sqlite3', samples: count, 'write samples/s': rate(count, bare.ms), 'write samples/s per CPU-s': rate(count, bare.cpuMs), 'maintain samples/s': '', 'maintain CPU ms': '', 'disk MiB': '', 'RSS MiB': '' });
     for (const concurrency of args.concurrency.split(',').map(Number)) {
       const dir = mkdtempSync(join(tmpdir(), 'n3mon-bench-store-'));
       try {

@@ -292,7 +292,9 @@ export class DDSketch implements QuantileSketch {
   encode(): Uint8Array {
     if (this.pending instanceof Uint8Array) {
       const { pending: p, pendingStart: a, pendingEnd: b } = this;
-      return a === 0 && b === p.length ? p : p.subarray(a, b);
+      // A copy when the bytes are a slice of a bigger row: a view would keep (and, posted to a
+      // worker, clone) the whole row's buffer.
+      return a === 0 && b === p.length ? p : p.slice(a, b);
     }
     this.materialise();
     const pos = this.posStore ?? EMPTY;
