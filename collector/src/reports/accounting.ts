@@ -8,6 +8,7 @@ import { ACCOUNTING } from './rules.ts';
 import { HOUR_MS, MINUTE_MS } from './month.ts';
 import { bucketsIn, type Period, type SeriesBuckets } from './periods.ts';
 import type { Interval } from './intervals.ts';
+import { eachHour, HourMap } from './hour-map.ts';
 
 /** Runs (probe_success samples) and up runs (value 1) of one check, pooled over its outcome series. */
 export interface RunCount {
@@ -26,15 +27,15 @@ function addRuns(rc: RunCount, b: Bucket): void {
   rc.up += b.sum;
 }
 
-/** Runs per hour start over the whole month (hour tier). */
-export function hourlyRuns(successSeries: readonly SeriesBuckets[]): Map<number, RunCount> {
-  const out = new Map<number, RunCount>();
+/** Runs per hour start over [from, from + hours h) (hour tier). */
+export function hourlyRuns(successSeries: readonly SeriesBuckets[], from: number, hours: number): HourMap<RunCount> {
+  const out = new HourMap<RunCount>(from, hours);
   for (const d of successSeries) {
-    for (const [h, b] of d.hourly) {
+    eachHour(d.hourly, (h, b) => {
       let rc = out.get(h);
       if (rc === undefined) out.set(h, (rc = { runs: 0, up: 0 }));
       addRuns(rc, b);
-    }
+    });
   }
   return out;
 }

@@ -14,6 +14,7 @@ import { intersect, roundOutToMinutes, totalMs, type Interval } from './interval
 import type { PracticeReport } from './model.ts';
 import { HOUR_MS, MINUTE_MS, monthFrame, REPORT_TIME_ZONE, reportZone } from './month.ts';
 import { makePeriod } from './periods.ts';
+import { eachHour } from './hour-map.ts';
 import { ACCOUNTING_RULES_VERSION } from './rules.ts';
 import { indexSeries, type CheckRef } from './series-index.ts';
 import type { ReportThresholds } from './thresholds.ts';
@@ -94,7 +95,11 @@ function checkRunsOf(ctx: Pick<ReportContext, 'index' | 'data'>, bounds: Interva
   for (const check of ctx.index.checks) {
     const success = ctx.index.success(check.key);
     if (success.length === 0) continue;
-    const hourly = hourlyRuns(success.map((s) => ctx.data.get(s.id)).filter((d) => d !== undefined));
+    const hourly = hourlyRuns(
+      success.map((s) => ctx.data.get(s.id)).filter((d) => d !== undefined),
+      bounds.from,
+      (bounds.to - bounds.from) / HOUR_MS,
+    );
     for (const h of [...hourly.keys()]) if (h < bounds.from || h >= bounds.to) hourly.delete(h);
     out.set(check.key, { check, success, runsPerHour: inferRunsPerHour(hourly), hourly, outages: [] });
   }
@@ -107,11 +112,11 @@ function failureHours(runs: ReadonlyMap<string, CheckRuns>, bounds: Interval): M
   for (const [key, r] of runs) {
     if (!isReachabilityCheck(r.check)) continue;
     const hours = new Set<number>();
-    for (const [h, rc] of r.hourly) {
-      if (rc.up >= rc.runs) continue;
+    eachHour(r.hourly, (h, rc) => {
+      if (rc.up >= rc.runs) return;
       hours.add(h);
       if (h + HOUR_MS < bounds.to) hours.add(h + HOUR_MS);
-    }
+    });
     if (hours.size > 0) needs.set(key, { seriesIds: r.success.map((s) => s.id), hours: [...hours].sort((a, b) => a - b) });
   }
   return needs;

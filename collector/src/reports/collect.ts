@@ -7,6 +7,7 @@
 import type { Bucket, SeriesStore } from '../storage/types.ts';
 import { HOUR_MS, MINUTE_MS, type MonthFrame } from './month.ts';
 import { pieceKey, type Period, type SeriesBuckets } from './periods.ts';
+import { HourMap } from './hour-map.ts';
 import type { Interval } from './intervals.ts';
 import type { RunCount } from './accounting.ts';
 
@@ -30,8 +31,9 @@ export async function readMonthBuckets(opts: {
   stats: ReadStats;
 }): Promise<Map<string, SeriesBuckets>> {
   const { store, seriesIds, frame, stats } = opts;
-  const out = new Map<string, SeriesBuckets>();
-  for (const id of seriesIds) out.set(id, { hourly: new Map(), pieces: new Map() });
+  const out = new Map<string, SeriesBuckets & { hourly: HourMap<Bucket> }>();
+  const hours = (frame.end - frame.start) / HOUR_MS;
+  for (const id of seriesIds) out.set(id, { hourly: new HourMap<Bucket>(frame.start, hours), pieces: new Map() });
   if (seriesIds.length === 0) return out;
   const hourly = await store.aggregate({ seriesIds, from: frame.start, to: frame.end, stepMs: HOUR_MS });
   stats.queries++;

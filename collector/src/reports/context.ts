@@ -11,6 +11,7 @@ import type { SeriesIndex, CheckRef } from './series-index.ts';
 import type { ReportThresholds } from './thresholds.ts';
 import type { RunCount, Outage } from './accounting.ts';
 import type { Interval } from './intervals.ts';
+import type { HourMap } from './hour-map.ts';
 
 /** The practice's facts that come from configuration, not measurement (docs/reports.md). */
 export interface PracticeFacts {
@@ -47,7 +48,7 @@ export interface CheckRuns {
   success: StoredSeries[];
   /** Nominal runs per hour (0 when the check never ran this month). */
   runsPerHour: number;
-  hourly: Map<number, RunCount>;
+  hourly: HourMap<RunCount>;
   outages: Outage[];
 }
 

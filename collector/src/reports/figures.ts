@@ -6,6 +6,7 @@ import type { QuantileSketch, StoredSeries } from '../storage/types.ts';
 import { availabilityOf, countAtOrBelow, quantileOf, runsIn, verdictOf, type Availability, type Outage } from './accounting.ts';
 import { ACCOUNTING } from './rules.ts';
 import { intersect } from './intervals.ts';
+import { eachHour } from './hour-map.ts';
 import { bucketsOf, type CheckRuns, type ReportContext } from './context.ts';
 import type { AvailabilityFigure, Percentiles } from './model.ts';
 import { addMoments, emptyMoments, pieceKey, sketchIn, type Moments, type Period } from './periods.ts';
@@ -66,12 +67,12 @@ export function monthSketches(ctx: ReportContext, series: readonly StoredSeries[
   const outDay = new Array<QuantileSketch | undefined>(n);
   const list = bucketsOf(ctx, series);
   for (const d of list) {
-    for (const [h, b] of d.hourly) {
+    eachHour(d.hourly, (h, b) => {
       const i = dayOf(h);
-      if (i === undefined || b.count === 0) continue;
+      if (i === undefined || b.count === 0) return;
       const target = ctx.core.hourSet.has(h) ? coreDay : ctx.all.hourSet.has(h) ? otherDay : outDay;
       (target[i] ??= ctx.newSketch()).merge(b.sketch);
-    }
+    });
   }
   const core = ctx.newSketch();
   const all = ctx.newSketch();
@@ -145,10 +146,10 @@ export function dailySketches(ctx: ReportContext, series: readonly StoredSeries[
 export function dailyMoments(ctx: ReportContext, series: readonly StoredSeries[]): Moments[] {
   const out = ctx.frame.days.map(() => emptyMoments());
   for (const d of bucketsOf(ctx, series)) {
-    for (const [h, b] of d.hourly) {
+    eachHour(d.hourly, (h, b) => {
       const i = ctx.dayOfHour.get(h);
       if (i !== undefined) addMoments(out[i] as Moments, b);
-    }
+    });
   }
   return out;
 }

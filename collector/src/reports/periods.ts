@@ -32,7 +32,7 @@ export function pieceKey(p: Interval): string {
 
 /** The buckets of one series read for a report: hour tier for the month, minute tier for pieces. */
 export interface SeriesBuckets {
-  hourly: Map<number, Bucket>;
+  hourly: ReadonlyMap<number, Bucket>;
   /** Keyed by pieceKey(). */
   pieces: Map<string, Bucket>;
 }

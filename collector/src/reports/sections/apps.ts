@@ -8,6 +8,7 @@ import { ACCOUNTING, worstRag, type Rag } from '../rules.ts';
 import type { CheckRef } from '../series-index.ts';
 import { levelOf, type ThresholdKey } from '../thresholds.ts';
 import type { Period } from '../periods.ts';
+import { eachHour } from '../hour-map.ts';
 
 interface TimingSpec {
   metric: string;
@@ -97,13 +98,13 @@ function appRag(row: Omit<AppRow, 'rag'>): Rag {
 function worstHoursOf(ctx: ReportContext, app: string, metric: string, series: readonly StoredSeries[]): WorstHour[] {
   const hours = new Map<number, { max: number; sketches: QuantileSketch[] }>();
   for (const d of bucketsOf(ctx, series)) {
-    for (const [h, b] of d.hourly) {
-      if (b.count === 0 || !ctx.core.hourSet.has(h)) continue;
+    eachHour(d.hourly, (h, b) => {
+      if (b.count === 0 || !ctx.core.hourSet.has(h)) return;
       let e = hours.get(h);
       if (e === undefined) hours.set(h, (e = { max: b.max, sketches: [] }));
       e.max = Math.max(e.max, b.max);
       e.sketches.push(b.sketch);
-    }
+    });
   }
   const n = ACCOUNTING.topN;
   const top: WorstHour[] = [];

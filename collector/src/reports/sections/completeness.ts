@@ -4,6 +4,8 @@ import { bucketsOf, type ReportContext } from '../context.ts';
 import { intersect, totalMs } from '../intervals.ts';
 import type { CompletenessRow, CompletenessSection } from '../model.ts';
 import { HOUR_MS } from '../month.ts';
+import { eachHour } from '../hour-map.ts';
+import { pieceKey } from '../periods.ts';
 import { ACCOUNTING, type Rag } from '../rules.ts';
 
 export function completenessRag(overall: number | null): Rag {
@@ -33,23 +35,29 @@ export function buildCompletenessSection(ctx: ReportContext): CompletenessSectio
   const overall = expected === 0 ? null : received / expected;
 
   // Per day: received (capped per check and hour) over expected, within the accounted 24×7 time.
-  const daily = ctx.frame.days.map((day) => {
-    const lengthMs = totalMs(intersect([{ from: day.start, to: day.end }], ctx.all.intervals));
-    let exp = 0;
-    let got = 0;
-    for (const key of assessed) {
-      const r = ctx.runs.get(key);
-      if (r === undefined) continue;
-      exp += (lengthMs / HOUR_MS) * r.runsPerHour;
-      for (const h of ctx.all.plan.hours) if (h >= day.start && h < day.end) got += Math.min(r.hourly.get(h)?.runs ?? 0, r.runsPerHour);
-      for (const p of ctx.all.plan.pieces) {
-        if (p.from < day.start || p.from >= day.end) continue;
-        let n = 0;
-        for (const d of bucketsOf(ctx, r.success)) n += d.pieces.get(`${p.from}+${p.to - p.from}`)?.count ?? 0;
-        got += Math.min(n, ((p.to - p.from) / HOUR_MS) * r.runsPerHour);
-      }
+  const got = ctx.frame.days.map(() => 0);
+  const exp = ctx.frame.days.map((day) => totalMs(intersect([{ from: day.start, to: day.end }], ctx.all.intervals)) / HOUR_MS);
+  let perHour = 0;
+  for (const key of assessed) {
+    const r = ctx.runs.get(key);
+    if (r === undefined) continue;
+    perHour += r.runsPerHour;
+    eachHour(r.hourly, (h, rc) => {
+      const i = ctx.dayOfHour.get(h);
+      if (i !== undefined && ctx.all.hourSet.has(h)) got[i] = (got[i] as number) + Math.min(rc.runs, r.runsPerHour);
+    });
+    const success = bucketsOf(ctx, r.success);
+    for (const p of ctx.all.plan.pieces) {
+      const i = ctx.dayOfHour.get(Math.floor(p.from / HOUR_MS) * HOUR_MS);
+      if (i === undefined) continue;
+      let n = 0;
+      for (const d of success) n += d.pieces.get(pieceKey(p))?.count ?? 0;
+      got[i] = (got[i] as number) + Math.min(n, ((p.to - p.from) / HOUR_MS) * r.runsPerHour);
     }
-    return { date: day.date, completeness: exp === 0 ? null : Math.min(1, got / exp) };
+  }
+  const daily = ctx.frame.days.map((day, i) => {
+    const expected = (exp[i] as number) * perHour;
+    return { date: day.date, completeness: expected === 0 ? null : Math.min(1, (got[i] as number) / expected) };
   });
 
   // Gaps: whole accounted hours in which no assessed check ran at all.
@@ -61,8 +69,10 @@ export function buildCompletenessSection(ctx: ReportContext): CompletenessSectio
       if (start !== undefined && last - start >= ACCOUNTING.minListedGapMs) gaps.push({ start, end: last, durationMs: last - start });
       start = undefined;
     };
+    const runs = assessed.map((k) => ctx.runs.get(k)?.hourly).filter((m) => m !== undefined);
     for (const h of ctx.all.plan.hours) {
-      const silent = assessed.every((k) => (ctx.runs.get(k)?.hourly.get(h)?.runs ?? 0) === 0);
+      let silent = true;
+      for (const m of runs) if ((m.get(h)?.runs ?? 0) > 0) silent = false;
       if (silent) {
         if (start === undefined || h !== last) {
           flush();

@@ -7,6 +7,7 @@ import type { AssetRow, HostRow, ServersSection } from '../model.ts';
 import { mean } from '../periods.ts';
 import { worstRag, type Rag } from '../rules.ts';
 import { levelOf, RULE_FOR, type Level, type ThresholdKey } from '../thresholds.ts';
+import { eachHour } from '../hour-map.ts';
 
 const YEAR_MS = 365.25 * 24 * 3_600_000;
 
@@ -14,8 +15,10 @@ const YEAR_MS = 365.25 * 24 * 3_600_000;
 function lastValue(ctx: ReportContext, series: readonly StoredSeries[]): number | null {
   let best: number | null = null;
   for (const d of bucketsOf(ctx, series)) {
-    let newest: { start: number; max: number } | undefined;
-    for (const b of d.hourly.values()) if (b.count > 0 && (newest === undefined || b.start > newest.start)) newest = b;
+    let newest = undefined as { start: number; max: number } | undefined;
+    eachHour(d.hourly, (_h, b) => {
+      if (b.count > 0 && (newest === undefined || b.start > newest.start)) newest = b;
+    });
     if (newest !== undefined) best = best === null ? newest.max : Math.max(best, newest.max);
   }
   return best;
