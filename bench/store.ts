@@ -323,7 +323,8 @@ async function readBench(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // --http: does moving SQLite writes to a worker_thread help the end-to-end ingest figure?
 
-type StoreMsg = { id: number; req: Request };
+/** Samples cross the thread boundary as JSON text: V8 stringifies/parses plain objects faster than it structured-clones them. */
+type StoreMsg = { id: number; practice: string; agent: string; samples: string };
 type StoreReply = { id: number; written?: number; error?: string };
 
 /** The worker side: owns the store, answers each write after it committed. */
@@ -336,7 +337,7 @@ function storeWorker(): void {
       void store.close().then(() => parentPort!.postMessage('closed'));
       return;
     }
-    store.write(m.req).then(
+    store.write({ practice: m.practice, agent: m.agent, samples: JSON.parse(m.samples) as WireSample[] }).then(
       (r) => parentPort!.postMessage({ id: m.id, written: r.written } satisfies StoreReply),
       (err: unknown) => parentPort!.postMessage({ id: m.id, error: String(err) } satisfies StoreReply),
     );
@@ -372,7 +373,7 @@ function workerStore(dir: string): { ready: Promise<void>; write(req: Request): 
       new Promise((resolve, reject) => {
         const id = next++;
         waiting.set(id, { resolve, reject });
-        worker.postMessage({ id, req } satisfies StoreMsg);
+        worker.postMessage({ id, practice: req.practice, agent: req.agent, samples: JSON.stringify(req.samples) } satisfies StoreMsg);
       }),
     close: () =>
       new Promise((resolve) => {

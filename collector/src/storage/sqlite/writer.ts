@@ -56,9 +56,8 @@ export class Writer {
   private readonly insertDirty: Database.Statement<[number, number]>;
   private readonly params: number[] = new Array<number>(ROWS_PER_INSERT * 4).fill(0);
   private readonly commitJobs: (jobs: Job[]) => { results: WriteResult[]; newDirty: [number, number][] };
-  /** Newest ts per series id seen by the current transaction (sparse), and the ids touched. */
-  private readonly newest: number[] = [];
-  private readonly touched: number[] = [];
+  /** Newest ts per series id written by the current transaction (applied to the index after commit). */
+  private newest = new Map<number, number>();
   samplesWritten = 0;
   samplesTooOld = 0;
 
@@ -113,7 +112,7 @@ export class Writer {
       this.ctx.series.commit();
     } catch (err) {
       this.ctx.series.rollback();
-      this.clearNewest();
+      this.newest = new Map();
       const samples = jobs.reduce((n, j) => n + j.req.samples.length, 0);
       this.ctx.log.error({ err, jobs: jobs.length, samples }, 'store write failed; nothing acknowledged');
       const e = new N3monError('N3MON_ERR_STORE', `store write failed: ${(err as Error).message}`, { cause: err });
@@ -121,8 +120,8 @@ export class Writer {
       return;
     }
     for (const [id, minute] of outcome.newDirty) this.ctx.dirty.add(id, minute);
-    for (const id of this.touched) this.ctx.series.noteTs(id, this.newest[id] as number);
-    this.clearNewest();
+    for (const [id, ts] of this.newest) this.ctx.series.noteTs(id, ts);
+    this.newest = new Map();
     jobs.forEach((j, i) => {
       const r = outcome.results[i] as WriteResult;
       this.samplesWritten += r.written;
@@ -132,11 +131,6 @@ export class Writer {
   }
 
   /** Runs inside the transaction. */
-  private clearNewest(): void {
-    for (const id of this.touched) delete this.newest[id];
-    this.touched.length = 0;
-  }
-
   private apply(jobs: Job[]): { results: WriteResult[]; newDirty: [number, number][] } {
     const { series, dirty, state } = this.ctx;
     const markMinute = state.minuteMark;
@@ -168,11 +162,8 @@ export class Writer {
           const m = minute * MINUTE_MS;
           if (!dirty.has(id, m) && this.insertDirty.run(id, m).changes > 0) newDirty.push([id, m]);
         }
-        const prev = newest[id];
-        if (prev === undefined) {
-          newest[id] = ts;
-          this.touched.push(id);
-        } else if (ts > prev) newest[id] = ts;
+        const prev = newest.get(id);
+        if (prev === undefined || ts > prev) newest.set(id, ts);
         written++;
       }
       results.push(tooOld > 0 ? { written, tooOld } : { written });
