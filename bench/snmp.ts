@@ -232,6 +232,7 @@ async function main(): Promise<void> {
       const sim = sims[i % SIMS] as Daemon;
       const raw = {
         kind: 'snmp',
+        id: community, // checks sharing a target need their own ids (as in a real config)
         target: `127.0.0.1:${sim.port}`,
         role: 'lan-gateway',
         version: '2c',
