@@ -34,6 +34,11 @@ export interface RuleStatusView extends PracticeStatus {
 
 export class RuleStatus implements StatusProvider {
   private summaries = new Map<string, PracticeRuleSummary>();
+  /**
+   * Views already built since their practice last changed: the overview asks for all 8,000
+   * practices on every request, and building reasons and areas is the costly part.
+   */
+  private views = new Map<string, Omit<RuleStatusView, 'openAlerts'>>();
 
   constructor(
     private readonly evaluator: () => RuleEvaluator | undefined,
@@ -49,22 +54,30 @@ export class RuleStatus implements StatusProvider {
     const changed = ev.takeChanged();
     if (this.full) {
       this.summaries = ev.summaries();
+      this.views.clear();
       this.full = false;
       return;
     }
     if (changed.size === 0) return;
     const fresh = ev.summaries(changed);
     for (const p of changed) {
+      this.views.delete(p);
       const sum = fresh.get(p);
       if (sum === undefined) this.summaries.delete(p);
       else this.summaries.set(p, sum);
     }
   }
 
+  /** The practice's status (reasons and areas are shared between calls: do not change them). */
   statusOf(practice: string): RuleStatusView {
+    let v = this.views.get(practice);
+    if (v === undefined) this.views.set(practice, (v = this.viewOf(practice)));
+    return { status: v.status, openAlerts: this.openCount(practice), reasons: v.reasons, areas: v.areas, since: v.since };
+  }
+
+  private viewOf(practice: string): Omit<RuleStatusView, 'openAlerts'> {
     const sum = this.summaries.get(practice);
-    const openAlerts = this.openCount(practice);
-    if (sum === undefined) return { status: 'unknown', openAlerts, reasons: ['no rule states yet: no agent of this practice has delivered data'], areas: {}, since: null };
+    if (sum === undefined) return { status: 'unknown', reasons: ['no rule states yet: no agent of this practice has delivered data'], areas: {}, since: null };
     const reasons = [...sum.notOk]
       .sort((a, b) => SEVERITY_RANK[b.level] - SEVERITY_RANK[a.level] || (a.since ?? 0) - (b.since ?? 0))
       .slice(0, MAX_REASONS)
@@ -72,6 +85,6 @@ export class RuleStatus implements StatusProvider {
     if (sum.notOk.length > MAX_REASONS) reasons.push(`… and ${sum.notOk.length - MAX_REASONS} more`);
     let since: number | null = null;
     for (const v of sum.notOk) if (v.level === sum.worst && v.since !== undefined && (since === null || v.since < since)) since = v.since;
-    return { status: sum.worst, openAlerts, reasons, areas: Object.fromEntries(sum.areas), since };
+    return { status: sum.worst, reasons, areas: Object.fromEntries(sum.areas), since };
   }
 }

@@ -106,6 +106,11 @@ function route(ev?: HashChangeEvent): void {
 
 async function boot(): Promise<void> {
   window.addEventListener('hashchange', route);
+  // The skip link must not go through the hash router (#main is not a route).
+  document.querySelector('.skip-link')?.addEventListener('click', (ev) => {
+    ev.preventDefault();
+    main.focus();
+  });
   try {
     const info = await api.get<SessionInfo | { user: null }>('/api/v1/session');
     if (info.user === null) showLogin();

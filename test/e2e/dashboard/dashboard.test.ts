@@ -153,6 +153,10 @@ describe.skipIf(skip)('the dashboard in Chromium', () => {
     const id = await open.first().getAttribute('data-alert-id');
     await open.first().getByRole('button', { name: /Acknowledge alert/ }).click();
     await page.getByLabel('Note (optional)').fill('BT fault ref 4711, engineer booked');
+    // A live refresh while the note is being written leaves the form alone.
+    const stamp = await page.locator('.live-stamp').innerText();
+    await expect.poll(() => page.locator('.live-stamp').innerText(), { timeout: 30_000, interval: 500 }).not.toBe(stamp);
+    expect(await page.getByLabel('Note (optional)').inputValue()).toBe('BT fault ref 4711, engineer booked');
     await page.getByRole('button', { name: 'Confirm acknowledge' }).click();
     const acked = page.locator(`table.alerts tr[data-alert-id="${id}"]`);
     await expect.poll(() => acked.innerText(), { timeout: 20_000 }).toMatch(/Acknowledged\s+by desk\.one/);
@@ -199,6 +203,8 @@ describe.skipIf(skip)('the dashboard in Chromium', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    expect(page.url()).toMatch(/#\/$/); // the skip link is not a route change
     const order: string[] = [];
     for (let i = 0; i < 2; i++) {
       await page.keyboard.press('Tab');

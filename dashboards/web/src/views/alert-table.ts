@@ -13,6 +13,11 @@ export function alertsOf(res: AlertList): AlertItem[] {
   return res.items;
 }
 
+/** Is someone writing an acknowledgement in this container? Then a live refresh must not redraw it. */
+export function ackInProgress(container: Element): boolean {
+  return container.querySelector('form.ack-form') !== null;
+}
+
 function what(a: AlertItem): string {
   const l = a.labels;
   const on = l.target ?? l.device ?? l.ifName ?? l.mount ?? l.check;
@@ -47,7 +52,11 @@ export function alertTable(app: App, alerts: readonly AlertItem[], now: number, 
     const action = h('td', { class: 'action' });
     if (a.state === 'open' && canAck) {
       const btn = h('button', { type: 'button', class: 'btn btn-small', 'aria-label': `Acknowledge alert: ${what(a)}` }, 'Acknowledge');
-      btn.addEventListener('click', () => replace(action, ackForm(app, a, () => opts.onChanged(), () => replace(action, btn))));
+      const done = () => {
+        replace(action, h('span', { class: 'muted small' }, 'Acknowledged'));
+        opts.onChanged();
+      };
+      btn.addEventListener('click', () => replace(action, ackForm(app, a, done, () => replace(action, btn))));
       action.appendChild(btn);
     }
     return h(

@@ -8,7 +8,7 @@ import { routeHash, type App, type View } from '../app.ts';
 import { debounce, h, replace } from '../dom.ts';
 import { errorNote, livePoller, toggleGroup } from '../components.ts';
 import { AREA_TITLES, type AlertItem, type AlertList, type Area } from '../types.ts';
-import { alertsOf, alertTable } from './alert-table.ts';
+import { ackInProgress, alertsOf, alertTable } from './alert-table.ts';
 
 const STATES = [
   { value: 'open', text: 'Open' },
@@ -35,7 +35,8 @@ export function alertsView(app: App, params: URLSearchParams): View {
   const sync = () =>
     history.replaceState(null, '', routeHash(['alerts'], { state: st.state === 'open' ? undefined : st.state, practice: app.user.role === 'practice' ? undefined : st.practice, area: st.area, severity: st.severity }));
 
-  const render = () => {
+  const render = (force = false) => {
+    if (!force && ackInProgress(listEl)) return;
     const shown = items.filter((a) => (st.area === '' || a.area === st.area) && (st.severity === '' || a.severity === st.severity));
     const label = STATES.find((s) => s.value === st.state)!.text.toLowerCase();
     replace(
@@ -79,12 +80,12 @@ export function alertsView(app: App, params: URLSearchParams): View {
   area.addEventListener('change', () => {
     st.area = area.value;
     sync();
-    render();
+    render(true);
   });
   severity.addEventListener('change', () => {
     st.severity = severity.value;
     sync();
-    render();
+    render(true);
   });
 
   const el = h(

@@ -9,7 +9,7 @@ import { h, replace } from '../dom.ts';
 import { errorNote, livePoller, ragBadge, toggleGroup } from '../components.ts';
 import { fmtAgo, fmtFull, fmtTime, localiseTimes } from '../format.ts';
 import { AREA_TITLES, type AlertItem, type AlertList, type Area, type OverviewResponse, type OverviewRow, type PracticeDetail } from '../types.ts';
-import { alertsOf, alertTable } from './alert-table.ts';
+import { ackInProgress, alertsOf, alertTable } from './alert-table.ts';
 import { buildChartSections, type ChartSections } from './practice-charts.ts';
 
 const RANGES = [
@@ -114,10 +114,9 @@ export function practiceView(app: App, ods: string, params: URLSearchParams): Vi
     try {
       const [active, resolved] = await Promise.all([
         app.api.get<AlertList>('/api/v1/alerts', { practice: ods, state: 'active' }),
-        app.api.get<AlertList>('/api/v1/alerts', { practice: ods, state: 'resolved' }),
+        app.api.get<AlertList>('/api/v1/alerts', { practice: ods, state: 'resolved', from: Date.now() - RECENT_ALERT_MS }),
       ]);
-      const since = Date.now() - RECENT_ALERT_MS;
-      items = [...alertsOf(active), ...alertsOf(resolved).filter((a) => (typeof a.endedAt === 'number' ? a.endedAt : Date.parse(String(a.endedAt ?? ''))) >= since)];
+      items = [...alertsOf(active), ...alertsOf(resolved)];
     } catch (err) {
       if (err instanceof ApiError && err.status === 404 && err.code === 'N3MON_ERR_NOT_FOUND' && /no route/.test(err.message)) {
         replace(alertsEl, h('p', { class: 'empty' }, 'Alerting is not enabled on this collector.'));
@@ -125,6 +124,7 @@ export function practiceView(app: App, ods: string, params: URLSearchParams): Vi
       }
       throw err;
     }
+    if (ackInProgress(alertsEl)) return;
     replace(alertsEl, alertTable(app, items, Date.now(), { showPractice: false, caption: `Open and recent alerts of ${ods}`, onChanged: () => void live.refresh() }));
   }
 
