@@ -36,7 +36,8 @@ const started = Date.now();
 try {
   await build({
     absWorkingDir: root,
-    entryPoints: { cli: 'shared/src/cli/index.ts' },
+    // store-worker: the SQLite store's worker thread (collector/src/storage/threaded/).
+    entryPoints: { cli: 'shared/src/cli/index.ts', 'store-worker': 'collector/src/storage/threaded/worker.ts' },
     outdir: staging,
     bundle: true,
     platform: 'node',

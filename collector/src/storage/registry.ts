@@ -6,7 +6,6 @@ import type { Logger } from '../../../shared/src/log.ts';
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { RetentionPolicy, SeriesStore } from './types.ts';
 import { openThreadedSqliteStore } from './threaded/index.ts';
-import { openSqliteStore } from './sqlite/index.ts'; // TEMP experiment
 import { N3monError } from '../../../shared/src/errors.ts';
 
 export interface StoreOpenOptions {
@@ -33,7 +32,6 @@ const sqliteBackend: StorageBackend = {
   // worker inserts and fsyncs. The clock only times log lines, so the worker uses its own.
   open: (opts) => {
     const s = opts.settings ?? {};
-    if (process.env.N3MON_EXPERIMENT_INLINE_STORE === '1') return openSqliteStore({ dir: opts.dataDir, retention: opts.retention, log: opts.log, ...(s.synchronous === 'normal' || s.synchronous === 'full' ? { synchronous: s.synchronous } : {}) }); // TEMP experiment
     return openThreadedSqliteStore({
       dir: opts.dataDir,
       retention: opts.retention,

@@ -21,10 +21,12 @@ import { N3monError } from '../../../../shared/src/errors.ts';
 import type { Logger } from '../../../../shared/src/log.ts';
 import type { AggregateQuery, Bucket, RawPoint, SeriesSelector, SeriesStore, StoredSeries, StoreStats, WriteRequest, WriteResult } from '../types.ts';
 import { checkRetention, type SqliteStoreOptions } from '../sqlite/index.ts';
-import { fromWireBuckets, fromWireError, WORKER_ROLE, type Call, type LogMsg, type OpenResult, type Reply, type WireBucket, type WorkerData } from './protocol.ts';
+import { fromWireBuckets, fromWireError, WORKER_ROLE, type Call, type LogMsg, type OpenResult, type PieceMsg, type Reply, type WireBucket, type WorkerData } from './protocol.ts';
 
 /** How long open() waits for the worker to open the database. */
 const OPEN_TIMEOUT_MS = 120_000;
+/** Samples per JSON piece of a write (see write()). */
+const SAMPLES_PER_PIECE = 400;
 
 /**
  * The worker's entry module and, when running from TypeScript source (tests, benches), the tsx
@@ -93,13 +95,23 @@ class ThreadedSqliteStore implements SeriesStore {
   }
 
   write(req: WriteRequest): Promise<WriteResult> {
-    let samples: string;
+    // The samples go as JSON pieces of SAMPLES_PER_PIECE samples (~50–100 KB), one message each,
+    // then the write itself: every string and message buffer stays small (V8's young generation,
+    // malloc's reused arena). One 1 MB string or message per batch would take fresh pages every
+    // time — a page fault per 4 KB, which on a busy VM costs more than the JSON work itself.
+    if (this.#closed || this.#dead !== undefined) return this.#call({ op: 'write', practice: req.practice, agent: req.agent, pieces: 0 }) as Promise<WriteResult>;
+    const samples = req.samples;
+    let pieces = 0;
     try {
-      samples = JSON.stringify(req.samples);
+      for (let i = 0; i < samples.length; i += SAMPLES_PER_PIECE) {
+        this.#worker.postMessage({ op: 'piece', text: JSON.stringify(samples.slice(i, i + SAMPLES_PER_PIECE)) } satisfies PieceMsg);
+        pieces++;
+      }
     } catch (err) {
+      if (pieces > 0) this.#worker.postMessage({ op: 'drop' } satisfies PieceMsg);
       return Promise.reject(new N3monError('N3MON_ERR_STORE', `write refused, nothing stored:\nsamples: not serialisable (${(err as Error).message})`, { cause: err }));
     }
-    return this.#call({ op: 'write', practice: req.practice, agent: req.agent, samples }) as Promise<WriteResult>;
+    return this.#call({ op: 'write', practice: req.practice, agent: req.agent, pieces }) as Promise<WriteResult>;
   }
 
   findSeries(selector: SeriesSelector): Promise<StoredSeries[]> {

@@ -25,7 +25,8 @@ export interface WorkerData {
 }
 
 export type Call =
-  | { op: 'write'; practice: string; agent: string; samples: string }
+  /** The samples arrived just before as `pieces` PieceMsg messages. */
+  | { op: 'write'; practice: string; agent: string; pieces: number }
   | { op: 'findSeries'; selector: SeriesSelector }
   | { op: 'raw'; seriesId: string; from: number; to: number }
   | { op: 'aggregate'; query: AggregateQuery }
@@ -33,6 +34,9 @@ export type Call =
   | { op: 'close' };
 
 export type Request = Call & { id: number };
+
+/** Part of the next write's samples (a JSON array), or `drop`: forget the parts sent so far. */
+export type PieceMsg = { op: 'piece'; text: string } | { op: 'drop' };
 
 export interface WireError {
   message: string;

@@ -7,15 +7,31 @@
  * Entry point: dist/store-worker.js in a build, this file (through tsx) from source.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { pino } from 'pino';
+import { writeFileSync } from 'node:fs';
+import { pino, type Logger } from 'pino';
 import { openSqliteStore } from '../sqlite/index.ts';
 import type { SeriesStore, StoreStats } from '../types.ts';
-import { toWireBuckets, toWireError, WORKER_ROLE, type Call, type LogMsg, type OpenResult, type Reply, type Request, type WorkerData } from './protocol.ts';
+import { N3monError } from '../../../../shared/src/errors.ts';
+import type { WireSample } from '../../../../shared/src/wire.ts';
+import { toWireBuckets, toWireError, WORKER_ROLE, type Call, type LogMsg, type OpenResult, type PieceMsg, type Reply, type Request, type WorkerData } from './protocol.ts';
+
+/** Samples of the next write, parsed piece by piece as they arrive. */
+let arrived: WireSample[] = [];
+let arrivedPieces = 0;
+
+function takeArrived(pieces: number): WireSample[] {
+  const samples = arrived;
+  const got = arrivedPieces;
+  arrived = [];
+  arrivedPieces = 0;
+  if (got !== pieces) throw new N3monError('N3MON_ERR_STORE', `store worker: a write announced ${pieces} piece(s) of samples, ${got} arrived (a bug)`);
+  return samples;
+}
 
 function dispatch(store: SeriesStore, call: Call): Promise<unknown> {
   switch (call.op) {
     case 'write':
-      return store.write({ practice: call.practice, agent: call.agent, samples: JSON.parse(call.samples) });
+      return store.write({ practice: call.practice, agent: call.agent, samples: takeArrived(call.pieces) });
     case 'findSeries':
       return store.findSeries(call.selector);
     case 'raw':
@@ -29,6 +45,15 @@ function dispatch(store: SeriesStore, call: Call): Promise<unknown> {
   }
 }
 
+/** Names this thread `n3mon-store` for top -H, ps and /proc (Linux; elsewhere it stays unnamed). */
+function nameThread(log: Logger): void {
+  try {
+    writeFileSync('/proc/thread-self/comm', 'n3mon-store');
+  } catch (err) {
+    log.debug({ err }, 'store worker: cannot name the thread (not Linux?)');
+  }
+}
+
 /** Calls after which the main thread's copy of stats() must be refreshed. */
 const CHANGES_STATS = new Set<Call['op']>(['write', 'maintain', 'close']);
 
@@ -38,6 +63,7 @@ export function runStoreWorker(): void {
   if (port === null || data?.role !== WORKER_ROLE) throw new Error('runStoreWorker: not in a store worker thread');
   // The store's log lines go to the main thread, which emits them through the collector's logger.
   const log = pino({ level: data.logLevel, base: null, timestamp: false }, { write: (line: string) => port.postMessage({ op: 'log', line } satisfies LogMsg) });
+  nameThread(log);
   const answerOpen = (result: OpenResult): void => {
     data.openPort.postMessage(result);
     const signal = new Int32Array(data.openSignal);
@@ -53,8 +79,27 @@ export function runStoreWorker(): void {
   }
   answerOpen({ ok: true, stats: store.stats() });
   let stats: StoreStats = store.stats();
-  port.on('message', (req: Request) => {
-    dispatch(store, req).then(
+  port.on('message', (req: Request | PieceMsg) => {
+    if (req.op === 'piece') {
+      const part = JSON.parse(req.text) as WireSample[];
+      for (let i = 0; i < part.length; i++) arrived.push(part[i] as WireSample);
+      arrivedPieces++;
+      return;
+    }
+    if (req.op === 'drop') {
+      arrived = [];
+      arrivedPieces = 0;
+      return;
+    }
+    // Dispatched now, in message order: a write takes its pieces before the next write's pieces
+    // arrive. A call that throws synchronously still answers.
+    let result: Promise<unknown>;
+    try {
+      result = dispatch(store, req);
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    result.then(
       (value) => {
         if (CHANGES_STATS.has(req.op)) stats = store.stats();
         port.postMessage({ id: req.id, ok: true, value, ...(CHANGES_STATS.has(req.op) ? { stats } : {}) } satisfies Reply);
