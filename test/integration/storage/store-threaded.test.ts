@@ -94,6 +94,25 @@ describe('SQLite store in a worker thread', () => {
     expect(worker.stats().series).toBe(30 * 2);
   });
 
+  it('concurrent writes of many pieces each store every sample of every batch, once', async () => {
+    const worker = threaded(tmp());
+    // 12 batches of 1,500 samples (4 pieces each on the wire), all in flight at once: each write
+    // must take its own pieces, not the next one's.
+    const reqs = Array.from({ length: 12 }, (_, b) => ({
+      practice: 'A81001',
+      agent: 'main',
+      samples: Array.from({ length: 1500 }, (_, i): WireSample => ({ metric: 'icmp_rtt_avg_ms', labels: { check: `b${b}` }, ts: T0 + i * 1000, value: b * 10_000 + i })),
+    }));
+    const results = await Promise.all(reqs.map((r) => worker.write(r)));
+    expect(results.map((r) => r.written)).toEqual(reqs.map(() => 1500));
+    for (const s of await worker.findSeries({ practice: ['A81001'] })) {
+      const b = Number(s.labels.check?.slice(1));
+      const points = await worker.raw(s.id, T0, T0 + 1500 * 1000);
+      expect(points.length).toBe(1500);
+      expect(points.every((p, i) => p.value === b * 10_000 + i)).toBe(true);
+    }
+  });
+
   it('refuses and fails as the store does: bad writes, bad retention and a newer schema at open, calls after close', async () => {
     const dir = tmp();
     const s = threaded(dir);
