@@ -95,7 +95,9 @@ export class ReportService {
     const key = `${ods}/${month}`;
     const recent = this.#recent.get(key);
     if (recent !== undefined) return recent;
-    const [previous, org] = [await this.headline(ods, previousMonth(month)), await this.baseline(month)];
+    // The organisation median only when it is known (archive or memory): computing it means
+    // building every practice's month, which a single report request must not do.
+    const [previous, org] = [await this.headline(ods, previousMonth(month)), await this.knownBaseline(month)];
     const report = (await buildPracticeReport(this.#deps.sources, ods, month, { previous, org })).report;
     if (this.#closed(month)) {
       this.#recent.set(key, report);
@@ -128,15 +130,23 @@ export class ReportService {
     return h;
   }
 
-  /** Organisation medians of the month's headline figures (practices with data only). */
+  /** Organisation medians of the month's headline figures (practices with data only); builds every practice's month when not known. */
   async baseline(month: string): Promise<OrgBaseline> {
+    const known = await this.knownBaseline(month);
+    if (known !== null) return known;
+    const b = orgBaseline(await this.#headlinesOf(month));
+    if (this.#closed(month)) this.#baselines.set(month, b);
+    return b;
+  }
+
+  /** The organisation medians if already known (memory, or the archived summary); else null. */
+  async knownBaseline(month: string): Promise<OrgBaseline | null> {
     const cached = this.#baselines.get(month);
     if (cached !== undefined) return cached;
     const archived = await this.#deps.archive?.readOrganisation(month);
-    let b: OrgBaseline;
-    if (archived !== undefined) b = { practices: archived.practices.length, medians: archived.medians };
-    else b = orgBaseline(await this.#headlinesOf(month));
-    if (this.#closed(month)) this.#baselines.set(month, b);
+    if (archived === undefined) return null;
+    const b = { practices: archived.practices.filter((p) => p.overall !== 'grey').length, medians: archived.medians };
+    this.#baselines.set(month, b);
     return b;
   }
 
@@ -165,9 +175,16 @@ export class ReportService {
     });
   }
 
-  async renderOrganisationSummary(month: string, format: ReportFormat): Promise<Rendered> {
+  /**
+   * The organisation summary: the archived one, else (`compute`) built from every practice's
+   * month now — minutes for a large organisation, so the read API serves archived months only.
+   */
+  async renderOrganisationSummary(month: string, format: ReportFormat, opts: { compute: boolean } = { compute: true }): Promise<Rendered> {
     const stored = await this.#deps.archive?.readFile(month, ORGANISATION_NAME, format);
     if (stored !== undefined) return { body: stored, contentType: contentTypeOf(format), ext: format };
+    if (!opts.compute) {
+      throw new N3monError('N3MON_ERR_NOT_FOUND', `the organisation summary of ${month} is not archived yet: it is made on the 1st of the next month, or by \`n3mon report --archive --month ${month}\``);
+    }
     return renderOrganisation(await this.organisationSummary(month), format);
   }
 

@@ -244,6 +244,10 @@ describe('the report through the read API', () => {
     expect(forbidden.status).toBe(403);
     expect(((await forbidden.json()) as { code: string }).code).toBe('N3MON_ERR_AUTH_FORBIDDEN');
     expect((await get(`/api/v1/reports/organisation/${MONTH}`, mc.keys.own)).status).toBe(403);
+    // The organisation summary is served once archived (building it means every practice's month).
+    const notYet = await get(`/api/v1/reports/organisation/${MONTH}`, mc.keys.desk);
+    expect(notYet.status).toBe(404);
+    expect(((await notYet.json()) as { message: string }).message).toContain('n3mon report --archive --month 2026-10');
     expect((await fetch(`${mc.url}/api/v1/reports/${ODS}/${MONTH}`)).status).toBe(401);
   });
 

@@ -49,9 +49,10 @@ function summaryBlocks(r: PracticeReport): Block[] {
     { type: 'rag-grid', items: s.areas.map((a) => ({ title: a.title, rag: a.rag, previous: a.previous, reason: a.reason })) },
     {
       type: 'table',
-      columns: [{ title: 'Figure', weight: 3 }, { title: 'This month', align: 'right' }, { title: 'Last month', align: 'right' }, { title: `Organisation median (${s.orgPractices} practices)`, align: 'right', weight: 1.4 }],
+      columns: [{ title: 'Figure', weight: 3 }, { title: 'This month', align: 'right' }, { title: 'Last month', align: 'right' }, { title: s.orgPractices > 0 ? `Organisation median (${s.orgPractices} practices)` : 'Organisation median', align: 'right', weight: 1.4 }],
       rows: s.figures.map((f) => cells(f.label, fmt(f.unit, f.value), fmt(f.unit, f.previous), s.orgPractices > 0 ? fmt(f.unit, f.orgMedian) : NO_DATA)),
     },
+    ...(s.orgPractices === 0 ? [{ type: 'paragraph', text: 'The organisation median is computed when the month is archived (on the 1st of the next month).', note: true } as Block] : []),
     { type: 'heading', level: 3, text: 'What changed since last month' },
     { type: 'list', items: s.changes },
   ];

@@ -45,18 +45,18 @@ export function reportRoutes(service: ReportService): RouteModule {
           onRequest: ctx.auth.apiKey,
           schema: {
             tags: ['read'],
-            summary: 'Organisation summary of a month: practices ranked by RAG, worst performers per area, month-on-month change (servicedesk keys)',
+            summary: 'Organisation summary of an archived month: practices ranked by RAG, worst performers per area, month-on-month change (servicedesk keys; 404 until the month is archived)',
             description: DESCRIPTION,
             security: SECURITY.reader,
             params: Type.Object({ month: Month }, { additionalProperties: false }),
             querystring: FormatQuery,
-            response: { 200: ReportBody, ...errorResponses(400, 401, 403) },
+            response: { 200: ReportBody, ...errorResponses(400, 401, 403, 404) },
           },
         },
         async (req, reply) => {
           if (req.reader?.role !== 'servicedesk') throw new N3monError('N3MON_ERR_AUTH_FORBIDDEN', 'the organisation summary needs a servicedesk key');
           const { month } = req.params;
-          const r = await service.renderOrganisationSummary(month, req.query.format);
+          const r = await service.renderOrganisationSummary(month, req.query.format, { compute: false });
           return reply.headers(headersFor(r, `n3mon-organisation-${month}`)).send(r.body);
         },
       );
