@@ -267,6 +267,13 @@ try {
     ['machine load', `load avg ${host0.loadavg.map((l) => l.toFixed(2)).join(' ')} → ${host1.loadavg.map((l) => l.toFixed(2)).join(' ')}; all cores ${machineBusy.toFixed(0)} % busy`],
     ['busiest other processes', top || 'none'],
   ];
+  const failing = deliveredBy.byKind.filter((k) => k.successRatio < 1);
+  if (failing.length > 0) {
+    rows.push([
+      'NOTE',
+      `some runs failed (${failing.map((k) => k.kind).join(', ')}; see agent.log with --keep): on an overloaded machine ping bursts, snmpsimd and df run late and time out, so the agent did less work than the schedule asks — read these figures with care`,
+    ]);
+  }
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log(`\nn3mon agent footprint — ${new Date(t0).toISOString()}`);
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);

@@ -220,17 +220,22 @@ async function runTarget(target: 'n3mon' | 'influxd', fleet: ClientWorker[]): Pr
     const warmupS = (performance.now() - w0) / 1000;
     const warmupSamples = warm.reduce((n, d) => n + d.acked, 0);
     const warmFailed = warm.reduce((n, d) => n + d.failed, 0);
-    if (warmFailed > 0) throw new Error(`${target}: ${warmFailed} warm-up request(s) failed: ${warm.flatMap((d) => d.errors).join(' | ')}`);
+    if (warmFailed > 0) throw new Error(`${target}: ${warmFailed} warm-up request(s) failed: ${[...new Set(warm.flatMap((d) => d.errors))].join(' | ')}`);
 
     await waitForQuietMachine();
     const m = machine();
     console.log(`${target}: measuring ${seconds} s with ${clients} connections (load average ${m.load})…`);
+    const mono0 = process.hrtime.bigint() / 1000n; // CLOCK_MONOTONIC µs, the clock of V8's .cpuprofile timestamps
     const cpu0 = processCpuS(server.pid);
     const threads0 = threadCpuS(server.pid);
     const self0 = process.cpuUsage();
     for (const c of fleet) c.worker.postMessage(runMsg('measure', Date.now() + seconds * 1000));
     const done = await Promise.all(fleet.map((c) => c.next<DoneMsg>()));
     const serverCpuS = processCpuS(server.pid) - cpu0;
+    if (args.prof !== undefined && target === 'n3mon') {
+      // The measured window, to cut the collector's profile to it (its samples carry the same clock).
+      writeFileSync(join(args.prof, 'measured-window.json'), JSON.stringify({ startUs: Number(mono0), endUs: Number(process.hrtime.bigint() / 1000n) }));
+    }
     const threads1 = threadCpuS(server.pid);
     const selfCpu = process.cpuUsage(self0);
     const loadEnd = machine().load;
@@ -353,8 +358,18 @@ const fleet = Array.from({ length: threads }, (_, i) =>
 );
 
 const results: RunResult[] = [];
+const failures: string[] = [];
 try {
-  for (const t of targets) results.push(await runTarget(t, fleet));
+  for (const t of targets) {
+    try {
+      const r = await runTarget(t, fleet);
+      results.push(r);
+      console.log(`${t}: ${fmt(r.samples / r.seconds)} samples/s, server CPU ${((r.serverCpuS / r.seconds) * 100).toFixed(0)} % of a core`);
+    } catch (err) {
+      failures.push(`${t}: ${(err as Error).message}`);
+      console.error(`${t}: run failed: ${(err as Error).stack ?? String(err)}`);
+    }
+  }
 } finally {
   for (const c of fleet) await c.worker.terminate();
 }
@@ -389,5 +404,6 @@ console.log(
 );
 const line = (k: string, v: string[]): string => `  ${k.padEnd(w0)}  ${v.map((x, i) => x.padEnd(widths[i] as number)).join('  │  ')}`;
 for (const [k, v] of rows) console.log(line(k, v));
+for (const f of failures) console.log(`FAILED ${f}`);
 if (m0.load1 > 1) console.log(`\nWARNING: the load average was ${m0.load1.toFixed(2)} at start (> 1): figures are not comparable with a quiet machine.`);
 if (args.json !== undefined) writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), machine: m1, loadStart: m0.load, args, results }, null, 2));

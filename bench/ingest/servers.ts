@@ -106,7 +106,7 @@ export async function startN3mon(opts: N3monOptions): Promise<Server & { dataDir
     if (opts.from === 'dist' && !existsSync(entry[0] as string)) throw new Error('dist/cli.js is missing: run `npm run build` (npm run bench:ingest does) or pass --from source');
     const logFile = join(dir, 'collector.log');
     const fd = openSync(logFile, 'a');
-    const child = spawn(process.execPath, [...opts.nodeArgs, ...entry, 'collector', '--config', configFile], { cwd: dir, stdio: ['ignore', fd, fd] });
+    const child = spawn(process.execPath, [...opts.nodeArgs, ...entry, 'collector', '--config', configFile], { cwd: dir, stdio: ['ignore', fd, fd], env: process.env });
     closeSync(fd);
     const url = `http://127.0.0.1:${port}`;
     const stop = stopper(child, dir);
@@ -145,6 +145,8 @@ export async function startInfluxd(): Promise<Server & { version: string }> {
         '  query-log-enabled = false',
         '  max-series-per-database = 0',
         '  max-values-per-tag = 0',
+        '[coordinator]',
+        '  write-timeout = "300s"', // the warm-up creates ~2,000 series per batch; the default 10 s times out
         '[monitor]',
         '  store-enabled = false',
         '[http]',
