@@ -10,6 +10,7 @@ import type { ProbeKind } from './probes/types.ts';
 import { parseAgentConfig } from './config/parse.ts';
 import { startAgent } from './agent.ts';
 import { AGENT_V8_FLAGS } from './v8-flags.ts';
+import { waitForStopSignal } from '../../shared/src/cli/signals.ts';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -81,31 +82,12 @@ export function createAgentCommand(deps: AgentCommandDeps): Command {
       const envLevel = io.env.N3MON_LOG_LEVEL !== undefined && LEVELS.includes(io.env.N3MON_LOG_LEVEL) ? io.env.N3MON_LOG_LEVEL : undefined;
       const log = createLogger({ level: flagLevel ?? envLevel ?? config.log.level, name: 'n3mon-agent' });
       const agent = await startAgent(config, { log, probes });
-      const signal = await (deps.waitForStop ?? waitForSignal)(log);
+      const signal = await (deps.waitForStop ?? waitForStopSignal)(log);
       log.info({ signal }, 'stopping the agent');
       await agent.stop();
       return 0;
     },
   };
-}
-
-/** First SIGINT/SIGTERM: graceful stop. A second one: exit at once (the spool is safe: every append is a committed transaction). */
-function waitForSignal(log: Logger): Promise<string> {
-  return new Promise((resolve) => {
-    const first = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', first);
-      process.off('SIGTERM', first);
-      process.once('SIGINT', second);
-      process.once('SIGTERM', second);
-      resolve(signal);
-    };
-    const second = (signal: NodeJS.Signals): void => {
-      log.warn({ signal }, 'second signal: exiting without waiting for the graceful stop');
-      process.exit(130);
-    };
-    process.on('SIGINT', first);
-    process.on('SIGTERM', first);
-  });
 }
 
 export const command: Command = createAgentCommand({
