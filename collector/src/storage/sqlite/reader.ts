@@ -31,6 +31,7 @@ function isSorted(rows: readonly PointRow[]): boolean {
 
 export class Reader {
   private readonly rawStmt: Database.Statement;
+  private readonly minuteBoundsStmt: Database.Statement;
   private readonly minuteStmt: Database.Statement;
   private readonly hours: HourTier;
   private readonly marksStmt: Database.Statement;
@@ -47,6 +48,7 @@ export class Reader {
          WHERE s.ts >= @from AND s.ts < @to`,
       )
       .raw();
+    this.minuteBoundsStmt = db.prepare('SELECT (SELECT minute FROM samples ORDER BY minute LIMIT 1), (SELECT minute FROM samples ORDER BY minute DESC LIMIT 1)').raw();
     this.minuteStmt = db
       .prepare(
         `WITH RECURSIVE m(x) AS (SELECT @from UNION ALL SELECT x + ${MINUTE_MS} FROM m WHERE x + ${MINUTE_MS} < @to)
@@ -65,8 +67,13 @@ export class Reader {
   /** Raw rows [ts, value] of a series in [from, to), oldest first. */
   rawRows(id: number, from: number, to: number): PointRow[] {
     if (!(to > from)) return [];
-    const fromMinute = Math.floor(from / MINUTE_MS);
-    const toMinute = Math.ceil(to / MINUTE_MS);
+    // Clamped to the minutes that hold samples at all (two index seeks): a wide range such as
+    // [0, now) would otherwise walk tens of millions of empty minutes.
+    const bounds = this.minuteBoundsStmt.get() as [number | null, number | null] | undefined;
+    if (bounds === undefined || bounds[0] === null || bounds[1] === null) return [];
+    const fromMinute = Math.max(Math.floor(from / MINUTE_MS), bounds[0]);
+    const toMinute = Math.min(Math.ceil(to / MINUTE_MS), bounds[1] + 1);
+    if (!(toMinute > fromMinute)) return [];
     const rows = this.rawStmt.all({ fromMinute, toMinute, id, from, to }) as PointRow[];
     // The plan yields minute order then ts order; sorting is a guard that costs one pass.
     return isSorted(rows) ? rows : rows.sort((a, b) => a[0] - b[0]);
