@@ -23,10 +23,10 @@
  *
  * usage: npm run bench:ingest -- [--seconds 15] [--clients 8] [--batch 5000] [--threads 2]
  *   [--targets n3mon,influxd] [--rate-ceiling 350000] [--synchronous full|normal]
- *   [--from dist|source] [--prof DIR (--cpu-prof of the collector)] [--collector-node-args '--flag …'] [--wait-load 1.0] [--wait-max-s 1800] [--json FILE]
+ *   [--from dist|source] [--prof DIR (--cpu-prof of the collector)] [--collector-node-args=' --flag …' (default: the systemd unit's)] [--wait-load 1.0] [--wait-max-s 1800] [--json FILE]
  * Prints a table; no thresholds (benchmarks print numbers, they are not tests).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -36,6 +36,13 @@ import { createAgentToken, createApiKey } from '../collector/src/auth/credential
 import { agentsFor, SAMPLES_PER_AGENT_MINUTE, SERIES_PER_AGENT, type AgentSpec } from './ingest/dataset.ts';
 import type { ClientData, DoneMsg, PrepareMsg, ReadyMsg, RunMsg } from './ingest/client.ts';
 import { INFLUXD, machine, memoryMB, processCpuS, startInfluxd, startN3mon, threadCpuS, type Server } from './ingest/servers.ts';
+
+/** The flags between `node` and `dist/cli.js` in the collector's systemd unit. */
+function unitNodeArgs(): string {
+  const unit = readFileSync(new URL('../deploy/systemd/n3mon-collector.service', import.meta.url), 'utf8');
+  const m = /^ExecStart=\S+ (.*?)\s*\S+\/dist\/cli\.js /m.exec(unit);
+  return m?.[1] ?? '';
+}
 
 const { values: args } = parseArgs({
   options: {
@@ -48,7 +55,8 @@ const { values: args } = parseArgs({
     synchronous: { type: 'string', default: 'full' },
     from: { type: 'string', default: 'dist' },
     prof: { type: 'string' },
-    'collector-node-args': { type: 'string', default: '' },
+    // Default: the node flags of deploy/systemd/n3mon-collector.service (how production runs it).
+    'collector-node-args': { type: 'string', default: unitNodeArgs() },
     'wait-load': { type: 'string', default: '0' },
     'wait-max-s': { type: 'string', default: '1800' },
     json: { type: 'string' },
@@ -200,7 +208,7 @@ async function runTarget(target: 'n3mon' | 'influxd', fleet: ClientWorker[]): Pr
       },
     });
     server = s;
-    version = `n3mon ${(await import('../package.json', { with: { type: 'json' } })).default.version} (${args.from === 'source' ? 'source' : 'dist'})`;
+    version = `n3mon ${(await import('../package.json', { with: { type: 'json' } })).default.version} (${args.from === 'source' ? 'source' : 'dist'})${nodeArgs.length > 0 ? ` node ${nodeArgs.join(' ')}` : ''}`;
     durability = synchronous === 'full' ? 'SQLite WAL, synchronous=FULL: fsync before the answer' : 'SQLite WAL, synchronous=NORMAL: no fsync (kill -9 safe, not power-loss safe)';
   } else {
     const s = await startInfluxd();
