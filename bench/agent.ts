@@ -12,7 +12,7 @@
  * ICMP work through the icmp probe's own runner (the floor the probe's design sets). Afterwards
  * the collector's read API must show the series, so an idle agent cannot pass.
  *
- * usage: npm run bench:agent [-- --minutes 5] [--node-arg=--max-semi-space-size=1 …] [--log-level info]
+ * usage: npm run bench:agent [-- --minutes 5] [--node-arg=--flag … (default: the systemd unit's)] [--log-level info]
  *                              [--agent-cli path/to/cli.js] [--keep]
  * Prints a table; no thresholds (benchmarks print numbers, they are not tests).
  */
@@ -25,13 +25,14 @@ import { fileURLToPath } from 'node:url';
 import { allProcesses, cpuOfStat, machine, machineTicks, median, readCpu, readMem, topConsumers, type ProcCpu, type ProcMem } from './footprint/proc.ts';
 import { selfSignedCert, startFpingPeer, startHttpTargets, startIcmpFloor, startSnmpDevices, type FloorResult, type HttpTargets, type Peer, type SnmpDevices } from './footprint/lab.ts';
 import { delivery } from './footprint/verify.ts';
+import { unitNodeArgs } from './unit-node-args.ts';
 
 const PRACTICE = 'BENCH1';
 
 const { values } = parseArgs({
   options: {
     minutes: { type: 'string', default: '5' },
-    'node-arg': { type: 'string', multiple: true, default: [] },
+    'node-arg': { type: 'string', multiple: true, default: unitNodeArgs('n3mon-agent') },
     'log-level': { type: 'string', default: 'info' },
     keep: { type: 'boolean', default: false },
     'agent-cli': { type: 'string' },

@@ -26,7 +26,7 @@
  *   [--from dist|source] [--prof DIR (--cpu-prof of the collector)] [--collector-node-args=' --flag …' (default: the systemd unit's)] [--wait-load 1.0] [--wait-max-s 1800] [--json FILE]
  * Prints a table; no thresholds (benchmarks print numbers, they are not tests).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -35,14 +35,8 @@ import { openMeta } from '../collector/src/meta/index.ts';
 import { createAgentToken, createApiKey } from '../collector/src/auth/credentials.ts';
 import { agentsFor, SAMPLES_PER_AGENT_MINUTE, SERIES_PER_AGENT, type AgentSpec } from './ingest/dataset.ts';
 import type { ClientData, DoneMsg, PrepareMsg, ReadyMsg, RunMsg } from './ingest/client.ts';
+import { unitNodeArgs } from './unit-node-args.ts';
 import { INFLUXD, machine, memoryMB, processCpuS, startInfluxd, startN3mon, threadCpuS, type Server } from './ingest/servers.ts';
-
-/** The flags between `node` and `dist/cli.js` in the collector's systemd unit. */
-function unitNodeArgs(): string {
-  const unit = readFileSync(new URL('../deploy/systemd/n3mon-collector.service', import.meta.url), 'utf8');
-  const m = /^ExecStart=\S+ (.*?)\s*\S+\/dist\/cli\.js /m.exec(unit);
-  return m?.[1] ?? '';
-}
 
 const { values: args } = parseArgs({
   options: {
@@ -56,7 +50,7 @@ const { values: args } = parseArgs({
     from: { type: 'string', default: 'dist' },
     prof: { type: 'string' },
     // Default: the node flags of deploy/systemd/n3mon-collector.service (how production runs it).
-    'collector-node-args': { type: 'string', default: unitNodeArgs() },
+    'collector-node-args': { type: 'string', default: unitNodeArgs('n3mon-collector').join(' ') },
     'wait-load': { type: 'string', default: '0' },
     'wait-max-s': { type: 'string', default: '1800' },
     json: { type: 'string' },
