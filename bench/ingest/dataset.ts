@@ -16,6 +16,7 @@
  * number of stored samples must equal the number acknowledged.
  */
 import type { WireSample } from '../../shared/src/wire.ts';
+import { rng as prng } from '../../test/helpers/rng.ts';
 
 export const SAMPLES_PER_AGENT_MINUTE = 2198;
 export const SERIES_PER_AGENT = 2018;
@@ -63,18 +64,6 @@ const APPS = ['spine', 'ers', 'eps', 'gp2gp', 'scr', 'mesh', 'nhsmail', 'smartca
 const ICMP_ROLES = ['lan-gateway', 'n3-gateway', 'national-app', 'national-app', 'branch-site', 'internet'] as const;
 
 const r3 = (v: number): number => Math.round(v * 1000) / 1000;
-
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function checksOf(spec: AgentSpec, rnd: () => number): Check[] {
   const net = `10.${(spec.index >> 8) & 255}.${spec.index & 255}`;

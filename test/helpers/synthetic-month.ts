@@ -8,6 +8,7 @@
  * exact scan of the stored raw samples, never from the report code.
  */
 import type { WireSample } from '../../shared/src/wire.ts';
+import { rng } from './rng.ts';
 
 export interface Span {
   from: number;
@@ -52,18 +53,6 @@ export interface SyntheticMonth {
   /** The agent (and so every check) sent nothing in these spans. */
   gaps: Span[];
   seed: number;
-}
-
-/** Deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function gaussian(rnd: () => number): number {
@@ -150,7 +139,7 @@ export function runTimes(month: SyntheticMonth, c: SyntheticCheck): number[] {
  * as agents send them.
  */
 export function* syntheticBatches(month: SyntheticMonth, batchSamples = 20_000): Generator<WireSample[]> {
-  const rnd = prng(month.seed);
+  const rnd = rng(month.seed);
   const next = month.checks.map((c) => runTimes(month, c));
   const idx = month.checks.map(() => 0);
   let batch: WireSample[] = [];

@@ -3,20 +3,9 @@
  * labels), for a few practices in different conditions. Deterministic: a seeded generator.
  */
 import type { WireSample } from '../../../shared/src/wire.ts';
+import { rng } from '../../helpers/rng.ts';
 
 export const MIN = 60_000;
-
-/** Mulberry32: small, seeded, good enough for test noise. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Condition {
   /** Base RTT (ms) to the LAN gateway and to the national-link gateway. */

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { silentLogger } from '../../../shared/src/log.ts';
 import { openSqliteStore, type SqliteStoreOptions } from '../../../collector/src/storage/sqlite/index.ts';
 import type { RetentionPolicy, SeriesStore } from '../../../collector/src/storage/types.ts';
+import { rng } from '../../helpers/rng.ts';
+export { rng };
 
 export const RETENTION: RetentionPolicy = { rawDays: 400, minuteDays: 400, hourDays: 800 };
 
@@ -40,14 +42,3 @@ export function tmpStore(opts: Partial<SqliteStoreOptions> = {}): TmpStore {
   return t;
 }
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
