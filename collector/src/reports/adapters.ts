@@ -3,13 +3,12 @@
  * maintenance windows (collector/src/alerts/) as an IncidentSource, and the configured email
  * notification channel's SMTP server as the ReportMailer that sends practices their PDF.
  */
-import { createTransport } from 'nodemailer';
 import type { Logger } from '../../../shared/src/log.ts';
 import type { AlertStore } from '../alerts/store.ts';
 import type { MaintenanceStore } from '../alerts/maintenance.ts';
 import type { Static } from 'typebox';
-import type { EmailConfig } from '../alerting/channels/email/index.ts';
-import { networkOutcome, withRetries, type AttemptResult } from '../alerting/channels/retry.ts';
+import { smtpOutcome, smtpTransport, type EmailConfig } from '../alerting/channels/email/index.ts';
+import { withRetries } from '../alerting/channels/retry.ts';
 import type { IncidentRecord } from './context.ts';
 import type { IncidentSource } from './index.ts';
 import type { ReportMailer } from './service.ts';
@@ -45,26 +44,9 @@ export function alertIncidentSource(alerts: AlertStore, maintenance: Maintenance
 
 type EmailSettings = Pick<Static<typeof EmailConfig>, 'smtp' | 'from' | 'retry' | 'subjectPrefix'>;
 
-/** SMTP answers: 5xx is final (bad address, relaying refused), 4xx and network trouble are retried. */
-function smtpAttempt(err: unknown): AttemptResult {
-  const e = err as { responseCode?: number };
-  if (typeof e.responseCode === 'number') return { outcome: e.responseCode >= 500 ? 'rejected' : 'server_error', retryable: e.responseCode < 500, message: `SMTP ${e.responseCode}` };
-  return networkOutcome(err);
-}
-
 /** Sends report PDFs through the SMTP server of the first `notifications[]` email channel. */
 export function emailReportMailer(cfg: EmailSettings, deps: { log: Logger; sleep: (ms: number) => Promise<void> }): ReportMailer {
-  const transport = createTransport({
-    host: cfg.smtp.host,
-    port: cfg.smtp.port,
-    secure: cfg.smtp.secure ?? cfg.smtp.port === 465,
-    requireTLS: cfg.smtp.requireTLS,
-    ...(cfg.smtp.user === undefined ? {} : { auth: { user: cfg.smtp.user, pass: cfg.smtp.password ?? '' } }),
-    tls: { rejectUnauthorized: cfg.smtp.rejectUnauthorized },
-    connectionTimeout: cfg.smtp.timeoutMs,
-    greetingTimeout: cfg.smtp.timeoutMs,
-    socketTimeout: cfg.smtp.timeoutMs,
-  });
+  const transport = smtpTransport(cfg.smtp);
   return {
     async send(msg) {
       const result = await withRetries(
@@ -74,7 +56,7 @@ export function emailReportMailer(cfg: EmailSettings, deps: { log: Logger; sleep
             await transport.sendMail({ from: cfg.from, to: [...msg.to], subject: `${cfg.subjectPrefix} ${msg.subject}`, text: msg.text, attachments: msg.attachments });
             return { outcome: 'delivered', retryable: false };
           } catch (err) {
-            const r = smtpAttempt(err);
+            const r = smtpOutcome(err);
             deps.log.warn({ host: cfg.smtp.host, attempt, outcome: r.outcome, reason: r.message }, 'report email attempt failed');
             return r;
           }

@@ -36,7 +36,8 @@ export const EmailConfig = Type.Object(
   { additionalProperties: false },
 );
 
-function smtpOutcome(err: unknown): AttemptResult {
+/** SMTP answers: 5xx is final (bad address, relaying refused); 4xx and network trouble are retried. Also used by the report mailer. */
+export function smtpOutcome(err: unknown): AttemptResult {
   const e = err as { responseCode?: number; code?: string; message?: string };
   if (typeof e.responseCode === 'number') {
     return e.responseCode >= 500
@@ -50,19 +51,24 @@ function smtpOutcome(err: unknown): AttemptResult {
   return networkOutcome(err);
 }
 
+/** A nodemailer transport for the `smtp` settings of an email channel (also the report mailer's). */
+export function smtpTransport(smtp: Static<typeof EmailConfig>['smtp']): ReturnType<typeof createTransport> {
+  return createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure ?? smtp.port === 465,
+    requireTLS: smtp.requireTLS,
+    ...(smtp.user === undefined ? {} : { auth: { user: smtp.user, pass: smtp.password ?? '' } }),
+    tls: { rejectUnauthorized: smtp.rejectUnauthorized },
+    connectionTimeout: smtp.timeoutMs,
+    greetingTimeout: smtp.timeoutMs,
+    socketTimeout: smtp.timeoutMs,
+  });
+}
+
 function create(cfg: Static<typeof EmailConfig>, env: ChannelEnv): Channel {
   const name = cfg.name ?? `smtp://${cfg.smtp.host}:${cfg.smtp.port}`;
-  const transport = createTransport({
-    host: cfg.smtp.host,
-    port: cfg.smtp.port,
-    secure: cfg.smtp.secure ?? cfg.smtp.port === 465,
-    requireTLS: cfg.smtp.requireTLS,
-    ...(cfg.smtp.user === undefined ? {} : { auth: { user: cfg.smtp.user, pass: cfg.smtp.password ?? '' } }),
-    tls: { rejectUnauthorized: cfg.smtp.rejectUnauthorized },
-    connectionTimeout: cfg.smtp.timeoutMs,
-    greetingTimeout: cfg.smtp.timeoutMs,
-    socketTimeout: cfg.smtp.timeoutMs,
-  });
+  const transport = smtpTransport(cfg.smtp);
   return {
     kind: 'email',
     name,
