@@ -159,12 +159,8 @@ export class ReportService {
     return out;
   }
 
-  async organisationSummary(month: string): Promise<OrgSummary> {
-    const archived = await this.#deps.archive?.readOrganisation(month);
-    if (archived !== undefined) return archived;
-    const practices = this.#deps.practices();
-    const current: Headline[] = [];
-    for (const p of practices) current.push((await this.headline(p.ods, month)) ?? noDataHeadline(p.ods, month));
+  /** The organisation summary from this month's headlines of `practices` and last month's. */
+  async #summaryOf(month: string, practices: readonly { ods: string; name: string }[], current: Headline[]): Promise<OrgSummary> {
     return buildOrgSummary({
       month,
       organisation: this.#deps.organisation,
@@ -173,6 +169,15 @@ export class ReportService {
       previous: await this.#headlinesOf(previousMonth(month)),
       generatedAt: this.#deps.sources.now(),
     });
+  }
+
+  async organisationSummary(month: string): Promise<OrgSummary> {
+    const archived = await this.#deps.archive?.readOrganisation(month);
+    if (archived !== undefined) return archived;
+    const practices = this.#deps.practices();
+    const current: Headline[] = [];
+    for (const p of practices) current.push((await this.headline(p.ods, month)) ?? noDataHeadline(p.ods, month));
+    return this.#summaryOf(month, practices, current);
   }
 
   /**
@@ -271,14 +276,7 @@ export class ReportService {
       const r = await this.#deps.archive?.readPractice(month, p.ods);
       current.push(r === undefined ? noDataHeadline(p.ods, month) : headlineOf(r));
     }
-    return buildOrgSummary({
-      month,
-      organisation: this.#deps.organisation,
-      names: new Map(practices.map((p) => [p.ods, p.name])),
-      current,
-      previous: await this.#headlinesOf(previousMonth(month)),
-      generatedAt: this.#deps.sources.now(),
-    });
+    return this.#summaryOf(month, practices, current);
   }
 
   async #email(report: PracticeReport, files: ReadonlyArray<{ ext: ReportFormat; body: Buffer }>, result: GenerateResult, log: Logger): Promise<void> {
