@@ -143,6 +143,12 @@ describe('throughput endpoints', () => {
     expect(json(word).problems).toEqual(['query.bytes: must be integer (got string "lots")']);
     const zero = await request(`${url}/api/v1/throughput/download?bytes=0&maxMs=5`, { headers: auth(t) }).done;
     expect(json(zero).problems).toEqual(['query.bytes: must be >= 1']);
+    // Not silently reinterpreted: "1.5" is not the integer 1, "0x10" is not 16, "" is not 0.
+    for (const [text, shown] of [['1.5', '"1.5"'], ['0x10', '"0x10"'], ['', '""']] as const) {
+      const odd = await request(`${url}/api/v1/throughput/download?bytes=${text}`, { headers: auth(t) }).done;
+      expect(odd.status).toBe(400);
+      expect(json(odd).problems).toEqual([`query.bytes: must be integer (got string ${shown})`]);
+    }
     const asJson = await request(`${url}/api/v1/throughput/upload?bytes=100`, { method: 'POST', headers: { ...auth(t), 'content-type': 'application/json' }, body: [Buffer.from('{}')] }).done;
     expect(asJson.status).toBe(415);
   });
