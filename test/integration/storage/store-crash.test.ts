@@ -3,39 +3,11 @@
  * resolved (the child prints `ack n` only then) is in the store after reopening, and the rollup
  * tiers it left are consistent with the raw samples (a crash mid-maintain corrupts nothing).
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alignUp, HOUR_MS, MINUTE_MS, summarisePoints } from '../../../collector/src/storage/summary.ts';
 import { CRASH_SERIES, CRASH_STEP_MS, CRASH_T0, crashBatch } from './crash-writer.ts';
-import { tmpStore } from './store-helpers.ts';
-
-/** Runs the writer until it has acknowledged `killAfter` batches, then SIGKILLs it. */
-function runAndKill(dir: string, mode: string, killAfter: number): Promise<{ acked: Set<number>; signal: string | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'crash-writer.ts'), dir, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const acked = new Set<number>();
-    let buf = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000); // bound: never leave it running
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      for (const line of lines) {
-        const m = /^ack (\d+)$/.exec(line);
-        if (m !== null) acked.add(Number(m[1]));
-      }
-      if (acked.size >= killAfter && child.exitCode === null) child.kill('SIGKILL');
-    });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (_code, signal) => {
-      clearTimeout(timer);
-      resolve({ acked, signal, stderr });
-    });
-  });
-}
+import { runAndKill, tmpStore } from './store-helpers.ts';
 
 describe('crash safety (kill -9)', () => {
   for (const mode of ['normal', 'full']) {
@@ -45,7 +17,7 @@ describe('crash safety (kill -9)', () => {
       try {
         // Kill somewhere after 150–400 acknowledged batches (maintain has run 15–40 times by then).
         const killAfter = 150 + Math.floor(Math.random() * 250);
-        const { acked, signal, stderr } = await runAndKill(t.dir, mode, killAfter);
+        const { acked, signal, stderr } = await runAndKill(join(import.meta.dirname, 'crash-writer.ts'), [t.dir, mode], killAfter, 30_000);
         expect(stderr).not.toMatch(/maintain failed/);
         expect(signal).toBe('SIGKILL');
         expect(acked.size).toBeGreaterThanOrEqual(killAfter);

@@ -20,7 +20,7 @@ import { createLogger, silentLogger } from '../../../shared/src/log.ts';
 import { isN3monError } from '../../../shared/src/errors.ts';
 import type { WireSample } from '../../../shared/src/wire.ts';
 import { CRASH_SERIES, CRASH_STEP_MS, CRASH_T0, crashBatch } from './crash-writer.ts';
-import { RETENTION, rng } from './store-helpers.ts';
+import { RETENTION, rng, runAndKill } from './store-helpers.ts';
 
 const dirs: string[] = [];
 const stores: SeriesStore[] = [];
@@ -156,28 +156,9 @@ describe('SQLite store in a worker thread', () => {
 
   it('kill -9 of a process writing through the worker (synchronous=full) loses no acknowledged write', async () => {
     const dir = tmp();
-    const acked = new Set<number>();
     const killAfter = 60 + Math.floor(Math.random() * 60);
-    const signal = await new Promise<string | null>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'threaded-child.ts'), 'crash', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      let buf = '';
-      child.stdout.on('data', (d: Buffer) => {
-        buf += d.toString();
-        const lines = buf.split('\n');
-        buf = lines.pop() ?? '';
-        for (const line of lines) {
-          const m = /^ack (\d+)$/.exec(line);
-          if (m !== null) acked.add(Number(m[1]));
-        }
-        if (acked.size >= killAfter && child.exitCode === null) child.kill('SIGKILL');
-      });
-      child.on('error', reject);
-      child.on('exit', (_code, sig) => {
-        clearTimeout(timer);
-        resolve(sig);
-      });
-    });
+    const { acked, signal, stderr } = await runAndKill(join(import.meta.dirname, 'threaded-child.ts'), ['crash', dir], killAfter, 60_000);
+    expect(stderr).not.toMatch(/store worker failed/);
     expect(signal).toBe('SIGKILL');
     expect(acked.size).toBeGreaterThanOrEqual(killAfter);
     const store = threaded(dir);
