@@ -11,6 +11,9 @@ import { alignDown, alignUp, foldBuckets, HOUR_MS, MINUTE_MS, summarisePoints, T
 import type { StoreContext } from './context.ts';
 import { HourTier } from './hour-tier.ts';
 
+/** Above this many minutes, raw() first clamps its range to the minutes that hold samples. */
+const WIDE_RANGE_MINUTES = 1440;
+
 type TierRow = [start: number, count: number, sum: number, min: number, max: number, sketch: Uint8Array | null];
 
 /** Series ids are the integer ids as strings; anything else names no series. */
@@ -67,13 +70,18 @@ export class Reader {
   /** Raw rows [ts, value] of a series in [from, to), oldest first. */
   rawRows(id: number, from: number, to: number): PointRow[] {
     if (!(to > from)) return [];
-    // Clamped to the minutes that hold samples at all (two index seeks): a wide range such as
-    // [0, now) would otherwise walk tens of millions of empty minutes.
-    const bounds = this.minuteBoundsStmt.get() as [number | null, number | null] | undefined;
-    if (bounds === undefined || bounds[0] === null || bounds[1] === null) return [];
-    const fromMinute = Math.max(Math.floor(from / MINUTE_MS), bounds[0]);
-    const toMinute = Math.min(Math.ceil(to / MINUTE_MS), bounds[1] + 1);
-    if (!(toMinute > fromMinute)) return [];
+    let fromMinute = Math.floor(from / MINUTE_MS);
+    let toMinute = Math.ceil(to / MINUTE_MS);
+    if (toMinute - fromMinute > WIDE_RANGE_MINUTES) {
+      // A wide range such as [0, now) would walk tens of millions of empty minutes: clamp it to the
+      // minutes that hold samples at all (two index seeks). Short ranges — the rule evaluator's
+      // minute-by-minute reads — skip this.
+      const bounds = this.minuteBoundsStmt.get() as [number | null, number | null] | undefined;
+      if (bounds === undefined || bounds[0] === null || bounds[1] === null) return [];
+      fromMinute = Math.max(fromMinute, bounds[0]);
+      toMinute = Math.min(toMinute, bounds[1] + 1);
+      if (!(toMinute > fromMinute)) return [];
+    }
     const rows = this.rawStmt.all({ fromMinute, toMinute, id, from, to }) as PointRow[];
     // The plan yields minute order then ts order; sorting is a guard that costs one pass.
     return isSorted(rows) ? rows : rows.sort((a, b) => a[0] - b[0]);
