@@ -22,7 +22,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { allProcesses, cpuOfStat, machine, machineTicks, median, readCpu, readMem, topConsumers, type ProcCpu, type ProcMem } from './footprint/proc.ts';
+import { allProcesses, cpuOfStat, machine, machineTicks, median, readMem, topConsumers, withHelper, type ProcCpu, type ProcMem } from './footprint/proc.ts';
+import { HELPER_NAME } from '../agent/src/probes/icmp/helper.ts';
 import { selfSignedCert, startFpingPeer, startHttpTargets, startIcmpFloor, startSnmpDevices, type FloorResult, type HttpTargets, type Peer, type SnmpDevices } from './footprint/lab.ts';
 import { delivery } from './footprint/verify.ts';
 import { unitNodeArgs } from './unit-node-args.ts';
@@ -179,7 +180,9 @@ try {
   const agent = await startNode(['agent', '--config', agentFile], /"msg":"agent started"/, { cli: AGENT_CLI, nodeArgs, logFile: join(dir, 'agent.log') });
   const pid = agent.child.pid as number;
   const readyAt = Date.now();
-  const cpuReady = readCpu(pid);
+  // The agent's CPU includes its ping helper's (the shell that starts the ping processes).
+  const readCpu = withHelper(pid, HELPER_NAME);
+  const cpuReady = readCpu();
   const memReady = readMem(pid);
 
   // The window: the agent's steady state from "agent started", with the peer and the machine beside it.
@@ -188,16 +191,16 @@ try {
   floor = startIcmpFloor({ targets: ICMP_TARGETS, ...ICMP, roundMs: ICMP.intervalMs, rounds });
   const procs0 = allProcesses();
   const ticks0 = machineTicks();
-  const cpu0 = readCpu(pid);
+  const cpu0 = readCpu();
   const t0 = Date.now();
   const seconds: Second[] = [];
   for (let i = 1; i <= Math.ceil(windowMs / 1000) && !interrupted; i++) {
     await sleep(Math.max(0, t0 + i * 1000 - Date.now()));
     if (agent.child.exitCode !== null || agent.child.signalCode !== null) throw new Error(`the agent exited during the run (see ${join(dir, 'agent.log')})`);
-    seconds.push({ t: Date.now() - t0, mem: readMem(pid), cpu: readCpu(pid) });
+    seconds.push({ t: Date.now() - t0, mem: readMem(pid), cpu: readCpu() });
   }
   const wallS = (Date.now() - t0) / 1000;
-  const cpu1 = readCpu(pid);
+  const cpu1 = readCpu();
   const ticks1 = machineTicks();
   const procs1 = allProcesses();
   const host1 = machine();
@@ -214,6 +217,7 @@ try {
   const pct = (cpuS: number, s: number): string => `${((cpuS / s) * 100).toFixed(2)} %`;
   const agentSelfS = cpu1.selfS - cpu0.selfS;
   const agentChildS = cpu1.childrenS - cpu0.childrenS;
+  const helperS = cpu1.helperS - cpu0.helperS;
   const peerCpu = peerResult === undefined ? undefined : cpuOfStat(peerResult.statFields);
   const peerWallS = peerResult === undefined ? Number.NaN : (peerResult.rounds * ICMP.intervalMs) / 1000;
   const machineBusy = ((ticks1.busy - ticks0.busy) / (ticks1.total - ticks0.total)) * 100;
@@ -245,8 +249,8 @@ try {
     ['RSS median / max sampled', `${median(rss).toFixed(1)} MB / ${Math.max(...rss).toFixed(1)} MB`],
     ['RSS peak (VmHWM, incl. start-up)', mb(memEnd.hwmKb)],
     ['RSS at end: anon / file', `${mb(memEnd.anonKb)} / ${mb(memEnd.fileKb)}`],
-    ['CPU, agent process', `${pct(agentSelfS, wallS)} of one core (${agentSelfS.toFixed(2)} s in ${wallS.toFixed(0)} s)`],
-    ['CPU, its ping children', `${pct(agentChildS, wallS)} of one core (iputils ping, one process per burst)`],
+    ['CPU, agent process + ping helper', `${pct(agentSelfS, wallS)} of one core (${agentSelfS.toFixed(2)} s in ${wallS.toFixed(0)} s; the helper ${pct(helperS, wallS)})`],
+    ['CPU, its ping children', `${pct(agentChildS, wallS)} of one core (per burst: one subshell of the helper and one iputils ping)`],
     ['CPU / RSS per minute', perMinute.join('  ') || '(window under a minute)'],
     [
       'peer: fping, same ICMP work',

@@ -132,7 +132,7 @@ export function startFpingPeer(opts: { targets: readonly string[]; count: number
 }
 
 export interface FloorResult {
-  /** CPU between `ready` and `done`, from the process's own /proc/self/stat lines. */
+  /** CPU between `ready` and `done`, from the process's own /proc/self/stat lines and its ping helper's. */
   selfS: number;
   childrenS: number;
   wallS: number;
@@ -156,7 +156,16 @@ export function startIcmpFloor(opts: { targets: readonly string[]; count: number
       const fields = (line: string): string[] => line.slice(line.lastIndexOf(')') + 2).trim().split(' ');
       const a = cpuOfStat(fields(ready[2] as string));
       const b = cpuOfStat(fields(end[4] as string));
-      resolve({ selfS: b.selfS - a.selfS, childrenS: b.childrenS - a.childrenS, wallS: (Number(end[1]) - Number(ready[1])) / 1000, runs: Number(end[2]), failed: Number(end[3]) });
+      // The helper started after `ready`: all its CPU is in the window.
+      const helperLine = /^helper (.*)$/m.exec(out)?.[1] ?? '';
+      const h = helperLine === '' ? { selfS: 0, childrenS: 0 } : cpuOfStat(fields(helperLine));
+      resolve({
+        selfS: b.selfS - a.selfS + h.selfS,
+        childrenS: b.childrenS - a.childrenS + h.childrenS,
+        wallS: (Number(end[1]) - Number(ready[1])) / 1000,
+        runs: Number(end[2]),
+        failed: Number(end[3]),
+      });
     });
   });
   return { child, done };

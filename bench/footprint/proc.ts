@@ -47,6 +47,43 @@ export function readCpu(pid: number): ProcCpu {
   return cpuOfStat(statFields(pid));
 }
 
+/** The first child of `parent` whose command line holds `marker` (e.g. the agent's ping helper), if one runs. */
+export function childWith(parent: number, marker: string): number | undefined {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (Number(statFields(Number(name))[1]) !== parent) continue;
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(marker)) return Number(name);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A process's CPU together with one helper child it keeps running (found by `marker`): the
+ * helper's own CPU counts as the process's, the helper's reaped children as its children.
+ * A helper that died and was reaped moves into the process's children; never counted twice.
+ */
+export function withHelper(pid: number, marker: string): () => ProcCpu & { helperS: number } {
+  let helper: number | undefined;
+  return () => {
+    const own = readCpu(pid);
+    helper ??= childWith(pid, marker);
+    let h: ProcCpu = { selfS: 0, childrenS: 0 };
+    if (helper !== undefined) {
+      try {
+        h = readCpu(helper);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+        helper = undefined;
+      }
+    }
+    return { selfS: own.selfS + h.selfS, childrenS: own.childrenS + h.childrenS, helperS: h.selfS };
+  };
+}
+
 export function readMem(pid: number): ProcMem {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);

@@ -61,6 +61,9 @@ export function createIcmpProbe(check: IcmpCheck, env: Pick<ProbeEnv, 'log'>, ru
         return { outcome: 'internal_error', samples: [], message: `reading ping output failed: ${(err as Error).message}` };
       }
     },
+    close() {
+      runner.close?.();
+    },
   };
 }
 

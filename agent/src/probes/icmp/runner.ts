@@ -1,19 +1,31 @@
 /**
  * The I/O seam of the icmp probe: run one burst of the system ping and hand back its raw output.
- * The real runner drives the `ping` npm package (0.4.4); tests of the pure parts use fixtures.
+ * The `ping` npm package (0.4.4) decides how the system ping is driven — which executable, which
+ * arguments; tests of the pure parts use fixtures.
  *
- * What the package does and how it is used here (read from its source):
- * - It spawns `ping` from PATH (Linux; `ping6` when v6 is set) or %SystemRoot%\system32\ping.exe,
- *   with LANG=C — by assigning into process.env, so the agent's own LANG becomes C too.
- * - It exposes no child process: a burst cannot be killed. Its length is bounded instead by
- *   count, interval and per-reply timeout (never `-w deadline`: with a deadline iputils keeps
- *   sending past `count` until `count` replies arrive). On abort the probe returns at once and
- *   the ping process ends by itself within that bound (see schema.ts burstBoundMs).
- * - A missing binary makes it reject with a generic Error after a few ms: `unavailable`.
- * - Its parsed numbers are strings or "unknown"; only `output` (stdout + stderr) is used.
+ * - Linux: the package's own builder gives the executable and arguments, and the agent's ping
+ *   helper (./helper.ts, one long-lived /bin/sh shared by every icmp check) starts the process,
+ *   with LANG=C and LC_ALL=C. The package's probe() would fork the agent itself for every burst,
+ *   which costs the agent more CPU than everything else it does for that burst (./helper.ts).
+ * - Windows (no fork there: CreateProcess): the package's probe() spawns
+ *   %SystemRoot%\system32\ping.exe, with LANG=C — by assigning into process.env, so the agent's
+ *   own LANG becomes C too.
+ *
+ * What to know either way (read from the package's source):
+ * - A burst cannot be killed while the agent runs: its length is bounded instead by count,
+ *   interval and per-reply timeout (never `-w deadline`: with a deadline iputils keeps sending
+ *   past `count` until `count` replies arrive). On abort the probe returns at once and the ping
+ *   process ends by itself within that bound (see schema.ts burstBoundMs). When the agent stops,
+ *   the helper ends the bursts in flight.
+ * - A missing binary is `unavailable`: the package rejects with a generic Error after a few ms,
+ *   the helper's shell exits 127 ("not found") or 126 (not executable).
+ * - The package's parsed numbers are strings or "unknown"; only the raw output (stdout + stderr)
+ *   is used.
  */
 import { isIPv6 } from 'node:net';
 import ping, { type PingConfig } from 'ping';
+import pingBuilder from 'ping/lib/builder/factory.js';
+import { acquireSharedHelper, releaseSharedHelper, type PingHelper } from './helper.ts';
 import type { PingPlatform } from './parse.ts';
 
 export interface PingRequest {
@@ -33,6 +45,8 @@ export type PingRun =
 export interface PingRunner {
   /** Never rejects for a failed measurement: a missing binary is `{ ok: false }`. */
   run(req: PingRequest): Promise<PingRun>;
+  /** Releases what the runner holds (the shared ping helper); a later run takes it again. */
+  close?(): void;
 }
 
 export function platformOf(p: NodeJS.Platform): PingPlatform {
@@ -53,7 +67,37 @@ export function pingOptions(req: PingRequest, platform: NodeJS.Platform): PingCo
   return { numeric: true, timeout: replyTimeoutS, min_reply: req.count, packetSize: req.packetSizeBytes, v6: false, extra };
 }
 
-export function systemPingRunner(platform: NodeJS.Platform = process.platform): PingRunner {
+/** The executable and arguments the `ping` package would spawn for this burst (exported for tests). */
+export function pingCommand(req: PingRequest, platform: NodeJS.Platform): string[] {
+  const options = pingOptions(req, platform);
+  return [pingBuilder.getExecutablePath(platform, options.v6 === true), ...pingBuilder.createBuilder(platform).getCommandArguments(req.target, options)];
+}
+
+/** Linux: bursts started by the ping helper (`helper` for tests; default the agent's shared one). */
+export function helperPingRunner(helper?: PingHelper): Required<PingRunner> {
+  let held: PingHelper | undefined;
+  return {
+    async run(req) {
+      if (held === undefined) held = helper ?? acquireSharedHelper();
+      const argv = pingCommand(req, 'linux');
+      const res = await held.run(argv);
+      if (!res.ok) return { ok: false, reason: 'unavailable', message: res.message };
+      // The shell could not run ping at all: not found (127) or not executable (126).
+      if (res.exitCode === 127 || res.exitCode === 126) {
+        const why = res.exitCode === 127 ? 'not found on the PATH' : 'found but not executable';
+        return { ok: false, reason: 'unavailable', message: `${argv[0]}: ${why} (the shell said: ${res.output.trim()})` };
+      }
+      return { ok: true, output: res.output, platform: 'linux' };
+    },
+    close() {
+      if (held !== undefined && helper === undefined) releaseSharedHelper();
+      held = undefined;
+    },
+  };
+}
+
+/** The `ping` package's own probe(), which spawns ping from the agent process (Windows). */
+export function packagePingRunner(platform: NodeJS.Platform = process.platform): PingRunner {
   return {
     async run(req) {
       try {
@@ -66,4 +110,9 @@ export function systemPingRunner(platform: NodeJS.Platform = process.platform): 
       }
     },
   };
+}
+
+/** The runner for this machine: the ping helper on Linux, the package's probe() elsewhere. */
+export function systemPingRunner(platform: NodeJS.Platform = process.platform): PingRunner {
+  return platform === 'linux' ? helperPingRunner() : packagePingRunner(platform);
 }

@@ -20,7 +20,11 @@ async function runIcmp(raw: Record<string, unknown>): Promise<ProbeResult> {
   // Room for a loaded CI machine (ping's timers run late under load): these tests are about
   // what the burst measured, not about the default timeout.
   const timeoutMs = 3 * icmpProbe.defaultTimeoutMs(parsed.value);
-  return probe.run({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, log, clock: systemClock });
+  try {
+    return await probe.run({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, log, clock: systemClock });
+  } finally {
+    await probe.close?.();
+  }
 }
 
 async function withLab<T>(name: string, fn: (lab: Lab) => Promise<T>): Promise<T> {

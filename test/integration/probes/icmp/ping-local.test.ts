@@ -20,7 +20,11 @@ async function runIcmp(raw: Record<string, unknown>): Promise<ProbeResult> {
   const log = silentLogger();
   const probe = icmpProbe.create(parsed.value, { log, clock: systemClock, collector: { url: 'http://127.0.0.1:1', token: 'unused' } });
   const timeoutMs = icmpProbe.defaultTimeoutMs(parsed.value);
-  return probe.run({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, log, clock: systemClock });
+  try {
+    return await probe.run({ signal: AbortSignal.timeout(timeoutMs), timeoutMs, log, clock: systemClock });
+  } finally {
+    await probe.close?.();
+  }
 }
 
 const value = (r: ProbeResult, metric: string) => r.samples.find((s) => s.metric === metric)?.value;
@@ -46,7 +50,8 @@ describe.skipIf(skipUnlessLab({ files: ['/usr/bin/ping'] }))('icmp probe, real p
   });
 
   it('without a ping binary on PATH: unavailable, no samples', async () => {
-    // The ping package looks `ping` up on PATH at spawn time; this file runs in its own worker.
+    // ping is looked up on the PATH the ping helper starts with (a probe closed after each run, so
+    // this run starts a new helper); this file runs in its own worker.
     const empty = mkdtempSync(join(tmpdir(), 'n3mon-noping-'));
     const saved = process.env.PATH;
     process.env.PATH = empty;
@@ -54,7 +59,7 @@ describe.skipIf(skipUnlessLab({ files: ['/usr/bin/ping'] }))('icmp probe, real p
       const r = await runIcmp({ target: '127.0.0.1', count: 3, pingIntervalMs: 10 });
       expect(r.outcome).toBe('unavailable');
       expect(r.samples).toEqual([]);
-      expect(r.message).toMatch(/^ping could not run/);
+      expect(r.message).toMatch(/^ping could not run: ping: not found on the PATH/);
     } finally {
       process.env.PATH = saved;
       rmSync(empty, { recursive: true, force: true });

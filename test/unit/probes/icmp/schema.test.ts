@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { parseWithSchema } from '../../../../shared/src/validate.ts';
 import { IcmpCheck, burstBoundMs, validateIcmpCheck } from '../../../../agent/src/probes/icmp/schema.ts';
 import { icmpProbe } from '../../../../agent/src/probes/icmp/index.ts';
-import { pingOptions } from '../../../../agent/src/probes/icmp/runner.ts';
+import { pingCommand, pingOptions } from '../../../../agent/src/probes/icmp/runner.ts';
 
 function check(input: Record<string, unknown>): IcmpCheck {
   const r = parseWithSchema(IcmpCheck, { kind: 'icmp', role: 'lan-gateway', ...input });
@@ -90,6 +90,10 @@ describe('ping package options', () => {
   it('Linux: numeric, -W seconds, -c count, -s size, -i interval; never a -w deadline', () => {
     expect(pingOptions(req, 'linux')).toEqual({ numeric: true, timeout: 2, min_reply: 20, packetSize: 56, v6: false, extra: ['-i', '0.500'] });
     expect(pingOptions({ ...req, target: 'gw.example', ipVersion: 6 }, 'linux').extra).toEqual(['-i', '0.500', '-6']);
+  });
+  it('Linux: the command line the package builds, which the ping helper runs', () => {
+    expect(pingCommand(req, 'linux')).toEqual(['ping', '-n', '-W', '2', '-c', '20', '-s', '56', '-i', '0.500', '192.0.2.1']);
+    expect(pingCommand({ ...req, target: '2001:db8::1', ipVersion: 6 }, 'linux')).toEqual(['ping', '-n', '-W', '2', '-c', '20', '-s', '56', '-i', '0.500', '-6', '2001:db8::1']);
   });
   it('Windows: no interval option; IPv6 picked from the target', () => {
     expect(pingOptions(req, 'win32')).toEqual({ numeric: true, timeout: 2, min_reply: 20, packetSize: 56, v6: false, extra: [] });
