@@ -45,7 +45,7 @@ export function createIcmpProbe(check: IcmpCheck, env: Pick<ProbeEnv, 'log'>, ru
       const res = await Promise.race([burst, untilAborted(ctx.signal)]);
       if (res === ABORTED) {
         const ms = Math.round(ctx.clock.monotonic() - started);
-        log.warn({ elapsedMs: ms, boundMs: burstBoundMs(check) }, 'icmp burst aborted; the ping process ends by itself');
+        log.warn({ elapsedMs: ms, boundMs: burstBoundMs(check) }, 'icmp burst aborted before it finished');
         return { outcome: 'timeout', samples: [], message: `aborted after ${ms} ms, before the burst of ${check.count} finished` };
       }
       if (!res.ok) {
