@@ -2,10 +2,13 @@
  * The collector's throughput endpoints, through a real socket on 127.0.0.1 (a collector from
  * startCollector), with plain HTTP requests and with the probe's own transfers: agent-token auth
  * before any byte moves, the byte cap (413), the per-agent budget and the global concurrency cap
- * (429 with Retry-After), payloads and answers, and the probe's outcomes for each refusal.
+ * (429 with Retry-After), payloads and answers, the probe's outcomes for each refusal, and both
+ * directions over HTTPS through a TLS-terminating proxy.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
+import net from 'node:net';
+import tls from 'node:tls';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +22,7 @@ import { download, upload, type TransferOptions } from '../../../agent/src/probe
 import { createThroughputProbe } from '../../../agent/src/probes/throughput/probe.ts';
 import { ThroughputCheck } from '../../../agent/src/probes/throughput/schema.ts';
 import { parseWithSchema } from '../../../shared/src/validate.ts';
+import { makeCerts } from '../probes/http/lab.ts';
 
 const ODS = 'T00002';
 const MAX_BYTES = 3_000_000;
@@ -217,6 +221,33 @@ describe('throughput endpoints', () => {
     expect(Object.keys(down?.responses ?? {}).sort()).toEqual(['200', '400', '401', '404', '413', '429', '503']);
     expect(Object.keys(up?.requestBody?.content ?? {})).toEqual(['application/octet-stream']);
     expect(doc.paths['/api/v1/throughput/download']?.head).toBeUndefined();
+  });
+
+  it('over HTTPS (a TLS reverse proxy in front, as deployed): both directions measure with collector.caFile\'s CA; without it, tls_error', async () => {
+    const certs = makeCerts();
+    const collectorPort = Number(new URL(url).port);
+    const proxy = tls.createServer({ cert: certs.valid.cert, key: certs.valid.key }, (client) => {
+      const upstream = net.connect(collectorPort, '127.0.0.1');
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `https://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+      const t = token('tls');
+      const ca = Buffer.from(certs.valid.cert);
+      const down = await download({ ...transferOpts(t, 500_000), base, ca });
+      expect(down).toMatchObject({ ok: true, bytes: 500_000, stoppedEarly: false });
+      const up = await upload({ ...transferOpts(t, 500_000), base, ca });
+      expect(up).toMatchObject({ ok: true, bytes: 500_000, stoppedEarly: false });
+      const untrusted = await download({ ...transferOpts(t, 500_000), base });
+      expect(untrusted).toMatchObject({ ok: false, outcome: 'tls_error' });
+      expect(untrusted.ok || untrusted.message).toMatch(/self-signed certificate/);
+    } finally {
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      certs.cleanup();
+    }
   });
 });
 
