@@ -59,15 +59,29 @@ export async function runOnce(rt: CheckRuntime, opts: RunOptions): Promise<RunRe
   const { clock, stopSignal, graceMs } = opts;
   const startedAt = Math.round(clock.now());
   const t0 = clock.monotonic();
-  const timeout = new AbortController();
-  const signal = AbortSignal.any([timeout.signal, stopSignal]);
+  // The run's own signal, aborted by its timeout or by the agent stopping. Not AbortSignal.any():
+  // Node keeps a composite signal that has an abort listener alive until it aborts, and probes
+  // leave listeners on the signal they get (a run that ends normally never aborts) — every run's
+  // signal, listeners and what they hold (its ping output, its promises) would stay in memory for
+  // good. This controller is garbage with the run; the one listener on the long-lived stop signal
+  // is removed when the run settles.
+  const run = new AbortController();
+  let timedOut = false;
+  const onStop = (): void => run.abort(stopSignal.reason);
+  if (stopSignal.aborted) onStop();
+  else stopSignal.addEventListener('abort', onStop, { once: true });
   const timers: NodeJS.Timeout[] = [];
   const graceReached = new Promise<Settled>((resolve) => {
-    timers.push(setTimeout(() => timeout.abort(new DOMException(`check timed out after ${rt.timeoutMs} ms`, 'TimeoutError')), rt.timeoutMs));
+    timers.push(
+      setTimeout(() => {
+        timedOut = true;
+        run.abort(new DOMException(`check timed out after ${rt.timeoutMs} ms`, 'TimeoutError'));
+      }, rt.timeoutMs),
+    );
     timers.push(setTimeout(() => resolve({ kind: 'grace' }), rt.timeoutMs + graceMs));
   });
   const running = Promise.resolve()
-    .then(() => rt.probe.run({ signal, timeoutMs: rt.timeoutMs, log: rt.log, clock }))
+    .then(() => rt.probe.run({ signal: run.signal, timeoutMs: rt.timeoutMs, log: rt.log, clock }))
     .then(
       (result): Settled => ({ kind: 'done', result }),
       (error: unknown): Settled => ({ kind: 'threw', error }),
@@ -77,11 +91,11 @@ export async function runOnce(rt: CheckRuntime, opts: RunOptions): Promise<RunRe
     settled = await Promise.race([running, graceReached]);
   } finally {
     for (const t of timers) clearTimeout(t);
+    stopSignal.removeEventListener('abort', onStop);
   }
   const durationMs = clock.monotonic() - t0;
   if (stopSignal.aborted) return undefined;
 
-  const timedOut = timeout.signal.aborted;
   let outcome: Outcome;
   let probeSamples: readonly ProbeSample[] = [];
   let message: string | undefined;
