@@ -1,7 +1,7 @@
 // A run leaves nothing behind: what a probe hangs on its run's signal is garbage once the run is
 // over. Probes do leave listeners on that signal (icmp and tcp race their work against an abort
 // listener they never remove); with AbortSignal.any() Node kept every such signal alive, and with
-// it each run's ping output — the agent's memory grew by ~100 KB a minute on the reference schedule.
+// it each run's ping output — the agent's heap grew by ~70 KB a minute on the reference schedule.
 import { describe, expect, it } from 'vitest';
 import v8 from 'node:v8';
 import vm from 'node:vm';
