@@ -18,8 +18,9 @@
  * - The agent reads DIR/ID, removes it and settles the burst.
  * A burst's subshell holds the helper's stdout, so it still reports if the helper itself died
  * meanwhile; the next burst starts a new helper (with its own DIR). The helper leads its own
- * process group: `close()` ends it and every burst in flight with one signal. An idle helper
- * does not keep the agent's event loop alive.
+ * process group: `close()` ends it and every burst in flight with one signal. When its stdin
+ * closes without that — the agent exited or was killed — it lets the bursts end and removes DIR.
+ * An idle helper does not keep the agent's event loop alive.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
@@ -36,6 +37,9 @@ const SCRIPT = [
   '  shift',
   '  ( "$@" </dev/null >"$dir/$id" 2>&1; echo "$id $?" ) &',
   'done',
+  // stdin closed: the agent is gone (even killed) or closing. Let the bursts end, leave no files.
+  'wait',
+  'rm -rf -- "$dir"',
 ].join('\n');
 
 /** The shell's $0: how the helper shows in `ps` and /proc/PID/cmdline. */

@@ -51,17 +51,23 @@ const alive = (pid: number): boolean => {
   }
 };
 
+/** The temp dir of the test's latest helper (each helper gets its own; all are removed after the test). */
 let tmp: string;
+const tmps: string[] = [];
+function newTmp(): string {
+  tmp = mkdtempSync(join(tmpdir(), 'n3mon-helper-test-'));
+  tmps.push(tmp);
+  return tmp;
+}
 const helpers: PingHelper[] = [];
 function newHelper(opts: ConstructorParameters<typeof PingHelper>[0] = {}): PingHelper {
-  tmp = mkdtempSync(join(tmpdir(), 'n3mon-helper-test-'));
-  const h = new PingHelper({ tmpDir: tmp, ...opts });
+  const h = new PingHelper({ tmpDir: newTmp(), ...opts });
   helpers.push(h);
   return h;
 }
 afterEach(() => {
   for (const h of helpers.splice(0)) h.close();
-  rmSync(tmp, { recursive: true, force: true });
+  for (const dir of tmps.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 describe.skipIf(skipUnlessLab({ files: ['/usr/bin/ping', '/bin/sh'] }))('ping helper, real sh and ping on loopback', () => {
@@ -168,6 +174,23 @@ describe.skipIf(skipUnlessLab({ files: ['/usr/bin/ping', '/bin/sh'] }))('ping he
     releaseSharedHelper();
     for (let i = 0; i < 100 && alive(pid); i++) await sleep(20);
     expect(alive(pid)).toBe(false);
+  });
+
+  it('the agent killed without closing the helper: the helper ends and leaves no temp dir', async () => {
+    newTmp();
+    const script = `
+      import { PingHelper } from ${JSON.stringify(fileURLToPath(new URL('../../../../agent/src/probes/icmp/helper.ts', import.meta.url)))};
+      const helper = new PingHelper({ tmpDir: ${JSON.stringify(tmp)} });
+      void helper.run(['ping', '-n', '-c', '3', '-i', '0.2', '127.0.0.39']);
+      setTimeout(() => { console.log(helper.pid); process.kill(process.pid, 'SIGKILL'); }, 200);
+    `;
+    const helperPid = await new Promise<number>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 30_000 }, (_err, stdout) => resolve(Number(stdout.trim())));
+    });
+    expect(helperPid).toBeGreaterThan(0);
+    for (let i = 0; i < 250 && (alive(helperPid) || readdirSync(tmp).length > 0); i++) await sleep(20);
+    expect(alive(helperPid)).toBe(false);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   it('an idle helper does not keep the process alive', async () => {
