@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,6 +52,7 @@ describe('collector config', () => {
       ].join('\n'),
     );
     const c = loadCollectorConfig(file);
+    rmSync(dir, { recursive: true, force: true });
     expect(c.organisation.name).toBe('Example ICB');
     expect(c.practices).toEqual([{ ods: 'A81001', name: 'Example Surgery', sites: [{ name: 'Main' }, { name: 'Branch' }] }]);
     expect(c.storage.retention).toEqual({ rawDays: 7, minuteDays: 62, hourDays: 730 });

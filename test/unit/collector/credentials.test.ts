@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,9 +19,14 @@ import { openMeta, type Meta } from '../../../collector/src/meta/index.ts';
 import { isN3monError } from '../../../shared/src/errors.ts';
 
 let meta: Meta | undefined;
-afterEach(() => meta?.close());
+let dataDir: string | undefined;
+afterEach(() => {
+  meta?.close();
+  if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+});
 function freshMeta(): Meta {
-  meta = openMeta({ dataDir: mkdtempSync(join(tmpdir(), 'n3mon-cred-')) });
+  dataDir = mkdtempSync(join(tmpdir(), 'n3mon-cred-'));
+  meta = openMeta({ dataDir });
   return meta;
 }
 

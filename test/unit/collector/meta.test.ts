@@ -1,10 +1,18 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openMeta } from '../../../collector/src/meta/index.ts';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'n3mon-meta-'));
+const dirs: string[] = [];
+const tmp = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'n3mon-meta-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('meta.db', () => {
   it('lets a component migrate its own tables once, step by step, and refuses a newer schema', () => {
