@@ -25,7 +25,7 @@ export interface AgentDeps {
   clock?: Clock;
   /** Probe kinds; the registry's PROBES when omitted (loaded here, lazily). */
   probes?: readonly ProbeKind[];
-  /** Scheduler/pusher tuning for tests; production uses the defaults and the config. */
+  /** Scheduler/pusher tuning for tests and the quick start (`n3mon up`); production uses the defaults and the config. */
   tuning?: { graceMs?: number; maxStartSpreadMs?: number; baseBackoffMs?: number; selfMetricsIntervalMs?: number; hostname?: string };
 }
 

@@ -167,7 +167,9 @@ export const command: Command = {
       const admin = await firstAdmin(collector.meta, now);
       const [{ parseAgentConfig }, { startAgent }] = await Promise.all([import('../../../agent/src/config/load.ts'), import('../../../agent/src/agent.ts')]);
       const agentConfig = parseAgentConfig(demoAgentConfig({ url: collector.url, port: Number(new URL(collector.url).port), token, dataDir }), 'n3mon up (demo agent)');
-      agent = await startAgent(agentConfig, { log: log.child({ process: 'agent' }) });
+      // The quick start promises every kind of sample within a minute: first runs spread over 15 s,
+      // not the production 60 s (the host check, alone at 60 s, could otherwise start at 59 s).
+      agent = await startAgent(agentConfig, { log: log.child({ process: 'agent' }), tuning: { maxStartSpreadMs: 15_000 } });
       io.out(banner(collector, dataDir, apiKey, admin));
     } catch (err) {
       await agent?.stop();
