@@ -37,7 +37,7 @@ try {
   await build({
     absWorkingDir: root,
     // store-worker: the SQLite store's worker thread (collector/src/storage/threaded/).
-    entryPoints: { cli: 'shared/src/cli/index.ts', 'store-worker': 'collector/src/storage/threaded/worker.ts' },
+    entryPoints: { cli: 'cli/index.ts', 'store-worker': 'collector/src/storage/threaded/worker.ts' },
     outdir: staging,
     bundle: true,
     platform: 'node',

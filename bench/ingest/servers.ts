@@ -102,7 +102,7 @@ export async function startN3mon(opts: N3monOptions): Promise<Server & { dataDir
     const config = { listen: { host: '127.0.0.1', port }, dataDir, log: { level: 'warn' }, storage: { synchronous: opts.synchronous }, reports: { schedule: { enabled: false } } };
     writeFileSync(configFile, JSON.stringify(config, null, 2));
     opts.prepare(dataDir);
-    const entry = opts.from === 'dist' ? [join(opts.root, 'dist/cli.js')] : ['--import', import.meta.resolve('tsx'), join(opts.root, 'shared/src/cli/index.ts')];
+    const entry = opts.from === 'dist' ? [join(opts.root, 'dist/cli.js')] : ['--import', import.meta.resolve('tsx'), join(opts.root, 'cli/index.ts')];
     if (opts.from === 'dist' && !existsSync(entry[0] as string)) throw new Error('dist/cli.js is missing: run `npm run build` (npm run bench:ingest does) or pass --from source');
     const logFile = join(dir, 'collector.log');
     const fd = openSync(logFile, 'a');

@@ -10,7 +10,7 @@ import { createAgentCommand, HELP } from '../../../agent/src/cli.ts';
 import { parseAgentConfig } from '../../../agent/src/config/parse.ts';
 import { loadAgentConfig } from '../../../agent/src/config/load.ts';
 import { openSpool } from '../../../agent/src/spool/spool.ts';
-import { runCli } from '../../../shared/src/cli/index.ts';
+import { runCli } from '../../../cli/index.ts';
 import { isN3monError } from '../../../shared/src/errors.ts';
 import { silentLogger } from '../../../shared/src/log.ts';
 import type { WireSample } from '../../../shared/src/wire.ts';

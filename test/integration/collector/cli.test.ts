@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../../shared/src/cli/index.ts';
+import { runCli } from '../../../cli/index.ts';
 import { openMeta } from '../../../collector/src/meta/index.ts';
 import { verifyAgentToken, verifyApiKey } from '../../../collector/src/auth/credentials.ts';
 import { bearer, rtt, startHarness } from './harness.ts';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readConfigSource } from '../../../shared/src/config-file.ts';
-import { guessKind } from '../../../shared/src/cli/check-config.ts';
+import { guessKind } from '../../../cli/check-config.ts';
 import { parseAgentConfig } from '../../../agent/src/config/load.ts';
 import { parseCollectorConfig } from '../../../collector/src/config/load.ts';
 import { demoAgentConfig } from '../../../collector/src/cli/up.ts';

@@ -2,9 +2,9 @@
  * `n3mon check-config FILE [--kind agent|collector]` — validate a config without starting
  * anything. Every problem is printed as `path: message`; exit 0 when valid, 1 when not.
  */
-import { readConfigSource } from '../config-file.ts';
-import { isN3monError } from '../errors.ts';
-import { parseFlags, usageError, type CliIO, type Command } from './command.ts';
+import { readConfigSource } from '../shared/src/config-file.ts';
+import { isN3monError } from '../shared/src/errors.ts';
+import { parseFlags, usageError, type CliIO, type Command } from '../shared/src/cli/command.ts';
 
 const HELP = `usage: n3mon check-config FILE [--kind agent|collector]
 
@@ -36,14 +36,14 @@ interface Checked {
 }
 
 async function checkAgent(value: unknown, file: string): Promise<Checked> {
-  const { parseAgentConfig } = await import('../../../agent/src/config/load.ts');
+  const { parseAgentConfig } = await import('../agent/src/config/load.ts');
   const config = parseAgentConfig(value, file);
   const kinds = [...new Set(config.checks.map((c) => c.kind))].join(', ');
   return { summary: `agent config, ${config.checks.length} check(s) (${kinds}), collector ${config.collector.url}` };
 }
 
 async function checkCollector(value: unknown, file: string): Promise<Checked> {
-  const { parseCollectorConfig } = await import('../../../collector/src/config/load.ts');
+  const { parseCollectorConfig } = await import('../collector/src/config/load.ts');
   const config = parseCollectorConfig(value, file);
   return { summary: `collector config, ${config.practices.length} practice(s), listens on ${config.listen.host}:${config.listen.port}, data in ${config.dataDir}` };
 }

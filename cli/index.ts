@@ -3,9 +3,9 @@
  * never loads collector code.
  */
 import { setFlagsFromString } from 'node:v8';
-import { agentV8Flags } from '../../../agent/src/v8-flags.ts';
-import { isN3monError } from '../errors.ts';
-import type { CliIO, Command } from './command.ts';
+import { agentV8Flags } from '../agent/src/v8-flags.ts';
+import { isN3monError } from '../shared/src/errors.ts';
+import type { CliIO, Command } from '../shared/src/cli/command.ts';
 
 interface Entry {
   name: string;
@@ -16,14 +16,14 @@ interface Entry {
 }
 
 export const COMMANDS: readonly Entry[] = [
-  { name: 'up', summary: 'collector + a local agent for a demo practice in one process (what `npm start` runs)', load: () => import('../../../collector/src/cli/up.ts') },
-  { name: 'collector', summary: 'run the collector (`--config collector.yaml`)', load: () => import('../../../collector/src/cli/collector.ts') },
-  { name: 'agent', summary: 'run an agent (`--config agent.yaml`)', load: () => import('../../../agent/src/cli.ts'), v8Flags: agentV8Flags },
+  { name: 'up', summary: 'collector + a local agent for a demo practice in one process (what `npm start` runs)', load: () => import('../collector/src/cli/up.ts') },
+  { name: 'collector', summary: 'run the collector (`--config collector.yaml`)', load: () => import('../collector/src/cli/collector.ts') },
+  { name: 'agent', summary: 'run an agent (`--config agent.yaml`)', load: () => import('../agent/src/cli.ts'), v8Flags: agentV8Flags },
   { name: 'check-config', summary: 'validate an agent or collector config file; prints every problem as `path: message`', load: () => import('./check-config.ts') },
-  { name: 'token', summary: 'agent tokens: `token create --practice ODS [--agent NAME]`', load: () => import('../../../collector/src/cli/token.ts') },
-  { name: 'apikey', summary: 'read-API keys: `apikey create --role servicedesk|practice [--practice ODS]`', load: () => import('../../../collector/src/cli/apikey.ts') },
-  { name: 'user', summary: 'dashboard users: `user create --role admin|servicedesk|practice [--practice ODS] --username NAME`', load: () => import('../../../collector/src/cli/user.ts') },
-  { name: 'report', summary: 'monthly report: `report --practice ODS --month YYYY-MM --format html|pdf|csv [--out FILE]`', load: () => import('../../../collector/src/cli/report.ts') },
+  { name: 'token', summary: 'agent tokens: `token create --practice ODS [--agent NAME]`', load: () => import('../collector/src/cli/token.ts') },
+  { name: 'apikey', summary: 'read-API keys: `apikey create --role servicedesk|practice [--practice ODS]`', load: () => import('../collector/src/cli/apikey.ts') },
+  { name: 'user', summary: 'dashboard users: `user create --role admin|servicedesk|practice [--practice ODS] --username NAME`', load: () => import('../collector/src/cli/user.ts') },
+  { name: 'report', summary: 'monthly report: `report --practice ODS --month YYYY-MM --format html|pdf|csv [--out FILE]`', load: () => import('../collector/src/cli/report.ts') },
 ];
 
 export function mainHelp(): string {
