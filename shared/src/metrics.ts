@@ -72,6 +72,5 @@ export function isMetricName(value: string): value is MetricName {
   return Object.hasOwn(METRICS, value);
 }
 
-/** Roles a check (and so every series it produces) can have. */
-export const ROLES = ['lan-gateway', 'n3-gateway', 'national-app', 'branch-site', 'internet', 'server'] as const;
-export type Role = (typeof ROLES)[number];
+/** Roles a check (and so every series it produces) can have: defined in ./roles.ts. */
+export { ROLES, type Role } from './roles.ts';

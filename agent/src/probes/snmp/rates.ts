@@ -8,6 +8,7 @@
  */
 import type { ProbeSample } from '../types.ts';
 import type { MetricName } from '../../../../shared/src/metrics.ts';
+import { IF_ROLE_LABEL, IF_ROLE_NONE } from '../../../../shared/src/roles.ts';
 import {
   ABSOLUTE_MAX_OCTETS_PER_S,
   MIN_FRAME_BITS,
@@ -113,7 +114,7 @@ export function evaluatePoll(prev: DeviceState | undefined, snap: DeviceSnapshot
   }
 
   for (const { row, sel } of selected) {
-    const labels = { ifName: row.name, ifIndex: String(row.index), ifRole: sel?.role ?? 'none' };
+    const labels = { ifName: row.name, ifIndex: String(row.index), [IF_ROLE_LABEL]: sel?.role ?? IF_ROLE_NONE };
     if (row.operUp !== undefined) samples.push({ metric: 'snmp_if_oper_up', value: row.operUp ? 1 : 0, labels });
     const ifState: IfState = { name: row.name, counters: { ...row.counters } };
     if (row.discontinuityTicks !== undefined) ifState.discontinuityTicks = row.discontinuityTicks;

@@ -4,14 +4,22 @@
  * Secrets keep the key names the logger redacts: `community`, `authKey`, `privKey`.
  */
 import Type, { type Static } from 'typebox';
-import { baseCheckFields, Role } from '../base-schema.ts';
-import type { Role as RoleName } from '../../../../shared/src/metrics.ts';
+import { baseCheckFields } from '../base-schema.ts';
+import { IF_ROLE_LABEL, IF_ROLE_NONE, INTERFACE_ROLES, NATIONAL_LINK_ROLE, type Role as RoleName } from '../../../../shared/src/roles.ts';
 import { desAvailable } from './ciphers.ts';
 
 export const DEFAULT_PORT = 161;
 
-/** base-schema's Role types as `never` (a union built from an array); same schema, the right type. */
-const IfRole = Type.Unsafe<RoleName>(Role);
+/**
+ * The interface's role, from the shared vocabulary (shared/src/roles.ts): sent as its `ifRole`
+ * label. A union built from an array types as `never`; Unsafe gives the same schema the right type.
+ */
+const IfRole = Type.Unsafe<RoleName>(
+  Type.Union(
+    INTERFACE_ROLES.map((r) => Type.Literal(r)),
+    { description: `The interface's \`${IF_ROLE_LABEL}\` label: one of ${INTERFACE_ROLES.join(', ')}; \`${NATIONAL_LINK_ROLE}\` marks the national-link (WAN) port that the 75 % utilisation rule and the report judge. Default \`${IF_ROLE_NONE}\`.` },
+  ),
+);
 
 const InterfaceSelector = Type.Object(
   {
