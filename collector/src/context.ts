@@ -2,8 +2,6 @@
  * What routes get: the app's collaborators, created once in buildApp (the composition root of the
  * HTTP side) and passed to each route module. No module-level state.
  */
-import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Clock } from '../../shared/src/clock.ts';
 import type { Logger } from '../../shared/src/log.ts';
 import type { CollectorConfig } from './config/schema.ts';
@@ -14,8 +12,9 @@ import type { AgentActivity } from './status/activity.ts';
 import type { Ingestor } from './ingest/ingestor.ts';
 import type { CollectorMetrics } from './metrics/collector-metrics.ts';
 import type { AuthHooks } from './plugins/auth.ts';
+import type { TypedApp } from './typed-app.ts';
 
-export type TypedApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type { TypedApp } from './typed-app.ts';
 
 /** Flipped by the composition root when it starts to stop: /healthz says 503, new requests get 503. */
 export interface Lifecycle {

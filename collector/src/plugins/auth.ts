@@ -6,7 +6,7 @@
  * SHA-256.
  */
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import type { TypedApp } from '../context.ts';
+import type { TypedApp } from '../typed-app.ts';
 import { N3monError } from '../../../shared/src/errors.ts';
 import type { Meta } from '../meta/index.ts';
 import { verifyAgentToken, verifyApiKey, canRead, type AgentIdentity, type Reader } from '../auth/credentials.ts';

@@ -16,8 +16,7 @@
  * Because Windows counts "destination unreachable" answers as received, n3mon counts replies
  * itself and takes only "Sent" from the summary.
  */
-import type { ParsedPing, PingErrorKind, PingFailureKind } from './parse.ts';
-import { firstLine } from './parse.ts';
+import { firstLine, type ParsedPing, type PingErrorKind, type PingFailureKind } from './parsed.ts';
 
 /** `time=12ms`, `Zeit<1ms`, `temps=1 ms`: a comparison, a number, "ms". */
 const TIME_TOKEN = /[=<]\s*(\d+(?:[.,]\d+)?)\s*ms\b/gi;

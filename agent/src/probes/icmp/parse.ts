@@ -8,33 +8,10 @@
  * may be U+FFFD: the Windows reader matches on digits, `=`, `<`, `ms`, `TTL` and a few ASCII
  * keywords per language only (see parse-windows.ts).
  */
+import { firstLine, type ParsedPing, type PingErrorKind, type PingFailureKind, type PingPlatform } from './parsed.ts';
 import { parseWindowsPing } from './parse-windows.ts';
 
-export type PingPlatform = 'linux' | 'windows';
-
-/** An ICMP error that came back instead of an echo reply (per packet). */
-export type PingErrorKind = 'unreachable' | 'ttl_exceeded';
-
-/** Why ping could not run a burst at all. */
-export type PingFailureKind = 'unknown_host' | 'no_route' | 'permission' | 'unrecognised';
-
-export interface PingReply {
-  /** icmp_seq where the output says it (Linux); Windows replies come in order without one. */
-  seq?: number;
-  rttMs: number;
-}
-
-export interface ParsedPing {
-  /** Echo requests sent, from ping's summary; undefined when there was no summary. */
-  transmitted?: number;
-  /** Echo replies in order of arrival; duplicates are left out (counted in `duplicates`). */
-  replies: PingReply[];
-  duplicates: number;
-  /** ICMP errors received instead of replies, e.g. "Destination Host Unreachable". */
-  errors: { kind: PingErrorKind; text: string }[];
-  /** Set when ping gave up before or instead of a burst (unknown host, no route, no permission). */
-  failure?: { kind: PingFailureKind; text: string };
-}
+export type { ParsedPing, PingErrorKind, PingFailureKind, PingPlatform, PingReply } from './parsed.ts';
 
 export function parsePingOutput(text: string, platform: PingPlatform): ParsedPing {
   return platform === 'windows' ? parseWindowsPing(text) : parseLinuxPing(text);
@@ -101,9 +78,4 @@ export function parseLinuxPing(text: string): ParsedPing {
     out.failure = { kind: 'unrecognised', text: firstLine(text) };
   }
   return out;
-}
-
-export function firstLine(text: string): string {
-  const line = text.split('\n').find((l) => l.trim() !== '') ?? '';
-  return line.trim().slice(0, 200) || '(no output)';
 }
