@@ -35,6 +35,35 @@ function spawnCli(args: string[]): ChildProcess {
   return child;
 }
 
+interface LogLine {
+  msg?: string;
+  component?: string;
+  lane?: string;
+}
+
+/** A child whose pino log lines (stdout) are kept, parsed, for the test to wait on. */
+function spawnLogged(args: string[]): { child: ChildProcess; logs: LogLine[] } {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+  children.push(child);
+  const logs: LogLine[] = [];
+  let rest = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop() ?? '';
+    for (const l of lines) if (l.startsWith('{')) logs.push(JSON.parse(l) as LogLine);
+  });
+  return { child, logs };
+}
+
+/** Polls `cond` every 100 ms until it holds; fails with `what` after `timeoutMs` (a bound, not a wait). */
+async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
 async function waitHealthy(url: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
@@ -80,22 +109,34 @@ describe('delivery through outages', () => {
       await waitHealthy(url);
       return child;
     };
-    const spawnAgent = () => spawnCli(['agent', '--config', agentFile, '--log-level', 'error']);
+    const spawnAgent = () => spawnLogged(['agent', '--config', agentFile, '--log-level', 'debug']);
+
+    const headers = { authorization: `Bearer ${key}` };
+    // The spool is the agent's own (an exclusive lock): what the test waits on is read from the
+    // agent's debug log — check runs spooled while the collector is away, the lane of each acknowledged batch.
+    const acked = (logs: LogLine[]): LogLine[] => logs.filter((l) => l.msg === 'batch acknowledged');
+    // Every check run logs one scheduler line ('check run', or 'check outcome changed' when the outcome changes) and spools ≥ 2 samples.
+    const runs = (logs: LogLine[]): number => logs.filter((l) => l.component === 'scheduler' && (l.msg === 'check run' || l.msg === 'check outcome changed')).length;
 
     let collector = await startCollector();
     let agent = spawnAgent();
-    await sleep(4000);
+    await waitFor(() => acked(agent.logs).length >= 3, 'three batches delivered');
     collector.kill('SIGTERM'); // collector away…
     expect(await exited(collector)).toBe(0);
-    await sleep(3000);
-    agent.kill('SIGKILL'); // …and the agent dies hard while holding a backlog
-    await exited(agent);
+    // 15 runs now and 15 after the restart: over 60 samples, more than one batch (50) of backlog.
+    const runsAtStop = runs(agent.logs);
+    await waitFor(() => runs(agent.logs) >= runsAtStop + 15, '15 check runs spooled while the collector is away');
+    agent.child.kill('SIGKILL'); // …and the agent dies hard while holding a backlog
+    await exited(agent.child);
     agent = spawnAgent();
-    await sleep(3000);
+    await waitFor(() => runs(agent.logs) >= 15, '15 check runs spooled by the restarted agent');
     collector = await startCollector(); // collector back
-    await sleep(4000); // the backlog drains (push every 300 ms, back-off ≤ 1 s)
-    agent.kill('SIGTERM'); // graceful: one last push
-    expect(await exited(agent)).toBe(0);
+    // The backlog drains (push every 300 ms, back-off ≤ 1 s): batches go in backlog/live lanes
+    // until nothing older is left, then back to the normal lane.
+    await waitFor(() => acked(agent.logs).some((l) => l.lane === 'normal'), 'the backlog to drain (a normal-lane batch acknowledged)');
+    expect(acked(agent.logs).some((l) => l.lane === 'backlog')).toBe(true);
+    agent.child.kill('SIGTERM'); // graceful: one last push
+    expect(await exited(agent.child)).toBe(0);
 
     // What the agent ever spooled: the spool's sequence (never reused), nothing left, nothing dropped.
     const spool = new Database(join(spoolDir, 'spool.sqlite'), { readonly: true });
@@ -108,7 +149,6 @@ describe('delivery through outages', () => {
     expect(spooled).toBeGreaterThan(50);
 
     // What the collector holds, through the read API: every series' sample count.
-    const headers = { authorization: `Bearer ${key}` };
     const detail = (await (await fetch(`${url}/api/v1/practices/E2E001`, { headers })).json()) as { metrics: { metric: string }[] };
     let stored = 0;
     const metrics = [...new Set(detail.metrics.map((m) => m.metric))];

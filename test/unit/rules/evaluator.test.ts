@@ -290,14 +290,23 @@ describe('rule evaluator: core hours', () => {
     ]);
   });
 
-  it('nothing is judged at the weekend', async () => {
+  /** A core-hours-only RTT rule fed 200 ms (over the 150 ms critical level) from an hour before `at` to 30 min after. */
+  async function coreHoursRtt200(at: number): Promise<string[]> {
     const config: ThresholdsConfig = { organisation: { rules: { 'n3-rtt-p95': { hours: 'core' } } } };
     const { sink, feed, runUntil, clock } = setup({ config });
-    const saturday = Date.UTC(2026, 0, 17, 11, 0);
-    clock.t = saturday - 30 * M;
-    feed('A81001', 'main', 'icmp_rtt_avg_ms', n3, saturday - 60 * M, saturday + 30 * M, 30_000, () => 200);
-    feed('A81001', 'main', 'probe_success', n3, saturday - 60 * M, saturday + 30 * M, 30_000, () => 1);
-    await runUntil(saturday + 30 * M);
-    expect(sink.summary((e) => e.rule.id === 'n3-rtt-p95')).toEqual([]);
+    clock.t = at - 30 * M;
+    feed('A81001', 'main', 'icmp_rtt_avg_ms', n3, at - 60 * M, at + 30 * M, 30_000, () => 200);
+    feed('A81001', 'main', 'probe_success', n3, at - 60 * M, at + 30 * M, 30_000, () => 1);
+    await runUntil(at + 30 * M);
+    return sink.summary((e) => e.rule.id === 'n3-rtt-p95');
+  }
+
+  it('nothing is judged at the weekend', async () => {
+    expect(await coreHoursRtt200(Date.UTC(2026, 0, 17, 11, 0))).toEqual([]); // Saturday 11:00
+  });
+
+  it('the same data on a weekday is judged (the control for the weekend test)', async () => {
+    // Monday 11:00, the same wall time; judged in event time from the first full window (30 min of lookback)
+    expect(await coreHoursRtt200(Date.UTC(2026, 0, 19, 11, 0))).toEqual(['raise n3-rtt-p95 A81001 ok→critical at=10:03 start=10:01']);
   });
 });
