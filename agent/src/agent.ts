@@ -61,6 +61,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       probes,
       env: { log: log.child({ component: 'probe' }), clock, collector: { url: config.collector.url, token: config.collector.token, ...(ca === undefined ? {} : { ca }) } },
       sink,
+      setAside: (items) => spool.setAside(items),
       log: log.child({ component: 'scheduler' }),
       clock,
       graceMs: tuning.graceMs,

@@ -1,12 +1,13 @@
 /**
  * The agent's own health as ordinary samples, recorded into the spool once at start and then
- * every minute: agent_spool_samples, agent_spool_oldest_age_s, agent_dropped_samples_total and,
+ * every minute: agent_spool_samples, agent_spool_oldest_age_s, agent_dropped_samples_total,
+ * agent_rejected_samples_total{fromCheck} per check that had samples set aside and,
  * once a push has been acknowledged, agent_clock_skew_ms. Labels
  * `{ check: 'agent', role: 'server', target: <hostname> }`, so they read like any other check.
  */
 import type { Logger } from '../../shared/src/log.ts';
 import type { Clock } from '../../shared/src/clock.ts';
-import type { WireSample } from '../../shared/src/wire.ts';
+import { INGEST_LIMITS, type WireSample } from '../../shared/src/wire.ts';
 import type { SpoolStats } from './spool/spool.ts';
 
 export const SELF_METRICS_INTERVAL_MS = 60_000;
@@ -26,6 +27,9 @@ export function selfMetricSamples(input: { now: number; spool: SpoolStats; clock
     { metric: 'agent_dropped_samples_total', labels, ts, value: input.spool.droppedTotal },
   ];
   if (input.clockSkewMs !== undefined) samples.push({ metric: 'agent_clock_skew_ms', labels, ts, value: input.clockSkewMs });
+  for (const [fromCheck, n] of Object.entries(input.spool.rejectedByCheck ?? {})) {
+    samples.push({ metric: 'agent_rejected_samples_total', labels: { ...labels, fromCheck: fromCheck.slice(0, INGEST_LIMITS.maxLabelValueLength) }, ts, value: n });
+  }
   return samples;
 }
 

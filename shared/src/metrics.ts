@@ -63,6 +63,12 @@ export const METRICS = {
   agent_spool_oldest_age_s: { source: 'agent', unit: 's', labels: [], help: 'Age of the oldest sample in the spool (0 when empty).' },
   agent_dropped_samples_total: { source: 'agent', unit: 'count', labels: [], help: 'Samples the agent had to drop (oldest first) to stay within spool.maxBytes, since the spool was created.' },
   agent_clock_skew_ms: { source: 'agent', unit: 'ms', labels: [], help: 'Agent clock minus collector clock, from the last push round trip (midpoint estimate).' },
+  agent_rejected_samples_total: {
+    source: 'agent',
+    unit: 'count',
+    labels: ['fromCheck'],
+    help: 'Samples of the check `fromCheck` set aside, since the spool was created: refused by the collector, or found by the agent to break a rule the collector applies (shared/src/sample-rules.ts). Kept in the spool\'s rejected table, never sent again.',
+  },
 } as const satisfies Record<string, MetricInfo>;
 
 export type MetricName = keyof typeof METRICS;

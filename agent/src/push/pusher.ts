@@ -2,8 +2,11 @@
  * The pusher: sends spooled samples to the collector, one batch at a time, and deletes them from
  * the spool only when the collector acknowledges the batch. What each answer means:
  *
- *   200 with a matching IngestResponse  ack: delete the batch's rows, reset back-off, note clock skew
- *   400                                  the batch can never be accepted: set aside in `rejected`,
+ *   200 with a matching IngestResponse  ack: delete the batch's rows, reset back-off, note clock skew;
+ *                                        each sample it lists as `refused` is set aside alone
+ *                                        (./refused.ts), logged once per check and rule, counted
+ *   400                                  the batch can never be accepted (an older collector refuses
+ *                                        a batch for one bad sample): set aside in `rejected`,
  *                                        logged as error with the collector's problems; go on
  *   413                                  split: release the batch and use half the batch size from
  *                                        now on (a single sample that is still too big is set aside)
@@ -19,12 +22,13 @@ import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import type { Logger } from '../../../shared/src/log.ts';
 import { systemClock, type Clock } from '../../../shared/src/clock.ts';
-import { INGEST_LIMITS, IngestResponse } from '../../../shared/src/wire.ts';
+import { INGEST_LIMITS, INGEST_PATH, IngestResponse } from '../../../shared/src/wire.ts';
 import { checker } from '../../../shared/src/validate.ts';
 import type { Spool, SpooledBatch } from '../spool/spool.ts';
 import { backoffDelayMs, parseRetryAfter } from './backoff.ts';
 import { INITIAL_LANE_STATE, planBatch, type LaneState } from './lanes.ts';
 import { httpTransport, type IngestTransport } from './transport.ts';
+import { createRefusalLog, sortRefused } from './refused.ts';
 
 const gzip = promisify(gzipCb);
 const isIngestResponse = checker(IngestResponse);
@@ -58,6 +62,10 @@ export interface PusherStats {
   samplesAcked: number;
   duplicatesAcked: number;
   batchesRejected: number;
+  /** Samples the collector refused in batches it otherwise stored (set aside alone). */
+  samplesRefused: number;
+  /** … of which kept to retry later (from the collector's near future). */
+  samplesHeld: number;
   splits: number;
   failures: number;
   consecutiveFailures: number;
@@ -87,7 +95,8 @@ interface ErrorBody {
 export function createPusher(opts: PusherOptions): Pusher {
   const { spool, log } = opts;
   const clock = opts.clock ?? systemClock;
-  const endpoint = new URL('api/v1/ingest', opts.url.endsWith('/') ? opts.url : `${opts.url}/`);
+  const endpoint = new URL(INGEST_PATH.slice(1), opts.url.endsWith('/') ? opts.url : `${opts.url}/`);
+  const refusalLog = createRefusalLog(log);
   const transport = opts.transport ?? httpTransport();
   const backoff = { baseMs: opts.baseBackoffMs ?? Math.min(1000, opts.maxBackoffMs), maxMs: opts.maxBackoffMs };
   const finalPushTimeoutMs = opts.finalPushTimeoutMs ?? Math.min(5000, opts.timeoutMs);
@@ -95,7 +104,7 @@ export function createPusher(opts: PusherOptions): Pusher {
   let stopRequested = false;
   let current: Promise<{ delayMs: number; idle: boolean }> | undefined;
   const stats: PusherStats = {
-    requests: 0, batchesAcked: 0, samplesAcked: 0, duplicatesAcked: 0, batchesRejected: 0, splits: 0,
+    requests: 0, batchesAcked: 0, samplesAcked: 0, duplicatesAcked: 0, batchesRejected: 0, samplesRefused: 0, samplesHeld: 0, splits: 0,
     failures: 0, consecutiveFailures: 0, last: undefined, lastAckAt: undefined, clockSkewMs: undefined, batchSamples: opts.batchSamples,
   };
   let lanes: LaneState = INITIAL_LANE_STATE;
@@ -145,14 +154,27 @@ export function createPusher(opts: PusherOptions): Pusher {
         log.error({ ...fields, body: reply.body.slice(0, 200), retryInMs: delayMs }, 'collector answered without a valid acknowledgement; batch kept');
         return { delayMs, idle: false };
       }
-      spool.ack(batch);
+      const sorted = sortRefused(batch, ack);
+      if (sorted === undefined) spool.ack(batch);
+      else {
+        spool.settle(batch, sorted.setAside, sorted.retry);
+        stats.samplesRefused += sorted.setAside.length;
+        stats.samplesHeld += sorted.retry.length;
+        refusalLog.note(batch.batchId, sorted.setAside);
+      }
       stats.batchesAcked++;
-      stats.samplesAcked += batch.samples.length;
+      stats.samplesAcked += batch.samples.length - (sorted === undefined ? 0 : sorted.setAside.length + sorted.retry.length);
       if (ack.duplicate) stats.duplicatesAcked++;
       stats.consecutiveFailures = 0;
       stats.lastAckAt = t1;
       stats.clockSkewMs = Math.round((t0 + t1) / 2 - ack.serverTime);
-      log.debug({ ...fields, accepted: ack.accepted, duplicate: ack.duplicate, rttMs: t1 - t0 }, 'batch acknowledged');
+      log.debug({ ...fields, accepted: ack.accepted, duplicate: ack.duplicate, refused: ack.refused?.length ?? 0, rttMs: t1 - t0 }, 'batch acknowledged');
+      if (sorted !== undefined && sorted.retry.length > 0) {
+        // Samples from the collector's near future wait until its clock has caught up.
+        const delayMs = Math.min(opts.maxBackoffMs, Math.max(opts.intervalMs, sorted.retryAfterMs));
+        log.warn({ ...fields, held: sorted.retry.length, retryInMs: delayMs }, 'collector refuses samples from its near future (agent clock ahead?); kept, will retry');
+        return { delayMs, idle: false };
+      }
       const more = spool.inflight() !== undefined || spool.view().pending >= stats.batchSamples;
       return more ? { delayMs: 0, idle: false } : { delayMs: opts.intervalMs, idle: true };
     }

@@ -16,7 +16,8 @@ import type { Logger } from '../../../shared/src/log.ts';
 import type { Clock } from '../../../shared/src/clock.ts';
 import { isMetricName } from '../../../shared/src/metrics.ts';
 import { isOutcome, type Outcome } from '../../../shared/src/outcomes.ts';
-import { RESERVED_LABELS, WireSample } from '../../../shared/src/wire.ts';
+import { WireSample } from '../../../shared/src/wire.ts';
+import { formatProblem, sampleProblems, sampleWithinRules, tsWindow, type SampleRule } from '../../../shared/src/sample-rules.ts';
 import { checker } from '../../../shared/src/validate.ts';
 import type { Probe, ProbeResult, ProbeSample } from '../probes/types.ts';
 
@@ -39,8 +40,9 @@ export interface RunRecord {
   samples: WireSample[];
   /** The probe was still running graceMs after its timeout. */
   abandoned: boolean;
-  /** Probe samples dropped because they would not pass the collector's validation. */
+  /** Samples that break a rule the collector applies (shared/src/sample-rules.ts): never spooled, set aside. */
   invalidSamples: number;
+  setAside: RefusedHere[];
   message?: string;
 }
 
@@ -54,6 +56,13 @@ export interface RunOptions {
 type Settled = { kind: 'done'; result: ProbeResult } | { kind: 'threw'; error: unknown } | { kind: 'grace' };
 
 const isWireSample = checker(WireSample);
+
+/** A sample the agent's own check refused, and why (`rule` groups the log line and the count). */
+export interface RefusedHere {
+  sample: unknown;
+  rule: SampleRule | 'unknown_metric';
+  problems: string[];
+}
 
 export async function runOnce(rt: CheckRuntime, opts: RunOptions): Promise<RunRecord | undefined> {
   const { clock, stopSignal, graceMs } = opts;
@@ -128,35 +137,40 @@ export async function runOnce(rt: CheckRuntime, opts: RunOptions): Promise<RunRe
     }
   }
 
-  const samples: WireSample[] = [
-    { metric: 'probe_success', labels: { ...rt.labels, outcome }, ts: startedAt, value: outcome === 'success' ? 1 : 0 },
-    { metric: 'probe_duration_ms', labels: { ...rt.labels }, ts: startedAt, value: round3(durationMs) },
-  ];
-  let invalidSamples = 0;
-  for (const s of probeSamples) {
-    const wire = toWire(s, rt.labels, startedAt);
-    if (typeof wire === 'string') {
-      invalidSamples++;
-      if (invalidSamples <= 3) rt.log.warn({ metric: (s as { metric?: unknown }).metric, problem: wire }, 'probe sample dropped: it would fail ingest validation');
-    } else {
-      samples.push(wire);
-    }
-  }
-  const record: RunRecord = { outcome, startedAt, durationMs, samples, abandoned, invalidSamples };
+  const now = clock.now();
+  const samples: WireSample[] = [];
+  const setAside: RefusedHere[] = [];
+  const keep = (wire: WireSample | RefusedHere): void => {
+    if ('problems' in wire) setAside.push(wire);
+    else samples.push(wire);
+  };
+  keep(checked({ metric: 'probe_success', labels: { ...rt.labels, outcome }, ts: startedAt, value: outcome === 'success' ? 1 : 0 }, now));
+  keep(checked({ metric: 'probe_duration_ms', labels: { ...rt.labels }, ts: startedAt, value: round3(durationMs) }, now));
+  for (const s of probeSamples) keep(toWire(s, rt.labels, startedAt, now));
+  const record: RunRecord = { outcome, startedAt, durationMs, samples, abandoned, invalidSamples: setAside.length, setAside };
   if (message !== undefined) record.message = message;
   return record;
 }
 
-/** A probe sample as it goes on the wire, or the reason it cannot (a bad sample must never poison a batch). */
-export function toWire(s: ProbeSample, base: Readonly<Record<string, string>>, startedAt: number): WireSample | string {
-  if (typeof s !== 'object' || s === null) return 'not an object';
-  if (typeof s.metric !== 'string' || !isMetricName(s.metric)) return `unknown metric ${JSON.stringify(s.metric)}`;
-  if (typeof s.value !== 'number' || !Number.isFinite(s.value)) return `value ${String(s.value)} is not a finite number`;
-  const ts = s.ts === undefined ? startedAt : Math.round(s.ts);
+/**
+ * A probe sample as it goes on the wire, or why it cannot: a metric outside the catalog, or any
+ * rule the collector applies (shared/src/sample-rules.ts, against the agent's clock `now`). A bad
+ * sample never reaches the spool, so it can never cost another sample its delivery.
+ */
+export function toWire(s: ProbeSample, base: Readonly<Record<string, string>>, startedAt: number, now: number): WireSample | RefusedHere {
+  if (typeof s !== 'object' || s === null) return { sample: s, rule: 'schema', problems: ['(root): must be object'] };
+  if (typeof s.metric !== 'string' || !isMetricName(s.metric)) return { sample: s, rule: 'unknown_metric', problems: [`metric: ${JSON.stringify(s.metric)} is not in the metric catalog (shared/src/metrics.ts)`] };
+  const ts = typeof s.ts === 'number' ? Math.round(s.ts) : s.ts === undefined ? startedAt : s.ts;
   const labels = s.labels === undefined ? { ...base } : { ...base, ...s.labels };
-  for (const reserved of RESERVED_LABELS) if (Object.hasOwn(labels, reserved)) return `label ${reserved} is reserved for the collector`;
-  const wire: WireSample = { metric: s.metric, labels, ts, value: s.value };
-  return isWireSample(wire) ? wire : 'labels or ts out of the ingest limits';
+  return checked({ metric: s.metric, labels, ts, value: s.value } as WireSample, now);
+}
+
+/** The sample itself when the collector would store it, else every problem with its first rule. */
+export function checked(wire: WireSample, now: number): WireSample | RefusedHere {
+  const { oldest, newest } = tsWindow(now);
+  if (isWireSample(wire) && sampleWithinRules(wire, oldest, newest)) return wire;
+  const problems = sampleProblems(wire, now);
+  return { sample: wire, rule: problems[0]?.rule ?? 'schema', problems: problems.map(formatProblem) };
 }
 
 function errorMessage(err: unknown): string {

@@ -20,6 +20,7 @@ import type { BaseCheck, ProbeEnv, ProbeKind } from '../probes/types.ts';
 import { checkIdOf, effectiveTimeoutMs } from '../config/parse.ts';
 import { runOnce, type CheckRuntime, type RunRecord } from './run.ts';
 import { Semaphore } from './semaphore.ts';
+import type { SetAsideSample } from '../spool/set-aside.ts';
 import { startOffsets } from './spread.ts';
 
 export interface SchedulerOptions {
@@ -28,6 +29,8 @@ export interface SchedulerOptions {
   env: ProbeEnv;
   /** Receives each run's samples (the spool's append). May throw; the error is logged. */
   sink: (samples: WireSample[]) => void;
+  /** Receives the samples a run produced that break a rule the collector applies (the spool's setAside). */
+  setAside?: (items: SetAsideSample[]) => void;
   log: Logger;
   clock?: Clock;
   /** How long after its timeout a probe that ignores the abort is waited for. Default 1000. */
@@ -47,6 +50,8 @@ export interface CheckStats {
   timeouts: number;
   abandoned: number;
   internalErrors: number;
+  /** Samples of this check set aside before spooling (they break a rule the collector applies). */
+  setAside: number;
   lastOutcome: Outcome | undefined;
 }
 
@@ -64,6 +69,8 @@ interface Slot {
   timer: NodeJS.Timeout | undefined;
   run: Promise<void> | undefined;
   stats: CheckStats;
+  /** Rules this check has broken (logged at warn the first time only). */
+  logged: Set<string>;
 }
 
 export function createScheduler(opts: SchedulerOptions): Scheduler {
@@ -89,8 +96,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       labels,
       log: log.child({ check: id, kind: kind.kind }),
     };
-    const stats: CheckStats = { id, kind: kind.kind, runs: 0, skipped: 0, timeouts: 0, abandoned: 0, internalErrors: 0, lastOutcome: undefined };
-    return { rt, sem, nextAt: 0, timer: undefined, run: undefined, stats };
+    const stats: CheckStats = { id, kind: kind.kind, runs: 0, skipped: 0, timeouts: 0, abandoned: 0, internalErrors: 0, setAside: 0, lastOutcome: undefined };
+    return { rt, sem, nextAt: 0, timer: undefined, run: undefined, stats, logged: new Set() };
   });
   let started = false;
 
@@ -146,9 +153,25 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       } catch (err) {
         slot.rt.log.error({ err, samples: record.samples.length }, 'could not spool the run\'s samples; they are lost');
       }
+      if (record.setAside.length > 0) setAside(slot, record);
       opts.onRun?.(slot.rt.id, record);
     } catch (err) {
       slot.rt.log.error({ err }, 'check run failed in the scheduler');
+    }
+  }
+
+  /** Samples that would be refused: set aside in the spool, counted, logged once per rule. */
+  function setAside(slot: Slot, record: RunRecord): void {
+    slot.stats.setAside += record.setAside.length;
+    for (const r of record.setAside) {
+      if (slot.logged.has(r.rule)) continue;
+      slot.logged.add(r.rule);
+      slot.rt.log.warn({ rule: r.rule, problems: r.problems.slice(0, 3), setAside: slot.stats.setAside }, 'sample set aside: the collector would refuse it (logged once per check and rule; counted in agent_rejected_samples_total)');
+    }
+    try {
+      opts.setAside?.(record.setAside.map((r) => ({ sample: r.sample, check: slot.rt.id, status: 0, reason: `${r.rule}: ${r.problems[0] ?? ''}`, problems: r.problems, batchId: 'local' })));
+    } catch (err) {
+      slot.rt.log.error({ err, samples: record.setAside.length }, 'could not set samples aside in the spool');
     }
   }
 

@@ -20,6 +20,10 @@ import type { WireSample } from '../../../shared/src/wire.ts';
 import type { BatchSelection, Lane, QueueView } from '../push/lanes.ts';
 import type { SpoolBudget } from './budget.ts';
 import { openSpoolDb, prepare, SPOOL_FILE, type Db, type SampleRow, type Statements } from './db.ts';
+import { canonicalLabels } from '../../../shared/src/labels.ts';
+import { checkOf, countByCheck, insertSetAside, rejectedByCheck, type SetAsideSample } from './set-aside.ts';
+
+export type { SetAsideSample };
 
 export interface SpoolOptions {
   dir: string;
@@ -62,6 +66,8 @@ export interface SpoolStats {
   droppedTotal: number;
   rejectedBatchesTotal: number;
   rejectedSamplesTotal: number;
+  /** Samples set aside (refused by the collector or by the agent's own check), per check id. */
+  rejectedByCheck: Record<string, number>;
   /** Bytes of database pages in use (what the budget governs). */
   usedBytes: number;
   /** Bytes of the spool's files on disk (database + WAL). */
@@ -118,21 +124,54 @@ export class Spool {
   append(samples: readonly WireSample[]): void {
     if (samples.length === 0) return;
     this.assertOpen();
+    this.write(() => this.insertSamples(samples));
+    this.count += samples.length;
+    this.enforceBudget();
+  }
+
+  /** Sets samples aside one by one (never spooled; the agent's own check refused them). */
+  setAside(items: readonly SetAsideSample[]): void {
+    if (items.length === 0) return;
+    this.assertOpen();
+    this.write(() => insertSetAside(this.st, this.clock.now(), items));
+    this.enforceBudget();
+  }
+
+  /**
+   * The collector stored the batch except the refused samples: delete the batch's rows, set each
+   * refused sample aside alone, and spool `retry` again (samples from the collector's near future,
+   * kept for a later batch). One transaction.
+   */
+  settle(batch: SpooledBatch, refused: readonly SetAsideSample[], retry: readonly WireSample[]): void {
+    this.assertOpen();
+    const deleted = this.write(() => {
+      const n = this.st.deleteRange.run(batch.firstSeq, batch.lastSeq).changes;
+      this.forgetInflight(batch.batchId);
+      insertSetAside(this.st, this.clock.now(), refused);
+      this.insertSamples(retry);
+      return n;
+    });
+    this.count += retry.length - deleted;
+    this.enforceBudget();
+  }
+
+  private insertSamples(samples: readonly WireSample[]): void {
+    for (const s of samples) {
+      const info = this.st.sampleInsert.run(this.seriesIdOf(s.metric, s.labels), s.ts, s.value);
+      this.newest = Number(info.lastInsertRowid);
+    }
+  }
+
+  private write<T>(fn: () => T): T {
     try {
-      this.db.transaction(() => {
-        for (const s of samples) {
-          const info = this.st.sampleInsert.run(this.seriesIdOf(s.metric, s.labels), s.ts, s.value);
-          this.newest = Number(info.lastInsertRowid);
-        }
-      })();
+      return this.db.transaction(fn)();
     } catch (err) {
       // Rolled back (disk full, I/O error): series interned in this transaction are gone too.
       this.loadSeries();
       this.newest = this.st.newestSeq.get() ?? 0;
+      this.current = undefined;
       throw err;
     }
-    this.count += samples.length;
-    this.enforceBudget();
   }
 
   /** What the batch planner needs (see ../push/lanes.ts). */
@@ -189,6 +228,7 @@ export class Spool {
       this.st.rejectedInsert.run(batch.batchId, this.clock.now(), info.status, info.reason, JSON.stringify(info.problems), batch.samples.length, JSON.stringify(batch.samples));
       this.addMeta('rejected_batches_total', 1);
       this.addMeta('rejected_samples_total', batch.samples.length);
+      countByCheck(this.st, batch.samples.map(checkOf));
       const n = this.st.deleteRange.run(batch.firstSeq, batch.lastSeq).changes;
       this.forgetInflight(batch.batchId);
       return n;
@@ -231,6 +271,7 @@ export class Spool {
       droppedTotal: this.metaNumber('dropped_total'),
       rejectedBatchesTotal: this.metaNumber('rejected_batches_total'),
       rejectedSamplesTotal: this.metaNumber('rejected_samples_total'),
+      rejectedByCheck: rejectedByCheck(this.st),
       usedBytes: this.usedBytes(),
       fileBytes,
       maxBytes: this.budget.maxBytes,
@@ -355,13 +396,8 @@ export class Spool {
   }
 }
 
-/** Canonical label-set key: keys sorted, so {a,b} and {b,a} intern to one series. */
-export function labelKey(labels: Readonly<Record<string, string>>): string {
-  const keys = Object.keys(labels).sort();
-  const out: Record<string, string> = {};
-  for (const k of keys) out[k] = labels[k] as string;
-  return JSON.stringify(out);
-}
+/** Canonical label-set key (shared with the collector's store): {a,b} and {b,a} intern to one series. */
+export const labelKey = canonicalLabels;
 
 export function openSpool(opts: SpoolOptions): Spool {
   return new Spool(opts);

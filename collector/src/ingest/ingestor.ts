@@ -68,7 +68,8 @@ export class Ingestor {
     const { store, meta, log, clock, observers } = this.#deps;
     let written: number;
     try {
-      written = (await store.write({ practice: who.practice, agent: who.agent, samples: body.samples })).written;
+      // A batch whose every sample was refused stores nothing, but its id is still recorded.
+      written = body.samples.length === 0 ? 0 : (await store.write({ practice: who.practice, agent: who.agent, samples: body.samples })).written;
     } catch (err) {
       this.lastStoreError = { at: clock.now(), message: (err as Error).message };
       log.error({ err, practice: who.practice, agent: who.agent, batchId: body.batchId }, 'store write failed; batch not acknowledged');
@@ -84,7 +85,7 @@ export class Ingestor {
     }
     this.#deps.counters?.samplesAccepted(written);
     const batch = { practice: who.practice, agent: who.agent, samples: body.samples, receivedAt };
-    for (const o of observers) {
+    for (const o of body.samples.length === 0 ? [] : observers) {
       try {
         o.onBatch(batch);
       } catch (err) {

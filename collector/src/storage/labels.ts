@@ -4,19 +4,8 @@
  */
 import type { SeriesIdentity } from './types.ts';
 
-/** The label set as JSON with keys in code-unit order: `{"a":"1","b":"2"}`. Stored as is. */
-export function canonicalLabels(labels: Readonly<Record<string, string>>): string {
-  const keys = Object.keys(labels);
-  if (keys.length === 0) return '{}';
-  keys.sort();
-  let out = '{';
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i] as string;
-    if (i > 0) out += ',';
-    out += JSON.stringify(k) + ':' + JSON.stringify(labels[k]);
-  }
-  return out + '}';
-}
+/** The label set as JSON with keys in code-unit order: `{"a":"1","b":"2"}`. Stored as is. Defined once, shared with the agent's spool. */
+export { canonicalLabels } from '../../../shared/src/labels.ts';
 
 export function parseCanonicalLabels(text: string): Record<string, string> {
   return JSON.parse(text) as Record<string, string>;

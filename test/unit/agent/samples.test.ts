@@ -4,7 +4,7 @@ import { selfMetricSamples } from '../../../agent/src/self-metrics.ts';
 import { toWire } from '../../../agent/src/scheduler/run.ts';
 import type { SpoolStats } from '../../../agent/src/spool/spool.ts';
 
-const spool: SpoolStats = { samples: 1234, oldestTs: 1_000_000, newestSeq: 99, droppedTotal: 7, rejectedBatchesTotal: 0, rejectedSamplesTotal: 0, usedBytes: 0, fileBytes: 0, maxBytes: 1 };
+const spool: SpoolStats = { samples: 1234, oldestTs: 1_000_000, newestSeq: 99, droppedTotal: 7, rejectedBatchesTotal: 0, rejectedSamplesTotal: 0, rejectedByCheck: {}, usedBytes: 0, fileBytes: 0, maxBytes: 1 };
 const labels = { check: 'agent', role: 'server', target: 'ps1' };
 
 describe('selfMetricSamples', () => {
@@ -27,18 +27,37 @@ describe('selfMetricSamples', () => {
   });
 });
 
+describe('selfMetricSamples: samples set aside', () => {
+  it('sends agent_rejected_samples_total per check that had samples set aside', () => {
+    const out = selfMetricSamples({ now: 5, spool: { ...spool, rejectedByCheck: { 'icmp:gw': 3, 'http:eps': 1 } }, clockSkewMs: undefined, hostname: 'ps1' });
+    expect(out.filter((s) => s.metric === 'agent_rejected_samples_total')).toEqual([
+      { metric: 'agent_rejected_samples_total', labels: { ...labels, fromCheck: 'icmp:gw' }, ts: 5, value: 3 },
+      { metric: 'agent_rejected_samples_total', labels: { ...labels, fromCheck: 'http:eps' }, ts: 5, value: 1 },
+    ]);
+  });
+});
+
 describe('toWire', () => {
   const base = { check: 'tcp:x', target: 'x', role: 'national-app' };
+  const NOW = Date.UTC(2026, 11, 7, 12);
 
   it('merges base and sample labels and defaults ts to the run start', () => {
-    expect(toWire({ metric: 'http_phase_ms', value: 3, labels: { phase: 'tls' } }, base, 42)).toEqual({ metric: 'http_phase_ms', labels: { ...base, phase: 'tls' }, ts: 42, value: 3 });
+    expect(toWire({ metric: 'http_phase_ms', value: 3, labels: { phase: 'tls' } }, base, NOW - 5, NOW)).toEqual({ metric: 'http_phase_ms', labels: { ...base, phase: 'tls' }, ts: NOW - 5, value: 3 });
   });
 
-  it('refuses what the collector would refuse, so one bad sample never poisons a batch', () => {
-    expect(toWire({ metric: 'http_total_ms', value: Number.POSITIVE_INFINITY }, base, 1)).toBe('value Infinity is not a finite number');
-    expect(toWire({ metric: 'http_total_ms', value: 1, labels: { agent: 'me' } }, base, 1)).toBe('label agent is reserved for the collector');
-    expect(toWire({ metric: 'http_total_ms', value: 1, labels: { 'bad-key': 'x' } }, base, 1)).toBe('labels or ts out of the ingest limits');
-    expect(toWire({ metric: 'http_total_ms', value: 1, labels: { long: 'x'.repeat(300) } }, base, 1)).toBe('labels or ts out of the ingest limits');
-    expect(toWire({ metric: 'http_total_ms', value: 1, ts: -5 }, base, 1)).toBe('labels or ts out of the ingest limits');
+  it('refuses what the collector would refuse, with the collector\'s own words, so one bad sample never poisons a batch', () => {
+    const refused = (s: Parameters<typeof toWire>[0]) => {
+      const r = toWire(s, base, NOW, NOW);
+      return 'problems' in r ? [r.rule, r.problems[0]] : undefined;
+    };
+    expect(refused({ metric: 'http_total_ms', value: Number.POSITIVE_INFINITY })).toEqual(['schema', 'value: must be number (got Infinity)']);
+    expect(refused({ metric: 'http_total_ms', value: Number.NaN })).toEqual(['schema', 'value: must be number (got NaN)']);
+    expect(refused({ metric: 'http_total_ms', value: 1, labels: { agent: 'me' } })).toEqual(['label_reserved', 'labels.agent: reserved label; the collector sets it from the token']);
+    expect(refused({ metric: 'http_total_ms', value: 1, labels: { __site: 'me' } })).toEqual(['label_reserved', 'labels.__site: reserved label name (names starting with __ are reserved)']);
+    expect(refused({ metric: 'http_total_ms', value: 1, labels: { 'bad-key': 'x' } })).toEqual(['schema', 'labels.bad-key: key must match pattern "^[a-zA-Z_][a-zA-Z0-9_]*$"']);
+    expect(refused({ metric: 'http_total_ms', value: 1, labels: { long: 'x'.repeat(300) } })).toEqual(['schema', 'labels.long: must not have more than 256 characters']);
+    expect(refused({ metric: 'http_total_ms', value: 1, ts: -5 })?.[0]).toBe('schema');
+    expect(refused({ metric: 'http_total_ms', value: 1, ts: NOW + 86_400_000 })?.[0]).toBe('ts_future');
+    expect(refused({ metric: 'no_such_metric' as 'http_total_ms', value: 1 })?.[0]).toBe('unknown_metric');
   });
 });

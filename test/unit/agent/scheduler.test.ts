@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createScheduler, type SchedulerOptions } from '../../../agent/src/scheduler/scheduler.ts';
 import { startOffsets } from '../../../agent/src/scheduler/spread.ts';
 import type { RunRecord } from '../../../agent/src/scheduler/run.ts';
+import type { SetAsideSample } from '../../../agent/src/spool/set-aside.ts';
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { WireSample } from '../../../shared/src/wire.ts';
 import type { ProbeKind, ProbeResult } from '../../../agent/src/probes/types.ts';
@@ -24,24 +25,27 @@ interface Harness {
   spooled: WireSample[];
   logs: ReturnType<typeof captureLog>;
   scheduler: ReturnType<typeof createScheduler>;
+  setAside: SetAsideSample[];
 }
 
 function harness(checks: SchedulerOptions['checks'], probes: readonly ProbeKind[], extra: Partial<SchedulerOptions> = {}): Harness {
   const logs = captureLog();
   const records: Harness['records'] = [];
   const spooled: WireSample[] = [];
+  const setAside: SetAsideSample[] = [];
   const scheduler = createScheduler({
     checks,
     probes,
     env: { log: logs.log, clock: fakeClock, collector: { url: 'http://127.0.0.1:9', token: 'x'.repeat(16) } },
     sink: (s) => spooled.push(...s),
+    setAside: (items) => setAside.push(...items),
     log: logs.log,
     clock: fakeClock,
     graceMs: 500,
     onRun: (id, record) => records.push({ id, record }),
     ...extra,
   });
-  return { starts: new Map(), records, spooled, logs, scheduler };
+  return { starts: new Map(), records, spooled, logs, scheduler, setAside };
 }
 
 /** stop() waits up to the grace period for runs in flight; let the fake clock move meanwhile. */
@@ -230,11 +234,19 @@ describe('outcomes and samples', () => {
       { metric: 'http_total_ms', labels: base, ts: T0 + 7, value: 40 },
     ]);
     expect(h.records[0]?.record.invalidSamples).toBe(3);
-    expect(h.logs.find('probe sample dropped: it would fail ingest validation').map((l) => l.problem)).toEqual([
-      'value NaN is not a finite number',
-      'unknown metric "no_such_metric"',
-      'label practice is reserved for the collector',
+    expect(h.setAside.map((x) => [x.check, x.status, x.reason])).toEqual([
+      ['rich:web', 0, 'schema: value: must be number (got NaN)'],
+      ['rich:web', 0, 'unknown_metric: metric: "no_such_metric" is not in the metric catalog (shared/src/metrics.ts)'],
+      ['rich:web', 0, 'label_reserved: labels.practice: reserved label; the collector sets it from the token'],
     ]);
+    expect(h.scheduler.stats()[0]?.setAside).toBe(3);
+    const logged = () => h.logs.find('sample set aside: the collector would refuse it (logged once per check and rule; counted in agent_rejected_samples_total)');
+    expect(logged().map((l) => l.rule)).toEqual(['schema', 'unknown_metric', 'label_reserved']);
+    // The next run breaks the same rules: set aside and counted again, logged no more.
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(h.scheduler.stats()[0]?.setAside).toBe(6);
+    expect(h.setAside).toHaveLength(6);
+    expect(logged()).toHaveLength(3);
     await stopOnFakeClock(h);
   });
 

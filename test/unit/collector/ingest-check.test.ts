@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { capProblems, checkIngestBody } from '../../../collector/src/ingest/check.ts';
+import { capProblems, checkIngestBody, refusedProblems } from '../../../collector/src/ingest/check.ts';
 import { INGEST_LIMITS } from '../../../shared/src/wire.ts';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
 const sample = (over: Record<string, unknown> = {}) => ({ metric: 'icmp_rtt_avg_ms', labels: { check: 'icmp:gw', role: 'lan-gateway', target: '192.0.2.1' }, ts: NOW - 1000, value: 1.25, ...over });
 
+/** Envelope problems (a 400), else every problem of every refused sample. */
 function problems(body: unknown): string[] {
   const r = checkIngestBody(body, NOW);
-  return r.ok ? [] : r.problems;
+  if (!r.ok) return r.problems;
+  const lines = refusedProblems(body, NOW);
+  expect(r.refused.length > 0).toBe(lines.length > 0);
+  return lines;
 }
 
 describe('checkIngestBody', () => {
@@ -15,6 +19,31 @@ describe('checkIngestBody', () => {
     const body = { batchId: 'a1:b-2.c_3', samples: [sample(), sample({ value: -0.5, ts: NOW + INGEST_LIMITS.maxFutureMs })] };
     const r = checkIngestBody(body, NOW);
     expect(r.ok && r.body).toBe(body);
+    expect(r.ok && r.refused).toEqual([]);
+  });
+
+  it('stores the good samples of a batch and lists each refused one with its index, rule and first problem', () => {
+    const body = { batchId: 'b', samples: [sample(), sample({ labels: { __site: 'x' } }), sample({ value: 2 }), sample({ ts: NOW + INGEST_LIMITS.maxFutureMs + 1, labels: { agent: 'a' } }), 'junk'] };
+    const r = checkIngestBody(body, NOW);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.body.batchId).toBe('b');
+    expect(r.body.samples).toEqual([body.samples[0], body.samples[2]]);
+    expect(r.refused).toEqual([
+      { index: 1, rule: 'label_reserved', problem: 'samples[1].labels.__site: reserved label name (names starting with __ are reserved)' },
+      { index: 3, rule: 'ts_future', problem: expect.stringMatching(/^samples\[3\]\.ts: .* ahead of the collector's clock .* \(\+1 more\)$/) },
+      { index: 4, rule: 'schema', problem: 'samples[4]: must be object (got string "junk")' },
+    ]);
+  });
+
+  it('gives a problem text to the first 50 refused samples and the index alone to the rest', () => {
+    const body = { batchId: 'b', samples: Array.from({ length: 120 }, (_, i) => (i % 2 === 0 ? sample() : sample({ labels: { practice: 'X' } }))) };
+    const r = checkIngestBody(body, NOW);
+    if (!r.ok) throw new Error('not ok');
+    expect(r.body.samples).toHaveLength(60);
+    expect(r.refused).toHaveLength(60);
+    expect(r.refused.filter((x) => x.problem !== undefined)).toHaveLength(50);
+    expect(r.refused.map((x) => x.index)).toEqual(Array.from({ length: 60 }, (_, i) => 2 * i + 1));
   });
 
   it.each([

@@ -5,7 +5,7 @@
  * when it fails, then handed to the Ingestor.
  */
 import { N3monError } from '../../../../shared/src/errors.ts';
-import { INGEST_LIMITS, IngestBody, IngestResponse } from '../../../../shared/src/wire.ts';
+import { INGEST_LIMITS, INGEST_PATH, IngestBody, IngestResponse, MAX_REFUSED_PROBLEMS } from '../../../../shared/src/wire.ts';
 import type { AppContext, RouteModule, TypedApp } from '../../context.ts';
 import { errorResponses, type N3monRouteConfig } from '../../plugins/errors.ts';
 import { skipValidation } from '../../plugins/validation.ts';
@@ -26,7 +26,7 @@ function register(app: TypedApp, ctx: AppContext): void {
   app.decorateRequest('ingestDuplicate', false);
   const config: N3monRouteConfig = { bodyArea: 'ingest' };
   app.post(
-    '/api/v1/ingest',
+    INGEST_PATH,
     {
       onRequest: ctx.auth.agent,
       bodyLimit: INGEST_LIMITS.maxBodyBytes,
@@ -37,7 +37,9 @@ function register(app: TypedApp, ctx: AppContext): void {
         summary: 'Push a batch of samples (agent token; JSON, optionally Content-Encoding: gzip)',
         description:
           'practice and agent come from the token and may not appear as labels. A batchId seen before for this agent is acknowledged again ' +
-          `(duplicate: true) and stored once. Limits: ${INGEST_LIMITS.maxSamples} samples, ${INGEST_LIMITS.maxLabels} labels per sample, ` +
+          `(duplicate: true) and stored once. A sample that breaks a rule (shared/src/sample-rules.ts) is refused alone: the others are stored and the answer is 200 ` +
+          `with \`refused\` listing each refused sample's index and rule (a problem text on the first ${MAX_REFUSED_PROBLEMS}). A bad envelope (batchId, unknown keys, too many samples) is a 400. ` +
+          `Limits: ${INGEST_LIMITS.maxSamples} samples, ${INGEST_LIMITS.maxLabels} labels per sample, ` +
           `${INGEST_LIMITS.maxBodyBytes} bytes after gunzip, ts within ${INGEST_LIMITS.maxAgeMs / 86_400_000} days before and ${INGEST_LIMITS.maxFutureMs / 60_000} minutes after the collector's clock.`,
         security: SECURITY.agent,
         body: IngestBody,
@@ -59,7 +61,10 @@ function register(app: TypedApp, ctx: AppContext): void {
       }
       const res = await ctx.ingestor.ingest(who, checked.body);
       req.ingestDuplicate = res.duplicate;
-      return res;
+      if (checked.refused.length === 0) return res;
+      ctx.metrics.rejectedSamples(checked.refused.length);
+      req.log.warn({ practice: who.practice, agent: who.agent, batchId: res.batchId, refused: checked.refused.length, accepted: res.accepted, first: checked.refused[0] }, 'samples refused; the rest of the batch stored');
+      return { ...res, refused: checked.refused };
     },
   );
 }
