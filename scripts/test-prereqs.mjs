@@ -21,6 +21,8 @@ export const SYSTEM_PACKAGES = {
   openssl: '/usr/bin/openssl',
   // test/unit/deploy: `systemd-analyze verify` of the shipped units (no running systemd needed)
   systemd: '/usr/bin/systemd-analyze',
+  // test/integration/collector/metrics-promtool.test.ts: `promtool check metrics` on /metrics (apt starts no service)
+  prometheus: '/usr/bin/promtool',
 };
 
 const missing = Object.entries(SYSTEM_PACKAGES).filter(([, file]) => !existsSync(file)).map(([pkg]) => pkg);

@@ -40,14 +40,23 @@ export function createCollectorMetrics(deps: CollectorMetricsDeps): CollectorMet
   r.gauge('n3mon_collector_uptime_seconds', 'Seconds since the collector started.', [], () => [[{}, (clock.monotonic() - started) / 1000]]);
   r.gauge('n3mon_collector_resident_memory_bytes', 'Resident set size of the collector process.', [], () => [[{}, process.memoryUsage.rss()]]);
   r.gauge('n3mon_collector_heap_used_bytes', 'V8 heap in use.', [], () => [[{}, process.memoryUsage().heapUsed]]);
-  r.gauge('n3mon_collector_event_loop_lag_seconds', 'Event-loop delay since the previous scrape (p50, p99, max).', ['quantile'], () => {
-    const rows: [Record<string, string>, number][] = [
-      [{ quantile: '0.5' }, lag.percentile(50) / 1e9],
-      [{ quantile: '0.99' }, lag.percentile(99) / 1e9],
-      [{ quantile: '1' }, lag.max / 1e9],
+  // A summary: the quantiles (p50, p99, max) cover the time since the previous scrape (the Node
+  // histogram is reset at each); _sum and _count run on from the start, as Prometheus expects.
+  let lagSum = 0;
+  let lagCount = 0;
+  r.summary('n3mon_collector_event_loop_lag_seconds', 'Event-loop delay: quantiles since the previous scrape (0.5, 0.99, 1 = max), sum and count since start.', [], () => {
+    const n = lag.count;
+    const quantiles: [number, number][] = [
+      [0.5, n === 0 ? Number.NaN : lag.percentile(50) / 1e9],
+      [0.99, n === 0 ? Number.NaN : lag.percentile(99) / 1e9],
+      [1, n === 0 ? Number.NaN : lag.max / 1e9],
     ];
+    if (n > 0) {
+      lagSum += (lag.mean * n) / 1e9;
+      lagCount += n;
+    }
     lag.reset();
-    return rows;
+    return [[{}, { quantiles, sum: lagSum, count: lagCount }]];
   });
 
   const requests = r.counter('n3mon_ingest_requests_total', 'Ingest requests by result.', ['result']);
@@ -60,7 +69,8 @@ export function createCollectorMetrics(deps: CollectorMetricsDeps): CollectorMet
   const duration = r.histogram('n3mon_ingest_duration_seconds', 'Ingest request time, from the first byte to the answer.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
 
   r.gauge('n3mon_store_series', 'Series in the store.', [], () => [[{}, store.stats().series]]);
-  r.gauge('n3mon_store_samples_written', 'Samples the store has written since it was opened.', [], () => [[{}, store.stats().samplesWritten]]);
+  r.gauge('n3mon_store_samples_written', 'Deprecated (a count that only rises is a counter): use n3mon_store_samples_written_total.', [], () => [[{}, store.stats().samplesWritten]]);
+  r.counter('n3mon_store_samples_written_total', 'Samples the store has written since it was opened.', [], () => [[{}, store.stats().samplesWritten]]);
   r.gauge('n3mon_store_disk_bytes', 'Bytes on disk of the series store (when the backend knows).', [], () => {
     const b = store.stats().diskBytes;
     return b === undefined ? [] : [[{}, b]];

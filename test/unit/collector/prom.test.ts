@@ -35,6 +35,33 @@ describe('Prometheus text rendering', () => {
   it('refuses a metric name registered twice (a bug)', () => {
     const r = new Registry();
     r.counter('a_total', 'A.');
-    expect(() => r.gauge('a_total', 'Again.')).toThrow(/registered twice/);
+    expect(() => r.counter('a_total', 'Again.')).toThrow(/registered twice/);
+  });
+
+  it('renders a summary computed at scrape: quantile rows, then _sum and _count', () => {
+    const r = new Registry();
+    r.summary('x_lag_seconds', 'Lag.', [], () => [[{}, { quantiles: [[0.5, 0.01], [0.99, 0.02], [1, 0.05]], sum: 1.5, count: 100 }]]);
+    r.counter('x_written_total', 'Kept elsewhere.', [], () => [[{}, 42]]);
+    const fams = parsePrometheusText(r.render());
+    expect(fams.get('x_lag_seconds')?.type).toBe('summary');
+    expect(fams.get('x_lag_seconds')?.samples.map((s) => [s.name, s.labels.quantile ?? '', s.value])).toEqual([
+      ['x_lag_seconds', '0.5', 0.01],
+      ['x_lag_seconds', '0.99', 0.02],
+      ['x_lag_seconds', '1', 0.05],
+      ['x_lag_seconds_sum', '', 1.5],
+      ['x_lag_seconds_count', '', 100],
+    ]);
+    expect(fams.get('x_written_total')?.samples).toEqual([{ name: 'x_written_total', labels: {}, value: 42 }]);
+  });
+
+  it('refuses, when registered, a family promtool would refuse (a bug)', () => {
+    const r = new Registry();
+    expect(() => r.gauge('x_lag_seconds', 'Lag.', ['quantile'])).toThrow(/quantile is reserved/);
+    expect(() => r.histogram('x_seconds', 'Latency.', [1], ['le'])).toThrow(/le is reserved/);
+    expect(() => r.counter('x_requests', 'Requests.')).toThrow(/ends in _total/);
+    expect(() => r.gauge('x_requests_total', 'Requests.')).toThrow(/only a counter/);
+    expect(() => r.gauge('x_requests_count', 'Requests.')).toThrow(/histograms and summaries/);
+    expect(() => r.gauge('x_up', 'Up.', ['__name'])).toThrow(/not a valid label name/);
+    expect(r.names()).toEqual([]);
   });
 });
