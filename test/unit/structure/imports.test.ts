@@ -64,7 +64,7 @@ describe('the import graph of the product code', () => {
     expect(graph.edges.filter((e) => e.kind === 'static').length).toBeGreaterThan(100);
     // The dispatcher loads each command lazily; those dynamic imports must be seen.
     expect(graph.edges).toContainEqual({ from: 'cli/index.ts', to: 'collector/src/cli/up.ts', kind: 'dynamic' });
-    expect(graph.edges).toContainEqual({ from: 'collector/src/context.ts', to: 'collector/src/plugins/auth.ts', kind: 'type' });
+    expect(graph.edges.filter((e) => e.kind === 'type').length).toBeGreaterThan(100);
   });
 
   it('runs downwards only: shared/ imports nothing above it, agent/ and collector/ not each other (save the listed exceptions)', () => {
