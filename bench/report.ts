@@ -18,6 +18,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../shared/src/log.ts';
+import type { IfRole } from '../shared/src/roles.ts';
 import type { Clock } from '../shared/src/clock.ts';
 import { openMeta } from '../collector/src/meta/index.ts';
 import { openSqliteStore } from '../collector/src/storage/sqlite/index.ts';
@@ -68,9 +69,9 @@ function practiceMonth(ods: string, seed: number): SyntheticMonth {
     checks.push(c({ id: `http:${app}`, kind: 'http', role: 'national-app', app, target: `https://${app}.example.invalid/health`, intervalMs: 60_000, offsetMs: 4_000 + i * 1000, medianMs: 250 + 40 * i, sigma: 0.35, ...(i === 0 ? { down: [{ from: oct(7, 10), to: oct(7, 10, 30) }], failOutcome: 'refused' } : {}) }));
   }
   for (const [i, app] of ['smartcard', 'sds', 'ldap', 'ntp'].entries()) checks.push(c({ id: `tcp:${app}`, kind: 'tcp', role: 'national-app', app, target: `${app}.example.invalid:443`, intervalMs: 60_000, offsetMs: 13_000 + i * 1000, medianMs: 30 + 5 * i, sigma: 0.2 }));
-  const ports = (n: number): Array<[string, string, number]> => Array.from({ length: n }, (_, i) => [`port${i + 1}`, i === 0 ? 'wan' : 'lan', i === 0 ? 0.4 : 0.1]);
-  checks.push(c({ id: 'snmp:router', kind: 'snmp', role: 'n3-gateway', target: '192.0.2.1:161', intervalMs: 60_000, offsetMs: 20_000, interfaces: ports(12), reboots: [oct(18, 3, 12)] }));
-  checks.push(c({ id: 'snmp:switch', kind: 'snmp', role: 'lan-gateway', target: '192.0.2.253:161', intervalMs: 60_000, offsetMs: 21_000, interfaces: ports(12) }));
+  const ports = (n: number, first: IfRole): Array<[string, IfRole, number]> => Array.from({ length: n }, (_, i) => [`port${i + 1}`, i === 0 ? first : 'none', i === 0 ? 0.4 : 0.1]);
+  checks.push(c({ id: 'snmp:router', kind: 'snmp', role: 'n3-gateway', target: '192.0.2.1:161', intervalMs: 60_000, offsetMs: 20_000, interfaces: ports(12, 'n3-gateway'), reboots: [oct(18, 3, 12)] }));
+  checks.push(c({ id: 'snmp:switch', kind: 'snmp', role: 'lan-gateway', target: '192.0.2.253:161', intervalMs: 60_000, offsetMs: 21_000, interfaces: ports(12, 'lan-gateway') }));
   // 229 series so far (counting the outcome series of the two checks with outages); the host check pads to 300.
   checks.push(c({ id: 'host', kind: 'host', role: 'server', target: 'server1', intervalMs: 60_000, offsetMs: 22_000, extraSeries: 71 }));
   return { practice: ods, agent: 'server1', from: f.start, to: f.end, checks, gaps: [{ from: oct(22, 2), to: oct(22, 5) }], seed };

@@ -84,7 +84,7 @@ function practiceSeries(): SeriesDef[] {
   }
   for (let dev = 0; dev < 2; dev++) {
     for (let i = 1; i <= 10; i++) {
-      const labels = { role: dev === 0 ? 'n3-gateway' : 'lan-gateway', device: `10.2.${dev}.1`, ifName: `ge-0/0/${i}`, ifIndex: String(i), ifRole: dev === 0 && i <= 2 ? 'wan' : 'lan', check: `snmp:${dev}` };
+      const labels = { role: dev === 0 ? 'n3-gateway' : 'lan-gateway', device: `10.2.${dev}.1`, ifName: `ge-0/0/${i}`, ifIndex: String(i), ifRole: dev === 0 && i <= 2 ? 'n3-gateway' : 'none', check: `snmp:${dev}` };
       out.push({ metric: 'snmp_if_in_utilisation_ratio', labels, value: wobble(0.3) });
       out.push({ metric: 'snmp_if_out_utilisation_ratio', labels, value: wobble(0.2) });
     }

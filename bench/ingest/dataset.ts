@@ -117,7 +117,8 @@ function checksOf(spec: AgentSpec, rnd: () => number): Check[] {
     const target = `${net}.${d + 1}:161`;
     const base: Labels = { check: `snmp:${target}`, target, role: d === 1 ? 'n3-gateway' : 'lan-gateway' };
     const ifs = Array.from({ length: 48 }, (_, p) => ({
-      labels: { ...base, ifName: `ge-0/0/${p}`, ifIndex: String(p + 1), ifRole: p === 0 ? (d === 1 ? 'wan' : 'uplink') : 'access' },
+      // ifRole as the agent sends it: the role of the port's `interfaces:` selector, else none
+      labels: { ...base, ifName: `ge-0/0/${p}`, ifIndex: String(p + 1), ifRole: p === 0 ? (d === 1 ? 'n3-gateway' : 'lan-gateway') : 'none' },
       speed: p === 0 ? 1e8 : 1e9,
     }));
     const success: Labels = { ...base, outcome: 'success' };

@@ -7,6 +7,7 @@
  * What is planted is data (the plan); tests compute their expectations from the plan and from an
  * exact scan of the stored raw samples, never from the report code.
  */
+import type { IfRole } from '../../shared/src/roles.ts';
 import type { WireSample } from '../../shared/src/wire.ts';
 import { rng } from './rng.ts';
 
@@ -34,8 +35,11 @@ export interface SyntheticCheck {
   /** Runs in these spans fail (probe_success 0 with `failOutcome`, no timings; ICMP loss 1). */
   down?: Span[];
   failOutcome?: string;
-  /** SNMP: interfaces, each [ifName, ifRole, mean utilisation]. */
-  interfaces?: Array<[string, string, number]>;
+  /**
+   * SNMP: interfaces, each [ifName, ifRole, mean utilisation]. ifRole is what the agent sends: the
+   * role of its `interfaces:` selector (n3-gateway for the national-link port) or `none`.
+   */
+  interfaces?: Array<[string, IfRole, number]>;
   /** SNMP: the device reboots at these instants (uptime restarts from 0). */
   reboots?: number[];
   /** HTTP: the phases recorded (default all five). */

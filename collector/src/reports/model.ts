@@ -7,13 +7,14 @@ import type { Rag } from './rules.ts';
 import type { ThresholdRef, Level } from './thresholds.ts';
 import type { Verdict } from './accounting.ts';
 
-export const AREAS = ['apps', 'link', 'lan', 'incidents', 'servers', 'completeness'] as const;
+export const AREAS = ['apps', 'link', 'lan', 'branch', 'incidents', 'servers', 'completeness'] as const;
 export type AreaId = (typeof AREAS)[number];
 
 export const AREA_TITLES: Record<AreaId, string> = {
   apps: 'National applications',
   link: 'National link',
   lan: 'Practice LAN',
+  branch: 'Branch links',
   incidents: 'Incidents',
   servers: 'Servers',
   completeness: 'Data completeness',
@@ -163,13 +164,39 @@ export interface DeviceReboots {
   at: number[];
 }
 
+/** One branch-site check: the link from the main practice to a branch surgery. */
+export interface BranchRow {
+  check: string;
+  /** The check's `site` label (the branch's name), when it has one. */
+  site: string | null;
+  target: string;
+  core: AvailabilityFigure;
+  all: AvailabilityFigure;
+  rtt: Percentiles;
+  lossMean: number | null;
+  /** Worst of the RTT p95 and mean loss against the branch link rules. */
+  level: Level | null;
+}
+
+export interface BranchSection {
+  sites: BranchRow[];
+  target: ThresholdRef | null;
+  rttThreshold: ThresholdRef | null;
+  lossThreshold: ThresholdRef | null;
+  rag: Rag;
+  notes: string[];
+}
+
 export interface LanSection {
+  /** lan-gateway checks; branch sites are in `branches`. */
   gateways: GatewayRow[];
   threshold: ThresholdRef | null;
   errors: InterfaceErrors[];
   busiestPorts: PortLoad[];
   reboots: DeviceReboots[];
   snmp: boolean;
+  /** Branch links; absent in reports archived before branch sites were judged. */
+  branches?: BranchSection;
   rag: Rag;
   notes: string[];
 }

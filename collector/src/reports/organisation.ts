@@ -44,6 +44,7 @@ const AREA_FIGURE: Record<AreaId, FigureId | null> = {
   apps: 'app-availability-core',
   link: 'link-availability-core',
   lan: 'lan-rtt-p95',
+  branch: null,
   incidents: null,
   servers: null,
   completeness: 'completeness',

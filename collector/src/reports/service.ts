@@ -53,7 +53,7 @@ function noDataHeadline(ods: string, month: string): Headline {
     ods,
     month,
     overall: 'grey',
-    areas: { apps: 'grey', link: 'grey', lan: 'grey', incidents: 'grey', servers: 'grey', completeness: 'grey' },
+    areas: { apps: 'grey', link: 'grey', lan: 'grey', branch: 'grey', incidents: 'grey', servers: 'grey', completeness: 'grey' },
     figures: { 'link-availability-core': null, 'link-rtt-p95': null, 'app-availability-core': null, 'app-http-p95': null, 'lan-rtt-p95': null, completeness: null },
   };
 }

@@ -2,7 +2,7 @@
  * Rules as the evaluator uses them: validated profile entries turned into plain, frozen objects
  * with durations in ms, levels resolved (clear levels defaulted) and selectors as sets.
  */
-import { ROLES } from '../../../shared/src/metrics.ts';
+import type { Role } from '../../../shared/src/roles.ts';
 import { durationMs } from './duration.ts';
 import type { Aggregation, Area, Rule, Selector } from './profile-schema.ts';
 
@@ -74,11 +74,11 @@ export function ruleMatches(rule: CompiledThresholdRule, metric: string, labels:
 }
 
 /** Area of a series by its role, for rules without a fixed area. */
-export const ROLE_AREAS: Readonly<Record<(typeof ROLES)[number], Area>> = {
+export const ROLE_AREAS: Readonly<Record<Role, Area>> = {
   'n3-gateway': 'national-link',
   'national-app': 'national-apps',
   'lan-gateway': 'lan',
-  'branch-site': 'lan',
+  'branch-site': 'branch-link',
   internet: 'lan',
   server: 'servers',
 };

@@ -14,7 +14,7 @@ export function literals<const T extends string[]>(values: readonly [...T], opti
 }
 
 /** Dashboard areas: every rule state belongs to one, and a practice has a RAG status per area. */
-export const AREAS = ['national-apps', 'national-link', 'lan', 'servers', 'agent'] as const;
+export const AREAS = ['national-apps', 'national-link', 'lan', 'branch-link', 'servers', 'agent'] as const;
 export type Area = (typeof AREAS)[number];
 
 /**

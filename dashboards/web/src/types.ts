@@ -37,6 +37,7 @@ export const AREA_TITLES: Record<Area, string> = {
   'national-apps': 'National apps',
   'national-link': 'National link',
   lan: 'LAN',
+  'branch-link': 'Branch links',
   servers: 'Servers',
   agent: 'Agent',
 };

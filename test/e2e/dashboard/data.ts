@@ -2,6 +2,7 @@
  * Samples for the dashboard test, shaped as a real agent sends them (the probes' metric names and
  * labels), for a few practices in different conditions. Deterministic: a seeded generator.
  */
+import { IF_ROLE_LABEL, IF_ROLE_NONE, NATIONAL_LINK_ROLE } from '../../../shared/src/roles.ts';
 import type { WireSample } from '../../../shared/src/wire.ts';
 import { rng } from '../../helpers/rng.ts';
 
@@ -63,7 +64,8 @@ export function practiceSamples(c: Condition, from: number, to: number, seed: nu
     }
     out.push({ metric: 'tcp_connect_ms', labels: tcp, ts, value: c.n3Ms * (1.1 + r() * 0.2) }, { metric: 'probe_success', labels: { ...tcp, outcome: 'success' }, ts, value: 1 });
     for (const [ifName, ifIndex, util, errs] of [['wan0', '1', c.wanUtil, 0], ['lan1', '2', c.wanUtil * 0.6, c.lanErrors], ['lan2', '3', 0.05, 0]] as const) {
-      const l = { ...router, ifName, ifIndex, ifRole: ifName === 'wan0' ? 'wan' : 'lan' };
+      // ifRole as the agent sends it: the national-link port's selector says role n3-gateway, the others none
+      const l = { ...router, ifName, ifIndex, [IF_ROLE_LABEL]: ifName === 'wan0' ? NATIONAL_LINK_ROLE : IF_ROLE_NONE };
       const u = Math.min(1, util * (0.85 + r() * 0.3));
       out.push(
         { metric: 'snmp_if_in_utilisation_ratio', labels: l, ts, value: u },

@@ -60,7 +60,7 @@ export function plannedMonth(): SyntheticMonth {
       { id: 'http:spine', kind: 'http', role: 'national-app', app: 'spine', target: 'https://spine.example.invalid/health', intervalMs: 60_000, offsetMs: 11_000, medianMs: 320, sigma: 0.35, down: PLANTED.spineDown, failOutcome: 'refused', phases: ['connect', 'ttfb'] },
       { id: 'tcp:eps', kind: 'tcp', role: 'national-app', app: 'eps', target: 'eps.example.invalid:443', intervalMs: 300_000, offsetMs: 13_000, medianMs: 35, sigma: 0.2 },
       { id: 'host', kind: 'host', role: 'server', target: 'server1', intervalMs: 300_000, offsetMs: 17_000 },
-      { id: 'snmp:router', kind: 'snmp', role: 'n3-gateway', target: '192.0.2.1:161', intervalMs: 300_000, offsetMs: 19_000, interfaces: [['wan0', 'wan', 0.35], ['lan0', 'lan', 0.2]], reboots: [PLANTED.reboot] },
+      { id: 'snmp:router', kind: 'snmp', role: 'n3-gateway', target: '192.0.2.1:161', intervalMs: 300_000, offsetMs: 19_000, interfaces: [['wan0', 'n3-gateway', 0.35], ['lan0', 'none', 0.2]], reboots: [PLANTED.reboot] },
     ],
   };
 }

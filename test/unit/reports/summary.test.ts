@@ -13,7 +13,7 @@ function headline(ods: string, overall: Rag, areas: Partial<Headline['areas']> =
     ods,
     month: '2026-10',
     overall,
-    areas: { apps: 'green', link: 'green', lan: 'green', incidents: 'green', servers: 'green', completeness: 'green', ...areas },
+    areas: { apps: 'green', link: 'green', lan: 'green', branch: 'green', incidents: 'green', servers: 'green', completeness: 'green', ...areas },
     figures: { 'link-availability-core': 0.999, 'link-rtt-p95': 30, 'app-availability-core': 0.9995, 'app-http-p95': 600, 'lan-rtt-p95': 2, completeness: 0.995, ...figures },
   };
 }

@@ -169,7 +169,7 @@ describe('overrides per organisation and per practice', () => {
     ).toEqual([
       "thresholds.organisation.variants[0]: unknown variant 'dual-link' (known: resilient-link)",
       'thresholds.organisation.rules.n3-rtt-p95.warning: must be below critical (150) for compare: above',
-      "thresholds.organisation.rules.no-such-rule: unknown rule 'no-such-rule' (known: n3-rtt-p95, n3-jitter-p95, n3-loss-mean, wan-utilisation-p95, n3-availability-month, n3-outage, app-connect-p95, app-http-total-p95, app-availability-month, app-outage, tls-cert-expiry, host-disk-used, host-memory-used, lan-rtt-p95, lan-loss-mean, asset-age-pc, asset-age-server, asset-age-switch, asset-age-router-firewall, n3-link-down, app-unreachable, agent-silent)",
+      "thresholds.organisation.rules.no-such-rule: unknown rule 'no-such-rule' (known: n3-rtt-p95, n3-jitter-p95, n3-loss-mean, wan-utilisation-p95, n3-availability-month, n3-outage, app-connect-p95, app-http-total-p95, app-availability-month, app-outage, tls-cert-expiry, host-disk-used, host-memory-used, lan-rtt-p95, lan-loss-mean, branch-rtt-p95, branch-loss-mean, branch-link-down, branch-availability-month, asset-age-pc, asset-age-server, asset-age-switch, asset-age-router-firewall, n3-link-down, app-unreachable, agent-silent)",
       'thresholds.practices.A81001.rules.lan-rtt-p95.clear.warning: must be at or below warning (5) for compare: above',
       expect.stringMatching(/^thresholds\.practices\.A81001\.rules\.n3-loss-mean\.critical: /),
       "thresholds.practices.A81001.add[0].window: 'month' is for report rules (scope: report)",

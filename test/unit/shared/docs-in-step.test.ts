@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../../shared/src/metrics.ts';
 import { OUTCOMES } from '../../../shared/src/outcomes.ts';
 import { ERROR_CODES } from '../../../shared/src/errors.ts';
+import { NATIONAL_LINK_IF_ROLES, ROLES } from '../../../shared/src/roles.ts';
 
 function firstColumn(doc: string, pattern: RegExp): string[] {
   const text = readFileSync(new URL(`../../../docs/${doc}`, import.meta.url), 'utf8');
@@ -28,5 +29,12 @@ describe('docs stay in step with the registries', () => {
 
   it('docs/errors.md lists every error code', () => {
     expect(firstColumn('errors.md', /^\| `(N3MON_ERR_[A-Z_]+)` \|/gm).sort()).toEqual(Object.keys(ERROR_CODES).sort());
+  });
+
+  it('docs/metrics.md lists every role, and the ifRole values of the national-link interface', () => {
+    const text = readFileSync(new URL('../../../docs/metrics.md', import.meta.url), 'utf8');
+    const roles = text.slice(text.indexOf('### Roles'), text.indexOf('## Names'));
+    expect([...roles.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1])).toEqual([...ROLES]);
+    for (const v of NATIONAL_LINK_IF_ROLES) expect(roles).toContain(`ifRole="${v}"`);
   });
 });

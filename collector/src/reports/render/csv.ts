@@ -5,6 +5,7 @@
  */
 import type { AvailabilityFigure, PracticeReport } from '../model.ts';
 import type { ThresholdRef } from '../thresholds.ts';
+import { branchCsvRows } from './branch-blocks.ts';
 
 export const CSV_COLUMNS = ['ods', 'practice', 'month', 'section', 'item', 'measure', 'period', 'value', 'unit', 'warning', 'critical', 'verdict', 'rules_version'] as const;
 
@@ -76,6 +77,7 @@ export function practiceCsvRows(r: PracticeReport): Row[] {
     add('lan', `${e.device} ${e.ifName}`, 'discards', '24x7', num(e.discards), 'count');
   }
   for (const d of r.lan.reboots) add('lan', d.device, 'reboots', '24x7', num(d.reboots), 'count');
+  branchCsvRows(r.lan.branches, add, num);
   const inc = r.incidents;
   add('incidents', 'alerts', 'count', 'month', inc.alertsAvailable ? String(inc.alerts.length) : '', 'count');
   add('incidents', 'outages', 'count', 'month', String(inc.outages.length), 'count');

@@ -8,6 +8,7 @@ import { completenessChart, percentileChart, smokeChart, utilisationChart } from
 import { cell, cells, RAG_LABELS, type Block, type Cell, type ReportDocument } from './document.ts';
 import { fmtBps, fmtDuration, fmtMs, fmtNumber, fmtPct, fmtRule, NO_DATA } from './format.ts';
 import { appendixBlocks, incidentBlocks } from './practice-document-tail.ts';
+import { branchBlocks } from './branch-blocks.ts';
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
@@ -146,6 +147,7 @@ function lanBlocks(r: PracticeReport, zone: ZonedClock): Block[] {
     empty: 'No data: no LAN gateway checks this month.',
   });
   if (l.threshold !== null) out.push({ type: 'paragraph', text: `${l.threshold.label}: ${fmtRule(l.threshold)} (${l.threshold.source}).` });
+  out.push(...branchBlocks(l.branches));
   out.push({ type: 'heading', level: 3, text: 'Interface errors and discards' });
   out.push({
     type: 'table',

@@ -1,4 +1,7 @@
-/** Section 4 — practice LAN: gateway RTT/loss, interface errors and discards, busiest ports, device reboots. */
+/**
+ * Section 4 — practice LAN: gateway RTT/loss, interface errors and discards, busiest ports, device
+ * reboots; and the branch links (./branch.ts), whose RAG is an area of its own.
+ */
 import type { StoredSeries } from '../../storage/types.ts';
 import { countReboots, quantileOf } from '../accounting.ts';
 import { bucketsOf, type ReportContext } from '../context.ts';
@@ -10,8 +13,9 @@ import { checkLabel, type CheckRef } from '../series-index.ts';
 import { levelOf } from '../thresholds.ts';
 import { RTT_METRIC } from './link.ts';
 import { HOUR_MS } from '../month.ts';
+import { buildBranchSection } from './branch.ts';
 
-const isLan = (c: CheckRef): boolean => (c.role === 'lan-gateway' || c.role === 'branch-site') && c.kind !== 'snmp';
+const isLan = (c: CheckRef): boolean => c.role === 'lan-gateway' && c.kind !== 'snmp';
 
 function deviceOf(ctx: ReportContext, s: StoredSeries): string {
   return s.labels.device ?? s.labels.target ?? ctx.index.checkOf(s).check;
@@ -107,8 +111,8 @@ export function buildLanSection(ctx: ReportContext): LanSection {
     gateways.push({ check: c.check, target: checkLabel(c), all, rtt, lossMean, level });
   }
   const snmp = ctx.index.checks.some((c) => c.kind === 'snmp');
-  const section: Omit<LanSection, 'rag'> = { gateways, threshold, errors: interfaceErrors(ctx), busiestPorts: busiestPorts(ctx), reboots: reboots(ctx), snmp, notes: [] };
-  if (gateways.length === 0) section.notes.push('No data: no LAN gateway (lan-gateway or branch-site) checks reported this month.');
+  const section: Omit<LanSection, 'rag'> = { gateways, threshold, errors: interfaceErrors(ctx), busiestPorts: busiestPorts(ctx), reboots: reboots(ctx), snmp, branches: buildBranchSection(ctx), notes: [] };
+  if (gateways.length === 0) section.notes.push('No data: no LAN gateway (lan-gateway) checks reported this month.');
   if (!snmp) section.notes.push('No data: no SNMP devices are polled for this practice, so interface errors, port load and reboots are not known.');
   const rags: Rag[] = gateways.map((g) => (g.level === 'critical' ? 'red' : g.level === 'warning' ? 'amber' : g.level === 'ok' ? 'green' : 'grey'));
   return { ...section, rag: worstRag(rags) };

@@ -3,6 +3,7 @@
  * target, RTT/jitter/loss (with a SmokePing-style distribution per day), WAN utilisation p95
  * against the 75 % mark, throughput against the contracted bandwidth.
  */
+import { isNationalLinkInterface, NATIONAL_LINK_ROLE } from '../../../../shared/src/roles.ts';
 import type { StoredSeries } from '../../storage/types.ts';
 import { quantileOf } from '../accounting.ts';
 import type { ReportContext } from '../context.ts';
@@ -16,13 +17,11 @@ import { levelOf } from '../thresholds.ts';
 /** The per-round RTT statistic the report uses: each burst's mean RTT, as the profile's RTT rules. */
 export const RTT_METRIC = 'icmp_rtt_avg_ms';
 
-const isN3 = (c: CheckRef): boolean => c.role === 'n3-gateway';
+const isN3 = (c: CheckRef): boolean => c.role === NATIONAL_LINK_ROLE;
 
-/** WAN interfaces: `ifRole` wan, or any interface of an n3-gateway device without an ifRole. */
-export function isWanInterface(c: CheckRef, s: StoredSeries): boolean {
-  const ifRole = s.labels.ifRole;
-  if (ifRole !== undefined) return ifRole === 'wan';
-  return c.role === 'n3-gateway';
+/** WAN interfaces: the national-link interface as shared/src/roles.ts defines it (`ifRole` n3-gateway, or legacy wan). */
+export function isWanInterface(_c: CheckRef, s: StoredSeries): boolean {
+  return isNationalLinkInterface(s.labels);
 }
 
 function smoke(ctx: ReportContext): SmokeDay[] {
@@ -118,7 +117,7 @@ export function buildLinkSection(ctx: ReportContext): LinkSection {
   };
   if (target === null) section.notes.push('No availability target in the threshold profile: availability is shown without a verdict.');
   if (checks.length === 0) section.notes.push('No data: no national-link (n3-gateway) reachability checks reported this month.');
-  if (util.interfaces.length === 0) section.notes.push('No data: no SNMP utilisation samples for a WAN interface (ifRole "wan" or an n3-gateway device).');
+  if (util.interfaces.length === 0) section.notes.push('No data: no SNMP utilisation samples for a WAN interface (an interface the agent\'s SNMP check marks `role: n3-gateway`).');
   if (section.throughput.length === 0) section.notes.push('No data: no throughput tests ran and no contracted bandwidth is configured.');
   else if (section.throughput.some((t) => t.contractedBps === null)) section.notes.push('Contracted bandwidth is not configured for this practice, so throughput is shown without comparison.');
   return { ...section, rag: linkRag(section, ctx) };

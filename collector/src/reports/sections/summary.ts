@@ -52,7 +52,7 @@ export function figuresOf(s: Sections): Record<FigureId, number | null> {
 }
 
 export function areaRags(s: Sections): Record<AreaId, Rag> {
-  return { apps: s.apps.rag, link: s.link.rag, lan: s.lan.rag, incidents: s.incidents.rag, servers: s.servers.rag, completeness: s.completeness.rag };
+  return { apps: s.apps.rag, link: s.link.rag, lan: s.lan.rag, branch: s.lan.branches?.rag ?? 'grey', incidents: s.incidents.rag, servers: s.servers.rag, completeness: s.completeness.rag };
 }
 
 export function headlineOf(report: PracticeReport): Headline {
@@ -90,6 +90,12 @@ function reasonFor(area: AreaId, s: Sections): string {
     }
     case 'lan':
       return s.lan.gateways.length === 0 ? 'no data' : `gateway RTT p95 ${fmtMs(maxOf(s.lan.gateways.map((g) => g.rtt.p95)))}`;
+    case 'branch': {
+      const sites = s.lan.branches?.sites ?? [];
+      if (sites.length === 0) return 'no data';
+      const a = minOf(sites.map((b) => b.all.availability));
+      return `${sites.length} branch site(s); lowest availability ${fmtPct(a)}; RTT p95 ${fmtMs(maxOf(sites.map((b) => b.rtt.p95)))}`;
+    }
     case 'incidents': {
       const long = s.incidents.outages.filter((o) => o.over5h).length;
       return `${s.incidents.alerts.length} alert(s), ${s.incidents.outages.length} outage(s)${long > 0 ? `, ${long} over ${fmtMs(ACCOUNTING.longOutageMs)}` : ''}`;
