@@ -25,6 +25,13 @@ export const AGENT_LABELS: readonly string[] = Object.freeze([
   ...new Set<string>([...CHECK_BASE_LABELS, ...Object.values(METRICS).flatMap((m) => m.labels as readonly string[])]),
 ]);
 
+/** The most labels one metric of a probe kind (`source`) adds to the check's own, outcome included. */
+export function maxOwnLabels(source: string): number {
+  let max = 0;
+  for (const m of Object.values(METRICS)) if (m.source === source || m.source === 'any') max = Math.max(max, m.labels.length);
+  return max;
+}
+
 /** Fast (no allocation): is this label name refused at ingest? */
 export function isReservedLabelName(name: string): boolean {
   if (name.charCodeAt(0) === 95 && name.charCodeAt(1) === 95) return true;

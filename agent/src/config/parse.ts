@@ -8,7 +8,7 @@ import type { TSchema } from 'typebox';
 import { N3monError } from '../../../shared/src/errors.ts';
 import { parseConfigValue } from '../../../shared/src/config-file.ts';
 import { deepFreeze, formatPath } from '../../../shared/src/validate.ts';
-import { RESERVED_LABELS } from '../../../shared/src/wire.ts';
+import { labelRuleProblems } from './labels.ts';
 import type { ProbeKind } from '../probes/types.ts';
 import { agentConfigSchema, type AgentConfig } from './schema.ts';
 
@@ -62,11 +62,7 @@ export function crossFieldProblems(config: AgentConfig, probes: readonly ProbeKi
 
     const kind = probes.find((p) => p.kind === check.kind);
     if (kind === undefined) return; // the schema's union already refused an unknown kind
-    const own = new Set(['check', 'outcome', ...Object.keys(kind.baseLabels(check))]);
-    for (const name of Object.keys((check.labels as Record<string, string> | undefined) ?? {})) {
-      if ((RESERVED_LABELS as readonly string[]).includes(name)) out.push(`${at('labels', name)}: reserved; the collector sets it from the agent's token`);
-      else if (own.has(name)) out.push(`${at('labels', name)}: clashes with a label the agent sets itself`);
-    }
+    out.push(...labelRuleProblems({ check, index: i, id, kind }));
     for (const line of kind.validate?.(check) ?? []) out.push(prefixed(line, at()));
   });
   return out;

@@ -51,7 +51,7 @@ describe('parseAgentConfig', () => {
       'checks[0].timeoutMs: must be less than intervalMs (5000 >= 5000)',
       'checks[1].id: duplicate check id "fakeping:10.200.0.1" (checks[0] has it too); give one of them a distinct id',
       'checks[3].id: duplicate check id "fakehost" (checks[2] has it too); give one of them a distinct id',
-      "checks[3].labels.practice: reserved; the collector sets it from the agent's token",
+      'checks[3].labels.practice: reserved label; the collector sets it from the token',
       'checks[3].labels.role: clashes with a label the agent sets itself',
       'checks[4].count: at most 10 when intervalMs < 10000',
     ]);

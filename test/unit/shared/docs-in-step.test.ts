@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../../shared/src/metrics.ts';
 import { OUTCOMES } from '../../../shared/src/outcomes.ts';
 import { ERROR_CODES } from '../../../shared/src/errors.ts';
+import { AGENT_LABELS, RESERVED_LABEL_PREFIX, RESERVED_LABELS } from '../../../shared/src/labels.ts';
+import { SAMPLE_RULES } from '../../../shared/src/sample-rules.ts';
 import { NATIONAL_LINK_IF_ROLES, ROLES } from '../../../shared/src/roles.ts';
 
 function firstColumn(doc: string, pattern: RegExp): string[] {
@@ -25,6 +27,18 @@ describe('docs stay in step with the registries', () => {
 
   it('docs/outcomes.md lists every outcome', () => {
     expect(firstColumn('outcomes.md', /^\| `([a-z_]+)` \|/gm).sort()).toEqual(Object.keys(OUTCOMES).sort());
+  });
+
+  it('docs/metrics.md "Labels with a meaning" names every reserved label and every label the agent sets', () => {
+    const text = readFileSync(new URL('../../../docs/metrics.md', import.meta.url), 'utf8');
+    const row = (kind: string): string[] => [...(text.match(new RegExp(`^\\| ${kind} \\| ([^|]*) \\|`, 'm'))?.[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] as string);
+    expect(row('reserved')).toEqual([...RESERVED_LABELS, RESERVED_LABEL_PREFIX]);
+    const agentRow = row('set by the agent');
+    for (const name of AGENT_LABELS) expect(agentRow, name).toContain(name);
+  });
+
+  it('docs/api.md lists every sample rule', () => {
+    expect(firstColumn('api.md', /^\| `([a-z_]+)` \| /gm).filter((r) => (SAMPLE_RULES as readonly string[]).includes(r)).sort()).toEqual([...SAMPLE_RULES].sort());
   });
 
   it('docs/errors.md lists every error code', () => {
