@@ -12,7 +12,7 @@ import { emptyReadStats, readMinuteRuns, readMonthBuckets, type ReadStats } from
 import type { CheckRuns, IncidentRecord, MaintenanceRecord, PracticeFacts, ReportContext } from './context.ts';
 import { intersect, roundOutToMinutes, totalMs, type Interval } from './intervals.ts';
 import type { PracticeReport } from './model.ts';
-import { HOUR_MS, MINUTE_MS, monthFrame, REPORT_TIME_ZONE, reportZone } from './month.ts';
+import { HOUR_MS, judgedEnd, MINUTE_MS, monthFrame, REPORT_TIME_ZONE, reportZone } from './month.ts';
 import { makePeriod } from './periods.ts';
 import { eachHour } from './hour-map.ts';
 import { ACCOUNTING_RULES_VERSION } from './rules.ts';
@@ -130,8 +130,8 @@ export async function buildPracticeReport(src: ReportSources, ods: string, month
   const frame = monthFrame(month, zone);
   const now = src.now();
   if (now < frame.start) throw new N3monError('N3MON_ERR_REQUEST_INVALID', `month ${month} has not started yet`);
-  // A month in progress is reported up to the last whole minute.
-  const bounds: Interval = { from: frame.start, to: Math.min(frame.end, Math.floor(now / MINUTE_MS) * MINUTE_MS) };
+  // A month in progress is judged on its elapsed whole hours (judgedEnd); the future is neither up, down nor unknown.
+  const bounds: Interval = { from: frame.start, to: judgedEnd(frame, now) };
   const incidents = src.incidents === undefined ? { available: false, alerts: [], maintenance: [] } : { available: true, ...(await src.incidents(ods, frame.start, frame.end)) };
   const maintenance = roundOutToMinutes(intersect(incidents.maintenance.map((m) => ({ from: m.start, to: m.end })), [bounds]));
   const core = makePeriod('core', intersect(src.coreIntervals(bounds.from, bounds.to), [bounds]), maintenance);
@@ -162,6 +162,7 @@ export async function buildPracticeReport(src: ReportSources, ods: string, month
     dayOfHour,
     zone,
     now,
+    judged: bounds,
     core,
     all,
     maintenance,
@@ -188,7 +189,7 @@ export async function buildPracticeReport(src: ReportSources, ods: string, month
     generatedAt: now,
     month,
     timeZone: REPORT_TIME_ZONE,
-    period: { start: frame.start, end: frame.end, coreHours: src.coreHoursText, coreMs: core.lengthMs, allMs: all.lengthMs, maintenanceMs: totalMs(maintenance) },
+    period: { start: frame.start, end: frame.end, judgedTo: bounds.to, inProgress: now < frame.end, coreHours: src.coreHoursText, coreMs: core.lengthMs, allMs: all.lengthMs, maintenanceMs: totalMs(maintenance) },
     practice: { ods: practice.ods, name: practice.name, organisation: practice.organisation, sites: [...practice.sites] },
     summary: buildSummary(sections, opts.previous ?? null, opts.org ?? null),
     ...sections,

@@ -58,6 +58,8 @@ export interface ReportContext {
   dayOfHour: ReadonlyMap<number, number>;
   zone: ZonedClock;
   now: number;
+  /** The judged part of the month: all of it once over, the elapsed whole hours of a month in progress. */
+  judged: Interval;
   core: Period;
   all: Period;
   maintenance: Interval[];

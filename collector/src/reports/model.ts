@@ -281,6 +281,7 @@ export interface CompletenessSection {
   received: number;
   checks: CompletenessRow[];
   notAssessed: Array<{ check: string; reason: string }>;
+  /** Days begun (all of a finished month's); null when nothing was expected (maintenance all day). */
   daily: Array<{ date: string; completeness: number | null }>;
   gaps: Array<{ start: number; end: number; durationMs: number }>;
   rag: Rag;
@@ -318,7 +319,22 @@ export interface PracticeReport {
   generatedAt: number;
   month: string;
   timeZone: string;
-  period: { start: number; end: number; coreHours: string; coreMs: number; allMs: number; maintenanceMs: number };
+  period: {
+    start: number;
+    end: number;
+    /**
+     * End of the judged time: `end` for a finished month; for a month in progress the last whole
+     * hour settled before generation (rules 1.1). Absent in reports archived under rules 1.0 (= end).
+     */
+    judgedTo?: number;
+    /** Generated before the month ended. Absent in reports archived under rules 1.0 (= false). */
+    inProgress?: boolean;
+    coreHours: string;
+    /** Core-hours and 24×7 time judged (the elapsed part of a month in progress), maintenance excluded, ms. */
+    coreMs: number;
+    allMs: number;
+    maintenanceMs: number;
+  };
   practice: { ods: string; name: string; organisation: string; sites: string[] };
   summary: SummarySection;
   apps: AppsSection;

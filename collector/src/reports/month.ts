@@ -7,6 +7,7 @@
  */
 import { N3monError } from '../../../shared/src/errors.ts';
 import { addDays, dateKey, zonedClock, type ZonedClock } from '../calendar/zoned.ts';
+import { ACCOUNTING } from './rules.ts';
 
 export const REPORT_TIME_ZONE = 'Europe/London';
 export const HOUR_MS = 3_600_000;
@@ -90,6 +91,19 @@ export function monthFrame(month: string, zone: ZonedClock = reportZone()): Mont
     days.push({ date: dateKey(year, monthNumber, d), weekday: addDays(year, monthNumber, d, 0).weekday, start: dayStart, end: dayEnd });
   }
   return { month, year, monthNumber, start, end, days };
+}
+
+/**
+ * Where the judged part of a month ends for a report made at `now`: the month's end once it is
+ * over; for a month in progress, the start of the last whole hour that ended at least
+ * ACCOUNTING.inProgressSettleMs before `now` (never before the month's start — then nothing is
+ * judged yet). Whole hours: a judged hour is read whole from the hour rollup, and the partly
+ * elapsed hour neither counts its missing runs as unknown nor skews the inferred run rate.
+ */
+export function judgedEnd(frame: Pick<MonthFrame, 'start' | 'end'>, now: number): number {
+  if (now >= frame.end) return frame.end;
+  const settled = Math.floor((now - ACCOUNTING.inProgressSettleMs) / HOUR_MS) * HOUR_MS;
+  return Math.max(frame.start, Math.min(frame.end, settled));
 }
 
 /** The month (London) an instant falls in. */

@@ -3,7 +3,7 @@
  * line must equal ACCOUNTING_RULES_VERSION (a test keeps them in step). Change a rule → change
  * the document and bump the version: every report prints the version it was computed under.
  */
-export const ACCOUNTING_RULES_VERSION = '1.0';
+export const ACCOUNTING_RULES_VERSION = '1.1';
 
 export const ACCOUNTING = {
   /** Below this completeness a target cannot be judged unless the gaps could not change the verdict. */
@@ -19,6 +19,11 @@ export const ACCOUNTING = {
   completenessAmber: 0.9,
   /** Share of runs within the warning threshold below which response time is amber. */
   withinThresholdAmber: 0.95,
+  /**
+   * A month in progress is judged up to the start of the last whole hour that ended at least this
+   * long before the report was made (samples of that hour still in flight from agents have arrived).
+   */
+  inProgressSettleMs: 5 * 60_000,
   /** Gaps (no samples at all) shorter than this are not listed one by one. */
   minListedGapMs: 60 * 60_000,
   /** Rows in "worst hours", "busiest ports", "worst performers" lists. */

@@ -16,6 +16,7 @@ import type { PracticeReport } from '../../../collector/src/reports/model.ts';
 import { skipUnlessLab } from '../../helpers/lab-guard.ts';
 import { silentLogger } from '../../../shared/src/log.ts';
 import { startReportScheduler } from '../../../collector/src/reports/scheduler.ts';
+import { ACCOUNTING_RULES_VERSION } from '../../../collector/src/reports/rules.ts';
 import { MONTH, ODS, OTHER_ODS, PLANTED, oct, startMonthCollector, type MonthCollector } from './month-fixture.ts';
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'reports');
@@ -187,7 +188,7 @@ describe('monthly report from a synthetic month (real ingest API, real SQLite ro
   });
 
   it('every threshold is printed with its source; the rules version is in the model', () => {
-    expect(report.rulesVersion).toBe('1.0');
+    expect(report.rulesVersion).toBe(ACCOUNTING_RULES_VERSION);
     expect(report.appendix.thresholds.length).toBeGreaterThan(10);
     for (const t of report.appendix.thresholds) expect(t.source.length).toBeGreaterThan(0);
     expect(report.link.rtt.threshold?.source).toContain('Y.1541');
@@ -206,7 +207,7 @@ describe('monthly report from a synthetic month (real ingest API, real SQLite ro
     expect(lines[0]).toBe('ods,practice,month,section,item,measure,period,value,unit,warning,critical,verdict,rules_version');
     const n3core = lines.find((l) => l.startsWith(`${ODS},Example Surgery,${MONTH},national_link,192.0.2.1,availability,core,`));
     expect(n3core?.split(',')[7]).toBe(String(Math.round(((22 * 630 - 380) / (22 * 630)) * 1e6) / 1e6));
-    expect(n3core?.endsWith(',missed,1.0')).toBe(true);
+    expect(n3core?.endsWith(`,missed,${ACCOUNTING_RULES_VERSION}`)).toBe(true);
 
     const pdf = (await renderPractice(report, 'pdf', reportZone())).body;
     const file = join(ARTIFACTS, `${ODS}-${MONTH}.pdf`);
@@ -218,7 +219,7 @@ describe('monthly report from a synthetic month (real ingest API, real SQLite ro
     expect(pages).toBeGreaterThan(2);
     expect(text).toContain(`Page ${pages} of ${pages}`);
     expect(text).toContain('Example Surgery · A81001 · October 2026');
-    expect(text).toContain('Accounting rules version 1.0');
+    expect(text).toContain(`Accounting rules version ${ACCOUNTING_RULES_VERSION}`);
     expect(text).toContain('HSCN: severity-1 incidents resolved within 5 h');
     expect(text).toMatch(/2026-10-14 09:00\s+2026-10-14 15:00\s+6 h 00 min/);
     execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '3', file, join(ARTIFACTS, `${ODS}-${MONTH}-page`)]);
@@ -321,8 +322,8 @@ describe('archive and organisation summary', () => {
     const res = await fetch(`${mc.url}/api/v1/reports/organisation/${MONTH}?format=csv`, { headers: { authorization: `Bearer ${mc.keys.desk}` } });
     expect(res.status).toBe(200);
     const csv = await res.text();
-    expect(csv).toContain(`${ODS},Example Surgery,${MONTH},organisation,overall,rank,month,1,rank,,,red,1.0`);
-    expect(csv).toContain(`${OTHER_ODS},Other Practice,${MONTH},organisation,overall,rank,month,2,rank,,,grey,1.0`);
+    expect(csv).toContain(`${ODS},Example Surgery,${MONTH},organisation,overall,rank,month,1,rank,,,red,${ACCOUNTING_RULES_VERSION}`);
+    expect(csv).toContain(`${OTHER_ODS},Other Practice,${MONTH},organisation,overall,rank,month,2,rank,,,grey,${ACCOUNTING_RULES_VERSION}`);
     const summary = await mc.service.organisationSummary(MONTH);
     expect(summary.worst.find((w) => w.area === 'link')?.practices.map((p) => p.ods)).toEqual([ODS]);
     expect(summary.counts).toEqual({ red: 1, amber: 0, green: 0, grey: 1 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayIndex, monthFrame, nextMonth, parseMonth, previousMonth, reportZone, localDateTime } from '../../../collector/src/reports/month.ts';
+import { dayIndex, judgedEnd, monthFrame, nextMonth, parseMonth, previousMonth, reportZone, localDateTime } from '../../../collector/src/reports/month.ts';
 import { isN3monError } from '../../../shared/src/errors.ts';
 
 const H = 3_600_000;
@@ -54,5 +54,28 @@ describe('report month (Europe/London calendar month)', () => {
   it('formats instants in London time', () => {
     expect(localDateTime(reportZone(), Date.UTC(2026, 6, 1, 17, 30))).toBe('2026-07-01 18:30');
     expect(localDateTime(reportZone(), Date.UTC(2026, 0, 1, 17, 30))).toBe('2026-01-01 17:30');
+  });
+});
+
+describe('the judged part of a month (rules 1.1)', () => {
+  const f = monthFrame('2026-07'); // BST: local hours are still whole UTC hours
+  const at = (day: number, hour: number, minute: number): number => reportZone().toInstant(2026, 7, day, hour, minute);
+
+  it('is the whole month once it is over', () => {
+    expect(judgedEnd(f, f.end)).toBe(f.end);
+    expect(judgedEnd(f, f.end + 40 * 86_400_000)).toBe(f.end);
+  });
+
+  it('in progress: up to the last whole hour that ended at least 5 minutes before now', () => {
+    expect(judgedEnd(f, at(7, 14, 23))).toBe(at(7, 14, 0));
+    expect(judgedEnd(f, at(7, 14, 5))).toBe(at(7, 14, 0));
+    expect(judgedEnd(f, at(7, 14, 4))).toBe(at(7, 13, 0)); // 14:00 has not settled: samples may still be in flight
+    expect(judgedEnd(f, at(31, 23, 59))).toBe(at(31, 23, 0));
+  });
+
+  it('is empty before the first hour has settled, never before the month', () => {
+    expect(judgedEnd(f, f.start)).toBe(f.start);
+    expect(judgedEnd(f, at(1, 1, 4))).toBe(f.start);
+    expect(judgedEnd(f, at(1, 1, 5))).toBe(at(1, 1, 0));
   });
 });

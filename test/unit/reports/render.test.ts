@@ -11,6 +11,7 @@ import { csvField, practiceCsvRows, renderCsv } from '../../../collector/src/rep
 import { pdfText } from '../../../collector/src/reports/render/pdf-text.ts';
 import { fmtDuration, fmtMs, fmtPct } from '../../../collector/src/reports/render/format.ts';
 import { niceScale } from '../../../collector/src/reports/render/charts.ts';
+import { inProgressText, judgedSpan, judgedView } from '../../../collector/src/reports/render/period.ts';
 
 const fixture = (): PracticeReport => JSON.parse(readFileSync(new URL('./fixtures/practice-report-2026-10.json', import.meta.url), 'utf8')) as PracticeReport;
 
@@ -109,3 +110,37 @@ describe('formatting', () => {
     expect(niceScale(0)).toEqual({ max: 1, step: 0.2 });
   });
 });
+
+describe('a month in progress, in words', () => {
+  const zone = reportZone();
+  /** The October fixture as if generated mid-month, judged up to `judgedTo`. */
+  const inProgressAt = (judgedTo: number): PracticeReport => {
+    const r = fixture();
+    r.period = { ...r.period, judgedTo, inProgress: true };
+    return r;
+  };
+  const oct = (day: number, hour: number): number => zone.toInstant(2026, 10, day, hour, 0);
+
+  it('names the judged days and the hour (London time; the end of a day is 24:00)', () => {
+    expect(judgedSpan(inProgressAt(oct(7, 14)), zone)).toBe('1–7 October up to 14:00');
+    expect(judgedSpan(inProgressAt(oct(1, 3)), zone)).toBe('1 October up to 03:00');
+    expect(judgedSpan(inProgressAt(oct(8, 0)), zone)).toBe('1–7 October up to 24:00');
+    expect(inProgressText(inProgressAt(oct(1, 0)), zone)).toMatch(/^Month in progress: nothing judged yet/);
+  });
+
+  it('a finished month (or one archived under rules 1.0, without judgedTo) says nothing of it', () => {
+    expect(inProgressText(fixture(), zone)).toBeNull();
+    const html = renderHtml(practiceDocument(fixture(), zone));
+    expect(html).not.toContain('Month in progress');
+  });
+
+  it('charts show the judged days only: a day to come is not a day without data', () => {
+    const r = judgedView(inProgressAt(oct(7, 14)), zone);
+    expect(r.link.daily.map((d) => d.date)).toEqual(['2026-10-01', '2026-10-02', '2026-10-03', '2026-10-04', '2026-10-05', '2026-10-06', '2026-10-07']);
+    expect(r.completeness.daily).toHaveLength(7);
+    expect(r.apps.apps.every((a) => a.daily.length === 7)).toBe(true);
+    const html = renderHtml(practiceDocument(inProgressAt(oct(7, 14)), zone));
+    expect(html).toContain('Month in progress: judged on 1–7 October up to 14:00');
+  });
+});
+

@@ -22,6 +22,7 @@ describe('accounting rules document', () => {
       ['completenessGreen', `${ACCOUNTING.completenessGreen * 100} %`],
       ['completenessAmber', `${ACCOUNTING.completenessAmber * 100} %`],
       ['MIN_RUNS_PER_HOUR', `${MIN_RUNS_PER_HOUR} times an hour`],
+      ['inProgressSettleMs', `${ACCOUNTING.inProgressSettleMs / 60_000} minutes`],
     ];
     for (const [name, value] of stated) {
       const at = doc.indexOf(`\`${name}\``);

@@ -32,6 +32,9 @@ export function practiceCsvRows(r: PracticeReport): Row[] {
     add(section, item, 'availability_gaps_as_down', period, num(a.lowerBound), 'ratio');
     add(section, item, 'unknown', period, num(a.unknownMs), 'ms');
   };
+  // The judged part of the month: all of it once over; the elapsed whole hours of a month in progress.
+  add('summary', 'period', 'judged_to', 'month', num(r.period.judgedTo ?? r.period.end), 'epoch_ms');
+  add('summary', 'period', 'in_progress', 'month', r.period.inProgress === true ? '1' : '0', 'boolean');
   for (const a of r.summary.areas) add('summary', a.area, 'rag', 'month', a.rag, 'rag', null, a.previous ?? '');
   for (const f of r.summary.figures) add('summary', f.id, 'value', 'month', num(f.value), f.unit);
   for (const app of r.apps.apps) {

@@ -9,12 +9,11 @@ import { cell, cells, RAG_LABELS, type Block, type Cell, type ReportDocument } f
 import { fmtBps, fmtDuration, fmtMs, fmtNumber, fmtPct, fmtRule, NO_DATA } from './format.ts';
 import { appendixBlocks, incidentBlocks } from './practice-document-tail.ts';
 import { branchBlocks } from './branch-blocks.ts';
-
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+import { inProgress, inProgressText, judgedSpan, judgedView, MONTH_NAMES } from './period.ts';
 
 export function monthTitle(month: string): string {
   const { year, monthNumber } = parseMonth(month);
-  return `${MONTHS[monthNumber - 1]} ${year}`;
+  return `${MONTH_NAMES[monthNumber - 1]} ${year}`;
 }
 
 export function verdictCell(a: AvailabilityFigure): Cell {
@@ -202,7 +201,9 @@ function serverBlocks(r: PracticeReport): Block[] {
 function completenessBlocks(r: PracticeReport, zone: ZonedClock): Block[] {
   const c = r.completeness;
   const out: Block[] = [{ type: 'heading', level: 2, text: '7. Data completeness', rag: c.rag }];
-  out.push({ type: 'paragraph', text: `${fmtPct(c.overall)} of the expected probe runs arrived (${fmtNumber(c.received)} of ${fmtNumber(c.expected)}). Time without data is unknown: it is never counted as up.` });
+  const span = inProgress(r) ? judgedSpan(r, zone) : null;
+  const judged = span === null ? '' : ` in the judged part of the month (${span})`;
+  out.push({ type: 'paragraph', text: `${fmtPct(c.overall)} of the expected probe runs arrived${judged} (${fmtNumber(c.received)} of ${fmtNumber(c.expected)}). Time without data is unknown: it is never counted as up.` });
   out.push({ type: 'chart', chart: completenessChart(c.daily), caption: 'Share of expected probe runs received per day; grey is unknown.' });
   out.push({
     type: 'table',
@@ -224,10 +225,13 @@ export function practiceDocument(r: PracticeReport, zone: ZonedClock): ReportDoc
     { type: 'paragraph', text: subtitle },
     {
       type: 'paragraph',
-      text: `${r.practice.organisation}. Period ${localDate(zone, r.period.start)} to ${localDate(zone, r.period.end - 1)} (${r.timeZone}); core hours ${r.period.coreHours} (${Math.round(r.period.coreMs / 3_600_000)} h this month)${r.period.maintenanceMs > 0 ? `; ${fmtDuration(r.period.maintenanceMs)} of maintenance excluded` : ''}. Accounting rules version ${r.rulesVersion}. Generated ${localDateTime(zone, r.generatedAt)}.`,
+      text: `${r.practice.organisation}. Period ${localDate(zone, r.period.start)} to ${localDate(zone, r.period.end - 1)} (${r.timeZone}); core hours ${r.period.coreHours} (${Math.round(r.period.coreMs / 3_600_000)} h ${inProgress(r) ? 'judged so far' : 'this month'})${r.period.maintenanceMs > 0 ? `; ${fmtDuration(r.period.maintenanceMs)} of maintenance excluded` : ''}. Accounting rules version ${r.rulesVersion}. Generated ${localDateTime(zone, r.generatedAt)}.`,
     },
   ];
-  const blocks = [...intro, ...summaryBlocks(r), ...appsBlocks(r, zone), ...linkBlocks(r), ...lanBlocks(r, zone), ...incidentBlocks(r, zone), ...serverBlocks(r), ...completenessBlocks(r, zone), ...appendixBlocks(r)];
+  const progress = inProgressText(r, zone);
+  if (progress !== null) intro.push({ type: 'paragraph', text: progress });
+  const shown = judgedView(r, zone);
+  const blocks = [...intro, ...summaryBlocks(shown), ...appsBlocks(shown, zone), ...linkBlocks(shown), ...lanBlocks(shown, zone), ...incidentBlocks(shown, zone), ...serverBlocks(shown), ...completenessBlocks(shown, zone), ...appendixBlocks(shown)];
   return {
     title,
     subtitle,

@@ -1,4 +1,7 @@
-/** Section 7 — data completeness: share of expected runs received; gaps shown as unknown, never as up. */
+/**
+ * Data completeness: share of expected runs received; gaps shown as unknown, never as up. Expected
+ * runs are those of the judged time (the elapsed whole hours of a month in progress).
+ */
 import { availabilityOf, MIN_RUNS_PER_HOUR, runsIn } from '../accounting.ts';
 import { bucketsOf, type ReportContext } from '../context.ts';
 import { intersect, totalMs } from '../intervals.ts';
@@ -55,9 +58,11 @@ export function buildCompletenessSection(ctx: ReportContext): CompletenessSectio
       got[i] = (got[i] as number) + Math.min(n, ((p.to - p.from) / HOUR_MS) * r.runsPerHour);
     }
   }
-  const daily = ctx.frame.days.map((day, i) => {
+  // Days not yet begun (a month in progress) are not listed: they are neither complete nor unknown.
+  const daily = ctx.frame.days.flatMap((day, i) => {
+    if (day.start >= ctx.judged.to) return [];
     const expected = (exp[i] as number) * perHour;
-    return { date: day.date, completeness: expected === 0 ? null : Math.min(1, (got[i] as number) / expected) };
+    return [{ date: day.date, completeness: expected === 0 ? null : Math.min(1, (got[i] as number) / expected) }];
   });
 
   // Gaps: whole accounted hours in which no assessed check ran at all.
