@@ -52,6 +52,12 @@ export const METRICS = {
     labels: ['ifName', 'ifIndex', 'ifRole', 'reason'],
     help: 'Sent (value 1) for a poll interval whose rates were withheld because the counters are not continuous: `reason` = agent_restarted | engine_boots_changed | interface_changed | discontinuity_time_changed | counter_went_back | rate_exceeds_speed | counter32_ambiguous | counter_width_changed | no_time_elapsed.',
   },
+  snmp_if_speed_mismatch_bps: {
+    source: 'snmp',
+    unit: 'bps',
+    labels: ['ifName', 'ifIndex', 'ifRole', 'direction'],
+    help: 'Sent with a rate more than 1.5 × the speed the device reports for the interface (snmpd says lo is 10 Mbit/s, Cisco dialers 56 kbit/s) when no speedBps or inBps/outBps is configured for it: value = the reported speed; `direction` = in | out. The rate is sent; the utilisation is not (its denominator is wrong).',
+  },
   host_cpu_load_ratio: { source: 'host', unit: 'ratio', labels: [], help: 'Share of all CPU time busy since the last run, 0..1.' },
   host_mem_used_ratio: { source: 'host', unit: 'ratio', labels: [], help: 'Memory in use (excluding buffers/cache) / total, 0..1.' },
   host_disk_used_ratio: { source: 'host', unit: 'ratio', labels: ['mount'], help: 'Used / (used + available) of the filesystem mounted at `mount`, 0..1 — what df shows as Use%.' },

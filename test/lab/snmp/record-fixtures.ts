@@ -1,13 +1,15 @@
 /**
  * Re-records the SNMP fixtures under test/fixtures/snmp/ from real agents on this machine:
  *
- *   node --import tsx test/lab/snmp/record-fixtures.ts
+ *   node --import tsx test/lab/snmp/record-fixtures.ts [snmpsim] [snmpd] [snmpd-lo]
  *
+ * (no argument: all three recorders; with arguments: only those named).
  * - cisco-3750.snmprec: Debian's recorded Cisco 3750, cut to system + ifTable + ifXTable.
  * - snmpd-linux.snmprec: this machine's snmpd, recorded with snmpsim's `snmprec` tool.
  * - sequences/*.json: successive polls (DeviceSnapshots, BigInts as strings, times rebased to the
  *   first poll) taken by the probe's own poller from snmpsimd devices with known counter rates,
- *   and from snmpd across a restart. test/unit/probes/snmp/ replays them through the counter rules.
+ *   from snmpd across a restart, and from snmpd while lo carries ~100 Mbit/s of real traffic (10 ×
+ *   the speed snmpd reports for it). test/unit/probes/snmp/ replays them through the counter rules.
  *
  * Not part of the test suite (it takes ~40 s and rewrites files); run it when the poller's
  * snapshot format changes, then review the diff.
@@ -22,6 +24,7 @@ import { pollDevice } from '../../../agent/src/probes/snmp/poll.ts';
 import { snapshotToJson, type DeviceSnapshot } from '../../../agent/src/probes/snmp/snapshot.ts';
 import type { SessionParams } from '../../../agent/src/probes/snmp/session.ts';
 import { makeTempDir, startSnmpd, startSnmpsim, type Daemon } from './daemons.ts';
+import { startLoopbackTraffic } from './loopback-traffic.ts';
 import { FAST_ETHERNET, ciscoInterfacesRecording, fastEthernetRates, formatSnmprec, writeDevice, type DevicePlan } from './devices.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/snmp/', import.meta.url));
@@ -181,6 +184,27 @@ async function recordSnmpd(): Promise<void> {
   }
 }
 
+/** lo reported at 10 Mbit/s (ifHighSpeed 10) while it carries ~100 Mbit/s each way. */
+async function recordSnmpdLo(): Promise<void> {
+  const d = await startSnmpd({ community: 'public' });
+  const traffic = await startLoopbackTraffic({ bitsPerSecond: 100e6, maxMs: 60_000 });
+  try {
+    const polls: DeviceSnapshot[] = [];
+    // 3.5 s apart: every gap holds at least one of snmpd's ~3 s counter refreshes.
+    for (let i = 0; i < 5; i++) {
+      polls.push(await pollOnce({ host: '127.0.0.1', port: d.port, version: '2c', community: 'public' }));
+      await sleep(3500);
+    }
+    save({ scenario: 'snmpd-lo-above-speed', description: 'net-snmp snmpd reports lo at 10 Mbit/s (ifSpeed 10000000, ifHighSpeed 10) while a paced TCP transfer on 127.0.0.1 moves ~100 Mbit/s over it (and whatever else the machine sent on lo): a real rate 10 × the reported speed.', source: 'net-snmp snmpd 5.9.3 on Debian 12 (loopback)', version: '2c', known: { '1': { inOctetsPerS: 100e6 / 8, outOctetsPerS: 100e6 / 8 } }, polls });
+  } finally {
+    await traffic.stop();
+    await d.dispose();
+  }
+}
+
+const RECORDERS: Record<string, () => Promise<void>> = { snmpsim: recordSnmpsim, snmpd: recordSnmpd, 'snmpd-lo': recordSnmpdLo };
+const only = process.argv.slice(2);
+for (const name of only) if (!(name in RECORDERS)) throw new Error(`unknown recorder ${name}: ${Object.keys(RECORDERS).join(', ')}`);
 mkdirSync(SEQUENCES, { recursive: true });
 console.log(`recording into ${FIXTURES}`);
-await Promise.all([recordSnmpsim(), recordSnmpd()]);
+await Promise.all(Object.entries(RECORDERS).filter(([name]) => only.length === 0 || only.includes(name)).map(([, record]) => record()));

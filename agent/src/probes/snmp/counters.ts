@@ -11,8 +11,10 @@
  * - A Counter32 on an interface that could carry 2^32 units within the interval may have wrapped
  *   more than once: a delta is ambiguous and yields no rate (shorten the interval, or poll HC
  *   counters) — unless the counter did not move at all, which is a rate of 0.
- * - Any delta whose rate exceeds capacity × RATE_TOLERANCE (or, with no known capacity, an
- *   absolute cap) is a discontinuity, never a spike.
+ * - Any delta whose rate exceeds the glitch ceiling (`ceilingPerSecond`: ./rates.ts sets it from
+ *   a configured speed, else from the plausible maximum, GLITCH_CEILING_BPS) is a discontinuity,
+ *   never a spike. A rate above the speed a device *reports* is not a glitch (snmpd says `lo` is
+ *   10 Mbit/s, Cisco dialers 56 kbit/s): it is a rate, flagged by ./rates.ts.
  * - sysUpTime (TimeTicks, 1/100 s) wraps every 2^32 ticks ≈ 497.1 days; a wrap is recognised
  *   because the elapsed ticks modulo 2^32 match the time the agent measured between polls. Any
  *   other mismatch means the SNMP agent restarted.
@@ -24,8 +26,16 @@ export const TICKS_WRAP = 4_294_967_296; // 2^32 TimeTicks
 
 /** Timing jitter (counter caches such as snmpd's ~3 s, request latency) allowed above capacity. */
 export const RATE_TOLERANCE = 1.5;
-/** With no known capacity: 10 Tbit/s of octets. */
-export const ABSOLUTE_MAX_OCTETS_PER_S = 1.25e12;
+/**
+ * The most any interface a practice agent polls can carry, in bit/s, when no speed is configured:
+ * 400 Gbit/s, the fastest Ethernet in general use (IEEE 802.3bs) and 40 times the 10 Gbit/s of
+ * the largest uplink a practice has. A device's *reported* speed is a hint (loopbacks, dialers,
+ * tunnels, VLAN and bundle interfaces report what they like), so it only raises this ceiling
+ * (× RATE_TOLERANCE), never lowers it. What it stops: the counter glitches that matter — a torn
+ * read of a 64-bit counter's high word (2³² × k octets), an agent bug jumping by 2⁵⁰, a reset to a
+ * random value — which imply tera- to exabits per second.
+ */
+export const GLITCH_CEILING_BPS = 400e9;
 /** Smallest Ethernet frame on the wire (64 bytes + preamble + gap = 84 bytes = 672 bits). */
 export const MIN_FRAME_BITS = 672;
 
@@ -36,15 +46,19 @@ export interface CounterReading {
   atMs: number;
 }
 
-export type CounterReason = 'counter_width_changed' | 'counter_went_back' | 'rate_exceeds_speed' | 'counter32_ambiguous' | 'no_time_elapsed';
+export const COUNTER_REASONS = ['counter_width_changed', 'counter_went_back', 'rate_exceeds_speed', 'counter32_ambiguous', 'no_time_elapsed'] as const;
+export type CounterReason = (typeof COUNTER_REASONS)[number];
 
 export type CounterVerdict = { kind: 'delta'; delta: bigint; wrapped: boolean; seconds: number } | { kind: 'discontinuity'; reason: CounterReason };
 
 export interface CounterLimits {
-  /** Most units per second the interface can carry (octets: bps/8; packets: bps/672), if known. */
+  /**
+   * Units per second the interface is known (configured) or said (reported) to carry (octets:
+   * bps/8; packets: bps/672), if any: judges a Counter32 wrap and a possible double wrap.
+   */
   maxPerSecond?: number;
-  /** Cap used when maxPerSecond is unknown. */
-  absoluteMaxPerSecond: number;
+  /** Above this many units per second a delta is a glitch (`rate_exceeds_speed`), not a rate. */
+  ceilingPerSecond: number;
 }
 
 function ceilBig(x: number): bigint {
@@ -57,8 +71,9 @@ export function counterDelta(prev: CounterReading, cur: CounterReading, limits: 
   const seconds = (cur.atMs - prev.atMs) / 1000;
   if (!(seconds > 0)) return { kind: 'discontinuity', reason: 'no_time_elapsed' };
   const known = limits.maxPerSecond !== undefined && limits.maxPerSecond > 0;
-  const perSecond = known ? (limits.maxPerSecond as number) : limits.absoluteMaxPerSecond;
-  const maxDelta = ceilBig(perSecond * seconds * (known ? RATE_TOLERANCE : 1));
+  const maxDelta = ceilBig(limits.ceilingPerSecond * seconds);
+  // A wrap is judged against what the interface carries (a reset would otherwise pass for one).
+  const maxWrapDelta = known ? ceilBig((limits.maxPerSecond as number) * seconds * RATE_TOLERANCE) : maxDelta;
 
   // An unchanged counter is a zero rate, not a 2^32 × k one (Null0, unused ports).
   if (cur.bits === 32 && cur.value !== prev.value && known && ceilBig((limits.maxPerSecond as number) * seconds) >= TWO_32) {
@@ -69,7 +84,7 @@ export function counterDelta(prev: CounterReading, cur: CounterReading, limits: 
   if (delta < 0n) {
     if (cur.bits === 64) return { kind: 'discontinuity', reason: 'counter_went_back' };
     const candidate = delta + TWO_32;
-    const plausible = known ? candidate <= maxDelta : prev.value >= TWO_31 && candidate <= maxDelta;
+    const plausible = known ? candidate <= maxWrapDelta && candidate <= maxDelta : prev.value >= TWO_31 && candidate <= maxDelta;
     if (!plausible) return { kind: 'discontinuity', reason: 'counter_went_back' };
     delta = candidate;
     wrapped = true;

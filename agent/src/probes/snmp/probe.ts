@@ -56,6 +56,8 @@ export function createSnmpProbe(check: SnmpCheck, deps: SnmpProbeDeps): Probe & 
   let state: DeviceState | undefined;
   let cache: PollCache | undefined;
   let frozenWarned = false;
+  /** Interface directions already logged as running above their reported speed (logged once each). */
+  const mismatchWarned = new Set<string>();
   /** sysName, sysDescr and selection size last logged at discovery (logged again when they change). */
   let lastIdentity: string | undefined;
 
@@ -111,6 +113,12 @@ export function createSnmpProbe(check: SnmpCheck, deps: SnmpProbeDeps): Probe & 
       for (const d of evaluation.discontinuities) {
         if (d.reason === 'agent_restarted' || d.reason === 'engine_boots_changed') continue; // logged once above
         (byReason[d.reason] ??= []).push(d.counters.length > 0 ? `${d.ifName} (${d.counters.join(', ')})` : d.ifName);
+      }
+      const newMismatches = evaluation.speedMismatches.filter((m) => !mismatchWarned.has(`${m.ifIndex}/${m.ifName}/${m.direction}`));
+      for (const m of newMismatches) mismatchWarned.add(`${m.ifIndex}/${m.ifName}/${m.direction}`);
+      if (newMismatches.length > 0) {
+        const interfaces = newMismatches.map((m) => ({ ifName: m.ifName, direction: m.direction, reportedBps: m.reportedBps, rateBps: Math.round(m.rateBps) }));
+        ctx.log.warn({ target: check.target, interfaces }, 'snmp interface rate above its reported speed; rate sent, no utilisation: set inBps/outBps or speedBps for it');
       }
       if (Object.keys(byReason).length > 0) ctx.log.info({ target: check.target, discontinuities: byReason }, 'snmp counter discontinuities; no rate this interval for these');
       const pollMs = ctx.clock.monotonic() - started;

@@ -5,13 +5,20 @@
  * Never a negative rate, never a spike, never a silent gap: an interval either has a rate or a
  * `snmp_if_counter_discontinuity` sample saying why not (the first poll of an interface is the
  * only exception: it has no previous reading to be discontinuous with).
+ *
+ * A rate above the speed the device reports is still a rate (snmpd reports `lo` at 10 Mbit/s,
+ * Cisco dialers 56 kbit/s): it is sent with `snmp_if_speed_mismatch_bps` (the reported speed) and
+ * without a utilisation, whose denominator is then known to be wrong. Only a configured
+ * `speedBps` is a hard limit; otherwise the glitch guard is GLITCH_CEILING_BPS (./counters.ts).
  */
 import type { ProbeSample } from '../types.ts';
 import type { MetricName } from '../../../../shared/src/metrics.ts';
 import { IF_ROLE_LABEL, IF_ROLE_NONE } from '../../../../shared/src/roles.ts';
 import {
-  ABSOLUTE_MAX_OCTETS_PER_S,
+  COUNTER_REASONS,
+  GLITCH_CEILING_BPS,
   MIN_FRAME_BITS,
+  RATE_TOLERANCE,
   TICKS_WRAP,
   counterDelta,
   perSecond,
@@ -24,8 +31,11 @@ import type { CounterName, DeviceSnapshot, IfRow } from './snapshot.ts';
 import type { Selected } from './select.ts';
 import type { InterfaceSelector } from './schema.ts';
 
-export type DeviceReason = 'agent_restarted' | 'engine_boots_changed';
-export type DiscontinuityReason = DeviceReason | 'interface_changed' | 'discontinuity_time_changed' | CounterReason;
+export const DEVICE_REASONS = ['agent_restarted', 'engine_boots_changed'] as const;
+export type DeviceReason = (typeof DEVICE_REASONS)[number];
+/** Every `reason` of snmp_if_counter_discontinuity (README.md's table lists them; a test keeps it so). */
+export const DISCONTINUITY_REASONS = [...DEVICE_REASONS, 'interface_changed', 'discontinuity_time_changed', ...COUNTER_REASONS] as const;
+export type DiscontinuityReason = (typeof DISCONTINUITY_REASONS)[number];
 
 export interface IfState {
   name: string;
@@ -51,9 +61,19 @@ export interface Discontinuity {
   counters: CounterName[];
 }
 
+/** A rate above RATE_TOLERANCE × the speed the device reports, where that speed is the utilisation base. */
+export interface SpeedMismatch {
+  ifIndex: number;
+  ifName: string;
+  direction: 'in' | 'out';
+  reportedBps: number;
+  rateBps: number;
+}
+
 export interface Evaluation {
   samples: ProbeSample[];
   discontinuities: Discontinuity[];
+  speedMismatches: SpeedMismatch[];
   /** Set when the device (its SNMP agent) restarted since the last poll. */
   restarted?: DeviceReason;
   /** sysUpTime did not move between polls: restart detection relies on the counters alone. */
@@ -70,18 +90,27 @@ const RATE_METRICS: Record<CounterName, { metric: MetricName; factor: number; ki
   outDiscards: { metric: 'snmp_if_out_discards_per_s', factor: 1, kind: 'packets', dir: 'out' },
 };
 
-/** Physical capacity in bit/s for plausibility: the larger of port speed and contract. */
-function capacityBps(row: IfRow, sel: InterfaceSelector | undefined, dir: 'in' | 'out'): number | undefined {
-  const port = sel?.speedBps ?? row.speedBps;
-  const contract = dir === 'in' ? sel?.inBps : sel?.outBps;
-  const best = Math.max(port ?? 0, contract ?? 0);
-  return best > 0 ? best : undefined;
+interface Capacity {
+  /** The larger of port speed (configured, else reported) and contract: judges Counter32 wraps. */
+  speedBps?: number;
+  /** Above this a delta is a glitch: 1.5 × a configured speedBps, else GLITCH_CEILING_BPS or more. */
+  ceilingBps: number;
 }
 
-/** Utilisation denominator: the contracted bandwidth, else the port speed. */
-function utilisationBase(row: IfRow, sel: InterfaceSelector | undefined, dir: 'in' | 'out'): number | undefined {
-  const v = (dir === 'in' ? sel?.inBps : sel?.outBps) ?? sel?.speedBps ?? row.speedBps;
-  return v !== undefined && v > 0 ? v : undefined;
+/** What the interface carries, in bit/s, and the rate above which a delta is a glitch. */
+function capacity(row: IfRow, sel: InterfaceSelector | undefined, dir: 'in' | 'out'): Capacity {
+  const contract = (dir === 'in' ? sel?.inBps : sel?.outBps) ?? 0;
+  const best = Math.max(sel?.speedBps ?? row.speedBps ?? 0, contract);
+  // A configured speedBps is the operator's word for the port; a reported speed is only a hint.
+  const ceilingBps = sel?.speedBps !== undefined ? best * RATE_TOLERANCE : Math.max(GLITCH_CEILING_BPS, best * RATE_TOLERANCE);
+  return best > 0 ? { speedBps: best, ceilingBps } : { ceilingBps };
+}
+
+/** Utilisation denominator: the contracted bandwidth, else the port speed; `reported` when it is the device's word. */
+function utilisationBase(row: IfRow, sel: InterfaceSelector | undefined, dir: 'in' | 'out'): { bps: number; reported: boolean } | undefined {
+  const configured = (dir === 'in' ? sel?.inBps : sel?.outBps) ?? sel?.speedBps;
+  if (configured !== undefined && configured > 0) return { bps: configured, reported: false };
+  return row.speedBps !== undefined && row.speedBps > 0 ? { bps: row.speedBps, reported: true } : undefined;
 }
 
 function deviceContinuity(prev: DeviceState | undefined, snap: DeviceSnapshot): { restarted?: DeviceReason; wraps: number; frozen: boolean } {
@@ -103,6 +132,7 @@ function deviceContinuity(prev: DeviceState | undefined, snap: DeviceSnapshot): 
 export function evaluatePoll(prev: DeviceState | undefined, snap: DeviceSnapshot, selected: readonly Selected[]): Evaluation {
   const samples: ProbeSample[] = [];
   const discontinuities: Discontinuity[] = [];
+  const speedMismatches: SpeedMismatch[] = [];
   const device = deviceContinuity(prev, snap);
   const state: DeviceState = { atMs: snap.atMs, uptimeWraps: device.wraps, interfaces: new Map() };
   if (snap.sysUpTimeTicks !== undefined) state.sysUpTimeTicks = snap.sysUpTimeTicks;
@@ -143,11 +173,11 @@ export function evaluatePoll(prev: DeviceState | undefined, snap: DeviceSnapshot
       const old = before.counters[name];
       if (old === undefined) continue;
       const m = RATE_METRICS[name];
-      const cap = capacityBps(row, sel, m.dir);
+      const cap = capacity(row, sel, m.dir);
       const unitBits = m.kind === 'octets' ? 8 : MIN_FRAME_BITS;
       const verdict = counterDelta(old, cur, {
-        ...(cap === undefined ? {} : { maxPerSecond: cap / unitBits }),
-        absoluteMaxPerSecond: (ABSOLUTE_MAX_OCTETS_PER_S * 8) / unitBits,
+        ...(cap.speedBps === undefined ? {} : { maxPerSecond: cap.speedBps / unitBits }),
+        ceilingPerSecond: cap.ceilingBps / unitBits,
       });
       if (verdict.kind === 'discontinuity') {
         byReason.set(verdict.reason, [...(byReason.get(verdict.reason) ?? []), name]);
@@ -157,12 +187,18 @@ export function evaluatePoll(prev: DeviceState | undefined, snap: DeviceSnapshot
       samples.push({ metric: m.metric, value: rate, labels });
       if (m.kind === 'octets') {
         const base = utilisationBase(row, sel, m.dir);
-        if (base !== undefined) samples.push({ metric: m.dir === 'in' ? 'snmp_if_in_utilisation_ratio' : 'snmp_if_out_utilisation_ratio', value: rate / base, labels });
+        if (base?.reported === true && rate > base.bps * RATE_TOLERANCE) {
+          // rate / a speed the rate disproves is no utilisation: send the rate and say why there is none.
+          speedMismatches.push({ ifIndex: row.index, ifName: row.name, direction: m.dir, reportedBps: base.bps, rateBps: rate });
+          samples.push({ metric: 'snmp_if_speed_mismatch_bps', value: base.bps, labels: { ...labels, direction: m.dir } });
+        } else if (base !== undefined) {
+          samples.push({ metric: m.dir === 'in' ? 'snmp_if_in_utilisation_ratio' : 'snmp_if_out_utilisation_ratio', value: rate / base.bps, labels });
+        }
       }
     }
     for (const [reason, counters] of byReason) record(reason, counters);
   }
-  const out: Evaluation = { samples, discontinuities, uptimeFrozen: device.frozen, state };
+  const out: Evaluation = { samples, discontinuities, speedMismatches, uptimeFrozen: device.frozen, state };
   if (device.restarted !== undefined) out.restarted = device.restarted;
   return out;
 }

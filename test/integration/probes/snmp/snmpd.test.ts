@@ -56,7 +56,8 @@ describe.skipIf(skipUnlessLab({ files: [SNMPD] }))('snmp probe against a real sn
   const target = () => `127.0.0.1:${d.port}`;
 
   it('v2c: second poll gives lo a rate that includes the 20 MB we sent over it', async () => {
-    // lo claims 10 Mbit/s; say what it can really carry so the rate is not refused as implausible.
+    // lo claims 10 Mbit/s; say what it can really carry, so its utilisation means something (with no speed
+    // configured the rate is still sent, flagged as above the reported speed: speed-mismatch.test.ts).
     const probe = realProbe({ target: target(), version: '2c', community: 'public', interfaces: [{ name: 'lo', speedBps: 100e9 }] });
     const t0 = performance.now();
     const first = await runOnce(probe);

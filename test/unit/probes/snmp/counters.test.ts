@@ -2,6 +2,8 @@
 // them (test/fixtures/snmp/sequences/); the boundaries around them are stated next to each case.
 import { describe, expect, it } from 'vitest';
 import {
+  GLITCH_CEILING_BPS,
+  RATE_TOLERANCE,
   TWO_32,
   counterDelta,
   perSecond,
@@ -11,7 +13,8 @@ import {
 } from '../../../../agent/src/probes/snmp/counters.ts';
 import { loadSequence } from './sequences.ts';
 
-const OCTETS_CAP = { absoluteMaxPerSecond: 1.25e12 };
+/** The glitch ceiling rates.ts uses for octets when no speed is configured (400 Gbit/s). */
+const OCTETS_CAP = { ceilingPerSecond: GLITCH_CEILING_BPS / 8 };
 const reading = (value: bigint, atMs: number, bits: 32 | 64 = 32): CounterReading => ({ value, bits, atMs });
 
 describe('counterDelta', () => {
@@ -48,14 +51,26 @@ describe('counterDelta', () => {
     expect(counterDelta(reading(7n, 0), reading(7n, 60_000), gig)).toMatchObject({ kind: 'delta', delta: 0n });
   });
 
-  it('never lets a 64-bit counter go backwards or spike', () => {
-    const hc = { ...OCTETS_CAP, maxPerSecond: 100e6 / 8 };
+  it('never lets a 64-bit counter go backwards or spike past its ceiling', () => {
+    // A configured speed of 100 Mbit/s: the ceiling is 1.5 × it, so 100 Mbit/s × 60 s × 1.5 = 1.125e9 octets is the most a delta may be.
+    const hc = { maxPerSecond: 100e6 / 8, ceilingPerSecond: (100e6 * RATE_TOLERANCE) / 8 };
     expect(counterDelta(reading(5_000_000n, 0, 64), reading(1_000n, 60_000, 64), hc)).toEqual({ kind: 'discontinuity', reason: 'counter_went_back' });
-    // 100 Mbit/s × 60 s × 1.5 = 1.125e9 octets is the most a delta may be.
     expect(counterDelta(reading(0n, 0, 64), reading(1_125_000_000n, 60_000, 64), hc).kind).toBe('delta');
     expect(counterDelta(reading(0n, 0, 64), reading(1_125_000_001n, 60_000, 64), hc)).toEqual({ kind: 'discontinuity', reason: 'rate_exceeds_speed' });
-    // No speed known: the absolute cap (10 Tbit/s) still stops an exabit "rate".
+    // A reported speed of 100 Mbit/s is only a hint: the same delta is a rate; 400 Gbit/s × 60 s = 3e12 octets is the most.
+    const reported = { ...OCTETS_CAP, maxPerSecond: 100e6 / 8 };
+    expect(counterDelta(reading(0n, 0, 64), reading(1_125_000_001n, 60_000, 64), reported)).toMatchObject({ kind: 'delta', delta: 1_125_000_001n });
+    expect(counterDelta(reading(0n, 0, 64), reading(3_000_000_000_000n, 60_000, 64), reported).kind).toBe('delta');
+    expect(counterDelta(reading(0n, 0, 64), reading(3_000_000_000_001n, 60_000, 64), reported)).toEqual({ kind: 'discontinuity', reason: 'rate_exceeds_speed' });
+    // No speed known: the ceiling (400 Gbit/s) still stops an exabit "rate".
     expect(counterDelta(reading(0n, 0, 64), reading(1n << 62n, 60_000, 64), OCTETS_CAP)).toEqual({ kind: 'discontinuity', reason: 'rate_exceeds_speed' });
+  });
+
+  it('judges a Counter32 wrap by the speed, not by the glitch ceiling (a reset is not passed off as a wrap)', () => {
+    // 100 Mbit/s port, 60 s: a wrap may add at most 1.125e9 octets. From 2^32 - 10 to 2e9 would be ~2e9 octets: a reset.
+    const fast = { ...OCTETS_CAP, maxPerSecond: 100e6 / 8 };
+    expect(counterDelta(reading(TWO_32 - 10n, 0), reading(2_000_000_000n, 60_000), fast)).toEqual({ kind: 'discontinuity', reason: 'counter_went_back' });
+    expect(counterDelta(reading(TWO_32 - 10n, 0), reading(1_000_000_000n, 60_000), fast)).toMatchObject({ kind: 'delta', wrapped: true, delta: 1_000_000_010n });
   });
 
   it('does the arithmetic in BigInt: exact near 2^64, where a Number would round', () => {

@@ -140,7 +140,15 @@ describe('snmp probe run', () => {
     const probe = createSnmpProbe(c, { openSession: dev.factory });
     await probe.run(ctx(clock));
     clock.advance(30_000);
+    // Fa3/0/1 (a 10 Mbit/s port) carries 100 Mbit/s: a rate and a speed mismatch; Fa3/0/2's counter glitches.
+    const fa1 = CISCO.find((v) => v.oid === `${HC_IN}.11001`) as { value: bigint };
+    dev.set({ oid: `${HC_IN}.11001`, type: 'counter64', value: fa1.value + BigInt((100e6 / 8) * 30) });
+    dev.set({ oid: `${HC_IN}.11002`, type: 'counter64', value: 1n << 62n });
     const r = await probe.run(ctx(clock));
+    // Every kind of interface sample among them: the loop checks more than oper status.
+    for (const m of ['snmp_if_in_bps', 'snmp_if_out_utilisation_ratio', 'snmp_if_counter_discontinuity', 'snmp_if_speed_mismatch_bps', 'snmp_if_oper_up', 'snmp_poll_ms']) {
+      expect(r.samples.some((s) => s.metric === m), m).toBe(true);
+    }
     for (const s of r.samples) {
       expect(METRICS[s.metric].source).toBe('snmp');
       expect(Object.keys(s.labels ?? {}).sort()).toEqual([...METRICS[s.metric].labels].sort());
@@ -159,21 +167,49 @@ describe('discoveryPhase', () => {
   });
 });
 
+/** A real pino logger whose lines are read back as objects. */
+function capturedLog(): { lines: Record<string, unknown>[]; log: ReturnType<typeof createLogger> } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({ write: (chunk, _enc, cb) => (lines.push(JSON.parse(String(chunk)) as Record<string, unknown>), cb()) });
+  return { lines, log: createLogger({ destination: sink, level: 'debug' }) };
+}
+
 describe('snmp probe logs', () => {
   it('say what was discovered and which rates were withheld, as structured lines without secrets', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({ write: (chunk, _enc, cb) => (lines.push(JSON.parse(String(chunk)) as Record<string, unknown>), cb()) });
-    const log = createLogger({ destination: sink, level: 'debug' });
+    const { lines, log } = capturedLog();
     const dev = fakeDevice(CISCO);
     const clock = manualClock();
     const probe = createSnmpProbe(check({ interfaces: [{ name: 'Fa3/0/1' }, { name: 'Fa3/0/2' }] }), { openSession: dev.factory });
     await probe.run({ ...ctx(clock), log });
     clock.advance(60_000);
-    dev.set({ oid: `${HC_IN}.11002`, type: 'counter64', value: 1n << 62n }); // a spike no 10 Mbit/s port can carry
+    dev.set({ oid: `${HC_IN}.11002`, type: 'counter64', value: 1n << 62n }); // a spike no port can carry (far above 400 Gbit/s)
     await probe.run({ ...ctx(clock), log });
     expect(lines.find((l) => l.msg === 'snmp device discovered')).toMatchObject({ sysName: 'Profiler3750', selected: 2, interfaces: 59 });
     expect(lines.find((l) => l.msg === 'snmp counter discontinuities; no rate this interval for these')).toMatchObject({ discontinuities: { rate_exceeds_speed: ['Fa3/0/2 (inOctets)'] } });
     expect(JSON.stringify(lines)).not.toContain('secret-community');
+  });
+});
+
+describe('snmp probe: a port faster than it says', () => {
+  it('logs a port running above its reported speed once, with what to configure, and keeps sending its rate', async () => {
+    const { lines, log } = capturedLog();
+    const dev = fakeDevice(CISCO);
+    const clock = manualClock();
+    const probe = createSnmpProbe(check({ interfaces: [{ name: 'Fa3/0/1' }] }), { openSession: dev.factory });
+    let octets = (CISCO.find((v) => v.oid === `${HC_IN}.11001`) as { value: bigint }).value;
+    const rates: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await probe.run({ ...ctx(clock), log });
+      rates.push(...values(r, 'snmp_if_in_bps', 11001));
+      clock.advance(60_000);
+      octets += BigInt((40e6 / 8) * 60); // 40 Mbit/s on a port that reports 10
+      dev.set({ oid: `${HC_IN}.11001`, type: 'counter64', value: octets });
+    }
+    expect(rates).toHaveLength(2);
+    for (const rate of rates) expect(rate).toBeCloseTo(40e6, 0);
+    const warned = lines.filter((l) => l.msg === 'snmp interface rate above its reported speed; rate sent, no utilisation: set inBps/outBps or speedBps for it');
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatchObject({ interfaces: [{ ifName: 'Fa3/0/1', direction: 'in', reportedBps: 10e6, rateBps: 40e6 }] });
   });
 });
 

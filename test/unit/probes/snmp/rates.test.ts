@@ -4,12 +4,15 @@
 // a bumped snmpEngineBoots); the rest of the poll stays as recorded.
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../../../shared/src/metrics.ts';
+import { GLITCH_CEILING_BPS } from '../../../../agent/src/probes/snmp/counters.ts';
+import type { Evaluation } from '../../../../agent/src/probes/snmp/rates.ts';
+import type { InterfaceSelector } from '../../../../agent/src/probes/snmp/schema.ts';
 import type { DeviceSnapshot } from '../../../../agent/src/probes/snmp/snapshot.ts';
 import { FAST_ETHERNET } from '../../../lab/snmp/devices.ts';
 import { loadSequence, relErr, replay, sample } from './sequences.ts';
 
 const RATE_METRICS = ['snmp_if_in_bps', 'snmp_if_out_bps', 'snmp_if_in_errors_per_s', 'snmp_if_out_errors_per_s', 'snmp_if_in_discards_per_s', 'snmp_if_out_discards_per_s'];
-const SCENARIOS = ['snmpsim-steady-hc', 'snmpsim-counter32-wrap', 'snmpsim-uptime-497d', 'snmpsim-restart', 'snmpd-v3-restart'];
+const SCENARIOS = ['snmpsim-steady-hc', 'snmpsim-counter32-wrap', 'snmpsim-uptime-497d', 'snmpsim-restart', 'snmpd-v3-restart', 'snmpd-lo-above-speed'];
 
 function clone(s: DeviceSnapshot): DeviceSnapshot {
   return { ...s, interfaces: s.interfaces.map((r) => ({ ...r, counters: { ...r.counters } })) };
@@ -17,7 +20,12 @@ function clone(s: DeviceSnapshot): DeviceSnapshot {
 
 describe('rates from recorded sequences', () => {
   it.each(SCENARIOS)('%s: every sample is finite, rates are never negative, labels are the documented ones', (name) => {
-    for (const e of replay(loadSequence(name).polls)) {
+    const evals = replay(loadSequence(name).polls);
+    // The invariants below hold over something: several polls, and rates among their samples.
+    expect(evals.length).toBeGreaterThanOrEqual(4);
+    expect(evals.flatMap((e) => e.samples).filter((s) => RATE_METRICS.includes(s.metric)).length).toBeGreaterThan(0);
+    for (const e of evals) {
+      expect(e.samples.length).toBeGreaterThan(0);
       for (const s of e.samples) {
         expect(Number.isFinite(s.value), `${s.metric} ${JSON.stringify(s.labels)}`).toBe(true);
         if (RATE_METRICS.includes(s.metric)) expect(s.value).toBeGreaterThanOrEqual(0);
@@ -29,6 +37,7 @@ describe('rates from recorded sequences', () => {
   it('measures the known rates of all 48 FastEthernet ports within 5 % (HC counters)', () => {
     const seq = loadSequence('snmpsim-steady-hc');
     const evals = replay(seq.polls);
+    expect(evals.length).toBeGreaterThanOrEqual(3);
     expect(evals[0]?.samples.some((s) => s.metric === 'snmp_if_in_bps')).toBe(false); // first poll: a baseline
     for (const e of evals.slice(1)) {
       for (const index of FAST_ETHERNET.filter((i) => i !== 11048)) {
@@ -47,7 +56,9 @@ describe('rates from recorded sequences', () => {
 
   it('withholds the rate of a port whose ifCounterDiscontinuityTime moved, and says so', () => {
     const evals = replay(loadSequence('snmpsim-steady-hc').polls);
+    expect(evals.length).toBeGreaterThanOrEqual(3);
     for (const e of evals.slice(1)) {
+      expect(sample(e, 'snmp_if_in_bps', 11047)?.value, 'the neighbouring port has its rate').toBeGreaterThan(0);
       expect(sample(e, 'snmp_if_in_bps', 11048)).toBeUndefined();
       expect(sample(e, 'snmp_if_counter_discontinuity', 11048)?.labels).toMatchObject({ ifName: 'Fa3/0/48', reason: 'discontinuity_time_changed' });
     }
@@ -58,7 +69,9 @@ describe('rates from recorded sequences', () => {
     const raw = (i: number) => seq.polls[i]?.interfaces.find((r) => r.index === 11001)?.counters.inOctets;
     expect(raw(0)?.bits).toBe(32);
     expect(seq.polls.some((_, i) => i > 0 && (raw(i)?.value as bigint) < (raw(i - 1)?.value as bigint))).toBe(true);
-    for (const e of replay(seq.polls).slice(1)) {
+    const evals = replay(seq.polls);
+    expect(evals.length).toBeGreaterThanOrEqual(4);
+    for (const e of evals.slice(1)) {
       for (const index of FAST_ETHERNET.slice(0, 4)) {
         expect(relErr(sample(e, 'snmp_if_in_bps', index)?.value ?? NaN, 8_000_000)).toBeLessThan(0.05);
         expect(e.discontinuities.filter((d) => d.ifIndex === index)).toEqual([]);
@@ -155,5 +168,63 @@ describe('rates: derived from a recorded poll', () => {
     expect(wan?.value).toBeCloseTo((sample(e, 'snmp_if_in_bps', 11001)?.value as number) / 80e6, 12);
     expect(sample(e, 'snmp_if_out_utilisation_ratio', 11001)?.value).toBeCloseTo((sample(e, 'snmp_if_out_bps', 11001)?.value as number) / 20e6, 12);
     expect(sample(e, 'snmp_if_in_bps', 11010)?.labels?.ifRole).toBe('none');
+  });
+});
+
+describe('rates: a rate above the speed the device reports (snmpd: lo at 10 Mbit/s, recorded at ~100 Mbit/s)', () => {
+  const lo = loadSequence('snmpd-lo-above-speed');
+  const LO = 1;
+  const reported = lo.polls[0]?.interfaces.find((r) => r.index === LO)?.speedBps as number;
+  const onlyLo = (extra: Partial<InterfaceSelector> = {}): InterfaceSelector[] => [{ name: 'lo', ...extra }];
+
+  it('the recording\'s premise: snmpd reports lo at 10 Mbit/s, over several polls', () => {
+    expect(reported).toBe(10e6);
+    expect(lo.polls.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('reports the rate, flags the mismatch with the reported speed, and sends no utilisation', () => {
+    const evals = replay(lo.polls, onlyLo());
+    for (const e of evals.slice(1)) {
+      for (const dir of ['in', 'out'] as const) {
+        expect(sample(e, `snmp_if_${dir}_bps`, LO)?.value).toBeGreaterThan(5 * reported);
+        expect(sample(e, `snmp_if_${dir}_utilisation_ratio`, LO)).toBeUndefined();
+        const flag = e.samples.find((s) => s.metric === 'snmp_if_speed_mismatch_bps' && s.labels?.direction === dir);
+        expect(flag).toMatchObject({ value: reported, labels: { ifName: 'lo', ifIndex: '1', ifRole: 'none', direction: dir } });
+      }
+      expect(e.speedMismatches.map((m) => m.direction).sort()).toEqual(['in', 'out']);
+      expect(e.discontinuities).toEqual([]);
+    }
+  });
+
+  it('a contracted bandwidth is the utilisation base: utilisation sent, no mismatch flag', () => {
+    const e = replay(lo.polls, onlyLo({ inBps: 1e9, outBps: 500e6 }))[2] as Evaluation;
+    expect(sample(e, 'snmp_if_in_utilisation_ratio', LO)?.value).toBeCloseTo((sample(e, 'snmp_if_in_bps', LO)?.value as number) / 1e9, 12);
+    expect(sample(e, 'snmp_if_out_utilisation_ratio', LO)?.value).toBeCloseTo((sample(e, 'snmp_if_out_bps', LO)?.value as number) / 500e6, 12);
+    expect(sample(e, 'snmp_if_speed_mismatch_bps')).toBeUndefined();
+    // Only one direction contracted: the other is still judged against the reported speed.
+    const half = replay(lo.polls, onlyLo({ inBps: 1e9 }))[2] as Evaluation;
+    expect(half.samples.filter((s) => s.metric === 'snmp_if_speed_mismatch_bps').map((s) => s.labels?.direction)).toEqual(['out']);
+  });
+
+  it('a configured speedBps is the operator\'s word: above it is a rate; above 1.5 × it, a glitch (rate_exceeds_speed)', () => {
+    const right = replay(lo.polls, onlyLo({ speedBps: 10e9 }))[2] as Evaluation;
+    expect(sample(right, 'snmp_if_in_utilisation_ratio', LO)?.value).toBeCloseTo((sample(right, 'snmp_if_in_bps', LO)?.value as number) / 10e9, 12);
+    expect(right.speedMismatches).toEqual([]);
+    const wrong = replay(lo.polls, onlyLo({ speedBps: 10e6 }))[2] as Evaluation;
+    expect(sample(wrong, 'snmp_if_in_bps', LO)).toBeUndefined();
+    expect(wrong.discontinuities).toEqual([{ ifIndex: LO, ifName: 'lo', reason: 'rate_exceeds_speed', counters: ['inOctets', 'outOctets'] }]);
+  });
+
+  it('derived: a glitch above 400 Gbit/s (a 64-bit counter jumps by 2^45 octets) is still withheld, whatever the reported speed', () => {
+    const second = clone(lo.polls[1] as DeviceSnapshot);
+    const row = second.interfaces.find((r) => r.index === LO) as DeviceSnapshot['interfaces'][number];
+    const c = row.counters.inOctets as NonNullable<typeof row.counters.inOctets>;
+    row.counters.inOctets = { ...c, value: c.value + (1n << 45n) };
+    const seconds = (c.atMs - (lo.polls[0]?.interfaces.find((r) => r.index === LO)?.counters.inOctets?.atMs as number)) / 1000;
+    expect((2 ** 45 * 8) / seconds).toBeGreaterThan(GLITCH_CEILING_BPS);
+    const [, e] = replay([lo.polls[0] as DeviceSnapshot, second], onlyLo());
+    expect(sample(e as Evaluation, 'snmp_if_in_bps', LO)).toBeUndefined();
+    expect(sample(e as Evaluation, 'snmp_if_out_bps', LO)?.value).toBeGreaterThan(reported);
+    expect(e?.discontinuities).toEqual([{ ifIndex: LO, ifName: 'lo', reason: 'rate_exceeds_speed', counters: ['inOctets'] }]);
   });
 });
