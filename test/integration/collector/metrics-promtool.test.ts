@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCli, stopCli } from '../../helpers/cli.ts';
+import { exited, runCli, startCli } from '../../helpers/cli.ts';
 import { skipUnlessLab } from '../../helpers/lab-guard.ts';
 import { parsePrometheusText } from '../../helpers/prom-text.ts';
 
@@ -63,7 +63,13 @@ describe.skipIf(skipUnlessLab({ files: [PROMTOOL] }))('/metrics and promtool', (
   });
 
   afterAll(async () => {
-    if (child !== undefined) await stopCli(child);
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
+      const gone = exited(child);
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child?.kill('SIGKILL'), 10_000);
+      await gone;
+      clearTimeout(timer);
+    }
     rmSync(dir, { recursive: true, force: true });
   });
 
