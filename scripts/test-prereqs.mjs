@@ -23,6 +23,8 @@ export const SYSTEM_PACKAGES = {
   systemd: '/usr/bin/systemd-analyze',
   // test/integration/collector/metrics-promtool.test.ts: `promtool check metrics` on /metrics (apt starts no service)
   prometheus: '/usr/bin/promtool',
+  // test/integration/throughput/lab.test.ts and bench/throughput.ts: the reference beside the throughput check
+  iperf3: '/usr/bin/iperf3',
 };
 
 const missing = Object.entries(SYSTEM_PACKAGES).filter(([, file]) => !existsSync(file)).map(([pkg]) => pkg);
