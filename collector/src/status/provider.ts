@@ -14,7 +14,7 @@ export interface PracticeStatus {
   openAlerts: number;
   /** Short human reasons for a status other than ok (e.g. which check fails), for the detail view. */
   reasons: string[];
-  /** Worst state per area (national-apps, national-link, lan, servers, agent), when the provider knows. */
+  /** Worst state per area (national-apps, national-link, lan, branch-link, servers, agent), when the provider knows. */
   areas?: Readonly<Partial<Record<string, PracticeStatusCode>>>;
 }
 

@@ -70,7 +70,7 @@ describe('GET /api/v1/overview', () => {
     const r = await overview('');
     expect(odsOf(r)).toEqual(['C83003', 'E85005', 'B82002', 'D84004', 'A81001']);
     expect(r.counts).toEqual({ ok: 1, warning: 1, critical: 2, unknown: 1 });
-    expect(r.areas).toEqual(['national-apps', 'national-link', 'lan', 'servers', 'agent']);
+    expect(r.areas).toEqual(['national-apps', 'national-link', 'lan', 'branch-link', 'servers', 'agent']);
     expect(r.items[0]).toEqual({
       ods: 'C83003',
       name: 'Valley Health Centre',
@@ -78,7 +78,7 @@ describe('GET /api/v1/overview', () => {
       since: NOW - 5 * H,
       lastSeen: null,
       openAlerts: 4,
-      areas: { 'national-apps': 'warning', 'national-link': 'critical', lan: null, servers: null, agent: 'ok' },
+      areas: { 'national-apps': 'warning', 'national-link': 'critical', lan: null, 'branch-link': null, servers: null, agent: 'ok' },
       reason: 'National link round-trip time: critical',
     });
     // Nothing judges D84004 and no agent ever reported: agent unknown, no since.

@@ -11,7 +11,7 @@ export const AlertView = Type.Object({
   practice: Type.String(),
   agent: Type.String(),
   rule: Type.Object({ id: Type.String(), title: Type.String(), source: Type.String({ description: 'Where the threshold comes from.' }) }),
-  area: Type.String({ description: 'national-apps | national-link | lan | servers | agent' }),
+  area: Type.String({ description: 'national-apps | national-link | lan | branch-link | servers | agent' }),
   metric: Type.String(),
   labels: Type.Record(Type.String(), Type.String()),
   severity: Type.Enum(['warning', 'critical'], { description: 'Current severity (the peak while it lasted is `peak`).' }),

@@ -8,6 +8,7 @@ import type { ChartHandle } from '../charts/chart.ts';
 import { smokeChart } from '../charts/smoke.ts';
 import { linesChart, phasesChart, PHASES, type LineSeries } from '../charts/lines.ts';
 import type { PracticeDetail, SeriesResponse } from '../types.ts';
+import { BRANCH_SITE_ROLE, isNationalLinkInterface, SITE_LABEL } from '../../../../shared/src/roles.ts';
 
 type Series = SeriesResponse['series'][number] & { metric: string };
 
@@ -62,8 +63,9 @@ export async function buildChartSections(app: App, ods: string, detail: Practice
     return 60_000;
   };
 
-  // Latency and loss, per ICMP check.
+  // Latency and loss, per ICMP check; branch sites (role branch-site) in a section of their own.
   const smoke: ChartHandle[] = [];
+  const branch: ChartHandle[] = [];
   const med = groupBy(got.icmp_rtt_median_ms, groupKey);
   const mins = groupBy(got.icmp_rtt_min_ms, groupKey);
   const maxs = groupBy(got.icmp_rtt_max_ms, groupKey);
@@ -71,10 +73,11 @@ export async function buildChartSections(app: App, ods: string, detail: Practice
   const icmpKeys = [...new Set([...med.keys(), ...loss.keys()])].sort();
   for (const k of icmpKeys) {
     const any = (med.get(k) ?? loss.get(k) ?? [])[0] as Series;
+    const site = any.labels[SITE_LABEL] === undefined ? '' : `${any.labels[SITE_LABEL]}: `;
     const role = any.labels.role === undefined ? '' : ` (${any.labels.role})`;
-    smoke.push(
+    (any.labels.role === BRANCH_SITE_ROLE ? branch : smoke).push(
       smokeChart({
-        title: `${labelOf(any)}${role}`,
+        title: `${site}${labelOf(any)}${role}`,
         median: med.get(k)?.[0]?.points ?? [],
         min: mins.get(k)?.[0]?.points ?? [],
         max: maxs.get(k)?.[0]?.points ?? [],
@@ -103,15 +106,17 @@ export async function buildChartSections(app: App, ods: string, detail: Practice
   const devices = groupBy([...got.snmp_if_in_utilisation_ratio, ...got.snmp_if_out_utilisation_ratio], (s) => `${s.agent}\u0000${s.labels.device ?? s.labels.target ?? ''}`);
   for (const [, list] of [...devices].sort(([a], [b]) => a.localeCompare(b))) {
     const device = labelOf(list[0] as Series);
-    const busiest = [...list].sort((a, b) => peak(b) - peak(a)).slice(0, MAX_LINES);
+    // The national-link (WAN) port first, whatever its load: it is the one the 75 % rule judges.
+    const wan = (s: Series): number => (isNationalLinkInterface(s.labels) ? 1 : 0);
+    const busiest = [...list].sort((a, b) => wan(b) - wan(a) || peak(b) - peak(a)).slice(0, MAX_LINES);
     const ports = new Set(list.map((s) => s.labels.ifName ?? s.labels.ifIndex));
     ifaces.push(
       linesChart({
         title: `${device} — interface utilisation (p95)`,
         unit: '%',
         yMax: 100,
-        series: busiest.map((s) => ({ label: `${s.labels.ifName ?? s.labels.ifIndex ?? '?'} ${s.metric.includes('_in_') ? 'in' : 'out'}`, points: s.points, pick: 'p95', scale: 100, dash: s.metric.includes('_out_') })),
-        note: `Showing the ${busiest.length} busiest of ${ports.size * 2} interface directions; the 75 % mark is the NHS advice to review connectivity.`,
+        series: busiest.map((s) => ({ label: `${s.labels.ifName ?? s.labels.ifIndex ?? '?'} ${s.metric.includes('_in_') ? 'in' : 'out'}${wan(s) === 1 ? ' (national link)' : ''}`, points: s.points, pick: 'p95', scale: 100, dash: s.metric.includes('_out_') })),
+        note: `Showing ${busiest.some((s) => wan(s) === 1) ? 'the national-link port and ' : ''}the busiest of ${ports.size * 2} interface directions; the 75 % mark is the NHS advice to review connectivity (judged on the national-link port).`,
         ...common,
       }),
     );
@@ -135,9 +140,10 @@ export async function buildChartSections(app: App, ods: string, detail: Practice
     'div',
     { class: 'chart-sections' },
     section('sec-latency', 'Latency and packet loss', 'Round-trip time of each ICMP target, SmokePing style. Drag across a chart to zoom in.', smoke, 'This practice has no ICMP checks reporting in this period.'),
+    section('sec-branch', 'Branch links', 'Round-trip time and loss to each branch site (role branch-site), SmokePing style.', branch, 'No branch-site checks reporting in this period.'),
     section('sec-apps', 'National applications', 'HTTP response time split by phase, and TCP connect times.', apps, 'No national-application checks reporting in this period.'),
     section('sec-ifaces', 'Interfaces', `Switch and router interfaces polled over SNMP.${faultNote}`, ifaces, 'No SNMP interface data in this period.'),
     section('sec-host', 'Server', 'Host metrics of the practice server the agent runs on.', host, 'No host metrics in this period.'),
   );
-  return { el, charts: [...smoke, ...apps, ...ifaces, ...host] };
+  return { el, charts: [...smoke, ...branch, ...apps, ...ifaces, ...host] };
 }
