@@ -6,6 +6,7 @@
 import type { AvailabilityFigure, PracticeReport } from '../model.ts';
 import type { ThresholdRef } from '../thresholds.ts';
 import { branchCsvRows } from './branch-blocks.ts';
+import { REPORT_SECTIONS, type SectionId } from '../sections/index.ts';
 
 export const CSV_COLUMNS = ['ods', 'practice', 'month', 'section', 'item', 'measure', 'period', 'value', 'unit', 'warning', 'critical', 'verdict', 'rules_version'] as const;
 
@@ -21,25 +22,27 @@ export function csvField(value: string, isText = true): string {
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-export function practiceCsvRows(r: PracticeReport): Row[] {
-  const rows: Row[] = [];
-  const base = { ods: r.practice.ods, practice: r.practice.name, month: r.month, rules_version: r.rulesVersion };
-  const add = (section: string, item: string, measure: string, period: string, value: string, unit: string, rule?: ThresholdRef | null, verdict = ''): void => {
-    rows.push({ ...base, section, item, measure, period, value, unit, warning: num(rule?.warning), critical: num(rule?.critical), verdict });
-  };
-  const avail = (section: string, item: string, period: string, a: AvailabilityFigure, rule: ThresholdRef | null): void => {
-    add(section, item, 'availability', period, num(a.availability), 'ratio', rule, a.verdict);
-    add(section, item, 'availability_gaps_as_down', period, num(a.lowerBound), 'ratio');
-    add(section, item, 'unknown', period, num(a.unknownMs), 'ms');
-  };
+/** Adds one row: the section column, then item, measure, period, value, unit, the rule's levels, the verdict. */
+type Add = (section: string, item: string, measure: string, period: string, value: string, unit: string, rule?: ThresholdRef | null, verdict?: string) => void;
+
+function availRows(add: Add, section: string, item: string, period: string, a: AvailabilityFigure, rule: ThresholdRef | null): void {
+  add(section, item, 'availability', period, num(a.availability), 'ratio', rule, a.verdict);
+  add(section, item, 'availability_gaps_as_down', period, num(a.lowerBound), 'ratio');
+  add(section, item, 'unknown', period, num(a.unknownMs), 'ms');
+}
+
+function summaryRows(r: PracticeReport, add: Add): void {
   // The judged part of the month: all of it once over; the elapsed whole hours of a month in progress.
   add('summary', 'period', 'judged_to', 'month', num(r.period.judgedTo ?? r.period.end), 'epoch_ms');
   add('summary', 'period', 'in_progress', 'month', r.period.inProgress === true ? '1' : '0', 'boolean');
   for (const a of r.summary.areas) add('summary', a.area, 'rag', 'month', a.rag, 'rag', null, a.previous ?? '');
   for (const f of r.summary.figures) add('summary', f.id, 'value', 'month', num(f.value), f.unit);
+}
+
+function appsRows(r: PracticeReport, add: Add): void {
   for (const app of r.apps.apps) {
-    avail('national_apps', app.app, 'core', app.core, r.apps.target);
-    avail('national_apps', app.app, '24x7', app.all, r.apps.target);
+    availRows(add, 'national_apps', app.app, 'core', app.core, r.apps.target);
+    availRows(add, 'national_apps', app.app, '24x7', app.all, r.apps.target);
     for (const t of app.timings) {
       add('national_apps', app.app, `${t.metric}_p50`, 'core', num(t.core.p50), 'ms');
       add('national_apps', app.app, `${t.metric}_p95`, 'core', num(t.core.p95), 'ms', t.threshold);
@@ -49,10 +52,13 @@ export function practiceCsvRows(r: PracticeReport): Row[] {
       add('national_apps', app.app, `${t.metric}_within_warning`, '24x7', num(t.withinAll), 'ratio');
     }
   }
+}
+
+function linkRows(r: PracticeReport, add: Add): void {
   const l = r.link;
   for (const c of l.checks) {
-    avail('national_link', c.target, 'core', c.core, l.target);
-    avail('national_link', c.target, '24x7', c.all, l.target);
+    availRows(add, 'national_link', c.target, 'core', c.core, l.target);
+    availRows(add, 'national_link', c.target, '24x7', c.all, l.target);
   }
   for (const [name, m, rule] of [['rtt', l.rtt, l.rtt.threshold], ['jitter', l.jitter, l.jitter.threshold]] as const) {
     add('national_link', 'link', `${name}_p50`, 'core', num(m.core.p50), 'ms');
@@ -70,6 +76,9 @@ export function practiceCsvRows(r: PracticeReport): Row[] {
     add('national_link', `throughput_${t.direction}`, 'median', '24x7', num(t.median), 'bps');
     add('national_link', `throughput_${t.direction}`, 'contracted', 'config', num(t.contractedBps), 'bps');
   }
+}
+
+function lanRows(r: PracticeReport, add: Add): void {
   for (const g of r.lan.gateways) {
     add('lan', g.target, 'availability', '24x7', num(g.all.availability), 'ratio');
     add('lan', g.target, 'rtt_p95', '24x7', num(g.rtt.p95), 'ms', r.lan.threshold, g.level ?? '');
@@ -81,11 +90,17 @@ export function practiceCsvRows(r: PracticeReport): Row[] {
   }
   for (const d of r.lan.reboots) add('lan', d.device, 'reboots', '24x7', num(d.reboots), 'count');
   branchCsvRows(r.lan.branches, add, num);
+}
+
+function incidentRows(r: PracticeReport, add: Add): void {
   const inc = r.incidents;
   add('incidents', 'alerts', 'count', 'month', inc.alertsAvailable ? String(inc.alerts.length) : '', 'count');
   add('incidents', 'outages', 'count', 'month', String(inc.outages.length), 'count');
   add('incidents', 'outages', 'over_long_limit', 'month', String(inc.outages.filter((o) => o.over5h).length), 'count', inc.longOutageRule);
   add('incidents', 'outages', 'total_duration', 'month', String(inc.outages.reduce((n, o) => n + o.durationMs, 0)), 'ms');
+}
+
+function serverRows(r: PracticeReport, add: Add): void {
   for (const h of r.servers.hosts) {
     add('servers', h.host, 'cpu_mean', '24x7', num(h.cpu.mean), 'ratio');
     add('servers', h.host, 'cpu_p95', '24x7', num(h.cpu.p95), 'ratio');
@@ -93,8 +108,37 @@ export function practiceCsvRows(r: PracticeReport): Row[] {
     for (const d of h.disks) add('servers', `${h.host} ${d.mount}`, 'disk_used_last', 'month_end', num(d.last), 'ratio', r.servers.diskThreshold, d.level ?? '');
   }
   for (const a of r.servers.assets) add('servers', a.name, `age_${a.kind}`, 'month_end', num(a.ageYears), 'years', a.threshold, a.level);
+}
+
+function completenessRows(r: PracticeReport, add: Add): void {
   add('completeness', 'all', 'received_share', '24x7', num(r.completeness.overall), 'ratio', null, r.completeness.rag);
   for (const c of r.completeness.checks) add('completeness', c.check, 'received_share', '24x7', num(c.completeness), 'ratio');
+}
+
+/** Each section's rows, by the id of its entry in REPORT_SECTIONS (which decides their order and `section` values). */
+const SECTION_ROWS: Record<SectionId, (r: PracticeReport, add: Add) => void> = {
+  summary: summaryRows,
+  apps: appsRows,
+  link: linkRows,
+  lan: lanRows,
+  incidents: incidentRows,
+  servers: serverRows,
+  completeness: completenessRows,
+  appendix: () => undefined, // the rules and thresholds are the `warning`/`critical`/`rules_version` columns
+};
+
+export function practiceCsvRows(r: PracticeReport): Row[] {
+  const rows: Row[] = [];
+  const base = { ods: r.practice.ods, practice: r.practice.name, month: r.month, rules_version: r.rulesVersion };
+  for (const s of REPORT_SECTIONS) {
+    const own: readonly string[] = s.csv;
+    const add: Add = (section, item, measure, period, value, unit, rule, verdict = '') => {
+      // A bug, not data: a row filed under a section value that REPORT_SECTIONS does not give this section.
+      if (!own.includes(section)) throw new Error(`CSV: section ${s.id} wrote a row under "${section}", not one of its REPORT_SECTIONS csv values (${own.join(', ')})`);
+      rows.push({ ...base, section, item, measure, period, value, unit, warning: num(rule?.warning), critical: num(rule?.critical), verdict });
+    };
+    SECTION_ROWS[s.id](r, add);
+  }
   return rows;
 }
 

@@ -1,15 +1,16 @@
-/** Sections 5 (incidents) and 8 (appendix) of the practice document. */
+/** The incidents and appendix sections of the practice document. */
 import type { ZonedClock } from '../../calendar/zoned.ts';
 import type { PracticeReport } from '../model.ts';
 import { localDateTime } from '../month.ts';
 import { cell, cells, type Block } from './document.ts';
+import { sectionHeading } from '../sections/index.ts';
 import { fmtDuration, fmtMs, fmtRule } from './format.ts';
 
 export function incidentBlocks(r: PracticeReport, zone: ZonedClock): Block[] {
   const s = r.incidents;
   const at = (t: number | null): string => (t === null ? 'open' : localDateTime(zone, t));
   const longText = fmtMs(s.longOutageRule?.critical ?? 5 * 3_600_000);
-  const out: Block[] = [{ type: 'heading', level: 2, text: '5. Incidents', rag: s.rag }];
+  const out: Block[] = [{ type: 'heading', level: 2, text: sectionHeading('incidents'), rag: s.rag }];
   out.push({ type: 'heading', level: 3, text: 'Alerts raised' });
   out.push({
     type: 'table',
@@ -49,7 +50,7 @@ export function incidentBlocks(r: PracticeReport, zone: ZonedClock): Block[] {
 export function appendixBlocks(r: PracticeReport): Block[] {
   const a = r.appendix;
   return [
-    { type: 'heading', level: 2, text: '8. Appendix: accounting rules and thresholds' },
+    { type: 'heading', level: 2, text: sectionHeading('appendix') },
     { type: 'paragraph', text: `Figures in this report follow the n3mon accounting rules, version ${a.rulesVersion} (${a.rulesDocument}). In brief:` },
     { type: 'list', items: a.rules },
     { type: 'heading', level: 3, text: 'Thresholds and their sources' },

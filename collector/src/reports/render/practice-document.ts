@@ -1,4 +1,4 @@
-/** The practice report model laid out as a document: the eight sections of PRODUCT.md, in order. */
+/** The practice report model laid out as a document: the sections of sections/index.ts (PRODUCT.md's eight), in that order. */
 import type { ZonedClock } from '../../calendar/zoned.ts';
 import type { AvailabilityFigure, PracticeReport, Percentiles } from '../model.ts';
 import { localDate, localDateTime, parseMonth } from '../month.ts';
@@ -10,6 +10,7 @@ import { fmtBps, fmtDuration, fmtMs, fmtNumber, fmtPct, fmtRule, NO_DATA } from 
 import { appendixBlocks, incidentBlocks } from './practice-document-tail.ts';
 import { branchBlocks } from './branch-blocks.ts';
 import { inProgress, inProgressText, judgedSpan, judgedView, MONTH_NAMES } from './period.ts';
+import { REPORT_SECTIONS, sectionHeading, type SectionId } from '../sections/index.ts';
 
 export function monthTitle(month: string): string {
   const { year, monthNumber } = parseMonth(month);
@@ -45,7 +46,7 @@ function summaryBlocks(r: PracticeReport): Block[] {
   const s = r.summary;
   const fmt = (unit: 'ratio' | 'ms', v: number | null): string => (unit === 'ms' ? fmtMs(v) : fmtPct(v));
   return [
-    { type: 'heading', level: 2, text: '1. Summary', rag: s.overall },
+    { type: 'heading', level: 2, text: sectionHeading('summary'), rag: s.overall },
     { type: 'rag-grid', items: s.areas.map((a) => ({ title: a.title, rag: a.rag, previous: a.previous, reason: a.reason })) },
     {
       type: 'table',
@@ -60,7 +61,7 @@ function summaryBlocks(r: PracticeReport): Block[] {
 
 function appsBlocks(r: PracticeReport, zone: ZonedClock): Block[] {
   const a = r.apps;
-  const out: Block[] = [{ type: 'heading', level: 2, text: '2. National applications', rag: a.rag }];
+  const out: Block[] = [{ type: 'heading', level: 2, text: sectionHeading('apps'), rag: a.rag }];
   out.push({ type: 'paragraph', text: a.target === null ? 'No availability target in the threshold profile.' : `Target: availability at least ${fmtPct(a.target.warning, 1)} each month, core hours and 24×7 (${a.target.source}).` });
   out.push({
     type: 'table',
@@ -100,7 +101,7 @@ function appsBlocks(r: PracticeReport, zone: ZonedClock): Block[] {
 
 function linkBlocks(r: PracticeReport): Block[] {
   const l = r.link;
-  const out: Block[] = [{ type: 'heading', level: 2, text: '3. National link', rag: l.rag }];
+  const out: Block[] = [{ type: 'heading', level: 2, text: sectionHeading('link'), rag: l.rag }];
   out.push({ type: 'paragraph', text: l.target === null ? 'No availability target in the threshold profile.' : `Target: availability at least ${fmtPct(l.target.warning, 1)} (${l.target.label}; ${l.target.source}).` });
   out.push({
     type: 'table',
@@ -138,7 +139,7 @@ function linkBlocks(r: PracticeReport): Block[] {
 
 function lanBlocks(r: PracticeReport, zone: ZonedClock): Block[] {
   const l = r.lan;
-  const out: Block[] = [{ type: 'heading', level: 2, text: '4. Practice LAN', rag: l.rag }];
+  const out: Block[] = [{ type: 'heading', level: 2, text: sectionHeading('lan'), rag: l.rag }];
   out.push({
     type: 'table',
     columns: [{ title: 'Gateway / site', weight: 1.6 }, { title: 'Reachable (24×7)', align: 'right' }, { title: 'RTT p50', align: 'right' }, { title: 'RTT p95', align: 'right' }, { title: 'Loss', align: 'right' }, { title: 'p95 vs rule', align: 'center' }],
@@ -173,7 +174,7 @@ function lanBlocks(r: PracticeReport, zone: ZonedClock): Block[] {
 
 function serverBlocks(r: PracticeReport): Block[] {
   const s = r.servers;
-  const out: Block[] = [{ type: 'heading', level: 2, text: '6. Servers', rag: s.rag }];
+  const out: Block[] = [{ type: 'heading', level: 2, text: sectionHeading('servers'), rag: s.rag }];
   out.push({
     type: 'table',
     columns: [{ title: 'Host', weight: 1.4 }, { title: 'CPU mean', align: 'right' }, { title: 'CPU p95', align: 'right' }, { title: 'Memory p95', align: 'right' }, { title: 'Memory max', align: 'right' }, { title: 'Memory vs rule', align: 'center' }],
@@ -200,7 +201,7 @@ function serverBlocks(r: PracticeReport): Block[] {
 
 function completenessBlocks(r: PracticeReport, zone: ZonedClock): Block[] {
   const c = r.completeness;
-  const out: Block[] = [{ type: 'heading', level: 2, text: '7. Data completeness', rag: c.rag }];
+  const out: Block[] = [{ type: 'heading', level: 2, text: sectionHeading('completeness'), rag: c.rag }];
   const span = inProgress(r) ? judgedSpan(r, zone) : null;
   const judged = span === null ? '' : ` in the judged part of the month (${span})`;
   out.push({ type: 'paragraph', text: `${fmtPct(c.overall)} of the expected probe runs arrived${judged} (${fmtNumber(c.received)} of ${fmtNumber(c.expected)}). Time without data is unknown: it is never counted as up.` });
@@ -217,6 +218,18 @@ function completenessBlocks(r: PracticeReport, zone: ZonedClock): Block[] {
   return out;
 }
 
+/** Each section's blocks, by the id of its entry in REPORT_SECTIONS (which decides the order and the numbers). */
+const SECTION_BLOCKS: Record<SectionId, (r: PracticeReport, zone: ZonedClock) => Block[]> = {
+  summary: (r) => summaryBlocks(r),
+  apps: appsBlocks,
+  link: (r) => linkBlocks(r),
+  lan: lanBlocks,
+  incidents: incidentBlocks,
+  servers: (r) => serverBlocks(r),
+  completeness: completenessBlocks,
+  appendix: (r) => appendixBlocks(r),
+};
+
 export function practiceDocument(r: PracticeReport, zone: ZonedClock): ReportDocument {
   const title = 'CFH Applications Monitoring Report';
   const subtitle = `${r.practice.name} (${r.practice.ods}) — ${monthTitle(r.month)}`;
@@ -231,7 +244,7 @@ export function practiceDocument(r: PracticeReport, zone: ZonedClock): ReportDoc
   const progress = inProgressText(r, zone);
   if (progress !== null) intro.push({ type: 'paragraph', text: progress });
   const shown = judgedView(r, zone);
-  const blocks = [...intro, ...summaryBlocks(shown), ...appsBlocks(shown, zone), ...linkBlocks(shown), ...lanBlocks(shown, zone), ...incidentBlocks(shown, zone), ...serverBlocks(shown), ...completenessBlocks(shown, zone), ...appendixBlocks(shown)];
+  const blocks = [...intro, ...REPORT_SECTIONS.flatMap((s) => SECTION_BLOCKS[s.id](shown, zone))];
   return {
     title,
     subtitle,
