@@ -1,8 +1,11 @@
 /**
  * The practice's series, sorted for a report: which checks exist, what kind each is (from the
- * metrics it produced, or its default `kind:target` id), and its series per metric. Pure.
+ * metric catalog's `source` of the metrics it produced — never a label — or its default
+ * `kind:target` id), and its series per metric. Pure.
  */
 import type { StoredSeries } from '../storage/types.ts';
+import { probeKindOfMetric } from '../../../shared/src/labels.ts';
+import { METRICS } from '../../../shared/src/metrics.ts';
 
 export interface CheckRef {
   /** `agent/check` — unique within a practice. */
@@ -16,25 +19,8 @@ export interface CheckRef {
   app?: string;
 }
 
-/** Metric prefix → probe kind. Kinds not listed here are recognised by their check id only. */
-const KIND_BY_PREFIX: ReadonlyArray<readonly [string, string]> = [
-  ['icmp_', 'icmp'],
-  ['tcp_', 'tcp'],
-  ['dns_', 'dns'],
-  ['http_', 'http'],
-  ['tls_', 'http'],
-  ['snmp_', 'snmp'],
-  ['host_', 'host'],
-  ['throughput_', 'throughput'],
-  ['agent_', 'agent'],
-];
-
-const KNOWN_KINDS = new Set(KIND_BY_PREFIX.map(([, k]) => k));
-
-function kindOfMetric(metric: string): string | undefined {
-  for (const [prefix, kind] of KIND_BY_PREFIX) if (metric.startsWith(prefix)) return kind;
-  return undefined;
-}
+/** Every probe kind the catalog names (a check id `kind:target` without metrics of its own falls back to these). */
+const KNOWN_KINDS = new Set<string>(Object.values(METRICS).map((m) => m.source as string).filter((s) => s !== 'any'));
 
 export interface SeriesIndex {
   checks: CheckRef[];
@@ -66,12 +52,11 @@ export function indexSeries(all: readonly StoredSeries[], activeFrom: number): S
   for (const [key, list] of byCheck) {
     const first = list[0] as StoredSeries;
     const labels = first.labels;
-    let kind = labels.kind;
-    if (kind === undefined) {
-      for (const s of list) {
-        kind = kindOfMetric(s.metric);
-        if (kind !== undefined) break;
-      }
+    // From the metric catalog, never from a label: a `kind` label is an ordinary label (docs/metrics.md).
+    let kind: string | undefined;
+    for (const s of list) {
+      kind = probeKindOfMetric(s.metric);
+      if (kind !== undefined) break;
     }
     if (kind === undefined) {
       const prefix = (labels.check ?? '').split(':')[0] ?? '';
