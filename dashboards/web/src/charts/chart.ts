@@ -39,7 +39,7 @@ export interface ChartOptions {
 
 export function yAxis(unit: string): uPlot.Axis {
   return {
-    size: 64,
+    size: unit === 'bps' ? 84 : 64, // "100 Mbit/s" is wider than "100 ms" or "75 %"
     values: (_u, splits) => splits.map((v) => (v === null || v === undefined ? '' : fmtWithUnit(v, unit))),
     grid: { stroke: '#d8dee4', width: 1 },
     stroke: '#24292f',

@@ -7,6 +7,7 @@ import { h } from '../dom.ts';
 import type { ChartHandle } from '../charts/chart.ts';
 import { smokeChart } from '../charts/smoke.ts';
 import { linesChart, phasesChart, PHASES, type LineSeries } from '../charts/lines.ts';
+import { fmtWithUnit } from '../format.ts';
 import type { PracticeDetail, SeriesResponse } from '../types.ts';
 import { BRANCH_SITE_ROLE, isNationalLinkInterface, SITE_LABEL } from '../../../../shared/src/roles.ts';
 
@@ -41,8 +42,8 @@ function groupBy(list: readonly Series[], key: (s: Series) => string): Map<strin
 const peak = (s: Series) => s.points.reduce((m, p) => Math.max(m, p.max), 0);
 const labelOf = (s: Series) => s.labels.target ?? s.labels.device ?? s.labels.check ?? s.id;
 
-function section(id: string, title: string, intro: string, charts: ChartHandle[], empty: string): HTMLElement {
-  return h('section', { class: 'chart-section', 'aria-labelledby': id }, h('h2', { id }, title), h('p', { class: 'muted' }, intro), charts.length === 0 ? h('p', { class: 'empty' }, empty) : h('div', { class: 'chart-grid' }, charts.map((c) => c.el)));
+function section(id: string, title: string, intro: string, charts: ChartHandle[], empty: string, note?: HTMLElement): HTMLElement {
+  return h('section', { class: 'chart-section', 'aria-labelledby': id }, h('h2', { id }, title), h('p', { class: 'muted' }, intro), ...(note === undefined ? [] : [note]), charts.length === 0 ? h('p', { class: 'empty' }, empty) : h('div', { class: 'chart-grid' }, charts.map((c) => c.el)));
 }
 
 export async function buildChartSections(app: App, ods: string, detail: PracticeDetail, range: Range, signal: AbortSignal): Promise<ChartSections> {
@@ -52,7 +53,7 @@ export async function buildChartSections(app: App, ods: string, detail: Practice
   const wanted = [
     'icmp_rtt_median_ms', 'icmp_rtt_min_ms', 'icmp_rtt_max_ms', 'icmp_loss_ratio',
     'http_phase_ms', 'http_total_ms', 'tcp_connect_ms',
-    'snmp_if_in_utilisation_ratio', 'snmp_if_out_utilisation_ratio', 'snmp_if_in_errors_per_s', 'snmp_if_out_errors_per_s', 'snmp_if_in_discards_per_s', 'snmp_if_out_discards_per_s',
+    'snmp_if_in_utilisation_ratio', 'snmp_if_out_utilisation_ratio', 'snmp_if_in_errors_per_s', 'snmp_if_out_errors_per_s', 'snmp_if_in_discards_per_s', 'snmp_if_out_discards_per_s', 'snmp_if_speed_mismatch_bps',
     'host_cpu_load_ratio', 'host_mem_used_ratio', 'host_disk_used_ratio',
   ] as const;
   const results = await Promise.all(wanted.map((m) => fetchMetric(m)));
@@ -127,6 +128,32 @@ export async function buildChartSections(app: App, ods: string, detail: Practice
     ifaces.push(linesChart({ title: `${labelOf(list[0] as Series)} — interface errors and discards`, unit: 'per_s', series: worst.map((s) => ({ label: `${s.labels.ifName ?? s.labels.ifIndex ?? '?'} ${s.metric.replace(/^snmp_if_|_per_s$/g, '').replace('_', ' ')}`, points: s.points, pick: 'max' })), ...common }));
   }
   const faultNote = got.snmp_if_in_errors_per_s.length > 0 && faults.length === 0 ? ' No interface errors or discards in this period.' : '';
+  // Ports whose rate disproved the speed the device reports (snmpd's lo at 10 Mbit/s, a dialer at 56 kbit/s): the agent sends their rates but no utilisation.
+  const mismatched = got.snmp_if_speed_mismatch_bps.filter((s) => s.points.length > 0).slice(0, MAX_LINES * 2);
+  if (mismatched.length > 0) {
+    const portKey = (s: Series, dir: string) => `${s.agent}\u0000${labelOf(s)}\u0000${s.labels.ifIndex ?? ''}\u0000${dir}`;
+    const flagged = new Set(mismatched.map((s) => portKey(s, s.labels.direction ?? '')));
+    const [inBps, outBps] = await Promise.all([fetchMetric('snmp_if_in_bps'), fetchMetric('snmp_if_out_bps')]);
+    const rates = [...inBps, ...outBps].filter((s) => flagged.has(portKey(s, s.metric.includes('_in_') ? 'in' : 'out')));
+    for (const [, list] of groupBy(rates, (s) => `${s.agent}\u0000${labelOf(s)}`)) {
+      const series = list.slice(0, MAX_LINES).map((s): LineSeries => ({ label: `${s.labels.ifName ?? s.labels.ifIndex ?? '?'} ${s.metric.includes('_in_') ? 'in' : 'out'}`, points: s.points, pick: 'p95', dash: s.metric.includes('_out_') }));
+      ifaces.push(linesChart({ title: `${labelOf(list[0] as Series)} — rate of interfaces above their reported speed (p95)`, unit: 'bps', series, ...common }));
+    }
+  }
+  const speedNote =
+    mismatched.length === 0
+      ? undefined
+      : h(
+          'p',
+          { class: 'note speed-mismatch' },
+          'Rate above the reported interface speed — set ',
+          h('code', null, 'inBps'),
+          '/',
+          h('code', null, 'outBps'),
+          ' (or ',
+          h('code', null, 'speedBps'),
+          `) in the agent config: ${mismatched.map((s) => `${labelOf(s)} ${s.labels.ifName ?? s.labels.ifIndex ?? '?'} ${s.labels.direction ?? ''} (reports ${fmtWithUnit(peak(s), 'bps')})`).join(', ')}. No utilisation is shown for these until then.`,
+        );
 
   // Server (host metrics), per agent.
   const host: ChartHandle[] = [];
@@ -142,7 +169,7 @@ export async function buildChartSections(app: App, ods: string, detail: Practice
     section('sec-latency', 'Latency and packet loss', 'Round-trip time of each ICMP target, SmokePing style. Drag across a chart to zoom in.', smoke, 'This practice has no ICMP checks reporting in this period.'),
     section('sec-branch', 'Branch links', 'Round-trip time and loss to each branch site (role branch-site), SmokePing style.', branch, 'No branch-site checks reporting in this period.'),
     section('sec-apps', 'National applications', 'HTTP response time split by phase, and TCP connect times.', apps, 'No national-application checks reporting in this period.'),
-    section('sec-ifaces', 'Interfaces', `Switch and router interfaces polled over SNMP.${faultNote}`, ifaces, 'No SNMP interface data in this period.'),
+    section('sec-ifaces', 'Interfaces', `Switch and router interfaces polled over SNMP.${faultNote}`, ifaces, 'No SNMP interface data in this period.', speedNote),
     section('sec-host', 'Server', 'Host metrics of the practice server the agent runs on.', host, 'No host metrics in this period.'),
   );
   return { el, charts: [...smoke, ...branch, ...apps, ...ifaces, ...host] };
