@@ -81,8 +81,11 @@ describe.skipIf(skip)('the dashboard in Chromium', () => {
     // Per area: C83003's national link is critical; why, since when, how many alerts.
     const c3 = row(page, 'C83003');
     expect(await c3.locator('td.area-cell').nth(1).innerText()).toMatch(/Crit/);
+    // …and its branch site answers in 130 ms: the Branch links area is critical (rule branch-rtt-p95, 100 ms).
+    expect(await page.locator('#overview-table thead th.area-cell').nth(3).innerText()).toMatch(/Branch links/);
+    expect(await c3.locator('td.area-cell').nth(3).innerText()).toMatch(/Crit/);
     expect(await c3.locator('td.reason').innerText()).toMatch(/National link .*critical on 198\.51\.100\.1/);
-    expect(await c3.locator('td').nth(6).innerText()).toMatch(/^\d+ (min|h)/);
+    expect(await c3.locator('td').nth(7).innerText()).toMatch(/^\d+ (min|h)/); // since: after the status and six area cells
     expect(Number(await c3.locator('td.num').innerText().then((t) => t.replace(/\D/g, '')))).toBeGreaterThan(0);
     expect(await row(page, 'D84004').locator('td.reason').innerText()).toMatch(/no agent/);
     await b.shot('02-overview');
@@ -108,7 +111,7 @@ describe.skipIf(skip)('the dashboard in Chromium', () => {
     await c.ingest(tokens.A81001 as string, 'a-live', practiceSamples({ ...HEALTHY, dataDisk: 0.96 }, now - 20 * MIN, now, 4));
     const status = async () => (await row(page, 'A81001').locator('td').first().innerText()).replace(/[^A-Za-z]/g, '');
     await expect.poll(status, { timeout: 45_000, interval: 1000 }).toBe('Critical');
-    expect(await row(page, 'A81001').locator('td.area-cell').nth(3).innerText()).toMatch(/Crit/);
+    expect(await row(page, 'A81001').locator('td.area-cell').nth(4).innerText()).toMatch(/Crit/); // Servers
     expect(await row(page, 'A81001').locator('td.reason').innerText()).toMatch(/disk/i);
     // Same page: no reload happened.
     expect(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker)).toBe(42);
@@ -122,6 +125,8 @@ describe.skipIf(skip)('the dashboard in Chromium', () => {
     await page.locator('figure.chart canvas').first().waitFor();
     const captions = await page.locator('figure.chart .chart-title').allInnerTexts();
     expect(captions).toEqual(expect.arrayContaining(['192.0.2.1 (lan-gateway)', '198.51.100.1 (n3-gateway)', 'TCP connect time (p95)']));
+    // The branch site has a section of its own, its chart titled by its site label.
+    expect(await page.locator('#sec-branch ~ div figure.chart .chart-title').allInnerTexts()).toEqual(['Branch: 192.0.2.65 (branch-site)']);
     expect(captions.some((t) => /spine: .* response time by phase/.test(t))).toBe(true);
     expect(captions.some((t) => /interface utilisation/.test(t))).toBe(true);
     expect(captions.some((t) => /CPU, memory and disk/.test(t))).toBe(true);

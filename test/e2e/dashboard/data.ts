@@ -23,6 +23,8 @@ export interface Condition {
   lanErrors: number;
   /** Used share of the data disk, 0..1. */
   dataDisk: number;
+  /** Base RTT (ms) to the branch surgery's router (role branch-site); undefined: no branch site. */
+  branchMs?: number;
 }
 
 function icmp(out: WireSample[], labels: Record<string, string>, ts: number, base: number, loss: number, r: () => number): void {
@@ -50,10 +52,13 @@ export function practiceSamples(c: Condition, from: number, to: number, seed: nu
   const spine = { check: 'spine-https', role: 'national-app', app: 'spine', target: 'https://spine.example.invalid/health' };
   const tcp = { check: 'eps-tcp', role: 'national-app', app: 'eps', target: '203.0.113.10:443' };
   const router = { check: 'router-snmp', role: 'n3-gateway', device: '192.0.2.2:161' };
+  // as the documented agent config's branch check: `role: branch-site`, `labels: { site: "Branch" }`
+  const branch = { site: 'Branch', target: '192.0.2.65', role: 'branch-site', check: 'branch-router' };
   for (let ts = from; ts < to; ts += MIN) {
     const ago = Math.round((to - ts) / MIN);
     icmp(out, lan, ts, c.lanMs, 0, r);
     icmp(out, n3, ts, c.n3Ms * (1 + 0.3 * Math.sin(ts / (20 * MIN))), c.n3Loss(ago), r);
+    if (c.branchMs !== undefined) icmp(out, branch, ts, c.branchMs, 0, r);
     const failing = ago <= c.httpFailsFor;
     out.push({ metric: 'probe_success', labels: { ...spine, outcome: failing ? 'timeout' : 'success' }, ts, value: failing ? 0 : 1 });
     if (!failing) {
@@ -88,8 +93,8 @@ export function practiceSamples(c: Condition, from: number, to: number, seed: nu
   return out;
 }
 
-export const HEALTHY: Condition = { lanMs: 0.6, n3Ms: 18, n3Loss: () => 0, httpMs: 420, httpFailsFor: -1, wanUtil: 0.35, lanErrors: 0, dataDisk: 0.64 };
+export const HEALTHY: Condition = { lanMs: 0.6, n3Ms: 18, n3Loss: () => 0, httpMs: 420, httpFailsFor: -1, wanUtil: 0.35, lanErrors: 0, dataDisk: 0.64, branchMs: 9 };
 /** The national app times out now (warning by the default status); the LAN drops a few packets. */
 export const APP_DOWN: Condition = { ...HEALTHY, n3Ms: 24, httpMs: 900, httpFailsFor: 3, wanUtil: 0.55, lanErrors: 2.5, dataDisk: 0.84 };
 /** The national link is slow and lossy for the last 45 minutes, totally down for the last 3. */
-export const LINK_BAD: Condition = { ...HEALTHY, n3Ms: 210, n3Loss: (ago) => (ago <= 3 ? 1 : ago <= 45 ? 0.06 : 0), httpMs: 2600, httpFailsFor: 3, wanUtil: 0.93, lanErrors: 0 };
+export const LINK_BAD: Condition = { ...HEALTHY, n3Ms: 210, n3Loss: (ago) => (ago <= 3 ? 1 : ago <= 45 ? 0.06 : 0), httpMs: 2600, httpFailsFor: 3, wanUtil: 0.93, lanErrors: 0, branchMs: 130 };
