@@ -17,6 +17,7 @@ import { skipUnlessLab } from '../../helpers/lab-guard.ts';
 import { silentLogger } from '../../../shared/src/log.ts';
 import { startReportScheduler } from '../../../collector/src/reports/scheduler.ts';
 import { ACCOUNTING_RULES_VERSION } from '../../../collector/src/reports/rules.ts';
+import { REPORT_SECTIONS, sectionHeading } from '../../../collector/src/reports/sections/index.ts';
 import { MONTH, ODS, OTHER_ODS, PLANTED, oct, startMonthCollector, type MonthCollector } from './month-fixture.ts';
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'reports');
@@ -200,7 +201,7 @@ describe('monthly report from a synthetic month (real ingest API, real SQLite ro
     writeFileSync(join(ARTIFACTS, `${ODS}-${MONTH}.html`), html);
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/<script|<link|src=|url\(/i);
-    for (const heading of ['1. Summary', '2. National applications', '3. National link', '4. Practice LAN', '5. Incidents', '6. Servers', '7. Data completeness', '8. Appendix']) expect(html).toContain(heading);
+    for (const s of REPORT_SECTIONS) expect(html).toContain(sectionHeading(s.id));
 
     const csv = (await renderPractice(report, 'csv', reportZone())).body.toString('utf8');
     const lines = csv.trim().split('\r\n');

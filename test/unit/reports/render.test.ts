@@ -11,6 +11,7 @@ import { csvField, practiceCsvRows, renderCsv } from '../../../collector/src/rep
 import { pdfText } from '../../../collector/src/reports/render/pdf-text.ts';
 import { fmtDuration, fmtMs, fmtPct } from '../../../collector/src/reports/render/format.ts';
 import { niceScale } from '../../../collector/src/reports/render/charts.ts';
+import { REPORT_SECTIONS, sectionHeading } from '../../../collector/src/reports/sections/index.ts';
 import { inProgressText, judgedSpan, judgedView } from '../../../collector/src/reports/render/period.ts';
 
 const fixture = (): PracticeReport => JSON.parse(readFileSync(new URL('./fixtures/practice-report-2026-10.json', import.meta.url), 'utf8')) as PracticeReport;
@@ -43,7 +44,7 @@ describe('HTML', () => {
 
   it('prints times in London time and every section in order', () => {
     const html = renderHtml(practiceDocument(withIncidents(), reportZone()));
-    const order = ['1. Summary', '2. National applications', '3. National link', '4. Practice LAN', '5. Incidents', '6. Servers', '7. Data completeness', '8. Appendix'].map((h) => html.indexOf(h));
+    const order = REPORT_SECTIONS.map((s) => html.indexOf(sectionHeading(s.id)));
     expect(order.every((at, i) => at > 0 && (i === 0 || at > (order[i - 1] as number)))).toBe(true);
     // 08:03 UTC on 14 October is 09:03 BST.
     expect(html).toContain('2026-10-14 09:03');

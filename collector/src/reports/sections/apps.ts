@@ -1,4 +1,4 @@
-/** Section 2 — national applications: availability, response-time percentiles per phase, share within threshold, worst hours. */
+/** The national applications section: availability, response-time percentiles per phase, share within threshold, worst hours. */
 import type { QuantileSketch, StoredSeries } from '../../storage/types.ts';
 import { quantileOf } from '../accounting.ts';
 import { bucketsOf, type CheckRuns, type ReportContext } from '../context.ts';

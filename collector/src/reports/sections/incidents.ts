@@ -1,4 +1,4 @@
-/** Section 5 — incidents: every alert of the month, outages found in the data, and which match which. */
+/** The incidents section: every alert of the month, outages found in the data, and which match which. */
 import { listedOutages } from '../accounting.ts';
 import type { IncidentRecord, ReportContext } from '../context.ts';
 import { longOutageMs, outsideMaintenanceMs } from '../figures.ts';

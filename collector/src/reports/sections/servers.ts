@@ -1,4 +1,4 @@
-/** Section 6 — servers: CPU, memory and disk of the monitored hosts; equipment due for replacement (from config). */
+/** The servers section: CPU, memory and disk of the monitored hosts; equipment due for replacement (from config). */
 import type { StoredSeries } from '../../storage/types.ts';
 import { quantileOf } from '../accounting.ts';
 import { bucketsOf, type ReportContext } from '../context.ts';

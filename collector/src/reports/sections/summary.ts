@@ -1,6 +1,6 @@
 /**
- * Section 1 — summary: RAG per area with the reason, the headline figures against last month and
- * the organisation median, and what changed. Section 8 — the appendix (rules version, rules in
+ * The summary section: RAG per area with the reason, the headline figures against last month and
+ * the organisation median, and what changed. The appendix (rules version, rules in
  * brief, every threshold with its source). Pure functions of the other sections.
  */
 import type { AppendixSection, AreaId, HeadlineFigure, PracticeReport, SummarySection } from '../model.ts';
