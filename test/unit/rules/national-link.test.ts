@@ -8,7 +8,9 @@ import type { WireSample } from '../../../shared/src/wire.ts';
 import { createEvaluator } from '../../../collector/src/rules/evaluator.ts';
 import { buildThresholds, defaultProfilePath, loadProfileFile } from '../../../collector/src/rules/profile.ts';
 import { FakeClock, MemorySource, RecordingSink } from './memory-source.ts';
-import { snmpPollsAsSent } from './agent-samples.ts';
+import { EXAMPLE_AGENT_CONFIG, snmpPollsAsSent } from './agent-samples.ts';
+import { parseAgentConfig } from '../../../agent/src/config/load.ts';
+import { readConfigSource } from '../../../shared/src/config-file.ts';
 
 const M = 60_000;
 const T0 = Date.UTC(2026, 0, 14, 9, 0); // a Wednesday morning
@@ -84,6 +86,14 @@ describe('the national-link interface, from the documented agent config to the 7
     const legacy = new Map([...utilisationSeries(agentPolls(), T0 - 30 * M, T0 + 30 * M)].map(([k, s]) => [k, { ...s, labels: s.labels[IF_ROLE_LABEL] === 'n3-gateway' ? { ...s.labels, [IF_ROLE_LABEL]: 'wan' } : s.labels }]));
     const raised = (await judge(legacy)).filter((e) => e.kind === 'raise');
     expect(raised.map((e) => [e.labels.ifName, e.labels[IF_ROLE_LABEL], e.severity])).toEqual([[WAN_PORT, 'wan', 'warning']]);
+  });
+
+  it('the agent\'s config check takes an interface role only from the shared vocabulary (so never "wan")', () => {
+    const config = readConfigSource(EXAMPLE_AGENT_CONFIG) as { checks: Array<{ id?: string; interfaces?: Array<Record<string, unknown>> }> };
+    const at = config.checks.findIndex((c) => c.id === 'hscn-router');
+    expect(() => parseAgentConfig(config, 'agent.yaml')).not.toThrow();
+    (config.checks[at]?.interfaces?.[0] as Record<string, unknown>).role = 'wan';
+    expect(() => parseAgentConfig(config, 'agent.yaml')).toThrow(new RegExp(`checks\\[${at}\\]\\.interfaces\\[0\\]\\.role`));
   });
 
   it('the default profile selects exactly the shared national-link ifRole values', () => {
