@@ -5,6 +5,7 @@ import { createServer, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { desAvailable } from '../../../../agent/src/probes/snmp/ciphers.ts';
+import { openNetSnmpSession } from '../../../../agent/src/probes/snmp/net-snmp-session.ts';
 import { validateSnmpCheck } from '../../../../agent/src/probes/snmp/schema.ts';
 import { skipUnlessLab } from '../../../helpers/lab-guard.ts';
 import { SNMPD, startSnmpd, type Daemon } from '../../../lab/snmp/daemons.ts';
@@ -45,6 +46,21 @@ async function loopbackTraffic(bytes: number): Promise<void> {
   }
 }
 
+/** lo's ifHCInOctets as snmpd serves it now (through its ~3 s counter cache); lo is ifIndex 1 on Linux. */
+async function loInOctets(port: number): Promise<bigint> {
+  const signal = AbortSignal.timeout(5000);
+  const opened = await openNetSnmpSession({ host: '127.0.0.1', port, version: '2c', community: 'public', requestTimeoutMs: 1000 }, signal);
+  if (!opened.ok) throw new Error(`snmpd: ${opened.failure.message}`);
+  try {
+    const r = await opened.value.get(['1.3.6.1.2.1.31.1.1.1.6.1'], signal);
+    const vb = r.ok ? r.value[0] : undefined;
+    if (vb?.type !== 'counter64') throw new Error(`lo ifHCInOctets: ${r.ok ? JSON.stringify(vb, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)) : r.failure.message}`);
+    return vb.value;
+  } finally {
+    opened.value.close();
+  }
+}
+
 describe.skipIf(skipUnlessLab({ files: [SNMPD] }))('snmp probe against a real snmpd', () => {
   let d: Daemon;
   beforeAll(async () => {
@@ -64,8 +80,14 @@ describe.skipIf(skipUnlessLab({ files: [SNMPD] }))('snmp probe against a real sn
     expect(first.outcome).toBe('success');
     expect(ifSample(first, 'snmp_if_oper_up', { ifName: 'lo' })?.value).toBe(1);
     expect(first.samples.find((s) => s.metric === 'snmp_device_uptime_s')?.value).toBeGreaterThan(0);
+    const base = await loInOctets(d.port);
     await loopbackTraffic(20e6);
-    await sleep(3500); // snmpd refreshes interface counters every ~3 s
+    // snmpd refreshes interface counters every ~3 s: wait (bounded) until they show the 20 MB.
+    const deadline = performance.now() + 20_000;
+    while ((await loInOctets(d.port)) < base + 20_000_000n) {
+      if (performance.now() > deadline) throw new Error('snmpd did not count the 20 MB on lo within 20 s');
+      await sleep(200);
+    }
     const second = await runOnce(probe);
     const seconds = (performance.now() - t0) / 1000;
     expect(second.outcome).toBe('success');
