@@ -77,6 +77,9 @@ export const METRICS = {
   },
 } as const satisfies Record<string, MetricInfo>;
 
+/** The phases of an HTTP request, in order: the `phase` label of http_phase_ms (probe, report, dashboard). */
+export const HTTP_PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer'] as const;
+
 export type MetricName = keyof typeof METRICS;
 export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
 

@@ -5,6 +5,7 @@
  *
  * `thresholds`, `calendar`, `alerting` and `notifications` come from collector/src/alerting/config.ts.
  */
+import { ODS_PATTERN } from '../../../shared/src/ods.ts';
 import Type, { type Static } from 'typebox';
 import { DEFAULT_RETENTION, STORAGE_BACKENDS } from '../storage/registry.ts';
 import { alertingConfigFields } from '../alerting/config.ts';
@@ -12,7 +13,7 @@ import { practiceReportFields, ReportsConfig } from '../reports/config.ts';
 import { ThroughputConfig } from '../routes/throughput/config.ts';
 
 /** ODS code of a practice: upper-case letters and digits, e.g. A81001. */
-export const OdsPattern = '^[A-Z0-9]{3,10}$';
+export const OdsPattern = ODS_PATTERN;
 export const OdsCode = Type.String({ pattern: OdsPattern, description: 'ODS code of the practice, e.g. A81001 (upper-case letters and digits, 3–10).' });
 
 /** Name of an agent within its practice (from the token, `n3mon token create --agent NAME`). */

@@ -3,6 +3,8 @@
  * line must equal ACCOUNTING_RULES_VERSION (a test keeps them in step). Change a rule → change
  * the document and bump the version: every report prints the version it was computed under.
  */
+import { HTTP_PHASES } from '../../../shared/src/metrics.ts';
+
 export const ACCOUNTING_RULES_VERSION = '1.1';
 
 export const ACCOUNTING = {
@@ -29,7 +31,7 @@ export const ACCOUNTING = {
   /** Rows in "worst hours", "busiest ports", "worst performers" lists. */
   topN: 5,
   /** Phases of an HTTP request, in order. */
-  httpPhases: ['dns', 'connect', 'tls', 'ttfb', 'transfer'] as const,
+  httpPhases: HTTP_PHASES,
 } as const;
 
 /** Red, amber, green — and grey when there is not enough data to say. */

@@ -4,6 +4,7 @@
  * window, compares with warning/critical levels and carries the `source` that reports print.
  * The shipped default is deploy/profiles/default.yaml; docs/thresholds.md explains every field.
  */
+import { ODS_PATTERN_ANY_CASE } from '../../../shared/src/ods.ts';
 import Type, { type Static, type TEnum } from 'typebox';
 import { LabelNamePattern, MetricNamePattern } from '../../../shared/src/wire.ts';
 import { Duration } from './duration.ts';
@@ -27,8 +28,8 @@ export type Aggregation = (typeof AGGREGATIONS)[number];
 
 export const RULE_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,63}$';
 export const VARIANT_PATTERN = '^[a-z0-9][a-z0-9-]{0,63}$';
-/** ODS codes: practices (A81001), branch sites and organisations. */
-export const ODS_PATTERN = '^[A-Za-z0-9]{3,12}$';
+/** ODS codes of practices (A81001), any case: shared/src/ods.ts. */
+export const ODS_PATTERN = ODS_PATTERN_ANY_CASE;
 
 const RuleId = Type.String({ pattern: RULE_ID_PATTERN });
 const MetricName = Type.String({ pattern: MetricNamePattern, maxLength: 128 });

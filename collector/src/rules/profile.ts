@@ -298,7 +298,7 @@ export function buildThresholds(profile: Profile, config: ThresholdsConfig, path
   const practices = new Map<string, CompiledProfile>();
   for (const [ods, ov] of Object.entries(config.practices ?? {})) {
     if (!new RegExp(ODS_PATTERN).test(ods)) {
-      problems.add(`${path}.practices[${JSON.stringify(ods)}]: not an ODS code (3–12 letters and digits)`);
+      problems.add(`${path}.practices[${JSON.stringify(ods)}]: not an ODS code (3–10 letters and digits)`);
       continue;
     }
     if (practices.has(ods.toUpperCase())) problems.add(`${path}.practices.${ods}: ODS codes are case-insensitive; this practice is listed twice`);

@@ -180,7 +180,7 @@ describe('overrides per organisation and per practice', () => {
 
   it('unknown keys and bad ODS codes are refused by the schema', () => {
     expect(problemsOfConfig({ organisation: { rule: {} } })).toEqual(['thresholds.organisation.rule: unknown key (allowed: variants, rules, add)']);
-    expect(problemsOfConfig({ practices: { 'A8 1001': {} } })).toEqual(['thresholds.practices["A8 1001"]: not an ODS code (3–12 letters and digits)']);
+    expect(problemsOfConfig({ practices: { 'A8 1001': {} } })).toEqual(['thresholds.practices["A8 1001"]: not an ODS code (3–10 letters and digits)']);
     expect(problemsOfConfig({ practices: { A81001: { rules: { 'n3-rtt-p95': { warnig: 1 } } } } })).toEqual([
       expect.stringContaining('warnig'),
     ]);

@@ -74,6 +74,17 @@ describe('facts defined once', () => {
     for (const [name, info] of Object.entries(METRICS)) expect(probeKindOfMetric(name)).toBe(info.source === 'any' ? undefined : info.source);
     expect(probeKindOfMetric('not_a_metric')).toBeUndefined();
   });
+  it('the HTTP phase list, the ODS code pattern and the label key are the shared ones on both sides', async () => {
+    const { HTTP_PHASES } = await import('../../../shared/src/metrics.ts');
+    const { ODS_PATTERN, ODS_PATTERN_ANY_CASE } = await import('../../../shared/src/ods.ts');
+    expect((await import('../../../agent/src/probes/http/phases.ts')).PHASES).toBe(HTTP_PHASES);
+    expect((await import('../../../collector/src/reports/rules.ts')).ACCOUNTING.httpPhases).toBe(HTTP_PHASES);
+    expect((await import('../../../collector/src/config/schema.ts')).OdsPattern).toBe(ODS_PATTERN);
+    expect((await import('../../../collector/src/rules/profile-schema.ts')).ODS_PATTERN).toBe(ODS_PATTERN_ANY_CASE);
+    expect((await import('../../../agent/src/spool/spool.ts')).labelKey).toBe(canonicalLabels);
+    expect((await import('../../../collector/src/storage/labels.ts')).canonicalLabels).toBe(canonicalLabels);
+  });
+
   it('the canonical label key sorts keys and ignores their order', () => {
     expect(canonicalLabels({ b: '2', a: '1' })).toBe('{"a":"1","b":"2"}');
     expect(canonicalLabels({ a: '1', b: '2' })).toBe(canonicalLabels({ b: '2', a: '1' }));

@@ -8,8 +8,9 @@
  * `dns` is absent for an IP literal, `tls` for plain http. A phase that did not finish (the run
  * failed in it) has no duration; the phases before it are still real measurements.
  */
+import { HTTP_PHASES } from '../../../../shared/src/metrics.ts';
 
-export const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer'] as const;
+export const PHASES = HTTP_PHASES;
 export type Phase = (typeof PHASES)[number];
 export type PhaseDurations = Partial<Record<Phase, number>>;
 

@@ -1,5 +1,6 @@
 /** Line charts (host metrics, interface utilisation and errors, connect times) and stacked phases. */
 import type uPlot from 'uplot';
+import { HTTP_PHASES } from '../../../../shared/src/metrics.ts';
 import { fmtWithUnit } from '../format.ts';
 import type { Point } from '../types.ts';
 import { align, makeChart, PALETTE, type ChartHandle } from './chart.ts';
@@ -70,7 +71,7 @@ export function linesChart(input: LinesInput): ChartHandle {
   });
 }
 
-export const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer'] as const;
+export const PHASES = HTTP_PHASES;
 const PHASE_TITLES: Record<(typeof PHASES)[number], string> = { dns: 'DNS', connect: 'Connect', tls: 'TLS', ttfb: 'Time to first byte', transfer: 'Transfer' };
 const PHASE_FILL = ['rgba(0,114,178,0.55)', 'rgba(213,94,0,0.55)', 'rgba(0,158,115,0.55)', 'rgba(204,121,167,0.6)', 'rgba(86,180,233,0.6)'];
 
