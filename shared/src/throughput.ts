@@ -5,6 +5,7 @@
  * function on the agent reads a download (marks taken by the agent) and an upload (marks taken by
  * the collector) the same way.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Type, { type Static } from 'typebox';
 
 export const THROUGHPUT_PATHS = { download: '/api/v1/throughput/download', upload: '/api/v1/throughput/upload' } as const;
@@ -139,4 +140,53 @@ export class ProgressRecorder {
     const all = this.#latest === undefined ? this.#kept : [...this.#kept, this.#latest];
     return all.map((m) => ({ ...m }));
   }
+}
+
+/**
+ * The label a throughput sample carries when its reading cannot be trusted as the link's rate; a
+ * trusted reading has no such label. The agent's probe sets it (agent/src/probes/throughput/), the
+ * monthly report leaves flagged readings out of "median / contracted" and counts them
+ * (collector/src/reports/sections/link.ts). Append values, never rename.
+ */
+export const THROUGHPUT_READING_LABEL = 'reading';
+export const THROUGHPUT_READINGS = {
+  /** The direction ended before it could be timed long enough (sizeBytes or the collector's byte cap reached first): the link is at least this fast. */
+  lowerBound: 'lower_bound',
+  /** The link carried nothing for a while inside the timed window (a retransmission timeout, a pause): the reading is low by that much. */
+  stalled: 'stalled',
+  /** The receiving side's event loop ran late by more than the tolerance while bytes arrived: its timestamps may be late. */
+  receiverBehind: 'receiver_behind',
+} as const;
+export type ThroughputReading = (typeof THROUGHPUT_READINGS)[keyof typeof THROUGHPUT_READINGS];
+
+/**
+ * The error a reading may carry and still be trusted: an idle stretch, or a receiver running late,
+ * that could move the rate by more than this fraction of the timed window marks the reading.
+ */
+export const READING_TOLERANCE = 0.02;
+
+/**
+ * Response header of an upload's 200 answer: the collector's longest event-loop delay, in ms,
+ * while the upload's bytes arrived (its timestamps can be late by up to that). Old agents ignore it.
+ */
+export const RECEIVER_LAG_HEADER = 'x-n3mon-receiver-lag-ms';
+
+/**
+ * Watches this process's event loop while bytes arrive: stop() gives the longest delay seen, in ms
+ * — how late a read (and so a timestamp) can have been. Resolution 10 ms.
+ */
+export function watchReceiverLag(): { stop(): number } {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  let result: number | undefined;
+  return {
+    stop() {
+      if (result === undefined) {
+        h.disable();
+        // The histogram counts the timer's own 10 ms resolution as part of each delay.
+        result = h.count === 0 ? 0 : Math.max(0, Math.round(h.max / 1e6 - 10));
+      }
+      return result;
+    },
+  };
 }

@@ -143,7 +143,7 @@ export async function buildPracticeReport(src: ReportSources, ods: string, month
   const ids = REPORT_METRICS.flatMap((m) => index.metric(m, READ_ONLY[m]).map((s) => s.id));
   const t0 = performance.now();
   const coreIds = REPORT_METRICS.filter((m) => CORE_METRICS.has(m)).flatMap((m) => index.metric(m).map((s) => s.id));
-  const data = await readMonthBuckets({ store: src.store, seriesIds: ids, frame, periods: [{ period: core, seriesIds: coreIds }, { period: all, seriesIds: ids }], stats });
+  const data = await readMonthBuckets({ store: src.store, seriesIds: ids, frame, judgedTo: bounds.to, periods: [{ period: core, seriesIds: coreIds }, { period: all, seriesIds: ids }], stats });
   const t1 = performance.now();
   const runs = checkRunsOf({ index, data }, bounds);
   const minutes = await readMinuteRuns({ store: src.store, needs: failureHours(runs, bounds), stats });

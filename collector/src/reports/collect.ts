@@ -26,6 +26,8 @@ export async function readMonthBuckets(opts: {
   store: SeriesStore;
   seriesIds: readonly string[];
   frame: MonthFrame;
+  /** End of the judged part of the month (month.ts judgedEnd): nothing after it is read. */
+  judgedTo: number;
   /** The periods whose partly covered hours must be read, each for the series that use it. */
   periods: ReadonlyArray<{ period: Period; seriesIds: readonly string[] }>;
   stats: ReadStats;
@@ -35,7 +37,8 @@ export async function readMonthBuckets(opts: {
   const hours = (frame.end - frame.start) / HOUR_MS;
   for (const id of seriesIds) out.set(id, { hourly: new HourMap<Bucket>(frame.start, hours), pieces: new Map() });
   if (seriesIds.length === 0) return out;
-  const hourly = await store.aggregate({ seriesIds, from: frame.start, to: frame.end, stepMs: HOUR_MS });
+  if (opts.judgedTo <= frame.start) return out;
+  const hourly = await store.aggregate({ seriesIds, from: frame.start, to: opts.judgedTo, stepMs: HOUR_MS });
   stats.queries++;
   for (const [id, buckets] of hourly) {
     const target = out.get(id);

@@ -119,6 +119,10 @@ describe('the report of a month in progress', () => {
     expect(link?.core).toMatchObject({ runs: CORE_H * 60, expected: CORE_H * 60, unknownMs: 0, verdict: 'met' });
     const spine = report.apps.apps.find((a) => a.app === 'spine');
     expect(spine?.all).toMatchObject({ expected: JUDGED_H * 60, unknownMs: 0, verdict: 'met' });
+    // Nothing after the judged end is read: the 7th's RTT distribution holds 00:00–14:00, not the runs to 14:16.
+    expect(report.link.rtt.all.count).toBe(JUDGED_H * 60);
+    expect(report.link.daily.find((d) => d.date === '2026-12-07')?.rtt?.count).toBe(14 * 60);
+    expect(report.link.daily.find((d) => d.date === '2026-12-08')?.rtt).toBeNull();
     expect(spine?.core).toMatchObject({ expected: CORE_H * 60, unknownMs: 0, verdict: 'met' });
   });
 

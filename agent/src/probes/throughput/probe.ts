@@ -1,6 +1,8 @@
 /**
  * One throughput test: unless core hours forbid it, download then upload (or one of them) against
- * the collector and turn each transfer's progress marks into a rate. See ./README.md.
+ * the collector, each direction in transfers that grow until one lasts long enough to time
+ * (./sizing.ts), and turn the last transfer's progress marks into a rate, labelled `reading=…`
+ * when it cannot be trusted as the link's rate. See ./README.md.
  *
  * A run skipped for core hours returns `success` with no samples: the scheduler always writes
  * probe_success, and a skip is neither a failure (probe_success 0 would read as "link down") nor
@@ -8,11 +10,13 @@
  * throughput_*_bps samples.
  */
 import { createCoreCalendar, type CoreCalendar } from '../../../../shared/src/calendar/core-hours.ts';
+import { READING_TOLERANCE, THROUGHPUT_READING_LABEL, THROUGHPUT_READINGS, type ThroughputReading } from '../../../../shared/src/throughput.ts';
 import type { Probe, ProbeEnv, ProbeResult, ProbeSample, RunContext } from '../types.ts';
 import { rateOf } from './rate.ts';
 import { coreHoursSkip } from './schedule.ts';
 import { directionsOf, type ThroughputCheck } from './schema.ts';
-import { download, upload, type Transfer } from './transfer.ts';
+import { firstSize, longEnough, nextSize } from './sizing.ts';
+import { download, upload, type Transfer, type TransferOptions, type TransferResult } from './transfer.ts';
 
 const METRIC = { down: 'throughput_down_bps', up: 'throughput_up_bps' } as const;
 
@@ -55,23 +59,67 @@ export function createThroughputProbe(check: ThroughputCheck, env: Pick<ProbeEnv
       if (skip !== undefined) return { outcome: 'success', samples: [], message: `skipped: ${skip} (offCoreHoursOnly)` };
       const samples: ProbeSample[] = [];
       for (const direction of directionsOf(check)) {
-        const r = await transfers[direction]({
+        const base = {
           base: env.collector.url,
           token: env.collector.token,
-          bytes: check.sizeBytes,
           maxDurationMs: check.maxDurationMs,
           signal: ctx.signal,
           clock: ctx.clock,
           ...(env.collector.ca === undefined ? {} : { ca: env.collector.ca }),
-        });
-        if (!r.ok) return { outcome: r.outcome, samples, message: r.message };
-        const rate = rateOf(r.marks, { warmupMs: check.warmupMs });
-        if (!rate.ok) return { outcome: 'mismatch', samples, message: `${direction}: ${rate.problem}` };
-        const { bps, bytes, windowMs, warmupMs } = rate.value;
-        samples.push({ metric: METRIC[direction], value: Math.round(bps) });
-        log.debug({ direction, bytes: r.bytes, stoppedEarly: r.stoppedEarly, windowBytes: bytes, windowMs: Math.round(windowMs), warmupMs: Math.round(warmupMs), bps: Math.round(bps) }, 'throughput measured');
+        };
+        const m = await measureDirection(transfers[direction], base, check);
+        if (!m.ok) return { outcome: m.outcome, samples, message: m.message };
+        const { reading, ...fields } = m;
+        samples.push({ metric: METRIC[direction], value: Math.round(m.bps), ...(reading === undefined ? {} : { labels: { [THROUGHPUT_READING_LABEL]: reading } }) });
+        log.debug({ direction, ...fields, reading: reading ?? 'ok' }, 'throughput measured');
       }
       return { outcome: 'success', samples };
     },
   };
+}
+
+type Measured =
+  | { ok: true; bps: number; reading: ThroughputReading | undefined; steps: number[]; bytes: number; stoppedEarly: boolean; windowBytes: number; windowMs: number; warmupMs: number; idleMs: number; receiverLagMs: number | undefined }
+  | { ok: false; outcome: ProbeResult['outcome']; message: string };
+
+/** One direction: transfers that grow until one lasts long enough to time (./sizing.ts), and its rate. */
+async function measureDirection(transfer: Transfer, base: Omit<TransferOptions, 'bytes'>, check: ThroughputCheck): Promise<Measured> {
+  const steps: number[] = [];
+  let size: number | undefined = firstSize(check.sizeBytes);
+  let last: Extract<TransferResult, { ok: true }> | undefined;
+  let capped = false;
+  while (size !== undefined) {
+    steps.push(size);
+    const r = await transfer({ ...base, bytes: size });
+    if (!r.ok) {
+      // Over the collector's byte cap (413) after a smaller transfer went through: grown as far as allowed.
+      if (last !== undefined && r.status === 413) {
+        capped = true;
+        break;
+      }
+      return { ok: false, outcome: r.outcome, message: r.message };
+    }
+    last = r;
+    const durationMs = r.marks[r.marks.length - 1]?.tMs ?? 0;
+    size = nextSize({ bytes: r.bytes, durationMs, elapsedMs: r.elapsedMs, stoppedEarly: r.stoppedEarly }, { size, sizeBytes: check.sizeBytes, warmupMs: check.warmupMs, stepIndex: steps.length - 1 });
+  }
+  const r = last as Extract<TransferResult, { ok: true }>;
+  const durationMs = r.marks[r.marks.length - 1]?.tMs ?? 0;
+  const timed = !capped && longEnough({ bytes: r.bytes, durationMs, elapsedMs: r.elapsedMs, stoppedEarly: r.stoppedEarly }, check.warmupMs);
+  const rate = rateOf(r.marks, { warmupMs: check.warmupMs });
+  const common = { steps, bytes: r.bytes, stoppedEarly: r.stoppedEarly, receiverLagMs: r.receiverLagMs };
+  if (!rate.ok) {
+    // Too few reads to time (a fast path): the whole transfer on the agent's clock, connection and answer included, is slower than the link.
+    const bps = (r.bytes * 8 * 1000) / Math.max(r.elapsedMs, 0.001);
+    return { ok: true, bps, reading: THROUGHPUT_READINGS.lowerBound, ...common, windowBytes: r.bytes, windowMs: r.elapsedMs, warmupMs: 0, idleMs: 0 };
+  }
+  const v = rate.value;
+  const reading = !timed
+    ? THROUGHPUT_READINGS.lowerBound
+    : v.idleMs > READING_TOLERANCE * v.windowMs
+      ? THROUGHPUT_READINGS.stalled
+      : (r.receiverLagMs ?? 0) > READING_TOLERANCE * v.windowMs
+        ? THROUGHPUT_READINGS.receiverBehind
+        : undefined;
+  return { ok: true, bps: v.bps, reading, ...common, windowBytes: v.bytes, windowMs: v.windowMs, warmupMs: v.warmupMs, idleMs: v.idleMs };
 }

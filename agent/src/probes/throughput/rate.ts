@@ -18,6 +18,10 @@
  *   transfer): the first mark, which is clean — nothing can be held back before the first byte.
  * - End: the last mark. Both directions end their body cleanly (./transfer.ts), so by the last
  *   read every byte had arrived and nothing was held back: the end point is clean.
+ *
+ * Idle time (`idleMs`, idleIn below): time in the window when the link carried none of these
+ * bytes, which lowers the reading by idleMs / windowMs; the probe marks a reading whose idle time
+ * is more than READING_TOLERANCE of its window (shared/src/throughput.ts).
  */
 import type { ProgressMark } from '../../../../shared/src/throughput.ts';
 
@@ -30,7 +34,11 @@ export interface Rate {
   windowMs: number;
   /** Time left out before the window, ms (0: the whole transfer from its first read). */
   warmupMs: number;
+  /** Time inside the window when the link carried none of these bytes (see above), ms. */
+  idleMs: number;
 }
+
+
 
 export type RateResult = { ok: true; value: Rate } | { ok: false; problem: string };
 
@@ -65,5 +73,28 @@ export function rateOf(marks: readonly ProgressMark[], opts: RateOptions): RateR
       start = s;
     }
   }
-  return { ok: true, value: { bps, bytes: last.bytes - start.bytes, windowMs: last.tMs - start.tMs, warmupMs: start.tMs - first.tMs } };
+  // Idle time over everything after the warm-up, not only the chosen window: the lowest rate's start
+  // tends to sit just before an idle stretch, where the window alone would not show it.
+  const window = marks.filter((m) => m.tMs >= (starts[0] as ProgressMark).tMs);
+  return { ok: true, value: { bps, bytes: last.bytes - start.bytes, windowMs: last.tMs - start.tMs, warmupMs: start.tMs - first.tMs, idleMs: idleIn(window, bps) } };
+}
+
+/**
+ * Idle time in a window of marks read at `bps` (its rate from first to last mark), ms: how far the
+ * reads run AHEAD of the straight line from the window's first mark to its last, in ms at `bps`.
+ * On a link that stayed busy the reads sit on that line or fall behind it for a while (bytes held
+ * back while TCP repairs a loss, handed over when it is repaired); they cannot run ahead, since the
+ * end is clean. When the link carried nothing for I ms at time t (a retransmission timeout, the
+ * sender pausing), the line is flatter than the link and the reads before t run ahead of it by
+ * about I × (t − start) / window: idle near the end shows whole, idle near the start (already
+ * mostly past the warm-up) shows less.
+ */
+export function idleIn(window: readonly ProgressMark[], bps: number): number {
+  const first = window[0];
+  const last = window[window.length - 1];
+  if (!(bps > 0) || first === undefined || last === undefined || !(last.tMs > first.tMs)) return 0;
+  const slope = (last.bytes - first.bytes) / (last.tMs - first.tMs);
+  let ahead = 0;
+  for (const m of window) ahead = Math.max(ahead, m.bytes - (first.bytes + slope * (m.tMs - first.tMs)));
+  return (ahead * 8 * 1000) / bps;
 }

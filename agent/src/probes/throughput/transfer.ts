@@ -21,7 +21,7 @@ import type { Socket } from 'node:net';
 import type { Clock } from '../../../../shared/src/clock.ts';
 import type { Outcome } from '../../../../shared/src/outcomes.ts';
 import { checker } from '../../../../shared/src/validate.ts';
-import { ProgressRecorder, THROUGHPUT_CONTENT_TYPE, THROUGHPUT_PATHS, UploadResult, type ProgressMark } from '../../../../shared/src/throughput.ts';
+import { ProgressRecorder, RECEIVER_LAG_HEADER, THROUGHPUT_CONTENT_TYPE, THROUGHPUT_PATHS, UploadResult, watchReceiverLag, type ProgressMark } from '../../../../shared/src/throughput.ts';
 import { errorCode, errorMessage, outcomeForFailure } from '../http/outcome.ts';
 import type { FailureStage } from '../http/phases.ts';
 import { describeRefusal, outcomeForStatus } from './outcome.ts';
@@ -39,9 +39,16 @@ export interface TransferOptions {
 }
 
 export type TransferResult =
-  /** `stoppedEarly`: fewer than `bytes` moved (maxDurationMs ran out first). */
-  | { ok: true; marks: ProgressMark[]; bytes: number; stoppedEarly: boolean }
-  | { ok: false; outcome: Outcome; message: string };
+  /**
+   * `stoppedEarly`: fewer than `bytes` moved (maxDurationMs ran out first). `elapsedMs`: on the
+   * agent's clock, from the connection being up to the last byte read (download) or the answer
+   * (upload) — longer than the payload's own time, so bytes / elapsedMs is a lower bound of the
+   * rate when the marks are too few to time. `receiverLagMs`: the receiving side's longest
+   * event-loop delay while the bytes arrived (undefined: a collector that does not say).
+   */
+  | { ok: true; marks: ProgressMark[]; bytes: number; stoppedEarly: boolean; elapsedMs: number; receiverLagMs?: number }
+  /** `status`: the collector's HTTP status when it refused the transfer. */
+  | { ok: false; outcome: Outcome; message: string; status?: number };
 
 export type Transfer = (opts: TransferOptions) => Promise<TransferResult>;
 
@@ -66,7 +73,7 @@ function open(o: TransferOptions, which: 'download' | 'upload', onSettle: (r: Tr
   else headers['content-type'] = THROUGHPUT_CONTENT_TYPE;
   const options = { method: which === 'download' ? 'GET' : 'POST', headers, agent: false as const, ...(tls && o.ca !== undefined ? { ca: o.ca } : {}) };
   const req = tls ? https.request(url, options) : http.request(url, options);
-  const state = { stage: 'connect' as FailureStage, settled: false, onConnected: (): void => undefined };
+  const state = { stage: 'connect' as FailureStage, settled: false, connectedAt: 0, onConnected: (): void => undefined };
   const settle = (r: TransferResult): void => {
     if (state.settled) return;
     state.settled = true;
@@ -82,6 +89,7 @@ function open(o: TransferOptions, which: 'download' | 'upload', onSettle: (r: Tr
   req.on('socket', (socket: Socket) => {
     const up = (): void => {
       state.stage = 'request';
+      state.connectedAt = o.clock.monotonic();
       state.onConnected();
     };
     if (tls) {
@@ -117,7 +125,7 @@ function readAnswer(res: http.IncomingMessage, max: number): Promise<string> {
 function refused(which: string, res: http.IncomingMessage, body: string): TransferResult {
   const status = res.statusCode ?? 0;
   const retryAfter = res.headers['retry-after'];
-  return { ok: false, outcome: outcomeForStatus(status), message: `${which}: ${describeRefusal(status, body, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)}` };
+  return { ok: false, outcome: outcomeForStatus(status), status, message: `${which}: ${describeRefusal(status, body, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)}` };
 }
 
 export const download: Transfer = (o) =>
@@ -125,6 +133,8 @@ export const download: Transfer = (o) =>
     const { req, state, settle, fail } = open(o, 'download', resolve);
     const progress = new ProgressRecorder();
     let received = 0;
+    const lag = watchReceiverLag();
+    req.once('close', () => lag.stop());
     req.on('error', fail);
     req.on('response', (res) => {
       state.stage = 'transfer';
@@ -142,7 +152,8 @@ export const download: Transfer = (o) =>
         progress.record(o.clock.monotonic(), received);
       });
       res.once('end', () => {
-        if (received <= o.bytes) settle({ ok: true, marks: progress.marks(), bytes: received, stoppedEarly: received < o.bytes });
+        const elapsedMs = o.clock.monotonic() - state.connectedAt;
+        if (received <= o.bytes) settle({ ok: true, marks: progress.marks(), bytes: received, stoppedEarly: received < o.bytes, elapsedMs, receiverLagMs: lag.stop() });
         else settle({ ok: false, outcome: 'protocol_error', message: `download: ${received} bytes arrived, more than the ${o.bytes} asked for` });
       });
       res.on('error', fail);
@@ -188,6 +199,8 @@ export const upload: Transfer = (o) =>
     req.on('response', (res) => {
       answered = true;
       state.stage = 'transfer';
+      const elapsedMs = o.clock.monotonic() - state.connectedAt;
+      const lagHeader = Number(res.headers[RECEIVER_LAG_HEADER]);
       readAnswer(res, MAX_ANSWER_BYTES).then((body) => {
         if (res.statusCode !== 200) {
           settle(refused('upload', res, body));
@@ -204,7 +217,7 @@ export const upload: Transfer = (o) =>
           settle({ ok: false, outcome: 'protocol_error', message: 'upload: the answer is not an upload result (or counts more bytes than were sent)' });
           return;
         }
-        settle({ ok: true, marks: parsed.marks, bytes: parsed.bytes, stoppedEarly: sent < o.bytes });
+        settle({ ok: true, marks: parsed.marks, bytes: parsed.bytes, stoppedEarly: sent < o.bytes, elapsedMs, ...(Number.isFinite(lagHeader) && lagHeader >= 0 ? { receiverLagMs: lagHeader } : {}) });
       }, fail);
     });
     pump();

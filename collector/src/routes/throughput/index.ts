@@ -10,7 +10,7 @@ import Type from 'typebox';
 import type { FastifyReply, FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from 'typebox';
 import { N3monError } from '../../../../shared/src/errors.ts';
-import { DownloadQuery, THROUGHPUT_CONTENT_TYPE, THROUGHPUT_PATHS, UploadQuery, UploadResult } from '../../../../shared/src/throughput.ts';
+import { DownloadQuery, RECEIVER_LAG_HEADER, THROUGHPUT_CONTENT_TYPE, THROUGHPUT_PATHS, UploadQuery, UploadResult } from '../../../../shared/src/throughput.ts';
 import type { AgentIdentity } from '../../auth/credentials.ts';
 import type { AppContext, RouteModule, TypedApp } from '../../context.ts';
 import { errorResponses } from '../../plugins/errors.ts';
@@ -102,7 +102,7 @@ function registerRoutes(app: TypedApp, d: Deps): void {
         summary: 'Throughput test, upload: counts and discards the body (agent token)',
         description:
           'Body application/octet-stream of at most `bytes` bytes (chunked or with Content-Length), read as it arrives and never kept. ' +
-          `Answers what arrived and when, timed on the collector from the first to the last byte. ${limits} More body than \`bytes\`: 413 and the connection is closed.`,
+          `Answers what arrived and when, timed on the collector from the first to the last byte, and in the ${RECEIVER_LAG_HEADER} header the collector's longest event-loop delay meanwhile (how late its timestamps can be). ${limits} More body than \`bytes\`: 413 and the connection is closed.`,
         security: SECURITY.agent,
         querystring: UploadQuery,
         body: { content: { [THROUGHPUT_CONTENT_TYPE]: { schema: Binary } } },
@@ -121,7 +121,8 @@ function registerRoutes(app: TypedApp, d: Deps): void {
         if (body === undefined) throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'an upload needs a body (application/octet-stream)', { problems: ['body: missing'] });
         const r = await receiveUpload(body, { limit: bytes, maxDurationMs: cfg.maxDurationMs + DRAIN_GRACE_MS, clock: ctx.clock });
         if (r.kind === 'done') {
-          log.info({ ...fields, bytes: r.result.bytes, ms: Math.round(r.result.durationMs) }, 'throughput transfer');
+          log.info({ ...fields, bytes: r.result.bytes, ms: Math.round(r.result.durationMs), receiverLagMs: r.receiverLagMs }, 'throughput transfer');
+          reply.header(RECEIVER_LAG_HEADER, String(r.receiverLagMs));
           return r.result;
         }
         if (r.kind === 'too_large') {

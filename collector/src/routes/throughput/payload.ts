@@ -6,7 +6,7 @@
 import { randomFillSync } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Clock } from '../../../../shared/src/clock.ts';
-import { ProgressRecorder, type UploadResult } from '../../../../shared/src/throughput.ts';
+import { ProgressRecorder, watchReceiverLag, type UploadResult } from '../../../../shared/src/throughput.ts';
 
 export const PAYLOAD_CHUNK_BYTES = 64 * 1024;
 
@@ -38,7 +38,8 @@ export function randomPayload(opts: { bytes: number; stopAfterMs: number; clock:
 }
 
 export type Received =
-  | { kind: 'done'; result: UploadResult }
+  /** `receiverLagMs`: this process's longest event-loop delay while the bytes arrived. */
+  | { kind: 'done'; result: UploadResult; receiverLagMs: number }
   /** More than `limit` bytes arrived; reading stopped. */
   | { kind: 'too_large'; bytes: number }
   /** The client went away before the end of the body. */
@@ -51,11 +52,13 @@ export function receiveUpload(body: Readable, opts: { limit: number; maxDuration
   const { limit, maxDurationMs, clock } = opts;
   const progress = new ProgressRecorder();
   let total = 0;
+  const lag = watchReceiverLag();
   return new Promise((resolve) => {
     let settled = false;
     const finish = (r: Received): void => {
       if (settled) return;
       settled = true;
+      lag.stop();
       clearTimeout(timer);
       body.off('data', onData);
       body.off('end', onEnd);
@@ -71,7 +74,8 @@ export function receiveUpload(body: Readable, opts: { limit: number; maxDuration
       }
       progress.record(clock.monotonic(), total);
     };
-    const onEnd = (): void => finish({ kind: 'done', result: { bytes: total, durationMs: round3(progress.durationMs), marks: progress.marks().map((m) => ({ tMs: round3(m.tMs), bytes: m.bytes })) } });
+    const onEnd = (): void =>
+      finish({ kind: 'done', receiverLagMs: lag.stop(), result: { bytes: total, durationMs: round3(progress.durationMs), marks: progress.marks().map((m) => ({ tMs: round3(m.tMs), bytes: m.bytes })) } });
     const onClose = (): void => finish({ kind: 'aborted', bytes: total });
     const timer = setTimeout(() => finish({ kind: 'cut', bytes: total }), maxDurationMs);
     // An error is followed by close; only close decides (aborted), so the error needs no handling beyond being caught.

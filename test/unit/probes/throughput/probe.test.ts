@@ -40,7 +40,7 @@ type Call = { direction: 'down' | 'up'; opts: TransferOptions };
 
 function fakeTransfers(results: Partial<Record<'down' | 'up', TransferResult>> = {}) {
   const calls: Call[] = [];
-  const steady: TransferResult = { ok: true, marks: [{ tMs: 0, bytes: 65_536 }, { tMs: 1000, bytes: 65_536 + 250_000 }, { tMs: 4000, bytes: 65_536 + 1_000_000 }], bytes: 1_065_536, stoppedEarly: false };
+  const steady: TransferResult = { ok: true, marks: [{ tMs: 0, bytes: 65_536 }, { tMs: 1000, bytes: 65_536 + 250_000 }, { tMs: 4000, bytes: 65_536 + 1_000_000 }], bytes: 1_065_536, stoppedEarly: false, elapsedMs: 4100 };
   const make = (direction: 'down' | 'up'): Transfer => async (opts) => {
     calls.push({ direction, opts });
     return results[direction] ?? steady;
@@ -69,15 +69,16 @@ describe('throughput probe run', () => {
     expect(f.calls).toEqual([]);
   });
 
-  it('outside core hours it measures down, then up, with the check\'s size and the collector from env', async () => {
+  it('outside core hours it measures down, then up, starting small (1 MB of sizeBytes), with the collector from env', async () => {
     const f = fakeTransfers();
     const probe = createThroughputProbe(check({ sizeBytes: 2_000_000, maxDurationMs: 8000, warmupMs: 1000 }), env, { calendar, transfers: f.transfers });
     const r = await probe.run(ctxAt('2026-11-23T22:00:00Z'));
     // 750,000 bytes in the 3 s after the 1 s warm-up: 2 Mbit/s.
     expect(r).toEqual({ outcome: 'success', samples: [{ metric: 'throughput_down_bps', value: 2_000_000 }, { metric: 'throughput_up_bps', value: 2_000_000 }] });
     expect(f.calls.map((c) => [c.direction, c.opts.base, c.opts.token, c.opts.bytes, c.opts.maxDurationMs])).toEqual([
-      ['down', env.collector.url, env.collector.token, 2_000_000, 8000],
-      ['up', env.collector.url, env.collector.token, 2_000_000, 8000],
+      // The first 1 MB lasted 4 s, long enough to time after the 1 s warm-up: no bigger transfer.
+      ['down', env.collector.url, env.collector.token, 1_000_000, 8000],
+      ['up', env.collector.url, env.collector.token, 1_000_000, 8000],
     ]);
   });
 
@@ -98,11 +99,79 @@ describe('throughput probe run', () => {
     expect(r.samples.map((s) => s.metric)).toEqual(['throughput_down_bps']);
   });
 
-  it('a transfer too small to time is a mismatch, not a made-up rate', async () => {
-    const f = fakeTransfers({ down: { ok: true, marks: [{ tMs: 0, bytes: 100_000 }], bytes: 100_000, stoppedEarly: false } });
+  it('a fast path is measured, not refused: transfers grow to sizeBytes, and a reading still too short to time is a lower bound', async () => {
+    const asked: number[] = [];
+    // Every transfer arrives in one read, 2 ms after the connection is up (loopback on a fast machine).
+    const oneRead: Transfer = async (opts) => {
+      asked.push(opts.bytes);
+      return { ok: true, marks: [{ tMs: 0, bytes: opts.bytes }], bytes: opts.bytes, stoppedEarly: false, elapsedMs: 2 };
+    };
+    const probe = createThroughputProbe(check({ sizeBytes: 20_000_000, direction: 'down' }), env, { calendar, transfers: { down: oneRead, up: oneRead } });
+    const r = await probe.run(ctxAt('2026-11-28T11:00:00Z'));
+    // 1 MB in 2 ms says "fast": the next transfer is all of sizeBytes.
+    expect(asked).toEqual([1_000_000, 20_000_000]);
+    // 20 MB in 2 ms, connection and answer included: at least 80 Gbit/s — said so in the sample.
+    expect(r).toEqual({ outcome: 'success', samples: [{ metric: 'throughput_down_bps', value: 80_000_000_000, labels: { reading: 'lower_bound' } }] });
+  });
+
+  it('growth aims at twice the time needed, at the rate the last transfer showed', async () => {
+    const asked: number[] = [];
+    // 12.5 MB/s (100 Mbit/s), reads every 10 ms.
+    const link: Transfer = async (opts) => {
+      asked.push(opts.bytes);
+      const ms = opts.bytes / 12_500;
+      const marks = [];
+      for (let t = 10; t <= ms; t += 10) marks.push({ tMs: t - 10, bytes: t * 12_500 });
+      return { ok: true, marks, bytes: opts.bytes, stoppedEarly: false, elapsedMs: ms };
+    };
+    const probe = createThroughputProbe(check({ sizeBytes: 100_000_000, direction: 'up', warmupMs: 500 }), env, { calendar, transfers: { down: link, up: link } });
+    const r = await probe.run(ctxAt('2026-11-28T11:00:00Z'));
+    // 1 MB took 80 ms: next, 12.5 MB/s × 2 × 2.5 s = 62.5 MB, which lasts 5 s.
+    expect(asked).toEqual([1_000_000, 62_500_000]);
+    expect(r.samples, JSON.stringify(r)).toEqual([{ metric: 'throughput_up_bps', value: 100_000_000 }]);
+  });
+
+  it('over the collector\'s byte cap (413) while growing: the last transfer that went through, as a lower bound', async () => {
+    const asked: number[] = [];
+    const capped: Transfer = async (opts) => {
+      asked.push(opts.bytes);
+      if (opts.bytes > 2_000_000) return { ok: false, outcome: 'mismatch', status: 413, message: 'download: HTTP 413 N3MON_ERR_REQUEST_TOO_LARGE: too big' };
+      return { ok: true, marks: [{ tMs: 0, bytes: 65_536 }, { tMs: 100, bytes: opts.bytes }], bytes: opts.bytes, stoppedEarly: false, elapsedMs: 100 };
+    };
+    const probe = createThroughputProbe(check({ direction: 'down' }), env, { calendar, transfers: { down: capped, up: capped } });
+    const r = await probe.run(ctxAt('2026-11-28T11:00:00Z'));
+    // 1 MB in 0.1 s: 10 MB (sizeBytes) is asked for next, and refused.
+    expect(asked).toEqual([1_000_000, 10_000_000]);
+    expect(r.outcome).toBe('success');
+    expect(r.samples).toEqual([{ metric: 'throughput_down_bps', value: Math.round(((1_000_000 - 65_536) * 8000) / 100), labels: { reading: 'lower_bound' } }]);
+  });
+
+  it('a 413 on the first transfer is the check\'s config: mismatch', async () => {
+    const f = fakeTransfers({ down: { ok: false, outcome: 'mismatch', status: 413, message: 'download: HTTP 413 N3MON_ERR_REQUEST_TOO_LARGE: too big' } });
     const probe = createThroughputProbe(check(), env, { calendar, transfers: f.transfers });
-    expect(await probe.run(ctxAt('2026-11-28T11:00:00Z'))).toEqual({ outcome: 'mismatch', samples: [], message: 'down: the payload arrived in a single read: too little to time (raise sizeBytes)' });
-    expect(f.calls).toHaveLength(1);
+    expect(await probe.run(ctxAt('2026-11-28T11:00:00Z'))).toEqual({ outcome: 'mismatch', samples: [], message: 'download: HTTP 413 N3MON_ERR_REQUEST_TOO_LARGE: too big' });
+  });
+
+  it('a reading with the link idle inside its window, or a receiver running late, is marked', async () => {
+    // 2 Mbit/s, then nothing from 2 s to 2.5 s (a retransmission timeout), then 2 Mbit/s again.
+    const marks = [];
+    for (let t = 0; t <= 4500; t += 50) marks.push({ tMs: t, bytes: 250 * (t <= 2000 ? t : t <= 2500 ? 2000 : t - 500) });
+    const stalled: TransferResult = { ok: true, marks, bytes: marks.at(-1)!.bytes, stoppedEarly: false, elapsedMs: 4600, receiverLagMs: 3 };
+    const late: TransferResult = { ok: true, marks: [{ tMs: 0, bytes: 65_536 }, { tMs: 1000, bytes: 315_536 }, { tMs: 4000, bytes: 1_065_536 }], bytes: 1_065_536, stoppedEarly: false, elapsedMs: 4100, receiverLagMs: 150 };
+    const f = fakeTransfers({ down: stalled, up: late });
+    const probe = createThroughputProbe(check({ warmupMs: 500 }), env, { calendar, transfers: f.transfers });
+    const r = await probe.run(ctxAt('2026-11-28T11:00:00Z'));
+    expect(r.outcome).toBe('success');
+    expect(r.samples.map((s) => [s.metric, s.labels?.reading]), JSON.stringify(r)).toEqual([
+      ['throughput_down_bps', 'stalled'],
+      ['throughput_up_bps', 'receiver_behind'],
+    ]);
+    // The same marks without the idle half-second and with a prompt receiver: trusted, no label.
+    const clean = [];
+    for (let t = 0; t <= 4500; t += 50) clean.push({ tMs: t, bytes: 250 * t });
+    const g = fakeTransfers({ down: { ...stalled, marks: clean, bytes: clean.at(-1)!.bytes }, up: { ...late, receiverLagMs: 20 } });
+    const ok = await createThroughputProbe(check({ warmupMs: 500 }), env, { calendar, transfers: g.transfers }).run(ctxAt('2026-11-28T11:00:00Z'));
+    expect(ok.samples).toEqual([{ metric: 'throughput_down_bps', value: 2_000_000 }, { metric: 'throughput_up_bps', value: 2_000_000 }]);
   });
 });
 
