@@ -75,3 +75,23 @@ describe('warm-up exclusion', () => {
     expect(ok(rateOf(late, { warmupMs: 1000 })).bps).toBe(2_000_000);
   });
 });
+
+describe('idle time (a stall the reading cannot hide)', () => {
+  it('bytes held back and handed over later leave no idle time: the link was busy', () => {
+    // 2 Mbit/s throughout; the application saw nothing from 2000 to 2600 ms, then caught up over 200 ms.
+    const held = curve(5000, 50, (t) => (t > 2000 && t < 2600 ? 2000 * 250 : t >= 2600 && t < 2800 ? 2000 * 250 + (t - 2600) * 1000 : t * 250));
+    const r = ok(rateOf(held, { warmupMs: 500 }));
+    expect(r.bps).toBe(2_000_000);
+    expect(r.idleMs).toBeLessThan(1);
+  });
+
+  it('the link idle for 500 ms in the middle shows as idle time, wherever the lowest rate starts', () => {
+    const idle = curve(5500, 50, (t) => 250 * (t <= 2500 ? t : t <= 3000 ? 2500 : t - 500));
+    const r = ok(rateOf(idle, { warmupMs: 500 }));
+    expect(r.bps).toBeLessThan(2_000_000);
+    // Seen from 500 ms, the reads at 2500 ms run ahead of the line to the end by 50,000 bytes: 240 ms
+    // at the reading's rate — about the idle time × (2000 / 5000), never more than it.
+    expect(r.idleMs).toBeCloseTo(240, 0);
+    expect(r.idleMs / r.windowMs).toBeGreaterThan(0.02);
+  });
+});
