@@ -29,7 +29,9 @@ const HELP = `usage: n3mon report --practice ODS --month YYYY-MM [--format html|
 The monthly CFH Applications Monitoring Report (docs/reports.md): availability, response times,
 national link, LAN, incidents, servers and data completeness of a practice for a Europe/London
 calendar month, computed from the store under the accounting rules (docs/accounting-rules.md).
-A month that has been archived is served from the archive (DIR/reports/YYYY-MM/).
+A month that has been archived is served from the archive (DIR/reports/YYYY-MM/). A month in
+progress is judged on its elapsed whole hours (to the last hour that ended 5 minutes before), and
+the report says so.
 
   --practice ODS     one practice's report
   --organisation     the organisation summary: practices ranked by RAG, worst performers per
