@@ -110,7 +110,10 @@ export interface InterfaceUtilisation {
 
 export interface ThroughputFigure {
   direction: 'down' | 'up';
+  /** Readings used (no `reading` label). */
   count: number;
+  /** Readings left out of median / contracted: marked by the probe as not the link's rate. */
+  leftOut: number;
   median: number | null;
   p10: number | null;
   contractedBps: number | null;

@@ -74,6 +74,7 @@ function linkRows(r: PracticeReport, add: Add): void {
   }
   for (const t of l.throughput) {
     add('national_link', `throughput_${t.direction}`, 'median', '24x7', num(t.median), 'bps');
+    add('national_link', `throughput_${t.direction}`, 'left_out', '24x7', num(t.leftOut), 'count');
     add('national_link', `throughput_${t.direction}`, 'contracted', 'config', num(t.contractedBps), 'bps');
   }
 }

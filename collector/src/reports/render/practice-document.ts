@@ -130,8 +130,8 @@ function linkBlocks(r: PracticeReport): Block[] {
   out.push({ type: 'heading', level: 3, text: 'Throughput against contracted bandwidth' });
   out.push({
     type: 'table',
-    columns: [{ title: 'Direction' }, { title: 'Tests', align: 'right' }, { title: 'Median', align: 'right' }, { title: 'Slowest 10 %', align: 'right' }, { title: 'Contracted', align: 'right' }, { title: 'Median / contracted', align: 'right' }],
-    rows: l.throughput.map((t) => cells(t.direction === 'down' ? 'Download' : 'Upload', fmtNumber(t.count), fmtBps(t.median), fmtBps(t.p10), t.contractedBps === null ? 'not configured' : fmtBps(t.contractedBps), fmtPct(t.ratio, 0))),
+    columns: [{ title: 'Direction' }, { title: 'Tests', align: 'right' }, { title: 'Left out', align: 'right' }, { title: 'Median', align: 'right' }, { title: 'Slowest 10 %', align: 'right' }, { title: 'Contracted', align: 'right' }, { title: 'Median / contracted', align: 'right' }],
+    rows: l.throughput.map((t) => cells(t.direction === 'down' ? 'Download' : 'Upload', fmtNumber(t.count), fmtNumber(t.leftOut), fmtBps(t.median), fmtBps(t.p10), t.contractedBps === null ? 'not configured' : fmtBps(t.contractedBps), fmtPct(t.ratio, 0))),
     empty: 'No data: no throughput tests this month.',
   });
   return [...out, ...notes(l.notes)];
@@ -183,7 +183,7 @@ function serverBlocks(r: PracticeReport): Block[] {
   });
   out.push({
     type: 'table',
-    columns: [{ title: 'Host', weight: 1.4 }, { title: 'Mount', weight: 1.4 }, { title: 'Used at month end', align: 'right' }, { title: 'Highest', align: 'right' }, { title: 'vs rule', align: 'center' }],
+    columns: [{ title: 'Host', weight: 1.4 }, { title: 'Mount', weight: 1.4 }, { title: inProgress(r) ? 'Latest used' : 'Used at month end', align: 'right' }, { title: 'Highest', align: 'right' }, { title: 'vs rule', align: 'center' }],
     rows: s.hosts.flatMap((h) => h.disks.map((d) => [cell(h.host), cell(d.mount), cell(fmtPct(d.last, 1)), cell(fmtPct(d.max, 1)), levelCell(d.level)])),
     empty: 'No data: no disk samples.',
   });

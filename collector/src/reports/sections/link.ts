@@ -4,6 +4,7 @@
  * against the 75 % mark, throughput against the contracted bandwidth.
  */
 import { isNationalLinkInterface, NATIONAL_LINK_ROLE } from '../../../../shared/src/roles.ts';
+import { THROUGHPUT_READING_LABEL } from '../../../../shared/src/throughput.ts';
 import type { StoredSeries } from '../../storage/types.ts';
 import { quantileOf } from '../accounting.ts';
 import type { ReportContext } from '../context.ts';
@@ -76,10 +77,12 @@ function throughput(ctx: ReportContext): ThroughputFigure[] {
     ['down', 'throughput_down_bps', ctx.practice.contractedDownBps],
     ['up', 'throughput_up_bps', ctx.practice.contractedUpBps],
   ] as const) {
-    const s = sketchOf(ctx, ctx.index.metric(metric), ctx.all);
-    if (s.count === 0 && contracted === undefined) continue;
+    // Readings the probe marked as not the link's rate (a `reading` label) are counted, not used.
+    const s = sketchOf(ctx, ctx.index.metric(metric, (_c, x) => x.labels[THROUGHPUT_READING_LABEL] === undefined), ctx.all);
+    const leftOut = sketchOf(ctx, ctx.index.metric(metric, (_c, x) => x.labels[THROUGHPUT_READING_LABEL] !== undefined), ctx.all).count;
+    if (s.count === 0 && leftOut === 0 && contracted === undefined) continue;
     const median = quantileOf(s, 0.5);
-    out.push({ direction, count: s.count, median, p10: quantileOf(s, 0.1), contractedBps: contracted ?? null, ratio: median !== null && contracted !== undefined && contracted > 0 ? median / contracted : null });
+    out.push({ direction, count: s.count, leftOut, median, p10: quantileOf(s, 0.1), contractedBps: contracted ?? null, ratio: median !== null && contracted !== undefined && contracted > 0 ? median / contracted : null });
   }
   return out;
 }
@@ -120,6 +123,9 @@ export function buildLinkSection(ctx: ReportContext): LinkSection {
   if (util.interfaces.length === 0) section.notes.push('No data: no SNMP utilisation samples for a WAN interface (an interface the agent\'s SNMP check marks `role: n3-gateway`).');
   if (section.throughput.length === 0) section.notes.push('No data: no throughput tests ran and no contracted bandwidth is configured.');
   else if (section.throughput.some((t) => t.contractedBps === null)) section.notes.push('Contracted bandwidth is not configured for this practice, so throughput is shown without comparison.');
+  for (const t of section.throughput) {
+    if (t.leftOut > 0) section.notes.push(`Throughput ${t.direction === 'down' ? 'download' : 'upload'}: ${t.leftOut} reading${t.leftOut === 1 ? '' : 's'} left out of median / contracted (a lower bound, a stall, or a receiver running late: the probe's \`reading\` label).`);
+  }
   return { ...section, rag: linkRag(section, ctx) };
 }
 
