@@ -11,7 +11,7 @@ beforeAll(async () => {
   h = await startHarness();
   const token = h.token('A81001');
   const good = { batchId: 'm-1', samples: [rtt('192.0.2.1', Date.now() - 1000, 2), rtt('192.0.2.1', Date.now() - 2000, 3)] };
-  for (const payload of [good, good, { batchId: 'm-2', samples: [{ value: 'x' }] }]) await h.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: bearer(token), payload });
+  for (const payload of [good, good, { batchId: 'm-2', samples: [{ value: 'x' }] }, { batchId: 'bad id' }]) await h.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: bearer(token), payload });
   await h.app.inject({ method: 'POST', url: '/api/v1/ingest', payload: good });
 });
 afterAll(async () => h?.close());
@@ -26,12 +26,13 @@ describe('/metrics', () => {
     const value = (name: string, labels: Record<string, string> = {}) => all.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
     expect(value('n3mon_ingest_requests_total', { result: 'accepted' })).toBe(1);
     expect(value('n3mon_ingest_requests_total', { result: 'duplicate' })).toBe(1);
+    expect(value('n3mon_ingest_requests_total', { result: 'partial' })).toBe(1);
     expect(value('n3mon_ingest_requests_total', { result: 'invalid' })).toBe(1);
     expect(value('n3mon_ingest_requests_total', { result: 'unauthorized' })).toBe(1);
     expect(value('n3mon_ingest_samples_accepted_total')).toBe(2);
     expect(value('n3mon_ingest_duplicate_batches_total')).toBe(1);
     expect(value('n3mon_ingest_samples_rejected_total')).toBe(1);
-    expect(value('n3mon_ingest_duration_seconds_count')).toBe(4);
+    expect(value('n3mon_ingest_duration_seconds_count')).toBe(5);
     expect(value('n3mon_store_series')).toBe(1);
     expect(value('n3mon_collector_resident_memory_bytes')).toBeGreaterThan(10e6);
     expect(value('n3mon_practice_status', { practice: 'A81001', status: 'ok' })).toBe(1);

@@ -17,6 +17,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the ingest handler when the batch was a repeat (for the request counter). */
     ingestDuplicate: boolean;
+    /** Set by the ingest handler when some samples of a stored batch were refused. */
+    ingestPartial: boolean;
   }
 }
 
@@ -24,6 +26,7 @@ const RESULT_BY_STATUS: Record<number, IngestResult> = { 400: 'invalid', 401: 'u
 
 function register(app: TypedApp, ctx: AppContext): void {
   app.decorateRequest('ingestDuplicate', false);
+  app.decorateRequest('ingestPartial', false);
   const config: N3monRouteConfig = { bodyArea: 'ingest' };
   app.post(
     INGEST_PATH,
@@ -47,7 +50,7 @@ function register(app: TypedApp, ctx: AppContext): void {
       },
       onResponse: async (req, reply) => {
         const status = reply.statusCode;
-        const result: IngestResult = status === 200 ? (req.ingestDuplicate ? 'duplicate' : 'accepted') : (RESULT_BY_STATUS[status] ?? 'error');
+        const result: IngestResult = status === 200 ? (req.ingestDuplicate ? 'duplicate' : req.ingestPartial ? 'partial' : 'accepted') : (RESULT_BY_STATUS[status] ?? 'error');
         const encoding = req.headers['content-encoding'] === undefined ? 'identity' : req.headers['content-encoding'].includes('gzip') ? 'gzip' : 'identity';
         ctx.metrics.request(result, reply.elapsedTime / 1000, Number(req.headers['content-length'] ?? 0) || 0, encoding);
       },
@@ -62,6 +65,7 @@ function register(app: TypedApp, ctx: AppContext): void {
       const res = await ctx.ingestor.ingest(who, checked.body);
       req.ingestDuplicate = res.duplicate;
       if (checked.refused.length === 0) return res;
+      req.ingestPartial = true;
       ctx.metrics.rejectedSamples(checked.refused.length);
       req.log.warn({ practice: who.practice, agent: who.agent, batchId: res.batchId, refused: checked.refused.length, accepted: res.accepted, first: checked.refused[0] }, 'samples refused; the rest of the batch stored');
       return { ...res, refused: checked.refused };
