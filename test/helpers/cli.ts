@@ -26,8 +26,15 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: st
   });
 }
 
-/** Start a long-running command; resolves once `ready` matches its stdout. */
-export function startCli(args: string[], ready: RegExp, opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<{ child: ChildProcess; stdout: () => string; stderr: () => string; match: RegExpMatchArray }> {
+/**
+ * Start a long-running command; resolves once `ready` matches its stdout (or its stderr with
+ * `readyOn: 'stderr'`, where e.g. `n3mon collector` prints the URL it listens on).
+ */
+export function startCli(
+  args: string[],
+  ready: RegExp,
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; readyOn?: 'stdout' | 'stderr' } = {},
+): Promise<{ child: ChildProcess; stdout: () => string; stderr: () => string; match: RegExpMatchArray }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...opts.env }, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -36,15 +43,22 @@ export function startCli(args: string[], ready: RegExp, opts: { env?: NodeJS.Pro
       child.kill('SIGKILL');
       reject(new Error(`not ready within ${opts.timeoutMs ?? 30_000} ms\nstdout: ${out}\nstderr: ${err}`));
     }, opts.timeoutMs ?? 30_000);
+    let done = false;
+    const check = (): void => {
+      const m = done ? null : (opts.readyOn === 'stderr' ? err : out).match(ready);
+      if (m === null) return;
+      done = true;
+      clearTimeout(timer);
+      resolve({ child, stdout: () => out, stderr: () => err, match: m });
+    };
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = out.match(ready);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve({ child, stdout: () => out, stderr: () => err, match: m });
-      }
+      check();
     });
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+      check();
+    });
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`exited ${code} before ready\nstdout: ${out}\nstderr: ${err}`));
@@ -56,4 +70,20 @@ export function startCli(args: string[], ready: RegExp, opts: { env?: NodeJS.Pro
 export function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/**
+ * Stops a child started by startCli/spawn by its PID: SIGTERM, then SIGKILL after `graceMs`.
+ * Resolves with the exit code (null when it had to be killed). Safe on a child already gone.
+ */
+export async function stopCli(child: ChildProcess, graceMs = 10_000): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const done = exited(child);
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  try {
+    return await done;
+  } finally {
+    clearTimeout(timer);
+  }
 }
