@@ -206,6 +206,12 @@ export interface SnmpsimOptions {
   maxVarbinds?: number;
   /** Reuse a work dir (cache) across restarts. */
   dir?: string;
+  /**
+   * One SNMPv3 USM user (v1/v2c keep working beside it). snmpsimd's protocol names: auth MD5 SHA
+   * SHA224 SHA256 SHA384 SHA512, priv DES 3DES AES (128) AES192 AES256 …. A v3 request must name
+   * the device (data file basename) as its context: snmpsimd refuses the empty context.
+   */
+  v3User?: { name: string; authProto: string; authKey: string; privProto?: string; privKey?: string };
 }
 
 /** Starts snmpsimd serving `dataDir`; resolves once the ready community answers. */
@@ -217,6 +223,11 @@ export async function startSnmpsim(opts: SnmpsimOptions): Promise<Daemon> {
   const args = [`--data-dir=${opts.dataDir}`, `--cache-dir=${cache}`, `--agent-udpv4-endpoint=127.0.0.1:${port}`, '--logging-method=null'];
   if (opts.v2cArch === true) args.push('--v2c-arch');
   if (opts.maxVarbinds !== undefined) args.push(`--max-varbinds=${opts.maxVarbinds}`);
+  const u = opts.v3User;
+  if (u !== undefined) {
+    args.push(`--v3-user=${u.name}`, `--v3-auth-proto=${u.authProto}`, `--v3-auth-key=${u.authKey}`);
+    if (u.privProto !== undefined && u.privKey !== undefined) args.push(`--v3-priv-proto=${u.privProto}`, `--v3-priv-key=${u.privKey}`);
+  }
   if (process.getuid?.() === 0) {
     // snmpsimd refuses to run as root: it drops to nobody, who must be able to write the cache.
     args.push('--process-user=nobody', '--process-group=nogroup');
