@@ -1,11 +1,30 @@
 /**
- * Samples set aside one by one, never with their batch: a sample that breaks a rule of
- * shared/src/sample-rules.ts, found by the agent before spooling (status 0) or refused by the
- * collector in an otherwise stored batch (status 200). Each goes to the spool's `rejected` table
- * alone (sample_count 1) and is counted per check in meta `rejected_by_check` — the source of
- * `agent_rejected_samples_total{fromCheck}` (agent/src/self-metrics.ts).
+ * The spool's `rejected` table: what can never be delivered, kept for inspection. Whole batches a
+ * collector from before per-sample refusal answered 400 (./spool.ts reject), and samples set aside
+ * one by one, never with their batch: a sample that breaks a rule of shared/src/sample-rules.ts,
+ * found by the agent before spooling (status 0) or refused by the collector in an otherwise stored
+ * batch (status 200), goes to the table alone (sample_count 1). Every sample set aside is counted
+ * per check in meta `rejected_by_check`, the source of `agent_rejected_samples_total{fromCheck}`
+ * (agent/src/self-metrics.ts).
  */
+import type { WireSample } from '../../../shared/src/wire.ts';
 import type { Statements } from './db.ts';
+
+export interface RejectInfo {
+  status: number;
+  /** The collector's error code and message, or a local reason. */
+  reason: string;
+  problems: readonly string[];
+}
+
+export interface RejectedBatch {
+  batchId: string;
+  rejectedAt: number;
+  status: number;
+  reason: string;
+  problems: string[];
+  samples: WireSample[];
+}
 
 export interface SetAsideSample {
   /** The sample as it was (a probe's malformed sample too; stored as JSON). */
@@ -51,4 +70,15 @@ export function checkOf(sample: { labels?: Readonly<Record<string, string>> }): 
 
 function add(st: Statements, key: string, n: number): void {
   st.metaSet.run(key, String(Number(st.metaGet.get(key) ?? '0') + n));
+}
+
+export function listRejected(st: Statements, limit: number): RejectedBatch[] {
+  return st.rejectedList.all(limit).map((r) => ({
+    batchId: r.batch_id,
+    rejectedAt: r.rejected_at,
+    status: r.status,
+    reason: r.reason,
+    problems: JSON.parse(r.problems) as string[],
+    samples: JSON.parse(r.samples) as WireSample[],
+  }));
 }

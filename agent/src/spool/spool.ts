@@ -21,9 +21,9 @@ import type { BatchSelection, Lane, QueueView } from '../push/lanes.ts';
 import type { SpoolBudget } from './budget.ts';
 import { openSpoolDb, prepare, SPOOL_FILE, type Db, type SampleRow, type Statements } from './db.ts';
 import { canonicalLabels } from '../../../shared/src/labels.ts';
-import { checkOf, countByCheck, insertSetAside, rejectedByCheck, type SetAsideSample } from './set-aside.ts';
+import { checkOf, countByCheck, insertSetAside, listRejected, rejectedByCheck, type RejectedBatch, type RejectInfo, type SetAsideSample } from './set-aside.ts';
 
-export type { SetAsideSample };
+export type { RejectedBatch, RejectInfo, SetAsideSample };
 
 export interface SpoolOptions {
   dir: string;
@@ -38,22 +38,6 @@ export interface SpooledBatch {
   readonly firstSeq: number;
   readonly lastSeq: number;
   readonly samples: readonly WireSample[];
-}
-
-export interface RejectInfo {
-  status: number;
-  /** The collector's error code and message, or a local reason. */
-  reason: string;
-  problems: readonly string[];
-}
-
-export interface RejectedBatch {
-  batchId: string;
-  rejectedAt: number;
-  status: number;
-  reason: string;
-  problems: string[];
-  samples: WireSample[];
 }
 
 export interface SpoolStats {
@@ -242,15 +226,9 @@ export class Spool {
     this.forgetInflight(batch.batchId);
   }
 
+  /** The newest rows of the rejected table (whole batches set aside, or single samples). */
   rejected(limit = 100): RejectedBatch[] {
-    return this.st.rejectedList.all(limit).map((r) => ({
-      batchId: r.batch_id,
-      rejectedAt: r.rejected_at,
-      status: r.status,
-      reason: r.reason,
-      problems: JSON.parse(r.problems) as string[],
-      samples: JSON.parse(r.samples) as WireSample[],
-    }));
+    return listRejected(this.st, limit);
   }
 
   stats(): SpoolStats {
