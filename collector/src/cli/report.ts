@@ -30,8 +30,8 @@ The monthly CFH Applications Monitoring Report (docs/reports.md): availability, 
 national link, LAN, incidents, servers and data completeness of a practice for a Europe/London
 calendar month, computed from the store under the accounting rules (docs/accounting-rules.md).
 A month that has been archived is served from the archive (DIR/reports/YYYY-MM/). A month in
-progress is judged on its elapsed whole hours (to the last hour that ended 5 minutes before), and
-the report says so.
+progress is judged on its elapsed part (up to 2 minutes before the report is made), and the
+report says so.
 
   --practice ODS     one practice's report
   --organisation     the organisation summary: practices ranked by RAG, worst performers per

@@ -130,7 +130,7 @@ export async function buildPracticeReport(src: ReportSources, ods: string, month
   const frame = monthFrame(month, zone);
   const now = src.now();
   if (now < frame.start) throw new N3monError('N3MON_ERR_REQUEST_INVALID', `month ${month} has not started yet`);
-  // A month in progress is judged on its elapsed whole hours (judgedEnd); the future is neither up, down nor unknown.
+  // A month in progress is judged up to its last settled minute (judgedEnd); the future is neither up, down nor unknown.
   const bounds: Interval = { from: frame.start, to: judgedEnd(frame, now) };
   const incidents = src.incidents === undefined ? { available: false, alerts: [], maintenance: [] } : { available: true, ...(await src.incidents(ods, frame.start, frame.end)) };
   const maintenance = roundOutToMinutes(intersect(incidents.maintenance.map((m) => ({ from: m.start, to: m.end })), [bounds]));

@@ -26,7 +26,7 @@ export async function readMonthBuckets(opts: {
   store: SeriesStore;
   seriesIds: readonly string[];
   frame: MonthFrame;
-  /** End of the judged part of the month (month.ts judgedEnd): nothing after it is read. */
+  /** End of the judged part of the month (month.ts judgedEnd): no later hour is read. */
   judgedTo: number;
   /** The periods whose partly covered hours must be read, each for the series that use it. */
   periods: ReadonlyArray<{ period: Period; seriesIds: readonly string[] }>;

@@ -58,7 +58,7 @@ export interface ReportContext {
   dayOfHour: ReadonlyMap<number, number>;
   zone: ZonedClock;
   now: number;
-  /** The judged part of the month: all of it once over, the elapsed whole hours of a month in progress. */
+  /** The judged part of the month: all of it once over, the elapsed part of a month in progress (month.ts judgedEnd). */
   judged: Interval;
   core: Period;
   all: Period;

@@ -95,14 +95,13 @@ export function monthFrame(month: string, zone: ZonedClock = reportZone()): Mont
 
 /**
  * Where the judged part of a month ends for a report made at `now`: the month's end once it is
- * over; for a month in progress, the start of the last whole hour that ended at least
+ * over; for a month in progress, the end of the last whole minute that ended at least
  * ACCOUNTING.inProgressSettleMs before `now` (never before the month's start — then nothing is
- * judged yet). Whole hours: a judged hour is read whole from the hour rollup, and the partly
- * elapsed hour neither counts its missing runs as unknown nor skews the inferred run rate.
+ * judged yet), so runs still in flight from agents are not counted as unknown.
  */
 export function judgedEnd(frame: Pick<MonthFrame, 'start' | 'end'>, now: number): number {
   if (now >= frame.end) return frame.end;
-  const settled = Math.floor((now - ACCOUNTING.inProgressSettleMs) / HOUR_MS) * HOUR_MS;
+  const settled = Math.floor((now - ACCOUNTING.inProgressSettleMs) / MINUTE_MS) * MINUTE_MS;
   return Math.max(frame.start, Math.min(frame.end, settled));
 }
 

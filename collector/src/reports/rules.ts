@@ -22,10 +22,11 @@ export const ACCOUNTING = {
   /** Share of runs within the warning threshold below which response time is amber. */
   withinThresholdAmber: 0.95,
   /**
-   * A month in progress is judged up to the start of the last whole hour that ended at least this
-   * long before the report was made (samples of that hour still in flight from agents have arrived).
+   * A month in progress is judged up to the last whole minute that ended at least this long before
+   * the report was made: runs of the minutes just before are still in flight from agents (a run
+   * of up to a minute, then the next push a few seconds later).
    */
-  inProgressSettleMs: 5 * 60_000,
+  inProgressSettleMs: 2 * 60_000,
   /** Gaps (no samples at all) shorter than this are not listed one by one. */
   minListedGapMs: 60 * 60_000,
   /** Rows in "worst hours", "busiest ports", "worst performers" lists. */

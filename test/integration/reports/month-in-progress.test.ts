@@ -25,15 +25,17 @@ import { deliverMonth, type SyntheticMonth } from '../../helpers/synthetic-month
 const ODS = 'A81001';
 const MONTH = '2026-12';
 const H = 3_600_000;
+const MIN = 60_000;
+/** Runs of a once-a-minute check in the judged part; in its core hours (Tue 1 – Fri 4 December, 10.5 h each, and Monday 7th 08:00–14:21). */
+const RUNS = 6 * 24 * 60 + 14 * 60 + 21;
+const CORE_RUNS = 4 * 630 + 6 * 60 + 21;
 const london = zonedClock('Europe/London');
 const dec = (day: number, hour: number, minute = 0): number => london.toInstant(2026, 12, day, hour, minute);
-/** Generated on Monday 7 December at 14:23:30; the agent's samples after 14:16 are still in flight. */
+/** Generated on Monday 7 December at 14:23:30; the agent's runs from 14:21 on are still in flight. */
 const NOW = dec(7, 14, 23) + 30_000;
-const DELIVERED_TO = dec(7, 14, 16);
-/** Whole hours judged: 1 December 00:00 to 7 December 14:00. */
-const JUDGED_H = 6 * 24 + 14;
-/** Core hours judged: Tue 1 – Fri 4 December (10.5 h each) and Monday 7th 08:00–14:00. */
-const CORE_H = 4 * 10.5 + 6;
+const DELIVERED_TO = dec(7, 14, 21);
+/** Judged: 1 December 00:00 to 7 December 14:21 (2 minutes settle), in hours. */
+const JUDGED_H = 6 * 24 + 14 + 21 / 60;
 
 let dir: string;
 let meta: Meta;
@@ -92,11 +94,11 @@ describe('the report of a month in progress', () => {
     report = await serviceAt(NOW).practiceReport(ODS, MONTH);
   });
 
-  it('is judged on the elapsed whole hours, up to the last one settled before "now"', () => {
+  it('is judged on the elapsed part, up to the last minute settled before "now"', () => {
     expect(report.period.inProgress).toBe(true);
-    expect(report.period.judgedTo).toBe(dec(7, 14));
-    expect(report.period.allMs).toBe(JUDGED_H * H);
-    expect(report.period.coreMs).toBe(CORE_H * H);
+    expect(report.period.judgedTo).toBe(dec(7, 14, 21));
+    expect(report.period.allMs).toBe((6 * 24 * 60 + 14 * 60 + 21) * MIN);
+    expect(report.period.coreMs).toBe((4 * 630 + 6 * 60 + 21) * MIN);
   });
 
   it('a fully covered elapsed part reads complete and green, with nothing unknown', () => {
@@ -104,8 +106,11 @@ describe('the report of a month in progress', () => {
     expect(c.rag).toBe('green');
     expect(c.overall).toBe(1);
     const n3 = c.checks.find((k) => k.check === 'icmp:n3');
-    expect(n3).toMatchObject({ runsPerHour: 60, expected: JUDGED_H * 60, received: JUDGED_H * 60, completeness: 1, unknownMs: 0 });
-    expect(c.checks.find((k) => k.check === 'icmp:lan')).toMatchObject({ runsPerHour: 12, expected: JUDGED_H * 12, received: JUDGED_H * 12 });
+    expect(n3).toMatchObject({ runsPerHour: 60, expected: RUNS, received: RUNS, completeness: 1, unknownMs: 0 });
+    // Every 5 minutes: the judged 21 minutes of 14:00 expect 4.2 runs; 5 arrived (14:00 … 14:20), capped at what was expected.
+    const lan = c.checks.find((k) => k.check === 'icmp:lan');
+    expect(lan).toMatchObject({ runsPerHour: 12, completeness: 1, unknownMs: 0 });
+    expect(lan?.expected).toBeCloseTo(JUDGED_H * 12, 9);
     // One entry per day begun (the 7th judged to 14:00); days to come are not listed as unknown.
     expect(c.daily.map((d) => d.date)).toEqual(['2026-12-01', '2026-12-02', '2026-12-03', '2026-12-04', '2026-12-05', '2026-12-06', '2026-12-07']);
     expect(c.daily.every((d) => d.completeness === 1)).toBe(true);
@@ -113,35 +118,34 @@ describe('the report of a month in progress', () => {
     expect(report.summary.areas.find((a) => a.area === 'completeness')?.rag).toBe('green');
   });
 
-  it('availability of the elapsed part: no unknown time, targets met, core hours counted to 14:00', () => {
+  it('availability of the elapsed part: no unknown time, targets met, core hours counted to 14:21', () => {
     const link = report.link.checks.find((k) => k.check === 'icmp:n3');
-    expect(link?.all).toMatchObject({ runs: JUDGED_H * 60, expected: JUDGED_H * 60, unknownMs: 0, verdict: 'met' });
-    expect(link?.core).toMatchObject({ runs: CORE_H * 60, expected: CORE_H * 60, unknownMs: 0, verdict: 'met' });
+    expect(link?.all).toMatchObject({ runs: RUNS, expected: RUNS, unknownMs: 0, verdict: 'met' });
+    expect(link?.core).toMatchObject({ runs: CORE_RUNS, expected: CORE_RUNS, unknownMs: 0, verdict: 'met' });
     const spine = report.apps.apps.find((a) => a.app === 'spine');
-    expect(spine?.all).toMatchObject({ expected: JUDGED_H * 60, unknownMs: 0, verdict: 'met' });
-    // Nothing after the judged end is read: the 7th's RTT distribution holds 00:00–14:00, not the runs to 14:16.
-    expect(report.link.rtt.all.count).toBe(JUDGED_H * 60);
-    expect(report.link.daily.find((d) => d.date === '2026-12-07')?.rtt?.count).toBe(14 * 60);
+    expect(spine?.all).toMatchObject({ expected: RUNS, unknownMs: 0, verdict: 'met' });
+    expect(spine?.core).toMatchObject({ expected: CORE_RUNS, unknownMs: 0, verdict: 'met' });
+    expect(report.link.rtt.all.count).toBe(RUNS);
+    // Days to come hold nothing; they are not listed as days without data.
     expect(report.link.daily.find((d) => d.date === '2026-12-08')?.rtt).toBeNull();
-    expect(spine?.core).toMatchObject({ expected: CORE_H * 60, unknownMs: 0, verdict: 'met' });
   });
 
   it('says so in HTML and CSV', async () => {
     const service = serviceAt(NOW);
     const html = (await service.renderPracticeReport(ODS, MONTH, 'html')).body.toString('utf8');
-    expect(html).toContain('Month in progress: judged on 1–7 December up to 14:00');
-    expect(html).toContain('in the judged part of the month (1–7 December up to 14:00)');
+    expect(html).toContain('Month in progress: judged on 1–7 December up to 14:21');
+    expect(html).toContain('in the judged part of the month (1–7 December up to 14:21)');
     const csv = (await service.renderPracticeReport(ODS, MONTH, 'csv')).body.toString('utf8');
     expect(csv).toContain(`,summary,period,in_progress,month,1,boolean,`);
-    expect(csv).toContain(`,summary,period,judged_to,month,${dec(7, 14)},epoch_ms,`);
+    expect(csv).toContain(`,summary,period,judged_to,month,${dec(7, 14, 21)},epoch_ms,`);
   });
 
-  it('before the first hour of the month has settled, nothing is judged: grey, not red', async () => {
-    const early = await serviceAt(dec(1, 1, 3)).practiceReport(ODS, MONTH);
+  it('in the first minutes of the month nothing is judged: grey, not red', async () => {
+    const early = await serviceAt(dec(1, 0, 1)).practiceReport(ODS, MONTH);
     expect(early.period.judgedTo).toBe(dec(1, 0));
     expect(early.completeness.rag).toBe('grey');
     expect(early.completeness.daily).toEqual([]);
-    const html = (await serviceAt(dec(1, 1, 3)).renderPracticeReport(ODS, MONTH, 'html')).body.toString('utf8');
+    const html = (await serviceAt(dec(1, 0, 1)).renderPracticeReport(ODS, MONTH, 'html')).body.toString('utf8');
     expect(html).toContain('Month in progress: nothing judged yet');
   });
 });
@@ -159,10 +163,9 @@ describe('the same data judged as a finished month', () => {
     const c = report.completeness;
     expect(c.rag).toBe('red');
     const n3 = c.checks.find((k) => k.check === 'icmp:n3');
-    // Runs delivered: every minute to 14:16 on the 7th (the last at 14:15:05).
-    const delivered = JUDGED_H * 60 + 16;
-    expect(n3).toMatchObject({ expected: 744 * 60, received: delivered });
-    expect(n3?.unknownMs).toBe((744 * 60 - delivered) * 60_000);
+    // Runs delivered: every minute to 14:21 on the 7th (the last at 14:20:05).
+    expect(n3).toMatchObject({ expected: 744 * 60, received: RUNS });
+    expect(n3?.unknownMs).toBe((744 * 60 - RUNS) * MIN);
     expect(c.daily).toHaveLength(31);
     expect(c.daily.find((d) => d.date === '2026-12-20')?.completeness).toBe(0);
     const link = report.link.checks.find((k) => k.check === 'icmp:n3');

@@ -58,7 +58,7 @@ describe('report month (Europe/London calendar month)', () => {
 });
 
 describe('the judged part of a month (rules 1.1)', () => {
-  const f = monthFrame('2026-07'); // BST: local hours are still whole UTC hours
+  const f = monthFrame('2026-07');
   const at = (day: number, hour: number, minute: number): number => reportZone().toInstant(2026, 7, day, hour, minute);
 
   it('is the whole month once it is over', () => {
@@ -66,16 +66,16 @@ describe('the judged part of a month (rules 1.1)', () => {
     expect(judgedEnd(f, f.end + 40 * 86_400_000)).toBe(f.end);
   });
 
-  it('in progress: up to the last whole hour that ended at least 5 minutes before now', () => {
-    expect(judgedEnd(f, at(7, 14, 23))).toBe(at(7, 14, 0));
-    expect(judgedEnd(f, at(7, 14, 5))).toBe(at(7, 14, 0));
-    expect(judgedEnd(f, at(7, 14, 4))).toBe(at(7, 13, 0)); // 14:00 has not settled: samples may still be in flight
-    expect(judgedEnd(f, at(31, 23, 59))).toBe(at(31, 23, 0));
+  it('in progress: up to the last whole minute that ended at least 2 minutes before now', () => {
+    expect(judgedEnd(f, at(7, 14, 23) + 30_000)).toBe(at(7, 14, 21));
+    expect(judgedEnd(f, at(7, 14, 23))).toBe(at(7, 14, 21));
+    expect(judgedEnd(f, at(7, 14, 23) - 1)).toBe(at(7, 14, 20)); // 14:21 has not settled: runs may still be in flight
+    expect(judgedEnd(f, at(31, 23, 59) + 59_999)).toBe(at(31, 23, 57));
   });
 
-  it('is empty before the first hour has settled, never before the month', () => {
+  it('is empty in the first 2 minutes, never before the month', () => {
     expect(judgedEnd(f, f.start)).toBe(f.start);
-    expect(judgedEnd(f, at(1, 1, 4))).toBe(f.start);
-    expect(judgedEnd(f, at(1, 1, 5))).toBe(at(1, 1, 0));
+    expect(judgedEnd(f, f.start + 2 * 60_000 - 1)).toBe(f.start);
+    expect(judgedEnd(f, f.start + 3 * 60_000)).toBe(f.start + 60_000);
   });
 });

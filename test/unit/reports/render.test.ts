@@ -123,7 +123,7 @@ describe('a month in progress, in words', () => {
   const oct = (day: number, hour: number): number => zone.toInstant(2026, 10, day, hour, 0);
 
   it('names the judged days and the hour (London time; the end of a day is 24:00)', () => {
-    expect(judgedSpan(inProgressAt(oct(7, 14)), zone)).toBe('1–7 October up to 14:00');
+    expect(judgedSpan(inProgressAt(oct(7, 14) + 21 * 60_000), zone)).toBe('1–7 October up to 14:21');
     expect(judgedSpan(inProgressAt(oct(1, 3)), zone)).toBe('1 October up to 03:00');
     expect(judgedSpan(inProgressAt(oct(8, 0)), zone)).toBe('1–7 October up to 24:00');
     expect(inProgressText(inProgressAt(oct(1, 0)), zone)).toMatch(/^Month in progress: nothing judged yet/);

@@ -32,7 +32,7 @@ function availRows(add: Add, section: string, item: string, period: string, a: A
 }
 
 function summaryRows(r: PracticeReport, add: Add): void {
-  // The judged part of the month: all of it once over; the elapsed whole hours of a month in progress.
+  // The judged part of the month: all of it once over; the elapsed part of a month in progress.
   add('summary', 'period', 'judged_to', 'month', num(r.period.judgedTo ?? r.period.end), 'epoch_ms');
   add('summary', 'period', 'in_progress', 'month', r.period.inProgress === true ? '1' : '0', 'boolean');
   for (const a of r.summary.areas) add('summary', a.area, 'rag', 'month', a.rag, 'rag', null, a.previous ?? '');

@@ -1,11 +1,12 @@
 /**
  * The judged part of a report month, in words and as what the charts show: the whole month once
- * it is over; for a month in progress, its elapsed whole hours (accounting rules 1.1, §1). Reports
+ * it is over; for a month in progress, its elapsed part up to a settled minute (accounting rules 1.1, §1). Reports
  * archived under rules 1.0 carry no `judgedTo` and are whole months.
  */
 import type { ZonedClock } from '../../calendar/zoned.ts';
 import type { PracticeReport } from '../model.ts';
 import { localDate } from '../month.ts';
+import { ACCOUNTING } from '../rules.ts';
 
 export const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
@@ -17,7 +18,7 @@ export function inProgress(r: PracticeReport): boolean {
   return r.period.inProgress === true;
 }
 
-/** "1–7 December up to 14:00" (London); "1 December up to 03:00"; a day's end is "24:00". */
+/** "1–7 December up to 14:21" (London); "1 December up to 03:00"; a day's end is "24:00". */
 export function judgedSpan(r: PracticeReport, zone: ZonedClock): string | null {
   const to = judgedTo(r);
   if (to <= r.period.start) return null;
@@ -32,8 +33,8 @@ export function judgedSpan(r: PracticeReport, zone: ZonedClock): string | null {
 export function inProgressText(r: PracticeReport, zone: ZonedClock): string | null {
   if (!inProgress(r)) return null;
   const span = judgedSpan(r, zone);
-  if (span === null) return 'Month in progress: nothing judged yet — no whole hour of the month had ended when this report was generated.';
-  return `Month in progress: judged on ${span} (the last whole hour before this report was generated); the rest of the month is not yet judged, and is neither up, down nor unknown.`;
+  if (span === null) return 'Month in progress: nothing judged yet — the month had only just begun when this report was generated.';
+  return `Month in progress: judged on ${span} (${ACCOUNTING.inProgressSettleMs / 60_000} minutes before this report was generated, so that runs still in flight from agents are not counted as missing); the rest of the month is not yet judged, and is neither up, down nor unknown.`;
 }
 
 /** `YYYY-MM-DD` of the last judged day, or null when nothing is judged. */

@@ -1,6 +1,6 @@
 /**
  * Data completeness: share of expected runs received; gaps shown as unknown, never as up. Expected
- * runs are those of the judged time (the elapsed whole hours of a month in progress).
+ * runs are those of the judged time (the elapsed part of a month in progress).
  */
 import { availabilityOf, MIN_RUNS_PER_HOUR, runsIn } from '../accounting.ts';
 import { bucketsOf, type ReportContext } from '../context.ts';

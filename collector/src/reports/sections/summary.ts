@@ -135,7 +135,7 @@ export function buildSummary(s: Sections, previous: Headline | null, org: OrgBas
 
 export const RULES_IN_BRIEF: readonly string[] = [
   'The month is the Europe/London calendar month; core hours are 08:00–18:30 Monday–Friday excluding England and Wales bank holidays.',
-  'A month in progress is judged on its elapsed whole hours (up to the last hour that ended at least 5 minutes before the report was made); the rest of the month is neither up, down nor unknown.',
+  'A month in progress is judged on its elapsed part, up to 2 minutes before the report was made (runs still in flight are not counted as missing); the rest of the month is neither up, down nor unknown.',
   'Availability counts probe runs: each run stands for one check interval; a run that failed is down time. Maintenance windows are left out of both sides.',
   'Time without any run is unknown — never up. Availability is the share of measured time that was up; the share unknown is shown beside it, and a target is only judged when the gaps could not change the verdict or at least 90 % of runs arrived.',
   'Percentiles are nearest-rank over every measurement of the period, read from mergeable sketches of the hourly and minute rollups (within 1 % of the exact value).',
