@@ -1,8 +1,12 @@
 // A check's static labels become series labels: check-config refuses every label the collector
 // would refuse on the check's samples. The cases come from the shared rules (RESERVED_LABELS, the
 // `__` prefix, AGENT_LABELS, SAMPLE_RULES), so a new rule or name is covered or this file fails.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Type from 'typebox';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../cli/index.ts';
 import { parseAgentConfig } from '../../../agent/src/config/load.ts';
 import { toWire } from '../../../agent/src/scheduler/run.ts';
 import { checkIngestBody } from '../../../collector/src/ingest/check.ts';
@@ -105,5 +109,35 @@ describe('check labels', () => {
     expect(configProblems([{ kind: 'loose', id: 'x', target: 't'.repeat(INGEST_LIMITS.maxLabelValueLength + 1) }], [loose])).toEqual([
       `checks[0].target: must not have more than ${INGEST_LIMITS.maxLabelValueLength} characters (it becomes the \`target\` label of every sample)`,
     ]);
+  });
+});
+
+describe('n3mon check-config', () => {
+  it('refuses a reserved and an agent-set static label with `path: message`, exit 1, as the agent would at start-up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'n3mon-check-config-'));
+    try {
+      const file = join(dir, 'agent.yaml');
+      writeFileSync(
+        file,
+        [
+          'collector: { url: "http://127.0.0.1:8080", token: "0123456789abcdef0123" }',
+          'checks:',
+          '  - { kind: tcp, target: "127.0.0.1:1", role: server }',
+          '  - { kind: tcp, target: "127.0.0.1:2", role: server, labels: { __site: x, practice: y, outcome: z, site: Branch } }',
+          '',
+        ].join('\n'),
+      );
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runCli(['check-config', file], { out: (t) => void out.push(t), err: (t) => void err.push(t), env: {} });
+      expect(code).toBe(1);
+      const text = [...out, ...err].join('');
+      expect(text).toContain('checks[1].labels.__site: reserved label name (names starting with __ are reserved)');
+      expect(text).toContain('checks[1].labels.practice: reserved label; the collector sets it from the token');
+      expect(text).toContain('checks[1].labels.outcome: clashes with a label the agent sets itself');
+      expect(text).not.toContain('labels.site');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
