@@ -10,7 +10,7 @@ export const ERROR_CODES = {
   N3MON_ERR_AUTH_MISSING: 'No `Authorization: Bearer …` header on a request that needs one (HTTP 401).',
   N3MON_ERR_AUTH_INVALID: 'The token or API key is unknown or revoked (HTTP 401).',
   N3MON_ERR_AUTH_FORBIDDEN: 'The credential is valid but may not do this, e.g. a practice key reading another practice (HTTP 403).',
-  N3MON_ERR_INGEST_INVALID: 'An ingest body failed validation; `problems` lists every problem as `path: message` (HTTP 400).',
+  N3MON_ERR_INGEST_INVALID: 'An ingest body failed validation: not JSON, not an object, a bad `batchId`, unknown keys or too many samples; `problems` lists every problem as `path: message` (HTTP 400). A bad sample alone is no error: the rest of its batch is stored and the answer lists it in `refused`.',
   N3MON_ERR_INGEST_TOO_LARGE: 'An ingest body is larger than the collector accepts (HTTP 413).',
   N3MON_ERR_REQUEST_INVALID: 'A read API request has a bad parameter (HTTP 400).',
   N3MON_ERR_NOT_FOUND: 'The practice, alert or resource does not exist (HTTP 404).',
