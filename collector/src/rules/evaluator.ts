@@ -27,7 +27,7 @@ import type { ThresholdProfiles } from './profile.ts';
 import { SeriesWindow } from './series-window.ts';
 import { silenceStep } from './silence.ts';
 import { newState, step, type Transition } from './state-machine.ts';
-import { signature, silentAgent, type AgentTrack, type Binding, type SeriesTrack } from './tracks.ts';
+import { judgedSeries, mergePoints, signature, silentAgent, type AgentTrack, type Binding, type SeriesTrack } from './tracks.ts';
 import { practiceSummaries, stateViews, type PracticeRuleSummary } from './views.ts';
 
 export type { PracticeRuleSummary } from './views.ts';
@@ -156,13 +156,20 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     if (p.lastSeen !== undefined) a.lastSeen = p.lastSeen;
   }
 
-  const track = (s: StoredSeries): void => {
-    if (unmatched.has(s.id)) return;
+  const track = (stored: StoredSeries): void => {
+    if (unmatched.has(stored.id)) return;
+    const s = judgedSeries(stored);
     const a = agentOf(s.practice, s.agent);
     if (s.lastTs !== undefined && s.lastTs > a.high) a.high = s.lastTs;
     const known = a.series.get(s.id);
     if (known !== undefined) {
-      known.s = s;
+      if (!known.members.includes(stored.id)) {
+        // another outcome of the same check: read the window again from all of them
+        known.members.push(stored.id);
+        known.win = new SeriesWindow();
+      }
+      const lastTs = Math.max(known.s.lastTs ?? -Infinity, s.lastTs ?? -Infinity);
+      known.s = Number.isFinite(lastTs) ? { ...s, lastTs } : s;
       if (s.lastTs !== undefined && s.lastTs > known.newest) known.newest = s.lastTs;
       return;
     }
@@ -177,11 +184,11 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
       bindings.push(b);
     });
     if (bindings.length === 0) {
-      unmatched.add(s.id);
+      unmatched.add(stored.id);
       return;
     }
     const keepMs = Math.max(opt.stepMs, ...bindings.map((b) => b.rule.windowMs ?? 0));
-    a.series.set(s.id, { s, win: new SeriesWindow(), keepMs, bindings, newest: s.lastTs ?? -Infinity });
+    a.series.set(s.id, { s, members: [stored.id], win: new SeriesWindow(), keepMs, bindings, newest: s.lastTs ?? -Infinity });
     changedPractices.add(s.practice);
     a.ordered = undefined;
   };
@@ -267,7 +274,7 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     for (const t of a.series.values()) {
       const from = t.win.loadedUntil ?? first - t.keepMs;
       if (last > from) {
-        const points = await deps.source.raw(t.s.id, from, last);
+        const points = mergePoints(await Promise.all(t.members.map((id) => deps.source.raw(id, from, last))));
         t.win.append(points, last);
         const newest = points.at(-1)?.ts;
         if (newest !== undefined && newest > t.newest) t.newest = newest;

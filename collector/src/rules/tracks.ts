@@ -25,7 +25,10 @@ export interface Binding {
 }
 
 export interface SeriesTrack {
+  /** The series judged: a stored series, or the runs of one check across its outcome series (judgedSeries). */
   s: StoredSeries;
+  /** Ids of the stored series read into the window (one, or one per outcome seen). */
+  members: string[];
   win: SeriesWindow;
   keepMs: number;
   bindings: Binding[];
@@ -46,6 +49,32 @@ export interface AgentTrack {
   series: Map<string, SeriesTrack>;
   ordered: { track: SeriesTrack; binding: Binding }[] | undefined;
   silence: Map<string, SilenceState>;
+}
+
+/**
+ * The agent sends `probe_success{outcome}`: one stored series per outcome of a check (success,
+ * timeout, refused…). A rule judges the check's runs, all outcomes together — availability is the
+ * share of runs that succeeded, down_for the time since one last did — so those series are judged
+ * as one, identified by the labels without `outcome` (deterministic, so saved states survive a
+ * restart). Every other series is judged as stored.
+ */
+export const RUN_OUTCOME_METRIC = 'probe_success';
+export const RUN_OUTCOME_LABEL = 'outcome';
+
+export function judgedSeries(s: StoredSeries): StoredSeries {
+  if (s.metric !== RUN_OUTCOME_METRIC || s.labels[RUN_OUTCOME_LABEL] === undefined) return s;
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(s.labels)) if (k !== RUN_OUTCOME_LABEL) labels[k] = v;
+  const key = Object.keys(labels)
+    .sort()
+    .map((k) => [k, labels[k]]);
+  return { ...s, id: `runs:${JSON.stringify([s.practice, s.agent, s.metric, key])}`, labels };
+}
+
+/** Points of several stored series over the same range, merged in time order. */
+export function mergePoints<P extends { ts: number }>(lists: readonly (readonly P[])[]): P[] {
+  if (lists.length === 1) return lists[0] as P[];
+  return lists.flat().sort((a, b) => a.ts - b.ts);
 }
 
 /** What of a binding's state is worth saving; changes of it are reported as progress. */

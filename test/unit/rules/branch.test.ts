@@ -81,7 +81,14 @@ describe('branch links (role branch-site)', () => {
     const loss = sink.events.filter((e) => e.rule.id === 'branch-loss-mean' && e.kind === 'raise');
     expect(loss.length).toBeGreaterThan(0);
     for (const e of loss) expect(e.cause?.ruleId).toBe('branch-link-down');
-    // (Not asserted: its clearing. The agent sends probe_success{outcome} — one series per outcome —
-    // and the failing outcome's series, silent once the link is back, is held as unknown.)
+    // The agent sends probe_success{outcome}: one stored series per outcome. Judged as the check's
+    // runs together, the link is up again once successes come back (the timeout series, silent
+    // from then on, does not hold the alert as unknown).
+    // Down from 09:10 to 09:25: at 09:12 4 of the 3-minute window's 6 bursts failed (under half
+    // succeeded); at 09:28 all 6 succeeded (at 09:27 only 4 of 6, under the 80 % clear level).
+    expect(sink.summary((e) => e.rule.id === 'branch-link-down')).toEqual([
+      'raise branch-link-down A81001 ok→critical at=09:12 start=09:12',
+      'clear branch-link-down A81001 critical→ok at=09:28 start=09:12 end=09:28',
+    ]);
   });
 });
