@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs, parseRetryAfter, RETRY_AFTER_CAP_MS } from '../../../agent/src/push/backoff.ts';
 import { msAheadOfCollector } from '../../../agent/src/push/pusher.ts';
+import { sortRefused } from '../../../agent/src/push/refused.ts';
 import type { SpooledBatch } from '../../../agent/src/spool/spool.ts';
 import { INITIAL_LANE_STATE, planBatch, type Lane, type LaneState, type QueueView } from '../../../agent/src/push/lanes.ts';
 
@@ -149,5 +150,44 @@ describe('msAheadOfCollector (is a 400 about samples from the collector\'s futur
   it('says undefined for batches well inside the window (a 400 about something else)', () => {
     expect(msAheadOfCollector(batchAt(now - 5000, now), date, now, undefined)).toBeUndefined();
     expect(msAheadOfCollector(batchAt(1_700_000_000_000), date, now, undefined)).toBeUndefined();
+  });
+});
+
+describe('sortRefused (what to do with the samples a collector refused in a stored batch)', () => {
+  const now = Date.parse('2026-11-25T12:00:00Z');
+  const limit = 10 * 60_000;
+  const sample = (check: string, ts = now) => ({ metric: 'tcp_connect_ms', labels: { check }, ts, value: 1 });
+  const batch: SpooledBatch = {
+    batchId: 'x-7',
+    lane: 'normal',
+    firstSeq: 1,
+    lastSeq: 4,
+    samples: [sample('a'), sample('b'), sample('c', now + limit + 30_000), sample('d', now + limit + 2 * 3_600_000)],
+  };
+  const ack = (refused: Array<{ index: number; rule: string; problem?: string }>) => ({ batchId: 'x-7', accepted: 4 - refused.length, duplicate: false, serverTime: now, refused });
+
+  it('is undefined when nothing was refused (an old collector\'s answer, or an empty list)', () => {
+    expect(sortRefused(batch, { batchId: 'x-7', accepted: 4, duplicate: false, serverTime: now })).toBeUndefined();
+    expect(sortRefused(batch, ack([]))).toBeUndefined();
+  });
+
+  it('sets each refused sample aside alone with its check and reason; holds one only slightly in the collector\'s future', () => {
+    const r = sortRefused(batch, ack([
+      { index: 1, rule: 'label_reserved', problem: 'samples[1].labels.__x: reserved label name (names starting with __ are reserved)' },
+      { index: 2, rule: 'ts_future', problem: 'samples[2].ts: …' },
+      { index: 3, rule: 'ts_future' },
+    ]));
+    expect(r?.retry).toEqual([batch.samples[2]]);
+    expect(r?.retryAfterMs).toBe(30_000 + 1000);
+    expect(r?.setAside).toEqual([
+      { sample: batch.samples[1], check: 'b', status: 200, reason: 'label_reserved: samples[1].labels.__x: reserved label name (names starting with __ are reserved)', problems: ['samples[1].labels.__x: reserved label name (names starting with __ are reserved)'], batchId: 'x-7' },
+      { sample: batch.samples[3], check: 'd', status: 200, reason: 'ts_future: samples[3]: refused (ts_future)', problems: ['samples[3]: refused (ts_future)'], batchId: 'x-7' },
+    ]);
+  });
+
+  it('ignores indexes out of range or repeated (a confused answer never sets aside the wrong sample)', () => {
+    const r = sortRefused(batch, ack([{ index: 0, rule: 'schema' }, { index: 0, rule: 'schema' }, { index: 9, rule: 'schema' }, { index: -1, rule: 'schema' }]));
+    expect(r?.setAside.map((s) => s.check)).toEqual(['a']);
+    expect(sortRefused(batch, ack([{ index: 9, rule: 'schema' }]))).toBeUndefined();
   });
 });
