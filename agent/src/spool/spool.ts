@@ -21,6 +21,7 @@ import type { BatchSelection, Lane, QueueView } from '../push/lanes.ts';
 import type { SpoolBudget } from './budget.ts';
 import { openSpoolDb, prepare, SPOOL_FILE, type Db, type SampleRow, type Statements } from './db.ts';
 import { canonicalLabels } from '../../../shared/src/labels.ts';
+import { SeriesInterner } from './series.ts';
 import { checkOf, countByCheck, insertSetAside, listRejected, rejectedByCheck, type RejectedBatch, type RejectInfo, type SetAsideSample } from './set-aside.ts';
 
 export type { RejectedBatch, RejectInfo, SetAsideSample };
@@ -78,8 +79,7 @@ export class Spool {
   private readonly clock: Clock;
   private readonly budget: SpoolBudget;
   private readonly pageSize: number;
-  private readonly seriesIds = new Map<string, number>();
-  private readonly seriesById = new Map<number, { metric: string; labels: Readonly<Record<string, string>> }>();
+  private readonly series: SeriesInterner;
   private count: number;
   private newest: number;
   /** undefined: not loaded yet; null: none. */
@@ -98,7 +98,7 @@ export class Spool {
       this.st.metaSet.run('spool_id', id);
     }
     this.spoolId = id;
-    this.loadSeries();
+    this.series = new SeriesInterner(this.st);
     this.count = this.st.sampleCount.get() ?? 0;
     this.newest = this.st.newestSeq.get() ?? 0;
     this.log.info({ dir: opts.dir, spoolId: id, samples: this.count, maxBytes: opts.maxBytes }, 'spool open');
@@ -141,7 +141,7 @@ export class Spool {
 
   private insertSamples(samples: readonly WireSample[]): void {
     for (const s of samples) {
-      const info = this.st.sampleInsert.run(this.seriesIdOf(s.metric, s.labels), s.ts, s.value);
+      const info = this.st.sampleInsert.run(this.series.idOf(s.metric, s.labels), s.ts, s.value);
       this.newest = Number(info.lastInsertRowid);
     }
   }
@@ -151,7 +151,7 @@ export class Spool {
       return this.db.transaction(fn)();
     } catch (err) {
       // Rolled back (disk full, I/O error): series interned in this transaction are gone too.
-      this.loadSeries();
+      this.series.reload();
       this.newest = this.st.newestSeq.get() ?? 0;
       this.current = undefined;
       throw err;
@@ -333,32 +333,11 @@ export class Spool {
 
   private toBatch(rec: InflightRecord, rows: readonly SampleRow[]): SpooledBatch {
     const samples = rows.map((r): WireSample => {
-      const series = this.seriesById.get(r.series);
+      const series = this.series.get(r.series);
       if (series === undefined) throw new Error(`spool: sample ${r.seq} names unknown series ${r.series}`);
       return { metric: series.metric, labels: series.labels as Record<string, string>, ts: r.ts, value: r.value };
     });
     return Object.freeze({ batchId: rec.batchId, lane: rec.lane, firstSeq: rec.firstSeq, lastSeq: rec.lastSeq, samples: Object.freeze(samples) });
-  }
-
-  private seriesIdOf(metric: string, labels: Readonly<Record<string, string>>): number {
-    const key = labelKey(labels);
-    const cacheKey = `${metric}\u0000${key}`;
-    const known = this.seriesIds.get(cacheKey);
-    if (known !== undefined) return known;
-    const id = Number(this.st.seriesInsert.run(metric, key).lastInsertRowid);
-    this.remember(id, metric, key);
-    return id;
-  }
-
-  private loadSeries(): void {
-    this.seriesIds.clear();
-    this.seriesById.clear();
-    for (const row of this.st.seriesAll.all()) this.remember(row.id, row.metric, row.labels);
-  }
-
-  private remember(id: number, metric: string, key: string): void {
-    this.seriesIds.set(`${metric}\u0000${key}`, id);
-    this.seriesById.set(id, { metric, labels: Object.freeze(JSON.parse(key) as Record<string, string>) });
   }
 
   private metaNumber(key: string): number {
