@@ -24,8 +24,8 @@ import { openMeta } from '../collector/src/meta/index.ts';
 import { openSqliteStore } from '../collector/src/storage/sqlite/index.ts';
 import type { SeriesStore } from '../collector/src/storage/types.ts';
 import { DDSketch } from '../collector/src/storage/sketch.ts';
-import { createCoreCalendar } from '../collector/src/calendar/core-hours.ts';
-import { loadThresholds } from '../collector/src/rules/profile.ts';
+import { createCoreCalendar } from '../shared/src/calendar/core-hours.ts';
+import { loadThresholds } from '../collector/src/evaluation/profile.ts';
 import { buildPracticeReport, type ReportSources } from '../collector/src/reports/build.ts';
 import { practiceFacts } from '../collector/src/reports/config.ts';
 import { describeCoreHours } from '../collector/src/reports/index.ts';
@@ -34,7 +34,7 @@ import { ReportService } from '../collector/src/reports/service.ts';
 import { renderPractice } from '../collector/src/reports/formats.ts';
 import { monthFrame, reportZone } from '../collector/src/reports/month.ts';
 import { thresholdsFromRules } from '../collector/src/reports/thresholds.ts';
-import { zonedClock } from '../collector/src/calendar/zoned.ts';
+import { zonedClock } from '../shared/src/calendar/zoned.ts';
 import { deliverMonth, type SyntheticCheck, type SyntheticMonth } from '../test/helpers/synthetic-month.ts';
 
 const { values: args } = parseArgs({

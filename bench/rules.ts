@@ -33,9 +33,9 @@ import type { Clock } from '../shared/src/clock.ts';
 import type { WireSample } from '../shared/src/wire.ts';
 import { openSqliteStore } from '../collector/src/storage/sqlite/index.ts';
 import type { RawPoint, SeriesSelector, SeriesStore, StoredSeries } from '../collector/src/storage/types.ts';
-import { createEvaluator, type TickReport } from '../collector/src/rules/evaluator.ts';
-import { loadThresholds } from '../collector/src/rules/profile.ts';
-import type { EvaluationEvent, EvaluationSink } from '../collector/src/rules/events.ts';
+import { createEvaluator, type TickReport } from '../collector/src/evaluation/evaluator.ts';
+import { loadThresholds } from '../collector/src/evaluation/profile.ts';
+import type { EvaluationEvent, EvaluationSink } from '../collector/src/evaluation/events.ts';
 
 const { values: args } = parseArgs({
   options: {

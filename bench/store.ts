@@ -25,7 +25,7 @@ import { initSchema, type SynchronousMode } from '../collector/src/storage/sqlit
 import Database from 'better-sqlite3';
 import type { SeriesStore } from '../collector/src/storage/types.ts';
 import { HOUR_MS, MINUTE_MS, mergeBuckets } from '../collector/src/storage/summary.ts';
-import { createCoreCalendar } from '../collector/src/calendar/core-hours.ts';
+import { createCoreCalendar } from '../shared/src/calendar/core-hours.ts';
 import { checker } from '../shared/src/validate.ts';
 import { IngestBody } from '../shared/src/wire.ts';
 

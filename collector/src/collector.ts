@@ -15,7 +15,7 @@ import { openMeta, type Meta } from './meta/index.ts';
 import { buildApp } from './app.ts';
 import type { Lifecycle, RouteModule, TypedApp } from './context.ts';
 import type { IngestObserver, StatusProvider } from './status/provider.ts';
-import { createAlerting, sleepMs, type Alerting } from './alerting/index.ts';
+import { createAlerting, sleepMs, type Alerting } from './notifications/index.ts';
 import { createReportComponent, type ReportComponent } from './reports/component.ts';
 
 const DAY_MS = 86_400_000;
@@ -36,7 +36,7 @@ export interface RunningCollector {
   url: string;
   meta: Meta;
   store: SeriesStore;
-  /** Rules, alerts and notifications (collector/src/alerting/). */
+  /** Rules, alerts and notifications (collector/src/notifications/). */
   alerting: Alerting;
   /** Monthly reports: service, routes, schedule (collector/src/reports/). */
   reports: ReportComponent;

@@ -18,8 +18,8 @@
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { Logger } from '../../../shared/src/log.ts';
 import type { SqliteDb } from '../meta/index.ts';
-import type { AgentProgressReport, CauseRef, EvaluationEvent, EvaluationSink, PersistedRuleState } from '../rules/events.ts';
-import type { RuleSeriesState } from '../rules/state-machine.ts';
+import type { AgentProgressReport, CauseRef, EvaluationEvent, EvaluationSink, PersistedRuleState } from '../evaluation/events.ts';
+import type { RuleSeriesState } from '../evaluation/state-machine.ts';
 import type { MaintenanceStore } from './maintenance.ts';
 import type { Alert, AlertSeverity, AlertStore } from './store.ts';
 

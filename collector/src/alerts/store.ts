@@ -3,7 +3,7 @@
  * resolve) are the AlertManager's; this is storage with prepared statements.
  */
 import type { SqliteDb } from '../meta/index.ts';
-import type { Area } from '../rules/profile-schema.ts';
+import type { Area } from '../evaluation/profile-schema.ts';
 
 export const ALERT_STATES = ['open', 'acknowledged', 'resolved'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];

@@ -7,7 +7,7 @@ import { N3monError } from '../../../shared/src/errors.ts';
 import { parseConfigValue, readConfigSource } from '../../../shared/src/config-file.ts';
 import { parseWithSchema } from '../../../shared/src/validate.ts';
 import { CollectorConfigSchema, type CollectorConfig } from './schema.ts';
-import { alertingConfigProblems } from '../alerting/config.ts';
+import { alertingConfigProblems } from '../notifications/config.ts';
 
 /** Problems the schema cannot express, as `path: message`. */
 export function crossFieldProblems(config: CollectorConfig): string[] {

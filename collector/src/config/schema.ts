@@ -3,12 +3,12 @@
  * the validator (`n3mon check-config`, start-up) and the documentation. Unknown keys are errors;
  * rules a schema cannot express (duplicate ODS codes, retention order) are in ./load.ts.
  *
- * `thresholds`, `calendar`, `alerting` and `notifications` come from collector/src/alerting/config.ts.
+ * `thresholds`, `calendar`, `alerting` and `notifications` come from collector/src/notifications/config.ts.
  */
 import { ODS_PATTERN } from '../../../shared/src/ods.ts';
 import Type, { type Static } from 'typebox';
 import { DEFAULT_RETENTION, STORAGE_BACKENDS } from '../storage/registry.ts';
-import { alertingConfigFields } from '../alerting/config.ts';
+import { alertingConfigFields } from '../notifications/config.ts';
 import { practiceReportFields, ReportsConfig } from '../reports/config.ts';
 import { ThroughputConfig } from '../routes/throughput/config.ts';
 

@@ -6,7 +6,7 @@
 import type { Logger } from '../../../shared/src/log.ts';
 import { N3monError } from '../../../shared/src/errors.ts';
 import type { QuantileSketch, SeriesStore, StoredSeries } from '../storage/types.ts';
-import type { ZonedClock } from '../calendar/zoned.ts';
+import type { ZonedClock } from '../../../shared/src/calendar/zoned.ts';
 import { findOutages, hourlyRuns, inferRunsPerHour, type RunCount } from './accounting.ts';
 import { emptyReadStats, readMinuteRuns, readMonthBuckets, type ReadStats } from './collect.ts';
 import type { CheckRuns, IncidentRecord, MaintenanceRecord, PracticeFacts, ReportContext } from './context.ts';

@@ -5,15 +5,15 @@
  */
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { Logger } from '../../../shared/src/log.ts';
-import type { CoreCalendar } from '../calendar/core-hours.ts';
+import type { CoreCalendar } from '../../../shared/src/calendar/core-hours.ts';
 import type { CollectorConfig } from '../config/schema.ts';
 import type { RouteModule } from '../context.ts';
 import type { Meta } from '../meta/index.ts';
-import type { ThresholdProfiles } from '../rules/profile.ts';
+import type { ThresholdProfiles } from '../evaluation/profile.ts';
 import type { SeriesStore } from '../storage/types.ts';
 import type { AlertStore } from '../alerts/store.ts';
 import type { MaintenanceStore } from '../alerts/maintenance.ts';
-import { EmailConfig } from '../alerting/channels/email/index.ts';
+import { EmailConfig } from '../notifications/channels/email/index.ts';
 import { reportRoutes } from '../routes/reports/index.ts';
 import { alertIncidentSource, emailReportMailer } from './adapters.ts';
 import { createReportService } from './index.ts';

@@ -4,7 +4,7 @@
  * build.ts; section builders are pure functions of it.
  */
 import type { QuantileSketch, StoredSeries } from '../storage/types.ts';
-import type { ZonedClock } from '../calendar/zoned.ts';
+import type { ZonedClock } from '../../../shared/src/calendar/zoned.ts';
 import type { MonthFrame } from './month.ts';
 import type { Period, SeriesBuckets } from './periods.ts';
 import type { SeriesIndex, CheckRef } from './series-index.ts';

@@ -1,5 +1,5 @@
 /** The three output formats of a report, one registry (STYLE habit 7): format → renderer. */
-import type { ZonedClock } from '../calendar/zoned.ts';
+import type { ZonedClock } from '../../../shared/src/calendar/zoned.ts';
 import type { PracticeReport } from './model.ts';
 import type { OrgSummary } from './organisation.ts';
 import { practiceDocument } from './render/practice-document.ts';

@@ -4,8 +4,8 @@
  */
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { Logger } from '../../../shared/src/log.ts';
-import { calendarFromConfig, type CoreCalendar } from '../calendar/core-hours.ts';
-import { loadThresholds, type ThresholdProfiles } from '../rules/profile.ts';
+import { calendarFromConfig, type CoreCalendar } from '../../../shared/src/calendar/core-hours.ts';
+import { loadThresholds, type ThresholdProfiles } from '../evaluation/profile.ts';
 import type { CollectorConfig } from '../config/schema.ts';
 import type { Meta } from '../meta/index.ts';
 import { DDSketch } from '../storage/sketch.ts';

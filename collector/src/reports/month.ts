@@ -3,10 +3,10 @@
  * midnight on the 1st of the next month, as UTC instants (743 h in March, 745 h in October).
  * London's offsets are whole hours, so every local hour starts on a UTC hour boundary and the
  * store's hour buckets (aligned to the Unix epoch) are local hours too. Zone arithmetic comes
- * from collector/src/calendar/zoned.ts.
+ * from shared/src/calendar/zoned.ts.
  */
 import { N3monError } from '../../../shared/src/errors.ts';
-import { addDays, dateKey, zonedClock, type ZonedClock } from '../calendar/zoned.ts';
+import { addDays, dateKey, zonedClock, type ZonedClock } from '../../../shared/src/calendar/zoned.ts';
 import { ACCOUNTING } from './rules.ts';
 
 export const REPORT_TIME_ZONE = 'Europe/London';

@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { Logger } from '../../../shared/src/log.ts';
-import type { ZonedClock } from '../calendar/zoned.ts';
+import type { ZonedClock } from '../../../shared/src/calendar/zoned.ts';
 import { monthOf, previousMonth, reportZone } from './month.ts';
 import type { GenerateResult, ReportService } from './service.ts';
 

@@ -1,11 +1,11 @@
 /**
  * The thresholds a report judges against: a narrow view of the practice's effective threshold
- * profile (collector/src/rules/, deploy/profiles/default.yaml). Each figure of the report that has
+ * profile (collector/src/evaluation/, deploy/profiles/default.yaml). Each figure of the report that has
  * a threshold names the profile rule behind it by id; the appendix prints every rule with its
  * `source`. Levels are converted to the report's units (seconds → ms); everything else is the
  * rule's own.
  */
-import type { CompiledRule } from '../rules/compiled.ts';
+import type { CompiledRule } from '../evaluation/compiled.ts';
 
 /** Figure of the report → id of the profile rule that judges it. */
 export const RULE_FOR = {

@@ -4,7 +4,7 @@
  * instants), England and Wales bank holidays excluded. Used by live rules and by the monthly
  * report (core-hours vs 24×7 availability): all functions take and return epoch ms; intervals are
  * half-open [from, to). In shared/ because the agent's throughput probe (off core hours) uses it
- * too; collector/src/calendar/ re-exports it.
+ * too.
  */
 import Type, { type Static } from 'typebox';
 import { bundledBankHolidays, loadBankHolidaysFile, DEFAULT_DIVISION, type BankHolidays } from './bank-holidays.ts';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../../../shared/src/log.ts';
 import { openSqliteStore } from '../../../collector/src/storage/sqlite/index.ts';
 import type { SeriesStore } from '../../../collector/src/storage/types.ts';
-import { aggregateFromStore, aggregateValues, downForSeconds, trackDown } from '../../../collector/src/rules/aggregate.ts';
+import { aggregateFromStore, aggregateValues, downForSeconds, trackDown } from '../../../collector/src/evaluation/aggregate.ts';
 
 const M = 60_000;
 const T0 = Date.UTC(2026, 0, 14, 9, 0);

@@ -10,8 +10,8 @@ import { silentLogger } from '../../../shared/src/log.ts';
 import { parseCollectorConfig } from '../../../collector/src/config/load.ts';
 import { startCollector, type RunningCollector } from '../../../collector/src/collector.ts';
 import { createAgentToken, createApiKey } from '../../../collector/src/auth/credentials.ts';
-import type { CompiledRule } from '../../../collector/src/rules/compiled.ts';
-import type { EvaluationEvent } from '../../../collector/src/rules/events.ts';
+import type { CompiledRule } from '../../../collector/src/evaluation/compiled.ts';
+import type { EvaluationEvent } from '../../../collector/src/evaluation/events.ts';
 import { openApiProblems } from '../collector/openapi-check.ts';
 
 const M = 60_000;

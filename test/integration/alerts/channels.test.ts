@@ -4,9 +4,9 @@ import { createServer } from 'node:net';
 import { silentLogger } from '../../../shared/src/log.ts';
 import { systemClock } from '../../../shared/src/clock.ts';
 import { parseWithSchema } from '../../../shared/src/validate.ts';
-import { NotificationsConfig } from '../../../collector/src/alerting/channels/registry.ts';
-import { channelFor } from '../../../collector/src/alerting/channels/registry.ts';
-import type { Channel, Notification } from '../../../collector/src/alerting/channels/types.ts';
+import { NotificationsConfig } from '../../../collector/src/notifications/channels/registry.ts';
+import { channelFor } from '../../../collector/src/notifications/channels/registry.ts';
+import type { Channel, Notification } from '../../../collector/src/notifications/channels/types.ts';
 import { startSmtpReceiver, startWebhookReceiver, type SmtpReceiver, type WebhookReceiver } from './servers.ts';
 
 const waits: number[] = [];

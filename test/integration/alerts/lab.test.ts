@@ -16,7 +16,7 @@ import { silentLogger } from '../../../shared/src/log.ts';
 import { parseCollectorConfig } from '../../../collector/src/config/load.ts';
 import { startCollector, type RunningCollector } from '../../../collector/src/collector.ts';
 import { createAgentToken } from '../../../collector/src/auth/credentials.ts';
-import type { Notification } from '../../../collector/src/alerting/channels/types.ts';
+import type { Notification } from '../../../collector/src/notifications/channels/types.ts';
 import { parseAgentConfig } from '../../../agent/src/config/load.ts';
 import { startAgent, type RunningAgent } from '../../../agent/src/agent.ts';
 import { skipUnlessLab } from '../../helpers/lab-guard.ts';

@@ -12,7 +12,7 @@ import type { WireSample } from '../../../shared/src/wire.ts';
 import { parseCollectorConfig } from '../../../collector/src/config/load.ts';
 import { startCollector, type RunningCollector } from '../../../collector/src/collector.ts';
 import { createAgentToken } from '../../../collector/src/auth/credentials.ts';
-import { FakeClock } from '../../unit/rules/memory-source.ts';
+import { FakeClock } from '../../unit/evaluation/memory-source.ts';
 
 const M = 60_000;
 const T0 = Math.floor((Date.now() - 4 * 3_600_000) / 3_600_000) * 3_600_000;

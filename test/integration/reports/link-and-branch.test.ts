@@ -15,14 +15,14 @@ import type { WireSample } from '../../../shared/src/wire.ts';
 import { openMeta, type Meta } from '../../../collector/src/meta/index.ts';
 import { openSqliteStore } from '../../../collector/src/storage/sqlite/index.ts';
 import type { SeriesStore } from '../../../collector/src/storage/types.ts';
-import { createCoreCalendar } from '../../../collector/src/calendar/core-hours.ts';
-import { zonedClock } from '../../../collector/src/calendar/zoned.ts';
-import { loadThresholds } from '../../../collector/src/rules/profile.ts';
+import { createCoreCalendar } from '../../../shared/src/calendar/core-hours.ts';
+import { zonedClock } from '../../../shared/src/calendar/zoned.ts';
+import { loadThresholds } from '../../../collector/src/evaluation/profile.ts';
 import { createReportService } from '../../../collector/src/reports/index.ts';
 import { renderPractice } from '../../../collector/src/reports/formats.ts';
 import { reportZone } from '../../../collector/src/reports/month.ts';
 import type { PracticeReport } from '../../../collector/src/reports/model.ts';
-import { checkLabels, exampleCheck, snmpPollsAsSent } from '../../unit/rules/agent-samples.ts';
+import { checkLabels, exampleCheck, snmpPollsAsSent } from '../../unit/evaluation/agent-samples.ts';
 
 const MONTH = '2026-11';
 const ODS = 'D84004';

@@ -8,11 +8,11 @@ import { ALERT_MIGRATIONS } from '../../../collector/src/alerts/schema.ts';
 import { AlertStore } from '../../../collector/src/alerts/store.ts';
 import { MaintenanceStore } from '../../../collector/src/alerts/maintenance.ts';
 import { AlertManager, type AlertListener } from '../../../collector/src/alerts/manager.ts';
-import { buildThresholds, defaultProfilePath, loadProfileFile } from '../../../collector/src/rules/profile.ts';
-import type { CompiledRule } from '../../../collector/src/rules/compiled.ts';
-import type { CauseRef, EvaluationEvent } from '../../../collector/src/rules/events.ts';
-import type { Severity } from '../../../collector/src/rules/state-machine.ts';
-import { FakeClock } from '../rules/memory-source.ts';
+import { buildThresholds, defaultProfilePath, loadProfileFile } from '../../../collector/src/evaluation/profile.ts';
+import type { CompiledRule } from '../../../collector/src/evaluation/compiled.ts';
+import type { CauseRef, EvaluationEvent } from '../../../collector/src/evaluation/events.ts';
+import type { Severity } from '../../../collector/src/evaluation/state-machine.ts';
+import { FakeClock } from '../evaluation/memory-source.ts';
 
 export const M = 60_000;
 export const T0 = Date.UTC(2026, 0, 14, 9, 0);

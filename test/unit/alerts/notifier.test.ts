@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../shared/src/log.ts';
-import { Notifier } from '../../../collector/src/alerting/notifier.ts';
-import type { Channel, DeliveryResult, Notification } from '../../../collector/src/alerting/channels/types.ts';
-import { createEvaluator } from '../../../collector/src/rules/evaluator.ts';
+import { Notifier } from '../../../collector/src/notifications/notifier.ts';
+import type { Channel, DeliveryResult, Notification } from '../../../collector/src/notifications/channels/types.ts';
+import { createEvaluator } from '../../../collector/src/evaluation/evaluator.ts';
 import { ev, harness, M, T0, type Harness } from './helpers.ts';
-import { buildThresholds, defaultProfilePath, loadProfileFile } from '../../../collector/src/rules/profile.ts';
-import { MemorySource, samples } from '../rules/memory-source.ts';
+import { buildThresholds, defaultProfilePath, loadProfileFile } from '../../../collector/src/evaluation/profile.ts';
+import { MemorySource, samples } from '../evaluation/memory-source.ts';
 
 /** A channel that records what it was asked to deliver (the notifier is what is tested here). */
 class Recorder implements Channel {

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCoreCalendar, calendarFromConfig, coreHoursProblems } from '../../../collector/src/calendar/core-hours.ts';
-import { bundledBankHolidays, parseBankHolidays, loadBankHolidaysFile } from '../../../collector/src/calendar/bank-holidays.ts';
-import { zonedClock } from '../../../collector/src/calendar/zoned.ts';
+import { createCoreCalendar, calendarFromConfig, coreHoursProblems } from '../../../shared/src/calendar/core-hours.ts';
+import { bundledBankHolidays, parseBankHolidays, loadBankHolidaysFile } from '../../../shared/src/calendar/bank-holidays.ts';
+import { zonedClock } from '../../../shared/src/calendar/zoned.ts';
 import { isN3monError } from '../../../shared/src/errors.ts';
 
 const utc = (y: number, mo: number, d: number, h = 0, mi = 0): number => Date.UTC(y, mo - 1, d, h, mi);

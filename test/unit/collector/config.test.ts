@@ -28,7 +28,7 @@ describe('collector config', () => {
       storage: { backend: 'sqlite', synchronous: 'full', retention: { rawDays: 14, minuteDays: 92, hourDays: 800 }, maintenanceIntervalMs: 60_000 },
       ingest: { batchIdRetentionDays: 7 },
       log: { level: 'info' },
-      // collector/src/alerting/config.ts
+      // collector/src/notifications/config.ts
       thresholds: {},
       calendar: { timeZone: 'Europe/London', days: [1, 2, 3, 4, 5], start: '08:00', end: '18:30', division: 'england-and-wales' },
       alerting: { stepMs: 60_000, graceMs: 120_000, tickMs: 5000, initialLookbackMs: 21_600_000, groupWaitMs: 30_000, reopenWithinMs: 600_000 },

@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { dueMonth } from '../../../collector/src/reports/scheduler.ts';
 import { reportZone } from '../../../collector/src/reports/month.ts';
 import { levelOf, refOfRule, thresholdsFromRules } from '../../../collector/src/reports/thresholds.ts';
-import { loadThresholds } from '../../../collector/src/rules/profile.ts';
+import { loadThresholds } from '../../../collector/src/evaluation/profile.ts';
 import { indexSeries } from '../../../collector/src/reports/series-index.ts';
 import { makePeriod, bucketsIn, pieceKey } from '../../../collector/src/reports/periods.ts';
 import { monthFrame } from '../../../collector/src/reports/month.ts';
-import { createCoreCalendar } from '../../../collector/src/calendar/core-hours.ts';
+import { createCoreCalendar } from '../../../shared/src/calendar/core-hours.ts';
 import { DDSketch } from '../../../collector/src/storage/sketch.ts';
 import type { StoredSeries } from '../../../collector/src/storage/types.ts';
 

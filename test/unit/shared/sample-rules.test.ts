@@ -80,7 +80,7 @@ describe('facts defined once', () => {
     expect((await import('../../../agent/src/probes/http/phases.ts')).PHASES).toBe(HTTP_PHASES);
     expect((await import('../../../collector/src/reports/rules.ts')).ACCOUNTING.httpPhases).toBe(HTTP_PHASES);
     expect((await import('../../../collector/src/config/schema.ts')).OdsPattern).toBe(ODS_PATTERN);
-    expect((await import('../../../collector/src/rules/profile-schema.ts')).ODS_PATTERN).toBe(ODS_PATTERN_ANY_CASE);
+    expect((await import('../../../collector/src/evaluation/profile-schema.ts')).ODS_PATTERN).toBe(ODS_PATTERN_ANY_CASE);
     expect((await import('../../../agent/src/spool/spool.ts')).labelKey).toBe(canonicalLabels);
     expect((await import('../../../collector/src/storage/labels.ts')).canonicalLabels).toBe(canonicalLabels);
   });

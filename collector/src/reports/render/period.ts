@@ -3,7 +3,7 @@
  * it is over; for a month in progress, its elapsed part up to a settled minute (accounting rules 1.1, §1). Reports
  * archived under rules 1.0 carry no `judgedTo` and are whole months.
  */
-import type { ZonedClock } from '../../calendar/zoned.ts';
+import type { ZonedClock } from '../../../../shared/src/calendar/zoned.ts';
 import type { PracticeReport } from '../model.ts';
 import { localDate } from '../month.ts';
 import { ACCOUNTING } from '../rules.ts';

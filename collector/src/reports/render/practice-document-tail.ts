@@ -1,5 +1,5 @@
 /** The incidents and appendix sections of the practice document. */
-import type { ZonedClock } from '../../calendar/zoned.ts';
+import type { ZonedClock } from '../../../../shared/src/calendar/zoned.ts';
 import type { PracticeReport } from '../model.ts';
 import { localDateTime } from '../month.ts';
 import { cell, cells, type Block } from './document.ts';

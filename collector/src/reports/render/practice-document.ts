@@ -1,5 +1,5 @@
 /** The practice report model laid out as a document: the sections of sections/index.ts (PRODUCT.md's eight), in that order. */
-import type { ZonedClock } from '../../calendar/zoned.ts';
+import type { ZonedClock } from '../../../../shared/src/calendar/zoned.ts';
 import type { AvailabilityFigure, PracticeReport, Percentiles } from '../model.ts';
 import { localDate, localDateTime, parseMonth } from '../month.ts';
 import type { Level } from '../thresholds.ts';

@@ -3,13 +3,13 @@
  * unit-tested and benchmarked as it runs. Everything comes from memory: practice rows, the status
  * provider, agent activity.
  */
-import { AREAS, type Area } from '../../rules/profile-schema.ts';
+import { AREAS, type Area } from '../../evaluation/profile-schema.ts';
 import type { PracticeStatus, PracticeStatusCode, StatusProvider } from '../../status/provider.ts';
 import type { OverviewQuery, OverviewResponse, OverviewRow } from './schemas.ts';
 
 /**
  * What a status provider may add to PracticeStatus: RAG per area and since when (the rule-based
- * provider, collector/src/alerting/status.ts, gives both). Without them an area shows null —
+ * provider, collector/src/notifications/status.ts, gives both). Without them an area shows null —
  * except `agent`, judged from last seen — and `since` is known only for `unknown` (last seen).
  */
 export type StatusWithAreas = PracticeStatus & { areas?: Partial<Record<Area, PracticeStatusCode>>; since?: number | null };

@@ -1,6 +1,6 @@
 /** GET /api/v1/overview: the dashboard's compact, paged view of every practice (one TypeBox schema: type, validator, OpenAPI). */
 import Type, { type Static } from 'typebox';
-import { AREAS } from '../../rules/profile-schema.ts';
+import { AREAS } from '../../evaluation/profile-schema.ts';
 import { PRACTICE_STATUSES } from '../../status/provider.ts';
 
 const STATUS_LIST = `^(${PRACTICE_STATUSES.join('|')})(,(${PRACTICE_STATUSES.join('|')}))*$`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateValues, downForSeconds, nearestRank, trackDown, Scratch } from '../../../collector/src/rules/aggregate.ts';
+import { aggregateValues, downForSeconds, nearestRank, trackDown, Scratch } from '../../../collector/src/evaluation/aggregate.ts';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
 

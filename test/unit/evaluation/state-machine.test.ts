@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify, newState, step, worstLevel, type StateRule, type Transition } from '../../../collector/src/rules/state-machine.ts';
+import { classify, newState, step, worstLevel, type StateRule, type Transition } from '../../../collector/src/evaluation/state-machine.ts';
 
 const M = 60_000;
 /** Run values at t = 1, 2, 3… minutes; returns the transitions with their minute. */

@@ -3,10 +3,10 @@
  * of the practice (critical > warning > unknown > ok), per area too (national apps, national link,
  * LAN, servers, agent). Recomputed after each evaluation tick and answered from memory.
  */
-import type { Area } from '../rules/profile-schema.ts';
-import type { PracticeRuleSummary, RuleEvaluator } from '../rules/evaluator.ts';
-import type { RuleStateView } from '../rules/events.ts';
-import { SEVERITY_RANK, type StateLevel } from '../rules/state-machine.ts';
+import type { Area } from '../evaluation/profile-schema.ts';
+import type { PracticeRuleSummary, RuleEvaluator } from '../evaluation/evaluator.ts';
+import type { RuleStateView } from '../evaluation/events.ts';
+import { SEVERITY_RANK, type StateLevel } from '../evaluation/state-machine.ts';
 import type { PracticeStatus, StatusProvider } from '../status/provider.ts';
 
 /** Reasons listed per practice at most (worst first). */

@@ -9,7 +9,7 @@ import { checkIdOf, loadAgentConfig } from '../../../agent/src/config/load.ts';
 import { probeFor } from '../../../agent/src/probes/registry.ts';
 import type { InterfaceSelector, SnmpCheck } from '../../../agent/src/probes/snmp/schema.ts';
 import { toWire } from '../../../agent/src/scheduler/run.ts';
-import { packageRoot } from '../../../collector/src/rules/profile.ts';
+import { packageRoot } from '../../../collector/src/evaluation/profile.ts';
 import type { WireSample } from '../../../shared/src/wire.ts';
 import { loadSequence, replay } from '../probes/snmp/sequences.ts';
 

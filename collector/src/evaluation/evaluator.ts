@@ -20,7 +20,7 @@ import type { SeriesStore, StoredSeries } from '../storage/types.ts';
 import type { IngestedBatch, IngestObserver } from '../status/provider.ts';
 import { aggregateValues, downForSeconds, Scratch, trackDown } from './aggregate.ts';
 import { ActiveCauses } from './causes.ts';
-import { createCoreCalendar, type CoreCalendar } from '../calendar/core-hours.ts';
+import { createCoreCalendar, type CoreCalendar } from '../../../shared/src/calendar/core-hours.ts';
 import { areaOf, ruleMatches } from './compiled.ts';
 import { sameCause, silenceSeriesId, type CauseRef, type EvaluationEvent, type EvaluationSink, type PersistedRuleState, type RuleStateView } from './events.ts';
 import type { ThresholdProfiles } from './profile.ts';

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { readConfigSource } from '../../../shared/src/config-file.ts';
 import { isN3monError } from '../../../shared/src/errors.ts';
 import { parseWithSchema } from '../../../shared/src/validate.ts';
-import { buildThresholds, defaultProfilePath, loadProfileFile, loadThresholds, parseProfile } from '../../../collector/src/rules/profile.ts';
-import { ThresholdsConfig, type Profile } from '../../../collector/src/rules/profile-schema.ts';
-import type { CompiledThresholdRule } from '../../../collector/src/rules/compiled.ts';
+import { buildThresholds, defaultProfilePath, loadProfileFile, loadThresholds, parseProfile } from '../../../collector/src/evaluation/profile.ts';
+import { ThresholdsConfig, type Profile } from '../../../collector/src/evaluation/profile-schema.ts';
+import type { CompiledThresholdRule } from '../../../collector/src/evaluation/compiled.ts';
 
 const profile = loadProfileFile(defaultProfilePath());
 

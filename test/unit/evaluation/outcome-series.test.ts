@@ -4,8 +4,8 @@
 // outcome's series, silent from then on, does not hold the state as unknown).
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../shared/src/log.ts';
-import { createEvaluator } from '../../../collector/src/rules/evaluator.ts';
-import { buildThresholds, defaultProfilePath, loadProfileFile } from '../../../collector/src/rules/profile.ts';
+import { createEvaluator } from '../../../collector/src/evaluation/evaluator.ts';
+import { buildThresholds, defaultProfilePath, loadProfileFile } from '../../../collector/src/evaluation/profile.ts';
 import { FakeClock, MemorySource, RecordingSink } from './memory-source.ts';
 import { checkLabels, exampleCheck } from './agent-samples.ts';
 

@@ -3,8 +3,8 @@
 // scheduler gives its samples, in the branch-link area.
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../shared/src/log.ts';
-import { createEvaluator } from '../../../collector/src/rules/evaluator.ts';
-import { buildThresholds, defaultProfilePath, loadProfileFile } from '../../../collector/src/rules/profile.ts';
+import { createEvaluator } from '../../../collector/src/evaluation/evaluator.ts';
+import { buildThresholds, defaultProfilePath, loadProfileFile } from '../../../collector/src/evaluation/profile.ts';
 import { FakeClock, MemorySource, RecordingSink, samples } from './memory-source.ts';
 import { checkLabels, exampleCheck } from './agent-samples.ts';
 

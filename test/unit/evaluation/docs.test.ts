@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultProfilePath, loadProfileFile, packageRoot } from '../../../collector/src/rules/profile.ts';
-import { DELIVERY_OUTCOMES } from '../../../collector/src/alerting/channels/types.ts';
+import { defaultProfilePath, loadProfileFile, packageRoot } from '../../../collector/src/evaluation/profile.ts';
+import { DELIVERY_OUTCOMES } from '../../../collector/src/notifications/channels/types.ts';
 
 const doc = readFileSync(join(packageRoot(), 'docs', 'thresholds.md'), 'utf8');
 const rows = new Map(

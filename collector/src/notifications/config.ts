@@ -1,12 +1,12 @@
 /**
  * The collector config sections alerting owns: `thresholds` (profile and overrides, see
- * collector/src/rules/), `calendar` (core hours), `alerting` (evaluation and notification timing)
+ * collector/src/evaluation/), `calendar` (core hours), `alerting` (evaluation and notification timing)
  * and `notifications` (channels). Merged into the collector config schema.
  */
 import Type, { type Static } from 'typebox';
-import { CalendarConfig, calendarConfigProblems } from '../calendar/core-hours.ts';
-import { ThresholdsConfig } from '../rules/profile-schema.ts';
-import { buildThresholds, defaultProfilePath, parseProfile } from '../rules/profile.ts';
+import { CalendarConfig, calendarConfigProblems } from '../../../shared/src/calendar/core-hours.ts';
+import { ThresholdsConfig } from '../evaluation/profile-schema.ts';
+import { buildThresholds, defaultProfilePath, parseProfile } from '../evaluation/profile.ts';
 import { readConfigSource } from '../../../shared/src/config-file.ts';
 import { isN3monError } from '../../../shared/src/errors.ts';
 import { resolve } from 'node:path';

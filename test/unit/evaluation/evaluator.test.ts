@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../shared/src/log.ts';
-import { createEvaluator, type EvaluatorOptions } from '../../../collector/src/rules/evaluator.ts';
-import { buildThresholds, defaultProfilePath, loadProfileFile, type ThresholdProfiles } from '../../../collector/src/rules/profile.ts';
-import type { ThresholdsConfig } from '../../../collector/src/rules/profile-schema.ts';
-import type { CompiledThresholdRule } from '../../../collector/src/rules/compiled.ts';
+import { createEvaluator, type EvaluatorOptions } from '../../../collector/src/evaluation/evaluator.ts';
+import { buildThresholds, defaultProfilePath, loadProfileFile, type ThresholdProfiles } from '../../../collector/src/evaluation/profile.ts';
+import type { ThresholdsConfig } from '../../../collector/src/evaluation/profile-schema.ts';
+import type { CompiledThresholdRule } from '../../../collector/src/evaluation/compiled.ts';
 import { FakeClock, MemorySource, RecordingSink, samples } from './memory-source.ts';
 
 const M = 60_000;

@@ -6,7 +6,7 @@
 import type { RawPoint, SeriesSelector, StoredSeries } from '../../../collector/src/storage/types.ts';
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { IngestedBatch } from '../../../collector/src/status/provider.ts';
-import type { EvaluationEvent, EvaluationSink, AgentProgressReport } from '../../../collector/src/rules/events.ts';
+import type { EvaluationEvent, EvaluationSink, AgentProgressReport } from '../../../collector/src/evaluation/events.ts';
 
 export class MemorySource {
   private readonly series = new Map<string, StoredSeries & { points: RawPoint[] }>();
