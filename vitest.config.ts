@@ -6,7 +6,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * rest of the suite on a 2-core machine does not starve them (CI saw a 2 Mbit/s upload timed at
  * 1.53 Mbit/s while other files kept both cores busy).
  */
-const ALONE = ['test/integration/throughput/lab.test.ts'];
+const ALONE = ['test/integration/throughput/lab.test.ts', 'test/integration/throughput/vs-iperf3.test.ts'];
 
 export default defineConfig({
   test: {

@@ -160,10 +160,17 @@ export const THROUGHPUT_READINGS = {
 export type ThroughputReading = (typeof THROUGHPUT_READINGS)[keyof typeof THROUGHPUT_READINGS];
 
 /**
- * The error a reading may carry and still be trusted: an idle stretch, or a receiver running late,
- * that could move the rate by more than this fraction of the timed window marks the reading.
+ * The error a reading may carry and still be trusted: a receiver running late by more than this
+ * fraction of the timed window marks the reading (its timestamps, and so the rate, may be off by that).
  */
 export const READING_TOLERANCE = 0.02;
+/**
+ * An idle stretch longer than this fraction of the timed window marks the reading `stalled`. Wider
+ * than READING_TOLERANCE because the receiver sees idle time only through its reads: through the
+ * lab's 2 Mbit/s tbf link (a 400 ms queue, losses repaired over several round trips) clean runs,
+ * whose readings were within 0.3 % of the link's payload rate, showed up to 5.4 % (agent/src/probes/throughput/README.md).
+ */
+export const STALL_TOLERANCE = 0.1;
 
 /**
  * Response header of an upload's 200 answer: the collector's longest event-loop delay, in ms,

@@ -14,9 +14,9 @@ import type { WireSample } from '../../../shared/src/wire.ts';
 import { openMeta, type Meta } from '../../../collector/src/meta/index.ts';
 import { openSqliteStore } from '../../../collector/src/storage/sqlite/index.ts';
 import type { SeriesStore } from '../../../collector/src/storage/types.ts';
-import { createCoreCalendar } from '../../../collector/src/calendar/core-hours.ts';
-import { zonedClock } from '../../../collector/src/calendar/zoned.ts';
-import { loadThresholds } from '../../../collector/src/rules/profile.ts';
+import { createCoreCalendar } from '../../../shared/src/calendar/core-hours.ts';
+import { zonedClock } from '../../../shared/src/calendar/zoned.ts';
+import { loadThresholds } from '../../../collector/src/evaluation/profile.ts';
 import { createReportService } from '../../../collector/src/reports/index.ts';
 import { renderPractice } from '../../../collector/src/reports/formats.ts';
 import { reportZone } from '../../../collector/src/reports/month.ts';
@@ -24,7 +24,7 @@ import type { PracticeReport } from '../../../collector/src/reports/model.ts';
 import { createThroughputProbe } from '../../../agent/src/probes/throughput/probe.ts';
 import type { Transfer, TransferResult } from '../../../agent/src/probes/throughput/transfer.ts';
 import type { ThroughputCheck } from '../../../agent/src/probes/throughput/schema.ts';
-import { checkLabels, exampleCheck } from '../../unit/rules/agent-samples.ts';
+import { checkLabels, exampleCheck } from '../../unit/evaluation/agent-samples.ts';
 
 const MONTH = '2026-11';
 const ODS = 'D84005';
@@ -32,13 +32,15 @@ const NOW = Date.UTC(2026, 11, 2, 9);
 const london = zonedClock('Europe/London');
 const CONTRACT_BPS = 2_000_000;
 
-/** Progress marks of a transfer at `bps` for 4.5 s, read every 50 ms; `idleAtMs`: the link carries nothing for 600 ms from then. */
+/** Progress marks of a transfer at `bps` for 4.5 s, read every 50 ms while bytes arrive; `idleAtMs`: the link carries nothing for 600 ms from then. */
 function marksAt(bps: number, idleAtMs?: number): TransferResult {
   const perMs = bps / 8000;
   const marks = [];
   for (let t = 0; t <= 4500; t += 50) {
     const busyMs = idleAtMs === undefined || t <= idleAtMs ? t : t <= idleAtMs + 600 ? idleAtMs : t - 600;
-    marks.push({ tMs: t, bytes: 1448 + Math.round(busyMs * perMs) });
+    const bytes = 1448 + Math.round(busyMs * perMs);
+    // A read only when bytes arrived.
+    if (marks.length === 0 || bytes > (marks.at(-1) as { bytes: number }).bytes) marks.push({ tMs: t, bytes });
   }
   const bytes = (marks.at(-1) as { bytes: number }).bytes;
   return { ok: true, marks, bytes, stoppedEarly: false, elapsedMs: 4600, receiverLagMs: 2 };

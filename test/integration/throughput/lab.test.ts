@@ -29,11 +29,7 @@ const RUNNER = fileURLToPath(new URL('./agent-in-ns.ts', import.meta.url));
 const ODS = 'T00001';
 const NOMINAL_BPS = 2_000_000;
 const PAYLOAD_CEILING_BPS = (NOMINAL_BPS * 1448) / 1514;
-/**
- * ≈ 5 s per direction at 1.91 Mbit/s, both directions in ~11 s: start marks from 1 s to 2.5 s, so
- * at least one falls after the slow-start overshoot's losses are repaired (with 1 MB, starts from 1 s to
- * 2.1 s, one run in six measured 2.02 Mbit/s: every start still had bytes held back).
- */
+/** The check's sizeBytes; at 2 Mbit/s its first transfer (1 MB, ~4.2 s) is long enough to time, so it is the one measured. */
 const SIZE_BYTES = 1_200_000;
 
 function exited(proc: LabProcess, timeoutMs: number): Promise<number | null> {
@@ -126,8 +122,10 @@ describe.skipIf(skipUnlessLab({ ...LAB_REQUIREMENTS, files: [...LAB_REQUIREMENTS
     expect(measured.map((m) => m.direction)).toEqual(['down', 'up']);
     for (const m of measured) {
       expect(m.warmupMs as number).toBeGreaterThanOrEqual(1000);
-      expect(m.windowMs as number).toBeGreaterThan(2400);
-      expect(m.bytes).toBe(SIZE_BYTES);
+      expect(m.windowMs as number).toBeGreaterThan(2000);
+      // The first transfer (1 MB, ~4.2 s at 1.91 Mbit/s) lasted long enough to time: no bigger one.
+      expect(m.steps).toEqual([1_000_000]);
+      expect(m.bytes).toBe(1_000_000);
     }
 
     // This agent's budget (throughput.perAgentPerHour: 2) is spent: the next transfer is refused.

@@ -10,7 +10,7 @@
  * throughput_*_bps samples.
  */
 import { createCoreCalendar, type CoreCalendar } from '../../../../shared/src/calendar/core-hours.ts';
-import { READING_TOLERANCE, THROUGHPUT_READING_LABEL, THROUGHPUT_READINGS, type ThroughputReading } from '../../../../shared/src/throughput.ts';
+import { READING_TOLERANCE, STALL_TOLERANCE, THROUGHPUT_READING_LABEL, THROUGHPUT_READINGS, type ThroughputReading } from '../../../../shared/src/throughput.ts';
 import type { Probe, ProbeEnv, ProbeResult, ProbeSample, RunContext } from '../types.ts';
 import { rateOf } from './rate.ts';
 import { coreHoursSkip } from './schedule.ts';
@@ -116,7 +116,7 @@ async function measureDirection(transfer: Transfer, base: Omit<TransferOptions, 
   const v = rate.value;
   const reading = !timed
     ? THROUGHPUT_READINGS.lowerBound
-    : v.idleMs > READING_TOLERANCE * v.windowMs
+    : v.idleMs > STALL_TOLERANCE * v.windowMs
       ? THROUGHPUT_READINGS.stalled
       : (r.receiverLagMs ?? 0) > READING_TOLERANCE * v.windowMs
         ? THROUGHPUT_READINGS.receiverBehind

@@ -19,9 +19,9 @@
  * - End: the last mark. Both directions end their body cleanly (./transfer.ts), so by the last
  *   read every byte had arrived and nothing was held back: the end point is clean.
  *
- * Idle time (`idleMs`, idleIn below): time in the window when the link carried none of these
- * bytes, which lowers the reading by idleMs / windowMs; the probe marks a reading whose idle time
- * is more than READING_TOLERANCE of its window (shared/src/throughput.ts).
+ * Idle time (`idleMs`, idleIn below): the longest stretch after the warm-up when the link carried
+ * none of these bytes, which lowers the reading by up to idleMs / windowMs; the probe marks a
+ * reading whose idle time is more than STALL_TOLERANCE of its window (shared/src/throughput.ts).
  */
 import type { ProgressMark } from '../../../../shared/src/throughput.ts';
 
@@ -34,7 +34,7 @@ export interface Rate {
   windowMs: number;
   /** Time left out before the window, ms (0: the whole transfer from its first read). */
   warmupMs: number;
-  /** Time inside the window when the link carried none of these bytes (see above), ms. */
+  /** The longest stretch after the warm-up when the link carried none of these bytes (idleIn), ms. */
   idleMs: number;
 }
 
@@ -73,28 +73,54 @@ export function rateOf(marks: readonly ProgressMark[], opts: RateOptions): RateR
       start = s;
     }
   }
-  // Idle time over everything after the warm-up, not only the chosen window: the lowest rate's start
-  // tends to sit just before an idle stretch, where the window alone would not show it.
-  const window = marks.filter((m) => m.tMs >= (starts[0] as ProgressMark).tMs);
+  const window = marks.filter((m) => m.tMs >= start.tMs);
   return { ok: true, value: { bps, bytes: last.bytes - start.bytes, windowMs: last.tMs - start.tMs, warmupMs: start.tMs - first.tMs, idleMs: idleIn(window, bps) } };
 }
 
+/** Gaps between reads shorter than this are reading jitter, not stalls (Linux's shortest retransmission timeout is 200 ms). */
+export const STALL_GAP_MS = 200;
+/** Bytes held back during a gap are handed over within this long after it (TCP repairs a hole per round trip; measured ≤ ~1 s through a 400 ms queue). */
+export const CATCH_UP_MS = 1500;
+
 /**
- * Idle time in a window of marks read at `bps` (its rate from first to last mark), ms: how far the
- * reads run AHEAD of the straight line from the window's first mark to its last, in ms at `bps`.
- * On a link that stayed busy the reads sit on that line or fall behind it for a while (bytes held
- * back while TCP repairs a loss, handed over when it is repaired); they cannot run ahead, since the
- * end is clean. When the link carried nothing for I ms at time t (a retransmission timeout, the
- * sender pausing), the line is flatter than the link and the reads before t run ahead of it by
- * about I × (t − start) / window: idle near the end shows whole, idle near the start (already
- * mostly past the warm-up) shows less.
+ * The idle time in `window` (from the rate's start to the last mark), ms at `bps`: the most the
+ * reading can be low because the link carried none of these bytes for a while. Two ways it shows:
+ *
+ * - After a gap between reads (at least STALL_GAP_MS): bytes held back by TCP while it repairs a
+ *   loss arrived during the gap and are handed over soon after it, so within CATCH_UP_MS the reads
+ *   are back on the straight line from the read before the gap to the end. Bytes that never came (a
+ *   retransmission timeout, the sender pausing) leave them below it by about bps × idle time.
+ * - Near the end, where CATCH_UP_MS runs into the last mark: an idle stretch flattens the straight
+ *   line from the start to the end, and the reads before it run ahead of that line by up to the
+ *   idle time. (Bytes held back only put reads behind a line; ahead of it is impossible otherwise,
+ *   since the start has the lowest rate to the end and the end is clean.)
  */
 export function idleIn(window: readonly ProgressMark[], bps: number): number {
   const first = window[0];
   const last = window[window.length - 1];
   if (!(bps > 0) || first === undefined || last === undefined || !(last.tMs > first.tMs)) return 0;
-  const slope = (last.bytes - first.bytes) / (last.tMs - first.tMs);
-  let ahead = 0;
-  for (const m of window) ahead = Math.max(ahead, m.bytes - (first.bytes + slope * (m.tMs - first.tMs)));
-  return (ahead * 8 * 1000) / bps;
+  const windowMs = last.tMs - first.tMs;
+  const slope = (last.bytes - first.bytes) / windowMs;
+  let idleMs = 0;
+  for (const m of window) {
+    const ahead = m.bytes - (first.bytes + slope * (m.tMs - first.tMs));
+    // For the link busy at R but for I ms after m: ahead = R_w·I·(t − start)/(W − I), which gives I.
+    if (ahead > 0) idleMs = Math.max(idleMs, (ahead * windowMs) / (slope * (m.tMs - first.tMs) + ahead));
+  }
+  for (let i = 1; i < window.length; i++) {
+    const a = window[i - 1] as ProgressMark;
+    const b = window[i] as ProgressMark;
+    if (b.tMs - a.tMs < STALL_GAP_MS) continue;
+    const toEndMs = last.tMs - a.tMs;
+    const lineRate = (last.bytes - a.bytes) / toEndMs;
+    let j = i;
+    while (j < window.length - 1 && (window[j] as ProgressMark).tMs < b.tMs + CATCH_UP_MS) j++;
+    const c = window[j] as ProgressMark;
+    const behind = a.bytes + lineRate * (c.tMs - a.tMs) - c.bytes;
+    // The line to the end runs through the idle stretch too, so it hides part of it: for the link
+    // busy at R but for I ms, behind = R·I·(1 − Δ/W) and lineRate = R·(W − I)/W (Δ: a to c, W: a to
+    // the end), which gives I exactly.
+    if (behind > 0) idleMs = Math.max(idleMs, (behind * toEndMs) / (lineRate * (toEndMs - (c.tMs - a.tMs)) + behind));
+  }
+  return idleMs;
 }

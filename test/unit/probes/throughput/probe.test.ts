@@ -153,9 +153,10 @@ describe('throughput probe run', () => {
   });
 
   it('a reading with the link idle inside its window, or a receiver running late, is marked', async () => {
-    // 2 Mbit/s, then nothing from 2 s to 2.5 s (a retransmission timeout), then 2 Mbit/s again.
+    // 2 Mbit/s, read every 50 ms, then nothing from 2 s to 2.8 s (a retransmission timeout: no read
+    // at all), then 2 Mbit/s again.
     const marks = [];
-    for (let t = 0; t <= 4500; t += 50) marks.push({ tMs: t, bytes: 250 * (t <= 2000 ? t : t <= 2500 ? 2000 : t - 500) });
+    for (let t = 0; t <= 4800; t += 50) if (t <= 2000 || t > 2800) marks.push({ tMs: t, bytes: 250 * (t <= 2000 ? t : t - 800) });
     const stalled: TransferResult = { ok: true, marks, bytes: marks.at(-1)!.bytes, stoppedEarly: false, elapsedMs: 4600, receiverLagMs: 3 };
     const late: TransferResult = { ok: true, marks: [{ tMs: 0, bytes: 65_536 }, { tMs: 1000, bytes: 315_536 }, { tMs: 4000, bytes: 1_065_536 }], bytes: 1_065_536, stoppedEarly: false, elapsedMs: 4100, receiverLagMs: 150 };
     const f = fakeTransfers({ down: stalled, up: late });
@@ -168,7 +169,7 @@ describe('throughput probe run', () => {
     ]);
     // The same marks without the idle half-second and with a prompt receiver: trusted, no label.
     const clean = [];
-    for (let t = 0; t <= 4500; t += 50) clean.push({ tMs: t, bytes: 250 * t });
+    for (let t = 0; t <= 4800; t += 50) clean.push({ tMs: t, bytes: 250 * t });
     const g = fakeTransfers({ down: { ...stalled, marks: clean, bytes: clean.at(-1)!.bytes }, up: { ...late, receiverLagMs: 20 } });
     const ok = await createThroughputProbe(check({ warmupMs: 500 }), env, { calendar, transfers: g.transfers }).run(ctxAt('2026-11-28T11:00:00Z'));
     expect(ok.samples).toEqual([{ metric: 'throughput_down_bps', value: 2_000_000 }, { metric: 'throughput_up_bps', value: 2_000_000 }]);

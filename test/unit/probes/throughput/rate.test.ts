@@ -77,21 +77,32 @@ describe('warm-up exclusion', () => {
 });
 
 describe('idle time (a stall the reading cannot hide)', () => {
+  /** Reads every 50 ms while bytes arrive; none while nothing does. */
+  const reads = (endMs: number, bytesAt: (t: number) => number): ProgressMark[] => {
+    const out: ProgressMark[] = [];
+    for (let t = 0; t <= endMs; t += 50) {
+      const bytes = Math.round(bytesAt(t));
+      if (out.length === 0 || bytes > (out.at(-1) as ProgressMark).bytes) out.push({ tMs: t, bytes });
+    }
+    return out;
+  };
+
   it('bytes held back and handed over later leave no idle time: the link was busy', () => {
-    // 2 Mbit/s throughout; the application saw nothing from 2000 to 2600 ms, then caught up over 200 ms.
-    const held = curve(5000, 50, (t) => (t > 2000 && t < 2600 ? 2000 * 250 : t >= 2600 && t < 2800 ? 2000 * 250 + (t - 2600) * 1000 : t * 250));
+    // 2 Mbit/s throughout; the application saw nothing from 2000 to 2600 ms (a loss being
+    // repaired), then the held bytes over the next 300 ms.
+    const held = reads(5000, (t) => (t <= 2000 ? t * 250 : t < 2600 ? 2000 * 250 : t < 2900 ? 2000 * 250 + (t - 2600) * 750 : t * 250));
     const r = ok(rateOf(held, { warmupMs: 500 }));
     expect(r.bps).toBe(2_000_000);
     expect(r.idleMs).toBeLessThan(1);
   });
 
-  it('the link idle for 500 ms in the middle shows as idle time, wherever the lowest rate starts', () => {
-    const idle = curve(5500, 50, (t) => 250 * (t <= 2500 ? t : t <= 3000 ? 2500 : t - 500));
-    const r = ok(rateOf(idle, { warmupMs: 500 }));
-    expect(r.bps).toBeLessThan(2_000_000);
-    // Seen from 500 ms, the reads at 2500 ms run ahead of the line to the end by 50,000 bytes: 240 ms
-    // at the reading's rate — about the idle time × (2000 / 5000), never more than it.
-    expect(r.idleMs).toBeCloseTo(240, 0);
-    expect(r.idleMs / r.windowMs).toBeGreaterThan(0.02);
+  it('the link idle for 800 ms shows as about that much idle time, in the middle or near the end', () => {
+    for (const at of [1500, 2200, 4000]) {
+      const idle = reads(5800, (t) => 250 * (t <= at ? t : t <= at + 800 ? at : t - 800));
+      const r = ok(rateOf(idle, { warmupMs: 500 }));
+      expect(r.bps, `idle at ${at} ms`).toBeLessThan(2_000_000);
+      expect(r.idleMs, `idle at ${at} ms`).toBeGreaterThan(500);
+      expect(r.idleMs, `idle at ${at} ms`).toBeLessThanOrEqual(800 * (2_000_000 / r.bps) + 1);
+    }
   });
 });
