@@ -13,9 +13,9 @@ export interface WaitOptions {
 }
 
 /**
- * Calls `probe` until it returns something other than undefined, and resolves with that. `probe`
- * may return `{ last }`-style diagnostics through `describe` for the timeout message. A probe
- * that throws is retried (a server still starting); its last error goes into the timeout message.
+ * Calls `probe` until it returns something other than undefined, and resolves with that. On
+ * timeout the error says what was awaited and `describe()` (what the probe last saw) or, without
+ * it, the probe's last error. A probe that throws is retried (a server still starting).
  */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, opts: WaitOptions & { describe?: () => string }): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
