@@ -116,11 +116,26 @@ export interface AgentIdentity {
   agent: string;
 }
 
+/**
+ * Who is using the read API: an API key or a dashboard user (admins read and write as the
+ * service desk). `role` decides what it may do: `servicedesk` reads every practice and writes what
+ * the service desk owns (maintenance windows, acknowledgements); `practice` reads one practice and
+ * writes nothing of that.
+ */
 export interface Reader {
   keyId: string;
   role: ApiRole;
   /** The one practice a `practice` key may read; null for servicedesk. */
   practice: string | null;
+  /** For the audit log: `key:<id>` or `user:<username>`. */
+  actor: string;
+  /** For people (who acknowledged): the user name, or `key <id>` with the key's label. */
+  name: string;
+}
+
+/** The Reader of a verified API key row. */
+export function keyReader(row: { id: string; role: ApiRole; practice: string | null; label: string | null }): Reader {
+  return { keyId: row.id, role: row.role, practice: row.practice, actor: `key:${row.id}`, name: row.label === null ? `key ${row.id}` : `key ${row.id} (${row.label})` };
 }
 
 export function verifyAgentToken(meta: Meta, text: string): Verified<AgentIdentity> {
@@ -138,10 +153,15 @@ export function verifyApiKey(meta: Meta, text: string): Verified<Reader> {
   const row = meta.credentials.apiKey(id);
   if (row === undefined || !hashMatches(row.hash, text)) return { ok: false, reason: 'unknown' };
   if (row.revokedAt !== null) return { ok: false, reason: 'revoked' };
-  return { ok: true, value: { keyId: row.id, role: row.role, practice: row.practice } };
+  return { ok: true, value: keyReader(row) };
 }
 
 /** May this reader see practice `ods`? */
 export function canRead(reader: Reader, ods: string): boolean {
   return reader.role === 'servicedesk' || reader.practice === ods;
+}
+
+/** May this reader change what the service desk owns (maintenance windows, acknowledgements)? */
+export function canWrite(reader: Reader): boolean {
+  return reader.role === 'servicedesk';
 }

@@ -9,11 +9,13 @@ import { CORE_MIGRATIONS } from './schema.ts';
 import { PracticeRepo } from './practices.ts';
 import { AgentRepo, BatchRepo } from './agents.ts';
 import { CredentialRepo } from './credentials.ts';
+import { AuditLog } from './audit.ts';
 
 export type { MigrationStep, SqliteDb } from './db.ts';
 export type { PracticeRow, Site } from './practices.ts';
 export type { AgentRow, BatchRecord } from './agents.ts';
 export type { AgentTokenRow, ApiKeyRow, ApiRole } from './credentials.ts';
+export { AUDIT_ACTIONS, cliActor, type AuditAction, type AuditEntry, type AuditInput, type AuditQuery } from './audit.ts';
 
 export interface Meta {
   /** The better-sqlite3 handle (WAL, busy_timeout 5 s, foreign keys on). */
@@ -23,6 +25,8 @@ export interface Meta {
   readonly agents: AgentRepo;
   readonly batches: BatchRepo;
   readonly credentials: CredentialRepo;
+  /** Admin and service-desk writes: `meta.audit.record({ actor, action, target, from, … })` (./audit.ts). */
+  readonly audit: AuditLog;
   /** Run `component`'s migration steps not yet applied (see ./db.ts migrate). */
   migrate(component: string, steps: readonly MigrationStep[]): number;
   close(): void;
@@ -46,6 +50,7 @@ export function openMeta(opts: { dataDir: string }): Meta {
     agents: new AgentRepo(db),
     batches: new BatchRepo(db),
     credentials: new CredentialRepo(db),
+    audit: new AuditLog(db),
     migrate: (component, steps) => migrate(db, component, steps),
     close: () => {
       if (db.open) db.close();

@@ -50,4 +50,20 @@ export const CORE_MIGRATIONS: readonly MigrationStep[] = [
   ) WITHOUT ROWID;
   CREATE INDEX ingest_batches_received ON ingest_batches (received_at);
   `,
+  // 2: the audit log (./audit.ts). `source` is the client address or `cli`.
+  `
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,                          -- epoch ms, collector clock
+    actor TEXT NOT NULL,                          -- user:<name> | key:<id> | cli:<OS user>
+    action TEXT NOT NULL,                         -- <resource>.<verb>
+    target TEXT,
+    source TEXT NOT NULL,                         -- client address, or cli
+    practice TEXT,
+    detail TEXT                                   -- JSON, never a secret
+  );
+  CREATE INDEX audit_log_at ON audit_log (at);
+  CREATE INDEX audit_log_actor ON audit_log (actor, at);
+  CREATE INDEX audit_log_action ON audit_log (action, at);
+  `,
 ];

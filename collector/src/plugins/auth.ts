@@ -9,7 +9,8 @@ import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { TypedApp } from '../typed-app.ts';
 import { N3monError } from '../../../shared/src/errors.ts';
 import type { Meta } from '../meta/index.ts';
-import { verifyAgentToken, verifyApiKey, canRead, type AgentIdentity, type Reader } from '../auth/credentials.ts';
+import { verifyAgentToken, verifyApiKey, canRead, canWrite, type AgentIdentity, type Reader } from '../auth/credentials.ts';
+import type { AuditInput } from '../meta/index.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -80,4 +81,22 @@ export function assertCanRead(req: FastifyRequest, ods: string): Reader {
   if (reader === null) throw new N3monError('N3MON_ERR_INTERNAL', 'route without the API-key hook');
   if (!canRead(reader, ods)) throw new N3monError('N3MON_ERR_AUTH_FORBIDDEN', `this key may read practice ${reader.practice ?? '?'} only`);
   return reader;
+}
+
+/**
+ * The authenticated reader; throws 403 unless it may change what the service desk owns
+ * (`servicedesk` keys and users, admins) — and, for a practice's resource, read that practice.
+ */
+export function assertServiceDesk(req: FastifyRequest, what: string, ods?: string): Reader {
+  const reader = req.reader;
+  if (reader === null) throw new N3monError('N3MON_ERR_INTERNAL', 'route without the API-key hook');
+  if (!canWrite(reader)) throw new N3monError('N3MON_ERR_AUTH_FORBIDDEN', `${what} needs the service desk (a servicedesk key or user, or an admin); this ${reader.actor.startsWith('user:') ? 'user' : 'key'} reads practice ${reader.practice ?? '?'} only`);
+  if (ods !== undefined && !canRead(reader, ods)) throw new N3monError('N3MON_ERR_AUTH_FORBIDDEN', `this key may read practice ${reader.practice ?? '?'} only`);
+  return reader;
+}
+
+/** Who and from where, for `meta.audit.record({ ...auditActor(req), action, target, … })`. */
+export function auditActor(req: FastifyRequest): Pick<AuditInput, 'actor' | 'from'> {
+  const actor = req.reader?.actor ?? (req.agentIdentity === null ? 'anonymous' : `agent:${req.agentIdentity.practice}/${req.agentIdentity.agent}`);
+  return { actor, from: req.ip };
 }

@@ -83,7 +83,7 @@ export function assertCsrf(req: FastifyRequest, session: Session): void {
 
 /** What the read API sees of a dashboard user: admins read like the service desk. */
 export function readerOf(user: User): Reader {
-  return { keyId: `user:${user.username}`, role: user.role === 'practice' ? 'practice' : 'servicedesk', practice: user.practice };
+  return { keyId: `user:${user.username}`, role: user.role === 'practice' ? 'practice' : 'servicedesk', practice: user.practice, actor: `user:${user.username}`, name: user.username };
 }
 
 declare module 'fastify' {
