@@ -17,12 +17,20 @@
  * connections spread over `--threads` worker threads of this process (not the server's), until
  * `--seconds` pass or the data runs out. Bodies are built before the clock starts.
  *
+ * - influx (when /usr/bin/influxd exists): the collector's `influx` storage backend (docs/storage.md)
+ *   against ONE influxd, measured twice in the same run: first direct line-protocol writes into
+ *   database `bench` (as the influxd target), then the same samples through n3mon (the agents'
+ *   JSON to the collector, which writes database `n3mon` and answers after influxd's 204: WAL
+ *   fsynced). Server CPU of the n3mon path is the collector's plus influxd's; the table's last
+ *   line is its cost per sample against the direct writes' (goal ≤ 1.5×).
+ *
  * After each run every acknowledged sample is counted back: n3mon through the read API
- * (per metric for a few practices) and a count of series.db's samples table; influxd with
- * SELECT count(value). Neither side can drop data unnoticed.
+ * (per metric for a few practices) and a count of series.db's samples table (or, on the influx
+ * backend, SELECT count(value) of the raw measurements); influxd with SELECT count(value).
+ * Neither side can drop data unnoticed.
  *
  * usage: npm run bench:ingest -- [--seconds 15] [--clients 8] [--batch 5000] [--threads 2]
- *   [--targets n3mon,influxd] [--rate-ceiling 350000] [--synchronous full|normal]
+ *   [--targets n3mon,influxd,influx] [--rate-ceiling 350000] [--synchronous full|normal]
  *   [--from dist|source] [--prof DIR (--cpu-prof of the collector)] [--collector-node-args=' --flag …' (default: the systemd unit's)] [--wait-load 1.0] [--wait-max-s 1800] [--json FILE]
  * Prints a table; no thresholds (benchmarks print numbers, they are not tests).
  */
@@ -37,6 +45,7 @@ import { agentsFor, SAMPLES_PER_AGENT_MINUTE, SERIES_PER_AGENT, type AgentSpec }
 import type { ClientData, DoneMsg, PrepareMsg, ReadyMsg, RunMsg } from './ingest/client.ts';
 import { unitNodeArgs } from './unit-node-args.ts';
 import { INFLUXD, machine, memoryMB, processCpuS, startInfluxd, startN3mon, threadCpuS, type Server } from './ingest/servers.ts';
+import { DIRECT_DATABASE, N3MON_DATABASE, influxCounts, n3monInfluxStorage } from './ingest/influx.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -44,7 +53,7 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: '8' },
     batch: { type: 'string', default: '5000' },
     threads: { type: 'string', default: '2' },
-    targets: { type: 'string', default: 'n3mon,influxd' },
+    targets: { type: 'string', default: 'n3mon,influxd,influx' },
     'rate-ceiling': { type: 'string', default: '350000' },
     synchronous: { type: 'string', default: 'full' },
     from: { type: 'string', default: 'dist' },
@@ -65,7 +74,7 @@ const batch = Number(args.batch);
 const threads = Math.max(1, Math.min(Number(args.threads), clients));
 const ceiling = Number(args['rate-ceiling']);
 const synchronous = args.synchronous === 'normal' ? 'normal' : 'full';
-const targets = args.targets.split(',').filter((t) => t === 'n3mon' || (t === 'influxd' && existsSync(INFLUXD))) as ('n3mon' | 'influxd')[];
+const targets = args.targets.split(',').filter((t) => t === 'n3mon' || ((t === 'influxd' || t === 'influx') && existsSync(INFLUXD))) as ('n3mon' | 'influxd' | 'influx')[];
 for (const [k, v] of Object.entries({ seconds, clients, batch, ceiling })) if (!(v > 0)) throw new Error(`--${k} must be a positive number`);
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-GB');
@@ -150,6 +159,8 @@ interface RunResult {
   p50: number;
   p99: number;
   serverCpuS: number;
+  /** Processes the server CPU and RSS add up (the influx target's n3mon path: collector + influxd). */
+  serverParts: { name: string; cpuS: number; rssMB: number }[];
   serverThreads: [string, number][];
   clientCpuS: number;
   rssMB: number;
@@ -167,10 +178,13 @@ interface RunResult {
   bodyBytes: { raw: number; gz: number };
 }
 
-async function runTarget(target: 'n3mon' | 'influxd', fleet: ClientWorker[]): Promise<RunResult> {
-  console.log(`\n${target}: building ${fmt(agents.length * batchesPerAgent * batch)} samples of request bodies in ${fleet.length} worker thread(s)…`);
+/** `influx`: the influxd this run shares (the influx target); n3mon then uses the influx backend. */
+async function runTarget(target: 'n3mon' | 'influxd', fleet: ClientWorker[], influx?: Server & { version: string }): Promise<RunResult> {
+  const label = influx === undefined ? target : target === 'n3mon' ? 'influx: through n3mon' : 'influx: direct';
+  const fromMs = Math.floor(Date.now() / 60_000) * 60_000;
+  console.log(`\n${label}: building ${fmt(agents.length * batchesPerAgent * batch)} samples of request bodies in ${fleet.length} worker thread(s)…`);
   const g0 = performance.now();
-  for (const c of fleet) c.worker.postMessage({ type: 'prepare', target } satisfies PrepareMsg);
+  for (const c of fleet) c.worker.postMessage({ type: 'prepare', target, fromMs } satisfies PrepareMsg);
   const ready = await Promise.all(fleet.map((c) => c.next<ReadyMsg>()));
   const genS = (performance.now() - g0) / 1000;
   const bodyBytes = { raw: ready.reduce((n, r) => n + r.rawBytes, 0), gz: ready.reduce((n, r) => n + r.gzBytes, 0) };
@@ -191,6 +205,7 @@ async function runTarget(target: 'n3mon' | 'influxd', fleet: ClientWorker[]): Pr
       nodeArgs,
       from: args.from === 'source' ? 'source' : 'dist',
       root: ROOT,
+      ...(influx === undefined ? {} : { storage: n3monInfluxStorage(influx.url) }),
       prepare: (dataDir) => {
         const meta = openMeta({ dataDir });
         try {
@@ -203,7 +218,12 @@ async function runTarget(target: 'n3mon' | 'influxd', fleet: ClientWorker[]): Pr
     });
     server = s;
     version = `n3mon ${(await import('../package.json', { with: { type: 'json' } })).default.version} (${args.from === 'source' ? 'source' : 'dist'})${nodeArgs.length > 0 ? ` node ${nodeArgs.join(' ')}` : ''}`;
-    durability = synchronous === 'full' ? 'SQLite WAL, synchronous=FULL: fsync before the answer' : 'SQLite WAL, synchronous=NORMAL: no fsync (kill -9 safe, not power-loss safe)';
+    if (influx !== undefined) version += ` → InfluxDB ${influx.version} (storage.backend influx)`;
+    durability = influx !== undefined ? 'influx backend: answered after every /write got 204 (influxd WAL fsynced, wal-fsync-delay=0s)' : synchronous === 'full' ? 'SQLite WAL, synchronous=FULL: fsync before the answer' : 'SQLite WAL, synchronous=NORMAL: no fsync (kill -9 safe, not power-loss safe)';
+  } else if (influx !== undefined) {
+    server = influx;
+    version = `InfluxDB ${influx.version}, line protocol (the influx target's influxd)`;
+    durability = 'WAL, wal-fsync-delay=0s: fsync before the answer';
   } else {
     const s = await startInfluxd();
     server = s;
@@ -212,28 +232,32 @@ async function runTarget(target: 'n3mon' | 'influxd', fleet: ClientWorker[]): Pr
   }
   const dataDir = (server as { dataDir?: string }).dataDir;
   running.add(server);
+  // The n3mon path of the influx target costs the collector's CPU and influxd's.
+  const pids = [{ name: server.name, pid: server.pid }, ...(influx !== undefined && server !== influx ? [{ name: 'influxd', pid: influx.pid }] : [])];
+  const cpuOf = (): number[] => pids.map((p) => processCpuS(p.pid));
   try {
-    const runMsg = (phase: RunMsg['phase'], deadline?: number): RunMsg => ({ type: 'run', phase, target, url: target === 'n3mon' ? `${server.url}/api/v1/ingest` : `${server.url}/write?db=bench&precision=ms`, tokens, ...(deadline === undefined ? {} : { deadline }) });
+    const runMsg = (phase: RunMsg['phase'], deadline?: number): RunMsg => ({ type: 'run', phase, target, url: target === 'n3mon' ? `${server.url}/api/v1/ingest` : `${server.url}/write?db=${DIRECT_DATABASE}&precision=ms`, tokens, ...(deadline === undefined ? {} : { deadline }) });
 
-    console.log(`${target}: warm-up (batch 0 of ${fmt(agents.length)} agents: creates ${fmt(agents.length * SERIES_PER_AGENT)} series)…`);
+    console.log(`${label}: warm-up (batch 0 of ${fmt(agents.length)} agents: creates ${fmt(agents.length * SERIES_PER_AGENT)} series)…`);
     const w0 = performance.now();
     for (const c of fleet) c.worker.postMessage(runMsg('warmup'));
     const warm = await Promise.all(fleet.map((c) => c.next<DoneMsg>()));
     const warmupS = (performance.now() - w0) / 1000;
     const warmupSamples = warm.reduce((n, d) => n + d.acked, 0);
     const warmFailed = warm.reduce((n, d) => n + d.failed, 0);
-    if (warmFailed > 0) throw new Error(`${target}: ${warmFailed} warm-up request(s) failed: ${[...new Set(warm.flatMap((d) => d.errors))].join(' | ')}`);
+    if (warmFailed > 0) throw new Error(`${label}: ${warmFailed} warm-up request(s) failed: ${[...new Set(warm.flatMap((d) => d.errors))].join(' | ')}`);
 
     await waitForQuietMachine();
     const m = machine();
-    console.log(`${target}: measuring ${seconds} s with ${clients} connections (load average ${m.load})…`);
+    console.log(`${label}: measuring ${seconds} s with ${clients} connections (load average ${m.load})…`);
     const mono0 = process.hrtime.bigint() / 1000n; // CLOCK_MONOTONIC µs, the clock of V8's .cpuprofile timestamps
-    const cpu0 = processCpuS(server.pid);
+    const cpu0 = cpuOf();
     const threads0 = threadCpuS(server.pid);
     const self0 = process.cpuUsage();
     for (const c of fleet) c.worker.postMessage(runMsg('measure', Date.now() + seconds * 1000));
     const done = await Promise.all(fleet.map((c) => c.next<DoneMsg>()));
-    const serverCpuS = processCpuS(server.pid) - cpu0;
+    const partsCpuS = cpuOf().map((c, i) => c - (cpu0[i] as number));
+    const serverCpuS = partsCpuS.reduce((a, b) => a + b, 0);
     if (args.prof !== undefined && target === 'n3mon') {
       // The measured window, to cut the collector's profile to it (its samples carry the same clock).
       writeFileSync(join(args.prof, 'measured-window.json'), JSON.stringify({ startUs: Number(mono0), endUs: Number(process.hrtime.bigint() / 1000n) }));
@@ -241,7 +265,8 @@ async function runTarget(target: 'n3mon' | 'influxd', fleet: ClientWorker[]): Pr
     const threads1 = threadCpuS(server.pid);
     const selfCpu = process.cpuUsage(self0);
     const loadEnd = machine().load;
-    const mem = memoryMB(server.pid);
+    const mems = pids.map((p) => memoryMB(p.pid));
+    const mem = { rss: mems.reduce((n, m) => n + m.rss, 0), peak: mems.reduce((n, m) => n + m.peak, 0) };
 
     const samples = done.reduce((n, d) => n + d.acked, 0);
     const wall = (Math.max(...done.map((d) => d.endedAt)) - Math.min(...done.map((d) => d.startedAt))) / 1000;
@@ -253,11 +278,16 @@ async function runTarget(target: 'n3mon' | 'influxd', fleet: ClientWorker[]): Pr
     const expected = warmupSamples + samples;
     const acked: Record<string, number> = {};
     for (const d of [...warm, ...done]) for (const [k, n] of Object.entries(d.ackedCounts)) acked[k] = (acked[k] ?? 0) + n;
-    console.log(`${target}: verifying ${fmt(expected)} acknowledged samples…`);
-    const v = target === 'n3mon' ? await verifyN3mon(server.url, apiKey, dataDir as string, acked) : await verifyInflux(server.url, acked);
+    console.log(`${label}: verifying ${fmt(expected)} acknowledged samples…`);
+    const v =
+      target === 'n3mon'
+        ? influx !== undefined
+          ? await verifyN3monInflux(server.url, apiKey, influx.url, acked, fromMs)
+          : await verifyN3mon(server.url, apiKey, dataDir as string, acked, fromMs)
+        : await verifyInflux(server.url, acked);
 
     return {
-      target,
+      target: label,
       version,
       samples,
       seconds: wall,
@@ -267,6 +297,7 @@ async function runTarget(target: 'n3mon' | 'influxd', fleet: ClientWorker[]): Pr
       p50: pct(0.5),
       p99: pct(0.99),
       serverCpuS,
+      serverParts: pids.map((p, i) => ({ name: p.name, cpuS: partsCpuS[i] as number, rssMB: (mems[i] as { rss: number }).rss })),
       serverThreads,
       clientCpuS: (selfCpu.user + selfCpu.system) / 1e6,
       rssMB: mem.rss,
@@ -284,13 +315,27 @@ async function runTarget(target: 'n3mon' | 'influxd', fleet: ClientWorker[]): Pr
       bodyBytes,
     };
   } finally {
-    await server.stop();
-    running.delete(server);
+    if (server !== influx) {
+      await server.stop();
+      running.delete(server);
+    }
+  }
+}
+
+/** The influx target: one influxd, direct line protocol first, then the same samples through n3mon. */
+async function runInfluxTarget(fleet: ClientWorker[]): Promise<RunResult[]> {
+  const influx = await startInfluxd();
+  running.add(influx);
+  try {
+    return [await runTarget('influxd', fleet, influx), await runTarget('n3mon', fleet, influx)];
+  } finally {
+    await influx.stop();
+    running.delete(influx);
   }
 }
 
 /** Counts back: every row of series.db's samples table, and per metric through the read API. */
-async function verifyN3mon(url: string, apiKey: string, dataDir: string, acked: Record<string, number>): Promise<{ stored: number; note: string }> {
+async function verifyN3mon(url: string, apiKey: string, dataDir: string, acked: Record<string, number>, fromMs: number): Promise<{ stored: number; note: string }> {
   const db = new Database(join(dataDir, 'series.db'), { readonly: true, fileMustExist: true });
   let stored: number;
   let dirty: number;
@@ -300,6 +345,20 @@ async function verifyN3mon(url: string, apiKey: string, dataDir: string, acked: 
   } finally {
     db.close();
   }
+  const problems = await verifyReadApi(url, apiKey, acked, fromMs);
+  const note = `SQL count(*) of samples; read API for ${Object.keys(acked).length} practice×metric pairs${problems.length === 0 ? ' all equal' : `: ${problems.slice(0, 3).join('; ')}`}${dirty > 0 ? `; ${dirty} late (series, minute) pairs: run longer than the live window` : ''}`;
+  return { stored, note };
+}
+
+/** The influx backend: count(value) of the raw measurements in InfluxDB, and the read API. */
+async function verifyN3monInflux(url: string, apiKey: string, influxUrl: string, acked: Record<string, number>, fromMs: number): Promise<{ stored: number; note: string }> {
+  const { stored } = await influxCounts(influxUrl, N3MON_DATABASE, [], {});
+  const problems = await verifyReadApi(url, apiKey, acked, fromMs);
+  return { stored, note: `SELECT count(value) of the raw measurements in ${N3MON_DATABASE}; read API for ${Object.keys(acked).length} practice×metric pairs${problems.length === 0 ? ' all equal' : `: ${problems.slice(0, 3).join('; ')}`}` };
+}
+
+/** Per practice × metric, the read API's hourly counts against what was acknowledged. */
+async function verifyReadApi(url: string, apiKey: string, acked: Record<string, number>, fromMs: number): Promise<string[]> {
   const problems: string[] = [];
   const from = Math.floor(fromMs / 3_600_000) * 3_600_000;
   const to = from + 2 * 3_600_000;
@@ -314,29 +373,11 @@ async function verifyN3mon(url: string, apiKey: string, dataDir: string, acked: 
     const got = (body.series ?? []).reduce((n, s) => n + s.points.reduce((m, p) => m + p.count, 0), 0);
     if (got !== want) problems.push(`${key}: read API counts ${got}, ${want} acknowledged`);
   }
-  const note = `SQL count(*) of samples; read API for ${Object.keys(acked).length} practice×metric pairs${problems.length === 0 ? ' all equal' : `: ${problems.slice(0, 3).join('; ')}`}${dirty > 0 ? `; ${dirty} late (series, minute) pairs: run longer than the live window` : ''}`;
-  return { stored, note };
+  return problems;
 }
 
 async function verifyInflux(url: string, acked: Record<string, number>): Promise<{ stored: number; note: string }> {
-  const query = async (q: string): Promise<{ name: string; values: [string, number][] }[]> => {
-    const res = await fetch(`${url}/query?db=bench&epoch=ms&q=${encodeURIComponent(q)}`);
-    const body = (await res.json()) as { results?: { series?: { name: string; values: [string, number][] }[]; error?: string }[] };
-    const r = body.results?.[0];
-    if (res.status !== 200 || r?.error !== undefined) throw new Error(`influxd query ${q}: HTTP ${res.status} ${r?.error ?? ''}`);
-    return r?.series ?? [];
-  };
-  const all = await query('SELECT count(value) FROM /.*/');
-  const stored = all.reduce((n, s) => n + s.values.reduce((m, v) => m + v[1], 0), 0);
-  const problems: string[] = [];
-  for (const ods of countPractices) {
-    const per = await query(`SELECT count(value) FROM /.*/ WHERE practice = '${ods}'`);
-    for (const s of per) {
-      const got = s.values.reduce((m, v) => m + v[1], 0);
-      const want = acked[`${ods} ${s.name}`] ?? 0;
-      if (got !== want) problems.push(`${ods} ${s.name}: counts ${got}, ${want} acknowledged`);
-    }
-  }
+  const { stored, problems } = await influxCounts(url, DIRECT_DATABASE, countPractices, acked);
   return { stored, note: `SELECT count(value) per measurement; per practice for ${countPractices.length} practices${problems.length === 0 ? ' all equal' : `: ${problems.slice(0, 3).join('; ')}`}` };
 }
 
@@ -346,9 +387,8 @@ const m0 = machine();
 console.log(`bench/ingest.ts — ${new Date().toISOString()}, node ${process.version}, ${m0.cpu}, ${m0.cores} cores, load average ${m0.load}`);
 if (m0.load1 > 1) console.log(`WARNING: load average ${m0.load1.toFixed(2)} > 1 at start: other work shares the CPUs, so these figures are not comparable with a quiet machine.`);
 if (targets.length === 0) throw new Error('no target to run (influxd missing and n3mon not asked for?)');
-if (!targets.includes('influxd') && args.targets.includes('influxd')) console.log(`(${INFLUXD} not found: influxd is skipped)`);
+if (!existsSync(INFLUXD) && /influx/.test(args.targets)) console.log(`(${INFLUXD} not found: the influxd and influx targets are skipped)`);
 
-const fromMs = Math.floor(Date.now() / 60_000) * 60_000;
 console.log(
   `data set: ${fmt(practices.size)} practices, ${fmt(agents.length)} agents × ${SERIES_PER_AGENT} series = ${fmt(agents.length * SERIES_PER_AGENT)} series; ` +
     `${batchesPerAgent} batches of ${fmt(batch)} per agent (${((batchesPerAgent * batch) / SAMPLES_PER_AGENT_MINUTE).toFixed(1)} min of its schedule), 1 warm-up + ${batchesPerAgent - 1} measured; ` +
@@ -356,7 +396,7 @@ console.log(
 );
 const share = (i: number): AgentSpec[] => agents.filter((_, k) => k % threads === i);
 const fleet = Array.from({ length: threads }, (_, i) =>
-  startClient({ role: 'ingest-client', agents: share(i), fromMs, batch, batchesPerAgent, connections: Math.floor(clients / threads) + (i < clients % threads ? 1 : 0), countPractices }),
+  startClient({ role: 'ingest-client', agents: share(i), batch, batchesPerAgent, connections: Math.floor(clients / threads) + (i < clients % threads ? 1 : 0), countPractices }),
 );
 
 const results: RunResult[] = [];
@@ -364,9 +404,10 @@ const failures: string[] = [];
 try {
   for (const t of targets) {
     try {
-      const r = await runTarget(t, fleet);
-      results.push(r);
-      console.log(`${t}: ${fmt(r.samples / r.seconds)} samples/s, server CPU ${((r.serverCpuS / r.seconds) * 100).toFixed(0)} % of a core`);
+      for (const r of t === 'influx' ? await runInfluxTarget(fleet) : [await runTarget(t, fleet)]) {
+        results.push(r);
+        console.log(`${r.target}: ${fmt(r.samples / r.seconds)} samples/s, server CPU ${((r.serverCpuS / r.seconds) * 100).toFixed(0)} % of a core`);
+      }
     } catch (err) {
       failures.push(`${t}: ${(err as Error).message}`);
       console.error(`${t}: run failed: ${(err as Error).stack ?? String(err)}`);
@@ -386,6 +427,7 @@ const rows: [string, string[]][] = [
   ['failed requests', col((r) => `${r.failed}${r.errors.length > 0 ? ` (${r.errors[0]})` : ''}`)],
   ['request latency p50 / p99', col((r) => `${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} ms`)],
   ['server CPU (all threads)', col((r) => `${((r.serverCpuS / r.seconds) * 100).toFixed(0)} % of a core, ${((r.serverCpuS / r.samples) * 1e6).toFixed(2)} µs/sample`)],
+  ['  by process', col((r) => (r.serverParts.length < 2 ? '' : r.serverParts.map((p) => `${p.name} ${((p.cpuS / r.seconds) * 100).toFixed(0)} %, ${((p.cpuS / r.samples) * 1e6).toFixed(2)} µs/sample, ${fmt(p.rssMB)} MB`).join('; ')))],
   ['  by thread', col((r) => r.serverThreads.slice(0, 4).map(([k, v]) => `${k} ${((v / r.seconds) * 100).toFixed(0)}%`).join(', '))],
   ['client CPU (this process, all threads)', col((r) => `${((r.clientCpuS / r.seconds) * 100).toFixed(0)} % of a core, ${((r.clientCpuS / r.samples) * 1e6).toFixed(2)} µs/sample`)],
   ['server RSS at end / peak', col((r) => `${fmt(r.rssMB)} / ${fmt(r.peakMB)} MB`)],
@@ -400,12 +442,21 @@ const w0 = Math.max(...rows.map(([k]) => k.length));
 const widths = results.map((_, i) => Math.max(...rows.map(([, v]) => (v[i] ?? '').length)));
 console.log(`\ningest over HTTP — ${new Date().toISOString()}`);
 console.log(`machine: ${m1.cpu}, ${m1.cores} cores; node ${process.version}; load average at start ${m0.load}, at end ${m1.load}`);
-console.log(`command: npm run bench:ingest -- --seconds ${seconds} --clients ${clients} --batch ${batch} --threads ${threads}${synchronous === 'normal' ? ' --synchronous normal' : ''}`);
+console.log(`command: npm run bench:ingest -- --seconds ${seconds} --clients ${clients} --batch ${batch} --threads ${threads} --targets ${args.targets} --rate-ceiling ${ceiling}${synchronous === 'normal' ? ' --synchronous normal' : ''}`);
 console.log(
   `load: ${clients} keep-alive connections in ${threads} client worker thread(s) of the bench process; the server is a separate process; all share the ${m1.cores} cores (client CPU is shown)`,
 );
 const line = (k: string, v: string[]): string => `  ${k.padEnd(w0)}  ${v.map((x, i) => x.padEnd(widths[i] as number)).join('  │  ')}`;
 for (const [k, v] of rows) console.log(line(k, v));
+const direct = results.find((r) => r.target === 'influx: direct');
+const through = results.find((r) => r.target === 'influx: through n3mon');
+if (direct !== undefined && through !== undefined) {
+  const cost = (r: RunResult): number => (r.serverCpuS / r.samples) * 1e6;
+  console.log(
+    `\ninflux backend: through n3mon ${cost(through).toFixed(2)} µs of server CPU per sample (${through.serverParts.map((p) => `${p.name} ${((p.cpuS / through.samples) * 1e6).toFixed(2)}`).join(' + ')}) ` +
+      `vs direct line protocol ${cost(direct).toFixed(2)} µs: ${(cost(through) / cost(direct)).toFixed(2)}× (goal ≤ 1.5×); samples/s ${fmt(through.samples / through.seconds)} vs ${fmt(direct.samples / direct.seconds)}`,
+  );
+}
 for (const f of failures) console.log(`FAILED ${f}`);
 if (m0.load1 > 1) console.log(`\nWARNING: the load average was ${m0.load1.toFixed(2)} at start (> 1): figures are not comparable with a quiet machine.`);
 if (args.json !== undefined) writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), machine: m1, loadStart: m0.load, args, results }, null, 2));

@@ -17,7 +17,6 @@ import { agentBatches, lineProtocol, type AgentSpec } from './dataset.ts';
 export interface ClientData {
   role: 'ingest-client';
   agents: AgentSpec[];
-  fromMs: number;
   batch: number;
   batchesPerAgent: number;
   connections: number;
@@ -29,6 +28,8 @@ export interface PrepareMsg {
   type: 'prepare';
   /** n3mon: gzipped JSON (the agent's wire format); influxd: gzipped line protocol. */
   target: 'n3mon' | 'influxd';
+  /** First sample time (a whole minute, now): each run's data is live when it is sent. */
+  fromMs: number;
 }
 
 export interface ReadyMsg {
@@ -83,7 +84,7 @@ const port = parentPort!;
 /** bodies[b][a]: batch b of agent a, in the target's format (the samples are the same for both). */
 let bodies: Body[][] = [];
 
-function build(target: PrepareMsg['target']): ReadyMsg {
+function build({ target, fromMs }: PrepareMsg): ReadyMsg {
   const t = performance.now();
   bodies = Array.from({ length: data.batchesPerAgent }, () => []);
   const countSet = new Set(data.countPractices);
@@ -92,7 +93,7 @@ function build(target: PrepareMsg['target']): ReadyMsg {
   let gzBytes = 0;
   for (const agent of data.agents) {
     let b = 0;
-    for (const batch of agentBatches(agent, { fromMs: data.fromMs, batch: data.batch, batches: data.batchesPerAgent })) {
+    for (const batch of agentBatches(agent, { fromMs, batch: data.batch, batches: data.batchesPerAgent })) {
       const text = target === 'n3mon' ? JSON.stringify({ batchId: `${agent.agent}-${b}`, samples: batch }) : lineProtocol(agent.practice, agent.agent, batch);
       const body = gzipSync(text); // zlib's default level, as the agent's pusher
       let counts: Record<string, number> | undefined;
@@ -177,7 +178,7 @@ port.on('message', (msg: PrepareMsg | RunMsg | 'exit') => {
     return;
   }
   if (msg.type === 'prepare') {
-    port.postMessage(build(msg.target));
+    port.postMessage(build(msg));
     return;
   }
   run(msg).then(

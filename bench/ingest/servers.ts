@@ -87,6 +87,8 @@ export interface N3monOptions {
   /** `dist` (what npm start runs) or `source` (tsx; no build needed). */
   from: 'dist' | 'source';
   root: string;
+  /** The collector's `storage:` (default: sqlite with `synchronous`); e.g. the influx backend's keys. */
+  storage?: Record<string, unknown>;
 }
 
 export async function startN3mon(opts: N3monOptions): Promise<Server & { dataDir: string }> {
@@ -99,7 +101,7 @@ export async function startN3mon(opts: N3monOptions): Promise<Server & { dataDir
     // anyway) and the monthly report schedule: at start it catches up on last month's reports,
     // and with hundreds of thousands of fresh series (no hour rollups yet) that one-off job reads
     // raw minutes for hours of CPU — not part of ingest. Rules/alerting run as in production.
-    const config = { listen: { host: '127.0.0.1', port }, dataDir, log: { level: 'warn' }, storage: { synchronous: opts.synchronous }, reports: { schedule: { enabled: false } } };
+    const config = { listen: { host: '127.0.0.1', port }, dataDir, log: { level: 'warn' }, storage: opts.storage ?? { synchronous: opts.synchronous }, reports: { schedule: { enabled: false } } };
     writeFileSync(configFile, JSON.stringify(config, null, 2));
     opts.prepare(dataDir);
     const entry = opts.from === 'dist' ? [join(opts.root, 'dist/cli.js')] : ['--import', import.meta.resolve('tsx'), join(opts.root, 'cli/index.ts')];
