@@ -81,6 +81,13 @@ export class MaintenanceStore {
     return out.sort((a, b) => a.startsAt - b.startsAt || a.id - b.id);
   }
 
+  /** How many of the practice's windows have not ended at `now` (planned or running). */
+  pendingCount(practice: string, now: number): number {
+    let n = 0;
+    for (const w of this.byPractice.get(practice) ?? []) if (w.endsAt > now) n++;
+    return n;
+  }
+
   get(id: number): MaintenanceWindow | undefined {
     const r = this.db.prepare('SELECT * FROM maintenance_windows WHERE id = ?').get(id) as Row | undefined;
     return r === undefined ? undefined : fromRow(r);

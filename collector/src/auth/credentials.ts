@@ -131,11 +131,13 @@ export interface Reader {
   actor: string;
   /** For people (who acknowledged): the user name, or `key <id>` with the key's label. */
   name: string;
+  /** A dashboard admin (API keys are never admins): manages users, reads the audit log. */
+  admin: boolean;
 }
 
 /** The Reader of a verified API key row. */
 export function keyReader(row: { id: string; role: ApiRole; practice: string | null; label: string | null }): Reader {
-  return { keyId: row.id, role: row.role, practice: row.practice, actor: `key:${row.id}`, name: row.label === null ? `key ${row.id}` : `key ${row.id} (${row.label})` };
+  return { keyId: row.id, role: row.role, practice: row.practice, actor: `key:${row.id}`, admin: false, name: row.label === null ? `key ${row.id}` : `key ${row.id} (${row.label})` };
 }
 
 export function verifyAgentToken(meta: Meta, text: string): Verified<AgentIdentity> {

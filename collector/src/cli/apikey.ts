@@ -2,6 +2,7 @@
 import { parseFlags, usageError, type CliIO, type Command } from '../../../shared/src/cli/command.ts';
 import { createApiKey } from '../auth/credentials.ts';
 import type { ApiRole } from '../meta/index.ts';
+import { cliActor } from '../meta/index.ts';
 import { DATA_DIR_FLAGS, DATA_DIR_HELP, isoOrDash, openMetaFor, table } from './data-dir.ts';
 
 const ROLES: readonly ApiRole[] = ['servicedesk', 'practice'];
@@ -17,6 +18,8 @@ create   Prints a new key (n3k_…) once, on stdout. Only its SHA-256 hash is st
          known practice (in the collector config, or created by \`n3mon token create\`).
 list     Keys with their id, role, practice, label, created and revoked.
 revoke   Revokes the key with this id (from list); the collector refuses it at once.
+
+create and revoke are written to the audit log (GET /api/v1/audit) as cli:<OS user>.
 
 flags:
   --role ROLE      servicedesk or practice
@@ -34,6 +37,7 @@ async function create(args: string[], io: CliIO): Promise<number> {
   const meta = openMetaFor(values, io);
   try {
     const k = createApiKey(meta, { role, ...(values.practice === undefined ? {} : { practice: values.practice }), ...(values.label === undefined ? {} : { label: values.label }) });
+    meta.audit.record({ ...cliActor(), action: 'apikey.create', target: `apikey:${k.id}`, practice: k.practice, detail: { role: k.role, label: values.label ?? null } });
     io.out(`${k.key}\n`);
     io.err(`API key ${k.id} (${k.role}${k.practice === null ? ', every practice' : ` of ${k.practice}`}). It is shown only this once.\n`);
     return 0;
@@ -65,6 +69,7 @@ async function revoke(args: string[], io: CliIO): Promise<number> {
   try {
     if (meta.credentials.apiKey(id) === undefined) return (io.err(`n3mon apikey: no key with id ${id}\n`), 1);
     if (!meta.credentials.revokeApiKey(id, Date.now())) return (io.out(`key ${id} was already revoked\n`), 0);
+    meta.audit.record({ ...cliActor(), action: 'apikey.revoke', target: `apikey:${id}`, practice: meta.credentials.apiKey(id)?.practice ?? null });
     io.out(`key ${id} revoked\n`);
     return 0;
   } finally {

@@ -1,6 +1,7 @@
 /** `n3mon token create|list|revoke` — agent tokens for POST /api/v1/ingest. */
 import { parseFlags, usageError, type CliIO, type Command } from '../../../shared/src/cli/command.ts';
 import { createAgentToken, assertOds } from '../auth/credentials.ts';
+import { cliActor } from '../meta/index.ts';
 import { DATA_DIR_FLAGS, DATA_DIR_HELP, isoOrDash, openMetaFor, table } from './data-dir.ts';
 
 const help = `usage: n3mon token create --practice ODS [--agent NAME] [--data-dir DIR | --config FILE]
@@ -16,6 +17,8 @@ create   Prints a new token (n3a_…) once, on stdout. Only its SHA-256 hash is 
          its name (add it to the collector config's practices to give it a name and sites).
 list     Tokens with their id, practice, agent, created, revoked and the agent's last delivery.
 revoke   Revokes the token with this id (from list); the collector refuses it at once.
+
+create and revoke are written to the audit log (GET /api/v1/audit) as cli:<OS user>.
 
 flags:
   --practice ODS   ODS code of the practice, e.g. A81001 (upper-case letters and digits)
@@ -34,6 +37,7 @@ async function create(args: string[], io: CliIO): Promise<number> {
   const meta = openMetaFor(values, io);
   try {
     const t = createAgentToken(meta, { practice: values.practice, agent: values.agent ?? 'default' });
+    meta.audit.record({ ...cliActor(), action: 'token.create', target: `token:${t.id}`, practice: t.practice, detail: { agent: t.agent, practiceCreated: t.practiceCreated } });
     io.out(`${t.token}\n`);
     io.err(
       `token ${t.id} for agent ${t.agent} of practice ${t.practice}${t.practiceCreated ? ` (practice ${t.practice} created, named ${t.practice})` : ''}.\n` +
@@ -73,6 +77,7 @@ async function revoke(args: string[], io: CliIO): Promise<number> {
     const row = meta.credentials.agentToken(id);
     if (row === undefined) return (io.err(`n3mon token: no token with id ${id}\n`), 1);
     if (!meta.credentials.revokeAgentToken(id, Date.now())) return (io.out(`token ${id} was already revoked\n`), 0);
+    meta.audit.record({ ...cliActor(), action: 'token.revoke', target: `token:${id}`, practice: row.practice, detail: { agent: row.agent } });
     io.out(`token ${id} (agent ${row.agent} of ${row.practice}) revoked\n`);
     return 0;
   } finally {

@@ -5,6 +5,7 @@
 import { parseFlags, usageError, type CliIO, type Command } from '../../../shared/src/cli/command.ts';
 import { generatePassword } from '../ui/passwords.ts';
 import { isUserRole, USER_ROLES, UserStore, type UserRole } from '../ui/users.ts';
+import { cliActor } from '../meta/index.ts';
 import { DATA_DIR_FLAGS, DATA_DIR_HELP, isoOrDash, openMetaFor, table } from './data-dir.ts';
 
 const help = `usage: n3mon user create --username NAME --role admin|servicedesk|practice [--practice ODS] [--generate] [--data-dir DIR | --config FILE]
@@ -25,6 +26,8 @@ create     The password is read from stdin when stdin is a pipe or a file (the f
 set-role   Takes effect on the user's next request, also while the collector runs.
 password   New password (stdin or generated, as for create); signs the user out everywhere.
 disable    Signs the user out everywhere and refuses sign-in until \`enable\`.
+
+Every change is written to the audit log (GET /api/v1/audit) as cli:<OS user>.
 
 flags:
   --username NAME  letters, digits and . _ @ - (case-insensitive)
@@ -69,6 +72,7 @@ async function create(args: string[], io: CliIO): Promise<number> {
     const users = new UserStore(meta);
     const { password, generated } = await passwordFor(values.generate);
     const u = await users.create({ username, role, practice: values.practice ?? null, password });
+    meta.audit.record({ ...cliActor(), action: 'user.create', target: `user:${u.username}`, practice: u.practice, detail: { role: u.role, generatedPassword: generated } });
     if (generated) io.out(`${password}\n`);
     io.err(`user ${u.username} (${u.role}${u.practice === null ? '' : ` of ${u.practice}`}) created.${generated ? ' The password above is shown only this once.' : ''}\n`);
     return 0;
@@ -99,6 +103,7 @@ async function setRole(args: string[], io: CliIO): Promise<number> {
   const meta = openMetaFor(values, io);
   try {
     const u = new UserStore(meta).setRole(username, role, values.practice ?? null);
+    meta.audit.record({ ...cliActor(), action: 'user.set-role', target: `user:${u.username}`, practice: u.practice, detail: { role: u.role } });
     io.out(`user ${u.username} is now ${u.role}${u.practice === null ? '' : ` of ${u.practice}`}\n`);
     return 0;
   } finally {
@@ -116,6 +121,7 @@ async function password(args: string[], io: CliIO): Promise<number> {
     if (users.byUsername(username) === undefined) return (io.err(`n3mon user: no user "${username.toLowerCase()}"\n`), 1);
     const p = await passwordFor(values.generate);
     const u = await users.setPassword(username, p.password);
+    meta.audit.record({ ...cliActor(), action: 'user.password', target: `user:${u.username}`, practice: u.practice, detail: { generatedPassword: p.generated } });
     if (p.generated) io.out(`${p.password}\n`);
     io.err(`password of ${u.username} changed; their sessions have ended.${p.generated ? ' The password above is shown only this once.' : ''}\n`);
     return 0;
@@ -132,6 +138,7 @@ function toggle(disabled: boolean): (args: string[], io: CliIO) => Promise<numbe
     const meta = openMetaFor(values, io);
     try {
       const u = new UserStore(meta).setDisabled(username, disabled);
+      meta.audit.record({ ...cliActor(), action: disabled ? 'user.disable' : 'user.enable', target: `user:${u.username}`, practice: u.practice });
       io.out(`user ${u.username} ${disabled ? 'disabled (signed out everywhere)' : 'enabled'}\n`);
       return 0;
     } finally {

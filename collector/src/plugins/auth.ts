@@ -95,6 +95,14 @@ export function assertServiceDesk(req: FastifyRequest, what: string, ods?: strin
   return reader;
 }
 
+/** The authenticated reader; throws 403 unless it is an admin signed in to the dashboard. */
+export function assertAdmin(req: FastifyRequest, what: string): Reader {
+  const reader = req.reader;
+  if (reader === null) throw new N3monError('N3MON_ERR_INTERNAL', 'route without the API-key hook');
+  if (!reader.admin) throw new N3monError('N3MON_ERR_AUTH_FORBIDDEN', `${what} needs an admin signed in to the dashboard`);
+  return reader;
+}
+
 /** Who and from where, for `meta.audit.record({ ...auditActor(req), action, target, … })`. */
 export function auditActor(req: FastifyRequest): Pick<AuditInput, 'actor' | 'from'> {
   const actor = req.reader?.actor ?? (req.agentIdentity === null ? 'anonymous' : `agent:${req.agentIdentity.practice}/${req.agentIdentity.agent}`);

@@ -8,5 +8,6 @@ import { seriesRoutes } from './practices/series.ts';
 import { overviewRoutes } from './overview/index.ts';
 import { uiRoutes } from '../ui/index.ts';
 import { throughputRoutes } from './throughput/index.ts';
+import { auditRoutes } from './audit/index.ts';
 
-export const CORE_ROUTES: readonly RouteModule[] = [healthRoutes, metricsRoutes, ingestRoutes, practiceRoutes, seriesRoutes, overviewRoutes, uiRoutes, throughputRoutes];
+export const CORE_ROUTES: readonly RouteModule[] = [healthRoutes, metricsRoutes, ingestRoutes, practiceRoutes, seriesRoutes, overviewRoutes, uiRoutes, throughputRoutes, auditRoutes];

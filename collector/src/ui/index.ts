@@ -16,6 +16,7 @@ import { findWebRoot, registerStatic } from './static.ts';
 export interface UiOptions {
   /** Directory of the built dashboard; default dist/web beside the running code. */
   webRoot?: string;
+  /** Overrides the config's `ui.secureCookies`. */
   secureCookies?: SecureCookies;
   sessionTimes?: Partial<SessionTimes>;
   loginLimits?: Partial<LoginLimits>;
@@ -29,7 +30,8 @@ export function createUiModule(opts: UiOptions = {}): RouteModule {
       const sessions = new SessionStore(ctx.meta.db, opts.sessionTimes);
       const log = ctx.log.child({ component: 'ui' });
       app.decorateRequest('uiSession', null);
-      ctx.auth.addReaderSource(sessionReaderSource(sessions, ctx.clock));
+      const secureCookies = opts.secureCookies ?? ctx.config.ui.secureCookies;
+      ctx.auth.addReaderSource(sessionReaderSource(sessions, ctx.clock, secureCookies));
       const webRoot = opts.webRoot ?? findWebRoot();
       if (webRoot === undefined) log.warn({}, 'dashboard not built (no dist/web): `/` explains how to build it');
       // Encapsulated: the rate limiter and the security headers apply to these routes only.
@@ -41,10 +43,10 @@ export function createUiModule(opts: UiOptions = {}): RouteModule {
           sessions,
           clock: ctx.clock,
           log,
-          secureCookies: opts.secureCookies ?? 'auto',
+          secureCookies,
           limits: { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits },
         });
-        registerUserRoutes(scope, { users, auth: ctx.auth, clock: ctx.clock, log });
+        registerUserRoutes(scope, { users, auth: ctx.auth, clock: ctx.clock, log, audit: ctx.meta.audit });
         await registerStatic(scope, webRoot);
       });
     },

@@ -1,11 +1,15 @@
 /**
  * The dashboard's session cookie, and how a request signed in by it is trusted.
  *
- * Cookie `n3mon_session`: HttpOnly (no script reads it), SameSite=Strict (never sent on a request
- * another site starts), Path=/, Max-Age = the absolute session lifetime, and Secure when the
- * request came over HTTPS — directly (`req.protocol`, which honours Fastify's trustProxy) or
- * through a reverse proxy that says so in `X-Forwarded-Proto: https`. Plain http on loopback (the
- * quick start) gets no Secure flag, or the browser would never send the cookie back.
+ * Cookie: HttpOnly (no script reads it), SameSite=Strict (never sent on a request another site
+ * starts), Path=/, Max-Age = the absolute session lifetime. Over HTTPS it is
+ * `__Host-n3mon_session` with Secure: the browser then refuses it unless it was set over HTTPS by
+ * this very host (no Domain, Path=/), so neither a sibling host nor a network attacker on plain
+ * http can plant or overwrite it; over plain http it is `n3mon_session` without Secure (the quick
+ * start on loopback, where a Secure cookie would never come back). Which one a request gets and
+ * reads is config `ui.secureCookies` (secureCookieFor): auto = HTTPS when `req.protocol` says so
+ * (TLS on this socket, or X-Forwarded-Proto from a proxy Fastify's trustProxy trusts — a bare
+ * X-Forwarded-Proto from anyone else counts for nothing), always, or never.
  *
  * Writes (POST, PUT, PATCH, DELETE) made with the cookie need the session's CSRF token in
  * `X-CSRF-Token` (synchroniser token, compared in constant time), and when the browser sends
@@ -22,12 +26,23 @@ import type { Session, SessionStore } from './sessions.ts';
 import type { User } from './users.ts';
 
 export const SESSION_COOKIE = 'n3mon_session';
+/** The session cookie over HTTPS: the browser keeps a `__Host-` cookie only with Secure, Path=/ and no Domain. */
+export const SECURE_SESSION_COOKIE = '__Host-n3mon_session';
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** `auto`: Secure over HTTPS only (see above). `always`: every cookie Secure (TLS terminated elsewhere without X-Forwarded-Proto). */
-export type SecureCookies = 'auto' | 'always';
+/** Config `ui.secureCookies`: `auto` Secure over HTTPS only (see above); `always` every cookie Secure (TLS ends at a proxy); `never` (plain http only). */
+export type SecureCookies = 'auto' | 'always' | 'never';
 
+/** Does this request get (and read) the Secure `__Host-` session cookie? */
+export function secureCookieFor(req: FastifyRequest, mode: SecureCookies): boolean {
+  return mode === 'always' || (mode === 'auto' && req.protocol === 'https');
+}
+
+/**
+ * The browser's idea of the scheme, for the Origin check only (a cross-site browser request cannot
+ * add X-Forwarded-Proto): never for deciding whether a cookie is Secure.
+ */
 export function isHttps(req: FastifyRequest): boolean {
   if (req.protocol === 'https') return true;
   const fwd = req.headers['x-forwarded-proto'];
@@ -35,20 +50,26 @@ export function isHttps(req: FastifyRequest): boolean {
   return first === 'https';
 }
 
-/** The session cookie's value from a Cookie header (`a=1; n3mon_session=…`); the value is base64url, so no decoding. */
-export function sessionCookieOf(req: FastifyRequest): string | undefined {
+/**
+ * The session cookie's value from a Cookie header (`a=1; __Host-n3mon_session=…`); the value is
+ * base64url, so no decoding. A secure request reads only the `__Host-` cookie (a plain one may have
+ * been planted over http), a plain request only the plain one.
+ */
+export function sessionCookieOf(req: FastifyRequest, secure: boolean): string | undefined {
   const header = req.headers.cookie;
   if (header === undefined || header === '') return undefined;
+  const name = secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim();
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return undefined;
 }
 
 /** Set-Cookie for the session (value: base64url, no encoding needed). */
 export function sessionCookieHeader(value: string, opts: { maxAgeS: number; secure: boolean }): string {
-  return `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${opts.maxAgeS}; HttpOnly; SameSite=Strict${opts.secure ? '; Secure' : ''}`;
+  const name = opts.secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+  return `${name}=${value}; Path=/; Max-Age=${opts.maxAgeS}; HttpOnly; SameSite=Strict${opts.secure ? '; Secure' : ''}`;
 }
 
 export function setSessionCookie(reply: FastifyReply, value: string, opts: { maxAgeS: number; secure: boolean }): void {
@@ -83,7 +104,7 @@ export function assertCsrf(req: FastifyRequest, session: Session): void {
 
 /** What the read API sees of a dashboard user: admins read like the service desk. */
 export function readerOf(user: User): Reader {
-  return { keyId: `user:${user.username}`, role: user.role === 'practice' ? 'practice' : 'servicedesk', practice: user.practice, actor: `user:${user.username}`, name: user.username };
+  return { keyId: `user:${user.username}`, role: user.role === 'practice' ? 'practice' : 'servicedesk', practice: user.practice, actor: `user:${user.username}`, name: user.username, admin: user.role === 'admin' };
 }
 
 declare module 'fastify' {
@@ -94,9 +115,9 @@ declare module 'fastify' {
 }
 
 /** The ReaderSource for the API-key hook: a live session cookie (plus CSRF on writes) is a reader. */
-export function sessionReaderSource(sessions: SessionStore, clock: Clock): ReaderSource {
+export function sessionReaderSource(sessions: SessionStore, clock: Clock, secureCookies: SecureCookies): ReaderSource {
   return (req) => {
-    const id = sessionCookieOf(req);
+    const id = sessionCookieOf(req, secureCookieFor(req, secureCookies));
     if (id === undefined) return null;
     const session = sessions.lookup(id, clock.now());
     if (session === undefined) return null;

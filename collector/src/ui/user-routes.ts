@@ -13,7 +13,8 @@ import { isN3monError, N3monError } from '../../../shared/src/errors.ts';
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { Logger } from '../../../shared/src/log.ts';
 import type { TypedApp } from '../context.ts';
-import type { AuthHooks } from '../plugins/auth.ts';
+import { auditActor, type AuthHooks } from '../plugins/auth.ts';
+import type { AuditLog } from '../meta/audit.ts';
 import { errorResponses } from '../plugins/errors.ts';
 import { generatePassword } from './passwords.ts';
 import { USER_ROLES, UsernamePattern, type User, type UserRole, type UserStore } from './users.ts';
@@ -75,8 +76,8 @@ async function asRequest<T>(fn: () => T | Promise<T>): Promise<T> {
   }
 }
 
-export function registerUserRoutes(app: TypedApp, deps: { users: UserStore; auth: AuthHooks; clock: Clock; log: Logger }): void {
-  const { users, clock, log } = deps;
+export function registerUserRoutes(app: TypedApp, deps: { users: UserStore; auth: AuthHooks; clock: Clock; log: Logger; audit: AuditLog }): void {
+  const { users, clock, log, audit } = deps;
   const common = { onRequest: deps.auth.apiKey };
   const tags = ['session'];
 
@@ -102,6 +103,7 @@ export function registerUserRoutes(app: TypedApp, deps: { users: UserStore; auth
       const password = b.password ?? generatePassword();
       const user = await asRequest(() => users.create({ username: b.username, role: b.role, practice: b.practice ?? null, password, now: clock.now() }));
       log.info({ by: admin.username, username: user.username, role: user.role, practice: user.practice }, 'dashboard user created');
+      audit.record({ ...auditActor(req), action: 'user.create', target: `user:${user.username}`, practice: user.practice, detail: { role: user.role, generatedPassword: b.password === undefined }, at: clock.now() });
       return reply.status(201).send({ user: view(user), ...(b.password === undefined ? { password } : {}) });
     },
   );
@@ -137,7 +139,11 @@ export function registerUserRoutes(app: TypedApp, deps: { users: UserStore; auth
         if (b.password !== undefined) user = await users.setPassword(user.username, b.password, now);
         if (b.disabled !== undefined) user = users.setDisabled(user.username, b.disabled, now);
       });
-      log.info({ by: admin.username, username: user.username, changed: Object.keys(b).filter((k) => k !== 'password').concat(b.password === undefined ? [] : ['password']) }, 'dashboard user changed');
+      const changed = Object.keys(b);
+      log.info({ by: admin.username, username: user.username, changed }, 'dashboard user changed');
+      // The new values, never the password (only that it changed).
+      const detail = { changed, role: user.role, practice: user.practice, ...(b.disabled === undefined ? {} : { disabled: b.disabled }), before: { role: target.role, practice: target.practice, disabled: target.disabledAt !== null } };
+      audit.record({ ...auditActor(req), action: 'user.change', target: `user:${user.username}`, practice: user.practice, detail, at: now });
       return { user: view(user) };
     },
   );

@@ -1,10 +1,13 @@
 /**
  * GET  /api/v1/alerts?state=&practice=&from=&to=&limit=&offset=   alerts, newest first
  * GET  /api/v1/alerts/:id                                         one alert with its history
- * POST /api/v1/alerts/:id/ack  { by?, note? }                     acknowledge
+ * POST /api/v1/alerts/:id/ack  { note? }                          acknowledge (service desk)
  *
- * Role checks as in the read API: a servicedesk key sees and acknowledges every practice's
- * alerts; a practice key only its own (its list is limited to it; another practice is 403).
+ * Reading follows the read API: a servicedesk key or user sees every practice's alerts, a practice
+ * key or user only its own (its list is limited to it; another practice is 403). Acknowledging is
+ * the service desk's: a practice principal gets 403. The acknowledging name is the authenticated
+ * principal's (the user name, or the key's id and label); a `by` in the body is ignored (accepted
+ * so older clients are not refused). Every acknowledgement is in the audit log.
  */
 import { N3monError } from '../../../../shared/src/errors.ts';
 import type { AppContext, RouteModule, TypedApp } from '../../context.ts';
@@ -12,21 +15,14 @@ import type { Alert } from '../../alerts/store.ts';
 import type { AlertManager } from '../../alerts/manager.ts';
 import type { AlertStore } from '../../alerts/store.ts';
 import { errorResponses } from '../../plugins/errors.ts';
-import { assertCanRead } from '../../plugins/auth.ts';
+import { assertCanRead, assertServiceDesk, auditActor } from '../../plugins/auth.ts';
 import { SECURITY } from '../../plugins/swagger.ts';
-import { parseInstant } from '../practices/time.ts';
+import { boundedInstant } from '../instants.ts';
 import { AckBody, AlertDetail, AlertList, AlertListQuery, AlertParams, AlertView, alertDetail, alertView } from './schemas.ts';
 
 export interface AlertRouteDeps {
   alerts: AlertStore;
   manager: AlertManager;
-}
-
-function instant(text: string | undefined, name: string, problems: string[]): number | undefined {
-  if (text === undefined) return undefined;
-  const t = parseInstant(text);
-  if (t === undefined) problems.push(`query.${name}: not epoch ms or ISO 8601 ('${text}')`);
-  return t;
 }
 
 function alertOr404(deps: AlertRouteDeps, id: number): Alert {
@@ -55,8 +51,9 @@ export function alertRoutes(deps: AlertRouteDeps): RouteModule {
           const reader = req.reader!;
           const q = req.query;
           const problems: string[] = [];
-          const from = instant(q.from, 'from', problems);
-          const to = instant(q.to, 'to', problems);
+          const now = ctx.clock.now();
+          const from = boundedInstant(q.from, 'query.from', now, problems);
+          const to = boundedInstant(q.to, 'query.to', now, problems);
           if (problems.length > 0) throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'invalid query', { problems });
           if (q.practice !== undefined) assertCanRead(req, q.practice);
           const practice = q.practice ?? (reader.role === 'servicedesk' ? undefined : (reader.practice ?? '\u0000none'));
@@ -98,7 +95,7 @@ export function alertRoutes(deps: AlertRouteDeps): RouteModule {
           config: { bodyArea: 'request' },
           schema: {
             tags: ['alerts'],
-            summary: 'Acknowledge an alert (who, and an optional note)',
+            summary: 'Acknowledge an alert, with an optional note (service desk; the name is the signed-in user or the key)',
             security: SECURITY.reader,
             params: AlertParams,
             body: AckBody,
@@ -106,14 +103,14 @@ export function alertRoutes(deps: AlertRouteDeps): RouteModule {
           },
         },
         async (req) => {
-          const reader = req.reader!;
+          const reader = assertServiceDesk(req, 'acknowledging an alert');
           const a = alertOr404(deps, req.params.id);
           assertCanRead(req, a.practice);
-          const body = req.body ?? {};
-          const by = body.by ?? `key ${reader.keyId}`;
-          const acked = deps.manager.acknowledge(a.id, by, body.note ?? null);
+          const note = req.body?.note ?? null;
+          const acked = deps.manager.acknowledge(a.id, reader.name, note);
           if (acked === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `alert ${a.id} does not exist`);
-          req.log.info({ alertId: a.id, by, keyId: reader.keyId }, 'alert acknowledged');
+          ctx.meta.audit.record({ ...auditActor(req), action: 'alert.ack', target: `alert:${a.id}`, practice: a.practice, detail: { rule: a.ruleId, note }, at: ctx.clock.now() });
+          req.log.info({ alertId: a.id, by: reader.actor }, 'alert acknowledged');
           return alertView(acked);
         },
       );

@@ -62,7 +62,9 @@ export const AlertParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, { a
 
 export const AckBody = Type.Object(
   {
-    by: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Who acknowledges (a name); default: the API key id.' })),
+    by: Type.Optional(
+      Type.String({ maxLength: 100, description: 'Ignored: the acknowledging name is the authenticated principal (user name, or key id and label). Accepted so older clients are not refused.' }),
+    ),
     note: Type.Optional(Type.String({ maxLength: 2000 })),
   },
   { additionalProperties: false },

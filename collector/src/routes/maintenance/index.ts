@@ -2,36 +2,53 @@
  * Maintenance windows per practice (planned work raises nothing):
  *
  *   GET    /api/v1/maintenance?practice=&from=&to=
- *   POST   /api/v1/maintenance            { practice, startsAt, endsAt, reason }   → 201
+ *   POST   /api/v1/maintenance            { practice, startsAt, endsAt, reason, correction? }   → 201
  *   GET    /api/v1/maintenance/:id
- *   PUT    /api/v1/maintenance/:id        { startsAt?, endsAt?, reason? }
+ *   PUT    /api/v1/maintenance/:id        { startsAt?, endsAt?, reason?, correction? }
  *   DELETE /api/v1/maintenance/:id                                                  → 204
  *
- * A servicedesk key manages every practice's windows; a practice key only its own.
+ * Windows belong to the service desk: reading follows the read API (a practice key or user sees
+ * its own practice's windows); creating, changing and deleting need a servicedesk key or user, or
+ * an admin (403 for practice principals — a window leaves its outage out of the monthly report).
+ * Instants lie between 2000 and two years from now; a window may not begin (or end) more than 15
+ * minutes before now unless the body says `correction: true` (the service desk correcting the
+ * record). Every write is in the audit log.
  */
 import Type from 'typebox';
+import type { FastifyRequest } from 'fastify';
 import { N3monError } from '../../../../shared/src/errors.ts';
 import type { AppContext, RouteModule, TypedApp } from '../../context.ts';
 import type { MaintenanceStore, MaintenanceWindow } from '../../alerts/maintenance.ts';
 import { errorResponses } from '../../plugins/errors.ts';
-import { assertCanRead } from '../../plugins/auth.ts';
+import { assertCanRead, assertServiceDesk, auditActor } from '../../plugins/auth.ts';
 import { SECURITY } from '../../plugins/swagger.ts';
-import { parseInstant } from '../practices/time.ts';
-import { MaintenanceCreate, MaintenanceList, MaintenanceParams, MaintenanceQuery, MaintenanceUpdate, MaintenanceView, maintenanceView } from './schemas.ts';
+import { boundedInstant } from '../instants.ts';
+import { MaintenanceCreate, MaintenanceList, MaintenanceParams, MaintenanceQuery, MaintenanceUpdate, MaintenanceView, START_GRACE_MS, maintenanceView } from './schemas.ts';
 
 /** Longest window accepted (planned work, not a way to silence a practice for good). */
 export const MAX_WINDOW_MS = 31 * 86_400_000;
+/** Windows not yet ended per practice (planned or running). */
+export const MAX_PENDING_WINDOWS = 50;
 
-function when(v: number | string | undefined, path: string, problems: string[]): number | undefined {
-  if (v === undefined) return undefined;
-  const t = typeof v === 'number' ? v : parseInstant(v);
-  if (t === undefined) problems.push(`${path}: not epoch ms or ISO 8601 ('${v}')`);
-  return t;
-}
+const invalid = (problems: string[]): N3monError => new N3monError('N3MON_ERR_REQUEST_INVALID', 'invalid maintenance window', { problems });
 
 function checkSpan(startsAt: number, endsAt: number, problems: string[]): void {
   if (endsAt <= startsAt) problems.push('body.endsAt: must be after startsAt');
   else if (endsAt - startsAt > MAX_WINDOW_MS) problems.push('body.endsAt: a window may last at most 31 days');
+}
+
+/** Instants of the body more than the grace before now: each needs `correction: true`. */
+function pastProblems(fields: Record<string, number | undefined>, now: number, correction: boolean | undefined): string[] {
+  if (correction === true) return [];
+  return Object.entries(fields)
+    .filter(([, t]) => t !== undefined && t < now - START_GRACE_MS)
+    .map(([k]) => `body.${k}: more than 15 minutes before now (or moved from there); changing the past corrects the record: send "correction": true (audited)`);
+}
+
+/** Edges the change moves where the old or the new place lies before the grace: moving them rewrites the record. */
+function pastEdges(before: MaintenanceWindow, after: { startsAt: number | undefined; endsAt: number | undefined }): Record<'startsAt' | 'endsAt', number | undefined> {
+  const edge = (old: number, next: number | undefined): number | undefined => (next === undefined || next === old ? undefined : Math.min(old, next));
+  return { startsAt: edge(before.startsAt, after.startsAt), endsAt: edge(before.endsAt, after.endsAt) };
 }
 
 export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): RouteModule {
@@ -46,6 +63,9 @@ export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): Rout
     register(app: TypedApp, ctx: AppContext): void {
       const common = { onRequest: ctx.auth.apiKey };
       const tags = ['maintenance'];
+      const audit = (req: FastifyRequest, action: 'maintenance.create' | 'maintenance.change' | 'maintenance.delete' | 'maintenance.correct', w: MaintenanceWindow, detail: Record<string, unknown>, now: number): void => {
+        ctx.meta.audit.record({ ...auditActor(req), action, target: `maintenance:${w.id}`, practice: w.practice, detail, at: now });
+      };
 
       app.get(
         '/api/v1/maintenance',
@@ -54,12 +74,12 @@ export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): Rout
           const reader = req.reader!;
           const q = req.query;
           const problems: string[] = [];
-          const from = when(q.from, 'query.from', problems);
-          const to = when(q.to, 'query.to', problems);
+          const now = ctx.clock.now();
+          const from = boundedInstant(q.from, 'query.from', now, problems);
+          const to = boundedInstant(q.to, 'query.to', now, problems);
           if (problems.length > 0) throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'invalid query', { problems });
           if (q.practice !== undefined) assertCanRead(req, q.practice);
           const practice = q.practice ?? (reader.role === 'servicedesk' ? undefined : (reader.practice ?? '\u0000none'));
-          const now = ctx.clock.now();
           const items = store.list({ ...(practice === undefined ? {} : { practice }), ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) });
           return { items: items.map((w) => maintenanceView(w, now)) };
         },
@@ -70,21 +90,33 @@ export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): Rout
         {
           ...common,
           config: { bodyArea: 'request' },
-          schema: { tags, summary: 'Plan a maintenance window', security: SECURITY.reader, body: MaintenanceCreate, response: { 201: MaintenanceView, ...errorResponses(400, 401, 403, 404) } },
+          schema: {
+            tags,
+            summary: 'Plan a maintenance window (service desk)',
+            security: SECURITY.reader,
+            body: MaintenanceCreate,
+            response: { 201: MaintenanceView, ...errorResponses(400, 401, 403, 404) },
+          },
         },
         async (req, reply) => {
-          const reader = req.reader!;
           const b = req.body;
-          assertCanRead(req, b.practice);
+          const reader = assertServiceDesk(req, 'planning a maintenance window', b.practice);
           if (ctx.meta.practices.get(b.practice) === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `practice ${b.practice} is not known`);
-          const problems: string[] = [];
-          const startsAt = when(b.startsAt, 'body.startsAt', problems);
-          const endsAt = when(b.endsAt, 'body.endsAt', problems);
-          if (startsAt !== undefined && endsAt !== undefined) checkSpan(startsAt, endsAt, problems);
-          if (problems.length > 0 || startsAt === undefined || endsAt === undefined) throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'invalid maintenance window', { problems });
           const now = ctx.clock.now();
-          const w = store.create({ practice: b.practice, startsAt, endsAt, reason: b.reason, createdBy: `key ${reader.keyId}` }, now);
-          req.log.info({ maintenanceId: w.id, practice: w.practice, startsAt, endsAt }, 'maintenance window created');
+          const problems: string[] = [];
+          const startsAt = boundedInstant(b.startsAt, 'body.startsAt', now, problems);
+          const endsAt = boundedInstant(b.endsAt, 'body.endsAt', now, problems);
+          if (startsAt === undefined || endsAt === undefined) throw invalid(problems);
+          checkSpan(startsAt, endsAt, problems);
+          problems.push(...pastProblems({ startsAt }, now, b.correction));
+          if (store.pendingCount(b.practice, now) >= MAX_PENDING_WINDOWS && endsAt > now) {
+            problems.push(`body.practice: ${b.practice} already has ${MAX_PENDING_WINDOWS} windows that have not ended (the most allowed); delete or shorten one first`);
+          }
+          if (problems.length > 0) throw invalid(problems);
+          const w = store.create({ practice: b.practice, startsAt, endsAt, reason: b.reason, createdBy: reader.name }, now);
+          const corrects = startsAt < now - START_GRACE_MS;
+          audit(req, corrects ? 'maintenance.correct' : 'maintenance.create', w, { startsAt, endsAt, reason: w.reason, ...(corrects ? { created: true } : {}) }, now);
+          req.log.info({ maintenanceId: w.id, practice: w.practice, startsAt, endsAt, by: reader.actor, correction: corrects }, 'maintenance window created');
           return reply.code(201).send(maintenanceView(w, now));
         },
       );
@@ -104,29 +136,50 @@ export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): Rout
         {
           ...common,
           config: { bodyArea: 'request' },
-          schema: { tags, summary: 'Change a maintenance window', security: SECURITY.reader, params: MaintenanceParams, body: MaintenanceUpdate, response: { 200: MaintenanceView, ...errorResponses(400, 401, 403, 404) } },
+          schema: {
+            tags,
+            summary: 'Change a maintenance window (service desk)',
+            security: SECURITY.reader,
+            params: MaintenanceParams,
+            body: MaintenanceUpdate,
+            response: { 200: MaintenanceView, ...errorResponses(400, 401, 403, 404) },
+          },
         },
         async (req) => {
+          assertServiceDesk(req, 'changing a maintenance window');
           const w = windowOr404(req.params.id);
           assertCanRead(req, w.practice);
-          const problems: string[] = [];
-          const startsAt = when(req.body.startsAt, 'body.startsAt', problems) ?? w.startsAt;
-          const endsAt = when(req.body.endsAt, 'body.endsAt', problems) ?? w.endsAt;
-          checkSpan(startsAt, endsAt, problems);
-          if (problems.length > 0) throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'invalid maintenance window', { problems });
+          const b = req.body;
           const now = ctx.clock.now();
-          const updated = store.update(w.id, { startsAt, endsAt, ...(req.body.reason === undefined ? {} : { reason: req.body.reason }) }, now) as MaintenanceWindow;
+          const problems: string[] = [];
+          const newStart = boundedInstant(b.startsAt, 'body.startsAt', now, problems);
+          const newEnd = boundedInstant(b.endsAt, 'body.endsAt', now, problems);
+          if (problems.length > 0) throw invalid(problems);
+          const startsAt = newStart ?? w.startsAt;
+          const endsAt = newEnd ?? w.endsAt;
+          checkSpan(startsAt, endsAt, problems);
+          const moved = pastEdges(w, { startsAt: newStart, endsAt: newEnd });
+          problems.push(...pastProblems(moved, now, b.correction));
+          if (problems.length > 0) throw invalid(problems);
+          const updated = store.update(w.id, { startsAt, endsAt, ...(b.reason === undefined ? {} : { reason: b.reason }) }, now) as MaintenanceWindow;
+          const corrects = Object.values(moved).some((t) => t !== undefined && t < now - START_GRACE_MS);
+          audit(req, corrects ? 'maintenance.correct' : 'maintenance.change', updated, { before: { startsAt: w.startsAt, endsAt: w.endsAt, reason: w.reason }, after: { startsAt, endsAt, reason: updated.reason } }, now);
           return maintenanceView(updated, now);
         },
       );
 
       app.delete(
         '/api/v1/maintenance/:id',
-        { ...common, schema: { tags, summary: 'Delete a maintenance window', security: SECURITY.reader, params: MaintenanceParams, response: { 204: Type.Null({ description: 'Deleted.' }), ...errorResponses(400, 401, 403, 404) } } },
+        {
+          ...common,
+          schema: { tags, summary: 'Delete a maintenance window (service desk)', security: SECURITY.reader, params: MaintenanceParams, response: { 204: Type.Null({ description: 'Deleted.' }), ...errorResponses(400, 401, 403, 404) } },
+        },
         async (req, reply) => {
+          assertServiceDesk(req, 'deleting a maintenance window');
           const w = windowOr404(req.params.id);
           assertCanRead(req, w.practice);
           store.delete(w.id);
+          audit(req, 'maintenance.delete', w, { startsAt: w.startsAt, endsAt: w.endsAt, reason: w.reason }, ctx.clock.now());
           return reply.code(204).send(null);
         },
       );

@@ -3,7 +3,20 @@ import Type, { type Static } from 'typebox';
 import { OdsCode } from '../../config/schema.ts';
 import type { MaintenanceWindow } from '../../alerts/maintenance.ts';
 
-const Instant = Type.Union([Type.Integer({ minimum: 0, description: 'epoch ms' }), Type.String({ minLength: 10, maxLength: 40, description: 'ISO 8601' })]);
+/** How long before now a window may begin without being a correction of the record. */
+export const START_GRACE_MS = 15 * 60_000;
+const GRACE_TEXT = '15 minutes';
+
+const Instant = Type.Union([
+  Type.Integer({ minimum: 0, description: 'epoch ms, from 2000-01-01 to two years from now' }),
+  Type.String({ minLength: 10, maxLength: 40, description: 'ISO 8601, from 2000-01-01 to two years from now' }),
+]);
+
+const Correction = Type.Optional(
+  Type.Boolean({
+    description: `A window beginning (or ending) more than ${GRACE_TEXT} before now changes the record of what happened: it is accepted only with correction: true, and audited as maintenance.correct.`,
+  }),
+);
 
 export const MaintenanceView = Type.Object({
   id: Type.Integer(),
@@ -24,6 +37,7 @@ export const MaintenanceCreate = Type.Object(
     startsAt: Instant,
     endsAt: Instant,
     reason: Type.String({ minLength: 1, maxLength: 500 }),
+    correction: Correction,
   },
   { additionalProperties: false },
 );
@@ -34,6 +48,7 @@ export const MaintenanceUpdate = Type.Object(
     startsAt: Type.Optional(Instant),
     endsAt: Type.Optional(Instant),
     reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+    correction: Correction,
   },
   { additionalProperties: false, minProperties: 1 },
 );

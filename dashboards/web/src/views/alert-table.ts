@@ -44,7 +44,8 @@ export interface AlertTableOptions {
 
 export function alertTable(app: App, alerts: readonly AlertItem[], now: number, opts: AlertTableOptions): HTMLElement {
   if (alerts.length === 0) return h('p', { class: 'empty' }, 'No alerts.');
-  // Practice users view; the service desk acknowledges (the API decides in the end).
+  // Practice users view; the service desk acknowledges (the API refuses a practice user: 403).
+  // The name shown as "by" is the signed-in user's, set by the collector.
   const canAck = app.user.role !== 'practice';
   const rows = alerts.map((a) => {
     const started = toMs(a.startedAt) ?? now;
@@ -104,7 +105,7 @@ function ackForm(app: App, a: AlertItem, done: () => void, cancel: () => void): 
     status.textContent = 'Acknowledging…';
     const text = note.value.trim();
     app.api
-      .send('POST', `/api/v1/alerts/${encodeURIComponent(String(a.id))}/ack`, { by: app.user.username, ...(text === '' ? {} : { note: text }) })
+      .send('POST', `/api/v1/alerts/${encodeURIComponent(String(a.id))}/ack`, text === '' ? {} : { note: text })
       .then(() => {
         app.announce('Alert acknowledged.');
         done();
