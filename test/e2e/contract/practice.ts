@@ -44,7 +44,7 @@ export const DEAD_TCP_ID = 'gp2gp-tcp';
 
 export const INTERVAL_MS = 5000;
 
-type Check = Record<string, unknown> & { kind: string; id?: string; role?: string; app?: string; target?: string };
+export type Check = Record<string, unknown> & { kind: string; id?: string; role?: string; app?: string; target?: string };
 export interface AgentDoc {
   collector: Record<string, unknown>;
   spool: Record<string, unknown>;
@@ -61,13 +61,15 @@ export interface Targets {
   deadTcp: string;
 }
 
+/** The documented national-link router: the SNMP check whose `interfaces:` give one a role. */
+const isRouter = (c: Check): boolean => c.kind === 'snmp' && Array.isArray(c.interfaces) && c.interfaces.some((s: { role?: string }) => s.role !== undefined);
+
 /** The documented agent config with loopback targets and short intervals (pure, for one reading of the file). */
-export function deriveAgentConfig(doc: AgentDoc, t: { collectorUrl: string; token: string; spoolDir: string } & Omit<Targets, 'tcpUrl'>): { config: AgentDoc; dropped: string[] } {
-  const dropped: string[] = [];
+export function deriveAgentConfig(doc: AgentDoc, t: { collectorUrl: string; token: string; spoolDir: string } & Omit<Targets, 'tcpUrl'>): { config: AgentDoc; dropped: Check[] } {
+  const dropped: Check[] = [];
   const checks: Check[] = [];
   let deadHttp = 0;
   for (const c of doc.checks) {
-    const name = c.id ?? `${c.kind}:${String(c.target)}`;
     if (c.kind === 'icmp') {
       const target = ICMP_TARGET[c.role ?? ''];
       if (target === undefined) throw new Error(`the example has an icmp check with role ${String(c.role)}: give it a loopback target in practice.ts`);
@@ -79,13 +81,13 @@ export function deriveAgentConfig(doc: AgentDoc, t: { collectorUrl: string; toke
       const dead = c.app === DEAD_HTTP_APP;
       if (dead) deadHttp++;
       checks.push({ ...c, target: dead ? t.deadHttpUrl : t.http.url(path), intervalMs: INTERVAL_MS });
-    } else if (c.kind === 'snmp' && Array.isArray(c.interfaces) && c.interfaces.some((s: { role?: string }) => s.role !== undefined)) {
+    } else if (isRouter(c)) {
       // The national-link router with its documented interface selectors and credentials. The
       // context name is snmpsimd's: it picks the simulated device by context (a router answers
       // the empty context; snmpsimd refuses it with "contextName does not match any data file").
       checks.push({ ...c, target: `127.0.0.1:${t.snmpPort}`, intervalMs: INTERVAL_MS, context: DEVICE_NAME });
     } else {
-      dropped.push(name);
+      dropped.push(c);
     }
   }
   if (deadHttp !== 1) throw new Error(`expected one http check with app ${DEAD_HTTP_APP} in the example, found ${deadHttp}`);
@@ -104,7 +106,7 @@ export function deriveAgentConfig(doc: AgentDoc, t: { collectorUrl: string; toke
 
 /** The documented SNMPv3 credentials of the national-link router: snmpsimd is given the same. */
 export function documentedRouter(doc: AgentDoc): Check & { interfaces: Array<{ name?: string; role?: string; inBps?: number; outBps?: number }> } {
-  const r = doc.checks.find((c) => c.kind === 'snmp' && Array.isArray(c.interfaces) && c.interfaces.some((s: { role?: string }) => s.role !== undefined));
+  const r = doc.checks.find(isRouter);
   if (r === undefined) throw new Error('the example has no snmp check with an interface role');
   return r as ReturnType<typeof documentedRouter>;
 }
@@ -117,6 +119,8 @@ export interface Practice {
   readonly key: string;
   readonly doc: AgentDoc;
   readonly agentConfig: AgentDoc;
+  /** The documented checks left out (they need the outside world or depend on the machine). */
+  readonly dropped: readonly Check[];
   readonly targets: Targets;
   /** When the agent was started (ms). */
   readonly startedAt: number;
@@ -195,7 +199,7 @@ export async function startPractice(): Promise<Practice> {
     const url = collector.match[1] as string;
 
     const spoolDir = join(dir, 'spool');
-    const { config: agentConfig } = deriveAgentConfig(doc, { collectorUrl: url, token, spoolDir, ...targets });
+    const { config: agentConfig, dropped } = deriveAgentConfig(doc, { collectorUrl: url, token, spoolDir, ...targets });
     const agentFile = join(dir, 'agent.yaml');
     writeFileSync(agentFile, stringify(agentConfig));
     const check = await runCli(['check-config', agentFile]);
@@ -215,6 +219,7 @@ export async function startPractice(): Promise<Practice> {
       key,
       doc,
       agentConfig,
+      dropped,
       targets,
       startedAt,
       get: async <T>(path: string) => (await (await get(path)).json()) as T,
