@@ -22,6 +22,7 @@ import { registerErrorHandling } from './plugins/errors.ts';
 import { registerJsonBody } from './plugins/body.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerSwagger } from './plugins/swagger.ts';
+import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { typeboxValidatorCompiler } from './plugins/validation.ts';
 import { CORE_ROUTES } from './routes/index.ts';
 
@@ -84,6 +85,8 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   app.setValidatorCompiler(typeboxValidatorCompiler);
   registerErrorHandling(app);
   registerJsonBody(app);
+  // nosniff, no framing, Referrer-Policy, the default CSP, HSTS over HTTPS: every response, errors included.
+  registerSecurityHeaders(app, { httpsAlways: config.ui.secureCookies === 'always' });
   await registerSwagger(app, { version: pkg.version });
   const auth = registerAuth(app, meta);
 

@@ -90,6 +90,25 @@ export const collectorConfigFields = {
   ),
   reports: Type.Optional(ReportsConfig),
   throughput: ThroughputConfig,
+  ui: Type.Object(
+    {
+      secureCookies: Type.Enum(['auto', 'always', 'never'], {
+        default: 'auto',
+        description:
+          'The dashboard session cookie: auto = __Host-n3mon_session with Secure when the request came over HTTPS (TLS here, or X-Forwarded-Proto from a trusted proxy), plain n3mon_session over http; always = the collector is reached over HTTPS only (TLS ends at a proxy): always __Host- and Secure, and HSTS on every response; never = plain http only (a lab), never Secure.',
+      }),
+    },
+    { additionalProperties: false, default: {} },
+  ),
+  metrics: Type.Object(
+    {
+      public: Type.Boolean({
+        default: false,
+        description: 'GET /metrics and GET /openapi.json without a credential from anywhere. Default false: without a credential from loopback only; from elsewhere with a servicedesk API key (or an admin/servicedesk session).',
+      }),
+    },
+    { additionalProperties: false, default: {} },
+  ),
 };
 
 export const CollectorConfigSchema = Type.Object({ ...collectorConfigFields, ...alertingConfigFields }, { additionalProperties: false });

@@ -1,6 +1,7 @@
 /**
- * The OpenAPI document (`GET /openapi.json`, OpenAPI 3.1), generated from the route schemas by
- * @fastify/swagger. Register before any route.
+ * The OpenAPI document (OpenAPI 3.1), generated from the route schemas by @fastify/swagger.
+ * Register before any route. `GET /openapi.json` itself is served by routes/metrics/ (with
+ * /metrics, behind the same access rule: plugins/ops-access.ts).
  */
 import swagger from '@fastify/swagger';
 import type { TypedApp } from '../context.ts';
@@ -32,5 +33,4 @@ export async function registerSwagger(app: TypedApp, opts: { version: string }):
       ],
     },
   });
-  app.get('/openapi.json', { schema: { tags: ['ops'], summary: 'This OpenAPI document' } }, async () => app.swagger());
 }

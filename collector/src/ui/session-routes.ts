@@ -16,7 +16,7 @@ import { errorResponses } from '../plugins/errors.ts';
 import { burnPasswordCheck, verifyPassword } from './passwords.ts';
 import type { Session, SessionStore } from './sessions.ts';
 import { USER_ROLES, type User, type UserStore } from './users.ts';
-import { assertCsrf, assertSameOrigin, clearSessionCookie, isHttps, sessionCookieOf, setSessionCookie, type SecureCookies } from './session-auth.ts';
+import { assertCsrf, assertSameOrigin, clearSessionCookie, secureCookieFor, sessionCookieOf, setSessionCookie, type SecureCookies } from './session-auth.ts';
 
 const LoginBody = Type.Object(
   {
@@ -69,7 +69,7 @@ const TAGS = ['session'];
 
 export function registerSessionRoutes(app: TypedApp, deps: SessionRouteDeps): void {
   const { users, sessions, clock, log } = deps;
-  const secure = (req: FastifyRequest): boolean => deps.secureCookies === 'always' || isHttps(req);
+  const secure = (req: FastifyRequest): boolean => secureCookieFor(req, deps.secureCookies);
   const byAddress = app.createRateLimit({ max: deps.limits.perAddress.max, timeWindow: deps.limits.perAddress.windowMs, keyGenerator: (req) => `ip:${req.ip}` });
   const byUsername = app.createRateLimit({
     max: deps.limits.perUsername.max,
@@ -78,7 +78,7 @@ export function registerSessionRoutes(app: TypedApp, deps: SessionRouteDeps): vo
   });
 
   const current = (req: FastifyRequest): { id: string; session: Session } | undefined => {
-    const id = sessionCookieOf(req);
+    const id = sessionCookieOf(req, secure(req));
     const session = id === undefined ? undefined : sessions.lookup(id, clock.now());
     return id === undefined || session === undefined ? undefined : { id, session };
   };

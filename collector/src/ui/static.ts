@@ -1,23 +1,22 @@
 /**
  * The built dashboard (dist/web: index.html, app.js, app.css — `npm run build`) served at `/` by
- * @fastify/static, with a strict Content-Security-Policy: everything from this origin, nothing
- * inline, nothing from the network. Files are revalidated (ETag) on each load, so a rebuilt
+ * @fastify/static, with a strict Content-Security-Policy (DASHBOARD_CSP): everything from this
+ * origin, nothing inline, nothing from the network. Files are revalidated (ETag) on each load, so a rebuilt
  * dashboard shows up with a plain reload.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import type { FastifyReply } from 'fastify';
 import type { TypedApp } from '../context.ts';
 
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'same-origin',
-};
+/**
+ * The dashboard's Content-Security-Policy (the rest of the security headers come from
+ * plugins/security-headers.ts on every response): scripts, styles, fetches only from this origin,
+ * nothing inline, never framed. test/e2e/dashboard fails on any CSP violation Chromium reports.
+ */
+export const DASHBOARD_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /**
  * Where the built dashboard is: dist/web next to the running code. The bundle runs from dist/
@@ -40,13 +39,10 @@ const NOT_BUILT = `<!doctype html><html lang="en"><meta charset="utf-8"><title>n
 <body><h1>n3mon</h1><p>The dashboard is not built. Run <code>npm run build</code>, then restart n3mon.</p>
 <p>The API is up: <a href="/openapi.json">/openapi.json</a>.</p></body></html>`;
 
-function addSecurityHeaders(reply: FastifyReply): void {
-  for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
-}
-
 export async function registerStatic(scope: TypedApp, webRoot: string | undefined): Promise<void> {
+  // Runs after the app-wide security-headers hook (a child scope's hooks come last): replaces its CSP.
   scope.addHook('onSend', async (_req, reply, payload) => {
-    addSecurityHeaders(reply);
+    reply.header('content-security-policy', DASHBOARD_CSP);
     return payload;
   });
   if (webRoot === undefined) {
