@@ -52,7 +52,7 @@ function nights(): Night[] {
   const out: Night[] = [];
   for (let i = 0; i < 8; i++) out.push({ down: marksAt(1_900_000 + i * 1000), up: marksAt(1_905_000 + i * 1000), what: 'trusted' });
   for (let i = 0; i < 2; i++) out.push({ down: marksAt(1_900_000, 1500), up: marksAt(1_900_000, 2000), what: 'stalled' });
-  for (let i = 0; i < 2; i++) out.push({ down: { ...(marksAt(1_200_000) as Extract<TransferResult, { ok: true }>), receiverLagMs: 400 }, up: { ...(marksAt(1_200_000) as Extract<TransferResult, { ok: true }>), receiverLagMs: 400 }, what: 'receiver_behind' });
+  for (let i = 0; i < 2; i++) out.push({ down: { ...(marksAt(1_200_000) as Extract<TransferResult, { ok: true }>), receiverLagMs: 900 }, up: { ...(marksAt(1_200_000) as Extract<TransferResult, { ok: true }>), receiverLagMs: 900 }, what: 'receiver_behind' });
   // sizeBytes 100 kB over in one read: the agent's whole time for it is a lower bound.
   const oneRead: TransferResult = { ok: true, marks: [{ tMs: 0, bytes: 100_000 }], bytes: 100_000, stoppedEarly: false, elapsedMs: 800 };
   for (let i = 0; i < 2; i++) out.push({ down: oneRead, up: oneRead, what: 'lower_bound' });

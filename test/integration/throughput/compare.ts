@@ -160,7 +160,11 @@ export async function compareWithIperf3(condition: Condition, runs: number, prog
 }
 
 const fmt = (bps: number | undefined): string => (bps === undefined ? '-' : (bps / 1e6).toFixed(3));
-const tag = (r: CheckReading | undefined): string => (r?.reading === undefined ? '' : ` [${r.reading}]`);
+const tag = (r: CheckReading | undefined): string => {
+  const d = r?.detail ?? {};
+  const n = (k: string): number => Math.round(Number(d[k] ?? 0));
+  return `${r?.reading === undefined ? '' : ` [${r.reading}]`} (idle ${n('idleMs')} lag ${n('receiverLagMs')} lateEnd ${n('lateEndMs')} of ${n('windowMs')} ms)`;
+};
 
 export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

@@ -79,7 +79,7 @@ export function createThroughputProbe(check: ThroughputCheck, env: Pick<ProbeEnv
 }
 
 type Measured =
-  | { ok: true; bps: number; reading: ThroughputReading | undefined; steps: number[]; bytes: number; stoppedEarly: boolean; windowBytes: number; windowMs: number; warmupMs: number; idleMs: number; receiverLagMs: number | undefined }
+  | { ok: true; bps: number; reading: ThroughputReading | undefined; steps: number[]; bytes: number; stoppedEarly: boolean; windowBytes: number; windowMs: number; warmupMs: number; idleMs: number; lateEndMs: number; receiverLagMs: number | undefined }
   | { ok: false; outcome: ProbeResult['outcome']; message: string };
 
 /** One direction: transfers that grow until one lasts long enough to time (./sizing.ts), and its rate. */
@@ -111,7 +111,7 @@ async function measureDirection(transfer: Transfer, base: Omit<TransferOptions, 
   if (!rate.ok) {
     // Too few reads to time (a fast path): the whole transfer on the agent's clock, connection and answer included, is slower than the link.
     const bps = (r.bytes * 8 * 1000) / Math.max(r.elapsedMs, 0.001);
-    return { ok: true, bps, reading: THROUGHPUT_READINGS.lowerBound, ...common, windowBytes: r.bytes, windowMs: r.elapsedMs, warmupMs: 0, idleMs: 0 };
+    return { ok: true, bps, reading: THROUGHPUT_READINGS.lowerBound, ...common, windowBytes: r.bytes, windowMs: r.elapsedMs, warmupMs: 0, idleMs: 0, lateEndMs: 0 };
   }
   const v = rate.value;
   const reading = !timed
@@ -121,5 +121,5 @@ async function measureDirection(transfer: Transfer, base: Omit<TransferOptions, 
       : (r.receiverLagMs ?? 0) > READING_TOLERANCE * v.windowMs
         ? THROUGHPUT_READINGS.receiverBehind
         : undefined;
-  return { ok: true, bps: v.bps, reading, ...common, windowBytes: v.bytes, windowMs: v.windowMs, warmupMs: v.warmupMs, idleMs: v.idleMs };
+  return { ok: true, bps: v.bps, reading, ...common, windowBytes: v.bytes, windowMs: v.windowMs, warmupMs: v.warmupMs, idleMs: v.idleMs, lateEndMs: v.lateEndMs };
 }

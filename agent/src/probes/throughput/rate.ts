@@ -17,7 +17,10 @@
  *   initial burst) that leave at least half of the transfer's time after them. None (a short
  *   transfer): the first mark, which is clean — nothing can be held back before the first byte.
  * - End: the last mark. Both directions end their body cleanly (./transfer.ts), so by the last
- *   read every byte had arrived and nothing was held back: the end point is clean.
+ *   read every byte had arrived and nothing was held back: the end point is clean. But it may be
+ *   late — the receiver's event loop busy, or a loss in the last few segments waiting out a
+ *   retransmission timeout — so when the last read brought its bytes more slowly than the transfer
+ *   ran, the read before it ends the window (endOf).
  *
  * Idle time (`idleMs`, idleIn below): the longest stretch after the warm-up when the link carried
  * none of these bytes, which lowers the reading by up to idleMs / windowMs; the probe marks a
@@ -36,6 +39,8 @@ export interface Rate {
   warmupMs: number;
   /** The longest stretch after the warm-up when the link carried none of these bytes (idleIn), ms. */
   idleMs: number;
+  /** How much later the last read came than its bytes at this rate (0: the last read ends the window; see endOf), ms. */
+  lateEndMs: number;
 }
 
 
@@ -64,17 +69,37 @@ export function rateOf(marks: readonly ProgressMark[], opts: RateOptions): RateR
   let starts = marks.filter((m) => m.tMs - first.tMs >= opts.warmupMs && (last.tMs - m.tMs) * 2 >= totalMs && last.bytes > m.bytes);
   // warmupMs 0, or a transfer too short to afford the warm-up: the whole transfer from its first read.
   if (opts.warmupMs <= 0 || starts.length === 0) starts = [first];
+  const end = endOf(marks, starts);
   let start = starts[0] as ProgressMark;
-  let bps = rateBetween(start, last);
+  let bps = rateBetween(start, end);
   for (const s of starts) {
-    const r = rateBetween(s, last);
+    if (s.tMs >= end.tMs) continue;
+    const r = rateBetween(s, end);
     if (r < bps) {
       bps = r;
       start = s;
     }
   }
-  const window = marks.filter((m) => m.tMs >= start.tMs);
-  return { ok: true, value: { bps, bytes: last.bytes - start.bytes, windowMs: last.tMs - start.tMs, warmupMs: start.tMs - first.tMs, idleMs: idleIn(window, bps) } };
+  const window = marks.filter((m) => m.tMs >= start.tMs && m.tMs <= end.tMs);
+  const lateEndMs = end === last ? 0 : Math.max(0, last.tMs - end.tMs - ((last.bytes - end.bytes) * 8 * 1000) / bps);
+  return { ok: true, value: { bps, bytes: end.bytes - start.bytes, windowMs: end.tMs - start.tMs, warmupMs: start.tMs - first.tMs, idleMs: idleIn(window, bps), lateEndMs } };
+}
+
+/**
+ * The end of the window: the last read — unless it brought its bytes more slowly than the transfer
+ * ran before it (by more than 1 %). The last bytes arrived before that read; the read was late (a
+ * busy event loop on the receiving side), or the tail of the transfer crawled (a loss at the very
+ * end waits for a retransmission timeout: nothing behind it to trigger a fast one). Either way it is
+ * the transfer ending, not the link, so the read before it ends the window: it is clean too (bytes
+ * held back there would make the last segment faster, not slower).
+ */
+function endOf(marks: readonly ProgressMark[], starts: readonly ProgressMark[]): ProgressMark {
+  const last = marks[marks.length - 1] as ProgressMark;
+  const prev = marks[marks.length - 2];
+  const firstStart = starts[0] as ProgressMark;
+  const latestStart = starts[starts.length - 1] as ProgressMark;
+  if (marks.length < 3 || prev === undefined || prev.tMs <= latestStart.tMs || prev.bytes <= firstStart.bytes || !(last.tMs > prev.tMs)) return last;
+  return rateBetween(prev, last) < 0.99 * rateBetween(firstStart, prev) ? prev : last;
 }
 
 /** Gaps between reads shorter than this are reading jitter, not stalls (Linux's shortest retransmission timeout is 200 ms). */

@@ -158,7 +158,7 @@ describe('throughput probe run', () => {
     const marks = [];
     for (let t = 0; t <= 4800; t += 50) if (t <= 2000 || t > 2800) marks.push({ tMs: t, bytes: 250 * (t <= 2000 ? t : t - 800) });
     const stalled: TransferResult = { ok: true, marks, bytes: marks.at(-1)!.bytes, stoppedEarly: false, elapsedMs: 4600, receiverLagMs: 3 };
-    const late: TransferResult = { ok: true, marks: [{ tMs: 0, bytes: 65_536 }, { tMs: 1000, bytes: 315_536 }, { tMs: 4000, bytes: 1_065_536 }], bytes: 1_065_536, stoppedEarly: false, elapsedMs: 4100, receiverLagMs: 150 };
+    const late: TransferResult = { ok: true, marks: [{ tMs: 0, bytes: 65_536 }, { tMs: 1000, bytes: 315_536 }, { tMs: 4000, bytes: 1_065_536 }], bytes: 1_065_536, stoppedEarly: false, elapsedMs: 4100, receiverLagMs: 400 };
     const f = fakeTransfers({ down: stalled, up: late });
     const probe = createThroughputProbe(check({ warmupMs: 500 }), env, { calendar, transfers: f.transfers });
     const r = await probe.run(ctxAt('2026-11-28T11:00:00Z'));

@@ -19,7 +19,7 @@ describe('rate computation', () => {
   it('is payload bits per second between the first read and the last (bytes × 8, kilo = 1000)', () => {
     // 250,000 bytes per second after a first read of 65,536 bytes: 2,000,000 bit/s.
     const marks = curve(4000, 50, (t) => 65_536 + t * 250);
-    expect(ok(rateOf(marks, { warmupMs: 0 }))).toEqual({ bps: 2_000_000, bytes: 1_000_000, windowMs: 4000, warmupMs: 0, idleMs: 0 });
+    expect(ok(rateOf(marks, { warmupMs: 0 }))).toEqual({ bps: 2_000_000, bytes: 1_000_000, windowMs: 4000, warmupMs: 0, idleMs: 0, lateEndMs: 0 });
   });
 
   it('does not count the first read: its bytes arrived before the clock started', () => {
@@ -43,7 +43,7 @@ describe('warm-up exclusion', () => {
   const slowStart = curve(5000, 50, (t) => (t <= 1000 ? t * 125 : 125_000 + (t - 1000) * 500));
 
   it('leaves the warm-up out, so the rate is the link\'s steady rate', () => {
-    expect(ok(rateOf(slowStart, { warmupMs: 1000 }))).toEqual({ bps: 4_000_000, bytes: 2_000_000, windowMs: 4000, warmupMs: 1000, idleMs: 0 });
+    expect(ok(rateOf(slowStart, { warmupMs: 1000 }))).toEqual({ bps: 4_000_000, bytes: 2_000_000, windowMs: 4000, warmupMs: 1000, idleMs: 0, lateEndMs: 0 });
   });
 
   it('warmupMs 0 is the whole transfer, slow start included', () => {
@@ -53,7 +53,7 @@ describe('warm-up exclusion', () => {
   it('a transfer too short to leave half its time after the warm-up is measured whole', () => {
     // 1.5 s in all: a 1 s warm-up would leave a third of it.
     const short = curve(1500, 50, (t) => t * 250);
-    expect(ok(rateOf(short, { warmupMs: 1000 }))).toEqual({ bps: 2_000_000, bytes: 375_000, windowMs: 1500, warmupMs: 0, idleMs: 0 });
+    expect(ok(rateOf(short, { warmupMs: 1000 }))).toEqual({ bps: 2_000_000, bytes: 375_000, windowMs: 1500, warmupMs: 0, idleMs: 0, lateEndMs: 0 });
   });
 
   it('a start where bytes were held back (TCP repairing a loss) cannot inflate the rate', () => {
@@ -104,5 +104,23 @@ describe('idle time (a stall the reading cannot hide)', () => {
       expect(r.idleMs, `idle at ${at} ms`).toBeGreaterThan(500);
       expect(r.idleMs, `idle at ${at} ms`).toBeLessThanOrEqual(800 * (2_000_000 / r.bps) + 1);
     }
+  });
+});
+
+describe('the end of the window', () => {
+  it('a last read that came late (a busy receiver) does not lower the rate: the read before it ends the window', () => {
+    // 2 Mbit/s, read every 50 ms; the last 10,000 bytes arrived by 4040 ms, but the loop read them at 4400 ms.
+    const marks = curve(4000, 50, (t) => 65_536 + t * 250);
+    const late = [...marks, { tMs: 4400, bytes: 65_536 + 4000 * 250 + 10_000 }];
+    const r = ok(rateOf(late, { warmupMs: 500 }));
+    expect(r.bps).toBe(2_000_000);
+    expect(r.lateEndMs).toBeCloseTo(400 - 40, 6);
+    // Timed to the late read it would have read 1.86 Mbit/s.
+    expect((((late.at(-1) as ProgressMark).bytes - 65_536 - 500 * 250) * 8000) / 3900).toBeLessThan(1_900_000);
+  });
+
+  it('a last read on time is the end', () => {
+    const marks = curve(4000, 50, (t) => 65_536 + t * 250);
+    expect(ok(rateOf([...marks, { tMs: 4040, bytes: 65_536 + 4040 * 250 }], { warmupMs: 500 })).windowMs).toBe(4040 - 500);
   });
 });
