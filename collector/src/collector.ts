@@ -54,7 +54,7 @@ export function openSeriesStore(config: CollectorConfig, log: Logger, clock?: Cl
     retention: config.storage.retention,
     log,
     ...(clock === undefined ? {} : { clock }),
-    settings: { synchronous: config.storage.synchronous },
+    settings: config.storage,
   });
 }
 
@@ -79,6 +79,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     await opts.onMeta?.(meta);
     alerting = createAlerting({ config, meta, log, clock });
     store = openSeriesStore(config, log, clock);
+    await store.ready?.();
     alerting.start(store);
     reports = createReportComponent({ config, meta, store, calendar: alerting.calendar, thresholds: alerting.profiles, alerts: alerting.alerts, maintenance: alerting.maintenance, clock, log, sleep: (ms) => sleepMs(ms) });
     app = await buildApp({

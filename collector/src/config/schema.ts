@@ -7,7 +7,7 @@
  */
 import { ODS_PATTERN } from '../../../shared/src/ods.ts';
 import Type, { type Static } from 'typebox';
-import { DEFAULT_RETENTION, STORAGE_BACKENDS } from '../storage/registry.ts';
+import { DEFAULT_RETENTION, storageConfigSchema } from '../storage/registry.ts';
 import { alertingConfigFields } from '../notifications/config.ts';
 import { practiceReportFields, ReportsConfig } from '../reports/config.ts';
 import { ThroughputConfig } from '../routes/throughput/config.ts';
@@ -38,25 +38,22 @@ export type PracticeConfig = Static<typeof PracticeConfig>;
 
 const Days = (def: number, description: string) => Type.Integer({ minimum: 1, maximum: 36_500, default: def, description });
 
-export const StorageConfig = Type.Object(
-  {
-    backend: Type.Enum(Object.keys(STORAGE_BACKENDS), { default: 'sqlite', description: 'Series store backend; sqlite is embedded (series.db under dataDir).' }),
-    synchronous: Type.Enum(['full', 'normal'], {
-      default: 'full',
-      description: 'sqlite: full = an acknowledged batch survives power loss (fsync per commit); normal = survives a process crash only.',
-    }),
-    retention: Type.Object(
-      {
-        rawDays: Days(DEFAULT_RETENTION.rawDays, 'Keep raw samples this many days.'),
-        minuteDays: Days(DEFAULT_RETENTION.minuteDays, 'Keep 1-minute rollups this many days (monthly reports read them).'),
-        hourDays: Days(DEFAULT_RETENTION.hourDays, 'Keep 1-hour rollups this many days (year-on-year reports).'),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-    maintenanceIntervalMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000, description: 'How often rollups and retention run.' }),
-  },
-  { additionalProperties: false, default: {} },
-);
+/** Keys every storage backend has; each backend adds its own (storage/registry.ts). */
+export const storageCommonFields = {
+  retention: Type.Object(
+    {
+      rawDays: Days(DEFAULT_RETENTION.rawDays, 'Keep raw samples this many days.'),
+      minuteDays: Days(DEFAULT_RETENTION.minuteDays, 'Keep 1-minute rollups this many days (monthly reports read them).'),
+      hourDays: Days(DEFAULT_RETENTION.hourDays, 'Keep 1-hour rollups this many days (year-on-year reports).'),
+    },
+    { additionalProperties: false, default: {} },
+  ),
+  maintenanceIntervalMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000, description: 'How often rollups and retention run.' }),
+};
+
+const StorageCommon = Type.Object({ backend: Type.String(), ...storageCommonFields });
+/** `storage:` — a union over the registered backends (docs/storage.md); typed by the common keys, the rest is the backend's. */
+export const StorageConfig = Type.Unsafe<Static<typeof StorageCommon> & Readonly<Record<string, unknown>>>(storageConfigSchema(storageCommonFields));
 
 export const collectorConfigFields = {
   listen: Type.Object(

@@ -1,11 +1,16 @@
 /**
  * Storage backends (STYLE habit 7): the only place that lists them. A new backend is a new folder
- * exporting a StorageBackend, plus one line in STORAGE_BACKENDS; nothing else branches on the name.
+ * exporting a StorageBackend (its name, its own config keys as TypeBox fields, open), plus one
+ * line in STORAGE_BACKENDS; the collector's `storage:` schema is composed from this list
+ * (storageConfigSchema) and nothing else branches on the name.
  */
+import Type, { type TProperties, type TSchema } from 'typebox';
 import type { Logger } from '../../../shared/src/log.ts';
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { RetentionPolicy, SeriesStore } from './types.ts';
 import { openThreadedSqliteStore } from './threaded/index.ts';
+import { openInfluxStore } from './influx/index.ts';
+import { influxSettingsFields, type InfluxSettings } from './influx/config.ts';
 import { N3monError } from '../../../shared/src/errors.ts';
 
 export interface StoreOpenOptions {
@@ -14,12 +19,14 @@ export interface StoreOpenOptions {
   retention: RetentionPolicy;
   log: Logger;
   clock?: Clock;
-  /** Backend-specific settings from the collector config (validated by the backend). */
+  /** The collector config's `storage` object (validated against storageConfigSchema). */
   settings?: Readonly<Record<string, unknown>>;
 }
 
 export interface StorageBackend {
   readonly name: string;
+  /** The backend's own keys under `storage:` (besides backend, retention, maintenanceIntervalMs). */
+  readonly settings: TProperties;
   open(opts: StoreOpenOptions): SeriesStore;
 }
 
@@ -28,6 +35,12 @@ export const DEFAULT_RETENTION: RetentionPolicy = Object.freeze({ rawDays: 14, m
 
 const sqliteBackend: StorageBackend = {
   name: 'sqlite',
+  settings: {
+    synchronous: Type.Enum(['full', 'normal'], {
+      default: 'full',
+      description: 'sqlite: full = an acknowledged batch survives power loss (fsync per commit); normal = survives a process crash only.',
+    }),
+  },
   // The store runs in a worker thread (threaded/): ingest parses on the main thread while the
   // worker inserts and fsyncs. The clock only times log lines, so the worker uses its own.
   open: (opts) => {
@@ -41,11 +54,34 @@ const sqliteBackend: StorageBackend = {
   },
 };
 
+const influxBackend: StorageBackend = {
+  name: 'influx',
+  settings: influxSettingsFields,
+  open: (opts) => {
+    const s = { createDatabase: false, timeoutMs: 10_000, ...opts.settings } as unknown as InfluxSettings;
+    if (typeof s.url !== 'string' || typeof s.database !== 'string') throw new N3monError('N3MON_ERR_CONFIG_INVALID', 'storage.url, storage.database: required for the influx backend');
+    return openInfluxStore({ settings: s, retention: opts.retention, log: opts.log, ...(opts.clock === undefined ? {} : { clock: opts.clock }) });
+  },
+};
+
 export const STORAGE_BACKENDS: Readonly<Record<string, StorageBackend>> = Object.freeze({
   sqlite: sqliteBackend,
+  influx: influxBackend,
 });
 
 export type StorageBackendName = keyof typeof STORAGE_BACKENDS;
+
+/**
+ * The collector config's `storage:` schema: one branch per backend (`backend` tells them apart),
+ * each the common keys plus the backend's own; the first backend (sqlite) is the default, so
+ * `storage:` without `backend` is sqlite. Unknown keys — including another backend's — are errors.
+ */
+export function storageConfigSchema(common: TProperties): TSchema {
+  const branches = Object.values(STORAGE_BACKENDS).map((b, i) =>
+    Type.Object({ backend: Type.Literal(b.name, i === 0 ? { default: b.name, description: `Series store backend: ${Object.keys(STORAGE_BACKENDS).join(' | ')} (docs/storage.md).` } : {}), ...common, ...b.settings }, { additionalProperties: false }),
+  );
+  return Type.Union(branches, { default: {} });
+}
 
 /** Open the named backend; an unknown name is a configuration error. */
 export function openStore(name: string, opts: StoreOpenOptions): SeriesStore {

@@ -1,6 +1,6 @@
 /**
- * The one storage interface for time series (STYLE habit 7). SQLite (embedded default) and, in a
- * later issue, InfluxDB implement it; everything above (ingest, read API, rules, reports) talks to
+ * The one storage interface for time series (STYLE habit 7). SQLite (embedded default) and
+ * InfluxDB 1.x (influx/) implement it; everything above (ingest, read API, rules, reports) talks to
  * this interface only.
  *
  * Metadata (practices, agents, tokens, API keys, batch ids, alerts, users) is not here: it always
@@ -126,5 +126,11 @@ export interface SeriesStore {
    */
   maintain(now: number): Promise<void>;
   stats(): StoreStats;
+  /**
+   * Resolves when the store can serve (a remote backend reached its server and loaded its index);
+   * rejects with the reason (N3MON_ERR_STORE) when it cannot. Operations wait for it themselves;
+   * the collector awaits it at start-up to fail fast. Absent: ready as soon as open returned.
+   */
+  ready?(): Promise<void>;
   close(): Promise<void>;
 }

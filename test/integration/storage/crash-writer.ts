@@ -4,9 +4,12 @@
  * clock that keeps up with the data (and some batches carry late samples, so re-rolls happen).
  * The parent kills it with SIGKILL at a random moment. Bounded: stops after MAX_BATCHES or 60 s.
  *
- * usage: node --import tsx crash-writer.ts DIR full|normal
+ * usage: node --import tsx crash-writer.ts sqlite DIR full|normal
+ *        node --import tsx crash-writer.ts influx URL DATABASE
  */
 import { openSqliteStore } from '../../../collector/src/storage/sqlite/index.ts';
+import { openInfluxStore } from '../../../collector/src/storage/influx/index.ts';
+import type { SeriesStore } from '../../../collector/src/storage/types.ts';
 import type { SynchronousMode } from '../../../collector/src/storage/sqlite/schema.ts';
 import { createLogger } from '../../../shared/src/log.ts';
 import type { WireSample } from '../../../shared/src/wire.ts';
@@ -28,13 +31,17 @@ export function crashBatch(n: number): WireSample[] {
 }
 
 async function main(): Promise<void> {
-  const [dir, mode] = process.argv.slice(2);
-  const store = openSqliteStore({
-    dir: dir as string,
-    retention: { rawDays: 400, minuteDays: 400, hourDays: 800 },
-    log: createLogger({ level: 'warn', destination: process.stderr as unknown as import('pino').DestinationStream }),
-    synchronous: mode as SynchronousMode,
-  });
+  const [backend, where, mode] = process.argv.slice(2);
+  const retention = { rawDays: 400, minuteDays: 400, hourDays: 800 };
+  const log = createLogger({ level: 'warn', destination: process.stderr as unknown as import('pino').DestinationStream });
+  let store: SeriesStore;
+  if (backend === 'influx') {
+    const s = openInfluxStore({ settings: { url: where as string, database: mode as string, createDatabase: false, timeoutMs: 30_000 }, retention, log });
+    await s.ready();
+    store = s;
+  } else {
+    store = openSqliteStore({ dir: where as string, retention, log, synchronous: mode as SynchronousMode });
+  }
   const started = Date.now();
   let maintaining = false;
   let next = 0;

@@ -73,7 +73,8 @@ describe('collector config', () => {
       'organisation.region: unknown key (allowed: name)',
       'practices[0].ods: must match pattern "^[A-Z0-9]{3,10}$"',
       'practices[1].name: missing required key',
-      'storage.backend: must be one of "sqlite" (got string "influx")',
+      'storage.url: missing required key', // backend influx: its own keys (storage/influx/config.ts)
+      'storage.database: missing required key',
       'storage.retention.rawDays: must be >= 1',
       'log.level: must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent" (got string "loud")',
       `extra: unknown key (allowed: ${Object.keys(CollectorConfigSchema.properties).join(', ')})`,

@@ -1,0 +1,303 @@
+/**
+ * The InfluxDB 1.x series store (docs/storage.md): raw samples as points of a measurement per
+ * metric, collector-side rollup tiers `<metric>.1m` / `<metric>.1h` with the same sketches as the
+ * SQLite backend, bookkeeping in `n3mon.state` / `n3mon.dirty`. A write resolves when InfluxDB
+ * answered 204 to every /write it needed (the points are in its WAL); any failure rejects with
+ * N3MON_ERR_STORE, which ingest answers with 503 + Retry-After (the agent keeps its spool).
+ */
+import type { IPoint } from 'influx';
+import { N3monError } from '../../../../shared/src/errors.ts';
+import type { Logger } from '../../../../shared/src/log.ts';
+import { systemClock, type Clock } from '../../../../shared/src/clock.ts';
+import type { AggregateQuery, Bucket, RawPoint, RetentionPolicy, SeriesSelector, SeriesStore, StoredSeries, StoreStats, WriteRequest, WriteResult } from '../types.ts';
+import { alignDown, alignUp, foldBuckets, HOUR_MS, MINUTE_MS, summarisePoints, unitFor } from '../summary.ts';
+import { checkRetention } from '../sqlite/index.ts';
+import { writeProblems } from '../sqlite/writer.ts';
+import { InfluxClient } from './client.ts';
+import type { InfluxSettings } from './config.ts';
+import { readRaw, readTier, type Span } from './reader.ts';
+import { InfluxRollup } from './rollup.ts';
+import { SeriesIndex, storedLabels, TIER_SUFFIX, type InfluxSeries } from './series.ts';
+import { dirtyPoint, DirtyMinutes, loadMarks, type Marks } from './state.ts';
+
+export interface InfluxStoreOptions {
+  settings: InfluxSettings;
+  retention: RetentionPolicy;
+  log: Logger;
+  clock?: Clock;
+  /** Minutes are rolled up this long after they end (default 2 min). */
+  rollupDelayMs?: number;
+}
+
+interface Opened {
+  client: InfluxClient;
+  series: SeriesIndex;
+  dirty: DirtyMinutes;
+  marks: Marks;
+  rollup: InfluxRollup;
+}
+
+/** InfluxDB's newest time (int64 ns, 2262-04-11), in ms. */
+export const INFLUX_MAX_TS = 9_223_372_036_000;
+
+/** Problems a write has beyond writeProblems(): names and times InfluxDB cannot store. */
+function influxProblems(req: WriteRequest): string[] {
+  const out: string[] = [];
+  req.samples.forEach((s, i) => {
+    if (Object.hasOwn(s.labels, 'time')) out.push(`samples[${i}].labels.time: the influx backend cannot store a label named time (InfluxDB's time column)`);
+    if (s.ts >= INFLUX_MAX_TS) out.push(`samples[${i}].ts: must be before ${INFLUX_MAX_TS} (InfluxDB's last time, 2262) (got ${s.ts})`);
+  });
+  return out.slice(0, 10);
+}
+
+class InfluxSeriesStore implements SeriesStore {
+  readonly backend = 'influx';
+  private closed = false;
+  private opened: Opened | undefined;
+  private readonly opening: Promise<Opened>;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private maintaining: Promise<unknown> = Promise.resolve();
+  private rollingTo = 0;
+  private samplesWritten = 0;
+  private samplesTooOld = 0;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+
+  constructor(private readonly opts: InfluxStoreOptions) {
+    this.log = opts.log.child({ component: 'store', backend: 'influx' });
+    this.clock = opts.clock ?? systemClock;
+    this.opening = this.open();
+    this.opening.then(
+      (o) => (this.opened = o),
+      () => undefined, // ready() and every operation report it
+    );
+  }
+
+  ready(): Promise<void> {
+    return this.opening.then(() => undefined);
+  }
+
+  private async open(): Promise<Opened> {
+    const { settings } = this.opts;
+    const client = new InfluxClient(settings);
+    const where = { url: client.url, database: client.database };
+    try {
+      const version = await client.ping(settings.timeoutMs);
+      const names = await client.databaseNames();
+      if (!names.includes(settings.database)) {
+        if (!settings.createDatabase) throw new N3monError('N3MON_ERR_STORE', `influx ${client.url}: database "${settings.database}" does not exist (create it, or set storage.createDatabase: true)`);
+        await client.createDatabase();
+        this.log.warn(where, 'influx database created');
+      }
+      const series = new SeriesIndex();
+      const marks = await loadMarks(client);
+      const dirty = await DirtyMinutes.load(client);
+      await this.loadSeries(client, series);
+      const rollup = new InfluxRollup({
+        client,
+        series,
+        dirty,
+        marks,
+        retention: this.opts.retention,
+        rollupDelayMs: this.opts.rollupDelayMs ?? 2 * MINUTE_MS,
+        settleWrites: () => this.settle(),
+        setRollingTo: (t) => (this.rollingTo = Math.max(this.rollingTo, t)),
+      });
+      this.log.info({ ...where, version, series: series.size, dirtyMinutes: dirty.size }, 'series store open');
+      return { client, series, dirty, marks, rollup };
+    } catch (err) {
+      this.log.error({ ...where, reason: (err as Error).message }, 'series store cannot open');
+      throw err instanceof N3monError ? err : client.fail('cannot open', err);
+    }
+  }
+
+  private async loadSeries(client: InfluxClient, series: SeriesIndex): Promise<void> {
+    const [list] = await client.query('SHOW MEASUREMENTS');
+    const names = (list?.[0]?.values ?? []).map((r) => r[0] as string);
+    const statements: [string, string][] = [];
+    for (const n of names) {
+      if (n.startsWith('n3mon.')) continue;
+      if (n.endsWith(TIER_SUFFIX.minute) || n.endsWith(TIER_SUFFIX.hour)) statements.push([n.slice(0, -3), `SELECT last("last"::field) FROM ${client.from(n)} GROUP BY *`]);
+      else if (!n.includes('.')) statements.push([n, `SELECT last("value"::field) FROM ${client.from(n)} GROUP BY *`]);
+    }
+    for (let i = 0; i < statements.length; i += 50) {
+      const chunk = statements.slice(i, i + 50);
+      const res = await client.query(chunk.map(([, q]) => q));
+      chunk.forEach(([metric], j) => {
+        for (const s of res[j] ?? []) {
+          const row = s.values[0];
+          if (row === undefined || s.tags === undefined) continue;
+          const ts = typeof row[1] === 'number' && row[1] > (row[0] as number) ? row[1] : (row[0] as number);
+          series.load(metric, s.tags, ts);
+        }
+      });
+    }
+  }
+
+  private async use(): Promise<Opened> {
+    if (this.closed) throw new N3monError('N3MON_ERR_UNAVAILABLE', 'series store is closed');
+    return this.opened ?? (await this.opening);
+  }
+
+  /** Resolves when every write begun so far has finished (whatever its outcome). */
+  private async settle(): Promise<void> {
+    await Promise.all([...this.inflight].map((p) => p.catch(() => undefined)));
+  }
+
+  write(req: WriteRequest): Promise<WriteResult> {
+    if (this.closed) return Promise.reject(new N3monError('N3MON_ERR_UNAVAILABLE', 'series store is closed'));
+    const problems = writeProblems(req);
+    if (problems.length === 0) problems.push(...influxProblems(req));
+    if (problems.length > 0) return Promise.reject(new N3monError('N3MON_ERR_STORE', `write refused, nothing stored:\n${problems.join('\n')}`, { problems }));
+    const p = this.doWrite(req);
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  private async doWrite(req: WriteRequest): Promise<WriteResult> {
+    const o = await this.use();
+    const points: IPoint[] = [];
+    const dirtyPoints: IPoint[] = [];
+    const touched: [InfluxSeries, number][] = [];
+    const rolled = Math.max(o.marks.minuteMark ?? 0, this.rollingTo);
+    let tooOld = 0;
+    for (const s of req.samples) {
+      if (s.ts < o.marks.rawHorizon) {
+        tooOld++;
+        continue;
+      }
+      const labels = storedLabels(s.labels);
+      const tags: Record<string, string> = { ...labels, practice: req.practice, agent: req.agent };
+      points.push({ measurement: s.metric, tags, fields: { value: s.value }, timestamp: s.ts });
+      if (s.ts < rolled) {
+        const series = o.series.upsert(req.practice, req.agent, s.metric, labels, 0);
+        const minute = alignDown(s.ts, MINUTE_MS);
+        if (o.dirty.add(series.id, minute)) dirtyPoints.push(dirtyPoint(series.id, minute));
+      }
+      touched.push([o.series.upsert(req.practice, req.agent, s.metric, labels, 0), s.ts]);
+    }
+    // Dirty marks first: a crash between the two leaves a mark without a sample (harmless).
+    if (dirtyPoints.length > 0) await o.client.write(dirtyPoints);
+    await o.client.write(points);
+    for (const [series, ts] of touched) if (ts > series.lastTs) series.lastTs = ts;
+    this.samplesWritten += points.length;
+    this.samplesTooOld += tooOld;
+    return tooOld > 0 ? { written: points.length, tooOld } : { written: points.length };
+  }
+
+  async findSeries(selector: SeriesSelector): Promise<StoredSeries[]> {
+    const o = await this.use();
+    return o.series.find(selector).map((s) => (s.lastTs === 0 ? (({ lastTs: _unused, ...rest }) => rest)(s) : s));
+  }
+
+  async raw(seriesId: string, from: number, to: number): Promise<RawPoint[]> {
+    checkRange(from, to);
+    const o = await this.use();
+    const series = o.series.get(seriesId);
+    if (series === undefined || !(to > from)) return [];
+    const span: Span = { series, from: Math.max(0, from), to: Math.min(to, INFLUX_MAX_TS) };
+    const rows = (await readRaw(o.client, [span])).get(span) ?? [];
+    return rows.map(([ts, value]) => ({ ts, value }));
+  }
+
+  async aggregate(q: AggregateQuery): Promise<Map<string, Bucket[]>> {
+    checkRange(q.from, q.to);
+    if (!Number.isSafeInteger(q.stepMs) || q.stepMs <= 0) throw new N3monError('N3MON_ERR_REQUEST_INVALID', `stepMs must be a positive integer (got ${q.stepMs})`);
+    const o = await this.use();
+    const step = q.stepMs;
+    const from = Math.max(0, alignDown(q.from, step));
+    const to = Math.min(alignUp(q.to, step), INFLUX_MAX_TS);
+    const unit = unitFor(step);
+    const out = new Map<string, Bucket[]>();
+    const known: InfluxSeries[] = [];
+    for (const id of q.seriesIds) {
+      const s = o.series.get(id);
+      out.set(id, []);
+      if (s !== undefined && to > from) known.push(s);
+    }
+    // Marks and dirty minutes as persisted (another process — `n3mon report` — may be the writer).
+    const [marks, dirty] = unit === 0 ? [o.marks, o.dirty] : await Promise.all([loadMarks(o.client), DirtyMinutes.load(o.client)]);
+    const mark = unit === HOUR_MS ? marks.hourMark : marks.minuteMark;
+    const rolledEnd = unit === 0 || mark === undefined ? from : Math.min(Math.max(mark, from), to);
+    // Tier rows where the tier is complete; raw for the rest and for units with dirty minutes.
+    const tierSpans = rolledEnd > from ? known.map((s) => ({ series: s, from, to: rolledEnd })) : [];
+    const tailSpans = rolledEnd < to ? known.map((s) => ({ series: s, from: rolledEnd, to })) : [];
+    const dirtySpans: Span[] = [];
+    const dirtyUnits = new Map<string, Set<number>>();
+    if (unit !== 0) {
+      for (const s of known) {
+        const units = new Set([...dirty.minutesOf(s.id, from, rolledEnd), ...o.dirty.minutesOf(s.id, from, rolledEnd)].map((m) => alignDown(m, unit)));
+        if (units.size === 0) continue;
+        dirtyUnits.set(s.id, units);
+        for (const u of units) dirtySpans.push({ series: s, from: u, to: u + unit });
+      }
+    }
+    const [tiers, raws] = await Promise.all([
+      readTier(o.client, tierSpans, unit === HOUR_MS ? TIER_SUFFIX.hour : TIER_SUFFIX.minute),
+      readRaw(o.client, [...tailSpans, ...dirtySpans]),
+    ]);
+    for (const sp of tailSpans) {
+      if (unit === 0) out.set(sp.series.id, summarisePoints(raws.get(sp) ?? [], step));
+    }
+    if (unit === 0) return out;
+    const bySeries = new Map<string, Bucket[]>();
+    for (const sp of tierSpans) {
+      const skip = dirtyUnits.get(sp.series.id);
+      bySeries.set(sp.series.id, (tiers.get(sp) ?? []).filter((b) => skip === undefined || !skip.has(b.start)));
+    }
+    for (const sp of dirtySpans) (bySeries.get(sp.series.id) as Bucket[]).push(...summarisePoints(raws.get(sp) ?? [], unit));
+    for (const s of known) {
+      let units = bySeries.get(s.id) ?? [];
+      if (dirtyUnits.has(s.id)) units.sort((a, b) => a.start - b.start);
+      const tail = tailSpans.find((sp) => sp.series === s);
+      if (tail !== undefined) units = units.concat(summarisePoints(raws.get(tail) ?? [], unit));
+      out.set(s.id, step === unit ? units : foldBuckets(units, step));
+    }
+    return out;
+  }
+
+  maintain(now: number): Promise<void> {
+    const run = this.maintaining.then(async () => {
+      if (this.closed) return;
+      const o = await this.use();
+      const started = this.clock.monotonic();
+      try {
+        const r = await o.rollup.maintain(now);
+        this.log.debug({ ...r, ms: Math.round(this.clock.monotonic() - started) }, 'store maintained');
+      } catch (err) {
+        this.log.error({ reason: (err as Error).message }, 'store maintain failed; tiers stay as last written');
+        throw err instanceof N3monError ? err : new N3monError('N3MON_ERR_STORE', `store maintain failed: ${(err as Error).message}`);
+      }
+    });
+    this.maintaining = run.catch(() => undefined);
+    return run;
+  }
+
+  stats(): StoreStats {
+    return { series: this.opened?.series.size ?? 0, samplesWritten: this.samplesWritten, samplesTooOld: this.samplesTooOld, dirtyMinutes: this.opened?.dirty.size ?? 0 };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.opened?.rollup.stop();
+    await this.settle();
+    this.closed = true;
+    await this.maintaining;
+  }
+}
+
+function checkRange(from: number, to: number): void {
+  if (!Number.isFinite(from) || !Number.isFinite(to)) throw new N3monError('N3MON_ERR_REQUEST_INVALID', `from/to must be finite epoch-ms (got ${from}, ${to})`);
+}
+
+/**
+ * Open the influx store. Returns at once; `ready()` resolves when InfluxDB answered and the series
+ * index is loaded (or rejects with N3MON_ERR_STORE naming the URL, never the password), and every
+ * operation waits for it.
+ */
+export function openInfluxStore(opts: InfluxStoreOptions): SeriesStore & { ready(): Promise<void> } {
+  const problems = checkRetention(opts.retention);
+  if (problems.length > 0) throw new N3monError('N3MON_ERR_CONFIG_INVALID', `store: ${problems.join('; ')}`, { problems });
+  return new InfluxSeriesStore(opts);
+}
