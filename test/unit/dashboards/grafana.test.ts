@@ -50,7 +50,7 @@ describe('provisioning files', () => {
     expect(d.secureJsonData.password).toBe('${N3MON_INFLUX_PASSWORD}');
     // Every variable the file reads is one the README tells the operator to set.
     const readme = readFileSync(join(DIR, 'README.md'), 'utf8');
-    const used = [...readFileSync(join(DIR, 'provisioning/datasources/n3mon-influxdb.yaml'), 'utf8').matchAll(/\$\{(\w+)\}/g)].map((m) => m[1] as string);
+    const used = [...readFileSync(join(DIR, 'provisioning/datasources/n3mon-influxdb.yaml'), 'utf8').replace(/#.*$/gm, '').matchAll(/\$\{(\w+)\}/g)].map((m) => m[1] as string);
     expect(used.length).toBe(4);
     for (const v of used) expect(readme).toMatch(new RegExp(`^${v}=`, 'm'));
   });
