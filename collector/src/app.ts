@@ -17,6 +17,7 @@ import type { IngestObserver, StatusProvider } from './status/provider.ts';
 import { AgentActivity } from './status/activity.ts';
 import { LatestProbeStatus } from './status/latest-probe.ts';
 import { Ingestor } from './ingest/ingestor.ts';
+import { SeriesLimiter } from './ingest/series-limit.ts';
 import { createCollectorMetrics } from './metrics/collector-metrics.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { registerJsonBody } from './plugins/body.ts';
@@ -99,9 +100,11 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     deps.log.info({ series, ms: Math.round(clock.monotonic() - started) }, 'status: latest probe results loaded');
     status = latest;
   }
-  const metrics = createCollectorMetrics({ clock, store, status, practices: () => meta.practices.codes() });
+  const ingestLog = deps.log.child({ component: 'ingest' });
+  const limiter = new SeriesLimiter({ store, clock, log: ingestLog, limits: config.ingest });
+  const metrics = createCollectorMetrics({ clock, store, status, practices: () => meta.practices.codes(), seriesTracked: () => limiter.tracked });
   const observers = [activity, ...(isObserver(status) ? [status] : []), ...(deps.observers ?? [])];
-  const ingestor = new Ingestor({ store, meta, clock, observers, log: deps.log.child({ component: 'ingest' }), counters: metrics.counters });
+  const ingestor = new Ingestor({ store, meta, clock, observers, log: ingestLog, counters: metrics.counters, limiter });
   const ctx: AppContext = { config, log: deps.log, store, meta, clock, status, activity, ingestor, metrics, lifecycle, auth };
 
   app.addHook('onRequest', async (req) => {

@@ -21,7 +21,7 @@ export const ERROR_CODES = {
   N3MON_ERR_UNSUPPORTED_MEDIA_TYPE: 'The request body has a Content-Type or Content-Encoding the collector does not read (HTTP 415); send JSON, optionally gzip.',
   N3MON_ERR_REQUEST_TOO_LARGE: 'A request body (other than ingest), or a throughput test transfer, is larger than the collector accepts (HTTP 413).',
   N3MON_ERR_AUTH_CSRF: 'A write signed in by the dashboard session cookie came without its CSRF token, or from another origin (HTTP 403).',
-  N3MON_ERR_RATE_LIMITED: 'Too many attempts (dashboard sign-in), or a throughput test over its agent\'s hourly budget or the collector\'s concurrency cap; wait for `Retry-After` seconds (HTTP 429).',
+  N3MON_ERR_RATE_LIMITED: 'Too many requests: an agent token over its ingest rate (`ingest.rateLimit`), dashboard sign-in attempts, or a throughput test over its agent\'s hourly budget or the collector\'s concurrency cap; wait for `Retry-After` seconds (HTTP 429).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

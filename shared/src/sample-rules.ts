@@ -20,6 +20,15 @@ import { problemsOf } from './validate.ts';
 
 /** Stable codes: what an agent groups its log lines and counts by. Append, never rename. */
 export const SAMPLE_RULES = ['schema', 'label_reserved', 'ts_too_old', 'ts_future'] as const;
+/**
+ * Rules only the collector can judge (the agent cannot know before sending): `series_limit` — a
+ * sample of a new series beyond its agent's or practice's series limit (collector config
+ * `ingest.maxSeriesPerAgent` / `ingest.maxSeriesPerPractice`). Append, never rename.
+ */
+export const COLLECTOR_SAMPLE_RULES = ['series_limit'] as const;
+/** Every `rule` an IngestResponse's `refused` entry may carry. */
+export const REFUSAL_RULES = [...SAMPLE_RULES, ...COLLECTOR_SAMPLE_RULES] as const;
+export type RefusalRule = (typeof REFUSAL_RULES)[number];
 export type SampleRule = (typeof SAMPLE_RULES)[number];
 
 export interface SampleProblem {

@@ -70,7 +70,7 @@ export const MAX_REFUSED_PROBLEMS = 50;
 
 export const RefusedSample = Type.Object({
   index: Type.Integer({ minimum: 0, description: 'position of the sample in the batch\'s samples' }),
-  rule: Type.String({ description: 'which rule refused it: schema | label_reserved | ts_too_old | ts_future (shared/src/sample-rules.ts)' }),
+  rule: Type.String({ description: 'which rule refused it: schema | label_reserved | ts_too_old | ts_future | series_limit (shared/src/sample-rules.ts)' }),
   problem: Type.Optional(Type.String({ description: '`path: message` (first problem of the sample); on the first 50 refused samples only' })),
 });
 export type RefusedSample = Static<typeof RefusedSample>;

@@ -11,6 +11,7 @@ import { DEFAULT_RETENTION, storageConfigSchema } from '../storage/registry.ts';
 import { alertingConfigFields } from '../notifications/config.ts';
 import { practiceReportFields, ReportsConfig } from '../reports/config.ts';
 import { ThroughputConfig } from '../routes/throughput/config.ts';
+import { ingestLimitFields } from '../ingest/limits-config.ts';
 
 /** ODS code of a practice: upper-case letters and digits, e.g. A81001. */
 export const OdsPattern = ODS_PATTERN;
@@ -78,6 +79,7 @@ export const collectorConfigFields = {
         default: 7,
         description: 'How long batch ids are kept to acknowledge a repeated batch without storing it again (the store is idempotent per series and timestamp beyond that).',
       }),
+      ...ingestLimitFields,
     },
     { additionalProperties: false, default: {} },
   ),

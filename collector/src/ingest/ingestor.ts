@@ -14,10 +14,18 @@ import type { IngestBody, IngestResponse } from '../../../shared/src/wire.ts';
 import type { SeriesStore } from '../storage/types.ts';
 import type { Meta } from '../meta/index.ts';
 import type { IngestObserver } from '../status/provider.ts';
+import type { SeriesLimiter } from './series-limit.ts';
 
 export interface IngestCounters {
   samplesAccepted(n: number): void;
   duplicate(samples: number): void;
+  /** Samples of new series refused by a series limit. */
+  seriesLimited?(samples: number): void;
+}
+
+/** The answer, plus the samples (indexes into the body's samples) a series limit refused. */
+export interface IngestOutcome extends IngestResponse {
+  seriesLimited?: number[];
 }
 
 export interface IngestorDeps {
@@ -27,6 +35,8 @@ export interface IngestorDeps {
   clock: Clock;
   observers: readonly IngestObserver[];
   counters?: IngestCounters;
+  /** Series limits per agent and practice (./series-limit.ts); none when absent. */
+  limiter?: SeriesLimiter;
 }
 
 export class Ingestor {
@@ -44,7 +54,7 @@ export class Ingestor {
     return this.#inflight.size;
   }
 
-  async ingest(who: { practice: string; agent: string }, body: IngestBody): Promise<IngestResponse> {
+  async ingest(who: { practice: string; agent: string }, body: IngestBody): Promise<IngestOutcome> {
     const key = `${who.practice}\u0000${who.agent}\u0000${body.batchId}`;
     for (let other = this.#inflight.get(key); other !== undefined; other = this.#inflight.get(key)) {
       // The other request answers for its own outcome; we re-check the batch table below.
@@ -64,8 +74,9 @@ export class Ingestor {
     }
   }
 
-  async #store(who: { practice: string; agent: string }, body: IngestBody): Promise<IngestResponse> {
+  async #store(who: { practice: string; agent: string }, whole: IngestBody): Promise<IngestOutcome> {
     const { store, meta, log, clock, observers } = this.#deps;
+    const { body, limited } = await this.#limit(who, whole);
     let written: number;
     try {
       // A batch whose every sample was refused stores nothing, but its id is still recorded.
@@ -92,7 +103,26 @@ export class Ingestor {
         log.error({ err, observer: o.constructor.name }, 'ingest observer failed; batch is stored and acknowledged');
       }
     }
-    return { batchId: body.batchId, accepted: written, duplicate: false, serverTime: clock.now() };
+    const out: IngestOutcome = { batchId: body.batchId, accepted: written, duplicate: false, serverTime: clock.now() };
+    if (limited.length > 0) out.seriesLimited = limited;
+    return out;
+  }
+
+  /** The body without the samples a series limit refuses, and their indexes. */
+  async #limit(who: { practice: string; agent: string }, body: IngestBody): Promise<{ body: IngestBody; limited: number[] }> {
+    const limiter = this.#deps.limiter;
+    if (limiter === undefined || body.samples.length === 0) return { body, limited: [] };
+    const { refused, limit } = await limiter.admit(who.practice, who.agent, body.samples);
+    if (refused.length === 0) return { body, limited: refused };
+    this.#deps.counters?.seriesLimited?.(refused.length);
+    this.#deps.log.warn({ practice: who.practice, agent: who.agent, batchId: body.batchId, refused: refused.length, limit }, 'samples of new series refused: series limit reached');
+    const out: IngestBody['samples'] = [];
+    let r = 0;
+    body.samples.forEach((s, i) => {
+      if (refused[r] === i) r++;
+      else out.push(s);
+    });
+    return { body: { batchId: body.batchId, samples: out }, limited: refused };
   }
 }
 

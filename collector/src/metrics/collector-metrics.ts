@@ -9,7 +9,7 @@ import type { IngestCounters } from '../ingest/ingestor.ts';
 import { PRACTICE_STATUSES, type StatusProvider } from '../status/provider.ts';
 import { Registry } from './prom.ts';
 
-export const INGEST_RESULTS = ['accepted', 'duplicate', 'invalid', 'unauthorized', 'too_large', 'unsupported', 'unavailable', 'error', 'partial'] as const;
+export const INGEST_RESULTS = ['accepted', 'duplicate', 'invalid', 'unauthorized', 'too_large', 'unsupported', 'unavailable', 'error', 'partial', 'rate_limited'] as const;
 export type IngestResult = (typeof INGEST_RESULTS)[number];
 
 export interface CollectorMetricsDeps {
@@ -18,6 +18,8 @@ export interface CollectorMetricsDeps {
   status: StatusProvider;
   /** ODS codes of every practice (read at scrape time). */
   practices: () => readonly string[];
+  /** Series held by the ingest's series-limit index. */
+  seriesTracked?: () => number;
 }
 
 export interface CollectorMetrics {
@@ -65,6 +67,11 @@ export function createCollectorMetrics(deps: CollectorMetricsDeps): CollectorMet
   const duplicateBatches = r.counter('n3mon_ingest_duplicate_batches_total', 'Batches acknowledged again without storing (batch id seen before).').labels();
   const duplicateSamples = r.counter('n3mon_ingest_duplicate_samples_total', 'Samples in repeated batches (not stored again).').labels();
   const rejected = r.counter('n3mon_ingest_samples_rejected_total', 'Samples refused: in bodies refused as invalid, or listed as refused in a stored batch.').labels();
+  const seriesLimited = r.counter('n3mon_ingest_series_limit_samples_total', 'Samples of new series refused because their agent or practice reached its series limit (also in n3mon_ingest_samples_rejected_total).').labels();
+  r.gauge('n3mon_ingest_series_tracked', 'Series the ingest\'s series-limit index holds (practices that sent since start-up).', [], () => {
+    const n = deps.seriesTracked?.();
+    return n === undefined ? [] : [[{}, n]];
+  });
   const bytes = r.counter('n3mon_ingest_bytes_total', 'Ingest body bytes as received on the wire, by Content-Encoding.', ['encoding']);
   const duration = r.histogram('n3mon_ingest_duration_seconds', 'Ingest request time, from the first byte to the answer.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
 
@@ -101,6 +108,7 @@ export function createCollectorMetrics(deps: CollectorMetricsDeps): CollectorMet
         duplicateBatches.inc();
         duplicateSamples.inc(n);
       },
+      seriesLimited: (n) => seriesLimited.inc(n),
     },
     request(result, seconds, n, encoding) {
       requests.labels({ result }).inc();

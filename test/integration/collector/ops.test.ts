@@ -72,7 +72,7 @@ describe('/openapi.json', () => {
     );
     expect(doc.paths['/api/v1/ingest'].post.security).toEqual([{ agentToken: [] }]);
     expect(doc.paths['/api/v1/practices'].get.security).toEqual([{ apiKey: [] }]);
-    expect(Object.keys(doc.paths['/api/v1/ingest'].post.responses).sort()).toEqual(['200', '400', '401', '413', '415', '503']);
+    expect(Object.keys(doc.paths['/api/v1/ingest'].post.responses).sort()).toEqual(['200', '400', '401', '413', '415', '429', '503']);
     // The ingest body schema is the wire schema itself.
     expect(doc.paths['/api/v1/ingest'].post.requestBody.content['application/json'].schema.properties.samples.maxItems).toBe(20_000);
   });

@@ -6,8 +6,9 @@ import { METRICS } from '../../../shared/src/metrics.ts';
 import { OUTCOMES } from '../../../shared/src/outcomes.ts';
 import { ERROR_CODES } from '../../../shared/src/errors.ts';
 import { AGENT_LABELS, RESERVED_LABEL_PREFIX, RESERVED_LABELS } from '../../../shared/src/labels.ts';
-import { SAMPLE_RULES } from '../../../shared/src/sample-rules.ts';
+import { REFUSAL_RULES } from '../../../shared/src/sample-rules.ts';
 import { NATIONAL_LINK_IF_ROLES, ROLES } from '../../../shared/src/roles.ts';
+import { DEFAULT_INGEST_LIMITS } from '../../../collector/src/ingest/limits-config.ts';
 
 function firstColumn(doc: string, pattern: RegExp): string[] {
   const text = readFileSync(new URL(`../../../docs/${doc}`, import.meta.url), 'utf8');
@@ -37,8 +38,8 @@ describe('docs stay in step with the registries', () => {
     for (const name of AGENT_LABELS) expect(agentRow, name).toContain(name);
   });
 
-  it('docs/api.md lists every sample rule', () => {
-    expect(firstColumn('api.md', /^\| `([a-z_]+)` \| /gm).filter((r) => (SAMPLE_RULES as readonly string[]).includes(r)).sort()).toEqual([...SAMPLE_RULES].sort());
+  it('docs/api.md lists every sample rule (the shared ones and the collector\'s own)', () => {
+    expect(firstColumn('api.md', /^\| `([a-z_]+)` \| /gm).filter((r) => (REFUSAL_RULES as readonly string[]).includes(r)).sort()).toEqual([...REFUSAL_RULES].sort());
   });
 
   it('docs/errors.md lists every error code', () => {
@@ -50,5 +51,18 @@ describe('docs stay in step with the registries', () => {
     const roles = text.slice(text.indexOf('### Roles'), text.indexOf('## Names'));
     expect([...roles.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1])).toEqual([...ROLES]);
     for (const v of NATIONAL_LINK_IF_ROLES) expect(roles).toContain(`ifRole="${v}"`);
+  });
+
+  it('docs/api.md "Limits" and deploy/examples/collector.yaml give the ingest limits\' defaults', () => {
+    const api = readFileSync(new URL('../../../docs/api.md', import.meta.url), 'utf8');
+    const example = readFileSync(new URL('../../../deploy/examples/collector.yaml', import.meta.url), 'utf8');
+    const d = DEFAULT_INGEST_LIMITS;
+    const en = (n: number): string => n.toLocaleString('en-GB');
+    expect(api).toContain(`| \`ingest.maxSeriesPerAgent\` | ${en(d.maxSeriesPerAgent)} |`);
+    expect(api).toContain(`| \`ingest.maxSeriesPerPractice\` | ${en(d.maxSeriesPerPractice)} |`);
+    expect(api).toContain(`| \`ingest.rateLimit\` | \`{ max: ${d.rateLimit.max}, windowMs: ${d.rateLimit.windowMs} }\` |`);
+    expect(example).toContain(`maxSeriesPerAgent: ${d.maxSeriesPerAgent} `);
+    expect(example).toContain(`maxSeriesPerPractice: ${d.maxSeriesPerPractice} `);
+    expect(example).toContain(`rateLimit: { max: ${d.rateLimit.max}, windowMs: ${d.rateLimit.windowMs} }`);
   });
 });

@@ -4,8 +4,10 @@
  * validation is switched off for this route so a big body is not checked twice), explained only
  * when it fails, then handed to the Ingestor.
  */
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { N3monError } from '../../../../shared/src/errors.ts';
-import { INGEST_LIMITS, INGEST_PATH, IngestBody, IngestResponse, MAX_REFUSED_PROBLEMS } from '../../../../shared/src/wire.ts';
+import { INGEST_LIMITS, INGEST_PATH, IngestBody, IngestResponse, MAX_REFUSED_PROBLEMS, type RefusedSample, type WireSample } from '../../../../shared/src/wire.ts';
 import type { AppContext, RouteModule, TypedApp } from '../../context.ts';
 import { errorResponses, type N3monRouteConfig } from '../../plugins/errors.ts';
 import { skipValidation } from '../../plugins/validation.ts';
@@ -22,16 +24,35 @@ declare module 'fastify' {
   }
 }
 
-const RESULT_BY_STATUS: Record<number, IngestResult> = { 400: 'invalid', 401: 'unauthorized', 403: 'unauthorized', 413: 'too_large', 415: 'unsupported', 503: 'unavailable' };
+const RESULT_BY_STATUS: Record<number, IngestResult> = { 400: 'invalid', 401: 'unauthorized', 403: 'unauthorized', 413: 'too_large', 415: 'unsupported', 429: 'rate_limited', 503: 'unavailable' };
 
-function register(app: TypedApp, ctx: AppContext): void {
-  app.decorateRequest('ingestDuplicate', false);
-  app.decorateRequest('ingestPartial', false);
+async function register(root: TypedApp, ctx: AppContext): Promise<void> {
+  root.decorateRequest('ingestDuplicate', false);
+  root.decorateRequest('ingestPartial', false);
+  // Encapsulated: the rate limiter applies to this route only.
+  await root.register(async (child) => {
+    const app = child as unknown as TypedApp;
+    await app.register(rateLimit, { global: false });
+    registerRoute(app, ctx);
+  });
+}
+
+function registerRoute(app: TypedApp, ctx: AppContext): void {
   const config: N3monRouteConfig = { bodyArea: 'ingest' };
+  const { max, windowMs } = ctx.config.ingest.rateLimit;
+  // Keyed on the token (not the address: many agents may share a NAT), checked after it is verified
+  // and before the body is read.
+  const perToken = app.createRateLimit({ max, timeWindow: windowMs, keyGenerator: (req) => `token:${req.agentIdentity?.tokenId ?? ''}` });
+  const rateLimited = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const r = await perToken(req);
+    if (r.isAllowed || !r.isExceeded) return;
+    reply.header('retry-after', String(Math.max(1, r.ttlInSeconds)));
+    throw new N3monError('N3MON_ERR_RATE_LIMITED', `more than ${max} ingest requests in ${windowMs / 1000} s from this agent token; retry after ${Math.max(1, r.ttlInSeconds)} s`);
+  };
   app.post(
     INGEST_PATH,
     {
-      onRequest: ctx.auth.agent,
+      onRequest: [ctx.auth.agent, rateLimited],
       bodyLimit: INGEST_LIMITS.maxBodyBytes,
       config,
       validatorCompiler: skipValidation,
@@ -46,7 +67,7 @@ function register(app: TypedApp, ctx: AppContext): void {
           `${INGEST_LIMITS.maxBodyBytes} bytes after gunzip, ts within ${INGEST_LIMITS.maxAgeMs / 86_400_000} days before and ${INGEST_LIMITS.maxFutureMs / 60_000} minutes after the collector's clock.`,
         security: SECURITY.agent,
         body: IngestBody,
-        response: { 200: IngestResponse, ...errorResponses(400, 401, 413, 415, 503) },
+        response: { 200: IngestResponse, ...errorResponses(400, 401, 413, 415, 429, 503) },
       },
       onResponse: async (req, reply) => {
         const status = reply.statusCode;
@@ -62,15 +83,48 @@ function register(app: TypedApp, ctx: AppContext): void {
         ctx.metrics.rejectedSamples(checked.samples);
         throw new N3monError('N3MON_ERR_INGEST_INVALID', `${checked.problems.length} problem(s) in the ingest body`, { problems: capProblems(checked.problems) });
       }
-      const res = await ctx.ingestor.ingest(who, checked.body);
+      const { seriesLimited, ...res } = await ctx.ingestor.ingest(who, checked.body);
       req.ingestDuplicate = res.duplicate;
-      if (checked.refused.length === 0) return res;
+      const refused = mergeRefused(checked.refused, seriesLimited ?? [], checked.body.samples);
+      if (refused.length === 0) return res;
       req.ingestPartial = true;
-      ctx.metrics.rejectedSamples(checked.refused.length);
-      req.log.warn({ practice: who.practice, agent: who.agent, batchId: res.batchId, refused: checked.refused.length, accepted: res.accepted, first: checked.refused[0] }, 'samples refused; the rest of the batch stored');
-      return { ...res, refused: checked.refused };
+      ctx.metrics.rejectedSamples(refused.length);
+      if (checked.refused.length > 0) {
+        req.log.warn({ practice: who.practice, agent: who.agent, batchId: res.batchId, refused: checked.refused.length, accepted: res.accepted, first: checked.refused[0] }, 'samples refused; the rest of the batch stored');
+      }
+      return { ...res, refused };
     },
   );
+}
+
+/**
+ * The rule refusals (indexes into the whole batch) and the series-limit refusals (indexes into the
+ * samples that passed the rules) as one list in batch order, with a problem text on the first
+ * MAX_REFUSED_PROBLEMS.
+ */
+function mergeRefused(byRule: readonly RefusedSample[], limited: readonly number[], kept: readonly WireSample[]): RefusedSample[] {
+  if (limited.length === 0) return byRule as RefusedSample[];
+  const out: RefusedSample[] = [];
+  let withProblem = byRule.filter((r) => r.problem !== undefined).length;
+  let r = 0;
+  let original = 0;
+  let k = 0;
+  for (const index of limited) {
+    // Walk the whole batch: a kept sample's original index skips the rule-refused ones before it.
+    for (; k <= index; original++) {
+      if (r < byRule.length && byRule[r]?.index === original) out.push(byRule[r++] as RefusedSample);
+      else k++;
+    }
+    const entry: RefusedSample = { index: original - 1, rule: 'series_limit' };
+    if (withProblem < MAX_REFUSED_PROBLEMS) {
+      withProblem++;
+      const s = kept[index] as WireSample;
+      entry.problem = `samples[${original - 1}]: new series ${s.metric} refused: the agent's or the practice's series limit is reached (collector ingest.maxSeriesPerAgent / maxSeriesPerPractice)`;
+    }
+    out.push(entry);
+  }
+  while (r < byRule.length) out.push(byRule[r++] as RefusedSample);
+  return out;
 }
 
 export const ingestRoutes: RouteModule = { name: 'ingest', register };
