@@ -1,0 +1,131 @@
+/**
+ * A real collector (startCollector: SQLite store, meta.db, alerting, reports, dashboard) on a tmp
+ * data dir, with one principal of every kind the route × role table of docs/api.md names, and an
+ * alert of practice A to act on. Driven through inject().
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { silentLogger } from '../../../shared/src/log.ts';
+import { parseCollectorConfig } from '../../../collector/src/config/load.ts';
+import { startCollector, type RunningCollector } from '../../../collector/src/collector.ts';
+import { createAgentToken, createApiKey } from '../../../collector/src/auth/credentials.ts';
+import { UserStore } from '../../../collector/src/ui/users.ts';
+import { SessionStore } from '../../../collector/src/ui/sessions.ts';
+import type { User } from '../../../collector/src/ui/users.ts';
+import type { CompiledRule } from '../../../collector/src/evaluation/compiled.ts';
+
+export const A = 'A81001';
+export const B = 'B82002';
+export const PASSWORD = 'walker password 1';
+
+/** The callers of the table, in its column order. */
+export const CALLERS = ['admin', 'desk key', 'desk user', 'practice key', 'practice user', 'other practice', 'none', 'agent'] as const;
+export type Caller = (typeof CALLERS)[number];
+
+export interface Lab {
+  c: RunningCollector;
+  users: UserStore;
+  /** Headers that authenticate `caller` (a fresh session for the user callers). */
+  headers(caller: Caller): Record<string, string>;
+  /** The practice a caller's lists are limited to (undefined: every practice). */
+  practiceOf(caller: Caller): string | undefined;
+  /** Raise a fresh alert of practice `ods`; returns its id. */
+  raise(ods: string): number;
+  /** A fresh maintenance window of practice `ods`, starting tomorrow; returns its id. */
+  window(ods: string): number;
+  /** inject() from a client that is not on loopback (an address label only: nothing is sent). */
+  call(opts: InjectOptions): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export async function startLab(): Promise<Lab> {
+  const dir = mkdtempSync(join(tmpdir(), 'n3mon-security-'));
+  const config = parseCollectorConfig(
+    {
+      dataDir: dir,
+      listen: { host: '127.0.0.1', port: 0 },
+      organisation: { name: 'Example ICB' },
+      practices: [
+        { ods: A, name: 'Example Surgery' },
+        { ods: B, name: 'Riverside Medical Centre' },
+      ],
+      storage: { synchronous: 'normal' },
+      alerting: { tickMs: 60_000 },
+    },
+    'test',
+  );
+  const c = await startCollector(config, { log: silentLogger() });
+  try {
+    const users = new UserStore(c.meta);
+    const sessions = new SessionStore(c.meta.db);
+    const made: Record<string, User> = {
+      admin: await users.create({ username: 'boss', role: 'admin', password: PASSWORD }),
+      desk: await users.create({ username: 'desk.one', role: 'servicedesk', password: PASSWORD }),
+      practice: await users.create({ username: 'pm.a', role: 'practice', practice: A, password: PASSWORD }),
+    };
+    await users.create({ username: 'walker', role: 'servicedesk', password: PASSWORD });
+    const bearer = (t: string): Record<string, string> => ({ authorization: `Bearer ${t}` });
+    const fixed: Partial<Record<Caller, Record<string, string>>> = {
+      'desk key': bearer(createApiKey(c.meta, { role: 'servicedesk', label: 'grafana' }).key),
+      'practice key': bearer(createApiKey(c.meta, { role: 'practice', practice: A }).key),
+      'other practice': bearer(createApiKey(c.meta, { role: 'practice', practice: B }).key),
+      none: {},
+      agent: bearer(createAgentToken(c.meta, { practice: A, agent: 'srv1' }).token),
+    };
+    const sessionOf = (u: User): Record<string, string> => {
+      const s = sessions.create(u.id, Date.now());
+      return { cookie: `n3mon_session=${s.id}`, 'x-csrf-token': s.csrf };
+    };
+    let n = 0;
+    const raise = (ods: string): number => {
+      const rule = c.alerting.profiles.organisation.byId.get('n3-loss-mean') as CompiledRule;
+      const at = Date.now() - 60_000;
+      n++;
+      c.alerting.manager.onEvent({
+        kind: 'raise',
+        practice: ods,
+        agent: 'srv1',
+        seriesId: `${ods}-lab-${n}`,
+        metric: 'icmp_loss_ratio',
+        labels: { role: 'n3-gateway', target: `10.200.0.${n % 250}`, check: `icmp:n3-${n}` },
+        rule,
+        area: 'national-link',
+        at,
+        startedAt: at - 120_000,
+        severity: 'critical',
+        previous: 'ok',
+        peak: 'critical',
+        value: 0.05,
+      });
+      return Math.max(...c.alerting.alerts.list({ practice: ods, limit: 1000, offset: 0 }).items.map((a) => a.id));
+    };
+    const window = (ods: string): number => {
+      const start = Date.now() + 86_400_000;
+      return c.alerting.maintenance.create({ practice: ods, startsAt: start, endsAt: start + 3_600_000, reason: 'lab window', createdBy: 'lab' }, Date.now()).id;
+    };
+    return {
+      c,
+      users,
+      headers: (caller) => {
+        if (caller === 'admin') return sessionOf(made.admin as User);
+        if (caller === 'desk user') return sessionOf(made.desk as User);
+        if (caller === 'practice user') return sessionOf(made.practice as User);
+        return fixed[caller] as Record<string, string>;
+      },
+      practiceOf: (caller) => (caller === 'practice key' || caller === 'practice user' ? A : caller === 'other practice' ? B : undefined),
+      raise,
+      window,
+      call: (opts) => c.app.inject({ remoteAddress: '192.0.2.10', ...opts }),
+      close: async () => {
+        await c.stop({ graceMs: 1000 });
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await c.stop({ graceMs: 1000 });
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
