@@ -46,6 +46,13 @@ export interface GenerateResult {
 }
 
 const RECENT_REPORTS = 32;
+/**
+ * A month in progress changes every minute, so its report is not kept for long: built at most once
+ * per practice-month at a time (concurrent requests share the build) and served from memory for
+ * this long after (docs/api.md). A practice key asking in a loop costs one build a minute.
+ */
+export const IN_PROGRESS_CACHE_MS = 60_000;
+const IN_PROGRESS_REPORTS = 256;
 
 /** A practice without data in the month: grey everywhere, no figures (never in a median). */
 function noDataHeadline(ods: string, month: string): Headline {
@@ -67,6 +74,10 @@ export class ReportService {
   readonly #headlines = new Map<string, Headline | null>();
   /** Reports of closed months built on demand (html, then pdf, then csv of one month is common). */
   readonly #recent = new Map<string, PracticeReport>();
+  /** Reports of months in progress, with when they were built (IN_PROGRESS_CACHE_MS). */
+  readonly #fresh = new Map<string, { at: number; report: PracticeReport }>();
+  /** Builds under way, shared by concurrent requests for the same practice-month. */
+  readonly #building = new Map<string, Promise<PracticeReport>>();
   #generating = false;
 
   constructor(deps: ReportServiceDeps) {
@@ -95,13 +106,35 @@ export class ReportService {
     const key = `${ods}/${month}`;
     const recent = this.#recent.get(key);
     if (recent !== undefined) return recent;
+    const fresh = this.#fresh.get(key);
+    if (fresh !== undefined && this.#deps.sources.now() - fresh.at < IN_PROGRESS_CACHE_MS) return fresh.report;
+    const pending = this.#building.get(key);
+    if (pending !== undefined) return pending;
+    const work = this.#buildReport(ods, month);
+    this.#building.set(key, work);
+    try {
+      return await work;
+    } finally {
+      this.#building.delete(key);
+    }
+  }
+
+  async #buildReport(ods: string, month: string): Promise<PracticeReport> {
+    const key = `${ods}/${month}`;
+    const started = performance.now();
     // The organisation median only when it is known (archive or memory): computing it means
     // building every practice's month, which a single report request must not do.
     const [previous, org] = [await this.headline(ods, previousMonth(month)), await this.knownBaseline(month)];
     const report = (await buildPracticeReport(this.#deps.sources, ods, month, { previous, org })).report;
+    this.#deps.log.info({ ods, month, ms: Math.round(performance.now() - started) }, 'practice report built');
     if (this.#closed(month)) {
       this.#recent.set(key, report);
       if (this.#recent.size > RECENT_REPORTS) this.#recent.delete(this.#recent.keys().next().value as string);
+    } else {
+      const now = this.#deps.sources.now();
+      this.#fresh.delete(key);
+      this.#fresh.set(key, { at: now, report });
+      for (const [k, v] of this.#fresh) if (this.#fresh.size > IN_PROGRESS_REPORTS || now - v.at >= IN_PROGRESS_CACHE_MS) this.#fresh.delete(k);
     }
     return report;
   }
