@@ -4,7 +4,7 @@
  * timer. stop() is graceful: new requests get 503, in-flight ingests finish and are acknowledged,
  * then maintenance, store and meta.db close — in that order.
  */
-import { mkdirSync } from 'node:fs';
+import { ensurePrivateDir } from '../../shared/src/private-files.ts';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../../shared/src/clock.ts';
 import type { Logger } from '../../shared/src/log.ts';
@@ -67,7 +67,7 @@ function urlOf(addr: AddressInfo): string {
 export async function startCollector(config: CollectorConfig, opts: StartOptions): Promise<RunningCollector> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log;
-  mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir);
   const meta = openMeta({ dataDir: config.dataDir });
   let store: SeriesStore | undefined;
   let app: TypedApp | undefined;

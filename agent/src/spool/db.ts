@@ -8,10 +8,10 @@
  *   rejected (id, batch_id, …, samples JSON)   batches the collector refused with 400, set aside
  *   meta     (key, value)                      spool id, batch counter, totals, in-flight batch
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { N3monError } from '../../../shared/src/errors.ts';
+import { ensurePrivateFile } from '../../../shared/src/private-files.ts';
 import { spoolBudget, type SpoolBudget } from './budget.ts';
 
 export const SPOOL_FILE = 'spool.sqlite';
@@ -30,7 +30,7 @@ export function openSpoolDb(dir: string, maxBytes: number): { db: Db; budget: Sp
   const file = join(dir, SPOOL_FILE);
   let db: Db | undefined;
   try {
-    mkdirSync(dir, { recursive: true });
+    ensurePrivateFile(file, dir); // 0600 in a 0700 directory whatever the umask
     db = new Database(file, { timeout: 1000 });
     // Exclusive before WAL: no shared-memory index file, and a second agent on the same spool
     // fails at open (SQLITE_BUSY) instead of both sending the same batches.

@@ -4,7 +4,7 @@
  * only (loopback ICMP, TCP and HTTP to the collector itself, host metrics). Nothing leaves the
  * machine. The annotated configs in deploy/examples/ show what a real practice adds.
  */
-import { mkdirSync } from 'node:fs';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../../shared/src/private-files.ts';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { parseFlags, usageError, type CliIO, type Command } from '../../../shared/src/cli/command.ts';
@@ -50,7 +50,7 @@ function parsePort(text: string, from: string): number {
 }
 
 function upLogger(dataDir: string, level: string): Logger {
-  const file = pino.destination({ dest: join(dataDir, 'n3mon.log'), mkdir: true, sync: false });
+  const file = pino.destination({ dest: join(dataDir, 'n3mon.log'), mkdir: true, mode: PRIVATE_FILE_MODE, sync: false });
   const streams = pino.multistream([
     { level: level as pino.Level, stream: file },
     { level: 'warn', stream: process.stderr },
@@ -143,7 +143,7 @@ export const command: Command = {
     const dataDir = resolve(flags.values['data-dir'] ?? io.env.N3MON_DATA_DIR ?? './data');
     const level = flags.values['log-level'] ?? 'info';
     if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) throw usageError(`--log-level: unknown level '${level}'`);
-    mkdirSync(dataDir, { recursive: true });
+    ensurePrivateDir(dataDir);
     const log = upLogger(dataDir, level);
 
     const config = parseCollectorConfig(

@@ -4,9 +4,9 @@
  * collector runs. Each component owns its tables and migrates them itself through migrate().
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { N3monError } from '../../../shared/src/errors.ts';
+import { ensurePrivateFile } from '../../../shared/src/private-files.ts';
 
 export type SqliteDb = Database.Database;
 
@@ -14,9 +14,10 @@ export type SqliteDb = Database.Database;
 export type MigrationStep = string | ((db: SqliteDb) => void);
 
 export function openSqlite(file: string, opts: { busyTimeoutMs?: number } = {}): SqliteDb {
-  mkdirSync(dirname(file), { recursive: true });
   let db: SqliteDb;
   try {
+    // 0600 in a 0700 directory whatever the umask (credential hashes, sessions): shared/src/private-files.ts.
+    ensurePrivateFile(file, dirname(file));
     db = new Database(file, { timeout: opts.busyTimeoutMs ?? 5000 });
   } catch (err) {
     throw new N3monError('N3MON_ERR_STORE', `${file}: cannot open the meta database (${(err as Error).message})`, { cause: err });

@@ -10,7 +10,7 @@ import { buildThresholds, defaultProfilePath, parseProfile } from '../evaluation
 import { readConfigSource } from '../../../shared/src/config-file.ts';
 import { isN3monError } from '../../../shared/src/errors.ts';
 import { resolve } from 'node:path';
-import { NotificationsConfig } from './channels/registry.ts';
+import { channelConfigProblems, NotificationsConfig } from './channels/registry.ts';
 
 const Ms = (def: number, min: number, max: number, description: string) => Type.Integer({ minimum: min, maximum: max, default: def, description });
 
@@ -34,9 +34,9 @@ export const alertingConfigFields = {
   notifications: NotificationsConfig,
 };
 
-/** Problems of these sections beyond the schema (profile file, overrides, calendar), as `path: message`. */
-export function alertingConfigProblems(config: { thresholds: ThresholdsConfig; calendar: CalendarConfig }): string[] {
-  const problems = calendarConfigProblems(config.calendar);
+/** Problems of these sections beyond the schema (profile file, overrides, calendar, channels), as `path: message`. */
+export function alertingConfigProblems(config: { thresholds: ThresholdsConfig; calendar: CalendarConfig; notifications?: ReadonlyArray<{ kind: string }> }): string[] {
+  const problems = [...calendarConfigProblems(config.calendar), ...channelConfigProblems(config.notifications ?? [])];
   const file = config.thresholds.profile === undefined ? defaultProfilePath() : resolve(config.thresholds.profile);
   let doc: unknown;
   try {

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { N3monError } from '../../../shared/src/errors.ts';
+import { SHARED_READ_DIR_MODE, SHARED_READ_FILE_MODE } from '../../../shared/src/private-files.ts';
 import { isMonth } from './month.ts';
 import type { PracticeReport } from './model.ts';
 import type { OrgSummary } from './organisation.ts';
@@ -20,7 +21,7 @@ const NAME_RE = /^[A-Z0-9]{3,12}$/;
 export async function writeFileAtomic(file: string, data: Buffer | string): Promise<void> {
   const dir = join(file, '..');
   const tmp = join(dir, `.${file.slice(dir.length + 1)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'w', 0o640);
+  const fh = await open(tmp, 'w', SHARED_READ_FILE_MODE);
   try {
     await fh.writeFile(data);
     await fh.sync();
@@ -61,7 +62,7 @@ export class ReportArchive {
 
   /** Writes the rendered files, then the model (the set is complete once the JSON exists). */
   async write(month: string, name: string, model: PracticeReport | OrgSummary, files: ReadonlyArray<{ ext: ReportFormat; body: Buffer }>): Promise<string[]> {
-    await mkdir(join(this.root, month), { recursive: true });
+    await mkdir(join(this.root, month), { recursive: true, mode: SHARED_READ_DIR_MODE });
     const written: string[] = [];
     for (const f of files) {
       const p = this.path(month, name, f.ext);

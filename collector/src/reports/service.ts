@@ -7,6 +7,7 @@ import { rm, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../../shared/src/log.ts';
 import { N3monError } from '../../../shared/src/errors.ts';
+import { SHARED_READ_DIR_MODE } from '../../../shared/src/private-files.ts';
 import { ReportArchive, ORGANISATION_NAME, writeFileAtomic } from './archive.ts';
 import { buildPracticeReport, type ReportSources } from './build.ts';
 import type { PracticeFacts } from './context.ts';
@@ -245,7 +246,7 @@ export class ReportService {
     try {
       this.#baselines.delete(month);
       for (const k of [...this.#recent.keys()]) if (k.endsWith(`/${month}`)) this.#recent.delete(k);
-      await mkdir(staging, { recursive: true });
+      await mkdir(staging, { recursive: true, mode: SHARED_READ_DIR_MODE });
       const headlines: Headline[] = [];
       const built: string[] = [];
       for (const p of this.#deps.practices()) {

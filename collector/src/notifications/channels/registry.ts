@@ -17,3 +17,8 @@ export const NotificationsConfig = Type.Array(Type.Union(CHANNELS.map((c) => c.s
   description: 'Where alert notifications go (webhook, email); grouped per practice.',
 });
 export type NotificationsConfig = Array<{ kind: string } & Static<typeof webhookChannel.schema | typeof emailChannel.schema>>;
+
+/** Each channel's own problems beyond its schema, as `notifications[i].key: message`. */
+export function channelConfigProblems(notifications: ReadonlyArray<{ kind: string }>, channels: readonly ChannelKind[] = CHANNELS): string[] {
+  return notifications.flatMap((cfg, i) => (channelFor(cfg.kind, channels)?.problems?.(cfg as never) ?? []).map((p) => `notifications[${i}].${p}`));
+}

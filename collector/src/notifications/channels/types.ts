@@ -72,6 +72,8 @@ export interface ChannelKind<S extends TSchema = TSchema> {
   /** Config schema of one channel of this kind: an object with `kind` as a literal. */
   readonly schema: S;
   readonly create: (config: Static<S>, env: ChannelEnv) => Channel;
+  /** Problems the schema cannot express, as `key: message` (relative to the channel); checked at config load. */
+  readonly problems?: (config: Static<S>) => string[];
 }
 
 export function defineChannel<S extends TSchema>(def: ChannelKind<S>): ChannelKind<S> {

@@ -3,10 +3,11 @@
  * in a separate meta.db). Composition only; the parts are writer.ts (group-committed writes),
  * reader.ts (raw + aggregates), rollup.ts (maintain) and series-index.ts (series cache).
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { N3monError } from '../../../../shared/src/errors.ts';
+import { ensurePrivateFile } from '../../../../shared/src/private-files.ts';
 import type { Logger } from '../../../../shared/src/log.ts';
 import { systemClock, type Clock } from '../../../../shared/src/clock.ts';
 import type { AggregateQuery, Bucket, RawPoint, RetentionPolicy, SeriesSelector, SeriesStore, StoredSeries, StoreStats, WriteRequest, WriteResult } from '../types.ts';
@@ -140,7 +141,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SeriesStore {
   const file = join(opts.dir, SERIES_DB_FILE);
   let db: Database.Database;
   try {
-    mkdirSync(opts.dir, { recursive: true });
+    ensurePrivateFile(file, opts.dir); // 0600 in a 0700 directory whatever the umask
     db = new Database(file);
   } catch (err) {
     throw new N3monError('N3MON_ERR_STORE', `cannot open ${file}: ${(err as Error).message}`, { cause: err });

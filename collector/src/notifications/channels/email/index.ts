@@ -1,7 +1,8 @@
 /**
  * Email channel: one message per grouped notification, over SMTP with nodemailer. Retried with
  * back-off when the server cannot be reached or answers 4xx (temporary); a 5xx answer (bad
- * address, relaying refused) is final.
+ * address, relaying refused) is final. With credentials, STARTTLS is required unless the config
+ * says `requireTLS: false`: a server that does not offer it gets no password.
  */
 import Type, { type Static } from 'typebox';
 import { createTransport } from 'nodemailer';
@@ -20,7 +21,9 @@ export const EmailConfig = Type.Object(
         host: Type.String({ minLength: 1 }),
         port: Type.Integer({ minimum: 1, maximum: 65_535, default: 587 }),
         secure: Type.Optional(Type.Boolean({ description: 'TLS from the start (port 465). Default: true on 465, else STARTTLS when offered.' })),
-        requireTLS: Type.Boolean({ default: false, description: 'Refuse to send unless STARTTLS succeeds.' }),
+        requireTLS: Type.Optional(
+          Type.Boolean({ description: 'Refuse to send unless STARTTLS succeeds. Default: true when user/password are set (they never cross the network in clear), else false.' }),
+        ),
         user: Type.Optional(Type.String({ minLength: 1 })),
         password: Type.Optional(Type.String({ minLength: 1 })),
         rejectUnauthorized: Type.Boolean({ default: true, description: 'Check the server certificate.' }),
@@ -51,13 +54,18 @@ export function smtpOutcome(err: unknown): AttemptResult {
   return networkOutcome(err);
 }
 
+/** STARTTLS required: as configured, else whenever credentials would be sent (AUTH over clear text is refused). */
+export function requireTlsOf(smtp: Static<typeof EmailConfig>['smtp']): boolean {
+  return smtp.requireTLS ?? smtp.user !== undefined;
+}
+
 /** A nodemailer transport for the `smtp` settings of an email channel (also the report mailer's). */
 export function smtpTransport(smtp: Static<typeof EmailConfig>['smtp']): ReturnType<typeof createTransport> {
   return createTransport({
     host: smtp.host,
     port: smtp.port,
     secure: smtp.secure ?? smtp.port === 465,
-    requireTLS: smtp.requireTLS,
+    requireTLS: requireTlsOf(smtp),
     ...(smtp.user === undefined ? {} : { auth: { user: smtp.user, pass: smtp.password ?? '' } }),
     tls: { rejectUnauthorized: smtp.rejectUnauthorized },
     connectionTimeout: smtp.timeoutMs,
