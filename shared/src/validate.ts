@@ -5,6 +5,11 @@
  * Discriminated unions (a check's `kind`, an SNMP check's `version`) are explained against the
  * branch the value selects, so `checks[2].community: missing required key` is said instead of
  * "must match a schema in anyOf".
+ *
+ * String limits: TypeBox's `maxLength`/`minLength` count Unicode code points — not graphemes
+ * (`"a"` + 500,000 combining marks is 500,001 long) and not UTF-16 units — so `maxLength: N`
+ * holds at most 2N UTF-16 code units and 4N UTF-8 bytes. test/integration/security/bounds.test.ts
+ * pins this; a TypeBox that counted graphemes would fail it.
  */
 import { Compile, type Validator } from 'typebox/compile';
 import type { Static, TSchema } from 'typebox';
