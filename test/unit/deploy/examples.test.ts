@@ -48,7 +48,7 @@ describe('deploy/systemd', () => {
 
   it.each(units)('%s runs a real n3mon command with a config', (name) => {
     const text = readFileSync(join(deploy, 'systemd', name), 'utf8');
-    const exec = /^ExecStart=\/usr\/bin\/node (?:--[\w-]+(?:=\S+)? )*\/opt\/n3mon\/dist\/cli\.js (\w+) --config (\S+)$/m.exec(text);
+    const exec = /^ExecStart=\/usr\/bin\/node (?:--[\w-]+(?:=\S+)? )*\/opt\/n3mon\/current\/dist\/cli\.js (\w+) --config (\S+)$/m.exec(text);
     expect(exec, 'ExecStart').not.toBeNull();
     expect(['agent', 'collector']).toContain(exec![1]);
     expect(text).toMatch(/^User=n3mon$/m);
