@@ -41,14 +41,22 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => lab?.close());
 
+/** A one-time enrolment code for practice A, made through the API by the service desk. */
+async function enrolmentCode(): Promise<string> {
+  const r = await lab.call({ method: 'POST', url: '/api/v1/enrolments', headers: lab.headers('desk key'), payload: { practice: A, uses: 1 } });
+  expect(r.statusCode, r.body).toBe(200);
+  return (r.json() as { code: string }).code;
+}
+
 /** The request for one route: path parameters of practice A, and a body the route accepts. */
-function requestFor(method: string, path: string): InjectOptions {
-  const id = path.startsWith('/api/v1/alerts/') ? lab.raise(A) : path.startsWith('/api/v1/maintenance/') ? lab.window(A) : 0;
+async function requestFor(method: string, path: string): Promise<InjectOptions> {
+  const id = path.startsWith('/api/v1/alerts/') ? String(lab.raise(A)) : path.startsWith('/api/v1/maintenance/') ? String(lab.window(A)) : '000000000000';
   const url = path
     .replace('{ods}', A)
-    .replace('{id}', String(id))
+    .replace('{id}', id)
     .replace('{month}', '2026-10')
-    .replace('{username}', 'walker');
+    .replace('{username}', 'walker')
+    .replace('{name}', 'no-such-agent');
   const query: Record<string, string> = {
     '/api/v1/practices/{ods}/series': '?metric=icmp_rtt_avg_ms',
     '/api/v1/reports/{ods}/{month}': '?format=csv',
@@ -63,6 +71,8 @@ function requestFor(method: string, path: string): InjectOptions {
     'PATCH /api/v1/users/{username}': { disabled: false },
     'POST /api/v1/session': { username: 'walker', password: PASSWORD },
     'POST /api/v1/ingest': { batchId: 'roles-walk', samples: [] },
+    'POST /api/v1/enrolments': { practice: A, uses: 1 },
+    'POST /api/v1/enrol': path === '/api/v1/enrol' ? { code: await enrolmentCode(), name: `walk-${Math.random().toString(36).slice(2, 8)}` } : undefined,
   };
   const body = bodies[`${method} ${path}`];
   return { method: method as InjectOptions['method'], url: url + (query[path] ?? ''), ...(body === undefined ? {} : { payload: body as object }) };
@@ -83,7 +93,7 @@ describe('every route of /openapi.json answers each caller as docs/api.md says',
       const row = table.get(`${method} ${path.replace(/\{(\w+)\}/g, ':$1')}`);
       if (row === undefined) continue; // the test above names it
       for (const caller of CALLERS) {
-        const req = requestFor(method, path);
+        const req = await requestFor(method, path);
         const res = await lab.call({ ...req, headers: { ...lab.headers(caller), ...(req.headers as Record<string, string> | undefined) } });
         calls++;
         const want = row[caller];
