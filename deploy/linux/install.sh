@@ -117,6 +117,9 @@ fi
 # ── config and state: never overwritten ───────────────────────────────────────────────────────
 mkdir -p "$etc" "$state"
 chmod 0750 "$etc" "$state"
+# The agent renews its enrolled token in /etc/n3mon (agent.token, a temporary file renamed over
+# it): its group may write there. agent.yaml itself stays root's (0640).
+[ "$role" = agent ] && chmod 0770 "$etc"
 config=$etc/$role.yaml
 fresh_config=no
 if [ -e "$config" ]; then

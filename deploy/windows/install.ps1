@@ -98,12 +98,11 @@ if ($LASTEXITCODE -ne 0) { throw "install.ps1: sc.exe config $ServiceId obj= $Ac
 if ($LASTEXITCODE -ne 0) { throw "install.ps1: sc.exe failure $ServiceId failed (exit $LASTEXITCODE)." }
 & sc.exe failureflag $ServiceId 1 | Out-Null
 
-# Permissions: the config (it holds the agent's credential) readable by the service, SYSTEM and
-# Administrators only; spool and logs writable by the service.
-& icacls $DataDir /inheritance:r /grant:r 'SYSTEM:(OI)(CI)F' 'Administrators:(OI)(CI)F' "${Account}:(RX)" | Out-Null
+# Permissions: nobody but the service, SYSTEM and Administrators. The service may write the data
+# directory (spool, logs, and agent.token: n3mon enrol puts the token there and the agent renews
+# it before it expires); it may only read the config.
+& icacls $DataDir /inheritance:r /grant:r 'SYSTEM:(OI)(CI)F' 'Administrators:(OI)(CI)F' "${Account}:(OI)(CI)M" | Out-Null
 & icacls $ConfigFile /inheritance:r /grant:r 'SYSTEM:F' 'Administrators:F' "${Account}:R" | Out-Null
-& icacls (Join-Path $DataDir 'spool') /grant:r "${Account}:(OI)(CI)M" | Out-Null
-& icacls (Join-Path $DataDir 'logs') /grant:r "${Account}:(OI)(CI)M" | Out-Null
 if ($LASTEXITCODE -ne 0) { throw 'install.ps1: icacls failed.' }
 
 # Check the config with this release before starting.
