@@ -75,6 +75,8 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     return503OnClosing: false,
     requestTimeout: 120_000,
     bodyLimit: 1024 * 1024,
+    // Only the configured proxies' X-Forwarded-For is believed (req.ip: sign-in limits, logs, audit).
+    trustProxy: (config.listen.trustProxy ?? []).length > 0 ? [...config.listen.trustProxy] : false,
   }).withTypeProvider<TypeBoxTypeProvider>();
   const routes: RouteInfo[] = [];
   registered.set(app, routes);

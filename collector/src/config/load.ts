@@ -3,6 +3,7 @@
  * the cross-field rules, then frozen. Used by `n3mon collector`, `n3mon up`, `n3mon check-config`
  * and the token/apikey commands (`--config FILE`).
  */
+import { isIP } from 'node:net';
 import { N3monError } from '../../../shared/src/errors.ts';
 import { parseConfigValue, readConfigSource } from '../../../shared/src/config-file.ts';
 import { parseWithSchema } from '../../../shared/src/validate.ts';
@@ -25,10 +26,27 @@ export function crossFieldProblems(config: CollectorConfig): string[] {
       else out.push(`practices[${i}].sites[${j}].name: duplicate site "${s.name}" (also sites[${f}])`);
     });
   });
+  out.push(...trustProxyProblems(config.listen.trustProxy));
   const r = config.storage.retention;
   if (r.minuteDays < r.rawDays) out.push(`storage.retention.minuteDays: must be at least rawDays (${r.rawDays})`);
   if (r.hourDays < r.minuteDays) out.push(`storage.retention.hourDays: must be at least minuteDays (${r.minuteDays})`);
   out.push(...alertingConfigProblems(config));
+  return out;
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** listen.trustProxy: each an IP address, an address/prefix CIDR, or one of proxy-addr's names. */
+function trustProxyProblems(list: readonly string[]): string[] {
+  const out: string[] = [];
+  list.forEach((entry, i) => {
+    if (PROXY_NAMES.has(entry)) return;
+    const [addr = '', prefix, extra] = entry.split('/');
+    const family = isIP(addr);
+    const max = family === 6 ? 128 : 32;
+    const okPrefix = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= max);
+    if (family === 0 || !okPrefix || extra !== undefined) out.push(`listen.trustProxy[${i}]: "${entry}" is not an IP address, a CIDR (address/prefix) or loopback|linklocal|uniquelocal`);
+  });
   return out;
 }
 

@@ -61,6 +61,13 @@ export const collectorConfigFields = {
     {
       host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address to listen on (0.0.0.0 for every interface).' }),
       port: Type.Integer({ minimum: 0, maximum: 65_535, default: 8080, description: '0 picks a free port.' }),
+      trustProxy: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+        maxItems: 64,
+        default: [],
+        description:
+          'Addresses or CIDRs of the reverse proxies in front of the collector (e.g. ["127.0.0.1"]; also loopback, linklocal, uniquelocal). ' +
+          'From these only, X-Forwarded-For gives the client address (sign-in limits, logs, the audit log); empty: the connecting address, X-Forwarded-For ignored.',
+      }),
     },
     { additionalProperties: false, default: {} },
   ),

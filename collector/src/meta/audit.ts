@@ -21,6 +21,7 @@ export const AUDIT_ACTIONS = [
   'user.password',
   'user.disable',
   'user.enable',
+  'session.fail',
   'apikey.create',
   'apikey.revoke',
   'token.create',

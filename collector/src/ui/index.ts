@@ -4,7 +4,6 @@
  * itself at `/`. docs/dashboard.md is the user's guide.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import rateLimit from '@fastify/rate-limit';
 import type { AppContext, RouteModule, TypedApp } from '../context.ts';
 import { SessionStore, type SessionTimes } from './sessions.ts';
 import { UserStore } from './users.ts';
@@ -34,10 +33,9 @@ export function createUiModule(opts: UiOptions = {}): RouteModule {
       ctx.auth.addReaderSource(sessionReaderSource(sessions, ctx.clock, secureCookies));
       const webRoot = opts.webRoot ?? findWebRoot();
       if (webRoot === undefined) log.warn({}, 'dashboard not built (no dist/web): `/` explains how to build it');
-      // Encapsulated: the rate limiter and the security headers apply to these routes only.
+      // Encapsulated: the security headers apply to these routes only.
       await app.register(async (child) => {
         const scope = child.withTypeProvider<TypeBoxTypeProvider>() as TypedApp;
-        await scope.register(rateLimit, { global: false });
         registerSessionRoutes(scope, {
           users,
           sessions,
@@ -45,6 +43,7 @@ export function createUiModule(opts: UiOptions = {}): RouteModule {
           log,
           secureCookies,
           limits: { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits },
+          onFailure: ({ username, from }) => ctx.meta.audit.record({ actor: 'anonymous', action: 'session.fail', target: `user:${username}`, from }),
         });
         registerUserRoutes(scope, { users, auth: ctx.auth, clock: ctx.clock, log, audit: ctx.meta.audit });
         await registerStatic(scope, webRoot);

@@ -3,8 +3,11 @@
  *   POST   /api/v1/session  { username, password } → a session cookie and the CSRF token
  *   GET    /api/v1/session  who is signed in (and the CSRF token again, for a reloaded page)
  *   DELETE /api/v1/session  sign out (needs the CSRF token)
- * Sign-in is rate-limited per client address and per username (429 with Retry-After); a wrong
- * username and a wrong password answer alike, in about the same time.
+ * Sign-in is throttled on failures only (./sign-in-throttle.ts: a progressive delay per user name
+ * and client address, a gentler one per user name, a window per address; 429 with Retry-After),
+ * never on successes; a wrong username and a wrong password answer alike, in about the same time.
+ * Each failure is logged (client address, user name cut to 32 characters) and audited
+ * (`session.fail`).
  */
 import Type, { type Static } from 'typebox';
 import type { FastifyRequest } from 'fastify';
@@ -14,6 +17,7 @@ import type { Clock } from '../../../shared/src/clock.ts';
 import type { TypedApp } from '../context.ts';
 import { errorResponses } from '../plugins/errors.ts';
 import { burnPasswordCheck, verifyPassword } from './passwords.ts';
+import { DEFAULT_SIGN_IN_LIMITS, SignInThrottle, type SignInLimits } from './sign-in-throttle.ts';
 import type { Session, SessionStore } from './sessions.ts';
 import { USER_ROLES, type User, type UserStore } from './users.ts';
 import { assertCsrf, assertSameOrigin, clearSessionCookie, secureCookieFor, sessionCookieOf, setSessionCookie, type SecureCookies } from './session-auth.ts';
@@ -41,14 +45,13 @@ const SessionInfo = Type.Object({
 type SessionInfo = Static<typeof SessionInfo>;
 const NoSession = Type.Object({ user: Type.Null() });
 
-export interface LoginLimits {
-  /** Attempts per client address per window (default 100 / 5 min: a whole office may sit behind one address). */
-  perAddress: { max: number; windowMs: number };
-  /** Attempts per username per window (default 10 / 15 min). */
-  perUsername: { max: number; windowMs: number };
-}
+export type LoginLimits = SignInLimits;
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = DEFAULT_SIGN_IN_LIMITS;
 
-export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perAddress: { max: 100, windowMs: 5 * 60_000 }, perUsername: { max: 10, windowMs: 15 * 60_000 } };
+/** A user name as logged and audited: at most 32 characters (it is whatever the client typed). */
+export function loggedUsername(name: string): string {
+  return name.length > 32 ? `${name.slice(0, 32)}…` : name;
+}
 
 export interface SessionRouteDeps {
   users: UserStore;
@@ -57,6 +60,8 @@ export interface SessionRouteDeps {
   log: Logger;
   secureCookies: SecureCookies;
   limits: LoginLimits;
+  /** Told of every failed sign-in (the audit log, in production). */
+  onFailure?: (f: { username: string; from: string }) => void;
 }
 
 const info = (user: User, csrf: string, expiresAt: number): SessionInfo => ({
@@ -70,12 +75,7 @@ const TAGS = ['session'];
 export function registerSessionRoutes(app: TypedApp, deps: SessionRouteDeps): void {
   const { users, sessions, clock, log } = deps;
   const secure = (req: FastifyRequest): boolean => secureCookieFor(req, deps.secureCookies);
-  const byAddress = app.createRateLimit({ max: deps.limits.perAddress.max, timeWindow: deps.limits.perAddress.windowMs, keyGenerator: (req) => `ip:${req.ip}` });
-  const byUsername = app.createRateLimit({
-    max: deps.limits.perUsername.max,
-    timeWindow: deps.limits.perUsername.windowMs,
-    keyGenerator: (req) => `user:${(req.body as LoginBody).username.toLowerCase()}`,
-  });
+  const throttle = new SignInThrottle(deps.limits, () => clock.now());
 
   const current = (req: FastifyRequest): { id: string; session: Session } | undefined => {
     const id = sessionCookieOf(req, secure(req));
@@ -95,21 +95,32 @@ export function registerSessionRoutes(app: TypedApp, deps: SessionRouteDeps): vo
     },
     async (req, reply) => {
       assertSameOrigin(req);
-      for (const limiter of [byAddress, byUsername]) {
-        const r = await limiter(req);
-        if (!r.isAllowed && r.isExceeded) {
-          log.warn({ ip: req.ip, username: req.body.username }, 'dashboard sign-in rate-limited');
-          reply.header('retry-after', String(r.ttlInSeconds));
-          throw new N3monError('N3MON_ERR_RATE_LIMITED', `too many sign-in attempts; try again in ${r.ttlInSeconds} s`);
-        }
-      }
       const { username, password } = req.body;
-      const found = users.credentialsOf(username);
+      const attempt = throttle.attempt(username, req.ip);
+      if ('waitMs' in attempt) {
+        const s = Math.ceil(attempt.waitMs / 1000);
+        log.warn({ ip: req.ip, username: loggedUsername(username), limit: attempt.which, retryAfterS: s }, 'dashboard sign-in throttled');
+        reply.header('retry-after', String(s));
+        throw new N3monError('N3MON_ERR_RATE_LIMITED', `too many failed sign-in attempts; try again in ${s} s`);
+      }
       let ok = false;
-      if (found === undefined) await burnPasswordCheck(password);
-      else ok = (await verifyPassword(found.hash, password)) && found.user.disabledAt === null;
+      let found: ReturnType<UserStore['credentialsOf']>;
+      try {
+        found = users.credentialsOf(username);
+        if (found === undefined) await burnPasswordCheck(password);
+        else ok = (await verifyPassword(found.hash, password)) && found.user.disabledAt === null;
+      } catch (err) {
+        attempt.end('unknown');
+        throw err;
+      }
+      attempt.end(ok ? 'succeeded' : 'failed');
       if (!ok || found === undefined) {
-        log.warn({ ip: req.ip, username }, 'dashboard sign-in failed');
+        log.warn({ ip: req.ip, username: loggedUsername(username) }, 'dashboard sign-in failed');
+        try {
+          deps.onFailure?.({ username: loggedUsername(username), from: req.ip });
+        } catch (err) {
+          log.error({ err, ip: req.ip }, 'failed sign-in not recorded in the audit log');
+        }
         throw new N3monError('N3MON_ERR_AUTH_INVALID', 'wrong username or password');
       }
       const now = clock.now();
