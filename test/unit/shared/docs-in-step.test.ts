@@ -9,6 +9,9 @@ import { AGENT_LABELS, RESERVED_LABEL_PREFIX, RESERVED_LABELS } from '../../../s
 import { REFUSAL_RULES } from '../../../shared/src/sample-rules.ts';
 import { NATIONAL_LINK_IF_ROLES, ROLES } from '../../../shared/src/roles.ts';
 import { DEFAULT_INGEST_LIMITS } from '../../../collector/src/ingest/limits-config.ts';
+import { DEFAULT_CSP, HSTS, SECURITY_HEADER_NAMES } from '../../../collector/src/plugins/security-headers.ts';
+import { DASHBOARD_CSP } from '../../../collector/src/ui/static.ts';
+import { CollectorConfigSchema } from '../../../collector/src/config/schema.ts';
 
 function firstColumn(doc: string, pattern: RegExp): string[] {
   const text = readFileSync(new URL(`../../../docs/${doc}`, import.meta.url), 'utf8');
@@ -64,5 +67,17 @@ describe('docs stay in step with the registries', () => {
     expect(example).toContain(`maxSeriesPerAgent: ${d.maxSeriesPerAgent} `);
     expect(example).toContain(`maxSeriesPerPractice: ${d.maxSeriesPerPractice} `);
     expect(example).toContain(`rateLimit: { max: ${d.rateLimit.max}, windowMs: ${d.rateLimit.windowMs} }`);
+  });
+
+  it('docs/security.md lists every security header with its value, and the secure-default settings', () => {
+    const text = readFileSync(new URL('../../../docs/security.md', import.meta.url), 'utf8');
+    const listed = [...text.matchAll(/^\| `([A-Za-z-]+)` \| /gm)].map((m) => (m[1] as string).toLowerCase());
+    expect(listed.filter((h) => SECURITY_HEADER_NAMES.includes(h)).sort()).toEqual([...SECURITY_HEADER_NAMES].sort());
+    expect(text).toContain(DEFAULT_CSP);
+    expect(text).toContain(HSTS);
+    expect(DASHBOARD_CSP).toContain("default-src 'self'");
+    const ui = (CollectorConfigSchema.properties.ui as unknown as { properties: { secureCookies: { enum: string[] } } }).properties.secureCookies.enum;
+    for (const mode of ui) expect(text).toContain(`\`${mode}\``);
+    for (const key of ['ui.secureCookies', 'metrics.public', 'allowInsecure', 'requireTLS', 'listen.trustProxy']) expect(text).toContain(key);
   });
 });

@@ -5,6 +5,10 @@ export const TARGET_POINTS = 300;
 export const MAX_POINTS = 2000;
 export const MIN_STEP_MS = 1000;
 
+/** Instants a request may name: from 2000-01-01 to two years after the collector's clock (../instants.ts). */
+export const EARLIEST_INSTANT_MS = Date.UTC(2000, 0, 1);
+export const LATEST_AHEAD_MS = 2 * 365 * 86_400_000;
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
 
 /** Steps the automatic choice picks from (all divide a day, so buckets line up across days). */
@@ -46,6 +50,8 @@ export function resolveRange(q: { from?: string; to?: string; step?: string }, n
   const step = q.step === undefined ? undefined : parseStep(q.step);
   if (q.step !== undefined && step === undefined) problems.push(`query.step: ${JSON.stringify(q.step)} is not a duration (ms, or e.g. 30s, 1m, 1h, 1d)`);
   if (problems.length > 0 || from === undefined || to === undefined) return { ok: false, problems };
+  const out = [['from', from], ['to', to]].filter(([, t]) => (t as number) < EARLIEST_INSTANT_MS || (t as number) > now + LATEST_AHEAD_MS);
+  if (out.length > 0) return { ok: false, problems: out.map(([k]) => `query.${k}: must be between 2000-01-01T00:00:00Z and two years from now (${new Date(now + LATEST_AHEAD_MS).toISOString()})`) };
   if (to <= from) return { ok: false, problems: ['query.from: must be before to'] };
   const range = to - from;
   if (range > MAX_RANGE_MS) return { ok: false, problems: [`query.from: range of ${Math.round(range / 86_400_000)} days is longer than ${MAX_RANGE_MS / 86_400_000} days`] };
