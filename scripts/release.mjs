@@ -21,7 +21,7 @@
 //
 // A Windows archive cannot be built here: better-sqlite3's binding for Windows compiles only on
 // Windows. Run `npm run release` on a Windows build machine (docs/deploy.md).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
@@ -112,7 +112,11 @@ try {
   cpSync(join(dist, 'web'), join(top, 'dist', 'web'), { recursive: true });
 
   // ── 3. node_modules/: the production dependencies, as built here ─────────────────────────────
-  const listed = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], shell: process.platform === 'win32' })
+  // npm ls fails on a node_modules that does not match package.json/package-lock.json (missing,
+  // invalid or extraneous packages): a release is only made from a clean `npm ci`.
+  const ls = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8', shell: process.platform === 'win32' });
+  if (ls.status !== 0) fail(`npm ls --omit=dev found node_modules out of step with package-lock.json (run npm ci first):\n${ls.stderr.trim()}`);
+  const listed = ls.stdout
     .split(/\r?\n/)
     .filter((p) => p !== '' && p !== root);
   if (listed.length === 0) fail('npm ls --omit=dev listed no production dependency (is node_modules installed? run npm ci)');
