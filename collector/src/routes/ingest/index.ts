@@ -32,6 +32,8 @@ async function register(root: TypedApp, ctx: AppContext): Promise<void> {
   // Encapsulated: the rate limiter applies to this route only.
   await root.register(async (child) => {
     const app = child as unknown as TypedApp;
+    // Counters per token live in an LRU of 5,000: a token that pushes hard stays in it; one that
+    // is evicted had pushed least recently of all, so forgetting its count lets no flood through.
     await app.register(rateLimit, { global: false });
     registerRoute(app, ctx);
   });
