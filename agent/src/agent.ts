@@ -18,6 +18,7 @@ import { createScheduler, type CheckStats, type Scheduler } from './scheduler/sc
 import { openSpool, type Spool, type SpoolStats } from './spool/spool.ts';
 import { createPusher, type Pusher, type PusherStats } from './push/pusher.ts';
 import { httpTransport } from './push/transport.ts';
+import { credentialSource } from './push/credential.ts';
 import { startSelfMetrics } from './self-metrics.ts';
 
 export interface AgentDeps {
@@ -50,6 +51,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   const tuning = deps.tuning ?? {};
   const probes = deps.probes ?? (await import('./probes/registry.ts')).PROBES;
   const ca = readCa(config.collector.caFile);
+  const credential = credentialSource({ token: config.collector.token, tokenFile: config.collector.tokenFile === undefined ? undefined : resolve(config.collector.tokenFile) });
+  // Probes that talk to the collector (throughput) read the token when they use it: it may have been renewed.
+  const collectorEnv = { url: config.collector.url, get token() { return credential.current(); }, ...(ca === undefined ? {} : { ca }) };
 
   const spool: Spool = openSpool({ dir: resolve(config.spool.dir), maxBytes: config.spool.maxBytes, log: log.child({ component: 'spool' }), clock });
   const sink = (samples: Parameters<Spool['append']>[0]): void => spool.append(samples);
@@ -59,7 +63,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     scheduler = createScheduler({
       checks: config.checks,
       probes,
-      env: { log: log.child({ component: 'probe' }), clock, collector: { url: config.collector.url, token: config.collector.token, ...(ca === undefined ? {} : { ca }) } },
+      env: { log: log.child({ component: 'probe' }), clock, collector: collectorEnv },
       sink,
       setAside: (items) => spool.setAside(items),
       log: log.child({ component: 'scheduler' }),
@@ -70,7 +74,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     pusher = createPusher({
       spool,
       url: config.collector.url,
-      token: config.collector.token,
+      credential,
       batchSamples: config.push.batchSamples,
       intervalMs: config.push.intervalMs,
       timeoutMs: config.push.timeoutMs,

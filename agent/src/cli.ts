@@ -37,7 +37,9 @@ environment:
 
 config keys (agent.yaml):
   collector.url         collector base URL, e.g. http://127.0.0.1:8080 (pushes go to /api/v1/ingest)
-  collector.token       agent token from \`n3mon token create\` (never logged)
+  collector.token       agent token from \`n3mon token create\` (never logged); or:
+  collector.tokenFile   file holding the token, written by \`n3mon enrol\` (mode 0600); the
+                        agent renews it there before it expires and re-reads it after a 401
   collector.caFile      PEM CA bundle for an https collector with a private CA (optional)
   spool.dir             spool directory (default ./data/agent)
   spool.maxBytes        disk budget of the spool (default 512 MiB); beyond it the oldest

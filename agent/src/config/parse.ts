@@ -47,6 +47,9 @@ export function parseAgentConfig(value: unknown, label: string, probes: readonly
 /** Rules a schema cannot express, as `path: message` lines. */
 export function crossFieldProblems(config: AgentConfig, probes: readonly ProbeKind[]): string[] {
   const out: string[] = [];
+  if ((config.collector.token === undefined) === (config.collector.tokenFile === undefined)) {
+    out.push('collector: give exactly one of token (from n3mon token create) and tokenFile (written by n3mon enrol)');
+  }
   const firstWithId = new Map<string, number>();
   config.checks.forEach((check, i) => {
     const at = (...rest: (string | number)[]): string => formatPath(['checks', i, ...rest]);

@@ -11,7 +11,8 @@ export function agentConfigSchema(probes: readonly ProbeKind[]) {
       collector: Type.Object(
         {
           url: Type.String({ pattern: '^https?://[^\\s]+$', description: 'Collector base URL; the agent only connects out.' }),
-          token: Type.String({ minLength: 16, maxLength: 256, description: 'Agent token from `n3mon token create`.' }),
+          token: Type.Optional(Type.String({ minLength: 16, maxLength: 256, description: 'Agent token from `n3mon token create`. Give this or tokenFile.' })),
+          tokenFile: Type.Optional(Type.String({ minLength: 1, description: 'File holding the agent token (written by `n3mon enrol`, mode 0600); the agent renews it there before it expires.' })),
           /** PEM file with a CA to trust for an https collector with a private CA. */
           caFile: Type.Optional(Type.String({ minLength: 1 })),
         },

@@ -11,7 +11,9 @@
  *   413                                  split: release the batch and use half the batch size from
  *                                        now on (a single sample that is still too big is set aside)
  *   429, 503                             wait Retry-After (seconds or HTTP date), else back off
- *   401, 403                             log error, back off, keep everything
+ *   401, 403                             re-read the credential file (a server enrolled again goes on at
+ *                                        once); else log error once (until a push succeeds), back off,
+ *                                        keep everything
  *   other, network error, timeout        back off (full jitter, capped at maxBackoffMs)
  *
  * Which samples form the next batch — and how a backlog drains without starving live data — is
@@ -29,6 +31,8 @@ import { backoffDelayMs, parseRetryAfter } from './backoff.ts';
 import { INITIAL_LANE_STATE, planBatch, type LaneState } from './lanes.ts';
 import { httpTransport, type IngestTransport } from './transport.ts';
 import { createRefusalLog, sortRefused } from './refused.ts';
+import { credentialSource, type CredentialSource } from './credential.ts';
+import { createRotation } from './rotation.ts';
 
 const gzip = promisify(gzipCb);
 const isIngestResponse = checker(IngestResponse);
@@ -39,7 +43,9 @@ export interface PusherOptions {
   spool: Spool;
   /** Collector base URL; the pusher posts to `<url>/api/v1/ingest`. */
   url: string;
-  token: string;
+  /** The agent token; or `credential` (a credential file, renewed before it expires: ./rotation.ts). */
+  token?: string;
+  credential?: CredentialSource;
   batchSamples: number;
   /** Wait between pushes when less than a batch is pending. */
   intervalMs: number;
@@ -98,6 +104,10 @@ export function createPusher(opts: PusherOptions): Pusher {
   const endpoint = new URL(INGEST_PATH.slice(1), opts.url.endsWith('/') ? opts.url : `${opts.url}/`);
   const refusalLog = createRefusalLog(log);
   const transport = opts.transport ?? httpTransport();
+  const credential = opts.credential ?? credentialSource({ token: opts.token });
+  const rotation = createRotation({ baseUrl: opts.url, transport, credential, timeoutMs: opts.timeoutMs, log, clock });
+  /** A refused token is logged once (error) until a push is accepted again. */
+  let authRefused = false;
   const backoff = { baseMs: opts.baseBackoffMs ?? Math.min(1000, opts.maxBackoffMs), maxMs: opts.maxBackoffMs };
   const finalPushTimeoutMs = opts.finalPushTimeoutMs ?? Math.min(5000, opts.timeoutMs);
   const abortRequests = new AbortController();
@@ -135,7 +145,7 @@ export function createPusher(opts: PusherOptions): Pusher {
     stats.requests++;
     let reply;
     try {
-      reply = await transport.send({ url: endpoint, token: opts.token, body, timeoutMs, signal: abortRequests.signal });
+      reply = await transport.send({ url: endpoint, token: credential.current(), body, timeoutMs, signal: abortRequests.signal });
     } catch (err) {
       const code = (err as { code?: string }).code ?? 'EIO';
       stats.last = code;
@@ -168,6 +178,9 @@ export function createPusher(opts: PusherOptions): Pusher {
       stats.consecutiveFailures = 0;
       stats.lastAckAt = t1;
       stats.clockSkewMs = Math.round((t0 + t1) / 2 - ack.serverTime);
+      if (authRefused) log.info({ ...fields, file: credential.file }, 'collector accepts the agent token again; sending the backlog');
+      authRefused = false;
+      await rotation.afterAck(reply.headers, abortRequests.signal);
       log.debug({ ...fields, accepted: ack.accepted, duplicate: ack.duplicate, refused: ack.refused?.length ?? 0, rttMs: t1 - t0 }, 'batch acknowledged');
       if (sorted !== undefined && sorted.retry.length > 0) {
         // Samples from the collector's near future wait until its clock has caught up.
@@ -217,12 +230,22 @@ export function createPusher(opts: PusherOptions): Pusher {
       log.warn({ ...fields, code, retryAfter: reply.headers['retry-after'], retryInMs: delayMs }, 'collector busy; will retry');
       return { delayMs, idle: false };
     }
-    const delayMs = retryLater();
     const auth = reply.status === 401 || reply.status === 403;
-    log[auth || reply.status < 500 ? 'error' : 'warn'](
-      { ...fields, code, message, retryInMs: delayMs },
-      auth ? 'collector refused the agent token; samples kept, will retry' : 'collector failed; will retry',
-    );
+    if (auth && credential.reload()) {
+      log.info({ ...fields, file: credential.file }, 'agent token changed in the credential file; sending with it');
+      return { delayMs: 0, idle: false };
+    }
+    const delayMs = retryLater();
+    if (auth) {
+      const first = !authRefused;
+      authRefused = true;
+      log[first ? 'error' : 'debug'](
+        { ...fields, code, message, retryInMs: delayMs, pending: spool.view().pending, file: credential.file },
+        'collector refuses the agent token (revoked or expired): the agent keeps measuring and spooling but sends nothing until it has a valid token; enrol it again (n3mon enrol --collector URL --code CODE) or put a new token in the config',
+      );
+      return { delayMs, idle: false };
+    }
+    log[reply.status < 500 ? 'error' : 'warn']({ ...fields, code, message, retryInMs: delayMs }, 'collector failed; will retry');
     return { delayMs, idle: false };
   }
 

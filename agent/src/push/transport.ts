@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { userAgentOfThisAgent } from '../version.ts';
 
 export interface IngestRequest {
   url: URL;
@@ -29,7 +30,6 @@ export interface IngestTransport {
 }
 
 const MAX_REPLY_BYTES = 1024 * 1024;
-const USER_AGENT = 'n3mon-agent/0.1';
 
 export class TransportError extends Error {
   /** ECONNREFUSED, ETIMEDOUT (our deadline), ABORTED, ECONNRESET, … */
@@ -41,7 +41,9 @@ export class TransportError extends Error {
   }
 }
 
-export function httpTransport(opts: { ca?: string | Buffer } = {}): IngestTransport {
+/** `userAgent`: default `n3mon-agent/<package.json version> (<platform>; <arch>)` (../version.ts); the collector records it per agent. */
+export function httpTransport(opts: { ca?: string | Buffer; userAgent?: string } = {}): IngestTransport {
+  const userAgent = opts.userAgent ?? userAgentOfThisAgent();
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 1, ...(opts.ca === undefined ? {} : { ca: opts.ca }) });
 
@@ -63,11 +65,11 @@ export function httpTransport(opts: { ca?: string | Buffer } = {}): IngestTransp
         method: 'POST',
         agent: isHttps ? httpsAgent : httpAgent,
         headers: {
-          authorization: `Bearer ${req.token}`,
+          ...(req.token === '' ? {} : { authorization: `Bearer ${req.token}` }),
           'content-type': 'application/json',
           'content-encoding': 'gzip',
           'content-length': req.body.length,
-          'user-agent': USER_AGENT,
+          'user-agent': userAgent,
           accept: 'application/json',
         },
       });

@@ -67,7 +67,7 @@ export interface CreatedAgentToken {
  * Create an agent token for practice/agent. Creates the practice (name = its ODS code) and the
  * agent row when missing. The token is returned once; only its hash is stored.
  */
-export function createAgentToken(meta: Meta, req: { practice: string; agent: string; now?: number }): CreatedAgentToken {
+export function createAgentToken(meta: Meta, req: { practice: string; agent: string; now?: number; expiresAt?: number | null }): CreatedAgentToken {
   assertOds(req.practice);
   if (!agentRe.test(req.agent)) throw new N3monError('N3MON_ERR_CLI_USAGE', `agent: "${req.agent}" is not a valid agent name (${AgentNamePattern})`);
   const now = req.now ?? Date.now();
@@ -76,7 +76,7 @@ export function createAgentToken(meta: Meta, req: { practice: string; agent: str
     .transaction(() => {
       const created = meta.practices.ensure(req.practice, now);
       meta.agents.ensure(req.practice, req.agent, now);
-      meta.credentials.insertAgentToken({ id: cred.id, practice: req.practice, agent: req.agent, hash: cred.hash, createdAt: now });
+      meta.credentials.insertAgentToken({ id: cred.id, practice: req.practice, agent: req.agent, hash: cred.hash, createdAt: now, expiresAt: req.expiresAt ?? null });
       return created;
     })
     .immediate();
@@ -108,12 +108,15 @@ export function createApiKey(meta: Meta, req: { role: ApiRole; practice?: string
   return { key: cred.text, id: cred.id, role: req.role, practice };
 }
 
-export type Verified<T> = { ok: true; value: T } | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' };
+export type Verified<T> = { ok: true; value: T } | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' | 'expired' };
 
 export interface AgentIdentity {
   tokenId: string;
   practice: string;
   agent: string;
+  /** The token's expiry (epoch ms); null or absent: never. */
+  expiresAt?: number | null;
+  createdAt?: number;
 }
 
 /**
@@ -140,13 +143,14 @@ export function keyReader(row: { id: string; role: ApiRole; practice: string | n
   return { keyId: row.id, role: row.role, practice: row.practice, actor: `key:${row.id}`, admin: false, name: row.label === null ? `key ${row.id}` : `key ${row.id} (${row.label})` };
 }
 
-export function verifyAgentToken(meta: Meta, text: string): Verified<AgentIdentity> {
+export function verifyAgentToken(meta: Meta, text: string, now: number = Date.now()): Verified<AgentIdentity> {
   const id = credentialId(text, AGENT_TOKEN_PREFIX);
   if (id === undefined) return { ok: false, reason: 'malformed' };
   const row = meta.credentials.agentToken(id);
   if (row === undefined || !hashMatches(row.hash, text)) return { ok: false, reason: 'unknown' };
   if (row.revokedAt !== null) return { ok: false, reason: 'revoked' };
-  return { ok: true, value: { tokenId: row.id, practice: row.practice, agent: row.agent } };
+  if (row.expiresAt !== null && now >= row.expiresAt) return { ok: false, reason: 'expired' };
+  return { ok: true, value: { tokenId: row.id, practice: row.practice, agent: row.agent, expiresAt: row.expiresAt, createdAt: row.createdAt } };
 }
 
 export function verifyApiKey(meta: Meta, text: string): Verified<Reader> {

@@ -11,6 +11,7 @@ import { DEFAULT_RETENTION, storageConfigSchema } from '../storage/registry.ts';
 import { alertingConfigFields } from '../notifications/config.ts';
 import { practiceReportFields, ReportsConfig } from '../reports/config.ts';
 import { ThroughputConfig } from '../routes/throughput/config.ts';
+import { EnrolmentConfig } from '../routes/enrolment/config.ts';
 import { ingestLimitFields } from '../ingest/limits-config.ts';
 
 /** ODS code of a practice: upper-case letters and digits, e.g. A81001. */
@@ -96,6 +97,7 @@ export const collectorConfigFields = {
   ),
   reports: Type.Optional(ReportsConfig),
   throughput: ThroughputConfig,
+  enrolment: EnrolmentConfig,
   ui: Type.Object(
     {
       secureCookies: Type.Enum(['auto', 'always', 'never'], {

@@ -7,6 +7,12 @@ export interface AgentRow {
   createdAt: number;
   /** Collector clock (epoch ms) at the agent's last acknowledged batch; null when never. */
   lastSeen: number | null;
+  /** From its User-Agent (n3mon-agent/<version>), at its last authenticated push; null before. */
+  version?: string | null;
+  /** e.g. linux-x64, win32-x64. */
+  platform?: string | null;
+  /** Client address of its last authenticated push. */
+  address?: string | null;
 }
 
 interface Raw {
@@ -14,19 +20,39 @@ interface Raw {
   name: string;
   created_at: number;
   last_seen: number | null;
+  version: string | null;
+  platform: string | null;
+  address: string | null;
 }
 
-const fromRaw = (r: Raw): AgentRow => ({ practice: r.practice, name: r.name, createdAt: r.created_at, lastSeen: r.last_seen });
+const fromRaw = (r: Raw): AgentRow => ({ practice: r.practice, name: r.name, createdAt: r.created_at, lastSeen: r.last_seen, version: r.version, platform: r.platform, address: r.address });
+const AGENT_COLS = 'practice, name, created_at, last_seen, version, platform, address';
+
+export interface AgentClient {
+  version: string | null;
+  platform: string | null;
+  address: string;
+}
 
 export class AgentRepo {
   readonly #ensure;
   readonly #list;
   readonly #all;
+  readonly #client;
 
   constructor(db: SqliteDb) {
     this.#ensure = db.prepare('INSERT INTO agents (practice, name, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
-    this.#list = db.prepare<[string], Raw>('SELECT practice, name, created_at, last_seen FROM agents WHERE practice = ? ORDER BY name');
-    this.#all = db.prepare<[], Raw>('SELECT practice, name, created_at, last_seen FROM agents');
+    this.#list = db.prepare<[string], Raw>(`SELECT ${AGENT_COLS} FROM agents WHERE practice = ? ORDER BY name`);
+    this.#all = db.prepare<[], Raw>(`SELECT ${AGENT_COLS} FROM agents`);
+    // Written only when something changed: one cheap read-only statement per push otherwise.
+    this.#client = db.prepare(
+      'UPDATE agents SET version = coalesce(@version, version), platform = coalesce(@platform, platform), address = @address WHERE practice = @practice AND name = @name AND (version IS NOT coalesce(@version, version) OR platform IS NOT coalesce(@platform, platform) OR address IS NOT @address)',
+    );
+  }
+
+  /** Record the version, platform and address an agent pushed from (./enrolment.ts columns). */
+  noteClient(practice: string, name: string, c: AgentClient): boolean {
+    return this.#client.run({ practice, name, version: c.version, platform: c.platform, address: c.address }).changes === 1;
   }
 
   ensure(practice: string, name: string, now: number): boolean {

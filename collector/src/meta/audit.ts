@@ -31,6 +31,12 @@ export const AUDIT_ACTIONS = [
   'maintenance.delete',
   'maintenance.correct',
   'alert.ack',
+  'enrolment.create',
+  'enrolment.revoke',
+  'enrolment.use',
+  'enrolment.refuse',
+  'agent.revoke',
+  'token.rotate',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -10,6 +10,8 @@ export interface AgentTokenRow {
   hash: Buffer;
   createdAt: number;
   revokedAt: number | null;
+  /** Epoch ms from which it is refused; null: never (tokens from `n3mon token create`). */
+  expiresAt: number | null;
 }
 
 export interface ApiKeyRow {
@@ -29,6 +31,7 @@ interface RawToken {
   hash: Buffer;
   created_at: number;
   revoked_at: number | null;
+  expires_at: number | null;
 }
 interface RawKey {
   id: string;
@@ -40,7 +43,7 @@ interface RawKey {
   revoked_at: number | null;
 }
 
-const tokenRow = (r: RawToken): AgentTokenRow => ({ id: r.id, practice: r.practice, agent: r.agent, hash: r.hash, createdAt: r.created_at, revokedAt: r.revoked_at });
+const tokenRow = (r: RawToken): AgentTokenRow => ({ id: r.id, practice: r.practice, agent: r.agent, hash: r.hash, createdAt: r.created_at, revokedAt: r.revoked_at, expiresAt: r.expires_at ?? null });
 const keyRow = (r: RawKey): ApiKeyRow => ({ id: r.id, role: r.role, practice: r.practice, label: r.label, hash: r.hash, createdAt: r.created_at, revokedAt: r.revoked_at });
 
 export class CredentialRepo {
@@ -48,24 +51,38 @@ export class CredentialRepo {
   readonly #token;
   readonly #tokens;
   readonly #revokeToken;
+  readonly #revokeAgent;
+  readonly #shorten;
   readonly #insertKey;
   readonly #key;
   readonly #keys;
   readonly #revokeKey;
 
   constructor(db: SqliteDb) {
-    this.#insertToken = db.prepare('INSERT INTO agent_tokens (id, practice, agent, hash, created_at) VALUES (@id, @practice, @agent, @hash, @createdAt)');
+    this.#insertToken = db.prepare('INSERT INTO agent_tokens (id, practice, agent, hash, created_at, expires_at) VALUES (@id, @practice, @agent, @hash, @createdAt, @expiresAt)');
     this.#token = db.prepare<[string], RawToken>('SELECT * FROM agent_tokens WHERE id = ?');
     this.#tokens = db.prepare<[], RawToken>('SELECT * FROM agent_tokens ORDER BY practice, agent, created_at');
     this.#revokeToken = db.prepare('UPDATE agent_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
+    this.#revokeAgent = db.prepare('UPDATE agent_tokens SET revoked_at = ? WHERE practice = ? AND agent = ? AND revoked_at IS NULL');
+    this.#shorten = db.prepare('UPDATE agent_tokens SET expires_at = ? WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)');
     this.#insertKey = db.prepare('INSERT INTO api_keys (id, role, practice, label, hash, created_at) VALUES (@id, @role, @practice, @label, @hash, @createdAt)');
     this.#key = db.prepare<[string], RawKey>('SELECT * FROM api_keys WHERE id = ?');
     this.#keys = db.prepare<[], RawKey>('SELECT * FROM api_keys ORDER BY created_at');
     this.#revokeKey = db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
   }
 
-  insertAgentToken(row: Omit<AgentTokenRow, 'revokedAt'>): void {
-    this.#insertToken.run(row);
+  insertAgentToken(row: Omit<AgentTokenRow, 'revokedAt' | 'expiresAt'> & { expiresAt?: number | null }): void {
+    this.#insertToken.run({ ...row, expiresAt: row.expiresAt ?? null });
+  }
+
+  /** Make the token expire at `at` unless it expires sooner already (rotation's overlap). */
+  shortenAgentToken(id: string, at: number): void {
+    this.#shorten.run(at, id, at);
+  }
+
+  /** Revoke every live token of an agent; how many. */
+  revokeAgentTokens(practice: string, agent: string, now: number): number {
+    return this.#revokeAgent.run(now, practice, agent).changes;
   }
 
   agentToken(id: string): AgentTokenRow | undefined {

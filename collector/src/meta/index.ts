@@ -10,10 +10,12 @@ import { PracticeRepo } from './practices.ts';
 import { AgentRepo, BatchRepo } from './agents.ts';
 import { CredentialRepo } from './credentials.ts';
 import { AuditLog } from './audit.ts';
+import { ENROLMENT_MIGRATIONS, EnrolmentRepo } from './enrolment.ts';
 
 export type { MigrationStep, SqliteDb } from './db.ts';
 export type { PracticeRow, Site } from './practices.ts';
-export type { AgentRow, BatchRecord } from './agents.ts';
+export type { AgentRow, AgentClient, BatchRecord } from './agents.ts';
+export { codeState, type CodeState, type EnrolmentCodeRow } from './enrolment.ts';
 export type { AgentTokenRow, ApiKeyRow, ApiRole } from './credentials.ts';
 export { AUDIT_ACTIONS, cliActor, type AuditAction, type AuditEntry, type AuditInput, type AuditQuery } from './audit.ts';
 
@@ -27,6 +29,8 @@ export interface Meta {
   readonly credentials: CredentialRepo;
   /** Admin and service-desk writes: `meta.audit.record({ actor, action, target, from, … })` (./audit.ts). */
   readonly audit: AuditLog;
+  /** Enrolment codes (./enrolment.ts, own migration component `enrolment`). */
+  readonly enrolments: EnrolmentRepo;
   /** Run `component`'s migration steps not yet applied (see ./db.ts migrate). */
   migrate(component: string, steps: readonly MigrationStep[]): number;
   close(): void;
@@ -39,6 +43,7 @@ export function openMeta(opts: { dataDir: string }): Meta {
   const db = openSqlite(file);
   try {
     migrate(db, 'core', CORE_MIGRATIONS);
+    migrate(db, 'enrolment', ENROLMENT_MIGRATIONS);
   } catch (err) {
     db.close();
     throw err;
@@ -51,6 +56,7 @@ export function openMeta(opts: { dataDir: string }): Meta {
     batches: new BatchRepo(db),
     credentials: new CredentialRepo(db),
     audit: new AuditLog(db),
+    enrolments: new EnrolmentRepo(db),
     migrate: (component, steps) => migrate(db, component, steps),
     close: () => {
       if (db.open) db.close();

@@ -29,7 +29,7 @@ export function bearerToken(req: FastifyRequest): string {
   return m[1] as string;
 }
 
-const REASONS = { malformed: 'not a credential of this kind', unknown: 'unknown credential', revoked: 'credential revoked' } as const;
+const REASONS = { malformed: 'not a credential of this kind', unknown: 'unknown credential', revoked: 'credential revoked', expired: 'credential expired' } as const;
 
 /**
  * Another way to authenticate a reader (the dashboard's session cookie): the reader, or null when

@@ -9,5 +9,7 @@ import { overviewRoutes } from './overview/index.ts';
 import { uiRoutes } from '../ui/index.ts';
 import { throughputRoutes } from './throughput/index.ts';
 import { auditRoutes } from './audit/index.ts';
+import { enrolmentRoutes } from './enrolment/index.ts';
+import { agentRoutes } from './practices/agents.ts';
 
-export const CORE_ROUTES: readonly RouteModule[] = [healthRoutes, metricsRoutes, ingestRoutes, practiceRoutes, seriesRoutes, overviewRoutes, uiRoutes, throughputRoutes, auditRoutes];
+export const CORE_ROUTES: readonly RouteModule[] = [healthRoutes, metricsRoutes, ingestRoutes, practiceRoutes, seriesRoutes, overviewRoutes, uiRoutes, throughputRoutes, auditRoutes, enrolmentRoutes, agentRoutes];

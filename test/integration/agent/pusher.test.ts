@@ -107,7 +107,7 @@ describe('pusher', () => {
     const deliveredInOrder = [...stub.stored.values()].flat().map((s) => s.value);
     expect(deliveredInOrder).toEqual(input.map((s) => s.value).filter((x) => !poisoned.has(x)));
     expect(logs.find("collector can never accept this batch; set aside in the spool's rejected table")[0]).toMatchObject({ level: 50, code: 'N3MON_ERR_INGEST_INVALID' });
-    expect(logs.find('collector refused the agent token; samples kept, will retry')[0]?.level).toBe(50);
+    expect(logs.find('collector refuses the agent token (revoked or expired): the agent keeps measuring and spooling but sends nothing until it has a valid token; enrol it again (n3mon enrol --collector URL --code CODE) or put a new token in the config')[0]?.level).toBe(50);
     expect(pusher.stats()).toMatchObject({ batchesRejected: 1, splits: 1, batchSamples: 150 });
     expect(Math.abs((pusher.stats().clockSkewMs ?? 0) - 5000)).toBeLessThan(1000);
   });

@@ -69,7 +69,7 @@ describe('agent tokens in meta.db', () => {
   it('verifies, refuses unknown and wrong-secret tokens, and refuses revoked ones', () => {
     const m = freshMeta();
     const t = createAgentToken(m, { practice: 'A81001', agent: 'a' });
-    expect(verifyAgentToken(m, t.token)).toEqual({ ok: true, value: { tokenId: t.id, practice: 'A81001', agent: 'a' } });
+    expect(verifyAgentToken(m, t.token)).toMatchObject({ ok: true, value: { tokenId: t.id, practice: 'A81001', agent: 'a', expiresAt: null } });
     expect(verifyAgentToken(m, 'n3a_nonsense')).toEqual({ ok: false, reason: 'malformed' });
     const forged = `${t.token.slice(0, 17)}${'A'.repeat(43)}`;
     expect(verifyAgentToken(m, forged)).toEqual({ ok: false, reason: 'unknown' });

@@ -68,7 +68,7 @@ describe('meta.db', () => {
       expect(meta.batches.record({ ...b, receivedAt: 500 })).toBe(false);
       expect(meta.batches.has('A81001', 'srv1', 'b1')).toBe(true);
       expect(meta.batches.has('A81001', 'srv2', 'b1')).toBe(false);
-      expect(meta.agents.list('A81001')).toEqual([{ practice: 'A81001', name: 'srv1', createdAt: 0, lastSeen: 1000 }]);
+      expect(meta.agents.list('A81001')).toEqual([{ practice: 'A81001', name: 'srv1', createdAt: 0, lastSeen: 1000, version: null, platform: null, address: null }]);
       expect(meta.batches.prune(1001)).toBe(1);
       expect(meta.batches.has('A81001', 'srv1', 'b1')).toBe(false);
     } finally {

@@ -14,6 +14,7 @@ import { skipValidation } from '../../plugins/validation.ts';
 import { SECURITY } from '../../plugins/swagger.ts';
 import { capProblems, checkIngestBody } from '../../ingest/check.ts';
 import type { IngestResult } from '../../metrics/collector-metrics.ts';
+import { noteAgentClient } from '../enrolment/agent-client.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -54,7 +55,7 @@ function registerRoute(app: TypedApp, ctx: AppContext): void {
   app.post(
     INGEST_PATH,
     {
-      onRequest: [ctx.auth.agent, rateLimited],
+      onRequest: [ctx.auth.agent, rateLimited, noteAgentClient(ctx)],
       bodyLimit: INGEST_LIMITS.maxBodyBytes,
       config,
       validatorCompiler: skipValidation,
