@@ -57,6 +57,11 @@ describe('instants', () => {
       expect(r.status, url).toBe(400);
       expect(r.body?.problems?.[0], url).toMatch(/^query\.(from|to|since): must be between/);
     }
+    for (const month of ['9999-12', '0000-01', '1970-01']) {
+      const r = await send('admin', 'GET', `/api/v1/reports/${A}/${month}?format=csv`);
+      expect(r.status, month).toBe(400);
+      expect(r.body?.problems, month).toEqual([expect.stringMatching(/^params\.month: must match/)]);
+    }
     // Beyond what a number holds exactly: not an instant at all.
     expect((await send('admin', 'GET', '/api/v1/maintenance?to=9999999999999999')).body?.problems).toEqual(["query.to: not epoch ms or ISO 8601 ('9999999999999999')"]);
   });

@@ -14,7 +14,8 @@ import { SECURITY } from '../../plugins/swagger.ts';
 import { REPORT_FORMATS, type Rendered } from '../../reports/formats.ts';
 import type { ReportService } from '../../reports/service.ts';
 
-const Month = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'Europe/London calendar month, YYYY-MM.' });
+// Years 2000–2099: a month outside the sane range of instants (routes/instants.ts) is a 400 with params.month, never a date overflow.
+const Month = Type.String({ pattern: '^20\\d{2}-(0[1-9]|1[0-2])$', description: 'Europe/London calendar month, YYYY-MM (2000-01 … 2099-12).' });
 const FormatQuery = Type.Object(
   { format: Type.Enum([...REPORT_FORMATS], { default: 'html', description: 'html (self-contained), pdf or csv.' }) },
   { additionalProperties: false },
