@@ -13,6 +13,7 @@ import { openStore } from './storage/registry.ts';
 import type { SeriesStore } from './storage/types.ts';
 import { openMeta, type Meta } from './meta/index.ts';
 import { buildApp } from './app.ts';
+import { AUDIT_RETENTION_DAYS } from './meta/audit.ts';
 import type { Lifecycle, RouteModule, TypedApp } from './context.ts';
 import type { IngestObserver, StatusProvider } from './status/provider.ts';
 import { createAlerting, sleepMs, type Alerting } from './notifications/index.ts';
@@ -115,7 +116,8 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     try {
       await openedStore.maintain(clock.now());
       const pruned = meta.batches.prune(clock.now() - config.ingest.batchIdRetentionDays * DAY_MS);
-      maintainLog.debug({ ms: Math.round(clock.monotonic() - started), batchIdsPruned: pruned }, 'maintenance done');
+      const auditPruned = meta.audit.prune(clock.now() - AUDIT_RETENTION_DAYS * DAY_MS);
+      maintainLog.debug({ ms: Math.round(clock.monotonic() - started), batchIdsPruned: pruned, auditPruned }, 'maintenance done');
     } catch (err) {
       maintainLog.error({ err }, 'maintenance failed; will retry at the next interval');
     }

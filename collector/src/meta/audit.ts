@@ -2,7 +2,9 @@
  * The audit log in meta.db: every admin and service-desk write — users, roles, API keys, agent
  * tokens (also from the CLI), maintenance windows, acknowledgements — as one row: who (`actor`),
  * what (`action`, `target`, `detail`), when (`at`, collector clock) and from where (`from`: the
- * client address, or `cli`). Append-only: nothing here updates or deletes a row.
+ * client address, or `cli`). Append-only: nothing updates a row; the collector's maintenance
+ * deletes entries older than AUDIT_RETENTION_DAYS (failed sign-ins and refused enrolments are
+ * written by anonymous callers, so the table must not grow for ever).
  *
  *   meta.audit.record({ actor: 'user:alice', action: 'maintenance.create', target: 'maintenance:12',
  *                       from: '10.0.0.7', practice: 'A81001', detail: { startsAt, endsAt } })
@@ -39,6 +41,9 @@ export const AUDIT_ACTIONS = [
   'token.rotate',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** How long entries are kept (two years: a monthly report may be questioned long after). */
+export const AUDIT_RETENTION_DAYS = 730;
 
 export interface AuditInput {
   /** `user:<name>`, `key:<id>`, `cli:<OS user>`. */
@@ -104,10 +109,12 @@ const clip = (s: string): string => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEX
 
 export class AuditLog {
   readonly #insert;
+  readonly #prune;
   readonly #db: SqliteDb;
 
   constructor(db: SqliteDb) {
     this.#db = db;
+    this.#prune = db.prepare('DELETE FROM audit_log WHERE at < ?');
     this.#insert = db.prepare('INSERT INTO audit_log (at, actor, action, target, source, practice, detail) VALUES (@at, @actor, @action, @target, @source, @practice, @detail)');
   }
 
@@ -123,6 +130,11 @@ export class AuditLog {
       detail: e.detail === undefined || e.detail === null ? null : JSON.stringify(e.detail),
     };
     return Number(this.#insert.run(row).lastInsertRowid);
+  }
+
+  /** Delete entries recorded before `before` (epoch ms). Returns how many. */
+  prune(before: number): number {
+    return this.#prune.run(before).changes;
   }
 
   /** Entries newest first, filtered; `total` counts all that match. */

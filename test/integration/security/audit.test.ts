@@ -9,7 +9,9 @@ import { dirname } from 'node:path';
 import { userInfo } from 'node:os';
 import type { InjectOptions } from 'fastify';
 import { runCli } from '../../helpers/cli.ts';
+import { waitFor } from '../../helpers/wait.ts';
 import { AUDIT_ACTIONS } from '../../../collector/src/meta/index.ts';
+import { AUDIT_RETENTION_DAYS } from '../../../collector/src/meta/audit.ts';
 import { A, startLab, type Caller, type Lab } from './fixture.ts';
 
 interface Entry {
@@ -170,4 +172,20 @@ describe('docs/api.md', () => {
     const documented = [...table.matchAll(/^\| ([^|]+) \|/gm)].flatMap((m) => [...(m[1] ?? '').matchAll(/`([a-z-]+\.[a-z-]+)`/g)].map((x) => x[1]));
     expect([...new Set(documented)].sort()).toEqual([...AUDIT_ACTIONS].sort());
   });
+});
+
+describe('retention', () => {
+  it('the maintenance of the collector deletes entries older than two years, and only those', async () => {
+    const own = await startLab({ maintenanceIntervalMs: 1000 });
+    try {
+      const day = 86_400_000;
+      const old = own.c.meta.audit.record({ actor: 'anonymous', action: 'session.fail', target: 'user:admin', from: '192.0.2.10', at: Date.now() - (AUDIT_RETENTION_DAYS + 1) * day });
+      const kept = own.c.meta.audit.record({ actor: 'anonymous', action: 'session.fail', target: 'user:admin', from: '192.0.2.10', at: Date.now() - (AUDIT_RETENTION_DAYS - 1) * day });
+      const ids = (): number[] => own.c.meta.audit.list({ limit: 100, offset: 0 }).items.map((e) => e.id);
+      await waitFor('the old entry pruned', async () => (ids().includes(old) ? undefined : true), { timeoutMs: 30_000, describe: () => JSON.stringify(ids()) });
+      expect(ids()).toContain(kept);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
 });

@@ -40,7 +40,7 @@ export interface Lab {
   close(): Promise<void>;
 }
 
-export async function startLab(): Promise<Lab> {
+export async function startLab(opts: { maintenanceIntervalMs?: number } = {}): Promise<Lab> {
   const dir = mkdtempSync(join(tmpdir(), 'n3mon-security-'));
   const config = parseCollectorConfig(
     {
@@ -51,7 +51,7 @@ export async function startLab(): Promise<Lab> {
         { ods: A, name: 'Example Surgery' },
         { ods: B, name: 'Riverside Medical Centre' },
       ],
-      storage: { synchronous: 'normal' },
+      storage: { synchronous: 'normal', ...(opts.maintenanceIntervalMs === undefined ? {} : { maintenanceIntervalMs: opts.maintenanceIntervalMs }) },
       alerting: { tickMs: 60_000 },
     },
     'test',
