@@ -11,6 +11,7 @@ import { fmtAgo, fmtFull, fmtTime, localiseTimes } from '../format.ts';
 import { AREA_TITLES, type AlertItem, type AlertList, type Area, type OverviewResponse, type OverviewRow, type PracticeDetail } from '../types.ts';
 import { ackInProgress, alertsOf, alertTable } from './alert-table.ts';
 import { buildChartSections, type ChartSections } from './practice-charts.ts';
+import { agentsSection } from './practice-agents.ts';
 
 const RANGES = [
   { value: '1h', text: 'Last hour', ms: 3600_000 },
@@ -63,7 +64,7 @@ export function practiceView(app: App, ods: string, params: URLSearchParams): Vi
   const areasEl = h('div', { class: 'area-tiles' });
   const alertsEl = h('div', null, h('p', { class: 'muted' }, 'Loading alerts…'));
   const chartsEl = h('div', { 'aria-busy': 'true' }, h('p', { class: 'muted' }, 'Loading charts…'));
-  const agentsEl = h('div');
+  const agents = agentsSection(app, ods);
   const errEl = h('div');
 
   const rangeOf = (): { from: number; to: number } => {
@@ -101,12 +102,6 @@ export function practiceView(app: App, ods: string, params: URLSearchParams): Vi
     if (row !== undefined) {
       replace(areasEl, (Object.keys(AREA_TITLES) as Area[]).map((a) => h('div', { class: `area-tile tile-${row.areas[a] ?? 'none'}` }, h('div', { class: 'tile-title' }, AREA_TITLES[a]), ragBadge(row.areas[a]))));
     }
-    replace(
-      agentsEl,
-      d.agents.length === 0
-        ? h('p', { class: 'empty' }, 'No agent has been set up for this practice yet.')
-        : h('ul', { class: 'agents' }, d.agents.map((a) => h('li', null, h('strong', null, a.name), ` — last seen ${fmtAgo(a.lastSeen, Date.now())}`, a.lastSeen === null ? null : h('span', { class: 'muted small' }, ` (${fmtFull(a.lastSeen)})`)))),
-    );
   }
 
   async function loadAlerts(): Promise<void> {
@@ -166,6 +161,7 @@ export function practiceView(app: App, ods: string, params: URLSearchParams): Vi
       replace(errEl, errorNote(err));
       throw err;
     }
+    await agents.refresh();
     await loadAlerts();
     if (chartsAt === 0 || (custom === undefined && Date.now() - chartsAt >= CHARTS_EVERY_MS)) await loadCharts(detail);
   }
@@ -179,7 +175,7 @@ export function practiceView(app: App, ods: string, params: URLSearchParams): Vi
     h('section', { 'aria-labelledby': 'sec-areas' }, h('h2', { id: 'sec-areas' }, 'Areas'), areasEl),
     h('section', { 'aria-labelledby': 'sec-alerts' }, h('h2', { id: 'sec-alerts' }, 'Open and recent alerts'), alertsEl, h('p', null, h('a', { href: routeHash(['alerts'], { practice: ods, state: 'all' }) }, 'All alerts of this practice'))),
     h('section', { 'aria-labelledby': 'sec-charts' }, h('h2', { id: 'sec-charts' }, 'Measurements'), rangeBar, chartsEl),
-    h('section', { 'aria-labelledby': 'sec-agents' }, h('h2', { id: 'sec-agents' }, 'Agents'), agentsEl),
+    h('section', { 'aria-labelledby': 'sec-agents' }, h('h2', { id: 'sec-agents' }, 'Agents'), agents.el),
     h('section', { 'aria-labelledby': 'sec-reports' }, h('h2', { id: 'sec-reports' }, 'Monthly reports'), h('p', { class: 'muted' }, 'The CFH Applications Monitoring Report of this practice, per calendar month.'), reportLinks(ods)),
   );
   void live.refresh();
