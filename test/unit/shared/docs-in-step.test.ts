@@ -12,6 +12,8 @@ import { DEFAULT_INGEST_LIMITS } from '../../../collector/src/ingest/limits-conf
 import { DEFAULT_CSP, HSTS, SECURITY_HEADER_NAMES } from '../../../collector/src/plugins/security-headers.ts';
 import { DASHBOARD_CSP } from '../../../collector/src/ui/static.ts';
 import { CollectorConfigSchema } from '../../../collector/src/config/schema.ts';
+import { ENROLMENT_CONFIG_DEFAULTS } from '../../../collector/src/routes/enrolment/config.ts';
+import { CREDENTIAL_HEADERS } from '../../../shared/src/agent-credential.ts';
 
 function firstColumn(doc: string, pattern: RegExp): string[] {
   const text = readFileSync(new URL(`../../../docs/${doc}`, import.meta.url), 'utf8');
@@ -67,6 +69,22 @@ describe('docs stay in step with the registries', () => {
     expect(example).toContain(`maxSeriesPerAgent: ${d.maxSeriesPerAgent} `);
     expect(example).toContain(`maxSeriesPerPractice: ${d.maxSeriesPerPractice} `);
     expect(example).toContain(`rateLimit: { max: ${d.rateLimit.max}, windowMs: ${d.rateLimit.windowMs} }`);
+  });
+
+  it('docs/api.md, agent/README.md and deploy/examples/collector.yaml give the enrolment defaults and the credential headers', () => {
+    const api = readFileSync(new URL('../../../docs/api.md', import.meta.url), 'utf8');
+    const agent = readFileSync(new URL('../../../agent/README.md', import.meta.url), 'utf8');
+    const example = readFileSync(new URL('../../../deploy/examples/collector.yaml', import.meta.url), 'utf8');
+    const d = ENROLMENT_CONFIG_DEFAULTS;
+    const keys = `\`codeTtlMs: ${d.codeTtlMs}\`, \`credentialTtlMs: ${d.credentialTtlMs}\`,\n\`rotationOverlapMs: ${d.rotationOverlapMs}\`, \`rateLimit: { max: ${d.rateLimit.max}, windowMs: ${d.rateLimit.windowMs} }\``;
+    expect(api).toContain(keys);
+    for (const [k, v] of Object.entries({ codeTtlMs: d.codeTtlMs, credentialTtlMs: d.credentialTtlMs, rotationOverlapMs: d.rotationOverlapMs })) expect(example).toContain(`${k}: ${v} `);
+    expect(example).toContain(`rateLimit: { max: ${d.rateLimit.max}, windowMs: ${d.rateLimit.windowMs} }    # POST /api/v1/enrol`);
+    expect(d.credentialTtlMs / 86_400_000).toBe(90);
+    for (const h of Object.values(CREDENTIAL_HEADERS)) {
+      expect(api).toContain(`\`${h}\``);
+      expect(agent).toContain(`\`${h}\``);
+    }
   });
 
   it('docs/security.md lists every security header with its value, and the secure-default settings', () => {
