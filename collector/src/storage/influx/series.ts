@@ -52,7 +52,10 @@ export class SeriesIndex {
     const id = seriesKey({ practice, agent, metric }, canonicalLabels(labels));
     let s = this.byId.get(id);
     if (s === undefined) {
-      s = { id, practice, agent, metric, labels: { ...labels }, tags: { ...labels, practice, agent }, lastTs: ts };
+      // Labels in canonical (code-unit) key order, as the sqlite backend returns them.
+      const sorted: Record<string, string> = {};
+      for (const k of Object.keys(labels).sort()) sorted[k] = labels[k] as string;
+      s = { id, practice, agent, metric, labels: sorted, tags: { ...sorted, practice, agent }, lastTs: ts };
       this.byId.set(id, s);
       let keys = this.tagKeys.get(metric);
       if (keys === undefined) this.tagKeys.set(metric, (keys = new Set()));
