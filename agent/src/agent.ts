@@ -6,12 +6,10 @@
  *                                      ▲                            │
  *                                      └────── ack / set aside ─────┘
  */
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Logger } from '../../shared/src/log.ts';
 import { systemClock, type Clock } from '../../shared/src/clock.ts';
-import { N3monError } from '../../shared/src/errors.ts';
 import type { ProbeKind } from './probes/types.ts';
 import type { AgentConfig } from './config/schema.ts';
 import { createScheduler, type CheckStats, type Scheduler } from './scheduler/scheduler.ts';
@@ -20,6 +18,7 @@ import { createPusher, type Pusher, type PusherStats } from './push/pusher.ts';
 import { httpTransport } from './push/transport.ts';
 import { credentialSource } from './push/credential.ts';
 import { startSelfMetrics } from './self-metrics.ts';
+import { readCollectorTls } from './config/collector-tls.ts';
 
 export interface AgentDeps {
   log: Logger;
@@ -50,10 +49,11 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   const clock = deps.clock ?? systemClock;
   const tuning = deps.tuning ?? {};
   const probes = deps.probes ?? (await import('./probes/registry.ts')).PROBES;
-  const ca = readCa(config.collector.caFile);
+  // collector.caFile and the client certificate: every connection to the collector uses them (docs/tls.md).
+  const tls = readCollectorTls(config.collector);
   const credential = credentialSource({ token: config.collector.token, tokenFile: config.collector.tokenFile === undefined ? undefined : resolve(config.collector.tokenFile) });
   // Probes that talk to the collector (throughput) read the token when they use it: it may have been renewed.
-  const collectorEnv = { url: config.collector.url, get token() { return credential.current(); }, ...(ca === undefined ? {} : { ca }) };
+  const collectorEnv = { url: config.collector.url, get token() { return credential.current(); }, ...tls };
 
   const spool: Spool = openSpool({ dir: resolve(config.spool.dir), maxBytes: config.spool.maxBytes, log: log.child({ component: 'spool' }), clock });
   const sink = (samples: Parameters<Spool['append']>[0]): void => spool.append(samples);
@@ -80,7 +80,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       timeoutMs: config.push.timeoutMs,
       maxBackoffMs: config.push.maxBackoffMs,
       baseBackoffMs: tuning.baseBackoffMs,
-      transport: httpTransport(ca === undefined ? {} : { ca }),
+      transport: httpTransport(tls),
       log: log.child({ component: 'push' }),
       clock,
     });
@@ -121,13 +121,4 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     stats: () => ({ spool: spoolStats(), push: pusher.stats(), checks: checks.stats() }),
     pushNow: () => pusher.wake(),
   };
-}
-
-function readCa(file: string | undefined): Buffer | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new N3monError('N3MON_ERR_CONFIG_READ', `collector.caFile: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
-  }
 }

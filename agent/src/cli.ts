@@ -40,7 +40,12 @@ config keys (agent.yaml):
   collector.token       agent token from \`n3mon token create\` (never logged); or:
   collector.tokenFile   file holding the token, written by \`n3mon enrol\` (mode 0600); the
                         agent renews it there before it expires and re-reads it after a 401
-  collector.caFile      PEM CA bundle for an https collector with a private CA (optional)
+  collector.caFile      PEM CA the collector's certificate must chain to (a private CA);
+                        without it the system CAs (docs/tls.md)
+  collector.allowInsecure  true to allow a plain http:// url to a host that is not loopback
+                        (default false: refused, the token would cross the network in clear)
+  collector.clientCertFile, collector.clientKeyFile
+                        client certificate and key for a collector that requires mutual TLS
   spool.dir             spool directory (default ./data/agent)
   spool.maxBytes        disk budget of the spool (default 512 MiB); beyond it the oldest
                         samples are dropped, counted in agent_dropped_samples_total and logged

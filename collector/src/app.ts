@@ -26,6 +26,7 @@ import { registerSwagger } from './plugins/swagger.ts';
 import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { typeboxValidatorCompiler } from './plugins/validation.ts';
 import { CORE_ROUTES } from './routes/index.ts';
+import type { ServerTlsOptions } from './listen-tls.ts';
 
 export interface AppDeps {
   config: CollectorConfig;
@@ -40,6 +41,8 @@ export interface AppDeps {
   /** Route modules served besides the core ones (e.g. alerts). */
   routes?: readonly RouteModule[];
   lifecycle?: Lifecycle;
+  /** Serve HTTPS with these (listen.tls, read by the composition root); plain HTTP without. */
+  https?: ServerTlsOptions;
 }
 
 export interface RouteInfo {
@@ -77,6 +80,8 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     bodyLimit: 1024 * 1024,
     // Only the configured proxies' X-Forwarded-For is believed (req.ip: sign-in limits, logs, audit).
     trustProxy: (config.listen.trustProxy ?? []).length > 0 ? [...config.listen.trustProxy] : false,
+    // An https.Server has the http.Server API the app uses (plus setSecureContext for SIGHUP).
+    ...((deps.https === undefined ? {} : { https: deps.https }) as object),
   }).withTypeProvider<TypeBoxTypeProvider>();
   const routes: RouteInfo[] = [];
   registered.set(app, routes);
@@ -91,7 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   // nosniff, no framing, Referrer-Policy, the default CSP, HSTS over HTTPS: every response, errors included.
   registerSecurityHeaders(app, { httpsAlways: config.ui.secureCookies === 'always' });
   await registerSwagger(app, { version: pkg.version });
-  const auth = registerAuth(app, meta);
+  const auth = registerAuth(app, meta, { requireClientCert: deps.https?.requestCert === true });
 
   const activity = new AgentActivity(meta.agents.all());
   let status = deps.status;

@@ -6,18 +6,20 @@
  */
 import { ensurePrivateDir } from '../../shared/src/private-files.ts';
 import type { AddressInfo } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import { systemClock, type Clock } from '../../shared/src/clock.ts';
 import type { Logger } from '../../shared/src/log.ts';
 import type { CollectorConfig } from './config/schema.ts';
 import { openStore } from './storage/registry.ts';
 import type { SeriesStore } from './storage/types.ts';
 import { openMeta, type Meta } from './meta/index.ts';
-import { buildApp } from './app.ts';
 import { AUDIT_RETENTION_DAYS } from './meta/audit.ts';
+import { buildApp } from './app.ts';
 import type { Lifecycle, RouteModule, TypedApp } from './context.ts';
 import type { IngestObserver, StatusProvider } from './status/provider.ts';
 import { createAlerting, sleepMs, type Alerting } from './notifications/index.ts';
 import { createReportComponent, type ReportComponent } from './reports/component.ts';
+import { describeCert, readServerTls } from './listen-tls.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -46,6 +48,12 @@ export interface RunningCollector {
    * then connections still open are cut; then the stores close. Idempotent.
    */
   stop(opts?: { graceMs?: number }): Promise<void>;
+  /**
+   * Re-read listen.tls's certificate, key and CA (SIGHUP): new handshakes get them, connections
+   * already open keep theirs. Unusable files leave the old ones in place (logged, reload false).
+   * Without listen.tls: false.
+   */
+  reloadTls(): boolean;
 }
 
 /** Open the configured series store through the storage registry. */
@@ -59,16 +67,18 @@ export function openSeriesStore(config: CollectorConfig, log: Logger, clock?: Cl
   });
 }
 
-function urlOf(addr: AddressInfo): string {
+function urlOf(addr: AddressInfo, tls: boolean): string {
   const wildcard = addr.address === '0.0.0.0' || addr.address === '::';
   const host = wildcard ? '127.0.0.1' : addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  return `http://${host}:${addr.port}`;
+  return `${tls ? 'https' : 'http'}://${host}:${addr.port}`;
 }
 
 export async function startCollector(config: CollectorConfig, opts: StartOptions): Promise<RunningCollector> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log;
   ensurePrivateDir(config.dataDir);
+  // Unusable certificate files were refused by the config check; read them before opening anything.
+  const https = config.listen.tls === undefined ? undefined : readServerTls(config.listen.tls);
   const meta = openMeta({ dataDir: config.dataDir });
   let store: SeriesStore | undefined;
   let app: TypedApp | undefined;
@@ -93,6 +103,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
       status: opts.status ?? alerting.status,
       observers: [alerting.observer, ...(opts.observers ?? [])],
       routes: [...alerting.routes, reports.routes, ...(opts.routes ?? [])],
+      ...(https === undefined ? {} : { https }),
     });
     await app.listen({ host: config.listen.host, port: config.listen.port });
     reports.start();
@@ -107,7 +118,26 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
   const openedAlerting = alerting;
   const openedReports = reports;
   const openedStore = store;
-  const url = urlOf(app.server.address() as AddressInfo);
+  const url = urlOf(app.server.address() as AddressInfo, https !== undefined);
+  const tlsLog = log.child({ component: 'tls' });
+  if (https !== undefined) tlsLog.info({ ...describeCert(https.cert), mutual: https.requestCert }, 'serving HTTPS');
+  const server = app.server as unknown as Partial<TlsServer>;
+  const reloadTls = (): boolean => {
+    const tls = config.listen.tls;
+    if (tls === undefined || typeof server.setSecureContext !== 'function') {
+      tlsLog.warn({}, 'reload asked for but listen.tls is not configured; nothing to reload');
+      return false;
+    }
+    try {
+      const next = readServerTls(tls);
+      server.setSecureContext({ cert: next.cert, key: next.key, ...(next.ca === undefined ? {} : { ca: next.ca }) });
+      tlsLog.info({ ...describeCert(next.cert), certFile: tls.certFile }, 'certificate reloaded; new connections use it');
+      return true;
+    } catch (err) {
+      tlsLog.error({ err: (err as Error).message, certFile: tls.certFile }, 'certificate reload failed; still serving the previous certificate');
+      return false;
+    }
+  };
   const maintainLog = log.child({ component: 'maintenance' });
 
   let maintaining: Promise<void> | undefined;
@@ -158,5 +188,5 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     return stopping;
   };
 
-  return { app, url, meta, store: openedStore, alerting: openedAlerting, reports: openedReports, stop };
+  return { app, url, meta, store: openedStore, alerting: openedAlerting, reports: openedReports, stop, reloadTls };
 }

@@ -9,6 +9,7 @@ import { N3monError } from '../../../shared/src/errors.ts';
 import { parseConfigValue } from '../../../shared/src/config-file.ts';
 import { deepFreeze, formatPath } from '../../../shared/src/validate.ts';
 import { labelRuleProblems } from './labels.ts';
+import { collectorTransportProblems } from './collector-tls.ts';
 import type { ProbeKind } from '../probes/types.ts';
 import { agentConfigSchema, type AgentConfig } from './schema.ts';
 
@@ -50,6 +51,7 @@ export function crossFieldProblems(config: AgentConfig, probes: readonly ProbeKi
   if ((config.collector.token === undefined) === (config.collector.tokenFile === undefined)) {
     out.push('collector: give exactly one of token (from n3mon token create) and tokenFile (written by n3mon enrol)');
   }
+  out.push(...collectorTransportProblems(config.collector));
   const firstWithId = new Map<string, number>();
   config.checks.forEach((check, i) => {
     const at = (...rest: (string | number)[]): string => formatPath(['checks', i, ...rest]);

@@ -13,8 +13,13 @@ export function agentConfigSchema(probes: readonly ProbeKind[]) {
           url: Type.String({ pattern: '^https?://[^\\s]+$', description: 'Collector base URL; the agent only connects out.' }),
           token: Type.Optional(Type.String({ minLength: 16, maxLength: 256, description: 'Agent token from `n3mon token create`. Give this or tokenFile.' })),
           tokenFile: Type.Optional(Type.String({ minLength: 1, description: 'File holding the agent token (written by `n3mon enrol`, mode 0600); the agent renews it there before it expires.' })),
-          /** PEM file with a CA to trust for an https collector with a private CA. */
-          caFile: Type.Optional(Type.String({ minLength: 1 })),
+          caFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM CA the collector\'s certificate must chain to (a private CA), instead of the system CAs (docs/tls.md).' })),
+          allowInsecure: Type.Boolean({
+            default: false,
+            description: 'Allow a plain http:// url to a host that is not loopback. Off: refused, as the bearer token would cross the network in clear.',
+          }),
+          clientCertFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM client certificate for a collector that requires mutual TLS; its CN (or a SAN URI) is practice/agent. With clientKeyFile.' })),
+          clientKeyFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key of clientCertFile.' })),
         },
         { additionalProperties: false },
       ),

@@ -43,8 +43,8 @@ export interface Probe {
 export interface ProbeEnv {
   log: Logger;
   clock: Clock;
-  /** Collector base URL, token and collector.caFile's CA, for probes that talk to the collector (throughput). */
-  collector: { url: string; token: string; ca?: Buffer };
+  /** Collector base URL, token and its TLS options (collector.caFile; clientCertFile/clientKeyFile as cert/key), for probes that talk to the collector (throughput). */
+  collector: { url: string; token: string; ca?: Buffer; cert?: Buffer; key?: Buffer };
 }
 
 /** Fields every check has, whatever its kind (see baseCheckFields in ./base-schema.ts). */

@@ -41,11 +41,32 @@ export class TransportError extends Error {
   }
 }
 
+/** OpenSSL's and Node's codes for a server certificate the agent does not trust. */
+const CERT_VERIFY_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_SIGNATURE_FAILURE', 'CERT_REVOKED', 'CERT_UNTRUSTED',
+  'CERT_REJECTED', 'INVALID_CA', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** A socket error as a TransportError; a certificate the agent does not trust says so and what to check. */
+function transportErrorOf(err: NodeJS.ErrnoException): TransportError {
+  const code = err.code ?? 'EIO';
+  if (!CERT_VERIFY_CODES.has(code)) return new TransportError(code, err.message, { cause: err });
+  const hint = code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'the certificate is not for the host name in collector.url' : 'is collector.caFile the CA that issued the collector\'s certificate?';
+  return new TransportError(code, `certificate verification failed: ${err.message} (${code}); ${hint}`, { cause: err });
+}
+
 /** `userAgent`: default `n3mon-agent/<package.json version> (<platform>; <arch>)` (../version.ts); the collector records it per agent. */
-export function httpTransport(opts: { ca?: string | Buffer; userAgent?: string } = {}): IngestTransport {
+/** `ca`, `cert`, `key`: collector.caFile and the client certificate (config/collector-tls.ts). */
+export function httpTransport(opts: { ca?: string | Buffer; cert?: Buffer; key?: Buffer; userAgent?: string } = {}): IngestTransport {
   const userAgent = opts.userAgent ?? userAgentOfThisAgent();
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 1, ...(opts.ca === undefined ? {} : { ca: opts.ca }) });
+  const httpsAgent = new https.Agent({
+    keepAlive: true,
+    maxSockets: 1,
+    ...(opts.ca === undefined ? {} : { ca: opts.ca }),
+    ...(opts.cert === undefined || opts.key === undefined ? {} : { cert: opts.cert, key: opts.key }),
+  });
 
   function send(req: IngestRequest): Promise<IngestReply> {
     return new Promise<IngestReply>((resolve, reject) => {
@@ -80,7 +101,7 @@ export function httpTransport(opts: { ca?: string | Buffer; userAgent?: string }
         return;
       }
       req.signal?.addEventListener('abort', onAbort, { once: true });
-      request.on('error', (err: NodeJS.ErrnoException) => finish(new TransportError(err.code ?? 'EIO', err.message, { cause: err })));
+      request.on('error', (err: NodeJS.ErrnoException) => finish(transportErrorOf(err)));
       request.on('response', (res) => {
         const chunks: Buffer[] = [];
         let size = 0;

@@ -14,6 +14,11 @@ dashboard, with its data (meta.db and the series store) under the config's dataD
 SIGINT or SIGTERM, then stops gracefully: new requests get 503, ingests in flight finish and are
 acknowledged, then the stores close. A second signal exits at once (nothing acknowledged is lost).
 
+HTTPS: with listen.tls (certFile, keyFile; caFile + requireClientCert for mutual TLS) the
+collector serves HTTPS itself; SIGHUP re-reads the certificate and key without dropping a
+connection (new handshakes get the new certificate; a bad file keeps the old one, logged).
+See docs/tls.md.
+
 flags:
   -c, --config FILE      collector config, YAML or JSON (see deploy/examples/collector.yaml).
                          Unknown keys are errors; every problem is printed as \`path: message\`.
@@ -48,8 +53,14 @@ export const command: Command = {
     const envLevel = io.env.N3MON_LOG_LEVEL !== undefined && LEVELS.includes(io.env.N3MON_LOG_LEVEL) ? io.env.N3MON_LOG_LEVEL : undefined;
     const log = createLogger({ level: flagLevel ?? envLevel ?? config.log.level, name: 'n3mon-collector' });
     const collector = await startCollector(config, { log });
+    // SIGHUP: re-read listen.tls's certificate and key (a renewed certificate) without a restart.
+    const onHup = (): void => {
+      collector.reloadTls();
+    };
+    process.on('SIGHUP', onHup);
     io.err(`n3mon collector listening on ${collector.url} (data in ${config.dataDir})\n`);
     const signal = await waitForStopSignal(log);
+    process.off('SIGHUP', onHup);
     log.info({ signal }, 'stopping the collector');
     await collector.stop();
     return 0;

@@ -9,6 +9,7 @@ import { parseConfigValue, readConfigSource } from '../../../shared/src/config-f
 import { parseWithSchema } from '../../../shared/src/validate.ts';
 import { CollectorConfigSchema, type CollectorConfig } from './schema.ts';
 import { alertingConfigProblems } from '../notifications/config.ts';
+import { listenTlsProblems } from '../listen-tls.ts';
 
 /** Problems the schema cannot express, as `path: message`. */
 export function crossFieldProblems(config: CollectorConfig): string[] {
@@ -27,6 +28,7 @@ export function crossFieldProblems(config: CollectorConfig): string[] {
     });
   });
   out.push(...trustProxyProblems(config.listen.trustProxy));
+  out.push(...listenTlsProblems(config.listen.tls));
   const r = config.storage.retention;
   if (r.minuteDays < r.rawDays) out.push(`storage.retention.minuteDays: must be at least rawDays (${r.rawDays})`);
   if (r.hourDays < r.minuteDays) out.push(`storage.retention.hourDays: must be at least minuteDays (${r.minuteDays})`);

@@ -32,6 +32,9 @@ export const PracticeConfig = Type.Object(
     ods: OdsCode,
     name: Type.String({ minLength: 1, maxLength: 200 }),
     sites: Type.Array(Site, { maxItems: 50, default: [] }),
+    provider: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: 'Who provides its national link (HSCN supplier), e.g. "Supplier A": national-link breaches at many practices of one provider become one national incident (docs/thresholds.md).' }),
+    ),
     ...practiceReportFields,
   },
   { additionalProperties: false },
@@ -69,6 +72,20 @@ export const collectorConfigFields = {
           'Addresses or CIDRs of the reverse proxies in front of the collector (e.g. ["127.0.0.1"]; also loopback, linklocal, uniquelocal). ' +
           'From these only, X-Forwarded-For gives the client address (sign-in limits, logs, the audit log); empty: the connecting address, X-Forwarded-For ignored.',
       }),
+      tls: Type.Optional(
+        Type.Object(
+          {
+            certFile: Type.String({ minLength: 1, description: 'PEM certificate (with its chain) the collector serves HTTPS with; re-read on SIGHUP.' }),
+            keyFile: Type.String({ minLength: 1, description: 'PEM private key of certFile; re-read on SIGHUP.' }),
+            caFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM CA that issues the agents\' client certificates (mutual TLS).' })),
+            requireClientCert: Type.Boolean({
+              default: false,
+              description: 'Mutual TLS: an agent token is accepted only with a client certificate issued by caFile whose subject CN (or a SAN URI) is the token\'s practice/agent. Readers (API keys, the dashboard) need none.',
+            }),
+          },
+          { additionalProperties: false, description: 'Serve HTTPS here (docs/tls.md). Without it the collector serves plain HTTP: keep it on loopback, or behind a TLS proxy (trustProxy).' },
+        ),
+      ),
     },
     { additionalProperties: false, default: {} },
   ),

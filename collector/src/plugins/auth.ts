@@ -11,6 +11,7 @@ import { N3monError } from '../../../shared/src/errors.ts';
 import type { Meta } from '../meta/index.ts';
 import { verifyAgentToken, verifyApiKey, canRead, canWrite, type AgentIdentity, type Reader } from '../auth/credentials.ts';
 import type { AuditInput } from '../meta/index.ts';
+import { agentCertProblem } from '../listen-tls.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,7 +46,8 @@ export interface AuthHooks {
   addReaderSource(source: ReaderSource): void;
 }
 
-export function registerAuth(app: TypedApp, meta: Meta): AuthHooks {
+/** `requireClientCert`: mutual TLS (listen.tls.requireClientCert): an agent token counts only with its agent's client certificate. */
+export function registerAuth(app: TypedApp, meta: Meta, opts: { requireClientCert?: boolean } = {}): AuthHooks {
   app.decorateRequest('agentIdentity', null);
   app.decorateRequest('reader', null);
   const sources: ReaderSource[] = [];
@@ -53,6 +55,10 @@ export function registerAuth(app: TypedApp, meta: Meta): AuthHooks {
     agent: async (req) => {
       const v = verifyAgentToken(meta, bearerToken(req));
       if (!v.ok) throw new N3monError('N3MON_ERR_AUTH_INVALID', `agent token rejected: ${REASONS[v.reason]}`);
+      if (opts.requireClientCert === true) {
+        const refused = agentCertProblem(req.raw.socket, v.value);
+        if (refused !== undefined) throw new N3monError('N3MON_ERR_AUTH_FORBIDDEN', refused);
+      }
       req.agentIdentity = v.value;
     },
     apiKey: async (req) => {

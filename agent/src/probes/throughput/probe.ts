@@ -66,6 +66,7 @@ export function createThroughputProbe(check: ThroughputCheck, env: Pick<ProbeEnv
           signal: ctx.signal,
           clock: ctx.clock,
           ...(env.collector.ca === undefined ? {} : { ca: env.collector.ca }),
+          ...(env.collector.cert === undefined || env.collector.key === undefined ? {} : { cert: env.collector.cert, key: env.collector.key }),
         };
         const m = await measureDirection(transfers[direction], base, check);
         if (!m.ok) return { outcome: m.outcome, samples, message: m.message };

@@ -36,6 +36,9 @@ export interface TransferOptions {
   clock: Clock;
   /** Extra CA for an https collector with a private CA (collector.caFile). */
   ca?: Buffer;
+  /** Client certificate and key for a collector that requires mutual TLS (collector.clientCertFile/clientKeyFile). */
+  cert?: Buffer;
+  key?: Buffer;
 }
 
 export type TransferResult =
@@ -71,7 +74,7 @@ function open(o: TransferOptions, which: 'download' | 'upload', onSettle: (r: Tr
   const headers: Record<string, string> = { authorization: `Bearer ${o.token}`, connection: 'close', 'user-agent': 'n3mon-agent (throughput)' };
   if (which === 'download') headers['accept-encoding'] = 'identity';
   else headers['content-type'] = THROUGHPUT_CONTENT_TYPE;
-  const options = { method: which === 'download' ? 'GET' : 'POST', headers, agent: false as const, ...(tls && o.ca !== undefined ? { ca: o.ca } : {}) };
+  const options = { method: which === 'download' ? 'GET' : 'POST', headers, agent: false as const, ...(tls && o.ca !== undefined ? { ca: o.ca } : {}), ...(tls && o.cert !== undefined ? { cert: o.cert, key: o.key } : {}) };
   const req = tls ? https.request(url, options) : http.request(url, options);
   const state = { stage: 'connect' as FailureStage, settled: false, connectedAt: 0, onConnected: (): void => undefined };
   const settle = (r: TransferResult): void => {
