@@ -2,7 +2,7 @@
 // enrolment` on the collector host, `n3mon enrol` on the "practice server" (a temp dir) and the
 // agent. The collector's credential lifetime is made short in its config (8 s, overlap 4 s) so
 // rotation happens during the test; nothing waits a fixed time — every wait is for a condition.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, exited, runCli } from '../../helpers/cli.ts';
 import { freePort } from '../../helpers/influxd.ts';
 import { waitFor as until } from '../../helpers/wait.ts';
+import { skipUnlessLab } from '../../helpers/lab-guard.ts';
 
+/** The CA of the --ca-file test is made with openssl (fails in CI without it, skips locally). */
+const noOpenssl = skipUnlessLab({ files: ['/usr/bin/openssl'] });
 const dir = mkdtempSync(join(tmpdir(), 'n3mon-enrol-'));
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -192,6 +195,24 @@ describe('enrolment, rotation, revocation (built CLI, real processes)', () => {
     c.child.kill('SIGTERM');
     expect(await exited(c.child)).toBe(0);
   }, 120_000);
+
+  it.skipIf(noOpenssl)('--ca-file records the collector\'s CA beside the credential and in the config', async () => {
+    const c = await startCollector('with-ca', '{}');
+    const code = (await runCli(['enrolment', 'create', '--practice', 'E2E012', '--config', c.file])).stdout.trim();
+    const ca = join(dir, 'ca.pem');
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'ca.key'), '-out', ca, '-days', '1', '-subj', '/CN=n3mon test CA'], { stdio: 'ignore' });
+    expect(made.status).toBe(0);
+    const server = join(dir, 'ca-server');
+    const r = await runCli(['enrol', '--collector', c.url, '--code', code, '--name', 'srv-ca', '--config', join(server, 'agent.yaml'), '--ca-file', ca]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`wrote ${join(server, 'collector-ca.pem')} (the collector's CA)`);
+    expect(readFileSync(join(server, 'collector-ca.pem'), 'utf8')).toBe(readFileSync(ca, 'utf8'));
+    const config = readFileSync(join(server, 'agent.yaml'), 'utf8');
+    expect(config).toContain(`caFile: ${join(server, 'collector-ca.pem')}`);
+    expect(config).toContain(`tokenFile: ${join(server, 'agent.token')}`);
+    c.child.kill('SIGTERM');
+    expect(await exited(c.child)).toBe(0);
+  }, 60_000);
 
   it('enrolment attempts over the per-address rate limit get 429 with Retry-After', async () => {
     const c = await startCollector('limited', '{ rateLimit: { max: 2, windowMs: 600000 } }');
