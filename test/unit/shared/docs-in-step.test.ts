@@ -14,6 +14,9 @@ import { DASHBOARD_CSP } from '../../../collector/src/ui/static.ts';
 import { CollectorConfigSchema } from '../../../collector/src/config/schema.ts';
 import { ENROLMENT_CONFIG_DEFAULTS } from '../../../collector/src/routes/enrolment/config.ts';
 import { CREDENTIAL_HEADERS } from '../../../shared/src/agent-credential.ts';
+import { agentConfigSchema } from '../../../agent/src/config/schema.ts';
+import { DEFAULT_INCIDENTS, IncidentsConfig } from '../../../collector/src/incidents/config.ts';
+import { SCOPE_KINDS } from '../../../collector/src/incidents/scope.ts';
 
 function firstColumn(doc: string, pattern: RegExp): string[] {
   const text = readFileSync(new URL(`../../../docs/${doc}`, import.meta.url), 'utf8');
@@ -97,5 +100,37 @@ describe('docs stay in step with the registries', () => {
     const ui = (CollectorConfigSchema.properties.ui as unknown as { properties: { secureCookies: { enum: string[] } } }).properties.secureCookies.enum;
     for (const mode of ui) expect(text).toContain(`\`${mode}\``);
     for (const key of ['ui.secureCookies', 'metrics.public', 'allowInsecure', 'requireTLS', 'listen.trustProxy']) expect(text).toContain(key);
+  });
+
+  it('docs/tls.md tables every listen.tls key and every TLS key of the agent\'s collector section; agent/README.md and the examples name them', () => {
+    const tls = readFileSync(new URL('../../../docs/tls.md', import.meta.url), 'utf8');
+    const agentReadme = readFileSync(new URL('../../../agent/README.md', import.meta.url), 'utf8');
+    const examples = ['agent.yaml', 'collector.yaml'].map((f) => readFileSync(new URL(`../../../deploy/examples/${f}`, import.meta.url), 'utf8')).join('\n');
+    const listen = CollectorConfigSchema.properties.listen as unknown as { properties: { tls: { properties: Record<string, unknown> } } };
+    const serverKeys = Object.keys(listen.properties.tls.properties);
+    expect(serverKeys.sort()).toEqual(['caFile', 'certFile', 'keyFile', 'requireClientCert']);
+    const tabled = [...tls.matchAll(/^\| `([A-Za-z.]+)` \| /gm)].map((m) => m[1] as string);
+    for (const k of serverKeys) {
+      expect(tabled).toContain(`listen.tls.${k}`);
+      expect(examples).toContain(`${k}:`);
+    }
+    const collector = agentConfigSchema([]).properties.collector.properties as Record<string, unknown>;
+    const agentTlsKeys = ['caFile', 'allowInsecure', 'clientCertFile', 'clientKeyFile'];
+    for (const k of agentTlsKeys) {
+      expect(Object.keys(collector)).toContain(k);
+      expect(tabled).toContain(`collector.${k}`);
+      expect(agentReadme).toContain(`\`collector.${k}\``);
+      expect(examples).toContain(`${k}:`);
+    }
+  });
+  it('docs/thresholds.md "National incidents" gives every incidents key with its default, and every scope kind', () => {
+    const doc = readFileSync(new URL('../../../docs/thresholds.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('## National incidents'), doc.indexOf('## API'));
+    expect(Object.keys(IncidentsConfig.properties).sort()).toEqual(Object.keys(DEFAULT_INCIDENTS).sort());
+    for (const [key, value] of Object.entries(DEFAULT_INCIDENTS)) {
+      expect(section, key).toContain(`  ${key}: ${String(value)}`);
+      expect(IncidentsConfig.properties[key as keyof typeof IncidentsConfig.properties].default, key).toBe(value);
+    }
+    for (const kind of SCOPE_KINDS) expect(section, kind).toContain(`| \`${kind}\` |`);
   });
 });
