@@ -2,9 +2,9 @@
  * `n3mon` — the one binary. Each subcommand module is loaded only when used, so `n3mon agent`
  * never loads collector code.
  */
-import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { agentV8Flags } from '../agent/src/v8-flags.ts';
+import { readAgentVersion } from '../agent/src/version.ts';
 import { isN3monError } from '../shared/src/errors.ts';
 import type { CliIO, Command } from '../shared/src/cli/command.ts';
 
@@ -30,15 +30,6 @@ export const COMMANDS: readonly Entry[] = [
   { name: 'report', summary: 'monthly report: `report --practice ODS --month YYYY-MM --format html|pdf|csv [--out FILE]`', load: () => import('../collector/src/cli/report.ts') },
 ];
 
-/**
- * The version of this n3mon: package.json's, one level above this file both in the repository
- * (cli/index.ts) and in a build or release (dist/cli.js; a release's package.json carries the
- * version the release was built as).
- */
-export function n3monVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
-
 export function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
@@ -61,7 +52,9 @@ export async function runCli(argv: string[], io: CliIO, opts: { setV8Flags?: boo
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') {
-    io.out(`${n3monVersion()}\n`);
+    // package.json's version (a release's carries the version it was built as); the same the
+    // agent sends the collector in its User-Agent.
+    io.out(`${readAgentVersion()}\n`);
     return 0;
   }
   const entry = COMMANDS.find((c) => c.name === name);

@@ -2,13 +2,14 @@
 // archives (this package's version and a bumped one, once per run: it is the slow part), then
 // everything happens in an empty root — a fresh directory used as install.sh's --destdir, with
 // PATH holding only node, sh and the coreutils/tar the instructions use (no npm, compiler, git,
-// python): unpack, check the SHA-256, install the collector and the agent, run both from
-// /opt/n3mon/current and read the agent's samples through the API; then, with the collector
+// python): unpack, check the SHA-256, install the collector and the agent, enrol the agent with a
+// code from the collector (docs/deploy.md steps 4-5), run both from /opt/n3mon/current and read
+// the agent's samples through the API; then, with the collector
 // away, let the agent spool, upgrade to the second archive and see config and spool survive:
 // the samples spooled before the upgrade arrive once the new version runs.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -156,17 +157,20 @@ describe('the release archive', () => {
     expect(readFileSync(join(root, 'etc/systemd/system/n3mon-collector.service'), 'utf8')).toMatch(/^ExecStart=\/\S+\/node --max-semi-space-size=32 \/opt\/n3mon\/current\/dist\/cli\.js collector --config \/etc\/n3mon\/collector\.yaml$/m);
 
     expect(installed('--version').out.trim()).toBe(v1);
-    const token = installed(`token create --practice ${ods} --agent server1 --config ${join(root, 'etc/n3mon/collector.yaml')}`);
-    expect(token.code, token.out).toBe(0);
-    const apikey = installed(`apikey create --role servicedesk --config ${join(root, 'etc/n3mon/collector.yaml')}`);
+    const collectorConfig = join(root, 'etc/n3mon/collector.yaml');
+    const apikey = installed(`apikey create --role servicedesk --config ${collectorConfig}`);
     key = apikey.stdout.trim();
     expect(key).toMatch(/^n3k_/);
+    // docs/deploy.md step 4: the service desk makes an enrolment code for the practice.
+    const code = installed(`enrolment create --practice ${ods} --config ${collectorConfig}`);
+    expect(code.code, code.out).toBe(0);
 
+    // A prepared agent config (loopback checks only) without a token: enrolment gives it one.
     const agentYaml = join(dir, 'agent.yaml');
     writeFileSync(
       agentYaml,
       [
-        `collector: { url: "${url}", token: "${token.stdout.trim()}" }`,
+        `collector: { url: "${url}" }`,
         `spool: { dir: "${join(root, 'var/lib/n3mon-agent')}" }`,
         'push: { intervalMs: 300, batchSamples: 50, maxBackoffMs: 1000 }',
         'checks:',
@@ -180,10 +184,15 @@ describe('the release archive', () => {
     expect(a.out).toContain('holds this very build already: not copied');
     expect(a.out).toContain(`installed ${root}/etc/n3mon/agent.yaml`);
     expect(readFileSync(join(root, 'etc/systemd/system/n3mon-agent.service'), 'utf8')).toMatch(/^ExecStart=\/\S+\/node \/opt\/n3mon\/current\/dist\/cli\.js agent --config \/etc\/n3mon\/agent\.yaml$/m);
+
+    // docs/deploy.md step 5: n3mon enrol on the practice server, with the installed command.
+    const collector = await startCollector();
+    const enrolled = installed(`enrol --collector ${url} --code ${code.stdout.trim()} --name server1 --config ${join(root, 'etc/n3mon/agent.yaml')}`);
+    expect(enrolled.code, enrolled.out).toBe(0);
+    expect(statSync(join(root, 'etc/n3mon/agent.token')).mode & 0o777).toBe(0o600);
     const checked = installed(`check-config ${join(root, 'etc/n3mon/agent.yaml')}`);
     expect(checked.code, checked.out).toBe(0);
 
-    const collector = await startCollector();
     const started = Date.now();
     const agent = startAgent();
     await waitFor('tcp_connect_ms samples from the installed agent in the API', async () => ((await seriesPoints(started - 1000, Date.now() + 1000)) > 0 ? true : undefined), {
@@ -203,6 +212,7 @@ describe('the release archive', () => {
     expect(await stopCli(agent.child)).toBe(0);
     const spooledTo = Date.now();
     const configBefore = readFileSync(join(root, 'etc/n3mon/agent.yaml'), 'utf8');
+    const tokenBefore = readFileSync(join(root, 'etc/n3mon/agent.token'), 'utf8');
     const spoolFiles = readdirSync(join(root, 'var/lib/n3mon-agent'));
     expect(spoolFiles.length).toBeGreaterThan(0);
 
@@ -228,6 +238,7 @@ describe('the release archive', () => {
     expect(existsSync(join(root, 'opt/n3mon', v1, 'dist/cli.js'))).toBe(true); // kept for a roll-back
     expect(installed('--version').out.trim()).toBe(v2);
     expect(readFileSync(join(root, 'etc/n3mon/agent.yaml'), 'utf8')).toBe(configBefore);
+    expect(readFileSync(join(root, 'etc/n3mon/agent.token'), 'utf8')).toBe(tokenBefore);
     expect(readdirSync(join(root, 'var/lib/n3mon-agent'))).toEqual(expect.arrayContaining(spoolFiles));
 
     // Nothing from [spooledFrom, spooledTo] can have reached the collector before now.
