@@ -69,7 +69,10 @@ function iperf3(args: string[], timeoutMs: number): Promise<{ ok: true; bps: num
   });
 }
 
-/** One iperf3 test; "the server is busy" (the previous test still closing) is retried, 10 times at most. */
+/**
+ * One iperf3 test. "The server is busy" or a reset of the control connection (the previous test
+ * still closing on the server) is retried, 10 times at most.
+ */
 async function iperf3Run(server: string, seconds: number, reverse: boolean): Promise<number> {
   const args = ['-c', server, '-p', String(IPERF_PORT), '-t', String(seconds), '-O', '1', '-J', ...(reverse ? ['-R'] : [])];
   let last = '';
@@ -77,7 +80,7 @@ async function iperf3Run(server: string, seconds: number, reverse: boolean): Pro
     const r = await iperf3(args, (seconds + 20) * 1000);
     if (r.ok) return r.bps;
     last = r.error;
-    if (!/busy/.test(r.error)) break;
+    if (!/busy|reset by peer|unable to connect/i.test(r.error)) break;
     await new Promise((res) => setTimeout(res, 200));
   }
   throw new Error(`iperf3 ${args.join(' ')}: ${last}`);

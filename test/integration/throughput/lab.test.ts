@@ -80,7 +80,8 @@ describe.skipIf(skipUnlessLab({ ...LAB_REQUIREMENTS, files: [...LAB_REQUIREMENTS
     writeFileSync(
       file,
       JSON.stringify({
-        collector: { url: c.url, token },
+        // Plain http to the lab's address: the path is this machine's own veth pair.
+        collector: { url: c.url, token, allowInsecure: true },
         spool: { dir: join(dir, 'spool') },
         push: { intervalMs: 500 },
         checks: [{ kind: 'throughput', intervalMs: 300_000, sizeBytes: SIZE_BYTES, maxDurationMs: 10_000, warmupMs: 1000, offCoreHoursOnly: false }],
