@@ -153,6 +153,7 @@ export class AlertStore {
       activeCounts: db.prepare<[], { practice: string; n: number }>("SELECT practice, count(*) AS n FROM alerts WHERE state <> 'resolved' AND cause_rule IS NULL GROUP BY practice"),
       activeAll: db.prepare<[], Row>("SELECT * FROM alerts WHERE state <> 'resolved'"),
       dependents: db.prepare<[number], { n: number }>("SELECT count(*) AS n FROM alerts WHERE cause_alert_id = ? AND state <> 'resolved'"),
+      ofRule: db.prepare<[string, number], Row>('SELECT * FROM alerts WHERE rule_id = ? AND (ended_at IS NULL OR ended_at >= ?)'),
       unnotified: db.prepare<[], Row>("SELECT * FROM alerts WHERE (state <> 'resolved' AND notified IS NULL AND cause_rule IS NULL) OR (state = 'resolved' AND notified LIKE 'firing%')"),
     };
   }
@@ -234,6 +235,11 @@ export class AlertStore {
   /** Active alerts suppressed because of alert `id`. */
   dependents(id: number): number {
     return this.stmt.dependents.get(id)?.n ?? 0;
+  }
+
+  /** Alerts of a rule not resolved before `since` (national incidents correlate them). */
+  ofRule(ruleId: string, since: number): Alert[] {
+    return this.stmt.ofRule.all(ruleId, since).map(fromRow);
   }
 
   /** Alerts whose notification is still owed (after a restart). */

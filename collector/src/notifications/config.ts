@@ -1,7 +1,7 @@
 /**
  * The collector config sections alerting owns: `thresholds` (profile and overrides, see
  * collector/src/evaluation/), `calendar` (core hours), `alerting` (evaluation and notification timing)
- * and `notifications` (channels). Merged into the collector config schema.
+ * `notifications` (channels) and `incidents` (national incidents, collector/src/incidents/). Merged into the collector config schema.
  */
 import Type, { type Static } from 'typebox';
 import { CalendarConfig, calendarConfigProblems } from '../../../shared/src/calendar/core-hours.ts';
@@ -11,6 +11,7 @@ import { readConfigSource } from '../../../shared/src/config-file.ts';
 import { isN3monError } from '../../../shared/src/errors.ts';
 import { resolve } from 'node:path';
 import { channelConfigProblems, NotificationsConfig } from './channels/registry.ts';
+import { IncidentsConfig } from '../incidents/config.ts';
 
 const Ms = (def: number, min: number, max: number, description: string) => Type.Integer({ minimum: min, maximum: max, default: def, description });
 
@@ -32,6 +33,7 @@ export const alertingConfigFields = {
   calendar: CalendarConfig,
   alerting: AlertingConfig,
   notifications: NotificationsConfig,
+  incidents: IncidentsConfig,
 };
 
 /** Problems of these sections beyond the schema (profile file, overrides, calendar, channels), as `path: message`. */

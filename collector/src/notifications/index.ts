@@ -28,6 +28,12 @@ import type { AlertingConfig } from './config.ts';
 import { CHANNELS, channelFor } from './channels/registry.ts';
 import type { Channel, ChannelEnv, ChannelKind } from './channels/types.ts';
 import { Notifier } from './notifier.ts';
+import { DEFAULT_INCIDENTS, type IncidentsConfig } from '../incidents/config.ts';
+import { IncidentCorrelator } from '../incidents/correlator.ts';
+import { monitoringByKey } from '../incidents/monitoring.ts';
+import { INCIDENT_MIGRATIONS } from '../incidents/schema.ts';
+import { IncidentStore } from '../incidents/store.ts';
+import { incidentRoutes } from '../routes/incidents/index.ts';
 import { RuleStatus } from './status.ts';
 
 export interface AlertingSettings {
@@ -36,6 +42,10 @@ export interface AlertingSettings {
   calendar: CalendarConfig;
   alerting: AlertingConfig;
   notifications: ReadonlyArray<{ kind: string }>;
+  /** National incidents (default: DEFAULT_INCIDENTS). */
+  incidents?: IncidentsConfig;
+  /** Practices' national-link providers (`practices[].provider`). */
+  practices?: ReadonlyArray<{ ods: string; provider?: string | undefined }>;
 }
 
 export interface AlertingDeps {
@@ -56,6 +66,8 @@ export interface Alerting {
   readonly maintenance: MaintenanceStore;
   readonly manager: AlertManager;
   readonly notifier: Notifier;
+  readonly incidents: IncidentStore;
+  readonly correlator: IncidentCorrelator;
   readonly status: RuleStatus;
   readonly observer: IngestObserver;
   readonly routes: readonly RouteModule[];
@@ -86,6 +98,8 @@ export function createAlerting(deps: AlertingDeps): Alerting {
   const log = deps.log.child({ component: 'alerting' });
   const { config, meta } = deps;
   meta.migrate('alerts', ALERT_MIGRATIONS);
+  meta.migrate('incidents', INCIDENT_MIGRATIONS);
+  const incidents = new IncidentStore(meta.db);
   const profiles = loadThresholds(config.thresholds);
   const calendar = calendarFromConfig(config.calendar);
   const alerts = new AlertStore(meta.db);
@@ -104,8 +118,22 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     organisation: config.organisation.name,
     practiceName: (ods) => meta.practices.get(ods)?.name,
     options: { groupWaitMs: config.alerting.groupWaitMs, resolveHoldMs: config.alerting.reopenWithinMs },
+    explained: (id) => incidents.incidentOfAlert(id) !== undefined,
   });
-  const manager = new AlertManager({ db: meta.db, alerts, maintenance, clock, log: deps.log, listeners: [notifier], reopenWithinMs: config.alerting.reopenWithinMs });
+  const providers = new Map((config.practices ?? []).flatMap((p) => (p.provider === undefined ? [] : [[p.ods, p.provider] as const])));
+  const providerOf = (ods: string): string | undefined => providers.get(ods);
+  const correlator = new IncidentCorrelator({
+    alerts,
+    store: incidents,
+    config: config.incidents ?? DEFAULT_INCIDENTS,
+    clock,
+    log: deps.log,
+    organisation: config.organisation.name,
+    providerOf,
+    monitoring: () => monitoringByKey(evaluator?.states() ?? [], providerOf),
+    deliver: (n) => notifier.deliver(n),
+  });
+  const manager = new AlertManager({ db: meta.db, alerts, maintenance, clock, log: deps.log, listeners: [notifier, correlator], reopenWithinMs: config.alerting.reopenWithinMs });
   notifier.resume(alerts.unnotified());
   let evaluator: RuleEvaluator | undefined;
   const status = new RuleStatus(() => evaluator, (p) => manager.openCount(p));
@@ -118,6 +146,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     const report = await evaluator.tick();
     manager.flush();
     status.refresh();
+    correlator.tick();
     notifier.tick();
     if (report.events > 0 || report.durationMs > 1000) log.info({ ...report, durationMs: Math.round(report.durationMs) }, 'rules evaluated');
     else log.debug({ ...report }, 'rules evaluated');
@@ -138,6 +167,8 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     maintenance,
     manager,
     notifier,
+    incidents,
+    correlator,
     status,
     observer: { onBatch: (b) => evaluator?.onBatch(b) },
     routes: [],
@@ -176,6 +207,6 @@ export function createAlerting(deps: AlertingDeps): Alerting {
       await notifier.close();
     },
   };
-  (alerting as { routes: readonly RouteModule[] }).routes = [alertRoutes(alerting), maintenanceRoutes(alerting)];
+  (alerting as { routes: readonly RouteModule[] }).routes = [alertRoutes(alerting), maintenanceRoutes(alerting), incidentRoutes({ incidents, practiceName: (ods) => meta.practices.get(ods)?.name })];
   return alerting;
 }

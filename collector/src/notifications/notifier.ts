@@ -8,6 +8,8 @@
  *   (the same window in which a re-raise reopens the alert): a flapping series sends one firing
  *   and, when it finally settles, one resolved — not fifty of each.
  * - Suppressed alerts (explained by an active cause) are not sent; the cause's notice counts them.
+ * - Alerts explained by a national incident before their first notice are not sent: the
+ *   incident's one notice covers them. One already sent stays as it was (its resolved follows).
  * - An alert opened and resolved before anything was sent (a backlog) is sent once, as resolved,
  *   with its start and end.
  *
@@ -34,6 +36,8 @@ export interface NotifierDeps {
   organisation: string;
   practiceName: (ods: string) => string | undefined;
   options: NotifierOptions;
+  /** Is this alert explained by a national incident (collector/src/incidents)? Then the incident's notice covers it. */
+  explained?: (alertId: number) => boolean;
 }
 
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
@@ -104,13 +108,14 @@ export class Notifier implements AlertListener {
   private decide(a: Alert, now: number): { notice?: NoticeItem['status']; keep: boolean } {
     if (a.state !== 'resolved') {
       if (a.cause !== null) return { keep: false };
+      if (a.notified === null && this.deps.explained?.(a.id) === true) return { keep: false };
       if (a.notified === 'firing:critical') return { keep: false };
       if (a.notified === 'firing:warning' && a.severity !== 'critical') return { keep: false };
       return { notice: 'firing', keep: false };
     }
     if (a.notified === 'resolved') return { keep: false };
     if ((a.endedAt ?? now) + this.deps.options.resolveHoldMs > this.clockFor(a, now)) return { keep: true };
-    if (a.notified?.startsWith('firing') === true || (a.notified === null && a.cause === null)) return { notice: 'resolved', keep: false };
+    if (a.notified?.startsWith('firing') === true || (a.notified === null && a.cause === null && this.deps.explained?.(a.id) !== true)) return { notice: 'resolved', keep: false };
     return { keep: false };
   }
 
@@ -153,6 +158,11 @@ export class Notifier implements AlertListener {
       sentAt: new Date(now).toISOString(),
       items,
     };
+    this.send(n);
+  }
+
+  /** Send a notification built elsewhere (a national incident's) through every channel. */
+  deliver(n: Notification): void {
     this.send(n);
   }
 

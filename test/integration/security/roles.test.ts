@@ -48,9 +48,27 @@ async function enrolmentCode(): Promise<string> {
   return (r.json() as { code: string }).code;
 }
 
+/** A national incident with practice A and a third practice (not B, the 'other practice') as members; returns its id. */
+function nationalIncident(): number {
+  const at = Date.now() - 600_000;
+  const store = lab.c.alerting.incidents;
+  const i = store.insert(
+    { key: 'n3-loss-mean|provider:Lab', ruleId: 'n3-loss-mean', scope: { kind: 'provider', value: 'Lab' }, title: 'lab', area: 'national-link', state: 'open', startedAt: at, openedAt: at, endedAt: null, practices: 2, peakPractices: 2, monitoring: 2 },
+    Date.now(),
+  );
+  store.setMembers(i.id, [A, 'C83003'].map((p) => ({ alertId: lab.raise(p), practice: p, startedAt: at, endedAt: null })));
+  return i.id;
+}
+
 /** The request for one route: path parameters of practice A, and a body the route accepts. */
 async function requestFor(method: string, path: string): Promise<InjectOptions> {
-  const id = path.startsWith('/api/v1/alerts/') ? String(lab.raise(A)) : path.startsWith('/api/v1/maintenance/') ? String(lab.window(A)) : '000000000000';
+  const id = path.startsWith('/api/v1/alerts/')
+    ? String(lab.raise(A))
+    : path.startsWith('/api/v1/maintenance/')
+      ? String(lab.window(A))
+      : path.startsWith('/api/v1/incidents/')
+        ? String(nationalIncident())
+        : '000000000000';
   const url = path
     .replace('{ods}', A)
     .replace('{id}', id)
@@ -104,8 +122,8 @@ describe('every route of /openapi.json answers each caller as docs/api.md says',
           if (String(got) !== want) wrong.push(label);
         } else if (got === 401 || got === 403) wrong.push(label);
         else if (want === 'own') {
-          const body = res.json() as { items?: { practice?: string; ods?: string }[] };
-          const seen = new Set((body.items ?? []).map((i) => i.practice ?? i.ods));
+          const body = res.json() as { items?: { practice?: string; ods?: string; members?: { practice: string }[] }[] };
+          const seen = new Set((body.items ?? []).flatMap((i) => (i.members === undefined ? [i.practice ?? i.ods] : i.members.map((m) => m.practice))));
           const mine = lab.practiceOf(caller);
           if (got !== 200 || (mine !== undefined && [...seen].some((p) => p !== mine))) wrong.push(`${label} (practices seen: ${[...seen].join(', ')})`);
         }

@@ -123,13 +123,14 @@ describe('docs stay in step with the registries', () => {
       expect(examples).toContain(`${k}:`);
     }
   });
+
   it('docs/thresholds.md "National incidents" gives every incidents key with its default, and every scope kind', () => {
     const doc = readFileSync(new URL('../../../docs/thresholds.md', import.meta.url), 'utf8');
     const section = doc.slice(doc.indexOf('## National incidents'), doc.indexOf('## API'));
     expect(Object.keys(IncidentsConfig.properties).sort()).toEqual(Object.keys(DEFAULT_INCIDENTS).sort());
     for (const [key, value] of Object.entries(DEFAULT_INCIDENTS)) {
       expect(section, key).toContain(`  ${key}: ${String(value)}`);
-      expect(IncidentsConfig.properties[key as keyof typeof IncidentsConfig.properties].default, key).toBe(value);
+      expect((IncidentsConfig.properties[key as keyof typeof IncidentsConfig.properties] as { default?: unknown }).default, key).toBe(value);
     }
     for (const kind of SCOPE_KINDS) expect(section, kind).toContain(`| \`${kind}\` |`);
   });

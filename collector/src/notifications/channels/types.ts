@@ -30,7 +30,32 @@ export interface NoticeItem {
   source: string;
 }
 
-/** What every channel delivers: the alerts of one practice that changed, grouped. */
+/** A national incident (collector/src/incidents): one notice for many practices' breaches. */
+export interface IncidentNotice {
+  status: 'firing' | 'resolved';
+  incidentId: number;
+  ruleId: string;
+  title: string;
+  area: string;
+  scope: { kind: 'app' | 'target' | 'provider'; value: string };
+  /** "EPS: National application HTTP response time (15-min p95) at 37 of 120 practices since 10:42 UTC" */
+  summary: string;
+  startedAt: string;
+  endedAt: string | null;
+  /** Practices breaching now (firing) or at the end (resolved); the most at once; those monitoring it. */
+  practices: number;
+  peakPractices: number;
+  monitoring: number;
+  /** ODS codes of the member practices. */
+  members: string[];
+  /** Member practice alerts (not notified on their own). */
+  alerts: number;
+}
+
+/**
+ * What every channel delivers: the alerts of one practice that changed, grouped — or a national
+ * incident (`incident` set, `practice` {ods: 'NATIONAL'}, `items` empty).
+ */
 export interface Notification {
   /** Unique per notification (webhook receivers can de-duplicate retries by it). */
   id: string;
@@ -39,6 +64,7 @@ export interface Notification {
   practice: { ods: string; name: string };
   sentAt: string;
   items: NoticeItem[];
+  incident?: IncidentNotice;
 }
 
 /** How a delivery ended (stable codes, documented in docs/alerting.md). */

@@ -12,6 +12,7 @@ function valueText(i: NoticeItem): string {
 }
 
 export function subjectOf(n: Notification, prefix: string): string {
+  if (n.incident !== undefined) return `${prefix === '' ? '' : `${prefix} `}NATIONAL INCIDENT ${n.incident.status === 'firing' ? 'FIRING' : 'RESOLVED'}: ${n.incident.summary}`;
   const firing = n.items.filter((i) => i.status === 'firing');
   const resolved = n.items.length - firing.length;
   const worst = firing.some((i) => i.severity === 'critical') ? 'CRITICAL' : firing.length > 0 ? 'WARNING' : 'RESOLVED';
@@ -21,6 +22,12 @@ export function subjectOf(n: Notification, prefix: string): string {
 
 export function renderText(n: Notification): string {
   const lines = [`${n.organisation} — ${n.practice.name} (${n.practice.ods})`, ''];
+  const inc = n.incident;
+  if (inc !== undefined) {
+    lines.push(`${inc.status === 'firing' ? 'FIRING' : 'RESOLVED'}: ${inc.summary}`);
+    lines.push(`  since ${fmt(inc.startedAt)}${inc.endedAt === null ? '' : `, ended ${fmt(inc.endedAt)}`}; at most ${inc.peakPractices} practices at once; incident #${inc.incidentId} (${inc.ruleId})`);
+    lines.push(`  practices: ${inc.members.join(', ')}`, `  ${inc.alerts} practice alert(s) linked (not sent separately)`, '');
+  }
   for (const i of n.items) {
     const head = i.status === 'firing' ? `FIRING ${i.severity.toUpperCase()}` : `RESOLVED (was ${i.peak})`;
     const target = i.labels.target ?? i.labels.device ?? i.labels.app ?? '';

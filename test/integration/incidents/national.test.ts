@@ -1,0 +1,196 @@
+/**
+ * National incidents end to end through ingest: ten practices' backlogs (samples built with the
+ * agent's own code from the example agent config) delivered at once, EPS slow at five of them
+ * within a few minutes, a sixth practice's backlog arriving later, one practice slow alone later
+ * and one slow on another application. One incident with the right members and start (event
+ * time), the member alerts linked and not notified on their own, one notification for the
+ * incident on a real webhook receiver on loopback, the lone breaches notified as usual.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../../shared/src/log.ts';
+import type { WireSample } from '../../../shared/src/wire.ts';
+import { parseCollectorConfig } from '../../../collector/src/config/load.ts';
+import { startCollector, type RunningCollector } from '../../../collector/src/collector.ts';
+import { createAgentToken, createApiKey } from '../../../collector/src/auth/credentials.ts';
+import type { Notification } from '../../../collector/src/notifications/channels/types.ts';
+import { FakeClock } from '../../unit/evaluation/memory-source.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../alerts/servers.ts';
+import { waitFor } from '../../helpers/wait.ts';
+import { exampleHttpChecks, httpRun } from './agent-samples.ts';
+
+const M = 60_000;
+const T0 = Math.floor((Date.now() - 5 * 3_600_000) / 3_600_000) * 3_600_000;
+const PRACTICES = Array.from({ length: 10 }, (_, i) => `P0000${i}`);
+const RULE = 'app-http-total-p95';
+const checks = exampleHttpChecks();
+const eps = checks.get('eps-https')!;
+const spine = checks.get('spine-https')!;
+
+/** Minutes [from, to) after T0 during which a practice's check answered slowly (2.5 s; the rule warns above 1.5 s). */
+const slow: Record<string, { check: 'eps' | 'spine'; from: number; to: number }> = {
+  P00000: { check: 'eps', from: 40, to: 80 },
+  P00001: { check: 'eps', from: 42, to: 80 },
+  P00002: { check: 'eps', from: 44, to: 80 },
+  P00003: { check: 'eps', from: 46, to: 80 },
+  P00004: { check: 'eps', from: 48, to: 80 },
+  P00005: { check: 'eps', from: 50, to: 80 }, // its backlog arrives later
+  P00006: { check: 'eps', from: 120, to: 130 }, // alone, after the incident
+  P00007: { check: 'spine', from: 40, to: 80 }, // another application, alone
+};
+
+/** What the practice's agent measured in minutes [from, to) of T0: both checks once a minute. */
+function backlog(practice: string, from: number, to: number, now: number): WireSample[] {
+  const out: WireSample[] = [];
+  for (let m = from; m < to; m++) {
+    const ts = T0 + m * M + 7000;
+    for (const [name, c] of [['eps', eps], ['spine', spine]] as const) {
+      const s = slow[practice];
+      const isSlow = s !== undefined && s.check === name && m >= s.from && m < s.to;
+      out.push(...httpRun(c.labels, ts, isSlow ? 2500 : 180, now));
+    }
+  }
+  return out;
+}
+
+let dir: string;
+let c: RunningCollector;
+let hook: WebhookReceiver;
+let desk: string;
+let practiceKey: string;
+const clock = new FakeClock(T0);
+const tokens: Record<string, string> = {};
+
+async function ingest(practice: string, samples: WireSample[]): Promise<void> {
+  for (let i = 0; i < samples.length; i += 5000) {
+    const r = await c.app.inject({ method: 'POST', url: '/api/v1/ingest', payload: { batchId: `${practice}-${clock.t}-${i}`, samples: samples.slice(i, i + 5000) }, headers: { authorization: `Bearer ${tokens[practice]}` } });
+    expect(r.statusCode, r.body).toBe(200);
+  }
+}
+
+/** Evaluate what arrived, then let the notifier's group wait pass and send. */
+async function evaluateAndNotify(): Promise<void> {
+  await c.alerting.tick();
+  await c.alerting.tick();
+  clock.t += 31_000;
+  await c.alerting.tick();
+  await c.alerting.notifier.drain();
+}
+
+const notices = (): Notification[] => hook.deliveries.map((d) => JSON.parse(d.body) as Notification);
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'n3mon-incidents-'));
+  hook = await startWebhookReceiver();
+  const config = parseCollectorConfig(
+    {
+      dataDir: dir,
+      listen: { port: 0 },
+      practices: PRACTICES.map((ods) => ({ ods, name: `Surgery ${ods}` })),
+      storage: { synchronous: 'normal' },
+      alerting: { tickMs: 60_000 }, // ticks are driven by the test
+      notifications: [{ kind: 'webhook', url: hook.url, secret: 'a-shared-secret-of-enough-length' }],
+    },
+    'test',
+  );
+  c = await startCollector(config, { log: silentLogger(), clock });
+  for (const p of PRACTICES) tokens[p] = createAgentToken(c.meta, { practice: p, agent: 'srv1', now: T0 }).token;
+  desk = createApiKey(c.meta, { role: 'servicedesk' }).key;
+  practiceKey = createApiKey(c.meta, { role: 'practice', practice: 'P00002' }).key;
+}, 60_000);
+
+afterAll(async () => {
+  await c?.stop();
+  await hook?.close();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+const api = async (url: string, key: string): Promise<{ status: number; body: any }> => {
+  const r = await c.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+  return { status: r.statusCode, body: r.json() };
+};
+
+describe('national incidents from many practices\u2019 backlogs (event time)', () => {
+  it('five practices slow on EPS within minutes open one incident; one notification for it, none per practice', async () => {
+    clock.t = T0 + 90 * M + 5000;
+    // Every practice but P00005 delivers its first 90 minutes at once.
+    for (const p of PRACTICES) if (p !== 'P00005') await ingest(p, backlog(p, 0, 90, clock.t));
+    await evaluateAndNotify();
+
+    const open = await api('/api/v1/incidents?state=open', desk);
+    expect(open.status).toBe(200);
+    expect(open.body.total).toBe(1);
+    const inc = open.body.items[0];
+    expect(inc.scope).toEqual({ kind: 'app', value: 'eps' });
+    expect(inc.rule.id).toBe(RULE);
+    expect(inc.members.map((m: { practice: string }) => m.practice)).toEqual(['P00000', 'P00001', 'P00002', 'P00003', 'P00004']);
+    // The incident starts when the first of the breaches that opened it started (event time), not on arrival.
+    const memberAlerts = c.alerting.alerts.list({ limit: 100, offset: 0 }).items.filter((a) => a.ruleId === RULE && a.labels.app === 'eps');
+    const first = Math.min(...memberAlerts.filter((a) => a.practice === 'P00000').map((a) => a.startedAt));
+    expect(first).toBeGreaterThanOrEqual(T0 + 40 * M);
+    expect(first).toBeLessThan(T0 + 45 * M);
+    expect(inc.startedAt).toBe(new Date(first).toISOString());
+    expect(inc.monitoring).toBe(9);
+    expect(inc.summary).toMatch(new RegExp(`^eps: .* at \\d of 9 practices since ${new Date(first).toISOString().slice(11, 16)} UTC$`));
+
+    await waitFor('the incident notification', async () => (notices().some((n) => n.incident?.status === 'firing') ? true : undefined), { timeoutMs: 10_000, intervalMs: 50 });
+    const incidentNotices = notices().filter((n) => n.incident !== undefined);
+    expect(incidentNotices).toHaveLength(1);
+    expect(incidentNotices[0]).toMatchObject({ practice: { ods: 'NATIONAL' }, items: [], incident: { status: 'firing', incidentId: inc.id, members: ['P00000', 'P00001', 'P00002', 'P00003', 'P00004'], scope: { kind: 'app', value: 'eps' } } });
+    // No practice notification carries an EPS alert; the lone spine breach at P00007 is notified as usual.
+    const practiceItems = notices().flatMap((n) => n.items.map((i) => ({ practice: n.practice.ods, rule: i.ruleId, app: i.labels.app })));
+    expect(practiceItems.filter((i) => i.rule === RULE && i.app === 'eps')).toEqual([]);
+    expect(practiceItems).toContainEqual({ practice: 'P00007', rule: RULE, app: 'spine' });
+  }, 120_000);
+
+  it('a practice\u2019s late backlog joins the same incident; the incident resolves in event time; the lone breach is its own', async () => {
+    const before = hook.deliveries.length;
+    clock.t = T0 + 160 * M + 5000;
+    await ingest('P00005', backlog('P00005', 0, 160, clock.t));
+    for (const p of PRACTICES) if (p !== 'P00005') await ingest(p, backlog(p, 90, 160, clock.t));
+    await evaluateAndNotify();
+
+    const all = await api('/api/v1/incidents', desk);
+    expect(all.body.total).toBe(1);
+    const inc = all.body.items[0];
+    expect(inc.state).toBe('resolved');
+    expect(inc.members.map((m: { practice: string }) => m.practice)).toEqual(['P00000', 'P00001', 'P00002', 'P00003', 'P00004', 'P00005']);
+    expect(inc.peakPractices).toBe(6);
+    expect(inc.monitoring).toBe(10);
+
+    // Every EPS alert of the six members is linked to it; P00006's lone breach is not.
+    const eps = c.alerting.alerts.list({ limit: 100, offset: 0 }).items.filter((a) => a.ruleId === RULE && a.labels.app === 'eps');
+    const linked = (p: string): boolean[] => eps.filter((a) => a.practice === p).map((a) => c.alerting.incidents.incidentOfAlert(a.id) === inc.id);
+    for (const p of ['P00000', 'P00001', 'P00002', 'P00003', 'P00004', 'P00005']) expect(linked(p), p).toEqual([true]);
+    expect(linked('P00006')).toEqual([false]);
+    expect(inc.members.flatMap((m: { alertIds: number[] }) => m.alertIds).sort()).toEqual(eps.filter((a) => a.practice !== 'P00006').map((a) => a.id).sort());
+    // It ended when fewer than five practices were still slow: after the last slow minute (80), within the 15-min window.
+    const end = Date.parse(inc.endedAt);
+    expect(end).toBeGreaterThan(T0 + 80 * M);
+    expect(end).toBeLessThanOrEqual(T0 + 96 * M);
+
+    await waitFor('the resolved notice', async () => (notices().some((n) => n.incident?.status === 'resolved') ? true : undefined), { timeoutMs: 10_000, intervalMs: 50 });
+    const later = notices().slice(before);
+    expect(later.filter((n) => n.incident !== undefined).map((n) => n.incident!.status)).toEqual(['resolved']);
+    expect(notices().filter((n) => n.incident !== undefined)).toHaveLength(2); // firing once, resolved once
+    const items = later.flatMap((n) => n.items.map((i) => ({ practice: n.practice.ods, rule: i.ruleId, app: i.labels.app, status: i.status })));
+    expect(items.filter((i) => i.rule === RULE && i.app === 'eps' && i.practice !== 'P00006')).toEqual([]);
+    expect(items.filter((i) => i.practice === 'P00006' && i.rule === RULE).length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('a practice key sees only the incidents its practice is part of, and only itself among the members', async () => {
+    const list = await api('/api/v1/incidents', practiceKey);
+    expect(list.status).toBe(200);
+    expect(list.body.total).toBe(1);
+    expect(list.body.items[0].members.map((m: { practice: string }) => m.practice)).toEqual(['P00002']);
+    expect(list.body.items[0].peakPractices).toBe(6);
+    const id = list.body.items[0].id;
+    expect((await api(`/api/v1/incidents/${id}`, practiceKey)).status).toBe(200);
+    const other = createApiKey(c.meta, { role: 'practice', practice: 'P00009' }).key;
+    expect((await api('/api/v1/incidents', other)).body.total).toBe(0);
+    expect((await api(`/api/v1/incidents/${id}`, other)).status).toBe(403);
+    expect((await api('/api/v1/incidents/999999', desk)).status).toBe(404);
+  });
+});
