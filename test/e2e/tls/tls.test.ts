@@ -17,6 +17,11 @@ import { CLI, runCli } from '../../helpers/cli.ts';
 import { freePort } from '../../helpers/influxd.ts';
 import { skipUnlessLab } from '../../helpers/lab-guard.ts';
 import { waitFor as until } from '../../helpers/wait.ts';
+import { silentLogger } from '../../../shared/src/log.ts';
+import { systemClock } from '../../../shared/src/clock.ts';
+import { parseWithSchema } from '../../../shared/src/validate.ts';
+import { createThroughputProbe } from '../../../agent/src/probes/throughput/probe.ts';
+import { ThroughputCheck } from '../../../agent/src/probes/throughput/schema.ts';
 
 const skip = skipUnlessLab({ files: ['/usr/bin/openssl'] });
 const dir = mkdtempSync(join(tmpdir(), 'n3mon-tls-'));
@@ -249,6 +254,19 @@ describe.skipIf(skip)('TLS between agent and collector (built CLI, real processe
     // Its own certificate: delivered.
     const right = spawnLogged(['agent', '--log-level', 'debug', '--config', agentConfig('agent-right-cert', c.url, [`token: "${t1}"`, `caFile: "${pem('ca.pem')}"`, `clientCertFile: "${pem('srv1.pem')}"`, `clientKeyFile: "${pem('srv1.key')}"`])]);
     await waitFor(() => right.logs.filter((l) => l.msg === 'batch acknowledged').length >= 2, 'the agent with its own certificate delivers');
+
+    // The throughput probe opens its own connections to the collector: it presents the certificate too.
+    const check = parseWithSchema(ThroughputCheck, { kind: 'throughput', sizeBytes: 200_000, maxDurationMs: 5000, warmupMs: 0, direction: 'both', offCoreHoursOnly: false });
+    if (!check.ok) throw new Error(check.problems.join('\n'));
+    const runProbe = (collector: { url: string; token: string; ca?: Buffer; cert?: Buffer; key?: Buffer }) =>
+      createThroughputProbe(check.value, { log: silentLogger(), collector }).run({ signal: new AbortController().signal, timeoutMs: 60_000, log: silentLogger(), clock: systemClock });
+    const ca = Buffer.from(read('ca.pem'));
+    const withCert = await runProbe({ url: c.url, token: t1, ca, cert: Buffer.from(read('srv1.pem')), key: Buffer.from(read('srv1.key')) });
+    expect(withCert.outcome, withCert.message).toBe('success');
+    expect(withCert.samples.map((x) => x.metric)).toEqual(['throughput_down_bps', 'throughput_up_bps']);
+    const withoutCert = await runProbe({ url: c.url, token: t1, ca });
+    expect(withoutCert.outcome).not.toBe('success');
+    expect(withoutCert.message).toMatch(/403|no client certificate/);
     await stopped(right.child);
     await stopped(c.proc.child);
   });
