@@ -15,7 +15,9 @@ create   Prints a new token (n3a_…) once, on stdout. Only its SHA-256 hash is 
          cannot be shown again: put it in the agent config (collector.token) now.
          If the ODS code is not a known practice, the practice is created with its ODS code as
          its name (add it to the collector config's practices to give it a name and sites).
-list     Tokens with their id, practice, agent, created, revoked and the agent's last delivery.
+list     Tokens with their id, practice, agent, created, expires (tokens from enrolment and
+         rotation; - for never), revoked and the agent's last delivery. n3mon agents list shows
+         each agent's version, address and credential age.
 revoke   Revokes the token with this id (from list); the collector refuses it at once.
 
 create and revoke are written to the audit log (GET /api/v1/audit) as cli:<OS user>.
@@ -58,9 +60,9 @@ async function list(args: string[], io: CliIO): Promise<number> {
     const rows = meta.credentials
       .agentTokens()
       .filter((t) => values.practice === undefined || t.practice === values.practice)
-      .map((t) => ({ id: t.id, practice: t.practice, agent: t.agent, createdAt: t.createdAt, revokedAt: t.revokedAt, lastSeen: lastSeen.get(`${t.practice}/${t.agent}`) ?? null }));
+      .map((t) => ({ id: t.id, practice: t.practice, agent: t.agent, createdAt: t.createdAt, expiresAt: t.expiresAt, revokedAt: t.revokedAt, lastSeen: lastSeen.get(`${t.practice}/${t.agent}`) ?? null }));
     if (values.json === true) io.out(`${JSON.stringify(rows, null, 2)}\n`);
-    else io.out(table(['ID', 'PRACTICE', 'AGENT', 'CREATED', 'REVOKED', 'AGENT LAST SEEN'], rows.map((r) => [r.id, r.practice, r.agent, isoOrDash(r.createdAt), isoOrDash(r.revokedAt), isoOrDash(r.lastSeen)])));
+    else io.out(table(['ID', 'PRACTICE', 'AGENT', 'CREATED', 'EXPIRES', 'REVOKED', 'AGENT LAST SEEN'], rows.map((r) => [r.id, r.practice, r.agent, isoOrDash(r.createdAt), isoOrDash(r.expiresAt), isoOrDash(r.revokedAt), isoOrDash(r.lastSeen)])));
     return 0;
   } finally {
     meta.close();

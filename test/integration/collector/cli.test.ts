@@ -58,7 +58,7 @@ describe('n3mon token', () => {
     expect(list.code).toBe(0);
     expect(list.out).toContain(token.slice(4, 16));
     expect(list.out).not.toContain(token.slice(17));
-    expect(list.out.split('\n')[0]).toMatch(/^ID\s+PRACTICE\s+AGENT\s+CREATED\s+REVOKED\s+AGENT LAST SEEN$/);
+    expect(list.out.split('\n')[0]).toMatch(/^ID\s+PRACTICE\s+AGENT\s+CREATED\s+EXPIRES\s+REVOKED\s+AGENT LAST SEEN$/);
   });
 
   it('revoke makes the token useless at once', async () => {

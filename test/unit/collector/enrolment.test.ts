@@ -58,6 +58,18 @@ describe('enrolment codes', () => {
     expect(unknown).toMatchObject({ ok: false, reason: 'unknown' });
     expect(m.enrolments.get(row.id)?.uses).toBe(0);
   });
+
+  it('refuse a name that still has a live credential, without using the code; after a revoke it is free', () => {
+    const m = fresh();
+    const { code, row } = createEnrolmentCode(m, { practice: 'A81001', uses: 2, expiresInMs: 60_000, createdBy: 'cli:test', now: T0 });
+    expect(enrolWithCode(m, { code, name: 'srv1', credentialTtlMs: TTL, now: T0 })).toMatchObject({ ok: true });
+    const again = enrolWithCode(m, { code, name: 'srv1', credentialTtlMs: TTL, now: T0 + 1 });
+    expect(again).toMatchObject({ ok: false, reason: 'taken' });
+    expect(!again.ok && again.message).toMatch(/n3mon agents revoke A81001\/srv1/);
+    expect(m.enrolments.get(row.id)?.uses).toBe(1);
+    m.credentials.revokeAgentTokens('A81001', 'srv1', T0 + 2);
+    expect(enrolWithCode(m, { code, name: 'srv1', credentialTtlMs: TTL, now: T0 + 3 })).toMatchObject({ ok: true });
+  });
 });
 
 describe('rotation and the agents list', () => {

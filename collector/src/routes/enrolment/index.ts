@@ -44,6 +44,9 @@ const Created = Type.Object({ code: Type.String({ description: 'The enrolment co
 const ListQuery = Type.Object({ practice: Type.Optional(OdsCode) }, { additionalProperties: false });
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{12}$' }) });
 
+/** Rotations one token may ask for in an hour. */
+export const ROTATIONS_PER_HOUR = 10;
+
 const iso = (t: number): string => new Date(t).toISOString();
 export function codeView(r: EnrolmentCodeRow, now: number) {
   return { id: r.id, practice: r.practice, maxUses: r.maxUses, uses: r.uses, createdAt: iso(r.createdAt), expiresAt: iso(r.expiresAt), revokedAt: r.revokedAt === null ? null : iso(r.revokedAt), createdBy: r.createdBy, state: codeState(r, now) };
@@ -51,7 +54,7 @@ export function codeView(r: EnrolmentCodeRow, now: number) {
 
 async function register(root: TypedApp, ctx: AppContext): Promise<void> {
   const cfg = ctx.config.enrolment;
-  // Encapsulated: this rate limiter applies to the enrolment route only.
+  // Encapsulated: these rate limiters apply to the enrolment and rotation routes only.
   await root.register(async (child) => {
     const app = child as unknown as TypedApp;
     await app.register(rateLimit, { global: false });
@@ -83,7 +86,7 @@ async function register(root: TypedApp, ctx: AppContext): Promise<void> {
         if (!r.ok) {
           ctx.meta.audit.record({ actor: 'anonymous', from: req.ip, action: 'enrolment.refuse', target: r.code === undefined ? null : `enrolment:${r.code.id}`, practice: r.code?.practice ?? null, detail: { reason: r.reason, agent: body.name } });
           req.log.warn({ from: req.ip, reason: r.reason, enrolment: r.code?.id, agent: body.name }, 'enrolment refused');
-          throw new N3monError('N3MON_ERR_AUTH_INVALID', `enrolment refused: ${r.message}`);
+          throw new N3monError(r.reason === 'taken' ? 'N3MON_ERR_REQUEST_INVALID' : 'N3MON_ERR_AUTH_INVALID', `enrolment refused: ${r.message}`);
         }
         const c = r.credential;
         ctx.meta.audit.record({ actor: `agent:${c.practice}/${c.agent}`, from: req.ip, action: 'enrolment.use', target: `enrolment:${r.code.id}`, practice: c.practice, detail: { agent: c.agent, token: c.id, uses: r.code.uses, maxUses: r.code.maxUses } });
@@ -91,22 +94,31 @@ async function register(root: TypedApp, ctx: AppContext): Promise<void> {
         return c;
       },
     );
-  });
 
-  root.post(
-    ROTATE_PATH,
-    {
-      onRequest: ctx.auth.agent,
-      schema: { tags: ['enrolment'], summary: 'A new token for this agent; the presented one keeps working for enrolment.rotationOverlapMs', security: SECURITY.agent, response: { 200: AgentCredential, ...errorResponses(401) } },
-    },
-    async (req) => {
-      const who = req.agentIdentity!;
-      const c = rotateCredential(ctx.meta, who, { credentialTtlMs: cfg.credentialTtlMs, overlapMs: cfg.rotationOverlapMs, now: ctx.clock.now() });
-      ctx.meta.audit.record({ ...auditActor(req), action: 'token.rotate', target: `token:${c.id}`, practice: c.practice, detail: { agent: c.agent, replaces: who.tokenId, expiresAt: c.expiresAt } });
-      req.log.info({ practice: c.practice, agent: c.agent, tokenId: c.id, replaces: who.tokenId }, 'agent credential rotated');
-      return c;
-    },
-  );
+    // A token may be rotated a few times an hour (an answer lost on the way is asked again), not
+    // used to fill meta.db with tokens.
+    const perToken = app.createRateLimit({ max: ROTATIONS_PER_HOUR, timeWindow: 3_600_000, keyGenerator: (req) => `rotate:${req.agentIdentity?.tokenId ?? ''}` });
+    const rotationLimited = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+      const r = await perToken(req);
+      if (r.isAllowed || !r.isExceeded) return;
+      reply.header('retry-after', String(Math.max(1, r.ttlInSeconds)));
+      throw new N3monError('N3MON_ERR_RATE_LIMITED', `more than ${ROTATIONS_PER_HOUR} rotations of this token in an hour; retry after ${Math.max(1, r.ttlInSeconds)} s`);
+    };
+    app.post(
+      ROTATE_PATH,
+      {
+        onRequest: [ctx.auth.agent, rotationLimited],
+        schema: { tags: ['enrolment'], summary: 'A new token for this agent; the presented one keeps working for enrolment.rotationOverlapMs', security: SECURITY.agent, response: { 200: AgentCredential, ...errorResponses(401, 429) } },
+      },
+      async (req) => {
+        const who = req.agentIdentity!;
+        const c = rotateCredential(ctx.meta, who, { credentialTtlMs: cfg.credentialTtlMs, overlapMs: cfg.rotationOverlapMs, now: ctx.clock.now() });
+        ctx.meta.audit.record({ ...auditActor(req), action: 'token.rotate', target: `token:${c.id}`, practice: c.practice, detail: { agent: c.agent, replaces: who.tokenId, expiresAt: c.expiresAt } });
+        req.log.info({ practice: c.practice, agent: c.agent, tokenId: c.id, replaces: who.tokenId }, 'agent credential rotated');
+        return c;
+      },
+    );
+  });
 
   root.post(
     '/api/v1/enrolments',

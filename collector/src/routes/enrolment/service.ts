@@ -43,11 +43,12 @@ export function createEnrolmentCode(meta: Meta, req: { practice: string; uses?: 
   return { code, row };
 }
 
-const REFUSALS: Record<Exclude<CodeState, 'active'> | 'unknown', string> = {
+const REFUSALS: Record<Exclude<CodeState, 'active'> | 'unknown' | 'taken', string> = {
   unknown: 'unknown enrolment code (check it was copied whole: n3e_ and 24 characters)',
   used: 'this enrolment code has been used up',
   expired: 'this enrolment code has expired',
   revoked: 'this enrolment code was revoked',
+  taken: 'an agent of this name in this practice still has a live credential',
 };
 
 export type EnrolResult = { ok: true; credential: AgentCredential; code: EnrolmentCodeRow } | { ok: false; reason: keyof typeof REFUSALS; message: string; code?: EnrolmentCodeRow };
@@ -60,6 +61,11 @@ export function enrolWithCode(meta: Meta, req: { code: string; name: string; cre
       const row = meta.enrolments.byHash(hashCredential(req.code));
       if (row === undefined) return { ok: false, reason: 'unknown', message: `${REFUSALS.unknown}; ask the service desk for a new one (n3mon enrolment create)` };
       const state = codeState(row, now);
+      if (state === 'active' && hasLiveToken(meta, row.practice, req.name, now)) {
+        // Two servers under one name would mix their samples; a rebuilt server is revoked first.
+        const message = `${REFUSALS.taken} (${row.practice}/${req.name}): give this server another --name, or revoke the old one first (n3mon agents revoke ${row.practice}/${req.name}); the code was not used`;
+        return { ok: false, reason: 'taken', code: row, message };
+      }
       if (state !== 'active' || !meta.enrolments.use(row.id, now)) {
         const reason = state === 'active' ? 'used' : state;
         return { ok: false, reason, code: row, message: `${REFUSALS[reason]} (code ${row.id} of practice ${row.practice}); ask the service desk for a new one (n3mon enrolment create)` };
@@ -69,6 +75,10 @@ export function enrolWithCode(meta: Meta, req: { code: string; name: string; cre
       return { ok: true, code: { ...row, uses: row.uses + 1 }, credential: { token: t.token, id: t.id, practice: t.practice, agent: t.agent, expiresAt, renewAt: renewAt(now, expiresAt) } };
     })
     .immediate();
+}
+
+function hasLiveToken(meta: Meta, practice: string, agent: string, now: number): boolean {
+  return meta.credentials.agentTokens().some((t) => t.practice === practice && t.agent === agent && t.revokedAt === null && (t.expiresAt === null || t.expiresAt > now));
 }
 
 /** A new token for the same agent; the presented one now expires at now + overlap (or sooner, as before). */
