@@ -154,8 +154,10 @@ if [ "$system" = yes ] && command -v systemctl >/dev/null 2>&1; then
     systemctl restart "$unit" && say "restarted $unit on $version"
   elif [ "$fresh_config" = example ]; then
     say "next: edit /etc/n3mon/$role.yaml, then: $start_hint"
-  else
+  elif "$node_bin" "$opt/current/dist/cli.js" check-config "$config"; then
     systemctl start "$unit" && say "started $unit"
+  else
+    say "not started: $config has the problems above; fix them, then: $start_hint"
   fi
 elif [ "$system" = yes ]; then
   say "no systemctl here: start it with your init system, as user n3mon:"
