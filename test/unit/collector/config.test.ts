@@ -80,8 +80,8 @@ describe('collector config', () => {
       `extra: unknown key (allowed: ${Object.keys(CollectorConfigSchema.properties).join(', ')})`,
     ]);
     const thrown = problemsThrown(() => parseCollectorConfig(bad, 'c.yaml'));
-    expect(thrown.message.split('\n')[0]).toBe('c.yaml: 9 problem(s)');
-    expect(thrown.problems).toHaveLength(9);
+    expect(thrown.message.split('\n')[0]).toBe('c.yaml: 10 problem(s)');
+    expect(thrown.problems).toHaveLength(10);
   });
 
   it('reports cross-field problems: duplicate ODS codes and sites, retention order', () => {
