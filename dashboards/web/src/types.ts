@@ -5,6 +5,7 @@
 import type { OverviewResponse, OverviewRow } from '../../../collector/src/routes/overview/schemas.ts';
 import type { PracticeDetail, SeriesResponse, Point } from '../../../collector/src/routes/practices/schemas.ts';
 import type { AlertView } from '../../../collector/src/routes/alerts/schemas.ts';
+import type { IncidentView } from '../../../collector/src/routes/incidents/schemas.ts';
 
 export type { OverviewResponse, OverviewRow, PracticeDetail, SeriesResponse, Point };
 export type Status = OverviewRow['status'];
@@ -22,6 +23,15 @@ export interface SessionInfo {
   user: SessionUser;
   csrfToken: string;
   expiresAt: string;
+}
+
+/** A national incident as GET /api/v1/incidents lists it (a practice user sees only its own practice among the members). */
+export type IncidentItem = IncidentView;
+export interface IncidentList {
+  total: number;
+  offset: number;
+  limit: number;
+  items: IncidentItem[];
 }
 
 /** An alert as GET /api/v1/alerts lists it. */

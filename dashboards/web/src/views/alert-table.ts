@@ -7,7 +7,8 @@ import { routeHash, type App } from '../app.ts';
 import { h, replace } from '../dom.ts';
 import { ragBadge } from '../components.ts';
 import { fmtAgo, fmtDuration, fmtFull, fmtTime, fmtWithUnit, toMs } from '../format.ts';
-import { AREA_TITLES, type AlertItem, type AlertList, type Area } from '../types.ts';
+import { AREA_TITLES, type AlertItem, type AlertList, type Area, type IncidentItem } from '../types.ts';
+import { incidentNote } from './incidents.ts';
 
 export function alertsOf(res: AlertList): AlertItem[] {
   return res.items;
@@ -40,6 +41,8 @@ export interface AlertTableOptions {
   showPractice: boolean;
   onChanged: () => void;
   caption: string;
+  /** alert id → the national incident it is part of (views/incidents.ts). */
+  incidents?: ReadonlyMap<number, IncidentItem>;
 }
 
 export function alertTable(app: App, alerts: readonly AlertItem[], now: number, opts: AlertTableOptions): HTMLElement {
@@ -66,7 +69,13 @@ export function alertTable(app: App, alerts: readonly AlertItem[], now: number, 
       h('td', null, ragBadge(a.severity === 'critical' ? 'critical' : 'warning')),
       opts.showPractice ? h('td', null, h('a', { href: routeHash(['practice', a.practice]) }, a.practice)) : null,
       h('td', null, AREA_TITLES[a.area as Area] ?? a.area),
-      h('td', null, h('div', null, what(a)), a.value !== null ? h('div', { class: 'muted small' }, `${a.peak !== a.severity ? `peaked ${a.peak}; ` : ''}value ${fmtWithUnit(a.value, a.unit)}${a.suppressed ? ' · explained by another alert' : ''}`) : null),
+      h(
+        'td',
+        null,
+        h('div', null, what(a)),
+        a.value !== null ? h('div', { class: 'muted small' }, `${a.peak !== a.severity ? `peaked ${a.peak}; ` : ''}value ${fmtWithUnit(a.value, a.unit)}${a.suppressed ? ' · explained by another alert' : ''}`) : null,
+        opts.incidents?.has(a.id) === true ? incidentNote(opts.incidents.get(a.id) as IncidentItem) : null,
+      ),
       h('td', { title: fmtFull(started) }, fmtTime(started), h('div', { class: 'muted small' }, ended === null ? `for ${fmtDuration(now - started)}` : `lasted ${fmtDuration(ended - started)}`)),
       h('td', null, stateCell(a, now)),
       action,

@@ -10,6 +10,7 @@ import { debounce, h, replace, srOnly } from '../dom.ts';
 import { errorNote, livePoller, ragBadge } from '../components.ts';
 import { fmtAgo, fmtFull, fmtDuration, localiseTimes } from '../format.ts';
 import { AREA_TITLES, type Area, type OverviewResponse, type OverviewRow, type Status } from '../types.ts';
+import { fetchIncidents, incidentBanner } from './incidents.ts';
 
 const REFRESH_MS = 15_000;
 const AREAS = Object.keys(AREA_TITLES) as Area[];
@@ -80,6 +81,8 @@ export function overviewView(app: App, params: URLSearchParams): View {
   const pager = h('nav', { class: 'pager', 'aria-label': 'Pages' });
   const body = h('div', { class: 'table-wrap' }, table);
   const err = h('div');
+  /** Open national incidents, above the practice list. */
+  const incidentsEl = h('div', { id: 'national-incidents' });
 
   const syncUrl = () => {
     const hash = routeHash([], { q: st.q, filter: st.filter === 'all' ? undefined : st.filter, area: st.area, sort: st.sort === 'status' ? undefined : st.sort, dir: st.dir === 'asc' ? undefined : st.dir, page: st.page === 0 ? undefined : String(st.page + 1), size: st.size === 50 ? undefined : String(st.size) });
@@ -91,11 +94,15 @@ export function overviewView(app: App, params: URLSearchParams): View {
     const ctl = (inflight = new AbortController());
     const statuses = FILTERS.find((f) => f.key === st.filter)?.statuses ?? [];
     try {
-      const res = await app.api.get<OverviewResponse>(
-        '/api/v1/overview',
-        { q: st.q.trim(), status: statuses.join(','), area: st.area, sort: st.sort, dir: st.dir, limit: st.size, offset: st.page * st.size },
-        { signal: ctl.signal },
-      );
+      const [res, incidents] = await Promise.all([
+        app.api.get<OverviewResponse>(
+          '/api/v1/overview',
+          { q: st.q.trim(), status: statuses.join(','), area: st.area, sort: st.sort, dir: st.dir, limit: st.size, offset: st.page * st.size },
+          { signal: ctl.signal },
+        ),
+        fetchIncidents(app, { state: 'open' }, { signal: ctl.signal }),
+      ]);
+      replace(incidentsEl, incidentBanner(incidents, res.now));
       if (res.items.length === 0 && res.total > 0 && st.page > 0) {
         st.page = Math.floor((res.total - 1) / st.size);
         syncUrl();
@@ -234,6 +241,7 @@ export function overviewView(app: App, params: URLSearchParams): View {
     'section',
     { class: 'overview-page' },
     h('div', { class: 'page-head' }, h('h1', null, 'Practices'), live.el),
+    incidentsEl,
     filterBar,
     h(
       'div',

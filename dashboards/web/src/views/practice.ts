@@ -8,8 +8,9 @@ import { routeHash, type App, type View } from '../app.ts';
 import { h, replace } from '../dom.ts';
 import { errorNote, livePoller, ragBadge, toggleGroup } from '../components.ts';
 import { fmtAgo, fmtFull, fmtTime, localiseTimes } from '../format.ts';
-import { AREA_TITLES, type AlertItem, type AlertList, type Area, type OverviewResponse, type OverviewRow, type PracticeDetail } from '../types.ts';
+import { AREA_TITLES, type AlertItem, type AlertList, type Area, type IncidentItem, type OverviewResponse, type OverviewRow, type PracticeDetail } from '../types.ts';
 import { ackInProgress, alertsOf, alertTable } from './alert-table.ts';
+import { fetchIncidents, incidentsByAlert } from './incidents.ts';
 import { buildChartSections, type ChartSections } from './practice-charts.ts';
 import { agentsSection } from './practice-agents.ts';
 
@@ -106,12 +107,15 @@ export function practiceView(app: App, ods: string, params: URLSearchParams): Vi
 
   async function loadAlerts(): Promise<void> {
     let items: AlertItem[];
+    let incidents: Map<number, IncidentItem>;
     try {
-      const [active, resolved] = await Promise.all([
+      const [active, resolved, national] = await Promise.all([
         app.api.get<AlertList>('/api/v1/alerts', { practice: ods, state: 'active' }),
         app.api.get<AlertList>('/api/v1/alerts', { practice: ods, state: 'resolved', from: Date.now() - RECENT_ALERT_MS }),
+        fetchIncidents(app, {}),
       ]);
       items = [...alertsOf(active), ...alertsOf(resolved)];
+      incidents = incidentsByAlert(national);
     } catch (err) {
       if (err instanceof ApiError && err.status === 404 && err.code === 'N3MON_ERR_NOT_FOUND' && /no route/.test(err.message)) {
         replace(alertsEl, h('p', { class: 'empty' }, 'Alerting is not enabled on this collector.'));
@@ -120,7 +124,7 @@ export function practiceView(app: App, ods: string, params: URLSearchParams): Vi
       throw err;
     }
     if (ackInProgress(alertsEl)) return;
-    replace(alertsEl, alertTable(app, items, Date.now(), { showPractice: false, caption: `Open and recent alerts of ${ods}`, onChanged: () => void live.refresh() }));
+    replace(alertsEl, alertTable(app, items, Date.now(), { showPractice: false, caption: `Open and recent alerts of ${ods}`, onChanged: () => void live.refresh(), incidents }));
   }
 
   async function loadCharts(d: PracticeDetail): Promise<void> {
