@@ -10,11 +10,20 @@ import type { AppContext } from '../../context.ts';
 import { renewAt } from './service.ts';
 
 export function noteAgentClient(ctx: AppContext) {
+  // What was last written per agent: an unchanged push costs no statement (an UPDATE that matches
+  // nothing still takes SQLite's write lock). One entry per agent that pushed since the start.
+  const noted = new Map<string, string>();
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const who = req.agentIdentity;
     if (who === null) return;
     const ua = parseAgentUserAgent(req.headers['user-agent']);
-    ctx.meta.agents.noteClient(who.practice, who.agent, { version: ua?.version ?? null, platform: ua?.platform ?? null, address: req.ip });
+    const client = { version: ua?.version ?? null, platform: ua?.platform ?? null, address: req.ip };
+    const key = `${who.practice}/${who.agent}`;
+    const seen = `${client.version}|${client.platform}|${client.address}`;
+    if (noted.get(key) !== seen) {
+      ctx.meta.agents.noteClient(who.practice, who.agent, client);
+      noted.set(key, seen);
+    }
     if (who.expiresAt !== null && who.expiresAt !== undefined) {
       reply.header(CREDENTIAL_HEADERS.expiresAt, String(who.expiresAt));
       reply.header(CREDENTIAL_HEADERS.renewAt, String(renewAt(who.createdAt ?? who.expiresAt, who.expiresAt)));
