@@ -214,7 +214,7 @@ describe('enrolment, rotation, revocation (built CLI, real processes)', () => {
     expect(await exited(c.child)).toBe(0);
   }, 60_000);
 
-  it('enrolment attempts over the per-address rate limit get 429 with Retry-After', async () => {
+  it('enrolment attempts over the per-address rate limit get 429 with Retry-After; refusals are audited', async () => {
     const c = await startCollector('limited', '{ rateLimit: { max: 2, windowMs: 600000 } }');
     const bogus = 'n3e_AAAAAAAAAAAAAAAAAAAAAAAA';
     const args = ['enrol', '--collector', c.url, '--code', bogus, '--name', 'x1', '--config', join(dir, 'limited-agent.yaml')];
@@ -226,6 +226,17 @@ describe('enrolment, rotation, revocation (built CLI, real processes)', () => {
     const limited = await runCli(args);
     expect(limited.code).toBe(1);
     expect(limited.stderr).toMatch(/HTTP 429.*retry after \d+ s/);
+
+    // Each refusal is in the audit log (the 429 is not: nothing was tried), read as an admin would.
+    const password = (await runCli(['user', 'create', '--username', 'auditor', '--role', 'admin', '--config', c.file])).stdout.trim();
+    const session = await fetch(`${c.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'auditor', password }) });
+    expect(session.status).toBe(200);
+    const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const audit = (await (await fetch(`${c.url}/api/v1/audit?action=enrolment.refuse`, { headers: { cookie } })).json()) as { items: { actor: string; from: string; detail: { reason: string } }[] };
+    expect(audit.items.map((e) => [e.actor, e.from, e.detail.reason])).toEqual([
+      ['anonymous', '127.0.0.1', 'unknown'],
+      ['anonymous', '127.0.0.1', 'unknown'],
+    ]);
     c.child.kill('SIGTERM');
     expect(await exited(c.child)).toBe(0);
   }, 60_000);
