@@ -23,7 +23,8 @@
 // Windows. Run `npm run release` on a Windows build machine (docs/deploy.md).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -77,9 +78,10 @@ function run(cmd, args, opts = {}) {
 if (!values['no-build']) run(process.execPath, [join(root, 'scripts', 'build.mjs')]);
 
 mkdirSync(values.out, { recursive: true });
-const stage = join(values.out, `.stage-${process.pid}`);
+// Staged outside the repository, so that the smoke test below cannot fall back on the repo's
+// node_modules when the staged tree misses a package.
+const stage = mkdtempSync(join(tmpdir(), 'n3mon-release-'));
 const top = join(stage, name);
-rmSync(stage, { recursive: true, force: true });
 mkdirSync(top, { recursive: true });
 
 try {
@@ -185,15 +187,19 @@ try {
   }
 
   // ── 6. the smoke test: this tree runs on its own ─────────────────────────────────────────────
-  const said = spawnSync(process.execPath, [join(top, 'dist', 'cli.js'), '--version'], { cwd: stage, encoding: 'utf8', env: { PATH: dirname(process.execPath) } });
+  const said = spawnSync(process.execPath, [join(top, 'dist', 'cli.js'), '--version'], { cwd: stage, encoding: 'utf8' });
   if (said.status !== 0 || said.stdout.trim() !== version) fail(`the staged tree's n3mon --version said ${JSON.stringify(said.stdout + said.stderr)}, expected ${version}`);
+  for (const example of ['agent.yaml', 'collector.yaml']) {
+    const checked = spawnSync(process.execPath, [join(top, 'dist', 'cli.js'), 'check-config', join(top, 'deploy', 'examples', example)], { cwd: stage, encoding: 'utf8' });
+    if (checked.status !== 0) fail(`the staged tree's n3mon check-config deploy/examples/${example} failed: ${checked.stdout}${checked.stderr}`);
+  }
   const sqlite = spawnSync(process.execPath, ['-e', "const D = require(process.argv[1]); new D(':memory:').prepare('select 1').get();", join(top, 'node_modules', 'better-sqlite3')], { cwd: stage, encoding: 'utf8' });
   if (sqlite.status !== 0) fail(`the staged better-sqlite3 does not load: ${sqlite.stderr}`);
 
   // ── 7. the archive and its checksum ─────────────────────────────────────────────────────────
   const archive = join(values.out, platform === 'win32' ? `${name}.zip` : `${name}.tar.gz`);
   const partial = `${archive}.partial`;
-  if (platform === 'win32') run('tar', ['-a', '-c', '-f', partial, '-C', stage, name]);
+  if (platform === 'win32') run('tar', ['--format', 'zip', '-c', '-f', partial, '-C', stage, name]); // bsdtar (Windows 10 / Server 2019 and later)
   else run('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-czf', partial, '-C', stage, name]);
   renameSync(partial, archive);
   const sum = createHash('sha256').update(readFileSync(archive)).digest('hex');
