@@ -45,7 +45,7 @@ import { agentsFor, SAMPLES_PER_AGENT_MINUTE, SERIES_PER_AGENT, type AgentSpec }
 import type { ClientData, DoneMsg, PrepareMsg, ReadyMsg, RunMsg } from './ingest/client.ts';
 import { unitNodeArgs } from './unit-node-args.ts';
 import { INFLUXD, machine, memoryMB, processCpuS, startInfluxd, startN3mon, threadCpuS, type Server } from './ingest/servers.ts';
-import { DIRECT_DATABASE, N3MON_DATABASE, influxCounts, n3monInfluxStorage } from './ingest/influx.ts';
+import { DIRECT_DATABASE, N3MON_DATABASE, influxCounts, influxShortfall, n3monInfluxStorage } from './ingest/influx.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -278,11 +278,13 @@ async function runTarget(target: 'n3mon' | 'influxd', fleet: ClientWorker[], inf
     const expected = warmupSamples + samples;
     const acked: Record<string, number> = {};
     for (const d of [...warm, ...done]) for (const [k, n] of Object.entries(d.ackedCounts)) acked[k] = (acked[k] ?? 0) + n;
+    const byPractice: Record<string, number> = {};
+    for (const d of [...warm, ...done]) for (const [k, n] of Object.entries(d.ackedByPractice)) byPractice[k] = (byPractice[k] ?? 0) + n;
     console.log(`${label}: verifying ${fmt(expected)} acknowledged samples…`);
     const v =
       target === 'n3mon'
         ? influx !== undefined
-          ? await verifyN3monInflux(server.url, apiKey, influx.url, acked, fromMs)
+          ? await verifyN3monInflux(server.url, apiKey, influx.url, acked, fromMs, byPractice)
           : await verifyN3mon(server.url, apiKey, dataDir as string, acked, fromMs)
         : await verifyInflux(server.url, acked);
 
@@ -351,9 +353,11 @@ async function verifyN3mon(url: string, apiKey: string, dataDir: string, acked: 
 }
 
 /** The influx backend: count(value) of the raw measurements in InfluxDB, and the read API. */
-async function verifyN3monInflux(url: string, apiKey: string, influxUrl: string, acked: Record<string, number>, fromMs: number): Promise<{ stored: number; note: string }> {
+async function verifyN3monInflux(url: string, apiKey: string, influxUrl: string, acked: Record<string, number>, fromMs: number, byPractice: Record<string, number>): Promise<{ stored: number; note: string }> {
   const { stored } = await influxCounts(influxUrl, N3MON_DATABASE, [], {});
   const problems = await verifyReadApi(url, apiKey, acked, fromMs);
+  // A shortfall: which practices, and which of their measurements.
+  if (stored !== Object.values(byPractice).reduce((a, b) => a + b, 0)) problems.unshift(...(await influxShortfall(influxUrl, N3MON_DATABASE, byPractice)));
   return { stored, note: `SELECT count(value) of the raw measurements in ${N3MON_DATABASE}; read API for ${Object.keys(acked).length} practice×metric pairs${problems.length === 0 ? ' all equal' : `: ${problems.slice(0, 3).join('; ')}`}` };
 }
 

@@ -66,6 +66,8 @@ export interface DoneMsg {
   endedAt: number;
   /** Acknowledged samples per "practice metric", for the agents of countPractices. */
   ackedCounts: Record<string, number>;
+  /** Acknowledged samples per practice (all practices): where a shortfall is, when one is found. */
+  ackedByPractice: Record<string, number>;
   exhausted: boolean;
 }
 
@@ -133,6 +135,7 @@ async function run(msg: RunMsg): Promise<DoneMsg> {
   const latencies: number[] = [];
   const errors: string[] = [];
   const ackedCounts: Record<string, number> = {};
+  const ackedByPractice: Record<string, number> = {};
   let next = 0;
   let acked = 0;
   let batches = 0;
@@ -153,6 +156,7 @@ async function run(msg: RunMsg): Promise<DoneMsg> {
         acked += b.samples;
         batches++;
         for (const [k, n] of Object.entries(b.counts ?? {})) ackedCounts[k] = (ackedCounts[k] ?? 0) + n;
+        ackedByPractice[b.agent.practice] = (ackedByPractice[b.agent.practice] ?? 0) + b.samples;
       } else {
         failed++;
         if (errors.length < 5) errors.push(`HTTP ${res.status}: ${res.text.slice(0, 300)}`);
@@ -169,7 +173,7 @@ async function run(msg: RunMsg): Promise<DoneMsg> {
   );
   const endedAt = performance.timeOrigin + performance.now();
   http.destroy();
-  return { type: 'done', phase: msg.phase, acked, batches, failed, errors, latencies: Float64Array.from(latencies), startedAt, endedAt, ackedCounts, exhausted: next >= queue.length };
+  return { type: 'done', phase: msg.phase, acked, batches, failed, errors, latencies: Float64Array.from(latencies), startedAt, endedAt, ackedCounts, ackedByPractice, exhausted: next >= queue.length };
 }
 
 port.on('message', (msg: PrepareMsg | RunMsg | 'exit') => {

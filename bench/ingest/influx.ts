@@ -39,3 +39,21 @@ export async function influxCounts(url: string, db: string, practices: readonly 
   }
   return { stored, problems };
 }
+
+/** Practices whose stored raw points fall short of what was acknowledged, worst first (at most 5). */
+export async function influxShortfall(url: string, db: string, ackedByPractice: Record<string, number>): Promise<string[]> {
+  const q = `SELECT count("value") FROM /^[^.]+$/ GROUP BY "practice"`;
+  const res = await fetch(`${url}/query?db=${encodeURIComponent(db)}&epoch=ms&q=${encodeURIComponent(q)}`);
+  const body = (await res.json()) as { results?: { series?: { name: string; tags?: { practice?: string }; values: [string, number][] }[]; error?: string }[] };
+  const stored: Record<string, number> = {};
+  for (const s of body.results?.[0]?.series ?? []) {
+    const p = s.tags?.practice ?? '';
+    stored[p] = (stored[p] ?? 0) + s.values.reduce((m, v) => m + v[1], 0);
+  }
+  return Object.entries(ackedByPractice)
+    .map(([p, n]) => [p, n - (stored[p] ?? 0)] as const)
+    .filter(([, short]) => short !== 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([p, short]) => `practice ${p}: ${short} acknowledged samples not stored`);
+}
