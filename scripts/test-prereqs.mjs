@@ -25,6 +25,8 @@ export const SYSTEM_PACKAGES = {
   prometheus: '/usr/bin/promtool',
   // test/integration/throughput/lab.test.ts and bench/throughput.ts: the reference beside the throughput check
   iperf3: '/usr/bin/iperf3',
+  // agent/src/probes/trace (mtr per hop) and test/integration/trace: the path trace of a degraded icmp check
+  'mtr-tiny': '/usr/bin/mtr',
 };
 
 const missing = Object.entries(SYSTEM_PACKAGES).filter(([, file]) => !existsSync(file)).map(([pkg]) => pkg);

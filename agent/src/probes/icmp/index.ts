@@ -7,6 +7,9 @@ import { parsePingOutput } from './parse.ts';
 import { pingResult } from './result.ts';
 import { systemPingRunner, type PingRequest, type PingRun, type PingRunner } from './runner.ts';
 import { burstBoundMs, IcmpCheck, TIMEOUT_MARGIN_MS, validateIcmpCheck } from './schema.ts';
+import { helperTraceRunner, PathTracer, type TraceRunner } from '../trace/tracer.ts';
+import { traceSettings } from '../trace/settings.ts';
+import { systemClock } from '../../../../shared/src/clock.ts';
 
 export { IcmpCheck, burstBoundMs } from './schema.ts';
 export type { PingRunner, PingRequest, PingRun } from './runner.ts';
@@ -27,8 +30,13 @@ function untilAborted(signal: AbortSignal): Promise<typeof ABORTED> {
 }
 
 /** The probe for one check; `runner` is the seam tests replace only to feed captured output. */
-export function createIcmpProbe(check: IcmpCheck, env: Pick<ProbeEnv, 'log'>, runner: PingRunner = systemPingRunner()): Probe {
+export function createIcmpProbe(check: IcmpCheck, env: Pick<ProbeEnv, 'log'> & Partial<Pick<ProbeEnv, 'clock'>>, runner: PingRunner = systemPingRunner(), traceRunner?: TraceRunner): Probe {
   const log = env.log.child({ probe: 'icmp', target: check.target });
+  const settings = traceSettings(check);
+  const tracer =
+    settings === undefined
+      ? undefined
+      : new PathTracer(check.target, settings, { log: log.child({ trace: true }), clock: env.clock ?? systemClock, runner: traceRunner ?? helperTraceRunner(), ...(check.ipVersion === undefined ? {} : { ipVersion: check.ipVersion }) });
   const request: PingRequest = {
     target: check.target,
     count: check.count,
@@ -55,6 +63,13 @@ export function createIcmpProbe(check: IcmpCheck, env: Pick<ProbeEnv, 'log'>, ru
       try {
         const result = pingResult(parsePingOutput(res.output, res.platform), { count: check.count });
         if (result.outcome === 'internal_error') log.error({ output: res.output.slice(0, 2000) }, 'unrecognised ping output');
+        if (tracer !== undefined) {
+          const value = (m: string): number | undefined => result.samples.find((x) => x.metric === m)?.value;
+          const lossRatio = value('icmp_loss_ratio');
+          const medianMs = value('icmp_rtt_median_ms');
+          tracer.afterBurst({ ...(lossRatio === undefined ? {} : { lossRatio }), ...(medianMs === undefined ? {} : { medianMs }) });
+          result.samples.push(...tracer.take());
+        }
         return result;
       } catch (err) {
         log.error({ err, output: res.output.slice(0, 2000) }, 'icmp result failed');
@@ -62,6 +77,7 @@ export function createIcmpProbe(check: IcmpCheck, env: Pick<ProbeEnv, 'log'>, ru
       }
     },
     close() {
+      tracer?.close();
       runner.close?.();
     },
   };

@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import Type, { type Static } from 'typebox';
 import { baseCheckFields } from '../base-schema.ts';
+import { TraceConfig } from '../trace/settings.ts';
 
 export const IcmpCheck = Type.Object(
   {
@@ -35,6 +36,7 @@ export const IcmpCheck = Type.Object(
       description: 'ICMP payload bytes (ping -s / -l). At least 16: iputils needs room for its timestamp to time a reply.',
     }),
     ipVersion: Type.Optional(Type.Enum([4, 6], { description: 'Force IPv4 or IPv6 for a host name.' })),
+    trace: Type.Optional({ ...TraceConfig, description: 'Path trace (mtr) when a burst goes over its level, and hourly; roles n3-gateway, national-app, branch-site (agent/src/probes/trace/README.md).' }),
   },
   { additionalProperties: false },
 );

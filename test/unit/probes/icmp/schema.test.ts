@@ -33,7 +33,7 @@ describe('icmp check schema', () => {
         'replyTimeoutMs: must be multiple of 1000',
         'packetSizeBytes: must be >= 16',
         'ipVersion: must be one of 4, 6 (got number 5)',
-        'colour: unknown key (allowed: kind, target, id, role, intervalMs, timeoutMs, app, labels, count, pingIntervalMs, replyTimeoutMs, packetSizeBytes, ipVersion)',
+        'colour: unknown key (allowed: kind, target, id, role, intervalMs, timeoutMs, app, labels, count, pingIntervalMs, replyTimeoutMs, packetSizeBytes, ipVersion, trace)',
       ],
     });
   });
