@@ -80,7 +80,9 @@ if (!values['no-build']) run(process.execPath, [join(root, 'scripts', 'build.mjs
 mkdirSync(values.out, { recursive: true });
 // Staged outside the repository, so that the smoke test below cannot fall back on the repo's
 // node_modules when the staged tree misses a package.
-const stage = mkdtempSync(join(tmpdir(), 'n3mon-release-'));
+const stage = mkdtempSync(join(tmpdir(), 'n3mon-release-stage-'));
+// fail() exits the process, skipping `finally`: remove the staging directory on every exit.
+process.on('exit', () => rmSync(stage, { recursive: true, force: true }));
 const top = join(stage, name);
 mkdirSync(top, { recursive: true });
 
