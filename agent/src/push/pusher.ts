@@ -180,7 +180,7 @@ export function createPusher(opts: PusherOptions): Pusher {
       stats.clockSkewMs = Math.round((t0 + t1) / 2 - ack.serverTime);
       if (authRefused) log.info({ ...fields, file: credential.file }, 'collector accepts the agent token again; sending the backlog');
       authRefused = false;
-      await rotation.afterAck(reply.headers, abortRequests.signal);
+      await rotation.afterAck(reply.headers, abortRequests.signal, stats.clockSkewMs);
       log.debug({ ...fields, accepted: ack.accepted, duplicate: ack.duplicate, refused: ack.refused?.length ?? 0, rttMs: t1 - t0 }, 'batch acknowledged');
       if (sorted !== undefined && sorted.retry.length > 0) {
         // Samples from the collector's near future wait until its clock has caught up.

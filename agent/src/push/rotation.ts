@@ -22,8 +22,11 @@ const isCredential = checker(AgentCredential);
 const RETRY_MS = 60_000;
 
 export interface Rotation {
-  /** After an acknowledged push: renew when due. Never throws. */
-  afterAck(headers: IncomingHttpHeaders, signal: AbortSignal): Promise<void>;
+  /**
+   * After an acknowledged push: renew when due. `skewMs` (agent clock minus collector clock, from
+   * the pusher) puts renewAt — a collector instant — on the agent's clock. Never throws.
+   */
+  afterAck(headers: IncomingHttpHeaders, signal: AbortSignal, skewMs?: number): Promise<void>;
 }
 
 function headerMs(h: IncomingHttpHeaders, name: string): number | undefined {
@@ -39,10 +42,10 @@ export function createRotation(opts: { baseUrl: string; transport: IngestTranspo
   let warnedInline = false;
 
   return {
-    async afterAck(headers, signal) {
+    async afterAck(headers, signal, skewMs = 0) {
       const renewAt = headerMs(headers, CREDENTIAL_HEADERS.renewAt);
       const expiresAt = headerMs(headers, CREDENTIAL_HEADERS.expiresAt);
-      const now = clock.now();
+      const now = clock.now() - skewMs;
       if (renewAt === undefined || now < renewAt || now < nextTryAt) return;
       if (credential.file === undefined) {
         if (!warnedInline) log.warn({ expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt).toISOString() }, 'agent token is due for renewal but collector.token is inline (no collector.tokenFile to write); enrol the agent (n3mon enrol) or put a new token in the config before it expires');
