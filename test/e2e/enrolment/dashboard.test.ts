@@ -1,7 +1,8 @@
 // The practice page's enrolment form in real Chromium against a real collector process: the
 // service desk makes a code on the page, the built CLI's `n3mon enrol` on a "practice server" (a
 // temp dir) exchanges it, the built agent delivers, and the page's agents table shows the agent
-// with its version; a second code is revoked from the page and then refused.
+// with its version; a second code is revoked from the page and then refused; the agent is revoked
+// from the page.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,6 +82,14 @@ describe.skipIf(skip)('the dashboard: enrolling a server from the practice page'
     const refused = await runCli(['enrol', '--collector', c.url, '--code', second, '--name', 'moor-srv2', '--config', join(server, 'other.yaml')], { cwd: server });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/revoked/);
+
+    // Revoking the agent from the page (asked twice): its credential shows as revoked.
+    await page.getByRole('button', { name: 'Revoke agent moor-srv' }).click();
+    await page.getByRole('button', { name: 'Confirm: revoke moor-srv' }).click();
+    await page.getByText('Agent moor-srv revoked: its next delivery is refused; it keeps measuring until it is enrolled again.').waitFor({ timeout: 30_000 });
+    await row.locator('td', { hasText: /^revoked$/ }).waitFor({ timeout: 30_000 });
+    const listed = JSON.parse((await c.cli(['agents', 'list', '--practice', 'D84004', '--json'])).stdout) as { name: string; credential: unknown }[];
+    expect(listed.find((a) => a.name === 'moor-srv')?.credential).toBeNull();
     await b.shot('enrolment');
     expect(b.problems).toEqual([]);
     expect(b.outside).toEqual([]);

@@ -2,7 +2,8 @@
  * The practice page's Agents section: each agent's version, platform, last seen, address and
  * credential age (GET /api/v1/practices/:ods/agents), and — for the service desk — a form that
  * makes a one-time enrolment code for the practice (POST /api/v1/enrolments), shown once with the
- * `n3mon enrol` command to run on the practice server, and the practice's codes with Revoke.
+ * `n3mon enrol` command to run on the practice server, the practice's codes with Revoke, and a
+ * Revoke (confirmed) per agent (POST /api/v1/practices/:ods/agents/:name/revoke).
  */
 import type { App } from '../app.ts';
 import { h, replace } from '../dom.ts';
@@ -52,7 +53,7 @@ export function agentsSection(app: App, ods: string): { el: HTMLElement; refresh
         'table',
         { class: 'agents' },
         h('caption', { class: 'visually-hidden' }, `Agents of ${ods}`),
-        h('thead', null, h('tr', null, ['Agent', 'Version', 'Platform', 'Last seen', 'Address', 'Credential'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('thead', null, h('tr', null, ['Agent', 'Version', 'Platform', 'Last seen', 'Address', 'Credential', ...(desk ? ['Actions'] : [])].map((t) => h('th', { scope: 'col' }, t)))),
         h(
           'tbody',
           null,
@@ -66,11 +67,37 @@ export function agentsSection(app: App, ods: string): { el: HTMLElement; refresh
               h('td', { title: fmtFull(a.lastSeen) }, fmtAgo(a.lastSeen, Date.now())),
               h('td', null, a.address ?? '—'),
               h('td', null, a.credential === null ? 'revoked' : `${days(a.credential.ageMs)} old${a.credential.expiresAt === null ? '' : `, expires ${fmtTime(a.credential.expiresAt)}`}`),
+              desk ? h('td', { class: 'actions' }, a.credential === null ? null : revokeAgentButton(a.name)) : null,
             ),
           ),
         ),
       ),
     );
+  }
+
+  /** Revoke asks once more (the agent stops delivering until it is enrolled again). */
+  function revokeAgentButton(name: string): HTMLElement {
+    const cell = h('span');
+    const ask = (): void =>
+      replace(
+        cell,
+        h('button', { type: 'button', class: 'btn btn-small', onclick: () => void revokeAgent(name) }, `Confirm: revoke ${name}`),
+        ' ',
+        h('button', { type: 'button', class: 'btn btn-small', onclick: () => replace(cell, first) }, 'Cancel'),
+      );
+    const first = h('button', { type: 'button', class: 'btn btn-small', 'aria-label': `Revoke agent ${name}`, onclick: ask }, 'Revoke');
+    replace(cell, first);
+    return cell;
+  }
+
+  async function revokeAgent(name: string): Promise<void> {
+    try {
+      await app.api.send('POST', `/api/v1/practices/${encodeURIComponent(ods)}/agents/${encodeURIComponent(name)}/revoke`);
+      replace(out, h('p', { class: 'note' }, `Agent ${name} revoked: its next delivery is refused; it keeps measuring until it is enrolled again.`));
+      await refresh();
+    } catch (err) {
+      replace(out, errorNote(err));
+    }
   }
 
   async function loadCodes(): Promise<void> {
@@ -134,17 +161,16 @@ export function agentsSection(app: App, ods: string): { el: HTMLElement; refresh
       .catch((err: unknown) => replace(out, errorNote(err)));
   });
 
+  async function refresh(): Promise<void> {
+    try {
+      const res = await app.api.get<{ agents: AgentItem[] }>(`/api/v1/practices/${encodeURIComponent(ods)}/agents`);
+      replace(listEl, agentsTable(res.agents));
+      if (desk) await loadCodes();
+    } catch (err) {
+      replace(listEl, errorNote(err));
+    }
+  }
+
   const el = h('div', null, listEl, desk ? h('div', { class: 'enrolment' }, h('h3', null, 'Enrol a server'), form, out, codesEl) : null);
-  return {
-    el,
-    async refresh() {
-      try {
-        const res = await app.api.get<{ agents: AgentItem[] }>(`/api/v1/practices/${encodeURIComponent(ods)}/agents`);
-        replace(listEl, agentsTable(res.agents));
-        if (desk) await loadCodes();
-      } catch (err) {
-        replace(listEl, errorNote(err));
-      }
-    },
-  };
+  return { el, refresh };
 }
