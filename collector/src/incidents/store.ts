@@ -143,6 +143,14 @@ export class IncidentStore {
     return this.stmt.members.all(id).map((r) => ({ alertId: r.alert_id, practice: r.practice, startedAt: r.started_at, endedAt: r.ended_at }));
   }
 
+  /** Incidents with a member alert of `practice` overlapping [from, to) (the monthly report's split). */
+  ofPractice(practice: string, from: number, to: number): Incident[] {
+    const rows = this.db
+      .prepare('SELECT * FROM incidents WHERE id IN (SELECT incident_id FROM incident_alerts WHERE practice = ?) AND started_at < ? AND (ended_at IS NULL OR ended_at > ?) ORDER BY started_at')
+      .all(practice, to, from) as Row[];
+    return rows.map(fromRow);
+  }
+
   /** The incident that explains an alert, if any. */
   incidentOfAlert(alertId: number): number | undefined {
     return this.stmt.ofAlert.get(alertId)?.incident_id;

@@ -6,6 +6,8 @@
 import type { Logger } from '../../../shared/src/log.ts';
 import type { AlertStore } from '../alerts/store.ts';
 import type { MaintenanceStore } from '../alerts/maintenance.ts';
+import type { IncidentStore } from '../incidents/store.ts';
+import { incidentSummary } from '../incidents/correlator.ts';
 import type { Static } from 'typebox';
 import { smtpOutcome, smtpTransport, type EmailConfig } from '../notifications/channels/email/index.ts';
 import { withRetries } from '../notifications/channels/retry.ts';
@@ -15,7 +17,7 @@ import type { ReportMailer } from './service.ts';
 
 const PAGE = 500;
 
-export function alertIncidentSource(alerts: AlertStore, maintenance: MaintenanceStore): IncidentSource {
+export function alertIncidentSource(alerts: AlertStore, maintenance: MaintenanceStore, national?: IncidentStore): IncidentSource {
   return {
     async incidents(ods, from, to) {
       const out: IncidentRecord[] = [];
@@ -37,7 +39,8 @@ export function alertIncidentSource(alerts: AlertStore, maintenance: Maintenance
         if (offset + PAGE >= page.total) break;
       }
       const windows = maintenance.list({ practice: ods, from, to }).map((w) => ({ start: w.startsAt, end: w.endsAt, reason: w.reason }));
-      return { alerts: out.sort((a, b) => a.start - b.start), maintenance: windows };
+      const nationalIncidents = (national?.ofPractice(ods, from, to) ?? []).map((i) => ({ id: i.id, scope: i.scope, summary: incidentSummary(i), start: i.startedAt, end: i.endedAt }));
+      return { alerts: out.sort((a, b) => a.start - b.start), maintenance: windows, national: nationalIncidents };
     },
   };
 }

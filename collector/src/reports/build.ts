@@ -14,6 +14,7 @@ import { intersect, roundOutToMinutes, totalMs, type Interval } from './interval
 import type { PracticeReport } from './model.ts';
 import { HOUR_MS, judgedEnd, MINUTE_MS, monthFrame, REPORT_TIME_ZONE, reportZone } from './month.ts';
 import { makePeriod } from './periods.ts';
+import { planIncidentSplit, type NationalIncidentRecord } from './incident-split.ts';
 import { eachHour } from './hour-map.ts';
 import { ACCOUNTING_RULES_VERSION } from './rules.ts';
 import { indexSeries, type CheckRef } from './series-index.ts';
@@ -37,7 +38,7 @@ export interface ReportSources {
   thresholdsFor: (ods: string) => ReportThresholds;
   practice: (ods: string) => PracticeFacts | undefined;
   /** Alerts and maintenance windows of a practice overlapping [from, to); undefined = no alert store. */
-  incidents?: (ods: string, from: number, to: number) => Promise<{ alerts: IncidentRecord[]; maintenance: MaintenanceRecord[] }>;
+  incidents?: (ods: string, from: number, to: number) => Promise<{ alerts: IncidentRecord[]; maintenance: MaintenanceRecord[]; national?: NationalIncidentRecord[] }>;
   now: () => number;
   log: Logger;
 }
@@ -132,7 +133,8 @@ export async function buildPracticeReport(src: ReportSources, ods: string, month
   if (now < frame.start) throw new N3monError('N3MON_ERR_REQUEST_INVALID', `month ${month} has not started yet`);
   // A month in progress is judged up to its last settled minute (judgedEnd); the future is neither up, down nor unknown.
   const bounds: Interval = { from: frame.start, to: judgedEnd(frame, now) };
-  const incidents = src.incidents === undefined ? { available: false, alerts: [], maintenance: [] } : { available: true, ...(await src.incidents(ods, frame.start, frame.end)) };
+  const fetched = src.incidents === undefined ? undefined : await src.incidents(ods, frame.start, frame.end);
+  const incidents = fetched === undefined ? { available: false, alerts: [], maintenance: [] } : { available: true, alerts: fetched.alerts, maintenance: fetched.maintenance };
   const maintenance = roundOutToMinutes(intersect(incidents.maintenance.map((m) => ({ from: m.start, to: m.end })), [bounds]));
   const core = makePeriod('core', intersect(src.coreIntervals(bounds.from, bounds.to), [bounds]), maintenance);
   const all = makePeriod('all', [bounds], maintenance);
@@ -143,7 +145,10 @@ export async function buildPracticeReport(src: ReportSources, ods: string, month
   const ids = REPORT_METRICS.flatMap((m) => index.metric(m, READ_ONLY[m]).map((s) => s.id));
   const t0 = performance.now();
   const coreIds = REPORT_METRICS.filter((m) => CORE_METRICS.has(m)).flatMap((m) => index.metric(m).map((s) => s.id));
-  const data = await readMonthBuckets({ store: src.store, seriesIds: ids, frame, judgedTo: bounds.to, periods: [{ period: core, seriesIds: coreIds }, { period: all, seriesIds: ids }], stats });
+  // National incidents split an application's periods (incident-split.ts): their edges are read from the minute tier too.
+  const nationalSplit = planIncidentSplit({ index, incidents: fetched?.national ?? [], core, all, judged: bounds });
+  const splitPeriods = [...nationalSplit.values()].flatMap((s) => [s.national.core, s.national.all, s.own.core, s.own.all].map((period) => ({ period, seriesIds: s.seriesIds })));
+  const data = await readMonthBuckets({ store: src.store, seriesIds: ids, frame, judgedTo: bounds.to, periods: [{ period: core, seriesIds: coreIds }, { period: all, seriesIds: ids }, ...splitPeriods], stats });
   const t1 = performance.now();
   const runs = checkRunsOf({ index, data }, bounds);
   const minutes = await readMinuteRuns({ store: src.store, needs: failureHours(runs, bounds), stats });
@@ -172,6 +177,7 @@ export async function buildPracticeReport(src: ReportSources, ods: string, month
     thresholds: src.thresholdsFor(ods),
     practice,
     incidents,
+    nationalSplit,
     newSketch: src.newSketch,
     memo: new Map(),
   };

@@ -12,6 +12,8 @@ import type { Meta } from '../meta/index.ts';
 import type { ThresholdProfiles } from '../evaluation/profile.ts';
 import type { SeriesStore } from '../storage/types.ts';
 import type { AlertStore } from '../alerts/store.ts';
+import { IncidentStore } from '../incidents/store.ts';
+import { INCIDENT_MIGRATIONS } from '../incidents/schema.ts';
 import type { MaintenanceStore } from '../alerts/maintenance.ts';
 import { EmailConfig } from '../notifications/channels/email/index.ts';
 import { reportRoutes } from '../routes/reports/index.ts';
@@ -42,6 +44,12 @@ export function mailerFromConfig(config: Pick<CollectorConfig, 'reports' | 'noti
   return emailReportMailer(channel, deps);
 }
 
+/** National incidents (collector/src/incidents) for the report's split; the tables are alerting's, migrated here too when reports start alone. */
+function nationalIncidents(meta: Meta): IncidentStore {
+  meta.migrate('incidents', INCIDENT_MIGRATIONS);
+  return new IncidentStore(meta.db);
+}
+
 export function createReportComponent(opts: {
   config: CollectorConfig;
   meta: Meta;
@@ -66,7 +74,8 @@ export function createReportComponent(opts: {
     store: opts.store,
     calendar: opts.calendar,
     thresholds: opts.thresholds,
-    incidents: alertIncidentSource(opts.alerts, opts.maintenance),
+    // National incidents' tables are migrated by alerting (collector/src/notifications/index.ts), which starts first.
+    incidents: alertIncidentSource(opts.alerts, opts.maintenance, nationalIncidents(opts.meta)),
     ...(mailer === undefined ? {} : { mailer }),
     clock: opts.clock,
     log: opts.log,

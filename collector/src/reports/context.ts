@@ -12,6 +12,7 @@ import type { ReportThresholds } from './thresholds.ts';
 import type { RunCount, Outage } from './accounting.ts';
 import type { Interval } from './intervals.ts';
 import type { HourMap } from './hour-map.ts';
+import type { AppIncidentSplit } from './incident-split.ts';
 
 /** The practice's facts that come from configuration, not measurement (docs/reports.md). */
 export interface PracticeFacts {
@@ -69,6 +70,8 @@ export interface ReportContext {
   thresholds: ReportThresholds;
   practice: PracticeFacts;
   incidents: { available: boolean; alerts: IncidentRecord[]; maintenance: MaintenanceRecord[] };
+  /** Per national application: its periods split by the national incidents the practice was part of (incident-split.ts). */
+  nationalSplit?: ReadonlyMap<string, AppIncidentSplit>;
   newSketch: () => QuantileSketch;
   /** Month sketches already merged, by series ids (figures.ts monthSketches). */
   memo: Map<string, { core: QuantileSketch; all: QuantileSketch; daily?: QuantileSketch[] }>;

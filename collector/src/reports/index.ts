@@ -14,6 +14,7 @@ import { ReportArchive } from './archive.ts';
 import type { ReportSources } from './build.ts';
 import { practiceFacts, type PracticeConfigForReport } from './config.ts';
 import type { IncidentRecord, MaintenanceRecord, PracticeFacts } from './context.ts';
+import type { NationalIncidentRecord } from './incident-split.ts';
 import { ReportService, type ReportMailer } from './service.ts';
 import { thresholdsFromRules } from './thresholds.ts';
 
@@ -22,7 +23,8 @@ export type { ReportMailer, GenerateResult } from './service.ts';
 
 /** Alerts and maintenance windows of a practice (collector/src/alerts/), as the report reads them. */
 export interface IncidentSource {
-  incidents(ods: string, from: number, to: number): Promise<{ alerts: IncidentRecord[]; maintenance: MaintenanceRecord[] }>;
+  /** `national`: national incidents the practice was part of (collector/src/incidents), for the report's split. */
+  incidents(ods: string, from: number, to: number): Promise<{ alerts: IncidentRecord[]; maintenance: MaintenanceRecord[]; national?: NationalIncidentRecord[] }>;
 }
 
 export interface ReportWiring {

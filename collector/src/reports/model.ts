@@ -64,7 +64,26 @@ export interface AppRow {
   all: AvailabilityFigure;
   timings: TimingRow[];
   daily: DailyPercentiles[];
+  /** Judged on the practice's own minutes when `incidentSplit` is there (accounting rules §12). */
   rag: Rag;
+  /** Only for an application with national incidents the practice was part of this month. */
+  incidentSplit?: AppIncidentSplitFigures;
+}
+
+/** The figures of one part of an application's periods: inside national incidents, or the practice's own. */
+export interface IncidentSplitSide {
+  /** Length of the part of core hours and of 24×7 (maintenance already left out), ms. */
+  coreMs: number;
+  allMs: number;
+  core: AvailabilityFigure;
+  all: AvailabilityFigure;
+  timings: TimingRow[];
+}
+
+export interface AppIncidentSplitFigures {
+  incidents: Array<{ id: number; summary: string; start: number; end: number | null }>;
+  national: IncidentSplitSide;
+  own: IncidentSplitSide;
 }
 
 export interface WorstHour {

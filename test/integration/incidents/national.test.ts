@@ -4,7 +4,8 @@
  * within a few minutes, a sixth practice's backlog arriving later, one practice slow alone later
  * and one slow on another application. One incident with the right members and start (event
  * time), the member alerts linked and not notified on their own, one notification for the
- * incident on a real webhook receiver on loopback, the lone breaches notified as usual.
+ * incident on a real webhook receiver on loopback, the lone breaches notified as usual; the
+ * monthly report splits a member's EPS minutes into those inside the incident and its own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { FakeClock } from '../../unit/evaluation/memory-source.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../alerts/servers.ts';
 import { waitFor } from '../../helpers/wait.ts';
 import { exampleHttpChecks, httpRun } from './agent-samples.ts';
+import { monthFrame, reportZone } from '../../../collector/src/reports/month.ts';
 
 const M = 60_000;
 const T0 = Math.floor((Date.now() - 5 * 3_600_000) / 3_600_000) * 3_600_000;
@@ -193,4 +195,46 @@ describe('national incidents from many practices\u2019 backlogs (event time)', (
     expect((await api(`/api/v1/incidents/${id}`, other)).status).toBe(403);
     expect((await api('/api/v1/incidents/999999', desk)).status).toBe(404);
   });
+
+  it('the monthly report splits a member\u2019s EPS minutes into the incident\u2019s and its own, exactly, and judges it on its own', async () => {
+    const inc = c.alerting.incidents.list({ limit: 10, offset: 0 }).items[0]!;
+    const start = inc.startedAt;
+    const end = inc.endedAt!;
+    const month = new Date(T0).toISOString().slice(0, 7);
+    expect(monthFrame(month, reportZone()).start).toBeLessThanOrEqual(T0);
+    const report = await c.reports.service.practiceReport('P00000', month);
+    const app = report.apps.apps.find((a) => a.app === 'eps')!;
+    const split = app.incidentSplit!;
+    expect(split.incidents.map((i) => i.id)).toEqual([inc.id]);
+    // The incident's minutes (its span is whole minutes of event time) and the rest add up to the month.
+    expect(split.national.allMs).toBe(end - start);
+    expect(split.national.allMs + split.own.allMs).toBe(report.period.allMs);
+    // One run a minute at :07; the month in progress is judged up to report.period.judgedTo. Every run is in exactly one part.
+    const judged = Array.from({ length: 160 }, (_, m) => T0 + m * M + 7000).filter((ts) => ts < report.period.judgedTo!);
+    const runsInside = judged.filter((ts) => ts >= start && ts < end).length;
+    expect(runsInside).toBe((end - start) / M);
+    expect(app.all.runs).toBe(judged.length);
+    expect(split.national.all).toMatchObject({ runs: runsInside, up: runsInside, expected: runsInside, verdict: 'met' });
+    expect(split.own.all.runs).toBe(judged.length - runsInside);
+    expect(split.national.all.runs + split.own.all.runs).toBe(app.all.runs);
+    // Response time: slow inside the incident, the practice's usual 180 ms outside (sketches: within 1 %).
+    const total = (side: typeof split.national) => side.timings.find((t) => t.metric === 'http_total_ms')!.all.p95!;
+    expect(Math.abs(total(split.national) - 2500) / 2500).toBeLessThan(0.01);
+    expect(Math.abs(total(split.own) - 180) / 180).toBeLessThan(0.01);
+    const slowInside = Array.from({ length: 40 }, (_, i) => T0 + (40 + i) * M + 7000).filter((ts) => ts >= start && ts < end).length;
+    expect(split.national.timings.find((t) => t.metric === 'http_total_ms')!.all.count + split.own.timings.find((t) => t.metric === 'http_total_ms')!.all.count).toBe(judged.length);
+    expect(slowInside).toBeGreaterThan(30);
+    // The whole month's p95 is past the warning level; the practice is judged on its own minutes.
+    expect(app.timings.find((t) => t.metric === 'http_total_ms')!.level).toBe('warning');
+    expect(app.rag).toBe('green');
+    // A practice that was not part of it has no split; the CSV carries both parts.
+    expect((await c.reports.service.practiceReport('P00006', month)).apps.apps.find((a) => a.app === 'eps')!.incidentSplit).toBeUndefined();
+    const csv = await c.app.inject({ method: 'GET', url: `/api/v1/reports/P00000/${month}?format=csv`, headers: { authorization: `Bearer ${desk}` } });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.body).toContain(`national_apps,eps,time,24x7_national_incidents,${end - start},ms`);
+    expect(csv.body).toMatch(/national_apps,eps,http_total_ms_p95,24x7_own,18\d(\.\d+)?,ms/);
+    const html = await c.app.inject({ method: 'GET', url: `/api/v1/reports/P00000/${month}`, headers: { authorization: `Bearer ${desk}` } });
+    expect(html.body).toContain('National incidents and the practice’s own time');
+    expect(html.body).toContain(inc.scope.value + ': ');
+  }, 60_000);
 });

@@ -6,6 +6,7 @@
 import type { AvailabilityFigure, PracticeReport } from '../model.ts';
 import type { ThresholdRef } from '../thresholds.ts';
 import { branchCsvRows } from './branch-blocks.ts';
+import { incidentSplitCsvRows } from './incident-split-blocks.ts';
 import { REPORT_SECTIONS, type SectionId } from '../sections/index.ts';
 
 export const CSV_COLUMNS = ['ods', 'practice', 'month', 'section', 'item', 'measure', 'period', 'value', 'unit', 'warning', 'critical', 'verdict', 'rules_version'] as const;
@@ -52,6 +53,7 @@ function appsRows(r: PracticeReport, add: Add): void {
       add('national_apps', app.app, `${t.metric}_within_warning`, '24x7', num(t.withinAll), 'ratio');
     }
   }
+  incidentSplitCsvRows(r, add, num);
 }
 
 function linkRows(r: PracticeReport, add: Add): void {

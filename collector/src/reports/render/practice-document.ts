@@ -9,6 +9,7 @@ import { cell, cells, RAG_LABELS, type Block, type Cell, type ReportDocument } f
 import { fmtBps, fmtDuration, fmtMs, fmtNumber, fmtPct, fmtRule, NO_DATA } from './format.ts';
 import { appendixBlocks, incidentBlocks } from './practice-document-tail.ts';
 import { branchBlocks } from './branch-blocks.ts';
+import { incidentSplitBlocks } from './incident-split-blocks.ts';
 import { inProgress, inProgressText, judgedSpan, judgedView, MONTH_NAMES } from './period.ts';
 import { REPORT_SECTIONS, sectionHeading, type SectionId } from '../sections/index.ts';
 
@@ -89,6 +90,7 @@ function appsBlocks(r: PracticeReport, zone: ZonedClock): Block[] {
     if (head === undefined) continue;
     out.push({ type: 'chart', chart: percentileChart(app.app, head.label, app.daily, head.threshold?.warning ?? null), caption: `${app.app}: ${head.label} per day (p50 and p95).` });
   }
+  out.push(...incidentSplitBlocks(r, zone));
   out.push({ type: 'heading', level: 3, text: 'Worst core hours' });
   out.push({
     type: 'table',

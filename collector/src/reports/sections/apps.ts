@@ -3,7 +3,8 @@ import type { QuantileSketch, StoredSeries } from '../../storage/types.ts';
 import { quantileOf } from '../accounting.ts';
 import { bucketsOf, type CheckRuns, type ReportContext } from '../context.ts';
 import { availabilityFigure, dailySketches, noFigure, percentilesOf, sketchOf, withinShare, worstAvailability } from '../figures.ts';
-import type { AppRow, AppsSection, TimingRow, WorstHour } from '../model.ts';
+import type { AppRow, AppsSection, IncidentSplitSide, TimingRow, WorstHour } from '../model.ts';
+import type { SplitPeriods } from '../incident-split.ts';
 import { ACCOUNTING, worstRag, type Rag } from '../rules.ts';
 import type { CheckRef } from '../series-index.ts';
 import { levelOf, type ThresholdKey } from '../thresholds.ts';
@@ -48,12 +49,12 @@ function runsOfKind(ctx: ReportContext, checks: readonly CheckRef[], kind: strin
   return n;
 }
 
-function timingRow(ctx: ReportContext, spec: TimingSpec, checks: readonly CheckRef[]): TimingRow | undefined {
+function timingRow(ctx: ReportContext, spec: TimingSpec, checks: readonly CheckRef[], periods: SplitPeriods = ctx): TimingRow | undefined {
   const series = spec.series(ctx, new Set(checks.map((c) => c.key)));
   if (series.length === 0) return undefined;
   const rule = spec.threshold === undefined ? undefined : ctx.thresholds.get(spec.threshold);
-  const core = sketchOf(ctx, series, ctx.core);
-  const all = sketchOf(ctx, series, ctx.all);
+  const core = sketchOf(ctx, series, periods.core);
+  const all = sketchOf(ctx, series, periods.all);
   const limit = rule?.warning ?? null;
   const pAll = percentilesOf(all);
   return {
@@ -62,8 +63,8 @@ function timingRow(ctx: ReportContext, spec: TimingSpec, checks: readonly CheckR
     core: percentilesOf(core),
     all: pAll,
     threshold: rule ?? null,
-    withinCore: withinShare(core, limit, runsOfKind(ctx, checks, spec.kind, ctx.core)),
-    withinAll: withinShare(all, limit, runsOfKind(ctx, checks, spec.kind, ctx.all)),
+    withinCore: withinShare(core, limit, runsOfKind(ctx, checks, spec.kind, periods.core)),
+    withinAll: withinShare(all, limit, runsOfKind(ctx, checks, spec.kind, periods.all)),
     level: levelOf(rule, pAll.p95),
   };
 }
@@ -146,7 +147,21 @@ export function buildAppsSection(ctx: ReportContext): AppsSection {
     const daily = dailySketches(ctx, head.series).map((s, i) => ({ date: ctx.frame.days[i]?.date ?? '', p50: quantileOf(s, 0.5), p95: quantileOf(s, 0.95) }));
     const timings = TIMINGS.map((t) => timingRow(ctx, t, checks)).filter((t) => t !== undefined);
     const row = { app, checks: checks.map((c) => c.target ?? c.check), core, all, timings, daily };
-    apps.push({ ...row, rag: appRag(row) });
+    const split = ctx.nationalSplit?.get(app);
+    if (split === undefined) apps.push({ ...row, rag: appRag(row) });
+    else {
+      // Accounting rules §12: both parts shown, the practice judged on its own minutes.
+      const side = (p: SplitPeriods): IncidentSplitSide => ({
+        coreMs: p.core.lengthMs,
+        allMs: p.all.lengthMs,
+        core: worstAvailability(runs.map((r) => availabilityFigure(ctx, r, p.core, targetValue))) ?? noFigure(),
+        all: worstAvailability(runs.map((r) => availabilityFigure(ctx, r, p.all, targetValue))) ?? noFigure(),
+        timings: TIMINGS.map((t) => timingRow(ctx, t, checks, p)).filter((t) => t !== undefined),
+      });
+      const own = side(split.own);
+      const incidentSplit = { incidents: split.incidents.map((i) => ({ id: i.id, summary: i.summary, start: i.start, end: i.end })), national: side(split.national), own };
+      apps.push({ ...row, rag: appRag({ ...row, core: own.core, all: own.all, timings: own.timings }), incidentSplit });
+    }
     worstHours = worstHours.concat(worstHoursOf(ctx, app, head.metric, head.series));
   }
   worstHours.sort((a, b) => b.p95 - a.p95 || a.hourStart - b.hourStart);
