@@ -18,6 +18,8 @@ import type { Incident, IncidentFields, IncidentStore } from './store.ts';
 
 /** How far before the earliest changed breach the correlator looks for the rest of its episode. */
 const LOOKBACK_MS = 24 * 3_600_000;
+/** Open incidents with no changed breach are re-derived this often (collector clock): only event time passing can resolve them. */
+const OPEN_SWEEP_MS = 60_000;
 
 export interface IncidentCorrelatorDeps {
   alerts: AlertStore;
@@ -53,6 +55,7 @@ export class IncidentCorrelator implements AlertListener {
   private readonly log: Logger;
   private readonly dirty = new Map<string, Pending>();
   private eventNow = 0;
+  private lastSweep = Number.NEGATIVE_INFINITY;
   /** Incident notifications started. */
   sent = 0;
 
@@ -84,7 +87,10 @@ export class IncidentCorrelator implements AlertListener {
     if (!this.deps.config.enabled) return;
     const work = new Map(this.dirty);
     this.dirty.clear();
-    for (const i of this.deps.store.open()) {
+    const now = this.deps.clock.now();
+    const sweep = now - this.lastSweep >= OPEN_SWEEP_MS;
+    if (sweep) this.lastSweep = now;
+    for (const i of sweep ? this.deps.store.open() : []) {
       const d = work.get(i.key);
       if (d === undefined) work.set(i.key, { ruleId: i.ruleId, scope: i.scope, title: i.title, area: i.area, from: i.startedAt });
       else d.from = Math.min(d.from, i.startedAt);
