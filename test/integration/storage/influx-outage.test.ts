@@ -130,7 +130,7 @@ describe.skipIf(skipUnlessLab({ files: [INFLUXD] }))('influx backend: outages an
 
     // The backlog drains: an acknowledged batch smaller than a full one means the spool was empty.
     const since = logs.length;
-    await waitFor('the agent backlog delivered', async () => (logs.slice(since).some((l) => l.msg === 'batch acknowledged' && (l.samples ?? 0) < 200) ? true : undefined), { timeoutMs: 60_000, intervalMs: 200 });
+    await waitFor('the agent backlog delivered', async () => (logs.slice(since).some((l) => l.msg === 'batch acknowledged' && (l.samples ?? 0) < 200) ? true : undefined), { timeoutMs: 120_000, intervalMs: 200, describe: () => logs.slice(-5).map((l) => JSON.stringify(l)).join('\n') });
     await stopCli(agent);
     await stopCli(collector.child);
 
@@ -145,5 +145,5 @@ describe.skipIf(skipUnlessLab({ files: [INFLUXD] }))('influx backend: outages an
     // mean every acknowledged sample is there and nothing else is.
     expect(stored).toBe(ackedSamples);
     console.log(`influx outage: ${OUTAGE_MS / 1000} s down; ${ackedSamples} samples acknowledged in total, ${stored} points in InfluxDB over ${perSeries.length} series`);
-  }, 240_000);
+  }, 300_000);
 });
