@@ -142,21 +142,31 @@ export class InfluxRollup {
     return entries.length;
   }
 
+  /**
+   * DELETE by time, only for a tier whose horizon moved since the last run (horizons are
+   * hour-aligned: at most once an hour). InfluxDB 1.x deletes can race with writes to the series
+   * they empty, so they are not issued every maintenance round.
+   */
   private async applyRetention(now: number, rawHorizon: number): Promise<void> {
     const { client, series, retention, marks } = this.d;
     const minuteHorizon = alignDown(now - retention.minuteDays * DAY_MS, HOUR_MS);
     const hourHorizon = alignDown(now - retention.hourDays * DAY_MS, HOUR_MS);
+    const rawMoved = rawHorizon > (marks.rawDeleted ?? 0);
+    const minuteMoved = marks.minuteHorizon === undefined || minuteHorizon > marks.minuteHorizon;
+    const hourMoved = marks.hourHorizon === undefined || alignDown(hourHorizon, DAY_MS) > alignDown(marks.hourHorizon, DAY_MS);
     const statements: string[] = [];
     for (const m of series.metrics()) {
-      statements.push(`DELETE FROM ${ident(m)} WHERE time < ${rawHorizon}ms`);
-      statements.push(`DELETE FROM ${ident(m + TIER_SUFFIX.minute)} WHERE time < ${minuteHorizon}ms`);
-      statements.push(`DELETE FROM ${ident(m + TIER_SUFFIX.hour)} WHERE time < ${alignDown(hourHorizon, DAY_MS)}ms`);
+      if (rawMoved) statements.push(`DELETE FROM ${ident(m)} WHERE time < ${rawHorizon}ms`);
+      if (minuteMoved) statements.push(`DELETE FROM ${ident(m + TIER_SUFFIX.minute)} WHERE time < ${minuteHorizon}ms`);
+      if (hourMoved) statements.push(`DELETE FROM ${ident(m + TIER_SUFFIX.hour)} WHERE time < ${alignDown(hourHorizon, DAY_MS)}ms`);
     }
     for (let i = 0; i < statements.length; i += 60) await client.query(statements.slice(i, i + 60));
     for (const s of [...series.all()]) if (s.lastTs < hourHorizon) series.remove(s.id);
-    if (marks.hourHorizon === undefined || hourHorizon > marks.hourHorizon) {
+    if (rawMoved || minuteMoved || marks.hourHorizon === undefined || hourHorizon > marks.hourHorizon) {
+      marks.rawDeleted = rawHorizon;
+      marks.minuteHorizon = minuteHorizon;
       marks.hourHorizon = hourHorizon;
-      await saveMarks(client, { hourHorizon });
+      await saveMarks(client, { rawDeleted: rawHorizon, minuteHorizon, hourHorizon });
     }
   }
 }

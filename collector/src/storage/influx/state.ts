@@ -13,10 +13,13 @@ export interface Marks {
   minuteMark?: number;
   hourMark?: number;
   rawHorizon: number;
+  /** Raw points before this have been deleted (DELETE done). */
+  rawDeleted?: number;
+  minuteHorizon?: number;
   hourHorizon?: number;
 }
 
-const KEYS = { minuteMark: 'minute_mark', hourMark: 'hour_mark', rawHorizon: 'raw_horizon', hourHorizon: 'hour_horizon' } as const;
+const KEYS = { minuteMark: 'minute_mark', hourMark: 'hour_mark', rawHorizon: 'raw_horizon', rawDeleted: 'raw_deleted', minuteHorizon: 'minute_horizon', hourHorizon: 'hour_horizon' } as const;
 
 export async function loadMarks(client: InfluxClient): Promise<Marks> {
   const [series] = await client.query(`SELECT "value"::field FROM ${client.from(STATE_MEASUREMENT)} GROUP BY "key"`);
@@ -29,6 +32,10 @@ export async function loadMarks(client: InfluxClient): Promise<Marks> {
   const minute = byKey.get(KEYS.minuteMark);
   const hour = byKey.get(KEYS.hourMark);
   const hh = byKey.get(KEYS.hourHorizon);
+  const mh = byKey.get(KEYS.minuteHorizon);
+  const rd = byKey.get(KEYS.rawDeleted);
+  if (rd !== undefined) m.rawDeleted = rd;
+  if (mh !== undefined) m.minuteHorizon = mh;
   if (minute !== undefined) m.minuteMark = minute;
   if (hour !== undefined) m.hourMark = hour;
   if (hh !== undefined) m.hourHorizon = hh;
