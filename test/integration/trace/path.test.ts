@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../../../shared/src/log.ts';
 import { parseCollectorConfig } from '../../../collector/src/config/load.ts';
 import { startCollector, type RunningCollector } from '../../../collector/src/collector.ts';
-import { createAgentToken } from '../../../collector/src/auth/credentials.ts';
+import { createAgentToken, createApiKey } from '../../../collector/src/auth/credentials.ts';
 import { traceCulprit, type TracedHop } from '../../../collector/src/alerts/trace-culprit.ts';
 import { skipUnlessLab } from '../../helpers/lab-guard.ts';
 import { CLI } from '../../helpers/cli.ts';
@@ -42,7 +42,16 @@ describe.skipIf(skipUnlessLab({ ...CHAIN_REQUIREMENTS, files: [...CHAIN_REQUIREM
     chain = await createRouterChain({ delayMsOnR2Link: 30 });
     await chain.setLossOnR2(50);
     const config = parseCollectorConfig(
-      { dataDir: join(dir, 'collector'), listen: { host: chain.hostIp, port: 0 }, organisation: { name: 'Lab ICB' }, practices: [{ ods: 'LAB001', name: 'Lab Surgery' }], storage: { synchronous: 'normal' } },
+      {
+        dataDir: join(dir, 'collector'),
+        listen: { host: chain.hostIp, port: 0 },
+        organisation: { name: 'Lab ICB' },
+        practices: [{ ods: 'LAB001', name: 'Lab Surgery' }],
+        storage: { synchronous: 'normal' },
+        // Shortened as in test/integration/alerts/lab.test.ts: the logic is the production one.
+        thresholds: { organisation: { rules: { 'n3-loss-mean': { window: '15s', sustain: 2, clearSustain: 2 } } } },
+        alerting: { stepMs: 2000, graceMs: 3000, tickMs: 500, initialLookbackMs: 60_000, groupWaitMs: 500, reopenWithinMs: 4000 },
+      },
       'trace lab collector',
     );
     collector = await startCollector(config, { log: silentLogger() });
@@ -101,6 +110,30 @@ describe.skipIf(skipUnlessLab({ ...CHAIN_REQUIREMENTS, files: [...CHAIN_REQUIREM
     expect(hops[1]).toMatchObject({ hop: 2, addr: chain!.r2 });
     expect(hops[1]!.rttMs).toBeGreaterThan(hops[0]!.rttMs! + 30);
     expect(traceCulprit(hops)).toEqual({ hop: 2, addr: chain!.r2, why: 'loss' });
+  }, 90_000);
+
+  it('the loss alert on the check carries that trace in its API answer, r2 marked', async () => {
+    const key = createApiKey(collector!.meta, { role: 'servicedesk' }).key;
+    const get = async (url: string): Promise<any> => {
+      const r = await collector!.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+      expect(r.statusCode, r.body).toBe(200);
+      return r.json();
+    };
+    const detail = await until(
+      'an alert on hscn whose answer has a trace',
+      async () => {
+        const list = await get('/api/v1/alerts?practice=LAB001');
+        const alert = list.items.find((a: any) => a.labels.check === 'hscn');
+        if (alert === undefined) return undefined;
+        const d = await get(`/api/v1/alerts/${alert.id}`);
+        return d.trace === null ? undefined : d;
+      },
+      60_000,
+      () => agentOut,
+    );
+    expect(detail.trace.culprit).toEqual({ hop: 2, addr: chain!.r2, why: 'loss' });
+    expect(detail.trace.hops.filter((h: any) => h.culprit).map((h: any) => h.addr)).toEqual([chain!.r2]);
+    expect(Math.abs(Date.parse(detail.trace.at) - Date.parse(detail.startedAt))).toBeLessThan(10 * 60_000);
   }, 90_000);
 
   it('switching r2 for r2b is recorded as a path change', async () => {

@@ -1,6 +1,6 @@
 /**
  * GET  /api/v1/alerts?state=&practice=&from=&to=&limit=&offset=   alerts, newest first
- * GET  /api/v1/alerts/:id                                         one alert with its history
+ * GET  /api/v1/alerts/:id                                         one alert with its history and path trace
  * POST /api/v1/alerts/:id/ack  { note? }                          acknowledge (service desk)
  *
  * Reading follows the read API: a servicedesk key or user sees every practice's alerts, a practice
@@ -18,6 +18,7 @@ import { errorResponses } from '../../plugins/errors.ts';
 import { assertCanRead, assertServiceDesk, auditActor } from '../../plugins/auth.ts';
 import { SECURITY } from '../../plugins/swagger.ts';
 import { boundedInstant } from '../instants.ts';
+import { nearestTrace } from '../../alerts/trace-link.ts';
 import { AckBody, AlertDetail, AlertList, AlertListQuery, AlertParams, AlertView, alertDetail, alertView } from './schemas.ts';
 
 export interface AlertRouteDeps {
@@ -84,7 +85,7 @@ export function alertRoutes(deps: AlertRouteDeps): RouteModule {
         async (req) => {
           const a = alertOr404(deps, req.params.id);
           assertCanRead(req, a.practice);
-          return alertDetail(a, deps.alerts.history(a.id));
+          return alertDetail(a, deps.alerts.history(a.id), await nearestTrace(ctx.store, a));
         },
       );
 

@@ -2,6 +2,7 @@
 import Type, { type Static } from 'typebox';
 import { OdsCode } from '../../config/schema.ts';
 import type { Alert, AlertEvent } from '../../alerts/store.ts';
+import type { AlertTrace } from '../../alerts/trace-link.ts';
 
 const Iso = Type.String({ description: 'ISO 8601 (UTC)' });
 const IsoOrNull = Type.Union([Iso, Type.Null()]);
@@ -30,8 +31,28 @@ export const AlertView = Type.Object({
 });
 export type AlertView = Static<typeof AlertView>;
 
+export const AlertTraceView = Type.Object(
+  {
+    at: Iso,
+    reason: Type.String({ description: 'burst (the agent saw the burst over its level) | baseline (the hourly trace)' }),
+    hops: Type.Array(
+      Type.Object({
+        hop: Type.Integer({ description: 'TTL' }),
+        addr: Type.String({ description: 'The address that answered; ??? when none did.' }),
+        lossRatio: Type.Number(),
+        rttMs: Type.Union([Type.Number(), Type.Null()]),
+        culprit: Type.Boolean({ description: 'The hop that introduced the loss or delay.' }),
+      }),
+    ),
+    culprit: Type.Union([Type.Object({ hop: Type.Integer(), addr: Type.String(), why: Type.Enum(['loss', 'delay']) }), Type.Null()]),
+    pathChanged: Type.Union([Type.Boolean(), Type.Null()], { description: 'Hop list differs from the trace before; null for the first.' }),
+  },
+  { description: 'The path trace of the check nearest the alert\'s start in event time (within 10 min), icmp alerts only (docs/thresholds.md "Path traces").' },
+);
+
 export const AlertDetail = Type.Object({
   ...AlertView.properties,
+  trace: Type.Union([AlertTraceView, Type.Null()]),
   history: Type.Array(
     Type.Object({
       at: Iso,
@@ -98,6 +119,10 @@ export function alertView(a: Alert): AlertView {
   };
 }
 
-export function alertDetail(a: Alert, history: readonly AlertEvent[]): AlertDetail {
-  return { ...alertView(a), history: history.map((h) => ({ at: iso(h.at), kind: h.kind, severity: h.severity, detail: h.detail })) };
+export function alertDetail(a: Alert, history: readonly AlertEvent[], trace: AlertTrace | null = null): AlertDetail {
+  return {
+    ...alertView(a),
+    trace: trace === null ? null : { ...trace, at: iso(trace.at), hops: trace.hops.map((h) => ({ hop: h.hop, addr: h.addr, lossRatio: h.lossRatio, rttMs: h.rttMs ?? null, culprit: h.culprit })) },
+    history: history.map((h) => ({ at: iso(h.at), kind: h.kind, severity: h.severity, detail: h.detail })),
+  };
 }
