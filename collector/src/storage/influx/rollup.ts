@@ -76,7 +76,12 @@ export class InfluxRollup {
       const first = await this.firstSampleTs();
       marks.minuteMark = first === undefined ? cutoff : Math.min(alignDown(first, MINUTE_MS), cutoff);
       marks.hourMark = alignDown(marks.minuteMark, HOUR_MS);
-      await saveMarks(client, { minuteMark: marks.minuteMark, hourMark: marks.hourMark });
+      // Nothing is older than the first sample: retention has nothing to delete until a horizon passes it.
+      const start = alignDown(marks.minuteMark, HOUR_MS);
+      marks.rawDeleted ??= start;
+      marks.minuteHorizon ??= start;
+      marks.hourHorizon ??= start;
+      await saveMarks(client, { minuteMark: marks.minuteMark, hourMark: marks.hourMark, rawDeleted: marks.rawDeleted, minuteHorizon: marks.minuteHorizon, hourHorizon: marks.hourHorizon });
     }
     while ((marks.minuteMark as number) < cutoff && !this.stopping) rolledMinutes += await this.rollStep(cutoff);
     if (this.stopping) return { dirtyMinutes, rolledMinutes };
@@ -152,8 +157,8 @@ export class InfluxRollup {
     const minuteHorizon = alignDown(now - retention.minuteDays * DAY_MS, HOUR_MS);
     const hourHorizon = alignDown(now - retention.hourDays * DAY_MS, HOUR_MS);
     const rawMoved = rawHorizon > (marks.rawDeleted ?? 0);
-    const minuteMoved = marks.minuteHorizon === undefined || minuteHorizon > marks.minuteHorizon;
-    const hourMoved = marks.hourHorizon === undefined || alignDown(hourHorizon, DAY_MS) > alignDown(marks.hourHorizon, DAY_MS);
+    const minuteMoved = minuteHorizon > (marks.minuteHorizon ?? 0);
+    const hourMoved = alignDown(hourHorizon, DAY_MS) > alignDown(marks.hourHorizon ?? 0, DAY_MS);
     const statements: string[] = [];
     for (const m of series.metrics()) {
       if (rawMoved) statements.push(`DELETE FROM ${ident(m)} WHERE time < ${rawHorizon}ms`);
@@ -162,11 +167,11 @@ export class InfluxRollup {
     }
     for (let i = 0; i < statements.length; i += 60) await client.query(statements.slice(i, i + 60));
     for (const s of [...series.all()]) if (s.lastTs < hourHorizon) series.remove(s.id);
-    if (rawMoved || minuteMoved || marks.hourHorizon === undefined || hourHorizon > marks.hourHorizon) {
-      marks.rawDeleted = rawHorizon;
-      marks.minuteHorizon = minuteHorizon;
-      marks.hourHorizon = hourHorizon;
-      await saveMarks(client, { rawDeleted: rawHorizon, minuteHorizon, hourHorizon });
+    if (rawMoved || minuteMoved || hourMoved) {
+      marks.rawDeleted = Math.max(rawHorizon, marks.rawDeleted ?? 0);
+      marks.minuteHorizon = Math.max(minuteHorizon, marks.minuteHorizon ?? 0);
+      marks.hourHorizon = Math.max(hourHorizon, marks.hourHorizon ?? 0);
+      await saveMarks(client, { rawDeleted: marks.rawDeleted, minuteHorizon: marks.minuteHorizon, hourHorizon: marks.hourHorizon });
     }
   }
 }
