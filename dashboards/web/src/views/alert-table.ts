@@ -9,6 +9,7 @@ import { ragBadge } from '../components.ts';
 import { fmtAgo, fmtDuration, fmtFull, fmtTime, fmtWithUnit, toMs } from '../format.ts';
 import { AREA_TITLES, type AlertItem, type AlertList, type Area, type IncidentItem } from '../types.ts';
 import { incidentNote } from './incidents.ts';
+import { alertTrace } from './alert-trace.ts';
 
 export function alertsOf(res: AlertList): AlertItem[] {
   return res.items;
@@ -75,6 +76,7 @@ export function alertTable(app: App, alerts: readonly AlertItem[], now: number, 
         h('div', null, what(a)),
         a.value !== null ? h('div', { class: 'muted small' }, `${a.peak !== a.severity ? `peaked ${a.peak}; ` : ''}value ${fmtWithUnit(a.value, a.unit)}${a.suppressed ? ' · explained by another alert' : ''}`) : null,
         opts.incidents?.has(a.id) === true ? incidentNote(opts.incidents.get(a.id) as IncidentItem) : null,
+        alertTrace(app, a),
       ),
       h('td', { title: fmtFull(started) }, fmtTime(started), h('div', { class: 'muted small' }, ended === null ? `for ${fmtDuration(now - started)}` : `lasted ${fmtDuration(ended - started)}`)),
       h('td', null, stateCell(a, now)),
