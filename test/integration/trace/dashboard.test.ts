@@ -69,6 +69,12 @@ describe.skipIf(skip)('the dashboard: an alert\'s path trace', () => {
     expect(await culprit.innerText()).toMatch(/^2\s+10\.219\.186\.10\s+\d+ %\s+[\d.]+ ms\s+◀ loss starts here$/);
     expect(await row.first().locator('tr.trace-hop').count()).toBeGreaterThanOrEqual(3);
     expect(await row.first().locator('.trace').innerText()).toContain('Hop 2 (10.219.186.10) introduced the loss.');
+    // The live refresh (every 15 s) leaves an open Path alone.
+    const stamp = page.locator('.live-stamp');
+    const before = await stamp.innerText();
+    await page.waitForFunction((t) => document.querySelector('.live-stamp')?.textContent !== t, before, { timeout: 40_000 });
+    expect(await row.first().locator('details.alert-trace').getAttribute('open')).not.toBeNull();
+    expect(await row.first().locator('tr.trace-culprit').count()).toBe(1);
     await b.shot('alert-path-trace');
     expect(b.problems).toEqual([]);
     expect(b.outside).toEqual([]);

@@ -15,9 +15,9 @@ export function alertsOf(res: AlertList): AlertItem[] {
   return res.items;
 }
 
-/** Is someone writing an acknowledgement in this container? Then a live refresh must not redraw it. */
+/** Is someone writing an acknowledgement, or reading an alert's path, in this container? Then a live refresh must not redraw it. */
 export function ackInProgress(container: Element): boolean {
-  return container.querySelector('form.ack-form') !== null;
+  return container.querySelector('form.ack-form, details.alert-trace[open]') !== null;
 }
 
 function what(a: AlertItem): string {
