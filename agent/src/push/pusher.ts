@@ -39,6 +39,17 @@ const isIngestResponse = checker(IngestResponse);
 /** Date headers have 1 s resolution and clocks drift: retry future-refused batches this much after they should fit. */
 const FUTURE_RETRY_MARGIN_MS = 60_000;
 
+
+/**
+ * What the agent logs (once, as an error) when the collector refuses it. 401: the token itself is
+ * not valid (revoked, expired, never issued). 403: the token is valid but not allowed this way —
+ * with mutual TLS, a client certificate that is missing or names another agent; the collector's
+ * reason is in the log line's `message`.
+ */
+export const AUTH_REFUSED = {
+  401: 'collector refuses the agent token (revoked or expired): the agent keeps measuring and spooling but sends nothing until it has a valid token; enrol it again (n3mon enrol --collector URL --code CODE) or put a new token in the config',
+  403: 'collector refuses this agent although its token is valid (403; the reason is in message — e.g. a client certificate that is missing or names another agent): the agent keeps measuring and spooling but sends nothing until that is put right',
+} as const;
 export interface PusherOptions {
   spool: Spool;
   /** Collector base URL; the pusher posts to `<url>/api/v1/ingest`. */
@@ -239,10 +250,7 @@ export function createPusher(opts: PusherOptions): Pusher {
     if (auth) {
       const first = !authRefused;
       authRefused = true;
-      log[first ? 'error' : 'debug'](
-        { ...fields, code, message, retryInMs: delayMs, pending: spool.view().pending, file: credential.file },
-        'collector refuses the agent token (revoked or expired): the agent keeps measuring and spooling but sends nothing until it has a valid token; enrol it again (n3mon enrol --collector URL --code CODE) or put a new token in the config',
-      );
+      log[first ? 'error' : 'debug']({ ...fields, code, message, retryInMs: delayMs, pending: spool.view().pending, file: credential.file }, AUTH_REFUSED[reply.status === 401 ? 401 : 403]);
       return { delayMs, idle: false };
     }
     log[reply.status < 500 ? 'error' : 'warn']({ ...fields, code, message, retryInMs: delayMs }, 'collector failed; will retry');

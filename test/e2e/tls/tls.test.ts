@@ -21,6 +21,7 @@ import { silentLogger } from '../../../shared/src/log.ts';
 import { systemClock } from '../../../shared/src/clock.ts';
 import { parseWithSchema } from '../../../shared/src/validate.ts';
 import { createThroughputProbe } from '../../../agent/src/probes/throughput/probe.ts';
+import { AUTH_REFUSED } from '../../../agent/src/push/pusher.ts';
 import { ThroughputCheck } from '../../../agent/src/probes/throughput/schema.ts';
 
 const skip = skipUnlessLab({ files: ['/usr/bin/openssl'] });
@@ -247,7 +248,10 @@ describe.skipIf(skip)('TLS between agent and collector (built CLI, real processe
     // The built agent with another agent's certificate: refused, the reason in its log, samples kept.
     const wrong = spawnLogged(['agent', '--log-level', 'debug', '--config', agentConfig('agent-wrong-cert', c.url, [`token: "${t1}"`, `caFile: "${pem('ca.pem')}"`, `clientCertFile: "${pem('srv2.pem')}"`, `clientKeyFile: "${pem('srv2.key')}"`])]);
     await waitFor(() => wrong.logs.some((l) => l.status === 403), 'the agent with the wrong certificate is refused');
-    expect(wrong.logs.find((l) => l.status === 403)?.message).toMatch(/names "srv2".*not this token's agent/);
+    const refusal = wrong.logs.find((l) => l.status === 403);
+    expect(refusal?.message).toMatch(/names "srv2".*not this token's agent/);
+    // The agent says the token is valid but the agent is refused — not "revoked or expired".
+    expect(refusal?.msg).toBe(AUTH_REFUSED[403]);
     await stopped(wrong.child);
     expect(wrong.logs.find((l) => l.msg === 'agent stopped')?.pending).toBeGreaterThan(0);
 
