@@ -174,6 +174,9 @@ describe('enrolment, rotation, revocation (built CLI, real processes)', () => {
     const fresh = await enrol(await newCode());
     expect(fresh.code, fresh.stderr).toBe(0);
     await waitFor(() => agent.logs.some((l) => l.msg === 'collector accepts the agent token again; sending the backlog'), 'the agent to deliver again');
+    // The backlog is drained once a batch goes in the normal lane again (agent/src/push/lanes.ts).
+    const back = agent.logs.findIndex((l) => l.msg === 'collector accepts the agent token again; sending the backlog');
+    await waitFor(() => agent.logs.slice(back + 1).some((l) => l.msg === 'batch acknowledged' && l.lane === 'normal'), 'the backlog to drain (a normal-lane batch acknowledged)');
     agent.child.kill('SIGTERM');
     expect(await exited(agent.child)).toBe(0);
 
