@@ -23,6 +23,8 @@ process.stdin.on('end', () => {
   const fixable = serious.filter((v) => v.fixAvailable !== false);
   const unfixed = serious.filter((v) => v.fixAvailable === false);
   const names = (list) => (list.length === 0 ? 'none' : list.map((v) => `${v.name} (${v.severity})`).join(', '));
-  console.log(`ci: npm audit (production dependencies): ${vulns.length} with advisories; high/critical with a fix: ${names(fixable)}; high/critical without a fix yet: ${names(unfixed)}`);
+  console.log(
+    `ci: npm audit (production dependencies): ${vulns.length} with advisories; high/critical with a fix: ${names(fixable)}; high/critical without a fix yet: ${names(unfixed)}`,
+  );
   process.exit(fixable.length > 0 ? 1 : 0);
 });

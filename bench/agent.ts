@@ -24,7 +24,17 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { allProcesses, cpuOfStat, machine, machineTicks, median, readMem, topConsumers, withHelper, type ProcCpu, type ProcMem } from './footprint/proc.ts';
 import { HELPER_NAME } from '../agent/src/probes/icmp/helper.ts';
-import { selfSignedCert, startFpingPeer, startHttpTargets, startIcmpFloor, startSnmpDevices, type FloorResult, type HttpTargets, type Peer, type SnmpDevices } from './footprint/lab.ts';
+import {
+  selfSignedCert,
+  startFpingPeer,
+  startHttpTargets,
+  startIcmpFloor,
+  startSnmpDevices,
+  type FloorResult,
+  type HttpTargets,
+  type Peer,
+  type SnmpDevices,
+} from './footprint/lab.ts';
 import { delivery } from './footprint/verify.ts';
 import { unitNodeArgs } from './unit-node-args.ts';
 
@@ -55,14 +65,28 @@ function agentConfig(o: { url: string; token: string; spoolDir: string; targets:
   const http = Array.from({ length: 8 }, (_, i) => {
     const https = i % 2 === 1;
     const target = `${https ? o.targets.httpsUrl : o.targets.httpUrl}/app${i + 1}/health`;
-    return { kind: 'http', id: `http-${i + 1}`, target, role: 'national-app', app: `app${i + 1}`, intervalMs: 60_000, ...(https ? { tls: { caFile: o.caFile } } : {}) };
+    return {
+      kind: 'http',
+      id: `http-${i + 1}`,
+      target,
+      role: 'national-app',
+      app: `app${i + 1}`,
+      intervalMs: 60_000,
+      ...(https ? { tls: { caFile: o.caFile } } : {}),
+    };
   });
   return {
     collector: { url: o.url, token: o.token },
     spool: { dir: o.spoolDir },
     log: { level: values['log-level'] },
     checks: [
-      ...ICMP_TARGETS.map((t, i) => ({ kind: 'icmp', id: `icmp-${String(i + 1).padStart(2, '0')}`, target: t, role: i < 2 ? 'lan-gateway' : 'n3-gateway', ...ICMP })),
+      ...ICMP_TARGETS.map((t, i) => ({
+        kind: 'icmp',
+        id: `icmp-${String(i + 1).padStart(2, '0')}`,
+        target: t,
+        role: i < 2 ? 'lan-gateway' : 'n3-gateway',
+        ...ICMP,
+      })),
       ...http,
       ...o.snmp.communities.map((c) => ({
         kind: 'snmp',
@@ -87,7 +111,11 @@ function cli(args: string[]): string {
 }
 
 /** Spawns `node [nodeArgs] CLI args`; resolves when `ready` matches a line of its stdout or stderr (which also go to logFile). */
-function startNode(args: string[], ready: RegExp, opts: { cli?: string; nodeArgs?: string[]; logFile: string; timeoutMs?: number }): Promise<{ child: ChildProcess; match: RegExpMatchArray; lines: Map<string, number> }> {
+function startNode(
+  args: string[],
+  ready: RegExp,
+  opts: { cli?: string; nodeArgs?: string[]; logFile: string; timeoutMs?: number },
+): Promise<{ child: ChildProcess; match: RegExpMatchArray; lines: Map<string, number> }> {
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.cli ?? CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(child);
   const log = createWriteStream(opts.logFile);
@@ -167,9 +195,16 @@ try {
   const collectorConfig = join(dir, 'collector.json');
   writeFileSync(
     collectorConfig,
-    JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, dataDir: join(dir, 'collector'), organisation: { name: 'Bench ICB' }, practices: [{ ods: PRACTICE, name: 'Bench Surgery' }] }),
+    JSON.stringify({
+      listen: { host: '127.0.0.1', port: 0 },
+      dataDir: join(dir, 'collector'),
+      organisation: { name: 'Bench ICB' },
+      practices: [{ ods: PRACTICE, name: 'Bench Surgery' }],
+    }),
   );
-  const collector = await startNode(['collector', '--config', collectorConfig, '--log-level', 'warn'], /listening on (http:\/\/\S+)/, { logFile: join(dir, 'collector.log') });
+  const collector = await startNode(['collector', '--config', collectorConfig, '--log-level', 'warn'], /listening on (http:\/\/\S+)/, {
+    logFile: join(dir, 'collector.log'),
+  });
   const url = collector.match[1] as string;
   const token = cli(['token', 'create', '--practice', PRACTICE, '--agent', 'bench', '--config', collectorConfig]);
   const apiKey = cli(['apikey', 'create', '--role', 'servicedesk', '--config', collectorConfig]);
@@ -237,19 +272,27 @@ try {
     .sort((a, b) => a.kind.localeCompare(b.kind))
     .map((k) => `${k.kind} ${k.checks} checks ${k.runs} runs ${(k.successRatio * 100).toFixed(0)} % ok`)
     .join('; ');
-  const series = ['icmp_rtt_avg_ms', 'http_total_ms', 'snmp_if_in_bps', 'host_cpu_load_ratio'].map((m) => `${m} ${deliveredBy.seriesByMetric.get(m) ?? 0}`).join(', ');
+  const series = ['icmp_rtt_avg_ms', 'http_total_ms', 'snmp_if_in_bps', 'host_cpu_load_ratio']
+    .map((m) => `${m} ${deliveredBy.seriesByMetric.get(m) ?? 0}`)
+    .join(', ');
   const levels: Record<string, string> = { '10': 'trace', '20': 'debug', '30': 'info', '40': 'warn', '50': 'error', '60': 'fatal' };
   const logLines = [...agent.lines].map(([l, n]) => `${levels[l] ?? l} ${n}`).join(', ');
 
   const rows: [string, string][] = [
     ['schedule', `20 icmp/30 s (burst ${ICMP.count} × ${ICMP.pingIntervalMs} ms), 8 http/60 s (4 https), 4 snmp × 48 ports/60 s (snmpsimd), host/60 s`],
-    ['window', `${wallS.toFixed(0)} s from "agent started"${interrupted ? ' (interrupted)' : ''}; node args: ${nodeArgs.length === 0 ? 'none' : nodeArgs.join(' ')}`],
+    [
+      'window',
+      `${wallS.toFixed(0)} s from "agent started"${interrupted ? ' (interrupted)' : ''}; node args: ${nodeArgs.length === 0 ? 'none' : nodeArgs.join(' ')}`,
+    ],
     ['agent build', AGENT_CLI],
     ['start-up', `${readyAt - spawnedAt} ms to "agent started", ${cpuReady.selfS.toFixed(2)} s CPU, RSS ${mb(memReady.rssKb)}`],
     ['RSS median / max sampled', `${median(rss).toFixed(1)} MB / ${Math.max(...rss).toFixed(1)} MB`],
     ['RSS peak (VmHWM, incl. start-up)', mb(memEnd.hwmKb)],
     ['RSS at end: anon / file', `${mb(memEnd.anonKb)} / ${mb(memEnd.fileKb)}`],
-    ['CPU, agent process + ping helper', `${pct(agentSelfS, wallS)} of one core (${agentSelfS.toFixed(2)} s in ${wallS.toFixed(0)} s; the helper ${pct(helperS, wallS)})`],
+    [
+      'CPU, agent process + ping helper',
+      `${pct(agentSelfS, wallS)} of one core (${agentSelfS.toFixed(2)} s in ${wallS.toFixed(0)} s; the helper ${pct(helperS, wallS)})`,
+    ],
     ['CPU, its ping children', `${pct(agentChildS, wallS)} of one core (per burst: one subshell of the helper and one iputils ping)`],
     ['CPU / RSS per minute', perMinute.join('  ') || '(window under a minute)'],
     [
@@ -269,7 +312,10 @@ try {
     ['agent log lines', logLines],
     ['HTTP target requests', String(targets.requests())],
     ['machine', `${host0.cpuModel}, ${host0.cores} cores, ${host0.memTotalMb} MB, Linux ${host0.kernel}, Node ${host0.node}`],
-    ['machine load', `load avg ${host0.loadavg.map((l) => l.toFixed(2)).join(' ')} → ${host1.loadavg.map((l) => l.toFixed(2)).join(' ')}; all cores ${machineBusy.toFixed(0)} % busy`],
+    [
+      'machine load',
+      `load avg ${host0.loadavg.map((l) => l.toFixed(2)).join(' ')} → ${host1.loadavg.map((l) => l.toFixed(2)).join(' ')}; all cores ${machineBusy.toFixed(0)} % busy`,
+    ],
     ['busiest other processes', top || 'none'],
   ];
   const failing = deliveredBy.byKind.filter((k) => k.successRatio < 1);

@@ -74,7 +74,11 @@ const batch = Number(args.batch);
 const threads = Math.max(1, Math.min(Number(args.threads), clients));
 const ceiling = Number(args['rate-ceiling']);
 const synchronous = args.synchronous === 'normal' ? 'normal' : 'full';
-const targets = args.targets.split(',').filter((t) => t === 'n3mon' || ((t === 'influxd' || t === 'influx') && existsSync(INFLUXD))) as ('n3mon' | 'influxd' | 'influx')[];
+const targets = args.targets.split(',').filter((t) => t === 'n3mon' || ((t === 'influxd' || t === 'influx') && existsSync(INFLUXD))) as (
+  | 'n3mon'
+  | 'influxd'
+  | 'influx'
+)[];
 for (const [k, v] of Object.entries({ seconds, clients, batch, ceiling })) if (!(v > 0)) throw new Error(`--${k} must be a positive number`);
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-GB');
@@ -219,7 +223,12 @@ async function runTarget(target: 'n3mon' | 'influxd', fleet: ClientWorker[], inf
     server = s;
     version = `n3mon ${(await import('../package.json', { with: { type: 'json' } })).default.version} (${args.from === 'source' ? 'source' : 'dist'})${nodeArgs.length > 0 ? ` node ${nodeArgs.join(' ')}` : ''}`;
     if (influx !== undefined) version += ` → InfluxDB ${influx.version} (storage.backend influx)`;
-    durability = influx !== undefined ? 'influx backend: answered after every /write got 204 (influxd WAL fsynced, wal-fsync-delay=0s)' : synchronous === 'full' ? 'SQLite WAL, synchronous=FULL: fsync before the answer' : 'SQLite WAL, synchronous=NORMAL: no fsync (kill -9 safe, not power-loss safe)';
+    durability =
+      influx !== undefined
+        ? 'influx backend: answered after every /write got 204 (influxd WAL fsynced, wal-fsync-delay=0s)'
+        : synchronous === 'full'
+          ? 'SQLite WAL, synchronous=FULL: fsync before the answer'
+          : 'SQLite WAL, synchronous=NORMAL: no fsync (kill -9 safe, not power-loss safe)';
   } else if (influx !== undefined) {
     server = influx;
     version = `InfluxDB ${influx.version}, line protocol (the influx target's influxd)`;
@@ -236,7 +245,14 @@ async function runTarget(target: 'n3mon' | 'influxd', fleet: ClientWorker[], inf
   const pids = [{ name: server.name, pid: server.pid }, ...(influx !== undefined && server !== influx ? [{ name: 'influxd', pid: influx.pid }] : [])];
   const cpuOf = (): number[] => pids.map((p) => processCpuS(p.pid));
   try {
-    const runMsg = (phase: RunMsg['phase'], deadline?: number): RunMsg => ({ type: 'run', phase, target, url: target === 'n3mon' ? `${server.url}/api/v1/ingest` : `${server.url}/write?db=${DIRECT_DATABASE}&precision=ms`, tokens, ...(deadline === undefined ? {} : { deadline }) });
+    const runMsg = (phase: RunMsg['phase'], deadline?: number): RunMsg => ({
+      type: 'run',
+      phase,
+      target,
+      url: target === 'n3mon' ? `${server.url}/api/v1/ingest` : `${server.url}/write?db=${DIRECT_DATABASE}&precision=ms`,
+      tokens,
+      ...(deadline === undefined ? {} : { deadline }),
+    });
 
     console.log(`${label}: warm-up (batch 0 of ${fmt(agents.length)} agents: creates ${fmt(agents.length * SERIES_PER_AGENT)} series)…`);
     const w0 = performance.now();
@@ -272,7 +288,10 @@ async function runTarget(target: 'n3mon' | 'influxd', fleet: ClientWorker[], inf
     const wall = (Math.max(...done.map((d) => d.endedAt)) - Math.min(...done.map((d) => d.startedAt))) / 1000;
     const lat = Float64Array.from(done.flatMap((d) => [...d.latencies])).sort();
     const pct = (q: number): number => lat[Math.min(lat.length - 1, Math.max(0, Math.ceil(q * lat.length) - 1))] ?? NaN;
-    const serverThreads = [...threads1].map(([k, v]) => [k, v - (threads0.get(k) ?? 0)] as [string, number]).filter(([, v]) => v >= 0.01).sort((a, b) => b[1] - a[1]);
+    const serverThreads = [...threads1]
+      .map(([k, v]) => [k, v - (threads0.get(k) ?? 0)] as [string, number])
+      .filter(([, v]) => v >= 0.01)
+      .sort((a, b) => b[1] - a[1]);
 
     // ---- count back what was stored ----
     const expected = warmupSamples + samples;
@@ -337,7 +356,13 @@ async function runInfluxTarget(fleet: ClientWorker[]): Promise<RunResult[]> {
 }
 
 /** Counts back: every row of series.db's samples table, and per metric through the read API. */
-async function verifyN3mon(url: string, apiKey: string, dataDir: string, acked: Record<string, number>, fromMs: number): Promise<{ stored: number; note: string }> {
+async function verifyN3mon(
+  url: string,
+  apiKey: string,
+  dataDir: string,
+  acked: Record<string, number>,
+  fromMs: number,
+): Promise<{ stored: number; note: string }> {
   const db = new Database(join(dataDir, 'series.db'), { readonly: true, fileMustExist: true });
   let stored: number;
   let dirty: number;
@@ -353,12 +378,22 @@ async function verifyN3mon(url: string, apiKey: string, dataDir: string, acked: 
 }
 
 /** The influx backend: count(value) of the raw measurements in InfluxDB, and the read API. */
-async function verifyN3monInflux(url: string, apiKey: string, influxUrl: string, acked: Record<string, number>, fromMs: number, byPractice: Record<string, number>): Promise<{ stored: number; note: string }> {
+async function verifyN3monInflux(
+  url: string,
+  apiKey: string,
+  influxUrl: string,
+  acked: Record<string, number>,
+  fromMs: number,
+  byPractice: Record<string, number>,
+): Promise<{ stored: number; note: string }> {
   const { stored } = await influxCounts(influxUrl, N3MON_DATABASE, [], {});
   const problems = await verifyReadApi(url, apiKey, acked, fromMs);
   // A shortfall: which practices, and which of their measurements.
   if (stored !== Object.values(byPractice).reduce((a, b) => a + b, 0)) problems.unshift(...(await influxShortfall(influxUrl, N3MON_DATABASE, byPractice)));
-  return { stored, note: `SELECT count(value) of the raw measurements in ${N3MON_DATABASE}; read API for ${Object.keys(acked).length} practice×metric pairs${problems.length === 0 ? ' all equal' : `: ${problems.slice(0, 3).join('; ')}`}` };
+  return {
+    stored,
+    note: `SELECT count(value) of the raw measurements in ${N3MON_DATABASE}; read API for ${Object.keys(acked).length} practice×metric pairs${problems.length === 0 ? ' all equal' : `: ${problems.slice(0, 3).join('; ')}`}`,
+  };
 }
 
 /** Per practice × metric, the read API's hourly counts against what was acknowledged. */
@@ -368,7 +403,9 @@ async function verifyReadApi(url: string, apiKey: string, acked: Record<string, 
   const to = from + 2 * 3_600_000;
   for (const [key, want] of Object.entries(acked)) {
     const [ods, metric] = key.split(' ') as [string, string];
-    const res = await fetch(`${url}/api/v1/practices/${ods}/series?metric=${metric}&from=${from}&to=${to}&step=1h`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const res = await fetch(`${url}/api/v1/practices/${ods}/series?metric=${metric}&from=${from}&to=${to}&step=1h`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     const body = (await res.json()) as { series?: { points: { count: number }[] }[] };
     if (res.status !== 200) {
       problems.push(`${key}: HTTP ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
@@ -382,14 +419,20 @@ async function verifyReadApi(url: string, apiKey: string, acked: Record<string, 
 
 async function verifyInflux(url: string, acked: Record<string, number>): Promise<{ stored: number; note: string }> {
   const { stored, problems } = await influxCounts(url, DIRECT_DATABASE, countPractices, acked);
-  return { stored, note: `SELECT count(value) per measurement; per practice for ${countPractices.length} practices${problems.length === 0 ? ' all equal' : `: ${problems.slice(0, 3).join('; ')}`}` };
+  return {
+    stored,
+    note: `SELECT count(value) per measurement; per practice for ${countPractices.length} practices${problems.length === 0 ? ' all equal' : `: ${problems.slice(0, 3).join('; ')}`}`,
+  };
 }
 
 // ---- main --------------------------------------------------------------------------------------
 
 const m0 = machine();
 console.log(`bench/ingest.ts — ${new Date().toISOString()}, node ${process.version}, ${m0.cpu}, ${m0.cores} cores, load average ${m0.load}`);
-if (m0.load1 > 1) console.log(`WARNING: load average ${m0.load1.toFixed(2)} > 1 at start: other work shares the CPUs, so these figures are not comparable with a quiet machine.`);
+if (m0.load1 > 1)
+  console.log(
+    `WARNING: load average ${m0.load1.toFixed(2)} > 1 at start: other work shares the CPUs, so these figures are not comparable with a quiet machine.`,
+  );
 if (targets.length === 0) throw new Error('no target to run (influxd missing and n3mon not asked for?)');
 if (!existsSync(INFLUXD) && /influx/.test(args.targets)) console.log(`(${INFLUXD} not found: the influxd and influx targets are skipped)`);
 
@@ -400,7 +443,14 @@ console.log(
 );
 const share = (i: number): AgentSpec[] => agents.filter((_, k) => k % threads === i);
 const fleet = Array.from({ length: threads }, (_, i) =>
-  startClient({ role: 'ingest-client', agents: share(i), batch, batchesPerAgent, connections: Math.floor(clients / threads) + (i < clients % threads ? 1 : 0), countPractices }),
+  startClient({
+    role: 'ingest-client',
+    agents: share(i),
+    batch,
+    batchesPerAgent,
+    connections: Math.floor(clients / threads) + (i < clients % threads ? 1 : 0),
+    countPractices,
+  }),
 );
 
 const results: RunResult[] = [];
@@ -430,23 +480,57 @@ const rows: [string, string[]][] = [
   ['samples in the measured window', col((r) => `${fmt(r.samples)} in ${r.seconds.toFixed(1)} s${r.exhausted ? ' (data ran out)' : ''}`)],
   ['failed requests', col((r) => `${r.failed}${r.errors.length > 0 ? ` (${r.errors[0]})` : ''}`)],
   ['request latency p50 / p99', col((r) => `${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} ms`)],
-  ['server CPU (all threads)', col((r) => `${((r.serverCpuS / r.seconds) * 100).toFixed(0)} % of a core, ${((r.serverCpuS / r.samples) * 1e6).toFixed(2)} µs/sample`)],
-  ['  by process', col((r) => (r.serverParts.length < 2 ? '' : r.serverParts.map((p) => `${p.name} ${((p.cpuS / r.seconds) * 100).toFixed(0)} %, ${((p.cpuS / r.samples) * 1e6).toFixed(2)} µs/sample, ${fmt(p.rssMB)} MB`).join('; ')))],
-  ['  by thread', col((r) => r.serverThreads.slice(0, 4).map(([k, v]) => `${k} ${((v / r.seconds) * 100).toFixed(0)}%`).join(', '))],
-  ['client CPU (this process, all threads)', col((r) => `${((r.clientCpuS / r.seconds) * 100).toFixed(0)} % of a core, ${((r.clientCpuS / r.samples) * 1e6).toFixed(2)} µs/sample`)],
+  [
+    'server CPU (all threads)',
+    col((r) => `${((r.serverCpuS / r.seconds) * 100).toFixed(0)} % of a core, ${((r.serverCpuS / r.samples) * 1e6).toFixed(2)} µs/sample`),
+  ],
+  [
+    '  by process',
+    col((r) =>
+      r.serverParts.length < 2
+        ? ''
+        : r.serverParts
+            .map((p) => `${p.name} ${((p.cpuS / r.seconds) * 100).toFixed(0)} %, ${((p.cpuS / r.samples) * 1e6).toFixed(2)} µs/sample, ${fmt(p.rssMB)} MB`)
+            .join('; '),
+    ),
+  ],
+  [
+    '  by thread',
+    col((r) =>
+      r.serverThreads
+        .slice(0, 4)
+        .map(([k, v]) => `${k} ${((v / r.seconds) * 100).toFixed(0)}%`)
+        .join(', '),
+    ),
+  ],
+  [
+    'client CPU (this process, all threads)',
+    col((r) => `${((r.clientCpuS / r.seconds) * 100).toFixed(0)} % of a core, ${((r.clientCpuS / r.samples) * 1e6).toFixed(2)} µs/sample`),
+  ],
   ['server RSS at end / peak', col((r) => `${fmt(r.rssMB)} / ${fmt(r.peakMB)} MB`)],
   ['commit (durability)', col((r) => r.durability)],
-  ['stored = acknowledged?', col((r) => `${r.stored === r.expected ? 'yes' : 'NO'}: ${fmt(r.stored)} stored, ${fmt(r.expected)} acknowledged (incl. ${fmt(r.warmupSamples)} warm-up)`)],
+  [
+    'stored = acknowledged?',
+    col((r) => `${r.stored === r.expected ? 'yes' : 'NO'}: ${fmt(r.stored)} stored, ${fmt(r.expected)} acknowledged (incl. ${fmt(r.warmupSamples)} warm-up)`),
+  ],
   ['  checked by', col((r) => r.verified)],
   ['load average at start / end', col((r) => `${r.loadStart} / ${r.loadEnd}${r.load1Start > 1 ? ' (> 1: not comparable)' : ''}`)],
-  ['bodies (gzip)', col((r) => `${fmt(r.bodyBytes.gz / 1e6)} MB (${((r.bodyBytes.gz / (agents.length * batchesPerAgent * batch))).toFixed(1)} B/sample; ${((r.bodyBytes.raw / (agents.length * batchesPerAgent * batch))).toFixed(0)} B/sample raw), built in ${r.genS.toFixed(0)} s`)],
+  [
+    'bodies (gzip)',
+    col(
+      (r) =>
+        `${fmt(r.bodyBytes.gz / 1e6)} MB (${(r.bodyBytes.gz / (agents.length * batchesPerAgent * batch)).toFixed(1)} B/sample; ${(r.bodyBytes.raw / (agents.length * batchesPerAgent * batch)).toFixed(0)} B/sample raw), built in ${r.genS.toFixed(0)} s`,
+    ),
+  ],
   ['warm-up (series creation)', col((r) => `${fmt(r.warmupSamples)} samples in ${r.warmupS.toFixed(1)} s`)],
 ];
 const w0 = Math.max(...rows.map(([k]) => k.length));
 const widths = results.map((_, i) => Math.max(...rows.map(([, v]) => (v[i] ?? '').length)));
 console.log(`\ningest over HTTP — ${new Date().toISOString()}`);
 console.log(`machine: ${m1.cpu}, ${m1.cores} cores; node ${process.version}; load average at start ${m0.load}, at end ${m1.load}`);
-console.log(`command: npm run bench:ingest -- --seconds ${seconds} --clients ${clients} --batch ${batch} --threads ${threads} --targets ${args.targets} --rate-ceiling ${ceiling}${synchronous === 'normal' ? ' --synchronous normal' : ''}`);
+console.log(
+  `command: npm run bench:ingest -- --seconds ${seconds} --clients ${clients} --batch ${batch} --threads ${threads} --targets ${args.targets} --rate-ceiling ${ceiling}${synchronous === 'normal' ? ' --synchronous normal' : ''}`,
+);
 console.log(
   `load: ${clients} keep-alive connections in ${threads} client worker thread(s) of the bench process; the server is a separate process; all share the ${m1.cores} cores (client CPU is shown)`,
 );
@@ -463,4 +547,5 @@ if (direct !== undefined && through !== undefined) {
 }
 for (const f of failures) console.log(`FAILED ${f}`);
 if (m0.load1 > 1) console.log(`\nWARNING: the load average was ${m0.load1.toFixed(2)} at start (> 1): figures are not comparable with a quiet machine.`);
-if (args.json !== undefined) writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), machine: m1, loadStart: m0.load, args, results }, null, 2));
+if (args.json !== undefined)
+  writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), machine: m1, loadStart: m0.load, args, results }, null, 2));

@@ -22,15 +22,24 @@ import { Value } from 'typebox/value';
 import { createLogger } from '../shared/src/log.ts';
 import type { WireSample } from '../shared/src/wire.ts';
 
-const { values } = parseArgs({ options: { practices: { type: 'string', default: '8000' }, minutes: { type: 'string', default: '6' }, requests: { type: 'string', default: '200' } } });
+const { values } = parseArgs({
+  options: { practices: { type: 'string', default: '8000' }, minutes: { type: 'string', default: '6' }, requests: { type: 'string', default: '200' } },
+});
 const n = Number(values.practices);
 const minutes = Number(values.minutes);
 const MIN = 60_000;
 const dir = mkdtempSync(join(tmpdir(), 'n3mon-bench-overview-'));
 const log = createLogger({ level: 'warn' });
-const practices = Array.from({ length: n }, (_, i) => ({ ods: `P${String(i).padStart(5, '0')}`, name: `${['Riverside', 'Hillside', 'Valley', 'Moorland', 'Parkview'][i % 5]} Practice ${i}`, sites: [{ name: 'Main' }] }));
+const practices = Array.from({ length: n }, (_, i) => ({
+  ods: `P${String(i).padStart(5, '0')}`,
+  name: `${['Riverside', 'Hillside', 'Valley', 'Moorland', 'Parkview'][i % 5]} Practice ${i}`,
+  sites: [{ name: 'Main' }],
+}));
 // The monthly report schedule is off: its catch-up for last month would compete with what is measured here.
-const config = parseCollectorConfig({ dataDir: dir, listen: { host: '127.0.0.1', port: 0 }, practices, storage: { synchronous: 'normal' }, reports: { schedule: { enabled: false } } }, 'bench');
+const config = parseCollectorConfig(
+  { dataDir: dir, listen: { host: '127.0.0.1', port: 0 }, practices, storage: { synchronous: 'normal' }, reports: { schedule: { enabled: false } } },
+  'bench',
+);
 
 /** A few minutes of one practice: LAN and national-link pings, host disk. Every 50th has a full disk, every 20th a slow LAN. */
 function samplesOf(i: number, to: number): WireSample[] {
@@ -39,7 +48,10 @@ function samplesOf(i: number, to: number): WireSample[] {
   const n3 = { check: 'hscn', role: 'n3-gateway', target: '198.51.100.1' };
   for (let ts = to - minutes * MIN; ts < to; ts += MIN) {
     const lanMs = i % 20 === 0 ? 12 : 0.8;
-    for (const [labels, ms] of [[lan, lanMs], [n3, 20]] as const) {
+    for (const [labels, ms] of [
+      [lan, lanMs],
+      [n3, 20],
+    ] as const) {
       out.push(
         { metric: 'icmp_rtt_median_ms', labels, ts, value: ms },
         { metric: 'icmp_rtt_avg_ms', labels, ts, value: ms * 1.05 },
@@ -53,7 +65,12 @@ function samplesOf(i: number, to: number): WireSample[] {
   return out;
 }
 
-function call(method: string, url: string, headers: Record<string, string>, body?: string): Promise<{ status: number; ms: number; bytes: number; text: string }> {
+function call(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; ms: number; bytes: number; text: string }> {
   return new Promise((resolve, reject) => {
     const t = performance.now();
     const req = request(url, { method, headers, agent: false }, (res) => {
@@ -84,7 +101,12 @@ try {
       const token = createAgentToken(collector.meta, { practice: job.p.ods, agent: 'srv1' }).token;
       const batch = samplesOf(job.i, to);
       samples += batch.length;
-      const r = await call('POST', `${base}/api/v1/ingest`, { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, JSON.stringify({ batchId: `b-${job.i}`, samples: batch }));
+      const r = await call(
+        'POST',
+        `${base}/api/v1/ingest`,
+        { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        JSON.stringify({ batchId: `b-${job.i}`, samples: batch }),
+      );
       if (r.status !== 200) throw new Error(`ingest ${job.p.ods}: HTTP ${r.status} ${r.text}`);
     }
   };
@@ -119,8 +141,12 @@ try {
     ['sort by last seen, desc, 200 rows', '/api/v1/overview?sort=lastSeen&dir=desc&limit=200'],
     ['1,000 rows (the page maximum)', '/api/v1/overview?limit=1000'],
   ];
-  console.log(`\nGET /api/v1/overview — ${n} practices (${n - Math.floor(n / 100)} reporting), ${new Date().toISOString()}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}`);
-  console.log(`ingested ${samples.toLocaleString('en-GB')} samples through the API in ${ingestS.toFixed(1)} s; rules settled ${settleS.toFixed(0)} s later: ${JSON.stringify(counts)}`);
+  console.log(
+    `\nGET /api/v1/overview — ${n} practices (${n - Math.floor(n / 100)} reporting), ${new Date().toISOString()}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
+  );
+  console.log(
+    `ingested ${samples.toLocaleString('en-GB')} samples through the API in ${ingestS.toFixed(1)} s; rules settled ${settleS.toFixed(0)} s later: ${JSON.stringify(counts)}`,
+  );
   const pct = (sorted: number[], f: number) => sorted[Math.ceil(f * sorted.length) - 1] ?? NaN;
   const ms = (v: number) => `${v.toFixed(1)} ms`;
   const httpPass = async (title: string): Promise<void> => {
@@ -140,7 +166,9 @@ try {
       }
       lag.disable();
       times.sort((a, b) => a - b);
-      console.log(`${name.padEnd(40)} ${ms(pct(times, 0.5)).padStart(9)} ${ms(pct(times, 0.95)).padStart(9)} ${ms(pct(times, 1)).padStart(9)}  ${ms(lag.percentile(99) / 1e6).padStart(12)}   ${(bytes / 1024).toFixed(1)} KiB`);
+      console.log(
+        `${name.padEnd(40)} ${ms(pct(times, 0.5)).padStart(9)} ${ms(pct(times, 0.95)).padStart(9)} ${ms(pct(times, 1)).padStart(9)}  ${ms(lag.percentile(99) / 1e6).padStart(12)}   ${(bytes / 1024).toFixed(1)} KiB`,
+      );
     }
   };
   await httpPass('HTTP, one request at a time, rules evaluating every minute meanwhile (as in production)');

@@ -23,7 +23,11 @@ const { values } = parseArgs({ options: { practices: { type: 'string', default: 
 const n = Number(values.practices);
 const dir = mkdtempSync(join(tmpdir(), 'n3mon-bench-practices-'));
 const log = createLogger({ level: 'warn' });
-const practices = Array.from({ length: n }, (_, i) => ({ ods: `P${String(i).padStart(5, '0')}`, name: `Practice ${i} Medical Centre`, sites: [{ name: 'Main' }] }));
+const practices = Array.from({ length: n }, (_, i) => ({
+  ods: `P${String(i).padStart(5, '0')}`,
+  name: `Practice ${i} Medical Centre`,
+  sites: [{ name: 'Main' }],
+}));
 const config = parseCollectorConfig({ dataDir: dir, practices }, 'bench');
 const meta = openMeta({ dataDir: dir });
 meta.practices.syncFromConfig(config.practices, Date.now());

@@ -61,17 +61,75 @@ function practiceMonth(ods: string, seed: number): SyntheticMonth {
   const f = monthFrame(MONTH);
   const c = (x: SyntheticCheck): SyntheticCheck => x;
   const checks: SyntheticCheck[] = [
-    c({ id: 'icmp:n3a', kind: 'icmp', role: 'n3-gateway', target: '192.0.2.1', intervalMs: 60_000, offsetMs: 1_000, medianMs: 24, sigma: 0.25, down: [{ from: oct(14, 9), to: oct(14, 15) }] }),
+    c({
+      id: 'icmp:n3a',
+      kind: 'icmp',
+      role: 'n3-gateway',
+      target: '192.0.2.1',
+      intervalMs: 60_000,
+      offsetMs: 1_000,
+      medianMs: 24,
+      sigma: 0.25,
+      down: [{ from: oct(14, 9), to: oct(14, 15) }],
+    }),
     c({ id: 'icmp:n3b', kind: 'icmp', role: 'n3-gateway', target: '192.0.2.2', intervalMs: 60_000, offsetMs: 2_000, medianMs: 26, sigma: 0.25 }),
     c({ id: 'icmp:lan', kind: 'icmp', role: 'lan-gateway', target: '192.0.2.254', intervalMs: 60_000, offsetMs: 3_000, medianMs: 0.8, sigma: 0.4 }),
   ];
   for (const [i, app] of ['spine', 'ers', 'eps', 'gp2gp', 'scr', 'mesh', 'nhsmail', 'pds'].entries()) {
-    checks.push(c({ id: `http:${app}`, kind: 'http', role: 'national-app', app, target: `https://${app}.example.invalid/health`, intervalMs: 60_000, offsetMs: 4_000 + i * 1000, medianMs: 250 + 40 * i, sigma: 0.35, ...(i === 0 ? { down: [{ from: oct(7, 10), to: oct(7, 10, 30) }], failOutcome: 'refused' } : {}) }));
+    checks.push(
+      c({
+        id: `http:${app}`,
+        kind: 'http',
+        role: 'national-app',
+        app,
+        target: `https://${app}.example.invalid/health`,
+        intervalMs: 60_000,
+        offsetMs: 4_000 + i * 1000,
+        medianMs: 250 + 40 * i,
+        sigma: 0.35,
+        ...(i === 0 ? { down: [{ from: oct(7, 10), to: oct(7, 10, 30) }], failOutcome: 'refused' } : {}),
+      }),
+    );
   }
-  for (const [i, app] of ['smartcard', 'sds', 'ldap', 'ntp'].entries()) checks.push(c({ id: `tcp:${app}`, kind: 'tcp', role: 'national-app', app, target: `${app}.example.invalid:443`, intervalMs: 60_000, offsetMs: 13_000 + i * 1000, medianMs: 30 + 5 * i, sigma: 0.2 }));
-  const ports = (n: number, first: IfRole): Array<[string, IfRole, number]> => Array.from({ length: n }, (_, i) => [`port${i + 1}`, i === 0 ? first : 'none', i === 0 ? 0.4 : 0.1]);
-  checks.push(c({ id: 'snmp:router', kind: 'snmp', role: 'n3-gateway', target: '192.0.2.1:161', intervalMs: 60_000, offsetMs: 20_000, interfaces: ports(12, 'n3-gateway'), reboots: [oct(18, 3, 12)] }));
-  checks.push(c({ id: 'snmp:switch', kind: 'snmp', role: 'lan-gateway', target: '192.0.2.253:161', intervalMs: 60_000, offsetMs: 21_000, interfaces: ports(12, 'lan-gateway') }));
+  for (const [i, app] of ['smartcard', 'sds', 'ldap', 'ntp'].entries())
+    checks.push(
+      c({
+        id: `tcp:${app}`,
+        kind: 'tcp',
+        role: 'national-app',
+        app,
+        target: `${app}.example.invalid:443`,
+        intervalMs: 60_000,
+        offsetMs: 13_000 + i * 1000,
+        medianMs: 30 + 5 * i,
+        sigma: 0.2,
+      }),
+    );
+  const ports = (n: number, first: IfRole): Array<[string, IfRole, number]> =>
+    Array.from({ length: n }, (_, i) => [`port${i + 1}`, i === 0 ? first : 'none', i === 0 ? 0.4 : 0.1]);
+  checks.push(
+    c({
+      id: 'snmp:router',
+      kind: 'snmp',
+      role: 'n3-gateway',
+      target: '192.0.2.1:161',
+      intervalMs: 60_000,
+      offsetMs: 20_000,
+      interfaces: ports(12, 'n3-gateway'),
+      reboots: [oct(18, 3, 12)],
+    }),
+  );
+  checks.push(
+    c({
+      id: 'snmp:switch',
+      kind: 'snmp',
+      role: 'lan-gateway',
+      target: '192.0.2.253:161',
+      intervalMs: 60_000,
+      offsetMs: 21_000,
+      interfaces: ports(12, 'lan-gateway'),
+    }),
+  );
   // 229 series so far (counting the outcome series of the two checks with outages); the host check pads to 300.
   checks.push(c({ id: 'host', kind: 'host', role: 'server', target: 'server1', intervalMs: 60_000, offsetMs: 22_000, extraSeries: 71 }));
   return { practice: ods, agent: 'server1', from: f.start, to: f.end, checks, gaps: [{ from: oct(22, 2), to: oct(22, 5) }], seed };
@@ -119,7 +177,9 @@ async function buildData(dir: string, distinct: number): Promise<Built> {
 function aliased(store: SeriesStore, dataOf: (ods: string) => string): SeriesStore {
   return new Proxy(store, {
     get(target, prop, receiver) {
-      if (prop === 'findSeries') return (sel: Parameters<SeriesStore['findSeries']>[0]) => target.findSeries({ ...sel, practice: typeof sel.practice === 'string' ? dataOf(sel.practice) : sel.practice });
+      if (prop === 'findSeries')
+        return (sel: Parameters<SeriesStore['findSeries']>[0]) =>
+          target.findSeries({ ...sel, practice: typeof sel.practice === 'string' ? dataOf(sel.practice) : sel.practice });
       const v: unknown = Reflect.get(target, prop, receiver);
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
@@ -137,8 +197,14 @@ async function main(): Promise<void> {
   const dir = args.dir as string;
   const built = await buildData(dir, distinct);
   const dbBytes = statSync(join(dir, 'series.db')).size;
-  console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (wall times include waiting for a core; CPU times do not)`);
-  console.log(`\ndata: ${built.dataOds.length} practice-month(s), ${built.series} series, ${(built.samples / 1e6).toFixed(1)} M samples (written in ${(built.writeMs / 1000).toFixed(0)} s, rolled up in ${(built.maintainMs / 1000).toFixed(0)} s), series.db ${(dbBytes / 2 ** 30).toFixed(2)} GiB`);
+  console.log(
+    `machine: ${cpus().length} cores, load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} (wall times include waiting for a core; CPU times do not)`,
+  );
+  console.log(
+    `\ndata: ${built.dataOds.length} practice-month(s), ${built.series} series, ${(built.samples / 1e6).toFixed(1)} M samples (written in ${(built.writeMs / 1000).toFixed(0)} s, rolled up in ${(built.maintainMs / 1000).toFixed(0)} s), series.db ${(dbBytes / 2 ** 30).toFixed(2)} GiB`,
+  );
 
   const store = openSqliteStore({ dir, retention: { rawDays: 400, minuteDays: 400, hourDays: 800 }, log, clock, synchronous: 'normal' });
   const calendar = createCoreCalendar();
@@ -174,29 +240,70 @@ async function main(): Promise<void> {
     await renderPractice(b.report, 'csv', reportZone());
     const t4 = performance.now();
     const c4 = process.cpuUsage(c0);
-    rows.push({ modelCpu: (c1.user + c1.system) / 1000, totalCpu: (c4.user + c4.system) / 1000, model: t1 - t0, read: b.stats.readMs, outages: b.stats.outageMs, compute: b.stats.computeMs, html: t2 - t1, pdf: t3 - t2, csv: t4 - t3, total: t4 - t0, series: b.stats.series, hourBuckets: b.stats.hourBuckets, queries: b.stats.queries, htmlBytes: html.body.length, pdfBytes: pdf.body.length });
+    rows.push({
+      modelCpu: (c1.user + c1.system) / 1000,
+      totalCpu: (c4.user + c4.system) / 1000,
+      model: t1 - t0,
+      read: b.stats.readMs,
+      outages: b.stats.outageMs,
+      compute: b.stats.computeMs,
+      html: t2 - t1,
+      pdf: t3 - t2,
+      csv: t4 - t3,
+      total: t4 - t0,
+      series: b.stats.series,
+      hourBuckets: b.stats.hourBuckets,
+      queries: b.stats.queries,
+      htmlBytes: html.body.length,
+      pdfBytes: pdf.body.length,
+    });
   }
-  console.log(`\nA. one practice-month (${rows[0]?.series} series read of 300, ${rows[0]?.hourBuckets} hour buckets, ${rows[0]?.queries} store queries; HTML ${((rows[0]?.htmlBytes ?? 0) / 1024).toFixed(0)} KiB, PDF ${((rows[0]?.pdfBytes ?? 0) / 1024).toFixed(0)} KiB)`);
+  console.log(
+    `\nA. one practice-month (${rows[0]?.series} series read of 300, ${rows[0]?.hourBuckets} hour buckets, ${rows[0]?.queries} store queries; HTML ${((rows[0]?.htmlBytes ?? 0) / 1024).toFixed(0)} KiB, PDF ${((rows[0]?.pdfBytes ?? 0) / 1024).toFixed(0)} KiB)`,
+  );
   console.log('run   model  (read outages compute)    html     pdf     csv   total   | CPU: model   total  ms');
-  rows.forEach((r, i) => console.log(`${String(i + 1).padStart(3)} ${ms(r.model ?? 0)} (${ms(r.read ?? 0)}${ms(r.outages ?? 0)}${ms(r.compute ?? 0)}) ${ms(r.html ?? 0)} ${ms(r.pdf ?? 0)} ${ms(r.csv ?? 0)} ${ms(r.total ?? 0)}   |    ${ms(r.modelCpu ?? 0)} ${ms(r.totalCpu ?? 0)}`));
+  rows.forEach((r, i) =>
+    console.log(
+      `${String(i + 1).padStart(3)} ${ms(r.model ?? 0)} (${ms(r.read ?? 0)}${ms(r.outages ?? 0)}${ms(r.compute ?? 0)}) ${ms(r.html ?? 0)} ${ms(r.pdf ?? 0)} ${ms(r.csv ?? 0)} ${ms(r.total ?? 0)}   |    ${ms(r.modelCpu ?? 0)} ${ms(r.totalCpu ?? 0)}`,
+    ),
+  );
   const col = (k: string): number => median(rows.map((r) => r[k] ?? 0));
-  console.log(`med ${ms(col('model'))} (${ms(col('read'))}${ms(col('outages'))}${ms(col('compute'))}) ${ms(col('html'))} ${ms(col('pdf'))} ${ms(col('csv'))} ${ms(col('total'))}   |    ${ms(col('modelCpu'))} ${ms(col('totalCpu'))}   (bar: ≤ 1000 ms wall)`);
+  console.log(
+    `med ${ms(col('model'))} (${ms(col('read'))}${ms(col('outages'))}${ms(col('compute'))}) ${ms(col('html'))} ${ms(col('pdf'))} ${ms(col('csv'))} ${ms(col('total'))}   |    ${ms(col('modelCpu'))} ${ms(col('totalCpu'))}   (bar: ≤ 1000 ms wall)`,
+  );
 
   if (!args['skip-b']) {
     // B. The month for 100 practices, as the scheduler runs it on the 1st.
     const archiveDir = join(dir, 'archive');
     rmSync(archiveDir, { recursive: true, force: true });
     const meta = openMeta({ dataDir: archiveDir });
-    meta.practices.syncFromConfig(codes.map((c) => ({ ods: c, name: `Bench Surgery ${c}`, sites: [] })), NOW);
-    const service = new ReportService({ sources: sources(aliased(store, dataOf)), practices: () => codes.map(facts), organisation: 'Bench ICB', archive: new ReportArchive(archiveDir), log });
+    meta.practices.syncFromConfig(
+      codes.map((c) => ({ ods: c, name: `Bench Surgery ${c}`, sites: [] })),
+      NOW,
+    );
+    const service = new ReportService({
+      sources: sources(aliased(store, dataOf)),
+      practices: () => codes.map(facts),
+      organisation: 'Bench ICB',
+      archive: new ReportArchive(archiveDir),
+      log,
+    });
     const c0 = process.cpuUsage();
     const t = performance.now();
     const r = await service.generateMonth(MONTH, { force: true });
     const total = performance.now() - t;
     const cpu = process.cpuUsage(c0);
-    console.log(`\nB. ${practices} practices, generateMonth end to end (${built.dataOds.length} distinct data set(s) of 300 series × 1 min): ${r.generated.length} archived, ${r.failed.length} failed`);
-    console.log(`   total ${(total / 1000).toFixed(1)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU = ${(total / practices).toFixed(0)} ms per practice (model, previous-month headline, HTML + PDF + CSV, atomic writes) + organisation summary   (bar: ≤ 60 s)`);
-    console.log(`   load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    console.log(
+      `\nB. ${practices} practices, generateMonth end to end (${built.dataOds.length} distinct data set(s) of 300 series × 1 min): ${r.generated.length} archived, ${r.failed.length} failed`,
+    );
+    console.log(
+      `   total ${(total / 1000).toFixed(1)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU = ${(total / practices).toFixed(0)} ms per practice (model, previous-month headline, HTML + PDF + CSV, atomic writes) + organisation summary   (bar: ≤ 60 s)`,
+    );
+    console.log(
+      `   load average at the end: ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    );
     meta.close();
   }
   await store.close();

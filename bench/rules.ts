@@ -77,14 +77,22 @@ function practiceSeries(): SeriesDef[] {
     out.push({ metric: 'tcp_connect_ms', labels: tcp, value: wobble(40) });
     out.push({ metric: 'probe_success', labels: { ...tcp, outcome: 'success' }, value: () => 1 });
     const http = { role: 'national-app', app, target: `https://${app}.nhs.invalid/`, check: `http:${app}` };
-    for (const phase of ['dns', 'connect', 'tls', 'ttfb', 'transfer']) out.push({ metric: 'http_phase_ms', labels: { ...http, phase }, value: wobble(phase === 'ttfb' ? 200 : 30) });
+    for (const phase of ['dns', 'connect', 'tls', 'ttfb', 'transfer'])
+      out.push({ metric: 'http_phase_ms', labels: { ...http, phase }, value: wobble(phase === 'ttfb' ? 200 : 30) });
     out.push({ metric: 'http_total_ms', labels: http, value: wobble(400) });
     out.push({ metric: 'tls_cert_expiry_days', labels: http, value: () => 200 });
     out.push({ metric: 'probe_success', labels: { ...http, outcome: 'success' }, value: () => 1 });
   }
   for (let dev = 0; dev < 2; dev++) {
     for (let i = 1; i <= 10; i++) {
-      const labels = { role: dev === 0 ? 'n3-gateway' : 'lan-gateway', device: `10.2.${dev}.1`, ifName: `ge-0/0/${i}`, ifIndex: String(i), ifRole: dev === 0 && i <= 2 ? 'n3-gateway' : 'none', check: `snmp:${dev}` };
+      const labels = {
+        role: dev === 0 ? 'n3-gateway' : 'lan-gateway',
+        device: `10.2.${dev}.1`,
+        ifName: `ge-0/0/${i}`,
+        ifIndex: String(i),
+        ifRole: dev === 0 && i <= 2 ? 'n3-gateway' : 'none',
+        check: `snmp:${dev}`,
+      };
       out.push({ metric: 'snmp_if_in_utilisation_ratio', labels, value: wobble(0.3) });
       out.push({ metric: 'snmp_if_out_utilisation_ratio', labels, value: wobble(0.2) });
     }
@@ -172,7 +180,8 @@ function row(name: string, r: TickReport, cpuMs: number, extra: Record<string, s
 async function run(kind: 'core' | 'store', PRACTICES: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'n3mon-bench-rules-'));
   const clock = new BenchClock();
-  const store: SeriesStore | undefined = kind === 'store' ? openSqliteStore({ dir, retention: { rawDays: 14, minuteDays: 92, hourDays: 800 }, log, clock, synchronous: 'normal' }) : undefined;
+  const store: SeriesStore | undefined =
+    kind === 'store' ? openSqliteStore({ dir, retention: { rawDays: 14, minuteDays: 92, hourDays: 800 }, log, clock, synchronous: 'normal' }) : undefined;
   const mem = new MemorySeries();
   const profiles = loadThresholds({});
   const source = store ?? mem;
@@ -193,7 +202,9 @@ async function run(kind: 'core' | 'store', PRACTICES: number): Promise<void> {
     let writeMs = 0;
     for (let m = 0; m < MINUTES; m++) writeMs += await write(m);
     const samples = PRACTICES * DEFS.length * MINUTES;
-    console.log(`\n${kind}: ${PRACTICES} practices × ${DEFS.length} live-metric series, ${MINUTES} min written (${samples.toLocaleString('en-GB')} samples in ${(writeMs / 1000).toFixed(1)} s)`);
+    console.log(
+      `\n${kind}: ${PRACTICES} practices × ${DEFS.length} live-metric series, ${MINUTES} min written (${samples.toLocaleString('en-GB')} samples in ${(writeMs / 1000).toFixed(1)} s)`,
+    );
     clock.t = T0 + MINUTES * M + 61_000;
     const timed = async (): Promise<[TickReport, number]> => {
       const before = process.cpuUsage();

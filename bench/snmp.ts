@@ -183,7 +183,9 @@ function runWalk(args: string[]): Promise<{ lines: number; ok: boolean }> {
 }
 
 async function bulkwalkRound(devices: readonly Device[], sims: readonly Daemon[], subtrees: readonly string[]): Promise<WalkStat> {
-  const jobs = devices.flatMap((d) => subtrees.map((oid) => ['-v2c', '-c', d.community, '-m', '', '-On', '-Oq', `-Cr${MAX_REP}`, '-t', '5', '-r', '3', `127.0.0.1:${d.port}`, oid]));
+  const jobs = devices.flatMap((d) =>
+    subtrees.map((oid) => ['-v2c', '-c', d.community, '-m', '', '-On', '-Oq', `-Cr${MAX_REP}`, '-t', '5', '-r', '3', `127.0.0.1:${d.port}`, oid]),
+  );
   const c0 = procCpuS('self').children;
   const sim0 = simCpu(sims);
   const t0 = performance.now();
@@ -194,7 +196,14 @@ async function bulkwalkRound(devices: readonly Device[], sims: readonly Daemon[]
     varbinds += r.lines;
     if (!r.ok) failed++;
   });
-  return { wallS: (performance.now() - t0) / 1000, cpuS: procCpuS('self').children - c0, simCpuS: simCpu(sims) - sim0, processes: jobs.length, varbinds, failed };
+  return {
+    wallS: (performance.now() - t0) / 1000,
+    cpuS: procCpuS('self').children - c0,
+    simCpuS: simCpu(sims) - sim0,
+    processes: jobs.length,
+    varbinds,
+    failed,
+  };
 }
 
 const fmt = (n: number, d = 2): string => n.toFixed(d);
@@ -223,7 +232,9 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     sims.push(
       ...(await Promise.all(
-        dataDirs.map((dataDir, i) => startSnmpsim({ dataDir, readyCommunity: communities[i] as string, v2cArch: V2C_ARCH, maxVarbinds: MAX_VARBINDS, dir: join(work, `sim${i}`) })),
+        dataDirs.map((dataDir, i) =>
+          startSnmpsim({ dataDir, readyCommunity: communities[i] as string, v2cArch: V2C_ARCH, maxVarbinds: MAX_VARBINDS, dir: join(work, `sim${i}`) }),
+        ),
       )),
     );
     const startS = (performance.now() - t0) / 1000;
@@ -262,10 +273,24 @@ async function main(): Promise<void> {
       }
     }
 
-    const rows: string[][] = [['round', 'wall s', 'CPU s', 'CPU % core', 'RSS MB', 'snmpsimd CPU s', 'requests', 'varbinds', 'samples', 'in_bps rates', 'outcomes']];
+    const rows: string[][] = [
+      ['round', 'wall s', 'CPU s', 'CPU % core', 'RSS MB', 'snmpsimd CPU s', 'requests', 'varbinds', 'samples', 'in_bps rates', 'outcomes'],
+    ];
     rounds.forEach((r, i) => {
       const kind = i === 0 ? '0 discovery' : String(i);
-      rows.push([kind, fmt(r.wallS), fmt(r.cpuS), fmt((100 * r.cpuS) / r.wallS, 0), fmt(r.rssMb, 0), fmt(r.simCpuS), String(r.requests), String(r.varbinds), String(r.samples), String(r.rates), outcomeText(r.outcomes)]);
+      rows.push([
+        kind,
+        fmt(r.wallS),
+        fmt(r.cpuS),
+        fmt((100 * r.cpuS) / r.wallS, 0),
+        fmt(r.rssMb, 0),
+        fmt(r.simCpuS),
+        String(r.requests),
+        String(r.varbinds),
+        String(r.samples),
+        String(r.rates),
+        outcomeText(r.outcomes),
+      ]);
     });
     table(rows);
 
@@ -273,17 +298,34 @@ async function main(): Promise<void> {
     const measured = rounds.slice(1);
     const m = (f: (r: RoundStat) => number): number => median(measured.map(f));
     const side: string[][] = [['side by side (medians)', 'wall s', 'poller CPU s', 'snmpsimd CPU s', 'processes', 'varbinds']];
-    side.push([`n3mon snmp probe: discovery round (walk)`, fmt(rounds[0]?.wallS ?? NaN), fmt(rounds[0]?.cpuS ?? NaN), fmt(rounds[0]?.simCpuS ?? NaN), '1', String(rounds[0]?.varbinds ?? 0)]);
+    side.push([
+      `n3mon snmp probe: discovery round (walk)`,
+      fmt(rounds[0]?.wallS ?? NaN),
+      fmt(rounds[0]?.cpuS ?? NaN),
+      fmt(rounds[0]?.simCpuS ?? NaN),
+      '1',
+      String(rounds[0]?.varbinds ?? 0),
+    ]);
     side.push([`n3mon snmp probe: polling rounds`, fmt(m((r) => r.wallS)), fmt(m((r) => r.cpuS)), fmt(m((r) => r.simCpuS)), '1', String(m((r) => r.varbinds))]);
-    if (walks.length === 0) console.log(HAVE_BULKWALK ? '(snmpbulkwalk comparison skipped: --bulkwalk-rounds 0)' : '(snmpbulkwalk is not installed: comparison skipped)');
+    if (walks.length === 0)
+      console.log(HAVE_BULKWALK ? '(snmpbulkwalk comparison skipped: --bulkwalk-rounds 0)' : '(snmpbulkwalk is not installed: comparison skipped)');
     for (const label of [...new Set(walks.map((w) => w.label))]) {
       const ws = walks.filter((w) => w.label === label).map((w) => w.stat);
       const wm = (f: (x: WalkStat) => number): number => median(ws.map(f));
       const failed = ws.reduce((a, x) => a + x.failed, 0);
-      side.push([label + (failed > 0 ? ` (${failed} failed)` : ''), fmt(wm((x) => x.wallS)), fmt(wm((x) => x.cpuS)), fmt(wm((x) => x.simCpuS)), String(ws[0]?.processes ?? 0), String(wm((x) => x.varbinds))]);
+      side.push([
+        label + (failed > 0 ? ` (${failed} failed)` : ''),
+        fmt(wm((x) => x.wallS)),
+        fmt(wm((x) => x.cpuS)),
+        fmt(wm((x) => x.simCpuS)),
+        String(ws[0]?.processes ?? 0),
+        String(wm((x) => x.varbinds)),
+      ]);
     }
     table(side);
-    console.log(`\ntarget: ${DEVICES === 100 ? '' : '(for 100) '}100 devices × 48 interfaces in ≤ 5 s per round; polling rounds median ${fmt(m((r) => r.wallS))} s, discovery ${fmt(rounds[0]?.wallS ?? NaN)} s`);
+    console.log(
+      `\ntarget: ${DEVICES === 100 ? '' : '(for 100) '}100 devices × 48 interfaces in ≤ 5 s per round; polling rounds median ${fmt(m((r) => r.wallS))} s, discovery ${fmt(rounds[0]?.wallS ?? NaN)} s`,
+    );
   } finally {
     await Promise.all(sims.map((s) => s.stop()));
     rmSync(work, { recursive: true, force: true });

@@ -63,7 +63,7 @@ function table(title: string, rows: Record<string, string | number>[]): void {
  */
 function* stream(opts: { series: number; everyMs: number; start: number; count: number; practices: number }): Generator<[string, WireSample]> {
   let seed = 12345;
-  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   let n = 0;
   let step = 0;
   for (let ts = opts.start; n < opts.count; ts += opts.everyMs, step++) {
@@ -71,7 +71,10 @@ function* stream(opts: { series: number; everyMs: number; start: number; count: 
       const s = opts.series % 7919 === 0 ? j : (j * 7919 + step * 104_729) % opts.series; // a permutation per step
       const practice = `P${String(s % opts.practices).padStart(5, '0')}`;
       const labels = { check: `icmp:10.200.${s >> 8}.${s & 255}`, role: 'n3-gateway', target: `10.200.${s >> 8}.${s & 255}` };
-      yield [practice, { metric: 'icmp_rtt_avg_ms', labels, ts: ts + (s % 1000), value: Math.round(20 * Math.exp(0.5 * (rnd() + rnd() + rnd() - 1.5)) * 1000) / 1000 }];
+      yield [
+        practice,
+        { metric: 'icmp_rtt_avg_ms', labels, ts: ts + (s % 1000), value: Math.round(20 * Math.exp(0.5 * (rnd() + rnd() + rnd() - 1.5)) * 1000) / 1000 },
+      ];
     }
   }
 }
@@ -188,7 +191,19 @@ async function writeBench(): Promise<void> {
   const rows: Record<string, string | number>[] = [];
   for (const sync of args.sync.split(',') as SynchronousMode[]) {
     const bare = bareInserts({ sync, count, series, batch });
-    rows.push({ synchronous: sync, 'batch size': batch, series, 'writers in flight': 'bare better-sqlite3', samples: count, 'write samples/s': rate(count, bare.ms), 'write samples/s per CPU-s': rate(count, bare.cpuMs), 'maintain samples/s': '', 'maintain CPU ms': '', 'disk MiB': '', 'RSS MiB': '' });
+    rows.push({
+      synchronous: sync,
+      'batch size': batch,
+      series,
+      'writers in flight': 'bare better-sqlite3',
+      samples: count,
+      'write samples/s': rate(count, bare.ms),
+      'write samples/s per CPU-s': rate(count, bare.cpuMs),
+      'maintain samples/s': '',
+      'maintain CPU ms': '',
+      'disk MiB': '',
+      'RSS MiB': '',
+    });
     for (const concurrency of args.concurrency.split(',').map(Number)) {
       const dir = mkdtempSync(join(tmpdir(), 'n3mon-bench-store-'));
       try {
@@ -277,7 +292,13 @@ async function readBench(): Promise<void> {
         cpu.push(cpuMs(c));
         wall.push(performance.now() - t);
       }
-      rows.push({ query: what, 'best ms': Math.round(Math.min(...wall)), 'worst ms': Math.round(Math.max(...wall)), 'best CPU ms': Math.round(Math.min(...cpu)), result: note });
+      rows.push({
+        query: what,
+        'best ms': Math.round(Math.min(...wall)),
+        'worst ms': Math.round(Math.max(...wall)),
+        'best CPU ms': Math.round(Math.min(...cpu)),
+        result: note,
+      });
     };
     await time(`aggregate ${series} series × ${days} d, step 1 h`, async () => {
       const agg = await store.aggregate({ seriesIds: ids, from: T0, to: monthEnd, stepMs: HOUR_MS });
@@ -311,7 +332,10 @@ async function readBench(): Promise<void> {
       return `${intervals.length} core days, ${pieces} minute-tier pieces, mean p95 ${(p95 / ids.length).toFixed(2)} ms`;
     });
     await time('raw samples of 1 series × 1 day', async () => `${(await store.raw(ids[0]!, T0, T0 + 24 * HOUR_MS)).length} points`);
-    await time('minute tier: 1 series × 1 day, step 5 min', async () => `${(await store.aggregate({ seriesIds: [ids[0]!], from: T0, to: T0 + 24 * HOUR_MS, stepMs: 5 * MINUTE_MS })).get(ids[0]!)!.length} buckets`);
+    await time(
+      'minute tier: 1 series × 1 day, step 5 min',
+      async () => `${(await store.aggregate({ seriesIds: [ids[0]!], from: T0, to: T0 + 24 * HOUR_MS, stepMs: 5 * MINUTE_MS })).get(ids[0]!)!.length} buckets`,
+    );
     const disk = store.stats().diskBytes ?? 0;
     await store.close();
     table(
@@ -408,7 +432,11 @@ async function client(url: string): Promise<void> {
   const concurrency = Number(args.concurrency.split(',')[0]);
   let i = 0;
   const t = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => { while (i < bodies.length) await post(bodies[i++]!); }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (i < bodies.length) await post(bodies[i++]!);
+    }),
+  );
   const ms = performance.now() - t;
   agent.destroy();
   process.stdout.write(JSON.stringify({ samples: count, ms }) + '\n');
@@ -443,14 +471,40 @@ async function httpBench(): Promise<void> {
     try {
       const cpu = process.cpuUsage();
       const out = await new Promise<string>((resolve, reject) => {
-        const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, '--client', url, '--samples', args.samples, '--series', args.series, '--batch', args.batch, '--concurrency', args.concurrency], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn(
+          process.execPath,
+          [
+            ...process.execArgv,
+            import.meta.filename,
+            '--client',
+            url,
+            '--samples',
+            args.samples,
+            '--series',
+            args.series,
+            '--batch',
+            args.batch,
+            '--concurrency',
+            args.concurrency,
+          ],
+          { stdio: ['ignore', 'pipe', 'inherit'] },
+        );
         let text = '';
         child.stdout.on('data', (d: Buffer) => (text += d.toString()));
         child.on('error', reject);
         child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`client exited ${code}`))));
       });
       const r = JSON.parse(out) as { samples: number; ms: number };
-      rows.push({ store: where, synchronous: 'full', 'batch size': Number(args.batch), 'requests in flight': Number(args.concurrency.split(',')[0]), samples: r.samples, 'samples/s': rate(r.samples, r.ms), 'server main-thread+worker CPU s': (cpuMs(cpu) / 1000).toFixed(1), 'RSS MiB': mib(process.memoryUsage().rss) });
+      rows.push({
+        store: where,
+        synchronous: 'full',
+        'batch size': Number(args.batch),
+        'requests in flight': Number(args.concurrency.split(',')[0]),
+        samples: r.samples,
+        'samples/s': rate(r.samples, r.ms),
+        'server main-thread+worker CPU s': (cpuMs(cpu) / 1000).toFixed(1),
+        'RSS MiB': mib(process.memoryUsage().rss),
+      });
     } finally {
       server.close();
       await inline?.close();
@@ -466,8 +520,13 @@ if (!isMainThread && (workerData as { role?: string } | null)?.role === 'store-w
 } else if (args.client !== undefined) {
   await client(args.client);
 } else {
-  const load = (await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ');
-  console.log(`bench/store.ts — node ${process.version}, ${new Date().toISOString()}, load average ${load} (other work on the machine skews wall-clock figures)`);
+  const load = (await import('node:os'))
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+  console.log(
+    `bench/store.ts — node ${process.version}, ${new Date().toISOString()}, load average ${load} (other work on the machine skews wall-clock figures)`,
+  );
   if (args.http) await httpBench();
   else {
     await writeBench();

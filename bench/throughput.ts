@@ -27,8 +27,14 @@ const only = values.only?.split(',');
 const mbit = (bps: number): string => (bps / 1e6).toFixed(3);
 const pct = (x: number): string => `${(x * 100).toFixed(2)} %`;
 
-console.log(`throughput check vs iperf3: ${runs} runs per condition; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-const rows: string[][] = [['condition', 'dir', 'iperf3 median', 'iperf3 min–max', 'iperf3 spread', 'check median', 'check min–max', 'check spread', 'worst vs iperf3', 'marked']];
+console.log(
+  `throughput check vs iperf3: ${runs} runs per condition; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+const rows: string[][] = [
+  ['condition', 'dir', 'iperf3 median', 'iperf3 min–max', 'iperf3 spread', 'check median', 'check min–max', 'check spread', 'worst vs iperf3', 'marked'],
+];
 for (const condition of CONDITIONS.filter((c) => only === undefined || only.includes(c.name))) {
   const c = await compareWithIperf3(condition, runs, (line) => console.error(line));
   if (c.failures.length > 0) console.error(`${condition.name}: ${c.failures.join('; ')}`);
@@ -54,4 +60,8 @@ for (const condition of CONDITIONS.filter((c) => only === undefined || only.incl
 }
 const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
 for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i] as number)).join('  '));
-console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `load average after: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);

@@ -45,7 +45,9 @@ async function checkAgent(value: unknown, file: string): Promise<Checked> {
 async function checkCollector(value: unknown, file: string): Promise<Checked> {
   const { parseCollectorConfig } = await import('../collector/src/config/load.ts');
   const config = parseCollectorConfig(value, file);
-  return { summary: `collector config, ${config.practices.length} practice(s), listens on ${config.listen.host}:${config.listen.port}, data in ${config.dataDir}` };
+  return {
+    summary: `collector config, ${config.practices.length} practice(s), listens on ${config.listen.host}:${config.listen.port}, data in ${config.dataDir}`,
+  };
 }
 
 const CHECKERS: Record<Kind, (value: unknown, file: string) => Promise<Checked>> = { agent: checkAgent, collector: checkCollector };

@@ -17,17 +17,49 @@ interface Entry {
 }
 
 export const COMMANDS: readonly Entry[] = [
-  { name: 'up', summary: 'collector + a local agent for a demo practice in one process (what `npm start` runs)', load: () => import('../collector/src/cli/up.ts') },
+  {
+    name: 'up',
+    summary: 'collector + a local agent for a demo practice in one process (what `npm start` runs)',
+    load: () => import('../collector/src/cli/up.ts'),
+  },
   { name: 'collector', summary: 'run the collector (`--config collector.yaml`)', load: () => import('../collector/src/cli/collector.ts') },
   { name: 'agent', summary: 'run an agent (`--config agent.yaml`)', load: () => import('../agent/src/cli.ts'), v8Flags: agentV8Flags },
-  { name: 'check-config', summary: 'validate an agent or collector config file; prints every problem as `path: message`', load: () => import('./check-config.ts') },
-  { name: 'enrol', summary: 'enrol this practice server: `enrol --collector URL --code CODE [--name SERVER]` writes its own token', load: () => import('../agent/src/enrol/cli.ts') },
-  { name: 'enrolment', summary: 'enrolment codes: `enrolment create --practice ODS [--uses N] [--expires 24h]`, list, revoke', load: () => import('../collector/src/cli/enrolment.ts') },
-  { name: 'agents', summary: 'agents as the collector sees them: `agents list [--practice ODS]` (version, last seen, address, credential age), `agents revoke ODS/NAME`', load: () => import('../collector/src/cli/agents.ts') },
+  {
+    name: 'check-config',
+    summary: 'validate an agent or collector config file; prints every problem as `path: message`',
+    load: () => import('./check-config.ts'),
+  },
+  {
+    name: 'enrol',
+    summary: 'enrol this practice server: `enrol --collector URL --code CODE [--name SERVER]` writes its own token',
+    load: () => import('../agent/src/enrol/cli.ts'),
+  },
+  {
+    name: 'enrolment',
+    summary: 'enrolment codes: `enrolment create --practice ODS [--uses N] [--expires 24h]`, list, revoke',
+    load: () => import('../collector/src/cli/enrolment.ts'),
+  },
+  {
+    name: 'agents',
+    summary: 'agents as the collector sees them: `agents list [--practice ODS]` (version, last seen, address, credential age), `agents revoke ODS/NAME`',
+    load: () => import('../collector/src/cli/agents.ts'),
+  },
   { name: 'token', summary: 'agent tokens: `token create --practice ODS [--agent NAME]`', load: () => import('../collector/src/cli/token.ts') },
-  { name: 'apikey', summary: 'read-API keys: `apikey create --role servicedesk|practice [--practice ODS]`', load: () => import('../collector/src/cli/apikey.ts') },
-  { name: 'user', summary: 'dashboard users: `user create --role admin|servicedesk|practice [--practice ODS] --username NAME`', load: () => import('../collector/src/cli/user.ts') },
-  { name: 'report', summary: 'monthly report: `report --practice ODS --month YYYY-MM --format html|pdf|csv [--out FILE]`', load: () => import('../collector/src/cli/report.ts') },
+  {
+    name: 'apikey',
+    summary: 'read-API keys: `apikey create --role servicedesk|practice [--practice ODS]`',
+    load: () => import('../collector/src/cli/apikey.ts'),
+  },
+  {
+    name: 'user',
+    summary: 'dashboard users: `user create --role admin|servicedesk|practice [--practice ODS] --username NAME`',
+    load: () => import('../collector/src/cli/user.ts'),
+  },
+  {
+    name: 'report',
+    summary: 'monthly report: `report --practice ODS --month YYYY-MM --format html|pdf|csv [--out FILE]`',
+    load: () => import('../collector/src/cli/report.ts'),
+  },
 ];
 
 export function mainHelp(): string {

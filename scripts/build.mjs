@@ -53,7 +53,13 @@ try {
   // The dashboard: one script, one stylesheet, one page (fixed names; the server revalidates them).
   const web = join(staging, 'web');
   const browser = { absWorkingDir: root, outdir: web, bundle: true, minify: true, sourcemap: true, legalComments: 'eof', logLevel: 'warning' };
-  await build({ ...browser, entryPoints: { app: 'dashboards/web/src/main.ts' }, platform: 'browser', format: 'iife', target: ['chrome109', 'firefox115', 'safari16'] });
+  await build({
+    ...browser,
+    entryPoints: { app: 'dashboards/web/src/main.ts' },
+    platform: 'browser',
+    format: 'iife',
+    target: ['chrome109', 'firefox115', 'safari16'],
+  });
   await build({ ...browser, entryPoints: { app: 'dashboards/web/styles/app.css' }, target: ['chrome109', 'firefox115', 'safari16'] });
   copyFileSync(join(root, 'dashboards/web/index.html'), join(web, 'index.html'));
   const moved = [];

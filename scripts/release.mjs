@@ -98,7 +98,9 @@ try {
     const file = queue.pop();
     const text = readFileSync(join(dist, file), 'utf8');
     for (const m of text.matchAll(/["'](\.{1,2}\/(?:chunks\/)?[\w.-]+\.js)["']/g)) {
-      const ref = relative(dist, join(dist, dirname(file), m[1])).split(sep).join('/');
+      const ref = relative(dist, join(dist, dirname(file), m[1]))
+        .split(sep)
+        .join('/');
       if (!ref.startsWith('..') && !wanted.has(ref) && existsSync(join(dist, ref))) {
         wanted.add(ref);
         queue.push(ref);
@@ -120,9 +122,7 @@ try {
   // invalid or extraneous packages): a release is only made from a clean `npm ci`.
   const ls = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8', shell: process.platform === 'win32' });
   if (ls.status !== 0) fail(`npm ls --omit=dev found node_modules out of step with package-lock.json (run npm ci first):\n${ls.stderr.trim()}`);
-  const listed = ls.stdout
-    .split(/\r?\n/)
-    .filter((p) => p !== '' && p !== root);
+  const listed = ls.stdout.split(/\r?\n/).filter((p) => p !== '' && p !== root);
   if (listed.length === 0) fail('npm ls --omit=dev listed no production dependency (is node_modules installed? run npm ci)');
   const modules = join(root, 'node_modules');
   for (const dir of listed) {
@@ -149,7 +149,10 @@ try {
 
   // ── 4. package.json, release.json, the command ──────────────────────────────────────────────
   const { name: pkgName, description, license, type, bin, engines, dependencies } = pkg;
-  writeFileSync(join(top, 'package.json'), `${JSON.stringify({ name: pkgName, version, description, license, private: true, type, bin, engines, dependencies }, null, 2)}\n`);
+  writeFileSync(
+    join(top, 'package.json'),
+    `${JSON.stringify({ name: pkgName, version, description, license, private: true, type, bin, engines, dependencies }, null, 2)}\n`,
+  );
   const commit = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' });
   const release = {
     name: 'n3mon',
@@ -184,30 +187,46 @@ try {
     await fetchWinsw(join(win, 'winsw.exe'));
     for (const f of WINDOWS.releaseFiles) if (!existsSync(join(win, f))) fail(`deploy/windows/${f} is missing from the Windows release`);
     // A sample of what install.ps1 generates on the server (with that server's node.exe).
-    writeServiceFiles({ out: join(win, 'sample'), appDir: `${WINDOWS.installRoot}\\${version}`, nodeExe: 'C:\\Program Files\\nodejs\\node.exe', exampleConfig: readFileSync(join(root, 'deploy', 'examples', 'agent.yaml'), 'utf8') });
+    writeServiceFiles({
+      out: join(win, 'sample'),
+      appDir: `${WINDOWS.installRoot}\\${version}`,
+      nodeExe: 'C:\\Program Files\\nodejs\\node.exe',
+      exampleConfig: readFileSync(join(root, 'deploy', 'examples', 'agent.yaml'), 'utf8'),
+    });
     cpSync(join(win, 'install.ps1'), join(top, 'install.ps1'));
   }
 
   // ── 6. the smoke test: this tree runs on its own ─────────────────────────────────────────────
   const said = spawnSync(process.execPath, [join(top, 'dist', 'cli.js'), '--version'], { cwd: stage, encoding: 'utf8' });
-  if (said.status !== 0 || said.stdout.trim() !== version) fail(`the staged tree's n3mon --version said ${JSON.stringify(said.stdout + said.stderr)}, expected ${version}`);
+  if (said.status !== 0 || said.stdout.trim() !== version)
+    fail(`the staged tree's n3mon --version said ${JSON.stringify(said.stdout + said.stderr)}, expected ${version}`);
   for (const example of ['agent.yaml', 'collector.yaml']) {
-    const checked = spawnSync(process.execPath, [join(top, 'dist', 'cli.js'), 'check-config', join(top, 'deploy', 'examples', example)], { cwd: stage, encoding: 'utf8' });
+    const checked = spawnSync(process.execPath, [join(top, 'dist', 'cli.js'), 'check-config', join(top, 'deploy', 'examples', example)], {
+      cwd: stage,
+      encoding: 'utf8',
+    });
     if (checked.status !== 0) fail(`the staged tree's n3mon check-config deploy/examples/${example} failed: ${checked.stdout}${checked.stderr}`);
   }
-  const sqlite = spawnSync(process.execPath, ['-e', "const D = require(process.argv[1]); new D(':memory:').prepare('select 1').get();", join(top, 'node_modules', 'better-sqlite3')], { cwd: stage, encoding: 'utf8' });
+  const sqlite = spawnSync(
+    process.execPath,
+    ['-e', "const D = require(process.argv[1]); new D(':memory:').prepare('select 1').get();", join(top, 'node_modules', 'better-sqlite3')],
+    { cwd: stage, encoding: 'utf8' },
+  );
   if (sqlite.status !== 0) fail(`the staged better-sqlite3 does not load: ${sqlite.stderr}`);
 
   // ── 7. the archive and its checksum ─────────────────────────────────────────────────────────
   const archive = join(values.out, platform === 'win32' ? `${name}.zip` : `${name}.tar.gz`);
   const partial = `${archive}.partial`;
-  if (platform === 'win32') run('tar', ['--format', 'zip', '-c', '-f', partial, '-C', stage, name]); // bsdtar (Windows 10 / Server 2019 and later)
+  if (platform === 'win32')
+    run('tar', ['--format', 'zip', '-c', '-f', partial, '-C', stage, name]); // bsdtar (Windows 10 / Server 2019 and later)
   else run('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-czf', partial, '-C', stage, name]);
   renameSync(partial, archive);
   const sum = createHash('sha256').update(readFileSync(archive)).digest('hex');
   writeFileSync(`${archive}.sha256`, `${sum}  ${archive.split(/[\\/]/).at(-1)}\n`);
   const mb = (statSync(archive).size / 1048576).toFixed(1);
-  console.log(`release: ${relative(process.cwd(), archive) || archive} (${mb} MiB, ${readdirSync(join(top, 'node_modules')).length} top-level packages, Node ${process.versions.node} ABI ${process.versions.modules}) in ${Date.now() - started} ms`);
+  console.log(
+    `release: ${relative(process.cwd(), archive) || archive} (${mb} MiB, ${readdirSync(join(top, 'node_modules')).length} top-level packages, Node ${process.versions.node} ABI ${process.versions.modules}) in ${Date.now() - started} ms`,
+  );
   console.log(`release: sha256 ${sum}`);
 } finally {
   rmSync(stage, { recursive: true, force: true });

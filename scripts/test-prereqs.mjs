@@ -29,7 +29,9 @@ export const SYSTEM_PACKAGES = {
   'mtr-tiny': '/usr/bin/mtr',
 };
 
-const missing = Object.entries(SYSTEM_PACKAGES).filter(([, file]) => !existsSync(file)).map(([pkg]) => pkg);
+const missing = Object.entries(SYSTEM_PACKAGES)
+  .filter(([, file]) => !existsSync(file))
+  .map(([pkg]) => pkg);
 if (missing.length === 0) process.exit(0);
 
 const isRoot = process.getuid?.() === 0;

@@ -51,9 +51,18 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   const probes = deps.probes ?? (await import('./probes/registry.ts')).PROBES;
   // collector.caFile and the client certificate: every connection to the collector uses them (docs/tls.md).
   const tls = readCollectorTls(config.collector);
-  const credential = credentialSource({ token: config.collector.token, tokenFile: config.collector.tokenFile === undefined ? undefined : resolve(config.collector.tokenFile) });
+  const credential = credentialSource({
+    token: config.collector.token,
+    tokenFile: config.collector.tokenFile === undefined ? undefined : resolve(config.collector.tokenFile),
+  });
   // Probes that talk to the collector (throughput) read the token when they use it: it may have been renewed.
-  const collectorEnv = { url: config.collector.url, get token() { return credential.current(); }, ...tls };
+  const collectorEnv = {
+    url: config.collector.url,
+    get token() {
+      return credential.current();
+    },
+    ...tls,
+  };
 
   const spool: Spool = openSpool({ dir: resolve(config.spool.dir), maxBytes: config.spool.maxBytes, log: log.child({ component: 'spool' }), clock });
   const sink = (samples: Parameters<Spool['append']>[0]): void => spool.append(samples);

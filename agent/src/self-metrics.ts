@@ -28,7 +28,12 @@ export function selfMetricSamples(input: { now: number; spool: SpoolStats; clock
   ];
   if (input.clockSkewMs !== undefined) samples.push({ metric: 'agent_clock_skew_ms', labels, ts, value: input.clockSkewMs });
   for (const [fromCheck, n] of Object.entries(input.spool.rejectedByCheck ?? {})) {
-    samples.push({ metric: 'agent_rejected_samples_total', labels: { ...labels, fromCheck: fromCheck.slice(0, INGEST_LIMITS.maxLabelValueLength) }, ts, value: n });
+    samples.push({
+      metric: 'agent_rejected_samples_total',
+      labels: { ...labels, fromCheck: fromCheck.slice(0, INGEST_LIMITS.maxLabelValueLength) },
+      ts,
+      value: n,
+    });
   }
   return samples;
 }
@@ -48,7 +53,7 @@ export function startSelfMetrics(opts: SelfMetricsOptions): { stop(): void; reco
     try {
       opts.sink(selfMetricSamples({ now: opts.clock.now(), spool: opts.spoolStats(), clockSkewMs: opts.clockSkewMs(), hostname: opts.hostname }));
     } catch (err) {
-      opts.log.error({ err }, 'could not record the agent\'s own metrics');
+      opts.log.error({ err }, "could not record the agent's own metrics");
     }
   };
   recordNow();

@@ -19,7 +19,23 @@ export function selfSignedCert(dir: string): { certFile: string; keyFile: string
   const keyFile = join(dir, 'key.pem');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=n3mon bench', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=n3mon bench',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   return { certFile, keyFile };
@@ -107,7 +123,14 @@ export interface Peer {
  * loop that prints its own /proc/PID/stat last, so its children's CPU (cutime+cstime) is counted
  * exactly like the agent's.
  */
-export function startFpingPeer(opts: { targets: readonly string[]; count: number; pingIntervalMs: number; roundMs: number; rounds: number; logFile: string }): Peer {
+export function startFpingPeer(opts: {
+  targets: readonly string[];
+  count: number;
+  pingIntervalMs: number;
+  roundMs: number;
+  rounds: number;
+  logFile: string;
+}): Peer {
   writeFileSync(opts.logFile, '');
   const fping = `fping -q -C ${opts.count} -p ${opts.pingIntervalMs} -t 1000 -b 56 ${opts.targets.join(' ')}`;
   const script = `i=0; while [ $i -lt ${opts.rounds} ]; do ${fping} 2>>'${opts.logFile}' & sleep ${opts.roundMs / 1000}; wait; i=$((i+1)); done; echo "rounds $i"; cat /proc/$$/stat`;
@@ -125,7 +148,14 @@ export function startFpingPeer(opts: { targets: readonly string[]; count: number
         const m = /^(\S+)\s+:\s+(.*)$/.exec(line);
         if (m !== null && /\d/.test(m[2] as string)) answering.add(m[1] as string);
       }
-      resolve({ statFields: statLine.slice(statLine.lastIndexOf(')') + 2).trim().split(' '), rounds, answeringTargets: answering.size });
+      resolve({
+        statFields: statLine
+          .slice(statLine.lastIndexOf(')') + 2)
+          .trim()
+          .split(' '),
+        rounds,
+        answeringTargets: answering.size,
+      });
     });
   });
   return { child, done };
@@ -141,7 +171,10 @@ export interface FloorResult {
 }
 
 /** The ICMP floor control (./icmp-floor.ts) as its own process; resolves when it has done its rounds. */
-export function startIcmpFloor(opts: { targets: readonly string[]; count: number; pingIntervalMs: number; roundMs: number; rounds: number }): { child: ChildProcess; done: Promise<FloorResult> } {
+export function startIcmpFloor(opts: { targets: readonly string[]; count: number; pingIntervalMs: number; roundMs: number; rounds: number }): {
+  child: ChildProcess;
+  done: Promise<FloorResult>;
+} {
   const script = fileURLToPath(new URL('./icmp-floor.ts', import.meta.url));
   const args = [String(opts.rounds), String(opts.roundMs), String(opts.count), String(opts.pingIntervalMs), ...opts.targets];
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -153,7 +186,11 @@ export function startIcmpFloor(opts: { targets: readonly string[]; count: number
       const ready = /^ready (\d+) (.*)$/m.exec(out);
       const end = /^done (\d+) (\d+) (\d+) (.*)$/m.exec(out);
       if (ready === null || end === null) return reject(new Error(`icmp floor control exited ${code} without its figures: ${out.slice(-500)}`));
-      const fields = (line: string): string[] => line.slice(line.lastIndexOf(')') + 2).trim().split(' ');
+      const fields = (line: string): string[] =>
+        line
+          .slice(line.lastIndexOf(')') + 2)
+          .trim()
+          .split(' ');
       const a = cpuOfStat(fields(ready[2] as string));
       const b = cpuOfStat(fields(end[4] as string));
       // The helper started after `ready`: all its CPU is in the window.

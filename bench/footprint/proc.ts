@@ -34,7 +34,10 @@ export interface ProcMem {
 /** Fields of /proc/PID/stat after the `(comm)` field, which may itself contain spaces. */
 function statFields(pid: number | 'self'): string[] {
   const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return text.slice(text.lastIndexOf(')') + 2).trim().split(' ');
+  return text
+    .slice(text.lastIndexOf(')') + 2)
+    .trim()
+    .split(' ');
 }
 
 /** CPU of a stat line's fields (utime is field 14, i.e. index 11 after `state`). */
@@ -130,7 +133,12 @@ export function allProcesses(): Map<number, { comm: string; cpuS: number }> {
     try {
       const text = readFileSync(`/proc/${name}/stat`, 'utf8');
       const comm = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
-      const cpu = cpuOfStat(text.slice(text.lastIndexOf(')') + 2).trim().split(' '));
+      const cpu = cpuOfStat(
+        text
+          .slice(text.lastIndexOf(')') + 2)
+          .trim()
+          .split(' '),
+      );
       out.set(Number(name), { comm, cpuS: cpu.selfS });
     } catch (err) {
       // A process that exited between readdir and read: it simply is not counted.

@@ -144,7 +144,11 @@ async function run(msg: RunMsg): Promise<DoneMsg> {
   const one = async (b: Body): Promise<void> => {
     const headers: Record<string, string> =
       msg.target === 'n3mon'
-        ? { authorization: `Bearer ${msg.tokens?.[`${b.agent.practice}/${b.agent.agent}`] ?? ''}`, 'content-type': 'application/json', 'content-encoding': 'gzip' }
+        ? {
+            authorization: `Bearer ${msg.tokens?.[`${b.agent.practice}/${b.agent.agent}`] ?? ''}`,
+            'content-type': 'application/json',
+            'content-encoding': 'gzip',
+          }
         : { 'content-type': 'text/plain; charset=utf-8', 'content-encoding': 'gzip' };
     const t = performance.now();
     try {
@@ -173,7 +177,20 @@ async function run(msg: RunMsg): Promise<DoneMsg> {
   );
   const endedAt = performance.timeOrigin + performance.now();
   http.destroy();
-  return { type: 'done', phase: msg.phase, acked, batches, failed, errors, latencies: Float64Array.from(latencies), startedAt, endedAt, ackedCounts, ackedByPractice, exhausted: next >= queue.length };
+  return {
+    type: 'done',
+    phase: msg.phase,
+    acked,
+    batches,
+    failed,
+    errors,
+    latencies: Float64Array.from(latencies),
+    startedAt,
+    endedAt,
+    ackedCounts,
+    ackedByPractice,
+    exhausted: next >= queue.length,
+  };
 }
 
 port.on('message', (msg: PrepareMsg | RunMsg | 'exit') => {

@@ -107,7 +107,7 @@ function checksOf(spec: AgentSpec, rnd: () => number): Check[] {
         }
         sample(out, 'http_total_ms', base, ts, r3(total));
         sample(out, 'http_status_code', base, ts, 200);
-        sample(out, 'tls_cert_expiry_days', base, ts, 200 - Math.floor(ts / 86_400_000) % 100);
+        sample(out, 'tls_cert_expiry_days', base, ts, 200 - (Math.floor(ts / 86_400_000) % 100));
         sample(out, 'probe_success', success, ts, 1);
         sample(out, 'probe_duration_ms', base, ts, r3(total + 0.3));
       },

@@ -17,7 +17,12 @@ export function n3monInfluxStorage(url: string): Record<string, unknown> {
  * backend's tiers `<metric>.1m`/`.1h` and `n3mon.*` bookkeeping do), in total and, for each of
  * `practices`, per measurement against `acked` ("practice metric" → samples acknowledged).
  */
-export async function influxCounts(url: string, db: string, practices: readonly string[], acked: Record<string, number>): Promise<{ stored: number; problems: string[] }> {
+export async function influxCounts(
+  url: string,
+  db: string,
+  practices: readonly string[],
+  acked: Record<string, number>,
+): Promise<{ stored: number; problems: string[] }> {
   const query = async (q: string): Promise<{ name: string; values: [string, number][] }[]> => {
     const res = await fetch(`${url}/query?db=${encodeURIComponent(db)}&epoch=ms&q=${encodeURIComponent(q)}`);
     const body = (await res.json()) as { results?: { series?: { name: string; values: [string, number][] }[]; error?: string }[] };

@@ -101,14 +101,25 @@ export async function startN3mon(opts: N3monOptions): Promise<Server & { dataDir
     // anyway) and the monthly report schedule: at start it catches up on last month's reports,
     // and with hundreds of thousands of fresh series (no hour rollups yet) that one-off job reads
     // raw minutes for hours of CPU — not part of ingest. Rules/alerting run as in production.
-    const config = { listen: { host: '127.0.0.1', port }, dataDir, log: { level: 'warn' }, storage: opts.storage ?? { synchronous: opts.synchronous }, reports: { schedule: { enabled: false } } };
+    const config = {
+      listen: { host: '127.0.0.1', port },
+      dataDir,
+      log: { level: 'warn' },
+      storage: opts.storage ?? { synchronous: opts.synchronous },
+      reports: { schedule: { enabled: false } },
+    };
     writeFileSync(configFile, JSON.stringify(config, null, 2));
     opts.prepare(dataDir);
     const entry = opts.from === 'dist' ? [join(opts.root, 'dist/cli.js')] : ['--import', import.meta.resolve('tsx'), join(opts.root, 'cli/index.ts')];
-    if (opts.from === 'dist' && !existsSync(entry[0] as string)) throw new Error('dist/cli.js is missing: run `npm run build` (npm run bench:ingest does) or pass --from source');
+    if (opts.from === 'dist' && !existsSync(entry[0] as string))
+      throw new Error('dist/cli.js is missing: run `npm run build` (npm run bench:ingest does) or pass --from source');
     const logFile = join(dir, 'collector.log');
     const fd = openSync(logFile, 'a');
-    const child = spawn(process.execPath, [...opts.nodeArgs, ...entry, 'collector', '--config', configFile], { cwd: dir, stdio: ['ignore', fd, fd], env: process.env });
+    const child = spawn(process.execPath, [...opts.nodeArgs, ...entry, 'collector', '--config', configFile], {
+      cwd: dir,
+      stdio: ['ignore', fd, fd],
+      env: process.env,
+    });
     closeSync(fd);
     const url = `http://127.0.0.1:${port}`;
     const stop = stopper(child, dir);

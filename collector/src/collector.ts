@@ -92,7 +92,18 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     store = openSeriesStore(config, log, clock);
     await store.ready?.();
     alerting.start(store);
-    reports = createReportComponent({ config, meta, store, calendar: alerting.calendar, thresholds: alerting.profiles, alerts: alerting.alerts, maintenance: alerting.maintenance, clock, log, sleep: (ms) => sleepMs(ms) });
+    reports = createReportComponent({
+      config,
+      meta,
+      store,
+      calendar: alerting.calendar,
+      thresholds: alerting.profiles,
+      alerts: alerting.alerts,
+      maintenance: alerting.maintenance,
+      clock,
+      log,
+      sleep: (ms) => sleepMs(ms),
+    });
     app = await buildApp({
       config,
       log,

@@ -53,7 +53,11 @@ export function listenTlsProblems(tls: ListenTls | undefined): string[] {
       createSecureContext({ cert: cert.data, key: key.data });
     } catch (err) {
       const msg = (err as Error).message;
-      out.push(/mismatch/i.test(msg) ? `listen.tls.keyFile: ${tls.keyFile} is not the key of the certificate in ${tls.certFile}` : `listen.tls.keyFile: ${tls.keyFile} and ${tls.certFile} are not a usable certificate and key (${msg})`);
+      out.push(
+        /mismatch/i.test(msg)
+          ? `listen.tls.keyFile: ${tls.keyFile} is not the key of the certificate in ${tls.certFile}`
+          : `listen.tls.keyFile: ${tls.keyFile} and ${tls.certFile} are not a usable certificate and key (${msg})`,
+      );
     }
   }
   if (tls.caFile !== undefined) {
@@ -61,7 +65,7 @@ export function listenTlsProblems(tls: ListenTls | undefined): string[] {
     if (!ca.ok) out.push(ca.problem);
   }
   if (tls.requireClientCert && tls.caFile === undefined) {
-    out.push('listen.tls.requireClientCert: needs listen.tls.caFile, the CA that issues the agents\' client certificates');
+    out.push("listen.tls.requireClientCert: needs listen.tls.caFile, the CA that issues the agents' client certificates");
   }
   return out;
 }

@@ -101,6 +101,12 @@ if (process.argv[1] !== undefined && resolve(fileURLToPath(import.meta.url)) ===
   const { values } = parseArgs({ options: Object.fromEntries(CLI_FLAGS.map((f) => [f, { type: 'string' }])), strict: true });
   for (const f of ['node', 'app', 'out']) if (values[f] === undefined) throw new Error(`service-files.mjs: --${f} is required`);
   const example = values.example ?? join(values.app, 'deploy', 'examples', 'agent.yaml');
-  writeServiceFiles({ out: values.out, nodeExe: values.node, appDir: values.app, dataDir: values.data ?? WINDOWS.dataDir, exampleConfig: readFileSync(example, 'utf8') });
+  writeServiceFiles({
+    out: values.out,
+    nodeExe: values.node,
+    appDir: values.app,
+    dataDir: values.data ?? WINDOWS.dataDir,
+    exampleConfig: readFileSync(example, 'utf8'),
+  });
   process.stdout.write(`wrote ${join(values.out, WINDOWS.xml)} and ${join(values.out, WINDOWS.exampleConfig)}\n`);
 }

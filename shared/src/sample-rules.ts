@@ -101,9 +101,17 @@ export function labelProblems(labels: unknown, path: string): SampleProblem[] {
 export function tsProblems(ts: number, now: number, path: string, out: SampleProblem[] = []): SampleProblem[] {
   const { oldest, newest } = tsWindow(now);
   if (ts < oldest) {
-    out.push({ rule: 'ts_too_old', path, message: `${ts} (${iso(ts)}) is more than ${INGEST_LIMITS.maxAgeMs / DAY_MS} days before the collector's clock (${iso(now)})` });
+    out.push({
+      rule: 'ts_too_old',
+      path,
+      message: `${ts} (${iso(ts)}) is more than ${INGEST_LIMITS.maxAgeMs / DAY_MS} days before the collector's clock (${iso(now)})`,
+    });
   } else if (ts > newest) {
-    out.push({ rule: 'ts_future', path, message: `${ts} (${iso(ts)}) is more than ${INGEST_LIMITS.maxFutureMs / 60_000} minutes ahead of the collector's clock (${iso(now)})` });
+    out.push({
+      rule: 'ts_future',
+      path,
+      message: `${ts} (${iso(ts)}) is more than ${INGEST_LIMITS.maxFutureMs / 60_000} minutes ahead of the collector's clock (${iso(now)})`,
+    });
   }
   return out;
 }

@@ -29,7 +29,7 @@ export const MAX_MARKS = 1000;
 
 export const ProgressMark = Type.Object(
   {
-    tMs: Type.Number({ minimum: 0, description: 'ms since the first payload byte arrived (that byte\'s read is tMs 0).' }),
+    tMs: Type.Number({ minimum: 0, description: "ms since the first payload byte arrived (that byte's read is tMs 0)." }),
     bytes: Type.Integer({ minimum: 0, description: 'Payload bytes arrived so far, this read included.' }),
   },
   { additionalProperties: false },
@@ -39,7 +39,7 @@ export type ProgressMark = Static<typeof ProgressMark>;
 const Bytes = Type.Integer({
   minimum: 1,
   maximum: THROUGHPUT_MAX_BYTES,
-  description: 'Payload bytes of the transfer: at most this many are sent (download) or accepted (upload). Over the collector\'s throughput.maxBytes: 413.',
+  description: "Payload bytes of the transfer: at most this many are sent (download) or accepted (upload). Over the collector's throughput.maxBytes: 413.",
 });
 
 export const DownloadQuery = Type.Object(
@@ -49,7 +49,8 @@ export const DownloadQuery = Type.Object(
       Type.Integer({
         minimum: 1,
         maximum: 120_000,
-        description: 'Stop sending this long after the first byte was written and end the body (bytes already on their way still arrive). Never more than the collector\'s throughput.maxDurationMs.',
+        description:
+          "Stop sending this long after the first byte was written and end the body (bytes already on their way still arrive). Never more than the collector's throughput.maxDurationMs.",
       }),
     ),
   },
@@ -63,8 +64,11 @@ export type UploadQuery = Static<typeof UploadQuery>;
 export const UploadResult = Type.Object(
   {
     bytes: Type.Integer({ minimum: 0, description: 'Payload bytes the collector received.' }),
-    durationMs: Type.Number({ minimum: 0, description: 'From the first to the last payload byte, on the collector\'s clock.' }),
-    marks: Type.Array(ProgressMark, { maxItems: MAX_MARKS, description: 'Progress as the bytes arrived, oldest first (the agent computes the rate from them).' }),
+    durationMs: Type.Number({ minimum: 0, description: "From the first to the last payload byte, on the collector's clock." }),
+    marks: Type.Array(ProgressMark, {
+      maxItems: MAX_MARKS,
+      description: 'Progress as the bytes arrived, oldest first (the agent computes the rate from them).',
+    }),
   },
   { additionalProperties: false, description: 'What an upload measured on the collector side.' },
 );

@@ -127,9 +127,7 @@ function explain(schema: JsonSchema, value: unknown, path: (string | number)[], 
         out.push(`${formatPath([...path, k])}: unknown key (allowed: ${known.join(', ')})`);
       }
     }
-    const own = [...validator.Errors(value)].filter(
-      (e) => e.instancePath === '' && !['required', 'additionalProperties', 'boolean'].includes(e.keyword),
-    );
+    const own = [...validator.Errors(value)].filter((e) => e.instancePath === '' && !['required', 'additionalProperties', 'boolean'].includes(e.keyword));
     for (const e of own) out.push(`${formatPath(path)}: ${e.message}`);
     return;
   }
@@ -175,9 +173,12 @@ function explainRecord(schema: JsonSchema, value: Record<string, unknown>, path:
     }
     const match = patterns.find((p) => p.re.test(k));
     if (match !== undefined) explain(match.schema, v, [...path, k], out);
-    else if (schema.additionalProperties === false) out.push(`${where}: key must match pattern ${patterns.map((p) => JSON.stringify(p.re.source)).join(' or ')}`);
+    else if (schema.additionalProperties === false)
+      out.push(`${where}: key must match pattern ${patterns.map((p) => JSON.stringify(p.re.source)).join(' or ')}`);
   }
-  const own = [...validator.Errors(value)].filter((e) => e.instancePath === '' && !['additionalProperties', 'propertyNames', 'patternProperties', 'boolean'].includes(e.keyword));
+  const own = [...validator.Errors(value)].filter(
+    (e) => e.instancePath === '' && !['additionalProperties', 'propertyNames', 'patternProperties', 'boolean'].includes(e.keyword),
+  );
   for (const e of own) out.push(`${formatPath(path)}: ${e.message}`);
 }
 
@@ -199,7 +200,8 @@ function unescapePointer(s: string): string | number {
 function messageFor(keyword: string, message: string, value: unknown, schema: JsonSchema): string {
   if (keyword === 'type' || keyword === 'anyOf') return `${message} (got ${describe(value)})`;
   if (keyword === 'minLength' && schema.minLength === 1) return 'must not be empty';
-  if (keyword === 'enum' && Array.isArray(schema.enum)) return `must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')} (got ${describe(value)})`;
+  if (keyword === 'enum' && Array.isArray(schema.enum))
+    return `must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')} (got ${describe(value)})`;
   if (keyword === 'const' && schema.const !== undefined) return `must be ${JSON.stringify(schema.const)} (got ${describe(value)})`;
   return message;
 }

@@ -29,12 +29,16 @@ export const MetricNamePattern = '^[a-zA-Z_:][a-zA-Z0-9_:]*$';
 export const LabelNamePattern = '^[a-zA-Z_][a-zA-Z0-9_]*$';
 
 /** A sample's label set. Reserved names (./labels.ts) are refused by ./sample-rules.ts, not here. */
-export const WireLabels = Type.Record(Type.String({ pattern: LabelNamePattern, maxLength: INGEST_LIMITS.maxLabelKeyLength }), Type.String({ maxLength: INGEST_LIMITS.maxLabelValueLength }), {
-  maxProperties: INGEST_LIMITS.maxLabels,
-  // A Record's key schema becomes patternProperties, which alone lets other keys through.
-  additionalProperties: false,
-  propertyNames: { maxLength: INGEST_LIMITS.maxLabelKeyLength },
-});
+export const WireLabels = Type.Record(
+  Type.String({ pattern: LabelNamePattern, maxLength: INGEST_LIMITS.maxLabelKeyLength }),
+  Type.String({ maxLength: INGEST_LIMITS.maxLabelValueLength }),
+  {
+    maxProperties: INGEST_LIMITS.maxLabels,
+    // A Record's key schema becomes patternProperties, which alone lets other keys through.
+    additionalProperties: false,
+    propertyNames: { maxLength: INGEST_LIMITS.maxLabelKeyLength },
+  },
+);
 
 export const WireSample = Type.Object(
   {
@@ -69,7 +73,7 @@ export const IngestEnvelope = Type.Object(
 export const MAX_REFUSED_PROBLEMS = 50;
 
 export const RefusedSample = Type.Object({
-  index: Type.Integer({ minimum: 0, description: 'position of the sample in the batch\'s samples' }),
+  index: Type.Integer({ minimum: 0, description: "position of the sample in the batch's samples" }),
   rule: Type.String({ description: 'which rule refused it: schema | label_reserved | ts_too_old | ts_future | series_limit (shared/src/sample-rules.ts)' }),
   problem: Type.Optional(Type.String({ description: '`path: message` (first problem of the sample); on the first 50 refused samples only' })),
 });
@@ -79,7 +83,7 @@ export const IngestResponse = Type.Object({
   batchId: Type.String(),
   accepted: Type.Integer({ description: 'samples stored by this request (0 for a repeated batch)' }),
   duplicate: Type.Boolean({ description: 'true when this batchId was seen before; nothing new was stored' }),
-  serverTime: Type.Integer({ description: 'collector clock, epoch ms, for the agent\'s skew estimate' }),
+  serverTime: Type.Integer({ description: "collector clock, epoch ms, for the agent's skew estimate" }),
   refused: Type.Optional(
     Type.Array(RefusedSample, {
       maxItems: INGEST_LIMITS.maxSamples,

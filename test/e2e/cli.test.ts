@@ -40,7 +40,10 @@ describe('n3mon CLI', () => {
 
   describe('check-config', () => {
     it('accepts a valid agent config', async () => {
-      const f = file('agent.yaml', 'collector: { url: "http://127.0.0.1:8080", token: "n3a_0123456789ab_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ" }\nchecks:\n  - { kind: icmp, target: "127.0.0.1", role: lan-gateway }\n');
+      const f = file(
+        'agent.yaml',
+        'collector: { url: "http://127.0.0.1:8080", token: "n3a_0123456789ab_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ" }\nchecks:\n  - { kind: icmp, target: "127.0.0.1", role: lan-gateway }\n',
+      );
       const r = await runCli(['check-config', f]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);

@@ -66,7 +66,10 @@ async function waitFor(cond: () => boolean | Promise<boolean>, what: string, tim
 
 async function waitHealthy(url: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await sleep(100);
   }
@@ -83,7 +86,10 @@ describe('delivery through outages', () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const collectorFile = join(dir, 'collector.yaml');
-    writeFileSync(collectorFile, `listen: { host: 127.0.0.1, port: ${port} }\ndataDir: ${join(dir, 'collector')}\npractices:\n  - { ods: E2E001, name: "Delivery Test Surgery" }\n`);
+    writeFileSync(
+      collectorFile,
+      `listen: { host: 127.0.0.1, port: ${port} }\ndataDir: ${join(dir, 'collector')}\npractices:\n  - { ods: E2E001, name: "Delivery Test Surgery" }\n`,
+    );
     const token = (await runCli(['token', 'create', '--practice', 'E2E001', '--agent', 'a1', '--config', collectorFile])).stdout.trim();
     const key = (await runCli(['apikey', 'create', '--role', 'servicedesk', '--config', collectorFile])).stdout.trim();
     expect(token).toMatch(/^n3a_/);
@@ -116,7 +122,8 @@ describe('delivery through outages', () => {
     // agent's debug log — check runs spooled while the collector is away, the lane of each acknowledged batch.
     const acked = (logs: LogLine[]): LogLine[] => logs.filter((l) => l.msg === 'batch acknowledged');
     // Every check run logs one scheduler line ('check run', or 'check outcome changed' when the outcome changes) and spools ≥ 2 samples.
-    const runs = (logs: LogLine[]): number => logs.filter((l) => l.component === 'scheduler' && (l.msg === 'check run' || l.msg === 'check outcome changed')).length;
+    const runs = (logs: LogLine[]): number =>
+      logs.filter((l) => l.component === 'scheduler' && (l.msg === 'check run' || l.msg === 'check outcome changed')).length;
 
     let collector = await startCollector();
     let agent = spawnAgent();
@@ -153,7 +160,9 @@ describe('delivery through outages', () => {
     let stored = 0;
     const metrics = [...new Set(detail.metrics.map((m) => m.metric))];
     for (const metric of metrics) {
-      const res = await fetch(`${url}/api/v1/practices/E2E001/series?metric=${metric}&from=${Date.now() - 3_600_000}&to=${Date.now() + 60_000}&step=1h`, { headers });
+      const res = await fetch(`${url}/api/v1/practices/E2E001/series?metric=${metric}&from=${Date.now() - 3_600_000}&to=${Date.now() + 60_000}&step=1h`, {
+        headers,
+      });
       const body = (await res.json()) as { series: { points: { count: number }[] }[] };
       stored += body.series.flatMap((s) => s.points).reduce((n, p) => n + p.count, 0);
     }

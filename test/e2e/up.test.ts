@@ -37,7 +37,11 @@ describe('n3mon up', () => {
       // The dashboard: the banner's admin password signs in, and the overview lists the demo practice.
       const admin = first.stdout().match(/Dashboard: (http:\/\/127\.0\.0\.1:\d+\/)\n\s+sign in as admin with password (\S+)/);
       expect(admin?.[1]).toBe(`${url}/`);
-      const signIn = await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: admin?.[2] }) });
+      const signIn = await fetch(`${url}/api/v1/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: admin?.[2] }),
+      });
       expect(signIn.status).toBe(200);
       const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
       const overview = (await (await fetch(`${url}/api/v1/overview`, { headers: { cookie } })).json()) as { items: { ods: string }[] };

@@ -82,7 +82,10 @@ export function parsePrometheusText(text: string): Map<string, PromFamily> {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (m === null) throw new Error(`bad sample line: ${line}`);
     const name = m[1] as string;
-    if (current === undefined || !(name === current.name || (['histogram', 'summary'].includes(current.type) && /^(.*)_(bucket|sum|count)$/.exec(name)?.[1] === current.name))) {
+    if (
+      current === undefined ||
+      !(name === current.name || (['histogram', 'summary'].includes(current.type) && /^(.*)_(bucket|sum|count)$/.exec(name)?.[1] === current.name))
+    ) {
       throw new Error(`sample outside its family: ${line}`);
     }
     current.samples.push({ name, labels: m[2] === undefined ? {} : parseLabels(m[2], line), value: parseValue(m[3] as string, line) });

@@ -70,7 +70,12 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /** Samples of one run of a check at `ts`. */
 function runSamples(c: SyntheticCheck, ts: number, rnd: () => number, month: SyntheticMonth): WireSample[] {
-  const base: Record<string, string> = { check: c.id, role: c.role, ...(c.kind === 'snmp' ? { device: c.target } : c.kind === 'host' ? {} : { target: c.target }), ...(c.app === undefined ? {} : { app: c.app }) };
+  const base: Record<string, string> = {
+    check: c.id,
+    role: c.role,
+    ...(c.kind === 'snmp' ? { device: c.target } : c.kind === 'host' ? {} : { target: c.target }),
+    ...(c.app === undefined ? {} : { app: c.app }),
+  };
   const out: WireSample[] = [];
   const push = (metric: string, value: number, labels: Record<string, string> = {}): void => {
     out.push({ metric, labels: { ...base, ...labels }, ts, value });

@@ -41,7 +41,9 @@ export async function addDelayLink(lab: Lab, opts: { delayMs: number; jitterMs?:
   const last = Number(lab.hostIp.split('.')[3]) - 1;
   const hostIp = `${a}.${b}.${c}.${last + 3}`;
   const nsIp = `${a}.${b}.${c}.${last + 4}`;
-  const child = spawn('/usr/bin/python3', [TUN_DELAY_WIRE, hostIf, nsIf, String(opts.delayMs), String(opts.jitterMs ?? 0)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/usr/bin/python3', [TUN_DELAY_WIRE, hostIf, nsIf, String(opts.delayMs), String(opts.jitterMs ?? 0)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const pid = child.pid ?? -1;
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -81,7 +83,20 @@ export async function addDelayLink(lab: Lab, opts: { delayMs: number; jitterMs?:
   }
   const shape = async (o: { rateKbit: number; burstKbit?: number; latencyMs?: number }): Promise<void> => {
     const burst = o.burstKbit ?? Math.max(32, Math.ceil(o.rateKbit / 8));
-    const args = (dev: string): string[] => ['qdisc', 'replace', 'dev', dev, 'root', 'tbf', 'rate', `${o.rateKbit}kbit`, 'burst', `${burst}kbit`, 'latency', `${o.latencyMs ?? 400}ms`];
+    const args = (dev: string): string[] => [
+      'qdisc',
+      'replace',
+      'dev',
+      dev,
+      'root',
+      'tbf',
+      'rate',
+      `${o.rateKbit}kbit`,
+      'burst',
+      `${burst}kbit`,
+      'latency',
+      `${o.latencyMs ?? 400}ms`,
+    ];
     await runCommand('tc', args(hostIf));
     await lab.run('tc', args(nsIf));
   };

@@ -21,7 +21,10 @@ import { claimSlot, netnsEtcDir, releaseSlot, removeSlotResources, type SlotInfo
 export type { RunResult, RunOptions };
 
 /** For skipUnlessLab(): what a lab needs on this machine. */
-export const LAB_REQUIREMENTS: { files: string[]; root: boolean } = { files: ['/usr/sbin/ip', '/usr/sbin/nft', '/usr/sbin/tc', '/usr/bin/python3'], root: true };
+export const LAB_REQUIREMENTS: { files: string[]; root: boolean } = {
+  files: ['/usr/sbin/ip', '/usr/sbin/nft', '/usr/sbin/tc', '/usr/bin/python3'],
+  root: true,
+};
 
 export const ICMP_RESPONDER = fileURLToPath(new URL('./icmp-delay-responder.py', import.meta.url));
 

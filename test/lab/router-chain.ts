@@ -116,7 +116,20 @@ export async function createRouterChain(opts: { delayMsOnR2Link?: number } = {})
       await inNs(ns.r2, 'nft', 'flush', 'table', 'inet', 'lab');
       if (percent <= 0) return;
       await inNs(ns.r2, 'nft', 'add', 'chain', 'inet', 'lab', 'pre', '{ type filter hook prerouting priority 0 ; }');
-      await inNs(ns.r2, 'nft', 'add', 'rule', 'inet', 'lab', 'pre', 'ip', 'protocol', 'icmp', ...(percent >= 100 ? [] : ['numgen', 'random', 'mod', '100', '<', String(Math.round(percent))]), 'drop');
+      await inNs(
+        ns.r2,
+        'nft',
+        'add',
+        'rule',
+        'inet',
+        'lab',
+        'pre',
+        'ip',
+        'protocol',
+        'icmp',
+        ...(percent >= 100 ? [] : ['numgen', 'random', 'mod', '100', '<', String(Math.round(percent))]),
+        'drop',
+      );
     },
     async switchToR2b() {
       await inNs(ns.r1, 'ip', 'route', 'replace', `${net}.12/30`, 'via', `${net}.18`);

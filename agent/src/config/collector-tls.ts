@@ -37,7 +37,11 @@ export function collectorTransportProblems(c: CollectorSection): string[] {
     );
   }
   if ((c.clientCertFile === undefined) !== (c.clientKeyFile === undefined)) {
-    out.push(c.clientCertFile === undefined ? 'collector.clientKeyFile: needs collector.clientCertFile too' : 'collector.clientCertFile: needs collector.clientKeyFile too');
+    out.push(
+      c.clientCertFile === undefined
+        ? 'collector.clientKeyFile: needs collector.clientCertFile too'
+        : 'collector.clientCertFile: needs collector.clientKeyFile too',
+    );
   }
   return out;
 }
@@ -56,7 +60,9 @@ export function readCollectorTls(c: CollectorSection): CollectorTls {
   if (c.caFile !== undefined) {
     out.ca = readAt('collector.caFile', c.caFile);
     if (!out.ca.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) {
-      throw new N3monError('N3MON_ERR_CONFIG_INVALID', `collector.caFile: ${c.caFile} holds no PEM certificate`, { problems: [`collector.caFile: ${c.caFile} holds no PEM certificate`] });
+      throw new N3monError('N3MON_ERR_CONFIG_INVALID', `collector.caFile: ${c.caFile} holds no PEM certificate`, {
+        problems: [`collector.caFile: ${c.caFile} holds no PEM certificate`],
+      });
     }
   }
   if (c.clientCertFile !== undefined && c.clientKeyFile !== undefined) {

@@ -12,13 +12,28 @@ export function agentConfigSchema(probes: readonly ProbeKind[]) {
         {
           url: Type.String({ pattern: '^https?://[^\\s]+$', description: 'Collector base URL; the agent only connects out.' }),
           token: Type.Optional(Type.String({ minLength: 16, maxLength: 256, description: 'Agent token from `n3mon token create`. Give this or tokenFile.' })),
-          tokenFile: Type.Optional(Type.String({ minLength: 1, description: 'File holding the agent token (written by `n3mon enrol`, mode 0600); the agent renews it there before it expires.' })),
-          caFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM CA the collector\'s certificate must chain to (a private CA), instead of the system CAs (docs/tls.md).' })),
+          tokenFile: Type.Optional(
+            Type.String({
+              minLength: 1,
+              description: 'File holding the agent token (written by `n3mon enrol`, mode 0600); the agent renews it there before it expires.',
+            }),
+          ),
+          caFile: Type.Optional(
+            Type.String({
+              minLength: 1,
+              description: "PEM CA the collector's certificate must chain to (a private CA), instead of the system CAs (docs/tls.md).",
+            }),
+          ),
           allowInsecure: Type.Boolean({
             default: false,
             description: 'Allow a plain http:// url to a host that is not loopback. Off: refused, as the bearer token would cross the network in clear.',
           }),
-          clientCertFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM client certificate for a collector that requires mutual TLS; its CN (or a SAN URI) is practice/agent. With clientKeyFile.' })),
+          clientCertFile: Type.Optional(
+            Type.String({
+              minLength: 1,
+              description: 'PEM client certificate for a collector that requires mutual TLS; its CN (or a SAN URI) is practice/agent. With clientKeyFile.',
+            }),
+          ),
           clientKeyFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key of clientCertFile.' })),
         },
         { additionalProperties: false },
@@ -26,7 +41,11 @@ export function agentConfigSchema(probes: readonly ProbeKind[]) {
       spool: Type.Object(
         {
           dir: Type.String({ minLength: 1, default: './data/agent', description: 'Where the spool database lives.' }),
-          maxBytes: Type.Integer({ minimum: 1024 * 1024, default: 512 * 1024 * 1024, description: 'Disk budget; beyond it the oldest samples are dropped and counted.' }),
+          maxBytes: Type.Integer({
+            minimum: 1024 * 1024,
+            default: 512 * 1024 * 1024,
+            description: 'Disk budget; beyond it the oldest samples are dropped and counted.',
+          }),
         },
         { additionalProperties: false, default: {} },
       ),
@@ -39,7 +58,15 @@ export function agentConfigSchema(probes: readonly ProbeKind[]) {
         },
         { additionalProperties: false, default: {} },
       ),
-      log: Type.Object({ level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) }, { additionalProperties: false, default: {} }),
+      log: Type.Object(
+        {
+          level: Type.Union(
+            ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+            { default: 'info' },
+          ),
+        },
+        { additionalProperties: false, default: {} },
+      ),
       checks: Type.Array(Type.Union(probes.map((p) => p.schema as TSchema)), { minItems: 1, maxItems: 2000 }),
     },
     { additionalProperties: false },

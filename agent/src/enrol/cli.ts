@@ -60,7 +60,11 @@ the collector unreachable; 2 usage error.
 
 /** The host name as an agent name: invalid characters become '-', at most 64. */
 export function agentNameOfHost(host: string): string {
-  const name = host.split('.')[0]!.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
+  const name = host
+    .split('.')[0]!
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 64);
   return name === '' ? 'agent' : name;
 }
 
@@ -77,7 +81,13 @@ export const command: Command = {
   summary: 'enrol this practice server: `enrol --collector URL --code CODE [--name SERVER]`',
   help,
   async run(args: string[], io: CliIO): Promise<number> {
-    const { values, help: wantHelp } = parseFlags(args, { collector: { type: 'string' }, code: { type: 'string' }, name: { type: 'string' }, config: { type: 'string', short: 'c' }, 'ca-file': { type: 'string' } });
+    const { values, help: wantHelp } = parseFlags(args, {
+      collector: { type: 'string' },
+      code: { type: 'string' },
+      name: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      'ca-file': { type: 'string' },
+    });
     if (wantHelp) return (io.out(help), 0);
     if (values.collector === undefined) throw usageError('--collector URL is required');
     if (values.code === undefined) throw usageError('--code CODE is required');
@@ -88,7 +98,8 @@ export const command: Command = {
       throw usageError(`--collector: not a URL: ${values.collector}`);
     }
     if (base.protocol !== 'https:' && base.protocol !== 'http:') throw usageError('--collector: http(s) URL');
-    if (base.protocol === 'http:' && !isLoopbackHost(base.hostname)) throw usageError(`--collector: plain http to ${base.hostname} would send the code and the token in clear; use https`);
+    if (base.protocol === 'http:' && !isLoopbackHost(base.hostname))
+      throw usageError(`--collector: plain http to ${base.hostname} would send the code and the token in clear; use https`);
     const name = values.name ?? agentNameOfHost(hostname());
     if (!new RegExp(ENROL_NAME_PATTERN).test(name)) throw usageError(`--name: "${name}" is not a valid agent name (letters, digits, . _ -; at most 64)`);
     const configFile = resolve(values.config ?? defaultConfig(io.env));
@@ -98,15 +109,25 @@ export const command: Command = {
     const transport = httpTransport(ca === undefined ? {} : { ca });
     let reply;
     try {
-      reply = await transport.send({ url: new URL(ENROL_PATH.slice(1), base), token: '', body: await gzip(JSON.stringify({ code: values.code, name })), timeoutMs: 30_000 });
+      reply = await transport.send({
+        url: new URL(ENROL_PATH.slice(1), base),
+        token: '',
+        body: await gzip(JSON.stringify({ code: values.code, name })),
+        timeoutMs: 30_000,
+      });
     } catch (err) {
-      throw new N3monError('N3MON_ERR_UNAVAILABLE', `cannot reach the collector at ${base.origin} (${(err as { code?: string }).code ?? ''} ${(err as Error).message})`, { cause: err });
+      throw new N3monError(
+        'N3MON_ERR_UNAVAILABLE',
+        `cannot reach the collector at ${base.origin} (${(err as { code?: string }).code ?? ''} ${(err as Error).message})`,
+        { cause: err },
+      );
     } finally {
       transport.close();
     }
     const body = parseJson(reply.body);
     if (reply.status !== 200 || !isCredential(body)) {
-      const message = typeof (body as { message?: unknown } | undefined)?.message === 'string' ? (body as { message: string }).message : reply.body.slice(0, 200);
+      const message =
+        typeof (body as { message?: unknown } | undefined)?.message === 'string' ? (body as { message: string }).message : reply.body.slice(0, 200);
       const retry = reply.headers['retry-after'];
       io.err(`n3mon enrol: the collector refused (HTTP ${reply.status}): ${message}${retry === undefined ? '' : ` (retry after ${String(retry)} s)`}\n`);
       return 1;

@@ -24,10 +24,13 @@ export function readTokenFile(file: string): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new N3monError('N3MON_ERR_CONFIG_READ', `collector.tokenFile: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+    throw new N3monError('N3MON_ERR_CONFIG_READ', `collector.tokenFile: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause: err,
+    });
   }
   const token = text.trim();
-  if (token.length < 16 || /\s/.test(token)) throw new N3monError('N3MON_ERR_CONFIG_INVALID', `collector.tokenFile: ${file} does not hold an agent token (n3a_…)`);
+  if (token.length < 16 || /\s/.test(token))
+    throw new N3monError('N3MON_ERR_CONFIG_INVALID', `collector.tokenFile: ${file} does not hold an agent token (n3a_…)`);
   return token;
 }
 

@@ -39,7 +39,6 @@ const isIngestResponse = checker(IngestResponse);
 /** Date headers have 1 s resolution and clocks drift: retry future-refused batches this much after they should fit. */
 const FUTURE_RETRY_MARGIN_MS = 60_000;
 
-
 /**
  * What the agent logs (once, as an error) when the collector refuses it. 401: the token itself is
  * not valid (revoked, expired, never issued). 403: the token is valid but not allowed this way —
@@ -125,8 +124,20 @@ export function createPusher(opts: PusherOptions): Pusher {
   let stopRequested = false;
   let current: Promise<{ delayMs: number; idle: boolean }> | undefined;
   const stats: PusherStats = {
-    requests: 0, batchesAcked: 0, samplesAcked: 0, duplicatesAcked: 0, batchesRejected: 0, samplesRefused: 0, samplesHeld: 0, splits: 0,
-    failures: 0, consecutiveFailures: 0, last: undefined, lastAckAt: undefined, clockSkewMs: undefined, batchSamples: opts.batchSamples,
+    requests: 0,
+    batchesAcked: 0,
+    samplesAcked: 0,
+    duplicatesAcked: 0,
+    batchesRejected: 0,
+    samplesRefused: 0,
+    samplesHeld: 0,
+    splits: 0,
+    failures: 0,
+    consecutiveFailures: 0,
+    last: undefined,
+    lastAckAt: undefined,
+    clockSkewMs: undefined,
+    batchSamples: opts.batchSamples,
   };
   let lanes: LaneState = INITIAL_LANE_STATE;
   let loop: Promise<void> | undefined;
@@ -161,7 +172,10 @@ export function createPusher(opts: PusherOptions): Pusher {
       const code = (err as { code?: string }).code ?? 'EIO';
       stats.last = code;
       const delayMs = retryLater();
-      log.warn({ code, err: (err as Error).message, batchId: batch.batchId, attempt: stats.consecutiveFailures, retryInMs: delayMs }, 'collector unreachable; will retry');
+      log.warn(
+        { code, err: (err as Error).message, batchId: batch.batchId, attempt: stats.consecutiveFailures, retryInMs: delayMs },
+        'collector unreachable; will retry',
+      );
       return { delayMs, idle: false };
     }
     const t1 = clock.now();
@@ -196,7 +210,10 @@ export function createPusher(opts: PusherOptions): Pusher {
       if (sorted !== undefined && sorted.retry.length > 0) {
         // Samples from the collector's near future wait until its clock has caught up.
         const delayMs = Math.min(opts.maxBackoffMs, Math.max(opts.intervalMs, sorted.retryAfterMs));
-        log.warn({ ...fields, held: sorted.retry.length, retryInMs: delayMs }, 'collector refuses samples from its near future (agent clock ahead?); kept, will retry');
+        log.warn(
+          { ...fields, held: sorted.retry.length, retryInMs: delayMs },
+          'collector refuses samples from its near future (agent clock ahead?); kept, will retry',
+        );
         return { delayMs, idle: false };
       }
       const more = spool.inflight() !== undefined || spool.view().pending >= stats.batchSamples;
@@ -216,7 +233,10 @@ export function createPusher(opts: PusherOptions): Pusher {
         const delayMs = Math.min(opts.maxBackoffMs, Math.max(1000, aheadMs + FUTURE_RETRY_MARGIN_MS));
         stats.failures++;
         stats.consecutiveFailures++;
-        log.error({ ...fields, code, aheadMs, retryInMs: delayMs, problems: problems.slice(0, 5) }, 'collector refuses samples from its future (agent clock ahead?); batch kept, will retry');
+        log.error(
+          { ...fields, code, aheadMs, retryInMs: delayMs, problems: problems.slice(0, 5) },
+          'collector refuses samples from its future (agent clock ahead?); batch kept, will retry',
+        );
         return { delayMs, idle: false };
       }
     }
@@ -224,7 +244,10 @@ export function createPusher(opts: PusherOptions): Pusher {
       spool.reject(batch, { status: reply.status, reason: `${code ?? 'HTTP ' + reply.status}: ${message}`, problems });
       stats.batchesRejected++;
       stats.consecutiveFailures = 0;
-      log.error({ ...fields, code, message, problems: problems.slice(0, 20), problemCount: problems.length }, 'collector can never accept this batch; set aside in the spool\'s rejected table');
+      log.error(
+        { ...fields, code, message, problems: problems.slice(0, 20), problemCount: problems.length },
+        "collector can never accept this batch; set aside in the spool's rejected table",
+      );
       return { delayMs: 0, idle: false };
     }
     if (reply.status === 413) {
@@ -250,7 +273,10 @@ export function createPusher(opts: PusherOptions): Pusher {
     if (auth) {
       const first = !authRefused;
       authRefused = true;
-      log[first ? 'error' : 'debug']({ ...fields, code, message, retryInMs: delayMs, pending: spool.view().pending, file: credential.file }, AUTH_REFUSED[reply.status === 401 ? 401 : 403]);
+      log[first ? 'error' : 'debug'](
+        { ...fields, code, message, retryInMs: delayMs, pending: spool.view().pending, file: credential.file },
+        AUTH_REFUSED[reply.status === 401 ? 401 : 403],
+      );
       return { delayMs, idle: false };
     }
     log[reply.status < 500 ? 'error' : 'warn']({ ...fields, code, message, retryInMs: delayMs }, 'collector failed; will retry');
@@ -305,7 +331,13 @@ export function createPusher(opts: PusherOptions): Pusher {
       let inTime = true;
       const inFlight = current;
       if (inFlight !== undefined) {
-        inTime = await Promise.race([inFlight.then(() => true, () => true), delay(finalPushTimeoutMs).then(() => false)]);
+        inTime = await Promise.race([
+          inFlight.then(
+            () => true,
+            () => true,
+          ),
+          delay(finalPushTimeoutMs).then(() => false),
+        ]);
         if (!inTime) abortRequests.abort();
       }
       await loop;

@@ -60,7 +60,10 @@ export function createRefusalLog(log: Logger): { note(batchId: string, items: re
       for (const [key, g] of groups) {
         const first = !logged.has(key);
         logged.add(key);
-        log[first ? 'error' : 'debug']({ ...g, batchId }, 'collector refused samples of a check; set aside in the spool\'s rejected table (the rest of the batch is stored)');
+        log[first ? 'error' : 'debug'](
+          { ...g, batchId },
+          "collector refused samples of a check; set aside in the spool's rejected table (the rest of the batch is stored)",
+        );
       }
     },
   };

@@ -35,7 +35,14 @@ function headerMs(h: IncomingHttpHeaders, name: string): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-export function createRotation(opts: { baseUrl: string; transport: IngestTransport; credential: CredentialSource; timeoutMs: number; log: Logger; clock: Clock }): Rotation {
+export function createRotation(opts: {
+  baseUrl: string;
+  transport: IngestTransport;
+  credential: CredentialSource;
+  timeoutMs: number;
+  log: Logger;
+  clock: Clock;
+}): Rotation {
   const { credential, log, clock } = opts;
   const endpoint = new URL(ROTATE_PATH.slice(1), opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
   let nextTryAt = 0;
@@ -48,7 +55,11 @@ export function createRotation(opts: { baseUrl: string; transport: IngestTranspo
       const now = clock.now() - skewMs;
       if (renewAt === undefined || now < renewAt || now < nextTryAt) return;
       if (credential.file === undefined) {
-        if (!warnedInline) log.warn({ expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt).toISOString() }, 'agent token is due for renewal but collector.token is inline (no collector.tokenFile to write); enrol the agent (n3mon enrol) or put a new token in the config before it expires');
+        if (!warnedInline)
+          log.warn(
+            { expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt).toISOString() },
+            'agent token is due for renewal but collector.token is inline (no collector.tokenFile to write); enrol the agent (n3mon enrol) or put a new token in the config before it expires',
+          );
         warnedInline = true;
         return;
       }

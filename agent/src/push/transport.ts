@@ -43,16 +43,29 @@ export class TransportError extends Error {
 
 /** OpenSSL's and Node's codes for a server certificate the agent does not trust. */
 const CERT_VERIFY_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_SIGNATURE_FAILURE', 'CERT_REVOKED', 'CERT_UNTRUSTED',
-  'CERT_REJECTED', 'INVALID_CA', 'ERR_TLS_CERT_ALTNAME_INVALID',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
 /** A socket error as a TransportError; a certificate the agent does not trust says so and what to check. */
 function transportErrorOf(err: NodeJS.ErrnoException): TransportError {
   const code = err.code ?? 'EIO';
   if (!CERT_VERIFY_CODES.has(code)) return new TransportError(code, err.message, { cause: err });
-  const hint = code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'the certificate is not for the host name in collector.url' : 'is collector.caFile the CA that issued the collector\'s certificate?';
+  const hint =
+    code === 'ERR_TLS_CERT_ALTNAME_INVALID'
+      ? 'the certificate is not for the host name in collector.url'
+      : "is collector.caFile the CA that issued the collector's certificate?";
   return new TransportError(code, `certificate verification failed: ${err.message} (${code}); ${hint}`, { cause: err });
 }
 

@@ -159,7 +159,8 @@ export async function runOnce(rt: CheckRuntime, opts: RunOptions): Promise<RunRe
  */
 export function toWire(s: ProbeSample, base: Readonly<Record<string, string>>, startedAt: number, now: number): WireSample | RefusedHere {
   if (typeof s !== 'object' || s === null) return { sample: s, rule: 'schema', problems: ['(root): must be object'] };
-  if (typeof s.metric !== 'string' || !isMetricName(s.metric)) return { sample: s, rule: 'unknown_metric', problems: [`metric: ${JSON.stringify(s.metric)} is not in the metric catalog (shared/src/metrics.ts)`] };
+  if (typeof s.metric !== 'string' || !isMetricName(s.metric))
+    return { sample: s, rule: 'unknown_metric', problems: [`metric: ${JSON.stringify(s.metric)} is not in the metric catalog (shared/src/metrics.ts)`] };
   const ts = typeof s.ts === 'number' ? Math.round(s.ts) : s.ts === undefined ? startedAt : s.ts;
   const labels = s.labels === undefined ? { ...base } : { ...base, ...s.labels };
   return checked({ metric: s.metric, labels, ts, value: s.value } as WireSample, now);

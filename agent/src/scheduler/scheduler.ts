@@ -151,7 +151,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       try {
         opts.sink(record.samples);
       } catch (err) {
-        slot.rt.log.error({ err, samples: record.samples.length }, 'could not spool the run\'s samples; they are lost');
+        slot.rt.log.error({ err, samples: record.samples.length }, "could not spool the run's samples; they are lost");
       }
       if (record.setAside.length > 0) setAside(slot, record);
       opts.onRun?.(slot.rt.id, record);
@@ -166,10 +166,22 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     for (const r of record.setAside) {
       if (slot.logged.has(r.rule)) continue;
       slot.logged.add(r.rule);
-      slot.rt.log.warn({ rule: r.rule, problems: r.problems.slice(0, 3), setAside: slot.stats.setAside }, 'sample set aside: the collector would refuse it (logged once per check and rule; counted in agent_rejected_samples_total)');
+      slot.rt.log.warn(
+        { rule: r.rule, problems: r.problems.slice(0, 3), setAside: slot.stats.setAside },
+        'sample set aside: the collector would refuse it (logged once per check and rule; counted in agent_rejected_samples_total)',
+      );
     }
     try {
-      opts.setAside?.(record.setAside.map((r) => ({ sample: r.sample, check: slot.rt.id, status: 0, reason: `${r.rule}: ${r.problems[0] ?? ''}`, problems: r.problems, batchId: 'local' })));
+      opts.setAside?.(
+        record.setAside.map((r) => ({
+          sample: r.sample,
+          check: slot.rt.id,
+          status: 0,
+          reason: `${r.rule}: ${r.problems[0] ?? ''}`,
+          problems: r.problems,
+          batchId: 'local',
+        })),
+      );
     } catch (err) {
       slot.rt.log.error({ err, samples: record.setAside.length }, 'could not set samples aside in the spool');
     }

@@ -51,7 +51,10 @@ export function rejectedByCheck(st: Statements): Record<string, number> {
 export function insertSetAside(st: Statements, now: number, items: readonly SetAsideSample[]): void {
   if (items.length === 0) return;
   for (const it of items) st.rejectedInsert.run(it.batchId, now, it.status, it.reason, JSON.stringify(it.problems), 1, JSON.stringify([it.sample]));
-  countByCheck(st, items.map((it) => it.check));
+  countByCheck(
+    st,
+    items.map((it) => it.check),
+  );
   add(st, 'rejected_samples_total', items.length);
 }
 

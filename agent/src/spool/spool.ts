@@ -209,7 +209,15 @@ export class Spool {
   reject(batch: SpooledBatch, info: RejectInfo): void {
     this.assertOpen();
     const deleted = this.db.transaction(() => {
-      this.st.rejectedInsert.run(batch.batchId, this.clock.now(), info.status, info.reason, JSON.stringify(info.problems), batch.samples.length, JSON.stringify(batch.samples));
+      this.st.rejectedInsert.run(
+        batch.batchId,
+        this.clock.now(),
+        info.status,
+        info.reason,
+        JSON.stringify(info.problems),
+        batch.samples.length,
+        JSON.stringify(batch.samples),
+      );
       this.addMeta('rejected_batches_total', 1);
       this.addMeta('rejected_samples_total', batch.samples.length);
       countByCheck(this.st, batch.samples.map(checkOf));

@@ -108,7 +108,9 @@ export class MaintenanceStore {
     const before = this.get(id);
     if (before === undefined) return undefined;
     const next = { ...before, ...patch, updatedAt: now };
-    this.db.prepare('UPDATE maintenance_windows SET starts_at = ?, ends_at = ?, reason = ?, updated_at = ? WHERE id = ?').run(next.startsAt, next.endsAt, next.reason, now, id);
+    this.db
+      .prepare('UPDATE maintenance_windows SET starts_at = ?, ends_at = ?, reason = ?, updated_at = ? WHERE id = ?')
+      .run(next.startsAt, next.endsAt, next.reason, now, id);
     this.remember(next);
     return next;
   }

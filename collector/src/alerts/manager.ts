@@ -66,7 +66,9 @@ export class AlertManager implements EvaluationSink {
     this.counts = deps.alerts.activeCounts();
     const db = deps.db;
     this.stmt = {
-      cursor: db.prepare('INSERT INTO rule_cursors (practice, agent, evaluated_until) VALUES (?, ?, ?) ON CONFLICT (practice, agent) DO UPDATE SET evaluated_until = excluded.evaluated_until'),
+      cursor: db.prepare(
+        'INSERT INTO rule_cursors (practice, agent, evaluated_until) VALUES (?, ?, ?) ON CONFLICT (practice, agent) DO UPDATE SET evaluated_until = excluded.evaluated_until',
+      ),
       state: db.prepare(
         'INSERT INTO rule_states (series_id, rule_id, practice, agent, state, cause) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (series_id, rule_id) DO UPDATE SET state = excluded.state, cause = excluded.cause',
       ),
@@ -76,12 +78,16 @@ export class AlertManager implements EvaluationSink {
 
   /** Saved progress for the evaluator to resume from. */
   restore(): { cursors: { practice: string; agent: string; evaluatedUntil: number }[]; states: PersistedRuleState[] } {
-    const cursors = (this.deps.db.prepare('SELECT practice, agent, evaluated_until FROM rule_cursors').all() as { practice: string; agent: string; evaluated_until: number }[]).map((r) => ({
+    const cursors = (
+      this.deps.db.prepare('SELECT practice, agent, evaluated_until FROM rule_cursors').all() as { practice: string; agent: string; evaluated_until: number }[]
+    ).map((r) => ({
       practice: r.practice,
       agent: r.agent,
       evaluatedUntil: r.evaluated_until,
     }));
-    const states = (this.deps.db.prepare('SELECT series_id, rule_id, practice, agent, state, cause FROM rule_states').all() as Record<string, string | null>[]).map((r) => ({
+    const states = (
+      this.deps.db.prepare('SELECT series_id, rule_id, practice, agent, state, cause FROM rule_states').all() as Record<string, string | null>[]
+    ).map((r) => ({
       seriesId: r.series_id as string,
       ruleId: r.rule_id as string,
       practice: r.practice as string,
@@ -186,8 +192,24 @@ export class AlertManager implements EvaluationSink {
     const cause = this.causeOf(e.cause);
     const last = alerts.lastResolved(e.rule.id, e.seriesId);
     if (last !== undefined && last.endedAt !== null && startedAt - last.endedAt <= this.deps.reopenWithinMs) {
-      alerts.update(last.id, { state: last.ack === null ? 'open' : 'acknowledged', endedAt: null, severity, peak: worse(last.peak, severity), reopened: last.reopened + 1, cause, ...(e.value === undefined ? {} : { value: e.value }) }, now);
-      alerts.addEvent(last.id, { at: e.at, kind: 'reopened', severity, detail: { startedAt, value: e.value, ...(cause === null ? {} : { cause: cause.ruleId }) } }, now);
+      alerts.update(
+        last.id,
+        {
+          state: last.ack === null ? 'open' : 'acknowledged',
+          endedAt: null,
+          severity,
+          peak: worse(last.peak, severity),
+          reopened: last.reopened + 1,
+          cause,
+          ...(e.value === undefined ? {} : { value: e.value }),
+        },
+        now,
+      );
+      alerts.addEvent(
+        last.id,
+        { at: e.at, kind: 'reopened', severity, detail: { startedAt, value: e.value, ...(cause === null ? {} : { cause: cause.ruleId }) } },
+        now,
+      );
       this.notify('reopened', alerts.get(last.id) as Alert);
       return;
     }
@@ -212,7 +234,11 @@ export class AlertManager implements EvaluationSink {
       cause,
       now,
     });
-    alerts.addEvent(created.id, { at: e.at, kind: 'raised', severity, detail: { startedAt, value: e.value, ...(cause === null ? {} : { cause: cause.ruleId }) } }, now);
+    alerts.addEvent(
+      created.id,
+      { at: e.at, kind: 'raised', severity, detail: { startedAt, value: e.value, ...(cause === null ? {} : { cause: cause.ruleId }) } },
+      now,
+    );
     this.notify('opened', created);
   }
 

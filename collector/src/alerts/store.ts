@@ -137,7 +137,9 @@ export class AlertStore {
   constructor(private readonly db: SqliteDb) {
     this.stmt = {
       active: db.prepare<[string, string], Row>("SELECT * FROM alerts WHERE rule_id = ? AND series_id = ? AND state <> 'resolved'"),
-      lastResolved: db.prepare<[string, string], Row>("SELECT * FROM alerts WHERE rule_id = ? AND series_id = ? AND state = 'resolved' ORDER BY ended_at DESC LIMIT 1"),
+      lastResolved: db.prepare<[string, string], Row>(
+        "SELECT * FROM alerts WHERE rule_id = ? AND series_id = ? AND state = 'resolved' ORDER BY ended_at DESC LIMIT 1",
+      ),
       get: db.prepare<[number], Row>('SELECT * FROM alerts WHERE id = ?'),
       insert: db.prepare(
         `INSERT INTO alerts (practice, agent, rule_id, series_id, metric, labels, area, title, source, unit, severity, peak, state, started_at, raised_at, value,
@@ -149,12 +151,18 @@ export class AlertStore {
       history: db.prepare<[number], { at: number; kind: string; severity: string | null; detail: string | null; recorded_at: number }>(
         'SELECT at, kind, severity, detail, recorded_at FROM alert_events WHERE alert_id = ? ORDER BY at, rowid',
       ),
-      ack: db.prepare("UPDATE alerts SET acked_by = ?, acked_at = ?, ack_note = ?, state = CASE WHEN state = 'open' THEN 'acknowledged' ELSE state END, updated_at = ? WHERE id = ?"),
-      activeCounts: db.prepare<[], { practice: string; n: number }>("SELECT practice, count(*) AS n FROM alerts WHERE state <> 'resolved' AND cause_rule IS NULL GROUP BY practice"),
+      ack: db.prepare(
+        "UPDATE alerts SET acked_by = ?, acked_at = ?, ack_note = ?, state = CASE WHEN state = 'open' THEN 'acknowledged' ELSE state END, updated_at = ? WHERE id = ?",
+      ),
+      activeCounts: db.prepare<[], { practice: string; n: number }>(
+        "SELECT practice, count(*) AS n FROM alerts WHERE state <> 'resolved' AND cause_rule IS NULL GROUP BY practice",
+      ),
       activeAll: db.prepare<[], Row>("SELECT * FROM alerts WHERE state <> 'resolved'"),
       dependents: db.prepare<[number], { n: number }>("SELECT count(*) AS n FROM alerts WHERE cause_alert_id = ? AND state <> 'resolved'"),
       ofRule: db.prepare<[string, number], Row>('SELECT * FROM alerts WHERE rule_id = ? AND (ended_at IS NULL OR ended_at >= ?)'),
-      unnotified: db.prepare<[], Row>("SELECT * FROM alerts WHERE (state <> 'resolved' AND notified IS NULL AND cause_rule IS NULL) OR (state = 'resolved' AND notified LIKE 'firing%')"),
+      unnotified: db.prepare<[], Row>(
+        "SELECT * FROM alerts WHERE (state <> 'resolved' AND notified IS NULL AND cause_rule IS NULL) OR (state = 'resolved' AND notified LIKE 'firing%')",
+      ),
     };
   }
 
@@ -275,7 +283,9 @@ export class AlertStore {
     }
     const clause = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
     const total = (this.db.prepare(`SELECT count(*) AS n FROM alerts ${clause}`).get(...params) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT * FROM alerts ${clause} ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?`).all(...params, q.limit, q.offset) as Row[];
+    const rows = this.db
+      .prepare(`SELECT * FROM alerts ${clause} ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?`)
+      .all(...params, q.limit, q.offset) as Row[];
     return { total, items: rows.map(fromRow) };
   }
 }

@@ -35,7 +35,8 @@ export function traceCulprit(hops: readonly TracedHop[]): Culprit | undefined {
   if (end.lossRatio >= MIN_LOSS) {
     for (let i = 0; i < answering.length; i++) {
       const h = answering[i] as TracedHop;
-      if (h.lossRatio >= Math.max(end.lossRatio / 4, MIN_LOSS) && answering.slice(i).every((x) => x.lossRatio >= MIN_LOSS)) return { hop: h.hop, addr: h.addr, why: 'loss' };
+      if (h.lossRatio >= Math.max(end.lossRatio / 4, MIN_LOSS) && answering.slice(i).every((x) => x.lossRatio >= MIN_LOSS))
+        return { hop: h.hop, addr: h.addr, why: 'loss' };
     }
   }
   const timed = answering.filter((h) => h.rttMs !== undefined) as (TracedHop & { rttMs: number })[];
@@ -48,7 +49,8 @@ export function traceCulprit(hops: readonly TracedHop[]): Culprit | undefined {
     const h = timed[i] as TracedHop & { rttMs: number };
     const before = Math.min(...timed.slice(0, i).map((x) => x.rttMs));
     const jump = h.rttMs - before;
-    if (jump >= Math.max(excess / 2, MIN_JUMP_MS) && timed.slice(i).every((x) => x.rttMs - before >= excess / 2)) return { hop: h.hop, addr: h.addr, why: 'delay' };
+    if (jump >= Math.max(excess / 2, MIN_JUMP_MS) && timed.slice(i).every((x) => x.rttMs - before >= excess / 2))
+      return { hop: h.hop, addr: h.addr, why: 'delay' };
   }
   return undefined;
 }

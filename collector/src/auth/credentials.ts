@@ -76,7 +76,14 @@ export function createAgentToken(meta: Meta, req: { practice: string; agent: str
     .transaction(() => {
       const created = meta.practices.ensure(req.practice, now);
       meta.agents.ensure(req.practice, req.agent, now);
-      meta.credentials.insertAgentToken({ id: cred.id, practice: req.practice, agent: req.agent, hash: cred.hash, createdAt: now, expiresAt: req.expiresAt ?? null });
+      meta.credentials.insertAgentToken({
+        id: cred.id,
+        practice: req.practice,
+        agent: req.agent,
+        hash: cred.hash,
+        createdAt: now,
+        expiresAt: req.expiresAt ?? null,
+      });
       return created;
     })
     .immediate();
@@ -96,7 +103,10 @@ export function createApiKey(meta: Meta, req: { role: ApiRole; practice?: string
     if (req.practice === undefined) throw new N3monError('N3MON_ERR_CLI_USAGE', 'a practice key needs --practice ODS');
     assertOds(req.practice);
     if (meta.practices.get(req.practice) === undefined) {
-      throw new N3monError('N3MON_ERR_NOT_FOUND', `practice ${req.practice} is not known: add it to the config's practices (and start the collector or pass --config), or create an agent token for it first`);
+      throw new N3monError(
+        'N3MON_ERR_NOT_FOUND',
+        `practice ${req.practice} is not known: add it to the config's practices (and start the collector or pass --config), or create an agent token for it first`,
+      );
     }
   } else if (req.practice !== undefined) {
     throw new N3monError('N3MON_ERR_CLI_USAGE', 'a servicedesk key sees every practice; leave out --practice');
@@ -140,7 +150,14 @@ export interface Reader {
 
 /** The Reader of a verified API key row. */
 export function keyReader(row: { id: string; role: ApiRole; practice: string | null; label: string | null }): Reader {
-  return { keyId: row.id, role: row.role, practice: row.practice, actor: `key:${row.id}`, admin: false, name: row.label === null ? `key ${row.id}` : `key ${row.id} (${row.label})` };
+  return {
+    keyId: row.id,
+    role: row.role,
+    practice: row.practice,
+    actor: `key:${row.id}`,
+    admin: false,
+    name: row.label === null ? `key ${row.id}` : `key ${row.id} (${row.label})`,
+  };
 }
 
 export function verifyAgentToken(meta: Meta, text: string, now: number = Date.now()): Verified<AgentIdentity> {

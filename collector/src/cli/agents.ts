@@ -43,7 +43,17 @@ async function list(args: string[], io: CliIO): Promise<number> {
       io.out(
         table(
           ['PRACTICE', 'AGENT', 'VERSION', 'PLATFORM', 'LAST SEEN', 'ADDRESS', 'CREDENTIAL', 'AGE', 'EXPIRES'],
-          rows.map((r) => [r.practice, r.name, r.version ?? '-', r.platform ?? '-', isoOrDash(r.lastSeen), r.address ?? '-', r.credential?.id ?? '-', r.credential === null ? '-' : age(r.credential.ageMs), r.credential === null ? '-' : isoOrDash(r.credential.expiresAt)]),
+          rows.map((r) => [
+            r.practice,
+            r.name,
+            r.version ?? '-',
+            r.platform ?? '-',
+            isoOrDash(r.lastSeen),
+            r.address ?? '-',
+            r.credential?.id ?? '-',
+            r.credential === null ? '-' : age(r.credential.ageMs),
+            r.credential === null ? '-' : isoOrDash(r.credential.expiresAt),
+          ]),
         ),
       );
     }

@@ -36,8 +36,18 @@ async function create(args: string[], io: CliIO): Promise<number> {
   if (role === undefined || !ROLES.includes(role)) throw usageError('apikey create needs --role servicedesk or --role practice');
   const meta = openMetaFor(values, io);
   try {
-    const k = createApiKey(meta, { role, ...(values.practice === undefined ? {} : { practice: values.practice }), ...(values.label === undefined ? {} : { label: values.label }) });
-    meta.audit.record({ ...cliActor(), action: 'apikey.create', target: `apikey:${k.id}`, practice: k.practice, detail: { role: k.role, label: values.label ?? null } });
+    const k = createApiKey(meta, {
+      role,
+      ...(values.practice === undefined ? {} : { practice: values.practice }),
+      ...(values.label === undefined ? {} : { label: values.label }),
+    });
+    meta.audit.record({
+      ...cliActor(),
+      action: 'apikey.create',
+      target: `apikey:${k.id}`,
+      practice: k.practice,
+      detail: { role: k.role, label: values.label ?? null },
+    });
     io.out(`${k.key}\n`);
     io.err(`API key ${k.id} (${k.role}${k.practice === null ? ', every practice' : ` of ${k.practice}`}). It is shown only this once.\n`);
     return 0;
@@ -51,9 +61,17 @@ async function list(args: string[], io: CliIO): Promise<number> {
   if (wantHelp) return (io.out(help), 0);
   const meta = openMetaFor(values, io);
   try {
-    const rows = meta.credentials.apiKeys().map((k) => ({ id: k.id, role: k.role, practice: k.practice, label: k.label, createdAt: k.createdAt, revokedAt: k.revokedAt }));
+    const rows = meta.credentials
+      .apiKeys()
+      .map((k) => ({ id: k.id, role: k.role, practice: k.practice, label: k.label, createdAt: k.createdAt, revokedAt: k.revokedAt }));
     if (values.json === true) io.out(`${JSON.stringify(rows, null, 2)}\n`);
-    else io.out(table(['ID', 'ROLE', 'PRACTICE', 'LABEL', 'CREATED', 'REVOKED'], rows.map((r) => [r.id, r.role, r.practice ?? '*', r.label ?? '', isoOrDash(r.createdAt), isoOrDash(r.revokedAt)])));
+    else
+      io.out(
+        table(
+          ['ID', 'ROLE', 'PRACTICE', 'LABEL', 'CREATED', 'REVOKED'],
+          rows.map((r) => [r.id, r.role, r.practice ?? '*', r.label ?? '', isoOrDash(r.createdAt), isoOrDash(r.revokedAt)]),
+        ),
+      );
     return 0;
   } finally {
     meta.close();

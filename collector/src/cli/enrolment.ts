@@ -32,19 +32,31 @@ ${DATA_DIR_HELP}
 `;
 
 async function create(args: string[], io: CliIO): Promise<number> {
-  const { values, help: wantHelp } = parseFlags(args, { practice: { type: 'string' }, uses: { type: 'string' }, expires: { type: 'string' }, ...DATA_DIR_FLAGS });
+  const { values, help: wantHelp } = parseFlags(args, {
+    practice: { type: 'string' },
+    uses: { type: 'string' },
+    expires: { type: 'string' },
+    ...DATA_DIR_FLAGS,
+  });
   if (wantHelp) return (io.out(help), 0);
   if (values.practice === undefined) throw usageError('enrolment create needs --practice ODS');
   assertOds(values.practice);
   const uses = values.uses === undefined ? 1 : Number(values.uses);
   if (!Number.isInteger(uses) || uses < 1 || uses > 1000) throw usageError(`--uses: a whole number from 1 to 1000 (got ${values.uses})`);
   const expiresInMs = values.expires === undefined ? ENROLMENT_CONFIG_DEFAULTS.codeTtlMs : parseDuration(values.expires);
-  if (expiresInMs === undefined || expiresInMs < 1000 || expiresInMs > 30 * 86_400_000) throw usageError(`--expires: 1s to 30d, e.g. 24h, 90m, 7d (got ${values.expires})`);
+  if (expiresInMs === undefined || expiresInMs < 1000 || expiresInMs > 30 * 86_400_000)
+    throw usageError(`--expires: 1s to 30d, e.g. 24h, 90m, 7d (got ${values.expires})`);
   const meta = openMetaFor(values, io);
   try {
     const actor = cliActor();
     const { code, row } = createEnrolmentCode(meta, { practice: values.practice, uses, expiresInMs, createdBy: actor.actor });
-    meta.audit.record({ ...actor, action: 'enrolment.create', target: `enrolment:${row.id}`, practice: row.practice, detail: { uses: row.maxUses, expiresAt: row.expiresAt } });
+    meta.audit.record({
+      ...actor,
+      action: 'enrolment.create',
+      target: `enrolment:${row.id}`,
+      practice: row.practice,
+      detail: { uses: row.maxUses, expiresAt: row.expiresAt },
+    });
     io.out(`${code}\n`);
     io.err(
       `enrolment code ${row.id} for practice ${row.practice}: ${row.maxUses} use(s), expires ${new Date(row.expiresAt).toISOString()}.\n` +
@@ -64,7 +76,13 @@ async function list(args: string[], io: CliIO): Promise<number> {
     const now = Date.now();
     const rows = meta.enrolments.list(values.practice).map((r) => ({ ...r, state: codeState(r, now) }));
     if (values.json === true) io.out(`${JSON.stringify(rows, null, 2)}\n`);
-    else io.out(table(['ID', 'PRACTICE', 'USES', 'CREATED', 'EXPIRES', 'STATE', 'BY'], rows.map((r) => [r.id, r.practice, `${r.uses}/${r.maxUses}`, isoOrDash(r.createdAt), isoOrDash(r.expiresAt), r.state, r.createdBy])));
+    else
+      io.out(
+        table(
+          ['ID', 'PRACTICE', 'USES', 'CREATED', 'EXPIRES', 'STATE', 'BY'],
+          rows.map((r) => [r.id, r.practice, `${r.uses}/${r.maxUses}`, isoOrDash(r.createdAt), isoOrDash(r.expiresAt), r.state, r.createdBy]),
+        ),
+      );
     return 0;
   } finally {
     meta.close();

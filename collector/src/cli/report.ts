@@ -92,7 +92,8 @@ export const command: Command = {
     if (values.force === true && values.archive !== true) throw usageError('--force goes with --archive');
 
     const where = resolveDataDir(values, io.env);
-    const config: CollectorConfig = where.configFile === undefined ? parseCollectorConfig({ dataDir: where.dataDir }, '--data-dir') : loadCollectorConfig(where.configFile);
+    const config: CollectorConfig =
+      where.configFile === undefined ? parseCollectorConfig({ dataDir: where.dataDir }, '--data-dir') : loadCollectorConfig(where.configFile);
     const log = cliLogger(io.env);
     const meta = openMetaFor(values, io);
     const store = openSeriesStore(config, log);
@@ -113,12 +114,17 @@ export const command: Command = {
       if (values.archive === true) {
         const month = values.month ?? previousMonth(monthOf(reportZone(), Date.now()));
         const r = await service.generateMonth(month, { force: values.force === true });
-        io.out(`${month}: ${r.generated.length} generated, ${r.skipped.length} already archived, ${r.failed.length} failed in ${(r.ms / 1000).toFixed(1)} s; archive ${service.archive?.root ?? ''}/${month}\n`);
+        io.out(
+          `${month}: ${r.generated.length} generated, ${r.skipped.length} already archived, ${r.failed.length} failed in ${(r.ms / 1000).toFixed(1)} s; archive ${service.archive?.root ?? ''}/${month}\n`,
+        );
         for (const f of r.failed) io.err(`  ${f.ods}: ${f.error}\n`);
         return r.failed.length > 0 ? 1 : 0;
       }
       const month = values.month as string;
-      const rendered = values.practice !== undefined ? await service.renderPracticeReport(values.practice, month, format) : await service.renderOrganisationSummary(month, format);
+      const rendered =
+        values.practice !== undefined
+          ? await service.renderPracticeReport(values.practice, month, format)
+          : await service.renderOrganisationSummary(month, format);
       await emit(rendered, values.out, io);
       return 0;
     } finally {

@@ -39,7 +39,13 @@ async function create(args: string[], io: CliIO): Promise<number> {
   const meta = openMetaFor(values, io);
   try {
     const t = createAgentToken(meta, { practice: values.practice, agent: values.agent ?? 'default' });
-    meta.audit.record({ ...cliActor(), action: 'token.create', target: `token:${t.id}`, practice: t.practice, detail: { agent: t.agent, practiceCreated: t.practiceCreated } });
+    meta.audit.record({
+      ...cliActor(),
+      action: 'token.create',
+      target: `token:${t.id}`,
+      practice: t.practice,
+      detail: { agent: t.agent, practiceCreated: t.practiceCreated },
+    });
     io.out(`${t.token}\n`);
     io.err(
       `token ${t.id} for agent ${t.agent} of practice ${t.practice}${t.practiceCreated ? ` (practice ${t.practice} created, named ${t.practice})` : ''}.\n` +
@@ -60,9 +66,23 @@ async function list(args: string[], io: CliIO): Promise<number> {
     const rows = meta.credentials
       .agentTokens()
       .filter((t) => values.practice === undefined || t.practice === values.practice)
-      .map((t) => ({ id: t.id, practice: t.practice, agent: t.agent, createdAt: t.createdAt, expiresAt: t.expiresAt, revokedAt: t.revokedAt, lastSeen: lastSeen.get(`${t.practice}/${t.agent}`) ?? null }));
+      .map((t) => ({
+        id: t.id,
+        practice: t.practice,
+        agent: t.agent,
+        createdAt: t.createdAt,
+        expiresAt: t.expiresAt,
+        revokedAt: t.revokedAt,
+        lastSeen: lastSeen.get(`${t.practice}/${t.agent}`) ?? null,
+      }));
     if (values.json === true) io.out(`${JSON.stringify(rows, null, 2)}\n`);
-    else io.out(table(['ID', 'PRACTICE', 'AGENT', 'CREATED', 'EXPIRES', 'REVOKED', 'AGENT LAST SEEN'], rows.map((r) => [r.id, r.practice, r.agent, isoOrDash(r.createdAt), isoOrDash(r.expiresAt), isoOrDash(r.revokedAt), isoOrDash(r.lastSeen)])));
+    else
+      io.out(
+        table(
+          ['ID', 'PRACTICE', 'AGENT', 'CREATED', 'EXPIRES', 'REVOKED', 'AGENT LAST SEEN'],
+          rows.map((r) => [r.id, r.practice, r.agent, isoOrDash(r.createdAt), isoOrDash(r.expiresAt), isoOrDash(r.revokedAt), isoOrDash(r.lastSeen)]),
+        ),
+      );
     return 0;
   } finally {
     meta.close();

@@ -124,7 +124,12 @@ function banner(c: RunningCollector, dataDir: string, apiKey: string | undefined
       `    curl -H "Authorization: Bearer <key>" ${c.url}/api/v1/practices`,
     );
   }
-  lines.push('', `  API description: ${c.url}/openapi.json   health: ${c.url}/healthz   metrics: ${c.url}/metrics`, `  log: ${join(dataDir, 'n3mon.log')}   stop: Ctrl-C`, '');
+  lines.push(
+    '',
+    `  API description: ${c.url}/openapi.json   health: ${c.url}/healthz   metrics: ${c.url}/metrics`,
+    `  log: ${join(dataDir, 'n3mon.log')}   stop: Ctrl-C`,
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -139,7 +144,11 @@ export const command: Command = {
       return 0;
     }
     const port =
-      flags.values.port !== undefined ? parsePort(flags.values.port, '--port') : io.env.N3MON_PORT !== undefined ? parsePort(io.env.N3MON_PORT, 'N3MON_PORT') : 8080;
+      flags.values.port !== undefined
+        ? parsePort(flags.values.port, '--port')
+        : io.env.N3MON_PORT !== undefined
+          ? parsePort(io.env.N3MON_PORT, 'N3MON_PORT')
+          : 8080;
     const dataDir = resolve(flags.values['data-dir'] ?? io.env.N3MON_DATA_DIR ?? './data');
     const level = flags.values['log-level'] ?? 'info';
     if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) throw usageError(`--log-level: unknown level '${level}'`);
@@ -166,7 +175,10 @@ export const command: Command = {
       const apiKey = firstApiKey(collector.meta, now);
       const admin = await firstAdmin(collector.meta, now);
       const [{ parseAgentConfig }, { startAgent }] = await Promise.all([import('../../../agent/src/config/load.ts'), import('../../../agent/src/agent.ts')]);
-      const agentConfig = parseAgentConfig(demoAgentConfig({ url: collector.url, port: Number(new URL(collector.url).port), token, dataDir }), 'n3mon up (demo agent)');
+      const agentConfig = parseAgentConfig(
+        demoAgentConfig({ url: collector.url, port: Number(new URL(collector.url).port), token, dataDir }),
+        'n3mon up (demo agent)',
+      );
       // The quick start promises every kind of sample within a minute: first runs spread over 15 s,
       // not the production 60 s (the host check, alone at 60 s, could otherwise start at 59 s).
       agent = await startAgent(agentConfig, { log: log.child({ process: 'agent' }), tuning: { maxStartSpreadMs: 15_000 } });

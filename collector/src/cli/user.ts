@@ -63,7 +63,13 @@ function need(value: string | undefined, flag: string): string {
 }
 
 async function create(args: string[], io: CliIO): Promise<number> {
-  const { values, help: wantHelp } = parseFlags(args, { username: { type: 'string' }, role: { type: 'string' }, practice: { type: 'string' }, generate: { type: 'boolean' }, ...DATA_DIR_FLAGS });
+  const { values, help: wantHelp } = parseFlags(args, {
+    username: { type: 'string' },
+    role: { type: 'string' },
+    practice: { type: 'string' },
+    generate: { type: 'boolean' },
+    ...DATA_DIR_FLAGS,
+  });
   if (wantHelp) return (io.out(help), 0);
   const username = need(values.username, '--username');
   const role = roleOf(values.role);
@@ -72,9 +78,17 @@ async function create(args: string[], io: CliIO): Promise<number> {
     const users = new UserStore(meta);
     const { password, generated } = await passwordFor(values.generate);
     const u = await users.create({ username, role, practice: values.practice ?? null, password });
-    meta.audit.record({ ...cliActor(), action: 'user.create', target: `user:${u.username}`, practice: u.practice, detail: { role: u.role, generatedPassword: generated } });
+    meta.audit.record({
+      ...cliActor(),
+      action: 'user.create',
+      target: `user:${u.username}`,
+      practice: u.practice,
+      detail: { role: u.role, generatedPassword: generated },
+    });
     if (generated) io.out(`${password}\n`);
-    io.err(`user ${u.username} (${u.role}${u.practice === null ? '' : ` of ${u.practice}`}) created.${generated ? ' The password above is shown only this once.' : ''}\n`);
+    io.err(
+      `user ${u.username} (${u.role}${u.practice === null ? '' : ` of ${u.practice}`}) created.${generated ? ' The password above is shown only this once.' : ''}\n`,
+    );
     return 0;
   } finally {
     meta.close();
@@ -87,8 +101,21 @@ async function list(args: string[], io: CliIO): Promise<number> {
   const meta = openMetaFor(values, io);
   try {
     const rows = new UserStore(meta).list();
-    if (values.json === true) io.out(`${JSON.stringify(rows.map((u) => ({ username: u.username, role: u.role, practice: u.practice, createdAt: u.createdAt, disabledAt: u.disabledAt })), null, 2)}\n`);
-    else io.out(table(['USERNAME', 'ROLE', 'PRACTICE', 'CREATED', 'DISABLED'], rows.map((u) => [u.username, u.role, u.practice ?? '*', isoOrDash(u.createdAt), isoOrDash(u.disabledAt)])));
+    if (values.json === true)
+      io.out(
+        `${JSON.stringify(
+          rows.map((u) => ({ username: u.username, role: u.role, practice: u.practice, createdAt: u.createdAt, disabledAt: u.disabledAt })),
+          null,
+          2,
+        )}\n`,
+      );
+    else
+      io.out(
+        table(
+          ['USERNAME', 'ROLE', 'PRACTICE', 'CREATED', 'DISABLED'],
+          rows.map((u) => [u.username, u.role, u.practice ?? '*', isoOrDash(u.createdAt), isoOrDash(u.disabledAt)]),
+        ),
+      );
     return 0;
   } finally {
     meta.close();
@@ -96,7 +123,12 @@ async function list(args: string[], io: CliIO): Promise<number> {
 }
 
 async function setRole(args: string[], io: CliIO): Promise<number> {
-  const { values, help: wantHelp } = parseFlags(args, { username: { type: 'string' }, role: { type: 'string' }, practice: { type: 'string' }, ...DATA_DIR_FLAGS });
+  const { values, help: wantHelp } = parseFlags(args, {
+    username: { type: 'string' },
+    role: { type: 'string' },
+    practice: { type: 'string' },
+    ...DATA_DIR_FLAGS,
+  });
   if (wantHelp) return (io.out(help), 0);
   const username = need(values.username, '--username');
   const role = roleOf(values.role);
@@ -121,7 +153,13 @@ async function password(args: string[], io: CliIO): Promise<number> {
     if (users.byUsername(username) === undefined) return (io.err(`n3mon user: no user "${username.toLowerCase()}"\n`), 1);
     const p = await passwordFor(values.generate);
     const u = await users.setPassword(username, p.password);
-    meta.audit.record({ ...cliActor(), action: 'user.password', target: `user:${u.username}`, practice: u.practice, detail: { generatedPassword: p.generated } });
+    meta.audit.record({
+      ...cliActor(),
+      action: 'user.password',
+      target: `user:${u.username}`,
+      practice: u.practice,
+      detail: { generatedPassword: p.generated },
+    });
     if (p.generated) io.out(`${p.password}\n`);
     io.err(`password of ${u.username} changed; their sessions have ended.${p.generated ? ' The password above is shown only this once.' : ''}\n`);
     return 0;
@@ -147,7 +185,14 @@ function toggle(disabled: boolean): (args: string[], io: CliIO) => Promise<numbe
   };
 }
 
-const SUBCOMMANDS: Record<string, (args: string[], io: CliIO) => Promise<number>> = { create, list, 'set-role': setRole, password, disable: toggle(true), enable: toggle(false) };
+const SUBCOMMANDS: Record<string, (args: string[], io: CliIO) => Promise<number>> = {
+  create,
+  list,
+  'set-role': setRole,
+  password,
+  disable: toggle(true),
+  enable: toggle(false),
+};
 
 export const command: Command = {
   name: 'user',

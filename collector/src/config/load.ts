@@ -47,7 +47,8 @@ function trustProxyProblems(list: readonly string[]): string[] {
     const family = isIP(addr);
     const max = family === 6 ? 128 : 32;
     const okPrefix = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= max);
-    if (family === 0 || !okPrefix || extra !== undefined) out.push(`listen.trustProxy[${i}]: "${entry}" is not an IP address, a CIDR (address/prefix) or loopback|linklocal|uniquelocal`);
+    if (family === 0 || !okPrefix || extra !== undefined)
+      out.push(`listen.trustProxy[${i}]: "${entry}" is not an IP address, a CIDR (address/prefix) or loopback|linklocal|uniquelocal`);
   });
   return out;
 }

@@ -33,7 +33,12 @@ export const PracticeConfig = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 200 }),
     sites: Type.Array(Site, { maxItems: 50, default: [] }),
     provider: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 100, description: 'Who provides its national link (HSCN supplier), e.g. "Supplier A": national-link breaches at many practices of one provider become one national incident (docs/thresholds.md).' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description:
+          'Who provides its national link (HSCN supplier), e.g. "Supplier A": national-link breaches at many practices of one provider become one national incident (docs/thresholds.md).',
+      }),
     ),
     ...practiceReportFields,
   },
@@ -77,13 +82,17 @@ export const collectorConfigFields = {
           {
             certFile: Type.String({ minLength: 1, description: 'PEM certificate (with its chain) the collector serves HTTPS with; re-read on SIGHUP.' }),
             keyFile: Type.String({ minLength: 1, description: 'PEM private key of certFile; re-read on SIGHUP.' }),
-            caFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM CA that issues the agents\' client certificates (mutual TLS).' })),
+            caFile: Type.Optional(Type.String({ minLength: 1, description: "PEM CA that issues the agents' client certificates (mutual TLS)." })),
             requireClientCert: Type.Boolean({
               default: false,
-              description: 'Mutual TLS: an agent token is accepted only with a client certificate issued by caFile whose subject CN (or a SAN URI) is the token\'s practice/agent. Readers (API keys, the dashboard) need none.',
+              description:
+                "Mutual TLS: an agent token is accepted only with a client certificate issued by caFile whose subject CN (or a SAN URI) is the token's practice/agent. Readers (API keys, the dashboard) need none.",
             }),
           },
-          { additionalProperties: false, description: 'Serve HTTPS here (docs/tls.md). Without it the collector serves plain HTTP: keep it on loopback, or behind a TLS proxy (trustProxy).' },
+          {
+            additionalProperties: false,
+            description: 'Serve HTTPS here (docs/tls.md). Without it the collector serves plain HTTP: keep it on loopback, or behind a TLS proxy (trustProxy).',
+          },
         ),
       ),
     },
@@ -102,7 +111,8 @@ export const collectorConfigFields = {
         minimum: 1,
         maximum: 400,
         default: 7,
-        description: 'How long batch ids are kept to acknowledge a repeated batch without storing it again (the store is idempotent per series and timestamp beyond that).',
+        description:
+          'How long batch ids are kept to acknowledge a repeated batch without storing it again (the store is idempotent per series and timestamp beyond that).',
       }),
       ...ingestLimitFields,
     },
@@ -129,7 +139,8 @@ export const collectorConfigFields = {
     {
       public: Type.Boolean({
         default: false,
-        description: 'GET /metrics and GET /openapi.json without a credential from anywhere. Default false: without a credential from loopback only; from elsewhere with a servicedesk API key (or an admin/servicedesk session).',
+        description:
+          'GET /metrics and GET /openapi.json without a credential from anywhere. Default false: without a credential from loopback only; from elsewhere with a servicedesk API key (or an admin/servicedesk session).',
       }),
     },
     { additionalProperties: false, default: {} },

@@ -91,7 +91,6 @@ export interface TickReport {
   durationMs: number;
 }
 
-
 export interface AgentProgress {
   practice: string;
   agent: string;
@@ -146,7 +145,17 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     let a = agents.get(key);
     if (a === undefined) {
       const cursor = restoredCursors.get(key);
-      a = { practice, agent, high: -Infinity, undiscovered: true, active: false, series: new Map(), ordered: undefined, silence: new Map(), ...(cursor === undefined ? {} : { cursor }) };
+      a = {
+        practice,
+        agent,
+        high: -Infinity,
+        undiscovered: true,
+        active: false,
+        series: new Map(),
+        ordered: undefined,
+        silence: new Map(),
+        ...(cursor === undefined ? {} : { cursor }),
+      };
       agents.set(key, a);
     }
     return a;
@@ -178,7 +187,15 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     profile.live.forEach((rule, order) => {
       if (!ruleMatches(rule, s.metric, s.labels)) return;
       const saved = restoredStates.get(`${s.id}\u0000${rule.id}`);
-      const b: Binding = { rule, order, area: areaOf(rule, s.labels), state: saved?.state ?? newState(), ...(saved?.cause === undefined ? {} : { cause: saved.cause }), savedSig: '', known: saved !== undefined };
+      const b: Binding = {
+        rule,
+        order,
+        area: areaOf(rule, s.labels),
+        state: saved?.state ?? newState(),
+        ...(saved?.cause === undefined ? {} : { cause: saved.cause }),
+        savedSig: '',
+        known: saved !== undefined,
+      };
       b.savedSig = signature(b);
       if (b.state.held !== 'ok') causes.set({ ruleId: rule.id, practice: s.practice, agent: s.agent, seriesId: s.id }, true);
       bindings.push(b);
@@ -193,7 +210,15 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     a.ordered = undefined;
   };
 
-  const event = (a: AgentTrack, t: SeriesTrack, b: Binding, kind: EvaluationEvent['kind'], tr: Transition | undefined, at: number, cause?: CauseRef): EvaluationEvent => ({
+  const event = (
+    a: AgentTrack,
+    t: SeriesTrack,
+    b: Binding,
+    kind: EvaluationEvent['kind'],
+    tr: Transition | undefined,
+    at: number,
+    cause?: CauseRef,
+  ): EvaluationEvent => ({
     kind,
     practice: a.practice,
     agent: a.agent,
@@ -234,7 +259,8 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     // Shown states: a level change, or a not-ok state whose value (in its reason) moved.
     if (before !== b.state.level || b.state.level !== 'ok') changedPractices.add(a.practice);
     let events = 0;
-    if (tr?.kind === 'raise' || tr?.kind === 'clear') causes.set({ ruleId: rule.id, practice: a.practice, agent: a.agent, seriesId: t.s.id }, tr.kind === 'raise');
+    if (tr?.kind === 'raise' || tr?.kind === 'clear')
+      causes.set({ ruleId: rule.id, practice: a.practice, agent: a.agent, seriesId: t.s.id }, tr.kind === 'raise');
     if (b.state.held === 'ok') {
       if (tr !== undefined) {
         emit(event(a, t, b, tr.kind, tr, at, b.cause));

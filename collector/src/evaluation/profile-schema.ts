@@ -34,11 +34,14 @@ export const ODS_PATTERN = ODS_PATTERN_ANY_CASE;
 const RuleId = Type.String({ pattern: RULE_ID_PATTERN });
 const MetricName = Type.String({ pattern: MetricNamePattern, maxLength: 128 });
 const Area = literals(AREAS);
-const Level = Type.Number({ description: 'In the rule\'s unit (the aggregate\'s unit).' });
+const Level = Type.Number({ description: "In the rule's unit (the aggregate's unit)." });
 
-export const LabelMatch = Type.Union([Type.String({ maxLength: 256 }), Type.Array(Type.String({ maxLength: 256 }), { minItems: 1, maxItems: 32, uniqueItems: true })], {
-  description: 'The label must equal this value, or one of these values.',
-});
+export const LabelMatch = Type.Union(
+  [Type.String({ maxLength: 256 }), Type.Array(Type.String({ maxLength: 256 }), { minItems: 1, maxItems: 32, uniqueItems: true })],
+  {
+    description: 'The label must equal this value, or one of these values.',
+  },
+);
 
 export const Selector = Type.Object(
   {
@@ -74,17 +77,25 @@ export const ThresholdRule = Type.Object(
     ),
     select: Type.Array(Selector, { minItems: 1, maxItems: 16, description: 'A series belongs to the rule when any selector matches it.' }),
     aggregate: literals(AGGREGATIONS),
-    window: Type.Union([Duration, Type.Literal('month')], { description: 'Sliding window before each evaluation; `month` (report rules): the calendar month.' }),
+    window: Type.Union([Duration, Type.Literal('month')], {
+      description: 'Sliding window before each evaluation; `month` (report rules): the calendar month.',
+    }),
     compare: literals(['above', 'below']),
     unit: Type.String({ minLength: 1, maxLength: 16 }),
     warning: Type.Optional(Level),
     critical: Type.Optional(Level),
     clear: Type.Optional(ClearLevels),
     sustain: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440, description: 'Consecutive breaching evaluations before a level is raised.' })),
-    clearSustain: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440, description: 'Consecutive evaluations back within the clear level before it is left.' })),
-    suppressedBy: Type.Optional(Type.Array(RuleId, { maxItems: 16, uniqueItems: true, description: 'Rules that, when active for the same practice, explain this one.' })),
+    clearSustain: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1440, description: 'Consecutive evaluations back within the clear level before it is left.' }),
+    ),
+    suppressedBy: Type.Optional(
+      Type.Array(RuleId, { maxItems: 16, uniqueItems: true, description: 'Rules that, when active for the same practice, explain this one.' }),
+    ),
     hours: Type.Optional(
-      literals(['all', 'core'], { description: 'all (default): evaluated around the clock; core: only in core hours (the calendar), held as it is outside them.' }),
+      literals(['all', 'core'], {
+        description: 'all (default): evaluated around the clock; core: only in core hours (the calendar), held as it is outside them.',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -159,7 +170,13 @@ export type Profile = Static<typeof Profile>;
 /** Changes for a whole organisation or one practice, applied in this order: variants, rules, add. */
 export const ProfileOverride = Type.Object(
   {
-    variants: Type.Optional(Type.Array(Type.String({ pattern: VARIANT_PATTERN }), { maxItems: 16, uniqueItems: true, description: 'Named variants of the profile, e.g. resilient-link.' })),
+    variants: Type.Optional(
+      Type.Array(Type.String({ pattern: VARIANT_PATTERN }), {
+        maxItems: 16,
+        uniqueItems: true,
+        description: 'Named variants of the profile, e.g. resilient-link.',
+      }),
+    ),
     rules: Type.Optional(Type.Record(RuleId, RuleOverride)),
     add: Type.Optional(Type.Array(Rule, { maxItems: 100, description: 'Extra rules.' })),
   },

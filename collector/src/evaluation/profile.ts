@@ -75,13 +75,15 @@ export function ruleProblems(rule: Rule): string[] {
   const { warning: w, critical: c, compare } = rule;
   const above = compare === 'above';
   if (w === undefined && c === undefined) out.push('(rule): needs a warning or a critical level');
-  if (w !== undefined && c !== undefined && (above ? w >= c : w <= c)) out.push(`warning: must be ${above ? 'below' : 'above'} critical (${c}) for compare: ${compare}`);
+  if (w !== undefined && c !== undefined && (above ? w >= c : w <= c))
+    out.push(`warning: must be ${above ? 'below' : 'above'} critical (${c}) for compare: ${compare}`);
   for (const level of ['warning', 'critical'] as const) {
     const raise = rule[level];
     const clear = rule.clear?.[level];
     if (clear === undefined) continue;
     if (raise === undefined) out.push(`clear.${level}: there is no ${level} level to clear`);
-    else if (above ? clear > raise : clear < raise) out.push(`clear.${level}: must be at or ${above ? 'below' : 'above'} ${level} (${raise}) for compare: ${compare}`);
+    else if (above ? clear > raise : clear < raise)
+      out.push(`clear.${level}: must be at or ${above ? 'below' : 'above'} ${level} (${raise}) for compare: ${compare}`);
   }
   if (rule.aggregate === 'availability') {
     for (const level of ['warning', 'critical'] as const) {
@@ -259,7 +261,13 @@ export function resolveProfile(profile: Profile, layers: readonly Layer[]): Pars
   const w: Working = { rules: profile.rules.map((r) => structuredClone(r)), origin: new Map(profile.rules.map((r, i) => [r.id, `rules[${i}]`])), variants: [] };
   const problems: string[] = [];
   for (const layer of layers) applyLayer(w, profile, layer, problems);
-  problems.push(...setProblems(w.rules, (id) => w.origin.get(id) ?? id, (id) => !(w.origin.get(id) ?? '').startsWith('rules[')));
+  problems.push(
+    ...setProblems(
+      w.rules,
+      (id) => w.origin.get(id) ?? id,
+      (id) => !(w.origin.get(id) ?? '').startsWith('rules['),
+    ),
+  );
   if (problems.length > 0) return { ok: false, problems: [...new Set(problems)] };
   return { ok: true, value: compileProfile(profile, w) };
 }
@@ -278,7 +286,10 @@ export function parseProfile(doc: unknown): ParseResult<Profile> {
     for (const p of ruleProblems(r)) problems.push(p.startsWith('(rule)') ? `rules[${i}]${p.slice('(rule)'.length)}` : `rules[${i}].${p}`);
   });
   if (problems.length === 0) {
-    const base = resolveProfile(parsed.value, Object.keys(parsed.value.variants).map((name) => ({ override: { variants: [name] }, path: `variants.${name}` })));
+    const base = resolveProfile(
+      parsed.value,
+      Object.keys(parsed.value.variants).map((name) => ({ override: { variants: [name] }, path: `variants.${name}` })),
+    );
     if (!base.ok) problems.push(...base.problems);
   }
   return problems.length > 0 ? { ok: false, problems } : parsed;
@@ -327,6 +338,9 @@ export function loadThresholds(config: ThresholdsConfig, opts: { baseDir?: strin
   const file = config.profile === undefined ? defaultProfilePath() : resolve(opts.baseDir ?? process.cwd(), config.profile);
   const profile = loadProfileFile(file);
   const r = buildThresholds(profile, config, opts.path ?? 'thresholds');
-  if (!r.ok) throw new N3monError('N3MON_ERR_CONFIG_INVALID', `${opts.path ?? 'thresholds'}: ${r.problems.length} problem(s)\n${r.problems.join('\n')}`, { problems: r.problems });
+  if (!r.ok)
+    throw new N3monError('N3MON_ERR_CONFIG_INVALID', `${opts.path ?? 'thresholds'}: ${r.problems.length} problem(s)\n${r.problems.join('\n')}`, {
+      problems: r.problems,
+    });
   return r.value;
 }

@@ -15,7 +15,8 @@ export interface SilenceState {
 export function silenceStep(rule: CompiledSilenceRule, s: SilenceState, now: number, lastSeen: number | undefined): Transition | undefined {
   if (lastSeen === undefined) return undefined;
   const quiet = now - lastSeen;
-  const to: Severity = rule.criticalMs !== undefined && quiet >= rule.criticalMs ? 'critical' : rule.warningMs !== undefined && quiet >= rule.warningMs ? 'warning' : 'ok';
+  const to: Severity =
+    rule.criticalMs !== undefined && quiet >= rule.criticalMs ? 'critical' : rule.warningMs !== undefined && quiet >= rule.warningMs ? 'warning' : 'ok';
   const from = s.held;
   const heardAgain = s.lastSeen !== undefined && lastSeen > s.lastSeen;
   s.lastSeen = lastSeen;

@@ -84,7 +84,6 @@ export function signature(b: Binding): string {
   return `${s.held}|${s.level}|${s.warnRun}/${s.critRun}|${calm}|${s.downSince ?? ''}|${b.cause?.seriesId ?? ''}/${b.cause?.ruleId ?? ''}`;
 }
 
-
 export function silentAgent(a: AgentTrack): boolean {
   for (const s of a.silence.values()) if (s.held !== 'ok') return true;
   return false;

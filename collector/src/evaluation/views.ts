@@ -17,9 +17,19 @@ export interface PracticeRuleSummary {
   notOk: RuleStateView[];
 }
 
-function view(a: AgentTrack, s: Pick<StoredSeries, 'id' | 'metric' | 'labels'>, rule: CompiledRule, area: Area, st: RuleSeriesState, silent: boolean, cause: CauseRef | undefined): RuleStateView {
+function view(
+  a: AgentTrack,
+  s: Pick<StoredSeries, 'id' | 'metric' | 'labels'>,
+  rule: CompiledRule,
+  area: Area,
+  st: RuleSeriesState,
+  silent: boolean,
+  cause: CauseRef | undefined,
+): RuleStateView {
   const silenceRule = silent ? [...a.silence.entries()].find(([, x]) => x.held !== 'ok')?.[0] : undefined;
-  const shownCause = cause ?? (silenceRule === undefined ? undefined : { ruleId: silenceRule, practice: a.practice, agent: a.agent, seriesId: silenceSeriesId(a.practice, a.agent) });
+  const shownCause =
+    cause ??
+    (silenceRule === undefined ? undefined : { ruleId: silenceRule, practice: a.practice, agent: a.agent, seriesId: silenceSeriesId(a.practice, a.agent) });
   return {
     practice: a.practice,
     agent: a.agent,
@@ -38,11 +48,7 @@ function view(a: AgentTrack, s: Pick<StoredSeries, 'id' | 'metric' | 'labels'>, 
 }
 
 /** Calls `visit` for every state of the agent: each (rule, series) binding, then its silence states. */
-function eachState(
-  a: AgentTrack,
-  profiles: ThresholdProfiles,
-  visit: (area: Area, level: StateLevel, make: () => RuleStateView) => void,
-): void {
+function eachState(a: AgentTrack, profiles: ThresholdProfiles, visit: (area: Area, level: StateLevel, make: () => RuleStateView) => void): void {
   const silent = silentAgent(a);
   for (const t of a.series.values()) {
     for (const b of t.bindings) {

@@ -10,8 +10,18 @@ export const IncidentsConfig = Type.Object(
     enabled: Type.Boolean({ default: true, description: 'Correlate practice alerts into national incidents.' }),
     minPractices: Type.Integer({ minimum: 2, maximum: 10_000, default: 5, description: 'At least this many practices breaching together open an incident.' }),
     minShare: Type.Number({ minimum: 0, maximum: 1, default: 0.2, description: 'And at least this share of the practices that monitor it (0.2 = 20 %).' }),
-    windowMs: Type.Integer({ minimum: 60_000, maximum: 3_600_000, default: 600_000, description: 'The breaches that open it started within this of each other (event time).' }),
-    resolveAfterMs: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 900_000, description: 'Resolved once below the threshold for this long (event time); its end is when it went below.' }),
+    windowMs: Type.Integer({
+      minimum: 60_000,
+      maximum: 3_600_000,
+      default: 600_000,
+      description: 'The breaches that open it started within this of each other (event time).',
+    }),
+    resolveAfterMs: Type.Integer({
+      minimum: 0,
+      maximum: 86_400_000,
+      default: 900_000,
+      description: 'Resolved once below the threshold for this long (event time); its end is when it went below.',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -146,7 +146,9 @@ export class IncidentStore {
   /** Incidents with a member alert of `practice` overlapping [from, to) (the monthly report's split). */
   ofPractice(practice: string, from: number, to: number): Incident[] {
     const rows = this.db
-      .prepare('SELECT * FROM incidents WHERE id IN (SELECT incident_id FROM incident_alerts WHERE practice = ?) AND started_at < ? AND (ended_at IS NULL OR ended_at > ?) ORDER BY started_at')
+      .prepare(
+        'SELECT * FROM incidents WHERE id IN (SELECT incident_id FROM incident_alerts WHERE practice = ?) AND started_at < ? AND (ended_at IS NULL OR ended_at > ?) ORDER BY started_at',
+      )
       .all(practice, to, from) as Row[];
     return rows.map(fromRow);
   }
@@ -174,7 +176,9 @@ export class IncidentStore {
     }
     const clause = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
     const total = (this.db.prepare(`SELECT count(*) AS n FROM incidents ${clause}`).get(...params) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT * FROM incidents ${clause} ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?`).all(...params, q.limit, q.offset) as Row[];
+    const rows = this.db
+      .prepare(`SELECT * FROM incidents ${clause} ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?`)
+      .all(...params, q.limit, q.offset) as Row[];
     return { total, items: rows.map(fromRow) };
   }
 }

@@ -20,9 +20,7 @@ const isWireSample = checker(WireSample);
 export const MAX_PROBLEMS = 50;
 const MAX_LINE = 300;
 
-export type CheckedBody =
-  | { ok: true; body: IngestBody; refused: RefusedSample[] }
-  | { ok: false; problems: string[]; samples: number };
+export type CheckedBody = { ok: true; body: IngestBody; refused: RefusedSample[] } | { ok: false; problems: string[]; samples: number };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

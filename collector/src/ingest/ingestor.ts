@@ -84,14 +84,19 @@ export class Ingestor {
     } catch (err) {
       this.lastStoreError = { at: clock.now(), message: (err as Error).message };
       log.error({ err, practice: who.practice, agent: who.agent, batchId: body.batchId }, 'store write failed; batch not acknowledged');
-      throw isN3monError(err) && err.code === 'N3MON_ERR_STORE' ? err : new N3monError('N3MON_ERR_STORE', 'the store could not write the batch; retry later', { cause: err });
+      throw isN3monError(err) && err.code === 'N3MON_ERR_STORE'
+        ? err
+        : new N3monError('N3MON_ERR_STORE', 'the store could not write the batch; retry later', { cause: err });
     }
     this.lastStoreError = null;
     const receivedAt = clock.now();
     try {
       meta.batches.record({ practice: who.practice, agent: who.agent, batchId: body.batchId, samples: body.samples.length, receivedAt });
     } catch (err) {
-      log.error({ err, practice: who.practice, agent: who.agent, batchId: body.batchId }, 'batch stored but its id not recorded; not acknowledged (a repeat is stored once)');
+      log.error(
+        { err, practice: who.practice, agent: who.agent, batchId: body.batchId },
+        'batch stored but its id not recorded; not acknowledged (a repeat is stored once)',
+      );
       throw new N3monError('N3MON_ERR_STORE', 'the batch id could not be recorded; retry later', { cause: err });
     }
     this.#deps.counters?.samplesAccepted(written);
@@ -115,7 +120,10 @@ export class Ingestor {
     const { refused, limit } = await limiter.admit(who.practice, who.agent, body.samples);
     if (refused.length === 0) return { body, limited: refused };
     this.#deps.counters?.seriesLimited?.(refused.length);
-    this.#deps.log.warn({ practice: who.practice, agent: who.agent, batchId: body.batchId, refused: refused.length, limit }, 'samples of new series refused: series limit reached');
+    this.#deps.log.warn(
+      { practice: who.practice, agent: who.agent, batchId: body.batchId, refused: refused.length, limit },
+      'samples of new series refused: series limit reached',
+    );
     const out: IngestBody['samples'] = [];
     let r = 0;
     body.samples.forEach((s, i) => {

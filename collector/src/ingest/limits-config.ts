@@ -24,7 +24,8 @@ export const ingestLimitFields = {
     minimum: 1,
     maximum: 10_000_000,
     default: DEFAULT_INGEST_LIMITS.maxSeriesPerAgent,
-    description: 'Series (metric + label set) one agent token may create. Samples of a new series beyond it are refused (rule series_limit); known series keep flowing.',
+    description:
+      'Series (metric + label set) one agent token may create. Samples of a new series beyond it are refused (rule series_limit); known series keep flowing.',
   }),
   maxSeriesPerPractice: Type.Integer({
     minimum: 1,
@@ -34,7 +35,12 @@ export const ingestLimitFields = {
   }),
   rateLimit: Type.Object(
     {
-      max: Type.Integer({ minimum: 1, maximum: 1_000_000, default: DEFAULT_INGEST_LIMITS.rateLimit.max, description: 'Ingest requests per agent token per window; one more answers 429 with Retry-After.' }),
+      max: Type.Integer({
+        minimum: 1,
+        maximum: 1_000_000,
+        default: DEFAULT_INGEST_LIMITS.rateLimit.max,
+        description: 'Ingest requests per agent token per window; one more answers 429 with Retry-After.',
+      }),
       windowMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: DEFAULT_INGEST_LIMITS.rateLimit.windowMs }),
     },
     { additionalProperties: false, default: {} },

@@ -25,7 +25,15 @@ interface Raw {
   address: string | null;
 }
 
-const fromRaw = (r: Raw): AgentRow => ({ practice: r.practice, name: r.name, createdAt: r.created_at, lastSeen: r.last_seen, version: r.version, platform: r.platform, address: r.address });
+const fromRaw = (r: Raw): AgentRow => ({
+  practice: r.practice,
+  name: r.name,
+  createdAt: r.created_at,
+  lastSeen: r.last_seen,
+  version: r.version,
+  platform: r.platform,
+  address: r.address,
+});
 const AGENT_COLS = 'practice, name, created_at, last_seen, version, platform, address';
 
 export interface AgentClient {
@@ -84,7 +92,9 @@ export class BatchRepo {
   readonly #record;
 
   constructor(db: SqliteDb) {
-    this.#has = db.prepare<[string, string, string], { one: number }>('SELECT 1 AS one FROM ingest_batches WHERE practice = ? AND agent = ? AND batch_id = ?').pluck();
+    this.#has = db
+      .prepare<[string, string, string], { one: number }>('SELECT 1 AS one FROM ingest_batches WHERE practice = ? AND agent = ? AND batch_id = ?')
+      .pluck();
     this.#insert = db.prepare('INSERT INTO ingest_batches (practice, agent, batch_id, received_at, samples) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
     this.#touch = db.prepare('UPDATE agents SET last_seen = max(coalesce(last_seen, 0), ?) WHERE practice = ? AND name = ?');
     this.#prune = db.prepare('DELETE FROM ingest_batches WHERE received_at < ?');

@@ -115,7 +115,9 @@ export class AuditLog {
   constructor(db: SqliteDb) {
     this.#db = db;
     this.#prune = db.prepare('DELETE FROM audit_log WHERE at < ?');
-    this.#insert = db.prepare('INSERT INTO audit_log (at, actor, action, target, source, practice, detail) VALUES (@at, @actor, @action, @target, @source, @practice, @detail)');
+    this.#insert = db.prepare(
+      'INSERT INTO audit_log (at, actor, action, target, source, practice, detail) VALUES (@at, @actor, @action, @target, @source, @practice, @detail)',
+    );
   }
 
   /** Append one entry; returns its id. */
@@ -141,13 +143,15 @@ export class AuditLog {
   list(q: AuditQuery): { total: number; items: AuditEntry[] } {
     const where: string[] = [];
     const args: Record<string, unknown> = {};
-    if (q.actor !== undefined) (where.push('actor = @actor'), (args.actor = q.actor));
-    if (q.action !== undefined) (where.push('action = @action'), (args.action = q.action));
-    if (q.since !== undefined) (where.push('at >= @since'), (args.since = q.since));
-    if (q.until !== undefined) (where.push('at < @until'), (args.until = q.until));
+    if (q.actor !== undefined) where.push('actor = @actor'), (args.actor = q.actor);
+    if (q.action !== undefined) where.push('action = @action'), (args.action = q.action);
+    if (q.since !== undefined) where.push('at >= @since'), (args.since = q.since);
+    if (q.until !== undefined) where.push('at < @until'), (args.until = q.until);
     const clause = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
     const total = (this.#db.prepare(`SELECT count(*) AS n FROM audit_log ${clause}`).get(args) as { n: number }).n;
-    const rows = this.#db.prepare(`SELECT * FROM audit_log ${clause} ORDER BY at DESC, id DESC LIMIT @limit OFFSET @offset`).all({ ...args, limit: q.limit, offset: q.offset }) as Raw[];
+    const rows = this.#db
+      .prepare(`SELECT * FROM audit_log ${clause} ORDER BY at DESC, id DESC LIMIT @limit OFFSET @offset`)
+      .all({ ...args, limit: q.limit, offset: q.offset }) as Raw[];
     return { total, items: rows.map(fromRaw) };
   }
 }

@@ -43,8 +43,24 @@ interface RawKey {
   revoked_at: number | null;
 }
 
-const tokenRow = (r: RawToken): AgentTokenRow => ({ id: r.id, practice: r.practice, agent: r.agent, hash: r.hash, createdAt: r.created_at, revokedAt: r.revoked_at, expiresAt: r.expires_at ?? null });
-const keyRow = (r: RawKey): ApiKeyRow => ({ id: r.id, role: r.role, practice: r.practice, label: r.label, hash: r.hash, createdAt: r.created_at, revokedAt: r.revoked_at });
+const tokenRow = (r: RawToken): AgentTokenRow => ({
+  id: r.id,
+  practice: r.practice,
+  agent: r.agent,
+  hash: r.hash,
+  createdAt: r.created_at,
+  revokedAt: r.revoked_at,
+  expiresAt: r.expires_at ?? null,
+});
+const keyRow = (r: RawKey): ApiKeyRow => ({
+  id: r.id,
+  role: r.role,
+  practice: r.practice,
+  label: r.label,
+  hash: r.hash,
+  createdAt: r.created_at,
+  revokedAt: r.revoked_at,
+});
 
 export class CredentialRepo {
   readonly #insertToken;
@@ -59,13 +75,17 @@ export class CredentialRepo {
   readonly #revokeKey;
 
   constructor(db: SqliteDb) {
-    this.#insertToken = db.prepare('INSERT INTO agent_tokens (id, practice, agent, hash, created_at, expires_at) VALUES (@id, @practice, @agent, @hash, @createdAt, @expiresAt)');
+    this.#insertToken = db.prepare(
+      'INSERT INTO agent_tokens (id, practice, agent, hash, created_at, expires_at) VALUES (@id, @practice, @agent, @hash, @createdAt, @expiresAt)',
+    );
     this.#token = db.prepare<[string], RawToken>('SELECT * FROM agent_tokens WHERE id = ?');
     this.#tokens = db.prepare<[], RawToken>('SELECT * FROM agent_tokens ORDER BY practice, agent, created_at');
     this.#revokeToken = db.prepare('UPDATE agent_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
     this.#revokeAgent = db.prepare('UPDATE agent_tokens SET revoked_at = ? WHERE practice = ? AND agent = ? AND revoked_at IS NULL');
     this.#shorten = db.prepare('UPDATE agent_tokens SET expires_at = ? WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)');
-    this.#insertKey = db.prepare('INSERT INTO api_keys (id, role, practice, label, hash, created_at) VALUES (@id, @role, @practice, @label, @hash, @createdAt)');
+    this.#insertKey = db.prepare(
+      'INSERT INTO api_keys (id, role, practice, label, hash, created_at) VALUES (@id, @role, @practice, @label, @hash, @createdAt)',
+    );
     this.#key = db.prepare<[string], RawKey>('SELECT * FROM api_keys WHERE id = ?');
     this.#keys = db.prepare<[], RawKey>('SELECT * FROM api_keys ORDER BY created_at');
     this.#revokeKey = db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');

@@ -42,17 +42,18 @@ export function migrate(db: SqliteDb, component: string, steps: readonly Migrati
     const row = db.prepare('SELECT version FROM schema_versions WHERE component = ?').get(component) as { version: number } | undefined;
     const current = row?.version ?? 0;
     if (current > steps.length) {
-      throw new N3monError('N3MON_ERR_STORE', `meta.db: ${component} schema version ${current} is newer than this n3mon (${steps.length}); refusing to run an older version on it`);
+      throw new N3monError(
+        'N3MON_ERR_STORE',
+        `meta.db: ${component} schema version ${current} is newer than this n3mon (${steps.length}); refusing to run an older version on it`,
+      );
     }
     for (const step of steps.slice(current)) {
       if (typeof step === 'string') db.exec(step);
       else step(db);
     }
-    db.prepare('INSERT INTO schema_versions (component, version, updated_at) VALUES (?, ?, ?) ON CONFLICT (component) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at').run(
-      component,
-      steps.length,
-      Date.now(),
-    );
+    db.prepare(
+      'INSERT INTO schema_versions (component, version, updated_at) VALUES (?, ?, ?) ON CONFLICT (component) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at',
+    ).run(component, steps.length, Date.now());
     return steps.length - current;
   });
   return run.immediate();

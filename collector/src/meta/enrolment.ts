@@ -81,10 +81,14 @@ export class EnrolmentRepo {
   readonly #revoke;
 
   constructor(db: SqliteDb) {
-    this.#insert = db.prepare('INSERT INTO enrolment_codes (id, practice, hash, max_uses, created_at, expires_at, created_by) VALUES (@id, @practice, @hash, @maxUses, @createdAt, @expiresAt, @createdBy)');
+    this.#insert = db.prepare(
+      'INSERT INTO enrolment_codes (id, practice, hash, max_uses, created_at, expires_at, created_by) VALUES (@id, @practice, @hash, @maxUses, @createdAt, @expiresAt, @createdBy)',
+    );
     this.#byHash = db.prepare<[Buffer], Raw>(`SELECT ${COLS} FROM enrolment_codes WHERE hash = ?`);
     this.#byId = db.prepare<[string], Raw>(`SELECT ${COLS} FROM enrolment_codes WHERE id = ?`);
-    this.#list = db.prepare<[string | null, string | null], Raw>(`SELECT ${COLS} FROM enrolment_codes WHERE (? IS NULL OR practice = ?) ORDER BY created_at DESC, id`);
+    this.#list = db.prepare<[string | null, string | null], Raw>(
+      `SELECT ${COLS} FROM enrolment_codes WHERE (? IS NULL OR practice = ?) ORDER BY created_at DESC, id`,
+    );
     // One use, only while the code is usable: the WHERE makes a race between two servers safe.
     this.#use = db.prepare('UPDATE enrolment_codes SET uses = uses + 1 WHERE id = ? AND revoked_at IS NULL AND uses < max_uses AND expires_at > ?');
     this.#revoke = db.prepare('UPDATE enrolment_codes SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');

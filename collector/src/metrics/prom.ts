@@ -104,7 +104,13 @@ export class Counter extends Base<{ value: number; inc(by?: number): void }> {
   render(out: string[]): void {
     this.header(out);
     if (this.collect !== undefined) {
-      for (const [labels, v] of this.collect()) out.push(`${this.name}${labelText(this.labelNames, this.labelNames.map((n) => labels[n] ?? ''))} ${formatValue(v)}`);
+      for (const [labels, v] of this.collect())
+        out.push(
+          `${this.name}${labelText(
+            this.labelNames,
+            this.labelNames.map((n) => labels[n] ?? ''),
+          )} ${formatValue(v)}`,
+        );
       return;
     }
     for (const { values, child } of this.children.values()) out.push(`${this.name}${labelText(this.labelNames, values)} ${formatValue(child.value)}`);
@@ -124,7 +130,13 @@ export class Gauge extends Base<{ value: number }> {
   render(out: string[]): void {
     this.header(out);
     if (this.collect !== undefined) {
-      for (const [labels, v] of this.collect()) out.push(`${this.name}${labelText(this.labelNames, this.labelNames.map((n) => labels[n] ?? ''))} ${formatValue(v)}`);
+      for (const [labels, v] of this.collect())
+        out.push(
+          `${this.name}${labelText(
+            this.labelNames,
+            this.labelNames.map((n) => labels[n] ?? ''),
+          )} ${formatValue(v)}`,
+        );
       return;
     }
     for (const { values, child } of this.children.values()) out.push(`${this.name}${labelText(this.labelNames, values)} ${formatValue(child.value)}`);
@@ -132,7 +144,12 @@ export class Gauge extends Base<{ value: number }> {
 }
 
 export class Histogram extends Base<{ counts: number[]; sum: number; count: number; observe(v: number): void }> {
-  constructor(name: string, help: string, labelNames: readonly string[], private readonly buckets: readonly number[]) {
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    private readonly buckets: readonly number[],
+  ) {
     super(name, help, 'histogram', labelNames);
   }
   protected create() {
@@ -171,7 +188,12 @@ export interface SummaryValue {
 
 /** A summary computed at scrape (e.g. from a Node histogram): `{quantile="φ"}` rows, `_sum`, `_count`. */
 export class Summary extends Base<never> {
-  constructor(name: string, help: string, labelNames: readonly string[], private readonly collect: () => Iterable<readonly [Labels, SummaryValue]>) {
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    private readonly collect: () => Iterable<readonly [Labels, SummaryValue]>,
+  ) {
     super(name, help, 'summary', labelNames);
   }
   protected create(): never {

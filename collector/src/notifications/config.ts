@@ -18,7 +18,7 @@ const Ms = (def: number, min: number, max: number, description: string) => Type.
 export const AlertingConfig = Type.Object(
   {
     stepMs: Ms(60_000, 1000, 600_000, 'Evaluation step in event time: every rule is evaluated for every step (sustain counts steps).'),
-    graceMs: Ms(120_000, 0, 3_600_000, 'How long to wait for an agent\'s late samples before evaluating a step.'),
+    graceMs: Ms(120_000, 0, 3_600_000, "How long to wait for an agent's late samples before evaluating a step."),
     tickMs: Ms(5000, 200, 60_000, 'How often the evaluator looks for new data (and notifications are sent).'),
     initialLookbackMs: Ms(6 * 3_600_000, 0, 7 * 86_400_000, 'How far back evaluation starts for an agent seen for the first time.'),
     groupWaitMs: Ms(30_000, 0, 3_600_000, 'Changes of one practice within this wait go out as one notification.'),
@@ -37,7 +37,11 @@ export const alertingConfigFields = {
 };
 
 /** Problems of these sections beyond the schema (profile file, overrides, calendar, channels), as `path: message`. */
-export function alertingConfigProblems(config: { thresholds: ThresholdsConfig; calendar: CalendarConfig; notifications?: ReadonlyArray<{ kind: string }> }): string[] {
+export function alertingConfigProblems(config: {
+  thresholds: ThresholdsConfig;
+  calendar: CalendarConfig;
+  notifications?: ReadonlyArray<{ kind: string }>;
+}): string[] {
   const problems = [...calendarConfigProblems(config.calendar), ...channelConfigProblems(config.notifications ?? [])];
   const file = config.thresholds.profile === undefined ? defaultProfilePath() : resolve(config.thresholds.profile);
   let doc: unknown;

@@ -133,10 +133,21 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     monitoring: () => monitoringByKey(evaluator?.states() ?? [], providerOf),
     deliver: (n) => notifier.deliver(n),
   });
-  const manager = new AlertManager({ db: meta.db, alerts, maintenance, clock, log: deps.log, listeners: [notifier, correlator], reopenWithinMs: config.alerting.reopenWithinMs });
+  const manager = new AlertManager({
+    db: meta.db,
+    alerts,
+    maintenance,
+    clock,
+    log: deps.log,
+    listeners: [notifier, correlator],
+    reopenWithinMs: config.alerting.reopenWithinMs,
+  });
   notifier.resume(alerts.unnotified());
   let evaluator: RuleEvaluator | undefined;
-  const status = new RuleStatus(() => evaluator, (p) => manager.openCount(p));
+  const status = new RuleStatus(
+    () => evaluator,
+    (p) => manager.openCount(p),
+  );
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<TickReport | undefined> | undefined;
   let stopped = false;
@@ -190,7 +201,15 @@ export function createAlerting(deps: AlertingDeps): Alerting {
         options: { stepMs: config.alerting.stepMs, graceMs: config.alerting.graceMs, initialLookbackMs: config.alerting.initialLookbackMs },
       });
       status.refresh();
-      log.info({ rules: profiles.organisation.live.length, overridden: profiles.overridden.size, channels: channels.map((c) => c.name), resumedAgents: restored.cursors.length }, 'alerting started');
+      log.info(
+        {
+          rules: profiles.organisation.live.length,
+          overridden: profiles.overridden.size,
+          channels: channels.map((c) => c.name),
+          resumedAgents: restored.cursors.length,
+        },
+        'alerting started',
+      );
       if (opts.timer === false) return;
       timer = setInterval(() => {
         if (running !== undefined || stopped) return;
@@ -207,6 +226,10 @@ export function createAlerting(deps: AlertingDeps): Alerting {
       await notifier.close();
     },
   };
-  (alerting as { routes: readonly RouteModule[] }).routes = [alertRoutes(alerting), maintenanceRoutes(alerting), incidentRoutes({ incidents, practiceName: (ods) => meta.practices.get(ods)?.name })];
+  (alerting as { routes: readonly RouteModule[] }).routes = [
+    alertRoutes(alerting),
+    maintenanceRoutes(alerting),
+    incidentRoutes({ incidents, practiceName: (ods) => meta.practices.get(ods)?.name }),
+  ];
   return alerting;
 }

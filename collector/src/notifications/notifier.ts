@@ -115,7 +115,8 @@ export class Notifier implements AlertListener {
     }
     if (a.notified === 'resolved') return { keep: false };
     if ((a.endedAt ?? now) + this.deps.options.resolveHoldMs > this.clockFor(a, now)) return { keep: true };
-    if (a.notified?.startsWith('firing') === true || (a.notified === null && a.cause === null && this.deps.explained?.(a.id) !== true)) return { notice: 'resolved', keep: false };
+    if (a.notified?.startsWith('firing') === true || (a.notified === null && a.cause === null && this.deps.explained?.(a.id) !== true))
+      return { notice: 'resolved', keep: false };
     return { keep: false };
   }
 
@@ -172,7 +173,15 @@ export class Notifier implements AlertListener {
       const p = ch
         .send(n, this.abort.signal)
         .then((r) => {
-          const fields = { channel: ch.name, kind: ch.kind, notification: n.id, practice: n.practice.ods, alerts: n.items.length, outcome: r.outcome, attempts: r.attempts };
+          const fields = {
+            channel: ch.name,
+            kind: ch.kind,
+            notification: n.id,
+            practice: n.practice.ods,
+            alerts: n.items.length,
+            outcome: r.outcome,
+            attempts: r.attempts,
+          };
           if (r.outcome === 'delivered') this.log.info(fields, 'notification delivered');
           else this.log.error({ ...fields, reason: r.message }, 'notification not delivered');
         })

@@ -30,7 +30,12 @@ export function bearerToken(req: FastifyRequest): string {
   return m[1] as string;
 }
 
-const REASONS = { malformed: 'not a credential of this kind', unknown: 'unknown credential', revoked: 'credential revoked', expired: 'credential expired' } as const;
+const REASONS = {
+  malformed: 'not a credential of this kind',
+  unknown: 'unknown credential',
+  revoked: 'credential revoked',
+  expired: 'credential expired',
+} as const;
 
 /**
  * Another way to authenticate a reader (the dashboard's session cookie): the reader, or null when
@@ -96,7 +101,11 @@ export function assertCanRead(req: FastifyRequest, ods: string): Reader {
 export function assertServiceDesk(req: FastifyRequest, what: string, ods?: string): Reader {
   const reader = req.reader;
   if (reader === null) throw new N3monError('N3MON_ERR_INTERNAL', 'route without the API-key hook');
-  if (!canWrite(reader)) throw new N3monError('N3MON_ERR_AUTH_FORBIDDEN', `${what} needs the service desk (a servicedesk key or user, or an admin); this ${reader.actor.startsWith('user:') ? 'user' : 'key'} reads practice ${reader.practice ?? '?'} only`);
+  if (!canWrite(reader))
+    throw new N3monError(
+      'N3MON_ERR_AUTH_FORBIDDEN',
+      `${what} needs the service desk (a servicedesk key or user, or an admin); this ${reader.actor.startsWith('user:') ? 'user' : 'key'} reads practice ${reader.practice ?? '?'} only`,
+    );
   if (ods !== undefined && !canRead(reader, ods)) throw new N3monError('N3MON_ERR_AUTH_FORBIDDEN', `this key may read practice ${reader.practice ?? '?'} only`);
   return reader;
 }

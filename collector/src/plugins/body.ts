@@ -38,7 +38,8 @@ function inflate(req: FastifyRequest, body: Buffer, limit: number): Promise<Buff
     // One big output chunk instead of 16 KiB ones: far fewer main-thread callbacks and no concat.
     gunzip(body, { maxOutputLength: limit, chunkSize: Math.min(limit, INFLATE_CHUNK) }, (err, out) => {
       if (err === null) resolve(out);
-      else if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') reject(new N3monError(bodyCode(req, 'too_large'), `body larger than ${limit} bytes once decompressed`));
+      else if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+        reject(new N3monError(bodyCode(req, 'too_large'), `body larger than ${limit} bytes once decompressed`));
       else reject(new N3monError(bodyCode(req, 'invalid'), 'body is not valid gzip', { problems: [`(root): not valid gzip (${err.message})`] }));
     });
   });
@@ -49,7 +50,8 @@ export async function parseJsonBody(req: FastifyRequest, body: Buffer): Promise<
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   let raw = body;
   if (encoding === 'gzip' || encoding === 'x-gzip') raw = await inflate(req, body, limit);
-  else if (encoding !== 'identity') throw new N3monError('N3MON_ERR_UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${JSON.stringify(encoding)} is not accepted; send gzip or no encoding`);
+  else if (encoding !== 'identity')
+    throw new N3monError('N3MON_ERR_UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${JSON.stringify(encoding)} is not accepted; send gzip or no encoding`);
   if (raw.length === 0) throw new N3monError(bodyCode(req, 'invalid'), 'body is empty', { problems: ['(root): empty body; expected a JSON object'] });
   const text = raw.toString('utf8');
   const poison = poisonedKey(text);

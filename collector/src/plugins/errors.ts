@@ -72,13 +72,22 @@ function fromFastify(err: FastifyError, req: FastifyRequest): HttpError | undefi
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { statusCode: 413, code: bodyCode(req, 'too_large'), message: `body larger than ${req.routeOptions.bodyLimit ?? 0} bytes` };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { statusCode: 415, code: 'N3MON_ERR_UNSUPPORTED_MEDIA_TYPE', message: `Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not accepted; send application/json` };
+      return {
+        statusCode: 415,
+        code: 'N3MON_ERR_UNSUPPORTED_MEDIA_TYPE',
+        message: `Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not accepted; send application/json`,
+      };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return { statusCode: 400, code: bodyCode(req, 'invalid'), message: err.message, problems: [`(root): ${err.message}`] };
     case 'FST_ERR_VALIDATION':
-      return { statusCode: 400, code: 'N3MON_ERR_REQUEST_INVALID', message: err.message, problems: (err.validation ?? []).map((v) => `${err.validationContext ?? 'request'}${v.instancePath.replaceAll('/', '.')}: ${v.message ?? 'invalid'}`) };
+      return {
+        statusCode: 400,
+        code: 'N3MON_ERR_REQUEST_INVALID',
+        message: err.message,
+        problems: (err.validation ?? []).map((v) => `${err.validationContext ?? 'request'}${v.instancePath.replaceAll('/', '.')}: ${v.message ?? 'invalid'}`),
+      };
     default:
       return undefined;
   }
@@ -122,5 +131,7 @@ export function registerErrorHandling(app: TypedApp): void {
     else req.log.info({ code: e.code, statusCode: e.statusCode, url: req.url, problems: e.problems?.length }, 'request rejected');
     return sendError(reply, e);
   });
-  app.setNotFoundHandler((req, reply) => sendError(reply, { statusCode: 404, code: 'N3MON_ERR_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, { statusCode: 404, code: 'N3MON_ERR_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
+  );
 }

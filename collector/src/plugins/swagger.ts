@@ -18,7 +18,8 @@ export async function registerSwagger(app: TypedApp, opts: { version: string }):
       info: {
         title: 'n3mon collector API',
         version: opts.version,
-        description: 'Ingest from agents and the read API for dashboards. Errors: `{ statusCode, code, error, message, problems? }` (docs/api.md, docs/errors.md).',
+        description:
+          'Ingest from agents and the read API for dashboards. Errors: `{ statusCode, code, error, message, problems? }` (docs/api.md, docs/errors.md).',
       },
       components: {
         securitySchemes: {

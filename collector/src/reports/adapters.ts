@@ -39,7 +39,13 @@ export function alertIncidentSource(alerts: AlertStore, maintenance: Maintenance
         if (offset + PAGE >= page.total) break;
       }
       const windows = maintenance.list({ practice: ods, from, to }).map((w) => ({ start: w.startsAt, end: w.endsAt, reason: w.reason }));
-      const nationalIncidents = (national?.ofPractice(ods, from, to) ?? []).map((i) => ({ id: i.id, scope: i.scope, summary: incidentSummary(i), start: i.startedAt, end: i.endedAt }));
+      const nationalIncidents = (national?.ofPractice(ods, from, to) ?? []).map((i) => ({
+        id: i.id,
+        scope: i.scope,
+        summary: incidentSummary(i),
+        start: i.startedAt,
+        end: i.endedAt,
+      }));
       return { alerts: out.sort((a, b) => a.start - b.start), maintenance: windows, national: nationalIncidents };
     },
   };
@@ -56,7 +62,13 @@ export function emailReportMailer(cfg: EmailSettings, deps: { log: Logger; sleep
         cfg.retry,
         async (attempt) => {
           try {
-            await transport.sendMail({ from: cfg.from, to: [...msg.to], subject: `${cfg.subjectPrefix} ${msg.subject}`, text: msg.text, attachments: msg.attachments });
+            await transport.sendMail({
+              from: cfg.from,
+              to: [...msg.to],
+              subject: `${cfg.subjectPrefix} ${msg.subject}`,
+              text: msg.text,
+              attachments: msg.attachments,
+            });
             return { outcome: 'delivered', retryable: false };
           } catch (err) {
             const r = smtpOutcome(err);
@@ -66,7 +78,8 @@ export function emailReportMailer(cfg: EmailSettings, deps: { log: Logger; sleep
         },
         deps.sleep,
       );
-      if (result.outcome !== 'delivered') throw new Error(`report email not delivered: ${result.outcome}${result.message === undefined ? '' : ` (${result.message})`}`);
+      if (result.outcome !== 'delivered')
+        throw new Error(`report email not delivered: ${result.outcome}${result.message === undefined ? '' : ` (${result.message})`}`);
     },
   };
 }

@@ -85,7 +85,8 @@ export class ReportArchive {
     const v = await this.readJson(month, ods);
     if (v === undefined) return undefined;
     const r = v as Partial<PracticeReport>;
-    if (r.kind !== 'practice-report' || r.month !== month || r.practice?.ods !== ods) throw new N3monError('N3MON_ERR_STORE', `archived report ${this.path(month, ods, 'json')} does not describe ${ods} ${month}`);
+    if (r.kind !== 'practice-report' || r.month !== month || r.practice?.ods !== ods)
+      throw new N3monError('N3MON_ERR_STORE', `archived report ${this.path(month, ods, 'json')} does not describe ${ods} ${month}`);
     return r as PracticeReport;
   }
 
@@ -93,7 +94,8 @@ export class ReportArchive {
     const v = await this.readJson(month, ORGANISATION_NAME);
     if (v === undefined) return undefined;
     const s = v as Partial<OrgSummary>;
-    if (s.kind !== 'organisation-summary' || s.month !== month) throw new N3monError('N3MON_ERR_STORE', `archived summary ${this.path(month, ORGANISATION_NAME, 'json')} does not describe ${month}`);
+    if (s.kind !== 'organisation-summary' || s.month !== month)
+      throw new N3monError('N3MON_ERR_STORE', `archived summary ${this.path(month, ORGANISATION_NAME, 'json')} does not describe ${month}`);
     return s as OrgSummary;
   }
 

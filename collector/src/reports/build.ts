@@ -38,7 +38,11 @@ export interface ReportSources {
   thresholdsFor: (ods: string) => ReportThresholds;
   practice: (ods: string) => PracticeFacts | undefined;
   /** Alerts and maintenance windows of a practice overlapping [from, to); undefined = no alert store. */
-  incidents?: (ods: string, from: number, to: number) => Promise<{ alerts: IncidentRecord[]; maintenance: MaintenanceRecord[]; national?: NationalIncidentRecord[] }>;
+  incidents?: (
+    ods: string,
+    from: number,
+    to: number,
+  ) => Promise<{ alerts: IncidentRecord[]; maintenance: MaintenanceRecord[]; national?: NationalIncidentRecord[] }>;
   now: () => number;
   log: Logger;
 }
@@ -75,7 +79,15 @@ const READ_ONLY: Partial<Record<string, (c: CheckRef, s: StoredSeries) => boolea
 };
 
 /** Metrics with core-hours figures: only these need the minute-tier pieces of core hours (18:00–18:30). */
-export const CORE_METRICS: ReadonlySet<string> = new Set(['probe_success', 'icmp_rtt_avg_ms', 'icmp_jitter_ms', 'icmp_loss_ratio', 'tcp_connect_ms', 'http_phase_ms', 'http_total_ms']);
+export const CORE_METRICS: ReadonlySet<string> = new Set([
+  'probe_success',
+  'icmp_rtt_avg_ms',
+  'icmp_jitter_ms',
+  'icmp_loss_ratio',
+  'tcp_connect_ms',
+  'http_phase_ms',
+  'http_total_ms',
+]);
 
 export interface BuildOptions {
   /** Last month's headline (from the archive or computed), for "what changed". */
@@ -134,8 +146,14 @@ export async function buildPracticeReport(src: ReportSources, ods: string, month
   // A month in progress is judged up to its last settled minute (judgedEnd); the future is neither up, down nor unknown.
   const bounds: Interval = { from: frame.start, to: judgedEnd(frame, now) };
   const fetched = src.incidents === undefined ? undefined : await src.incidents(ods, frame.start, frame.end);
-  const incidents = fetched === undefined ? { available: false, alerts: [], maintenance: [] } : { available: true, alerts: fetched.alerts, maintenance: fetched.maintenance };
-  const maintenance = roundOutToMinutes(intersect(incidents.maintenance.map((m) => ({ from: m.start, to: m.end })), [bounds]));
+  const incidents =
+    fetched === undefined ? { available: false, alerts: [], maintenance: [] } : { available: true, alerts: fetched.alerts, maintenance: fetched.maintenance };
+  const maintenance = roundOutToMinutes(
+    intersect(
+      incidents.maintenance.map((m) => ({ from: m.start, to: m.end })),
+      [bounds],
+    ),
+  );
   const core = makePeriod('core', intersect(src.coreIntervals(bounds.from, bounds.to), [bounds]), maintenance);
   const all = makePeriod('all', [bounds], maintenance);
 
@@ -147,8 +165,17 @@ export async function buildPracticeReport(src: ReportSources, ods: string, month
   const coreIds = REPORT_METRICS.filter((m) => CORE_METRICS.has(m)).flatMap((m) => index.metric(m).map((s) => s.id));
   // National incidents split an application's periods (incident-split.ts): their edges are read from the minute tier too.
   const nationalSplit = planIncidentSplit({ index, incidents: fetched?.national ?? [], core, all, judged: bounds });
-  const splitPeriods = [...nationalSplit.values()].flatMap((s) => [s.national.core, s.national.all, s.own.core, s.own.all].map((period) => ({ period, seriesIds: s.seriesIds })));
-  const data = await readMonthBuckets({ store: src.store, seriesIds: ids, frame, judgedTo: bounds.to, periods: [{ period: core, seriesIds: coreIds }, { period: all, seriesIds: ids }, ...splitPeriods], stats });
+  const splitPeriods = [...nationalSplit.values()].flatMap((s) =>
+    [s.national.core, s.national.all, s.own.core, s.own.all].map((period) => ({ period, seriesIds: s.seriesIds })),
+  );
+  const data = await readMonthBuckets({
+    store: src.store,
+    seriesIds: ids,
+    frame,
+    judgedTo: bounds.to,
+    periods: [{ period: core, seriesIds: coreIds }, { period: all, seriesIds: ids }, ...splitPeriods],
+    stats,
+  });
   const t1 = performance.now();
   const runs = checkRunsOf({ index, data }, bounds);
   const minutes = await readMinuteRuns({ store: src.store, needs: failureHours(runs, bounds), stats });
@@ -195,7 +222,16 @@ export async function buildPracticeReport(src: ReportSources, ods: string, month
     generatedAt: now,
     month,
     timeZone: REPORT_TIME_ZONE,
-    period: { start: frame.start, end: frame.end, judgedTo: bounds.to, inProgress: now < frame.end, coreHours: src.coreHoursText, coreMs: core.lengthMs, allMs: all.lengthMs, maintenanceMs: totalMs(maintenance) },
+    period: {
+      start: frame.start,
+      end: frame.end,
+      judgedTo: bounds.to,
+      inProgress: now < frame.end,
+      coreHours: src.coreHoursText,
+      coreMs: core.lengthMs,
+      allMs: all.lengthMs,
+      maintenanceMs: totalMs(maintenance),
+    },
     practice: { ods: practice.ods, name: practice.name, organisation: practice.organisation, sites: [...practice.sites] },
     summary: buildSummary(sections, opts.previous ?? null, opts.org ?? null),
     ...sections,

@@ -34,7 +34,10 @@ export interface ReportComponent {
 const isEmailChannel = checker(EmailConfig);
 
 /** The report mailer when `reports.email.enabled`, over the first email notification channel. */
-export function mailerFromConfig(config: Pick<CollectorConfig, 'reports' | 'notifications'>, deps: { log: Logger; sleep: (ms: number) => Promise<void> }): ReportMailer | undefined {
+export function mailerFromConfig(
+  config: Pick<CollectorConfig, 'reports' | 'notifications'>,
+  deps: { log: Logger; sleep: (ms: number) => Promise<void> },
+): ReportMailer | undefined {
   if (config.reports?.email.enabled !== true) return undefined;
   const channel = config.notifications.find((n) => isEmailChannel(n));
   if (channel === undefined || !isEmailChannel(channel)) {

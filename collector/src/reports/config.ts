@@ -11,7 +11,10 @@ export const ASSET_CLASSES = ['pc', 'server', 'switch', 'router-firewall'] as co
 export const Asset = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200, description: 'What it is, e.g. "Reception PC 3" or "Main switch".' }),
-    class: Type.Union(ASSET_CLASSES.map((c) => Type.Literal(c)), { description: 'Which asset-age rule applies.' }),
+    class: Type.Union(
+      ASSET_CLASSES.map((c) => Type.Literal(c)),
+      { description: 'Which asset-age rule applies.' },
+    ),
     installed: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$', description: 'Date it went into service, YYYY-MM-DD.' }),
   },
   { additionalProperties: false },
@@ -38,8 +41,13 @@ export const ReportsConfig = Type.Object(
   {
     schedule: Type.Object(
       {
-        enabled: Type.Boolean({ default: true, description: 'Generate and archive every practice\'s report for the month before, on the 1st of each month.' }),
-        hour: Type.Integer({ minimum: 0, maximum: 23, default: 2, description: 'Local hour (Europe/London) on the 1st to run, leaving late samples time to arrive.' }),
+        enabled: Type.Boolean({ default: true, description: "Generate and archive every practice's report for the month before, on the 1st of each month." }),
+        hour: Type.Integer({
+          minimum: 0,
+          maximum: 23,
+          default: 2,
+          description: 'Local hour (Europe/London) on the 1st to run, leaving late samples time to arrive.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -64,7 +72,11 @@ export interface PracticeConfigForReport {
 }
 
 /** The facts a report prints about a practice: meta.db's row, completed by its config entry. */
-export function practiceFacts(row: { ods: string; name: string; sites: ReadonlyArray<{ name: string }> }, cfg: PracticeConfigForReport | undefined, organisation: string): PracticeFacts {
+export function practiceFacts(
+  row: { ods: string; name: string; sites: ReadonlyArray<{ name: string }> },
+  cfg: PracticeConfigForReport | undefined,
+  organisation: string,
+): PracticeFacts {
   const facts: PracticeFacts = {
     ods: row.ods,
     name: row.name,

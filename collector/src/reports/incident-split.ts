@@ -47,7 +47,13 @@ function incidentCovers(i: NationalIncidentRecord, checks: readonly CheckRef[]):
 }
 
 /** Per application with incidents this month: its national and own periods (core hours and 24×7). */
-export function planIncidentSplit(opts: { index: SeriesIndex; incidents: readonly NationalIncidentRecord[]; core: Period; all: Period; judged: Interval }): Map<string, AppIncidentSplit> {
+export function planIncidentSplit(opts: {
+  index: SeriesIndex;
+  incidents: readonly NationalIncidentRecord[];
+  core: Period;
+  all: Period;
+  judged: Interval;
+}): Map<string, AppIncidentSplit> {
   const out = new Map<string, AppIncidentSplit>();
   if (opts.incidents.length === 0) return out;
   const byApp = new Map<string, CheckRef[]>();
@@ -61,7 +67,12 @@ export function planIncidentSplit(opts: { index: SeriesIndex; incidents: readonl
   for (const [app, checks] of byApp) {
     const incidents = opts.incidents.filter((i) => incidentCovers(i, checks));
     if (incidents.length === 0) continue;
-    const spans = roundOutToMinutes(intersect(incidents.map((i) => ({ from: i.start, to: i.end ?? opts.judged.to })), [opts.judged]));
+    const spans = roundOutToMinutes(
+      intersect(
+        incidents.map((i) => ({ from: i.start, to: i.end ?? opts.judged.to })),
+        [opts.judged],
+      ),
+    );
     if (totalMs(spans) === 0) continue;
     const split = (name: 'national' | 'own', p: Period): Period => {
       const parts = name === 'national' ? intersect(p.intervals, spans) : subtract(p.intervals, spans);
@@ -72,7 +83,12 @@ export function planIncidentSplit(opts: { index: SeriesIndex; incidents: readonl
       ...checks.flatMap((c) => opts.index.success(c.key).map((s) => s.id)),
       ...APP_METRICS.flatMap((m) => opts.index.metric(m, (c) => keys.has(c.key)).map((s) => s.id)),
     ];
-    out.set(app, { incidents, national: { core: split('national', opts.core), all: split('national', opts.all) }, own: { core: split('own', opts.core), all: split('own', opts.all) }, seriesIds });
+    out.set(app, {
+      incidents,
+      national: { core: split('national', opts.core), all: split('national', opts.all) },
+      own: { core: split('own', opts.core), all: split('own', opts.all) },
+      seriesIds,
+    });
   }
   return out;
 }

@@ -24,7 +24,11 @@ export type { ReportMailer, GenerateResult } from './service.ts';
 /** Alerts and maintenance windows of a practice (collector/src/alerts/), as the report reads them. */
 export interface IncidentSource {
   /** `national`: national incidents the practice was part of (collector/src/incidents), for the report's split. */
-  incidents(ods: string, from: number, to: number): Promise<{ alerts: IncidentRecord[]; maintenance: MaintenanceRecord[]; national?: NationalIncidentRecord[] }>;
+  incidents(
+    ods: string,
+    from: number,
+    to: number,
+  ): Promise<{ alerts: IncidentRecord[]; maintenance: MaintenanceRecord[]; national?: NationalIncidentRecord[] }>;
 }
 
 export interface ReportWiring {
@@ -71,7 +75,10 @@ export function createReportService(w: ReportWiring): ReportService {
 }
 
 /** The core-hours calendar and threshold profiles a collector config describes. */
-export function reportInputsFromConfig(config: Pick<CollectorConfig, 'calendar' | 'thresholds'>, opts: { baseDir?: string } = {}): { calendar: CoreCalendar; thresholds: ThresholdProfiles } {
+export function reportInputsFromConfig(
+  config: Pick<CollectorConfig, 'calendar' | 'thresholds'>,
+  opts: { baseDir?: string } = {},
+): { calendar: CoreCalendar; thresholds: ThresholdProfiles } {
   return {
     calendar: calendarFromConfig(config.calendar),
     thresholds: loadThresholds(config.thresholds, opts.baseDir === undefined ? {} : { baseDir: opts.baseDir }),
@@ -84,7 +91,10 @@ const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Satu
 export function describeCoreHours(calendar: Pick<CoreCalendar, 'spec' | 'holidays'>): string {
   const days = [...calendar.spec.days].sort((a, b) => a - b);
   const contiguous = days.every((d, i) => i === 0 || d === (days[i - 1] as number) + 1);
-  const dayText = days.length > 2 && contiguous ? `${DAY_NAMES[(days[0] as number) - 1]}–${DAY_NAMES[(days.at(-1) as number) - 1]}` : days.map((d) => DAY_NAMES[d - 1]).join(', ');
+  const dayText =
+    days.length > 2 && contiguous
+      ? `${DAY_NAMES[(days[0] as number) - 1]}–${DAY_NAMES[(days.at(-1) as number) - 1]}`
+      : days.map((d) => DAY_NAMES[d - 1]).join(', ');
   const division = calendar.holidays.division
     .split('-')
     .map((w) => (w === 'and' ? w : w.charAt(0).toUpperCase() + w.slice(1)))

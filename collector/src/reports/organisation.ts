@@ -71,19 +71,42 @@ function worseFirst(figure: FigureId, a: number | null, b: number | null): numbe
   return better === 'higher' ? a - b : b - a;
 }
 
-export function buildOrgSummary(opts: { month: string; organisation: string; names: ReadonlyMap<string, string>; current: readonly Headline[]; previous: readonly Headline[]; generatedAt: number }): OrgSummary {
+export function buildOrgSummary(opts: {
+  month: string;
+  organisation: string;
+  names: ReadonlyMap<string, string>;
+  current: readonly Headline[];
+  previous: readonly Headline[];
+  generatedAt: number;
+}): OrgSummary {
   const prevByOds = new Map(opts.previous.map((h) => [h.ods, h]));
   const sorted = [...opts.current].sort((a, b) => {
     const [ra, aa] = redsAndAmbers(a);
     const [rb, ab] = redsAndAmbers(b);
-    return ragRank(b.overall) - ragRank(a.overall) || rb - ra || ab - aa || worseFirst('link-availability-core', a.figures['link-availability-core'], b.figures['link-availability-core']) || a.ods.localeCompare(b.ods);
+    return (
+      ragRank(b.overall) - ragRank(a.overall) ||
+      rb - ra ||
+      ab - aa ||
+      worseFirst('link-availability-core', a.figures['link-availability-core'], b.figures['link-availability-core']) ||
+      a.ods.localeCompare(b.ods)
+    );
   });
   const counts = emptyCounts();
   const practices: OrgPracticeRow[] = sorted.map((h, i) => {
     counts[h.overall]++;
     const prev = prevByOds.get(h.ods)?.overall ?? null;
-    const change = prev === null || prev === 'grey' || h.overall === 'grey' ? null : ragRank(h.overall) > ragRank(prev) ? -1 : ragRank(h.overall) < ragRank(prev) ? 1 : 0;
-    return { rank: i + 1, ods: h.ods, name: opts.names.get(h.ods) ?? h.ods, overall: h.overall, areas: h.areas, figures: h.figures, previousOverall: prev, change };
+    const change =
+      prev === null || prev === 'grey' || h.overall === 'grey' ? null : ragRank(h.overall) > ragRank(prev) ? -1 : ragRank(h.overall) < ragRank(prev) ? 1 : 0;
+    return {
+      rank: i + 1,
+      ods: h.ods,
+      name: opts.names.get(h.ods) ?? h.ods,
+      overall: h.overall,
+      areas: h.areas,
+      figures: h.figures,
+      previousOverall: prev,
+      change,
+    };
   });
   let previousCounts: Record<Rag, number> | null = null;
   if (opts.previous.length > 0) {
@@ -94,7 +117,12 @@ export function buildOrgSummary(opts: { month: string; organisation: string; nam
     const figure = AREA_FIGURE[area];
     const list = opts.current
       .filter((h) => h.areas[area] === 'red' || h.areas[area] === 'amber')
-      .sort((a, b) => ragRank(b.areas[area]) - ragRank(a.areas[area]) || (figure === null ? 0 : worseFirst(figure, a.figures[figure], b.figures[figure])) || a.ods.localeCompare(b.ods))
+      .sort(
+        (a, b) =>
+          ragRank(b.areas[area]) - ragRank(a.areas[area]) ||
+          (figure === null ? 0 : worseFirst(figure, a.figures[figure], b.figures[figure])) ||
+          a.ods.localeCompare(b.ods),
+      )
       .slice(0, ACCOUNTING.topN)
       .map((h) => ({ ods: h.ods, name: opts.names.get(h.ods) ?? h.ods, rag: h.areas[area], value: figure === null ? null : h.figures[figure] }));
     return { area, title: AREA_TITLES[area], figure, practices: list };

@@ -80,4 +80,3 @@ export function sketchIn(list: readonly SeriesBuckets[], period: Period, newSket
   for (const d of list) for (const b of bucketsIn(d, period)) s.merge(b.sketch);
   return s;
 }
-

@@ -31,7 +31,14 @@ export interface ReportScheduler {
   stop(): Promise<void>;
 }
 
-export function startReportScheduler(deps: { service: ReportService; clock: Clock; log: Logger; hour: number; email: boolean; tickMs?: number }): ReportScheduler {
+export function startReportScheduler(deps: {
+  service: ReportService;
+  clock: Clock;
+  log: Logger;
+  hour: number;
+  email: boolean;
+  tickMs?: number;
+}): ReportScheduler {
   const zone = reportZone();
   const log = deps.log.child({ component: 'report-scheduler' });
   const archive = deps.service.archive;
@@ -44,7 +51,7 @@ export function startReportScheduler(deps: { service: ReportService; clock: Cloc
     const now = deps.clock.now();
     const month = dueMonth(now, { zone, hour: deps.hour, archived: (m) => archive.has(m, 'organisation') });
     if (month === undefined || empty.has(month) || now - (failedAt.get(month) ?? -Infinity) < SCHEDULER_RETRY_MS) return Promise.resolve(undefined);
-    log.info({ month, email: deps.email }, 'generating last month\'s reports');
+    log.info({ month, email: deps.email }, "generating last month's reports");
     running = deps.service
       .generateMonth(month, { email: deps.email })
       .then(

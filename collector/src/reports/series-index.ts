@@ -20,7 +20,11 @@ export interface CheckRef {
 }
 
 /** Every probe kind the catalog names (a check id `kind:target` without metrics of its own falls back to these). */
-const KNOWN_KINDS = new Set<string>(Object.values(METRICS).map((m) => m.source as string).filter((s) => s !== 'any'));
+const KNOWN_KINDS = new Set<string>(
+  Object.values(METRICS)
+    .map((m) => m.source as string)
+    .filter((s) => s !== 'any'),
+);
 
 export interface SeriesIndex {
   checks: CheckRef[];

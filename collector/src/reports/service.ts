@@ -19,7 +19,12 @@ import { buildSummary, headlineOf, orgBaseline, type Headline, type OrgBaseline 
 
 /** Sends a practice its report (the email notification channel, in production). */
 export interface ReportMailer {
-  send(msg: { to: readonly string[]; subject: string; text: string; attachments: Array<{ filename: string; content: Buffer; contentType: string }> }): Promise<void>;
+  send(msg: {
+    to: readonly string[];
+    subject: string;
+    text: string;
+    attachments: Array<{ filename: string; content: Buffer; contentType: string }>;
+  }): Promise<void>;
 }
 
 export interface ReportServiceDeps {
@@ -62,7 +67,14 @@ function noDataHeadline(ods: string, month: string): Headline {
     month,
     overall: 'grey',
     areas: { apps: 'grey', link: 'grey', lan: 'grey', branch: 'grey', incidents: 'grey', servers: 'grey', completeness: 'grey' },
-    figures: { 'link-availability-core': null, 'link-rtt-p95': null, 'app-availability-core': null, 'app-http-p95': null, 'lan-rtt-p95': null, completeness: null },
+    figures: {
+      'link-availability-core': null,
+      'link-rtt-p95': null,
+      'app-availability-core': null,
+      'app-http-p95': null,
+      'lan-rtt-p95': null,
+      completeness: null,
+    },
   };
 }
 
@@ -222,7 +234,10 @@ export class ReportService {
     const stored = await this.#deps.archive?.readFile(month, ORGANISATION_NAME, format);
     if (stored !== undefined) return { body: stored, contentType: contentTypeOf(format), ext: format };
     if (!opts.compute) {
-      throw new N3monError('N3MON_ERR_NOT_FOUND', `the organisation summary of ${month} is not archived yet: it is made on the 1st of the next month, or by \`n3mon report --archive --month ${month}\``);
+      throw new N3monError(
+        'N3MON_ERR_NOT_FOUND',
+        `the organisation summary of ${month} is not archived yet: it is made on the 1st of the next month, or by \`n3mon report --archive --month ${month}\``,
+      );
     }
     return renderOrganisation(await this.organisationSummary(month), format);
   }
@@ -299,7 +314,17 @@ export class ReportService {
       await rm(staging, { recursive: true, force: true });
     }
     result.ms = performance.now() - started;
-    log.info({ generated: result.generated.length, skipped: result.skipped.length, empty: result.empty.length, failed: result.failed.length, emailed: result.emailed.length, ms: Math.round(result.ms) }, 'monthly reports archived');
+    log.info(
+      {
+        generated: result.generated.length,
+        skipped: result.skipped.length,
+        empty: result.empty.length,
+        failed: result.failed.length,
+        emailed: result.emailed.length,
+        ms: Math.round(result.ms),
+      },
+      'monthly reports archived',
+    );
     return result;
   }
 

@@ -73,7 +73,15 @@ export function thresholdsFromRefs(list: readonly ThresholdRef[]): ReportThresho
 /** A compiled profile rule as the report prints it (durations and seconds become ms). */
 export function refOfRule(rule: CompiledRule): ThresholdRef {
   if (rule.kind === 'silence') {
-    return { id: rule.id, label: rule.title, direction: 'above', unit: 'ms', warning: rule.warningMs ?? null, critical: rule.criticalMs ?? null, source: rule.source };
+    return {
+      id: rule.id,
+      label: rule.title,
+      direction: 'above',
+      unit: 'ms',
+      warning: rule.warningMs ?? null,
+      critical: rule.criticalMs ?? null,
+      source: rule.source,
+    };
   }
   const scale = rule.unit === 's' ? 1000 : 1;
   return {

@@ -12,4 +12,16 @@ import { auditRoutes } from './audit/index.ts';
 import { enrolmentRoutes } from './enrolment/index.ts';
 import { agentRoutes } from './practices/agents.ts';
 
-export const CORE_ROUTES: readonly RouteModule[] = [healthRoutes, metricsRoutes, ingestRoutes, practiceRoutes, seriesRoutes, overviewRoutes, uiRoutes, throughputRoutes, auditRoutes, enrolmentRoutes, agentRoutes];
+export const CORE_ROUTES: readonly RouteModule[] = [
+  healthRoutes,
+  metricsRoutes,
+  ingestRoutes,
+  practiceRoutes,
+  seriesRoutes,
+  overviewRoutes,
+  uiRoutes,
+  throughputRoutes,
+  auditRoutes,
+  enrolmentRoutes,
+  agentRoutes,
+];

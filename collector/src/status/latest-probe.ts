@@ -94,7 +94,8 @@ export class LatestProbeStatus implements StatusProvider, IngestObserver {
     const reasons: string[] = [];
     for (const key of failing) {
       const c = checks?.get(key);
-      if (c !== undefined && now - c.ts <= this.#checkStaleMs) reasons.push(`check ${c.check} on agent ${c.agent} failed (${c.outcome || 'probe_success 0'}) at ${new Date(c.ts).toISOString()}`);
+      if (c !== undefined && now - c.ts <= this.#checkStaleMs)
+        reasons.push(`check ${c.check} on agent ${c.agent} failed (${c.outcome || 'probe_success 0'}) at ${new Date(c.ts).toISOString()}`);
     }
     return reasons.length === 0 ? { status: 'ok', openAlerts: 0, reasons: [] } : { status: 'warning', openAlerts: 0, reasons };
   }

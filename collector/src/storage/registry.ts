@@ -59,7 +59,8 @@ const influxBackend: StorageBackend = {
   settings: influxSettingsFields,
   open: (opts) => {
     const s = { createDatabase: false, timeoutMs: 10_000, ...opts.settings } as unknown as InfluxSettings;
-    if (typeof s.url !== 'string' || typeof s.database !== 'string') throw new N3monError('N3MON_ERR_CONFIG_INVALID', 'storage.url, storage.database: required for the influx backend');
+    if (typeof s.url !== 'string' || typeof s.database !== 'string')
+      throw new N3monError('N3MON_ERR_CONFIG_INVALID', 'storage.url, storage.database: required for the influx backend');
     return openInfluxStore({ settings: s, retention: opts.retention, log: opts.log, ...(opts.clock === undefined ? {} : { clock: opts.clock }) });
   },
 };
@@ -78,7 +79,17 @@ export type StorageBackendName = keyof typeof STORAGE_BACKENDS;
  */
 export function storageConfigSchema(common: TProperties): TSchema {
   const branches = Object.values(STORAGE_BACKENDS).map((b, i) =>
-    Type.Object({ backend: Type.Literal(b.name, i === 0 ? { default: b.name, description: `Series store backend: ${Object.keys(STORAGE_BACKENDS).join(' | ')} (docs/storage.md).` } : {}), ...common, ...b.settings }, { additionalProperties: false }),
+    Type.Object(
+      {
+        backend: Type.Literal(
+          b.name,
+          i === 0 ? { default: b.name, description: `Series store backend: ${Object.keys(STORAGE_BACKENDS).join(' | ')} (docs/storage.md).` } : {},
+        ),
+        ...common,
+        ...b.settings,
+      },
+      { additionalProperties: false },
+    ),
   );
   return Type.Union(branches, { default: {} });
 }

@@ -99,12 +99,20 @@ export function assertCsrf(req: FastifyRequest, session: Session): void {
   const sent = req.headers[CSRF_HEADER];
   const given = Buffer.from(typeof sent === 'string' ? sent : '', 'utf8');
   const want = Buffer.from(session.csrf, 'utf8');
-  if (given.length !== want.length || !timingSafeEqual(given, want)) throw new N3monError('N3MON_ERR_AUTH_CSRF', `a write with the session cookie needs the ${CSRF_HEADER} header of the session`);
+  if (given.length !== want.length || !timingSafeEqual(given, want))
+    throw new N3monError('N3MON_ERR_AUTH_CSRF', `a write with the session cookie needs the ${CSRF_HEADER} header of the session`);
 }
 
 /** What the read API sees of a dashboard user: admins read like the service desk. */
 export function readerOf(user: User): Reader {
-  return { keyId: `user:${user.username}`, role: user.role === 'practice' ? 'practice' : 'servicedesk', practice: user.practice, actor: `user:${user.username}`, name: user.username, admin: user.role === 'admin' };
+  return {
+    keyId: `user:${user.username}`,
+    role: user.role === 'practice' ? 'practice' : 'servicedesk',
+    practice: user.practice,
+    actor: `user:${user.username}`,
+    name: user.username,
+    admin: user.role === 'admin',
+  };
 }
 
 declare module 'fastify' {

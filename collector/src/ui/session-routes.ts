@@ -150,7 +150,9 @@ export function registerSessionRoutes(app: TypedApp, deps: SessionRouteDeps): vo
 
   app.delete(
     '/api/v1/session',
-    { schema: { tags: TAGS, summary: 'Sign out: ends the session on the server and clears the cookie', response: { 204: Type.Null(), ...errorResponses(403) } } },
+    {
+      schema: { tags: TAGS, summary: 'Sign out: ends the session on the server and clears the cookie', response: { 204: Type.Null(), ...errorResponses(403) } },
+    },
     async (req, reply) => {
       const c = current(req);
       if (c !== undefined) {

@@ -81,10 +81,17 @@ export function registerUserRoutes(app: TypedApp, deps: { users: UserStore; auth
   const common = { onRequest: deps.auth.apiKey };
   const tags = ['session'];
 
-  app.get('/api/v1/users', { ...common, schema: { tags, summary: 'Dashboard users (admins)', response: { 200: Type.Object({ items: Type.Array(UserView) }), ...errorResponses(401, 403) } } }, async (req) => {
-    adminOf(req);
-    return { items: users.list().map(view) };
-  });
+  app.get(
+    '/api/v1/users',
+    {
+      ...common,
+      schema: { tags, summary: 'Dashboard users (admins)', response: { 200: Type.Object({ items: Type.Array(UserView) }), ...errorResponses(401, 403) } },
+    },
+    async (req) => {
+      adminOf(req);
+      return { items: users.list().map(view) };
+    },
+  );
 
   app.post(
     '/api/v1/users',
@@ -103,7 +110,14 @@ export function registerUserRoutes(app: TypedApp, deps: { users: UserStore; auth
       const password = b.password ?? generatePassword();
       const user = await asRequest(() => users.create({ username: b.username, role: b.role, practice: b.practice ?? null, password, now: clock.now() }));
       log.info({ by: admin.username, username: user.username, role: user.role, practice: user.practice }, 'dashboard user created');
-      audit.record({ ...auditActor(req), action: 'user.create', target: `user:${user.username}`, practice: user.practice, detail: { role: user.role, generatedPassword: b.password === undefined }, at: clock.now() });
+      audit.record({
+        ...auditActor(req),
+        action: 'user.create',
+        target: `user:${user.username}`,
+        practice: user.practice,
+        detail: { role: user.role, generatedPassword: b.password === undefined },
+        at: clock.now(),
+      });
       return reply.status(201).send({ user: view(user), ...(b.password === undefined ? { password } : {}) });
     },
   );
@@ -127,7 +141,9 @@ export function registerUserRoutes(app: TypedApp, deps: { users: UserStore; auth
       const b = req.body;
       const self = target.id === admin.id;
       if (self && (b.disabled === true || (b.role !== undefined && b.role !== 'admin'))) {
-        throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'an admin cannot disable or demote themself; ask another admin', { problems: ['body: not for your own user'] });
+        throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'an admin cannot disable or demote themself; ask another admin', {
+          problems: ['body: not for your own user'],
+        });
       }
       const now = clock.now();
       let user = target;
@@ -142,7 +158,13 @@ export function registerUserRoutes(app: TypedApp, deps: { users: UserStore; auth
       const changed = Object.keys(b);
       log.info({ by: admin.username, username: user.username, changed }, 'dashboard user changed');
       // The new values, never the password (only that it changed).
-      const detail = { changed, role: user.role, practice: user.practice, ...(b.disabled === undefined ? {} : { disabled: b.disabled }), before: { role: target.role, practice: target.practice, disabled: target.disabledAt !== null } };
+      const detail = {
+        changed,
+        role: user.role,
+        practice: user.practice,
+        ...(b.disabled === undefined ? {} : { disabled: b.disabled }),
+        before: { role: target.role, practice: target.practice, disabled: target.disabledAt !== null },
+      };
       audit.record({ ...auditActor(req), action: 'user.change', target: `user:${user.username}`, practice: user.practice, detail, at: now });
       return { user: view(user) };
     },

@@ -119,7 +119,8 @@ export class UserStore {
     try {
       this.#insert.run({ id, username, role: req.role, practice, hash, now });
     } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new N3monError('N3MON_ERR_CLI_USAGE', `username: "${username}" already exists`, { cause: err });
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+        throw new N3monError('N3MON_ERR_CLI_USAGE', `username: "${username}" already exists`, { cause: err });
       throw err;
     }
     return this.byId(id) as User;
@@ -171,7 +172,10 @@ export class UserStore {
     if (practice === null) throw new N3monError('N3MON_ERR_CLI_USAGE', 'practice: a practice user needs --practice ODS');
     if (!odsRe.test(practice)) throw new N3monError('N3MON_ERR_CLI_USAGE', `practice: "${practice}" is not an ODS code (${OdsPattern}, e.g. A81001)`);
     if (this.#meta.practices.get(practice) === undefined) {
-      throw new N3monError('N3MON_ERR_NOT_FOUND', `practice ${practice} is not known: add it to the config's practices (and start the collector or pass --config), or create an agent token for it first`);
+      throw new N3monError(
+        'N3MON_ERR_NOT_FOUND',
+        `practice ${practice} is not known: add it to the config's practices (and start the collector or pass --config), or create an agent token for it first`,
+      );
     }
     return practice;
   }

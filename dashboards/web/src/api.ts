@@ -40,7 +40,13 @@ export function createApi(onUnauthorized: () => void): Api {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (method !== 'GET' && csrf !== null) headers['x-csrf-token'] = csrf;
-    const res = await fetch(url, { method, headers, credentials: 'same-origin', body: body === undefined ? null : JSON.stringify(body), signal: signal ?? null });
+    const res = await fetch(url, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? null : JSON.stringify(body),
+      signal: signal ?? null,
+    });
     if (res.status === 204) return undefined as T;
     const text = await res.text();
     let json: unknown = undefined;
@@ -48,7 +54,11 @@ export function createApi(onUnauthorized: () => void): Api {
       try {
         json = JSON.parse(text);
       } catch (err) {
-        throw new ApiError(res.status, 'N3MON_ERR_INTERNAL', `the collector answered ${res.status} with something that is not JSON (${(err as Error).message})`);
+        throw new ApiError(
+          res.status,
+          'N3MON_ERR_INTERNAL',
+          `the collector answered ${res.status} with something that is not JSON (${(err as Error).message})`,
+        );
       }
     }
     if (!res.ok) {

@@ -26,11 +26,20 @@ export interface View {
 export function parseRoute(hash: string): Route {
   const raw = hash.replace(/^#\/?/, '');
   const [p = '', q = ''] = raw.split('?', 2);
-  return { path: p.split('/').filter((s) => s !== '').map(decodeURIComponent), params: new URLSearchParams(q) };
+  return {
+    path: p
+      .split('/')
+      .filter((s) => s !== '')
+      .map(decodeURIComponent),
+    params: new URLSearchParams(q),
+  };
 }
 
 export function routeHash(path: readonly string[], params?: URLSearchParams | Record<string, string | undefined>): string {
-  const sp = params instanceof URLSearchParams ? params : new URLSearchParams(Object.entries(params ?? {}).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+  const sp =
+    params instanceof URLSearchParams
+      ? params
+      : new URLSearchParams(Object.entries(params ?? {}).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
   const q = sp.toString();
   return `#/${path.map(encodeURIComponent).join('/')}${q === '' ? '' : `?${q}`}`;
 }

@@ -16,7 +16,8 @@ export function ragBadge(status: Status | null, opts: { compact?: boolean; label
   const r = RAG[status ?? 'none'];
   const cls = `rag rag-${status ?? 'none'}${opts.compact === true ? ' rag-compact' : ''}`;
   const title = `${opts.label === undefined ? '' : `${opts.label}: `}${r.text}`;
-  if (opts.compact === true) return h('span', { class: cls, title }, h('span', { 'aria-hidden': 'true' }, status === null ? r.icon : `${r.icon} ${r.short}`), srOnly(title));
+  if (opts.compact === true)
+    return h('span', { class: cls, title }, h('span', { 'aria-hidden': 'true' }, status === null ? r.icon : `${r.icon} ${r.short}`), srOnly(title));
   return h('span', { class: cls, title }, h('span', { 'aria-hidden': 'true', class: 'rag-icon' }, r.icon), ` ${r.text}`);
 }
 
@@ -26,7 +27,19 @@ export function statusWord(s: Status): string {
 
 export function errorNote(err: unknown): HTMLElement {
   const e = err as { message?: string; problems?: readonly string[] };
-  return h('div', { class: 'note note-error', role: 'alert' }, h('strong', null, 'Could not load: '), e.message ?? String(err), e.problems !== undefined && e.problems.length > 0 ? h('ul', null, e.problems.map((p) => h('li', null, p))) : null);
+  return h(
+    'div',
+    { class: 'note note-error', role: 'alert' },
+    h('strong', null, 'Could not load: '),
+    e.message ?? String(err),
+    e.problems !== undefined && e.problems.length > 0
+      ? h(
+          'ul',
+          null,
+          e.problems.map((p) => h('li', null, p)),
+        )
+      : null,
+  );
 }
 
 /**
@@ -83,7 +96,11 @@ export function livePoller(tick: () => Promise<void>, everyMs: number): { el: HT
 /** A group of toggle buttons (one pressed), e.g. time ranges or status filters. */
 export function toggleGroup<T extends string>(label: string, options: readonly { value: T; text: string }[], current: T, onPick: (v: T) => void): HTMLElement {
   const buttons = options.map((o) =>
-    h('button', { type: 'button', class: 'btn btn-toggle', 'aria-pressed': String(o.value === current), 'data-value': o.value, onclick: () => onPick(o.value) }, o.text),
+    h(
+      'button',
+      { type: 'button', class: 'btn btn-toggle', 'aria-pressed': String(o.value === current), 'data-value': o.value, onclick: () => onPick(o.value) },
+      o.text,
+    ),
   );
   return h('div', { class: 'toggle-group', role: 'group', 'aria-label': label }, buttons);
 }

@@ -61,7 +61,13 @@ export function fmtWithUnit(v: number | null | undefined, unit: string): string 
     case '%':
       return `${fmtNumber(unit === 'ratio' ? v * 100 : v)} %`;
     case 'bps':
-      return v >= 1e9 ? `${fmtNumber(v / 1e9)} Gbit/s` : v >= 1e6 ? `${fmtNumber(v / 1e6)} Mbit/s` : v >= 1e3 ? `${fmtNumber(v / 1e3)} kbit/s` : `${fmtNumber(v)} bit/s`;
+      return v >= 1e9
+        ? `${fmtNumber(v / 1e9)} Gbit/s`
+        : v >= 1e6
+          ? `${fmtNumber(v / 1e6)} Mbit/s`
+          : v >= 1e3
+            ? `${fmtNumber(v / 1e3)} kbit/s`
+            : `${fmtNumber(v)} bit/s`;
     case 'per_s':
       return `${fmtNumber(v, 2)}/s`;
     default:

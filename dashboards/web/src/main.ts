@@ -45,7 +45,11 @@ function renderTopbar(u: SessionUser, section: string): void {
   const links =
     u.role === 'practice'
       ? [navLink(`#/practice/${u.practice ?? ''}`, 'My practice', section === 'practice'), navLink('#/alerts', 'Alerts', section === 'alerts')]
-      : [navLink('#/', 'Overview', section === ''), navLink('#/alerts', 'Alerts', section === 'alerts'), u.role === 'admin' ? navLink('#/users', 'Users', section === 'users') : null];
+      : [
+          navLink('#/', 'Overview', section === ''),
+          navLink('#/alerts', 'Alerts', section === 'alerts'),
+          u.role === 'admin' ? navLink('#/users', 'Users', section === 'users') : null,
+        ];
   const signOut = h('button', { type: 'button', class: 'btn btn-small', onclick: () => void signOutNow() }, 'Sign out');
   replace(
     topbar,

@@ -20,7 +20,9 @@ export const CalendarConfig = Type.Object(
     days: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { default: [1, 2, 3, 4, 5], uniqueItems: true, description: 'ISO weekdays (1 = Monday).' }),
     start: Type.String({ pattern: HHMM, default: '08:00' }),
     end: Type.String({ pattern: HHMM, default: '18:30' }),
-    bankHolidaysFile: Type.Optional(Type.String({ minLength: 1, description: 'A newer copy of https://www.gov.uk/bank-holidays.json; the bundled data covers 2024–2028.' })),
+    bankHolidaysFile: Type.Optional(
+      Type.String({ minLength: 1, description: 'A newer copy of https://www.gov.uk/bank-holidays.json; the bundled data covers 2024–2028.' }),
+    ),
     division: Type.String({ minLength: 1, default: DEFAULT_DIVISION, description: 'Division of the bank-holidays file.' }),
   },
   { additionalProperties: false, default: {} },
@@ -37,7 +39,12 @@ export interface CoreHoursSpec {
   readonly end: string;
 }
 
-export const DEFAULT_CORE_HOURS: CoreHoursSpec = Object.freeze({ timeZone: 'Europe/London', days: Object.freeze([1, 2, 3, 4, 5]), start: '08:00', end: '18:30' });
+export const DEFAULT_CORE_HOURS: CoreHoursSpec = Object.freeze({
+  timeZone: 'Europe/London',
+  days: Object.freeze([1, 2, 3, 4, 5]),
+  start: '08:00',
+  end: '18:30',
+});
 
 export interface TimeInterval {
   from: number;

@@ -65,7 +65,10 @@ export interface Targets {
 const isRouter = (c: Check): boolean => c.kind === 'snmp' && Array.isArray(c.interfaces) && c.interfaces.some((s: { role?: string }) => s.role !== undefined);
 
 /** The documented agent config with loopback targets and short intervals (pure, for one reading of the file). */
-export function deriveAgentConfig(doc: AgentDoc, t: { collectorUrl: string; token: string; spoolDir: string } & Omit<Targets, 'tcpUrl'>): { config: AgentDoc; dropped: Check[] } {
+export function deriveAgentConfig(
+  doc: AgentDoc,
+  t: { collectorUrl: string; token: string; spoolDir: string } & Omit<Targets, 'tcpUrl'>,
+): { config: AgentDoc; dropped: Check[] } {
   const dropped: Check[] = [];
   const checks: Check[] = [];
   let deadHttp = 0;
@@ -152,7 +155,10 @@ export async function startPractice(): Promise<Practice> {
     copyFileSync(DEVICE, join(dataDir, `${DEVICE_NAME}.snmprec`));
     const authProto = SNMPSIM_AUTH[String(router.authProtocol)];
     const privProto = SNMPSIM_PRIV[String(router.privProtocol)];
-    if (router.version !== '3' || authProto === undefined || privProto === undefined) throw new Error(`the example's router is not SNMPv3 with an auth/priv protocol snmpsimd knows (${String(router.authProtocol)}/${String(router.privProtocol)})`);
+    if (router.version !== '3' || authProto === undefined || privProto === undefined)
+      throw new Error(
+        `the example's router is not SNMPv3 with an auth/priv protocol snmpsimd knows (${String(router.authProtocol)}/${String(router.privProtocol)})`,
+      );
     const sim: Daemon = await startSnmpsim({
       dataDir,
       readyCommunity: DEVICE_NAME,
@@ -232,4 +238,3 @@ export async function startPractice(): Promise<Practice> {
     throw err;
   }
 }
-

@@ -86,7 +86,14 @@ describe.skipIf(skip)('the dashboard in Chromium', () => {
     expect(await c3.locator('td.area-cell').nth(3).innerText()).toMatch(/Crit/);
     expect(await c3.locator('td.reason').innerText()).toMatch(/National link .*critical on 198\.51\.100\.1/);
     expect(await c3.locator('td').nth(7).innerText()).toMatch(/^\d+ (min|h)/); // since: after the status and six area cells
-    expect(Number(await c3.locator('td.num').innerText().then((t) => t.replace(/\D/g, '')))).toBeGreaterThan(0);
+    expect(
+      Number(
+        await c3
+          .locator('td.num')
+          .innerText()
+          .then((t) => t.replace(/\D/g, '')),
+      ),
+    ).toBeGreaterThan(0);
     expect(await row(page, 'D84004').locator('td.reason').innerText()).toMatch(/no agent/);
     await b.shot('02-overview');
   });
@@ -99,7 +106,9 @@ describe.skipIf(skip)('the dashboard in Chromium', () => {
     expect(page.url()).toContain('q=hill');
     await page.getByLabel('Search by ODS code or name').fill('');
     await page.getByRole('button', { name: /^Unknown/ }).click();
-    await expect.poll(() => page.locator('#overview-table tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.ods))).toEqual(['D84004']);
+    await expect
+      .poll(() => page.locator('#overview-table tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.ods)))
+      .toEqual(['D84004']);
     await page.getByRole('button', { name: /^All/ }).click();
     await expect.poll(() => page.locator('#overview-table tbody tr').count()).toBe(4);
   });
@@ -120,7 +129,9 @@ describe.skipIf(skip)('the dashboard in Chromium', () => {
 
   it('opens a practice: SmokePing chart, phases, interfaces and host charts with data', async () => {
     const { page } = b;
-    await row(page, 'C83003').getByRole('link', { name: /Valley Health Centre/ }).click();
+    await row(page, 'C83003')
+      .getByRole('link', { name: /Valley Health Centre/ })
+      .click();
     await page.getByRole('heading', { name: /Valley Health Centre/ }).waitFor();
     await page.locator('figure.chart canvas').first().waitFor();
     const captions = await page.locator('figure.chart .chart-title').allInnerTexts();
@@ -156,7 +167,10 @@ describe.skipIf(skip)('the dashboard in Chromium', () => {
     const open = page.locator('table.alerts tr.alert-open', { hasText: 'National link round-trip time' });
     await open.first().waitFor();
     const id = await open.first().getAttribute('data-alert-id');
-    await open.first().getByRole('button', { name: /Acknowledge alert/ }).click();
+    await open
+      .first()
+      .getByRole('button', { name: /Acknowledge alert/ })
+      .click();
     await page.getByLabel('Note (optional)').fill('BT fault ref 4711, engineer booked');
     // A live refresh while the note is being written leaves the form alone.
     const stamp = await page.locator('.live-stamp').innerText();
@@ -220,7 +234,9 @@ describe.skipIf(skip)('the dashboard in Chromium', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.url()).toContain('filter=attention');
     await expect.poll(() => page.getByRole('button', { name: /^Needs attention/ }).getAttribute('aria-pressed')).toBe('true');
-    const unlabelled = await page.locator('input, select').evaluateAll((els) => els.filter((e) => (e as HTMLInputElement).labels?.length === 0 && !e.getAttribute('aria-label')).length);
+    const unlabelled = await page
+      .locator('input, select')
+      .evaluateAll((els) => els.filter((e) => (e as HTMLInputElement).labels?.length === 0 && !e.getAttribute('aria-label')).length);
     expect(unlabelled).toBe(0);
     await page.getByRole('button', { name: /^All/ }).click();
   });

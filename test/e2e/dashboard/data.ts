@@ -67,8 +67,15 @@ export function practiceSamples(c: Condition, from: number, to: number, seed: nu
       for (const [phase, share] of Object.entries(split)) out.push({ metric: 'http_phase_ms', labels: { ...spine, phase }, ts, value: total * share });
       out.push({ metric: 'http_total_ms', labels: spine, ts, value: total }, { metric: 'http_status_code', labels: spine, ts, value: 200 });
     }
-    out.push({ metric: 'tcp_connect_ms', labels: tcp, ts, value: c.n3Ms * (1.1 + r() * 0.2) }, { metric: 'probe_success', labels: { ...tcp, outcome: 'success' }, ts, value: 1 });
-    for (const [ifName, ifIndex, util, errs] of [['wan0', '1', c.wanUtil, 0], ['lan1', '2', c.wanUtil * 0.6, c.lanErrors], ['lan2', '3', 0.05, 0]] as const) {
+    out.push(
+      { metric: 'tcp_connect_ms', labels: tcp, ts, value: c.n3Ms * (1.1 + r() * 0.2) },
+      { metric: 'probe_success', labels: { ...tcp, outcome: 'success' }, ts, value: 1 },
+    );
+    for (const [ifName, ifIndex, util, errs] of [
+      ['wan0', '1', c.wanUtil, 0],
+      ['lan1', '2', c.wanUtil * 0.6, c.lanErrors],
+      ['lan2', '3', 0.05, 0],
+    ] as const) {
       // ifRole as the agent sends it: the national-link port's selector says role n3-gateway, the others none
       const l = { ...router, ifName, ifIndex, [IF_ROLE_LABEL]: ifName === 'wan0' ? NATIONAL_LINK_ROLE : IF_ROLE_NONE };
       const u = Math.min(1, util * (0.85 + r() * 0.3));
@@ -93,8 +100,27 @@ export function practiceSamples(c: Condition, from: number, to: number, seed: nu
   return out;
 }
 
-export const HEALTHY: Condition = { lanMs: 0.6, n3Ms: 18, n3Loss: () => 0, httpMs: 420, httpFailsFor: -1, wanUtil: 0.35, lanErrors: 0, dataDisk: 0.64, branchMs: 9 };
+export const HEALTHY: Condition = {
+  lanMs: 0.6,
+  n3Ms: 18,
+  n3Loss: () => 0,
+  httpMs: 420,
+  httpFailsFor: -1,
+  wanUtil: 0.35,
+  lanErrors: 0,
+  dataDisk: 0.64,
+  branchMs: 9,
+};
 /** The national app times out now (warning by the default status); the LAN drops a few packets. */
 export const APP_DOWN: Condition = { ...HEALTHY, n3Ms: 24, httpMs: 900, httpFailsFor: 3, wanUtil: 0.55, lanErrors: 2.5, dataDisk: 0.84 };
 /** The national link is slow and lossy for the last 45 minutes, totally down for the last 3. */
-export const LINK_BAD: Condition = { ...HEALTHY, n3Ms: 210, n3Loss: (ago) => (ago <= 3 ? 1 : ago <= 45 ? 0.06 : 0), httpMs: 2600, httpFailsFor: 3, wanUtil: 0.93, lanErrors: 0, branchMs: 130 };
+export const LINK_BAD: Condition = {
+  ...HEALTHY,
+  n3Ms: 210,
+  n3Loss: (ago) => (ago <= 3 ? 1 : ago <= 45 ? 0.06 : 0),
+  httpMs: 2600,
+  httpFailsFor: 3,
+  wanUtil: 0.93,
+  lanErrors: 0,
+  branchMs: 130,
+};

@@ -39,9 +39,21 @@ export async function startCollectorProcess(): Promise<Collector> {
   const config = join(dir, 'collector.json');
   writeFileSync(
     config,
-    JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, dataDir: join(dir, 'data'), organisation: { name: 'Test ICB' }, practices: PRACTICES, storage: { synchronous: 'normal' } }, null, 2),
+    JSON.stringify(
+      {
+        listen: { host: '127.0.0.1', port: 0 },
+        dataDir: join(dir, 'data'),
+        organisation: { name: 'Test ICB' },
+        practices: PRACTICES,
+        storage: { synchronous: 'normal' },
+      },
+      null,
+      2,
+    ),
   );
-  const started = await startCli(['collector', '--config', config], /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"collector listening"/, { timeoutMs: 60_000 });
+  const started = await startCli(['collector', '--config', config], /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"collector listening"/, {
+    timeoutMs: 60_000,
+  });
   const url = started.match[1] as string;
   const cli = (args: string[]) => runCli([...args, '--config', config], { timeoutMs: 60_000 });
   return {
@@ -99,7 +111,16 @@ export async function openBrowser(origin: string): Promise<Browsing> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--disable-dev-shm-usage',
+    ],
   });
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' });
   const problems: string[] = [];

@@ -17,7 +17,10 @@ function agentSamples(now: number): WireSample[] {
   const evals = replay(loadSequence('snmpd-lo-above-speed').polls, [{ name: 'lo' }]);
   return evals.flatMap((e, i) => {
     const ts = now - (evals.length - i) * MIN;
-    return [...e.samples.map((s) => ({ metric: s.metric, labels: { ...base, ...s.labels }, ts, value: s.value })), { metric: 'probe_success', labels: { ...base, outcome: 'success' }, ts, value: 1 }];
+    return [
+      ...e.samples.map((s) => ({ metric: s.metric, labels: { ...base, ...s.labels }, ts, value: s.value })),
+      { metric: 'probe_success', labels: { ...base, outcome: 'success' }, ts, value: 1 },
+    ];
   });
 }
 

@@ -60,7 +60,10 @@ describe.skipIf(skip)('the dashboard: enrolling a server from the practice page'
     const deadline = Date.now() + 60_000;
     for (;;) {
       await page.reload();
-      await page.locator('section[aria-labelledby="sec-agents"] table.agents, section[aria-labelledby="sec-agents"] .empty').first().waitFor({ timeout: 30_000 });
+      await page
+        .locator('section[aria-labelledby="sec-agents"] table.agents, section[aria-labelledby="sec-agents"] .empty')
+        .first()
+        .waitFor({ timeout: 30_000 });
       if ((await row.count()) > 0 && (await row.locator('td').nth(0).innerText()) === VERSION) break;
       if (Date.now() > deadline) throw new Error(`moor-srv with version ${VERSION} not shown within 60 s`);
       await new Promise((r) => setTimeout(r, 500));
@@ -79,7 +82,9 @@ describe.skipIf(skip)('the dashboard: enrolling a server from the practice page'
     expect(await revoke.count()).toBe(1);
     await revoke.first().click();
     await page.getByText(/Enrolment code [0-9a-f]{12} revoked\./).waitFor();
-    const refused = await runCli(['enrol', '--collector', c.url, '--code', second, '--name', 'moor-srv2', '--config', join(server, 'other.yaml')], { cwd: server });
+    const refused = await runCli(['enrol', '--collector', c.url, '--code', second, '--name', 'moor-srv2', '--config', join(server, 'other.yaml')], {
+      cwd: server,
+    });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/revoked/);
 

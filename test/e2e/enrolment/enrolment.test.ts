@@ -53,14 +53,25 @@ async function startCollector(name: string, enrolment: string): Promise<{ url: s
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, `listen: { host: 127.0.0.1, port: ${port} }\ndataDir: ${join(dir, name)}\npractices:\n  - { ods: E2E012, name: "Enrolment Test Surgery" }\nenrolment: ${enrolment}\n`);
+  writeFileSync(
+    file,
+    `listen: { host: 127.0.0.1, port: ${port} }\ndataDir: ${join(dir, name)}\npractices:\n  - { ods: E2E012, name: "Enrolment Test Surgery" }\nenrolment: ${enrolment}\n`,
+  );
   const child = spawn(process.execPath, [CLI, 'collector', '--config', file, '--log-level', 'warn'], { stdio: 'ignore' });
   children.push(child);
-  await waitFor(() => fetch(`${url}/healthz`).then((r) => r.ok, () => false), 'collector healthy');
+  await waitFor(
+    () =>
+      fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    'collector healthy',
+  );
   return { url, file, child };
 }
 
-const REFUSED = 'collector refuses the agent token (revoked or expired): the agent keeps measuring and spooling but sends nothing until it has a valid token; enrol it again (n3mon enrol --collector URL --code CODE) or put a new token in the config';
+const REFUSED =
+  'collector refuses the agent token (revoked or expired): the agent keeps measuring and spooling but sends nothing until it has a valid token; enrol it again (n3mon enrol --collector URL --code CODE) or put a new token in the config';
 
 describe('enrolment, rotation, revocation (built CLI, real processes)', () => {
   it('a code buys one credential (0600, referenced from agent.yaml); the agent delivers, renews before expiry, survives revocation and delivers its backlog once enrolled again', async () => {
@@ -120,7 +131,14 @@ describe('enrolment, rotation, revocation (built CLI, real processes)', () => {
     const acked = () => agent.logs.filter((l) => l.msg === 'batch acknowledged').length;
     await waitFor(() => acked() >= 2, 'batches delivered with the enrolled token');
     const list = (await (await fetch(`${c.url}/api/v1/practices/E2E012/agents`, { headers })).json()) as {
-      agents: { name: string; version: string | null; platform: string | null; lastSeen: string | null; address: string | null; credential: { ageMs: number; expiresAt: string | null } | null }[];
+      agents: {
+        name: string;
+        version: string | null;
+        platform: string | null;
+        lastSeen: string | null;
+        address: string | null;
+        credential: { ageMs: number; expiresAt: string | null } | null;
+      }[];
     };
     const srv1 = list.agents.find((a) => a.name === 'srv1');
     expect(srv1).toMatchObject({ version: VERSION, address: '127.0.0.1' });
@@ -159,12 +177,18 @@ describe('enrolment, rotation, revocation (built CLI, real processes)', () => {
 
     // Codes that expired or were revoked are refused, with what happened.
     const short = await newCode('--expires', '1s');
-    await waitFor(async () => (JSON.parse((await runCli(['enrolment', 'list', '--json', '--config', c.file])).stdout) as { state: string }[]).some((r) => r.state === 'expired'), 'the 1 s code to expire');
+    await waitFor(
+      async () =>
+        (JSON.parse((await runCli(['enrolment', 'list', '--json', '--config', c.file])).stdout) as { state: string }[]).some((r) => r.state === 'expired'),
+      'the 1 s code to expire',
+    );
     const expired = await enrol(short);
     expect(expired.code).toBe(1);
     expect(expired.stderr).toMatch(/expired/);
     const withdrawn = await newCode('--uses', '3');
-    const id = (JSON.parse((await runCli(['enrolment', 'list', '--json', '--config', c.file])).stdout) as { id: string; maxUses: number }[]).find((r) => r.maxUses === 3)!.id;
+    const id = (JSON.parse((await runCli(['enrolment', 'list', '--json', '--config', c.file])).stdout) as { id: string; maxUses: number }[]).find(
+      (r) => r.maxUses === 3,
+    )!.id;
     expect((await runCli(['enrolment', 'revoke', id, '--config', c.file])).code).toBe(0);
     const revokedCode = await enrol(withdrawn);
     expect(revokedCode.code).toBe(1);
@@ -176,7 +200,10 @@ describe('enrolment, rotation, revocation (built CLI, real processes)', () => {
     await waitFor(() => agent.logs.some((l) => l.msg === 'collector accepts the agent token again; sending the backlog'), 'the agent to deliver again');
     // The backlog is drained once a batch goes in the normal lane again (agent/src/push/lanes.ts).
     const back = agent.logs.findIndex((l) => l.msg === 'collector accepts the agent token again; sending the backlog');
-    await waitFor(() => agent.logs.slice(back + 1).some((l) => l.msg === 'batch acknowledged' && l.lane === 'normal'), 'the backlog to drain (a normal-lane batch acknowledged)');
+    await waitFor(
+      () => agent.logs.slice(back + 1).some((l) => l.msg === 'batch acknowledged' && l.lane === 'normal'),
+      'the backlog to drain (a normal-lane batch acknowledged)',
+    );
     agent.child.kill('SIGTERM');
     expect(await exited(agent.child)).toBe(0);
 
@@ -189,7 +216,9 @@ describe('enrolment, rotation, revocation (built CLI, real processes)', () => {
     const detail = (await (await fetch(`${c.url}/api/v1/practices/E2E012`, { headers })).json()) as { metrics: { metric: string }[] };
     let stored = 0;
     for (const metric of new Set(detail.metrics.map((m) => m.metric))) {
-      const body = (await (await fetch(`${c.url}/api/v1/practices/E2E012/series?metric=${metric}&from=${Date.now() - 3_600_000}&to=${Date.now() + 60_000}&step=1h`, { headers })).json()) as {
+      const body = (await (
+        await fetch(`${c.url}/api/v1/practices/E2E012/series?metric=${metric}&from=${Date.now() - 3_600_000}&to=${Date.now() + 60_000}&step=1h`, { headers })
+      ).json()) as {
         series: { points: { count: number }[] }[];
       };
       stored += body.series.flatMap((s) => s.points).reduce((n, p) => n + p.count, 0);
@@ -199,23 +228,47 @@ describe('enrolment, rotation, revocation (built CLI, real processes)', () => {
     expect(await exited(c.child)).toBe(0);
   }, 120_000);
 
-  it.skipIf(noOpenssl)('--ca-file records the collector\'s CA beside the credential and in the config', async () => {
-    const c = await startCollector('with-ca', '{}');
-    const code = (await runCli(['enrolment', 'create', '--practice', 'E2E012', '--config', c.file])).stdout.trim();
-    const ca = join(dir, 'ca.pem');
-    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'ca.key'), '-out', ca, '-days', '1', '-subj', '/CN=n3mon test CA'], { stdio: 'ignore' });
-    expect(made.status).toBe(0);
-    const server = join(dir, 'ca-server');
-    const r = await runCli(['enrol', '--collector', c.url, '--code', code, '--name', 'srv-ca', '--config', join(server, 'agent.yaml'), '--ca-file', ca]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`wrote ${join(server, 'collector-ca.pem')} (the collector's CA)`);
-    expect(readFileSync(join(server, 'collector-ca.pem'), 'utf8')).toBe(readFileSync(ca, 'utf8'));
-    const config = readFileSync(join(server, 'agent.yaml'), 'utf8');
-    expect(config).toContain(`caFile: ${join(server, 'collector-ca.pem')}`);
-    expect(config).toContain(`tokenFile: ${join(server, 'agent.token')}`);
-    c.child.kill('SIGTERM');
-    expect(await exited(c.child)).toBe(0);
-  }, 60_000);
+  it.skipIf(noOpenssl)(
+    "--ca-file records the collector's CA beside the credential and in the config",
+    async () => {
+      const c = await startCollector('with-ca', '{}');
+      const code = (await runCli(['enrolment', 'create', '--practice', 'E2E012', '--config', c.file])).stdout.trim();
+      const ca = join(dir, 'ca.pem');
+      const made = spawnSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-keyout',
+          join(dir, 'ca.key'),
+          '-out',
+          ca,
+          '-days',
+          '1',
+          '-subj',
+          '/CN=n3mon test CA',
+        ],
+        { stdio: 'ignore' },
+      );
+      expect(made.status).toBe(0);
+      const server = join(dir, 'ca-server');
+      const r = await runCli(['enrol', '--collector', c.url, '--code', code, '--name', 'srv-ca', '--config', join(server, 'agent.yaml'), '--ca-file', ca]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`wrote ${join(server, 'collector-ca.pem')} (the collector's CA)`);
+      expect(readFileSync(join(server, 'collector-ca.pem'), 'utf8')).toBe(readFileSync(ca, 'utf8'));
+      const config = readFileSync(join(server, 'agent.yaml'), 'utf8');
+      expect(config).toContain(`caFile: ${join(server, 'collector-ca.pem')}`);
+      expect(config).toContain(`tokenFile: ${join(server, 'agent.token')}`);
+      c.child.kill('SIGTERM');
+      expect(await exited(c.child)).toBe(0);
+    },
+    60_000,
+  );
 
   it('enrolment attempts over the per-address rate limit get 429 with Retry-After; refusals are audited', async () => {
     const c = await startCollector('limited', '{ rateLimit: { max: 2, windowMs: 600000 } }');
@@ -232,10 +285,16 @@ describe('enrolment, rotation, revocation (built CLI, real processes)', () => {
 
     // Each refusal is in the audit log (the 429 is not: nothing was tried), read as an admin would.
     const password = (await runCli(['user', 'create', '--username', 'auditor', '--role', 'admin', '--config', c.file])).stdout.trim();
-    const session = await fetch(`${c.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'auditor', password }) });
+    const session = await fetch(`${c.url}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'auditor', password }),
+    });
     expect(session.status).toBe(200);
     const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0] as string;
-    const audit = (await (await fetch(`${c.url}/api/v1/audit?action=enrolment.refuse`, { headers: { cookie } })).json()) as { items: { actor: string; from: string; detail: { reason: string } }[] };
+    const audit = (await (await fetch(`${c.url}/api/v1/audit?action=enrolment.refuse`, { headers: { cookie } })).json()) as {
+      items: { actor: string; from: string; detail: { reason: string } }[];
+    };
     expect(audit.items.map((e) => [e.actor, e.from, e.detail.reason])).toEqual([
       ['anonymous', '127.0.0.1', 'unknown'],
       ['anonymous', '127.0.0.1', 'unknown'],

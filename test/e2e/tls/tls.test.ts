@@ -41,12 +41,45 @@ function openssl(...args: string[]): void {
 
 /** A CA (self-signed, CA:true) and certificates it signs, as in docs/tls.md. */
 function makeCa(name: string): void {
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=${name}`);
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.pem`,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+  );
 }
 function issue(ca: string, name: string, subj: string, serial: string, ext: string): void {
   writeFileSync(pem(`${name}.ext`), `${ext}\n`);
   openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subj);
-  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-set_serial', serial, '-days', '1', '-out', `${name}.pem`, '-extfile', `${name}.ext`);
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.pem`,
+    '-CAkey',
+    `${ca}.key`,
+    '-set_serial',
+    serial,
+    '-days',
+    '1',
+    '-out',
+    `${name}.pem`,
+    '-extfile',
+    `${name}.ext`,
+  );
 }
 
 interface LogLine {
@@ -90,12 +123,16 @@ function request(
   opts: { ca?: Buffer | string; cert?: string; key?: string; agent?: https.Agent; method?: string; headers?: Record<string, string | number>; body?: Buffer },
 ): Promise<{ status: number; body: string; socket: TLSSocket; reused: boolean }> {
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: opts.method ?? 'GET', headers: opts.headers, agent: opts.agent ?? false, ca: opts.ca, cert: opts.cert, key: opts.key }, (res) => {
-      let body = '';
-      const socket = res.socket as TLSSocket; // released to the agent's pool (and unset here) at the end
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, socket, reused: req.reusedSocket }));
-    });
+    const req = https.request(
+      url,
+      { method: opts.method ?? 'GET', headers: opts.headers, agent: opts.agent ?? false, ca: opts.ca, cert: opts.cert, key: opts.key },
+      (res) => {
+        let body = '';
+        const socket = res.socket as TLSSocket; // released to the agent's pool (and unset here) at the end
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, socket, reused: req.reusedSocket }));
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
@@ -118,10 +155,20 @@ const read = (name: string): string => execFileSync('cat', [pem(name)], { encodi
 async function startCollector(name: string, tls: string): Promise<{ port: number; url: string; file: string; proc: ReturnType<typeof spawnLogged> }> {
   const port = await freePort();
   const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, `listen: { host: 127.0.0.1, port: ${port}, tls: ${tls} }\ndataDir: ${join(dir, name)}\npractices:\n  - { ods: ${ODS}, name: "TLS Test Surgery" }\n`);
+  writeFileSync(
+    file,
+    `listen: { host: 127.0.0.1, port: ${port}, tls: ${tls} }\ndataDir: ${join(dir, name)}\npractices:\n  - { ods: ${ODS}, name: "TLS Test Surgery" }\n`,
+  );
   const proc = spawnLogged(['collector', '--config', file]);
   const url = `https://127.0.0.1:${port}`;
-  await waitFor(() => request(`${url}/healthz`, { ca: read('ca.pem') }).then((r) => r.status === 200, () => false), `${name} healthy over HTTPS`);
+  await waitFor(
+    () =>
+      request(`${url}/healthz`, { ca: read('ca.pem') }).then(
+        (r) => r.status === 200,
+        () => false,
+      ),
+    `${name} healthy over HTTPS`,
+  );
   return { port, url, file, proc };
 }
 
@@ -135,7 +182,15 @@ function agentConfig(name: string, collector: string, extra: string[]): string {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(
     file,
-    ['collector:', `  url: "${collector}"`, ...extra.map((l) => `  ${l}`), `spool: { dir: "${join(dir, name, 'spool')}" }`, 'push: { intervalMs: 300, batchSamples: 50, maxBackoffMs: 1000 }', 'checks:', '  - { kind: host, intervalMs: 1000 }'].join('\n') + '\n',
+    [
+      'collector:',
+      `  url: "${collector}"`,
+      ...extra.map((l) => `  ${l}`),
+      `spool: { dir: "${join(dir, name, 'spool')}" }`,
+      'push: { intervalMs: 300, batchSamples: 50, maxBackoffMs: 1000 }',
+      'checks:',
+      '  - { kind: host, intervalMs: 1000 }',
+    ].join('\n') + '\n',
   );
   return file;
 }
@@ -168,7 +223,13 @@ describe.skipIf(skip)('TLS between agent and collector (built CLI, real processe
     await waitFor(() => acked() >= 2, 'batches delivered over HTTPS with collector.caFile');
 
     // Another CA pinned: refused at the handshake, said plainly, nothing sent, samples kept.
-    const bad = spawnLogged(['agent', '--log-level', 'debug', '--config', agentConfig('agent-bad', c.url, [`token: "${t}"`, `caFile: "${pem('other-ca.pem')}"`])]);
+    const bad = spawnLogged([
+      'agent',
+      '--log-level',
+      'debug',
+      '--config',
+      agentConfig('agent-bad', c.url, [`token: "${t}"`, `caFile: "${pem('other-ca.pem')}"`]),
+    ]);
     await waitFor(() => bad.logs.some((l) => l.msg === 'collector unreachable; will retry'), 'the wrong-CA agent tries and fails');
     const failure = bad.logs.find((l) => l.msg === 'collector unreachable; will retry') as LogLine;
     expect(failure.err).toMatch(/^certificate verification failed: .*collector\.caFile/);
@@ -216,10 +277,13 @@ describe.skipIf(skip)('TLS between agent and collector (built CLI, real processe
     await stopped(c.proc.child);
   });
 
-  it('mutual TLS: a token without a client certificate, or with another agent\'s, or one from another CA is refused (403, a clear reason); the agent\'s own certificate delivers', async () => {
+  it("mutual TLS: a token without a client certificate, or with another agent's, or one from another CA is refused (403, a clear reason); the agent's own certificate delivers", async () => {
     copyFileSync(pem('server-1.pem'), pem('live.pem'));
     copyFileSync(pem('server-1.key'), pem('live.key'));
-    const c = await startCollector('collector-mtls', `{ certFile: "${pem('live.pem')}", keyFile: "${pem('live.key')}", caFile: "${pem('ca.pem')}", requireClientCert: true }`);
+    const c = await startCollector(
+      'collector-mtls',
+      `{ certFile: "${pem('live.pem')}", keyFile: "${pem('live.key')}", caFile: "${pem('ca.pem')}", requireClientCert: true }`,
+    );
     const t1 = await token(c.file, 'srv1');
     const t2 = await token(c.file, 'srv2');
     const ingest = (tok: string, cert?: string) =>
@@ -236,7 +300,9 @@ describe.skipIf(skip)('TLS between agent and collector (built CLI, real processe
     expect(JSON.parse(none.body).message).toMatch(/no client certificate.*collector\.clientCertFile/);
     const other = await ingest(t1, 'srv2');
     expect(other.status).toBe(403);
-    expect(JSON.parse(other.body).message).toBe(`agent ${ODS}/srv1: the client certificate names "srv2", "n3mon:agent:${ODS}/srv2", not this token's agent "${ODS}/srv1"`);
+    expect(JSON.parse(other.body).message).toBe(
+      `agent ${ODS}/srv1: the client certificate names "srv2", "n3mon:agent:${ODS}/srv2", not this token's agent "${ODS}/srv1"`,
+    );
     const foreign = await ingest(t1, 'srv1-other-ca');
     expect(foreign.status).toBe(403);
     expect(JSON.parse(foreign.body).message).toMatch(/client certificate not trusted/);
@@ -246,7 +312,18 @@ describe.skipIf(skip)('TLS between agent and collector (built CLI, real processe
     expect((await request(`${c.url}/healthz`, { ca: read('ca.pem') })).status).toBe(200);
 
     // The built agent with another agent's certificate: refused, the reason in its log, samples kept.
-    const wrong = spawnLogged(['agent', '--log-level', 'debug', '--config', agentConfig('agent-wrong-cert', c.url, [`token: "${t1}"`, `caFile: "${pem('ca.pem')}"`, `clientCertFile: "${pem('srv2.pem')}"`, `clientKeyFile: "${pem('srv2.key')}"`])]);
+    const wrong = spawnLogged([
+      'agent',
+      '--log-level',
+      'debug',
+      '--config',
+      agentConfig('agent-wrong-cert', c.url, [
+        `token: "${t1}"`,
+        `caFile: "${pem('ca.pem')}"`,
+        `clientCertFile: "${pem('srv2.pem')}"`,
+        `clientKeyFile: "${pem('srv2.key')}"`,
+      ]),
+    ]);
     await waitFor(() => wrong.logs.some((l) => l.status === 403), 'the agent with the wrong certificate is refused');
     const refusal = wrong.logs.find((l) => l.status === 403);
     expect(refusal?.message).toMatch(/names "srv2".*not this token's agent/);
@@ -256,14 +333,37 @@ describe.skipIf(skip)('TLS between agent and collector (built CLI, real processe
     expect(wrong.logs.find((l) => l.msg === 'agent stopped')?.pending).toBeGreaterThan(0);
 
     // Its own certificate: delivered.
-    const right = spawnLogged(['agent', '--log-level', 'debug', '--config', agentConfig('agent-right-cert', c.url, [`token: "${t1}"`, `caFile: "${pem('ca.pem')}"`, `clientCertFile: "${pem('srv1.pem')}"`, `clientKeyFile: "${pem('srv1.key')}"`])]);
+    const right = spawnLogged([
+      'agent',
+      '--log-level',
+      'debug',
+      '--config',
+      agentConfig('agent-right-cert', c.url, [
+        `token: "${t1}"`,
+        `caFile: "${pem('ca.pem')}"`,
+        `clientCertFile: "${pem('srv1.pem')}"`,
+        `clientKeyFile: "${pem('srv1.key')}"`,
+      ]),
+    ]);
     await waitFor(() => right.logs.filter((l) => l.msg === 'batch acknowledged').length >= 2, 'the agent with its own certificate delivers');
 
     // The throughput probe opens its own connections to the collector: it presents the certificate too.
-    const check = parseWithSchema(ThroughputCheck, { kind: 'throughput', sizeBytes: 200_000, maxDurationMs: 5000, warmupMs: 0, direction: 'both', offCoreHoursOnly: false });
+    const check = parseWithSchema(ThroughputCheck, {
+      kind: 'throughput',
+      sizeBytes: 200_000,
+      maxDurationMs: 5000,
+      warmupMs: 0,
+      direction: 'both',
+      offCoreHoursOnly: false,
+    });
     if (!check.ok) throw new Error(check.problems.join('\n'));
     const runProbe = (collector: { url: string; token: string; ca?: Buffer; cert?: Buffer; key?: Buffer }) =>
-      createThroughputProbe(check.value, { log: silentLogger(), collector }).run({ signal: new AbortController().signal, timeoutMs: 60_000, log: silentLogger(), clock: systemClock });
+      createThroughputProbe(check.value, { log: silentLogger(), collector }).run({
+        signal: new AbortController().signal,
+        timeoutMs: 60_000,
+        log: silentLogger(),
+        clock: systemClock,
+      });
     const ca = Buffer.from(read('ca.pem'));
     const withCert = await runProbe({ url: c.url, token: t1, ca, cert: Buffer.from(read('srv1.pem')), key: Buffer.from(read('srv1.key')) });
     expect(withCert.outcome, withCert.message).toBe('success');
@@ -280,7 +380,7 @@ describe.skipIf(skip)('TLS between agent and collector (built CLI, real processe
     const remote = agentConfig('agent-remote-http', 'http://192.0.2.10:8080', [`token: "${token}"`]);
     const checked = await runCli(['check-config', remote]);
     expect(checked.code).toBe(1);
-    expect(checked.stderr).toContain('collector.url: plain http to 192.0.2.10 refused: the agent\'s bearer token must not cross a network in clear');
+    expect(checked.stderr).toContain("collector.url: plain http to 192.0.2.10 refused: the agent's bearer token must not cross a network in clear");
     const started = await runCli(['agent', '--config', remote]);
     expect(started.code).toBe(1);
     expect(started.stderr).toContain('collector.url: plain http to 192.0.2.10 refused');
@@ -292,19 +392,28 @@ describe.skipIf(skip)('TLS between agent and collector (built CLI, real processe
       const r = await runCli(['check-config', agentConfig(`agent-loop-${host.replace(/\W/g, '')}`, `http://${host}:8080`, [`token: "${token}"`])]);
       expect(r.code, `${host}: ${r.stderr}`).toBe(0);
     }
-    const half = await runCli(['check-config', agentConfig('agent-half-cert', 'https://127.0.0.1:8443', [`token: "${token}"`, `clientCertFile: "${pem('srv1.pem')}"`])]);
+    const half = await runCli([
+      'check-config',
+      agentConfig('agent-half-cert', 'https://127.0.0.1:8443', [`token: "${token}"`, `clientCertFile: "${pem('srv1.pem')}"`]),
+    ]);
     expect(half.code).toBe(1);
     expect(half.stderr).toContain('collector.clientCertFile: needs collector.clientKeyFile too');
   });
 
-  it('check-config refuses a collector listen.tls whose files are missing or whose key is not the certificate\'s', async () => {
+  it("check-config refuses a collector listen.tls whose files are missing or whose key is not the certificate's", async () => {
     const file = join(dir, 'bad-tls.yaml');
-    writeFileSync(file, `listen: { port: 0, tls: { certFile: "${pem('server-1.pem')}", keyFile: "${pem('server-2.key')}", requireClientCert: true } }\ndataDir: ${join(dir, 'unused')}\n`);
+    writeFileSync(
+      file,
+      `listen: { port: 0, tls: { certFile: "${pem('server-1.pem')}", keyFile: "${pem('server-2.key')}", requireClientCert: true } }\ndataDir: ${join(dir, 'unused')}\n`,
+    );
     const r = await runCli(['check-config', file]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`listen.tls.keyFile: ${pem('server-2.key')} is not the key of the certificate in ${pem('server-1.pem')}`);
     expect(r.stderr).toContain('listen.tls.requireClientCert: needs listen.tls.caFile');
-    writeFileSync(file, `listen: { port: 0, tls: { certFile: "${join(dir, 'missing.pem')}", keyFile: "${pem('server-1.key')}" } }\ndataDir: ${join(dir, 'unused')}\n`);
+    writeFileSync(
+      file,
+      `listen: { port: 0, tls: { certFile: "${join(dir, 'missing.pem')}", keyFile: "${pem('server-1.key')}" } }\ndataDir: ${join(dir, 'unused')}\n`,
+    );
     const missing = await runCli(['check-config', file]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`listen.tls.certFile: cannot read ${join(dir, 'missing.pem')} (ENOENT)`);

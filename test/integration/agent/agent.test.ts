@@ -76,7 +76,9 @@ describe('startAgent', () => {
     expect(successes).toHaveLength(runs); // every run delivered, the last ones by the final push
     expect(new Set(successes.map((s) => s.labels.check))).toEqual(new Set(['fake:10.200.0.1', 'fake:10.200.0.2']));
     const self = stored(stub).filter((s) => s.metric.startsWith('agent_'));
-    expect(new Set(self.map((s) => s.metric))).toEqual(new Set(['agent_spool_samples', 'agent_spool_oldest_age_s', 'agent_dropped_samples_total', 'agent_clock_skew_ms']));
+    expect(new Set(self.map((s) => s.metric))).toEqual(
+      new Set(['agent_spool_samples', 'agent_spool_oldest_age_s', 'agent_dropped_samples_total', 'agent_clock_skew_ms']),
+    );
     expect(self.every((s) => JSON.stringify(s.labels) === JSON.stringify({ check: 'agent', role: 'server', target: 'practice-server-1' }))).toBe(true);
     const skew = self.find((s) => s.metric === 'agent_clock_skew_ms');
     expect(Math.abs((skew?.value ?? 0) - 2000)).toBeLessThan(1000);
@@ -103,7 +105,9 @@ describe('startAgent', () => {
     await second.stop();
     const keys = stored(stub).map(key);
     expect(new Set(keys).size).toBe(keys.length);
-    const spooledBefore = stored(stub).filter((s) => s.metric === 'agent_spool_samples').map((s) => s.value);
+    const spooledBefore = stored(stub)
+      .filter((s) => s.metric === 'agent_spool_samples')
+      .map((s) => s.value);
     expect(spooledBefore).toContain(pending); // recorded at start, before anything was pushed
   });
 
@@ -112,7 +116,10 @@ describe('startAgent', () => {
     const holder = openSpool({ dir, maxBytes: 8 * 1024 * 1024, log: silentLogger() });
     holder.append([{ metric: 'tcp_connect_ms', labels: {}, ts: 1, value: 1 }]);
     cleanups.push(() => holder.close());
-    const err = await run('http://127.0.0.1:9', dir).then(() => undefined, (e: unknown) => e);
+    const err = await run('http://127.0.0.1:9', dir).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isN3monError(err, 'N3MON_ERR_SPOOL_OPEN')).toBe(true);
     cleanups.pop(); // nothing started, nothing to stop
   });
@@ -141,16 +148,27 @@ describe('n3mon agent', () => {
 
     const cmd = createAgentCommand({ loadProbes: async () => PROBES });
     const file = join(tmp(), 'agent.yaml');
-    writeFileSync(file, `collector: { url: "http://127.0.0.1:8080", token: "${TOKEN}" }\nchecks:\n  - { kind: fake, target: a, role: lan-gateway, intervalMs: 1000, timeoutMs: 1000 }\n  - { kind: fake, target: a, role: lan-gateway, intervalMs: 1000, colour: red }\n`);
-    const err = await cmd.run(['--config', file], c.io).then(() => undefined, (e: unknown) => e);
+    writeFileSync(
+      file,
+      `collector: { url: "http://127.0.0.1:8080", token: "${TOKEN}" }\nchecks:\n  - { kind: fake, target: a, role: lan-gateway, intervalMs: 1000, timeoutMs: 1000 }\n  - { kind: fake, target: a, role: lan-gateway, intervalMs: 1000, colour: red }\n`,
+    );
+    const err = await cmd.run(['--config', file], c.io).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isN3monError(err, 'N3MON_ERR_CONFIG_INVALID')).toBe(true);
-    expect((err as Error).message).toBe(`${file}: 1 problem(s)\nchecks[1].colour: unknown key (allowed: kind, target, count, id, role, intervalMs, timeoutMs, app, labels)`);
+    expect((err as Error).message).toBe(
+      `${file}: 1 problem(s)\nchecks[1].colour: unknown key (allowed: kind, target, count, id, role, intervalMs, timeoutMs, app, labels)`,
+    );
   });
 
   it('with the real probe registry: `n3mon agent` prints every problem as `path: message` and exits 1', async () => {
     const dir = tmp();
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, `collector: { url: "http://127.0.0.1:8080", token: "${TOKEN}" }\nchecks:\n  - { kind: host, intervalMs: 60000, timeoutMs: 60000 }\n  - { kind: host }\n`);
+    writeFileSync(
+      bad,
+      `collector: { url: "http://127.0.0.1:8080", token: "${TOKEN}" }\nchecks:\n  - { kind: host, intervalMs: 60000, timeoutMs: 60000 }\n  - { kind: host }\n`,
+    );
     const c = io();
     expect(await runCli(['agent', '--config', bad], c.io)).toBe(1);
     expect(c.err.join('')).toBe(
@@ -159,7 +177,10 @@ describe('n3mon agent', () => {
         'checks[1].id: duplicate check id "host" (checks[0] has it too); give one of them a distinct id\n',
     );
     const good = join(dir, 'good.yaml');
-    writeFileSync(good, `collector: { url: "http://127.0.0.1:8080", token: "${TOKEN}" }\nchecks:\n  - { kind: host }\n  - { kind: tcp, target: "127.0.0.1:8080", role: server }\n`);
+    writeFileSync(
+      good,
+      `collector: { url: "http://127.0.0.1:8080", token: "${TOKEN}" }\nchecks:\n  - { kind: host }\n  - { kind: tcp, target: "127.0.0.1:8080", role: server }\n`,
+    );
     expect(loadAgentConfig(good).checks.map((ch) => ch.id)).toEqual(['host', 'tcp:127.0.0.1:8080']);
   });
 
@@ -170,7 +191,11 @@ describe('n3mon agent', () => {
     writeFileSync(file, JSON.stringify({ ...configFor(stub.url, join(dir, 'spool')), log: { level: 'info' } }));
     const fixture = fileURLToPath(new URL('./fixtures/agent-cli.ts', import.meta.url));
     const root = fileURLToPath(new URL('../../..', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, '--config', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, N3MON_LOG_LEVEL: '' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, '--config', file], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, N3MON_LOG_LEVEL: '' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -183,7 +208,10 @@ describe('n3mon agent', () => {
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; signal?: string });
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; signal?: string });
     expect(lines.map((l) => l.msg)).toContain('agent started');
     expect(lines.find((l) => l.msg === 'stopping the agent')?.signal).toBe('SIGTERM');
     expect(lines.at(-1)?.msg).toBe('agent stopped');

@@ -30,7 +30,12 @@ let v = 0;
 function samples(n: number, extra: Record<string, string> = {}): WireSample[] {
   return Array.from({ length: n }, () => {
     const i = v++;
-    return { metric: 'tcp_connect_ms', labels: { check: `tcp:10.200.0.${i % 7}:443`, role: 'national-app', target: `10.200.0.${i % 7}:443`, ...extra }, ts: 1_700_000_000_000 + i, value: i };
+    return {
+      metric: 'tcp_connect_ms',
+      labels: { check: `tcp:10.200.0.${i % 7}:443`, role: 'national-app', target: `10.200.0.${i % 7}:443`, ...extra },
+      ts: 1_700_000_000_000 + i,
+      value: i,
+    };
   });
 }
 
@@ -72,7 +77,16 @@ describe('pusher', () => {
     const port = await freePort();
     const script = (req: { n: number; samples: WireSample[] }): Answer => {
       if (req.samples.some((s) => s.labels.poison === 'yes')) {
-        return { status: 400, body: { statusCode: 400, code: 'N3MON_ERR_INGEST_INVALID', error: 'Bad Request', message: '1 problem(s)', problems: ['samples[0].labels.poison: not allowed here'] } };
+        return {
+          status: 400,
+          body: {
+            statusCode: 400,
+            code: 'N3MON_ERR_INGEST_INVALID',
+            error: 'Bad Request',
+            message: '1 problem(s)',
+            problems: ['samples[0].labels.poison: not allowed here'],
+          },
+        };
       }
       if (req.n === 0) return { status: 401, body: { statusCode: 401, code: 'N3MON_ERR_AUTH_INVALID', error: 'Unauthorized', message: 'unknown token' } };
       if (req.n === 1) return { status: 503, headers: { 'retry-after': '1' } };
@@ -106,8 +120,15 @@ describe('pusher', () => {
     const poisoned = new Set(rejected?.samples.map((s) => s.value));
     const deliveredInOrder = [...stub.stored.values()].flat().map((s) => s.value);
     expect(deliveredInOrder).toEqual(input.map((s) => s.value).filter((x) => !poisoned.has(x)));
-    expect(logs.find("collector can never accept this batch; set aside in the spool's rejected table")[0]).toMatchObject({ level: 50, code: 'N3MON_ERR_INGEST_INVALID' });
-    expect(logs.find('collector refuses the agent token (revoked or expired): the agent keeps measuring and spooling but sends nothing until it has a valid token; enrol it again (n3mon enrol --collector URL --code CODE) or put a new token in the config')[0]?.level).toBe(50);
+    expect(logs.find("collector can never accept this batch; set aside in the spool's rejected table")[0]).toMatchObject({
+      level: 50,
+      code: 'N3MON_ERR_INGEST_INVALID',
+    });
+    expect(
+      logs.find(
+        'collector refuses the agent token (revoked or expired): the agent keeps measuring and spooling but sends nothing until it has a valid token; enrol it again (n3mon enrol --collector URL --code CODE) or put a new token in the config',
+      )[0]?.level,
+    ).toBe(50);
     expect(pusher.stats()).toMatchObject({ batchesRejected: 1, splits: 1, batchSamples: 150 });
     expect(Math.abs((pusher.stats().clockSkewMs ?? 0) - 5000)).toBeLessThan(1000);
   });
@@ -119,10 +140,13 @@ describe('pusher', () => {
     await stub.listen();
     const live: Array<{ value: number; requestsBefore: number }> = [];
     // answer slowly enough that live samples arrive while the backlog drains
-    const slow = { send: async (...args: Parameters<NonNullable<PusherOptions['transport']>['send']>) => {
-      await new Promise((r) => setTimeout(r, 15));
-      return inner.send(...args);
-    }, close: () => inner.close() };
+    const slow = {
+      send: async (...args: Parameters<NonNullable<PusherOptions['transport']>['send']>) => {
+        await new Promise((r) => setTimeout(r, 15));
+        return inner.send(...args);
+      },
+      close: () => inner.close(),
+    };
     const { httpTransport } = await import('../../../agent/src/push/transport.ts');
     const inner = httpTransport();
     start(spool, stub, { batchSamples: 100, transport: slow });
@@ -152,7 +176,17 @@ describe('pusher', () => {
     await stub.listen();
     const spool1 = openSpool({ dir, maxBytes: 64 * MiB, log: silentLogger() });
     spool1.append(samples(500));
-    const pusher1 = createPusher({ spool: spool1, url: stub.url, token: TOKEN, batchSamples: 200, intervalMs: 50, timeoutMs: 2000, maxBackoffMs: 200, finalPushTimeoutMs: 500, log: silentLogger() });
+    const pusher1 = createPusher({
+      spool: spool1,
+      url: stub.url,
+      token: TOKEN,
+      batchSamples: 200,
+      intervalMs: 50,
+      timeoutMs: 2000,
+      maxBackoffMs: 200,
+      finalPushTimeoutMs: 500,
+      log: silentLogger(),
+    });
     pusher1.start();
     await until(() => stub.received.length >= 1, 'the first request');
     await pusher1.stop(); // includes one final push, also answered 503
@@ -177,7 +211,16 @@ describe('pusher', () => {
     spool.append(samples(5).map((s, i) => ({ ...s, ts: ahead + i })));
     const stub = await serve(({ samples: batch }) =>
       batch.some((s) => s.ts > Date.now() + INGEST_LIMITS.maxFutureMs)
-        ? { status: 400, body: { statusCode: 400, code: 'N3MON_ERR_INGEST_INVALID', error: 'Bad Request', message: '1 problem(s)', problems: ['samples[0].ts: … ahead of the collector\'s clock'] } }
+        ? {
+            status: 400,
+            body: {
+              statusCode: 400,
+              code: 'N3MON_ERR_INGEST_INVALID',
+              error: 'Bad Request',
+              message: '1 problem(s)',
+              problems: ["samples[0].ts: … ahead of the collector's clock"],
+            },
+          }
         : { status: 200 },
     );
     await stub.listen();
@@ -196,7 +239,17 @@ describe('pusher', () => {
     await stub.listen();
     const spool = openTmpSpool();
     spool.append(samples(10));
-    const pusher = createPusher({ spool, url: stub.url, token: TOKEN, batchSamples: 100, intervalMs: 50, timeoutMs: 60_000, maxBackoffMs: 1000, finalPushTimeoutMs: 300, log: silentLogger() });
+    const pusher = createPusher({
+      spool,
+      url: stub.url,
+      token: TOKEN,
+      batchSamples: 100,
+      intervalMs: 50,
+      timeoutMs: 60_000,
+      maxBackoffMs: 1000,
+      finalPushTimeoutMs: 300,
+      log: silentLogger(),
+    });
     pusher.start();
     await until(() => stub.received.length === 1, 'the first request');
     const t0 = Date.now();

@@ -51,7 +51,8 @@ async function untilAsync(cond: () => Promise<boolean>, what: string, timeoutMs 
 /** Samples the collector stored for a practice/agent, metric and check. */
 async function storedCount(agent: string, metric: string, check: string): Promise<number> {
   let n = 0;
-  for (const s of await h.store.findSeries({ practice: 'A81001', agent, metric, labels: { check } })) n += (await h.store.raw(s.id, 0, Date.now() + 30 * DAY_MS)).length;
+  for (const s of await h.store.findSeries({ practice: 'A81001', agent, metric, labels: { check } }))
+    n += (await h.store.raw(s.id, 0, Date.now() + 30 * DAY_MS)).length;
   return n;
 }
 
@@ -76,7 +77,11 @@ describe('one misbehaving check among healthy ones', () => {
       probes,
     );
     const logs = captureLog('info');
-    const agent = await startAgent(config, { log: logs.log, probes, tuning: { maxStartSpreadMs: 100, graceMs: 200, baseBackoffMs: 50, selfMetricsIntervalMs: 300, hostname: 'ps1' } });
+    const agent = await startAgent(config, {
+      log: logs.log,
+      probes,
+      tuning: { maxStartSpreadMs: 100, graceMs: 200, baseBackoffMs: 50, selfMetricsIntervalMs: 300, hostname: 'ps1' },
+    });
     cleanups.push(() => agent.stop());
 
     await until(() => (agent.stats().spool.rejectedByCheck['skewed:127.0.0.1:2'] ?? 0) >= 2, 'two samples of the skewed check set aside');
@@ -94,15 +99,22 @@ describe('one misbehaving check among healthy ones', () => {
     expect(setAside).toBeGreaterThanOrEqual(2);
     expect(agent.stats().push.batchesRejected).toBe(0);
     // Logged once for the check and rule, not once per sample.
-    expect(logs.find('sample set aside: the collector would refuse it (logged once per check and rule; counted in agent_rejected_samples_total)').map((l) => [l.check, l.rule])).toEqual([['skewed:127.0.0.1:2', 'ts_future']]);
+    expect(
+      logs
+        .find('sample set aside: the collector would refuse it (logged once per check and rule; counted in agent_rejected_samples_total)')
+        .map((l) => [l.check, l.rule]),
+    ).toEqual([['skewed:127.0.0.1:2', 'ts_future']]);
     // The count reaches the collector as agent_rejected_samples_total{fromCheck}.
     await untilAsync(
-      async () => (await h.store.findSeries({ practice: 'A81001', agent: 'real-agent', metric: 'agent_rejected_samples_total' })).some((s) => s.labels.fromCheck === 'skewed:127.0.0.1:2'),
+      async () =>
+        (await h.store.findSeries({ practice: 'A81001', agent: 'real-agent', metric: 'agent_rejected_samples_total' })).some(
+          (s) => s.labels.fromCheck === 'skewed:127.0.0.1:2',
+        ),
       'agent_rejected_samples_total{fromCheck} stored',
     );
   });
 
-  it('spooled samples the collector refuses: the batch\'s healthy samples are stored, each bad one is set aside alone and counted; one slightly in the future is held and delivered', async () => {
+  it("spooled samples the collector refuses: the batch's healthy samples are stored, each bad one is set aside alone and counted; one slightly in the future is held and delivered", async () => {
     const spool = openSpool({ dir: tmp(), maxBytes: 64 * 1024 * 1024, log: silentLogger() });
     cleanups.push(() => spool.close());
     const now = Date.now();
@@ -112,14 +124,31 @@ describe('one misbehaving check among healthy ones', () => {
       const check = healthyChecks[i % 3] as string;
       input.push({ metric: 'tcp_connect_ms', labels: { check, role: 'national-app', target: check }, ts: now - 60_000 + i, value: i });
       // Samples spooled by an agent from before these rules, or under a clock that was off.
-      if (i % 50 === 7) input.push({ metric: 'tcp_connect_ms', labels: { check: 'bad:labels', role: 'server', target: 'x', __site: 'A' }, ts: now - 60_000 + i, value: i });
-      if (i % 50 === 9) input.push({ metric: 'tcp_connect_ms', labels: { check: 'bad:clock', role: 'server', target: 'y' }, ts: now + 2 * DAY_MS + i, value: i });
+      if (i % 50 === 7)
+        input.push({ metric: 'tcp_connect_ms', labels: { check: 'bad:labels', role: 'server', target: 'x', __site: 'A' }, ts: now - 60_000 + i, value: i });
+      if (i % 50 === 9)
+        input.push({ metric: 'tcp_connect_ms', labels: { check: 'bad:clock', role: 'server', target: 'y' }, ts: now + 2 * DAY_MS + i, value: i });
     }
     // A sample 1.5 s past the collector's future limit: kept and sent again once it fits.
-    input.push({ metric: 'tcp_connect_ms', labels: { check: 'ahead:clock', role: 'server', target: 'z' }, ts: now + INGEST_LIMITS.maxFutureMs + 1500, value: 1 });
+    input.push({
+      metric: 'tcp_connect_ms',
+      labels: { check: 'ahead:clock', role: 'server', target: 'z' },
+      ts: now + INGEST_LIMITS.maxFutureMs + 1500,
+      value: 1,
+    });
     spool.append(input);
     const logs = captureLog('info');
-    const pusher = createPusher({ spool, url, token: h.token('A81001', 'spool-agent'), batchSamples: 100, intervalMs: 200, timeoutMs: 5000, maxBackoffMs: 5000, baseBackoffMs: 50, log: logs.log });
+    const pusher = createPusher({
+      spool,
+      url,
+      token: h.token('A81001', 'spool-agent'),
+      batchSamples: 100,
+      intervalMs: 200,
+      timeoutMs: 5000,
+      maxBackoffMs: 5000,
+      baseBackoffMs: 50,
+      log: logs.log,
+    });
     pusher.start();
     cleanups.push(() => pusher.stop());
     await until(() => spool.stats().samples === 0, 'the spool to drain', 30_000);
@@ -138,7 +167,12 @@ describe('one misbehaving check among healthy ones', () => {
     expect(stats).toMatchObject({ batchesRejected: 0, samplesRefused: 12 });
     expect(stats.samplesHeld).toBeGreaterThanOrEqual(1);
     // Logged once per check and rule, not per sample.
-    expect(logs.find('collector refused samples of a check; set aside in the spool\'s rejected table (the rest of the batch is stored)').map((l) => [l.check, l.rule]).sort()).toEqual([
+    expect(
+      logs
+        .find("collector refused samples of a check; set aside in the spool's rejected table (the rest of the batch is stored)")
+        .map((l) => [l.check, l.rule])
+        .sort(),
+    ).toEqual([
       ['bad:clock', 'ts_future'],
       ['bad:labels', 'label_reserved'],
     ]);

@@ -27,7 +27,12 @@ let v = 0;
 function samples(n: number, series = 20): WireSample[] {
   return Array.from({ length: n }, () => {
     const i = v++;
-    return { metric: 'icmp_rtt_avg_ms', labels: { check: `icmp:10.200.0.${i % series}`, role: 'lan-gateway', target: `10.200.0.${i % series}` }, ts: 1_700_000_000_000 + i, value: i };
+    return {
+      metric: 'icmp_rtt_avg_ms',
+      labels: { check: `icmp:10.200.0.${i % series}`, role: 'lan-gateway', target: `10.200.0.${i % series}` },
+      ts: 1_700_000_000_000 + i,
+      value: i,
+    };
   });
 }
 const all = { lane: 'normal' as const, afterSeq: 0, throughSeq: Number.MAX_SAFE_INTEGER };
@@ -127,7 +132,14 @@ describe('spool', () => {
     const b = spool.formBatch({ ...all, limit: 10 })!;
     spool.reject(b, { status: 400, reason: 'N3MON_ERR_INGEST_INVALID: bad', problems: ['samples[3].value: must be number'] });
     expect(spool.rejected()).toEqual([
-      { batchId: b.batchId, rejectedAt: expect.any(Number), status: 400, reason: 'N3MON_ERR_INGEST_INVALID: bad', problems: ['samples[3].value: must be number'], samples: input.slice(0, 10) },
+      {
+        batchId: b.batchId,
+        rejectedAt: expect.any(Number),
+        status: 400,
+        reason: 'N3MON_ERR_INGEST_INVALID: bad',
+        problems: ['samples[3].value: must be number'],
+        samples: input.slice(0, 10),
+      },
     ]);
     expect(spool.stats()).toMatchObject({ samples: 10, rejectedBatchesTotal: 1, rejectedSamplesTotal: 10 });
     expect(spool.formBatch({ ...all, limit: 10 })?.samples).toEqual(input.slice(10));

@@ -52,15 +52,28 @@ describe('aggregation over the SQLite store', () => {
         if (agg === 'p95' || agg === 'p50') expect(Math.abs(got! - want) / want, agg).toBeLessThanOrEqual(0.01);
         else expect(got, agg).toBeCloseTo(want, 9);
       }
-      const a = (await aggregateFromStore(store, { seriesIds: [ids.probe_success!], aggregate: 'availability', from: T0 + 30 * M, to: T0 + 60 * M })).get(ids.probe_success!);
+      const a = (await aggregateFromStore(store, { seriesIds: [ids.probe_success!], aggregate: 'availability', from: T0 + 30 * M, to: T0 + 60 * M })).get(
+        ids.probe_success!,
+      );
       expect(a).toBeCloseTo(aggregateValues('availability', within(T0 + 30 * M, T0 + 60 * M, up))!, 9);
       expect(a).toBeCloseTo(30 / 60, 9);
     });
   }
 
   it('down_for reads raw samples; an empty range is unknown (undefined), never 0', async () => {
-    const got = (await aggregateFromStore(store, { seriesIds: [ids.probe_success!], aggregate: 'down_for', from: T0, to: T0 + 50 * M })).get(ids.probe_success!);
-    const want = downForSeconds(T0 + 50 * M, trackDown(undefined, up.map((p) => p.ts), up.map((p) => p.value), 0, 100));
+    const got = (await aggregateFromStore(store, { seriesIds: [ids.probe_success!], aggregate: 'down_for', from: T0, to: T0 + 50 * M })).get(
+      ids.probe_success!,
+    );
+    const want = downForSeconds(
+      T0 + 50 * M,
+      trackDown(
+        undefined,
+        up.map((p) => p.ts),
+        up.map((p) => p.value),
+        0,
+        100,
+      ),
+    );
     expect(got).toBe(want);
     expect(got).toBe(10 * 60); // down since 09:40
     const empty = await aggregateFromStore(store, { seriesIds: [ids.icmp_rtt_avg_ms!], aggregate: 'p95', from: T0 + 2 * 3_600_000, to: T0 + 3 * 3_600_000 });

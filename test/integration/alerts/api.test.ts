@@ -119,7 +119,10 @@ describe('GET /api/v1/alerts', () => {
     const bad = await get('/api/v1/alerts?state=closed&limit=0');
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('N3MON_ERR_REQUEST_INVALID');
-    expect(bad.body.problems).toEqual(['query.state: must be one of "open", "acknowledged", "resolved", "active" (got string "closed")', 'query.limit: must be >= 1']);
+    expect(bad.body.problems).toEqual([
+      'query.state: must be one of "open", "acknowledged", "resolved", "active" (got string "closed")',
+      'query.limit: must be >= 1',
+    ]);
     expect((await get('/api/v1/alerts?from=yesterday')).body.problems).toEqual(["query.from: not epoch ms or ISO 8601 ('yesterday')"]);
     const none = await c.app.inject({ method: 'GET', url: '/api/v1/alerts' });
     expect(none.statusCode).toBe(401);
@@ -145,7 +148,10 @@ describe('POST /api/v1/alerts/:id/ack', () => {
     const a = (await get('/api/v1/alerts?practice=A81001')).body.items![0]!;
     expect((await send('POST', `/api/v1/alerts/${String(a.id)}/ack`, {}, practiceKey)).status).toBe(403);
     expect((await send('POST', '/api/v1/alerts/999999/ack', {})).status).toBe(404);
-    expect((await send('POST', `/api/v1/alerts/${String(a.id)}/ack`, { who: 'x' })).body).toMatchObject({ code: 'N3MON_ERR_REQUEST_INVALID', problems: ['body.who: unknown key (allowed: by, note)'] });
+    expect((await send('POST', `/api/v1/alerts/${String(a.id)}/ack`, { who: 'x' })).body).toMatchObject({
+      code: 'N3MON_ERR_REQUEST_INVALID',
+      problems: ['body.who: unknown key (allowed: by, note)'],
+    });
   });
 });
 
@@ -153,7 +159,12 @@ describe('maintenance windows', () => {
   it('create, read, list, change, delete', async () => {
     const at = (h: number): string => new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 2 * 86_400_000 + h * 3_600_000).toISOString();
     const start = at(18);
-    const created = await send('POST', '/api/v1/maintenance', { practice: 'A81001', startsAt: start, endsAt: Date.parse(start) + 2 * 3_600_000, reason: 'router replacement' });
+    const created = await send('POST', '/api/v1/maintenance', {
+      practice: 'A81001',
+      startsAt: start,
+      endsAt: Date.parse(start) + 2 * 3_600_000,
+      reason: 'router replacement',
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ practice: 'A81001', startsAt: at(18), endsAt: at(20), reason: 'router replacement', active: false });
     const id = created.body!.id as number;
@@ -173,8 +184,13 @@ describe('maintenance windows', () => {
     expect(back).toMatchObject({ status: 400, body: { problems: ['body.endsAt: must be after startsAt'] } });
     expect((await send('POST', '/api/v1/maintenance', { practice: 'C83003', startsAt: soon, endsAt: soon + 1000, reason: 'x' })).status).toBe(404);
     expect((await send('POST', '/api/v1/maintenance', { practice: 'A81001', startsAt: soon, endsAt: soon + 1000, reason: 'x' }, practiceKey)).status).toBe(403);
-    expect((await send('POST', '/api/v1/maintenance', { practice: 'B82002', startsAt: soon, endsAt: soon + 1000, reason: 'practice-planned work' }, practiceKey)).status).toBe(403);
-    expect((await send('POST', '/api/v1/maintenance', { practice: 'B82002', startsAt: soon, endsAt: soon + 1000, reason: 'planned by the desk' })).status).toBe(201);
+    expect(
+      (await send('POST', '/api/v1/maintenance', { practice: 'B82002', startsAt: soon, endsAt: soon + 1000, reason: 'practice-planned work' }, practiceKey))
+        .status,
+    ).toBe(403);
+    expect((await send('POST', '/api/v1/maintenance', { practice: 'B82002', startsAt: soon, endsAt: soon + 1000, reason: 'planned by the desk' })).status).toBe(
+      201,
+    );
     expect((await get('/api/v1/maintenance', practiceKey)).body.items!.map((w) => w.practice)).toEqual(['B82002']);
   });
 });
@@ -191,7 +207,12 @@ describe('status from rule states', () => {
       samples.push({ metric: 'probe_success', labels: { role: 'n3-gateway', target: '10.200.0.2', check: 'icmp:n3', outcome: 'success' }, ts, value: 1 });
       samples.push({ metric: 'icmp_rtt_avg_ms', labels: { role: 'lan-gateway', target: '192.168.0.1', check: 'icmp:lan' }, ts, value: 30 });
     }
-    const ingest = await c.app.inject({ method: 'POST', url: '/api/v1/ingest', payload: { batchId: 'b1', samples }, headers: { authorization: `Bearer ${token}` } });
+    const ingest = await c.app.inject({
+      method: 'POST',
+      url: '/api/v1/ingest',
+      payload: { batchId: 'b1', samples },
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(ingest.statusCode).toBe(200);
     await c.alerting.tick();
     const st = (await get('/api/v1/practices/A81001')).body;
@@ -200,7 +221,9 @@ describe('status from rule states', () => {
     expect((st.reasons as string[])[0]).toMatch(/^LAN gateway round-trip time \(15-min p95\): critical on 192\.168\.0\.1 \(30 ms\) since /);
     expect(st.areas).toEqual({ 'national-link': 'ok', lan: 'critical', agent: 'ok' });
     const list = (await get('/api/v1/practices?status=critical')).body;
-    expect((list.items as { ods: string; areas: unknown }[]).map((p) => [p.ods, p.areas])).toEqual([['A81001', { 'national-link': 'ok', lan: 'critical', agent: 'ok' }]]);
+    expect((list.items as { ods: string; areas: unknown }[]).map((p) => [p.ods, p.areas])).toEqual([
+      ['A81001', { 'national-link': 'ok', lan: 'critical', agent: 'ok' }],
+    ]);
     const view = c.alerting.status.statusOf('A81001');
     expect(view.areas).toEqual({ 'national-link': 'ok', lan: 'critical', agent: 'ok' });
     // critical since the first evaluation of the LAN breach (its window's first samples)

@@ -37,7 +37,12 @@ const clock = new FakeClock(T0);
 const tokens: Record<string, string> = {};
 
 async function ingest(practice: string, batchId: string, samples: WireSample[]): Promise<void> {
-  const r = await c.app.inject({ method: 'POST', url: '/api/v1/ingest', payload: { batchId, samples }, headers: { authorization: `Bearer ${tokens[practice]}` } });
+  const r = await c.app.inject({
+    method: 'POST',
+    url: '/api/v1/ingest',
+    payload: { batchId, samples },
+    headers: { authorization: `Bearer ${tokens[practice]}` },
+  });
   expect(r.statusCode, r.body).toBe(200);
 }
 

@@ -75,7 +75,9 @@ describe('webhook channel (real HTTP server on 127.0.0.1)', () => {
     hook.deliveries.length = 0;
     waits.length = 0;
     hook.respond = [503, 429, 500];
-    const r = await channel({ kind: 'webhook', url: hook.url, secret: 'x'.repeat(16), retry: { attempts: 5, initialDelayMs: 100, maxDelayMs: 250 } }).send(notification);
+    const r = await channel({ kind: 'webhook', url: hook.url, secret: 'x'.repeat(16), retry: { attempts: 5, initialDelayMs: 100, maxDelayMs: 250 } }).send(
+      notification,
+    );
     expect(r).toEqual({ outcome: 'delivered', attempts: 4 });
     expect(waits).toEqual([100, 200, 250]);
     expect(new Set(hook.deliveries.map((d) => d.headers['x-n3mon-delivery'])).size).toBe(1);
@@ -83,9 +85,17 @@ describe('webhook channel (real HTTP server on 127.0.0.1)', () => {
 
   it('a 4xx is final; running out of attempts reports the last failure', async () => {
     hook.respond = [400];
-    expect(await channel({ kind: 'webhook', url: hook.url, secret: 'x'.repeat(16) }).send(notification)).toEqual({ outcome: 'rejected', attempts: 1, message: 'HTTP 400' });
+    expect(await channel({ kind: 'webhook', url: hook.url, secret: 'x'.repeat(16) }).send(notification)).toEqual({
+      outcome: 'rejected',
+      attempts: 1,
+      message: 'HTTP 400',
+    });
     hook.respond = [502, 502];
-    expect(await channel({ kind: 'webhook', url: hook.url, secret: 'x'.repeat(16), retry: { attempts: 2 } }).send(notification)).toEqual({ outcome: 'server_error', attempts: 2, message: 'HTTP 502' });
+    expect(await channel({ kind: 'webhook', url: hook.url, secret: 'x'.repeat(16), retry: { attempts: 2 } }).send(notification)).toEqual({
+      outcome: 'server_error',
+      attempts: 2,
+      message: 'HTTP 502',
+    });
   });
 
   it('a closed port is `refused`, a receiver that never answers is `timeout`', async () => {
@@ -114,7 +124,12 @@ describe('email channel (real SMTP server on 127.0.0.1)', () => {
   });
   afterAll(async () => smtp.close());
 
-  const cfg = () => ({ kind: 'email', smtp: { host: '127.0.0.1', port: smtp.port, timeoutMs: 5000 }, from: 'n3mon@desk.example.invalid', to: ['desk@desk.example.invalid', 'oncall@desk.example.invalid'] });
+  const cfg = () => ({
+    kind: 'email',
+    smtp: { host: '127.0.0.1', port: smtp.port, timeoutMs: 5000 },
+    from: 'n3mon@desk.example.invalid',
+    to: ['desk@desk.example.invalid', 'oncall@desk.example.invalid'],
+  });
 
   it('sends one message per notification: subject with severity and practice, the alerts in the text', async () => {
     smtp.mails.length = 0;
@@ -136,7 +151,11 @@ describe('email channel (real SMTP server on 127.0.0.1)', () => {
     expect(await channel({ ...cfg(), to: ['desk@desk.example.invalid'] }).send(notification)).toEqual({ outcome: 'delivered', attempts: 2 });
     expect(waits).toEqual([2000]);
     smtp.rcptFailures = [550];
-    expect(await channel({ ...cfg(), to: ['desk@desk.example.invalid'] }).send(notification)).toEqual({ outcome: 'rejected', attempts: 1, message: 'SMTP 550' });
+    expect(await channel({ ...cfg(), to: ['desk@desk.example.invalid'] }).send(notification)).toEqual({
+      outcome: 'rejected',
+      attempts: 1,
+      message: 'SMTP 550',
+    });
     expect(smtp.mails).toHaveLength(1);
   });
 });

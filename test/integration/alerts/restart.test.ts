@@ -32,7 +32,13 @@ function measured(from: number, to: number): WireSample[] {
 
 async function start(clock: FakeClock): Promise<RunningCollector> {
   const config = parseCollectorConfig(
-    { dataDir: dir, listen: { port: 0 }, practices: [{ ods: 'A81001', name: 'Example Surgery' }], storage: { synchronous: 'normal' }, alerting: { tickMs: 60_000 } },
+    {
+      dataDir: dir,
+      listen: { port: 0 },
+      practices: [{ ods: 'A81001', name: 'Example Surgery' }],
+      storage: { synchronous: 'normal' },
+      alerting: { tickMs: 60_000 },
+    },
     'test',
   );
   return startCollector(config, { log: silentLogger(), clock });
@@ -46,7 +52,12 @@ describe('restart', () => {
     const feed = async (from: number, to: number): Promise<void> => {
       for (let t = from; t < to; t += M) {
         clock.t = t + M + 5000;
-        const r = await c.app.inject({ method: 'POST', url: '/api/v1/ingest', payload: { batchId: `b-${t}`, samples: measured(t, t + M) }, headers: { authorization: `Bearer ${token}` } });
+        const r = await c.app.inject({
+          method: 'POST',
+          url: '/api/v1/ingest',
+          payload: { batchId: `b-${t}`, samples: measured(t, t + M) },
+          headers: { authorization: `Bearer ${token}` },
+        });
         expect(r.statusCode).toBe(200);
         await c.alerting.tick();
       }

@@ -99,7 +99,13 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
         const head = raw.slice(0, split);
         const body = raw.slice(split).replace(/^\r?\n\r?\n/, '');
         const text = /content-transfer-encoding: quoted-printable/i.test(head) ? decodeQuotedPrintable(body) : body;
-        r.mails.push({ from: session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address, to: session.envelope.rcptTo.map((a) => a.address), raw, subject, text });
+        r.mails.push({
+          from: session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address,
+          to: session.envelope.rcptTo.map((a) => a.address),
+          raw,
+          subject,
+          text,
+        });
         cb();
       });
     },

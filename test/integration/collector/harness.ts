@@ -51,7 +51,10 @@ export async function startHarness(opts: { practices?: typeof PRACTICES } = {}):
     },
   });
   const log = createLogger({ level: 'debug', destination });
-  const config = parseCollectorConfig({ dataDir: dir, listen: { port: 0 }, practices: opts.practices ?? PRACTICES, storage: { synchronous: 'normal' } }, 'test');
+  const config = parseCollectorConfig(
+    { dataDir: dir, listen: { port: 0 }, practices: opts.practices ?? PRACTICES, storage: { synchronous: 'normal' } },
+    'test',
+  );
   const meta = openMeta({ dataDir: dir });
   meta.practices.syncFromConfig(config.practices, Date.now());
   const store = openSeriesStore(config, log);

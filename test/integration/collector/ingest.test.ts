@@ -61,7 +61,12 @@ describe('ingest happy path', () => {
     const body = { batchId: 'dup-1', samples: [rtt('192.0.2.3', t, 1)] };
     const first = await h.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: bearer(token), payload: body });
     // Same id, different content: the id decides, nothing new is stored.
-    const again = await h.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: bearer(token), payload: { ...body, samples: [rtt('192.0.2.3', t + 1000, 2)] } });
+    const again = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/ingest',
+      headers: bearer(token),
+      payload: { ...body, samples: [rtt('192.0.2.3', t + 1000, 2)] },
+    });
     expect(first.json()).toMatchObject({ accepted: 1, duplicate: false });
     expect(again.statusCode).toBe(200);
     expect(again.json()).toMatchObject({ batchId: 'dup-1', accepted: 0, duplicate: true });
@@ -74,7 +79,9 @@ describe('ingest happy path', () => {
   it('stores concurrent identical batches once and answers one of them as the duplicate', async () => {
     const t = now() - 10_000;
     const body = { batchId: 'race-1', samples: Array.from({ length: 500 }, (_, i) => rtt('192.0.2.4', t - i * 10, i)) };
-    const answers = await Promise.all(Array.from({ length: 4 }, () => h.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: bearer(token), payload: body })));
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => h.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: bearer(token), payload: body })),
+    );
     expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200, 200]);
     const bodies = answers.map((a) => a.json() as { accepted: number; duplicate: boolean });
     expect(bodies.filter((b) => !b.duplicate)).toEqual([expect.objectContaining({ accepted: 500 })]);
@@ -116,12 +123,43 @@ interface Hostile {
 }
 
 const HOSTILE: Hostile[] = [
-  { name: 'unknown field', payload: () => JSON.stringify({ batchId: 'h', samples: [{ ...good(), unit: 'ms' }] }), status: 200, problems: ['samples[0].unit: unknown key (allowed: metric, labels, ts, value)'] },
-  { name: 'string for a number', payload: () => JSON.stringify({ batchId: 'h', samples: [{ ...good(), value: '12.5' }] }), status: 200, problems: ['samples[0].value: must be number (got string "12.5")'] },
-  { name: 'NaN in the raw text', payload: () => `{"batchId":"h","samples":[{"metric":"m","labels":{},"ts":${t()},"value":NaN}]}`, status: 400, code: 'N3MON_ERR_INGEST_INVALID', problems: [/^\(root\): not valid JSON \(/] },
-  { name: '1e999 (Infinity)', payload: () => `{"batchId":"h","samples":[{"metric":"m","labels":{},"ts":${t()},"value":1e999}]}`, status: 200, problems: ['samples[0].value: must be number (got Infinity)'] },
-  { name: 'absurd timestamp', payload: () => JSON.stringify({ batchId: 'h', samples: [{ ...good(), ts: 99_999_999_999_999 }] }), status: 200, problems: [/^samples\[0\]\.ts: 99999999999999 \(5138-11-16T09:46:39\.999Z\) is more than 10 minutes ahead of the collector's clock/] },
-  { name: 'timestamp in 1970', payload: () => JSON.stringify({ batchId: 'h', samples: [{ ...good(), ts: 1000 }] }), status: 200, problems: [/^samples\[0\]\.ts: 1000 \(1970-01-01T00:00:01\.000Z\) is more than 400 days before/] },
+  {
+    name: 'unknown field',
+    payload: () => JSON.stringify({ batchId: 'h', samples: [{ ...good(), unit: 'ms' }] }),
+    status: 200,
+    problems: ['samples[0].unit: unknown key (allowed: metric, labels, ts, value)'],
+  },
+  {
+    name: 'string for a number',
+    payload: () => JSON.stringify({ batchId: 'h', samples: [{ ...good(), value: '12.5' }] }),
+    status: 200,
+    problems: ['samples[0].value: must be number (got string "12.5")'],
+  },
+  {
+    name: 'NaN in the raw text',
+    payload: () => `{"batchId":"h","samples":[{"metric":"m","labels":{},"ts":${t()},"value":NaN}]}`,
+    status: 400,
+    code: 'N3MON_ERR_INGEST_INVALID',
+    problems: [/^\(root\): not valid JSON \(/],
+  },
+  {
+    name: '1e999 (Infinity)',
+    payload: () => `{"batchId":"h","samples":[{"metric":"m","labels":{},"ts":${t()},"value":1e999}]}`,
+    status: 200,
+    problems: ['samples[0].value: must be number (got Infinity)'],
+  },
+  {
+    name: 'absurd timestamp',
+    payload: () => JSON.stringify({ batchId: 'h', samples: [{ ...good(), ts: 99_999_999_999_999 }] }),
+    status: 200,
+    problems: [/^samples\[0\]\.ts: 99999999999999 \(5138-11-16T09:46:39\.999Z\) is more than 10 minutes ahead of the collector's clock/],
+  },
+  {
+    name: 'timestamp in 1970',
+    payload: () => JSON.stringify({ batchId: 'h', samples: [{ ...good(), ts: 1000 }] }),
+    status: 200,
+    problems: [/^samples\[0\]\.ts: 1000 \(1970-01-01T00:00:01\.000Z\) is more than 400 days before/],
+  },
   {
     name: 'too many samples',
     payload: () => JSON.stringify({ batchId: 'h', samples: Array.from({ length: INGEST_LIMITS.maxSamples + 1 }, good) }),
@@ -137,7 +175,11 @@ const HOSTILE: Hostile[] = [
   },
   {
     name: 'over-long strings',
-    payload: () => JSON.stringify({ batchId: 'b'.repeat(129), samples: [{ ...good(), metric: 'm'.repeat(129), labels: { target: 'x'.repeat(257), ['k'.repeat(65)]: 'v' } }] }),
+    payload: () =>
+      JSON.stringify({
+        batchId: 'b'.repeat(129),
+        samples: [{ ...good(), metric: 'm'.repeat(129), labels: { target: 'x'.repeat(257), ['k'.repeat(65)]: 'v' } }],
+      }),
     status: 400,
     code: 'N3MON_ERR_INGEST_INVALID',
     problems: [
@@ -147,17 +189,79 @@ const HOSTILE: Hostile[] = [
       `samples[0].labels.${'k'.repeat(65)}: key must not have more than 64 characters`,
     ],
   },
-  { name: 'reserved labels', payload: () => JSON.stringify({ batchId: 'h', samples: [{ ...good(), labels: { practice: 'B82002', agent: 'x' } }] }), status: 200, problems: ['samples[0].labels.practice: reserved label; the collector sets it from the token', 'samples[0].labels.agent: reserved label; the collector sets it from the token'] },
-  { name: '__proto__ key', payload: () => `{"batchId":"h","samples":[{"metric":"m","labels":{"__proto__":{"polluted":"yes"}},"ts":${t()},"value":1}]}`, status: 400, code: 'N3MON_ERR_INGEST_INVALID', problems: ['(root): "__proto__" keys are not accepted'] },
-  { name: '__proto__ key spelled with escapes', payload: () => `{"batchId":"h","\\u005f_proto__":{"x":1},"samples":[]}`, status: 400, code: 'N3MON_ERR_INGEST_INVALID', problems: ['(root): "__proto__" keys are not accepted'] },
-  { name: 'invalid JSON', payload: () => '{"batchId":"h","samples":[', status: 400, code: 'N3MON_ERR_INGEST_INVALID', problems: [/^\(root\): not valid JSON \(/] },
-  { name: 'JSON that is not an object', payload: () => '[1,2,3]', status: 400, code: 'N3MON_ERR_INGEST_INVALID', problems: ['(root): must be object (got an array)'] },
+  {
+    name: 'reserved labels',
+    payload: () => JSON.stringify({ batchId: 'h', samples: [{ ...good(), labels: { practice: 'B82002', agent: 'x' } }] }),
+    status: 200,
+    problems: [
+      'samples[0].labels.practice: reserved label; the collector sets it from the token',
+      'samples[0].labels.agent: reserved label; the collector sets it from the token',
+    ],
+  },
+  {
+    name: '__proto__ key',
+    payload: () => `{"batchId":"h","samples":[{"metric":"m","labels":{"__proto__":{"polluted":"yes"}},"ts":${t()},"value":1}]}`,
+    status: 400,
+    code: 'N3MON_ERR_INGEST_INVALID',
+    problems: ['(root): "__proto__" keys are not accepted'],
+  },
+  {
+    name: '__proto__ key spelled with escapes',
+    payload: () => `{"batchId":"h","\\u005f_proto__":{"x":1},"samples":[]}`,
+    status: 400,
+    code: 'N3MON_ERR_INGEST_INVALID',
+    problems: ['(root): "__proto__" keys are not accepted'],
+  },
+  {
+    name: 'invalid JSON',
+    payload: () => '{"batchId":"h","samples":[',
+    status: 400,
+    code: 'N3MON_ERR_INGEST_INVALID',
+    problems: [/^\(root\): not valid JSON \(/],
+  },
+  {
+    name: 'JSON that is not an object',
+    payload: () => '[1,2,3]',
+    status: 400,
+    code: 'N3MON_ERR_INGEST_INVALID',
+    problems: ['(root): must be object (got an array)'],
+  },
   { name: 'empty body', payload: () => '', status: 400, code: 'N3MON_ERR_INGEST_INVALID' },
-  { name: 'gzip header that is not gzip', headers: { 'content-encoding': 'gzip' }, payload: () => '{"batchId":"h"}', status: 400, code: 'N3MON_ERR_INGEST_INVALID', problems: [/^\(root\): not valid gzip/] },
-  { name: 'wrong content type', headers: { 'content-type': 'text/plain' }, payload: () => JSON.stringify({ batchId: 'h', samples: [good()] }), status: 415, code: 'N3MON_ERR_UNSUPPORTED_MEDIA_TYPE' },
-  { name: 'unsupported content encoding', headers: { 'content-encoding': 'br' }, payload: () => JSON.stringify({ batchId: 'h', samples: [good()] }), status: 415, code: 'N3MON_ERR_UNSUPPORTED_MEDIA_TYPE' },
-  { name: 'gzip bomb (16 MiB of spaces in 16 KiB)', headers: { 'content-encoding': 'gzip' }, payload: () => gzipSync(Buffer.alloc(16 * 1024 * 1024, 0x20), { level: 9 }), status: 413, code: 'N3MON_ERR_INGEST_TOO_LARGE' },
-  { name: 'plain body over 8 MiB', payload: () => JSON.stringify({ batchId: 'h', samples: [], pad: 'x'.repeat(INGEST_LIMITS.maxBodyBytes) }), status: 413, code: 'N3MON_ERR_INGEST_TOO_LARGE' },
+  {
+    name: 'gzip header that is not gzip',
+    headers: { 'content-encoding': 'gzip' },
+    payload: () => '{"batchId":"h"}',
+    status: 400,
+    code: 'N3MON_ERR_INGEST_INVALID',
+    problems: [/^\(root\): not valid gzip/],
+  },
+  {
+    name: 'wrong content type',
+    headers: { 'content-type': 'text/plain' },
+    payload: () => JSON.stringify({ batchId: 'h', samples: [good()] }),
+    status: 415,
+    code: 'N3MON_ERR_UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    name: 'unsupported content encoding',
+    headers: { 'content-encoding': 'br' },
+    payload: () => JSON.stringify({ batchId: 'h', samples: [good()] }),
+    status: 415,
+    code: 'N3MON_ERR_UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    name: 'gzip bomb (16 MiB of spaces in 16 KiB)',
+    headers: { 'content-encoding': 'gzip' },
+    payload: () => gzipSync(Buffer.alloc(16 * 1024 * 1024, 0x20), { level: 9 }),
+    status: 413,
+    code: 'N3MON_ERR_INGEST_TOO_LARGE',
+  },
+  {
+    name: 'plain body over 8 MiB',
+    payload: () => JSON.stringify({ batchId: 'h', samples: [], pad: 'x'.repeat(INGEST_LIMITS.maxBodyBytes) }),
+    status: 413,
+    code: 'N3MON_ERR_INGEST_TOO_LARGE',
+  },
 ];
 
 describe('hostile ingest bodies', () => {
@@ -199,7 +303,12 @@ describe('hostile ingest bodies', () => {
 
   it('stores the good samples of a batch with bad ones, lists the refused, and stores a repeat once', async () => {
     const ts = t();
-    const samples = [rtt('192.0.2.60', ts, 1), { ...rtt('192.0.2.60', ts + 1, 2), labels: { __site: 'x' } }, rtt('192.0.2.60', ts + 2, 3), { ...rtt('192.0.2.60', ts + 3, 4), ts: now() + INGEST_LIMITS.maxFutureMs + 3_600_000 }];
+    const samples = [
+      rtt('192.0.2.60', ts, 1),
+      { ...rtt('192.0.2.60', ts + 1, 2), labels: { __site: 'x' } },
+      rtt('192.0.2.60', ts + 2, 3),
+      { ...rtt('192.0.2.60', ts + 3, 4), ts: now() + INGEST_LIMITS.maxFutureMs + 3_600_000 },
+    ];
     const post = () => h.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: bearer(token), payload: { batchId: 'mixed-1', samples } });
     const res = await post();
     expect(res.statusCode).toBe(200);

@@ -40,7 +40,13 @@ const reports: Record<string, PracticeReport> = {};
 
 /** One run a minute of each check; `kinds` adds a `kind` label to every sample of a check, as its static `labels:` would. */
 function week(kinds: { eps?: string; n3?: string }): WireSample[] {
-  const eps = { check: 'tcp:eps', role: 'national-app', app: 'eps', target: 'eps.example.invalid:443', ...(kinds.eps === undefined ? {} : { kind: kinds.eps }) };
+  const eps = {
+    check: 'tcp:eps',
+    role: 'national-app',
+    app: 'eps',
+    target: 'eps.example.invalid:443',
+    ...(kinds.eps === undefined ? {} : { kind: kinds.eps }),
+  };
   const n3 = { check: 'icmp:n3', role: 'n3-gateway', target: '192.0.2.1', ...(kinds.n3 === undefined ? {} : { kind: kinds.n3 }) };
   const out: WireSample[] = [];
   for (let ts = FROM + 5_000; ts < TO; ts += MIN) {
@@ -59,13 +65,22 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'n3mon-kind-label-'));
   const log = silentLogger();
   meta = openMeta({ dataDir: dir });
-  meta.practices.syncFromConfig([{ ods: PLAIN, name: 'Plain Surgery', sites: [] }, { ods: LABELLED, name: 'Labelled Surgery', sites: [] }], NOW);
+  meta.practices.syncFromConfig(
+    [
+      { ods: PLAIN, name: 'Plain Surgery', sites: [] },
+      { ods: LABELLED, name: 'Labelled Surgery', sites: [] },
+    ],
+    NOW,
+  );
   store = openSqliteStore({ dir, retention: { rawDays: 400, minuteDays: 400, hourDays: 800 }, log, synchronous: 'normal' });
   const labelled = week({ eps: 'http', n3: 'snmp' });
   // Ingest takes `kind` as an ordinary label (nothing refused).
   const checked = checkIngestBody({ batchId: 'k', samples: labelled.slice(0, 10) }, labelled[0]?.ts ?? 0);
   expect(checked.ok && checked.refused).toEqual([]);
-  for (const [ods, samples] of [[PLAIN, week({})], [LABELLED, labelled]] as const) {
+  for (const [ods, samples] of [
+    [PLAIN, week({})],
+    [LABELLED, labelled],
+  ] as const) {
     for (let i = 0; i < samples.length; i += 20_000) await store.write({ practice: ods, agent: 'server1', samples: samples.slice(i, i + 20_000) });
   }
   await store.maintain(NOW);

@@ -33,16 +33,32 @@ describe.skipIf(skipUnlessLab({ files: [PROMTOOL] }))('/metrics and promtool', (
       { ods: 'A81001', name: 'Riverside "Medical" Centre', sites: [{ name: 'Main' }] },
       { ods: 'B82002', name: 'Hillside Surgery', sites: [] },
     ];
-    writeFileSync(config, JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, dataDir: join(dir, 'data'), organisation: { name: 'Test ICB' }, practices, storage: { synchronous: 'normal' } }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        listen: { host: '127.0.0.1', port: 0 },
+        dataDir: join(dir, 'data'),
+        organisation: { name: 'Test ICB' },
+        practices,
+        storage: { synchronous: 'normal' },
+      }),
+    );
     const token = await runCli(['token', 'create', '--practice', 'A81001', '--agent', 'server1', '--config', config], { timeoutMs: 60_000 });
     expect(token.code, token.stderr).toBe(0);
-    const started = await startCli(['collector', '--config', config], /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"collector listening"/, { timeoutMs: 60_000 });
+    const started = await startCli(['collector', '--config', config], /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"collector listening"/, {
+      timeoutMs: 60_000,
+    });
     child = started.child;
     url = started.match[1] as string;
 
     const auth = { authorization: `Bearer ${token.stdout.trim()}`, 'content-type': 'application/json' };
     const now = Date.now();
-    const samples = [0, 1, 2].map((i) => ({ metric: 'icmp_rtt_avg_ms', labels: { target: '127.0.0.1', role: 'lan-gateway' }, ts: now - 60_000 * (i + 1), value: 1 + i }));
+    const samples = [0, 1, 2].map((i) => ({
+      metric: 'icmp_rtt_avg_ms',
+      labels: { target: '127.0.0.1', role: 'lan-gateway' },
+      ts: now - 60_000 * (i + 1),
+      value: 1 + i,
+    }));
     const body = JSON.stringify({ batchId: 'promtool-1', samples });
     const statuses: number[] = [];
     for (const init of [
@@ -91,7 +107,8 @@ describe.skipIf(skipUnlessLab({ files: [PROMTOOL] }))('/metrics and promtool', (
   });
 
   it('promtool here does refuse what the collector used to serve (a gauge with a quantile label)', () => {
-    const old = '# HELP n3mon_collector_event_loop_lag_seconds Event-loop delay.\n# TYPE n3mon_collector_event_loop_lag_seconds gauge\nn3mon_collector_event_loop_lag_seconds{quantile="0.5"} 0.01\n';
+    const old =
+      '# HELP n3mon_collector_event_loop_lag_seconds Event-loop delay.\n# TYPE n3mon_collector_event_loop_lag_seconds gauge\nn3mon_collector_event_loop_lag_seconds{quantile="0.5"} 0.01\n';
     const r = promtool(old);
     expect(r.code).not.toBe(0);
     expect(r.output).toMatch(/non-summary metrics should not have "quantile" label/);

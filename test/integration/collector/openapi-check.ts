@@ -10,7 +10,11 @@ const SCHEME_TYPES = ['apiKey', 'http', 'oauth2', 'openIdConnect', 'mutualTLS'];
 
 function resolve(doc: Obj, ref: string): unknown {
   let v: unknown = doc;
-  for (const part of ref.slice(2).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))) v = isObj(v) ? v[part] : undefined;
+  for (const part of ref
+    .slice(2)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')))
+    v = isObj(v) ? v[part] : undefined;
   return v;
 }
 

@@ -11,7 +11,8 @@ beforeAll(async () => {
   h = await startHarness();
   const token = h.token('A81001');
   const good = { batchId: 'm-1', samples: [rtt('192.0.2.1', Date.now() - 1000, 2), rtt('192.0.2.1', Date.now() - 2000, 3)] };
-  for (const payload of [good, good, { batchId: 'm-2', samples: [{ value: 'x' }] }, { batchId: 'bad id' }]) await h.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: bearer(token), payload });
+  for (const payload of [good, good, { batchId: 'm-2', samples: [{ value: 'x' }] }, { batchId: 'bad id' }])
+    await h.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: bearer(token), payload });
   await h.app.inject({ method: 'POST', url: '/api/v1/ingest', payload: good });
 });
 afterAll(async () => h?.close());
@@ -23,7 +24,8 @@ describe('/metrics', () => {
     expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     const fams = parsePrometheusText(res.body);
     const all = [...fams.values()].flatMap((f) => f.samples);
-    const value = (name: string, labels: Record<string, string> = {}) => all.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+    const value = (name: string, labels: Record<string, string> = {}) =>
+      all.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
     expect(value('n3mon_ingest_requests_total', { result: 'accepted' })).toBe(1);
     expect(value('n3mon_ingest_requests_total', { result: 'duplicate' })).toBe(1);
     expect(value('n3mon_ingest_requests_total', { result: 'partial' })).toBe(1);
@@ -60,7 +62,9 @@ describe('/openapi.json', () => {
     const doc = res.json();
     expect(openApiProblems(doc)).toEqual([]);
     expect(doc.openapi).toBe('3.1.0');
-    const ops = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${p}`));
+    const ops = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, item]) =>
+      Object.keys(item).map((m) => `${m.toUpperCase()} ${p}`),
+    );
     // Every route the app serves is in the document (other modules add theirs through the registry).
     const served = routesOf(h.app)
       .filter((r) => !r.hidden)
@@ -68,7 +72,15 @@ describe('/openapi.json', () => {
     expect(served.length).toBeGreaterThanOrEqual(7);
     expect(ops.sort()).toEqual([...new Set(served)].sort());
     expect(ops).toEqual(
-      expect.arrayContaining(['GET /healthz', 'GET /metrics', 'GET /openapi.json', 'POST /api/v1/ingest', 'GET /api/v1/practices', 'GET /api/v1/practices/{ods}', 'GET /api/v1/practices/{ods}/series']),
+      expect.arrayContaining([
+        'GET /healthz',
+        'GET /metrics',
+        'GET /openapi.json',
+        'POST /api/v1/ingest',
+        'GET /api/v1/practices',
+        'GET /api/v1/practices/{ods}',
+        'GET /api/v1/practices/{ods}/series',
+      ]),
     );
     expect(doc.paths['/api/v1/ingest'].post.security).toEqual([{ agentToken: [] }]);
     expect(doc.paths['/api/v1/practices'].get.security).toEqual([{ apiKey: [] }]);
@@ -78,9 +90,7 @@ describe('/openapi.json', () => {
   });
 
   it('the check finds real mistakes', () => {
-    expect(
-      openApiProblems({ openapi: '2.0', info: {}, paths: { '/x/{id}': { get: { responses: { 200: {} }, security: [{ nope: [] }] } } } }),
-    ).toEqual([
+    expect(openApiProblems({ openapi: '2.0', info: {}, paths: { '/x/{id}': { get: { responses: { 200: {} }, security: [{ nope: [] }] } } } })).toEqual([
       'openapi: not 3.0.x or 3.1.x (2.0)',
       'info: needs title and version strings',
       'GET /x/{id}: {id} has no path parameter',

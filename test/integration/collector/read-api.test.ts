@@ -90,7 +90,13 @@ describe('practices', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({ total: 2, offset: 0, limit: 100, counts: { ok: 0, warning: 1, critical: 0, unknown: 1 } });
-    expect(body.items[0]).toMatchObject({ ods: 'A81001', name: 'Example Surgery', status: 'warning', openAlerts: 0, sites: [{ name: 'Main' }, { name: 'Branch' }] });
+    expect(body.items[0]).toMatchObject({
+      ods: 'A81001',
+      name: 'Example Surgery',
+      status: 'warning',
+      openAlerts: 0,
+      sites: [{ name: 'Main' }, { name: 'Branch' }],
+    });
     expect(Date.parse(body.items[0].lastSeen)).toBeGreaterThan(Date.now() - MIN);
     expect(body.items[1]).toEqual({ ods: 'B82002', name: 'Riverside Medical Centre', status: 'unknown', lastSeen: null, openAlerts: 0, sites: [] });
   });
@@ -121,7 +127,15 @@ describe('practices', () => {
     expect(p.status).toBe('warning');
     expect(p.reasons).toEqual([expect.stringMatching(/^check icmp:192\.0\.2\.1 on agent srv1 failed \(timeout\) at /)]);
     expect(p.agents.map((a: { name: string }) => a.name)).toEqual(expect.arrayContaining(['srv1']));
-    expect(p.checks).toContainEqual({ agent: 'srv1', check: 'icmp:192.0.2.2', role: 'lan-gateway', target: '192.0.2.2', metrics: ['icmp_rtt_avg_ms'], series: 1, lastTs: base + 4 * MIN });
+    expect(p.checks).toContainEqual({
+      agent: 'srv1',
+      check: 'icmp:192.0.2.2',
+      role: 'lan-gateway',
+      target: '192.0.2.2',
+      metrics: ['icmp_rtt_avg_ms'],
+      series: 1,
+      lastTs: base + 4 * MIN,
+    });
     expect(p.checks.find((c: { check: string }) => c.check === 'icmp:192.0.2.1')).toMatchObject({ metrics: ['icmp_rtt_avg_ms', 'probe_success'], series: 3 });
     expect(p.metrics).toEqual([
       { metric: 'icmp_rtt_avg_ms', series: 2 },
@@ -150,7 +164,10 @@ describe('series', () => {
   });
 
   it('merges buckets for a wider step and filters by label and agent', async () => {
-    const res = await get(`/api/v1/practices/A81001/series?metric=icmp_rtt_avg_ms&from=${new Date(base).toISOString()}&to=${new Date(base + 5 * MIN).toISOString()}&step=5m&agent=srv1`, desk);
+    const res = await get(
+      `/api/v1/practices/A81001/series?metric=icmp_rtt_avg_ms&from=${new Date(base).toISOString()}&to=${new Date(base + 5 * MIN).toISOString()}&step=5m&agent=srv1`,
+      desk,
+    );
     const body = res.json();
     expect(body.series.map((s: { labels: { target: string } }) => s.labels.target)).toEqual(['192.0.2.1', '192.0.2.2']);
     const wide = body.series[0].points;

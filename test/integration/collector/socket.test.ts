@@ -39,7 +39,10 @@ let token: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'n3mon-socket-'));
-  const config = parseCollectorConfig({ dataDir: dir, listen: { host: '127.0.0.1', port: 0 }, practices: [{ ods: 'A81001', name: 'Example Surgery' }] }, 'test');
+  const config = parseCollectorConfig(
+    { dataDir: dir, listen: { host: '127.0.0.1', port: 0 }, practices: [{ ods: 'A81001', name: 'Example Surgery' }] },
+    'test',
+  );
   c = await startCollector(config, { log: silentLogger() });
   token = createAgentToken(c.meta, { practice: 'A81001', agent: 'srv1' }).token;
 });
@@ -52,7 +55,11 @@ describe('collector on a socket', () => {
   it('listens on loopback and takes a gzipped batch', async () => {
     expect(c.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const body = gzipSync(JSON.stringify({ batchId: 'sock-1', samples: [rtt('192.0.2.1', Date.now() - 1000, 4)] }));
-    const res = await post(c.url, { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': body.length }, (req) => void req.end(body));
+    const res = await post(
+      c.url,
+      { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': body.length },
+      (req) => void req.end(body),
+    );
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ accepted: 1, duplicate: false });
   });

@@ -26,7 +26,9 @@ const DB = 'n3mon_grafana';
 const PRACTICE = 'A81001';
 const MIN = 60_000;
 const DIR = join(import.meta.dirname, '../../../dashboards/grafana/dashboards');
-const dashboards = readdirSync(DIR).filter((f) => f.endsWith('.json')).map((f) => [f, JSON.parse(readFileSync(join(DIR, f), 'utf8')) as Dashboard] as const);
+const dashboards = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => [f, JSON.parse(readFileSync(join(DIR, f), 'utf8')) as Dashboard] as const);
 
 /** Three hours of once-a-minute samples, labelled as the probes label them (agent/src/probes/<kind>). */
 function agentSamples(now: number): WireSample[] {
@@ -52,7 +54,8 @@ function agentSamples(now: number): WireSample[] {
     s('tcp_connect_ms', tcp, 12);
     s('snmp_if_in_utilisation_ratio', wan, 0.5 + (i % 10) / 40);
     s('snmp_if_out_utilisation_ratio', wan, 0.2);
-    for (const m of ['snmp_if_in_errors_per_s', 'snmp_if_out_errors_per_s', 'snmp_if_in_discards_per_s', 'snmp_if_out_discards_per_s']) s(m, wan, i % 20 === 0 ? 0.5 : 0);
+    for (const m of ['snmp_if_in_errors_per_s', 'snmp_if_out_errors_per_s', 'snmp_if_in_discards_per_s', 'snmp_if_out_discards_per_s'])
+      s(m, wan, i % 20 === 0 ? 0.5 : 0);
     s('host_cpu_load_ratio', host, 0.3);
     s('host_mem_used_ratio', host, 0.6);
     s('host_disk_used_ratio', { ...host, mount: '/' }, 0.4);
@@ -91,17 +94,25 @@ describe.skipIf(skipUnlessLab({ files: [INFLUXD] }))('the Grafana dashboards on 
     await influxd?.cleanup();
   });
 
-  it('holds only measurements, tags and fields the dashboards\' layout model knows (n3mon.* bookkeeping aside)', async () => {
+  it("holds only measurements, tags and fields the dashboards' layout model knows (n3mon.* bookkeeping aside)", async () => {
     const layout = influxLayout();
-    const names = ((await influxd.query('SHOW MEASUREMENTS', DB)).results[0]?.series?.[0]?.values ?? []).map((v) => v[0] as string).filter((n) => !n.startsWith('n3mon.'));
+    const names = ((await influxd.query('SHOW MEASUREMENTS', DB)).results[0]?.series?.[0]?.values ?? [])
+      .map((v) => v[0] as string)
+      .filter((n) => !n.startsWith('n3mon.'));
     expect(names).toContain('icmp_rtt_avg_ms.1h');
     for (const name of names) {
       const m = layout.get(name);
       expect(m, `measurement ${name}`).toBeDefined();
       const tags = ((await influxd.query(`SHOW TAG KEYS FROM "${name}"`, DB)).results[0]?.series?.[0]?.values ?? []).map((v) => v[0] as string);
       const fields = ((await influxd.query(`SHOW FIELD KEYS FROM "${name}"`, DB)).results[0]?.series?.[0]?.values ?? []).map((v) => v[0] as string);
-      expect(tags.filter((t) => !m!.tags.has(t)), `tags of ${name}`).toEqual([]);
-      expect(fields.filter((f) => !m!.fields.has(f)), `fields of ${name}`).toEqual([]);
+      expect(
+        tags.filter((t) => !m!.tags.has(t)),
+        `tags of ${name}`,
+      ).toEqual([]);
+      expect(
+        fields.filter((f) => !m!.fields.has(f)),
+        `fields of ${name}`,
+      ).toEqual([]);
       expect(fields.length).toBeGreaterThan(0);
     }
   });
@@ -112,7 +123,10 @@ describe.skipIf(skipUnlessLab({ files: [INFLUXD] }))('the Grafana dashboards on 
       for (const v of d.templating.list.filter((x) => x.type === 'query')) {
         const r = (await influxd.query(expand(v.query, values), DB)).results[0];
         expect(r?.error, `${v.name}: ${v.query}`).toBeUndefined();
-        expect((r?.series?.[0]?.values ?? []).map((x) => x[1]), `${v.name}: ${v.query}`).toContain(values[v.name as keyof typeof values]);
+        expect(
+          (r?.series?.[0]?.values ?? []).map((x) => x[1]),
+          `${v.name}: ${v.query}`,
+        ).toContain(values[v.name as keyof typeof values]);
       }
     });
     it('every panel query runs and returns data', async () => {

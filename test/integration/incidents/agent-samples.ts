@@ -33,7 +33,11 @@ const isWire = (s: WireSample | { problems: string[] }): s is WireSample => !('p
 /** One run of an https check at `ts` whose answer took `totalMs` (200 OK), as the agent would deliver it. */
 export function httpRun(labels: Readonly<Record<string, string>>, ts: number, totalMs: number, now: number): WireSample[] {
   const t = { start: ts, dnsDone: ts + 4, connected: ts + 20, tlsDone: ts + 45, firstByte: ts + totalMs - 5, done: ts + totalMs };
-  const samples = measuredSamples({ hops: [{ timings: t, status: 200, bodyBytes: 512, bodyTruncated: false }], expect: { ranges: [], rangesText: '2xx' }, nowMs: ts });
+  const samples = measuredSamples({
+    hops: [{ timings: t, status: 200, bodyBytes: 512, bodyTruncated: false }],
+    expect: { ranges: [], rangesText: '2xx' },
+    nowMs: ts,
+  });
   const out: WireSample[] = [];
   for (const s of samples) {
     const w = toWire(s, labels, ts, now);

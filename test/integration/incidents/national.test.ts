@@ -48,7 +48,10 @@ function backlog(practice: string, from: number, to: number, now: number): WireS
   const out: WireSample[] = [];
   for (let m = from; m < to; m++) {
     const ts = T0 + m * M + 7000;
-    for (const [name, c] of [['eps', eps], ['spine', spine]] as const) {
+    for (const [name, c] of [
+      ['eps', eps],
+      ['spine', spine],
+    ] as const) {
       const s = slow[practice];
       const isSlow = s !== undefined && s.check === name && m >= s.from && m < s.to;
       out.push(...httpRun(c.labels, ts, isSlow ? 2500 : 180, now));
@@ -67,7 +70,12 @@ const tokens: Record<string, string> = {};
 
 async function ingest(practice: string, samples: WireSample[]): Promise<void> {
   for (let i = 0; i < samples.length; i += 5000) {
-    const r = await c.app.inject({ method: 'POST', url: '/api/v1/ingest', payload: { batchId: `${practice}-${clock.t}-${i}`, samples: samples.slice(i, i + 5000) }, headers: { authorization: `Bearer ${tokens[practice]}` } });
+    const r = await c.app.inject({
+      method: 'POST',
+      url: '/api/v1/ingest',
+      payload: { batchId: `${practice}-${clock.t}-${i}`, samples: samples.slice(i, i + 5000) },
+      headers: { authorization: `Bearer ${tokens[practice]}` },
+    });
     expect(r.statusCode, r.body).toBe(200);
   }
 }
@@ -137,10 +145,17 @@ describe('national incidents from many practices\u2019 backlogs (event time)', (
     expect(inc.monitoring).toBe(9);
     expect(inc.summary).toMatch(new RegExp(`^eps: .* at \\d of 9 practices since ${new Date(first).toISOString().slice(11, 16)} UTC$`));
 
-    await waitFor('the incident notification', async () => (notices().some((n) => n.incident?.status === 'firing') ? true : undefined), { timeoutMs: 10_000, intervalMs: 50 });
+    await waitFor('the incident notification', async () => (notices().some((n) => n.incident?.status === 'firing') ? true : undefined), {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+    });
     const incidentNotices = notices().filter((n) => n.incident !== undefined);
     expect(incidentNotices).toHaveLength(1);
-    expect(incidentNotices[0]).toMatchObject({ practice: { ods: 'NATIONAL' }, items: [], incident: { status: 'firing', incidentId: inc.id, members: ['P00000', 'P00001', 'P00002', 'P00003', 'P00004'], scope: { kind: 'app', value: 'eps' } } });
+    expect(incidentNotices[0]).toMatchObject({
+      practice: { ods: 'NATIONAL' },
+      items: [],
+      incident: { status: 'firing', incidentId: inc.id, members: ['P00000', 'P00001', 'P00002', 'P00003', 'P00004'], scope: { kind: 'app', value: 'eps' } },
+    });
     // No practice notification carries an EPS alert; the lone spine breach at P00007 is notified as usual.
     const practiceItems = notices().flatMap((n) => n.items.map((i) => ({ practice: n.practice.ods, rule: i.ruleId, app: i.labels.app })));
     expect(practiceItems.filter((i) => i.rule === RULE && i.app === 'eps')).toEqual([]);
@@ -167,13 +182,21 @@ describe('national incidents from many practices\u2019 backlogs (event time)', (
     const linked = (p: string): boolean[] => eps.filter((a) => a.practice === p).map((a) => c.alerting.incidents.incidentOfAlert(a.id) === inc.id);
     for (const p of ['P00000', 'P00001', 'P00002', 'P00003', 'P00004', 'P00005']) expect(linked(p), p).toEqual([true]);
     expect(linked('P00006')).toEqual([false]);
-    expect(inc.members.flatMap((m: { alertIds: number[] }) => m.alertIds).sort()).toEqual(eps.filter((a) => a.practice !== 'P00006').map((a) => a.id).sort());
+    expect(inc.members.flatMap((m: { alertIds: number[] }) => m.alertIds).sort()).toEqual(
+      eps
+        .filter((a) => a.practice !== 'P00006')
+        .map((a) => a.id)
+        .sort(),
+    );
     // It ended when fewer than five practices were still slow: after the last slow minute (80), within the 15-min window.
     const end = Date.parse(inc.endedAt);
     expect(end).toBeGreaterThan(T0 + 80 * M);
     expect(end).toBeLessThanOrEqual(T0 + 96 * M);
 
-    await waitFor('the resolved notice', async () => (notices().some((n) => n.incident?.status === 'resolved') ? true : undefined), { timeoutMs: 10_000, intervalMs: 50 });
+    await waitFor('the resolved notice', async () => (notices().some((n) => n.incident?.status === 'resolved') ? true : undefined), {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+    });
     const later = notices().slice(before);
     expect(later.filter((n) => n.incident !== undefined).map((n) => n.incident!.status)).toEqual(['resolved']);
     expect(notices().filter((n) => n.incident !== undefined)).toHaveLength(2); // firing once, resolved once
@@ -222,7 +245,9 @@ describe('national incidents from many practices\u2019 backlogs (event time)', (
     expect(Math.abs(total(split.national) - 2500) / 2500).toBeLessThan(0.01);
     expect(Math.abs(total(split.own) - 180) / 180).toBeLessThan(0.01);
     const slowInside = Array.from({ length: 40 }, (_, i) => T0 + (40 + i) * M + 7000).filter((ts) => ts >= start && ts < end).length;
-    expect(split.national.timings.find((t) => t.metric === 'http_total_ms')!.all.count + split.own.timings.find((t) => t.metric === 'http_total_ms')!.all.count).toBe(judged.length);
+    expect(
+      split.national.timings.find((t) => t.metric === 'http_total_ms')!.all.count + split.own.timings.find((t) => t.metric === 'http_total_ms')!.all.count,
+    ).toBe(judged.length);
     expect(slowInside).toBeGreaterThan(30);
     // The whole month's p95 is past the warning level; the practice is judged on its own minutes.
     expect(app.timings.find((t) => t.metric === 'http_total_ms')!.level).toBe('warning');

@@ -31,7 +31,10 @@ beforeAll(async () => {
     { ods: 'A81001', name: 'Example Surgery', sites: [] },
     { ods: 'B82002', name: 'Riverside Medical Centre', sites: [] },
   ];
-  const config = parseCollectorConfig({ dataDir: dir, listen: { port: 0 }, practices, storage: { synchronous: 'normal' }, ingest: { rateLimit: { max: MAX, windowMs: 60_000 } } }, 'test');
+  const config = parseCollectorConfig(
+    { dataDir: dir, listen: { port: 0 }, practices, storage: { synchronous: 'normal' }, ingest: { rateLimit: { max: MAX, windowMs: 60_000 } } },
+    'test',
+  );
   meta = openMeta({ dataDir: dir });
   meta.practices.syncFromConfig(config.practices, Date.now());
   store = openSeriesStore(config, silentLogger());
@@ -48,7 +51,11 @@ afterAll(async () => {
 
 async function push(token: string, batchId: string): Promise<Response> {
   const samples = [{ metric: 'tcp_connect_ms', labels: { check: 'tcp:gw', role: 'lan-gateway', target: '192.0.2.1:443' }, ts: Date.now() - 1000, value: 3 }];
-  return fetch(`${url}/api/v1/ingest`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ batchId, samples }) });
+  return fetch(`${url}/api/v1/ingest`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ batchId, samples }),
+  });
 }
 
 describe('ingest rate limit per agent token', () => {
@@ -71,7 +78,7 @@ describe('ingest rate limit per agent token', () => {
     expect(fams.get('n3mon_ingest_requests_total')?.samples.find((s) => s.labels.result === 'rate_limited')?.value).toBe(1);
   });
 
-  it('a bad token is refused as unauthorized before it can use anyone\'s budget', async () => {
+  it("a bad token is refused as unauthorized before it can use anyone's budget", async () => {
     const res = await push('n3a_bogus', 'x-1');
     expect(res.status).toBe(401);
   });

@@ -53,9 +53,23 @@ beforeAll(async () => {
   meta = openMeta({ dataDir: dir });
   meta.practices.syncFromConfig(config.practices, now);
   store = openSeriesStore(config, log);
-  const samples = Array.from({ length: 60 }, (_, i) => ({ metric: 'icmp_rtt_avg_ms', labels: { check: 'icmp:n3', role: 'n3-gateway', target: '192.0.2.1' }, ts: now - 3_600_000 + i * 60_000, value: 20 + (i % 5) }));
+  const samples = Array.from({ length: 60 }, (_, i) => ({
+    metric: 'icmp_rtt_avg_ms',
+    labels: { check: 'icmp:n3', role: 'n3-gateway', target: '192.0.2.1' },
+    ts: now - 3_600_000 + i * 60_000,
+    value: 20 + (i % 5),
+  }));
   await store.write({ practice: ODS, agent: 'server1', samples });
-  const service = createReportService({ dataDir: dir, organisation: 'Example ICB', practicesConfig: practices, meta, store, ...reportInputsFromConfig(config), clock, log });
+  const service = createReportService({
+    dataDir: dir,
+    organisation: 'Example ICB',
+    practicesConfig: practices,
+    meta,
+    store,
+    ...reportInputsFromConfig(config),
+    clock,
+    log,
+  });
   app = await buildApp({ config, log, store, meta, clock, routes: [reportRoutes(service)] });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
   key = createApiKey(meta, { role: 'practice', practice: ODS }).key;

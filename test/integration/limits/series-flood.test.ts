@@ -31,7 +31,9 @@ const tokens: Record<'flood' | 'flood2' | 'main' | 'other', string> = { flood: '
 const T0 = Date.now() - 3_600_000;
 
 async function start(): Promise<void> {
-  const started = await startCli(['collector', '--config', config], /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"collector listening"/, { timeoutMs: 120_000 });
+  const started = await startCli(['collector', '--config', config], /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"collector listening"/, {
+    timeoutMs: 120_000,
+  });
   child = started.child;
   url = started.match[1] as string;
 }
@@ -122,7 +124,9 @@ describe('a flood of new series from one agent token', () => {
       }
     }
     const rssAfter = rssBytes();
-    console.log(`collector RSS: ${(rssBefore / 2 ** 20).toFixed(1)} MiB before the flood, ${(rssAfter / 2 ** 20).toFixed(1)} MiB after 240,000 new series (${PER_AGENT} admitted)`);
+    console.log(
+      `collector RSS: ${(rssBefore / 2 ** 20).toFixed(1)} MiB before the flood, ${(rssAfter / 2 ** 20).toFixed(1)} MiB after 240,000 new series (${PER_AGENT} admitted)`,
+    );
 
     // Without the limit the same flood grew this process's RSS by about 1.5 GB (measured: 135 →
     // 1,703 MiB, all 240,000 series stored); with it by well under a tenth of that.
@@ -139,14 +143,16 @@ describe('a flood of new series from one agent token', () => {
     // The other practice's samples are all there, through the read API.
     const key = await runCli(['apikey', 'create', '--role', 'practice', '--practice', 'B82002', '--config', config], { timeoutMs: 60_000 });
     expect(key.code, key.stderr).toBe(0);
-    const res = await fetch(`${url}/api/v1/practices/B82002/series?metric=icmp_rtt_avg_ms&from=${T0}&to=${T0 + 3_600_000}&step=1m`, { headers: { authorization: `Bearer ${key.stdout.trim()}` } });
+    const res = await fetch(`${url}/api/v1/practices/B82002/series?metric=icmp_rtt_avg_ms&from=${T0}&to=${T0 + 3_600_000}&step=1m`, {
+      headers: { authorization: `Bearer ${key.stdout.trim()}` },
+    });
     const body = (await res.json()) as { series: Array<{ points: Array<{ count: number }> }> };
     expect(res.status, JSON.stringify(body)).toBe(200);
     expect(body.series).toHaveLength(KNOWN_SERIES);
     expect(body.series.reduce((n, s) => n + s.points.reduce((m, p) => m + p.count, 0), 0)).toBe(KNOWN_SERIES * (FLOOD_BATCHES + 1));
   }, 300_000);
 
-  it('keeps storing the flooding agent\'s known series, and says why the new ones are refused', async () => {
+  it("keeps storing the flooding agent's known series, and says why the new ones are refused", async () => {
     const ts = T0 + 30 * 60_000;
     const known = await push(tokens.flood, 'flood-known', series('flood', 100, ts));
     expect(known).toMatchObject({ accepted: 100 });

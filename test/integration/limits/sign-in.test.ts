@@ -39,7 +39,11 @@ function signIn(from: string, username: string, password: string, forwardedFor?:
         localAddress: from,
         method: 'POST',
         path: '/api/v1/session',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor }) },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...(forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor }),
+        },
         timeout: 30_000,
       },
       (res) => {
@@ -47,7 +51,11 @@ function signIn(from: string, username: string, password: string, forwardedFor?:
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const ra = res.headers['retry-after'];
-          resolve({ status: res.statusCode ?? 0, retryAfter: ra === undefined ? undefined : Number(ra), body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { code?: string } });
+          resolve({
+            status: res.statusCode ?? 0,
+            retryAfter: ra === undefined ? undefined : Number(ra),
+            body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { code?: string },
+          });
         });
       },
     );
@@ -74,15 +82,28 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'n3mon-sign-in-'));
   const dataDir = join(dir, 'data');
   const config = join(dir, 'collector.json');
-  writeFileSync(config, JSON.stringify({ listen: { host: '127.0.0.1', port: 0, trustProxy: [PROXY] }, dataDir, practices: [{ ods: 'A81001', name: 'Example Surgery', sites: [] }] }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      listen: { host: '127.0.0.1', port: 0, trustProxy: [PROXY] },
+      dataDir,
+      practices: [{ ods: 'A81001', name: 'Example Surgery', sites: [] }],
+    }),
+  );
   for (const [username, role] of [
     ['admin', 'admin'],
     ['desk', 'servicedesk'],
   ] as const) {
-    const r = spawnSync(process.execPath, [CLI, 'user', 'create', '--username', username, '--role', role, '--data-dir', dataDir], { input: `${PW[username]}\n`, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [CLI, 'user', 'create', '--username', username, '--role', role, '--data-dir', dataDir], {
+      input: `${PW[username]}\n`,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.status, r.stderr).toBe(0);
   }
-  const started = await startCli(['collector', '--config', config], /"url":"http:\/\/127\.0\.0\.1:(\d+)"[^\n]*"msg":"collector listening"/, { timeoutMs: 120_000 });
+  const started = await startCli(['collector', '--config', config], /"url":"http:\/\/127\.0\.0\.1:(\d+)"[^\n]*"msg":"collector listening"/, {
+    timeoutMs: 120_000,
+  });
   child = started.child;
   port = Number(started.match[1]);
   logs = started.stdout;
@@ -111,10 +132,14 @@ describe('dashboard sign-in limits', () => {
     // A proxy appends the client to what it was sent: the last address is the one it saw.
     expect((await signIn(PROXY, 'admin', PW.admin, '203.0.113.66, 198.51.100.9')).status).toBe(200);
 
-    await waitFor('ten failures logged', async () => (logLines('dashboard sign-in failed').filter((l) => l.ip === '198.51.100.7' && l.username === 'admin').length === 10 ? true : undefined), {
-      timeoutMs: 10_000,
-      intervalMs: 100,
-    });
+    await waitFor(
+      'ten failures logged',
+      async () => (logLines('dashboard sign-in failed').filter((l) => l.ip === '198.51.100.7' && l.username === 'admin').length === 10 ? true : undefined),
+      {
+        timeoutMs: 10_000,
+        intervalMs: 100,
+      },
+    );
     const meta = openMeta({ dataDir: join(dir, 'data') });
     try {
       const audited = meta.audit.list({ action: 'session.fail', limit: 100, offset: 0 });
@@ -124,11 +149,15 @@ describe('dashboard sign-in limits', () => {
     }
   });
 
-  it('an untrusted source\'s X-Forwarded-For is ignored: its own address is limited', async () => {
+  it("an untrusted source's X-Forwarded-For is ignored: its own address is limited", async () => {
     expect(await attempts(10, DIRECT, 'desk', '198.51.100.20')).toEqual(Array(10).fill(401));
     // A different X-Forwarded-For from the same untrusted source does not make a new client.
     expect((await signIn(DIRECT, 'desk', PW.desk, '198.51.100.21')).status).toBe(429);
-    expect(logLines('dashboard sign-in failed').filter((l) => l.username === 'desk').every((l) => l.ip === DIRECT)).toBe(true);
+    expect(
+      logLines('dashboard sign-in failed')
+        .filter((l) => l.username === 'desk')
+        .every((l) => l.ip === DIRECT),
+    ).toBe(true);
     // From the trusted proxy, a client of its own signs in.
     expect((await signIn(PROXY, 'desk', PW.desk, '198.51.100.22')).status).toBe(200);
   });
@@ -151,7 +180,10 @@ describe('dashboard sign-in limits', () => {
   it('a very long user name is logged cut to 32 characters', async () => {
     const long = `x${'y'.repeat(63)}`;
     expect((await signIn(DIRECT, long, 'wrong guess')).status).toBe(401);
-    const line = await waitFor('the failure logged', async () => logLines('dashboard sign-in failed').find((l) => l.username?.startsWith('xyyy')), { timeoutMs: 10_000, intervalMs: 100 });
+    const line = await waitFor('the failure logged', async () => logLines('dashboard sign-in failed').find((l) => l.username?.startsWith('xyyy')), {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
     expect(line.username).toBe(`${long.slice(0, 32)}…`);
   });
 });

@@ -9,7 +9,20 @@
 // the samples spooled before the upgrade arrive once the new version runs.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +60,11 @@ function sh(script: string, cwd = dir): { code: number | null; out: string; stdo
 }
 
 function release(version: string): void {
-  const r = spawnSync(process.execPath, [join(repo, 'scripts', 'release.mjs'), '--no-build', '--out', out, '--version', version], { cwd: repo, encoding: 'utf8', timeout: 240_000 });
+  const r = spawnSync(process.execPath, [join(repo, 'scripts', 'release.mjs'), '--no-build', '--out', out, '--version', version], {
+    cwd: repo,
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
   if (r.status !== 0) throw new Error(`release ${version} failed:\n${r.stdout}${r.stderr}`);
 }
 
@@ -96,7 +113,17 @@ async function seriesPoints(from: number, to: number): Promise<number> {
 
 async function startCollector(): Promise<Logged> {
   const c = startInstalled(['collector', '--config', join(root, 'etc/n3mon/collector.yaml'), '--log-level', 'warn']);
-  await waitFor('the installed collector to answer /healthz', async () => ((await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
+  await waitFor(
+    'the installed collector to answer /healthz',
+    async () =>
+      (await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+        ? true
+        : undefined,
+    { timeoutMs: 30_000, intervalMs: 100 },
+  );
   return c;
 }
 
@@ -107,7 +134,25 @@ beforeAll(() => {
   // The machine: node, a shell and the base tools install.sh and the README's steps use.
   mkdirSync(bin);
   mkdirSync(home);
-  for (const tool of ['sh', 'cp', 'mkdir', 'ln', 'mv', 'rm', 'chmod', 'chown', 'id', 'cat', 'dirname', 'basename', 'readlink', 'ls', 'tar', 'gzip', 'sha256sum']) {
+  for (const tool of [
+    'sh',
+    'cp',
+    'mkdir',
+    'ln',
+    'mv',
+    'rm',
+    'chmod',
+    'chown',
+    'id',
+    'cat',
+    'dirname',
+    'basename',
+    'readlink',
+    'ls',
+    'tar',
+    'gzip',
+    'sha256sum',
+  ]) {
     const found = spawnSync('/bin/sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
     if (found === '') throw new Error(`${tool} is not installed here`);
     symlinkSync(found, join(bin, tool));
@@ -147,14 +192,19 @@ describe('the release archive', () => {
     const install = join(dir, 'unpack', archiveName(v1), 'install.sh');
 
     const collectorYaml = join(dir, 'collector.yaml');
-    writeFileSync(collectorYaml, `listen: { host: 127.0.0.1, port: ${port} }\ndataDir: "${join(root, 'var/lib/n3mon')}"\npractices:\n  - { ods: ${ods}, name: "Release Test Surgery" }\n`);
+    writeFileSync(
+      collectorYaml,
+      `listen: { host: 127.0.0.1, port: ${port} }\ndataDir: "${join(root, 'var/lib/n3mon')}"\npractices:\n  - { ods: ${ods}, name: "Release Test Surgery" }\n`,
+    );
     const c = sh(`${install} --collector --destdir ${root} --config ${collectorYaml}`);
     expect(c.code, c.out).toBe(0);
     expect(c.out).toContain(`installed ${root}/opt/n3mon/${v1}`);
     expect(c.out).toMatch(/skipped: useradd n3mon/);
     expect(c.out).toMatch(/skipped: systemctl/);
     expect(readlinkSync(join(root, 'opt/n3mon/current'))).toBe(v1);
-    expect(readFileSync(join(root, 'etc/systemd/system/n3mon-collector.service'), 'utf8')).toMatch(/^ExecStart=\/\S+\/node --max-semi-space-size=32 \/opt\/n3mon\/current\/dist\/cli\.js collector --config \/etc\/n3mon\/collector\.yaml$/m);
+    expect(readFileSync(join(root, 'etc/systemd/system/n3mon-collector.service'), 'utf8')).toMatch(
+      /^ExecStart=\/\S+\/node --max-semi-space-size=32 \/opt\/n3mon\/current\/dist\/cli\.js collector --config \/etc\/n3mon\/collector\.yaml$/m,
+    );
 
     expect(installed('--version').out.trim()).toBe(v1);
     const collectorConfig = join(root, 'etc/n3mon/collector.yaml');
@@ -183,7 +233,9 @@ describe('the release archive', () => {
     expect(a.code, a.out).toBe(0);
     expect(a.out).toContain('holds this very build already: not copied');
     expect(a.out).toContain(`installed ${root}/etc/n3mon/agent.yaml`);
-    expect(readFileSync(join(root, 'etc/systemd/system/n3mon-agent.service'), 'utf8')).toMatch(/^ExecStart=\/\S+\/node \/opt\/n3mon\/current\/dist\/cli\.js agent --config \/etc\/n3mon\/agent\.yaml$/m);
+    expect(readFileSync(join(root, 'etc/systemd/system/n3mon-agent.service'), 'utf8')).toMatch(
+      /^ExecStart=\/\S+\/node \/opt\/n3mon\/current\/dist\/cli\.js agent --config \/etc\/n3mon\/agent\.yaml$/m,
+    );
 
     // docs/deploy.md step 5: n3mon enrol on the practice server, with the installed command.
     const collector = await startCollector();
@@ -195,10 +247,14 @@ describe('the release archive', () => {
 
     const started = Date.now();
     const agent = startAgent();
-    await waitFor('tcp_connect_ms samples from the installed agent in the API', async () => ((await seriesPoints(started - 1000, Date.now() + 1000)) > 0 ? true : undefined), {
-      timeoutMs: 60_000,
-      describe: () => `agent log: ${JSON.stringify(agent.lines.slice(-5))}`,
-    });
+    await waitFor(
+      'tcp_connect_ms samples from the installed agent in the API',
+      async () => ((await seriesPoints(started - 1000, Date.now() + 1000)) > 0 ? true : undefined),
+      {
+        timeoutMs: 60_000,
+        describe: () => `agent log: ${JSON.stringify(agent.lines.slice(-5))}`,
+      },
+    );
     await stopCli(agent.child);
     await stopCli(collector.child);
   }, 180_000);
@@ -208,7 +264,10 @@ describe('the release archive', () => {
     // A whole second after the last delivered sample: the API's 1 s buckets align to the epoch.
     const spooledFrom = Math.ceil(Date.now() / 1000) * 1000 + 1000;
     const agent = startAgent();
-    await waitFor('check runs spooled with the collector away', async () => (checkRuns(agent) >= 12 && Date.now() > spooledFrom + 3000 ? true : undefined), { timeoutMs: 60_000, intervalMs: 100 });
+    await waitFor('check runs spooled with the collector away', async () => (checkRuns(agent) >= 12 && Date.now() > spooledFrom + 3000 ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
     expect(await stopCli(agent.child)).toBe(0);
     const spooledTo = Date.now();
     const configBefore = readFileSync(join(root, 'etc/n3mon/agent.yaml'), 'utf8');
@@ -245,10 +304,14 @@ describe('the release archive', () => {
     const collector = await startCollector();
     expect(await seriesPoints(spooledFrom, spooledTo)).toBe(0);
     const upgraded = startAgent();
-    const delivered = await waitFor('the samples spooled before the upgrade to arrive', async () => {
-      const n = await seriesPoints(spooledFrom, spooledTo);
-      return n >= 3 ? n : undefined;
-    }, { timeoutMs: 60_000, describe: () => `agent log: ${JSON.stringify(upgraded.lines.slice(-5))}` });
+    const delivered = await waitFor(
+      'the samples spooled before the upgrade to arrive',
+      async () => {
+        const n = await seriesPoints(spooledFrom, spooledTo);
+        return n >= 3 ? n : undefined;
+      },
+      { timeoutMs: 60_000, describe: () => `agent log: ${JSON.stringify(upgraded.lines.slice(-5))}` },
+    );
     expect(delivered).toBeGreaterThanOrEqual(3);
     expect(await stopCli(upgraded.child)).toBe(0);
     await stopCli(collector.child);

@@ -72,13 +72,49 @@ beforeAll(async () => {
   await store.maintain(NOW);
 
   const alerts = new AlertStore(meta.db);
-  const base = { practice: ODS, agent: 'main', seriesId: '1', metric: 'probe_success', area: 'national-link' as const, source: 'test', unit: 'ratio', state: 'resolved' as const, value: 0, cause: null, now: NOW };
-  alerts.insert({ ...base, ruleId: 'n3-link-down', labels: { check: 'icmp:n3', role: 'n3-gateway', target: '192.0.2.1' }, title: 'National link down', severity: 'critical', peak: 'critical', startedAt: nov(10, 10, 3), raisedAt: nov(10, 10, 5) });
-  alerts.insert({ ...base, ruleId: 'n3-rtt-p95', metric: 'icmp_rtt_avg_ms', labels: { check: 'icmp:n3', role: 'n3-gateway', target: '192.0.2.1' }, title: 'National link round-trip time (15-min p95)', severity: 'warning', peak: 'warning', startedAt: nov(20, 9), raisedAt: nov(20, 9, 2), unit: 'ms', value: 71 });
+  const base = {
+    practice: ODS,
+    agent: 'main',
+    seriesId: '1',
+    metric: 'probe_success',
+    area: 'national-link' as const,
+    source: 'test',
+    unit: 'ratio',
+    state: 'resolved' as const,
+    value: 0,
+    cause: null,
+    now: NOW,
+  };
+  alerts.insert({
+    ...base,
+    ruleId: 'n3-link-down',
+    labels: { check: 'icmp:n3', role: 'n3-gateway', target: '192.0.2.1' },
+    title: 'National link down',
+    severity: 'critical',
+    peak: 'critical',
+    startedAt: nov(10, 10, 3),
+    raisedAt: nov(10, 10, 5),
+  });
+  alerts.insert({
+    ...base,
+    ruleId: 'n3-rtt-p95',
+    metric: 'icmp_rtt_avg_ms',
+    labels: { check: 'icmp:n3', role: 'n3-gateway', target: '192.0.2.1' },
+    title: 'National link round-trip time (15-min p95)',
+    severity: 'warning',
+    peak: 'warning',
+    startedAt: nov(20, 9),
+    raisedAt: nov(20, 9, 2),
+    unit: 'ms',
+    value: 71,
+  });
   const all = alerts.list({ limit: 10, offset: 0 }).items;
   for (const a of all) alerts.update(a.id, { state: 'resolved', endedAt: a.ruleId === 'n3-link-down' ? nov(10, 11, 2) : nov(20, 9, 40) }, NOW);
   const maintenance = new MaintenanceStore(meta.db);
-  maintenance.create({ practice: ODS, startsAt: nov(12, 13, 59) + 30_000, endsAt: nov(12, 14, 29) + 10_000, reason: 'router firmware', createdBy: 'desk' }, NOW);
+  maintenance.create(
+    { practice: ODS, startsAt: nov(12, 13, 59) + 30_000, endsAt: nov(12, 14, 29) + 10_000, reason: 'router firmware', createdBy: 'desk' },
+    NOW,
+  );
 
   const service = createReportService({
     dataDir: dir,

@@ -65,7 +65,8 @@ function snmpMinutes(): WireSample[] {
 function legacyMinutes(): WireSample[] {
   const labels = { check: 'old-router', role: 'n3-gateway', target: '192.0.2.9:161', ifName: 'Dialer1', ifIndex: '9', ifRole: 'wan' };
   const out: WireSample[] = [];
-  for (let ts = FROM + 9_000; ts < TO; ts += 5 * MIN) out.push({ metric: 'snmp_if_in_utilisation_ratio', labels, ts, value: 0.2 }, { metric: 'snmp_if_out_utilisation_ratio', labels, ts, value: 0.1 });
+  for (let ts = FROM + 9_000; ts < TO; ts += 5 * MIN)
+    out.push({ metric: 'snmp_if_in_utilisation_ratio', labels, ts, value: 0.2 }, { metric: 'snmp_if_out_utilisation_ratio', labels, ts, value: 0.1 });
   return out;
 }
 
@@ -118,7 +119,7 @@ function exact(values: readonly number[], q: number): number {
 }
 
 describe('WAN utilisation: the port the documented agent config marks role n3-gateway', () => {
-  it('is listed with its p95 in and out (within the sketch\'s 1 %) and its time over the 75 % warning', () => {
+  it("is listed with its p95 in and out (within the sketch's 1 %) and its time over the 75 % warning", () => {
     expect(planted.wanIn.length).toBeGreaterThan(1000);
     const wan = report.link.utilisation.interfaces.find((i) => i.ifName === WAN_PORT);
     expect(wan?.device).toBe('198.51.100.1:161');

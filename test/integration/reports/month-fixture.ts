@@ -55,12 +55,57 @@ export function plannedMonth(): SyntheticMonth {
     seed: 20261001,
     gaps: [PLANTED.gap],
     checks: [
-      { id: 'icmp:n3', kind: 'icmp', role: 'n3-gateway', target: '192.0.2.1', intervalMs: 60_000, offsetMs: 5_000, medianMs: 24, sigma: 0.25, down: PLANTED.n3Down },
+      {
+        id: 'icmp:n3',
+        kind: 'icmp',
+        role: 'n3-gateway',
+        target: '192.0.2.1',
+        intervalMs: 60_000,
+        offsetMs: 5_000,
+        medianMs: 24,
+        sigma: 0.25,
+        down: PLANTED.n3Down,
+      },
       { id: 'icmp:lan', kind: 'icmp', role: 'lan-gateway', target: '192.0.2.254', intervalMs: 300_000, offsetMs: 7_000, medianMs: 0.8, sigma: 0.4 },
-      { id: 'http:spine', kind: 'http', role: 'national-app', app: 'spine', target: 'https://spine.example.invalid/health', intervalMs: 60_000, offsetMs: 11_000, medianMs: 320, sigma: 0.35, down: PLANTED.spineDown, failOutcome: 'refused', phases: ['connect', 'ttfb'] },
-      { id: 'tcp:eps', kind: 'tcp', role: 'national-app', app: 'eps', target: 'eps.example.invalid:443', intervalMs: 300_000, offsetMs: 13_000, medianMs: 35, sigma: 0.2 },
+      {
+        id: 'http:spine',
+        kind: 'http',
+        role: 'national-app',
+        app: 'spine',
+        target: 'https://spine.example.invalid/health',
+        intervalMs: 60_000,
+        offsetMs: 11_000,
+        medianMs: 320,
+        sigma: 0.35,
+        down: PLANTED.spineDown,
+        failOutcome: 'refused',
+        phases: ['connect', 'ttfb'],
+      },
+      {
+        id: 'tcp:eps',
+        kind: 'tcp',
+        role: 'national-app',
+        app: 'eps',
+        target: 'eps.example.invalid:443',
+        intervalMs: 300_000,
+        offsetMs: 13_000,
+        medianMs: 35,
+        sigma: 0.2,
+      },
       { id: 'host', kind: 'host', role: 'server', target: 'server1', intervalMs: 300_000, offsetMs: 17_000 },
-      { id: 'snmp:router', kind: 'snmp', role: 'n3-gateway', target: '192.0.2.1:161', intervalMs: 300_000, offsetMs: 19_000, interfaces: [['wan0', 'n3-gateway', 0.35], ['lan0', 'none', 0.2]], reboots: [PLANTED.reboot] },
+      {
+        id: 'snmp:router',
+        kind: 'snmp',
+        role: 'n3-gateway',
+        target: '192.0.2.1:161',
+        intervalMs: 300_000,
+        offsetMs: 19_000,
+        interfaces: [
+          ['wan0', 'n3-gateway', 0.35],
+          ['lan0', 'none', 0.2],
+        ],
+        reboots: [PLANTED.reboot],
+      },
     ],
   };
 }
@@ -103,7 +148,10 @@ export async function startMonthCollector(): Promise<MonthCollector> {
   const dir = mkdtempSync(join(tmpdir(), 'n3mon-report-'));
   const clock: Clock = { now: () => NOW, monotonic: () => performance.now() };
   const log = silentLogger();
-  const config = parseCollectorConfig({ dataDir: dir, organisation: { name: 'Example ICB' }, practices: PRACTICES.map((p) => ({ ods: p.ods, name: p.name, sites: p.sites })) }, 'test');
+  const config = parseCollectorConfig(
+    { dataDir: dir, organisation: { name: 'Example ICB' }, practices: PRACTICES.map((p) => ({ ods: p.ods, name: p.name, sites: p.sites })) },
+    'test',
+  );
   const meta = openMeta({ dataDir: dir });
   meta.practices.syncFromConfig(config.practices, NOW);
   const token = createAgentToken(meta, { practice: ODS, agent: 'server1', now: NOW }).token;
@@ -116,7 +164,12 @@ export async function startMonthCollector(): Promise<MonthCollector> {
   const calendar = createCoreCalendar();
   const smtp = await startSmtpReceiver();
   const mailer = emailReportMailer(
-    { smtp: { host: '127.0.0.1', port: smtp.port, requireTLS: false, rejectUnauthorized: true, timeoutMs: 10_000 }, from: 'n3mon@example.invalid', subjectPrefix: '[n3mon]', retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 10 } },
+    {
+      smtp: { host: '127.0.0.1', port: smtp.port, requireTLS: false, rejectUnauthorized: true, timeoutMs: 10_000 },
+      from: 'n3mon@example.invalid',
+      subjectPrefix: '[n3mon]',
+      retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 10 },
+    },
     { log, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
   );
   const service = createReportService({

@@ -58,7 +58,10 @@ function serviceAt(now: number) {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'n3mon-report-progress-'));
-  const config = parseCollectorConfig({ dataDir: dir, organisation: { name: 'Example ICB' }, practices: [{ ods: ODS, name: 'Example Surgery', sites: [] }] }, 'test');
+  const config = parseCollectorConfig(
+    { dataDir: dir, organisation: { name: 'Example ICB' }, practices: [{ ods: ODS, name: 'Example Surgery', sites: [] }] },
+    'test',
+  );
   meta = openMeta({ dataDir: dir });
   meta.practices.syncFromConfig(config.practices, NOW);
   const clock: Clock = { now: () => NOW, monotonic: () => performance.now() };
@@ -72,7 +75,17 @@ beforeAll(async () => {
     gaps: [],
     checks: [
       { id: 'icmp:n3', kind: 'icmp', role: 'n3-gateway', target: '192.0.2.1', intervalMs: 60_000, offsetMs: 5_000, medianMs: 24, sigma: 0.25 },
-      { id: 'http:spine', kind: 'http', role: 'national-app', app: 'spine', target: 'https://spine.example.invalid/health', intervalMs: 60_000, offsetMs: 11_000, medianMs: 320, sigma: 0.35 },
+      {
+        id: 'http:spine',
+        kind: 'http',
+        role: 'national-app',
+        app: 'spine',
+        target: 'https://spine.example.invalid/health',
+        intervalMs: 60_000,
+        offsetMs: 11_000,
+        medianMs: 320,
+        sigma: 0.35,
+      },
       { id: 'icmp:lan', kind: 'icmp', role: 'lan-gateway', target: '192.0.2.254', intervalMs: 300_000, offsetMs: 7_000, medianMs: 0.8, sigma: 0.4 },
     ],
   };

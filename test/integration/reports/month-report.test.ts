@@ -31,7 +31,9 @@ beforeAll(async () => {
   const started = performance.now();
   report = await mc.service.practiceReport(ODS, MONTH);
   buildMs = performance.now() - started;
-  console.log(`synthetic month: ${mc.delivered.samples} samples in ${mc.delivered.batches} batches through the ingest API in ${Math.round(mc.delivered.ms)} ms; maintain ${Math.round(mc.maintainMs)} ms; report model ${Math.round(buildMs)} ms`);
+  console.log(
+    `synthetic month: ${mc.delivered.samples} samples in ${mc.delivered.batches} batches through the ingest API in ${Math.round(mc.delivered.ms)} ms; maintain ${Math.round(mc.maintainMs)} ms; report model ${Math.round(buildMs)} ms`,
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -119,7 +121,13 @@ describe('monthly report from a synthetic month (real ingest API, real SQLite ro
       ['icmp:n3', 'icmp_jitter_ms', report.link.jitter.all.p95, all],
       ['http:spine', 'http_total_ms', report.apps.apps.find((a) => a.app === 'spine')?.timings.find((t) => t.metric === 'http_total_ms')?.all.p95, all],
       ['http:spine', 'http_total_ms', report.apps.apps.find((a) => a.app === 'spine')?.timings.find((t) => t.metric === 'http_total_ms')?.core.p95, core],
-      ['http:spine', 'http_phase_ms', report.apps.apps.find((a) => a.app === 'spine')?.timings.find((t) => t.metric === 'http_phase_ms:ttfb')?.all.p95, all, { phase: 'ttfb' }],
+      [
+        'http:spine',
+        'http_phase_ms',
+        report.apps.apps.find((a) => a.app === 'spine')?.timings.find((t) => t.metric === 'http_phase_ms:ttfb')?.all.p95,
+        all,
+        { phase: 'ttfb' },
+      ],
       ['tcp:eps', 'tcp_connect_ms', report.apps.apps.find((a) => a.app === 'eps')?.timings.find((t) => t.metric === 'tcp_connect_ms')?.core.p95, core],
       ['icmp:lan', 'icmp_rtt_avg_ms', report.lan.gateways[0]?.rtt.p95, all],
       ['snmp:router', 'snmp_if_in_utilisation_ratio', report.link.utilisation.interfaces.find((i) => i.ifName === 'wan0')?.p95In, all, { ifName: 'wan0' }],
@@ -238,7 +246,11 @@ describe('the report through the read API', () => {
     const pdf = await get(`/api/v1/reports/${ODS}/${MONTH}?format=pdf`, mc.keys.desk);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     expect(pdf.headers.get('content-disposition')).toBe(`attachment; filename="n3mon-${ODS}-${MONTH}.pdf"`);
-    expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
     const csv = await get(`/api/v1/reports/${ODS}/${MONTH}?format=csv`, mc.keys.own);
     expect((await csv.text()).split('\r\n')[0]).toMatch(/^ods,practice,month,section/);
 
@@ -266,7 +278,14 @@ describe('the report through the read API', () => {
 describe('archive and organisation summary', () => {
   it('on the 1st the schedule archives last month and emails the practice its PDF (real SMTP on loopback)', async () => {
     let now = oct(31, 23); // still October in London: September is due, but it has no data at all
-    const scheduler = startReportScheduler({ service: mc.service, clock: { now: () => now, monotonic: () => performance.now() }, log: silentLogger(), hour: 2, email: true, tickMs: 3_600_000 });
+    const scheduler = startReportScheduler({
+      service: mc.service,
+      clock: { now: () => now, monotonic: () => performance.now() },
+      log: silentLogger(),
+      hour: 2,
+      email: true,
+      tickMs: 3_600_000,
+    });
     try {
       expect(await scheduler.tick()).toMatchObject({ month: '2026-09', generated: [], empty: [ODS, OTHER_ODS] });
       expect(existsSync(join(mc.dir, 'reports', '2026-09', 'organisation.json'))).toBe(false); // nothing archived
@@ -296,7 +315,8 @@ describe('archive and organisation summary', () => {
     ).toString('utf8'); // RFC 2047 Q-encoding (the subject has an em dash)
     expect(subject).toBe('[n3mon] CFH Applications Monitoring Report — Example Surgery (A81001) — 2026-10');
     expect(mail?.raw).toMatch(/Content-Type: application\/pdf; name=n3mon-A81001-2026-10\.pdf/i);
-    for (const name of [ODS, 'organisation']) for (const ext of ['json', 'html', 'pdf', 'csv']) expect(existsSync(join(mc.dir, 'reports', MONTH, `${name}.${ext}`)), `${name}.${ext}`).toBe(true);
+    for (const name of [ODS, 'organisation'])
+      for (const ext of ['json', 'html', 'pdf', 'csv']) expect(existsSync(join(mc.dir, 'reports', MONTH, `${name}.${ext}`)), `${name}.${ext}`).toBe(true);
     expect(existsSync(join(mc.dir, 'reports', MONTH, `${OTHER_ODS}.json`))).toBe(false);
     expect(readdirSync(join(mc.dir, 'reports', MONTH)).filter((f) => f.startsWith('.'))).toEqual([]); // no temp or staging files left
   });
@@ -306,7 +326,9 @@ describe('archive and organisation summary', () => {
     expect(again.generated).toEqual([]);
     expect(again.skipped).toEqual([ODS]);
     const archivedPdf = readFileSync(join(mc.dir, 'reports', MONTH, `${ODS}.pdf`));
-    const served = Buffer.from(await (await fetch(`${mc.url}/api/v1/reports/${ODS}/${MONTH}?format=pdf`, { headers: { authorization: `Bearer ${mc.keys.desk}` } })).arrayBuffer());
+    const served = Buffer.from(
+      await (await fetch(`${mc.url}/api/v1/reports/${ODS}/${MONTH}?format=pdf`, { headers: { authorization: `Bearer ${mc.keys.desk}` } })).arrayBuffer(),
+    );
     expect(served.equals(archivedPdf)).toBe(true);
     const forced = await mc.service.generateMonth(MONTH, { force: true });
     expect(forced.generated).toEqual([ODS]);
@@ -334,7 +356,10 @@ describe('archive and organisation summary', () => {
 describe('n3mon report (the built CLI, a second process on the same data dir)', () => {
   const cli = (...args: string[]): { status: number; stdout: string; stderr: string } => {
     try {
-      const stdout = execFileSync(process.execPath, [join(process.cwd(), 'dist', 'cli.js'), 'report', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const stdout = execFileSync(process.execPath, [join(process.cwd(), 'dist', 'cli.js'), 'report', ...args], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       return { status: 0, stdout, stderr: '' };
     } catch (err) {
       const e = err as { status: number; stdout: string; stderr: string };

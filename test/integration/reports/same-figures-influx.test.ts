@@ -51,7 +51,7 @@ async function startSide(name: string, storage: Record<string, unknown>): Promis
       listen: { port: 0 },
       organisation: { name: 'Example ICB' },
       practices: PRACTICES.map((p) => ({ ods: p.ods, name: p.name, sites: p.sites })),
-      storage: { ...storage, retention: { rawDays: 400, minuteDays: 400, hourDays: 800 }, },
+      storage: { ...storage, retention: { rawDays: 400, minuteDays: 400, hourDays: 800 } },
     },
     'test',
   );
@@ -159,10 +159,19 @@ describe.skipIf(skipUnlessLab({ files: [INFLUXD] }))('sqlite and influx give the
       });
       const names = new Map((await side.running.store.findSeries({ practice: ODS })).map((s) => [s.id, `${s.metric}${canonicalLabels(s.labels)}`]));
       for (; now <= oct(14, 16); now += 5 * 60_000) await evaluator.tick();
-      return events.map((e) => JSON.stringify({ ...e, seriesId: names.get(e.seriesId) ?? e.seriesId, ...(e.cause === undefined ? {} : { cause: { ...e.cause, seriesId: names.get(e.cause.seriesId) ?? e.cause.seriesId } }) }));
+      return events.map((e) =>
+        JSON.stringify({
+          ...e,
+          seriesId: names.get(e.seriesId) ?? e.seriesId,
+          ...(e.cause === undefined ? {} : { cause: { ...e.cause, seriesId: names.get(e.cause.seriesId) ?? e.cause.seriesId } }),
+        }),
+      );
     };
     const [a, b] = await Promise.all([run(sqlite), run(influx)]);
-    expect(a.some((e) => e.includes('"kind":"raise"')), a.join('\n')).toBe(true);
+    expect(
+      a.some((e) => e.includes('"kind":"raise"')),
+      a.join('\n'),
+    ).toBe(true);
     expect(b).toEqual(a);
   });
 });

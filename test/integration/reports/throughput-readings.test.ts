@@ -52,7 +52,12 @@ function nights(): Night[] {
   const out: Night[] = [];
   for (let i = 0; i < 8; i++) out.push({ down: marksAt(1_900_000 + i * 1000), up: marksAt(1_905_000 + i * 1000), what: 'trusted' });
   for (let i = 0; i < 2; i++) out.push({ down: marksAt(1_900_000, 1500), up: marksAt(1_900_000, 2000), what: 'stalled' });
-  for (let i = 0; i < 2; i++) out.push({ down: { ...(marksAt(1_200_000) as Extract<TransferResult, { ok: true }>), receiverLagMs: 900 }, up: { ...(marksAt(1_200_000) as Extract<TransferResult, { ok: true }>), receiverLagMs: 900 }, what: 'receiver_behind' });
+  for (let i = 0; i < 2; i++)
+    out.push({
+      down: { ...(marksAt(1_200_000) as Extract<TransferResult, { ok: true }>), receiverLagMs: 900 },
+      up: { ...(marksAt(1_200_000) as Extract<TransferResult, { ok: true }>), receiverLagMs: 900 },
+      what: 'receiver_behind',
+    });
   // sizeBytes 100 kB over in one read: the agent's whole time for it is a lower bound.
   const oneRead: TransferResult = { ok: true, marks: [{ tMs: 0, bytes: 100_000 }], bytes: 100_000, stoppedEarly: false, elapsedMs: 800 };
   for (let i = 0; i < 2; i++) out.push({ down: oneRead, up: oneRead, what: 'lower_bound' });
@@ -91,7 +96,9 @@ beforeAll(async () => {
   const service = createReportService({
     dataDir: dir,
     organisation: 'Example ICB',
-    practicesConfig: [{ ods: ODS, name: 'Throughput Surgery', sites: [{ name: 'Main' }], link: { contractedDownBps: CONTRACT_BPS, contractedUpBps: CONTRACT_BPS } }],
+    practicesConfig: [
+      { ods: ODS, name: 'Throughput Surgery', sites: [{ name: 'Main' }], link: { contractedDownBps: CONTRACT_BPS, contractedUpBps: CONTRACT_BPS } },
+    ],
     meta,
     store,
     calendar: createCoreCalendar(),
@@ -120,7 +127,10 @@ describe('throughput readings the probe marked', () => {
   it('are left out of median / contracted, and counted', () => {
     for (const direction of ['down', 'up'] as const) {
       const t = report.link.throughput.find((x) => x.direction === direction);
-      const trusted = made.filter((m) => m.metric === `throughput_${direction}_bps` && m.reading === undefined).map((m) => m.value).sort((a, b) => a - b);
+      const trusted = made
+        .filter((m) => m.metric === `throughput_${direction}_bps` && m.reading === undefined)
+        .map((m) => m.value)
+        .sort((a, b) => a - b);
       expect(trusted).toHaveLength(8);
       expect(t?.count).toBe(8);
       expect(t?.leftOut).toBe(6);
@@ -129,12 +139,17 @@ describe('throughput readings the probe marked', () => {
       expect(t?.p10).toBeGreaterThan(1_890_000);
       expect(t?.ratio).toBeGreaterThan(0.94);
     }
-    expect(report.link.notes).toContain("Throughput download: 6 readings left out of median / contracted (a lower bound, a stall, or a receiver running late: the probe's `reading` label).");
+    expect(report.link.notes).toContain(
+      "Throughput download: 6 readings left out of median / contracted (a lower bound, a stall, or a receiver running late: the probe's `reading` label).",
+    );
   });
 
   it('the HTML and CSV say how many were left out', async () => {
     const csv = (await renderPractice(report, 'csv', reportZone())).body.toString('utf8');
-    expect(csv.split('\n').filter((l) => l.includes('left_out'))).toEqual([expect.stringMatching(/throughput_down.*left_out.*24x7.*\b6\b.*count/), expect.stringMatching(/throughput_up.*left_out.*24x7.*\b6\b.*count/)]);
+    expect(csv.split('\n').filter((l) => l.includes('left_out'))).toEqual([
+      expect.stringMatching(/throughput_down.*left_out.*24x7.*\b6\b.*count/),
+      expect.stringMatching(/throughput_up.*left_out.*24x7.*\b6\b.*count/),
+    ]);
     const html = (await renderPractice(report, 'html', reportZone())).body.toString('utf8');
     expect(html).toContain('Left out');
   });

@@ -40,7 +40,16 @@ describe.skipIf(skip)('CSP in Chromium', () => {
   beforeAll(async () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+        '--disable-dev-shm-usage',
+      ],
     });
   }, 60_000);
   afterAll(async () => browser?.close());
@@ -63,7 +72,10 @@ describe.skipIf(skip)('CSP in Chromium', () => {
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('heading', { name: 'Practices' }).waitFor();
       await page.locator('#overview-table tbody tr[data-ods="A81001"]').getByRole('link').first().click();
-      await page.getByRole('heading', { name: /Example Surgery/ }).first().waitFor();
+      await page
+        .getByRole('heading', { name: /Example Surgery/ })
+        .first()
+        .waitFor();
       expect(await violations()).toEqual([]);
     }, 60_000);
   });
@@ -85,7 +97,9 @@ describe.skipIf(skip)('CSP in Chromium', () => {
       for (const w of charts) expect(w).toBeGreaterThan(100);
       // The inline <style> applied: the page's own font, not the browser default (Times).
       expect(await page.evaluate(() => getComputedStyle(document.body).fontFamily)).not.toMatch(/^"?Times/);
-      const images = await page.locator('img').evaluateAll((imgs) => imgs.map((i) => ({ src: (i as HTMLImageElement).src.slice(0, 11), w: (i as HTMLImageElement).naturalWidth })));
+      const images = await page
+        .locator('img')
+        .evaluateAll((imgs) => imgs.map((i) => ({ src: (i as HTMLImageElement).src.slice(0, 11), w: (i as HTMLImageElement).naturalWidth })));
       for (const img of images) {
         expect(img.src).toBe('data:image/');
         expect(img.w).toBeGreaterThan(0);

@@ -48,11 +48,15 @@ describe('n3mon up under umask 000', () => {
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
     // Up once the banner is printed and the built-in agent has opened its spool.
-    await waitFor('n3mon up and its agent spool', async () => (out.includes('n3mon is up') && existsSync(join(data, 'agent', 'spool.sqlite-wal')) ? true : undefined), {
-      timeoutMs: 60_000,
-      intervalMs: 100,
-      describe: () => out,
-    });
+    await waitFor(
+      'n3mon up and its agent spool',
+      async () => (out.includes('n3mon is up') && existsSync(join(data, 'agent', 'spool.sqlite-wal')) ? true : undefined),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        describe: () => out,
+      },
+    );
   }, 90_000);
   afterAll(async () => {
     if (child !== undefined) await stopCli(child);

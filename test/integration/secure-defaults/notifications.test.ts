@@ -40,7 +40,9 @@ describe('webhook URLs', () => {
   it('check-config refuses plain http to a host that is not loopback, with path: message', async () => {
     const r = await checkConfig([{ kind: 'webhook', url: 'http://desk.example.invalid/hook', secret: SECRET }]);
     expect(r.code, r.out).toBe(1);
-    expect(r.out).toContain('notifications[0].url: plain http to desk.example.invalid would send notifications in clear; use https, or set allowInsecure: true on this channel');
+    expect(r.out).toContain(
+      'notifications[0].url: plain http to desk.example.invalid would send notifications in clear; use https, or set allowInsecure: true on this channel',
+    );
   });
 
   it('accepts https, plain http to loopback, and plain http with allowInsecure: true', async () => {
@@ -58,7 +60,14 @@ describe('webhook URLs', () => {
 
   it('the channel itself refuses to be made with such a URL', () => {
     const env = { log: silentLogger(), clock: systemClock, sleep: async () => undefined };
-    const cfg = { kind: 'webhook' as const, url: 'http://10.1.2.3/hook', secret: SECRET, timeoutMs: 1000, allowInsecure: false, retry: { attempts: 1, initialDelayMs: 10, maxDelayMs: 10 } };
+    const cfg = {
+      kind: 'webhook' as const,
+      url: 'http://10.1.2.3/hook',
+      secret: SECRET,
+      timeoutMs: 1000,
+      allowInsecure: false,
+      retry: { attempts: 1, initialDelayMs: 10, maxDelayMs: 10 },
+    };
     expect(() => webhookChannel.create(cfg, env)).toThrow(/plain http to 10\.1\.2\.3/);
     expect(() => webhookChannel.create({ ...cfg, allowInsecure: true }, env)).not.toThrow();
   });
@@ -96,10 +105,25 @@ async function startSmtp(opts: { starttls: boolean }): Promise<Smtp> {
   return s;
 }
 
-const NOTE: Notification = { id: 'n-1', version: 1, organisation: 'Test ICB', practice: { ods: 'A81001', name: 'Example Surgery' }, sentAt: new Date().toISOString(), items: [] };
+const NOTE: Notification = {
+  id: 'n-1',
+  version: 1,
+  organisation: 'Test ICB',
+  practice: { ods: 'A81001', name: 'Example Surgery' },
+  sentAt: new Date().toISOString(),
+  items: [],
+};
 const RETRY = { attempts: 1, initialDelayMs: 10, maxDelayMs: 10 };
 const env = { log: silentLogger(), clock: systemClock, sleep: async () => undefined };
-const smtpOf = (port: number, extra: Record<string, unknown> = {}) => ({ host: '127.0.0.1', port, user: 'n3mon', password: 'smtp-password', rejectUnauthorized: false, timeoutMs: 5000, ...extra });
+const smtpOf = (port: number, extra: Record<string, unknown> = {}) => ({
+  host: '127.0.0.1',
+  port,
+  user: 'n3mon',
+  password: 'smtp-password',
+  rejectUnauthorized: false,
+  timeoutMs: 5000,
+  ...extra,
+});
 
 describe('SMTP with credentials', () => {
   let plain: Smtp;
@@ -114,7 +138,10 @@ describe('SMTP with credentials', () => {
   });
 
   it('the alert channel does not send the password to a server without STARTTLS (requireTLS is on by default)', async () => {
-    const ch = emailChannel.create({ kind: 'email', smtp: smtpOf(plain.port), from: 'n3mon@example.invalid', to: ['desk@example.invalid'], subjectPrefix: '[n3mon]', retry: RETRY }, env);
+    const ch = emailChannel.create(
+      { kind: 'email', smtp: smtpOf(plain.port), from: 'n3mon@example.invalid', to: ['desk@example.invalid'], subjectPrefix: '[n3mon]', retry: RETRY },
+      env,
+    );
     try {
       const r = await ch.send(NOTE);
       expect(r.outcome).toBe('rejected'); // final: STARTTLS refused, not retried
@@ -126,14 +153,27 @@ describe('SMTP with credentials', () => {
   });
 
   it('the report mailer (same transport) does not either', async () => {
-    const mailer = emailReportMailer({ smtp: smtpOf(plain.port), from: 'n3mon@example.invalid', subjectPrefix: '[n3mon]', retry: RETRY }, { log: silentLogger(), sleep: async () => undefined });
+    const mailer = emailReportMailer(
+      { smtp: smtpOf(plain.port), from: 'n3mon@example.invalid', subjectPrefix: '[n3mon]', retry: RETRY },
+      { log: silentLogger(), sleep: async () => undefined },
+    );
     await expect(mailer.send({ to: ['pm@example.invalid'], subject: 'report', text: 'see attached', attachments: [] })).rejects.toThrow(/not delivered/);
     expect(plain.auths).toEqual([]);
     expect(plain.mails).toBe(0);
   });
 
   it('requireTLS: false is an explicit choice that sends it in clear (so the server above would have taken it)', async () => {
-    const ch = emailChannel.create({ kind: 'email', smtp: smtpOf(plain.port, { requireTLS: false }), from: 'n3mon@example.invalid', to: ['desk@example.invalid'], subjectPrefix: '[n3mon]', retry: RETRY }, env);
+    const ch = emailChannel.create(
+      {
+        kind: 'email',
+        smtp: smtpOf(plain.port, { requireTLS: false }),
+        from: 'n3mon@example.invalid',
+        to: ['desk@example.invalid'],
+        subjectPrefix: '[n3mon]',
+        retry: RETRY,
+      },
+      env,
+    );
     try {
       expect((await ch.send(NOTE)).outcome).toBe('delivered');
       expect(plain.auths).toEqual([{ user: 'n3mon', secure: false }]);
@@ -143,7 +183,10 @@ describe('SMTP with credentials', () => {
   });
 
   it('with STARTTLS offered, the password and the mail go over TLS', async () => {
-    const ch = emailChannel.create({ kind: 'email', smtp: smtpOf(tls.port), from: 'n3mon@example.invalid', to: ['desk@example.invalid'], subjectPrefix: '[n3mon]', retry: RETRY }, env);
+    const ch = emailChannel.create(
+      { kind: 'email', smtp: smtpOf(tls.port), from: 'n3mon@example.invalid', to: ['desk@example.invalid'], subjectPrefix: '[n3mon]', retry: RETRY },
+      env,
+    );
     try {
       expect((await ch.send(NOTE)).outcome).toBe('delivered');
       expect(tls.auths).toEqual([{ user: 'n3mon', secure: true }]);

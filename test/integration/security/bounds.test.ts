@@ -26,7 +26,15 @@ async function send(caller: Caller, method: InjectOptions['method'], url: string
 
 /** Every read the service desk makes still answers 200. */
 async function readsStillWork(): Promise<void> {
-  for (const url of ['/api/v1/maintenance', '/api/v1/alerts', '/api/v1/practices', '/api/v1/overview', '/api/v1/users', '/api/v1/audit', `/api/v1/practices/${A}`]) {
+  for (const url of [
+    '/api/v1/maintenance',
+    '/api/v1/alerts',
+    '/api/v1/practices',
+    '/api/v1/overview',
+    '/api/v1/users',
+    '/api/v1/audit',
+    `/api/v1/practices/${A}`,
+  ]) {
     const r = await send('admin', 'GET', url);
     expect(r.status, `${url}: ${JSON.stringify(r.body).slice(0, 200)}`).toBe(200);
   }
@@ -36,7 +44,10 @@ describe('instants', () => {
   it('startsAt 9e15 is a 400 with path: message, and the list still answers (it was a 500, and broke every later list)', async () => {
     const r = await send('desk key', 'POST', '/api/v1/maintenance', { practice: A, startsAt: 9e15, endsAt: 9e15 + HOUR, reason: 'far future' });
     expect(r.status).toBe(400);
-    expect(r.body?.problems).toEqual([expect.stringMatching(/^body\.startsAt: must be between 2000-01-01T00:00:00Z and two years from now/), expect.stringMatching(/^body\.endsAt: must be between/)]);
+    expect(r.body?.problems).toEqual([
+      expect.stringMatching(/^body\.startsAt: must be between 2000-01-01T00:00:00Z and two years from now/),
+      expect.stringMatching(/^body\.endsAt: must be between/),
+    ]);
     await readsStillWork();
   });
 
@@ -52,7 +63,13 @@ describe('instants', () => {
       expect(r.status, JSON.stringify([startsAt, endsAt])).toBe(400);
       expect(r.body?.problems?.every((p) => /^body\.(startsAt|endsAt): /.test(p))).toBe(true);
     }
-    for (const url of ['/api/v1/maintenance?from=99999999999999', '/api/v1/alerts?to=99999999999999', '/api/v1/alerts?from=1970-01-01', '/api/v1/audit?since=99999999999999', `/api/v1/practices/${A}/series?metric=icmp_rtt_avg_ms&from=99999999990000&to=99999999999999`]) {
+    for (const url of [
+      '/api/v1/maintenance?from=99999999999999',
+      '/api/v1/alerts?to=99999999999999',
+      '/api/v1/alerts?from=1970-01-01',
+      '/api/v1/audit?since=99999999999999',
+      `/api/v1/practices/${A}/series?metric=icmp_rtt_avg_ms&from=99999999990000&to=99999999999999`,
+    ]) {
       const r = await send('admin', 'GET', url);
       expect(r.status, url).toBe(400);
       expect(r.body?.problems?.[0], url).toMatch(/^query\.(from|to|since): must be between/);
@@ -63,7 +80,9 @@ describe('instants', () => {
       expect(r.body?.problems, month).toEqual([expect.stringMatching(/^params\.month: must match/)]);
     }
     // Beyond what a number holds exactly: not an instant at all.
-    expect((await send('admin', 'GET', '/api/v1/maintenance?to=9999999999999999')).body?.problems).toEqual(["query.to: not epoch ms or ISO 8601 ('9999999999999999')"]);
+    expect((await send('admin', 'GET', '/api/v1/maintenance?to=9999999999999999')).body?.problems).toEqual([
+      "query.to: not epoch ms or ISO 8601 ('9999999999999999')",
+    ]);
   });
 });
 
@@ -73,7 +92,13 @@ describe('maintenance windows', () => {
     const plain = await send('desk key', 'POST', '/api/v1/maintenance', { practice: A, startsAt: start, endsAt: start + HOUR, reason: 'it was down anyway' });
     expect(plain.status).toBe(400);
     expect(plain.body?.problems).toEqual([expect.stringMatching(/^body\.startsAt: more than 15 minutes before now .*"correction": true/)]);
-    const fixed = await send('desk user', 'POST', '/api/v1/maintenance', { practice: A, startsAt: start, endsAt: start + HOUR, reason: 'planned work the desk forgot to enter', correction: true });
+    const fixed = await send('desk user', 'POST', '/api/v1/maintenance', {
+      practice: A,
+      startsAt: start,
+      endsAt: start + HOUR,
+      reason: 'planned work the desk forgot to enter',
+      correction: true,
+    });
     expect(fixed.status).toBe(201);
     const id = (fixed.body as unknown as { id: number }).id;
     const audit = lab.c.meta.audit.list({ action: 'maintenance.correct', limit: 10, offset: 0 }).items.filter((e) => e.target === `maintenance:${id}`);
@@ -101,7 +126,9 @@ describe('maintenance windows', () => {
     expect(made).toHaveLength(50);
     expect((await send('desk key', 'DELETE', `/api/v1/maintenance/${made[0]}`)).status).toBe(204);
     const again = Date.now() + 90 * 86_400_000;
-    expect((await send('desk key', 'POST', '/api/v1/maintenance', { practice: ods, startsAt: again, endsAt: again + HOUR, reason: 'room again' })).status).toBe(201);
+    expect((await send('desk key', 'POST', '/api/v1/maintenance', { practice: ods, startsAt: again, endsAt: again + HOUR, reason: 'room again' })).status).toBe(
+      201,
+    );
   });
 });
 
@@ -125,24 +152,60 @@ describe('string limits count code points, not graphemes', () => {
 });
 
 describe('fuzz: every write route with a JSON body, each field out of range', () => {
-  const HOSTILE: readonly unknown[] = [9e15, -9e15, -1, 1e308, 0.5, 'NaN', 'Infinity', '-0', '9e15', '', 'x'.repeat(200_000), COMBINING, '😀'.repeat(5000), null, true, [], {}, JSON.parse('{"__proto__":{"admin":true}}') as unknown];
+  const HOSTILE: readonly unknown[] = [
+    9e15,
+    -9e15,
+    -1,
+    1e308,
+    0.5,
+    'NaN',
+    'Infinity',
+    '-0',
+    '9e15',
+    '',
+    'x'.repeat(200_000),
+    COMBINING,
+    '😀'.repeat(5000),
+    null,
+    true,
+    [],
+    {},
+    JSON.parse('{"__proto__":{"admin":true}}') as unknown,
+  ];
 
   it('answers 400 with path: message (never 500), and every read still works', async () => {
-    const doc = (await lab.c.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }>> };
+    const doc = (await lab.c.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }>>;
+    };
     const soon = Date.now() + HOUR;
     const base: Record<string, { caller: Caller; body: () => Record<string, unknown>; url: () => string }> = {
-      'POST /api/v1/maintenance': { caller: 'desk key', url: () => '/api/v1/maintenance', body: () => ({ practice: A, startsAt: soon, endsAt: soon + HOUR, reason: 'fuzz' }) },
+      'POST /api/v1/maintenance': {
+        caller: 'desk key',
+        url: () => '/api/v1/maintenance',
+        body: () => ({ practice: A, startsAt: soon, endsAt: soon + HOUR, reason: 'fuzz' }),
+      },
       'PUT /api/v1/maintenance/{id}': { caller: 'desk key', url: () => `/api/v1/maintenance/${lab.window(A)}`, body: () => ({ reason: 'fuzz' }) },
       'POST /api/v1/alerts/{id}/ack': { caller: 'desk key', url: () => `/api/v1/alerts/${lab.raise(A)}/ack`, body: () => ({ note: 'fuzz' }) },
-      'POST /api/v1/users': { caller: 'admin', url: () => '/api/v1/users', body: () => ({ username: `f${Math.random().toString(36).slice(2, 10)}`, role: 'servicedesk', password: 'fuzz password 1' }) },
+      'POST /api/v1/users': {
+        caller: 'admin',
+        url: () => '/api/v1/users',
+        body: () => ({ username: `f${Math.random().toString(36).slice(2, 10)}`, role: 'servicedesk', password: 'fuzz password 1' }),
+      },
       'PATCH /api/v1/users/{username}': { caller: 'admin', url: () => '/api/v1/users/walker', body: () => ({ disabled: false }) },
       'POST /api/v1/session': { caller: 'none', url: () => '/api/v1/session', body: () => ({ username: 'walker', password: PASSWORD }) },
-      'POST /api/v1/ingest': { caller: 'agent', url: () => '/api/v1/ingest', body: () => ({ batchId: `fuzz-${Math.random().toString(36).slice(2)}`, samples: [] }) },
+      'POST /api/v1/ingest': {
+        caller: 'agent',
+        url: () => '/api/v1/ingest',
+        body: () => ({ batchId: `fuzz-${Math.random().toString(36).slice(2)}`, samples: [] }),
+      },
     };
     const routes = Object.entries(doc.paths).flatMap(([path, item]) =>
       Object.entries(item)
         .filter(([m, op]) => ['post', 'put', 'patch'].includes(m) && op.requestBody?.content?.['application/json'] !== undefined)
-        .map(([m, op]) => ({ key: `${m.toUpperCase()} ${path}`, fields: Object.keys(op.requestBody?.content?.['application/json']?.schema?.properties ?? {}) })),
+        .map(([m, op]) => ({
+          key: `${m.toUpperCase()} ${path}`,
+          fields: Object.keys(op.requestBody?.content?.['application/json']?.schema?.properties ?? {}),
+        })),
     );
     // Every route with a known good body is still served; a write route without one is fuzzed from an empty body by an admin.
     for (const key of Object.keys(base)) expect(routes.map((r) => r.key)).toContain(key);
@@ -153,7 +216,12 @@ describe('fuzz: every write route with a JSON body, each field out of range', ()
       for (const field of fields) {
         for (const value of HOSTILE) {
           const body = { ...b.body(), [field]: value };
-          const r = await lab.call({ method: key.split(' ')[0] as InjectOptions['method'], url: b.url(), headers: { ...lab.headers(b.caller), 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+          const r = await lab.call({
+            method: key.split(' ')[0] as InjectOptions['method'],
+            url: b.url(),
+            headers: { ...lab.headers(b.caller), 'content-type': 'application/json' },
+            payload: JSON.stringify(body),
+          });
           const label = `${key} ${field}=${JSON.stringify(value)?.slice(0, 30)}: ${r.statusCode} ${r.body.slice(0, 200)}`;
           if (r.statusCode >= 500) bad.push(label);
           else if (r.statusCode === 400) {

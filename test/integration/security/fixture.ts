@@ -103,7 +103,8 @@ export async function startLab(opts: { maintenanceIntervalMs?: number } = {}): P
     };
     const window = (ods: string): number => {
       const start = Date.now() + 86_400_000;
-      return c.alerting.maintenance.create({ practice: ods, startsAt: start, endsAt: start + 3_600_000, reason: 'lab window', createdBy: 'lab' }, Date.now()).id;
+      return c.alerting.maintenance.create({ practice: ods, startsAt: start, endsAt: start + 3_600_000, reason: 'lab window', createdBy: 'lab' }, Date.now())
+        .id;
     };
     return {
       c,

@@ -17,12 +17,18 @@ function roleTable(): Map<string, Record<Caller, Expect>> {
   const start = md.indexOf('<!-- route-role-table');
   expect(start, 'docs/api.md has the route-role-table marker').toBeGreaterThan(0);
   const lines = md.slice(start).split('\n').slice(1);
-  const header = (lines[0] ?? '').split('|').map((c) => c.trim()).filter((c) => c !== '');
+  const header = (lines[0] ?? '')
+    .split('|')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
   expect(header).toEqual(['route', ...CALLERS]);
   const table = new Map<string, Record<Caller, Expect>>();
   for (const line of lines.slice(2)) {
     if (!line.startsWith('|')) break;
-    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     const route = (cells[0] ?? '').replaceAll('`', '');
     const row = Object.fromEntries(CALLERS.map((caller, i) => [caller, cells[i + 1]])) as Record<Caller, Expect>;
     for (const v of Object.values(row)) expect(['yes', 'own', '401', '403'], `${route}: ${v}`).toContain(v);
@@ -53,10 +59,26 @@ function nationalIncident(): number {
   const at = Date.now() - 600_000;
   const store = lab.c.alerting.incidents;
   const i = store.insert(
-    { key: 'n3-loss-mean|provider:Lab', ruleId: 'n3-loss-mean', scope: { kind: 'provider', value: 'Lab' }, title: 'lab', area: 'national-link', state: 'open', startedAt: at, openedAt: at, endedAt: null, practices: 2, peakPractices: 2, monitoring: 2 },
+    {
+      key: 'n3-loss-mean|provider:Lab',
+      ruleId: 'n3-loss-mean',
+      scope: { kind: 'provider', value: 'Lab' },
+      title: 'lab',
+      area: 'national-link',
+      state: 'open',
+      startedAt: at,
+      openedAt: at,
+      endedAt: null,
+      practices: 2,
+      peakPractices: 2,
+      monitoring: 2,
+    },
     Date.now(),
   );
-  store.setMembers(i.id, [A, 'C83003'].map((p) => ({ alertId: lab.raise(p), practice: p, startedAt: at, endedAt: null })));
+  store.setMembers(
+    i.id,
+    [A, 'C83003'].map((p) => ({ alertId: lab.raise(p), practice: p, startedAt: at, endedAt: null })),
+  );
   return i.id;
 }
 
@@ -69,12 +91,7 @@ async function requestFor(method: string, path: string): Promise<InjectOptions> 
       : path.startsWith('/api/v1/incidents/')
         ? String(nationalIncident())
         : '000000000000';
-  const url = path
-    .replace('{ods}', A)
-    .replace('{id}', id)
-    .replace('{month}', '2026-10')
-    .replace('{username}', 'walker')
-    .replace('{name}', 'no-such-agent');
+  const url = path.replace('{ods}', A).replace('{id}', id).replace('{month}', '2026-10').replace('{username}', 'walker').replace('{name}', 'no-such-agent');
   const query: Record<string, string> = {
     '/api/v1/practices/{ods}/series': '?metric=icmp_rtt_avg_ms',
     '/api/v1/reports/{ods}/{month}': '?format=csv',
@@ -138,7 +155,16 @@ describe('every route of /openapi.json answers each caller as docs/api.md says',
       const w = lab.window(A);
       const before = lab.c.alerting.maintenance.get(w);
       expect((await lab.call({ method: 'DELETE', url: `/api/v1/maintenance/${w}`, headers: lab.headers(caller) })).statusCode).toBe(403);
-      expect((await lab.call({ method: 'PUT', url: `/api/v1/maintenance/${w}`, headers: lab.headers(caller), payload: { startsAt: 1_000_000_000_000, correction: true } })).statusCode).toBe(403);
+      expect(
+        (
+          await lab.call({
+            method: 'PUT',
+            url: `/api/v1/maintenance/${w}`,
+            headers: lab.headers(caller),
+            payload: { startsAt: 1_000_000_000_000, correction: true },
+          })
+        ).statusCode,
+      ).toBe(403);
       expect(lab.c.alerting.maintenance.get(w)).toEqual(before);
       const alert = lab.raise(A);
       const ack = await lab.call({ method: 'POST', url: `/api/v1/alerts/${alert}/ack`, headers: lab.headers(caller), payload: { by: 'Sam from the desk' } });
@@ -148,10 +174,20 @@ describe('every route of /openapi.json answers each caller as docs/api.md says',
   });
 
   it('the acknowledging name is the principal, never the body', async () => {
-    const viaKey = await lab.call({ method: 'POST', url: `/api/v1/alerts/${lab.raise(A)}/ack`, headers: lab.headers('desk key'), payload: { by: 'Someone Else', note: 'n' } });
+    const viaKey = await lab.call({
+      method: 'POST',
+      url: `/api/v1/alerts/${lab.raise(A)}/ack`,
+      headers: lab.headers('desk key'),
+      payload: { by: 'Someone Else', note: 'n' },
+    });
     expect(viaKey.statusCode).toBe(200);
     expect((viaKey.json() as { acknowledged: { by: string } }).acknowledged.by).toMatch(/^key [0-9a-f]{12} \(grafana\)$/);
-    const viaUser = await lab.call({ method: 'POST', url: `/api/v1/alerts/${lab.raise(A)}/ack`, headers: lab.headers('desk user'), payload: { by: 'Someone Else' } });
+    const viaUser = await lab.call({
+      method: 'POST',
+      url: `/api/v1/alerts/${lab.raise(A)}/ack`,
+      headers: lab.headers('desk user'),
+      payload: { by: 'Someone Else' },
+    });
     expect((viaUser.json() as { acknowledged: { by: string } }).acknowledged.by).toBe('desk.one');
   });
 });

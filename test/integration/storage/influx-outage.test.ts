@@ -53,13 +53,20 @@ describe.skipIf(skipUnlessLab({ files: [INFLUXD] }))('influx backend: outages an
 
   function collectorFile(name: string, port: number, storage: string): string {
     const file = join(dir, `${name}.yaml`);
-    writeFileSync(file, `listen: { host: 127.0.0.1, port: ${port} }\ndataDir: ${join(dir, name)}\npractices:\n  - { ods: E2E001, name: "Outage Surgery" }\nstorage: ${storage}\n`);
+    writeFileSync(
+      file,
+      `listen: { host: 127.0.0.1, port: ${port} }\ndataDir: ${join(dir, name)}\npractices:\n  - { ods: E2E001, name: "Outage Surgery" }\nstorage: ${storage}\n`,
+    );
     return file;
   }
 
   it('start-up: unreachable InfluxDB and a missing database fail with the URL, never the password; createDatabase creates it', async () => {
     const deadPort = await freePort();
-    const unreachable = collectorFile('unreachable', 0, `{ backend: influx, url: "http://127.0.0.1:${deadPort}", database: n3mon, username: n3, password: "${PASSWORD}", timeoutMs: 2000 }`);
+    const unreachable = collectorFile(
+      'unreachable',
+      0,
+      `{ backend: influx, url: "http://127.0.0.1:${deadPort}", database: n3mon, username: n3, password: "${PASSWORD}", timeoutMs: 2000 }`,
+    );
     const a = await runCli(['collector', '--config', unreachable], { timeoutMs: 30_000 });
     expect(a.code).not.toBe(0);
     expect(a.stdout + a.stderr).toContain(`http://127.0.0.1:${deadPort}`);
@@ -71,7 +78,10 @@ describe.skipIf(skipUnlessLab({ files: [INFLUXD] }))('influx backend: outages an
     expect(b.stdout + b.stderr).toMatch(/database "absent_db" does not exist.*createDatabase/);
     expect(b.stdout + b.stderr).not.toContain(PASSWORD);
 
-    const check = await runCli(['check-config', collectorFile('badkey', 0, `{ backend: influx, url: "${influxd.url}", database: x, synchronous: full, bucket: y }`)]);
+    const check = await runCli([
+      'check-config',
+      collectorFile('badkey', 0, `{ backend: influx, url: "${influxd.url}", database: x, synchronous: full, bucket: y }`),
+    ]);
     expect(check.code).toBe(1);
     expect(check.stdout + check.stderr).toMatch(/storage\.synchronous: unknown key/);
     expect(check.stdout + check.stderr).toMatch(/storage\.bucket: unknown key/);
@@ -90,7 +100,10 @@ describe.skipIf(skipUnlessLab({ files: [INFLUXD] }))('influx backend: outages an
     const file = collectorFile('outage', port, `{ backend: influx, url: "${influxd.url}", database: outage, createDatabase: true, timeoutMs: 3000 }`);
     const token = (await runCli(['token', 'create', '--practice', 'E2E001', '--agent', 'a1', '--config', file])).stdout.trim();
     expect(token).toMatch(/^n3a_/);
-    const collector = await startCli(['collector', '--config', file, '--log-level', 'warn'], /http:\/\/127\.0\.0\.1:\d+/, { readyOn: 'stderr', timeoutMs: 30_000 });
+    const collector = await startCli(['collector', '--config', file, '--log-level', 'warn'], /http:\/\/127\.0\.0\.1:\d+/, {
+      readyOn: 'stderr',
+      timeoutMs: 30_000,
+    });
     children.push(collector.child);
 
     const servicePort = (listener.address() as { port: number }).port;
@@ -119,11 +132,23 @@ describe.skipIf(skipUnlessLab({ files: [INFLUXD] }))('influx backend: outages an
     });
     const acked = (): LogLine[] => logs.filter((l) => l.msg === 'batch acknowledged');
 
-    await waitFor('the agent has 5 batches acknowledged', async () => (acked().length >= 5 ? true : undefined), { timeoutMs: 30_000, intervalMs: 100, describe: () => `agent exit ${agent.exitCode} stderr: ${agentErr}\nagent log: ${logs.slice(-6).map((l) => JSON.stringify(l)).join('\n')}\ncollector: ${collector.stderr().slice(-2000)}${collector.stdout().slice(-2000)}` });
+    await waitFor('the agent has 5 batches acknowledged', async () => (acked().length >= 5 ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      describe: () =>
+        `agent exit ${agent.exitCode} stderr: ${agentErr}\nagent log: ${logs
+          .slice(-6)
+          .map((l) => JSON.stringify(l))
+          .join('\n')}\ncollector: ${collector.stderr().slice(-2000)}${collector.stdout().slice(-2000)}`,
+    });
     await influxd.kill('SIGKILL');
     const killedAt = Date.now();
     // The outage itself: influxd stays down for OUTAGE_MS while the agent keeps measuring and pushing.
-    await waitFor('the collector to answer 503 with Retry-After', async () => (logs.some((l) => l.msg === 'collector busy; will retry' && l.status === 503 && l.retryAfter !== undefined) ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
+    await waitFor(
+      'the collector to answer 503 with Retry-After',
+      async () => (logs.some((l) => l.msg === 'collector busy; will retry' && l.status === 503 && l.retryAfter !== undefined) ? true : undefined),
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     const ackedBefore = acked().length; // a batch in flight at the kill has been answered by now
     await new Promise((r) => setTimeout(r, Math.max(0, killedAt + OUTAGE_MS - Date.now())));
     expect(acked().length).toBe(ackedBefore); // nothing acknowledged while InfluxDB was down
@@ -134,7 +159,19 @@ describe.skipIf(skipUnlessLab({ files: [INFLUXD] }))('influx backend: outages an
     // still holds batches that InfluxDB stored just before the kill but the collector could not
     // acknowledge.)
     const since = logs.length;
-    await waitFor('the agent backlog delivered', async () => (logs.slice(since).some((l) => l.msg === 'batch acknowledged' && l.lane === 'normal' && (l.samples ?? 0) < 200) ? true : undefined), { timeoutMs: 120_000, intervalMs: 200, describe: () => logs.slice(-5).map((l) => JSON.stringify(l)).join('\n') });
+    await waitFor(
+      'the agent backlog delivered',
+      async () => (logs.slice(since).some((l) => l.msg === 'batch acknowledged' && l.lane === 'normal' && (l.samples ?? 0) < 200) ? true : undefined),
+      {
+        timeoutMs: 120_000,
+        intervalMs: 200,
+        describe: () =>
+          logs
+            .slice(-5)
+            .map((l) => JSON.stringify(l))
+            .join('\n'),
+      },
+    );
     await stopCli(agent);
     await stopCli(collector.child);
 
@@ -148,6 +185,8 @@ describe.skipIf(skipUnlessLab({ files: [INFLUXD] }))('influx backend: outages an
     // InfluxDB keeps one point per (series, ts), so "stored" counts each sample once: equal counts
     // mean every acknowledged sample is there and nothing else is.
     expect(stored).toBe(ackedSamples);
-    console.log(`influx outage: ${OUTAGE_MS / 1000} s down; ${ackedSamples} samples acknowledged in total, ${stored} points in InfluxDB over ${perSeries.length} series`);
+    console.log(
+      `influx outage: ${OUTAGE_MS / 1000} s down; ${ackedSamples} samples acknowledged in total, ${stored} points in InfluxDB over ${perSeries.length} series`,
+    );
   }, 300_000);
 });

@@ -20,7 +20,8 @@ export interface TmpStore {
 
 export function tmpStore(opts: Partial<SqliteStoreOptions> = {}): TmpStore {
   const dir = mkdtempSync(join(tmpdir(), 'n3mon-store-'));
-  const open = (o: Partial<SqliteStoreOptions>): SeriesStore => openSqliteStore({ dir, retention: RETENTION, log: silentLogger(), synchronous: 'normal', ...opts, ...o });
+  const open = (o: Partial<SqliteStoreOptions>): SeriesStore =>
+    openSqliteStore({ dir, retention: RETENTION, log: silentLogger(), synchronous: 'normal', ...opts, ...o });
   let first: SeriesStore;
   try {
     first = open({});
@@ -48,7 +49,12 @@ export function tmpStore(opts: Partial<SqliteStoreOptions> = {}): TmpStore {
  * acknowledged) until it has acknowledged `killAfter` writes, then SIGKILLs it; bounded by
  * `timeoutMs` whatever happens.
  */
-export function runAndKill(script: string, args: readonly string[], killAfter: number, timeoutMs: number): Promise<{ acked: Set<number>; signal: string | null; stderr: string }> {
+export function runAndKill(
+  script: string,
+  args: readonly string[],
+  killAfter: number,
+  timeoutMs: number,
+): Promise<{ acked: Set<number>; signal: string | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const acked = new Set<number>();
@@ -73,4 +79,3 @@ export function runAndKill(script: string, args: readonly string[], killAfter: n
     });
   });
 }
-

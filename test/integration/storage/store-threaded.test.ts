@@ -51,7 +51,12 @@ function batches(): { practice: string; agent: string; samples: WireSample[] }[]
     const samples: WireSample[] = [];
     for (let i = 0; i < 200; i++) {
       const s = i % 30;
-      samples.push({ metric: s % 2 === 0 ? 'icmp_rtt_avg_ms' : 'http_total_ms', labels: { check: `c${s}`, target: `10.0.0.${s}`, role: 'n3-gateway' }, ts: T0 + b * 180_000 + Math.floor(i / 30) * 20_000 + s, value: Math.round(r() * 100_000) / 1000 });
+      samples.push({
+        metric: s % 2 === 0 ? 'icmp_rtt_avg_ms' : 'http_total_ms',
+        labels: { check: `c${s}`, target: `10.0.0.${s}`, role: 'n3-gateway' },
+        ts: T0 + b * 180_000 + Math.floor(i / 30) * 20_000 + s,
+        value: Math.round(r() * 100_000) / 1000,
+      });
     }
     if (b % 10 === 9) samples.push({ ...(out[b - 5]?.samples[3] as WireSample), value: -1 }); // a re-sent sample, new value
     out.push({ practice: b % 3 === 0 ? 'A81001' : 'B82002', agent: 'main', samples });
@@ -61,7 +66,15 @@ function batches(): { practice: string; agent: string; samples: WireSample[] }[]
 
 function plain(m: Map<string, Bucket[]>): Record<string, unknown[]> {
   const o: Record<string, unknown[]> = {};
-  for (const [id, bs] of m) o[id] = bs.map((b) => ({ start: b.start, count: b.count, sum: b.sum, min: b.min, max: b.max, sketch: [b.sketch.count, b.sketch.quantile(0.5), b.sketch.quantile(0.95), [...b.sketch.encode()]] }));
+  for (const [id, bs] of m)
+    o[id] = bs.map((b) => ({
+      start: b.start,
+      count: b.count,
+      sum: b.sum,
+      min: b.min,
+      max: b.max,
+      sketch: [b.sketch.count, b.sketch.quantile(0.5), b.sketch.quantile(0.95), [...b.sketch.encode()]],
+    }));
   return o;
 }
 
@@ -101,7 +114,10 @@ describe('SQLite store in a worker thread', () => {
     const reqs = Array.from({ length: 12 }, (_, b) => ({
       practice: 'A81001',
       agent: 'main',
-      samples: Array.from({ length: 1500 }, (_, i): WireSample => ({ metric: 'icmp_rtt_avg_ms', labels: { check: `b${b}` }, ts: T0 + i * 1000, value: b * 10_000 + i })),
+      samples: Array.from(
+        { length: 1500 },
+        (_, i): WireSample => ({ metric: 'icmp_rtt_avg_ms', labels: { check: `b${b}` }, ts: T0 + i * 1000, value: b * 10_000 + i }),
+      ),
     }));
     const results = await Promise.all(reqs.map((r) => worker.write(r)));
     expect(results.map((r) => r.written)).toEqual(reqs.map(() => 1500));
@@ -119,7 +135,9 @@ describe('SQLite store in a worker thread', () => {
     const refused = await s.write({ practice: 'A81001', agent: 'main', samples: [{ metric: 'm', labels: {}, ts: -1, value: 1 }] }).catch((e: unknown) => e);
     expect(isN3monError(refused, 'N3MON_ERR_STORE')).toBe(true);
     expect((refused as { problems: string[] }).problems[0]).toMatch(/^samples\[0\]\.ts: /);
-    expect(() => openThreadedSqliteStore({ dir: tmp(), retention: { rawDays: 30, minuteDays: 10, hourDays: 800 }, log: silentLogger() })).toThrow(/retention\.minuteDays/);
+    expect(() => openThreadedSqliteStore({ dir: tmp(), retention: { rawDays: 30, minuteDays: 10, hourDays: 800 }, log: silentLogger() })).toThrow(
+      /retention\.minuteDays/,
+    );
     await s.close();
     const closed = await s.findSeries({}).catch((e: unknown) => e);
     expect(isN3monError(closed, 'N3MON_ERR_UNAVAILABLE')).toBe(true);
@@ -165,7 +183,8 @@ describe('SQLite store in a worker thread', () => {
     const series = await store.findSeries({ practice: 'A81001' });
     const last = Math.max(...acked);
     const stored = new Set<string>();
-    for (const s of series) for (const p of await store.raw(s.id, CRASH_T0 - HOUR_MS, CRASH_T0 + (last + 2) * CRASH_STEP_MS)) stored.add(`${s.labels.target} ${p.ts} ${p.value}`);
+    for (const s of series)
+      for (const p of await store.raw(s.id, CRASH_T0 - HOUR_MS, CRASH_T0 + (last + 2) * CRASH_STEP_MS)) stored.add(`${s.labels.target} ${p.ts} ${p.value}`);
     let missing = 0;
     for (const n of acked) for (const x of crashBatch(n)) if (!stored.has(`${x.labels.target} ${x.ts} ${x.value}`)) missing++;
     expect(missing).toBe(0);
@@ -175,7 +194,9 @@ describe('SQLite store in a worker thread', () => {
   it('waits for a pending write, but an idle store does not keep the process alive', async () => {
     const dir = tmp();
     const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'threaded-child.ts'), 'linger', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'threaded-child.ts'), 'linger', dir], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));

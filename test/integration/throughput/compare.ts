@@ -122,12 +122,17 @@ export async function compareWithIperf3(condition: Condition, runs: number, prog
     if (!(await waitForOutput(server, /Server listening/, 5000))) throw new Error(`iperf3 server did not start: ${server.output()}`);
 
     const check = { sizeBytes: condition.sizeBytes, maxDurationMs: 15_000, warmupMs: condition.warmupMs };
-    runner = spawn('ip', ['netns', 'exec', lab.ns, process.execPath, '--import', 'tsx', RUNNER, collector.url, token, JSON.stringify(check)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    runner = spawn('ip', ['netns', 'exec', lab.ns, process.execPath, '--import', 'tsx', RUNNER, collector.url, token, JSON.stringify(check)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let errText = '';
     runner.stderr?.setEncoding('utf8').on('data', (d: string) => (errText += d));
     const lines = createInterface({ input: runner.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]();
     const next = async (): Promise<string> => {
-      const r = await Promise.race([lines.next(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`probe runner silent for 120 s: ${errText.slice(-2000)}`)), 120_000).unref())]);
+      const r = await Promise.race([
+        lines.next(),
+        new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`probe runner silent for 120 s: ${errText.slice(-2000)}`)), 120_000).unref()),
+      ]);
       if (r.done === true) throw new Error(`probe runner exited: ${errText.slice(-2000)}`);
       return r.value;
     };
@@ -137,14 +142,21 @@ export async function compareWithIperf3(condition: Condition, runs: number, prog
       out.iperf3.down.push(await iperf3Run(nsAddr, condition.iperfSeconds, false));
       out.iperf3.up.push(await iperf3Run(nsAddr, condition.iperfSeconds, true));
       runner.stdin?.write('run\n');
-      const r = JSON.parse(await next()) as { outcome: string; message?: string; samples: Array<{ metric: string; value: number; labels?: Record<string, string> }>; measured: Array<Record<string, unknown>> };
+      const r = JSON.parse(await next()) as {
+        outcome: string;
+        message?: string;
+        samples: Array<{ metric: string; value: number; labels?: Record<string, string> }>;
+        measured: Array<Record<string, unknown>>;
+      };
       if (r.outcome !== 'success') out.failures.push(`${r.outcome}: ${r.message ?? ''}`);
       for (const s of r.samples) {
         const direction = s.metric === 'throughput_down_bps' ? 'down' : 'up';
         const detail = r.measured.find((m) => m.direction === direction) ?? {};
         out.check[direction].push({ bps: s.value, reading: s.labels?.reading, detail });
       }
-      progress(`${condition.name} run ${i + 1}/${runs}: iperf3 ${fmt(out.iperf3.down.at(-1))}/${fmt(out.iperf3.up.at(-1))}, check ${fmt(out.check.down.at(-1)?.bps)}${tag(out.check.down.at(-1))}/${fmt(out.check.up.at(-1)?.bps)}${tag(out.check.up.at(-1))} Mbit/s (down/up)`);
+      progress(
+        `${condition.name} run ${i + 1}/${runs}: iperf3 ${fmt(out.iperf3.down.at(-1))}/${fmt(out.iperf3.up.at(-1))}, check ${fmt(out.check.down.at(-1)?.bps)}${tag(out.check.down.at(-1))}/${fmt(out.check.up.at(-1)?.bps)}${tag(out.check.up.at(-1))} Mbit/s (down/up)`,
+      );
     }
     return out;
   } finally {

@@ -35,7 +35,10 @@ interface Answer {
 }
 
 /** One request on its own connection; `body` chunks are written one after another (chunked). */
-function request(url: string, opts: { method?: string; headers?: Record<string, string>; body?: Buffer[]; end?: boolean } = {}): { done: Promise<Answer>; req: http.ClientRequest } {
+function request(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: Buffer[]; end?: boolean } = {},
+): { done: Promise<Answer>; req: http.ClientRequest } {
   const req = http.request(url, { method: opts.method ?? 'GET', headers: { connection: 'close', ...opts.headers }, agent: false });
   const done = new Promise<Answer>((resolve, reject) => {
     req.on('response', (res) => {
@@ -51,7 +54,8 @@ function request(url: string, opts: { method?: string; headers?: Record<string, 
   return { done, req };
 }
 
-const json = (a: Answer) => JSON.parse(a.body.toString('utf8')) as { code: string; message: string; problems?: string[]; bytes?: number; durationMs?: number; marks?: unknown[] };
+const json = (a: Answer) =>
+  JSON.parse(a.body.toString('utf8')) as { code: string; message: string; problems?: string[]; bytes?: number; durationMs?: number; marks?: unknown[] };
 
 describe('throughput endpoints', () => {
   let collector: RunningCollector;
@@ -59,7 +63,14 @@ describe('throughput endpoints', () => {
   let url: string;
   const token = (agent: string) => createAgentToken(collector.meta, { practice: ODS, agent }).token;
   const auth = (t: string) => ({ authorization: `Bearer ${t}` });
-  const transferOpts = (t: string, bytes: number, maxDurationMs = 10_000): TransferOptions => ({ base: url, token: t, bytes, maxDurationMs, signal: new AbortController().signal, clock: systemClock });
+  const transferOpts = (t: string, bytes: number, maxDurationMs = 10_000): TransferOptions => ({
+    base: url,
+    token: t,
+    bytes,
+    maxDurationMs,
+    signal: new AbortController().signal,
+    clock: systemClock,
+  });
 
   beforeAll(async () => {
     const config = parseCollectorConfig(
@@ -87,7 +98,11 @@ describe('throughput endpoints', () => {
       expect(down.status).toBe(401);
       expect(down.headers['www-authenticate']).toMatch(/^Bearer realm="n3mon"/);
       expect(down.body.length).toBeLessThan(1000);
-      const up = await request(`${url}/api/v1/throughput/upload?bytes=100000`, { method: 'POST', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: [Buffer.alloc(1000)] }).done;
+      const up = await request(`${url}/api/v1/throughput/upload?bytes=100000`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/octet-stream' },
+        body: [Buffer.alloc(1000)],
+      }).done;
       expect(up.status).toBe(401);
       expect(up.headers.connection).toBe('close');
     }
@@ -108,9 +123,13 @@ describe('throughput endpoints', () => {
     expect(gzipSync(a.body).length).toBeGreaterThan(199_000);
   });
 
-  it('an upload is counted, not kept, and answered with the collector\'s own timing', async () => {
+  it("an upload is counted, not kept, and answered with the collector's own timing", async () => {
     const body = Array.from({ length: 30 }, () => Buffer.alloc(10_000, 7));
-    const a = await request(`${url}/api/v1/throughput/upload?bytes=300000`, { method: 'POST', headers: { ...auth(token('ul')), 'content-type': 'application/octet-stream' }, body }).done;
+    const a = await request(`${url}/api/v1/throughput/upload?bytes=300000`, {
+      method: 'POST',
+      headers: { ...auth(token('ul')), 'content-type': 'application/octet-stream' },
+      body,
+    }).done;
     expect(a.status).toBe(200);
     const r = json(a);
     expect(r.bytes).toBe(300_000);
@@ -122,14 +141,30 @@ describe('throughput endpoints', () => {
     const t = token('cap');
     const down = await request(`${url}/api/v1/throughput/download?bytes=${MAX_BYTES + 1}`, { headers: auth(t) }).done;
     expect(down.status).toBe(413);
-    expect(json(down)).toMatchObject({ code: 'N3MON_ERR_REQUEST_TOO_LARGE', message: `a throughput transfer is at most ${MAX_BYTES} bytes (throughput.maxBytes); asked for ${MAX_BYTES + 1}` });
-    const up = await request(`${url}/api/v1/throughput/upload?bytes=${MAX_BYTES + 1}`, { method: 'POST', headers: { ...auth(t), 'content-type': 'application/octet-stream' }, body: [Buffer.alloc(1000)] }).done;
+    expect(json(down)).toMatchObject({
+      code: 'N3MON_ERR_REQUEST_TOO_LARGE',
+      message: `a throughput transfer is at most ${MAX_BYTES} bytes (throughput.maxBytes); asked for ${MAX_BYTES + 1}`,
+    });
+    const up = await request(`${url}/api/v1/throughput/upload?bytes=${MAX_BYTES + 1}`, {
+      method: 'POST',
+      headers: { ...auth(t), 'content-type': 'application/octet-stream' },
+      body: [Buffer.alloc(1000)],
+    }).done;
     expect(up.status).toBe(413);
-    const length = await request(`${url}/api/v1/throughput/upload?bytes=1000`, { method: 'POST', headers: { ...auth(t), 'content-type': 'application/octet-stream', 'content-length': '5000' }, body: [Buffer.alloc(5000)] }).done;
+    const length = await request(`${url}/api/v1/throughput/upload?bytes=1000`, {
+      method: 'POST',
+      headers: { ...auth(t), 'content-type': 'application/octet-stream', 'content-length': '5000' },
+      body: [Buffer.alloc(5000)],
+    }).done;
     expect(length.status).toBe(413);
     expect(json(length).message).toBe('Content-Length 5000 is more than the declared bytes=1000');
     // Chunked, no length: the collector counts, and refuses at the first byte over.
-    const over = request(`${url}/api/v1/throughput/upload?bytes=1000`, { method: 'POST', headers: { ...auth(t), 'content-type': 'application/octet-stream' }, body: [Buffer.alloc(800), Buffer.alloc(800)], end: false });
+    const over = request(`${url}/api/v1/throughput/upload?bytes=1000`, {
+      method: 'POST',
+      headers: { ...auth(t), 'content-type': 'application/octet-stream' },
+      body: [Buffer.alloc(800), Buffer.alloc(800)],
+      end: false,
+    });
     const answer = await over.done;
     expect(answer.status).toBe(413);
     expect(json(answer).message).toBe('more than the declared bytes=1000 arrived');
@@ -143,23 +178,40 @@ describe('throughput endpoints', () => {
     const missing = await request(`${url}/api/v1/throughput/download`, { headers: auth(t) }).done;
     expect(missing.status).toBe(400);
     expect(json(missing).problems).toEqual(['query.bytes: missing required key']);
-    const word = await request(`${url}/api/v1/throughput/upload?bytes=lots`, { method: 'POST', headers: { ...auth(t), 'content-type': 'application/octet-stream' }, body: [Buffer.alloc(10)] }).done;
+    const word = await request(`${url}/api/v1/throughput/upload?bytes=lots`, {
+      method: 'POST',
+      headers: { ...auth(t), 'content-type': 'application/octet-stream' },
+      body: [Buffer.alloc(10)],
+    }).done;
     expect(word.status).toBe(400);
     expect(json(word).problems).toEqual(['query.bytes: must be integer (got string "lots")']);
     const zero = await request(`${url}/api/v1/throughput/download?bytes=0&maxMs=5`, { headers: auth(t) }).done;
     expect(json(zero).problems).toEqual(['query.bytes: must be >= 1']);
     // Not silently reinterpreted: "1.5" is not the integer 1, "0x10" is not 16, "" is not 0.
-    for (const [text, shown] of [['1.5', '"1.5"'], ['0x10', '"0x10"'], ['', '""']] as const) {
+    for (const [text, shown] of [
+      ['1.5', '"1.5"'],
+      ['0x10', '"0x10"'],
+      ['', '""'],
+    ] as const) {
       const odd = await request(`${url}/api/v1/throughput/download?bytes=${text}`, { headers: auth(t) }).done;
       expect(odd.status).toBe(400);
       expect(json(odd).problems).toEqual([`query.bytes: must be integer (got string ${shown})`]);
     }
-    const asJson = await request(`${url}/api/v1/throughput/upload?bytes=100`, { method: 'POST', headers: { ...auth(t), 'content-type': 'application/json' }, body: [Buffer.from('{}')] }).done;
+    const asJson = await request(`${url}/api/v1/throughput/upload?bytes=100`, {
+      method: 'POST',
+      headers: { ...auth(t), 'content-type': 'application/json' },
+      body: [Buffer.from('{}')],
+    }).done;
     expect(asJson.status).toBe(415);
   });
 
   it('the global cap: while one transfer runs (throughput.maxConcurrent: 1), another agent gets 429 with Retry-After', async () => {
-    const holder = request(`${url}/api/v1/throughput/upload?bytes=100000`, { method: 'POST', headers: { ...auth(token('holder')), 'content-type': 'application/octet-stream' }, body: [Buffer.alloc(1000)], end: false });
+    const holder = request(`${url}/api/v1/throughput/upload?bytes=100000`, {
+      method: 'POST',
+      headers: { ...auth(token('holder')), 'content-type': 'application/octet-stream' },
+      body: [Buffer.alloc(1000)],
+      end: false,
+    });
     // The holder's upload is admitted once its first bytes are in; wait until the slot is taken.
     let busy: Answer | undefined;
     for (let i = 0; i < 50 && busy?.status !== 429; i++) {
@@ -168,7 +220,10 @@ describe('throughput endpoints', () => {
     }
     expect(busy?.status).toBe(429);
     expect(busy?.headers['retry-after']).toBe('60');
-    expect(json(busy as Answer)).toMatchObject({ code: 'N3MON_ERR_RATE_LIMITED', message: '1 throughput transfers in progress (throughput.maxConcurrent: 1); retry later' });
+    expect(json(busy as Answer)).toMatchObject({
+      code: 'N3MON_ERR_RATE_LIMITED',
+      message: '1 throughput transfers in progress (throughput.maxConcurrent: 1); retry later',
+    });
     expect(await download(transferOpts(token('probe-busy'), 1000))).toMatchObject({ ok: false, outcome: 'unavailable' });
     holder.req.end();
     const done = await holder.done;
@@ -198,7 +253,10 @@ describe('throughput endpoints', () => {
       return { now: () => Date.now(), monotonic: () => (t += 1000) };
     };
     const dir = mkdtempSync(join(tmpdir(), 'n3mon-throughput-stop-'));
-    const config = parseCollectorConfig({ listen: { host: '127.0.0.1', port: 0 }, dataDir: dir, storage: { synchronous: 'normal' }, throughput: { maxBytes: MAX_BYTES } }, 'stepping clock');
+    const config = parseCollectorConfig(
+      { listen: { host: '127.0.0.1', port: 0 }, dataDir: dir, storage: { synchronous: 'normal' }, throughput: { maxBytes: MAX_BYTES } },
+      'stepping clock',
+    );
     const c = await startCollector(config, { log: silentLogger(), clock: stepping() });
     try {
       const t = createAgentToken(c.meta, { practice: ODS, agent: 'short' }).token;
@@ -230,7 +288,9 @@ describe('throughput endpoints', () => {
   });
 
   it('is in the OpenAPI document with agent-token security and its refusals', async () => {
-    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { security: unknown; responses: Record<string, unknown>; requestBody?: { content: Record<string, unknown> } }>> };
+    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { security: unknown; responses: Record<string, unknown>; requestBody?: { content: Record<string, unknown> } }>>;
+    };
     const down = doc.paths['/api/v1/throughput/download']?.get;
     const up = doc.paths['/api/v1/throughput/upload']?.post;
     expect(down?.security).toEqual([{ agentToken: [] }]);
@@ -240,7 +300,7 @@ describe('throughput endpoints', () => {
     expect(doc.paths['/api/v1/throughput/download']?.head).toBeUndefined();
   });
 
-  it('over HTTPS (a TLS reverse proxy in front, as deployed): both directions measure with collector.caFile\'s CA; without it, tls_error', async () => {
+  it("over HTTPS (a TLS reverse proxy in front, as deployed): both directions measure with collector.caFile's CA; without it, tls_error", async () => {
     const certs = makeCerts();
     const collectorPort = Number(new URL(url).port);
     const proxy = tls.createServer({ cert: certs.valid.cert, key: certs.valid.key }, (client) => {
@@ -272,7 +332,10 @@ describe('throughput endpoints', () => {
 describe('throughput endpoints switched off', () => {
   it('answer 404 to a valid agent (and still 401 to anyone else)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'n3mon-throughput-off-'));
-    const config = parseCollectorConfig({ listen: { host: '127.0.0.1', port: 0 }, dataDir: dir, storage: { synchronous: 'normal' }, throughput: { enabled: false } }, 'off');
+    const config = parseCollectorConfig(
+      { listen: { host: '127.0.0.1', port: 0 }, dataDir: dir, storage: { synchronous: 'normal' }, throughput: { enabled: false } },
+      'off',
+    );
     const c = await startCollector(config, { log: silentLogger() });
     try {
       const t = createAgentToken(c.meta, { practice: ODS, agent: 'srv1' }).token;
@@ -280,7 +343,9 @@ describe('throughput endpoints switched off', () => {
       expect(a.status).toBe(404);
       expect(json(a).message).toBe('throughput tests are disabled on this collector (throughput.enabled: false)');
       expect((await request(`${c.url}/api/v1/throughput/download?bytes=1000`).done).status).toBe(401);
-      expect(await upload({ base: c.url, token: t, bytes: 100_000, maxDurationMs: 5000, signal: new AbortController().signal, clock: systemClock })).toMatchObject({ ok: false, outcome: 'unavailable' });
+      expect(
+        await upload({ base: c.url, token: t, bytes: 100_000, maxDurationMs: 5000, signal: new AbortController().signal, clock: systemClock }),
+      ).toMatchObject({ ok: false, outcome: 'unavailable' });
     } finally {
       await c.stop({ graceMs: 1000 });
       rmSync(dir, { recursive: true, force: true });

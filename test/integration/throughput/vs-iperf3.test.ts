@@ -46,7 +46,9 @@ describe.skipIf(skipUnlessLab(requirements))('the throughput check beside iperf3
           checkSpread: +(spread(trusted) * 100).toFixed(2),
         };
         expect(readings, direction).toHaveLength(RUNS);
-        expect(trusted.length, `${direction}: readings marked untrustworthy: ${JSON.stringify(readings.map((r) => r.reading))}`).toBeGreaterThanOrEqual(RUNS - 1);
+        expect(trusted.length, `${direction}: readings marked untrustworthy: ${JSON.stringify(readings.map((r) => r.reading))}`).toBeGreaterThanOrEqual(
+          RUNS - 1,
+        );
         for (const bps of trusted) expect(Math.abs(bps / ref - 1), `${direction}: ${bps} bit/s vs iperf3's ${Math.round(ref)}`).toBeLessThanOrEqual(TOLERANCE);
         expect(spread(trusted), `${direction}: spread`).toBeLessThanOrEqual(Math.max(2 * spread(c.iperf3[direction]), SPREAD_FLOOR));
       }

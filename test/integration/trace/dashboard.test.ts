@@ -21,7 +21,10 @@ function agentSamples(now: number): WireSample[] {
   for (let m = 60; m >= 1; m--) {
     const ts = now - m * MIN;
     const lossy = m <= 30;
-    out.push({ metric: 'icmp_loss_ratio', labels: LABELS, ts, value: lossy ? 0.5 : 0 }, { metric: 'icmp_rtt_median_ms', labels: LABELS, ts, value: lossy ? 62 : 2 });
+    out.push(
+      { metric: 'icmp_loss_ratio', labels: LABELS, ts, value: lossy ? 0.5 : 0 },
+      { metric: 'icmp_rtt_median_ms', labels: LABELS, ts, value: lossy ? 62 : 2 },
+    );
   }
   const parsed = parseMtrJson(CAPTURED);
   if (!parsed.ok) throw new Error(parsed.message);
@@ -31,7 +34,7 @@ function agentSamples(now: number): WireSample[] {
   return out;
 }
 
-describe.skipIf(skip)('the dashboard: an alert\'s path trace', () => {
+describe.skipIf(skip)("the dashboard: an alert's path trace", () => {
   let c: Collector;
   let b: Browsing;
   beforeAll(async () => {
@@ -50,7 +53,7 @@ describe.skipIf(skip)('the dashboard: an alert\'s path trace', () => {
     await c?.stop();
   });
 
-  it('opens the alert\'s Path: the hops, hop 2 marked as where the loss starts', async () => {
+  it("opens the alert's Path: the hops, hop 2 marked as where the loss starts", async () => {
     const { page } = b;
     const row = page.locator('tr.alert-row', { hasText: LABELS.target }).filter({ hasText: /loss/i });
     // The collector evaluates on its own timer; the alerts page refreshes every 15 s.

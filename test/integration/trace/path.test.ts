@@ -57,10 +57,29 @@ describe.skipIf(skipUnlessLab({ ...CHAIN_REQUIREMENTS, files: [...CHAIN_REQUIREM
     collector = await startCollector(config, { log: silentLogger() });
     const token = createAgentToken(collector.meta, { practice: 'LAB001', agent: 'srv1' }).token;
     const agentFile = join(dir, 'agent.yaml');
-    const check = { kind: 'icmp', id: 'hscn', target: chain.target, role: 'n3-gateway', intervalMs: 3000, count: 10, pingIntervalMs: 100, trace: { probesPerHop: 15, minIntervalMs: 60_000, baselineIntervalMs: 15_000 } };
-    writeFileSync(agentFile, JSON.stringify({ collector: { url: collector.url, token, allowInsecure: true }, spool: { dir: join(dir, 'agent') }, push: { intervalMs: 500 }, checks: [check] }));
+    const check = {
+      kind: 'icmp',
+      id: 'hscn',
+      target: chain.target,
+      role: 'n3-gateway',
+      intervalMs: 3000,
+      count: 10,
+      pingIntervalMs: 100,
+      trace: { probesPerHop: 15, minIntervalMs: 60_000, baselineIntervalMs: 15_000 },
+    };
+    writeFileSync(
+      agentFile,
+      JSON.stringify({
+        collector: { url: collector.url, token, allowInsecure: true },
+        spool: { dir: join(dir, 'agent') },
+        push: { intervalMs: 500 },
+        checks: [check],
+      }),
+    );
     if (!existsSync(CLI)) throw new Error(`${CLI} is not built`);
-    agent = spawn('ip', ['netns', 'exec', chain.agentNs, process.execPath, CLI, 'agent', '--config', agentFile, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    agent = spawn('ip', ['netns', 'exec', chain.agentNs, process.execPath, CLI, 'agent', '--config', agentFile, '--log-level', 'info'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     agent.stdout?.setEncoding('utf8').on('data', (d: string) => (agentOut = (agentOut + d).slice(-20_000)));
     agent.stderr?.setEncoding('utf8').on('data', (d: string) => (agentOut = (agentOut + d).slice(-20_000)));
   }, 60_000);
@@ -104,7 +123,12 @@ describe.skipIf(skipUnlessLab({ ...CHAIN_REQUIREMENTS, files: [...CHAIN_REQUIREM
   }
 
   it('the burst-triggered trace names r2, the second hop, as where the loss came in', async () => {
-    const ts = await until('a burst trace at the collector', async () => (await traceTimes('burst'))[0], 60_000, () => agentOut);
+    const ts = await until(
+      'a burst trace at the collector',
+      async () => (await traceTimes('burst'))[0],
+      60_000,
+      () => agentOut,
+    );
     const hops = await hopsAt(ts);
     expect(hops[0]).toMatchObject({ hop: 1, addr: chain!.r1, lossRatio: 0 });
     expect(hops[1]).toMatchObject({ hop: 2, addr: chain!.r2 });

@@ -27,9 +27,27 @@ const PRACTICES = [
 ];
 /** Rule states as the alerting status would give them. */
 const STATES: Record<string, StatusWithAreas> = {
-  A81001: { status: 'ok', openAlerts: 0, reasons: [], areas: { 'national-apps': 'ok', 'national-link': 'ok', lan: 'ok', servers: 'ok', agent: 'ok' }, since: null },
-  B82002: { status: 'warning', openAlerts: 1, reasons: ['Server disk used: warning on /'], areas: { lan: 'ok', servers: 'warning', agent: 'ok' }, since: NOW - 2 * H },
-  C83003: { status: 'critical', openAlerts: 4, reasons: ['National link round-trip time: critical', 'and more'], areas: { 'national-link': 'critical', 'national-apps': 'warning', agent: 'ok' }, since: NOW - 5 * H },
+  A81001: {
+    status: 'ok',
+    openAlerts: 0,
+    reasons: [],
+    areas: { 'national-apps': 'ok', 'national-link': 'ok', lan: 'ok', servers: 'ok', agent: 'ok' },
+    since: null,
+  },
+  B82002: {
+    status: 'warning',
+    openAlerts: 1,
+    reasons: ['Server disk used: warning on /'],
+    areas: { lan: 'ok', servers: 'warning', agent: 'ok' },
+    since: NOW - 2 * H,
+  },
+  C83003: {
+    status: 'critical',
+    openAlerts: 4,
+    reasons: ['National link round-trip time: critical', 'and more'],
+    areas: { 'national-link': 'critical', 'national-apps': 'warning', agent: 'ok' },
+    since: NOW - 5 * H,
+  },
   E85005: { status: 'critical', openAlerts: 1, reasons: ['LAN gateway loss: critical'], areas: { lan: 'critical', agent: 'ok' }, since: NOW - 1 * H },
 };
 const status: StatusProvider = {

@@ -85,14 +85,22 @@ describe('sign-in', () => {
   });
 
   it('refuses a sign-in posted from another origin', async () => {
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'desk', password: PW.desk }, headers: { origin: 'https://evil.example' } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/session',
+      payload: { username: 'desk', password: PW.desk },
+      headers: { origin: 'https://evil.example' },
+    });
     expect(res.statusCode).toBe(403);
     expect(res.json().code).toBe('N3MON_ERR_AUTH_CSRF');
   });
 
   it('tells the page who is signed in, and nobody without a session', async () => {
     const s = await signIn('desk', PW.desk);
-    expect((await get('/api/v1/session', s.cookie)).json()).toMatchObject({ user: { username: 'desk', role: 'servicedesk', practice: null }, csrfToken: s.csrf });
+    expect((await get('/api/v1/session', s.cookie)).json()).toMatchObject({
+      user: { username: 'desk', role: 'servicedesk', practice: null },
+      csrfToken: s.csrf,
+    });
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/session' })).json()).toEqual({ user: null });
   });
 
@@ -130,14 +138,27 @@ describe('the session cookie on the read API', () => {
     const noToken = await h.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: { cookie: s.cookie } });
     expect(noToken.statusCode).toBe(403);
     expect(noToken.json().code).toBe('N3MON_ERR_AUTH_CSRF');
-    const wrongToken = await h.app.inject({ method: 'PATCH', url: '/api/v1/users/desk', headers: { cookie: s.cookie, 'x-csrf-token': 'x'.repeat(43) }, payload: { disabled: true } });
+    const wrongToken = await h.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/users/desk',
+      headers: { cookie: s.cookie, 'x-csrf-token': 'x'.repeat(43) },
+      payload: { disabled: true },
+    });
     expect(wrongToken.json().code).toBe('N3MON_ERR_AUTH_CSRF');
-    const foreign = await h.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, origin: 'http://evil.example' } });
+    const foreign = await h.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/session',
+      headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, origin: 'http://evil.example' },
+    });
     expect(foreign.json().code).toBe('N3MON_ERR_AUTH_CSRF');
     expect((await get('/api/v1/overview', s.cookie)).statusCode).toBe(200); // still signed in
     // A practice user's cookie beside a servicedesk key: the key wins.
     const viewer = await signIn('viewer', PW.viewer);
-    const res = await h.app.inject({ method: 'GET', url: '/api/v1/overview', headers: { cookie: viewer.cookie, authorization: `Bearer ${h.key('servicedesk')}` } });
+    const res = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/overview',
+      headers: { cookie: viewer.cookie, authorization: `Bearer ${h.key('servicedesk')}` },
+    });
     expect(res.json().total).toBe(2);
   });
 
@@ -175,12 +196,22 @@ describe('the session cookie on the read API', () => {
 describe('user management (admins, signed in)', () => {
   it('lets an admin create and change users; refuses the service desk and API keys', async () => {
     const admin = await signIn('boss', PW.admin);
-    const created = await h.app.inject({ method: 'POST', url: '/api/v1/users', headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf }, payload: { username: 'newpm', role: 'practice', practice: 'B82002' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf },
+      payload: { username: 'newpm', role: 'practice', practice: 'B82002' },
+    });
     expect(created.statusCode).toBe(201);
     const { password } = created.json();
     expect(password).toMatch(/^[A-Za-z0-9]{5}(-[A-Za-z0-9]{5}){3}$/);
     await signIn('newpm', password);
-    const demote = await h.app.inject({ method: 'PATCH', url: '/api/v1/users/boss', headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf }, payload: { role: 'servicedesk' } });
+    const demote = await h.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/users/boss',
+      headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf },
+      payload: { role: 'servicedesk' },
+    });
     expect(demote.statusCode).toBe(400);
     const desk = await signIn('desk', PW.desk);
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/users', headers: { cookie: desk.cookie } })).statusCode).toBe(403);

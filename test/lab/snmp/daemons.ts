@@ -236,6 +236,12 @@ export async function startSnmpsim(opts: SnmpsimOptions): Promise<Daemon> {
     chmodSync(opts.dataDir, 0o755);
   }
   const d = launch(SNMPSIMD, args, dir, port);
-  await waitReady(d, () => snmpAnswers({ host: '127.0.0.1', port, version: '2c', community: opts.readyCommunity }, 500), 'snmpsimd', 60_000, opts.dir === undefined);
+  await waitReady(
+    d,
+    () => snmpAnswers({ host: '127.0.0.1', port, version: '2c', community: opts.readyCommunity }, 500),
+    'snmpsimd',
+    60_000,
+    opts.dir === undefined,
+  );
   return d;
 }

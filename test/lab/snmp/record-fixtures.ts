@@ -120,9 +120,34 @@ async function recordSnmpsim(): Promise<void> {
       if (at < 0) throw new Error('no wrap was seen: is the machine very slow? run again');
       return list.slice(Math.max(0, at - 3), at + 3);
     };
-    save({ scenario: 'snmpsim-steady-hc', description: 'Cisco 3750 (snmpsimd): 48 FastEthernet ports with HC counters growing at known rates; Fa3/0/48 has an ifCounterDiscontinuityTime that moves on every read.', source: 'snmpsimd 0.4.5, Debian cisco_16_switch recording', version: '2c', known: knownRates(steady), polls: (polls.steady ?? []).slice(0, 5) });
-    save({ scenario: 'snmpsim-counter32-wrap', description: 'Old device without HC counters: Fa3/0/1-4 ifInOctets (Counter32) at 1,000,000 octets/s wraps past 2^32 during the sequence.', source: 'snmpsimd 0.4.5, Debian cisco_16_switch recording', version: '2c', known: knownRates(wrap32), polls: window(polls.wrap32 ?? [], wrappedAt(polls.wrap32 ?? [], counterOf)) });
-    save({ scenario: 'snmpsim-uptime-497d', description: 'sysUpTime passes 2^32 ticks (497.1 days) during the sequence: a wrap, not a reboot.', source: 'snmpsimd 0.4.5, Debian cisco_16_switch recording', version: '2c', known: knownRates(uptime), polls: window(polls.uptime497 ?? [], wrappedAt(polls.uptime497 ?? [], (s) => s.sysUpTimeTicks)) });
+    save({
+      scenario: 'snmpsim-steady-hc',
+      description:
+        'Cisco 3750 (snmpsimd): 48 FastEthernet ports with HC counters growing at known rates; Fa3/0/48 has an ifCounterDiscontinuityTime that moves on every read.',
+      source: 'snmpsimd 0.4.5, Debian cisco_16_switch recording',
+      version: '2c',
+      known: knownRates(steady),
+      polls: (polls.steady ?? []).slice(0, 5),
+    });
+    save({
+      scenario: 'snmpsim-counter32-wrap',
+      description: 'Old device without HC counters: Fa3/0/1-4 ifInOctets (Counter32) at 1,000,000 octets/s wraps past 2^32 during the sequence.',
+      source: 'snmpsimd 0.4.5, Debian cisco_16_switch recording',
+      version: '2c',
+      known: knownRates(wrap32),
+      polls: window(polls.wrap32 ?? [], wrappedAt(polls.wrap32 ?? [], counterOf)),
+    });
+    save({
+      scenario: 'snmpsim-uptime-497d',
+      description: 'sysUpTime passes 2^32 ticks (497.1 days) during the sequence: a wrap, not a reboot.',
+      source: 'snmpsimd 0.4.5, Debian cisco_16_switch recording',
+      version: '2c',
+      known: knownRates(uptime),
+      polls: window(
+        polls.uptime497 ?? [],
+        wrappedAt(polls.uptime497 ?? [], (s) => s.sysUpTimeTicks),
+      ),
+    });
 
     // Restart: counters and sysUpTime start again from their initial values.
     const restart: DeviceSnapshot[] = [];
@@ -137,7 +162,14 @@ async function recordSnmpsim(): Promise<void> {
       restart.push(await pollOnce({ host: '127.0.0.1', port: sim.port, version: '2c', community: 'steady' }));
       await sleep(2000);
     }
-    save({ scenario: 'snmpsim-restart', description: 'snmpsimd restarted between poll 2 and poll 3: sysUpTime and every counter went back to their initial values.', source: 'snmpsimd 0.4.5, Debian cisco_16_switch recording', version: '2c', known: knownRates(steady), polls: restart });
+    save({
+      scenario: 'snmpsim-restart',
+      description: 'snmpsimd restarted between poll 2 and poll 3: sysUpTime and every counter went back to their initial values.',
+      source: 'snmpsimd 0.4.5, Debian cisco_16_switch recording',
+      version: '2c',
+      known: knownRates(steady),
+      polls: restart,
+    });
   } finally {
     await sim?.dispose();
     rmSync(data, { recursive: true, force: true });
@@ -150,21 +182,42 @@ async function recordSnmpd(): Promise<void> {
   try {
     const rec = spawnSync(
       'snmprec',
-      [`--agent-udpv4-endpoint=127.0.0.1:${d.port}`, '--protocol-version=2c', '--community=public', '--start-object=1.3.6.1.2.1.1', '--stop-object=1.3.6.1.2.1.3', `--output-file=${join(FIXTURES, 'snmpd-linux.snmprec.tmp')}`],
+      [
+        `--agent-udpv4-endpoint=127.0.0.1:${d.port}`,
+        '--protocol-version=2c',
+        '--community=public',
+        '--start-object=1.3.6.1.2.1.1',
+        '--stop-object=1.3.6.1.2.1.3',
+        `--output-file=${join(FIXTURES, 'snmpd-linux.snmprec.tmp')}`,
+      ],
       { encoding: 'utf8' },
     );
     if (rec.status !== 0) throw new Error(`snmprec failed: ${rec.stderr}`);
     // Keep system + interfaces; also the ifXTable (1.3.6.1.2.1.31.1.1) in a second pass.
     const rec2 = spawnSync(
       'snmprec',
-      [`--agent-udpv4-endpoint=127.0.0.1:${d.port}`, '--protocol-version=2c', '--community=public', '--start-object=1.3.6.1.2.1.31.1.1', '--stop-object=1.3.6.1.2.1.31.1.2', `--output-file=${join(FIXTURES, 'snmpd-linux-x.snmprec.tmp')}`],
+      [
+        `--agent-udpv4-endpoint=127.0.0.1:${d.port}`,
+        '--protocol-version=2c',
+        '--community=public',
+        '--start-object=1.3.6.1.2.1.31.1.1',
+        '--stop-object=1.3.6.1.2.1.31.1.2',
+        `--output-file=${join(FIXTURES, 'snmpd-linux-x.snmprec.tmp')}`,
+      ],
       { encoding: 'utf8' },
     );
     if (rec2.status !== 0) throw new Error(`snmprec failed: ${rec2.stderr}`);
-    spawnSync('sh', ['-c', `cat ${join(FIXTURES, 'snmpd-linux.snmprec.tmp')} ${join(FIXTURES, 'snmpd-linux-x.snmprec.tmp')} > ${join(FIXTURES, 'snmpd-linux.snmprec')} && rm ${join(FIXTURES, '*.tmp')}`]);
+    spawnSync('sh', [
+      '-c',
+      `cat ${join(FIXTURES, 'snmpd-linux.snmprec.tmp')} ${join(FIXTURES, 'snmpd-linux-x.snmprec.tmp')} > ${join(FIXTURES, 'snmpd-linux.snmprec')} && rm ${join(FIXTURES, '*.tmp')}`,
+    ]);
     console.log('  snmpd-linux.snmprec');
 
-    const v3 = { host: '127.0.0.1', version: '3' as const, user: { name: user.name, authProtocol: 'sha256' as const, authKey: user.authKey, privProtocol: 'aes' as const, privKey: user.privKey } };
+    const v3 = {
+      host: '127.0.0.1',
+      version: '3' as const,
+      user: { name: user.name, authProtocol: 'sha256' as const, authKey: user.authKey, privProtocol: 'aes' as const, privKey: user.privKey },
+    };
     const polls: DeviceSnapshot[] = [];
     for (let i = 0; i < 2; i++) {
       polls.push(await pollOnce({ ...v3, port: d.port }));
@@ -178,7 +231,14 @@ async function recordSnmpd(): Promise<void> {
       polls.push(await pollOnce({ ...v3, port: d.port }));
       await sleep(3500);
     }
-    save({ scenario: 'snmpd-v3-restart', description: 'net-snmp snmpd (SNMPv3 authPriv) restarted between poll 2 and poll 3: sysUpTime and snmpEngineTime started again (snmpEngineBoots stays 1: this lab snmpd does not persist it), the kernel counters did not.', source: 'net-snmp snmpd 5.9.3 on Debian 12 (loopback, eth0)', version: '3', polls });
+    save({
+      scenario: 'snmpd-v3-restart',
+      description:
+        'net-snmp snmpd (SNMPv3 authPriv) restarted between poll 2 and poll 3: sysUpTime and snmpEngineTime started again (snmpEngineBoots stays 1: this lab snmpd does not persist it), the kernel counters did not.',
+      source: 'net-snmp snmpd 5.9.3 on Debian 12 (loopback, eth0)',
+      version: '3',
+      polls,
+    });
   } finally {
     await d?.dispose();
   }
@@ -195,7 +255,15 @@ async function recordSnmpdLo(): Promise<void> {
       polls.push(await pollOnce({ host: '127.0.0.1', port: d.port, version: '2c', community: 'public' }));
       await sleep(3500);
     }
-    save({ scenario: 'snmpd-lo-above-speed', description: 'net-snmp snmpd reports lo at 10 Mbit/s (ifSpeed 10000000, ifHighSpeed 10) while a paced TCP transfer on 127.0.0.1 moves ~100 Mbit/s over it (and whatever else the machine sent on lo): a real rate 10 × the reported speed.', source: 'net-snmp snmpd 5.9.3 on Debian 12 (loopback)', version: '2c', known: { '1': { inOctetsPerS: 100e6 / 8, outOctetsPerS: 100e6 / 8 } }, polls });
+    save({
+      scenario: 'snmpd-lo-above-speed',
+      description:
+        'net-snmp snmpd reports lo at 10 Mbit/s (ifSpeed 10000000, ifHighSpeed 10) while a paced TCP transfer on 127.0.0.1 moves ~100 Mbit/s over it (and whatever else the machine sent on lo): a real rate 10 × the reported speed.',
+      source: 'net-snmp snmpd 5.9.3 on Debian 12 (loopback)',
+      version: '2c',
+      known: { '1': { inOctetsPerS: 100e6 / 8, outOctetsPerS: 100e6 / 8 } },
+      polls,
+    });
   } finally {
     await traffic.stop();
     await d.dispose();
@@ -207,4 +275,8 @@ const only = process.argv.slice(2);
 for (const name of only) if (!(name in RECORDERS)) throw new Error(`unknown recorder ${name}: ${Object.keys(RECORDERS).join(', ')}`);
 mkdirSync(SEQUENCES, { recursive: true });
 console.log(`recording into ${FIXTURES}`);
-await Promise.all(Object.entries(RECORDERS).filter(([name]) => only.length === 0 || only.includes(name)).map(([, record]) => record()));
+await Promise.all(
+  Object.entries(RECORDERS)
+    .filter(([name]) => only.length === 0 || only.includes(name))
+    .map(([, record]) => record()),
+);

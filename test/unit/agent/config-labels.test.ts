@@ -30,7 +30,11 @@ function configProblems(checks: unknown[], probes?: readonly ProbeKind[]): strin
   }
 }
 
-const problems = (labels: unknown): string[] => configProblems([{ kind: 'tcp', target: '127.0.0.1:1', role: 'server' }, { kind: 'tcp', target: '127.0.0.1:2', role: 'server', labels }]);
+const problems = (labels: unknown): string[] =>
+  configProblems([
+    { kind: 'tcp', target: '127.0.0.1:1', role: 'server' },
+    { kind: 'tcp', target: '127.0.0.1:2', role: 'server', labels },
+  ]);
 
 /** What ingest says about one sample of a tcp check carrying `labels` ([] when stored). */
 function ingestProblems(labels: Record<string, string>): string[] {
@@ -59,7 +63,7 @@ describe('check labels', () => {
     expect(ingestProblems({ [name]: 'x' })).toEqual([`samples[0].labels.${name}: ${message}`]);
   });
 
-  it.each(AGENT_LABELS.map((n) => [n]))('%s is the agent\'s own label: a static label may not set it, ingest accepts it from the agent', (name) => {
+  it.each(AGENT_LABELS.map((n) => [n]))("%s is the agent's own label: a static label may not set it, ingest accepts it from the agent", (name) => {
     expect(problems({ [name]: 'x' })).toEqual([`checks[1].labels.${name}: clashes with a label the agent sets itself`]);
     expect(ingestProblems({ [name]: 'x' })).toEqual([]);
   });
@@ -71,8 +75,10 @@ describe('check labels', () => {
       expect(ingestProblems({ 'a-b': 'x' })).toEqual(['samples[0].labels.a-b: key must match pattern "^[a-zA-Z_][a-zA-Z0-9_]*$"']);
     },
     label_reserved: () => expect(problems({ __x: 'y' })).toEqual(['checks[1].labels.__x: reserved label name (names starting with __ are reserved)']),
-    ts_too_old: () => expect(toWire({ metric: 'tcp_connect_ms', value: 1, ts: NOW - INGEST_LIMITS.maxAgeMs - 1 }, {}, NOW, NOW)).toMatchObject({ rule: 'ts_too_old' }),
-    ts_future: () => expect(toWire({ metric: 'tcp_connect_ms', value: 1, ts: NOW + INGEST_LIMITS.maxFutureMs + 1 }, {}, NOW, NOW)).toMatchObject({ rule: 'ts_future' }),
+    ts_too_old: () =>
+      expect(toWire({ metric: 'tcp_connect_ms', value: 1, ts: NOW - INGEST_LIMITS.maxAgeMs - 1 }, {}, NOW, NOW)).toMatchObject({ rule: 'ts_too_old' }),
+    ts_future: () =>
+      expect(toWire({ metric: 'tcp_connect_ms', value: 1, ts: NOW + INGEST_LIMITS.maxFutureMs + 1 }, {}, NOW, NOW)).toMatchObject({ rule: 'ts_future' }),
   };
   it.each(SAMPLE_RULES.map((r) => [r]))('rule %s is applied on the agent side too', (rule) => {
     const check = byRule[rule];
@@ -80,10 +86,13 @@ describe('check labels', () => {
     check();
   });
 
-  it('counts the labels the agent adds: static + base + a metric\'s own must fit the collector\'s limit', () => {
+  it("counts the labels the agent adds: static + base + a metric's own must fit the collector's limit", () => {
     const wide = defineProbe({
       kind: 'wide',
-      schema: Type.Object({ kind: Type.Literal('wide'), target: Type.String(), ...baseCheckFields({ defaultIntervalMs: 1000, defaultRole: 'server' }) }, { additionalProperties: false }),
+      schema: Type.Object(
+        { kind: Type.Literal('wide'), target: Type.String(), ...baseCheckFields({ defaultIntervalMs: 1000, defaultRole: 'server' }) },
+        { additionalProperties: false },
+      ),
       concurrency: 1,
       defaultTimeoutMs: () => 500,
       // Seven base labels besides check: with 8 static ones and `outcome`, a sample would carry 17.
@@ -100,7 +109,10 @@ describe('check labels', () => {
   it('refuses a base label value longer than the collector takes (the target becomes a label)', () => {
     const loose = defineProbe({
       kind: 'loose',
-      schema: Type.Object({ kind: Type.Literal('loose'), target: Type.String(), ...baseCheckFields({ defaultIntervalMs: 1000, defaultRole: 'server' }) }, { additionalProperties: false }),
+      schema: Type.Object(
+        { kind: Type.Literal('loose'), target: Type.String(), ...baseCheckFields({ defaultIntervalMs: 1000, defaultRole: 'server' }) },
+        { additionalProperties: false },
+      ),
       concurrency: 1,
       defaultTimeoutMs: () => 500,
       baseLabels: (c) => ({ target: c.target, role: c.role }),

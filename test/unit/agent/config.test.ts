@@ -26,7 +26,14 @@ function problemsOf(value: unknown): { message: string; problems: readonly strin
 describe('parseAgentConfig', () => {
   it('fills defaults, gives every check its id and freezes the result', () => {
     const config = parseAgentConfig(
-      { collector, checks: [{ kind: 'fakeping', target: '10.200.0.1', role: 'lan-gateway' }, { kind: 'fakehost' }, { kind: 'fakeping', id: 'gw2', target: '10.200.0.1', role: 'n3-gateway' }] },
+      {
+        collector,
+        checks: [
+          { kind: 'fakeping', target: '10.200.0.1', role: 'lan-gateway' },
+          { kind: 'fakehost' },
+          { kind: 'fakeping', id: 'gw2', target: '10.200.0.1', role: 'n3-gateway' },
+        ],
+      },
       'agent.yaml',
       PROBES,
     );

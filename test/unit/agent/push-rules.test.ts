@@ -132,9 +132,15 @@ describe('planBatch (batch formation and the lane rule)', () => {
   });
 });
 
-describe('msAheadOfCollector (is a 400 about samples from the collector\'s future?)', () => {
+describe("msAheadOfCollector (is a 400 about samples from the collector's future?)", () => {
   const now = Date.parse('2026-11-25T12:00:00Z');
-  const batchAt = (...ts: number[]): SpooledBatch => ({ batchId: 'x-1', lane: 'normal', firstSeq: 1, lastSeq: ts.length, samples: ts.map((t) => ({ metric: 'tcp_connect_ms', labels: {}, ts: t, value: 1 })) });
+  const batchAt = (...ts: number[]): SpooledBatch => ({
+    batchId: 'x-1',
+    lane: 'normal',
+    firstSeq: 1,
+    lastSeq: ts.length,
+    samples: ts.map((t) => ({ metric: 'tcp_connect_ms', labels: {}, ts: t, value: 1 })),
+  });
   const date = new Date(now).toUTCString();
   const limit = 10 * 60_000;
 
@@ -164,29 +170,60 @@ describe('sortRefused (what to do with the samples a collector refused in a stor
     lastSeq: 4,
     samples: [sample('a'), sample('b'), sample('c', now + limit + 30_000), sample('d', now + limit + 2 * 3_600_000)],
   };
-  const ack = (refused: Array<{ index: number; rule: string; problem?: string }>) => ({ batchId: 'x-7', accepted: 4 - refused.length, duplicate: false, serverTime: now, refused });
+  const ack = (refused: Array<{ index: number; rule: string; problem?: string }>) => ({
+    batchId: 'x-7',
+    accepted: 4 - refused.length,
+    duplicate: false,
+    serverTime: now,
+    refused,
+  });
 
-  it('is undefined when nothing was refused (an old collector\'s answer, or an empty list)', () => {
+  it("is undefined when nothing was refused (an old collector's answer, or an empty list)", () => {
     expect(sortRefused(batch, { batchId: 'x-7', accepted: 4, duplicate: false, serverTime: now })).toBeUndefined();
     expect(sortRefused(batch, ack([]))).toBeUndefined();
   });
 
-  it('sets each refused sample aside alone with its check and reason; holds one only slightly in the collector\'s future', () => {
-    const r = sortRefused(batch, ack([
-      { index: 1, rule: 'label_reserved', problem: 'samples[1].labels.__x: reserved label name (names starting with __ are reserved)' },
-      { index: 2, rule: 'ts_future', problem: 'samples[2].ts: …' },
-      { index: 3, rule: 'ts_future' },
-    ]));
+  it("sets each refused sample aside alone with its check and reason; holds one only slightly in the collector's future", () => {
+    const r = sortRefused(
+      batch,
+      ack([
+        { index: 1, rule: 'label_reserved', problem: 'samples[1].labels.__x: reserved label name (names starting with __ are reserved)' },
+        { index: 2, rule: 'ts_future', problem: 'samples[2].ts: …' },
+        { index: 3, rule: 'ts_future' },
+      ]),
+    );
     expect(r?.retry).toEqual([batch.samples[2]]);
     expect(r?.retryAfterMs).toBe(30_000 + 1000);
     expect(r?.setAside).toEqual([
-      { sample: batch.samples[1], check: 'b', status: 200, reason: 'label_reserved: samples[1].labels.__x: reserved label name (names starting with __ are reserved)', problems: ['samples[1].labels.__x: reserved label name (names starting with __ are reserved)'], batchId: 'x-7' },
-      { sample: batch.samples[3], check: 'd', status: 200, reason: 'ts_future: samples[3]: refused (ts_future)', problems: ['samples[3]: refused (ts_future)'], batchId: 'x-7' },
+      {
+        sample: batch.samples[1],
+        check: 'b',
+        status: 200,
+        reason: 'label_reserved: samples[1].labels.__x: reserved label name (names starting with __ are reserved)',
+        problems: ['samples[1].labels.__x: reserved label name (names starting with __ are reserved)'],
+        batchId: 'x-7',
+      },
+      {
+        sample: batch.samples[3],
+        check: 'd',
+        status: 200,
+        reason: 'ts_future: samples[3]: refused (ts_future)',
+        problems: ['samples[3]: refused (ts_future)'],
+        batchId: 'x-7',
+      },
     ]);
   });
 
   it('ignores indexes out of range or repeated (a confused answer never sets aside the wrong sample)', () => {
-    const r = sortRefused(batch, ack([{ index: 0, rule: 'schema' }, { index: 0, rule: 'schema' }, { index: 9, rule: 'schema' }, { index: -1, rule: 'schema' }]));
+    const r = sortRefused(
+      batch,
+      ack([
+        { index: 0, rule: 'schema' },
+        { index: 0, rule: 'schema' },
+        { index: 9, rule: 'schema' },
+        { index: -1, rule: 'schema' },
+      ]),
+    );
     expect(r?.setAside.map((s) => s.check)).toEqual(['a']);
     expect(sortRefused(batch, ack([{ index: 9, rule: 'schema' }]))).toBeUndefined();
   });

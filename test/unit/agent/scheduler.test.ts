@@ -80,7 +80,11 @@ describe('start spread (jitter)', () => {
 
   it('the scheduler really starts 20 targets apart, not at once', async () => {
     const starts = new Map<string, number[]>();
-    const kind = fakeKind('fake', working(starts, () => 10), { concurrency: 20 });
+    const kind = fakeKind(
+      'fake',
+      working(starts, () => 10),
+      { concurrency: 20 },
+    );
     const checks = Array.from({ length: 20 }, (_, i) => ({ kind: 'fake', target: `t${i}`, role: 'lan-gateway', intervalMs: 30_000 }));
     const h = harness(checks, [kind]);
     h.scheduler.start();
@@ -97,7 +101,10 @@ describe('start spread (jitter)', () => {
 describe('timing', () => {
   it('schedules from the planned start: no drift, and a hung neighbour delays nobody', async () => {
     const starts = new Map<string, number[]>();
-    const steady = fakeKind('steady', working(starts, () => 300));
+    const steady = fakeKind(
+      'steady',
+      working(starts, () => 300),
+    );
     const hung = fakeKind('hung', async (_ctx, { target }) => {
       starts.set(target, [...(starts.get(target) ?? []), Date.now() - T0]);
       return new Promise(() => {}); // never settles, ignores the abort
@@ -223,7 +230,9 @@ describe('outcomes and samples', () => {
         ],
       };
     });
-    const h = harness([{ kind: 'rich', target: 'web', role: 'national-app', app: 'eps', intervalMs: 5000, labels: { site: 'Branch' } }], [kind], { maxStartSpreadMs: 1 });
+    const h = harness([{ kind: 'rich', target: 'web', role: 'national-app', app: 'eps', intervalMs: 5000, labels: { site: 'Branch' } }], [kind], {
+      maxStartSpreadMs: 1,
+    });
     h.scheduler.start();
     await vi.advanceTimersByTimeAsync(100);
     const base = { site: 'Branch', target: 'web', role: 'national-app', app: 'eps', check: 'rich:web' };
@@ -240,7 +249,8 @@ describe('outcomes and samples', () => {
       ['rich:web', 0, 'label_reserved: labels.practice: reserved label; the collector sets it from the token'],
     ]);
     expect(h.scheduler.stats()[0]?.setAside).toBe(3);
-    const logged = () => h.logs.find('sample set aside: the collector would refuse it (logged once per check and rule; counted in agent_rejected_samples_total)');
+    const logged = () =>
+      h.logs.find('sample set aside: the collector would refuse it (logged once per check and rule; counted in agent_rejected_samples_total)');
     expect(logged().map((l) => l.rule)).toEqual(['schema', 'unknown_metric', 'label_reserved']);
     // The next run breaks the same rules: set aside and counted again, logged no more.
     await vi.advanceTimersByTimeAsync(5000);
@@ -261,10 +271,14 @@ describe('outcomes and samples', () => {
 
   it('stop() aborts runs in flight, records nothing for them and closes every probe', async () => {
     const closed: string[] = [];
-    const kind = fakeKind('long', async (ctx) => {
-      await sleep(3000, ctx.signal);
-      return { outcome: 'success', samples: [] };
-    }, { closed });
+    const kind = fakeKind(
+      'long',
+      async (ctx) => {
+        await sleep(3000, ctx.signal);
+        return { outcome: 'success', samples: [] };
+      },
+      { closed },
+    );
     const h = harness([{ kind: 'long', target: 'x', role: 'lan-gateway', intervalMs: 10_000, timeoutMs: 5000 }], [kind], { maxStartSpreadMs: 1 });
     h.scheduler.start();
     await vi.advanceTimersByTimeAsync(100);

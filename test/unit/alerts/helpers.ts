@@ -39,7 +39,15 @@ export function harness(opts: { reopenWithinMs?: number; listeners?: AlertListen
   const clock = new FakeClock(T0 + 60 * M);
   const alerts = new AlertStore(meta.db);
   const maintenance = new MaintenanceStore(meta.db);
-  const manager = new AlertManager({ db: meta.db, alerts, maintenance, clock, log: silentLogger(), listeners: opts.listeners ?? [], reopenWithinMs: opts.reopenWithinMs ?? 10 * M });
+  const manager = new AlertManager({
+    db: meta.db,
+    alerts,
+    maintenance,
+    clock,
+    log: silentLogger(),
+    listeners: opts.listeners ?? [],
+    reopenWithinMs: opts.reopenWithinMs ?? 10 * M,
+  });
   return {
     dir,
     meta,
@@ -55,7 +63,21 @@ export function harness(opts: { reopenWithinMs?: number; listeners?: AlertListen
 }
 
 /** An event for rule `ruleId` on series `seriesId` of practice A81001, agent main. */
-export function ev(kind: EvaluationEvent['kind'], ruleId: string, at: number, opts: { severity?: Severity; previous?: Severity; startedAt?: number; endedAt?: number; seriesId?: string; practice?: string; cause?: CauseRef; value?: number } = {}): EvaluationEvent {
+export function ev(
+  kind: EvaluationEvent['kind'],
+  ruleId: string,
+  at: number,
+  opts: {
+    severity?: Severity;
+    previous?: Severity;
+    startedAt?: number;
+    endedAt?: number;
+    seriesId?: string;
+    practice?: string;
+    cause?: CauseRef;
+    value?: number;
+  } = {},
+): EvaluationEvent {
   const severity = opts.severity ?? (kind === 'clear' ? 'ok' : 'warning');
   return {
     kind,

@@ -11,7 +11,15 @@ describe('alert lifecycle', () => {
     h = harness({ listeners: [{ onAlertChange: (c) => changes.push(c) }] });
     h.manager.onEvent(ev('raise', 'n3-rtt-p95', T0 + 3 * M, { startedAt: T0 + M }));
     const [open] = h.alerts.list({ state: 'open', limit: 10, offset: 0 }).items;
-    expect(open).toMatchObject({ state: 'open', severity: 'warning', startedAt: T0 + M, raisedAt: T0 + 3 * M, endedAt: null, ruleId: 'n3-rtt-p95', source: 'product default (ITU-T Y.1541 class 0 / G.114 basis)' });
+    expect(open).toMatchObject({
+      state: 'open',
+      severity: 'warning',
+      startedAt: T0 + M,
+      raisedAt: T0 + 3 * M,
+      endedAt: null,
+      ruleId: 'n3-rtt-p95',
+      source: 'product default (ITU-T Y.1541 class 0 / G.114 basis)',
+    });
     expect(h.manager.openCount('A81001')).toBe(1);
 
     const acked = h.manager.acknowledge(open!.id, 'Sam at the desk', 'BT engineer booked');
@@ -20,7 +28,14 @@ describe('alert lifecycle', () => {
     h.manager.onEvent(ev('escalate', 'n3-rtt-p95', T0 + 6 * M, { severity: 'critical', previous: 'warning', startedAt: T0 + M }));
     h.manager.onEvent(ev('clear', 'n3-rtt-p95', T0 + 20 * M, { previous: 'critical', startedAt: T0 + M, endedAt: T0 + 20 * M }));
     const done = h.alerts.get(open!.id)!;
-    expect(done).toMatchObject({ state: 'resolved', severity: 'critical', peak: 'critical', startedAt: T0 + M, endedAt: T0 + 20 * M, ack: { by: 'Sam at the desk' } });
+    expect(done).toMatchObject({
+      state: 'resolved',
+      severity: 'critical',
+      peak: 'critical',
+      startedAt: T0 + M,
+      endedAt: T0 + 20 * M,
+      ack: { by: 'Sam at the desk' },
+    });
     expect(h.manager.openCount('A81001')).toBe(0);
     // history by time: event times for the evaluation's steps, the collector clock for the ack (later here)
     expect(h.alerts.history(open!.id).map((e) => [e.kind, e.at])).toEqual([
@@ -91,16 +106,26 @@ describe('alert lifecycle', () => {
     h = harness();
     const busy = { held: 'warning' as const, level: 'warning' as const, warnRun: 4, critRun: 0, calmWarnRun: 0, calmCritRun: 0, episodeStart: T0 };
     const idle = { held: 'ok' as const, level: 'ok' as const, warnRun: 0, critRun: 0, calmWarnRun: 5, calmCritRun: 5 };
-    h.manager.onProgress({ practice: 'A81001', agent: 'main', evaluatedUntil: T0 + 10 * M, changed: [
-      { practice: 'A81001', agent: 'main', seriesId: 's1', ruleId: 'n3-rtt-p95', state: busy },
-      { practice: 'A81001', agent: 'main', seriesId: 's2', ruleId: 'n3-rtt-p95', state: idle },
-    ] });
+    h.manager.onProgress({
+      practice: 'A81001',
+      agent: 'main',
+      evaluatedUntil: T0 + 10 * M,
+      changed: [
+        { practice: 'A81001', agent: 'main', seriesId: 's1', ruleId: 'n3-rtt-p95', state: busy },
+        { practice: 'A81001', agent: 'main', seriesId: 's2', ruleId: 'n3-rtt-p95', state: idle },
+      ],
+    });
     h.manager.flush();
     expect(h.manager.restore()).toEqual({
       cursors: [{ practice: 'A81001', agent: 'main', evaluatedUntil: T0 + 10 * M }],
       states: [{ practice: 'A81001', agent: 'main', seriesId: 's1', ruleId: 'n3-rtt-p95', state: busy }],
     });
-    h.manager.onProgress({ practice: 'A81001', agent: 'main', evaluatedUntil: T0 + 11 * M, changed: [{ practice: 'A81001', agent: 'main', seriesId: 's1', ruleId: 'n3-rtt-p95', state: idle }] });
+    h.manager.onProgress({
+      practice: 'A81001',
+      agent: 'main',
+      evaluatedUntil: T0 + 11 * M,
+      changed: [{ practice: 'A81001', agent: 'main', seriesId: 's1', ruleId: 'n3-rtt-p95', state: idle }],
+    });
     h.manager.flush();
     expect(h.manager.restore().states).toEqual([]);
   });

@@ -17,7 +17,10 @@ class Recorder implements Channel {
     return { outcome: 'delivered', attempts: 1 };
   }
   lines(): string[] {
-    return this.got.map((n) => `${n.practice.ods}: ${n.items.map((i) => `${i.status} ${i.ruleId} ${i.severity}${i.endedAt === null ? '' : ' ended'}${i.suppressed > 0 ? ` +${i.suppressed} suppressed` : ''}`).join(', ')}`);
+    return this.got.map(
+      (n) =>
+        `${n.practice.ods}: ${n.items.map((i) => `${i.status} ${i.ruleId} ${i.severity}${i.endedAt === null ? '' : ' ended'}${i.suppressed > 0 ? ` +${i.suppressed} suppressed` : ''}`).join(', ')}`,
+    );
   }
 }
 
@@ -27,7 +30,10 @@ afterEach(() => h?.close());
 function setup(opts: { groupWaitMs?: number; resolveHoldMs?: number } = {}) {
   const rec = new Recorder();
   let notifier: Notifier | undefined;
-  h = harness({ reopenWithinMs: opts.resolveHoldMs ?? 10 * M, listeners: [{ onAlertChange: (c) => notifier?.onAlertChange(c), onProgress: (p) => notifier?.onProgress(p) }] });
+  h = harness({
+    reopenWithinMs: opts.resolveHoldMs ?? 10 * M,
+    listeners: [{ onAlertChange: (c) => notifier?.onAlertChange(c), onProgress: (p) => notifier?.onProgress(p) }],
+  });
   const hh = h;
   notifier = new Notifier({
     alerts: hh.alerts,
@@ -121,7 +127,14 @@ describe('a flapping series', () => {
     const r = buildThresholds(loadProfileFile(defaultProfilePath()), {});
     if (!r.ok) throw new Error(r.problems.join('\n'));
     const source = new MemorySource();
-    const evaluator = createEvaluator({ source, profiles: r.value, clock: h.clock, sink: h.manager, log: silentLogger(), options: { initialLookbackMs: 10 * M } });
+    const evaluator = createEvaluator({
+      source,
+      profiles: r.value,
+      clock: h.clock,
+      sink: h.manager,
+      log: silentLogger(),
+      options: { initialLookbackMs: 10 * M },
+    });
     source.attach(evaluator, h.clock);
     const n3 = { role: 'n3-gateway', target: '10.200.0.1', check: 'icmp:n3' };
     // the link goes down for 3 minutes in every 6, fifty times over

@@ -86,7 +86,7 @@ describe('core hours, Europe/London', () => {
 
   it('a range that starts and ends inside core time counts only its part', () => {
     expect(cal.coreMinutes(utc(2026, 1, 14, 17, 0), utc(2026, 1, 15, 9, 15))).toBe(90 + 75);
-    expect(cal.coreMinutes(utc(2026, 1, 14, 10, 0), utc(2026, 1, 14, 10, 0, ))).toBe(0);
+    expect(cal.coreMinutes(utc(2026, 1, 14, 10, 0), utc(2026, 1, 14, 10, 0))).toBe(0);
     expect(cal.coreMinutes(utc(2026, 1, 14, 10, 0), utc(2026, 1, 14, 9, 0))).toBe(0);
   });
 
@@ -159,7 +159,14 @@ describe('bank holidays data', () => {
         scotland: { division: 'scotland', events: [{ title: 'St Andrew’s Day', date: '2029-11-30', notes: '', bunting: true }] },
       };
       writeFileSync(file, JSON.stringify(doc));
-      const c = calendarFromConfig({ timeZone: 'Europe/London', days: [1, 2, 3, 4, 5], start: '08:00', end: '18:30', division: 'england-and-wales', bankHolidaysFile: file });
+      const c = calendarFromConfig({
+        timeZone: 'Europe/London',
+        days: [1, 2, 3, 4, 5],
+        start: '08:00',
+        end: '18:30',
+        division: 'england-and-wales',
+        bankHolidaysFile: file,
+      });
       expect(c.isCoreTime(utc(2029, 6, 4, 12))).toBe(false);
       expect(c.isCoreTime(utc(2029, 6, 5, 12))).toBe(true);
       expect(loadBankHolidaysFile(file, 'scotland').dates.has('2029-11-30')).toBe(true);
@@ -169,7 +176,9 @@ describe('bank holidays data', () => {
   });
 
   it('a bad file is reported as path: message lines', () => {
-    const r = parseBankHolidays({ 'england-and-wales': { division: 'england-and-wales', events: [{ title: 'x', date: '2026-02-30' }, { date: '2026-13-01' }] } });
+    const r = parseBankHolidays({
+      'england-and-wales': { division: 'england-and-wales', events: [{ title: 'x', date: '2026-02-30' }, { date: '2026-13-01' }] },
+    });
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.problems).toContain('england-and-wales.events[1].title: missing required key');
@@ -177,7 +186,10 @@ describe('bank holidays data', () => {
     }
     const r2 = parseBankHolidays({ 'england-and-wales': { division: 'england-and-wales', events: [{ title: 'x', date: '2026-02-30' }] } });
     expect(r2).toEqual({ ok: false, problems: ["england-and-wales.events[0].date: no such date '2026-02-30'"] });
-    expect(parseBankHolidays({ scotland: { division: 'scotland', events: [] } })).toEqual({ ok: false, problems: ['england-and-wales: missing division (found: scotland)'] });
+    expect(parseBankHolidays({ scotland: { division: 'scotland', events: [] } })).toEqual({
+      ok: false,
+      problems: ['england-and-wales: missing division (found: scotland)'],
+    });
     const dir = mkdtempSync(join(tmpdir(), 'n3mon-bh-'));
     try {
       const file = join(dir, 'bad.json');

@@ -79,7 +79,10 @@ describe('agent tokens in meta.db', () => {
 
   it('rejects a bad ODS code or agent name as a usage error', () => {
     const m = freshMeta();
-    for (const req of [{ practice: 'a81001', agent: 'a' }, { practice: 'A81001', agent: '-bad name' }]) {
+    for (const req of [
+      { practice: 'a81001', agent: 'a' },
+      { practice: 'A81001', agent: '-bad name' },
+    ]) {
       let code: string | undefined;
       try {
         createAgentToken(m, req);

@@ -88,7 +88,14 @@ describe('rotation and the agents list', () => {
 
     m.agents.noteClient('A81001', 'srv1', { version: '1.2.3', platform: 'linux-x64', address: '10.0.0.7' });
     const [view] = agentsOf(m, 'A81001', T0 + 2000);
-    expect(view).toMatchObject({ name: 'srv1', version: '1.2.3', platform: 'linux-x64', address: '10.0.0.7', liveCredentials: 2, credential: { id: next.id, ageMs: 1000 } });
+    expect(view).toMatchObject({
+      name: 'srv1',
+      version: '1.2.3',
+      platform: 'linux-x64',
+      address: '10.0.0.7',
+      liveCredentials: 2,
+      credential: { id: next.id, ageMs: 1000 },
+    });
     expect(m.credentials.revokeAgentTokens('A81001', 'srv1', T0 + 3000)).toBe(2);
     expect(agentsOf(m, 'A81001', T0 + 3000)[0]).toMatchObject({ credential: null, liveCredentials: 0 });
     expect(verifyAgentToken(m, next.token, T0 + 3000)).toEqual({ ok: false, reason: 'revoked' });

@@ -3,7 +3,13 @@ import { capProblems, checkIngestBody, refusedProblems } from '../../../collecto
 import { INGEST_LIMITS } from '../../../shared/src/wire.ts';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
-const sample = (over: Record<string, unknown> = {}) => ({ metric: 'icmp_rtt_avg_ms', labels: { check: 'icmp:gw', role: 'lan-gateway', target: '192.0.2.1' }, ts: NOW - 1000, value: 1.25, ...over });
+const sample = (over: Record<string, unknown> = {}) => ({
+  metric: 'icmp_rtt_avg_ms',
+  labels: { check: 'icmp:gw', role: 'lan-gateway', target: '192.0.2.1' },
+  ts: NOW - 1000,
+  value: 1.25,
+  ...over,
+});
 
 /** Envelope problems (a 400), else every problem of every refused sample. */
 function problems(body: unknown): string[] {
@@ -23,7 +29,16 @@ describe('checkIngestBody', () => {
   });
 
   it('stores the good samples of a batch and lists each refused one with its index, rule and first problem', () => {
-    const body = { batchId: 'b', samples: [sample(), sample({ labels: { __site: 'x' } }), sample({ value: 2 }), sample({ ts: NOW + INGEST_LIMITS.maxFutureMs + 1, labels: { agent: 'a' } }), 'junk'] };
+    const body = {
+      batchId: 'b',
+      samples: [
+        sample(),
+        sample({ labels: { __site: 'x' } }),
+        sample({ value: 2 }),
+        sample({ ts: NOW + INGEST_LIMITS.maxFutureMs + 1, labels: { agent: 'a' } }),
+        'junk',
+      ],
+    };
     const r = checkIngestBody(body, NOW);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
@@ -58,24 +73,56 @@ describe('checkIngestBody', () => {
     ['bad metric name', { batchId: 'b', samples: [sample({ metric: 'rtt ms' })] }, ['samples[0].metric: must match pattern "^[a-zA-Z_:][a-zA-Z0-9_:]*$"']],
     ['bad batch id', { batchId: 'a b', samples: [] }, ['batchId: must match pattern "^[A-Za-z0-9._:-]+$"']],
     ['label value not a string', { batchId: 'b', samples: [sample({ labels: { port: 443 } })] }, ['samples[0].labels.port: must be string (got number 443)']],
-    ['label name with a dash', { batchId: 'b', samples: [sample({ labels: { 'if-name': 'eth0' } })] }, ['samples[0].labels.if-name: key must match pattern "^[a-zA-Z_][a-zA-Z0-9_]*$"']],
-    ['over-long label value', { batchId: 'b', samples: [sample({ labels: { target: 'x'.repeat(257) } })] }, ['samples[0].labels.target: must not have more than 256 characters']],
+    [
+      'label name with a dash',
+      { batchId: 'b', samples: [sample({ labels: { 'if-name': 'eth0' } })] },
+      ['samples[0].labels.if-name: key must match pattern "^[a-zA-Z_][a-zA-Z0-9_]*$"'],
+    ],
+    [
+      'over-long label value',
+      { batchId: 'b', samples: [sample({ labels: { target: 'x'.repeat(257) } })] },
+      ['samples[0].labels.target: must not have more than 256 characters'],
+    ],
     ['over-long metric', { batchId: 'b', samples: [sample({ metric: 'm'.repeat(129) })] }, ['samples[0].metric: must not have more than 128 characters']],
-    ['too many labels', { batchId: 'b', samples: [sample({ labels: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`l${i}`, 'v'])) })] }, ['samples[0].labels: must not have more than 16 properties']],
-    ['reserved practice label', { batchId: 'b', samples: [sample({ labels: { practice: 'B82002' } })] }, ['samples[0].labels.practice: reserved label; the collector sets it from the token']],
-    ['reserved agent label', { batchId: 'b', samples: [sample({ labels: { agent: 'other' } })] }, ['samples[0].labels.agent: reserved label; the collector sets it from the token']],
-    ['__ label name', { batchId: 'b', samples: [sample({ labels: JSON.parse('{"__proto__":"x"}') })] }, ['samples[0].labels.__proto__: reserved label name (names starting with __ are reserved)']],
+    [
+      'too many labels',
+      { batchId: 'b', samples: [sample({ labels: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`l${i}`, 'v'])) })] },
+      ['samples[0].labels: must not have more than 16 properties'],
+    ],
+    [
+      'reserved practice label',
+      { batchId: 'b', samples: [sample({ labels: { practice: 'B82002' } })] },
+      ['samples[0].labels.practice: reserved label; the collector sets it from the token'],
+    ],
+    [
+      'reserved agent label',
+      { batchId: 'b', samples: [sample({ labels: { agent: 'other' } })] },
+      ['samples[0].labels.agent: reserved label; the collector sets it from the token'],
+    ],
+    [
+      '__ label name',
+      { batchId: 'b', samples: [sample({ labels: JSON.parse('{"__proto__":"x"}') })] },
+      ['samples[0].labels.__proto__: reserved label name (names starting with __ are reserved)'],
+    ],
     [
       'ts too old',
       { batchId: 'b', samples: [sample({ ts: NOW - INGEST_LIMITS.maxAgeMs - 1 })] },
-      [`samples[0].ts: ${NOW - INGEST_LIMITS.maxAgeMs - 1} (2025-10-21T11:59:59.999Z) is more than 400 days before the collector's clock (2026-11-25T12:00:00.000Z)`],
+      [
+        `samples[0].ts: ${NOW - INGEST_LIMITS.maxAgeMs - 1} (2025-10-21T11:59:59.999Z) is more than 400 days before the collector's clock (2026-11-25T12:00:00.000Z)`,
+      ],
     ],
     [
       'ts in the future',
       { batchId: 'b', samples: [sample({ ts: NOW + INGEST_LIMITS.maxFutureMs + 1 })] },
-      [`samples[0].ts: ${NOW + INGEST_LIMITS.maxFutureMs + 1} (2026-11-25T12:10:00.001Z) is more than 10 minutes ahead of the collector's clock (2026-11-25T12:00:00.000Z)`],
+      [
+        `samples[0].ts: ${NOW + INGEST_LIMITS.maxFutureMs + 1} (2026-11-25T12:10:00.001Z) is more than 10 minutes ahead of the collector's clock (2026-11-25T12:00:00.000Z)`,
+      ],
     ],
-    ['absurd ts', { batchId: 'b', samples: [sample({ ts: 1e300 })] }, ["samples[0].ts: 1e+300 (out of range) is more than 10 minutes ahead of the collector's clock (2026-11-25T12:00:00.000Z)"]],
+    [
+      'absurd ts',
+      { batchId: 'b', samples: [sample({ ts: 1e300 })] },
+      ["samples[0].ts: 1e+300 (out of range) is more than 10 minutes ahead of the collector's clock (2026-11-25T12:00:00.000Z)"],
+    ],
   ])('%s', (_name, body, expected) => {
     expect(problems(body)).toEqual(expected);
   });
@@ -85,7 +132,7 @@ describe('checkIngestBody', () => {
     expect(problems(body)).toEqual([
       'samples[0].value: must be number (got string "x")',
       'samples[2].ts: must be >= 0',
-      'samples[2].ts: -1 (1969-12-31T23:59:59.999Z) is more than 400 days before the collector\'s clock (2026-11-25T12:00:00.000Z)',
+      "samples[2].ts: -1 (1969-12-31T23:59:59.999Z) is more than 400 days before the collector's clock (2026-11-25T12:00:00.000Z)",
       'samples[2].labels.agent: reserved label; the collector sets it from the token',
     ]);
   });
@@ -96,7 +143,10 @@ describe('checkIngestBody', () => {
     expect(r).toEqual({
       ok: false,
       samples: INGEST_LIMITS.maxSamples + 1,
-      problems: ['extra: unknown key (allowed: batchId, samples)', `samples: must not have more than ${INGEST_LIMITS.maxSamples} items (got ${INGEST_LIMITS.maxSamples + 1}); send smaller batches`],
+      problems: [
+        'extra: unknown key (allowed: batchId, samples)',
+        `samples: must not have more than ${INGEST_LIMITS.maxSamples} items (got ${INGEST_LIMITS.maxSamples + 1}); send smaller batches`,
+      ],
     });
   });
 

@@ -47,7 +47,13 @@ describe('meta.db', () => {
     try {
       meta.practices.ensure('Y12345', 1);
       meta.practices.syncFromConfig([{ ods: 'A81001', name: 'Example Surgery', sites: [{ name: 'Main' }] }], 2);
-      meta.practices.syncFromConfig([{ ods: 'A81001', name: 'Renamed', sites: [] }, { ods: 'Y12345', name: 'Named now', sites: [] }], 3);
+      meta.practices.syncFromConfig(
+        [
+          { ods: 'A81001', name: 'Renamed', sites: [] },
+          { ods: 'Y12345', name: 'Named now', sites: [] },
+        ],
+        3,
+      );
       expect(meta.practices.list().map((p) => [p.ods, p.name, p.source])).toEqual([
         ['A81001', 'Renamed', 'config'],
         ['Y12345', 'Named now', 'config'],
@@ -68,7 +74,9 @@ describe('meta.db', () => {
       expect(meta.batches.record({ ...b, receivedAt: 500 })).toBe(false);
       expect(meta.batches.has('A81001', 'srv1', 'b1')).toBe(true);
       expect(meta.batches.has('A81001', 'srv2', 'b1')).toBe(false);
-      expect(meta.agents.list('A81001')).toEqual([{ practice: 'A81001', name: 'srv1', createdAt: 0, lastSeen: 1000, version: null, platform: null, address: null }]);
+      expect(meta.agents.list('A81001')).toEqual([
+        { practice: 'A81001', name: 'srv1', createdAt: 0, lastSeen: 1000, version: null, platform: null, address: null },
+      ]);
       expect(meta.batches.prune(1001)).toBe(1);
       expect(meta.batches.has('A81001', 'srv1', 'b1')).toBe(false);
     } finally {

@@ -8,7 +8,10 @@ describe('Prometheus text rendering', () => {
     const c = r.counter('x_requests_total', 'Requests.\nSecond line with \\ backslash.', ['result']);
     c.inc({ result: 'ok' }, 3);
     c.inc({ result: 'we"ird\\\n' });
-    r.gauge('x_temp', 'Computed at scrape.', ['site'], () => [[{ site: 'Main' }, 1.5], [{ site: 'Branch' }, NaN]]);
+    r.gauge('x_temp', 'Computed at scrape.', ['site'], () => [
+      [{ site: 'Main' }, 1.5],
+      [{ site: 'Branch' }, NaN],
+    ]);
     const h = r.histogram('x_seconds', 'Latency.', [0.1, 1]);
     h.observe({}, 0.05);
     h.observe({}, 0.5);
@@ -40,7 +43,20 @@ describe('Prometheus text rendering', () => {
 
   it('renders a summary computed at scrape: quantile rows, then _sum and _count', () => {
     const r = new Registry();
-    r.summary('x_lag_seconds', 'Lag.', [], () => [[{}, { quantiles: [[0.5, 0.01], [0.99, 0.02], [1, 0.05]], sum: 1.5, count: 100 }]]);
+    r.summary('x_lag_seconds', 'Lag.', [], () => [
+      [
+        {},
+        {
+          quantiles: [
+            [0.5, 0.01],
+            [0.99, 0.02],
+            [1, 0.05],
+          ],
+          sum: 1.5,
+          count: 100,
+        },
+      ],
+    ]);
     r.counter('x_written_total', 'Kept elsewhere.', [], () => [[{}, 42]]);
     const fams = parsePrometheusText(r.render());
     expect(fams.get('x_lag_seconds')?.type).toBe('summary');

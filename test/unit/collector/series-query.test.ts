@@ -34,18 +34,30 @@ describe('series query parsing', () => {
   it('says what is wrong with from/to/step', () => {
     expect(resolveRange({ from: 'x', to: 'y', step: '5 minutes' }, NOW)).toEqual({
       ok: false,
-      problems: ['query.to: "y" is not epoch ms or an ISO 8601 time', 'query.from: "x" is not epoch ms or an ISO 8601 time', 'query.step: "5 minutes" is not a duration (ms, or e.g. 30s, 1m, 1h, 1d)'],
+      problems: [
+        'query.to: "y" is not epoch ms or an ISO 8601 time',
+        'query.from: "x" is not epoch ms or an ISO 8601 time',
+        'query.step: "5 minutes" is not a duration (ms, or e.g. 30s, 1m, 1h, 1d)',
+      ],
     });
     expect(resolveRange({ from: String(NOW), to: String(NOW) }, NOW)).toEqual({ ok: false, problems: ['query.from: must be before to'] });
     expect(resolveRange({ from: '2026-11-01', to: '2026-11-02', step: '1s' }, NOW)).toEqual({
       ok: false,
       problems: [`query.step: 1000 ms over 86400000 ms gives 86400 points per series (at most ${MAX_POINTS}); use a larger step or a shorter range`],
     });
-    expect(resolveRange({ from: '2026-11-01', to: '2026-11-02', step: '1m' }, NOW)).toEqual({ ok: true, from: Date.UTC(2026, 10, 1), to: Date.UTC(2026, 10, 2), stepMs: 60_000 });
+    expect(resolveRange({ from: '2026-11-01', to: '2026-11-02', step: '1m' }, NOW)).toEqual({
+      ok: true,
+      from: Date.UTC(2026, 10, 1),
+      to: Date.UTC(2026, 10, 2),
+      stepMs: 60_000,
+    });
   });
 
   it('takes other parameters as label filters, refusing reserved and malformed names', () => {
-    expect(labelFilters({ metric: 'm', from: '1', role: 'n3-gateway', target: '10.0.0.1' })).toEqual({ labels: { role: 'n3-gateway', target: '10.0.0.1' }, problems: [] });
+    expect(labelFilters({ metric: 'm', from: '1', role: 'n3-gateway', target: '10.0.0.1' })).toEqual({
+      labels: { role: 'n3-gateway', target: '10.0.0.1' },
+      problems: [],
+    });
     expect(labelFilters({ metric: 'm', practice: 'B82002', 'bad-name': 'x' }).problems).toEqual([
       'query.practice: not a label filter (the practice is in the path; use agent= for the agent)',
       'query["bad-name"]: not a known parameter or a label name',

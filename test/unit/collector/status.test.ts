@@ -75,7 +75,12 @@ describe('LatestProbeStatus', () => {
 
   it('keys a check without a check label by its labels other than outcome', () => {
     const { status, deliver } = setup();
-    const bare = (outcome: string, ts: number): WireSample => ({ metric: 'probe_success', labels: { target: '192.0.2.9', outcome }, ts, value: outcome === 'success' ? 1 : 0 });
+    const bare = (outcome: string, ts: number): WireSample => ({
+      metric: 'probe_success',
+      labels: { target: '192.0.2.9', outcome },
+      ts,
+      value: outcome === 'success' ? 1 : 0,
+    });
     deliver('B82002', 'srv', [bare('timeout', T0)], T0);
     expect(status.statusOf('B82002', T0).status).toBe('warning');
     deliver('B82002', 'srv', [bare('success', T0 + 1)], T0 + 1);

@@ -20,7 +20,23 @@ export interface CheckContext {
 }
 
 /** Variables Grafana defines itself (global variables and the InfluxDB data source's macros). */
-const BUILT_IN = new Set(['timeFilter', '__timeFilter', '__interval', '__interval_ms', '__range', '__range_s', '__range_ms', '__rate_interval', '__from', '__to', '__all', '__dashboard', '__org', '__user', '__name']);
+const BUILT_IN = new Set([
+  'timeFilter',
+  '__timeFilter',
+  '__interval',
+  '__interval_ms',
+  '__range',
+  '__range_s',
+  '__range_ms',
+  '__rate_interval',
+  '__from',
+  '__to',
+  '__all',
+  '__dashboard',
+  '__org',
+  '__user',
+  '__name',
+]);
 /** InfluxDB alias patterns: $m / $measurement, $col, $tag_<tag>. */
 const ALIAS_NAMES = new Set(['m', 'measurement', 'col']);
 
@@ -31,11 +47,14 @@ function datasourceProblems(path: string, ref: { type: string; uid: string } | u
   const name = /^\$\{?(\w+)\}?$/.exec(ref.uid)?.[1];
   const v = name === undefined ? undefined : vars.get(name);
   if (v === undefined) return [`${path}.uid: '${ref.uid}' is neither the provisioned data source '${ctx.datasource.uid}' nor a data source variable`];
-  if (v.type !== 'datasource' || v.query !== ctx.datasource.type) return [`${path}.uid: variable '${name}' is not a data source variable of type ${ctx.datasource.type}`];
+  if (v.type !== 'datasource' || v.query !== ctx.datasource.type)
+    return [`${path}.uid: variable '${name}' is not a data source variable of type ${ctx.datasource.type}`];
   const out: string[] = [];
   const re = /^\/(.*)\/([a-z]*)$/.exec(v.regex ?? '');
-  if (v.regex !== undefined && v.regex !== '' && (re === null || !new RegExp(re[1] as string, re[2]).test(ctx.datasource.name))) out.push(`${path}.uid: variable '${name}' (regex ${v.regex}) does not offer the provisioned data source '${ctx.datasource.name}'`);
-  if ((v.current as { value?: unknown }).value !== ctx.datasource.uid) out.push(`${path}.uid: variable '${name}' does not default to the provisioned data source '${ctx.datasource.uid}'`);
+  if (v.regex !== undefined && v.regex !== '' && (re === null || !new RegExp(re[1] as string, re[2]).test(ctx.datasource.name)))
+    out.push(`${path}.uid: variable '${name}' (regex ${v.regex}) does not offer the provisioned data source '${ctx.datasource.name}'`);
+  if ((v.current as { value?: unknown }).value !== ctx.datasource.uid)
+    out.push(`${path}.uid: variable '${name}' does not default to the provisioned data source '${ctx.datasource.uid}'`);
   return out;
 }
 
@@ -49,19 +68,24 @@ function queryProblems(path: string, query: string, layout: InfluxLayout): { pro
   }
   const out: string[] = [];
   const known = refs.measurements.filter((m) => {
-    if (m.rp !== undefined) out.push(`${path}: retention policy "${m.rp}" named — n3mon writes every measurement into one policy (docs/storage.md); query the default`);
+    if (m.rp !== undefined)
+      out.push(`${path}: retention policy "${m.rp}" named — n3mon writes every measurement into one policy (docs/storage.md); query the default`);
     if (layout.has(m.name)) return true;
     out.push(`${path}: measurement "${m.name}" is not one the influx backend writes`);
     return false;
   });
   const each = known.map((m) => layout.get(m.name)!);
   const anyTags = each.length > 0 ? each : [...layout.values()];
-  for (const f of refs.fields) for (const [k, m] of each.entries()) if (!m.fields.has(f)) out.push(`${path}: field "${f}" is not written to "${known[k]!.name}" (fields: ${[...m.fields].join(', ')})`);
+  for (const f of refs.fields)
+    for (const [k, m] of each.entries())
+      if (!m.fields.has(f)) out.push(`${path}: field "${f}" is not written to "${known[k]!.name}" (fields: ${[...m.fields].join(', ')})`);
   for (const t of refs.tags) {
     if (each.length === 0 && !anyTags.some((m) => m.tags.has(t))) out.push(`${path}: tag "${t}" is on no measurement the influx backend writes`);
     for (const [k, m] of each.entries()) if (!m.tags.has(t)) out.push(`${path}: tag "${t}" is not written to "${known[k]!.name}"`);
   }
-  for (const x of refs.tagsOrFields) for (const [k, m] of each.entries()) if (!m.tags.has(x) && !m.fields.has(x)) out.push(`${path}: "${x}" is neither a tag nor a field of "${known[k]!.name}"`);
+  for (const x of refs.tagsOrFields)
+    for (const [k, m] of each.entries())
+      if (!m.tags.has(x) && !m.fields.has(x)) out.push(`${path}: "${x}" is neither a tag nor a field of "${known[k]!.name}"`);
   return { problems: out, groupTags: refs.tags };
 }
 
@@ -70,14 +94,15 @@ function thresholdProblems(path: string, panel: Panel, ctx: CheckContext): strin
   const all = [{ p: `${path}.fieldConfig.defaults.thresholds`, t: panel.fieldConfig.defaults.thresholds }];
   panel.fieldConfig.overrides.forEach((o, i) =>
     o.properties.forEach((pr, j) => {
-      if (pr.id === 'thresholds') all.push({ p: `${path}.fieldConfig.overrides[${i}].properties[${j}].value`, t: pr.value as typeof all[0]['t'] });
+      if (pr.id === 'thresholds') all.push({ p: `${path}.fieldConfig.overrides[${i}].properties[${j}].value`, t: pr.value as (typeof all)[0]['t'] });
     }),
   );
   for (const { p, t } of all) {
     if (t === undefined) continue;
     if (t.steps[0]?.value !== null) out.push(`${p}.steps[0].value: must be null (the base step: -Infinity)`);
     const values = t.steps.slice(1).map((s) => s.value);
-    if (values.some((v, i) => v === null || (i > 0 && (v as number) <= (values[i - 1] as number)))) out.push(`${p}.steps: values after the base must be numbers in ascending order`);
+    if (values.some((v, i) => v === null || (i > 0 && (v as number) <= (values[i - 1] as number))))
+      out.push(`${p}.steps: values after the base must be numbers in ascending order`);
   }
   const rule = /\brule ([a-z0-9-]+)/.exec(panel.description ?? '')?.[1];
   if (rule !== undefined) {
@@ -85,7 +110,10 @@ function thresholdProblems(path: string, panel: Panel, ctx: CheckContext): strin
     const levels = panel.fieldConfig.defaults.thresholds?.steps.slice(1).map((s) => s.value);
     const want = r === undefined ? undefined : [r.warning, r.critical].filter((v) => v !== undefined);
     if (r === undefined) out.push(`${path}.description: names rule ${rule}, which the default profile does not have`);
-    else if (JSON.stringify(levels) !== JSON.stringify(want)) out.push(`${path}.fieldConfig.defaults.thresholds: ${JSON.stringify(levels)}, rule ${rule} of the default profile says warning/critical ${JSON.stringify(want)}`);
+    else if (JSON.stringify(levels) !== JSON.stringify(want))
+      out.push(
+        `${path}.fieldConfig.defaults.thresholds: ${JSON.stringify(levels)}, rule ${rule} of the default profile says warning/critical ${JSON.stringify(want)}`,
+      );
   }
   return out;
 }
@@ -147,7 +175,8 @@ export function dashboardProblems(input: unknown, ctx: CheckContext): string[] {
       out.push(...q.problems);
       for (const v of variablesIn(t.alias ?? '')) {
         const tag = /^tag_(\w+)$/.exec(v)?.[1];
-        if (tag !== undefined ? !q.groupTags.includes(tag) : !ALIAS_NAMES.has(v) && !names.has(v)) out.push(`${tp}.alias: $${v} — ${tag !== undefined ? `the query does not GROUP BY "${tag}"` : 'not an alias pattern or variable'}`);
+        if (tag !== undefined ? !q.groupTags.includes(tag) : !ALIAS_NAMES.has(v) && !names.has(v))
+          out.push(`${tp}.alias: $${v} — ${tag !== undefined ? `the query does not GROUP BY "${tag}"` : 'not an alias pattern or variable'}`);
       }
     });
     out.push(...thresholdProblems(p, panel, ctx));

@@ -16,7 +16,20 @@ import Type, { type Static } from 'typebox';
 const strict = { additionalProperties: false } as const;
 
 /** Panel types of Grafana's core (no plugin needs installing). */
-export const CORE_PANEL_TYPES = ['timeseries', 'table', 'stat', 'gauge', 'bargauge', 'barchart', 'state-timeline', 'status-history', 'piechart', 'heatmap', 'text', 'row'] as const;
+export const CORE_PANEL_TYPES = [
+  'timeseries',
+  'table',
+  'stat',
+  'gauge',
+  'bargauge',
+  'barchart',
+  'state-timeline',
+  'status-history',
+  'piechart',
+  'heatmap',
+  'text',
+  'row',
+] as const;
 
 export const DataSourceRef = Type.Object({ type: Type.String({ minLength: 1 }), uid: Type.String({ minLength: 1 }) }, strict);
 
@@ -45,7 +58,10 @@ export const InfluxTarget = Type.Object(
 );
 
 export const ThresholdStep = Type.Object({ color: Type.String({ minLength: 1 }), value: Type.Union([Type.Number(), Type.Null()]) }, strict);
-export const ThresholdsConfig = Type.Object({ mode: Type.Union([Type.Literal('absolute'), Type.Literal('percentage')]), steps: Type.Array(ThresholdStep, { minItems: 1 }) }, strict);
+export const ThresholdsConfig = Type.Object(
+  { mode: Type.Union([Type.Literal('absolute'), Type.Literal('percentage')]), steps: Type.Array(ThresholdStep, { minItems: 1 }) },
+  strict,
+);
 
 const FieldConfig = Type.Object({
   unit: Type.Optional(Type.String()),
@@ -79,7 +95,14 @@ export const Panel = Type.Object(
     targets: Type.Array(InfluxTarget),
     fieldConfig: Type.Object({ defaults: FieldConfig, overrides: Type.Array(Override) }, strict),
     options: Type.Record(Type.String(), Type.Unknown()),
-    transformations: Type.Optional(Type.Array(Type.Object({ id: Type.String({ minLength: 1 }), options: Type.Record(Type.String(), Type.Unknown()), disabled: Type.Optional(Type.Boolean()) }, strict))),
+    transformations: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { id: Type.String({ minLength: 1 }), options: Type.Record(Type.String(), Type.Unknown()), disabled: Type.Optional(Type.Boolean()) },
+          strict,
+        ),
+      ),
+    ),
     repeat: Type.Optional(Type.String({ minLength: 1 })),
     repeatDirection: Type.Optional(Type.Union([Type.Literal('h'), Type.Literal('v')])),
     maxPerRow: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -94,7 +117,14 @@ export type Panel = Static<typeof Panel>;
 /** Template variables of the kinds the dashboards use (#VariableModel, #VariableType). */
 export const Variable = Type.Object(
   {
-    type: Type.Union([Type.Literal('query'), Type.Literal('datasource'), Type.Literal('custom'), Type.Literal('constant'), Type.Literal('interval'), Type.Literal('textbox')]),
+    type: Type.Union([
+      Type.Literal('query'),
+      Type.Literal('datasource'),
+      Type.Literal('custom'),
+      Type.Literal('constant'),
+      Type.Literal('interval'),
+      Type.Literal('textbox'),
+    ]),
     name: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
     label: Type.Optional(Type.String()),
     description: Type.Optional(Type.String()),
@@ -153,7 +183,12 @@ export const DatasourcesFile = Type.Object(
           editable: Type.Optional(Type.Boolean()),
           orgId: Type.Optional(Type.Integer({ minimum: 1 })),
           jsonData: Type.Object(
-            { version: Type.Literal('InfluxQL'), dbName: Type.String({ minLength: 1 }), httpMode: Type.Union([Type.Literal('GET'), Type.Literal('POST')]), timeInterval: Type.Optional(Type.String()) },
+            {
+              version: Type.Literal('InfluxQL'),
+              dbName: Type.String({ minLength: 1 }),
+              httpMode: Type.Union([Type.Literal('GET'), Type.Literal('POST')]),
+              timeInterval: Type.Optional(Type.String()),
+            },
             strict,
           ),
           secureJsonData: Type.Optional(Type.Object({ password: Type.String() }, strict)),

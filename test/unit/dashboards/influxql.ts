@@ -114,8 +114,10 @@ function selectRefs(toks: Tok[], refs: QueryRefs): void {
   toks.forEach((t, k) => {
     const before = toks[k - 1];
     const after = toks[k + 1];
-    if (t.kind === 'op' && t.text === '*' && (before === undefined || before.text === '(' || before.text === ',')) throw new Error('a wildcard (*) cannot be checked: name the fields');
-    if (t.kind === 'ident' && after?.text !== '(' && !kw(t, 'AS') && !(before?.text === '::')) throw new Error(`unquoted identifier ${t.text}: quote it ("${t.text}")`);
+    if (t.kind === 'op' && t.text === '*' && (before === undefined || before.text === '(' || before.text === ','))
+      throw new Error('a wildcard (*) cannot be checked: name the fields');
+    if (t.kind === 'ident' && after?.text !== '(' && !kw(t, 'AS') && !(before?.text === '::'))
+      throw new Error(`unquoted identifier ${t.text}: quote it ("${t.text}")`);
     if (t.kind !== 'qident' || kw(before, 'AS')) return;
     const cast = after?.text === '::' ? toks[k + 2]?.text.toLowerCase() : undefined;
     (cast === 'tag' ? refs.tags : refs.fields).push(t.text);
@@ -132,7 +134,8 @@ function fromRefs(toks: Tok[], refs: QueryRefs): void {
   }
   for (const s of sources) {
     const parts = s.filter((t) => t.text !== '.');
-    if (parts.length === 0 || parts.length > 3 || parts.some((t) => t.kind !== 'qident')) throw new Error(`FROM ${s.map((t) => t.text).join('')}: quote each part ("rp"."measurement")`);
+    if (parts.length === 0 || parts.length > 3 || parts.some((t) => t.kind !== 'qident'))
+      throw new Error(`FROM ${s.map((t) => t.text).join('')}: quote each part ("rp"."measurement")`);
     const name = (parts[parts.length - 1] as Tok).text;
     refs.measurements.push({ rp: parts.length >= 2 ? (parts[parts.length - 2] as Tok).text : undefined, name });
   }
@@ -142,7 +145,8 @@ function fromRefs(toks: Tok[], refs: QueryRefs): void {
 function whereRefs(toks: Tok[], refs: QueryRefs): void {
   for (const t of toks) {
     if (t.kind === 'qident') refs.tagsOrFields.push(t.text);
-    else if (t.kind === 'ident' && !['AND', 'OR', 'NOT', 'TIME', 'NOW'].includes(t.text.toUpperCase())) throw new Error(`unquoted identifier ${t.text} in WHERE`);
+    else if (t.kind === 'ident' && !['AND', 'OR', 'NOT', 'TIME', 'NOW'].includes(t.text.toUpperCase()))
+      throw new Error(`unquoted identifier ${t.text} in WHERE`);
   }
 }
 
@@ -204,7 +208,13 @@ export function influxqlRefs(query: string): QueryRefs {
     let r: QueryRefs;
     if (kw(st[0], 'SELECT')) r = selectStatement(st);
     else if (kw(st[0], 'SHOW') && kw(st[1], 'TAG') && kw(st[2], 'VALUES')) r = showTagValues(st);
-    else throw new Error(`only SELECT and SHOW TAG VALUES are checked, not ${st.slice(0, 3).map((t) => t.text).join(' ')}`);
+    else
+      throw new Error(
+        `only SELECT and SHOW TAG VALUES are checked, not ${st
+          .slice(0, 3)
+          .map((t) => t.text)
+          .join(' ')}`,
+      );
     for (const k of ['measurements', 'fields', 'tags', 'tagsOrFields'] as const) (all[k] as unknown[]).push(...r[k]);
   }
   return all;

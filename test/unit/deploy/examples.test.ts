@@ -38,7 +38,10 @@ describe('deploy/examples', () => {
 
   it('quickstart-agent.yaml is what `n3mon up` runs', () => {
     const file = parseAgentConfig(readConfigSource(join(deploy, 'examples', 'quickstart-agent.yaml')), 'quickstart-agent.yaml');
-    const up = parseAgentConfig(demoAgentConfig({ url: 'http://127.0.0.1:8080', port: 8080, token: 'n3a_000000000000_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', dataDir: './data' }), 'up');
+    const up = parseAgentConfig(
+      demoAgentConfig({ url: 'http://127.0.0.1:8080', port: 8080, token: 'n3a_000000000000_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', dataDir: './data' }),
+      'up',
+    );
     expect(file.checks).toEqual(up.checks);
   });
 });
@@ -67,7 +70,10 @@ describe('deploy/systemd', () => {
 
   // The lab guard: skipped locally without systemd-analyze, a failure in CI (CI=true), never a silent pass.
   it.skipIf(skipUnlessLab({ files: ['/usr/bin/systemd-analyze'] }))('systemd-analyze verify accepts the units', () => {
-    const out = execFileSync('systemd-analyze', ['verify', '--man=no', ...units.map((u) => join(deploy, 'systemd', u))], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync('systemd-analyze', ['verify', '--man=no', ...units.map((u) => join(deploy, 'systemd', u))], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(out).toBe('');
   });
 });

@@ -20,7 +20,10 @@ describe('install.sh', () => {
   it('accepts the options its header documents', () => {
     expect(accepted).toEqual(expect.arrayContaining(['--collector', '--agent', '--config', '--destdir', '--no-system', '--help']));
     // The usage line and the option list (`# --option …`) of the header.
-    const header = installSh.split('\n').filter((l) => /^#\s+(?:sudo \.\/install\.sh|--)/.test(l)).join('\n');
+    const header = installSh
+      .split('\n')
+      .filter((l) => /^#\s+(?:sudo \.\/install\.sh|--)/.test(l))
+      .join('\n');
     const documented = header.match(/--[a-z-]+/g) ?? [];
     expect(documented.length).toBeGreaterThan(3);
     for (const opt of documented) expect(accepted, opt).toContain(opt);

@@ -17,9 +17,24 @@ import { skipUnlessLab } from '../../helpers/lab-guard.ts';
 import { CLI_FLAGS, WINDOWS, serviceXml, windowsAgentConfig } from '../../../deploy/windows/service-files.mjs';
 
 interface Win {
-  serviceId: string; displayName: string; account: string; installRoot: string; dataDir: string; serviceDir: string; exe: string; xml: string;
-  exampleConfig: string; config: string; spoolDir: string; logDir: string; logSizeKb: number; logKeepFiles: number; restartDelaysSec: number[];
-  resetFailureSec: number; stopTimeoutSec: number; releaseFiles: string[];
+  serviceId: string;
+  displayName: string;
+  account: string;
+  installRoot: string;
+  dataDir: string;
+  serviceDir: string;
+  exe: string;
+  xml: string;
+  exampleConfig: string;
+  config: string;
+  spoolDir: string;
+  logDir: string;
+  logSizeKb: number;
+  logKeepFiles: number;
+  restartDelaysSec: number[];
+  resetFailureSec: number;
+  stopTimeoutSec: number;
+  releaseFiles: string[];
 }
 const W = WINDOWS as Win;
 const xmlOf = serviceXml as (o: { nodeExe: string; appDir: string; dataDir?: string }) => string;
@@ -51,9 +66,33 @@ print(json.dumps(walk(ET.fromstring(sys.stdin.buffer.read()))))`;
 
 // Every element WinSW's configuration reference documents directly under <service>.
 const WINSW_ELEMENTS = new Set([
-  'id', 'name', 'description', 'executable', 'startmode', 'delayedAutoStart', 'depend', 'logpath', 'logmode', 'log', 'argument', 'arguments',
-  'startargument', 'stopargument', 'stopexecutable', 'stoptimeout', 'env', 'interactive', 'beeponshutdown', 'download', 'onfailure',
-  'resetfailure', 'securtityDescriptor', 'serviceaccount', 'workingdirectory', 'priority', 'stopparentprocessfirst',
+  'id',
+  'name',
+  'description',
+  'executable',
+  'startmode',
+  'delayedAutoStart',
+  'depend',
+  'logpath',
+  'logmode',
+  'log',
+  'argument',
+  'arguments',
+  'startargument',
+  'stopargument',
+  'stopexecutable',
+  'stoptimeout',
+  'env',
+  'interactive',
+  'beeponshutdown',
+  'download',
+  'onfailure',
+  'resetfailure',
+  'securtityDescriptor',
+  'serviceaccount',
+  'workingdirectory',
+  'priority',
+  'stopparentprocessfirst',
 ]);
 
 const noPython = skipUnlessLab({ files: ['/usr/bin/python3'] });
@@ -119,7 +158,11 @@ describe.skipIf(noPython)('the WinSW service definition (service-files.mjs)', ()
 
   it('the generator as a command writes both files; an unknown flag is refused', () => {
     const script = join(win, 'service-files.mjs');
-    const ok = spawnSync(process.execPath, [script, '--node', nodeExe, '--app', appDir, '--data', W.dataDir, '--out', dir, '--example', join(repo, 'deploy/examples/agent.yaml')], { encoding: 'utf8' });
+    const ok = spawnSync(
+      process.execPath,
+      [script, '--node', nodeExe, '--app', appDir, '--data', W.dataDir, '--out', dir, '--example', join(repo, 'deploy/examples/agent.yaml')],
+      { encoding: 'utf8' },
+    );
     expect(ok.status, ok.stderr).toBe(0);
     expect(readdirSync(dir).sort()).toEqual([W.exampleConfig, W.xml].sort());
     expect(parseXml(readFileSync(join(dir, W.xml), 'utf8')).children.find((c) => c.tag === 'id')!.text).toBe(W.serviceId);
@@ -148,13 +191,28 @@ describe('install.ps1 and uninstall.ps1 agree with the generator, the release an
   const uninstall = read('deploy', 'windows', 'uninstall.ps1');
   const quoted = (name: string, text: string) => new RegExp(`^\\$${name} = '([^']*)'`, 'm').exec(text)?.[1];
 
-  it.each([['install.ps1', install], ['uninstall.ps1', uninstall]])('%s is ASCII (Windows PowerShell 5.1 reads a BOM-less script in the ANSI code page)', (_n, text) => {
+  it.each([
+    ['install.ps1', install],
+    ['uninstall.ps1', uninstall],
+  ])('%s is ASCII (Windows PowerShell 5.1 reads a BOM-less script in the ANSI code page)', (_n, text) => {
     expect([...text].filter((ch) => ch.charCodeAt(0) > 126 || (ch.charCodeAt(0) < 32 && !'\r\n\t'.includes(ch)))).toEqual([]);
   });
 
-  it.each([['install.ps1', install], ['uninstall.ps1', uninstall]])('%s has balanced braces, brackets and parentheses', (_n, text) => {
-    const code = text.split('\n').filter((l) => !l.trimStart().startsWith('#')).join('\n').replace(/'[^'\n]*'|"[^"\n]*"/g, '""');
-    for (const [open, close] of [['{', '}'], ['(', ')'], ['[', ']']]) expect(code.split(open!).length, `${open}${close}`).toBe(code.split(close!).length);
+  it.each([
+    ['install.ps1', install],
+    ['uninstall.ps1', uninstall],
+  ])('%s has balanced braces, brackets and parentheses', (_n, text) => {
+    const code = text
+      .split('\n')
+      .filter((l) => !l.trimStart().startsWith('#'))
+      .join('\n')
+      .replace(/'[^'\n]*'|"[^"\n]*"/g, '""');
+    for (const [open, close] of [
+      ['{', '}'],
+      ['(', ')'],
+      ['[', ']'],
+    ])
+      expect(code.split(open!).length, `${open}${close}`).toBe(code.split(close!).length);
   });
 
   it('names the service, account and directories as the generator does', () => {

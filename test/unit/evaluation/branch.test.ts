@@ -24,12 +24,27 @@ function setup() {
   /** The agent's bursts over [from, to): RTT, loss and probe_success as the ICMP check sends them. */
   const bursts = (from: number, to: number, f: (ts: number) => { rttMs: number | null; loss: number }): void => {
     const ok = samples(from, to, BURST, (ts) => (f(ts).rttMs === null ? 0 : 1));
-    for (const [outcome, value] of [['success', 1], ['timeout', 0]] as const) {
+    for (const [outcome, value] of [
+      ['success', 1],
+      ['timeout', 0],
+    ] as const) {
       const pts = ok.filter((p) => p.value === value);
       if (pts.length > 0) source.write('A81001', 'server1', 'probe_success', { ...labels, outcome }, pts);
     }
-    source.write('A81001', 'server1', 'icmp_loss_ratio', labels, samples(from, to, BURST, (ts) => f(ts).loss));
-    source.write('A81001', 'server1', 'icmp_rtt_avg_ms', labels, samples(from, to, BURST, (ts) => f(ts).rttMs ?? Number.NaN).filter((p) => !Number.isNaN(p.value)));
+    source.write(
+      'A81001',
+      'server1',
+      'icmp_loss_ratio',
+      labels,
+      samples(from, to, BURST, (ts) => f(ts).loss),
+    );
+    source.write(
+      'A81001',
+      'server1',
+      'icmp_rtt_avg_ms',
+      labels,
+      samples(from, to, BURST, (ts) => f(ts).rttMs ?? Number.NaN).filter((p) => !Number.isNaN(p.value)),
+    );
   };
   /** Deliver minute by minute (as the agent pushes) and evaluate. */
   const run = async (until: number, f: Parameters<typeof bursts>[2]): Promise<void> => {

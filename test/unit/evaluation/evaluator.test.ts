@@ -30,8 +30,26 @@ function setup(opts: { config?: ThresholdsConfig; options?: Partial<EvaluatorOpt
   });
   source.attach(evaluator, clock);
   /** Series whose samples "arrive" as the clock passes them (ingested live). */
-  const feeds: { practice: string; agent: string; metric: string; labels: Record<string, string>; next: number; to: number; everyMs: number; f: (ts: number) => number }[] = [];
-  const feed = (practice: string, agent: string, metric: string, labels: Record<string, string>, from: number, to: number, everyMs: number, f: (ts: number) => number): void => {
+  const feeds: {
+    practice: string;
+    agent: string;
+    metric: string;
+    labels: Record<string, string>;
+    next: number;
+    to: number;
+    everyMs: number;
+    f: (ts: number) => number;
+  }[] = [];
+  const feed = (
+    practice: string,
+    agent: string,
+    metric: string,
+    labels: Record<string, string>,
+    from: number,
+    to: number,
+    everyMs: number,
+    f: (ts: number) => number,
+  ): void => {
     feeds.push({ practice, agent, metric, labels, next: from, to, everyMs, f });
   };
   /** Advance the clock by `everyMs` steps to `until`: deliver what has been measured by then, tick. */
@@ -109,11 +127,26 @@ describe('rule evaluator: windows, sustain, hysteresis', () => {
       const metric = [...sel.metrics][0] as string;
       const bad = badValue(rule);
       const from = T0 - 7 * 3_600_000;
-      source.write('BAD01', 'main', metric, labels, samples(from, T0 + 30 * M, 30_000, () => bad));
-      source.write('GOOD1', 'main', metric, labels, samples(from, T0 + 30 * M, 30_000, () => goodValue(rule)));
+      source.write(
+        'BAD01',
+        'main',
+        metric,
+        labels,
+        samples(from, T0 + 30 * M, 30_000, () => bad),
+      );
+      source.write(
+        'GOOD1',
+        'main',
+        metric,
+        labels,
+        samples(from, T0 + 30 * M, 30_000, () => goodValue(rule)),
+      );
       await runUntil(T0 + 30 * M, 10 * M);
       const raised = sink.events.filter((e) => e.kind === 'raise' && e.rule.id === rule.id);
-      expect(raised.map((e) => `${e.practice} ${e.severity}`), rule.id).toEqual([`BAD01 ${rule.critical !== undefined ? 'critical' : 'warning'}`]);
+      expect(
+        raised.map((e) => `${e.practice} ${e.severity}`),
+        rule.id,
+      ).toEqual([`BAD01 ${rule.critical !== undefined ? 'critical' : 'warning'}`]);
     }
   });
 });
@@ -163,35 +196,80 @@ describe('rule evaluator: event time', () => {
   it('evaluation waits for the grace period; late samples within it count, later ones do not rewrite the past', async () => {
     const { source, clock, evaluator, sink } = setup({ options: { graceMs: 2 * M } });
     clock.t = T0 + 10_000;
-    source.write('A81001', 'main', 'icmp_loss_ratio', n3, samples(T0 - 30 * M, T0, 30_000, () => 0));
+    source.write(
+      'A81001',
+      'main',
+      'icmp_loss_ratio',
+      n3,
+      samples(T0 - 30 * M, T0, 30_000, () => 0),
+    );
     await evaluator.tick();
     // newest sample 08:59:30, minus 2 min grace → evaluated up to 08:57
     expect(evaluator.progress()[0]?.evaluatedUntil).toBe(T0 - 3 * M);
     // a slow check's samples for 08:30–09:00 arrive after the others: inside the grace, so counted
     clock.t = T0 + 5 * M + 10_000;
-    source.write('A81001', 'main', 'icmp_rtt_avg_ms', n3, samples(T0 - 30 * M, T0, 30_000, () => 500));
-    source.write('A81001', 'main', 'icmp_loss_ratio', n3, samples(T0, T0 + 5 * M, 30_000, () => 0));
+    source.write(
+      'A81001',
+      'main',
+      'icmp_rtt_avg_ms',
+      n3,
+      samples(T0 - 30 * M, T0, 30_000, () => 500),
+    );
+    source.write(
+      'A81001',
+      'main',
+      'icmp_loss_ratio',
+      n3,
+      samples(T0, T0 + 5 * M, 30_000, () => 0),
+    );
     await evaluator.tick();
     expect(evaluator.progress()[0]?.evaluatedUntil).toBe(T0 + 2 * M);
     expect(sink.summary()).toEqual(['raise n3-rtt-p95 A81001 ok→critical at=09:00 start=08:58']);
     // samples older than what is already evaluated arrive now: they are stored, but not judged
     clock.t = T0 + 10 * M + 10_000;
-    source.write('A81001', 'main', 'icmp_loss_ratio', n3, samples(T0 - 10 * M, T0, 30_000, () => 1));
-    source.write('A81001', 'main', 'icmp_loss_ratio', n3, samples(T0 + 5 * M, T0 + 10 * M, 30_000, () => 0));
+    source.write(
+      'A81001',
+      'main',
+      'icmp_loss_ratio',
+      n3,
+      samples(T0 - 10 * M, T0, 30_000, () => 1),
+    );
+    source.write(
+      'A81001',
+      'main',
+      'icmp_loss_ratio',
+      n3,
+      samples(T0 + 5 * M, T0 + 10 * M, 30_000, () => 0),
+    );
     await evaluator.tick();
     expect(sink.summary((e) => e.rule.id === 'n3-loss-mean')).toEqual([]);
   });
 
   it('a silent agent is its own alert, and its cursor waits for the backlog', async () => {
     const { source, clock, evaluator, sink } = setup();
-    source.write('A81001', 'main', 'probe_success', n3, samples(T0 - 30 * M, T0, 30_000, () => 1));
+    source.write(
+      'A81001',
+      'main',
+      'probe_success',
+      n3,
+      samples(T0 - 30 * M, T0, 30_000, () => 1),
+    );
     for (clock.t = T0; clock.t <= T0 + 30 * M; clock.t += M) await evaluator.tick();
-    expect(sink.summary()).toEqual(['raise agent-silent A81001 ok→warning at=09:05 start=09:00', 'escalate agent-silent A81001 warning→critical at=09:15 start=09:00']);
+    expect(sink.summary()).toEqual([
+      'raise agent-silent A81001 ok→warning at=09:05 start=09:00',
+      'escalate agent-silent A81001 warning→critical at=09:15 start=09:00',
+    ]);
     const cursor = evaluator.progress()[0]?.evaluatedUntil;
     expect(cursor).toBe(T0 - 3 * M);
     expect(evaluator.states('A81001').find((s) => s.rule.id === 'n3-link-down')?.level).toBe('unknown'); // shown unknown while silent
     // the backlog arrives: the link was down 09:00–09:20
-    source.write('A81001', 'main', 'probe_success', n3, samples(T0, T0 + 31 * M, 30_000, (ts) => (ts < T0 + 20 * M ? 0 : 1)));
+    source.write(
+      'A81001',
+      'main',
+      'probe_success',
+      n3,
+      samples(T0, T0 + 31 * M, 30_000, (ts) => (ts < T0 + 20 * M ? 0 : 1)),
+    );
     await evaluator.tick();
     expect(sink.summary().slice(2)).toEqual([
       'clear agent-silent A81001 critical→ok at=09:31 start=09:00 end=09:31',
@@ -241,7 +319,9 @@ describe('rule evaluator: dependencies', () => {
   });
 
   it('per-practice overrides apply in evaluation', async () => {
-    const { sink, feed, runUntil } = setup({ config: { practices: { B82002: { rules: { 'lan-rtt-p95': { warning: 10, critical: 40, clear: { warning: 8, critical: 30 } } } } } } });
+    const { sink, feed, runUntil } = setup({
+      config: { practices: { B82002: { rules: { 'lan-rtt-p95': { warning: 10, critical: 40, clear: { warning: 8, critical: 30 } } } } } },
+    });
     const lan = { role: 'lan-gateway', target: '192.168.0.1', check: 'icmp:lan' };
     for (const p of ['A81001', 'B82002']) feed(p, 'main', 'icmp_rtt_avg_ms', lan, T0 - 30 * M, T0 + 30 * M, 30_000, () => 7);
     await runUntil(T0 + 34 * M);
@@ -266,7 +346,14 @@ describe('rule evaluator: restarts', () => {
     const source = new MemorySource();
     const clock = new FakeClock(T0 + 60 * M);
     const sink = new RecordingSink();
-    const evaluator = createEvaluator({ source, profiles: profiles(), clock, sink, log: silentLogger(), agents: [{ practice: 'A81001', agent: 'main', lastSeen: T0 }] });
+    const evaluator = createEvaluator({
+      source,
+      profiles: profiles(),
+      clock,
+      sink,
+      log: silentLogger(),
+      agents: [{ practice: 'A81001', agent: 'main', lastSeen: T0 }],
+    });
     await evaluator.tick();
     expect(sink.events).toEqual([]);
     clock.t = T0 + 66 * M;

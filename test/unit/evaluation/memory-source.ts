@@ -93,7 +93,10 @@ export class RecordingSink implements EvaluationSink {
   summary(filter?: (e: EvaluationEvent) => boolean): string[] {
     return this.events
       .filter(filter ?? (() => true))
-      .map((e) => `${e.kind} ${e.rule.id} ${e.practice} ${e.previous}→${e.severity} at=${iso(e.at)} start=${iso(e.startedAt)}${e.endedAt === undefined ? '' : ` end=${iso(e.endedAt)}`}${e.cause === undefined ? '' : ` cause=${e.cause.ruleId}`}`);
+      .map(
+        (e) =>
+          `${e.kind} ${e.rule.id} ${e.practice} ${e.previous}→${e.severity} at=${iso(e.at)} start=${iso(e.startedAt)}${e.endedAt === undefined ? '' : ` end=${iso(e.endedAt)}`}${e.cause === undefined ? '' : ` cause=${e.cause.ruleId}`}`,
+      );
   }
 }
 

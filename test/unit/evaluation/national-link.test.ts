@@ -31,7 +31,11 @@ function agentPolls(): WireSample[][] {
 }
 
 /** The agent's utilisation samples, replayed once a minute over [from, to) (the recording has 4 intervals). */
-function utilisationSeries(polls: WireSample[][], from: number, to: number): Map<string, { metric: string; labels: Record<string, string>; points: { ts: number; value: number }[] }> {
+function utilisationSeries(
+  polls: WireSample[][],
+  from: number,
+  to: number,
+): Map<string, { metric: string; labels: Record<string, string>; points: { ts: number; value: number }[] }> {
   const rated = polls.slice(1);
   const out = new Map<string, { metric: string; labels: Record<string, string>; points: { ts: number; value: number }[] }>();
   for (let ts = from, i = 0; ts < to; ts += M, i++) {
@@ -83,7 +87,12 @@ describe('the national-link interface, from the documented agent config to the 7
   });
 
   it('keeps judging stored data labelled ifRole="wan" (before the vocabulary was one)', async () => {
-    const legacy = new Map([...utilisationSeries(agentPolls(), T0 - 30 * M, T0 + 30 * M)].map(([k, s]) => [k, { ...s, labels: s.labels[IF_ROLE_LABEL] === 'n3-gateway' ? { ...s.labels, [IF_ROLE_LABEL]: 'wan' } : s.labels }]));
+    const legacy = new Map(
+      [...utilisationSeries(agentPolls(), T0 - 30 * M, T0 + 30 * M)].map(([k, s]) => [
+        k,
+        { ...s, labels: s.labels[IF_ROLE_LABEL] === 'n3-gateway' ? { ...s.labels, [IF_ROLE_LABEL]: 'wan' } : s.labels },
+      ]),
+    );
     const raised = (await judge(legacy)).filter((e) => e.kind === 'raise');
     expect(raised.map((e) => [e.labels.ifName, e.labels[IF_ROLE_LABEL], e.severity])).toEqual([[WAN_PORT, 'wan', 'warning']]);
   });

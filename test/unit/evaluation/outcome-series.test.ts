@@ -34,7 +34,7 @@ async function run(failed: (ts: number) => boolean, until: number) {
   return { sink, evaluator };
 }
 
-describe('probe_success{outcome}: a check\'s runs judged together', () => {
+describe("probe_success{outcome}: a check's runs judged together", () => {
   it('one failed burst among successes raises nothing', async () => {
     const { sink, evaluator } = await run((ts) => ts === T0 + 10 * M, T0 + 40 * M);
     expect(sink.summary()).toEqual([]);

@@ -30,24 +30,209 @@ const rule = (p: { byId: ReadonlyMap<string, unknown> }, id: string) => p.byId.g
 
 describe('the default profile (deploy/profiles/default.yaml)', () => {
   // The table "Default threshold profile" of the product brief, row by row.
-  const table: [string, { aggregate: string; window: string; compare: string; warning?: number; critical?: number; source: string; metric: string; labels?: Record<string, unknown> }][] = [
-    ['n3-rtt-p95', { aggregate: 'p95', window: '15m', compare: 'above', warning: 60, critical: 150, source: 'product default (ITU-T Y.1541 class 0 / G.114 basis)', metric: 'icmp_rtt_avg_ms', labels: { role: 'n3-gateway' } }],
-    ['n3-jitter-p95', { aggregate: 'p95', window: '15m', compare: 'above', warning: 10, critical: 30, source: 'product default', metric: 'icmp_jitter_ms', labels: { role: 'n3-gateway' } }],
-    ['n3-loss-mean', { aggregate: 'mean', window: '15m', compare: 'above', warning: 0.001, critical: 0.01, source: 'product default (Y.1541 IPLR 1e-3)', metric: 'icmp_loss_ratio', labels: { role: 'n3-gateway' } }],
-    ['lan-rtt-p95', { aggregate: 'p95', window: '15m', compare: 'above', warning: 5, critical: 20, source: 'product default', metric: 'icmp_rtt_avg_ms', labels: { role: 'lan-gateway' } }],
-    ['wan-utilisation-p95', { aggregate: 'p95', window: '15m', compare: 'above', warning: 0.75, critical: 0.9, source: 'NHS Digital advice: sites over 75 % of FTTC capacity should review connectivity', metric: 'snmp_if_in_utilisation_ratio' }],
-    ['app-connect-p95', { aggregate: 'p95', window: '15m', compare: 'above', warning: 300, critical: 1000, source: 'product default', metric: 'tcp_connect_ms', labels: { role: 'national-app' } }],
-    ['app-http-total-p95', { aggregate: 'p95', window: '15m', compare: 'above', warning: 1500, critical: 3000, source: 'Choose and Book contract: 95 % of "create referral" within 3.0 s', metric: 'http_total_ms', labels: { role: 'national-app' } }],
-    ['n3-availability-month', { aggregate: 'availability', window: 'month', compare: 'below', warning: 0.99, source: 'HSCN Obligations Framework (end-to-end access availability): 99.5 % resilient / 99.0 % single', metric: 'probe_success', labels: { role: 'n3-gateway' } }],
-    ['app-availability-month', { aggregate: 'availability', window: 'month', compare: 'below', warning: 0.999, source: 'CfH assurance: 99.9 % = 45 min down in 31 days', metric: 'probe_success', labels: { role: 'national-app' } }],
-    ['n3-outage', { aggregate: 'down_for', window: '15m', compare: 'above', critical: 5 * 3600, source: 'HSCN: severity-1 incidents resolved within 5 h', metric: 'probe_success', labels: { role: 'n3-gateway' } }],
-    ['tls-cert-expiry', { aggregate: 'last', window: '1h', compare: 'below', warning: 30, critical: 7, source: 'product default', metric: 'tls_cert_expiry_days' }],
-    ['host-disk-used', { aggregate: 'last', window: '15m', compare: 'above', warning: 0.8, critical: 0.9, source: 'product default', metric: 'host_disk_used_ratio' }],
-    ['host-memory-used', { aggregate: 'mean', window: '15m', compare: 'above', warning: 0.9, critical: 0.97, source: 'product default', metric: 'host_mem_used_ratio' }],
-    ['asset-age-pc', { aggregate: 'last', window: 'month', compare: 'above', warning: 4, critical: 5, source: 'HM Treasury asset lives; Gartner PC refresh', metric: 'asset_age_years', labels: { assetClass: 'pc' } }],
-    ['asset-age-server', { aggregate: 'last', window: 'month', compare: 'above', warning: 4, critical: 5, source: 'HM Treasury asset lives; Gartner PC refresh', metric: 'asset_age_years', labels: { assetClass: 'server' } }],
-    ['asset-age-switch', { aggregate: 'last', window: 'month', compare: 'above', warning: 6, critical: 7, source: 'HM Treasury asset lives; Gartner PC refresh', metric: 'asset_age_years', labels: { assetClass: 'switch' } }],
-    ['asset-age-router-firewall', { aggregate: 'last', window: 'month', compare: 'above', warning: 4, critical: 5, source: 'HM Treasury asset lives; Gartner PC refresh', metric: 'asset_age_years', labels: { assetClass: 'router-firewall' } }],
+  const table: [
+    string,
+    {
+      aggregate: string;
+      window: string;
+      compare: string;
+      warning?: number;
+      critical?: number;
+      source: string;
+      metric: string;
+      labels?: Record<string, unknown>;
+    },
+  ][] = [
+    [
+      'n3-rtt-p95',
+      {
+        aggregate: 'p95',
+        window: '15m',
+        compare: 'above',
+        warning: 60,
+        critical: 150,
+        source: 'product default (ITU-T Y.1541 class 0 / G.114 basis)',
+        metric: 'icmp_rtt_avg_ms',
+        labels: { role: 'n3-gateway' },
+      },
+    ],
+    [
+      'n3-jitter-p95',
+      {
+        aggregate: 'p95',
+        window: '15m',
+        compare: 'above',
+        warning: 10,
+        critical: 30,
+        source: 'product default',
+        metric: 'icmp_jitter_ms',
+        labels: { role: 'n3-gateway' },
+      },
+    ],
+    [
+      'n3-loss-mean',
+      {
+        aggregate: 'mean',
+        window: '15m',
+        compare: 'above',
+        warning: 0.001,
+        critical: 0.01,
+        source: 'product default (Y.1541 IPLR 1e-3)',
+        metric: 'icmp_loss_ratio',
+        labels: { role: 'n3-gateway' },
+      },
+    ],
+    [
+      'lan-rtt-p95',
+      {
+        aggregate: 'p95',
+        window: '15m',
+        compare: 'above',
+        warning: 5,
+        critical: 20,
+        source: 'product default',
+        metric: 'icmp_rtt_avg_ms',
+        labels: { role: 'lan-gateway' },
+      },
+    ],
+    [
+      'wan-utilisation-p95',
+      {
+        aggregate: 'p95',
+        window: '15m',
+        compare: 'above',
+        warning: 0.75,
+        critical: 0.9,
+        source: 'NHS Digital advice: sites over 75 % of FTTC capacity should review connectivity',
+        metric: 'snmp_if_in_utilisation_ratio',
+      },
+    ],
+    [
+      'app-connect-p95',
+      {
+        aggregate: 'p95',
+        window: '15m',
+        compare: 'above',
+        warning: 300,
+        critical: 1000,
+        source: 'product default',
+        metric: 'tcp_connect_ms',
+        labels: { role: 'national-app' },
+      },
+    ],
+    [
+      'app-http-total-p95',
+      {
+        aggregate: 'p95',
+        window: '15m',
+        compare: 'above',
+        warning: 1500,
+        critical: 3000,
+        source: 'Choose and Book contract: 95 % of "create referral" within 3.0 s',
+        metric: 'http_total_ms',
+        labels: { role: 'national-app' },
+      },
+    ],
+    [
+      'n3-availability-month',
+      {
+        aggregate: 'availability',
+        window: 'month',
+        compare: 'below',
+        warning: 0.99,
+        source: 'HSCN Obligations Framework (end-to-end access availability): 99.5 % resilient / 99.0 % single',
+        metric: 'probe_success',
+        labels: { role: 'n3-gateway' },
+      },
+    ],
+    [
+      'app-availability-month',
+      {
+        aggregate: 'availability',
+        window: 'month',
+        compare: 'below',
+        warning: 0.999,
+        source: 'CfH assurance: 99.9 % = 45 min down in 31 days',
+        metric: 'probe_success',
+        labels: { role: 'national-app' },
+      },
+    ],
+    [
+      'n3-outage',
+      {
+        aggregate: 'down_for',
+        window: '15m',
+        compare: 'above',
+        critical: 5 * 3600,
+        source: 'HSCN: severity-1 incidents resolved within 5 h',
+        metric: 'probe_success',
+        labels: { role: 'n3-gateway' },
+      },
+    ],
+    [
+      'tls-cert-expiry',
+      { aggregate: 'last', window: '1h', compare: 'below', warning: 30, critical: 7, source: 'product default', metric: 'tls_cert_expiry_days' },
+    ],
+    [
+      'host-disk-used',
+      { aggregate: 'last', window: '15m', compare: 'above', warning: 0.8, critical: 0.9, source: 'product default', metric: 'host_disk_used_ratio' },
+    ],
+    [
+      'host-memory-used',
+      { aggregate: 'mean', window: '15m', compare: 'above', warning: 0.9, critical: 0.97, source: 'product default', metric: 'host_mem_used_ratio' },
+    ],
+    [
+      'asset-age-pc',
+      {
+        aggregate: 'last',
+        window: 'month',
+        compare: 'above',
+        warning: 4,
+        critical: 5,
+        source: 'HM Treasury asset lives; Gartner PC refresh',
+        metric: 'asset_age_years',
+        labels: { assetClass: 'pc' },
+      },
+    ],
+    [
+      'asset-age-server',
+      {
+        aggregate: 'last',
+        window: 'month',
+        compare: 'above',
+        warning: 4,
+        critical: 5,
+        source: 'HM Treasury asset lives; Gartner PC refresh',
+        metric: 'asset_age_years',
+        labels: { assetClass: 'server' },
+      },
+    ],
+    [
+      'asset-age-switch',
+      {
+        aggregate: 'last',
+        window: 'month',
+        compare: 'above',
+        warning: 6,
+        critical: 7,
+        source: 'HM Treasury asset lives; Gartner PC refresh',
+        metric: 'asset_age_years',
+        labels: { assetClass: 'switch' },
+      },
+    ],
+    [
+      'asset-age-router-firewall',
+      {
+        aggregate: 'last',
+        window: 'month',
+        compare: 'above',
+        warning: 4,
+        critical: 5,
+        source: 'HM Treasury asset lives; Gartner PC refresh',
+        metric: 'asset_age_years',
+        labels: { assetClass: 'router-firewall' },
+      },
+    ],
   ];
 
   it.each(table)('%s matches the table', (id, want) => {
@@ -162,7 +347,20 @@ describe('overrides per organisation and per practice', () => {
         practices: {
           A81001: {
             rules: { 'lan-rtt-p95': { clear: { warning: 9 } }, 'n3-loss-mean': { critical: '5m' } },
-            add: [{ kind: 'threshold', id: 'n3-jitter-p95', title: 'x', select: [{ metric: 'icmp_jiter_ms' }], aggregate: 'p95', window: 'month', compare: 'above', unit: 'ms', warning: 1, source: 's' }],
+            add: [
+              {
+                kind: 'threshold',
+                id: 'n3-jitter-p95',
+                title: 'x',
+                select: [{ metric: 'icmp_jiter_ms' }],
+                aggregate: 'p95',
+                window: 'month',
+                compare: 'above',
+                unit: 'ms',
+                warning: 1,
+                source: 's',
+              },
+            ],
           },
         },
       }),
@@ -181,9 +379,7 @@ describe('overrides per organisation and per practice', () => {
   it('unknown keys and bad ODS codes are refused by the schema', () => {
     expect(problemsOfConfig({ organisation: { rule: {} } })).toEqual(['thresholds.organisation.rule: unknown key (allowed: variants, rules, add)']);
     expect(problemsOfConfig({ practices: { 'A8 1001': {} } })).toEqual(['thresholds.practices["A8 1001"]: not an ODS code (3–10 letters and digits)']);
-    expect(problemsOfConfig({ practices: { A81001: { rules: { 'n3-rtt-p95': { warnig: 1 } } } } })).toEqual([
-      expect.stringContaining('warnig'),
-    ]);
+    expect(problemsOfConfig({ practices: { A81001: { rules: { 'n3-rtt-p95': { warnig: 1 } } } } })).toEqual([expect.stringContaining('warnig')]);
   });
 
   it('suppressedBy must name live rules, not itself, without cycles', () => {
@@ -209,13 +405,21 @@ describe('profile files', () => {
       const r = parseProfile(doc);
       expect(r.ok).toBe(false);
       if (!r.ok) {
-        expect(r.problems).toContain('rules[1].aggregate: must be one of "p50", "p90", "p95", "p99", "mean", "min", "max", "last", "availability", "down_for" (got string "p97")');
+        expect(r.problems).toContain(
+          'rules[1].aggregate: must be one of "p50", "p90", "p95", "p99", "mean", "min", "max", "last", "availability", "down_for" (got string "p97")',
+        );
         expect(r.problems).toContain('rules[2].source: missing required key');
       }
       delete (doc.rules[2] as Record<string, unknown>).unused;
       (doc.rules[1] as Record<string, unknown>).aggregate = 'p95';
       (doc.rules[2] as Record<string, unknown>).source = 'x';
-      expect(parseProfile(doc)).toEqual({ ok: false, problems: ['rules[0].warning: must be below critical (10) for compare: above', 'rules[0].clear.critical: must be at or below critical (10) for compare: above'] });
+      expect(parseProfile(doc)).toEqual({
+        ok: false,
+        problems: [
+          'rules[0].warning: must be below critical (10) for compare: above',
+          'rules[0].clear.critical: must be at or below critical (10) for compare: above',
+        ],
+      });
       const file = join(dir, 'profile.json');
       writeFileSync(file, JSON.stringify({ ...doc, rules: [] }));
       let caught: unknown;

@@ -6,7 +6,12 @@ import { practicesNeeded } from '../../../collector/src/incidents/config.ts';
 
 const M = 60_000;
 const opt = { needed: 3, windowMs: 10 * M, resolveAfterMs: 15 * M, eventNow: 1000 * M };
-const b = (alertId: number, practice: string, from: number, to: number | null): Breach => ({ alertId, practice, startedAt: from * M, endedAt: to === null ? null : to * M });
+const b = (alertId: number, practice: string, from: number, to: number | null): Breach => ({
+  alertId,
+  practice,
+  startedAt: from * M,
+  endedAt: to === null ? null : to * M,
+});
 
 describe('correlate', () => {
   it('opens when enough practices breach within the window, from the earliest of them', () => {
@@ -42,7 +47,12 @@ describe('correlate', () => {
     expect(correlate([...breaches].reverse(), opt).map((e) => ({ ...e, members: e.members.map((m) => m.alertId).sort() }))).toEqual(
       forward.map((e) => ({ ...e, members: e.members.map((m) => m.alertId).sort() })),
     );
-    expect(correlate(breaches.filter((x) => x.practice !== 'C'), opt)).toEqual([]);
+    expect(
+      correlate(
+        breaches.filter((x) => x.practice !== 'C'),
+        opt,
+      ),
+    ).toEqual([]);
   });
 
   it('needs the larger of minPractices and minShare of those monitoring', () => {

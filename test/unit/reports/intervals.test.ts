@@ -7,15 +7,39 @@ const at = (h: number, m = 0): number => Date.UTC(2026, 10, 2, h, m);
 
 describe('interval arithmetic', () => {
   it('normalises, intersects and subtracts half-open intervals', () => {
-    expect(normalise([{ from: 5, to: 8 }, { from: 1, to: 3 }, { from: 3, to: 4 }, { from: 7, to: 9 }, { from: 10, to: 10 }])).toEqual([
+    expect(
+      normalise([
+        { from: 5, to: 8 },
+        { from: 1, to: 3 },
+        { from: 3, to: 4 },
+        { from: 7, to: 9 },
+        { from: 10, to: 10 },
+      ]),
+    ).toEqual([
       { from: 1, to: 4 },
       { from: 5, to: 9 },
     ]);
-    expect(intersect([{ from: 0, to: 10 }], [{ from: 2, to: 4 }, { from: 8, to: 12 }])).toEqual([
+    expect(
+      intersect(
+        [{ from: 0, to: 10 }],
+        [
+          { from: 2, to: 4 },
+          { from: 8, to: 12 },
+        ],
+      ),
+    ).toEqual([
       { from: 2, to: 4 },
       { from: 8, to: 10 },
     ]);
-    expect(subtract([{ from: 0, to: 10 }], [{ from: 2, to: 4 }, { from: 8, to: 12 }])).toEqual([
+    expect(
+      subtract(
+        [{ from: 0, to: 10 }],
+        [
+          { from: 2, to: 4 },
+          { from: 8, to: 12 },
+        ],
+      ),
+    ).toEqual([
       { from: 0, to: 2 },
       { from: 4, to: 8 },
     ]);

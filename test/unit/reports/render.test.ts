@@ -21,7 +21,18 @@ function withIncidents(): PracticeReport {
   const r = fixture();
   r.practice.name = 'Smith & Jones <Surgery>';
   r.incidents.alertsAvailable = true;
-  r.incidents.alerts = [{ id: 'al-1', rule: 'n3-link-down', severity: 'critical', subject: 'national link 192.0.2.1', start: Date.UTC(2026, 9, 14, 8, 3), end: Date.UTC(2026, 9, 14, 14, 0), durationMs: 357 * 60_000, over5h: true }];
+  r.incidents.alerts = [
+    {
+      id: 'al-1',
+      rule: 'n3-link-down',
+      severity: 'critical',
+      subject: 'national link 192.0.2.1',
+      start: Date.UTC(2026, 9, 14, 8, 3),
+      end: Date.UTC(2026, 9, 14, 14, 0),
+      durationMs: 357 * 60_000,
+      over5h: true,
+    },
+  ];
   r.incidents.maintenance = [{ start: Date.UTC(2026, 9, 3, 19), end: Date.UTC(2026, 9, 3, 21), reason: '=HYPERLINK("x") router firmware' }];
   return r;
 }
@@ -144,4 +155,3 @@ describe('a month in progress, in words', () => {
     expect(html).toContain('Month in progress: judged on 1–7 October up to 14:00');
   });
 });
-

@@ -36,7 +36,7 @@ describe('monthly schedule', () => {
 describe('thresholds from the threshold profile', () => {
   const profiles = loadThresholds({ practices: { A81001: { variants: ['resilient-link'] } } });
 
-  it('finds each report figure\'s rule with its source; seconds become ms', () => {
+  it("finds each report figure's rule with its source; seconds become ms", () => {
     const t = thresholdsFromRules([...profiles.organisation.byId.values()]);
     expect(t.get('n3-rtt')).toMatchObject({ id: 'n3-rtt-p95', unit: 'ms', warning: 60, critical: 150, direction: 'above' });
     expect(t.get('n3-rtt')?.source).toContain('Y.1541');
@@ -53,15 +53,28 @@ describe('thresholds from the threshold profile', () => {
 
   it('places values against a rule in either direction', () => {
     const rtt = refOfRule(profiles.organisation.byId.get('n3-rtt-p95') as never);
-    expect([levelOf(rtt, 30), levelOf(rtt, 61), levelOf(rtt, 151), levelOf(rtt, null), levelOf(undefined, 5)]).toEqual(['ok', 'warning', 'critical', null, null]);
+    expect([levelOf(rtt, 30), levelOf(rtt, 61), levelOf(rtt, 151), levelOf(rtt, null), levelOf(undefined, 5)]).toEqual([
+      'ok',
+      'warning',
+      'critical',
+      null,
+      null,
+    ]);
     const tls = refOfRule(profiles.organisation.byId.get('tls-cert-expiry') as never);
     expect([levelOf(tls, 90), levelOf(tls, 20), levelOf(tls, 3)]).toEqual(['ok', 'warning', 'critical']);
   });
 });
 
 describe('series sorted into checks', () => {
-  const s = (id: string, metric: string, labels: Record<string, string>, lastTs = 2e12): StoredSeries => ({ id, practice: 'A81001', agent: 'a1', metric, labels, lastTs });
-  it('derives each check\'s kind from its metrics, or its default kind:target id; leaves retired series out', () => {
+  const s = (id: string, metric: string, labels: Record<string, string>, lastTs = 2e12): StoredSeries => ({
+    id,
+    practice: 'A81001',
+    agent: 'a1',
+    metric,
+    labels,
+    lastTs,
+  });
+  it("derives each check's kind from its metrics, or its default kind:target id; leaves retired series out", () => {
     const idx = indexSeries(
       [
         s('1', 'probe_success', { check: 'n3', role: 'n3-gateway', target: '192.0.2.1', outcome: 'success' }),
@@ -104,7 +117,13 @@ describe('periods', () => {
     const piece = p.plan.pieces[0];
     expect(piece).toEqual({ from: day + 3 * H, to: day + 3 * H + 15 * 60_000 });
     const b = (start: number) => ({ start, count: 1, sum: 1, min: 1, max: 1, sketch: new DDSketch() });
-    const data = { hourly: new Map([[day + 3 * H, b(day + 3 * H)], [day + 6 * H, b(day + 6 * H)]]), pieces: new Map([[pieceKey(piece as never), b(day + 3 * H)]]) };
+    const data = {
+      hourly: new Map([
+        [day + 3 * H, b(day + 3 * H)],
+        [day + 6 * H, b(day + 6 * H)],
+      ]),
+      pieces: new Map([[pieceKey(piece as never), b(day + 3 * H)]]),
+    };
     expect(bucketsIn(data, p)).toHaveLength(2); // hour 06 and the 03:00–03:15 piece, not the whole of hour 03
   });
 });

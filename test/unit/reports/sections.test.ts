@@ -19,7 +19,17 @@ const headings = REPORT_SECTIONS.map((s) => sectionHeading(s.id));
 /** The captured October fixture, with a branch link so that every CSV section value has rows. */
 function fixture(): PracticeReport {
   const r = JSON.parse(readFileSync(new URL('./fixtures/practice-report-2026-10.json', import.meta.url), 'utf8')) as PracticeReport;
-  const fig: AvailabilityFigure = { runs: 8940, up: 8940, expected: 8940, availability: 1, lowerBound: 1, completeness: 1, unknownMs: 0, downMs: 0, verdict: 'met' };
+  const fig: AvailabilityFigure = {
+    runs: 8940,
+    up: 8940,
+    expected: 8940,
+    availability: 1,
+    lowerBound: 1,
+    completeness: 1,
+    unknownMs: 0,
+    downMs: 0,
+    verdict: 'met',
+  };
   r.lan.branches = {
     sites: [{ check: 'icmp:branch', site: 'Branch', target: '192.0.2.9', core: fig, all: fig, rtt: { count: 8940, p50: 3, p95: 6 }, lossMean: 0, level: 'ok' }],
     target: null,

@@ -14,7 +14,15 @@ function headline(ods: string, overall: Rag, areas: Partial<Headline['areas']> =
     month: '2026-10',
     overall,
     areas: { apps: 'green', link: 'green', lan: 'green', branch: 'green', incidents: 'green', servers: 'green', completeness: 'green', ...areas },
-    figures: { 'link-availability-core': 0.999, 'link-rtt-p95': 30, 'app-availability-core': 0.9995, 'app-http-p95': 600, 'lan-rtt-p95': 2, completeness: 0.995, ...figures },
+    figures: {
+      'link-availability-core': 0.999,
+      'link-rtt-p95': 30,
+      'app-availability-core': 0.9995,
+      'app-http-p95': 600,
+      'lan-rtt-p95': 2,
+      completeness: 0.995,
+      ...figures,
+    },
   };
 }
 
@@ -60,7 +68,12 @@ describe('organisation summary', () => {
     headline('A00002', 'red', { link: 'red', completeness: 'amber' }, { 'link-availability-core': 0.97 }),
     headline('A00003', 'amber', { apps: 'amber' }, { 'app-availability-core': 0.998 }),
     headline('A00004', 'red', { link: 'red' }, { 'link-availability-core': 0.95 }),
-    headline('A00005', 'grey', { apps: 'grey', link: 'grey', lan: 'grey', incidents: 'grey', servers: 'grey', completeness: 'grey' }, { 'link-availability-core': null }),
+    headline(
+      'A00005',
+      'grey',
+      { apps: 'grey', link: 'grey', lan: 'grey', incidents: 'grey', servers: 'grey', completeness: 'grey' },
+      { 'link-availability-core': null },
+    ),
   ];
   const previous = [headline('A00001', 'amber'), headline('A00002', 'red'), headline('A00004', 'green')];
   const s = buildOrgSummary({ month: '2026-10', organisation: 'Example ICB', names: new Map([['A00001', 'One']]), current, previous, generatedAt: 0 });

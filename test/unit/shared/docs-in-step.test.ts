@@ -27,7 +27,9 @@ describe('docs stay in step with the registries', () => {
   it('docs/metrics.md lists every metric, with its unit and labels', () => {
     const text = readFileSync(new URL('../../../docs/metrics.md', import.meta.url), 'utf8');
     const rows = [...text.matchAll(/^\| `([a-z0-9_]+)` \| (\w+) \| (\w+) \| ([^|]*) \|/gm)];
-    const documented = new Map(rows.map((r) => [r[1], { source: r[2], unit: r[3], labels: (r[4] ?? '').match(/`([^`]+)`/g)?.map((l) => l.slice(1, -1)) ?? [] }]));
+    const documented = new Map(
+      rows.map((r) => [r[1], { source: r[2], unit: r[3], labels: (r[4] ?? '').match(/`([^`]+)`/g)?.map((l) => l.slice(1, -1)) ?? [] }]),
+    );
     expect([...documented.keys()].sort()).toEqual(Object.keys(METRICS).sort());
     for (const [name, info] of Object.entries(METRICS)) {
       expect(documented.get(name), name).toEqual({ source: info.source, unit: info.unit, labels: [...info.labels] });
@@ -40,14 +42,19 @@ describe('docs stay in step with the registries', () => {
 
   it('docs/metrics.md "Labels with a meaning" names every reserved label and every label the agent sets', () => {
     const text = readFileSync(new URL('../../../docs/metrics.md', import.meta.url), 'utf8');
-    const row = (kind: string): string[] => [...(text.match(new RegExp(`^\\| ${kind} \\| ([^|]*) \\|`, 'm'))?.[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] as string);
+    const row = (kind: string): string[] =>
+      [...(text.match(new RegExp(`^\\| ${kind} \\| ([^|]*) \\|`, 'm'))?.[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] as string);
     expect(row('reserved')).toEqual([...RESERVED_LABELS, RESERVED_LABEL_PREFIX]);
     const agentRow = row('set by the agent');
     for (const name of AGENT_LABELS) expect(agentRow, name).toContain(name);
   });
 
-  it('docs/api.md lists every sample rule (the shared ones and the collector\'s own)', () => {
-    expect(firstColumn('api.md', /^\| `([a-z_]+)` \| /gm).filter((r) => (REFUSAL_RULES as readonly string[]).includes(r)).sort()).toEqual([...REFUSAL_RULES].sort());
+  it("docs/api.md lists every sample rule (the shared ones and the collector's own)", () => {
+    expect(
+      firstColumn('api.md', /^\| `([a-z_]+)` \| /gm)
+        .filter((r) => (REFUSAL_RULES as readonly string[]).includes(r))
+        .sort(),
+    ).toEqual([...REFUSAL_RULES].sort());
   });
 
   it('docs/errors.md lists every error code', () => {
@@ -81,7 +88,8 @@ describe('docs stay in step with the registries', () => {
     const d = ENROLMENT_CONFIG_DEFAULTS;
     const keys = `\`codeTtlMs: ${d.codeTtlMs}\`, \`credentialTtlMs: ${d.credentialTtlMs}\`,\n\`rotationOverlapMs: ${d.rotationOverlapMs}\`, \`rateLimit: { max: ${d.rateLimit.max}, windowMs: ${d.rateLimit.windowMs} }\``;
     expect(api).toContain(keys);
-    for (const [k, v] of Object.entries({ codeTtlMs: d.codeTtlMs, credentialTtlMs: d.credentialTtlMs, rotationOverlapMs: d.rotationOverlapMs })) expect(example).toContain(`${k}: ${v} `);
+    for (const [k, v] of Object.entries({ codeTtlMs: d.codeTtlMs, credentialTtlMs: d.credentialTtlMs, rotationOverlapMs: d.rotationOverlapMs }))
+      expect(example).toContain(`${k}: ${v} `);
     expect(example).toContain(`rateLimit: { max: ${d.rateLimit.max}, windowMs: ${d.rateLimit.windowMs} }    # POST /api/v1/enrol`);
     expect(d.credentialTtlMs / 86_400_000).toBe(90);
     for (const h of Object.values(CREDENTIAL_HEADERS)) {
@@ -102,7 +110,7 @@ describe('docs stay in step with the registries', () => {
     for (const key of ['ui.secureCookies', 'metrics.public', 'allowInsecure', 'requireTLS', 'listen.trustProxy']) expect(text).toContain(key);
   });
 
-  it('docs/tls.md tables every listen.tls key and every TLS key of the agent\'s collector section; agent/README.md and the examples name them', () => {
+  it("docs/tls.md tables every listen.tls key and every TLS key of the agent's collector section; agent/README.md and the examples name them", () => {
     const tls = readFileSync(new URL('../../../docs/tls.md', import.meta.url), 'utf8');
     const agentReadme = readFileSync(new URL('../../../agent/README.md', import.meta.url), 'utf8');
     const examples = ['agent.yaml', 'collector.yaml'].map((f) => readFileSync(new URL(`../../../deploy/examples/${f}`, import.meta.url), 'utf8')).join('\n');

@@ -21,7 +21,7 @@ const NOW = Date.UTC(2026, 11, 7, 12);
 const good = { metric: 'tcp_connect_ms', labels: { check: 'tcp:x', role: 'server', target: 'x' }, ts: NOW, value: 1 };
 
 describe('one function on both sides', () => {
-  it('the collector\'s ingest check and the agent\'s sample path both call the shared sampleWithinRules and sampleProblems', () => {
+  it("the collector's ingest check and the agent's sample path both call the shared sampleWithinRules and sampleProblems", () => {
     const bad = { ...good, labels: { ...good.labels, __site: 'x' } };
     vi.mocked(rules.sampleProblems).mockClear();
     vi.mocked(rules.sampleWithinRules).mockClear();
@@ -36,9 +36,17 @@ describe('one function on both sides', () => {
     expect(vi.mocked(rules.sampleProblems).mock.calls.map((c) => c[0])).toEqual([bad]);
   });
 
-  it('check-config runs a check\'s labels through the shared labelProblems', () => {
+  it("check-config runs a check's labels through the shared labelProblems", () => {
     vi.mocked(rules.labelProblems).mockClear();
-    expect(() => parseAgentConfig({ collector: { url: 'http://127.0.0.1:1', token: 'x'.repeat(20) }, checks: [{ kind: 'tcp', target: '127.0.0.1:1', role: 'server', labels: { site: 'A' } }] }, 't')).not.toThrow();
+    expect(() =>
+      parseAgentConfig(
+        {
+          collector: { url: 'http://127.0.0.1:1', token: 'x'.repeat(20) },
+          checks: [{ kind: 'tcp', target: '127.0.0.1:1', role: 'server', labels: { site: 'A' } }],
+        },
+        't',
+      ),
+    ).not.toThrow();
     expect(vi.mocked(rules.labelProblems).mock.calls).toEqual([[{ site: 'A' }, 'checks[0].labels']]);
   });
 });
@@ -70,7 +78,7 @@ describe('the fast path and the explanations agree', () => {
 });
 
 describe('facts defined once', () => {
-  it('a series\' probe kind comes from the metric catalog, never a label', () => {
+  it("a series' probe kind comes from the metric catalog, never a label", () => {
     for (const [name, info] of Object.entries(METRICS)) expect(probeKindOfMetric(name)).toBe(info.source === 'any' ? undefined : info.source);
     expect(probeKindOfMetric('not_a_metric')).toBeUndefined();
   });

@@ -50,7 +50,14 @@ describe('summarisePoints / foldBuckets', () => {
   for (let ts = 0; ts < 3 * HOUR_MS; ts += 7_000) points.push([ts, 0.1 + (ts % 13) * 0.3]);
 
   it('picks the tier by step', () => {
-    expect([unitFor(HOUR_MS), unitFor(2 * HOUR_MS), unitFor(MINUTE_MS), unitFor(5 * MINUTE_MS), unitFor(30_000), unitFor(90_000)]).toEqual([HOUR_MS, HOUR_MS, MINUTE_MS, MINUTE_MS, 0, 0]);
+    expect([unitFor(HOUR_MS), unitFor(2 * HOUR_MS), unitFor(MINUTE_MS), unitFor(5 * MINUTE_MS), unitFor(30_000), unitFor(90_000)]).toEqual([
+      HOUR_MS,
+      HOUR_MS,
+      MINUTE_MS,
+      MINUTE_MS,
+      0,
+      0,
+    ]);
   });
 
   it('hour buckets from raw equal hour buckets folded from minute buckets, bit for bit', () => {
@@ -71,16 +78,32 @@ describe('summarisePoints / foldBuckets', () => {
   });
 
   it('counts, min and max are exact and the sum is close to the naive sum', () => {
-    const [h0] = summarisePoints(points.filter(([ts]) => ts < HOUR_MS), HOUR_MS);
+    const [h0] = summarisePoints(
+      points.filter(([ts]) => ts < HOUR_MS),
+      HOUR_MS,
+    );
     const vals = points.filter(([ts]) => ts < HOUR_MS).map(([, v]) => v);
     expect(h0!.count).toBe(vals.length);
     expect(h0!.min).toBe(Math.min(...vals));
     expect(h0!.max).toBe(Math.max(...vals));
-    expect(h0!.sum).toBeCloseTo(vals.reduce((a, b) => a + b, 0), 9);
+    expect(h0!.sum).toBeCloseTo(
+      vals.reduce((a, b) => a + b, 0),
+      9,
+    );
   });
 
   it('raw steps (not a whole minute) bucket on the step and skip empty buckets', () => {
-    const b = summarisePoints([[0, 1], [29_999, 2], [90_000, 3]], 30_000);
-    expect(b.map((x) => [x.start, x.count, x.sum])).toEqual([[0, 2, 3], [90_000, 1, 3]]);
+    const b = summarisePoints(
+      [
+        [0, 1],
+        [29_999, 2],
+        [90_000, 3],
+      ],
+      30_000,
+    );
+    expect(b.map((x) => [x.start, x.count, x.sum])).toEqual([
+      [0, 2, 3],
+      [90_000, 1, 3],
+    ]);
   });
 });

@@ -63,7 +63,9 @@ function resolveSpecifier(root: string, fromFile: string, spec: string): string 
 }
 
 export function buildImportGraph(root: string): ImportGraph {
-  const files = LAYERS.flatMap((layer) => tsFiles(join(root, layer))).map((f) => relative(root, f).split(sep).join('/')).sort();
+  const files = LAYERS.flatMap((layer) => tsFiles(join(root, layer)))
+    .map((f) => relative(root, f).split(sep).join('/'))
+    .sort();
   const edges: ImportEdge[] = [];
   for (const from of files) {
     const found = importsOf(readFileSync(join(root, from), 'utf8'));

@@ -60,7 +60,11 @@ describe('the import graph of the product code', () => {
   const graph = buildImportGraph(ROOT);
 
   it('is read from the real tree (every layer, static, dynamic and type-only imports)', () => {
-    for (const layer of Object.keys(MAY_IMPORT)) expect(graph.files.some((f) => layerOf(f) === layer), layer).toBe(true);
+    for (const layer of Object.keys(MAY_IMPORT))
+      expect(
+        graph.files.some((f) => layerOf(f) === layer),
+        layer,
+      ).toBe(true);
     expect(graph.edges.filter((e) => e.kind === 'static').length).toBeGreaterThan(100);
     // The dispatcher loads each command lazily; those dynamic imports must be seen.
     expect(graph.edges).toContainEqual({ from: 'cli/index.ts', to: 'collector/src/cli/up.ts', kind: 'dynamic' });
@@ -73,7 +77,10 @@ describe('the import graph of the product code', () => {
 
   it('has every listed exception still in use (a stale exception is removed, not kept)', () => {
     for (const x of EXCEPTIONS) {
-      expect(graph.edges.some((e) => e.from === x.from && x.to.test(e.to) && x.kinds.includes(e.kind)), `${x.from}: ${x.why}`).toBe(true);
+      expect(
+        graph.edges.some((e) => e.from === x.from && x.to.test(e.to) && x.kinds.includes(e.kind)),
+        `${x.from}: ${x.why}`,
+      ).toBe(true);
     }
   });
 
@@ -91,7 +98,10 @@ describe('the checks themselves (a small tree that breaks every rule)', () => {
   };
 
   it('finds wrong-way imports of every kind and cycles through static, dynamic and type-only imports', () => {
-    write('shared/src/a.ts', "// import { nope } from '../../agent/src/commented.ts';\nimport { b } from '../../agent/src/b.ts';\nexport const a = `import('../../collector/src/in-a-string.ts')` + b;\n");
+    write(
+      'shared/src/a.ts',
+      "// import { nope } from '../../agent/src/commented.ts';\nimport { b } from '../../agent/src/b.ts';\nexport const a = `import('../../collector/src/in-a-string.ts')` + b;\n",
+    );
     write('agent/src/b.ts', "export const b = 'b';\nexport async function c() {\n  return import('../../collector/src/c.ts');\n}\n");
     write('collector/src/c.ts', "import type {\n  D,\n} from './d.ts';\nexport type C = D;\n");
     write('collector/src/d.ts', "import { type C } from './c.ts';\nexport type D = C | 1;\n");

@@ -22,7 +22,13 @@ export const DnsCheck = Type.Object(
       pattern: '^[A-Za-z0-9_][A-Za-z0-9._:-]*$',
       description: 'The name to resolve (an IP address for recordType PTR).',
     }),
-    server: Type.Optional(Type.String({ minLength: 2, maxLength: 64, description: 'DNS server to ask, "ip[:port]" or "[ipv6]:port" (default port 53). Without it: the system resolver.' })),
+    server: Type.Optional(
+      Type.String({
+        minLength: 2,
+        maxLength: 64,
+        description: 'DNS server to ask, "ip[:port]" or "[ipv6]:port" (default port 53). Without it: the system resolver.',
+      }),
+    ),
     recordType: Type.Enum([...RECORD_TYPES], { default: 'A', description: 'Record type to ask for.' }),
     ...baseCheckFields({ defaultIntervalMs: 60_000 }),
   },
@@ -57,7 +63,13 @@ export function createDnsProbe(check: DnsCheck, env: Pick<ProbeEnv, 'log'>, quer
   const log = env.log.child({ probe: 'dns', target: check.target, ...(check.server === undefined ? {} : { server: check.server }) });
   return {
     async run(ctx: RunContext): Promise<ProbeResult> {
-      const q: DnsQuery = { name: check.target, recordType: check.recordType, timeoutMs: ctx.timeoutMs, signal: ctx.signal, ...(server === undefined ? {} : { server }) };
+      const q: DnsQuery = {
+        name: check.target,
+        recordType: check.recordType,
+        timeoutMs: ctx.timeoutMs,
+        signal: ctx.signal,
+        ...(server === undefined ? {} : { server }),
+      };
       const t0 = ctx.clock.monotonic();
       const answer = await query(q);
       const ms = ctx.clock.monotonic() - t0;

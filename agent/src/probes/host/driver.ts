@@ -91,7 +91,11 @@ async function sysfsCounters(root: string, iface: string): Promise<NetCounters |
   if (iface === '' || iface === '.' || iface === '..' || iface.includes('/')) return undefined;
   const dir = `${root}/${iface}`;
   try {
-    const [rx, tx, state] = await Promise.all([readFile(`${dir}/statistics/rx_bytes`, 'utf8'), readFile(`${dir}/statistics/tx_bytes`, 'utf8'), readFile(`${dir}/operstate`, 'utf8')]);
+    const [rx, tx, state] = await Promise.all([
+      readFile(`${dir}/statistics/rx_bytes`, 'utf8'),
+      readFile(`${dir}/statistics/tx_bytes`, 'utf8'),
+      readFile(`${dir}/operstate`, 'utf8'),
+    ]);
     const rxBytes = Number(rx.trim());
     const txBytes = Number(tx.trim());
     if (!Number.isFinite(rxBytes) || !Number.isFinite(txBytes)) return undefined;

@@ -6,14 +6,61 @@
 
 /** Pseudo, virtual, read-only-media and network filesystem types: not this host's disks. */
 export const DEFAULT_EXCLUDE_FS_TYPES = [
-  'tmpfs', 'devtmpfs', 'devfs', 'ramfs', 'rootfs', 'squashfs', 'overlay', 'aufs', 'proc', 'sysfs', 'cgroup', 'cgroup2',
-  'autofs', 'debugfs', 'tracefs', 'securityfs', 'pstore', 'bpf', 'configfs', 'fusectl', 'mqueue', 'hugetlbfs', 'nsfs',
-  'efivarfs', 'binfmt_misc', 'devpts', 'iso9660', 'udf', 'cdfs', 'fuse.lxcfs', 'fuse.gvfsd-fuse', 'fuse.portal',
-  'nfs', 'nfs4', 'cifs', 'smb3', 'smbfs', 'fuse.sshfs',
+  'tmpfs',
+  'devtmpfs',
+  'devfs',
+  'ramfs',
+  'rootfs',
+  'squashfs',
+  'overlay',
+  'aufs',
+  'proc',
+  'sysfs',
+  'cgroup',
+  'cgroup2',
+  'autofs',
+  'debugfs',
+  'tracefs',
+  'securityfs',
+  'pstore',
+  'bpf',
+  'configfs',
+  'fusectl',
+  'mqueue',
+  'hugetlbfs',
+  'nsfs',
+  'efivarfs',
+  'binfmt_misc',
+  'devpts',
+  'iso9660',
+  'udf',
+  'cdfs',
+  'fuse.lxcfs',
+  'fuse.gvfsd-fuse',
+  'fuse.portal',
+  'nfs',
+  'nfs4',
+  'cifs',
+  'smb3',
+  'smbfs',
+  'fuse.sshfs',
 ] as const;
 
 /** Mount points of the kernel, the runtime and container layers. */
-export const DEFAULT_EXCLUDE_MOUNTS = ['/proc', '/proc/*', '/sys', '/sys/*', '/dev', '/dev/*', '/run', '/run/*', '/snap/*', '/var/lib/docker/*', '/var/lib/containers/*', '/var/lib/kubelet/*'] as const;
+export const DEFAULT_EXCLUDE_MOUNTS = [
+  '/proc',
+  '/proc/*',
+  '/sys',
+  '/sys/*',
+  '/dev',
+  '/dev/*',
+  '/run',
+  '/run/*',
+  '/snap/*',
+  '/var/lib/docker/*',
+  '/var/lib/containers/*',
+  '/var/lib/kubelet/*',
+] as const;
 
 /**
  * Container and VM plumbing. Loopback is not listed: it is dropped by its `internal` flag unless

@@ -5,7 +5,19 @@
  * a made-up zero.
  */
 import type { Probe, ProbeResult, RunContext } from '../types.ts';
-import { cpuLoadRatio, cpuTotals, diskUsage, hostSamples, memUsedRatio, netRates, netReading, selectInterfaces, MIN_RATE_INTERVAL_MS, type CpuTotals, type NetReading } from './compute.ts';
+import {
+  cpuLoadRatio,
+  cpuTotals,
+  diskUsage,
+  hostSamples,
+  memUsedRatio,
+  netRates,
+  netReading,
+  selectInterfaces,
+  MIN_RATE_INTERVAL_MS,
+  type CpuTotals,
+  type NetReading,
+} from './compute.ts';
 import type { HostDriver } from './driver.ts';
 import { compileFilter } from './filters.ts';
 import type { HostCheck } from './schema.ts';

@@ -107,9 +107,11 @@ export async function exchange(req: ExchangeRequest): Promise<HopResult> {
    * reset while it is being torn down) must land here, not crash the agent. The run itself learns
    * of errors through the awaited events.
    */
-  const late = (what: string) => (err: Error): void => {
-    log.trace({ what, code: errorCode(err) }, 'http probe: socket error');
-  };
+  const late =
+    (what: string) =>
+    (err: Error): void => {
+      log.trace({ what, code: errorCode(err) }, 'http probe: socket error');
+    };
 
   try {
     let address = host;

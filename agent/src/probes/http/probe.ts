@@ -19,10 +19,15 @@ export function loadCa(file: string | undefined): string[] | undefined {
     pem = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new N3monError('N3MON_ERR_CONFIG_INVALID', `tls.caFile: cannot read ${file} (${code})`, { problems: [`tls.caFile: cannot read ${file} (${code})`], cause: err });
+    throw new N3monError('N3MON_ERR_CONFIG_INVALID', `tls.caFile: cannot read ${file} (${code})`, {
+      problems: [`tls.caFile: cannot read ${file} (${code})`],
+      cause: err,
+    });
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new N3monError('N3MON_ERR_CONFIG_INVALID', `tls.caFile: ${file} holds no PEM certificate`, { problems: [`tls.caFile: ${file} holds no PEM certificate`] });
+    throw new N3monError('N3MON_ERR_CONFIG_INVALID', `tls.caFile: ${file} holds no PEM certificate`, {
+      problems: [`tls.caFile: ${file} holds no PEM certificate`],
+    });
   }
   return [...rootCertificates, pem];
 }
@@ -68,7 +73,11 @@ export function createHttpProbe(check: HttpCheck): Probe {
           method: check.method,
           headers: headersFor(configured, url.origin === origin),
           ...(check.ipFamily === undefined ? {} : { ipFamily: check.ipFamily }),
-          tls: { context, insecureSkipVerify: check.tls.insecureSkipVerify, ...(check.tls.serverName === undefined ? {} : { serverName: check.tls.serverName }) },
+          tls: {
+            context,
+            insecureSkipVerify: check.tls.insecureSkipVerify,
+            ...(check.tls.serverName === undefined ? {} : { serverName: check.tls.serverName }),
+          },
           maxBodyBytes: check.maxBodyBytes,
           keepBody: check.expectBodyContains !== undefined,
           signal: ctx.signal,
@@ -92,7 +101,10 @@ export function createHttpProbe(check: HttpCheck): Probe {
       const out = judge({ hops, expect, ...(redirect === undefined ? {} : { redirect }), nowMs: ctx.clock.now() });
       if (out.outcome !== 'success') {
         const last = hops.at(-1);
-        ctx.log.debug({ target: check.target, outcome: out.outcome, reason: out.message, status: last?.status, address: last?.address, hops: hops.length }, 'http probe failed');
+        ctx.log.debug(
+          { target: check.target, outcome: out.outcome, reason: out.message, status: last?.status, address: last?.address, hops: hops.length },
+          'http probe failed',
+        );
       }
       return out;
     },

@@ -17,9 +17,12 @@ export const HTTP_DEFAULTS = {
 } as const;
 
 /** A status code (`204`), a range (`"200-299"`) or a class (`"2xx"`). */
-export const StatusSpec = Type.Union([Type.Integer({ minimum: 100, maximum: 599 }), Type.String({ pattern: '^(?:[1-5][0-9]{2}(?:-[1-5][0-9]{2})?|[1-5]xx)$' })], {
-  description: 'A status code (204), a range ("200-299") or a class ("2xx").',
-});
+export const StatusSpec = Type.Union(
+  [Type.Integer({ minimum: 100, maximum: 599 }), Type.String({ pattern: '^(?:[1-5][0-9]{2}(?:-[1-5][0-9]{2})?|[1-5]xx)$' })],
+  {
+    description: 'A status code (204), a range ("200-299") or a class ("2xx").',
+  },
+);
 
 export const HttpCheckSchema = Type.Object(
   {
@@ -38,9 +41,21 @@ export const HttpCheckSchema = Type.Object(
       }),
     ),
     expectStatus: Type.Array(StatusSpec, { minItems: 1, maxItems: 16, default: [...HTTP_DEFAULTS.expectStatus] }),
-    expectBodyContains: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'Text the body must contain (searched in the first maxBodyBytes).' })),
-    maxBodyBytes: Type.Integer({ minimum: 0, maximum: 64 * 1024 * 1024, default: HTTP_DEFAULTS.maxBodyBytes, description: 'Read at most this much of the body, then stop.' }),
-    followRedirects: Type.Integer({ minimum: 0, maximum: 10, default: HTTP_DEFAULTS.followRedirects, description: 'Redirects to follow, each on a fresh connection (0: judge the first response).' }),
+    expectBodyContains: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 1024, description: 'Text the body must contain (searched in the first maxBodyBytes).' }),
+    ),
+    maxBodyBytes: Type.Integer({
+      minimum: 0,
+      maximum: 64 * 1024 * 1024,
+      default: HTTP_DEFAULTS.maxBodyBytes,
+      description: 'Read at most this much of the body, then stop.',
+    }),
+    followRedirects: Type.Integer({
+      minimum: 0,
+      maximum: 10,
+      default: HTTP_DEFAULTS.followRedirects,
+      description: 'Redirects to follow, each on a fresh connection (0: judge the first response).',
+    }),
     ipFamily: Type.Optional(Type.Enum([4, 6], { description: 'Resolve the name to IPv4 or IPv6 only (default: the system order).' })),
     tls: Type.Object(
       {
@@ -91,7 +106,8 @@ export function validateHttpCheck(check: HttpCheck): string[] {
   }
   if (check.expectBodyContains !== undefined) {
     if (check.method === 'HEAD') problems.push('expectBodyContains: a HEAD response has no body; use method GET');
-    else if (Buffer.byteLength(check.expectBodyContains) > check.maxBodyBytes) problems.push('expectBodyContains: longer than maxBodyBytes, it could never be found');
+    else if (Buffer.byteLength(check.expectBodyContains) > check.maxBodyBytes)
+      problems.push('expectBodyContains: longer than maxBodyBytes, it could never be found');
   }
   return problems;
 }

@@ -92,7 +92,8 @@ export class PingHelper {
   run(argv: readonly string[]): Promise<HelperRun> {
     if (this.#closed) return Promise.resolve({ ok: false, message: 'the ping helper is closed (the agent is stopping)' });
     const bad = argv.find((a) => a === '' || /[\s\0]/.test(a));
-    if (argv.length === 0 || bad !== undefined) return Promise.resolve({ ok: false, message: `ping helper: argument ${JSON.stringify(bad ?? '')} is empty or holds whitespace` });
+    if (argv.length === 0 || bad !== undefined)
+      return Promise.resolve({ ok: false, message: `ping helper: argument ${JSON.stringify(bad ?? '')} is empty or holds whitespace` });
     let gen: Generation;
     try {
       gen = this.#gen ?? this.#start();
@@ -174,7 +175,10 @@ export class PingHelper {
       result = { ok: true, exitCode: Number(m[2]), output };
     } catch (err) {
       const stderr = gen.stderr.trim();
-      result = { ok: false, message: `ping helper: the burst's output is gone (${(err as Error).message})${stderr === '' ? '' : `; the helper said: ${stderr}`}` };
+      result = {
+        ok: false,
+        message: `ping helper: the burst's output is gone (${(err as Error).message})${stderr === '' ? '' : `; the helper said: ${stderr}`}`,
+      };
     }
     settle(result);
   }

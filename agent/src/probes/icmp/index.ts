@@ -30,13 +30,23 @@ function untilAborted(signal: AbortSignal): Promise<typeof ABORTED> {
 }
 
 /** The probe for one check; `runner` is the seam tests replace only to feed captured output. */
-export function createIcmpProbe(check: IcmpCheck, env: Pick<ProbeEnv, 'log'> & Partial<Pick<ProbeEnv, 'clock'>>, runner: PingRunner = systemPingRunner(), traceRunner?: TraceRunner): Probe {
+export function createIcmpProbe(
+  check: IcmpCheck,
+  env: Pick<ProbeEnv, 'log'> & Partial<Pick<ProbeEnv, 'clock'>>,
+  runner: PingRunner = systemPingRunner(),
+  traceRunner?: TraceRunner,
+): Probe {
   const log = env.log.child({ probe: 'icmp', target: check.target });
   const settings = traceSettings(check);
   const tracer =
     settings === undefined
       ? undefined
-      : new PathTracer(check.target, settings, { log: log.child({ trace: true }), clock: env.clock ?? systemClock, runner: traceRunner ?? helperTraceRunner(), ...(check.ipVersion === undefined ? {} : { ipVersion: check.ipVersion }) });
+      : new PathTracer(check.target, settings, {
+          log: log.child({ trace: true }),
+          clock: env.clock ?? systemClock,
+          runner: traceRunner ?? helperTraceRunner(),
+          ...(check.ipVersion === undefined ? {} : { ipVersion: check.ipVersion }),
+        });
   const request: PingRequest = {
     target: check.target,
     count: check.count,
@@ -49,7 +59,9 @@ export function createIcmpProbe(check: IcmpCheck, env: Pick<ProbeEnv, 'log'> & P
     async run(ctx: RunContext): Promise<ProbeResult> {
       if (ctx.signal.aborted) return { outcome: 'timeout', samples: [], message: 'aborted before the burst started' };
       const started = ctx.clock.monotonic();
-      const burst: Promise<PingRun> = runner.run(request).catch((err: unknown) => ({ ok: false as const, reason: 'unavailable' as const, message: String(err) }));
+      const burst: Promise<PingRun> = runner
+        .run(request)
+        .catch((err: unknown) => ({ ok: false as const, reason: 'unavailable' as const, message: String(err) }));
       const res = await Promise.race([burst, untilAborted(ctx.signal)]);
       if (res === ABORTED) {
         const ms = Math.round(ctx.clock.monotonic() - started);

@@ -48,7 +48,10 @@ function errorKind(line: string): PingErrorKind | undefined {
 
 export function parseWindowsPing(text: string): ParsedPing {
   const out: ParsedPing = { replies: [], duplicates: 0, errors: [] };
-  const lines = text.split('\n').map((l) => l.replace(/\r$/, '').trim()).filter((l) => l !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.replace(/\r$/, '').trim())
+    .filter((l) => l !== '');
   let inStatistics = false;
   let sawHeader = false;
   for (const line of lines) {
@@ -84,7 +87,13 @@ export function parseWindowsPing(text: string): ParsedPing {
   }
   if (out.transmitted === undefined && out.replies.length === 0) {
     const first = firstLine(text);
-    const kind: PingFailureKind = UNKNOWN_HOST.test(text) ? 'unknown_host' : PERMISSION.test(text) ? 'permission' : out.errors.length > 0 ? 'no_route' : 'unrecognised';
+    const kind: PingFailureKind = UNKNOWN_HOST.test(text)
+      ? 'unknown_host'
+      : PERMISSION.test(text)
+        ? 'permission'
+        : out.errors.length > 0
+          ? 'no_route'
+          : 'unrecognised';
     out.failure = { kind, text: first };
   }
   return out;

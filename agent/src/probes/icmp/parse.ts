@@ -33,7 +33,8 @@ function linuxErrorKind(text: string): PingErrorKind | undefined {
 }
 
 function linuxFailureKind(message: string): PingFailureKind {
-  if (/name or service not known|unknown host|temporary failure in name resolution|no address associated|cannot resolve|name resolution/i.test(message)) return 'unknown_host';
+  if (/name or service not known|unknown host|temporary failure in name resolution|no address associated|cannot resolve|name resolution/i.test(message))
+    return 'unknown_host';
   if (/network is unreachable|no route to host/i.test(message)) return 'no_route';
   if (/operation not permitted|permission denied|cannot flood|only super-user/i.test(message)) return 'permission';
   return 'unrecognised';

@@ -58,7 +58,14 @@ export function pingOptions(req: PingRequest, platform: NodeJS.Platform): PingCo
   const replyTimeoutS = Math.max(1, Math.ceil(req.replyTimeoutMs / 1000));
   if (platform === 'win32') {
     // -n count -w timeout_ms -l size; -4/-6 from v6. No interval option on Windows.
-    return { numeric: true, timeout: replyTimeoutS, min_reply: req.count, packetSize: req.packetSizeBytes, v6: req.ipVersion === 6 || isIPv6(req.target), extra: [] };
+    return {
+      numeric: true,
+      timeout: replyTimeoutS,
+      min_reply: req.count,
+      packetSize: req.packetSizeBytes,
+      v6: req.ipVersion === 6 || isIPv6(req.target),
+      extra: [],
+    };
   }
   // -n -W timeout_s -c count -s size, then -i interval. v6 false keeps `ping` (it picks IPv6 by
   // itself for a v6 literal); not every distribution ships `ping6`.

@@ -20,7 +20,8 @@ export const IcmpCheck = Type.Object(
       minimum: 10,
       maximum: 10_000,
       default: 500,
-      description: 'Gap between the requests of a burst (Linux; Windows ping.exe always spaces them 1 s apart). Not as root, older iputils refuse below 200 ms.',
+      description:
+        'Gap between the requests of a burst (Linux; Windows ping.exe always spaces them 1 s apart). Not as root, older iputils refuse below 200 ms.',
     }),
     replyTimeoutMs: Type.Integer({
       minimum: 1000,
@@ -36,7 +37,11 @@ export const IcmpCheck = Type.Object(
       description: 'ICMP payload bytes (ping -s / -l). At least 16: iputils needs room for its timestamp to time a reply.',
     }),
     ipVersion: Type.Optional(Type.Enum([4, 6], { description: 'Force IPv4 or IPv6 for a host name.' })),
-    trace: Type.Optional({ ...TraceConfig, description: 'Path trace (mtr) when a burst goes over its level, and hourly; roles n3-gateway, national-app, branch-site (agent/src/probes/trace/README.md).' }),
+    trace: Type.Optional({
+      ...TraceConfig,
+      description:
+        'Path trace (mtr) when a burst goes over its level, and hourly; roles n3-gateway, national-app, branch-site (agent/src/probes/trace/README.md).',
+    }),
   },
   { additionalProperties: false },
 );
@@ -56,7 +61,10 @@ export const NAME_LOOKUP_ALLOWANCE_MS = 5000;
  * `count` requests `pingIntervalMs` apart and then waits at most `replyTimeoutMs` for the last
  * replies; Windows ping.exe waits for each reply (up to the timeout) and spaces requests 1 s apart.
  */
-export function burstBoundMs(check: Pick<IcmpCheck, 'target' | 'count' | 'pingIntervalMs' | 'replyTimeoutMs'>, platform: NodeJS.Platform = process.platform): number {
+export function burstBoundMs(
+  check: Pick<IcmpCheck, 'target' | 'count' | 'pingIntervalMs' | 'replyTimeoutMs'>,
+  platform: NodeJS.Platform = process.platform,
+): number {
   const lookup = isIP(check.target.replace(/%.*$/, '')) === 0 ? NAME_LOOKUP_ALLOWANCE_MS : 0;
   if (platform === 'win32') return check.count * (Math.max(1000, check.replyTimeoutMs) + TIMER_SLACK_MS) + lookup;
   return (check.count - 1) * (check.pingIntervalMs + TIMER_SLACK_MS) + check.replyTimeoutMs + lookup;
@@ -86,7 +94,9 @@ export function validateIcmpCheck(check: IcmpCheck, platform: NodeJS.Platform = 
   // The agent gives a run at most 90 % of its interval when no timeoutMs is set (config/parse.ts).
   const budget = Math.floor(check.intervalMs * RUN_SHARE_OF_INTERVAL);
   if (bound > budget) {
-    problems.push(`count: a burst can take ${bound} ms (${how}${name}), more than 90 % of intervalMs (${budget} of ${check.intervalMs} ms); lower count or pingIntervalMs, or raise intervalMs`);
+    problems.push(
+      `count: a burst can take ${bound} ms (${how}${name}), more than 90 % of intervalMs (${budget} of ${check.intervalMs} ms); lower count or pingIntervalMs, or raise intervalMs`,
+    );
   }
   if (check.timeoutMs !== undefined && check.timeoutMs < bound) {
     problems.push(`timeoutMs: ${check.timeoutMs} ms is shorter than a burst can take (${bound} ms: ${how}${name})`);

@@ -47,7 +47,13 @@ export function classifyError(err: Error & { status?: number; code?: unknown }, 
     if (code === C.EAuthFailure) {
       // A digest mismatch message carries the digests; say what matters instead. Otherwise it is
       // the agent's USM report, e.g. "Unknown User Name".
-      return { kind: 'auth', message: /digest/i.test(err.message) && !/^Wrong Digest/.test(err.message) ? 'SNMPv3 authentication failed (wrong authKey or authProtocol?)' : `SNMPv3 report: ${err.message}` };
+      return {
+        kind: 'auth',
+        message:
+          /digest/i.test(err.message) && !/^Wrong Digest/.test(err.message)
+            ? 'SNMPv3 authentication failed (wrong authKey or authProtocol?)'
+            : `SNMPv3 report: ${err.message}`,
+      };
     }
     if (code === C.ECouldNotDecrypt) return { kind: 'auth', message: 'SNMPv3 reply could not be decrypted (wrong privKey or privProtocol?)' };
     if (code === C.ENotInTimeWindow) return { kind: 'auth', message: 'SNMPv3 reply outside the time window (engine clock not in step)' };
@@ -58,7 +64,9 @@ export function classifyError(err: Error & { status?: number; code?: unknown }, 
     if (err.status === S.TooBig) return { kind: 'too_big', message: 'error-status tooBig' };
     if (err.status === S.NoSuchName) {
       const oid = /:\s*([0-9.]+)\s*$/.exec(err.message)?.[1];
-      return oid === undefined ? { kind: 'no_such_name', message: 'error-status noSuchName' } : { kind: 'no_such_name', message: `error-status noSuchName at ${oid}`, oid };
+      return oid === undefined
+        ? { kind: 'no_such_name', message: 'error-status noSuchName' }
+        : { kind: 'no_such_name', message: `error-status noSuchName at ${oid}`, oid };
     }
     if (err.status === S.AuthorizationError) return { kind: 'auth', message: 'error-status authorizationError' };
     return { kind: 'error_status', message: `error-status ${err.message}` };
@@ -66,7 +74,8 @@ export function classifyError(err: Error & { status?: number; code?: unknown }, 
   if (is(snmp.RequestInvalidError)) return { kind: 'internal', message: `request not sent: ${err.message}` };
   const code = typeof err.code === 'string' ? err.code : undefined;
   if (code !== undefined && NET_ERRORS[code] !== undefined) return { kind: NET_ERRORS[code], message: `${code}: ${err.message}` };
-  if (code === 'ERR_OSSL_EVP_UNSUPPORTED') return { kind: 'internal', message: 'this Node.js OpenSSL refuses the configured cipher (DES needs --openssl-legacy-provider)' };
+  if (code === 'ERR_OSSL_EVP_UNSUPPORTED')
+    return { kind: 'internal', message: 'this Node.js OpenSSL refuses the configured cipher (DES needs --openssl-legacy-provider)' };
   if (err.message === 'Socket forcibly closed') return { kind: 'aborted', message: 'session closed' };
   return { kind: 'protocol', message: err.message };
 }
@@ -168,7 +177,10 @@ export const openNetSnmpSession: SessionFactory = async (params, signal) => {
   };
   let raw: ReturnType<typeof snmp.createSession>;
   try {
-    raw = params.version === '3' ? snmp.createV3Session(resolved.value.address, userFor(params), options) : snmp.createSession(resolved.value.address, params.community ?? '', options);
+    raw =
+      params.version === '3'
+        ? snmp.createV3Session(resolved.value.address, userFor(params), options)
+        : snmp.createSession(resolved.value.address, params.community ?? '', options);
   } catch (err) {
     return fail('internal', `cannot open an SNMP session: ${(err as Error).message}`);
   }
@@ -204,7 +216,10 @@ export const openNetSnmpSession: SessionFactory = async (params, signal) => {
         start((err, value) => {
           if (err !== null && err !== undefined) {
             const decodeError = decodeErrors > decodeErrorsBefore ? lastDecodeError : undefined;
-            finish({ ok: false, failure: classifyError(err, { requestTimeoutMs: params.requestTimeoutMs, ...(decodeError === undefined ? {} : { decodeError }) }) });
+            finish({
+              ok: false,
+              failure: classifyError(err, { requestTimeoutMs: params.requestTimeoutMs, ...(decodeError === undefined ? {} : { decodeError }) }),
+            });
             return;
           }
           try {
@@ -223,7 +238,12 @@ export const openNetSnmpSession: SessionFactory = async (params, signal) => {
   const session: SnmpSession = {
     get: (oids, s) => call<RawVarbind[], Varbind[]>((cb) => raw.get([...oids], cb), flat, s),
     getNext: (oids, s) => call<RawVarbind[], Varbind[]>((cb) => raw.getNext([...oids], cb), flat, s),
-    getBulk: (oids, maxRepetitions, s) => call<RawVarbind[][], Varbind[][]>((cb) => raw.getBulk([...oids], 0, maxRepetitions, cb), (groups) => groups.map(flat), s),
+    getBulk: (oids, maxRepetitions, s) =>
+      call<RawVarbind[][], Varbind[][]>(
+        (cb) => raw.getBulk([...oids], 0, maxRepetitions, cb),
+        (groups) => groups.map(flat),
+        s,
+      ),
     close: () => {
       if (closed) return;
       closed = true;

@@ -10,7 +10,18 @@
  */
 import type { Clock } from '../../../../shared/src/clock.ts';
 import { uptimeContinuity } from './counters.ts';
-import { COLUMNS, DYNAMIC_COLUMNS, IF_NUMBER, IF_TABLE_LAST_CHANGE, SNMP_ENGINE_BOOTS, SNMP_ENGINE_TIME, SYS_DESCR, SYS_NAME, SYS_UPTIME, type ColumnName } from './oids.ts';
+import {
+  COLUMNS,
+  DYNAMIC_COLUMNS,
+  IF_NUMBER,
+  IF_TABLE_LAST_CHANGE,
+  SNMP_ENGINE_BOOTS,
+  SNMP_ENGINE_TIME,
+  SYS_DESCR,
+  SYS_NAME,
+  SYS_UPTIME,
+  type ColumnName,
+} from './oids.ts';
 import type { SnmpResult, SnmpSession, SnmpVersion, Varbind } from './session.ts';
 import { intOf, rowsFromColumns, textOf, type DeviceSnapshot, type IfRow } from './snapshot.ts';
 import { selectInterfaces, type CompiledSelector } from './select.ts';
@@ -67,7 +78,13 @@ export function discoveryPhase(key: string, every: number): number {
   return every > 1 ? h % every : 0;
 }
 
-function buildCache(rows: readonly IfRow[], columns: ReadonlyMap<string, Column>, selectors: readonly CompiledSelector[] | undefined, sys: Map<string, Varbind>, pollsSince: number): PollCache {
+function buildCache(
+  rows: readonly IfRow[],
+  columns: ReadonlyMap<string, Column>,
+  selectors: readonly CompiledSelector[] | undefined,
+  sys: Map<string, Varbind>,
+  pollsSince: number,
+): PollCache {
   const cache: PollCache = { rows: new Map(), pollsSince };
   const ifNumber = safeNumber(intOf(sys.get(IF_NUMBER)), 2_147_483_647);
   const lastChange = safeNumber(intOf(sys.get(IF_TABLE_LAST_CHANGE)), 4_294_967_295);

@@ -94,17 +94,31 @@ export function createSnmpProbe(check: SnmpCheck, deps: SnmpProbeDeps): Probe & 
       cache = polled.value.cache;
       if (polled.value.walked) {
         const identity = `${snapshot.sysName ?? ''}\u0000${snapshot.sysDescr ?? ''}\u0000${cache.rows.size}`;
-        const fields = { target: check.target, sysName: snapshot.sysName, sysDescr: snapshot.sysDescr, interfaces: snapshot.interfaces.length, selected: cache.rows.size, requests: polled.value.requests };
+        const fields = {
+          target: check.target,
+          sysName: snapshot.sysName,
+          sysDescr: snapshot.sysDescr,
+          interfaces: snapshot.interfaces.length,
+          selected: cache.rows.size,
+          requests: polled.value.requests,
+        };
         if (identity !== lastIdentity) ctx.log.info(fields, 'snmp device discovered');
         else ctx.log.debug(fields, 'snmp interface tables walked');
         if (identity !== lastIdentity && selectors !== undefined && cache.rows.size === 0) {
-          ctx.log.warn({ target: check.target, interfaces: snapshot.interfaces.slice(0, 50).map((r) => r.name) }, 'snmp interfaces: no selector matched any interface of this device');
+          ctx.log.warn(
+            { target: check.target, interfaces: snapshot.interfaces.slice(0, 50).map((r) => r.name) },
+            'snmp interfaces: no selector matched any interface of this device',
+          );
         }
         lastIdentity = identity;
       }
       const evaluation = evaluatePoll(state, snapshot, selectInterfaces(snapshot.interfaces, selectors));
       state = evaluation.state;
-      if (evaluation.restarted !== undefined) ctx.log.info({ target: check.target, reason: evaluation.restarted, sysName: snapshot.sysName }, 'snmp agent restarted since the last poll; no rates this interval');
+      if (evaluation.restarted !== undefined)
+        ctx.log.info(
+          { target: check.target, reason: evaluation.restarted, sysName: snapshot.sysName },
+          'snmp agent restarted since the last poll; no rates this interval',
+        );
       if (evaluation.uptimeFrozen && !frozenWarned) {
         frozenWarned = true;
         ctx.log.warn({ target: check.target }, 'sysUpTime does not advance on this device; restarts are detected from the counters only');
@@ -118,9 +132,13 @@ export function createSnmpProbe(check: SnmpCheck, deps: SnmpProbeDeps): Probe & 
       for (const m of newMismatches) mismatchWarned.add(`${m.ifIndex}/${m.ifName}/${m.direction}`);
       if (newMismatches.length > 0) {
         const interfaces = newMismatches.map((m) => ({ ifName: m.ifName, direction: m.direction, reportedBps: m.reportedBps, rateBps: Math.round(m.rateBps) }));
-        ctx.log.warn({ target: check.target, interfaces }, 'snmp interface rate above its reported speed; rate sent, no utilisation: set inBps/outBps or speedBps for it');
+        ctx.log.warn(
+          { target: check.target, interfaces },
+          'snmp interface rate above its reported speed; rate sent, no utilisation: set inBps/outBps or speedBps for it',
+        );
       }
-      if (Object.keys(byReason).length > 0) ctx.log.info({ target: check.target, discontinuities: byReason }, 'snmp counter discontinuities; no rate this interval for these');
+      if (Object.keys(byReason).length > 0)
+        ctx.log.info({ target: check.target, discontinuities: byReason }, 'snmp counter discontinuities; no rate this interval for these');
       const pollMs = ctx.clock.monotonic() - started;
       return { outcome: 'success', samples: [...evaluation.samples, { metric: 'snmp_poll_ms', value: pollMs }] };
     } catch (err) {

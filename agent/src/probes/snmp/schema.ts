@@ -17,21 +17,45 @@ export const DEFAULT_PORT = 161;
 const IfRole = Type.Unsafe<RoleName>(
   Type.Union(
     INTERFACE_ROLES.map((r) => Type.Literal(r)),
-    { description: `The interface's \`${IF_ROLE_LABEL}\` label: one of ${INTERFACE_ROLES.join(', ')}; \`${NATIONAL_LINK_ROLE}\` marks the national-link (WAN) port that the 75 % utilisation rule and the report judge. Default \`${IF_ROLE_NONE}\`.` },
+    {
+      description: `The interface's \`${IF_ROLE_LABEL}\` label: one of ${INTERFACE_ROLES.join(', ')}; \`${NATIONAL_LINK_ROLE}\` marks the national-link (WAN) port that the 75 % utilisation rule and the report judge. Default \`${IF_ROLE_NONE}\`.`,
+    },
   ),
 );
 
 const InterfaceSelector = Type.Object(
   {
     name: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 128, description: 'Matches ifName or ifDescr: a glob (`Gi1/0/*`, `?` one character) or `/regex/` (add `i` after the slash for any case).' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description: 'Matches ifName or ifDescr: a glob (`Gi1/0/*`, `?` one character) or `/regex/` (add `i` after the slash for any case).',
+      }),
     ),
     alias: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Matches ifAlias (the description set on the device); glob or `/regex/`.' })),
     index: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'ifIndex.' })),
     role: Type.Optional(IfRole),
-    speedBps: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e13, description: 'Port speed to use instead of what the device reports (some report 0 or a wrong value).' })),
-    inBps: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e13, description: 'Contracted inbound (download) bandwidth: the denominator of snmp_if_in_utilisation_ratio.' })),
-    outBps: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e13, description: 'Contracted outbound (upload) bandwidth: the denominator of snmp_if_out_utilisation_ratio.' })),
+    speedBps: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 1e13,
+        description: 'Port speed to use instead of what the device reports (some report 0 or a wrong value).',
+      }),
+    ),
+    inBps: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 1e13,
+        description: 'Contracted inbound (download) bandwidth: the denominator of snmp_if_in_utilisation_ratio.',
+      }),
+    ),
+    outBps: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 1e13,
+        description: 'Contracted outbound (upload) bandwidth: the denominator of snmp_if_out_utilisation_ratio.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -47,13 +71,24 @@ const common = {
   }),
   ...baseCheckFields({ defaultIntervalMs: 60_000 }),
   requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 1500, description: 'Wait this long for each answer before retrying.' }),
-  retries: Type.Integer({ minimum: 0, maximum: 10, default: 3, description: 'Retries of one request after a timeout (each retry asks for half as many rows).' }),
-  maxRepetitions: Type.Integer({ minimum: 1, maximum: 250, default: 25, description: 'GETBULK max-repetitions ceiling; the probe backs off below it on tooBig and timeouts.' }),
+  retries: Type.Integer({
+    minimum: 0,
+    maximum: 10,
+    default: 3,
+    description: 'Retries of one request after a timeout (each retry asks for half as many rows).',
+  }),
+  maxRepetitions: Type.Integer({
+    minimum: 1,
+    maximum: 250,
+    default: 25,
+    description: 'GETBULK max-repetitions ceiling; the probe backs off below it on tooBig and timeouts.',
+  }),
   rediscoverEvery: Type.Integer({
     minimum: 1,
     maximum: 10_000,
     default: 10,
-    description: 'Walk ifTable/ifXTable (names, aliases, speeds) every N polls; in between GET only the counters of the selected interfaces. 1 = walk every poll.',
+    description:
+      'Walk ifTable/ifXTable (names, aliases, speeds) every N polls; in between GET only the counters of the selected interfaces. 1 = walk every poll.',
   }),
   interfaces: Type.Optional(
     Type.Array(InterfaceSelector, {
@@ -77,12 +112,21 @@ export const SnmpV3Check = Type.Object(
     ...common,
     version: Type.Literal('3'),
     user: Type.String({ minLength: 1, maxLength: 32, description: 'USM user name.' }),
-    authProtocol: Type.Optional(Type.Union(AUTH_PROTOCOLS.map((p) => Type.Literal(p)), { description: 'Authentication digest; with authKey makes the level authNoPriv.' })),
+    authProtocol: Type.Optional(
+      Type.Union(
+        AUTH_PROTOCOLS.map((p) => Type.Literal(p)),
+        { description: 'Authentication digest; with authKey makes the level authNoPriv.' },
+      ),
+    ),
     authKey: Type.Optional(Type.String({ minLength: 8, maxLength: 256, description: 'Authentication passphrase (a secret).' })),
     privProtocol: Type.Optional(
-      Type.Union(PRIV_PROTOCOLS.map((p) => Type.Literal(p)), {
-        description: 'Privacy cipher; with privKey makes the level authPriv. aes = AES-128-CFB; aes256b / aes256r = AES-256 with Blumenthal / Reeder ("Cisco") key extension.',
-      }),
+      Type.Union(
+        PRIV_PROTOCOLS.map((p) => Type.Literal(p)),
+        {
+          description:
+            'Privacy cipher; with privKey makes the level authPriv. aes = AES-128-CFB; aes256b / aes256r = AES-256 with Blumenthal / Reeder ("Cisco") key extension.',
+        },
+      ),
     ),
     privKey: Type.Optional(Type.String({ minLength: 8, maxLength: 256, description: 'Privacy passphrase (a secret).' })),
     context: Type.Optional(Type.String({ maxLength: 64, description: 'SNMPv3 context name.' })),
@@ -104,7 +148,10 @@ export function splitTarget(target: string): { host: string; port: number } {
 export function compilePattern(pattern: string): RegExp {
   const re = /^\/(.*)\/([imsu]*)$/s.exec(pattern);
   if (re !== null) return new RegExp(re[1] as string, re[2]);
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 
@@ -124,7 +171,9 @@ export function validateSnmpCheck(check: SnmpCheck, env: { desAvailable: () => b
       problems.push('privProtocol: privacy needs authentication too (set authProtocol and authKey)');
     }
     if (check.privProtocol === 'des' && !env.desAvailable()) {
-      problems.push('privProtocol: des is not available in this Node.js (OpenSSL 3 keeps DES in its legacy provider): use aes, aes256b or aes256r, or start node with --openssl-legacy-provider');
+      problems.push(
+        'privProtocol: des is not available in this Node.js (OpenSSL 3 keeps DES in its legacy provider): use aes, aes256b or aes256r, or start node with --openssl-legacy-provider',
+      );
     }
   }
   (check.interfaces ?? []).forEach((sel, i) => {

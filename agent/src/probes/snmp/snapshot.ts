@@ -39,7 +39,11 @@ const MAX_TEXT = 128;
 
 /** Display text from an OCTET STRING: UTF-8, NULs and control characters dropped, bounded. */
 export function octetsToText(bytes: Uint8Array): string {
-  return new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, MAX_TEXT);
+  return new TextDecoder('utf-8', { fatal: false })
+    .decode(bytes)
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim()
+    .slice(0, MAX_TEXT);
 }
 
 export function textOf(vb: Varbind | undefined): string | undefined {

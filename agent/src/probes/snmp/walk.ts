@@ -79,10 +79,12 @@ function repetitionsFor(active: readonly [string, string][], data: ReadonlyMap<s
   const expected = opts.expectedRows;
   if (expected === undefined || expected < 1) return opts.tuning.maxRepetitions;
   // A column already past the hint (ifNumber was wrong) goes back to full-size requests.
-  const missing = Math.max(...active.map(([col]) => {
-    const left = expected - (data.get(col)?.size ?? 0) + 1;
-    return left >= 1 ? left : opts.tuning.maxRepetitions;
-  }));
+  const missing = Math.max(
+    ...active.map(([col]) => {
+      const left = expected - (data.get(col)?.size ?? 0) + 1;
+      return left >= 1 ? left : opts.tuning.maxRepetitions;
+    }),
+  );
   return Math.max(1, Math.min(opts.tuning.maxRepetitions, missing));
 }
 
@@ -177,7 +179,11 @@ export interface ScalarOptions {
  * GETs scalars; missing ones (noSuchObject/noSuchInstance, or SNMPv1 noSuchName) are simply absent
  * from the result. Retries on timeout.
  */
-export async function getScalars(session: SnmpSession, oids: readonly string[], opts: ScalarOptions): Promise<SnmpResult<{ values: Map<string, Varbind>; atMs: number; requests: number }>> {
+export async function getScalars(
+  session: SnmpSession,
+  oids: readonly string[],
+  opts: ScalarOptions,
+): Promise<SnmpResult<{ values: Map<string, Varbind>; atMs: number; requests: number }>> {
   let pending = [...oids];
   let retriesLeft = opts.retries;
   let requests = 0;

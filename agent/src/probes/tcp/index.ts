@@ -59,7 +59,11 @@ export function createTcpProbe(check: TcpCheck, env: Pick<ProbeEnv, 'log'>, deps
     const looked = lookup(target.host).then(
       (r) => ({ address: r.address }),
       // Whatever getaddrinfo says (not found, no answer, SERVFAIL), the name did not resolve.
-      (err: NodeJS.ErrnoException): ProbeResult => ({ outcome: 'dns_error', samples: [], message: `cannot resolve ${target.host}: ${err.code ?? err.message}` }),
+      (err: NodeJS.ErrnoException): ProbeResult => ({
+        outcome: 'dns_error',
+        samples: [],
+        message: `cannot resolve ${target.host}: ${err.code ?? err.message}`,
+      }),
     );
     const r = await Promise.race([looked, untilAborted(ctx.signal)]);
     if (r === ABORTED) return { outcome: 'timeout', samples: [], message: `timed out resolving ${target.host}` };

@@ -36,7 +36,11 @@ export function parseHostPort(text: string, opts: { defaultPort?: number } = {})
   } else if (opts.defaultPort !== undefined && isIP(stripZone(text)) === 6) {
     host = text;
   } else {
-    return { ok: false, problem: text.includes(':') && isIP(stripZone(text)) === 6 ? `an IPv6 address needs brackets and a port, e.g. [${text}]:443` : `'${text}' is not host:port` };
+    return {
+      ok: false,
+      problem:
+        text.includes(':') && isIP(stripZone(text)) === 6 ? `an IPv6 address needs brackets and a port, e.g. [${text}]:443` : `'${text}' is not host:port`,
+    };
   }
   if (host === undefined || host === '') return { ok: false, problem: `'${text}' has no host` };
   if (host.startsWith('-')) return { ok: false, problem: `'${host}' is not a host name` };

@@ -10,7 +10,13 @@
  * throughput_*_bps samples.
  */
 import { createCoreCalendar, type CoreCalendar } from '../../../../shared/src/calendar/core-hours.ts';
-import { READING_TOLERANCE, STALL_TOLERANCE, THROUGHPUT_READING_LABEL, THROUGHPUT_READINGS, type ThroughputReading } from '../../../../shared/src/throughput.ts';
+import {
+  READING_TOLERANCE,
+  STALL_TOLERANCE,
+  THROUGHPUT_READING_LABEL,
+  THROUGHPUT_READINGS,
+  type ThroughputReading,
+} from '../../../../shared/src/throughput.ts';
 import type { Probe, ProbeEnv, ProbeResult, ProbeSample, RunContext } from '../types.ts';
 import { rateOf } from './rate.ts';
 import { coreHoursSkip } from './schedule.ts';
@@ -39,7 +45,11 @@ export function createThroughputProbe(check: ThroughputCheck, env: Pick<ProbeEnv
     const now = ctx.clock.now();
     if (!calendar.knowsYear(now)) {
       const year = new Date(now).getUTCFullYear();
-      if (warnedYear !== year) log.warn({ year, covered: `${calendar.holidays.firstYear}-${calendar.holidays.lastYear}` }, 'bank holidays unknown for this year: they count as working days (tests skipped on them)');
+      if (warnedYear !== year)
+        log.warn(
+          { year, covered: `${calendar.holidays.firstYear}-${calendar.holidays.lastYear}` },
+          'bank holidays unknown for this year: they count as working days (tests skipped on them)',
+        );
       warnedYear = year;
     }
     const why = coreHoursSkip(calendar, now, ctx.timeoutMs);
@@ -71,7 +81,11 @@ export function createThroughputProbe(check: ThroughputCheck, env: Pick<ProbeEnv
         const m = await measureDirection(transfers[direction], base, check);
         if (!m.ok) return { outcome: m.outcome, samples, message: m.message };
         const { reading, ...fields } = m;
-        samples.push({ metric: METRIC[direction], value: Math.round(m.bps), ...(reading === undefined ? {} : { labels: { [THROUGHPUT_READING_LABEL]: reading } }) });
+        samples.push({
+          metric: METRIC[direction],
+          value: Math.round(m.bps),
+          ...(reading === undefined ? {} : { labels: { [THROUGHPUT_READING_LABEL]: reading } }),
+        });
         log.debug({ direction, ...fields, reading: reading ?? 'ok' }, 'throughput measured');
       }
       return { outcome: 'success', samples };
@@ -80,7 +94,20 @@ export function createThroughputProbe(check: ThroughputCheck, env: Pick<ProbeEnv
 }
 
 type Measured =
-  | { ok: true; bps: number; reading: ThroughputReading | undefined; steps: number[]; bytes: number; stoppedEarly: boolean; windowBytes: number; windowMs: number; warmupMs: number; idleMs: number; lateEndMs: number; receiverLagMs: number | undefined }
+  | {
+      ok: true;
+      bps: number;
+      reading: ThroughputReading | undefined;
+      steps: number[];
+      bytes: number;
+      stoppedEarly: boolean;
+      windowBytes: number;
+      windowMs: number;
+      warmupMs: number;
+      idleMs: number;
+      lateEndMs: number;
+      receiverLagMs: number | undefined;
+    }
   | { ok: false; outcome: ProbeResult['outcome']; message: string };
 
 /** One direction: transfers that grow until one lasts long enough to time (./sizing.ts), and its rate. */
@@ -102,7 +129,10 @@ async function measureDirection(transfer: Transfer, base: Omit<TransferOptions, 
     }
     last = r;
     const durationMs = r.marks[r.marks.length - 1]?.tMs ?? 0;
-    size = nextSize({ bytes: r.bytes, durationMs, elapsedMs: r.elapsedMs, stoppedEarly: r.stoppedEarly }, { size, sizeBytes: check.sizeBytes, warmupMs: check.warmupMs, stepIndex: steps.length - 1 });
+    size = nextSize(
+      { bytes: r.bytes, durationMs, elapsedMs: r.elapsedMs, stoppedEarly: r.stoppedEarly },
+      { size, sizeBytes: check.sizeBytes, warmupMs: check.warmupMs, stepIndex: steps.length - 1 },
+    );
   }
   const r = last as Extract<TransferResult, { ok: true }>;
   const durationMs = r.marks[r.marks.length - 1]?.tMs ?? 0;
@@ -112,7 +142,17 @@ async function measureDirection(transfer: Transfer, base: Omit<TransferOptions, 
   if (!rate.ok) {
     // Too few reads to time (a fast path): the whole transfer on the agent's clock, connection and answer included, is slower than the link.
     const bps = (r.bytes * 8 * 1000) / Math.max(r.elapsedMs, 0.001);
-    return { ok: true, bps, reading: THROUGHPUT_READINGS.lowerBound, ...common, windowBytes: r.bytes, windowMs: r.elapsedMs, warmupMs: 0, idleMs: 0, lateEndMs: 0 };
+    return {
+      ok: true,
+      bps,
+      reading: THROUGHPUT_READINGS.lowerBound,
+      ...common,
+      windowBytes: r.bytes,
+      windowMs: r.elapsedMs,
+      warmupMs: 0,
+      idleMs: 0,
+      lateEndMs: 0,
+    };
   }
   const v = rate.value;
   const reading = !timed
@@ -122,5 +162,15 @@ async function measureDirection(transfer: Transfer, base: Omit<TransferOptions, 
       : (r.receiverLagMs ?? 0) > READING_TOLERANCE * v.windowMs
         ? THROUGHPUT_READINGS.receiverBehind
         : undefined;
-  return { ok: true, bps: v.bps, reading, ...common, windowBytes: v.bytes, windowMs: v.windowMs, warmupMs: v.warmupMs, idleMs: v.idleMs, lateEndMs: v.lateEndMs };
+  return {
+    ok: true,
+    bps: v.bps,
+    reading,
+    ...common,
+    windowBytes: v.bytes,
+    windowMs: v.windowMs,
+    warmupMs: v.warmupMs,
+    idleMs: v.idleMs,
+    lateEndMs: v.lateEndMs,
+  };
 }

@@ -43,8 +43,6 @@ export interface Rate {
   lateEndMs: number;
 }
 
-
-
 export type RateResult = { ok: true; value: Rate } | { ok: false; problem: string };
 
 export interface RateOptions {
@@ -57,7 +55,8 @@ const rateBetween = (s: ProgressMark, e: ProgressMark): number => ((e.bytes - s.
 export function rateOf(marks: readonly ProgressMark[], opts: RateOptions): RateResult {
   const first = marks[0];
   const last = marks[marks.length - 1];
-  if (first === undefined || last === undefined || marks.length < 2) return { ok: false, problem: 'the payload arrived in a single read: too little to time (raise sizeBytes)' };
+  if (first === undefined || last === undefined || marks.length < 2)
+    return { ok: false, problem: 'the payload arrived in a single read: too little to time (raise sizeBytes)' };
   for (let i = 1; i < marks.length; i++) {
     const a = marks[i - 1] as ProgressMark;
     const b = marks[i] as ProgressMark;
@@ -82,7 +81,10 @@ export function rateOf(marks: readonly ProgressMark[], opts: RateOptions): RateR
   }
   const window = marks.filter((m) => m.tMs >= start.tMs && m.tMs <= end.tMs);
   const lateEndMs = end === last ? 0 : Math.max(0, last.tMs - end.tMs - ((last.bytes - end.bytes) * 8 * 1000) / bps);
-  return { ok: true, value: { bps, bytes: end.bytes - start.bytes, windowMs: end.tMs - start.tMs, warmupMs: start.tMs - first.tMs, idleMs: idleIn(window, bps), lateEndMs } };
+  return {
+    ok: true,
+    value: { bps, bytes: end.bytes - start.bytes, windowMs: end.tMs - start.tMs, warmupMs: start.tMs - first.tMs, idleMs: idleIn(window, bps), lateEndMs },
+  };
 }
 
 /**

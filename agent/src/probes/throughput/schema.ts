@@ -35,12 +35,28 @@ export const ThroughputCheck = Type.Object(
       minimum: 100_000,
       maximum: THROUGHPUT_MAX_BYTES,
       default: THROUGHPUT_DEFAULTS.sizeBytes,
-      description: 'Bytes per direction (at most the collector\'s throughput.maxBytes). A direction ends at sizeBytes or maxDurationMs, whichever comes first.',
+      description: "Bytes per direction (at most the collector's throughput.maxBytes). A direction ends at sizeBytes or maxDurationMs, whichever comes first.",
     }),
-    maxDurationMs: Type.Integer({ minimum: 2000, maximum: 60_000, default: THROUGHPUT_DEFAULTS.maxDurationMs, description: 'Longest time one direction may send, from its first byte; the rate is of what moved.' }),
-    warmupMs: Type.Integer({ minimum: 0, maximum: 10_000, default: THROUGHPUT_DEFAULTS.warmupMs, description: 'The first part of each direction left out of the rate (TCP slow start).' }),
-    direction: Type.Enum(['both', 'down', 'up'], { default: THROUGHPUT_DEFAULTS.direction, description: 'Which directions to measure; both runs download, then upload.' }),
-    offCoreHoursOnly: Type.Boolean({ default: THROUGHPUT_DEFAULTS.offCoreHoursOnly, description: 'Skip runs that would overlap core hours (08:00–18:30 Mon–Fri Europe/London, bank holidays excluded).' }),
+    maxDurationMs: Type.Integer({
+      minimum: 2000,
+      maximum: 60_000,
+      default: THROUGHPUT_DEFAULTS.maxDurationMs,
+      description: 'Longest time one direction may send, from its first byte; the rate is of what moved.',
+    }),
+    warmupMs: Type.Integer({
+      minimum: 0,
+      maximum: 10_000,
+      default: THROUGHPUT_DEFAULTS.warmupMs,
+      description: 'The first part of each direction left out of the rate (TCP slow start).',
+    }),
+    direction: Type.Enum(['both', 'down', 'up'], {
+      default: THROUGHPUT_DEFAULTS.direction,
+      description: 'Which directions to measure; both runs download, then upload.',
+    }),
+    offCoreHoursOnly: Type.Boolean({
+      default: THROUGHPUT_DEFAULTS.offCoreHoursOnly,
+      description: 'Skip runs that would overlap core hours (08:00–18:30 Mon–Fri Europe/London, bank holidays excluded).',
+    }),
   },
   { additionalProperties: false },
 );
@@ -58,11 +74,15 @@ export function defaultTimeoutMs(check: ThroughputCheck): number {
 /** Rules the schema cannot say, as `path: message` relative to the check. */
 export function validateThroughputCheck(check: ThroughputCheck): string[] {
   const problems: string[] = [];
-  if (check.intervalMs < MIN_INTERVAL_MS) problems.push(`intervalMs: a throughput test uses the practice's bandwidth; run it at most every ${MIN_INTERVAL_MS} ms (got ${check.intervalMs})`);
-  if (check.warmupMs * 2 > check.maxDurationMs) problems.push(`warmupMs: at most half of maxDurationMs (${check.maxDurationMs}), so most of the test is measured`);
+  if (check.intervalMs < MIN_INTERVAL_MS)
+    problems.push(`intervalMs: a throughput test uses the practice's bandwidth; run it at most every ${MIN_INTERVAL_MS} ms (got ${check.intervalMs})`);
+  if (check.warmupMs * 2 > check.maxDurationMs)
+    problems.push(`warmupMs: at most half of maxDurationMs (${check.maxDurationMs}), so most of the test is measured`);
   const need = directionsOf(check).length * check.maxDurationMs + 5000;
   if (check.timeoutMs !== undefined && check.timeoutMs < need) {
-    problems.push(`timeoutMs: ${check.timeoutMs} ms cannot fit ${directionsOf(check).length} × maxDurationMs (${check.maxDurationMs}) + 5000 ms; raise it or lower maxDurationMs`);
+    problems.push(
+      `timeoutMs: ${check.timeoutMs} ms cannot fit ${directionsOf(check).length} × maxDurationMs (${check.maxDurationMs}) + 5000 ms; raise it or lower maxDurationMs`,
+    );
   }
   return problems;
 }

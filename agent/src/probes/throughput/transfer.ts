@@ -21,7 +21,15 @@ import type { Socket } from 'node:net';
 import type { Clock } from '../../../../shared/src/clock.ts';
 import type { Outcome } from '../../../../shared/src/outcomes.ts';
 import { checker } from '../../../../shared/src/validate.ts';
-import { ProgressRecorder, RECEIVER_LAG_HEADER, THROUGHPUT_CONTENT_TYPE, THROUGHPUT_PATHS, UploadResult, watchReceiverLag, type ProgressMark } from '../../../../shared/src/throughput.ts';
+import {
+  ProgressRecorder,
+  RECEIVER_LAG_HEADER,
+  THROUGHPUT_CONTENT_TYPE,
+  THROUGHPUT_PATHS,
+  UploadResult,
+  watchReceiverLag,
+  type ProgressMark,
+} from '../../../../shared/src/throughput.ts';
 import { errorCode, errorMessage, outcomeForFailure } from '../http/outcome.ts';
 import type { FailureStage } from '../http/phases.ts';
 import { describeRefusal, outcomeForStatus } from './outcome.ts';
@@ -74,7 +82,13 @@ function open(o: TransferOptions, which: 'download' | 'upload', onSettle: (r: Tr
   const headers: Record<string, string> = { authorization: `Bearer ${o.token}`, connection: 'close', 'user-agent': 'n3mon-agent (throughput)' };
   if (which === 'download') headers['accept-encoding'] = 'identity';
   else headers['content-type'] = THROUGHPUT_CONTENT_TYPE;
-  const options = { method: which === 'download' ? 'GET' : 'POST', headers, agent: false as const, ...(tls && o.ca !== undefined ? { ca: o.ca } : {}), ...(tls && o.cert !== undefined ? { cert: o.cert, key: o.key } : {}) };
+  const options = {
+    method: which === 'download' ? 'GET' : 'POST',
+    headers,
+    agent: false as const,
+    ...(tls && o.ca !== undefined ? { ca: o.ca } : {}),
+    ...(tls && o.cert !== undefined ? { cert: o.cert, key: o.key } : {}),
+  };
   const req = tls ? https.request(url, options) : http.request(url, options);
   const state = { stage: 'connect' as FailureStage, settled: false, connectedAt: 0, onConnected: (): void => undefined };
   const settle = (r: TransferResult): void => {
@@ -128,7 +142,12 @@ function readAnswer(res: http.IncomingMessage, max: number): Promise<string> {
 function refused(which: string, res: http.IncomingMessage, body: string): TransferResult {
   const status = res.statusCode ?? 0;
   const retryAfter = res.headers['retry-after'];
-  return { ok: false, outcome: outcomeForStatus(status), status, message: `${which}: ${describeRefusal(status, body, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)}` };
+  return {
+    ok: false,
+    outcome: outcomeForStatus(status),
+    status,
+    message: `${which}: ${describeRefusal(status, body, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)}`,
+  };
 }
 
 export const download: Transfer = (o) =>
@@ -147,7 +166,11 @@ export const download: Transfer = (o) =>
       }
       const encoding = res.headers['content-encoding'];
       if (encoding !== undefined && encoding !== 'identity') {
-        settle({ ok: false, outcome: 'protocol_error', message: `download: the payload came with Content-Encoding ${encoding}; a compressed payload would overstate the rate` });
+        settle({
+          ok: false,
+          outcome: 'protocol_error',
+          message: `download: the payload came with Content-Encoding ${encoding}; a compressed payload would overstate the rate`,
+        });
         return;
       }
       res.on('data', (chunk: Buffer) => {
@@ -156,12 +179,14 @@ export const download: Transfer = (o) =>
       });
       res.once('end', () => {
         const elapsedMs = o.clock.monotonic() - state.connectedAt;
-        if (received <= o.bytes) settle({ ok: true, marks: progress.marks(), bytes: received, stoppedEarly: received < o.bytes, elapsedMs, receiverLagMs: lag.stop() });
+        if (received <= o.bytes)
+          settle({ ok: true, marks: progress.marks(), bytes: received, stoppedEarly: received < o.bytes, elapsedMs, receiverLagMs: lag.stop() });
         else settle({ ok: false, outcome: 'protocol_error', message: `download: ${received} bytes arrived, more than the ${o.bytes} asked for` });
       });
       res.on('error', fail);
       res.once('close', () => {
-        if (!res.complete) settle({ ok: false, outcome: 'protocol_error', message: `download: the connection closed after ${received} bytes, before the end of the payload` });
+        if (!res.complete)
+          settle({ ok: false, outcome: 'protocol_error', message: `download: the connection closed after ${received} bytes, before the end of the payload` });
       });
     });
     req.end();
@@ -220,7 +245,14 @@ export const upload: Transfer = (o) =>
           settle({ ok: false, outcome: 'protocol_error', message: 'upload: the answer is not an upload result (or counts more bytes than were sent)' });
           return;
         }
-        settle({ ok: true, marks: parsed.marks, bytes: parsed.bytes, stoppedEarly: sent < o.bytes, elapsedMs, ...(Number.isFinite(lagHeader) && lagHeader >= 0 ? { receiverLagMs: lagHeader } : {}) });
+        settle({
+          ok: true,
+          marks: parsed.marks,
+          bytes: parsed.bytes,
+          stoppedEarly: sent < o.bytes,
+          elapsedMs,
+          ...(Number.isFinite(lagHeader) && lagHeader >= 0 ? { receiverLagMs: lagHeader } : {}),
+        });
       }, fail);
     });
     pump();

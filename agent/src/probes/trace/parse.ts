@@ -43,7 +43,13 @@ export function parseMtrJson(output: string): ParsedTrace {
     const addr = typeof h['host'] === 'string' && h['host'] !== '' ? h['host'] : NO_ANSWER;
     if (!Number.isInteger(hop) || hop < 1 || !Number.isFinite(loss)) return { ok: false, message: `unreadable mtr hop: ${JSON.stringify(h).slice(0, 200)}` };
     const lossRatio = round3(Math.min(1, Math.max(0, loss / 100)));
-    hops.push({ hop, addr, lossRatio, sent: Number.isFinite(sent) ? sent : 0, ...(addr !== NO_ANSWER && lossRatio < 1 && Number.isFinite(avg) ? { avgMs: round3(avg) } : {}) });
+    hops.push({
+      hop,
+      addr,
+      lossRatio,
+      sent: Number.isFinite(sent) ? sent : 0,
+      ...(addr !== NO_ANSWER && lossRatio < 1 && Number.isFinite(avg) ? { avgMs: round3(avg) } : {}),
+    });
   }
   return { ok: true, hops };
 }

@@ -6,12 +6,26 @@ export const TRACE_ROLES: readonly string[] = ['n3-gateway', 'national-app', 'br
 
 export const TraceConfig = Type.Object(
   {
-    enabled: Type.Optional(Type.Boolean({ description: 'Trace this check\'s target (default true for the roles n3-gateway, national-app, branch-site; other roles never trace).' })),
-    onLossRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Trace when a burst\'s loss is at least this (default 0.05).' })),
-    onRttMultiple: Type.Optional(Type.Number({ minimum: 1, maximum: 100, description: 'Trace when a burst\'s median RTT is above this multiple of the median of the recent bursts\' medians (default 3).' })),
-    minIntervalMs: Type.Optional(Type.Integer({ minimum: 60_000, maximum: 86_400_000, description: 'At most one burst-triggered trace per target in this time (default 300000, 5 min).' })),
-    baselineIntervalMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000, description: 'A baseline trace this often, the first at start-up; 0 = none (default 3600000, 1 h).' })),
-    probesPerHop: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, description: 'Probes to each hop (mtr -c; default 5). A trace takes about this many seconds, plus 2 s.' })),
+    enabled: Type.Optional(
+      Type.Boolean({ description: "Trace this check's target (default true for the roles n3-gateway, national-app, branch-site; other roles never trace)." }),
+    ),
+    onLossRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "Trace when a burst's loss is at least this (default 0.05)." })),
+    onRttMultiple: Type.Optional(
+      Type.Number({
+        minimum: 1,
+        maximum: 100,
+        description: "Trace when a burst's median RTT is above this multiple of the median of the recent bursts' medians (default 3).",
+      }),
+    ),
+    minIntervalMs: Type.Optional(
+      Type.Integer({ minimum: 60_000, maximum: 86_400_000, description: 'At most one burst-triggered trace per target in this time (default 300000, 5 min).' }),
+    ),
+    baselineIntervalMs: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 86_400_000, description: 'A baseline trace this often, the first at start-up; 0 = none (default 3600000, 1 h).' }),
+    ),
+    probesPerHop: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 20, description: 'Probes to each hop (mtr -c; default 5). A trace takes about this many seconds, plus 2 s.' }),
+    ),
     maxHops: Type.Optional(Type.Integer({ minimum: 1, maximum: 30, description: 'Highest TTL probed (mtr -m; default 30). Bounds the hop labels.' })),
   },
   { additionalProperties: false },

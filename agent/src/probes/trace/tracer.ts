@@ -34,7 +34,21 @@ export function helperTraceRunner(): TraceRunner {
 }
 
 export function mtrArgv(target: string, s: TraceSettings, ipVersion?: 4 | 6): string[] {
-  return ['mtr', '--no-dns', '--json', '-c', String(s.probesPerHop), '-i', '1', '-G', String(TRACE_GRACE_S), '-m', String(s.maxHops), ...(ipVersion === undefined ? [] : [`-${ipVersion}`]), target];
+  return [
+    'mtr',
+    '--no-dns',
+    '--json',
+    '-c',
+    String(s.probesPerHop),
+    '-i',
+    '1',
+    '-G',
+    String(TRACE_GRACE_S),
+    '-m',
+    String(s.maxHops),
+    ...(ipVersion === undefined ? [] : [`-${ipVersion}`]),
+    target,
+  ];
 }
 
 export class PathTracer {
@@ -82,10 +96,15 @@ export class PathTracer {
 
   private async trace(reason: TraceReason, ts: number): Promise<void> {
     const started = this.deps.clock.monotonic();
-    const res = await this.deps.runner.run(mtrArgv(this.target, this.settings, this.deps.ipVersion)).catch((err: unknown): HelperRun => ({ ok: false, message: String(err) }));
+    const res = await this.deps.runner
+      .run(mtrArgv(this.target, this.settings, this.deps.ipVersion))
+      .catch((err: unknown): HelperRun => ({ ok: false, message: String(err) }));
     const elapsedMs = Math.round(this.deps.clock.monotonic() - started);
     if (!res.ok || res.exitCode !== 0) {
-      this.deps.log.warn({ reason, elapsedMs, ...(res.ok ? { exitCode: res.exitCode, output: res.output.slice(0, 500) } : { error: res.message }) }, 'trace could not run');
+      this.deps.log.warn(
+        { reason, elapsedMs, ...(res.ok ? { exitCode: res.exitCode, output: res.output.slice(0, 500) } : { error: res.message }) },
+        'trace could not run',
+      );
       return;
     }
     const parsed = parseMtrJson(res.output);

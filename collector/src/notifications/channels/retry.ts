@@ -47,7 +47,13 @@ export async function withRetries(
 export function networkOutcome(err: unknown): AttemptResult {
   const e = err as { name?: string; code?: string; cause?: { code?: string }; message?: string };
   const code = e.cause?.code ?? e.code;
-  if (e.name === 'TimeoutError' || e.name === 'AbortError' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') {
+  if (
+    e.name === 'TimeoutError' ||
+    e.name === 'AbortError' ||
+    code === 'ETIMEDOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT'
+  ) {
     return { outcome: 'timeout', retryable: true, message: code ?? e.name ?? 'timeout' };
   }
   if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {

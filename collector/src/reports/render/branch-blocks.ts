@@ -8,11 +8,34 @@ import { fmtDuration, fmtMs, fmtPct, fmtRule, NO_DATA } from './format.ts';
 export function branchBlocks(b: BranchSection | undefined): Block[] {
   if (b === undefined) return []; // a report archived before branch links were judged
   const out: Block[] = [{ type: 'heading', level: 3, text: 'Branch links', rag: b.rag }];
-  if (b.target !== null) out.push({ type: 'paragraph', text: `Target: availability at least ${fmtPct(b.target.warning, 1)} (${b.target.label}; ${b.target.source}).` });
+  if (b.target !== null)
+    out.push({ type: 'paragraph', text: `Target: availability at least ${fmtPct(b.target.warning, 1)} (${b.target.label}; ${b.target.source}).` });
   out.push({
     type: 'table',
-    columns: [{ title: 'Branch site', weight: 1.2 }, { title: 'Probe target', weight: 1.3 }, { title: 'Core hours', align: 'right' }, { title: '24×7', align: 'right' }, { title: 'Unknown (24×7)', align: 'right' }, { title: 'RTT p50', align: 'right' }, { title: 'RTT p95', align: 'right' }, { title: 'Loss', align: 'right' }, { title: 'Availability', align: 'center' }, { title: 'RTT / loss vs rule', align: 'center' }],
-    rows: b.sites.map((s) => [cell(s.site ?? '—'), cell(s.target), cell(fmtPct(s.core.availability, 3)), cell(fmtPct(s.all.availability, 3)), cell(fmtDuration(s.all.unknownMs)), cell(fmtMs(s.rtt.p50)), cell(fmtMs(s.rtt.p95)), cell(fmtPct(s.lossMean, 3)), worse(s.core, s.all), levelCell(s.level)]),
+    columns: [
+      { title: 'Branch site', weight: 1.2 },
+      { title: 'Probe target', weight: 1.3 },
+      { title: 'Core hours', align: 'right' },
+      { title: '24×7', align: 'right' },
+      { title: 'Unknown (24×7)', align: 'right' },
+      { title: 'RTT p50', align: 'right' },
+      { title: 'RTT p95', align: 'right' },
+      { title: 'Loss', align: 'right' },
+      { title: 'Availability', align: 'center' },
+      { title: 'RTT / loss vs rule', align: 'center' },
+    ],
+    rows: b.sites.map((s) => [
+      cell(s.site ?? '—'),
+      cell(s.target),
+      cell(fmtPct(s.core.availability, 3)),
+      cell(fmtPct(s.all.availability, 3)),
+      cell(fmtDuration(s.all.unknownMs)),
+      cell(fmtMs(s.rtt.p50)),
+      cell(fmtMs(s.rtt.p95)),
+      cell(fmtPct(s.lossMean, 3)),
+      worse(s.core, s.all),
+      levelCell(s.level),
+    ]),
     empty: 'No data: no branch-site checks this month.',
   });
   const rules = [b.rttThreshold, b.lossThreshold].filter((t) => t !== null);

@@ -56,7 +56,8 @@ function frame(opts: { days: string[]; yMax: number; yStep: number; yLabel: (v: 
   }
   opts.days.forEach((d, i) => {
     const day = Number(d.slice(8, 10));
-    if (day === 1 || day % 5 === 0) shapes.push({ kind: 'text', x: x(i) + band / 2, y: H - M.bottom + 12, text: String(day), size: 8, fill: AXIS, anchor: 'middle' });
+    if (day === 1 || day % 5 === 0)
+      shapes.push({ kind: 'text', x: x(i) + band / 2, y: H - M.bottom + 12, text: String(day), size: 8, fill: AXIS, anchor: 'middle' });
   });
   shapes.push({ kind: 'line', x1: M.left, y1: M.top + ph, x2: W - M.right, y2: M.top + ph, stroke: AXIS, width: 0.8 });
   shapes.push({ kind: 'line', x1: M.left, y1: M.top, x2: M.left, y2: M.top + ph, stroke: AXIS, width: 0.8 });
@@ -88,7 +89,13 @@ export function lossColour(loss: number | null): string {
 export function smokeChart(days: readonly SmokeDay[], warning: number | null): ChartScene {
   const top = Math.max(0, ...days.map((d) => d.rtt?.p90 ?? 0), warning !== null ? warning * 1.1 : 0);
   const { max, step } = niceScale(top);
-  const f = frame({ days: days.map((d) => d.date), yMax: max, yStep: step, yLabel: (v) => `${v} ms`, title: 'Day of month — RTT per round: p10–p90 (light), p25–p75 (dark), median coloured by loss' });
+  const f = frame({
+    days: days.map((d) => d.date),
+    yMax: max,
+    yStep: step,
+    yLabel: (v) => `${v} ms`,
+    title: 'Day of month — RTT per round: p10–p90 (light), p25–p75 (dark), median coloured by loss',
+  });
   days.forEach((d, i) => {
     const x = f.x(i) + f.band * 0.15;
     const w = f.band * 0.7;
@@ -113,7 +120,13 @@ export function smokeChart(days: readonly SmokeDay[], warning: number | null): C
 export function percentileChart(app: string, metricLabel: string, days: readonly DailyPercentiles[], warning: number | null): ChartScene {
   const top = Math.max(0, ...days.map((d) => d.p95 ?? 0), warning !== null ? warning * 1.1 : 0);
   const { max, step } = niceScale(top);
-  const f = frame({ days: days.map((d) => d.date), yMax: max, yStep: step, yLabel: (v) => fmtMs(v), title: `Day of month — ${app}: ${metricLabel} p50 (solid) and p95 (dashed)` });
+  const f = frame({
+    days: days.map((d) => d.date),
+    yMax: max,
+    yStep: step,
+    yLabel: (v) => fmtMs(v),
+    title: `Day of month — ${app}: ${metricLabel} p50 (solid) and p95 (dashed)`,
+  });
   const line = (pick: (d: DailyPercentiles) => number | null, colour: string, dash: boolean): void => {
     let run: Array<[number, number]> = [];
     const flush = (): void => {
@@ -138,7 +151,13 @@ export function percentileChart(app: string, metricLabel: string, days: readonly
 
 /** Daily p95 utilisation of the WAN interfaces as bars against the warning (75 %) line. */
 export function utilisationChart(days: ReadonlyArray<{ date: string; p95: number | null }>, warning: number | null): ChartScene {
-  const f = frame({ days: days.map((d) => d.date), yMax: 1, yStep: 0.25, yLabel: (v) => `${Math.round(v * 100)} %`, title: 'Day of month — WAN utilisation p95 (in or out)' });
+  const f = frame({
+    days: days.map((d) => d.date),
+    yMax: 1,
+    yStep: 0.25,
+    yLabel: (v) => `${Math.round(v * 100)} %`,
+    title: 'Day of month — WAN utilisation p95 (in or out)',
+  });
   days.forEach((d, i) => {
     if (d.p95 === null) return;
     const over = warning !== null && d.p95 > warning;
@@ -150,7 +169,13 @@ export function utilisationChart(days: ReadonlyArray<{ date: string; p95: number
 
 /** Daily share of expected samples received (green) with the rest shown as unknown (grey). */
 export function completenessChart(days: ReadonlyArray<{ date: string; completeness: number | null }>): ChartScene {
-  const f = frame({ days: days.map((d) => d.date), yMax: 1, yStep: 0.25, yLabel: (v) => `${Math.round(v * 100)} %`, title: 'Day of month — samples received (green) and unknown (grey)' });
+  const f = frame({
+    days: days.map((d) => d.date),
+    yMax: 1,
+    yStep: 0.25,
+    yLabel: (v) => `${Math.round(v * 100)} %`,
+    title: 'Day of month — samples received (green) and unknown (grey)',
+  });
   days.forEach((d, i) => {
     const x = f.x(i) + f.band * 0.15;
     const w = f.band * 0.7;

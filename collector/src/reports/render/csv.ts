@@ -9,7 +9,21 @@ import { branchCsvRows } from './branch-blocks.ts';
 import { incidentSplitCsvRows } from './incident-split-blocks.ts';
 import { REPORT_SECTIONS, type SectionId } from '../sections/index.ts';
 
-export const CSV_COLUMNS = ['ods', 'practice', 'month', 'section', 'item', 'measure', 'period', 'value', 'unit', 'warning', 'critical', 'verdict', 'rules_version'] as const;
+export const CSV_COLUMNS = [
+  'ods',
+  'practice',
+  'month',
+  'section',
+  'item',
+  'measure',
+  'period',
+  'value',
+  'unit',
+  'warning',
+  'critical',
+  'verdict',
+  'rules_version',
+] as const;
 
 type Row = Record<(typeof CSV_COLUMNS)[number], string>;
 
@@ -62,7 +76,10 @@ function linkRows(r: PracticeReport, add: Add): void {
     availRows(add, 'national_link', c.target, 'core', c.core, l.target);
     availRows(add, 'national_link', c.target, '24x7', c.all, l.target);
   }
-  for (const [name, m, rule] of [['rtt', l.rtt, l.rtt.threshold], ['jitter', l.jitter, l.jitter.threshold]] as const) {
+  for (const [name, m, rule] of [
+    ['rtt', l.rtt, l.rtt.threshold],
+    ['jitter', l.jitter, l.jitter.threshold],
+  ] as const) {
     add('national_link', 'link', `${name}_p50`, 'core', num(m.core.p50), 'ms');
     add('national_link', 'link', `${name}_p95`, 'core', num(m.core.p95), 'ms', rule);
     add('national_link', 'link', `${name}_p50`, '24x7', num(m.all.p50), 'ms');
@@ -108,7 +125,8 @@ function serverRows(r: PracticeReport, add: Add): void {
     add('servers', h.host, 'cpu_mean', '24x7', num(h.cpu.mean), 'ratio');
     add('servers', h.host, 'cpu_p95', '24x7', num(h.cpu.p95), 'ratio');
     add('servers', h.host, 'memory_p95', '24x7', num(h.memory.p95), 'ratio', r.servers.memoryThreshold, h.memory.level ?? '');
-    for (const d of h.disks) add('servers', `${h.host} ${d.mount}`, 'disk_used_last', 'month_end', num(d.last), 'ratio', r.servers.diskThreshold, d.level ?? '');
+    for (const d of h.disks)
+      add('servers', `${h.host} ${d.mount}`, 'disk_used_last', 'month_end', num(d.last), 'ratio', r.servers.diskThreshold, d.level ?? '');
   }
   for (const a of r.servers.assets) add('servers', a.name, `age_${a.kind}`, 'month_end', num(a.ageYears), 'years', a.threshold, a.level);
 }
@@ -137,7 +155,8 @@ export function practiceCsvRows(r: PracticeReport): Row[] {
     const own: readonly string[] = s.csv;
     const add: Add = (section, item, measure, period, value, unit, rule, verdict = '') => {
       // A bug, not data: a row filed under a section value that REPORT_SECTIONS does not give this section.
-      if (!own.includes(section)) throw new Error(`CSV: section ${s.id} wrote a row under "${section}", not one of its REPORT_SECTIONS csv values (${own.join(', ')})`);
+      if (!own.includes(section))
+        throw new Error(`CSV: section ${s.id} wrote a row under "${section}", not one of its REPORT_SECTIONS csv values (${own.join(', ')})`);
       rows.push({ ...base, section, item, measure, period, value, unit, warning: num(rule?.warning), critical: num(rule?.critical), verdict });
     };
     SECTION_ROWS[s.id](r, add);
@@ -147,6 +166,7 @@ export function practiceCsvRows(r: PracticeReport): Row[] {
 
 export function renderCsv(reports: readonly PracticeReport[]): string {
   const lines = [CSV_COLUMNS.join(',')];
-  for (const r of reports) for (const row of practiceCsvRows(r)) lines.push(CSV_COLUMNS.map((c) => csvField(row[c], c !== 'value' && c !== 'warning' && c !== 'critical')).join(','));
+  for (const r of reports)
+    for (const row of practiceCsvRows(r)) lines.push(CSV_COLUMNS.map((c) => csvField(row[c], c !== 'value' && c !== 'warning' && c !== 'critical')).join(','));
   return lines.join('\r\n') + '\r\n';
 }

@@ -65,14 +65,19 @@ function blockHtml(b: Block): string {
       return `<ul>${b.items.map((i) => `<li>${escapeXml(i)}</li>`).join('')}</ul>`;
     case 'rag-grid':
       return `<div class="grid">${b.items
-        .map((i) => `<div class="tile ${i.rag}"><div class="t"><span>${escapeXml(i.title)}</span>${ragBadge(i.rag)}</div><div class="r">${escapeXml(i.reason)}</div><div class="p">Last month: ${i.previous === null ? 'no report' : RAG_LABELS[i.previous]}</div></div>`)
+        .map(
+          (i) =>
+            `<div class="tile ${i.rag}"><div class="t"><span>${escapeXml(i.title)}</span>${ragBadge(i.rag)}</div><div class="r">${escapeXml(i.reason)}</div><div class="p">Last month: ${i.previous === null ? 'no report' : RAG_LABELS[i.previous]}</div></div>`,
+        )
         .join('')}</div>`;
     case 'table': {
       const head = `<thead><tr>${b.columns.map((c) => `<th${c.align !== undefined && c.align !== 'left' ? ` class="${c.align}"` : ''}>${escapeXml(c.title)}</th>`).join('')}</tr></thead>`;
       const body =
         b.rows.length === 0
           ? `<tr><td class="empty" colspan="${b.columns.length}">${escapeXml(b.empty ?? 'No data.')}</td></tr>`
-          : b.rows.map((row) => `<tr>${row.map((c, i) => cellHtml(c, 'td', b.columns[i]?.align === 'left' ? undefined : b.columns[i]?.align)).join('')}</tr>`).join('');
+          : b.rows
+              .map((row) => `<tr>${row.map((c, i) => cellHtml(c, 'td', b.columns[i]?.align === 'left' ? undefined : b.columns[i]?.align)).join('')}</tr>`)
+              .join('');
       return `<table>${head}<tbody>${body}</tbody></table>`;
     }
     case 'chart':

@@ -28,17 +28,38 @@ export function incidentSplitBlocks(r: PracticeReport, zone: ZonedClock): Block[
   });
   out.push({
     type: 'table',
-    columns: [{ title: 'Application' }, { title: 'Part', weight: 1.5 }, { title: 'Time (24×7)', align: 'right' }, { title: 'Availability core', align: 'right' }, { title: 'Availability 24×7', align: 'right' }, { title: 'p95 24×7', align: 'right' }],
+    columns: [
+      { title: 'Application' },
+      { title: 'Part', weight: 1.5 },
+      { title: 'Time (24×7)', align: 'right' },
+      { title: 'Availability core', align: 'right' },
+      { title: 'Availability 24×7', align: 'right' },
+      { title: 'p95 24×7', align: 'right' },
+    ],
     rows: apps.flatMap((a) => {
       const split = a.incidentSplit as NonNullable<typeof a.incidentSplit>;
       return PARTS.map(([k, title]) => {
         const s = split[k];
         const h = headline(s);
-        return cells(a.app, title, fmtDuration(s.allMs), fmtPct(s.core.availability, 3), fmtPct(s.all.availability, 3), h === undefined ? '—' : `${fmtMs(h.all.p95)} (${h.label})`);
+        return cells(
+          a.app,
+          title,
+          fmtDuration(s.allMs),
+          fmtPct(s.core.availability, 3),
+          fmtPct(s.all.availability, 3),
+          h === undefined ? '—' : `${fmtMs(h.all.p95)} (${h.label})`,
+        );
       });
     }),
   });
-  out.push({ type: 'list', items: apps.flatMap((a) => (a.incidentSplit?.incidents ?? []).map((i) => `${localDateTime(zone, i.start)}${i.end === null ? ' (still open)' : ` – ${localDateTime(zone, i.end)}`}: ${i.summary}`)) });
+  out.push({
+    type: 'list',
+    items: apps.flatMap((a) =>
+      (a.incidentSplit?.incidents ?? []).map(
+        (i) => `${localDateTime(zone, i.start)}${i.end === null ? ' (still open)' : ` – ${localDateTime(zone, i.end)}`}: ${i.summary}`,
+      ),
+    ),
+  });
   return out;
 }
 

@@ -16,24 +16,47 @@ export function orgDocument(s: OrgSummary): ReportDocument {
   const blocks: Block[] = [
     { type: 'heading', level: 1, text: title },
     { type: 'paragraph', text: subtitle },
-    { type: 'paragraph', text: `${s.practices.length} practices. Accounting rules version ${s.rulesVersion}. Practices are ranked worst first: overall RAG, then the number of red and amber areas, then national link availability.` },
+    {
+      type: 'paragraph',
+      text: `${s.practices.length} practices. Accounting rules version ${s.rulesVersion}. Practices are ranked worst first: overall RAG, then the number of red and amber areas, then national link availability.`,
+    },
     { type: 'heading', level: 2, text: 'Practices by RAG' },
     {
       type: 'table',
-      columns: [{ title: 'Overall RAG', weight: 1.4 }, { title: 'This month', align: 'right' }, { title: 'Last month', align: 'right' }],
+      columns: [
+        { title: 'Overall RAG', weight: 1.4 },
+        { title: 'This month', align: 'right' },
+        { title: 'Last month', align: 'right' },
+      ],
       rows: rags.map((r) => [ragCell(r), cell(fmtNumber(s.counts[r])), cell(s.previousCounts === null ? NO_DATA : fmtNumber(s.previousCounts[r]))]),
     },
     { type: 'heading', level: 2, text: 'Ranking' },
     {
       type: 'table',
-      columns: [{ title: '#', align: 'right', weight: 0.45 }, { title: 'Practice', weight: 2.2 }, { title: 'ODS', weight: 0.9 }, { title: 'Overall', weight: 0.9 }, ...AREAS.map((a) => ({ title: AREA_TITLES[a].replace('National ', 'Nat. '), weight: 0.95 })), { title: 'vs last month', weight: 1 }],
+      columns: [
+        { title: '#', align: 'right', weight: 0.45 },
+        { title: 'Practice', weight: 2.2 },
+        { title: 'ODS', weight: 0.9 },
+        { title: 'Overall', weight: 0.9 },
+        ...AREAS.map((a) => ({ title: AREA_TITLES[a].replace('National ', 'Nat. '), weight: 0.95 })),
+        { title: 'vs last month', weight: 1 },
+      ],
       rows: s.practices.map((p) => [
         cell(String(p.rank)),
         cell(p.name),
         cell(p.ods),
         ragCell(p.overall),
         ...AREAS.map((a) => ragCell(p.areas[a])),
-        cell(p.change === null ? NO_DATA : p.change > 0 ? `better (was ${RAG_LABELS[p.previousOverall ?? 'grey']})` : p.change < 0 ? `worse (was ${RAG_LABELS[p.previousOverall ?? 'grey']})` : 'same', p.change === -1 ? { rag: 'red' } : p.change === 1 ? { rag: 'green' } : {}),
+        cell(
+          p.change === null
+            ? NO_DATA
+            : p.change > 0
+              ? `better (was ${RAG_LABELS[p.previousOverall ?? 'grey']})`
+              : p.change < 0
+                ? `worse (was ${RAG_LABELS[p.previousOverall ?? 'grey']})`
+                : 'same',
+          p.change === -1 ? { rag: 'red' } : p.change === 1 ? { rag: 'green' } : {},
+        ),
       ]),
       empty: 'No practices.',
     },
@@ -50,7 +73,14 @@ export function orgDocument(s: OrgSummary): ReportDocument {
     });
   }
   blocks.push({ type: 'heading', level: 2, text: 'Organisation medians' });
-  blocks.push({ type: 'table', columns: [{ title: 'Figure', weight: 3 }, { title: 'Median', align: 'right' }], rows: HEADLINE_FIGURES.map((f) => cells(f.label, fmtFigure(f.unit, s.medians[f.id]))) });
+  blocks.push({
+    type: 'table',
+    columns: [
+      { title: 'Figure', weight: 3 },
+      { title: 'Median', align: 'right' },
+    ],
+    rows: HEADLINE_FIGURES.map((f) => cells(f.label, fmtFigure(f.unit, s.medians[f.id]))),
+  });
   return {
     title,
     subtitle,
@@ -65,7 +95,21 @@ export function orgDocument(s: OrgSummary): ReportDocument {
 export function renderOrgCsv(s: OrgSummary): string {
   const lines = [CSV_COLUMNS.join(',')];
   const row = (ods: string, name: string, item: string, measure: string, value: string, unit: string, verdict = ''): void => {
-    const r: Record<(typeof CSV_COLUMNS)[number], string> = { ods, practice: name, month: s.month, section: 'organisation', item, measure, period: 'month', value, unit, warning: '', critical: '', verdict, rules_version: s.rulesVersion };
+    const r: Record<(typeof CSV_COLUMNS)[number], string> = {
+      ods,
+      practice: name,
+      month: s.month,
+      section: 'organisation',
+      item,
+      measure,
+      period: 'month',
+      value,
+      unit,
+      warning: '',
+      critical: '',
+      verdict,
+      rules_version: s.rulesVersion,
+    };
     lines.push(CSV_COLUMNS.map((c) => csvField(r[c], c !== 'value')).join(','));
   };
   for (const p of s.practices) {

@@ -44,10 +44,20 @@ function heading(l: Layout, b: Extract<Block, { type: 'heading' }>): void {
   ensureSpace(l, b.level === 2 ? 110 : 60);
   doc.moveDown(b.level === 1 ? 0 : b.level === 2 ? 0.9 : 0.5);
   const y = doc.y;
-  doc.font(BOLD).fontSize(size).fillColor(b.level === 3 ? TEXT : BLUE).text(pdfText(b.text), l.left, y, { width: l.width - 70 });
+  doc
+    .font(BOLD)
+    .fontSize(size)
+    .fillColor(b.level === 3 ? TEXT : BLUE)
+    .text(pdfText(b.text), l.left, y, { width: l.width - 70 });
   const after = doc.y;
   if (b.rag !== undefined) badge(l, b.rag, l.left + doc.font(BOLD).fontSize(size).widthOfString(pdfText(b.text)) + 10, y + (size - 12) / 2);
-  if (b.level === 2) doc.moveTo(l.left, after + 1).lineTo(l.left + l.width, after + 1).lineWidth(1.2).strokeColor(BLUE).stroke();
+  if (b.level === 2)
+    doc
+      .moveTo(l.left, after + 1)
+      .lineTo(l.left + l.width, after + 1)
+      .lineWidth(1.2)
+      .strokeColor(BLUE)
+      .stroke();
   doc.x = l.left;
   doc.y = after + (b.level === 2 ? 6 : 3);
 }
@@ -88,11 +98,23 @@ function ragGrid(l: Layout, items: Extract<Block, { type: 'rag-grid' }>['items']
       const x = l.left + j * (colW + 10);
       doc.rect(x, y, colW, h).lineWidth(0.6).strokeColor('#cccccc').stroke();
       doc.rect(x, y, 5, h).fill(RAG_COLOURS[it.rag]);
-      doc.font(BOLD).fontSize(9.5).fillColor(TEXT).text(pdfText(it.title), x + 11, y + 6, { lineBreak: false });
+      doc
+        .font(BOLD)
+        .fontSize(9.5)
+        .fillColor(TEXT)
+        .text(pdfText(it.title), x + 11, y + 6, { lineBreak: false });
       doc.font(BOLD).fontSize(7.5);
       badge(l, it.rag, x + colW - doc.widthOfString(RAG_LABELS[it.rag]) - 20, y + 5);
-      doc.font(FONT).fontSize(8).fillColor('#444444').text(pdfText(it.reason), x + 11, y + 20, { width: colW - 18, height: 20, ellipsis: true });
-      doc.font(FONT).fontSize(7).fillColor('#777777').text(`Last month: ${it.previous === null ? 'no report' : RAG_LABELS[it.previous]}`, x + 11, y + h - 11, { lineBreak: false });
+      doc
+        .font(FONT)
+        .fontSize(8)
+        .fillColor('#444444')
+        .text(pdfText(it.reason), x + 11, y + 20, { width: colW - 18, height: 20, ellipsis: true });
+      doc
+        .font(FONT)
+        .fontSize(7)
+        .fillColor('#777777')
+        .text(`Last month: ${it.previous === null ? 'no report' : RAG_LABELS[it.previous]}`, x + 11, y + h - 11, { lineBreak: false });
     }
     doc.x = l.left;
     doc.y = y + h + 6;
@@ -134,7 +156,14 @@ function layoutRow(l: Layout, cellsOf: readonly Cell[], widths: readonly number[
   return { cells, height: Math.max(...cells.map((c) => c.height), header ? 7.5 : 8) + 2 * PAD };
 }
 
-function drawRow(l: Layout, row: { cells: CellLayout[]; height: number }, source: readonly Cell[], columns: readonly Column[], widths: readonly number[], header: boolean): void {
+function drawRow(
+  l: Layout,
+  row: { cells: CellLayout[]; height: number },
+  source: readonly Cell[],
+  columns: readonly Column[],
+  widths: readonly number[],
+  header: boolean,
+): void {
   const { doc } = l;
   const y = doc.y;
   const h = row.height;
@@ -154,7 +183,12 @@ function drawRow(l: Layout, row: { cells: CellLayout[]; height: number }, source
     }
     x += w;
   });
-  doc.moveTo(l.left, y + h).lineTo(l.left + l.width, y + h).lineWidth(0.4).strokeColor('#d5d5d5').stroke();
+  doc
+    .moveTo(l.left, y + h)
+    .lineTo(l.left + l.width, y + h)
+    .lineWidth(0.4)
+    .strokeColor('#d5d5d5')
+    .stroke();
   doc.x = l.left;
   doc.y = y + h;
 }
@@ -192,7 +226,13 @@ export function drawScene(doc: Doc, scene: ChartScene, x: number, y: number, sca
         break;
       case 'line':
       case 'polyline': {
-        const pts: Array<[number, number]> = s.kind === 'line' ? [[s.x1, s.y1], [s.x2, s.y2]] : s.points;
+        const pts: Array<[number, number]> =
+          s.kind === 'line'
+            ? [
+                [s.x1, s.y1],
+                [s.x2, s.y2],
+              ]
+            : s.points;
         const [first, ...rest] = pts;
         if (first === undefined) break;
         doc.moveTo(first[0], first[1]);
@@ -240,7 +280,12 @@ function headerFooter(doc: Doc, d: ReportDocument): void {
     doc.page.margins = { top: 0, bottom: 0, left: 0, right: 0 };
     doc.font(FONT).fontSize(7.5).fillColor('#555555');
     doc.text(pdfText(`${d.title} — ${d.header}`), MARGIN.left, 28, { width: width - MARGIN.left - MARGIN.right, lineBreak: false });
-    doc.moveTo(MARGIN.left, 40).lineTo(width - MARGIN.right, 40).lineWidth(0.5).strokeColor('#005eb8').stroke();
+    doc
+      .moveTo(MARGIN.left, 40)
+      .lineTo(width - MARGIN.right, 40)
+      .lineWidth(0.5)
+      .strokeColor('#005eb8')
+      .stroke();
     doc.font(FONT).fontSize(7.5).fillColor('#555555');
     doc.text(pdfText(`${d.header} · ${d.footer}`), MARGIN.left, height - 34, { width: width - MARGIN.left - MARGIN.right, lineBreak: false });
     const page = `Page ${i - range.start + 1} of ${range.count}`;
@@ -255,7 +300,14 @@ export function renderPdf(d: ReportDocument, opts: { createdAt: number }): Promi
     margins: MARGIN,
     bufferPages: true,
     compress: true,
-    info: { Title: pdfText(d.meta.title), Subject: pdfText(d.meta.subject), Author: d.meta.author, Creator: 'n3mon', Producer: 'n3mon (pdfkit)', CreationDate: new Date(opts.createdAt) },
+    info: {
+      Title: pdfText(d.meta.title),
+      Subject: pdfText(d.meta.subject),
+      Author: d.meta.author,
+      Creator: 'n3mon',
+      Producer: 'n3mon (pdfkit)',
+      CreationDate: new Date(opts.createdAt),
+    },
   });
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {

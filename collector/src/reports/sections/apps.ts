@@ -22,7 +22,13 @@ interface TimingSpec {
 const inChecks = (checks: ReadonlySet<string>) => (c: CheckRef) => checks.has(c.key);
 
 const TIMINGS: readonly TimingSpec[] = [
-  { metric: 'tcp_connect_ms', label: 'TCP connect', kind: 'tcp', threshold: 'app-connect', series: (ctx, checks) => ctx.index.metric('tcp_connect_ms', inChecks(checks)) },
+  {
+    metric: 'tcp_connect_ms',
+    label: 'TCP connect',
+    kind: 'tcp',
+    threshold: 'app-connect',
+    series: (ctx, checks) => ctx.index.metric('tcp_connect_ms', inChecks(checks)),
+  },
   ...ACCOUNTING.httpPhases.map(
     (phase): TimingSpec => ({
       metric: `http_phase_ms:${phase}`,
@@ -32,7 +38,13 @@ const TIMINGS: readonly TimingSpec[] = [
       series: (ctx, checks) => ctx.index.metric('http_phase_ms', (c, s) => checks.has(c.key) && s.labels.phase === phase),
     }),
   ),
-  { metric: 'http_total_ms', label: 'HTTP total', kind: 'http', threshold: 'app-http-total', series: (ctx, checks) => ctx.index.metric('http_total_ms', inChecks(checks)) },
+  {
+    metric: 'http_total_ms',
+    label: 'HTTP total',
+    kind: 'http',
+    threshold: 'app-http-total',
+    series: (ctx, checks) => ctx.index.metric('http_total_ms', inChecks(checks)),
+  },
 ];
 
 function runsOfKind(ctx: ReportContext, checks: readonly CheckRef[], kind: string, period: Period): number {
@@ -159,7 +171,11 @@ export function buildAppsSection(ctx: ReportContext): AppsSection {
         timings: TIMINGS.map((t) => timingRow(ctx, t, checks, p)).filter((t) => t !== undefined),
       });
       const own = side(split.own);
-      const incidentSplit = { incidents: split.incidents.map((i) => ({ id: i.id, summary: i.summary, start: i.start, end: i.end })), national: side(split.national), own };
+      const incidentSplit = {
+        incidents: split.incidents.map((i) => ({ id: i.id, summary: i.summary, start: i.start, end: i.end })),
+        national: side(split.national),
+        own,
+      };
       apps.push({ ...row, rag: appRag({ ...row, core: own.core, all: own.all, timings: own.timings }), incidentSplit });
     }
     worstHours = worstHours.concat(worstHoursOf(ctx, app, head.metric, head.series));

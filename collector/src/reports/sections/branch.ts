@@ -43,17 +43,34 @@ export function buildBranchSection(ctx: ReportContext): BranchSection {
     const core = measured ? availabilityFigure(ctx, r, ctx.core, target?.warning ?? null) : noFigure();
     const all = measured ? availabilityFigure(ctx, r, ctx.all, target?.warning ?? null) : noFigure();
     if (all.runs === 0 && rtt.count === 0) continue;
-    const lossMean = mean(momentsOf(ctx, ctx.index.metric('icmp_loss_ratio', (x) => x.key === c.key), ctx.all));
-    sites.push({ check: c.check, site: siteOf(ctx, c), target: checkLabel(c), core, all, rtt, lossMean, level: worstLevel([levelOf(rttRule, rtt.p95), levelOf(lossRule, lossMean)]) });
+    const lossMean = mean(
+      momentsOf(
+        ctx,
+        ctx.index.metric('icmp_loss_ratio', (x) => x.key === c.key),
+        ctx.all,
+      ),
+    );
+    sites.push({
+      check: c.check,
+      site: siteOf(ctx, c),
+      target: checkLabel(c),
+      core,
+      all,
+      rtt,
+      lossMean,
+      level: worstLevel([levelOf(rttRule, rtt.p95), levelOf(lossRule, lossMean)]),
+    });
   }
   sites.sort((a, b) => (a.site ?? a.target).localeCompare(b.site ?? b.target) || a.check.localeCompare(b.check));
   const notes: string[] = [];
-  if (sites.length === 0) notes.push('No data: no branch-site checks reported this month (an ICMP check with role branch-site to each branch\'s router measures the link).');
+  if (sites.length === 0)
+    notes.push("No data: no branch-site checks reported this month (an ICMP check with role branch-site to each branch's router measures the link).");
   if (sites.length > 0 && target === null) notes.push('No branch availability target in the threshold profile: availability is shown without a verdict.');
   const rags: Rag[] = [];
   for (const s of sites) {
-    for (const v of [s.core.verdict, s.all.verdict]) if (v === 'missed') rags.push('red');
-    else if (v === 'met') rags.push('green');
+    for (const v of [s.core.verdict, s.all.verdict])
+      if (v === 'missed') rags.push('red');
+      else if (v === 'met') rags.push('green');
     rags.push(s.level === 'critical' ? 'red' : s.level === 'warning' ? 'amber' : s.level === 'ok' ? 'green' : 'grey');
   }
   return { sites, target, rttThreshold: rttRule, lossThreshold: lossRule, rag: worstRag(rags), notes };

@@ -30,7 +30,16 @@ export function buildCompletenessSection(ctx: ReportContext): CompletenessSectio
       continue;
     }
     const a = availabilityOf(runsIn(bucketsOf(ctx, r.success), ctx.all), ctx.all.lengthMs, r.runsPerHour);
-    checks.push({ check: c.check, role: c.role, kind: c.kind, runsPerHour: r.runsPerHour, expected: a.expected, received: Math.min(a.runs, a.expected), completeness: a.completeness, unknownMs: a.unknownMs });
+    checks.push({
+      check: c.check,
+      role: c.role,
+      kind: c.kind,
+      runsPerHour: r.runsPerHour,
+      expected: a.expected,
+      received: Math.min(a.runs, a.expected),
+      completeness: a.completeness,
+      unknownMs: a.unknownMs,
+    });
     assessed.push(c.key);
   }
   const expected = checks.reduce((n, c) => n + c.expected, 0);

@@ -74,7 +74,8 @@ export function buildIncidentsSection(ctx: ReportContext): IncidentsSection {
   const notes: string[] = [];
   if (!ctx.incidents.available) notes.push('The alert store was not available to this report: only outages found in the data are listed.');
   const unmatched = outages.filter((o) => o.incidentIds.length === 0 && !o.inMaintenance).length;
-  if (unmatched > 0 && ctx.incidents.available) notes.push(`${unmatched} outage(s) found in the data had no matching alert (short outages end before an alert's sustained-breach rule raises).`);
+  if (unmatched > 0 && ctx.incidents.available)
+    notes.push(`${unmatched} outage(s) found in the data had no matching alert (short outages end before an alert's sustained-breach rule raises).`);
   return {
     alertsAvailable: ctx.incidents.available,
     alerts,

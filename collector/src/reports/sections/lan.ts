@@ -47,7 +47,13 @@ function interfaceErrors(ctx: ReportContext): InterfaceErrors[] {
   const groups = groupByInterface(metrics.flatMap((m) => ctx.index.metric(m)));
   const out: InterfaceErrors[] = [];
   for (const list of groups.values()) {
-    const row: InterfaceErrors = { device: deviceOf(ctx, list[0] as StoredSeries), ifName: (list[0] as StoredSeries).labels.ifName ?? '?', errors: 0, discards: 0, peakPerS: 0 };
+    const row: InterfaceErrors = {
+      device: deviceOf(ctx, list[0] as StoredSeries),
+      ifName: (list[0] as StoredSeries).labels.ifName ?? '?',
+      errors: 0,
+      discards: 0,
+      peakPerS: 0,
+    };
     for (const s of list) {
       const m = momentsOf(ctx, [s], ctx.all);
       if (m.count === 0) continue;
@@ -80,7 +86,14 @@ function busiestPorts(ctx: ReportContext): PortLoad[] {
     .slice(0, ACCOUNTING.topN);
   return ranked.map(({ i, o, meanIn, meanOut }) => {
     const first = (i[0] ?? o[0]) as StoredSeries;
-    return { device: deviceOf(ctx, first), ifName: first.labels.ifName ?? '?', meanInBps: meanIn, meanOutBps: meanOut, p95InBps: quantileOf(sketchOf(ctx, i, ctx.all), 0.95), p95OutBps: quantileOf(sketchOf(ctx, o, ctx.all), 0.95) };
+    return {
+      device: deviceOf(ctx, first),
+      ifName: first.labels.ifName ?? '?',
+      meanInBps: meanIn,
+      meanOutBps: meanOut,
+      p95InBps: quantileOf(sketchOf(ctx, i, ctx.all), 0.95),
+      p95OutBps: quantileOf(sketchOf(ctx, o, ctx.all), 0.95),
+    };
   });
 }
 
@@ -102,8 +115,20 @@ export function buildLanSection(ctx: ReportContext): LanSection {
   const gateways: GatewayRow[] = [];
   for (const c of ctx.index.checks.filter(isLan)) {
     const r = ctx.runs.get(c.key);
-    const rtt = percentilesOf(sketchOf(ctx, ctx.index.metric(RTT_METRIC, (x) => x.key === c.key), ctx.all));
-    const lossMean = mean(momentsOf(ctx, ctx.index.metric('icmp_loss_ratio', (x) => x.key === c.key), ctx.all));
+    const rtt = percentilesOf(
+      sketchOf(
+        ctx,
+        ctx.index.metric(RTT_METRIC, (x) => x.key === c.key),
+        ctx.all,
+      ),
+    );
+    const lossMean = mean(
+      momentsOf(
+        ctx,
+        ctx.index.metric('icmp_loss_ratio', (x) => x.key === c.key),
+        ctx.all,
+      ),
+    );
     const all = r !== undefined && r.runsPerHour > 0 ? availabilityFigure(ctx, r, ctx.all, null) : noFigure();
     if (all.runs === 0 && rtt.count === 0) continue;
     const levels = [levelOf(threshold ?? undefined, rtt.p95), levelOf(lossRule, lossMean)];
@@ -111,7 +136,16 @@ export function buildLanSection(ctx: ReportContext): LanSection {
     gateways.push({ check: c.check, target: checkLabel(c), all, rtt, lossMean, level });
   }
   const snmp = ctx.index.checks.some((c) => c.kind === 'snmp');
-  const section: Omit<LanSection, 'rag'> = { gateways, threshold, errors: interfaceErrors(ctx), busiestPorts: busiestPorts(ctx), reboots: reboots(ctx), snmp, branches: buildBranchSection(ctx), notes: [] };
+  const section: Omit<LanSection, 'rag'> = {
+    gateways,
+    threshold,
+    errors: interfaceErrors(ctx),
+    busiestPorts: busiestPorts(ctx),
+    reboots: reboots(ctx),
+    snmp,
+    branches: buildBranchSection(ctx),
+    notes: [],
+  };
   if (gateways.length === 0) section.notes.push('No data: no LAN gateway (lan-gateway) checks reported this month.');
   if (!snmp) section.notes.push('No data: no SNMP devices are polled for this practice, so interface errors, port load and reboots are not known.');
   const rags: Rag[] = gateways.map((g) => (g.level === 'critical' ? 'red' : g.level === 'warning' ? 'amber' : g.level === 'ok' ? 'green' : 'grey'));

@@ -8,7 +8,17 @@ import { THROUGHPUT_READING_LABEL } from '../../../../shared/src/throughput.ts';
 import type { StoredSeries } from '../../storage/types.ts';
 import { quantileOf } from '../accounting.ts';
 import type { ReportContext } from '../context.ts';
-import { availabilityFigure, dailyMoments, dailySketches, longOutageMs, momentsOf, outsideMaintenanceMs, percentilesOf, sketchOf, withinShare } from '../figures.ts';
+import {
+  availabilityFigure,
+  dailyMoments,
+  dailySketches,
+  longOutageMs,
+  momentsOf,
+  outsideMaintenanceMs,
+  percentilesOf,
+  sketchOf,
+  withinShare,
+} from '../figures.ts';
 import type { CheckAvailability, InterfaceUtilisation, LinkSection, SmokeDay, ThroughputFigure } from '../model.ts';
 import { mean } from '../periods.ts';
 import { worstRag, type Rag } from '../rules.ts';
@@ -34,7 +44,8 @@ function smoke(ctx: ReportContext): SmokeDay[] {
     const q = (p: number): number => (s === undefined ? Number.NaN : (quantileOf(s, p) ?? Number.NaN));
     return {
       date: day.date,
-      rtt: s === undefined || s.count === 0 ? null : { min: q(0), p10: q(0.1), p25: q(0.25), p50: q(0.5), p75: q(0.75), p90: q(0.9), max: q(1), count: s.count },
+      rtt:
+        s === undefined || s.count === 0 ? null : { min: q(0), p10: q(0.1), p25: q(0.25), p50: q(0.5), p75: q(0.75), p90: q(0.9), max: q(1), count: s.count },
       lossMean: l === undefined ? null : mean(l),
     };
   });
@@ -55,7 +66,10 @@ function utilisation(ctx: ReportContext): LinkSection['utilisation'] {
     const si = sketchOf(ctx, i, ctx.all);
     const so = sketchOf(ctx, o, ctx.all);
     const limit = threshold?.warning ?? null;
-    const over = limit === null || si.count + so.count === 0 ? null : 1 - (((withinShare(si, limit, si.count) ?? 0) * si.count + (withinShare(so, limit, so.count) ?? 0) * so.count) / (si.count + so.count));
+    const over =
+      limit === null || si.count + so.count === 0
+        ? null
+        : 1 - ((withinShare(si, limit, si.count) ?? 0) * si.count + (withinShare(so, limit, so.count) ?? 0) * so.count) / (si.count + so.count);
     const p95In = quantileOf(si, 0.95);
     const p95Out = quantileOf(so, 0.95);
     const worst = p95In === null ? p95Out : p95Out === null ? p95In : Math.max(p95In, p95Out);
@@ -78,11 +92,27 @@ function throughput(ctx: ReportContext): ThroughputFigure[] {
     ['up', 'throughput_up_bps', ctx.practice.contractedUpBps],
   ] as const) {
     // Readings the probe marked as not the link's rate (a `reading` label) are counted, not used.
-    const s = sketchOf(ctx, ctx.index.metric(metric, (_c, x) => x.labels[THROUGHPUT_READING_LABEL] === undefined), ctx.all);
-    const leftOut = sketchOf(ctx, ctx.index.metric(metric, (_c, x) => x.labels[THROUGHPUT_READING_LABEL] !== undefined), ctx.all).count;
+    const s = sketchOf(
+      ctx,
+      ctx.index.metric(metric, (_c, x) => x.labels[THROUGHPUT_READING_LABEL] === undefined),
+      ctx.all,
+    );
+    const leftOut = sketchOf(
+      ctx,
+      ctx.index.metric(metric, (_c, x) => x.labels[THROUGHPUT_READING_LABEL] !== undefined),
+      ctx.all,
+    ).count;
     if (s.count === 0 && leftOut === 0 && contracted === undefined) continue;
     const median = quantileOf(s, 0.5);
-    out.push({ direction, count: s.count, leftOut, median, p10: quantileOf(s, 0.1), contractedBps: contracted ?? null, ratio: median !== null && contracted !== undefined && contracted > 0 ? median / contracted : null });
+    out.push({
+      direction,
+      count: s.count,
+      leftOut,
+      median,
+      p10: quantileOf(s, 0.1),
+      contractedBps: contracted ?? null,
+      ratio: median !== null && contracted !== undefined && contracted > 0 ? median / contracted : null,
+    });
   }
   return out;
 }
@@ -94,7 +124,13 @@ export function buildLinkSection(ctx: ReportContext): LinkSection {
   for (const c of n3Checks) {
     const r = ctx.runs.get(c.key);
     if (r === undefined || r.runsPerHour === 0) continue;
-    checks.push({ check: c.check, target: checkLabel(c), role: c.role, core: availabilityFigure(ctx, r, ctx.core, target?.warning ?? null), all: availabilityFigure(ctx, r, ctx.all, target?.warning ?? null) });
+    checks.push({
+      check: c.check,
+      target: checkLabel(c),
+      role: c.role,
+      core: availabilityFigure(ctx, r, ctx.core, target?.warning ?? null),
+      all: availabilityFigure(ctx, r, ctx.all, target?.warning ?? null),
+    });
   }
   const rttS = ctx.index.metric(RTT_METRIC, isN3);
   const jitS = ctx.index.metric('icmp_jitter_ms', isN3);
@@ -120,11 +156,16 @@ export function buildLinkSection(ctx: ReportContext): LinkSection {
   };
   if (target === null) section.notes.push('No availability target in the threshold profile: availability is shown without a verdict.');
   if (checks.length === 0) section.notes.push('No data: no national-link (n3-gateway) reachability checks reported this month.');
-  if (util.interfaces.length === 0) section.notes.push('No data: no SNMP utilisation samples for a WAN interface (an interface the agent\'s SNMP check marks `role: n3-gateway`).');
+  if (util.interfaces.length === 0)
+    section.notes.push("No data: no SNMP utilisation samples for a WAN interface (an interface the agent's SNMP check marks `role: n3-gateway`).");
   if (section.throughput.length === 0) section.notes.push('No data: no throughput tests ran and no contracted bandwidth is configured.');
-  else if (section.throughput.some((t) => t.contractedBps === null)) section.notes.push('Contracted bandwidth is not configured for this practice, so throughput is shown without comparison.');
+  else if (section.throughput.some((t) => t.contractedBps === null))
+    section.notes.push('Contracted bandwidth is not configured for this practice, so throughput is shown without comparison.');
   for (const t of section.throughput) {
-    if (t.leftOut > 0) section.notes.push(`Throughput ${t.direction === 'down' ? 'download' : 'upload'}: ${t.leftOut} reading${t.leftOut === 1 ? '' : 's'} left out of median / contracted (a lower bound, a stall, or a receiver running late: the probe's \`reading\` label).`);
+    if (t.leftOut > 0)
+      section.notes.push(
+        `Throughput ${t.direction === 'down' ? 'download' : 'upload'}: ${t.leftOut} reading${t.leftOut === 1 ? '' : 's'} left out of median / contracted (a lower bound, a stall, or a receiver running late: the probe's \`reading\` label).`,
+      );
   }
   return { ...section, rag: linkRag(section, ctx) };
 }
@@ -132,8 +173,9 @@ export function buildLinkSection(ctx: ReportContext): LinkSection {
 function linkRag(s: Omit<LinkSection, 'rag'>, ctx: ReportContext): Rag {
   const rags: Rag[] = [];
   for (const c of s.checks) {
-    for (const v of [c.core.verdict, c.all.verdict]) if (v === 'missed') rags.push('red');
-    else if (v === 'met') rags.push('green');
+    for (const v of [c.core.verdict, c.all.verdict])
+      if (v === 'missed') rags.push('red');
+      else if (v === 'met') rags.push('green');
   }
   for (const level of [s.rtt.level, s.jitter.level, s.loss.level, ...s.utilisation.interfaces.map((i) => i.level)]) {
     if (level === 'critical') rags.push('red');

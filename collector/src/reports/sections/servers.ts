@@ -70,7 +70,8 @@ export function buildServersSection(ctx: ReportContext): ServersSection {
   });
   const notes: string[] = [];
   if (hosts.length === 0) notes.push('No data: no host metrics were reported this month.');
-  if (assets.length === 0) notes.push('No equipment is listed for this practice in the collector configuration (practices[].assets), so replacement dates are not known.');
+  if (assets.length === 0)
+    notes.push('No equipment is listed for this practice in the collector configuration (practices[].assets), so replacement dates are not known.');
   const rags: Rag[] = [];
   for (const h of hosts) {
     rags.push(ragOf(h.memory.level));

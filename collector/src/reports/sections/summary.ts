@@ -52,7 +52,15 @@ export function figuresOf(s: Sections): Record<FigureId, number | null> {
 }
 
 export function areaRags(s: Sections): Record<AreaId, Rag> {
-  return { apps: s.apps.rag, link: s.link.rag, lan: s.lan.rag, branch: s.lan.branches?.rag ?? 'grey', incidents: s.incidents.rag, servers: s.servers.rag, completeness: s.completeness.rag };
+  return {
+    apps: s.apps.rag,
+    link: s.link.rag,
+    lan: s.lan.rag,
+    branch: s.lan.branches?.rag ?? 'grey',
+    incidents: s.incidents.rag,
+    servers: s.servers.rag,
+    completeness: s.completeness.rag,
+  };
 }
 
 export function headlineOf(report: PracticeReport): Headline {
@@ -86,7 +94,9 @@ function reasonFor(area: AreaId, s: Sections): string {
     }
     case 'link': {
       const a = minOf(s.link.checks.map((c) => c.core.availability));
-      return s.link.checks.length === 0 ? 'no data' : `core-hours availability ${fmtPct(a)}; RTT p95 ${fmtMs(s.link.rtt.all.p95)}; loss ${fmtPct(s.link.loss.all, 3)}`;
+      return s.link.checks.length === 0
+        ? 'no data'
+        : `core-hours availability ${fmtPct(a)}; RTT p95 ${fmtMs(s.link.rtt.all.p95)}; loss ${fmtPct(s.link.loss.all, 3)}`;
     }
     case 'lan':
       return s.lan.gateways.length === 0 ? 'no data' : `gateway RTT p95 ${fmtMs(maxOf(s.lan.gateways.map((g) => g.rtt.p95)))}`;
@@ -115,7 +125,15 @@ export function buildSummary(s: Sections, previous: Headline | null, org: OrgBas
   const rags = areaRags(s);
   const figures = figuresOf(s);
   const areas = AREAS.map((area) => ({ area, title: AREA_TITLES[area], rag: rags[area], previous: previous?.areas[area] ?? null, reason: reasonFor(area, s) }));
-  const list: HeadlineFigure[] = HEADLINE_FIGURES.map((f) => ({ id: f.id, label: f.label, unit: f.unit, better: f.better, value: figures[f.id], previous: previous?.figures[f.id] ?? null, orgMedian: org?.medians[f.id] ?? null }));
+  const list: HeadlineFigure[] = HEADLINE_FIGURES.map((f) => ({
+    id: f.id,
+    label: f.label,
+    unit: f.unit,
+    better: f.better,
+    value: figures[f.id],
+    previous: previous?.figures[f.id] ?? null,
+    orgMedian: org?.medians[f.id] ?? null,
+  }));
   const changes: string[] = [];
   if (previous === null) changes.push('No report for the previous month to compare with.');
   else {

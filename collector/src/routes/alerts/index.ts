@@ -110,7 +110,14 @@ export function alertRoutes(deps: AlertRouteDeps): RouteModule {
           const note = req.body?.note ?? null;
           const acked = deps.manager.acknowledge(a.id, reader.name, note);
           if (acked === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `alert ${a.id} does not exist`);
-          ctx.meta.audit.record({ ...auditActor(req), action: 'alert.ack', target: `alert:${a.id}`, practice: a.practice, detail: { rule: a.ruleId, note }, at: ctx.clock.now() });
+          ctx.meta.audit.record({
+            ...auditActor(req),
+            action: 'alert.ack',
+            target: `alert:${a.id}`,
+            practice: a.practice,
+            detail: { rule: a.ruleId, note },
+            at: ctx.clock.now(),
+          });
           req.log.info({ alertId: a.id, by: reader.actor }, 'alert acknowledged');
           return alertView(acked);
         },

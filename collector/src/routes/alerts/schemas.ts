@@ -84,7 +84,11 @@ export const AlertParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, { a
 export const AckBody = Type.Object(
   {
     by: Type.Optional(
-      Type.String({ maxLength: 100, description: 'Ignored: the acknowledging name is the authenticated principal (user name, or key id and label). Accepted so older clients are not refused.' }),
+      Type.String({
+        maxLength: 100,
+        description:
+          'Ignored: the acknowledging name is the authenticated principal (user name, or key id and label). Accepted so older clients are not refused.',
+      }),
     ),
     note: Type.Optional(Type.String({ maxLength: 2000 })),
   },
@@ -122,7 +126,14 @@ export function alertView(a: Alert): AlertView {
 export function alertDetail(a: Alert, history: readonly AlertEvent[], trace: AlertTrace | null = null): AlertDetail {
   return {
     ...alertView(a),
-    trace: trace === null ? null : { ...trace, at: iso(trace.at), hops: trace.hops.map((h) => ({ hop: h.hop, addr: h.addr, lossRatio: h.lossRatio, rttMs: h.rttMs ?? null, culprit: h.culprit })) },
+    trace:
+      trace === null
+        ? null
+        : {
+            ...trace,
+            at: iso(trace.at),
+            hops: trace.hops.map((h) => ({ hop: h.hop, addr: h.addr, lossRatio: h.lossRatio, rttMs: h.rttMs ?? null, culprit: h.culprit })),
+          },
     history: history.map((h) => ({ at: iso(h.at), kind: h.kind, severity: h.severity, detail: h.detail })),
   };
 }

@@ -17,7 +17,12 @@ export const ENROLMENT_CONFIG_DEFAULTS = {
 
 export const EnrolmentConfig = Type.Object(
   {
-    codeTtlMs: Type.Integer({ minimum: 60_000, maximum: 30 * DAY_MS, default: ENROLMENT_CONFIG_DEFAULTS.codeTtlMs, description: 'Default lifetime of an enrolment code (`--expires` overrides it).' }),
+    codeTtlMs: Type.Integer({
+      minimum: 60_000,
+      maximum: 30 * DAY_MS,
+      default: ENROLMENT_CONFIG_DEFAULTS.codeTtlMs,
+      description: 'Default lifetime of an enrolment code (`--expires` overrides it).',
+    }),
     credentialTtlMs: Type.Integer({
       minimum: 1000,
       maximum: 400 * DAY_MS,

@@ -24,7 +24,9 @@ const CreateBody = Type.Object(
   {
     practice: OdsCode,
     uses: Type.Integer({ minimum: 1, maximum: 1000, default: 1, description: 'How many servers may enrol with it (default 1).' }),
-    expiresInMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 30 * 86_400_000, description: 'Lifetime; default the collector\'s enrolment.codeTtlMs (24 h).' })),
+    expiresInMs: Type.Optional(
+      Type.Integer({ minimum: 1000, maximum: 30 * 86_400_000, description: "Lifetime; default the collector's enrolment.codeTtlMs (24 h)." }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -49,7 +51,17 @@ export const ROTATIONS_PER_HOUR = 10;
 
 const iso = (t: number): string => new Date(t).toISOString();
 export function codeView(r: EnrolmentCodeRow, now: number) {
-  return { id: r.id, practice: r.practice, maxUses: r.maxUses, uses: r.uses, createdAt: iso(r.createdAt), expiresAt: iso(r.expiresAt), revokedAt: r.revokedAt === null ? null : iso(r.revokedAt), createdBy: r.createdBy, state: codeState(r, now) };
+  return {
+    id: r.id,
+    practice: r.practice,
+    maxUses: r.maxUses,
+    uses: r.uses,
+    createdAt: iso(r.createdAt),
+    expiresAt: iso(r.expiresAt),
+    revokedAt: r.revokedAt === null ? null : iso(r.revokedAt),
+    createdBy: r.createdBy,
+    state: codeState(r, now),
+  };
 }
 
 async function register(root: TypedApp, ctx: AppContext): Promise<void> {
@@ -84,12 +96,26 @@ async function register(root: TypedApp, ctx: AppContext): Promise<void> {
         const now = ctx.clock.now();
         const r = enrolWithCode(ctx.meta, { code: body.code, name: body.name, credentialTtlMs: cfg.credentialTtlMs, now });
         if (!r.ok) {
-          ctx.meta.audit.record({ actor: 'anonymous', from: req.ip, action: 'enrolment.refuse', target: r.code === undefined ? null : `enrolment:${r.code.id}`, practice: r.code?.practice ?? null, detail: { reason: r.reason, agent: body.name } });
+          ctx.meta.audit.record({
+            actor: 'anonymous',
+            from: req.ip,
+            action: 'enrolment.refuse',
+            target: r.code === undefined ? null : `enrolment:${r.code.id}`,
+            practice: r.code?.practice ?? null,
+            detail: { reason: r.reason, agent: body.name },
+          });
           req.log.warn({ from: req.ip, reason: r.reason, enrolment: r.code?.id, agent: body.name }, 'enrolment refused');
           throw new N3monError(r.reason === 'taken' ? 'N3MON_ERR_REQUEST_INVALID' : 'N3MON_ERR_AUTH_INVALID', `enrolment refused: ${r.message}`);
         }
         const c = r.credential;
-        ctx.meta.audit.record({ actor: `agent:${c.practice}/${c.agent}`, from: req.ip, action: 'enrolment.use', target: `enrolment:${r.code.id}`, practice: c.practice, detail: { agent: c.agent, token: c.id, uses: r.code.uses, maxUses: r.code.maxUses } });
+        ctx.meta.audit.record({
+          actor: `agent:${c.practice}/${c.agent}`,
+          from: req.ip,
+          action: 'enrolment.use',
+          target: `enrolment:${r.code.id}`,
+          practice: c.practice,
+          detail: { agent: c.agent, token: c.id, uses: r.code.uses, maxUses: r.code.maxUses },
+        });
         req.log.info({ from: req.ip, practice: c.practice, agent: c.agent, enrolment: r.code.id, tokenId: c.id }, 'agent enrolled');
         return c;
       },
@@ -97,23 +123,41 @@ async function register(root: TypedApp, ctx: AppContext): Promise<void> {
 
     // A token may be rotated a few times an hour (an answer lost on the way is asked again), not
     // used to fill meta.db with tokens.
-    const perToken = app.createRateLimit({ max: ROTATIONS_PER_HOUR, timeWindow: 3_600_000, keyGenerator: (req) => `rotate:${req.agentIdentity?.tokenId ?? ''}` });
+    const perToken = app.createRateLimit({
+      max: ROTATIONS_PER_HOUR,
+      timeWindow: 3_600_000,
+      keyGenerator: (req) => `rotate:${req.agentIdentity?.tokenId ?? ''}`,
+    });
     const rotationLimited = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
       const r = await perToken(req);
       if (r.isAllowed || !r.isExceeded) return;
       reply.header('retry-after', String(Math.max(1, r.ttlInSeconds)));
-      throw new N3monError('N3MON_ERR_RATE_LIMITED', `more than ${ROTATIONS_PER_HOUR} rotations of this token in an hour; retry after ${Math.max(1, r.ttlInSeconds)} s`);
+      throw new N3monError(
+        'N3MON_ERR_RATE_LIMITED',
+        `more than ${ROTATIONS_PER_HOUR} rotations of this token in an hour; retry after ${Math.max(1, r.ttlInSeconds)} s`,
+      );
     };
     app.post(
       ROTATE_PATH,
       {
         onRequest: [ctx.auth.agent, rotationLimited],
-        schema: { tags: ['enrolment'], summary: 'A new token for this agent; the presented one keeps working for enrolment.rotationOverlapMs', security: SECURITY.agent, response: { 200: AgentCredential, ...errorResponses(401, 429) } },
+        schema: {
+          tags: ['enrolment'],
+          summary: 'A new token for this agent; the presented one keeps working for enrolment.rotationOverlapMs',
+          security: SECURITY.agent,
+          response: { 200: AgentCredential, ...errorResponses(401, 429) },
+        },
       },
       async (req) => {
         const who = req.agentIdentity!;
         const c = rotateCredential(ctx.meta, who, { credentialTtlMs: cfg.credentialTtlMs, overlapMs: cfg.rotationOverlapMs, now: ctx.clock.now() });
-        ctx.meta.audit.record({ ...auditActor(req), action: 'token.rotate', target: `token:${c.id}`, practice: c.practice, detail: { agent: c.agent, replaces: who.tokenId, expiresAt: c.expiresAt } });
+        ctx.meta.audit.record({
+          ...auditActor(req),
+          action: 'token.rotate',
+          target: `token:${c.id}`,
+          practice: c.practice,
+          detail: { agent: c.agent, replaces: who.tokenId, expiresAt: c.expiresAt },
+        });
         req.log.info({ practice: c.practice, agent: c.agent, tokenId: c.id, replaces: who.tokenId }, 'agent credential rotated');
         return c;
       },
@@ -124,14 +168,32 @@ async function register(root: TypedApp, ctx: AppContext): Promise<void> {
     '/api/v1/enrolments',
     {
       onRequest: ctx.auth.apiKey,
-      schema: { tags: ['enrolment'], summary: 'Create a one-time enrolment code for a practice (service desk); the code is shown once', security: SECURITY.reader, body: CreateBody, response: { 200: Created, ...errorResponses(400, 401, 403) } },
+      schema: {
+        tags: ['enrolment'],
+        summary: 'Create a one-time enrolment code for a practice (service desk); the code is shown once',
+        security: SECURITY.reader,
+        body: CreateBody,
+        response: { 200: Created, ...errorResponses(400, 401, 403) },
+      },
     },
     async (req) => {
       const body = req.body as { practice: string; uses: number; expiresInMs?: number };
       const reader = assertServiceDesk(req, 'creating an enrolment code', body.practice);
       const now = ctx.clock.now();
-      const { code, row } = createEnrolmentCode(ctx.meta, { practice: body.practice, uses: body.uses, expiresInMs: body.expiresInMs ?? cfg.codeTtlMs, createdBy: reader.actor, now });
-      ctx.meta.audit.record({ ...auditActor(req), action: 'enrolment.create', target: `enrolment:${row.id}`, practice: row.practice, detail: { uses: row.maxUses, expiresAt: row.expiresAt } });
+      const { code, row } = createEnrolmentCode(ctx.meta, {
+        practice: body.practice,
+        uses: body.uses,
+        expiresInMs: body.expiresInMs ?? cfg.codeTtlMs,
+        createdBy: reader.actor,
+        now,
+      });
+      ctx.meta.audit.record({
+        ...auditActor(req),
+        action: 'enrolment.create',
+        target: `enrolment:${row.id}`,
+        practice: row.practice,
+        detail: { uses: row.maxUses, expiresAt: row.expiresAt },
+      });
       return { code, enrolment: codeView(row, now) };
     },
   );
@@ -140,7 +202,13 @@ async function register(root: TypedApp, ctx: AppContext): Promise<void> {
     '/api/v1/enrolments',
     {
       onRequest: ctx.auth.apiKey,
-      schema: { tags: ['enrolment'], summary: 'Enrolment codes, newest first (service desk; never the codes themselves)', security: SECURITY.reader, querystring: ListQuery, response: { 200: Type.Object({ items: Type.Array(CodeView) }), ...errorResponses(400, 401, 403) } },
+      schema: {
+        tags: ['enrolment'],
+        summary: 'Enrolment codes, newest first (service desk; never the codes themselves)',
+        security: SECURITY.reader,
+        querystring: ListQuery,
+        response: { 200: Type.Object({ items: Type.Array(CodeView) }), ...errorResponses(400, 401, 403) },
+      },
     },
     async (req) => {
       const q = req.query as { practice?: string };
@@ -154,7 +222,13 @@ async function register(root: TypedApp, ctx: AppContext): Promise<void> {
     '/api/v1/enrolments/:id',
     {
       onRequest: ctx.auth.apiKey,
-      schema: { tags: ['enrolment'], summary: 'Revoke an enrolment code (service desk)', security: SECURITY.reader, params: IdParams, response: { 200: CodeView, ...errorResponses(400, 401, 403, 404) } },
+      schema: {
+        tags: ['enrolment'],
+        summary: 'Revoke an enrolment code (service desk)',
+        security: SECURITY.reader,
+        params: IdParams,
+        response: { 200: CodeView, ...errorResponses(400, 401, 403, 404) },
+      },
     },
     async (req) => {
       const { id } = req.params as { id: string };
@@ -162,7 +236,14 @@ async function register(root: TypedApp, ctx: AppContext): Promise<void> {
       assertServiceDesk(req, 'revoking an enrolment code', row?.practice);
       if (row === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `no enrolment code with id ${id}`);
       const now = ctx.clock.now();
-      if (ctx.meta.enrolments.revoke(id, now)) ctx.meta.audit.record({ ...auditActor(req), action: 'enrolment.revoke', target: `enrolment:${id}`, practice: row.practice, detail: { uses: row.uses } });
+      if (ctx.meta.enrolments.revoke(id, now))
+        ctx.meta.audit.record({
+          ...auditActor(req),
+          action: 'enrolment.revoke',
+          target: `enrolment:${id}`,
+          practice: row.practice,
+          detail: { uses: row.uses },
+        });
       return codeView(ctx.meta.enrolments.get(id) as EnrolmentCodeRow, now);
     },
   );

@@ -27,13 +27,23 @@ export interface CreatedCode {
 export function createEnrolmentCode(meta: Meta, req: { practice: string; uses?: number; expiresInMs: number; createdBy: string; now?: number }): CreatedCode {
   assertOds(req.practice);
   const uses = req.uses ?? 1;
-  if (!Number.isInteger(uses) || uses < 1 || uses > MAX_USES) throw new N3monError('N3MON_ERR_REQUEST_INVALID', `uses: between 1 and ${MAX_USES} (got ${uses})`);
+  if (!Number.isInteger(uses) || uses < 1 || uses > MAX_USES)
+    throw new N3monError('N3MON_ERR_REQUEST_INVALID', `uses: between 1 and ${MAX_USES} (got ${uses})`);
   if (!Number.isInteger(req.expiresInMs) || req.expiresInMs < 1000 || req.expiresInMs > 30 * 86_400_000) {
     throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'expires: between 1 second and 30 days');
   }
   const now = req.now ?? Date.now();
   const code = `${ENROLMENT_CODE_PREFIX}${randomBytes(18).toString('base64url')}`;
-  const row: EnrolmentCodeRow = { id: randomBytes(6).toString('hex'), practice: req.practice, maxUses: uses, uses: 0, createdAt: now, expiresAt: now + req.expiresInMs, revokedAt: null, createdBy: req.createdBy };
+  const row: EnrolmentCodeRow = {
+    id: randomBytes(6).toString('hex'),
+    practice: req.practice,
+    maxUses: uses,
+    uses: 0,
+    createdAt: now,
+    expiresAt: now + req.expiresInMs,
+    revokedAt: null,
+    createdBy: req.createdBy,
+  };
   meta.db
     .transaction(() => {
       meta.practices.ensure(req.practice, now);
@@ -51,7 +61,9 @@ const REFUSALS: Record<Exclude<CodeState, 'active'> | 'unknown' | 'taken', strin
   taken: 'an agent of this name in this practice still has a live credential',
 };
 
-export type EnrolResult = { ok: true; credential: AgentCredential; code: EnrolmentCodeRow } | { ok: false; reason: keyof typeof REFUSALS; message: string; code?: EnrolmentCodeRow };
+export type EnrolResult =
+  | { ok: true; credential: AgentCredential; code: EnrolmentCodeRow }
+  | { ok: false; reason: keyof typeof REFUSALS; message: string; code?: EnrolmentCodeRow };
 
 /** Exchange a code for a new agent token of the code's practice (agent `name`). */
 export function enrolWithCode(meta: Meta, req: { code: string; name: string; credentialTtlMs: number; now?: number }): EnrolResult {
@@ -59,7 +71,8 @@ export function enrolWithCode(meta: Meta, req: { code: string; name: string; cre
   return meta.db
     .transaction((): EnrolResult => {
       const row = meta.enrolments.byHash(hashCredential(req.code));
-      if (row === undefined) return { ok: false, reason: 'unknown', message: `${REFUSALS.unknown}; ask the service desk for a new one (n3mon enrolment create)` };
+      if (row === undefined)
+        return { ok: false, reason: 'unknown', message: `${REFUSALS.unknown}; ask the service desk for a new one (n3mon enrolment create)` };
       const state = codeState(row, now);
       if (state === 'active' && hasLiveToken(meta, row.practice, req.name, now)) {
         // Two servers under one name would mix their samples; a rebuilt server is revoked first.
@@ -68,17 +81,28 @@ export function enrolWithCode(meta: Meta, req: { code: string; name: string; cre
       }
       if (state !== 'active' || !meta.enrolments.use(row.id, now)) {
         const reason = state === 'active' ? 'used' : state;
-        return { ok: false, reason, code: row, message: `${REFUSALS[reason]} (code ${row.id} of practice ${row.practice}); ask the service desk for a new one (n3mon enrolment create)` };
+        return {
+          ok: false,
+          reason,
+          code: row,
+          message: `${REFUSALS[reason]} (code ${row.id} of practice ${row.practice}); ask the service desk for a new one (n3mon enrolment create)`,
+        };
       }
       const expiresAt = now + req.credentialTtlMs;
       const t = createAgentToken(meta, { practice: row.practice, agent: req.name, now, expiresAt });
-      return { ok: true, code: { ...row, uses: row.uses + 1 }, credential: { token: t.token, id: t.id, practice: t.practice, agent: t.agent, expiresAt, renewAt: renewAt(now, expiresAt) } };
+      return {
+        ok: true,
+        code: { ...row, uses: row.uses + 1 },
+        credential: { token: t.token, id: t.id, practice: t.practice, agent: t.agent, expiresAt, renewAt: renewAt(now, expiresAt) },
+      };
     })
     .immediate();
 }
 
 function hasLiveToken(meta: Meta, practice: string, agent: string, now: number): boolean {
-  return meta.credentials.agentTokens().some((t) => t.practice === practice && t.agent === agent && t.revokedAt === null && (t.expiresAt === null || t.expiresAt > now));
+  return meta.credentials
+    .agentTokens()
+    .some((t) => t.practice === practice && t.agent === agent && t.revokedAt === null && (t.expiresAt === null || t.expiresAt > now));
 }
 
 /** A new token for the same agent; the presented one now expires at now + overlap (or sooner, as before). */

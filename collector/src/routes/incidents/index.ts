@@ -47,7 +47,12 @@ export function incidentRoutes(deps: IncidentRouteDeps): RouteModule {
         async (req) => {
           const only = scopeOf(req.reader!);
           const q = req.query;
-          const { total, items } = deps.incidents.list({ limit: q.limit, offset: q.offset, ...(q.state === undefined ? {} : { state: q.state }), ...(only === undefined ? {} : { practice: only }) });
+          const { total, items } = deps.incidents.list({
+            limit: q.limit,
+            offset: q.offset,
+            ...(q.state === undefined ? {} : { state: q.state }),
+            ...(only === undefined ? {} : { practice: only }),
+          });
           return { total, offset: q.offset, limit: q.limit, items: items.map((i) => view(i, only)) };
         },
       );

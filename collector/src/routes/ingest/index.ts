@@ -7,7 +7,15 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { N3monError } from '../../../../shared/src/errors.ts';
-import { INGEST_LIMITS, INGEST_PATH, IngestBody, IngestResponse, MAX_REFUSED_PROBLEMS, type RefusedSample, type WireSample } from '../../../../shared/src/wire.ts';
+import {
+  INGEST_LIMITS,
+  INGEST_PATH,
+  IngestBody,
+  IngestResponse,
+  MAX_REFUSED_PROBLEMS,
+  type RefusedSample,
+  type WireSample,
+} from '../../../../shared/src/wire.ts';
 import type { AppContext, RouteModule, TypedApp } from '../../context.ts';
 import { errorResponses, type N3monRouteConfig } from '../../plugins/errors.ts';
 import { skipValidation } from '../../plugins/validation.ts';
@@ -25,7 +33,15 @@ declare module 'fastify' {
   }
 }
 
-const RESULT_BY_STATUS: Record<number, IngestResult> = { 400: 'invalid', 401: 'unauthorized', 403: 'unauthorized', 413: 'too_large', 415: 'unsupported', 429: 'rate_limited', 503: 'unavailable' };
+const RESULT_BY_STATUS: Record<number, IngestResult> = {
+  400: 'invalid',
+  401: 'unauthorized',
+  403: 'unauthorized',
+  413: 'too_large',
+  415: 'unsupported',
+  429: 'rate_limited',
+  503: 'unavailable',
+};
 
 async function register(root: TypedApp, ctx: AppContext): Promise<void> {
   root.decorateRequest('ingestDuplicate', false);
@@ -50,7 +66,10 @@ function registerRoute(app: TypedApp, ctx: AppContext): void {
     const r = await perToken(req);
     if (r.isAllowed || !r.isExceeded) return;
     reply.header('retry-after', String(Math.max(1, r.ttlInSeconds)));
-    throw new N3monError('N3MON_ERR_RATE_LIMITED', `more than ${max} ingest requests in ${windowMs / 1000} s from this agent token; retry after ${Math.max(1, r.ttlInSeconds)} s`);
+    throw new N3monError(
+      'N3MON_ERR_RATE_LIMITED',
+      `more than ${max} ingest requests in ${windowMs / 1000} s from this agent token; retry after ${Math.max(1, r.ttlInSeconds)} s`,
+    );
   };
   app.post(
     INGEST_PATH,
@@ -74,7 +93,8 @@ function registerRoute(app: TypedApp, ctx: AppContext): void {
       },
       onResponse: async (req, reply) => {
         const status = reply.statusCode;
-        const result: IngestResult = status === 200 ? (req.ingestDuplicate ? 'duplicate' : req.ingestPartial ? 'partial' : 'accepted') : (RESULT_BY_STATUS[status] ?? 'error');
+        const result: IngestResult =
+          status === 200 ? (req.ingestDuplicate ? 'duplicate' : req.ingestPartial ? 'partial' : 'accepted') : (RESULT_BY_STATUS[status] ?? 'error');
         const encoding = req.headers['content-encoding'] === undefined ? 'identity' : req.headers['content-encoding'].includes('gzip') ? 'gzip' : 'identity';
         ctx.metrics.request(result, reply.elapsedTime / 1000, Number(req.headers['content-length'] ?? 0) || 0, encoding);
       },
@@ -84,7 +104,9 @@ function registerRoute(app: TypedApp, ctx: AppContext): void {
       const checked = checkIngestBody(req.body as unknown, ctx.clock.now());
       if (!checked.ok) {
         ctx.metrics.rejectedSamples(checked.samples);
-        throw new N3monError('N3MON_ERR_INGEST_INVALID', `${checked.problems.length} problem(s) in the ingest body`, { problems: capProblems(checked.problems) });
+        throw new N3monError('N3MON_ERR_INGEST_INVALID', `${checked.problems.length} problem(s) in the ingest body`, {
+          problems: capProblems(checked.problems),
+        });
       }
       const { seriesLimited, ...res } = await ctx.ingestor.ingest(who, checked.body);
       req.ingestDuplicate = res.duplicate;
@@ -93,7 +115,17 @@ function registerRoute(app: TypedApp, ctx: AppContext): void {
       req.ingestPartial = true;
       ctx.metrics.rejectedSamples(refused.length);
       if (checked.refused.length > 0) {
-        req.log.warn({ practice: who.practice, agent: who.agent, batchId: res.batchId, refused: checked.refused.length, accepted: res.accepted, first: checked.refused[0] }, 'samples refused; the rest of the batch stored');
+        req.log.warn(
+          {
+            practice: who.practice,
+            agent: who.agent,
+            batchId: res.batchId,
+            refused: checked.refused.length,
+            accepted: res.accepted,
+            first: checked.refused[0],
+          },
+          'samples refused; the rest of the batch stored',
+        );
       }
       return { ...res, refused };
     },

@@ -23,7 +23,16 @@ import { errorResponses } from '../../plugins/errors.ts';
 import { assertCanRead, assertServiceDesk, auditActor } from '../../plugins/auth.ts';
 import { SECURITY } from '../../plugins/swagger.ts';
 import { boundedInstant } from '../instants.ts';
-import { MaintenanceCreate, MaintenanceList, MaintenanceParams, MaintenanceQuery, MaintenanceUpdate, MaintenanceView, START_GRACE_MS, maintenanceView } from './schemas.ts';
+import {
+  MaintenanceCreate,
+  MaintenanceList,
+  MaintenanceParams,
+  MaintenanceQuery,
+  MaintenanceUpdate,
+  MaintenanceView,
+  START_GRACE_MS,
+  maintenanceView,
+} from './schemas.ts';
 
 /** Longest window accepted (planned work, not a way to silence a practice for good). */
 export const MAX_WINDOW_MS = 31 * 86_400_000;
@@ -46,7 +55,10 @@ function pastProblems(fields: Record<string, number | undefined>, now: number, c
 }
 
 /** Edges the change moves where the old or the new place lies before the grace: moving them rewrites the record. */
-function pastEdges(before: MaintenanceWindow, after: { startsAt: number | undefined; endsAt: number | undefined }): Record<'startsAt' | 'endsAt', number | undefined> {
+function pastEdges(
+  before: MaintenanceWindow,
+  after: { startsAt: number | undefined; endsAt: number | undefined },
+): Record<'startsAt' | 'endsAt', number | undefined> {
   const edge = (old: number, next: number | undefined): number | undefined => (next === undefined || next === old ? undefined : Math.min(old, next));
   return { startsAt: edge(before.startsAt, after.startsAt), endsAt: edge(before.endsAt, after.endsAt) };
 }
@@ -63,13 +75,28 @@ export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): Rout
     register(app: TypedApp, ctx: AppContext): void {
       const common = { onRequest: ctx.auth.apiKey };
       const tags = ['maintenance'];
-      const audit = (req: FastifyRequest, action: 'maintenance.create' | 'maintenance.change' | 'maintenance.delete' | 'maintenance.correct', w: MaintenanceWindow, detail: Record<string, unknown>, now: number): void => {
+      const audit = (
+        req: FastifyRequest,
+        action: 'maintenance.create' | 'maintenance.change' | 'maintenance.delete' | 'maintenance.correct',
+        w: MaintenanceWindow,
+        detail: Record<string, unknown>,
+        now: number,
+      ): void => {
         ctx.meta.audit.record({ ...auditActor(req), action, target: `maintenance:${w.id}`, practice: w.practice, detail, at: now });
       };
 
       app.get(
         '/api/v1/maintenance',
-        { ...common, schema: { tags, summary: 'Maintenance windows', security: SECURITY.reader, querystring: MaintenanceQuery, response: { 200: MaintenanceList, ...errorResponses(400, 401, 403) } } },
+        {
+          ...common,
+          schema: {
+            tags,
+            summary: 'Maintenance windows',
+            security: SECURITY.reader,
+            querystring: MaintenanceQuery,
+            response: { 200: MaintenanceList, ...errorResponses(400, 401, 403) },
+          },
+        },
         async (req) => {
           const reader = req.reader!;
           const q = req.query;
@@ -80,7 +107,11 @@ export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): Rout
           if (problems.length > 0) throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'invalid query', { problems });
           if (q.practice !== undefined) assertCanRead(req, q.practice);
           const practice = q.practice ?? (reader.role === 'servicedesk' ? undefined : (reader.practice ?? '\u0000none'));
-          const items = store.list({ ...(practice === undefined ? {} : { practice }), ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) });
+          const items = store.list({
+            ...(practice === undefined ? {} : { practice }),
+            ...(from === undefined ? {} : { from }),
+            ...(to === undefined ? {} : { to }),
+          });
           return { items: items.map((w) => maintenanceView(w, now)) };
         },
       );
@@ -110,12 +141,20 @@ export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): Rout
           checkSpan(startsAt, endsAt, problems);
           problems.push(...pastProblems({ startsAt }, now, b.correction));
           if (store.pendingCount(b.practice, now) >= MAX_PENDING_WINDOWS && endsAt > now) {
-            problems.push(`body.practice: ${b.practice} already has ${MAX_PENDING_WINDOWS} windows that have not ended (the most allowed); delete or shorten one first`);
+            problems.push(
+              `body.practice: ${b.practice} already has ${MAX_PENDING_WINDOWS} windows that have not ended (the most allowed); delete or shorten one first`,
+            );
           }
           if (problems.length > 0) throw invalid(problems);
           const w = store.create({ practice: b.practice, startsAt, endsAt, reason: b.reason, createdBy: reader.name }, now);
           const corrects = startsAt < now - START_GRACE_MS;
-          audit(req, corrects ? 'maintenance.correct' : 'maintenance.create', w, { startsAt, endsAt, reason: w.reason, ...(corrects ? { created: true } : {}) }, now);
+          audit(
+            req,
+            corrects ? 'maintenance.correct' : 'maintenance.create',
+            w,
+            { startsAt, endsAt, reason: w.reason, ...(corrects ? { created: true } : {}) },
+            now,
+          );
           req.log.info({ maintenanceId: w.id, practice: w.practice, startsAt, endsAt, by: reader.actor, correction: corrects }, 'maintenance window created');
           return reply.code(201).send(maintenanceView(w, now));
         },
@@ -123,7 +162,16 @@ export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): Rout
 
       app.get(
         '/api/v1/maintenance/:id',
-        { ...common, schema: { tags, summary: 'One maintenance window', security: SECURITY.reader, params: MaintenanceParams, response: { 200: MaintenanceView, ...errorResponses(400, 401, 403, 404) } } },
+        {
+          ...common,
+          schema: {
+            tags,
+            summary: 'One maintenance window',
+            security: SECURITY.reader,
+            params: MaintenanceParams,
+            response: { 200: MaintenanceView, ...errorResponses(400, 401, 403, 404) },
+          },
+        },
         async (req) => {
           const w = windowOr404(req.params.id);
           assertCanRead(req, w.practice);
@@ -163,7 +211,13 @@ export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): Rout
           if (problems.length > 0) throw invalid(problems);
           const updated = store.update(w.id, { startsAt, endsAt, ...(b.reason === undefined ? {} : { reason: b.reason }) }, now) as MaintenanceWindow;
           const corrects = Object.values(moved).some((t) => t !== undefined && t < now - START_GRACE_MS);
-          audit(req, corrects ? 'maintenance.correct' : 'maintenance.change', updated, { before: { startsAt: w.startsAt, endsAt: w.endsAt, reason: w.reason }, after: { startsAt, endsAt, reason: updated.reason } }, now);
+          audit(
+            req,
+            corrects ? 'maintenance.correct' : 'maintenance.change',
+            updated,
+            { before: { startsAt: w.startsAt, endsAt: w.endsAt, reason: w.reason }, after: { startsAt, endsAt, reason: updated.reason } },
+            now,
+          );
           return maintenanceView(updated, now);
         },
       );
@@ -172,7 +226,13 @@ export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): Rout
         '/api/v1/maintenance/:id',
         {
           ...common,
-          schema: { tags, summary: 'Delete a maintenance window (service desk)', security: SECURITY.reader, params: MaintenanceParams, response: { 204: Type.Null({ description: 'Deleted.' }), ...errorResponses(400, 401, 403, 404) } },
+          schema: {
+            tags,
+            summary: 'Delete a maintenance window (service desk)',
+            security: SECURITY.reader,
+            params: MaintenanceParams,
+            response: { 204: Type.Null({ description: 'Deleted.' }), ...errorResponses(400, 401, 403, 404) },
+          },
         },
         async (req, reply) => {
           assertServiceDesk(req, 'deleting a maintenance window');

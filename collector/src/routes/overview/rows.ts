@@ -47,7 +47,16 @@ function rowOfMatch(m: Match, now: number): OverviewRow {
   const areas = {} as OverviewRow['areas'];
   for (const a of AREAS) areas[a] = judged[a] ?? null;
   if (areas.agent === null) areas.agent = m.lastSeen !== null && now - m.lastSeen <= AGENT_STALE_MS ? 'ok' : 'unknown';
-  return { ods: m.p.ods, name: m.p.name, status: m.st.status, since: m.since, lastSeen: m.lastSeen, openAlerts: m.st.openAlerts, areas, reason: m.st.reasons[0] ?? null };
+  return {
+    ods: m.p.ods,
+    name: m.p.name,
+    status: m.st.status,
+    since: m.since,
+    lastSeen: m.lastSeen,
+    openAlerts: m.st.openAlerts,
+    areas,
+    reason: m.st.reasons[0] ?? null,
+  };
 }
 
 function matchOf(p: RowInput, src: RowSources, now: number): Match {
@@ -95,7 +104,13 @@ function comparator(sort: OverviewQuery['sort']): (a: Match, b: Match) => number
  * memory) and keeps what sorting needs; full rows are built for the returned page only.
  * `haystack` gives the lower-cased "ods name" text to search (callers cache it per practice row).
  */
-export function queryOverview(practices: readonly RowInput[], src: RowSources, q: OverviewQuery, now: number, haystack: (p: RowInput) => string = (p) => `${p.ods} ${p.name}`.toLowerCase()): OverviewResponse {
+export function queryOverview(
+  practices: readonly RowInput[],
+  src: RowSources,
+  q: OverviewQuery,
+  now: number,
+  haystack: (p: RowInput) => string = (p) => `${p.ods} ${p.name}`.toLowerCase(),
+): OverviewResponse {
   const needle = q.q?.trim().toLowerCase() ?? '';
   const statuses = q.status === undefined ? undefined : new Set(q.status.split(','));
   const counts: OverviewResponse['counts'] = { ok: 0, warning: 0, critical: 0, unknown: 0 };

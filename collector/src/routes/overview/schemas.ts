@@ -12,7 +12,10 @@ export const OverviewQuery = Type.Object(
     q: Type.Optional(Type.String({ maxLength: 100, description: 'Case-insensitive substring of the ODS code or name.' })),
     status: Type.Optional(Type.String({ pattern: STATUS_LIST, maxLength: 60, description: 'One status or several, comma-separated: critical,warning.' })),
     area: Type.Optional(Type.Enum([...AREAS], { description: 'Only practices with a warning or critical in this area.' })),
-    sort: Type.Enum([...OVERVIEW_SORTS], { default: 'status', description: 'status (worst first, then longest in that state), ods, name, lastSeen, since, openAlerts.' }),
+    sort: Type.Enum([...OVERVIEW_SORTS], {
+      default: 'status',
+      description: 'status (worst first, then longest in that state), ods, name, lastSeen, since, openAlerts.',
+    }),
     dir: Type.Enum(['asc', 'desc'], { default: 'asc', description: 'asc, or desc to reverse the sort.' }),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
     offset: Type.Integer({ minimum: 0, default: 0 }),
@@ -36,7 +39,9 @@ export const OverviewRow = Type.Object({
 });
 export type OverviewRow = Static<typeof OverviewRow>;
 
-const Counts = Type.Object(Object.fromEntries(PRACTICE_STATUSES.map((s) => [s, Type.Integer()])) as Record<(typeof PRACTICE_STATUSES)[number], ReturnType<typeof Type.Integer>>);
+const Counts = Type.Object(
+  Object.fromEntries(PRACTICE_STATUSES.map((s) => [s, Type.Integer()])) as Record<(typeof PRACTICE_STATUSES)[number], ReturnType<typeof Type.Integer>>,
+);
 
 export const OverviewResponse = Type.Object({
   now: Type.Integer({ description: 'Collector clock, epoch ms.' }),

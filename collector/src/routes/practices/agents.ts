@@ -16,13 +16,18 @@ import { isoOrNull, practiceOr404 } from './index.ts';
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const AgentItem = Type.Object({
   name: Type.String(),
-  version: Nullable(Type.String({ description: 'From the agent\'s User-Agent (n3mon-agent/<version>) at its last push.' })),
+  version: Nullable(Type.String({ description: "From the agent's User-Agent (n3mon-agent/<version>) at its last push." })),
   platform: Nullable(Type.String({ description: 'e.g. linux-x64, win32-x64.' })),
   address: Nullable(Type.String({ description: 'Client address of its last push.' })),
   createdAt: Type.String(),
   lastSeen: Nullable(Type.String({ description: 'Collector clock at its last acknowledged batch.' })),
   credential: Type.Union([
-    Type.Object({ id: Type.String(), createdAt: Type.String(), expiresAt: Nullable(Type.String()), ageMs: Type.Integer({ description: 'Age of its newest live token.' }) }),
+    Type.Object({
+      id: Type.String(),
+      createdAt: Type.String(),
+      expiresAt: Nullable(Type.String()),
+      ageMs: Type.Integer({ description: 'Age of its newest live token.' }),
+    }),
     Type.Null(),
   ]),
   liveCredentials: Type.Integer({ description: '0: revoked (or expired) — its next push gets 401.' }),
@@ -34,7 +39,8 @@ export const agentItem = (a: AgentView) => ({
   ...a,
   createdAt: new Date(a.createdAt).toISOString(),
   lastSeen: isoOrNull(a.lastSeen),
-  credential: a.credential === null ? null : { ...a.credential, createdAt: new Date(a.credential.createdAt).toISOString(), expiresAt: isoOrNull(a.credential.expiresAt) },
+  credential:
+    a.credential === null ? null : { ...a.credential, createdAt: new Date(a.credential.createdAt).toISOString(), expiresAt: isoOrNull(a.credential.expiresAt) },
 });
 
 export const agentRoutes: RouteModule = {
@@ -42,7 +48,16 @@ export const agentRoutes: RouteModule = {
   register(app: TypedApp, ctx: AppContext): void {
     app.get(
       '/api/v1/practices/:ods/agents',
-      { onRequest: ctx.auth.apiKey, schema: { tags: ['practices'], summary: 'A practice\'s agents with version, last seen, address and credential age', security: SECURITY.reader, params: OdsParams, response: { 200: AgentList, ...errorResponses(400, 401, 403, 404) } } },
+      {
+        onRequest: ctx.auth.apiKey,
+        schema: {
+          tags: ['practices'],
+          summary: "A practice's agents with version, last seen, address and credential age",
+          security: SECURITY.reader,
+          params: OdsParams,
+          response: { 200: AgentList, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
       async (req) => {
         const { ods } = req.params as { ods: string };
         assertCanRead(req, ods);
@@ -52,7 +67,16 @@ export const agentRoutes: RouteModule = {
     );
     app.post(
       '/api/v1/practices/:ods/agents/:name/revoke',
-      { onRequest: ctx.auth.apiKey, schema: { tags: ['practices'], summary: 'Revoke every token of an agent (service desk); its next request gets 401', security: SECURITY.reader, params: AgentParams, response: { 200: Type.Object({ revoked: Type.Integer() }), ...errorResponses(400, 401, 403, 404) } } },
+      {
+        onRequest: ctx.auth.apiKey,
+        schema: {
+          tags: ['practices'],
+          summary: 'Revoke every token of an agent (service desk); its next request gets 401',
+          security: SECURITY.reader,
+          params: AgentParams,
+          response: { 200: Type.Object({ revoked: Type.Integer() }), ...errorResponses(400, 401, 403, 404) },
+        },
+      },
       async (req) => {
         const { ods, name } = req.params as { ods: string; name: string };
         assertServiceDesk(req, 'revoking an agent', ods);

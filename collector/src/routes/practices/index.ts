@@ -122,7 +122,11 @@ function register(app: TypedApp, ctx: AppContext): void {
       return {
         ...summary(ctx, p, st),
         reasons: st.reasons,
-        agents: ctx.meta.agents.list(ods).map((a) => ({ name: a.name, lastSeen: isoOrNull(ctx.activity.agentLastSeen(ods, a.name) ?? a.lastSeen), createdAt: new Date(a.createdAt).toISOString() })),
+        agents: ctx.meta.agents.list(ods).map((a) => ({
+          name: a.name,
+          lastSeen: isoOrNull(ctx.activity.agentLastSeen(ods, a.name) ?? a.lastSeen),
+          createdAt: new Date(a.createdAt).toISOString(),
+        })),
         checks: checksOf(series),
         metrics: [...metricCounts].sort(([a], [b]) => a.localeCompare(b)).map(([metric, n]) => ({ metric, series: n })),
       };

@@ -14,7 +14,11 @@ export const PracticeSummary = Type.Object({
   lastSeen: Iso,
   openAlerts: Type.Integer(),
   sites: Type.Array(Type.Object({ name: Type.String() })),
-  areas: Type.Optional(Type.Record(Type.String(), StatusCode, { description: 'Worst rule state per area: national-apps, national-link, lan, branch-link, servers, agent (areas without rules are absent).' })),
+  areas: Type.Optional(
+    Type.Record(Type.String(), StatusCode, {
+      description: 'Worst rule state per area: national-apps, national-link, lan, branch-link, servers, agent (areas without rules are absent).',
+    }),
+  ),
 });
 export type PracticeSummary = Static<typeof PracticeSummary>;
 

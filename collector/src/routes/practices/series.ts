@@ -62,9 +62,14 @@ function register(app: TypedApp, ctx: AppContext): void {
       if (problems.length > 0 || !range.ok) throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'invalid query', { problems });
       const found = await ctx.store.findSeries({ practice: ods, metric: q.metric, ...(q.agent === undefined ? {} : { agent: q.agent }), labels });
       if (found.length > MAX_SERIES) {
-        throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'too many series', { problems: [`query: ${found.length} series match (at most ${MAX_SERIES}); add label filters such as role= or target=`] });
+        throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'too many series', {
+          problems: [`query: ${found.length} series match (at most ${MAX_SERIES}); add label filters such as role= or target=`],
+        });
       }
-      const buckets = found.length === 0 ? new Map<string, Bucket[]>() : await ctx.store.aggregate({ seriesIds: found.map((s) => s.id), from: range.from, to: range.to, stepMs: range.stepMs });
+      const buckets =
+        found.length === 0
+          ? new Map<string, Bucket[]>()
+          : await ctx.store.aggregate({ seriesIds: found.map((s) => s.id), from: range.from, to: range.to, stepMs: range.stepMs });
       const series = found
         .map((s) => ({ id: s.id, agent: s.agent, labels: { ...s.labels }, points: (buckets.get(s.id) ?? []).map(toPoint) }))
         .sort((a, b) => a.agent.localeCompare(b.agent) || JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)));

@@ -50,14 +50,26 @@ export function resolveRange(q: { from?: string; to?: string; step?: string }, n
   const step = q.step === undefined ? undefined : parseStep(q.step);
   if (q.step !== undefined && step === undefined) problems.push(`query.step: ${JSON.stringify(q.step)} is not a duration (ms, or e.g. 30s, 1m, 1h, 1d)`);
   if (problems.length > 0 || from === undefined || to === undefined) return { ok: false, problems };
-  const out = [['from', from], ['to', to]].filter(([, t]) => (t as number) < EARLIEST_INSTANT_MS || (t as number) > now + LATEST_AHEAD_MS);
-  if (out.length > 0) return { ok: false, problems: out.map(([k]) => `query.${k}: must be between 2000-01-01T00:00:00Z and two years from now (${new Date(now + LATEST_AHEAD_MS).toISOString()})`) };
+  const out = [
+    ['from', from],
+    ['to', to],
+  ].filter(([, t]) => (t as number) < EARLIEST_INSTANT_MS || (t as number) > now + LATEST_AHEAD_MS);
+  if (out.length > 0)
+    return {
+      ok: false,
+      problems: out.map(([k]) => `query.${k}: must be between 2000-01-01T00:00:00Z and two years from now (${new Date(now + LATEST_AHEAD_MS).toISOString()})`),
+    };
   if (to <= from) return { ok: false, problems: ['query.from: must be before to'] };
   const range = to - from;
-  if (range > MAX_RANGE_MS) return { ok: false, problems: [`query.from: range of ${Math.round(range / 86_400_000)} days is longer than ${MAX_RANGE_MS / 86_400_000} days`] };
+  if (range > MAX_RANGE_MS)
+    return { ok: false, problems: [`query.from: range of ${Math.round(range / 86_400_000)} days is longer than ${MAX_RANGE_MS / 86_400_000} days`] };
   const stepMs = step ?? autoStep(range);
   if (stepMs < MIN_STEP_MS) return { ok: false, problems: [`query.step: must be at least ${MIN_STEP_MS} ms`] };
   const points = Math.ceil(range / stepMs);
-  if (points > MAX_POINTS) return { ok: false, problems: [`query.step: ${stepMs} ms over ${range} ms gives ${points} points per series (at most ${MAX_POINTS}); use a larger step or a shorter range`] };
+  if (points > MAX_POINTS)
+    return {
+      ok: false,
+      problems: [`query.step: ${stepMs} ms over ${range} ms gives ${points} points per series (at most ${MAX_POINTS}); use a larger step or a shorter range`],
+    };
   return { ok: true, from, to, stepMs };
 }

@@ -46,7 +46,8 @@ export function reportRoutes(service: ReportService): RouteModule {
           onRequest: ctx.auth.apiKey,
           schema: {
             tags: ['read'],
-            summary: 'Organisation summary of an archived month: practices ranked by RAG, worst performers per area, month-on-month change (servicedesk keys; 404 until the month is archived)',
+            summary:
+              'Organisation summary of an archived month: practices ranked by RAG, worst performers per area, month-on-month change (servicedesk keys; 404 until the month is archived)',
             description: DESCRIPTION,
             security: SECURITY.reader,
             params: Type.Object({ month: Month }, { additionalProperties: false }),

@@ -29,7 +29,12 @@ export const ThroughputConfig = Type.Object(
       default: THROUGHPUT_CONFIG_DEFAULTS.maxBytes,
       description: 'Most payload bytes of one transfer (download or upload); more answers 413 before a byte moves.',
     }),
-    maxConcurrent: Type.Integer({ minimum: 1, maximum: 64, default: THROUGHPUT_CONFIG_DEFAULTS.maxConcurrent, description: 'Transfers in progress at once, all agents together; one more answers 429.' }),
+    maxConcurrent: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: THROUGHPUT_CONFIG_DEFAULTS.maxConcurrent,
+      description: 'Transfers in progress at once, all agents together; one more answers 429.',
+    }),
     perAgentPerHour: Type.Integer({
       minimum: 1,
       maximum: 600,

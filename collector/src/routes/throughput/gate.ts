@@ -12,9 +12,7 @@ export const BUSY_RETRY_AFTER_S = 60;
 /** Forget agents with nothing in the last hour at most this often. */
 const SWEEP_EVERY_MS = 60_000;
 
-export type Admission =
-  | { ok: true; release(): void }
-  | { ok: false; reason: 'rate' | 'busy'; retryAfterS: number; message: string };
+export type Admission = { ok: true; release(): void } | { ok: false; reason: 'rate' | 'busy'; retryAfterS: number; message: string };
 
 export interface ThroughputGate {
   /** `agent` identifies one agent (practice and name). On ok, call release() exactly once when the transfer ends. */
@@ -51,10 +49,20 @@ export function createThroughputGate(opts: { perAgentPerHour: number; maxConcurr
       if (list.length >= perAgentPerHour) {
         const oldest = list[0] as number;
         const retryAfterS = Math.max(1, Math.ceil((oldest + HOUR_MS - now) / 1000));
-        return { ok: false, reason: 'rate', retryAfterS, message: `this agent started ${list.length} throughput transfers in the last hour (throughput.perAgentPerHour: ${perAgentPerHour}); retry in ${retryAfterS} s` };
+        return {
+          ok: false,
+          reason: 'rate',
+          retryAfterS,
+          message: `this agent started ${list.length} throughput transfers in the last hour (throughput.perAgentPerHour: ${perAgentPerHour}); retry in ${retryAfterS} s`,
+        };
       }
       if (active >= maxConcurrent) {
-        return { ok: false, reason: 'busy', retryAfterS: BUSY_RETRY_AFTER_S, message: `${active} throughput transfers in progress (throughput.maxConcurrent: ${maxConcurrent}); retry later` };
+        return {
+          ok: false,
+          reason: 'busy',
+          retryAfterS: BUSY_RETRY_AFTER_S,
+          message: `${active} throughput transfers in progress (throughput.maxConcurrent: ${maxConcurrent}); retry later`,
+        };
       }
       list.push(now);
       starts.set(agent, list);

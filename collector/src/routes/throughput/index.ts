@@ -38,7 +38,8 @@ interface Deps {
 /** The checks every transfer passes, in order; the admitted transfer's release, or a throw. */
 function admit(d: Deps, who: AgentIdentity, bytes: number, reply: FastifyReply): Extract<Admission, { ok: true }> {
   if (!d.cfg.enabled) throw new N3monError('N3MON_ERR_NOT_FOUND', 'throughput tests are disabled on this collector (throughput.enabled: false)');
-  if (bytes > d.cfg.maxBytes) throw new N3monError('N3MON_ERR_REQUEST_TOO_LARGE', `a throughput transfer is at most ${d.cfg.maxBytes} bytes (throughput.maxBytes); asked for ${bytes}`);
+  if (bytes > d.cfg.maxBytes)
+    throw new N3monError('N3MON_ERR_REQUEST_TOO_LARGE', `a throughput transfer is at most ${d.cfg.maxBytes} bytes (throughput.maxBytes); asked for ${bytes}`);
   const a = d.gate.admit(agentKey(who));
   if (!a.ok) {
     d.ctx.log.info({ practice: who.practice, agent: who.agent, reason: a.reason, retryAfterS: a.retryAfterS }, 'throughput transfer refused');
@@ -67,7 +68,10 @@ function registerRoutes(app: TypedApp, d: Deps): void {
           `or \`maxMs\` (at most throughput.maxDurationMs, ${cfg.maxDurationMs} ms) after the first byte was written, whichever comes first. ${limits}`,
         security: SECURITY.agent,
         querystring: DownloadQuery,
-        response: { 200: { description: 'The payload.', content: { [THROUGHPUT_CONTENT_TYPE]: { schema: Binary } } }, ...errorResponses(400, 401, 404, 413, 429, 503) },
+        response: {
+          200: { description: 'The payload.', content: { [THROUGHPUT_CONTENT_TYPE]: { schema: Binary } } },
+          ...errorResponses(400, 401, 404, 413, 429, 503),
+        },
       },
     },
     async (req, reply) => {
@@ -79,16 +83,32 @@ function registerRoutes(app: TypedApp, d: Deps): void {
       const stream = randomPayload({ bytes, stopAfterMs, clock: ctx.clock, onChunk: (n) => (sent += n) });
       const t0 = ctx.clock.monotonic();
       const cut = setTimeout(() => {
-        log.warn({ practice: who.practice, agent: who.agent, sent, maxDurationMs: cfg.maxDurationMs }, 'throughput download cut: still not delivered 30 s after throughput.maxDurationMs');
+        log.warn(
+          { practice: who.practice, agent: who.agent, sent, maxDurationMs: cfg.maxDurationMs },
+          'throughput download cut: still not delivered 30 s after throughput.maxDurationMs',
+        );
         reply.raw.destroy();
       }, cfg.maxDurationMs + DRAIN_GRACE_MS);
       reply.raw.once('close', () => {
         clearTimeout(cut);
         admission.release();
-        log.info({ practice: who.practice, agent: who.agent, direction: 'down', bytes: sent, completed: reply.raw.writableFinished, ms: Math.round(ctx.clock.monotonic() - t0) }, 'throughput transfer');
+        log.info(
+          {
+            practice: who.practice,
+            agent: who.agent,
+            direction: 'down',
+            bytes: sent,
+            completed: reply.raw.writableFinished,
+            ms: Math.round(ctx.clock.monotonic() - t0),
+          },
+          'throughput transfer',
+        );
       });
       // The 200 schema says "binary string" for OpenAPI; the payload is the stream itself.
-      return reply.header('Content-Type', THROUGHPUT_CONTENT_TYPE).header('Cache-Control', 'no-store').send(stream as unknown as string);
+      return reply
+        .header('Content-Type', THROUGHPUT_CONTENT_TYPE)
+        .header('Cache-Control', 'no-store')
+        .send(stream as unknown as string);
     },
   );
 
@@ -113,12 +133,14 @@ function registerRoutes(app: TypedApp, d: Deps): void {
       const who = req.agentIdentity as AgentIdentity;
       const bytes = req.query.bytes;
       const length = req.headers['content-length'];
-      if (length !== undefined && Number(length) > bytes) throw new N3monError('N3MON_ERR_REQUEST_TOO_LARGE', `Content-Length ${length} is more than the declared bytes=${bytes}`);
+      if (length !== undefined && Number(length) > bytes)
+        throw new N3monError('N3MON_ERR_REQUEST_TOO_LARGE', `Content-Length ${length} is more than the declared bytes=${bytes}`);
       const admission = admit(d, who, bytes, reply);
       const fields = { practice: who.practice, agent: who.agent, direction: 'up' };
       try {
         const body = req.body as Readable | undefined;
-        if (body === undefined) throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'an upload needs a body (application/octet-stream)', { problems: ['body: missing'] });
+        if (body === undefined)
+          throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'an upload needs a body (application/octet-stream)', { problems: ['body: missing'] });
         const r = await receiveUpload(body, { limit: bytes, maxDurationMs: cfg.maxDurationMs + DRAIN_GRACE_MS, clock: ctx.clock });
         if (r.kind === 'done') {
           log.info({ ...fields, bytes: r.result.bytes, ms: Math.round(r.result.durationMs), receiverLagMs: r.receiverLagMs }, 'throughput transfer');
@@ -130,7 +152,11 @@ function registerRoutes(app: TypedApp, d: Deps): void {
           reply.raw.once('finish', () => req.raw.destroy());
           throw new N3monError('N3MON_ERR_REQUEST_TOO_LARGE', `more than the declared bytes=${bytes} arrived`);
         }
-        if (r.kind === 'cut') log.warn({ ...fields, bytes: r.bytes, maxDurationMs: cfg.maxDurationMs }, 'throughput upload cut: still arriving 30 s after throughput.maxDurationMs');
+        if (r.kind === 'cut')
+          log.warn(
+            { ...fields, bytes: r.bytes, maxDurationMs: cfg.maxDurationMs },
+            'throughput upload cut: still arriving 30 s after throughput.maxDurationMs',
+          );
         else log.info({ ...fields, bytes: r.bytes }, 'throughput upload abandoned by the agent');
         // Nobody to answer (or nobody we want to keep talking to): close without a response.
         reply.hijack();

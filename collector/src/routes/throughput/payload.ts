@@ -75,7 +75,11 @@ export function receiveUpload(body: Readable, opts: { limit: number; maxDuration
       progress.record(clock.monotonic(), total);
     };
     const onEnd = (): void =>
-      finish({ kind: 'done', receiverLagMs: lag.stop(), result: { bytes: total, durationMs: round3(progress.durationMs), marks: progress.marks().map((m) => ({ tMs: round3(m.tMs), bytes: m.bytes })) } });
+      finish({
+        kind: 'done',
+        receiverLagMs: lag.stop(),
+        result: { bytes: total, durationMs: round3(progress.durationMs), marks: progress.marks().map((m) => ({ tMs: round3(m.tMs), bytes: m.bytes })) },
+      });
     const onClose = (): void => finish({ kind: 'aborted', bytes: total });
     const timer = setTimeout(() => finish({ kind: 'cut', bytes: total }), maxDurationMs);
     // An error is followed by close; only close decides (aborted), so the error needs no handling beyond being caught.

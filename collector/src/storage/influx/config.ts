@@ -6,13 +6,28 @@
 import Type, { type Static } from 'typebox';
 
 export const influxSettingsFields = {
-  url: Type.String({ pattern: '^https?://[^\\s/@]+(/[^\\s]*)?$', description: 'InfluxDB 1.x HTTP API base URL, e.g. http://127.0.0.1:8086 (no credentials in it: use username/password).' }),
+  url: Type.String({
+    pattern: '^https?://[^\\s/@]+(/[^\\s]*)?$',
+    description: 'InfluxDB 1.x HTTP API base URL, e.g. http://127.0.0.1:8086 (no credentials in it: use username/password).',
+  }),
   database: Type.String({ minLength: 1, maxLength: 200, description: 'Database the series are written into.' }),
   username: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'HTTP basic auth user.' })),
   password: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'HTTP basic auth password; never logged.' })),
-  retentionPolicy: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Retention policy written into (default: the database's default policy). Must keep data at least hourDays; n3mon applies storage.retention itself." })),
+  retentionPolicy: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description:
+        "Retention policy written into (default: the database's default policy). Must keep data at least hourDays; n3mon applies storage.retention itself.",
+    }),
+  ),
   createDatabase: Type.Boolean({ default: false, description: 'Create the database at start-up when it is missing (needs an admin user when auth is on).' }),
-  timeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000, description: 'Longest wait for one InfluxDB request; a write that takes longer fails (ingest answers 503).' }),
+  timeoutMs: Type.Integer({
+    minimum: 100,
+    maximum: 600_000,
+    default: 10_000,
+    description: 'Longest wait for one InfluxDB request; a write that takes longer fails (ingest answers 503).',
+  }),
 };
 
 const InfluxSettings = Type.Object(influxSettingsFields);

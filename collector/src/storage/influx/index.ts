@@ -9,7 +9,18 @@ import type { IPoint } from 'influx';
 import { N3monError } from '../../../../shared/src/errors.ts';
 import type { Logger } from '../../../../shared/src/log.ts';
 import { systemClock, type Clock } from '../../../../shared/src/clock.ts';
-import type { AggregateQuery, Bucket, RawPoint, RetentionPolicy, SeriesSelector, SeriesStore, StoredSeries, StoreStats, WriteRequest, WriteResult } from '../types.ts';
+import type {
+  AggregateQuery,
+  Bucket,
+  RawPoint,
+  RetentionPolicy,
+  SeriesSelector,
+  SeriesStore,
+  StoredSeries,
+  StoreStats,
+  WriteRequest,
+  WriteResult,
+} from '../types.ts';
 import { alignDown, alignUp, foldBuckets, HOUR_MS, MINUTE_MS, summarisePoints, unitFor } from '../summary.ts';
 import { checkRetention } from '../sqlite/index.ts';
 import { writeProblems } from '../sqlite/writer.ts';
@@ -85,7 +96,11 @@ class InfluxSeriesStore implements SeriesStore {
       const version = await client.ping(settings.timeoutMs);
       const names = await client.databaseNames();
       if (!names.includes(settings.database)) {
-        if (!settings.createDatabase) throw new N3monError('N3MON_ERR_STORE', `influx ${client.url}: database "${settings.database}" does not exist (create it, or set storage.createDatabase: true)`);
+        if (!settings.createDatabase)
+          throw new N3monError(
+            'N3MON_ERR_STORE',
+            `influx ${client.url}: database "${settings.database}" does not exist (create it, or set storage.createDatabase: true)`,
+          );
         await client.createDatabase();
         this.log.warn(where, 'influx database created');
       }
@@ -117,7 +132,8 @@ class InfluxSeriesStore implements SeriesStore {
     const statements: [string, string][] = [];
     for (const n of names) {
       if (n.startsWith('n3mon.')) continue;
-      if (n.endsWith(TIER_SUFFIX.minute) || n.endsWith(TIER_SUFFIX.hour)) statements.push([n.slice(0, -3), `SELECT last("last"::field) FROM ${client.from(n)} GROUP BY *`]);
+      if (n.endsWith(TIER_SUFFIX.minute) || n.endsWith(TIER_SUFFIX.hour))
+        statements.push([n.slice(0, -3), `SELECT last("last"::field) FROM ${client.from(n)} GROUP BY *`]);
       else if (!n.includes('.')) statements.push([n, `SELECT last("value"::field) FROM ${client.from(n)} GROUP BY *`]);
     }
     for (let i = 0; i < statements.length; i += 50) {
@@ -203,7 +219,8 @@ class InfluxSeriesStore implements SeriesStore {
 
   async aggregate(q: AggregateQuery): Promise<Map<string, Bucket[]>> {
     checkRange(q.from, q.to);
-    if (!Number.isSafeInteger(q.stepMs) || q.stepMs <= 0) throw new N3monError('N3MON_ERR_REQUEST_INVALID', `stepMs must be a positive integer (got ${q.stepMs})`);
+    if (!Number.isSafeInteger(q.stepMs) || q.stepMs <= 0)
+      throw new N3monError('N3MON_ERR_REQUEST_INVALID', `stepMs must be a positive integer (got ${q.stepMs})`);
     const o = await this.use();
     const step = q.stepMs;
     const from = Math.max(0, alignDown(q.from, step));
@@ -244,7 +261,10 @@ class InfluxSeriesStore implements SeriesStore {
     const bySeries = new Map<string, Bucket[]>();
     for (const sp of tierSpans) {
       const skip = dirtyUnits.get(sp.series.id);
-      bySeries.set(sp.series.id, (tiers.get(sp) ?? []).filter((b) => skip === undefined || !skip.has(b.start)));
+      bySeries.set(
+        sp.series.id,
+        (tiers.get(sp) ?? []).filter((b) => skip === undefined || !skip.has(b.start)),
+      );
     }
     for (const sp of dirtySpans) (bySeries.get(sp.series.id) as Bucket[]).push(...summarisePoints(raws.get(sp) ?? [], unit));
     for (const s of known) {
@@ -275,7 +295,12 @@ class InfluxSeriesStore implements SeriesStore {
   }
 
   stats(): StoreStats {
-    return { series: this.opened?.series.size ?? 0, samplesWritten: this.samplesWritten, samplesTooOld: this.samplesTooOld, dirtyMinutes: this.opened?.dirty.size ?? 0 };
+    return {
+      series: this.opened?.series.size ?? 0,
+      samplesWritten: this.samplesWritten,
+      samplesTooOld: this.samplesTooOld,
+      dirtyMinutes: this.opened?.dirty.size ?? 0,
+    };
   }
 
   async close(): Promise<void> {

@@ -47,7 +47,12 @@ function whereSeries(list: readonly InfluxSeries[]): string {
  * For each span, rows of `measurement(series.metric)` in [from, to), oldest first, as
  * `columns` of each row (time first). Spans of one metric and one range share a statement.
  */
-export async function readSpans(client: InfluxClient, spans: readonly Span[], measurementOf: (metric: string) => string, fields: readonly string[]): Promise<Map<Span, unknown[][]>> {
+export async function readSpans(
+  client: InfluxClient,
+  spans: readonly Span[],
+  measurementOf: (metric: string) => string,
+  fields: readonly string[],
+): Promise<Map<Span, unknown[][]>> {
   const groups = new Map<string, Span[]>();
   for (const sp of spans) {
     if (!(sp.to > sp.from)) continue;
@@ -71,7 +76,8 @@ export async function readSpans(client: InfluxClient, spans: readonly Span[], me
     chunk.forEach((g, j) => {
       const byId = new Map<string, SeriesResult>();
       for (const r of results[j] ?? []) {
-        if ((r as { partial?: boolean }).partial === true) throw client.fail('query result truncated', new Error('set [http] max-row-limit = 0 in influxdb.conf'));
+        if ((r as { partial?: boolean }).partial === true)
+          throw client.fail('query result truncated', new Error('set [http] max-row-limit = 0 in influxdb.conf'));
         const id = idOfTags(g[0]!.series.metric, r.tags);
         if (id !== undefined) byId.set(id, r);
       }
@@ -85,7 +91,11 @@ export async function readSpans(client: InfluxClient, spans: readonly Span[], me
 export async function readRaw(client: InfluxClient, spans: readonly Span[]): Promise<Map<Span, PointRow[]>> {
   const rows = await readSpans(client, spans, (m) => m, ['value']);
   const out = new Map<Span, PointRow[]>();
-  for (const [sp, vals] of rows) out.set(sp, vals.map((r) => [r[0] as number, r[1] as number] as const));
+  for (const [sp, vals] of rows)
+    out.set(
+      sp,
+      vals.map((r) => [r[0] as number, r[1] as number] as const),
+    );
   return out;
 }
 

@@ -34,7 +34,12 @@ export interface RollupDeps {
 
 export function tierPoint(s: InfluxSeries, suffix: string, b: Bucket, lastTs: number): IPoint {
   const sketch = b.min === b.max ? '' : Buffer.from(b.sketch.encode()).toString('base64');
-  return { measurement: s.metric + suffix, tags: s.tags, fields: { count: b.count, sum: b.sum, min: b.min, max: b.max, last: lastTs, sketch }, timestamp: b.start };
+  return {
+    measurement: s.metric + suffix,
+    tags: s.tags,
+    fields: { count: b.count, sum: b.sum, min: b.min, max: b.max, last: lastTs, sketch },
+    timestamp: b.start,
+  };
 }
 
 /** Tier points of one series' raw rows in units of `unit`. */
@@ -81,7 +86,13 @@ export class InfluxRollup {
       marks.rawDeleted ??= start;
       marks.minuteHorizon ??= start;
       marks.hourHorizon ??= start;
-      await saveMarks(client, { minuteMark: marks.minuteMark, hourMark: marks.hourMark, rawDeleted: marks.rawDeleted, minuteHorizon: marks.minuteHorizon, hourHorizon: marks.hourHorizon });
+      await saveMarks(client, {
+        minuteMark: marks.minuteMark,
+        hourMark: marks.hourMark,
+        rawDeleted: marks.rawDeleted,
+        minuteHorizon: marks.minuteHorizon,
+        hourHorizon: marks.hourHorizon,
+      });
     }
     while ((marks.minuteMark as number) < cutoff && !this.stopping) rolledMinutes += await this.rollStep(cutoff);
     if (this.stopping) return { dirtyMinutes, rolledMinutes };
@@ -134,7 +145,8 @@ export class InfluxRollup {
       if (s === undefined || marks.minuteMark === undefined || minute >= marks.minuteMark) continue; // the live roll takes it
       minuteSpans.push({ series: s, from: minute, to: minute + MINUTE_MS });
       const hour = alignDown(minute, HOUR_MS);
-      if (marks.hourMark !== undefined && hour < marks.hourMark && !hourSpans.has(`${id}\u0000${hour}`)) hourSpans.set(`${id}\u0000${hour}`, { series: s, from: hour, to: hour + HOUR_MS });
+      if (marks.hourMark !== undefined && hour < marks.hourMark && !hourSpans.has(`${id}\u0000${hour}`))
+        hourSpans.set(`${id}\u0000${hour}`, { series: s, from: hour, to: hour + HOUR_MS });
     }
     const raw = await readRaw(client, [...minuteSpans, ...hourSpans.values()]);
     const points: IPoint[] = [];

@@ -94,7 +94,8 @@ export class SeriesIndex {
   }
 
   find(selector: SeriesSelector): StoredSeries[] {
-    const list = (v: string | readonly string[] | undefined): ReadonlySet<string> | undefined => (v === undefined ? undefined : new Set(typeof v === 'string' ? [v] : v));
+    const list = (v: string | readonly string[] | undefined): ReadonlySet<string> | undefined =>
+      v === undefined ? undefined : new Set(typeof v === 'string' ? [v] : v);
     const practices = list(selector.practice);
     const metrics = list(selector.metric);
     const want = Object.entries(selector.labels ?? {});

@@ -19,7 +19,14 @@ export interface Marks {
   hourHorizon?: number;
 }
 
-const KEYS = { minuteMark: 'minute_mark', hourMark: 'hour_mark', rawHorizon: 'raw_horizon', rawDeleted: 'raw_deleted', minuteHorizon: 'minute_horizon', hourHorizon: 'hour_horizon' } as const;
+const KEYS = {
+  minuteMark: 'minute_mark',
+  hourMark: 'hour_mark',
+  rawHorizon: 'raw_horizon',
+  rawDeleted: 'raw_deleted',
+  minuteHorizon: 'minute_horizon',
+  hourHorizon: 'hour_horizon',
+} as const;
 
 export async function loadMarks(client: InfluxClient): Promise<Marks> {
   const [series] = await client.query(`SELECT "value"::field FROM ${client.from(STATE_MEASUREMENT)} GROUP BY "key"`);

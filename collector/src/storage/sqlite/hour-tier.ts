@@ -38,7 +38,14 @@ export interface HourEntry {
 export type HourSummary = Pick<Bucket, 'count' | 'sum' | 'min' | 'max' | 'sketch'>;
 
 export function hourEntry(start: number, b: HourSummary): HourEntry {
-  return { hour: (start - alignDown(start, DAY_MS)) / HOUR_MS, count: b.count, sum: b.sum, min: b.min, max: b.max, sketch: b.min === b.max ? null : b.sketch.encode() };
+  return {
+    hour: (start - alignDown(start, DAY_MS)) / HOUR_MS,
+    count: b.count,
+    sum: b.sum,
+    min: b.min,
+    max: b.max,
+    sketch: b.min === b.max ? null : b.sketch.encode(),
+  };
 }
 
 function varintLen(n: number): number {

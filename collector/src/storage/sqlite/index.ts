@@ -10,7 +10,18 @@ import { N3monError } from '../../../../shared/src/errors.ts';
 import { ensurePrivateFile } from '../../../../shared/src/private-files.ts';
 import type { Logger } from '../../../../shared/src/log.ts';
 import { systemClock, type Clock } from '../../../../shared/src/clock.ts';
-import type { AggregateQuery, Bucket, RawPoint, RetentionPolicy, SeriesSelector, SeriesStore, StoredSeries, StoreStats, WriteRequest, WriteResult } from '../types.ts';
+import type {
+  AggregateQuery,
+  Bucket,
+  RawPoint,
+  RetentionPolicy,
+  SeriesSelector,
+  SeriesStore,
+  StoredSeries,
+  StoreStats,
+  WriteRequest,
+  WriteResult,
+} from '../types.ts';
 import { MINUTE_MS } from '../summary.ts';
 import { DirtySet, type StoreContext } from './context.ts';
 import { initSchema, readState, type SynchronousMode } from './schema.ts';

@@ -51,7 +51,9 @@ export class Reader {
          WHERE s.ts >= @from AND s.ts < @to`,
       )
       .raw();
-    this.minuteBoundsStmt = db.prepare('SELECT (SELECT minute FROM samples ORDER BY minute LIMIT 1), (SELECT minute FROM samples ORDER BY minute DESC LIMIT 1)').raw();
+    this.minuteBoundsStmt = db
+      .prepare('SELECT (SELECT minute FROM samples ORDER BY minute LIMIT 1), (SELECT minute FROM samples ORDER BY minute DESC LIMIT 1)')
+      .raw();
     this.minuteStmt = db
       .prepare(
         `WITH RECURSIVE m(x) AS (SELECT @from UNION ALL SELECT x + ${MINUTE_MS} FROM m WHERE x + ${MINUTE_MS} < @to)
@@ -108,7 +110,8 @@ export class Reader {
 
   aggregate(q: AggregateQuery): Map<string, Bucket[]> {
     checkRange(q.from, q.to);
-    if (!Number.isSafeInteger(q.stepMs) || q.stepMs <= 0) throw new N3monError('N3MON_ERR_REQUEST_INVALID', `stepMs must be a positive integer (got ${q.stepMs})`);
+    if (!Number.isSafeInteger(q.stepMs) || q.stepMs <= 0)
+      throw new N3monError('N3MON_ERR_REQUEST_INVALID', `stepMs must be a positive integer (got ${q.stepMs})`);
     const step = q.stepMs;
     const from = alignDown(q.from, step);
     const to = alignUp(q.to, step);

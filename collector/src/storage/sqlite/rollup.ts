@@ -84,7 +84,9 @@ export class Rollup {
     this.rawOfMinute = db.prepare('SELECT ts, value FROM samples WHERE minute = ? AND series_id = ? ORDER BY ts').raw();
     this.deleteDirty = db.prepare('DELETE FROM dirty WHERE series_id = ? AND minute_start = ?');
     this.scanRaw = db.prepare('SELECT minute, series_id, value FROM samples WHERE minute >= ? AND minute < ? ORDER BY minute, series_id, ts').raw();
-    this.scanMinutes = db.prepare('SELECT start, series_id, count, sum, min, max, sketch FROM rollup_1m WHERE start >= ? AND start < ? ORDER BY start, series_id').raw();
+    this.scanMinutes = db
+      .prepare('SELECT start, series_id, count, sum, min, max, sketch FROM rollup_1m WHERE start >= ? AND start < ? ORDER BY start, series_id')
+      .raw();
     this.nextMinute = db.prepare('SELECT min(minute) FROM samples WHERE minute >= ?').pluck();
     this.firstMinute = db.prepare('SELECT min(minute) FROM samples').pluck();
     this.getState = db.prepare('SELECT value FROM state WHERE key = ?').pluck();
@@ -151,7 +153,8 @@ export class Rollup {
         if (b === undefined) this.deleteMinute.run(minute, id);
         else this.upsertMinute.run(minute, id, b.count, b.sum, b.min, b.max, sketchColumn(b));
         const hour = alignDown(minute, HOUR_MS);
-        if (state.hourMark === undefined || hour >= state.hourMark) this.acc.invalidate(hour); // still open
+        if (state.hourMark === undefined || hour >= state.hourMark)
+          this.acc.invalidate(hour); // still open
         else {
           let set = hours.get(id);
           if (set === undefined) hours.set(id, (set = new Set()));
@@ -253,7 +256,16 @@ export class Rollup {
       samples++;
     }
     close();
-    for (let i = 0; i < out.length; i += 7) this.minuteRows.push(out[i] as number, out[i + 1] as number, out[i + 2] as number, out[i + 3] as number, out[i + 4] as number, out[i + 5] as number, out[i + 6] as Uint8Array | null);
+    for (let i = 0; i < out.length; i += 7)
+      this.minuteRows.push(
+        out[i] as number,
+        out[i + 1] as number,
+        out[i + 2] as number,
+        out[i + 3] as number,
+        out[i + 4] as number,
+        out[i + 5] as number,
+        out[i + 6] as Uint8Array | null,
+      );
     this.minuteRows.flush();
     return samples;
   }

@@ -50,7 +50,9 @@ export class SeriesIndex {
 
   /** Newer samples than series.last_ts written since the last maintain (the unrolled tail). */
   loadTail(fromMinute: number): void {
-    const rows = this.db.prepare('SELECT series_id, max(ts) FROM samples WHERE minute >= ? GROUP BY series_id').raw().iterate(fromMinute) as IterableIterator<[number, number]>;
+    const rows = this.db.prepare('SELECT series_id, max(ts) FROM samples WHERE minute >= ? GROUP BY series_id').raw().iterate(fromMinute) as IterableIterator<
+      [number, number]
+    >;
     for (const [id, ts] of rows) this.noteTs(id, ts);
   }
 

@@ -40,7 +40,8 @@ export function writeProblems(req: WriteRequest): string[] {
       continue;
     }
     if (typeof s.value !== 'number' || !Number.isFinite(s.value)) problems.push(`samples[${i}].value: must be a finite number (got ${String(s.value)})`);
-    if (!Number.isSafeInteger(s.ts) || s.ts < 0 || s.ts >= MAX_TS) problems.push(`samples[${i}].ts: must be an integer epoch-ms, 0 ≤ ts < ${MAX_TS} (got ${String(s.ts)})`);
+    if (!Number.isSafeInteger(s.ts) || s.ts < 0 || s.ts >= MAX_TS)
+      problems.push(`samples[${i}].ts: must be an integer epoch-ms, 0 ≤ ts < ${MAX_TS} (got ${String(s.ts)})`);
     if (typeof s.metric !== 'string' || s.metric === '') problems.push(`samples[${i}].metric: must be a non-empty string`);
     if (typeof s.labels !== 'object' || s.labels === null) problems.push(`samples[${i}].labels: must be an object`);
     else for (const k in s.labels) if (typeof s.labels[k] !== 'string') problems.push(`samples[${i}].labels.${k}: must be a string`);
@@ -63,7 +64,9 @@ export class Writer {
 
   constructor(private readonly ctx: StoreContext) {
     const { db } = ctx;
-    this.insertMany = db.prepare(`INSERT OR REPLACE INTO samples (minute, series_id, ts, value) VALUES ${new Array(ROWS_PER_INSERT).fill('(?,?,?,?)').join(',')}`);
+    this.insertMany = db.prepare(
+      `INSERT OR REPLACE INTO samples (minute, series_id, ts, value) VALUES ${new Array(ROWS_PER_INSERT).fill('(?,?,?,?)').join(',')}`,
+    );
     this.insertOne = db.prepare('INSERT OR REPLACE INTO samples (minute, series_id, ts, value) VALUES (?,?,?,?)');
     this.insertDirty = db.prepare('INSERT OR IGNORE INTO dirty (series_id, minute_start) VALUES (?, ?)');
     this.commitJobs = db.transaction((jobs: Job[]) => this.apply(jobs));
@@ -190,5 +193,4 @@ export class Writer {
     for (let i = 0; i < k; i += 4) this.insertOne.run(params[i] as number, params[i + 1] as number, params[i + 2] as number, params[i + 3] as number);
     return { results, newDirty };
   }
-
 }

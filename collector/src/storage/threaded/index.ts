@@ -21,7 +21,18 @@ import { N3monError } from '../../../../shared/src/errors.ts';
 import type { Logger } from '../../../../shared/src/log.ts';
 import type { AggregateQuery, Bucket, RawPoint, SeriesSelector, SeriesStore, StoredSeries, StoreStats, WriteRequest, WriteResult } from '../types.ts';
 import { checkRetention, type SqliteStoreOptions } from '../sqlite/index.ts';
-import { fromWireBuckets, fromWireError, WORKER_ROLE, type Call, type LogMsg, type OpenResult, type PieceMsg, type Reply, type WireBucket, type WorkerData } from './protocol.ts';
+import {
+  fromWireBuckets,
+  fromWireError,
+  WORKER_ROLE,
+  type Call,
+  type LogMsg,
+  type OpenResult,
+  type PieceMsg,
+  type Reply,
+  type WireBucket,
+  type WorkerData,
+} from './protocol.ts';
 
 /** How long open() waits for the worker to open the database. */
 const OPEN_TIMEOUT_MS = 120_000;
@@ -38,7 +49,14 @@ function workerEntry(): { entry: string; tsx: string | undefined } {
   if (here.endsWith('.ts')) {
     // tsx's ESM API (its CommonJS twin cannot register from a worker). Test runners that
     // transform this file may not provide import.meta.resolve.
-    const tsx = typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx/esm/api') : pathToFileURL(createRequire(here).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    const tsx =
+      typeof import.meta.resolve === 'function'
+        ? import.meta.resolve('tsx/esm/api')
+        : pathToFileURL(
+            createRequire(here)
+              .resolve('tsx/esm/api')
+              .replace(/\.cjs$/, '.mjs'),
+          ).href;
     return { entry: new URL('./worker.ts', here).href, tsx };
   }
   return { entry: new URL(here.includes('/chunks/') ? '../store-worker.js' : './store-worker.js', here).href, tsx: undefined };
@@ -91,7 +109,14 @@ class ThreadedSqliteStore implements SeriesStore {
       this.#log.error({ err }, 'store worker failed; the store is unavailable until the collector restarts');
       this.#die(new N3monError('N3MON_ERR_STORE', `store worker failed: ${err.message}`, { cause: err }));
     });
-    worker.on('exit', (code) => this.#die(new N3monError(this.#closed ? 'N3MON_ERR_UNAVAILABLE' : 'N3MON_ERR_STORE', this.#closed ? 'series store is closed' : `store worker exited (code ${code})`)));
+    worker.on('exit', (code) =>
+      this.#die(
+        new N3monError(
+          this.#closed ? 'N3MON_ERR_UNAVAILABLE' : 'N3MON_ERR_STORE',
+          this.#closed ? 'series store is closed' : `store worker exited (code ${code})`,
+        ),
+      ),
+    );
   }
 
   write(req: WriteRequest): Promise<WriteResult> {
@@ -99,7 +124,8 @@ class ThreadedSqliteStore implements SeriesStore {
     // then the write itself: every string and message buffer stays small (V8's young generation,
     // malloc's reused arena). One 1 MB string or message per batch would take fresh pages every
     // time — a page fault per 4 KB, which on a busy VM costs more than the JSON work itself.
-    if (this.#closed || this.#dead !== undefined) return this.#call({ op: 'write', practice: req.practice, agent: req.agent, pieces: 0 }) as Promise<WriteResult>;
+    if (this.#closed || this.#dead !== undefined)
+      return this.#call({ op: 'write', practice: req.practice, agent: req.agent, pieces: 0 }) as Promise<WriteResult>;
     const samples = req.samples;
     let pieces = 0;
     try {
@@ -109,7 +135,9 @@ class ThreadedSqliteStore implements SeriesStore {
       }
     } catch (err) {
       if (pieces > 0) this.#worker.postMessage({ op: 'drop' } satisfies PieceMsg);
-      return Promise.reject(new N3monError('N3MON_ERR_STORE', `write refused, nothing stored:\nsamples: not serialisable (${(err as Error).message})`, { cause: err }));
+      return Promise.reject(
+        new N3monError('N3MON_ERR_STORE', `write refused, nothing stored:\nsamples: not serialisable (${(err as Error).message})`, { cause: err }),
+      );
     }
     return this.#call({ op: 'write', practice: req.practice, agent: req.agent, pieces }) as Promise<WriteResult>;
   }
@@ -202,7 +230,15 @@ export function openThreadedSqliteStore(opts: ThreadedStoreOptions): SeriesStore
   const { entry, tsx } = workerEntry();
   const openSignal = new SharedArrayBuffer(4);
   const channel = new MessageChannel();
-  const data: WorkerData & { entry: string; tsx: string | undefined } = { role: WORKER_ROLE, options, logLevel: log.level, openSignal, openPort: channel.port2, entry, tsx };
+  const data: WorkerData & { entry: string; tsx: string | undefined } = {
+    role: WORKER_ROLE,
+    options,
+    logLevel: log.level,
+    openSignal,
+    openPort: channel.port2,
+    entry,
+    tsx,
+  };
   const worker = new Worker(BOOT, { eval: true, workerData: data, transferList: [channel.port2], name: 'n3mon-store' });
   // Log lines the worker writes while opening arrive after this returns (they are queued).
   const signal = new Int32Array(openSignal);

@@ -85,12 +85,20 @@ export interface WireBucket {
 
 export function toWireBuckets(map: Map<string, Bucket[]>): Map<string, WireBucket[]> {
   const out = new Map<string, WireBucket[]>();
-  for (const [id, buckets] of map) out.set(id, buckets.map((b) => ({ start: b.start, count: b.count, sum: b.sum, min: b.min, max: b.max, sketch: b.sketch.encode() })));
+  for (const [id, buckets] of map)
+    out.set(
+      id,
+      buckets.map((b) => ({ start: b.start, count: b.count, sum: b.sum, min: b.min, max: b.max, sketch: b.sketch.encode() })),
+    );
   return out;
 }
 
 export function fromWireBuckets(map: Map<string, WireBucket[]>): Map<string, Bucket[]> {
   const out = new Map<string, Bucket[]>();
-  for (const [id, buckets] of map) out.set(id, buckets.map((b) => ({ start: b.start, count: b.count, sum: b.sum, min: b.min, max: b.max, sketch: DDSketch.fromEncoded(b.sketch) })));
+  for (const [id, buckets] of map)
+    out.set(
+      id,
+      buckets.map((b) => ({ start: b.start, count: b.count, sum: b.sum, min: b.min, max: b.max, sketch: DDSketch.fromEncoded(b.sketch) })),
+    );
   return out;
 }

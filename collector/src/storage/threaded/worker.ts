@@ -13,7 +13,18 @@ import { openSqliteStore } from '../sqlite/index.ts';
 import type { SeriesStore, StoreStats } from '../types.ts';
 import { N3monError } from '../../../../shared/src/errors.ts';
 import type { WireSample } from '../../../../shared/src/wire.ts';
-import { toWireBuckets, toWireError, WORKER_ROLE, type Call, type LogMsg, type OpenResult, type PieceMsg, type Reply, type Request, type WorkerData } from './protocol.ts';
+import {
+  toWireBuckets,
+  toWireError,
+  WORKER_ROLE,
+  type Call,
+  type LogMsg,
+  type OpenResult,
+  type PieceMsg,
+  type Reply,
+  type Request,
+  type WorkerData,
+} from './protocol.ts';
 
 /** Samples of the next write, parsed piece by piece as they arrive. */
 let arrived: WireSample[] = [];

@@ -84,7 +84,11 @@ export function makeChart(opts: ChartOptions): ChartHandle {
       height: opts.height ?? 220,
       ms: 1,
       series: [{ label: 'Time', value: (_u, v) => (v === null ? '—' : new Date(v).toLocaleString('en-GB')) }, ...opts.series],
-      scales: { x: { time: true, range: () => [opts.from, opts.to] }, y: { range: opts.yRange ?? ((_u, _min, max) => [0, max > 0 ? max * 1.1 : 1]) }, ...opts.extraScales },
+      scales: {
+        x: { time: true, range: () => [opts.from, opts.to] },
+        y: { range: opts.yRange ?? ((_u, _min, max) => [0, max > 0 ? max * 1.1 : 1]) },
+        ...opts.extraScales,
+      },
       axes: [{ stroke: '#24292f', grid: { stroke: '#d8dee4', width: 1 }, space: 90, values: timeTicks }, yAxis(opts.unit)],
       bands: opts.bands ?? [],
       legend: { live: true },
@@ -127,7 +131,11 @@ export function makeChart(opts: ChartOptions): ChartHandle {
 }
 
 /** Sorted union of timestamps; each series' points placed on it (null where it has none). */
-export function align<T>(seriesPoints: readonly (readonly T[])[], ts: (p: T) => number, values: readonly ((p: T) => number | null)[][]): { xs: number[]; ys: (number | null)[][] } {
+export function align<T>(
+  seriesPoints: readonly (readonly T[])[],
+  ts: (p: T) => number,
+  values: readonly ((p: T) => number | null)[][],
+): { xs: number[]; ys: (number | null)[][] } {
   const set = new Set<number>();
   for (const pts of seriesPoints) for (const p of pts) set.add(ts(p));
   const xs = [...set].sort((a, b) => a - b);

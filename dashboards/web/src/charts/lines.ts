@@ -76,10 +76,21 @@ const PHASE_TITLES: Record<(typeof PHASES)[number], string> = { dns: 'DNS', conn
 const PHASE_FILL = ['rgba(0,114,178,0.55)', 'rgba(213,94,0,0.55)', 'rgba(0,158,115,0.55)', 'rgba(204,121,167,0.6)', 'rgba(86,180,233,0.6)'];
 
 /** Median time of each HTTP phase per bucket, stacked: the top edge is the median total. */
-export function phasesChart(input: { title: string; phases: Partial<Record<(typeof PHASES)[number], readonly Point[]>>; total?: readonly Point[]; from: number; to: number; onZoom?: (from: number, to: number) => void }): ChartHandle {
+export function phasesChart(input: {
+  title: string;
+  phases: Partial<Record<(typeof PHASES)[number], readonly Point[]>>;
+  total?: readonly Point[];
+  from: number;
+  to: number;
+  onZoom?: (from: number, to: number) => void;
+}): ChartHandle {
   const present = PHASES.filter((p) => (input.phases[p]?.length ?? 0) > 0);
   const lists = [...present.map((p) => input.phases[p] as readonly Point[]), input.total ?? []];
-  const { xs, ys } = align(lists, (p) => p.ts, lists.map((_l, i) => [(p: Point) => (i < present.length ? p.p50 : p.p95)]));
+  const { xs, ys } = align(
+    lists,
+    (p) => p.ts,
+    lists.map((_l, i) => [(p: Point) => (i < present.length ? p.p50 : p.p95)]),
+  );
   const raw = ys.slice(0, present.length);
   const total95 = ys[present.length] ?? [];
   // Stack: each phase's top edge is the sum of it and the phases before it.
@@ -98,10 +109,14 @@ export function phasesChart(input: { title: string; phases: Partial<Record<(type
   series.forEach((s, i) => {
     if (i > 0) delete s.fill;
   });
-  if ((input.total?.length ?? 0) > 0) series.push({ label: 'Total p95', stroke: '#24292f', width: 1.5, dash: [5, 4], points: { show: false }, value: (_u, v) => fmtWithUnit(v, 'ms') });
+  if ((input.total?.length ?? 0) > 0)
+    series.push({ label: 'Total p95', stroke: '#24292f', width: 1.5, dash: [5, 4], points: { show: false }, value: (_u, v) => fmtWithUnit(v, 'ms') });
   const tops = stacked[stacked.length - 1] ?? [];
   const med = tops.filter((v): v is number => v !== null).sort((a, b) => a - b);
-  const summary = med.length === 0 ? 'No data in this period.' : `Median total ${fmtWithUnit(med[Math.floor((med.length - 1) / 2)], 'ms')}, slowest bucket ${fmtWithUnit(med[med.length - 1], 'ms')}; phases ${present.map((p) => PHASE_TITLES[p]).join(', ')}.`;
+  const summary =
+    med.length === 0
+      ? 'No data in this period.'
+      : `Median total ${fmtWithUnit(med[Math.floor((med.length - 1) / 2)], 'ms')}, slowest bucket ${fmtWithUnit(med[med.length - 1], 'ms')}; phases ${present.map((p) => PHASE_TITLES[p]).join(', ')}.`;
   return makeChart({
     title: input.title,
     summary,

@@ -69,7 +69,14 @@ export function smokeChart(input: SmokeInput): ChartHandle {
     [(p) => p.p50],
     [(p) => p.mean],
   ]);
-  const [fastest, typLow, slowest, typHigh, median, loss] = ys as [(number | null)[], (number | null)[], (number | null)[], (number | null)[], (number | null)[], (number | null)[]];
+  const [fastest, typLow, slowest, typHigh, median, loss] = ys as [
+    (number | null)[],
+    (number | null)[],
+    (number | null)[],
+    (number | null)[],
+    (number | null)[],
+    (number | null)[],
+  ];
   const lossPct = loss.map((v) => (v === null ? null : v * 100));
   const step = input.stepMs;
 

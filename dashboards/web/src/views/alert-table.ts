@@ -29,11 +29,23 @@ function what(a: AlertItem): string {
 function stateCell(a: AlertItem, now: number): HTMLElement {
   const ack = a.acknowledged;
   if (a.state === 'acknowledged' && ack !== null) {
-    return h('div', null, h('span', { class: 'state state-acknowledged' }, 'Acknowledged'), h('div', { class: 'muted small' }, `by ${ack.by}, ${fmtAgo(ack.at, now)}`), ack.note !== null && ack.note !== '' ? h('div', { class: 'ack-note' }, `“${ack.note}”`) : null);
+    return h(
+      'div',
+      null,
+      h('span', { class: 'state state-acknowledged' }, 'Acknowledged'),
+      h('div', { class: 'muted small' }, `by ${ack.by}, ${fmtAgo(ack.at, now)}`),
+      ack.note !== null && ack.note !== '' ? h('div', { class: 'ack-note' }, `“${ack.note}”`) : null,
+    );
   }
   if (a.state === 'resolved') {
     const ended = toMs(a.endedAt);
-    return h('div', null, h('span', { class: 'state state-resolved' }, 'Resolved'), ended === null ? null : h('div', { class: 'muted small', title: fmtFull(ended) }, fmtTime(ended)), ack === null ? null : h('div', { class: 'muted small' }, `acknowledged by ${ack.by}`));
+    return h(
+      'div',
+      null,
+      h('span', { class: 'state state-resolved' }, 'Resolved'),
+      ended === null ? null : h('div', { class: 'muted small', title: fmtFull(ended) }, fmtTime(ended)),
+      ack === null ? null : h('div', { class: 'muted small' }, `acknowledged by ${ack.by}`),
+    );
   }
   return h('span', { class: 'state state-open' }, 'Open');
 }
@@ -61,7 +73,12 @@ export function alertTable(app: App, alerts: readonly AlertItem[], now: number, 
         replace(action, h('span', { class: 'muted small' }, 'Acknowledged'));
         opts.onChanged();
       };
-      btn.addEventListener('click', () => replace(action, ackForm(app, a, done, () => replace(action, btn))));
+      btn.addEventListener('click', () =>
+        replace(
+          action,
+          ackForm(app, a, done, () => replace(action, btn)),
+        ),
+      );
       action.appendChild(btn);
     }
     return h(
@@ -74,11 +91,22 @@ export function alertTable(app: App, alerts: readonly AlertItem[], now: number, 
         'td',
         null,
         h('div', null, what(a)),
-        a.value !== null ? h('div', { class: 'muted small' }, `${a.peak !== a.severity ? `peaked ${a.peak}; ` : ''}value ${fmtWithUnit(a.value, a.unit)}${a.suppressed ? ' · explained by another alert' : ''}`) : null,
+        a.value !== null
+          ? h(
+              'div',
+              { class: 'muted small' },
+              `${a.peak !== a.severity ? `peaked ${a.peak}; ` : ''}value ${fmtWithUnit(a.value, a.unit)}${a.suppressed ? ' · explained by another alert' : ''}`,
+            )
+          : null,
         opts.incidents?.has(a.id) === true ? incidentNote(opts.incidents.get(a.id) as IncidentItem) : null,
         alertTrace(app, a),
       ),
-      h('td', { title: fmtFull(started) }, fmtTime(started), h('div', { class: 'muted small' }, ended === null ? `for ${fmtDuration(now - started)}` : `lasted ${fmtDuration(ended - started)}`)),
+      h(
+        'td',
+        { title: fmtFull(started) },
+        fmtTime(started),
+        h('div', { class: 'muted small' }, ended === null ? `for ${fmtDuration(now - started)}` : `lasted ${fmtDuration(ended - started)}`),
+      ),
       h('td', null, stateCell(a, now)),
       action,
     );
@@ -90,7 +118,17 @@ export function alertTable(app: App, alerts: readonly AlertItem[], now: number, 
       'table',
       { class: 'alerts' },
       h('caption', { class: 'visually-hidden' }, opts.caption),
-      h('thead', null, h('tr', null, ['Severity', opts.showPractice ? 'Practice' : null, 'Area', 'Alert', 'Started', 'State', h('span', { class: 'visually-hidden' }, 'Action')].filter((c) => c !== null).map((c) => h('th', { scope: 'col' }, c)))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          ['Severity', opts.showPractice ? 'Practice' : null, 'Area', 'Alert', 'Started', 'State', h('span', { class: 'visually-hidden' }, 'Action')]
+            .filter((c) => c !== null)
+            .map((c) => h('th', { scope: 'col' }, c)),
+        ),
+      ),
       h('tbody', null, rows),
     ),
   );

@@ -35,7 +35,15 @@ export function traceTable(trace: Trace): HTMLElement {
       'table',
       { class: 'trace-hops' },
       h('caption', { class: 'visually-hidden' }, 'Hops of the path trace'),
-      h('thead', null, h('tr', null, ['Hop', 'Address', 'Loss', 'RTT', h('span', { class: 'visually-hidden' }, 'Culprit')].map((c) => h('th', { scope: 'col' }, c)))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          ['Hop', 'Address', 'Loss', 'RTT', h('span', { class: 'visually-hidden' }, 'Culprit')].map((c) => h('th', { scope: 'col' }, c)),
+        ),
+      ),
       h(
         'tbody',
         null,

@@ -28,12 +28,41 @@ export function alertsView(app: App, params: URLSearchParams): View {
   let items: AlertItem[] = [];
   const listEl = h('div', null, h('p', { class: 'muted' }, 'Loading alerts…'));
   const errEl = h('div');
-  const practice = h('input', { id: 'al-practice', type: 'search', value: st.practice, placeholder: 'e.g. A81001', autocomplete: 'off', disabled: app.user.role === 'practice' });
-  const area = h('select', { id: 'al-area' }, h('option', { value: '' }, 'Any area'), (Object.keys(AREA_TITLES) as Area[]).map((a) => h('option', { value: a, selected: a === st.area }, AREA_TITLES[a])));
-  const severity = h('select', { id: 'al-severity' }, [['', 'Any severity'], ['critical', 'Critical'], ['warning', 'Warning']].map(([v, t]) => h('option', { value: v as string, selected: v === st.severity }, t as string)));
+  const practice = h('input', {
+    id: 'al-practice',
+    type: 'search',
+    value: st.practice,
+    placeholder: 'e.g. A81001',
+    autocomplete: 'off',
+    disabled: app.user.role === 'practice',
+  });
+  const area = h(
+    'select',
+    { id: 'al-area' },
+    h('option', { value: '' }, 'Any area'),
+    (Object.keys(AREA_TITLES) as Area[]).map((a) => h('option', { value: a, selected: a === st.area }, AREA_TITLES[a])),
+  );
+  const severity = h(
+    'select',
+    { id: 'al-severity' },
+    [
+      ['', 'Any severity'],
+      ['critical', 'Critical'],
+      ['warning', 'Warning'],
+    ].map(([v, t]) => h('option', { value: v as string, selected: v === st.severity }, t as string)),
+  );
 
   const sync = () =>
-    history.replaceState(null, '', routeHash(['alerts'], { state: st.state === 'open' ? undefined : st.state, practice: app.user.role === 'practice' ? undefined : st.practice, area: st.area, severity: st.severity }));
+    history.replaceState(
+      null,
+      '',
+      routeHash(['alerts'], {
+        state: st.state === 'open' ? undefined : st.state,
+        practice: app.user.role === 'practice' ? undefined : st.practice,
+        area: st.area,
+        severity: st.severity,
+      }),
+    );
 
   const render = (force = false) => {
     if (!force && ackInProgress(listEl)) return;
@@ -41,14 +70,21 @@ export function alertsView(app: App, params: URLSearchParams): View {
     const label = STATES.find((s) => s.value === st.state)!.text.toLowerCase();
     replace(
       listEl,
-      h('p', { class: 'muted', role: 'status' }, `${shown.length} ${st.state === 'all' ? '' : `${label} `}alert${shown.length === 1 ? '' : 's'}${st.practice === '' ? '' : ` of ${st.practice}`}.`),
+      h(
+        'p',
+        { class: 'muted', role: 'status' },
+        `${shown.length} ${st.state === 'all' ? '' : `${label} `}alert${shown.length === 1 ? '' : 's'}${st.practice === '' ? '' : ` of ${st.practice}`}.`,
+      ),
       alertTable(app, shown, Date.now(), { showPractice: true, caption: `Alerts, ${label}`, onChanged: () => void live.refresh() }),
     );
   };
 
   const load = async () => {
     try {
-      const res = await app.api.get<AlertList>('/api/v1/alerts', { state: st.state === 'all' ? undefined : st.state, practice: st.practice === '' ? undefined : st.practice });
+      const res = await app.api.get<AlertList>('/api/v1/alerts', {
+        state: st.state === 'all' ? undefined : st.state,
+        practice: st.practice === '' ? undefined : st.practice,
+      });
       items = alertsOf(res);
       replace(errEl);
       render();

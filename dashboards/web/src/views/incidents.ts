@@ -52,7 +52,11 @@ export function incidentBanner(items: readonly IncidentItem[], now: number): HTM
           'li',
           { class: 'national-incident', 'data-incident-id': String(i.id) },
           h('strong', null, i.summary),
-          h('div', { class: 'muted small', title: fmtFull(since) }, `since ${fmtTime(since)} (${fmtDuration(now - since)}); at most ${i.peakPractices} practices at once`),
+          h(
+            'div',
+            { class: 'muted small', title: fmtFull(since) },
+            `since ${fmtTime(since)} (${fmtDuration(now - since)}); at most ${i.peakPractices} practices at once`,
+          ),
           memberLinks(i),
         );
       }),
@@ -62,5 +66,11 @@ export function incidentBanner(items: readonly IncidentItem[], now: number): HTM
 
 /** The line an alert of a practice page shows when it is part of a national incident. */
 export function incidentNote(i: IncidentItem): HTMLElement {
-  return h('div', { class: 'incident-note small', 'data-incident-id': String(i.id) }, h('strong', null, 'Part of a national incident: '), i.summary, i.state === 'resolved' ? ' — now resolved' : '');
+  return h(
+    'div',
+    { class: 'incident-note small', 'data-incident-id': String(i.id) },
+    h('strong', null, 'Part of a national incident: '),
+    i.summary,
+    i.state === 'resolved' ? ' — now resolved' : '',
+  );
 }

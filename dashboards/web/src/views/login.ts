@@ -5,7 +5,15 @@ import { h } from '../dom.ts';
 import type { SessionInfo } from '../types.ts';
 
 export function loginView(api: Api, message: string | undefined, onSignedIn: (info: SessionInfo) => void): View {
-  const username = h('input', { id: 'username', name: 'username', type: 'text', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' });
+  const username = h('input', {
+    id: 'username',
+    name: 'username',
+    type: 'text',
+    autocomplete: 'username',
+    required: true,
+    autocapitalize: 'none',
+    spellcheck: 'false',
+  });
   const password = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
   const status = h('p', { class: 'form-status', role: 'status', 'aria-live': 'polite' }, message ?? '');
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Sign in');
@@ -32,7 +40,12 @@ export function loginView(api: Api, message: string | undefined, onSignedIn: (in
       })
       .catch((err: unknown) => {
         const e = err instanceof ApiError ? err : undefined;
-        status.textContent = e?.status === 401 ? 'Wrong username or password.' : e?.status === 429 ? `Too many attempts. ${e.message}.` : `Sign-in failed: ${(err as Error).message}`;
+        status.textContent =
+          e?.status === 401
+            ? 'Wrong username or password.'
+            : e?.status === 429
+              ? `Too many attempts. ${e.message}.`
+              : `Sign-in failed: ${(err as Error).message}`;
         status.classList.add('error');
         submit.disabled = false;
         password.select();

@@ -58,12 +58,20 @@ function row(r: OverviewRow, now: number): HTMLTableRowElement {
   return h(
     'tr',
     { class: `row-${r.status}`, 'data-ods': r.ods },
-    h('th', { scope: 'row', class: 'practice-cell' }, h('a', { href: `#/practice/${encodeURIComponent(r.ods)}` }, h('span', { class: 'ods' }, r.ods), ' ', h('span', { class: 'pname' }, r.name))),
+    h(
+      'th',
+      { scope: 'row', class: 'practice-cell' },
+      h('a', { href: `#/practice/${encodeURIComponent(r.ods)}` }, h('span', { class: 'ods' }, r.ods), ' ', h('span', { class: 'pname' }, r.name)),
+    ),
     h('td', null, ragBadge(r.status)),
     AREAS.map((a) => h('td', { class: 'area-cell' }, ragBadge(r.areas[a], { compact: true, label: AREA_TITLES[a] }))),
     h('td', { title: r.since === null ? '' : fmtFull(r.since) }, since),
     h('td', { title: fmtFull(r.lastSeen) }, fmtAgo(r.lastSeen, now)),
-    h('td', { class: 'num' }, r.openAlerts > 0 ? h('a', { href: routeHash(['alerts'], { practice: r.ods }) }, String(r.openAlerts), srOnly(` open alerts for ${r.ods}`)) : '0'),
+    h(
+      'td',
+      { class: 'num' },
+      r.openAlerts > 0 ? h('a', { href: routeHash(['alerts'], { practice: r.ods }) }, String(r.openAlerts), srOnly(` open alerts for ${r.ods}`)) : '0',
+    ),
     h('td', { class: 'reason' }, localiseTimes(r.reason ?? '')),
   );
 }
@@ -75,8 +83,17 @@ export function overviewView(app: App, params: URLSearchParams): View {
 
   const filterBar = h('div', { class: 'filters', role: 'group', 'aria-label': 'Filter by status' });
   const search = h('input', { id: 'ov-search', type: 'search', value: st.q, placeholder: 'e.g. A81001 or Riverside', autocomplete: 'off' });
-  const areaSel = h('select', { id: 'ov-area' }, h('option', { value: '' }, 'Any area'), AREAS.map((a) => h('option', { value: a, selected: a === st.area }, AREA_TITLES[a])));
-  const sizeSel = h('select', { id: 'ov-size' }, [25, 50, 100, 200].map((n) => h('option', { value: String(n), selected: n === st.size }, String(n))));
+  const areaSel = h(
+    'select',
+    { id: 'ov-area' },
+    h('option', { value: '' }, 'Any area'),
+    AREAS.map((a) => h('option', { value: a, selected: a === st.area }, AREA_TITLES[a])),
+  );
+  const sizeSel = h(
+    'select',
+    { id: 'ov-size' },
+    [25, 50, 100, 200].map((n) => h('option', { value: String(n), selected: n === st.size }, String(n))),
+  );
   const table = h('table', { class: 'overview', id: 'overview-table' });
   const pager = h('nav', { class: 'pager', 'aria-label': 'Pages' });
   const body = h('div', { class: 'table-wrap' }, table);
@@ -85,7 +102,15 @@ export function overviewView(app: App, params: URLSearchParams): View {
   const incidentsEl = h('div', { id: 'national-incidents' });
 
   const syncUrl = () => {
-    const hash = routeHash([], { q: st.q, filter: st.filter === 'all' ? undefined : st.filter, area: st.area, sort: st.sort === 'status' ? undefined : st.sort, dir: st.dir === 'asc' ? undefined : st.dir, page: st.page === 0 ? undefined : String(st.page + 1), size: st.size === 50 ? undefined : String(st.size) });
+    const hash = routeHash([], {
+      q: st.q,
+      filter: st.filter === 'all' ? undefined : st.filter,
+      area: st.area,
+      sort: st.sort === 'status' ? undefined : st.sort,
+      dir: st.dir === 'asc' ? undefined : st.dir,
+      page: st.page === 0 ? undefined : String(st.page + 1),
+      size: st.size === 50 ? undefined : String(st.size),
+    });
     history.replaceState(null, '', hash);
   };
 
@@ -127,7 +152,8 @@ export function overviewView(app: App, params: URLSearchParams): View {
 
   function renderFilters(res: OverviewResponse): void {
     const c = res.counts;
-    const count = (f: (typeof FILTERS)[number]) => (f.statuses.length === 0 ? c.ok + c.warning + c.critical + c.unknown : f.statuses.reduce((n, s) => n + c[s], 0));
+    const count = (f: (typeof FILTERS)[number]) =>
+      f.statuses.length === 0 ? c.ok + c.warning + c.critical + c.unknown : f.statuses.reduce((n, s) => n + c[s], 0);
     replace(
       filterBar,
       FILTERS.map((f) =>

@@ -53,7 +53,15 @@ export function agentsSection(app: App, ods: string): { el: HTMLElement; refresh
         'table',
         { class: 'agents' },
         h('caption', { class: 'visually-hidden' }, `Agents of ${ods}`),
-        h('thead', null, h('tr', null, ['Agent', 'Version', 'Platform', 'Last seen', 'Address', 'Credential', ...(desk ? ['Actions'] : [])].map((t) => h('th', { scope: 'col' }, t)))),
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            ['Agent', 'Version', 'Platform', 'Last seen', 'Address', 'Credential', ...(desk ? ['Actions'] : [])].map((t) => h('th', { scope: 'col' }, t)),
+          ),
+        ),
         h(
           'tbody',
           null,
@@ -66,7 +74,13 @@ export function agentsSection(app: App, ods: string): { el: HTMLElement; refresh
               h('td', null, a.platform ?? '—'),
               h('td', { title: fmtFull(a.lastSeen) }, fmtAgo(a.lastSeen, Date.now())),
               h('td', null, a.address ?? '—'),
-              h('td', null, a.credential === null ? 'revoked' : `${days(a.credential.ageMs)} old${a.credential.expiresAt === null ? '' : `, expires ${fmtTime(a.credential.expiresAt)}`}`),
+              h(
+                'td',
+                null,
+                a.credential === null
+                  ? 'revoked'
+                  : `${days(a.credential.ageMs)} old${a.credential.expiresAt === null ? '' : `, expires ${fmtTime(a.credential.expiresAt)}`}`,
+              ),
               desk ? h('td', { class: 'actions' }, a.credential === null ? null : revokeAgentButton(a.name)) : null,
             ),
           ),
@@ -115,7 +129,11 @@ export function agentsSection(app: App, ods: string): { el: HTMLElement; refresh
                 'li',
                 null,
                 `Code ${c.id}: ${c.uses} of ${c.maxUses} used, expires ${fmtTime(c.expiresAt)} `,
-                h('button', { type: 'button', class: 'btn btn-small', 'aria-label': `Revoke enrolment code ${c.id}`, onclick: () => void revoke(c.id) }, 'Revoke'),
+                h(
+                  'button',
+                  { type: 'button', class: 'btn btn-small', 'aria-label': `Revoke enrolment code ${c.id}`, onclick: () => void revoke(c.id) },
+                  'Revoke',
+                ),
               ),
             ),
           ),
@@ -133,7 +151,11 @@ export function agentsSection(app: App, ods: string): { el: HTMLElement; refresh
   }
 
   const uses = h('input', { id: 'enrol-uses', type: 'number', min: 1, max: 1000, value: 1, required: true });
-  const expires = h('select', { id: 'enrol-expires' }, EXPIRIES.map((e) => h('option', { value: e.value, selected: e.value === String(86_400_000) }, e.text)));
+  const expires = h(
+    'select',
+    { id: 'enrol-expires' },
+    EXPIRIES.map((e) => h('option', { value: e.value, selected: e.value === String(86_400_000) }, e.text)),
+  );
   const form = h(
     'form',
     { class: 'controls', 'aria-label': 'New enrolment code' },
@@ -144,14 +166,23 @@ export function agentsSection(app: App, ods: string): { el: HTMLElement; refresh
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     app.api
-      .send<{ code: string; enrolment: CodeItem }>('POST', '/api/v1/enrolments', { practice: ods, uses: Number(uses.value), expiresInMs: Number(expires.value) })
+      .send<{ code: string; enrolment: CodeItem }>('POST', '/api/v1/enrolments', {
+        practice: ods,
+        uses: Number(uses.value),
+        expiresInMs: Number(expires.value),
+      })
       .then((res) => {
         replace(
           out,
           h(
             'div',
             { class: 'note enrolment-created' },
-            h('p', null, `Enrolment code for ${ods} (shown once; ${res.enrolment.maxUses} use${res.enrolment.maxUses === 1 ? '' : 's'}, expires ${fmtTime(res.enrolment.expiresAt)}): `, h('code', { class: 'enrolment-code' }, res.code)),
+            h(
+              'p',
+              null,
+              `Enrolment code for ${ods} (shown once; ${res.enrolment.maxUses} use${res.enrolment.maxUses === 1 ? '' : 's'}, expires ${fmtTime(res.enrolment.expiresAt)}): `,
+              h('code', { class: 'enrolment-code' }, res.code),
+            ),
             h('p', null, 'On the practice server run: ', h('code', null, `n3mon enrol --collector ${location.origin} --code ${res.code}`)),
           ),
         );

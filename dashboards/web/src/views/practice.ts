@@ -8,7 +8,16 @@ import { routeHash, type App, type View } from '../app.ts';
 import { h, replace } from '../dom.ts';
 import { errorNote, livePoller, ragBadge, toggleGroup } from '../components.ts';
 import { fmtAgo, fmtFull, fmtTime, localiseTimes } from '../format.ts';
-import { AREA_TITLES, type AlertItem, type AlertList, type Area, type IncidentItem, type OverviewResponse, type OverviewRow, type PracticeDetail } from '../types.ts';
+import {
+  AREA_TITLES,
+  type AlertItem,
+  type AlertList,
+  type Area,
+  type IncidentItem,
+  type OverviewResponse,
+  type OverviewRow,
+  type PracticeDetail,
+} from '../types.ts';
 import { ackInProgress, alertsOf, alertTable } from './alert-table.ts';
 import { fetchIncidents, incidentsByAlert } from './incidents.ts';
 import { buildChartSections, type ChartSections } from './practice-charts.ts';
@@ -82,7 +91,12 @@ export function practiceView(app: App, ods: string, params: URLSearchParams): Vi
     toggleGroup('Time range', RANGES, custom === undefined ? rangeKey : ('' as RangeKey), (v) => go({ range: v })),
     custom === undefined
       ? h('span', { class: 'muted small' }, 'Drag across a chart to zoom in.')
-      : h('span', { class: 'zoomed' }, `Showing ${fmtTime(custom.from)} – ${fmtTime(custom.to)} `, h('button', { type: 'button', class: 'btn btn-small', onclick: () => go({ range: rangeKey }) }, 'Back to the chosen range')),
+      : h(
+          'span',
+          { class: 'zoomed' },
+          `Showing ${fmtTime(custom.from)} – ${fmtTime(custom.to)} `,
+          h('button', { type: 'button', class: 'btn btn-small', onclick: () => go({ range: rangeKey }) }, 'Back to the chosen range'),
+        ),
   );
 
   function renderHead(d: PracticeDetail, row: OverviewRow | undefined): void {
@@ -98,10 +112,26 @@ export function practiceView(app: App, ods: string, params: URLSearchParams): Vi
         row?.since != null ? h('span', { title: fmtFull(row.since) }, `${d.status === 'ok' ? 'OK' : 'In this state'} since ${fmtTime(row.since)}`) : null,
         h('span', null, `${d.openAlerts} open alert${d.openAlerts === 1 ? '' : 's'}`),
       ),
-      d.reasons.length > 0 ? h('div', { class: 'reasons' }, h('h2', { class: 'small-heading' }, 'Why'), h('ul', null, d.reasons.map((r) => h('li', null, localiseTimes(r))))) : null,
+      d.reasons.length > 0
+        ? h(
+            'div',
+            { class: 'reasons' },
+            h('h2', { class: 'small-heading' }, 'Why'),
+            h(
+              'ul',
+              null,
+              d.reasons.map((r) => h('li', null, localiseTimes(r))),
+            ),
+          )
+        : null,
     );
     if (row !== undefined) {
-      replace(areasEl, (Object.keys(AREA_TITLES) as Area[]).map((a) => h('div', { class: `area-tile tile-${row.areas[a] ?? 'none'}` }, h('div', { class: 'tile-title' }, AREA_TITLES[a]), ragBadge(row.areas[a]))));
+      replace(
+        areasEl,
+        (Object.keys(AREA_TITLES) as Area[]).map((a) =>
+          h('div', { class: `area-tile tile-${row.areas[a] ?? 'none'}` }, h('div', { class: 'tile-title' }, AREA_TITLES[a]), ragBadge(row.areas[a])),
+        ),
+      );
     }
   }
 
@@ -124,7 +154,10 @@ export function practiceView(app: App, ods: string, params: URLSearchParams): Vi
       throw err;
     }
     if (ackInProgress(alertsEl)) return;
-    replace(alertsEl, alertTable(app, items, Date.now(), { showPractice: false, caption: `Open and recent alerts of ${ods}`, onChanged: () => void live.refresh(), incidents }));
+    replace(
+      alertsEl,
+      alertTable(app, items, Date.now(), { showPractice: false, caption: `Open and recent alerts of ${ods}`, onChanged: () => void live.refresh(), incidents }),
+    );
   }
 
   async function loadCharts(d: PracticeDetail): Promise<void> {
@@ -154,11 +187,22 @@ export function practiceView(app: App, ods: string, params: URLSearchParams): Vi
       ]);
       detail = d;
       replace(errEl);
-      renderHead(d, ov.items.find((r) => r.ods === ods));
+      renderHead(
+        d,
+        ov.items.find((r) => r.ods === ods),
+      );
     } catch (err) {
       if (err instanceof ApiError && (err.status === 403 || err.status === 404)) {
-        const text = err.status === 404 ? `Practice ${ods} is not known to this collector.` : `Not allowed: your account may see practice ${app.user.practice ?? '(none)'} only.`;
-        replace(el, h('h1', null, ods), h('div', { class: 'note note-error', role: 'alert' }, text), app.user.practice === null ? null : h('p', null, h('a', { href: routeHash(['practice', app.user.practice]) }, `Go to ${app.user.practice}`)));
+        const text =
+          err.status === 404
+            ? `Practice ${ods} is not known to this collector.`
+            : `Not allowed: your account may see practice ${app.user.practice ?? '(none)'} only.`;
+        replace(
+          el,
+          h('h1', null, ods),
+          h('div', { class: 'note note-error', role: 'alert' }, text),
+          app.user.practice === null ? null : h('p', null, h('a', { href: routeHash(['practice', app.user.practice]) }, `Go to ${app.user.practice}`)),
+        );
         live.dispose();
         return;
       }
@@ -177,10 +221,22 @@ export function practiceView(app: App, ods: string, params: URLSearchParams): Vi
     h('div', { class: 'page-head' }, head, live.el),
     errEl,
     h('section', { 'aria-labelledby': 'sec-areas' }, h('h2', { id: 'sec-areas' }, 'Areas'), areasEl),
-    h('section', { 'aria-labelledby': 'sec-alerts' }, h('h2', { id: 'sec-alerts' }, 'Open and recent alerts'), alertsEl, h('p', null, h('a', { href: routeHash(['alerts'], { practice: ods, state: 'all' }) }, 'All alerts of this practice'))),
+    h(
+      'section',
+      { 'aria-labelledby': 'sec-alerts' },
+      h('h2', { id: 'sec-alerts' }, 'Open and recent alerts'),
+      alertsEl,
+      h('p', null, h('a', { href: routeHash(['alerts'], { practice: ods, state: 'all' }) }, 'All alerts of this practice')),
+    ),
     h('section', { 'aria-labelledby': 'sec-charts' }, h('h2', { id: 'sec-charts' }, 'Measurements'), rangeBar, chartsEl),
     h('section', { 'aria-labelledby': 'sec-agents' }, h('h2', { id: 'sec-agents' }, 'Agents'), agents.el),
-    h('section', { 'aria-labelledby': 'sec-reports' }, h('h2', { id: 'sec-reports' }, 'Monthly reports'), h('p', { class: 'muted' }, 'The CFH Applications Monitoring Report of this practice, per calendar month.'), reportLinks(ods)),
+    h(
+      'section',
+      { 'aria-labelledby': 'sec-reports' },
+      h('h2', { id: 'sec-reports' }, 'Monthly reports'),
+      h('p', { class: 'muted' }, 'The CFH Applications Monitoring Report of this practice, per calendar month.'),
+      reportLinks(ods),
+    ),
   );
   void live.refresh();
   return {

@@ -59,7 +59,15 @@ export function usersView(app: App): View {
         'table',
         { class: 'users' },
         h('caption', { class: 'visually-hidden' }, 'Dashboard users'),
-        h('thead', null, h('tr', null, ['User', 'Role', 'Practice', 'Created', 'State', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            ['User', 'Role', 'Practice', 'Created', 'State', 'Actions'].map((t) => h('th', { scope: 'col' }, t)),
+          ),
+        ),
         h(
           'tbody',
           null,
@@ -78,7 +86,16 @@ export function usersView(app: App): View {
                 u.username === app.user.username
                   ? h('span', { class: 'muted small' }, 'you')
                   : [
-                      h('button', { type: 'button', class: 'btn btn-small', onclick: () => void change(u, { disabled: !u.disabled }, `${u.username} ${u.disabled ? 'enabled' : 'disabled (signed out everywhere)'}.`) }, u.disabled ? 'Enable' : 'Disable'),
+                      h(
+                        'button',
+                        {
+                          type: 'button',
+                          class: 'btn btn-small',
+                          onclick: () =>
+                            void change(u, { disabled: !u.disabled }, `${u.username} ${u.disabled ? 'enabled' : 'disabled (signed out everywhere)'}.`),
+                        },
+                        u.disabled ? 'Enable' : 'Disable',
+                      ),
                       ' ',
                       h('button', { type: 'button', class: 'btn btn-small', onclick: () => void resetPassword(u) }, 'New password'),
                     ],
@@ -96,7 +113,11 @@ export function usersView(app: App): View {
   }
 
   const username = h('input', { id: 'nu-name', type: 'text', required: true, autocomplete: 'off' });
-  const role = h('select', { id: 'nu-role' }, ['servicedesk', 'practice', 'admin'].map((r) => h('option', { value: r }, r)));
+  const role = h(
+    'select',
+    { id: 'nu-role' },
+    ['servicedesk', 'practice', 'admin'].map((r) => h('option', { value: r }, r)),
+  );
   const practice = h('input', { id: 'nu-practice', type: 'text', placeholder: 'for a practice user', autocomplete: 'off' });
   const form = h(
     'form',
@@ -120,5 +141,18 @@ export function usersView(app: App): View {
   });
 
   void load();
-  return { el: h('section', { class: 'users-page' }, h('h1', null, 'Users'), h('h2', null, 'Add a user'), form, out, h('h2', null, 'Everyone who can sign in'), listEl), title: 'Users', dispose: () => undefined };
+  return {
+    el: h(
+      'section',
+      { class: 'users-page' },
+      h('h1', null, 'Users'),
+      h('h2', null, 'Add a user'),
+      form,
+      out,
+      h('h2', null, 'Everyone who can sign in'),
+      listEl,
+    ),
+    title: 'Users',
+    dispose: () => undefined,
+  };
 }

@@ -38,7 +38,10 @@ export interface StubCollector {
 
 export const TOKEN = 'agent-token-0123456789';
 
-export async function stubCollector(script: (req: { n: number; batchId: string; samples: WireSample[] }) => Answer, opts: { port?: number; serverTimeOffsetMs?: number } = {}): Promise<StubCollector> {
+export async function stubCollector(
+  script: (req: { n: number; batchId: string; samples: WireSample[] }) => Answer,
+  opts: { port?: number; serverTimeOffsetMs?: number } = {},
+): Promise<StubCollector> {
   const received: Received[] = [];
   const stored = new Map<string, WireSample[]>();
   const bodyProblems: string[] = [];
@@ -79,10 +82,14 @@ export async function stubCollector(script: (req: { n: number; batchId: string; 
       } else if (answer.status === 200) {
         const duplicate = store();
         const serverTime = Date.now() - (opts.serverTimeOffsetMs ?? 0);
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ batchId, accepted: duplicate ? 0 : samples.length, duplicate, serverTime }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ batchId, accepted: duplicate ? 0 : samples.length, duplicate, serverTime }));
       } else {
         const a = answer as { status: number; headers?: Record<string, string>; body?: unknown };
-        res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers }).end(JSON.stringify(a.body ?? { statusCode: a.status, code: 'N3MON_ERR_TEST', error: 'Test', message: `scripted ${a.status}` }));
+        res
+          .writeHead(a.status, { 'content-type': 'application/json', ...a.headers })
+          .end(JSON.stringify(a.body ?? { statusCode: a.status, code: 'N3MON_ERR_TEST', error: 'Test', message: `scripted ${a.status}` }));
       }
     });
   }

@@ -109,7 +109,9 @@ describe('host probe on this machine (real systeminformation)', () => {
     const wall = performance.now() - t0;
     const self = (after.self - before.self) / runs;
     const children = (after.children - before.children) / runs;
-    console.info(`host probe: per run ${self.toFixed(1)} ms CPU in-process + ${children.toFixed(1)} ms in child processes, ${(wall / runs).toFixed(0)} ms wall (${runs} runs)`);
+    console.info(
+      `host probe: per run ${self.toFixed(1)} ms CPU in-process + ${children.toFixed(1)} ms in child processes, ${(wall / runs).toFixed(0)} ms wall (${runs} runs)`,
+    );
     expect(self).toBeGreaterThan(0);
   });
 });

@@ -33,7 +33,10 @@ function values(r: ProbeResult): Record<string, number> {
   return Object.fromEntries(r.samples.map((s) => [s.labels?.phase === undefined ? s.metric : `phase.${s.labels.phase}`, s.value]));
 }
 
-const sumPhases = (v: Record<string, number>): number => Object.entries(v).filter(([k]) => k.startsWith('phase.')).reduce((a, [, x]) => a + x, 0);
+const sumPhases = (v: Record<string, number>): number =>
+  Object.entries(v)
+    .filter(([k]) => k.startsWith('phase.'))
+    .reduce((a, [, x]) => a + x, 0);
 const daysUntil = (iso: string): number => (Date.parse(iso) - Date.now()) / 86_400_000;
 
 describe.skipIf(skip)('http probe against real servers', () => {
@@ -58,7 +61,15 @@ describe.skipIf(skip)('http probe against real servers', () => {
     const r = await probe({ target: srv.url('/health'), tls: { caFile: certs.valid.certFile }, expectBodyContains: 'up' });
     expect(r.outcome).toBe('success');
     const v = values(r);
-    expect(Object.keys(v).sort()).toEqual(['http_status_code', 'http_total_ms', 'phase.connect', 'phase.tls', 'phase.transfer', 'phase.ttfb', 'tls_cert_expiry_days']);
+    expect(Object.keys(v).sort()).toEqual([
+      'http_status_code',
+      'http_total_ms',
+      'phase.connect',
+      'phase.tls',
+      'phase.transfer',
+      'phase.ttfb',
+      'tls_cert_expiry_days',
+    ]);
     // The server waits 300 ms before the headers, then 200 ms before the body. The first byte is
     // seen a little late when the machine is busy, which moves time from transfer to ttfb, never
     // out of their sum.
@@ -113,10 +124,12 @@ describe.skipIf(skip)('http probe against real servers', () => {
 
   it('the request is never sent to a server whose certificate was refused', async () => {
     let requests = 0;
-    const srv = await track(startHttps(certs.valid, (_req, res) => {
-      requests++;
-      res.end();
-    }));
+    const srv = await track(
+      startHttps(certs.valid, (_req, res) => {
+        requests++;
+        res.end();
+      }),
+    );
     const r = await probe({ target: srv.url(), headers: { Authorization: 'Bearer must-not-leak' } });
     expect(r.outcome).toBe('tls_error');
     expect(requests).toBe(0);
@@ -146,10 +159,12 @@ describe.skipIf(skip)('http probe against real servers', () => {
   });
 
   it('a wrong status is a mismatch; 401 is an auth_error unless expected', async () => {
-    const srv = await track(startHttp((req, res) => {
-      res.statusCode = req.url === '/down' ? 503 : 401;
-      res.end('no');
-    }));
+    const srv = await track(
+      startHttp((req, res) => {
+        res.statusCode = req.url === '/down' ? 503 : 401;
+        res.end('no');
+      }),
+    );
     const down = await probe({ target: srv.url('/down') });
     expect(down.outcome).toBe('mismatch');
     expect(down.message).toBe('status 503 not in 200-399');
@@ -181,11 +196,13 @@ describe.skipIf(skip)('http probe against real servers', () => {
 
   it('HEAD works and reads no body', async () => {
     const methods: string[] = [];
-    const srv = await track(startHttp((req, res) => {
-      methods.push(req.method ?? '');
-      res.setHeader('content-length', '5');
-      res.end(req.method === 'HEAD' ? undefined : 'hello');
-    }));
+    const srv = await track(
+      startHttp((req, res) => {
+        methods.push(req.method ?? '');
+        res.setHeader('content-length', '5');
+        res.end(req.method === 'HEAD' ? undefined : 'hello');
+      }),
+    );
     const r = await probe({ target: srv.url(), method: 'HEAD' });
     expect(r.outcome).toBe('success');
     expect(methods).toEqual(['HEAD']);
@@ -198,10 +215,12 @@ describe.skipIf(skip)('http probe against real servers', () => {
 
   it('every run opens its own connection and leaves none open', async () => {
     let connections = 0;
-    const counter = await track(startRaw((s) => {
-      connections++;
-      s.once('data', () => s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nkeep-alive: timeout=60\r\n\r\nok'));
-    }));
+    const counter = await track(
+      startRaw((s) => {
+        connections++;
+        s.once('data', () => s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nkeep-alive: timeout=60\r\n\r\nok'));
+      }),
+    );
     for (let i = 0; i < 3; i++) expect((await probe({ target: counter.url() })).outcome).toBe('success');
     expect(connections).toBe(3);
     await expect.poll(() => counter.openConnections(), { timeout: 2000 }).toBe(0);
@@ -209,26 +228,30 @@ describe.skipIf(skip)('http probe against real servers', () => {
 
   it('reads at most maxBodyBytes of an endless body, then hangs up', async () => {
     let closed = false;
-    const srv = await track(startHttp((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/octet-stream' });
-      const chunk = Buffer.alloc(16 * 1024, 0x78);
-      const timer = setInterval(() => res.write(chunk), 1);
-      res.on('close', () => {
-        clearInterval(timer);
-        closed = true;
-      });
-    }));
+    const srv = await track(
+      startHttp((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        const chunk = Buffer.alloc(16 * 1024, 0x78);
+        const timer = setInterval(() => res.write(chunk), 1);
+        res.on('close', () => {
+          clearInterval(timer);
+          closed = true;
+        });
+      }),
+    );
     const r = await probe({ target: srv.url(), maxBodyBytes: 256 * 1024 });
     expect(r.outcome).toBe('success');
     await expect.poll(() => closed, { timeout: 2000 }).toBe(true);
   });
 
   it('follows redirects when asked, on fresh connections, and not past the limit', async () => {
-    const srv = await track(startHttp((req, res) => {
-      const n = Number(/^\/r(\d+)$/.exec(req.url ?? '')?.[1] ?? NaN);
-      if (Number.isNaN(n)) return void res.end('landed');
-      res.writeHead(302, { location: n === 0 ? '/done' : `/r${n - 1}` }).end();
-    }));
+    const srv = await track(
+      startHttp((req, res) => {
+        const n = Number(/^\/r(\d+)$/.exec(req.url ?? '')?.[1] ?? NaN);
+        if (Number.isNaN(n)) return void res.end('landed');
+        res.writeHead(302, { location: n === 0 ? '/done' : `/r${n - 1}` }).end();
+      }),
+    );
     expect(values(await probe({ target: srv.url('/r0') })).http_status_code).toBe(302); // not followed by default; 3xx is in 200-399
     const followed = await probe({ target: srv.url('/r1'), followRedirects: 2, expectBodyContains: 'landed' });
     expect(followed.outcome).toBe('success');
@@ -244,14 +267,18 @@ describe.skipIf(skip)('http probe against real servers', () => {
 
   it('sends Authorization to the origin, not to another origin a redirect points at, and never logs it', async () => {
     const seen: (string | undefined)[] = [];
-    const other = await track(startHttp((req, res) => {
-      seen.push(req.headers.authorization);
-      res.end('other');
-    }));
-    const origin = await track(startHttp((req, res) => {
-      seen.push(req.headers.authorization);
-      res.writeHead(302, { location: other.url('/') }).end();
-    }));
+    const other = await track(
+      startHttp((req, res) => {
+        seen.push(req.headers.authorization);
+        res.end('other');
+      }),
+    );
+    const origin = await track(
+      startHttp((req, res) => {
+        seen.push(req.headers.authorization);
+        res.writeHead(302, { location: other.url('/') }).end();
+      }),
+    );
     const lines: string[] = [];
     const log = createLogger({ level: 'trace', destination: new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }) });
     const secret = 'Bearer practice-secret-123';

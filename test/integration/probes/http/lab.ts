@@ -39,11 +39,46 @@ export function makeCerts(): Certs {
   writeFileSync(join(dir, 'serial'), '01\n');
   writeFileSync(
     join(dir, 'ca.cnf'),
-    ['[ca]', 'default_ca = d', '[d]', 'database = ./index.txt', 'new_certs_dir = .', 'serial = ./serial', 'default_md = sha256', 'policy = p', 'copy_extensions = copy', 'unique_subject = no', '[p]', 'commonName = supplied', ''].join('\n'),
+    [
+      '[ca]',
+      'default_ca = d',
+      '[d]',
+      'database = ./index.txt',
+      'new_certs_dir = .',
+      'serial = ./serial',
+      'default_md = sha256',
+      'policy = p',
+      'copy_extensions = copy',
+      'unique_subject = no',
+      '[p]',
+      'commonName = supplied',
+      '',
+    ].join('\n'),
   );
   run(['req', '-new', ...ec, '-keyout', 'expired.key', '-out', 'expired.csr', '-subj', '/CN=localhost', '-addext', SAN]);
-  run(['ca', '-batch', '-config', 'ca.cnf', '-selfsign', '-keyfile', 'expired.key', '-in', 'expired.csr', '-out', 'expired.pem', '-notext', '-startdate', '20200101000000Z', '-enddate', '20200201000000Z']);
-  const pair = (name: string): CertPair => ({ certFile: join(dir, `${name}.pem`), cert: readFileSync(join(dir, `${name}.pem`), 'utf8'), key: readFileSync(join(dir, `${name}.key`), 'utf8') });
+  run([
+    'ca',
+    '-batch',
+    '-config',
+    'ca.cnf',
+    '-selfsign',
+    '-keyfile',
+    'expired.key',
+    '-in',
+    'expired.csr',
+    '-out',
+    'expired.pem',
+    '-notext',
+    '-startdate',
+    '20200101000000Z',
+    '-enddate',
+    '20200201000000Z',
+  ]);
+  const pair = (name: string): CertPair => ({
+    certFile: join(dir, `${name}.pem`),
+    cert: readFileSync(join(dir, `${name}.pem`), 'utf8'),
+    key: readFileSync(join(dir, `${name}.key`), 'utf8'),
+  });
   return { dir, valid: pair('valid'), expired: pair('expired'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

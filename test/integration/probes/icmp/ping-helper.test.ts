@@ -25,7 +25,12 @@ function processes(): Map<number, { ppid: number; cmdline: string[] }> {
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      out.set(Number(name), { ppid, cmdline: readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').filter((a) => a !== '') });
+      out.set(Number(name), {
+        ppid,
+        cmdline: readFileSync(`/proc/${name}/cmdline`, 'utf8')
+          .split('\0')
+          .filter((a) => a !== ''),
+      });
     } catch {
       // exited between readdir and read
     }
@@ -137,7 +142,7 @@ describe.skipIf(skipUnlessLab({ files: ['/usr/bin/ping', '/bin/sh'] }))('ping he
     expect(await runner.run(burst('127.0.0.35'))).toEqual({ ok: false, reason: 'unavailable', message: 'the ping helper is closed (the agent is stopping)' });
   });
 
-  it('no ping on the helper\'s PATH: unavailable, saying so', async () => {
+  it("no ping on the helper's PATH: unavailable, saying so", async () => {
     const empty = mkdtempSync(join(tmpdir(), 'n3mon-noping-'));
     try {
       const runner = helperPingRunner(newHelper({ env: { PATH: empty, LANG: 'C' } }));
@@ -151,7 +156,10 @@ describe.skipIf(skipUnlessLab({ files: ['/usr/bin/ping', '/bin/sh'] }))('ping he
 
   it('refuses an argument with whitespace (it would split), and a shell that cannot start is a clear error', async () => {
     const helper = newHelper();
-    expect(await helper.run(['ping', '-c', '1', '127.0.0.1 -f'])).toEqual({ ok: false, message: 'ping helper: argument "127.0.0.1 -f" is empty or holds whitespace' });
+    expect(await helper.run(['ping', '-c', '1', '127.0.0.1 -f'])).toEqual({
+      ok: false,
+      message: 'ping helper: argument "127.0.0.1 -f" is empty or holds whitespace',
+    });
     expect(await helper.run([])).toEqual({ ok: false, message: 'ping helper: argument "" is empty or holds whitespace' });
     expect(helper.pid).toBeUndefined();
     const noShell = newHelper({ shell: '/nonexistent/sh' });
@@ -185,7 +193,9 @@ describe.skipIf(skipUnlessLab({ files: ['/usr/bin/ping', '/bin/sh'] }))('ping he
       setTimeout(() => { console.log(helper.pid); process.kill(process.pid, 'SIGKILL'); }, 200);
     `;
     const helperPid = await new Promise<number>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 30_000 }, (_err, stdout) => resolve(Number(stdout.trim())));
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 30_000 }, (_err, stdout) =>
+        resolve(Number(stdout.trim())),
+      );
     });
     expect(helperPid).toBeGreaterThan(0);
     for (let i = 0; i < 250 && (alive(helperPid) || readdirSync(tmp).length > 0); i++) await sleep(20);
@@ -200,7 +210,9 @@ describe.skipIf(skipUnlessLab({ files: ['/usr/bin/ping', '/bin/sh'] }))('ping he
       console.log(r.ok ? 'burst ok' : r.message);
     `;
     const out = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 30_000 }, (err, stdout, stderr) => (err === null ? resolve(stdout) : reject(new Error(`${err.message}\n${stderr}`))));
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 30_000 }, (err, stdout, stderr) =>
+        err === null ? resolve(stdout) : reject(new Error(`${err.message}\n${stderr}`)),
+      );
     });
     expect(out.trim()).toBe('burst ok');
   });

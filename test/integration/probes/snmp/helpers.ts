@@ -17,7 +17,11 @@ export function snmpCheck(raw: Record<string, unknown>, opts: { validate?: boole
 
 /** The production probe (real net-snmp session factory). */
 export function realProbe(raw: Record<string, unknown>, opts: { validate?: boolean } = {}): Probe {
-  return snmpProbe.create(snmpCheck(raw, opts), { log: silentLogger(), clock: systemClock, collector: { url: 'http://127.0.0.1:1', token: 'unused-in-snmp-tests' } });
+  return snmpProbe.create(snmpCheck(raw, opts), {
+    log: silentLogger(),
+    clock: systemClock,
+    collector: { url: 'http://127.0.0.1:1', token: 'unused-in-snmp-tests' },
+  });
 }
 
 export async function runOnce(probe: Probe, timeoutMs = 30_000): Promise<ProbeResult & { elapsedMs: number }> {
@@ -28,7 +32,10 @@ export async function runOnce(probe: Probe, timeoutMs = 30_000): Promise<ProbeRe
 
 export function ifSample(r: ProbeResult, metric: string, match: { ifIndex?: number; ifName?: string }): ProbeSample | undefined {
   return r.samples.find(
-    (s) => s.metric === metric && (match.ifIndex === undefined || s.labels?.ifIndex === String(match.ifIndex)) && (match.ifName === undefined || s.labels?.ifName === match.ifName),
+    (s) =>
+      s.metric === metric &&
+      (match.ifIndex === undefined || s.labels?.ifIndex === String(match.ifIndex)) &&
+      (match.ifName === undefined || s.labels?.ifName === match.ifName),
   );
 }
 

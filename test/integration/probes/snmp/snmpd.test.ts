@@ -54,7 +54,8 @@ async function loInOctets(port: number): Promise<bigint> {
   try {
     const r = await opened.value.get(['1.3.6.1.2.1.31.1.1.1.6.1'], signal);
     const vb = r.ok ? r.value[0] : undefined;
-    if (vb?.type !== 'counter64') throw new Error(`lo ifHCInOctets: ${r.ok ? JSON.stringify(vb, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)) : r.failure.message}`);
+    if (vb?.type !== 'counter64')
+      throw new Error(`lo ifHCInOctets: ${r.ok ? JSON.stringify(vb, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)) : r.failure.message}`);
     return vb.value;
   } finally {
     opened.value.close();
@@ -105,8 +106,14 @@ describe.skipIf(skipUnlessLab({ files: [SNMPD] }))('snmp probe against a real sn
 
   const v3: [string, Record<string, unknown>][] = [
     ['authPriv SHA / AES-128', { user: 'shaaes', authProtocol: 'sha', authKey: 'authpass123', privProtocol: 'aes', privKey: 'privpass123' }],
-    ['authPriv SHA-512 / AES-256 Blumenthal (aes256b)', { user: 'sha512aes256b', authProtocol: 'sha512', authKey: 'authpass123', privProtocol: 'aes256b', privKey: 'privpass123' }],
-    ['authPriv SHA-256 / AES-256 Reeder (aes256r)', { user: 'sha256aes256r', authProtocol: 'sha256', authKey: 'authpass123', privProtocol: 'aes256r', privKey: 'privpass123' }],
+    [
+      'authPriv SHA-512 / AES-256 Blumenthal (aes256b)',
+      { user: 'sha512aes256b', authProtocol: 'sha512', authKey: 'authpass123', privProtocol: 'aes256b', privKey: 'privpass123' },
+    ],
+    [
+      'authPriv SHA-256 / AES-256 Reeder (aes256r)',
+      { user: 'sha256aes256r', authProtocol: 'sha256', authKey: 'authpass123', privProtocol: 'aes256r', privKey: 'privpass123' },
+    ],
     ['authNoPriv SHA-256', { user: 'authonly', authProtocol: 'sha256', authKey: 'authpass123' }],
     ['noAuthNoPriv', { user: 'noauth' }],
   ];
@@ -117,13 +124,27 @@ describe.skipIf(skipUnlessLab({ files: [SNMPD] }))('snmp probe against a real sn
   });
 
   it('v3 with a wrong authKey: auth_error at once, not after the request timeout', async () => {
-    const r = await runOnce(realProbe({ target: target(), version: '3', user: 'shaaes', authProtocol: 'sha', authKey: 'wrongpass123', privProtocol: 'aes', privKey: 'privpass123', requestTimeoutMs: 5000, retries: 0 }));
+    const r = await runOnce(
+      realProbe({
+        target: target(),
+        version: '3',
+        user: 'shaaes',
+        authProtocol: 'sha',
+        authKey: 'wrongpass123',
+        privProtocol: 'aes',
+        privKey: 'privpass123',
+        requestTimeoutMs: 5000,
+        retries: 0,
+      }),
+    );
     expect(r).toMatchObject({ outcome: 'auth_error', message: expect.stringContaining('Wrong Digest') });
     expect(r.elapsedMs).toBeLessThan(5000);
   });
 
-  it('v3 with an unknown user: auth_error, with the agent\'s USM report', async () => {
-    const r = await runOnce(realProbe({ target: target(), version: '3', user: 'nobody', authProtocol: 'sha', authKey: 'authpass123', requestTimeoutMs: 5000, retries: 0 }));
+  it("v3 with an unknown user: auth_error, with the agent's USM report", async () => {
+    const r = await runOnce(
+      realProbe({ target: target(), version: '3', user: 'nobody', authProtocol: 'sha', authKey: 'authpass123', requestTimeoutMs: 5000, retries: 0 }),
+    );
     expect(r).toMatchObject({ outcome: 'auth_error', message: 'system group: SNMPv3 report: Unknown User Name' });
   });
 
@@ -134,14 +155,19 @@ describe.skipIf(skipUnlessLab({ files: [SNMPD] }))('snmp probe against a real sn
   });
 
   it('DES: a clear config error where OpenSSL refuses it; polls with --openssl-legacy-provider', async () => {
-    const des = snmpCheck({ target: target(), version: '3', user: 'shades', authProtocol: 'sha', authKey: 'authpass123', privProtocol: 'des', privKey: 'privpass123' }, { validate: false });
+    const des = snmpCheck(
+      { target: target(), version: '3', user: 'shades', authProtocol: 'sha', authKey: 'authpass123', privProtocol: 'des', privKey: 'privpass123' },
+      { validate: false },
+    );
     if (!desAvailable()) expect(validateSnmpCheck(des)).toEqual([expect.stringContaining('des is not available in this Node.js')]);
     const script = [
       `import { realProbe, runOnce } from ${JSON.stringify(fileURLToPath(new URL('./helpers.ts', import.meta.url)))};`,
       `const r = await runOnce(realProbe(${JSON.stringify({ target: target(), version: '3', user: 'shades', authProtocol: 'sha', authKey: 'authpass123', privProtocol: 'des', privKey: 'privpass123' })}));`,
       'console.log(JSON.stringify({ outcome: r.outcome, message: r.message }));',
     ].join('\n');
-    const child = spawn(process.execPath, ['--openssl-legacy-provider', '--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--openssl-legacy-provider', '--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -17,7 +17,11 @@ describe.skipIf(skipUnlessLab({ files: [SNMPSIMD, DEBIAN_CISCO] }))('snmp probe 
     dataDir = makeTempDir('snmpsim-data');
     const base = ciscoInterfacesRecording();
     writeDevice(dataDir, base, { name: 'cisco', ports: RATES });
-    writeDevice(dataDir, base, { name: 'old', noHcCounters: true, ports: new Map(FAST_ETHERNET.map((i) => [i, { inOctetsPerS: OLD_RATE, outOctetsPerS: OLD_RATE / 2 }])) });
+    writeDevice(dataDir, base, {
+      name: 'old',
+      noHcCounters: true,
+      ports: new Map(FAST_ETHERNET.map((i) => [i, { inOctetsPerS: OLD_RATE, outOctetsPerS: OLD_RATE / 2 }])),
+    });
     sim = await startSnmpsim({ dataDir, readyCommunity: 'cisco' });
   });
   afterAll(async () => {
@@ -58,7 +62,9 @@ describe.skipIf(skipUnlessLab({ files: [SNMPSIMD, DEBIAN_CISCO] }))('snmp probe 
     await new Promise<void>((r) => dead.bind(0, '127.0.0.1', () => r()));
     try {
       const finished: string[] = [];
-      const deadRun = runOnce(realProbe({ target: `127.0.0.1:${dead.address().port}`, version: '2c', community: 'cisco', requestTimeoutMs: 1000, retries: 2 })).then((r) => (finished.push('dead'), r));
+      const deadRun = runOnce(
+        realProbe({ target: `127.0.0.1:${dead.address().port}`, version: '2c', community: 'cisco', requestTimeoutMs: 1000, retries: 2 }),
+      ).then((r) => (finished.push('dead'), r));
       const liveRun = runOnce(realProbe({ target: `127.0.0.1:${sim.port}`, version: '2c', community: 'cisco' })).then((r) => (finished.push('live'), r));
       const [d, l] = await Promise.all([deadRun, liveRun]);
       expect(d.outcome).toBe('timeout');
@@ -82,6 +88,8 @@ describe.skipIf(skipUnlessLab({ files: [SNMPSIMD, DEBIAN_CISCO] }))('snmp probe 
     expect(across.samples.filter((s) => s.metric.endsWith('_bps') || s.metric.endsWith('_per_s'))).toEqual([]);
     await sleep(2000);
     const after = await runOnce(probe);
-    expect(Math.abs((ifSample(after, 'snmp_if_in_bps', { ifIndex: 11001 })?.value ?? NaN) / ((RATES.get(11001)?.inOctetsPerS as number) * 8) - 1)).toBeLessThan(0.05);
+    expect(Math.abs((ifSample(after, 'snmp_if_in_bps', { ifIndex: 11001 })?.value ?? NaN) / ((RATES.get(11001)?.inOctetsPerS as number) * 8) - 1)).toBeLessThan(
+      0.05,
+    );
   });
 });

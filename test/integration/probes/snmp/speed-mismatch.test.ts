@@ -20,7 +20,7 @@ describe.skipIf(skipUnlessLab({ files: [SNMPD] }))('snmp probe: lo carries more 
     await d?.dispose();
   });
 
-  it('reports lo\'s rate above 10 Mbit/s with snmp_if_speed_mismatch_bps, no utilisation and no rate_exceeds_speed', async () => {
+  it("reports lo's rate above 10 Mbit/s with snmp_if_speed_mismatch_bps, no utilisation and no rate_exceeds_speed", async () => {
     d = await startSnmpd({ community: 'public' });
     const probe = realProbe({ target: `127.0.0.1:${d.port}`, version: '2c', community: 'public', interfaces: [{ name: 'lo' }] });
     const first = await runOnce(probe);
@@ -41,7 +41,10 @@ describe.skipIf(skipUnlessLab({ files: [SNMPD] }))('snmp probe: lo carries more 
       if (lo('snmp_if_in_bps') > LO_REPORTED_BPS && lo('snmp_if_out_bps') > LO_REPORTED_BPS) hit = r;
     }
     await traffic.stop();
-    expect(hit, `no poll saw lo above 10 Mbit/s in ${polls.length} polls (${traffic.bytes()} bytes sent); discontinuities: ${JSON.stringify(polls.flatMap((p) => p.samples.filter((s) => s.metric === 'snmp_if_counter_discontinuity').map((s) => s.labels)))}`).toBeDefined();
+    expect(
+      hit,
+      `no poll saw lo above 10 Mbit/s in ${polls.length} polls (${traffic.bytes()} bytes sent); discontinuities: ${JSON.stringify(polls.flatMap((p) => p.samples.filter((s) => s.metric === 'snmp_if_counter_discontinuity').map((s) => s.labels)))}`,
+    ).toBeDefined();
     const r = hit as ProbeResult;
 
     const mismatch = r.samples.filter((s) => s.metric === 'snmp_if_speed_mismatch_bps' && s.labels?.ifName === 'lo');

@@ -26,7 +26,10 @@ function checkOf(target: string) {
 
 async function runTcp(target: string, opts: { timeoutMs?: number; lookup?: Lookup; signal?: AbortSignal } = {}): Promise<ProbeResult> {
   const check = checkOf(target);
-  const probe = opts.lookup === undefined ? tcpProbe.create(check, { log, clock: systemClock, collector: { url: 'http://127.0.0.1:1', token: 'unused' } }) : createTcpProbe(check, { log }, { lookup: opts.lookup });
+  const probe =
+    opts.lookup === undefined
+      ? tcpProbe.create(check, { log, clock: systemClock, collector: { url: 'http://127.0.0.1:1', token: 'unused' } })
+      : createTcpProbe(check, { log }, { lookup: opts.lookup });
   const timeoutMs = opts.timeoutMs ?? tcpProbe.defaultTimeoutMs(check);
   return probe.run({ signal: opts.signal ?? AbortSignal.timeout(timeoutMs), timeoutMs, log, clock: systemClock });
 }

@@ -41,7 +41,10 @@ export function fakeKind(kind: string, behaviour: Behaviour, opts: { concurrency
 
 /** A kind without a target (like `host`): its default id is the kind. */
 export function targetlessKind(kind: string): ProbeKind {
-  const schema = Type.Object({ kind: Type.Literal(kind), ...baseCheckFields({ defaultIntervalMs: 60_000, defaultRole: 'server' }) }, { additionalProperties: false });
+  const schema = Type.Object(
+    { kind: Type.Literal(kind), ...baseCheckFields({ defaultIntervalMs: 60_000, defaultRole: 'server' }) },
+    { additionalProperties: false },
+  );
   return defineProbe({
     kind,
     schema,

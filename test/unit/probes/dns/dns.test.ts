@@ -38,7 +38,11 @@ describe('dns check config', () => {
   });
 
   it('labels carry the server when one is set', () => {
-    expect(dnsProbe.baseLabels(check({ target: 'x.example', server: '192.0.2.53:5353' }))).toEqual({ target: 'x.example', role: 'server', server: '192.0.2.53:5353' });
+    expect(dnsProbe.baseLabels(check({ target: 'x.example', server: '192.0.2.53:5353' }))).toEqual({
+      target: 'x.example',
+      role: 'server',
+      server: '192.0.2.53:5353',
+    });
     expect(dnsProbe.baseLabels(check({ target: 'x.example' }))).toEqual({ target: 'x.example', role: 'server' });
   });
 

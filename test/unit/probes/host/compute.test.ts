@@ -5,8 +5,23 @@
  * this machine cannot show a case (Windows drive letters, counter resets).
  */
 import { describe, expect, it } from 'vitest';
-import { cpuLoadRatio, cpuTotals, diskUsage, hostSamples, memUsedRatio, netRates, netReading, selectInterfaces } from '../../../../agent/src/probes/host/compute.ts';
-import { compileFilter, DEFAULT_EXCLUDE_FS_TYPES, DEFAULT_EXCLUDE_INTERFACES, DEFAULT_EXCLUDE_MOUNTS, globToRegExp } from '../../../../agent/src/probes/host/filters.ts';
+import {
+  cpuLoadRatio,
+  cpuTotals,
+  diskUsage,
+  hostSamples,
+  memUsedRatio,
+  netRates,
+  netReading,
+  selectInterfaces,
+} from '../../../../agent/src/probes/host/compute.ts';
+import {
+  compileFilter,
+  DEFAULT_EXCLUDE_FS_TYPES,
+  DEFAULT_EXCLUDE_INTERFACES,
+  DEFAULT_EXCLUDE_MOUNTS,
+  globToRegExp,
+} from '../../../../agent/src/probes/host/filters.ts';
 import type { FsInfo } from '../../../../agent/src/probes/host/driver.ts';
 import { loadCapture } from './fixture.ts';
 
@@ -79,13 +94,24 @@ describe('host disks', () => {
   const fs = (mount: string, type: string, used = 50, available = 50, size = 100): FsInfo => ({ fs: `/dev/x${mount}`, type, mount, size, used, available });
 
   it('drops pseudo, container and network filesystems and kernel mounts by default', () => {
-    const list = [fs('/', 'ext4'), fs('/boot/efi', 'vfat'), fs('/var/lib/docker/overlay2/abc/merged', 'overlay'), fs('/run/user/0', 'tmpfs'), fs('/mnt/nas', 'nfs4'), fs('/dev', 'devtmpfs'), fs('/srv/data', 'xfs')];
+    const list = [
+      fs('/', 'ext4'),
+      fs('/boot/efi', 'vfat'),
+      fs('/var/lib/docker/overlay2/abc/merged', 'overlay'),
+      fs('/run/user/0', 'tmpfs'),
+      fs('/mnt/nas', 'nfs4'),
+      fs('/dev', 'devtmpfs'),
+      fs('/srv/data', 'xfs'),
+    ];
     expect(diskUsage(list, defaultDisks).map((x) => x.mount)).toEqual(['/', '/boot/efi', '/srv/data']);
   });
 
   it('include narrows, exclude wins, matching ignores case (Windows drive letters)', () => {
     const win = [fs('C:', 'NTFS', 30, 70), fs('D:', 'NTFS', 90, 10), fs('E:', 'CDFS', 1, 0)];
-    const only = (include: string[], exclude: string[] = []) => ({ mounts: compileFilter({ include, exclude }), excludeTypes: new Set<string>(DEFAULT_EXCLUDE_FS_TYPES) });
+    const only = (include: string[], exclude: string[] = []) => ({
+      mounts: compileFilter({ include, exclude }),
+      excludeTypes: new Set<string>(DEFAULT_EXCLUDE_FS_TYPES),
+    });
     expect(diskUsage(win, defaultDisks)).toEqual([
       { mount: 'C:', ratio: 0.3 },
       { mount: 'D:', ratio: 0.9 },
@@ -120,7 +146,15 @@ describe('host interfaces', () => {
       { name: 'ens18', internal: false },
     ];
     expect(selectInterfaces(many, defaultIfaces)).toEqual(['eth0', 'ens18']);
-    expect(selectInterfaces([{ name: 'Ethernet 2', internal: false }, { name: 'Loopback Pseudo-Interface 1', internal: true }], defaultIfaces)).toEqual(['Ethernet 2']);
+    expect(
+      selectInterfaces(
+        [
+          { name: 'Ethernet 2', internal: false },
+          { name: 'Loopback Pseudo-Interface 1', internal: true },
+        ],
+        defaultIfaces,
+      ),
+    ).toEqual(['Ethernet 2']);
   });
 
   it('computes bit rates from the captured counters and the time between the readings', () => {
@@ -137,15 +171,23 @@ describe('host interfaces', () => {
   });
 
   it('no rate for a new interface, across a counter reset, or from readings too close together', () => {
-    const a = netReading(0, ['eth0', 'eth1'], [
-      { iface: 'eth0', operstate: 'up', rx_bytes: 1000, tx_bytes: 1000 },
-      { iface: 'eth1', operstate: 'up', rx_bytes: 5000, tx_bytes: 5000 },
-    ]);
-    const b = netReading(2000, ['eth0', 'eth1', 'eth2'], [
-      { iface: 'eth0', operstate: 'up', rx_bytes: 3000, tx_bytes: 1500 },
-      { iface: 'eth1', operstate: 'up', rx_bytes: 10, tx_bytes: 10 },
-      { iface: 'eth2', operstate: 'up', rx_bytes: 10, tx_bytes: 10 },
-    ]);
+    const a = netReading(
+      0,
+      ['eth0', 'eth1'],
+      [
+        { iface: 'eth0', operstate: 'up', rx_bytes: 1000, tx_bytes: 1000 },
+        { iface: 'eth1', operstate: 'up', rx_bytes: 5000, tx_bytes: 5000 },
+      ],
+    );
+    const b = netReading(
+      2000,
+      ['eth0', 'eth1', 'eth2'],
+      [
+        { iface: 'eth0', operstate: 'up', rx_bytes: 3000, tx_bytes: 1500 },
+        { iface: 'eth1', operstate: 'up', rx_bytes: 10, tx_bytes: 10 },
+        { iface: 'eth2', operstate: 'up', rx_bytes: 10, tx_bytes: 10 },
+      ],
+    );
     expect(netRates(a, b)).toEqual([{ iface: 'eth0', rxBps: 8000, txBps: 2000 }]);
     expect(netRates(a, { ...b, at: 999 })).toEqual([]);
   });

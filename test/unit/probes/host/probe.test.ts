@@ -24,7 +24,8 @@ function ctx(clock: { mono: number }, signal: AbortSignal = new AbortController(
   return { signal, timeoutMs: 10_000, log: silentLogger(), clock: { now: () => 1_795_000_000_000, monotonic: () => clock.mono } };
 }
 
-const metrics = (samples: { metric: string; labels?: Record<string, string> }[]) => samples.map((s) => (s.labels === undefined ? s.metric : `${s.metric}{${Object.values(s.labels).join(',')}}`));
+const metrics = (samples: { metric: string; labels?: Record<string, string> }[]) =>
+  samples.map((s) => (s.labels === undefined ? s.metric : `${s.metric}{${Object.values(s.labels).join(',')}}`));
 
 describe('host probe runs', () => {
   it('without priming, the first run has memory and disks only; the second adds CPU and rates', async () => {
@@ -52,7 +53,13 @@ describe('host probe runs', () => {
     const clock = { mono: 0 };
     const probe = createHostProbe(check({ interfaces: { include: ['lo'] } }), { driver: replayDriver([cap.first, cap.second], clock), primeMs: 5 });
     const one = await probe.run(ctx(clock));
-    expect(metrics(one.samples)).toEqual(['host_cpu_load_ratio', 'host_mem_used_ratio', 'host_disk_used_ratio{/}', 'host_net_rx_bps{lo}', 'host_net_tx_bps{lo}']);
+    expect(metrics(one.samples)).toEqual([
+      'host_cpu_load_ratio',
+      'host_mem_used_ratio',
+      'host_disk_used_ratio{/}',
+      'host_net_rx_bps{lo}',
+      'host_net_tx_bps{lo}',
+    ]);
   });
 
   it('a part that cannot be read makes the run unavailable, and the rest is still reported', async () => {
@@ -92,7 +99,13 @@ describe('host check config', () => {
   });
 
   it('reports problems as path: message', () => {
-    const r = parseWithSchema(hostProbe.schema, { kind: 'host', intervalMs: 10, mounts: { include: 'C:', foo: 1 }, interfaces: { exclude: [''] }, target: 'x' });
+    const r = parseWithSchema(hostProbe.schema, {
+      kind: 'host',
+      intervalMs: 10,
+      mounts: { include: 'C:', foo: 1 },
+      interfaces: { exclude: [''] },
+      target: 'x',
+    });
     expect(r.ok ? [] : r.problems).toEqual([
       'intervalMs: must be >= 1000',
       'mounts.include: must be array (got string "C:")',

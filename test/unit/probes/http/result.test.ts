@@ -20,7 +20,8 @@ function hop(over: Partial<HopResult> = {}): HopResult {
   };
 }
 
-const byMetric = (r: ReturnType<typeof judge>) => Object.fromEntries(r.samples.map((s) => [s.labels?.phase === undefined ? s.metric : `${s.metric}{${s.labels.phase}}`, s.value]));
+const byMetric = (r: ReturnType<typeof judge>) =>
+  Object.fromEntries(r.samples.map((s) => [s.labels?.phase === undefined ? s.metric : `${s.metric}{${s.labels.phase}}`, s.value]));
 
 describe('judging an http run', () => {
   it('a good answer is success with every phase, the total, the status and the certificate expiry', () => {
@@ -66,7 +67,12 @@ describe('judging an http run', () => {
   });
 
   it('a failed hop keeps the phases that finished, and has no total', () => {
-    const failed = hop({ timings: { start: 0, dnsDone: 5, connected: 15, tlsDone: 35 }, status: undefined, body: undefined, failure: { stage: 'request', code: 'ABORT_ERR', message: 'aborted' } });
+    const failed = hop({
+      timings: { start: 0, dnsDone: 5, connected: 15, tlsDone: 35 },
+      status: undefined,
+      body: undefined,
+      failure: { stage: 'request', code: 'ABORT_ERR', message: 'aborted' },
+    });
     const r = judge({ hops: [failed], expect: expectDefault, nowMs: NOW });
     expect(r.outcome).toBe('timeout');
     expect(r.message).toBe('request: ABORT_ERR (aborted)');
@@ -91,12 +97,21 @@ describe('judging an http run', () => {
     const second = hop({ timings: { start: 160, connected: 161, tlsDone: 171, firstByte: 191, done: 200 } });
     const r = judge({ hops: [first, second], expect: expectDefault, nowMs: NOW });
     expect(r.outcome).toBe('success');
-    expect(byMetric(r)).toMatchObject({ 'http_phase_ms{connect}': 11, 'http_phase_ms{tls}': 30, http_total_ms: 200, http_status_code: 200, tls_cert_expiry_days: 10 });
+    expect(byMetric(r)).toMatchObject({
+      'http_phase_ms{connect}': 11,
+      'http_phase_ms{tls}': 30,
+      http_total_ms: 200,
+      http_status_code: 200,
+      tls_cert_expiry_days: 10,
+    });
   });
 
   it('too many redirects is a mismatch; a bad Location a protocol error', () => {
     const r = hop({ status: 302, location: '/again' });
-    expect(judge({ hops: [r, r, r], expect: expectDefault, redirect: { kind: 'too_many', limit: 2 }, nowMs: NOW })).toMatchObject({ outcome: 'mismatch', message: 'more than 2 redirect(s)' });
+    expect(judge({ hops: [r, r, r], expect: expectDefault, redirect: { kind: 'too_many', limit: 2 }, nowMs: NOW })).toMatchObject({
+      outcome: 'mismatch',
+      message: 'more than 2 redirect(s)',
+    });
     expect(judge({ hops: [r], expect: expectDefault, redirect: { kind: 'bad_location', location: 'http://[' }, nowMs: NOW }).outcome).toBe('protocol_error');
     expect(judge({ hops: [r], expect: expectDefault, redirect: { kind: 'bad_scheme', protocol: 'ftp:' }, nowMs: NOW }).outcome).toBe('mismatch');
   });

@@ -35,7 +35,19 @@ describe('http check config', () => {
   });
 
   it('reports every schema problem as path: message', () => {
-    expect(problems({ kind: 'http', target: 'ftp://x', role: 'server', method: 'POST', expectStatus: [99], maxBodyBytes: -1, followRedirects: 11, tls: { insecure: true }, bogus: 1 })).toEqual([
+    expect(
+      problems({
+        kind: 'http',
+        target: 'ftp://x',
+        role: 'server',
+        method: 'POST',
+        expectStatus: [99],
+        maxBodyBytes: -1,
+        followRedirects: 11,
+        tls: { insecure: true },
+        bogus: 1,
+      }),
+    ).toEqual([
       'target: must match pattern "^https?://[^\\s]+$"',
       'method: must be one of "GET", "HEAD" (got string "POST")',
       'expectStatus[0]: must be >= 100',
@@ -46,7 +58,9 @@ describe('http check config', () => {
       'bogus: unknown key (allowed: kind, target, id, role, intervalMs, timeoutMs, app, labels, method, headers, expectStatus, expectBodyContains, maxBodyBytes, followRedirects, ipFamily, tls)',
     ]);
     expect(problems({ kind: 'http', role: 'server' })).toEqual(['target: missing required key']);
-    expect(problems({ kind: 'http', target: 'http://h/', role: 'server', headers: { 'X-A': 'a\r\nInjected: 1' } })).toEqual(['headers.X-A: must match pattern "^[^\\r\\n\\u0000]*$"']);
+    expect(problems({ kind: 'http', target: 'http://h/', role: 'server', headers: { 'X-A': 'a\r\nInjected: 1' } })).toEqual([
+      'headers.X-A: must match pattern "^[^\\r\\n\\u0000]*$"',
+    ]);
   });
 
   it('reports the cross-field rules as path: message', () => {
@@ -69,12 +83,17 @@ describe('http check config', () => {
       'expectBodyContains: a HEAD response has no body; use method GET',
     ]);
     expect(problems({ kind: 'http', target: 'http://[::1/', role: 'server' })).toEqual(['target: not a valid URL']);
-    expect(problems({ kind: 'http', target: 'http://h/', role: 'server', maxBodyBytes: 2, expectBodyContains: 'abc' })).toEqual(['expectBodyContains: longer than maxBodyBytes, it could never be found']);
+    expect(problems({ kind: 'http', target: 'http://h/', role: 'server', maxBodyBytes: 2, expectBodyContains: 'abc' })).toEqual([
+      'expectBodyContains: longer than maxBodyBytes, it could never be found',
+    ]);
   });
 
   it('sits in the agent config union under its kind, defaults filled', () => {
     const schema = agentConfigSchema([httpProbe]);
-    const r = parseWithSchema(schema, { collector: { url: 'http://127.0.0.1:8080', token: 'x'.repeat(20) }, checks: [{ kind: 'http', target: 'http://127.0.0.1:8080/healthz', role: 'server' }] });
+    const r = parseWithSchema(schema, {
+      collector: { url: 'http://127.0.0.1:8080', token: 'x'.repeat(20) },
+      checks: [{ kind: 'http', target: 'http://127.0.0.1:8080/healthz', role: 'server' }],
+    });
     expect(r.ok).toBe(true);
     if (r.ok) expect(r.value.checks[0]).toMatchObject({ kind: 'http', method: 'GET', expectStatus: ['200-399'], tls: { insecureSkipVerify: false } });
   });

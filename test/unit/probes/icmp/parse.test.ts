@@ -30,7 +30,7 @@ function iputilsSummary(text: string) {
 describe('Linux iputils output', () => {
   const withReplies = ['linux-loopback.txt', 'linux-ipv6-loopback.txt', 'linux-delay-jitter.txt', 'linux-reordered.txt', 'linux-partial-loss.txt'];
 
-  it.each(withReplies)('%s: counts and statistics agree with iputils\' own summary', (name) => {
+  it.each(withReplies)("%s: counts and statistics agree with iputils' own summary", (name) => {
     const text = fixture(name);
     const summary = iputilsSummary(text);
     const parsed = linux(name);
@@ -61,7 +61,10 @@ describe('Linux iputils output', () => {
 
   it('reads the per-reply RTTs exactly as printed', () => {
     const parsed = linux('linux-loopback.txt');
-    const printed = [...fixture('linux-loopback.txt').matchAll(/icmp_seq=(\d+) ttl=\d+ time=([\d.]+) ms/g)].map((m) => ({ seq: Number(m[1]), rttMs: Number(m[2]) }));
+    const printed = [...fixture('linux-loopback.txt').matchAll(/icmp_seq=(\d+) ttl=\d+ time=([\d.]+) ms/g)].map((m) => ({
+      seq: Number(m[1]),
+      rttMs: Number(m[2]),
+    }));
     expect(printed).toHaveLength(10);
     expect(parsed.replies).toEqual(printed);
   });

@@ -20,7 +20,7 @@ const env = { log: silentLogger() };
 const ctx = (signal: AbortSignal): RunContext => ({ signal, timeoutMs: 10_000, log: env.log, clock: systemClock });
 
 describe('icmp probe', () => {
-  it('hands the check\'s burst to the runner and reads its output', async () => {
+  it("hands the check's burst to the runner and reads its output", async () => {
     const seen: PingRequest[] = [];
     const runner: PingRunner = {
       run: async (req) => {

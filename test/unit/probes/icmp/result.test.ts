@@ -47,7 +47,13 @@ describe('pingResult', () => {
   });
 
   it('ICMP errors instead of replies: unreachable, loss 1, no RTT', () => {
-    for (const name of ['linux-host-unreachable.txt', 'linux-admin-prohibited.txt', 'windows-en-unreachable.txt', 'windows-de-unreachable.txt', 'windows-en-general-failure.txt']) {
+    for (const name of [
+      'linux-host-unreachable.txt',
+      'linux-admin-prohibited.txt',
+      'windows-en-unreachable.txt',
+      'windows-de-unreachable.txt',
+      'windows-en-general-failure.txt',
+    ]) {
       const r = resultOf(name);
       expect(r.outcome, name).toBe('unreachable');
       expect(r.samples, name).toEqual([{ metric: 'icmp_loss_ratio', value: 1 }]);

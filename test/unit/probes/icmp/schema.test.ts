@@ -12,9 +12,16 @@ function check(input: Record<string, unknown>): IcmpCheck {
 }
 
 describe('icmp check schema', () => {
-  it('fills in the defaults of PRODUCT.md (count 20) and the probe\'s own', () => {
+  it("fills in the defaults of PRODUCT.md (count 20) and the probe's own", () => {
     expect(check({ target: '192.0.2.1' })).toEqual({
-      kind: 'icmp', target: '192.0.2.1', role: 'lan-gateway', intervalMs: 30_000, count: 20, pingIntervalMs: 500, replyTimeoutMs: 1000, packetSizeBytes: 56,
+      kind: 'icmp',
+      target: '192.0.2.1',
+      role: 'lan-gateway',
+      intervalMs: 30_000,
+      count: 20,
+      pingIntervalMs: 500,
+      replyTimeoutMs: 1000,
+      packetSizeBytes: 56,
     });
   });
 
@@ -23,7 +30,17 @@ describe('icmp check schema', () => {
   });
 
   it('lists every bad field and unknown key, each as `path: message`', () => {
-    const r = parseWithSchema(IcmpCheck, { kind: 'icmp', target: '-f', role: 'lan-gateway', count: 0, pingIntervalMs: 5, replyTimeoutMs: 1500, packetSizeBytes: 8, ipVersion: 5, colour: 'red' });
+    const r = parseWithSchema(IcmpCheck, {
+      kind: 'icmp',
+      target: '-f',
+      role: 'lan-gateway',
+      count: 0,
+      pingIntervalMs: 5,
+      replyTimeoutMs: 1500,
+      packetSizeBytes: 8,
+      ipVersion: 5,
+      colour: 'red',
+    });
     expect(r).toEqual({
       ok: false,
       problems: [
@@ -40,7 +57,8 @@ describe('icmp check schema', () => {
 
   it('never lets a target start with "-" (it goes on ping\'s command line)', () => {
     for (const target of ['-f', '--help', '-c1000000']) expect(parseWithSchema(IcmpCheck, { kind: 'icmp', role: 'server', target }).ok).toBe(false);
-    for (const target of ['192.0.2.1', 'gw.practice.example', '2001:db8::1', 'fe80::1%eth0']) expect(parseWithSchema(IcmpCheck, { kind: 'icmp', role: 'server', target }).ok).toBe(true);
+    for (const target of ['192.0.2.1', 'gw.practice.example', '2001:db8::1', 'fe80::1%eth0'])
+      expect(parseWithSchema(IcmpCheck, { kind: 'icmp', role: 'server', target }).ok).toBe(true);
   });
 });
 
@@ -64,7 +82,7 @@ describe('icmp cross-field rules', () => {
     ]);
   });
 
-  it('a host name adds time for ping\'s own lookup; an explicit timeout must cover the burst', () => {
+  it("a host name adds time for ping's own lookup; an explicit timeout must cover the burst", () => {
     const c = check({ target: 'gw.practice.example', timeoutMs: 5000 });
     expect(burstBoundMs(c, 'linux')).toBe(19 * 510 + 1000 + 5000);
     expect(validateIcmpCheck(c, 'linux')).toEqual([
@@ -93,7 +111,20 @@ describe('ping package options', () => {
   });
   it('Linux: the command line the package builds, which the ping helper runs', () => {
     expect(pingCommand(req, 'linux')).toEqual(['ping', '-n', '-W', '2', '-c', '20', '-s', '56', '-i', '0.500', '192.0.2.1']);
-    expect(pingCommand({ ...req, target: '2001:db8::1', ipVersion: 6 }, 'linux')).toEqual(['ping', '-n', '-W', '2', '-c', '20', '-s', '56', '-i', '0.500', '-6', '2001:db8::1']);
+    expect(pingCommand({ ...req, target: '2001:db8::1', ipVersion: 6 }, 'linux')).toEqual([
+      'ping',
+      '-n',
+      '-W',
+      '2',
+      '-c',
+      '20',
+      '-s',
+      '56',
+      '-i',
+      '0.500',
+      '-6',
+      '2001:db8::1',
+    ]);
   });
   it('Windows: no interval option; IPv6 picked from the target', () => {
     expect(pingOptions(req, 'win32')).toEqual({ numeric: true, timeout: 2, min_reply: 20, packetSize: 56, v6: false, extra: [] });

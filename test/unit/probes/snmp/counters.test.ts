@@ -33,12 +33,19 @@ describe('counterDelta', () => {
   });
 
   it('calls the same drop a reset when the port could not carry that much (a 1 Mbit/s port)', () => {
-    expect(counterDelta(inOctets(wrapAt - 1), inOctets(wrapAt), { ...OCTETS_CAP, maxPerSecond: 1e6 / 8 })).toEqual({ kind: 'discontinuity', reason: 'counter_went_back' });
+    expect(counterDelta(inOctets(wrapAt - 1), inOctets(wrapAt), { ...OCTETS_CAP, maxPerSecond: 1e6 / 8 })).toEqual({
+      kind: 'discontinuity',
+      reason: 'counter_went_back',
+    });
   });
 
   it('with no known speed, trusts a wrap only from the upper half of the range', () => {
     const t = 60_000;
-    expect(counterDelta(reading(4_000_000_000n, 0), reading(5_000n, t), OCTETS_CAP)).toMatchObject({ kind: 'delta', wrapped: true, delta: TWO_32 - 4_000_000_000n + 5_000n });
+    expect(counterDelta(reading(4_000_000_000n, 0), reading(5_000n, t), OCTETS_CAP)).toMatchObject({
+      kind: 'delta',
+      wrapped: true,
+      delta: TWO_32 - 4_000_000_000n + 5_000n,
+    });
     expect(counterDelta(reading(2_000_000_000n, 0), reading(5_000n, t), OCTETS_CAP)).toEqual({ kind: 'discontinuity', reason: 'counter_went_back' });
   });
 
@@ -61,7 +68,10 @@ describe('counterDelta', () => {
     const reported = { ...OCTETS_CAP, maxPerSecond: 100e6 / 8 };
     expect(counterDelta(reading(0n, 0, 64), reading(1_125_000_001n, 60_000, 64), reported)).toMatchObject({ kind: 'delta', delta: 1_125_000_001n });
     expect(counterDelta(reading(0n, 0, 64), reading(3_000_000_000_000n, 60_000, 64), reported).kind).toBe('delta');
-    expect(counterDelta(reading(0n, 0, 64), reading(3_000_000_000_001n, 60_000, 64), reported)).toEqual({ kind: 'discontinuity', reason: 'rate_exceeds_speed' });
+    expect(counterDelta(reading(0n, 0, 64), reading(3_000_000_000_001n, 60_000, 64), reported)).toEqual({
+      kind: 'discontinuity',
+      reason: 'rate_exceeds_speed',
+    });
     // No speed known: the ceiling (400 Gbit/s) still stops an exabit "rate".
     expect(counterDelta(reading(0n, 0, 64), reading(1n << 62n, 60_000, 64), OCTETS_CAP)).toEqual({ kind: 'discontinuity', reason: 'rate_exceeds_speed' });
   });
@@ -70,7 +80,11 @@ describe('counterDelta', () => {
     // 100 Mbit/s port, 60 s: a wrap may add at most 1.125e9 octets. From 2^32 - 10 to 2e9 would be ~2e9 octets: a reset.
     const fast = { ...OCTETS_CAP, maxPerSecond: 100e6 / 8 };
     expect(counterDelta(reading(TWO_32 - 10n, 0), reading(2_000_000_000n, 60_000), fast)).toEqual({ kind: 'discontinuity', reason: 'counter_went_back' });
-    expect(counterDelta(reading(TWO_32 - 10n, 0), reading(1_000_000_000n, 60_000), fast)).toMatchObject({ kind: 'delta', wrapped: true, delta: 1_000_000_010n });
+    expect(counterDelta(reading(TWO_32 - 10n, 0), reading(1_000_000_000n, 60_000), fast)).toMatchObject({
+      kind: 'delta',
+      wrapped: true,
+      delta: 1_000_000_010n,
+    });
   });
 
   it('does the arithmetic in BigInt: exact near 2^64, where a Number would round', () => {

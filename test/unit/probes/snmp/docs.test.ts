@@ -7,7 +7,7 @@ import { DISCONTINUITY_REASONS } from '../../../../agent/src/probes/snmp/rates.t
 import { METRICS } from '../../../../shared/src/metrics.ts';
 
 describe('snmp probe docs', () => {
-  it('README.md\'s reasons table lists every snmp_if_counter_discontinuity reason, and no other', () => {
+  it("README.md's reasons table lists every snmp_if_counter_discontinuity reason, and no other", () => {
     const text = readFileSync(new URL('../../../../agent/src/probes/snmp/README.md', import.meta.url), 'utf8');
     const start = text.indexOf('| `reason` |');
     expect(start).toBeGreaterThan(0);
@@ -16,9 +16,12 @@ describe('snmp probe docs', () => {
     expect(rows.sort()).toEqual([...DISCONTINUITY_REASONS].sort());
   });
 
-  it('the metric\'s help (and so docs/metrics.md) names every reason', () => {
+  it("the metric's help (and so docs/metrics.md) names every reason", () => {
     const help = METRICS.snmp_if_counter_discontinuity.help;
-    const listed = (help.match(/`reason` = ([a-z0-9_ |]+)/)?.[1] ?? '').split('|').map((r) => r.trim()).filter((r) => r !== '');
+    const listed = (help.match(/`reason` = ([a-z0-9_ |]+)/)?.[1] ?? '')
+      .split('|')
+      .map((r) => r.trim())
+      .filter((r) => r !== '');
     expect(listed.sort()).toEqual([...DISCONTINUITY_REASONS].sort());
   });
 });

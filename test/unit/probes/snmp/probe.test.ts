@@ -19,7 +19,14 @@ const HC_IN = '1.3.6.1.2.1.31.1.1.1.6';
 const SYS_UPTIME = '1.3.6.1.2.1.1.3.0';
 
 function check(over: Record<string, unknown> = {}): SnmpCheck {
-  const r = parseWithSchema(snmpProbe.schema, { kind: 'snmp', target: '192.0.2.10', role: 'lan-gateway', version: '2c', community: 'secret-community', ...over });
+  const r = parseWithSchema(snmpProbe.schema, {
+    kind: 'snmp',
+    target: '192.0.2.10',
+    role: 'lan-gateway',
+    version: '2c',
+    community: 'secret-community',
+    ...over,
+  });
   if (!r.ok) throw new Error(r.problems.join('\n'));
   return r.value as SnmpCheck;
 }
@@ -146,8 +153,18 @@ describe('snmp probe run', () => {
     dev.set({ oid: `${HC_IN}.11002`, type: 'counter64', value: 1n << 62n });
     const r = await probe.run(ctx(clock));
     // Every kind of interface sample among them: the loop checks more than oper status.
-    for (const m of ['snmp_if_in_bps', 'snmp_if_out_utilisation_ratio', 'snmp_if_counter_discontinuity', 'snmp_if_speed_mismatch_bps', 'snmp_if_oper_up', 'snmp_poll_ms']) {
-      expect(r.samples.some((s) => s.metric === m), m).toBe(true);
+    for (const m of [
+      'snmp_if_in_bps',
+      'snmp_if_out_utilisation_ratio',
+      'snmp_if_counter_discontinuity',
+      'snmp_if_speed_mismatch_bps',
+      'snmp_if_oper_up',
+      'snmp_poll_ms',
+    ]) {
+      expect(
+        r.samples.some((s) => s.metric === m),
+        m,
+      ).toBe(true);
     }
     for (const s of r.samples) {
       expect(METRICS[s.metric].source).toBe('snmp');
@@ -185,7 +202,9 @@ describe('snmp probe logs', () => {
     dev.set({ oid: `${HC_IN}.11002`, type: 'counter64', value: 1n << 62n }); // a spike no port can carry (far above 400 Gbit/s)
     await probe.run({ ...ctx(clock), log });
     expect(lines.find((l) => l.msg === 'snmp device discovered')).toMatchObject({ sysName: 'Profiler3750', selected: 2, interfaces: 59 });
-    expect(lines.find((l) => l.msg === 'snmp counter discontinuities; no rate this interval for these')).toMatchObject({ discontinuities: { rate_exceeds_speed: ['Fa3/0/2 (inOctets)'] } });
+    expect(lines.find((l) => l.msg === 'snmp counter discontinuities; no rate this interval for these')).toMatchObject({
+      discontinuities: { rate_exceeds_speed: ['Fa3/0/2 (inOctets)'] },
+    });
     expect(JSON.stringify(lines)).not.toContain('secret-community');
   });
 });
@@ -207,7 +226,9 @@ describe('snmp probe: a port faster than it says', () => {
     }
     expect(rates).toHaveLength(2);
     for (const rate of rates) expect(rate).toBeCloseTo(40e6, 0);
-    const warned = lines.filter((l) => l.msg === 'snmp interface rate above its reported speed; rate sent, no utilisation: set inBps/outBps or speedBps for it');
+    const warned = lines.filter(
+      (l) => l.msg === 'snmp interface rate above its reported speed; rate sent, no utilisation: set inBps/outBps or speedBps for it',
+    );
     expect(warned).toHaveLength(1);
     expect(warned[0]).toMatchObject({ interfaces: [{ ifName: 'Fa3/0/1', direction: 'in', reportedBps: 10e6, rateBps: 40e6 }] });
   });

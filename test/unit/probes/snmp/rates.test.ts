@@ -11,7 +11,14 @@ import type { DeviceSnapshot } from '../../../../agent/src/probes/snmp/snapshot.
 import { FAST_ETHERNET } from '../../../lab/snmp/devices.ts';
 import { loadSequence, relErr, replay, sample } from './sequences.ts';
 
-const RATE_METRICS = ['snmp_if_in_bps', 'snmp_if_out_bps', 'snmp_if_in_errors_per_s', 'snmp_if_out_errors_per_s', 'snmp_if_in_discards_per_s', 'snmp_if_out_discards_per_s'];
+const RATE_METRICS = [
+  'snmp_if_in_bps',
+  'snmp_if_out_bps',
+  'snmp_if_in_errors_per_s',
+  'snmp_if_out_errors_per_s',
+  'snmp_if_in_discards_per_s',
+  'snmp_if_out_discards_per_s',
+];
 const SCENARIOS = ['snmpsim-steady-hc', 'snmpsim-counter32-wrap', 'snmpsim-uptime-497d', 'snmpsim-restart', 'snmpd-v3-restart', 'snmpd-lo-above-speed'];
 
 function clone(s: DeviceSnapshot): DeviceSnapshot {
@@ -42,12 +49,14 @@ describe('rates from recorded sequences', () => {
     for (const e of evals.slice(1)) {
       for (const index of FAST_ETHERNET.filter((i) => i !== 11048)) {
         const known = seq.known?.[String(index)] as Record<string, number>;
-        expect(relErr(sample(e, 'snmp_if_in_bps', index)?.value ?? NaN, known.inOctetsPerS as number * 8)).toBeLessThan(0.05);
-        expect(relErr(sample(e, 'snmp_if_out_bps', index)?.value ?? NaN, known.outOctetsPerS as number * 8)).toBeLessThan(0.05);
+        expect(relErr(sample(e, 'snmp_if_in_bps', index)?.value ?? NaN, (known.inOctetsPerS as number) * 8)).toBeLessThan(0.05);
+        expect(relErr(sample(e, 'snmp_if_out_bps', index)?.value ?? NaN, (known.outOctetsPerS as number) * 8)).toBeLessThan(0.05);
         // Error and discard counts are whole numbers: over a few seconds the count is off by at most 1.
         const seconds = (e.state.atMs - (evals[evals.indexOf(e) - 1]?.state.atMs as number)) / 1000;
         expect(Math.abs((sample(e, 'snmp_if_in_errors_per_s', index)?.value ?? NaN) - (known.inErrorsPerS as number))).toBeLessThanOrEqual(1.05 / seconds);
-        expect(Math.abs((sample(e, 'snmp_if_out_discards_per_s', index)?.value ?? NaN) - (known.outDiscardsPerS as number))).toBeLessThanOrEqual(1.05 / seconds);
+        expect(Math.abs((sample(e, 'snmp_if_out_discards_per_s', index)?.value ?? NaN) - (known.outDiscardsPerS as number))).toBeLessThanOrEqual(
+          1.05 / seconds,
+        );
         const speed = seq.polls[0]?.interfaces.find((r) => r.index === index)?.speedBps as number;
         expect(sample(e, 'snmp_if_in_utilisation_ratio', index)?.value).toBeCloseTo((sample(e, 'snmp_if_in_bps', index)?.value as number) / speed, 12);
       }
@@ -145,7 +154,9 @@ describe('rates: derived from a recorded poll', () => {
     // Polled 10× further apart (so the frozen clock is clearly out of step with ours).
     const frozen = steady.map((p) => {
       const c = clone(p);
-      for (const row of c.interfaces) for (const [k, r] of Object.entries(row.counters)) row.counters[k as keyof typeof row.counters] = { ...(r as NonNullable<typeof r>), atMs: (r?.atMs as number) * 10 };
+      for (const row of c.interfaces)
+        for (const [k, r] of Object.entries(row.counters))
+          row.counters[k as keyof typeof row.counters] = { ...(r as NonNullable<typeof r>), atMs: (r?.atMs as number) * 10 };
       return { ...c, atMs: p.atMs * 10, sysUpTimeTicks: steady[0]?.sysUpTimeTicks as number };
     });
     const evals = replay(frozen);
@@ -155,14 +166,24 @@ describe('rates: derived from a recorded poll', () => {
   });
 
   it('selects by name, index and alias; role and contracted bandwidth come from the selector', () => {
-    const evals = replay(steady, [
-      { index: 11001, role: 'n3-gateway', inBps: 80e6, outBps: 20e6 },
-      { name: 'Fa3/0/1?' },
-      { name: '/^gi3\\/0\\/[12]$/i' },
-    ]);
+    const evals = replay(steady, [{ index: 11001, role: 'n3-gateway', inBps: 80e6, outBps: 20e6 }, { name: 'Fa3/0/1?' }, { name: '/^gi3\\/0\\/[12]$/i' }]);
     const e = evals[1] as NonNullable<(typeof evals)[1]>;
     const names = [...new Set(e.samples.filter((s) => s.labels?.ifName !== undefined).map((s) => s.labels?.ifName))];
-    expect(names).toEqual(['Fa3/0/1', 'Fa3/0/10', 'Fa3/0/11', 'Fa3/0/12', 'Fa3/0/13', 'Fa3/0/14', 'Fa3/0/15', 'Fa3/0/16', 'Fa3/0/17', 'Fa3/0/18', 'Fa3/0/19', 'Gi3/0/1', 'Gi3/0/2']);
+    expect(names).toEqual([
+      'Fa3/0/1',
+      'Fa3/0/10',
+      'Fa3/0/11',
+      'Fa3/0/12',
+      'Fa3/0/13',
+      'Fa3/0/14',
+      'Fa3/0/15',
+      'Fa3/0/16',
+      'Fa3/0/17',
+      'Fa3/0/18',
+      'Fa3/0/19',
+      'Gi3/0/1',
+      'Gi3/0/2',
+    ]);
     const wan = sample(e, 'snmp_if_in_utilisation_ratio', 11001);
     expect(wan?.labels?.ifRole).toBe('n3-gateway');
     expect(wan?.value).toBeCloseTo((sample(e, 'snmp_if_in_bps', 11001)?.value as number) / 80e6, 12);
@@ -177,7 +198,7 @@ describe('rates: a rate above the speed the device reports (snmpd: lo at 10 Mbit
   const reported = lo.polls[0]?.interfaces.find((r) => r.index === LO)?.speedBps as number;
   const onlyLo = (extra: Partial<InterfaceSelector> = {}): InterfaceSelector[] => [{ name: 'lo', ...extra }];
 
-  it('the recording\'s premise: snmpd reports lo at 10 Mbit/s, over several polls', () => {
+  it("the recording's premise: snmpd reports lo at 10 Mbit/s, over several polls", () => {
     expect(reported).toBe(10e6);
     expect(lo.polls.length).toBeGreaterThanOrEqual(4);
   });
@@ -206,7 +227,7 @@ describe('rates: a rate above the speed the device reports (snmpd: lo at 10 Mbit
     expect(half.samples.filter((s) => s.metric === 'snmp_if_speed_mismatch_bps').map((s) => s.labels?.direction)).toEqual(['out']);
   });
 
-  it('a configured speedBps is the operator\'s word: above it is a rate; above 1.5 × it, a glitch (rate_exceeds_speed)', () => {
+  it("a configured speedBps is the operator's word: above it is a rate; above 1.5 × it, a glitch (rate_exceeds_speed)", () => {
     const right = replay(lo.polls, onlyLo({ speedBps: 10e9 }))[2] as Evaluation;
     expect(sample(right, 'snmp_if_in_utilisation_ratio', LO)?.value).toBeCloseTo((sample(right, 'snmp_if_in_bps', LO)?.value as number) / 10e9, 12);
     expect(right.speedMismatches).toEqual([]);

@@ -14,7 +14,18 @@ const collector = { url: 'http://127.0.0.1:8080', token: 'x'.repeat(32) };
 
 // The two SNMP checks of PRODUCT.md's agent.yaml, with placeholder secrets filled in.
 const V2C = { kind: 'snmp', target: '192.0.2.1:161', role: 'lan-gateway', version: '2c', community: 'c0mmunity', intervalMs: 60000 };
-const V3 = { kind: 'snmp', target: '192.0.2.2:161', role: 'n3-gateway', version: '3', user: 'n3mon', authProtocol: 'sha', authKey: 'authpass123', privProtocol: 'aes', privKey: 'privpass123', intervalMs: 60000 };
+const V3 = {
+  kind: 'snmp',
+  target: '192.0.2.2:161',
+  role: 'n3-gateway',
+  version: '3',
+  user: 'n3mon',
+  authProtocol: 'sha',
+  authKey: 'authpass123',
+  privProtocol: 'aes',
+  privKey: 'privpass123',
+  intervalMs: 60000,
+};
 
 function problems(check: Record<string, unknown>): string[] {
   const r = parseWithSchema(schema, { collector, checks: [check] });
@@ -71,12 +82,17 @@ describe('validateSnmpCheck (cross-field rules)', () => {
 
   it('says clearly when this Node cannot do DES', () => {
     const des = parsed({ ...V3, privProtocol: 'des' });
-    expect(validateSnmpCheck(des, { desAvailable: () => false })).toEqual([expect.stringMatching(/^privProtocol: des is not available in this Node\.js .*--openssl-legacy-provider/)]);
+    expect(validateSnmpCheck(des, { desAvailable: () => false })).toEqual([
+      expect.stringMatching(/^privProtocol: des is not available in this Node\.js .*--openssl-legacy-provider/),
+    ]);
     expect(validateSnmpCheck(des, withDes)).toEqual([]);
   });
 
   it('wants exactly one of name, alias, index per interface selector, and valid patterns', () => {
-    const c = parsed({ ...V2C, interfaces: [{ name: 'Gi*', index: 3 }, { role: 'n3-gateway' }, { alias: '/([/' }, { name: 'Dialer0', role: 'n3-gateway', inBps: 80e6, outBps: 20e6 }] });
+    const c = parsed({
+      ...V2C,
+      interfaces: [{ name: 'Gi*', index: 3 }, { role: 'n3-gateway' }, { alias: '/([/' }, { name: 'Dialer0', role: 'n3-gateway', inBps: 80e6, outBps: 20e6 }],
+    });
     expect(validateSnmpCheck(c)).toEqual([
       'interfaces[0]: set exactly one of name, alias, index (got name, index)',
       'interfaces[1]: set exactly one of name, alias, index (got none)',

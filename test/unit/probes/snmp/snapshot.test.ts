@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { COLUMNS } from '../../../../agent/src/probes/snmp/oids.ts';
-import { octetsToText, rowsFromColumns, snapshotFromJson, snapshotToJson, type DeviceSnapshot, type IfRow } from '../../../../agent/src/probes/snmp/snapshot.ts';
+import {
+  octetsToText,
+  rowsFromColumns,
+  snapshotFromJson,
+  snapshotToJson,
+  type DeviceSnapshot,
+  type IfRow,
+} from '../../../../agent/src/probes/snmp/snapshot.ts';
 import { compileSelectors, selectInterfaces } from '../../../../agent/src/probes/snmp/select.ts';
 import { walkColumns } from '../../../../agent/src/probes/snmp/walk.ts';
 import { systemClock } from '../../../../shared/src/clock.ts';

@@ -51,7 +51,12 @@ describe('throughput gate', () => {
     const a = admitted(gate.admit('P1/a'));
     const b = admitted(gate.admit('P2/b'));
     expect(gate.active()).toBe(2);
-    expect(gate.admit('P3/c')).toEqual({ ok: false, reason: 'busy', retryAfterS: BUSY_RETRY_AFTER_S, message: '2 throughput transfers in progress (throughput.maxConcurrent: 2); retry later' });
+    expect(gate.admit('P3/c')).toEqual({
+      ok: false,
+      reason: 'busy',
+      retryAfterS: BUSY_RETRY_AFTER_S,
+      message: '2 throughput transfers in progress (throughput.maxConcurrent: 2); retry later',
+    });
     a.release();
     a.release();
     expect(gate.active()).toBe(1);

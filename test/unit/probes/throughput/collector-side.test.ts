@@ -19,7 +19,13 @@ function problemsOf(value: unknown): string[] {
 
 describe('collector config: throughput', () => {
   it('defaults: on, 25 MB per transfer, 2 at once, 6 per agent per hour, 60 s', () => {
-    expect(parseCollectorConfig({}, 'collector.yaml').throughput).toEqual({ enabled: true, maxBytes: 25_000_000, maxConcurrent: 2, perAgentPerHour: 6, maxDurationMs: 60_000 });
+    expect(parseCollectorConfig({}, 'collector.yaml').throughput).toEqual({
+      enabled: true,
+      maxBytes: 25_000_000,
+      maxConcurrent: 2,
+      perAgentPerHour: 6,
+      maxDurationMs: 60_000,
+    });
   });
 
   it('every bad value and unknown key as `path: message`', () => {

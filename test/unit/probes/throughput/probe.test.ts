@@ -40,11 +40,23 @@ type Call = { direction: 'down' | 'up'; opts: TransferOptions };
 
 function fakeTransfers(results: Partial<Record<'down' | 'up', TransferResult>> = {}) {
   const calls: Call[] = [];
-  const steady: TransferResult = { ok: true, marks: [{ tMs: 0, bytes: 65_536 }, { tMs: 1000, bytes: 65_536 + 250_000 }, { tMs: 4000, bytes: 65_536 + 1_000_000 }], bytes: 1_065_536, stoppedEarly: false, elapsedMs: 4100 };
-  const make = (direction: 'down' | 'up'): Transfer => async (opts) => {
-    calls.push({ direction, opts });
-    return results[direction] ?? steady;
+  const steady: TransferResult = {
+    ok: true,
+    marks: [
+      { tMs: 0, bytes: 65_536 },
+      { tMs: 1000, bytes: 65_536 + 250_000 },
+      { tMs: 4000, bytes: 65_536 + 1_000_000 },
+    ],
+    bytes: 1_065_536,
+    stoppedEarly: false,
+    elapsedMs: 4100,
   };
+  const make =
+    (direction: 'down' | 'up'): Transfer =>
+    async (opts) => {
+      calls.push({ direction, opts });
+      return results[direction] ?? steady;
+    };
   return { calls, transfers: { down: make('down'), up: make('up') } };
 }
 
@@ -74,7 +86,13 @@ describe('throughput probe run', () => {
     const probe = createThroughputProbe(check({ sizeBytes: 2_000_000, maxDurationMs: 8000, warmupMs: 1000 }), env, { calendar, transfers: f.transfers });
     const r = await probe.run(ctxAt('2026-11-23T22:00:00Z'));
     // 750,000 bytes in the 3 s after the 1 s warm-up: 2 Mbit/s.
-    expect(r).toEqual({ outcome: 'success', samples: [{ metric: 'throughput_down_bps', value: 2_000_000 }, { metric: 'throughput_up_bps', value: 2_000_000 }] });
+    expect(r).toEqual({
+      outcome: 'success',
+      samples: [
+        { metric: 'throughput_down_bps', value: 2_000_000 },
+        { metric: 'throughput_up_bps', value: 2_000_000 },
+      ],
+    });
     expect(f.calls.map((c) => [c.direction, c.opts.base, c.opts.token, c.opts.bytes, c.opts.maxDurationMs])).toEqual([
       // The first 1 MB lasted 4 s, long enough to time after the 1 s warm-up: no bigger transfer.
       ['down', env.collector.url, env.collector.token, 1_000_000, 8000],
@@ -91,7 +109,9 @@ describe('throughput probe run', () => {
   });
 
   it('a refused upload ends the run with its outcome; the download measured before it is kept', async () => {
-    const f = fakeTransfers({ up: { ok: false, outcome: 'unavailable', message: 'upload: HTTP 429 N3MON_ERR_RATE_LIMITED: budget spent (Retry-After: 120 s)' } });
+    const f = fakeTransfers({
+      up: { ok: false, outcome: 'unavailable', message: 'upload: HTTP 429 N3MON_ERR_RATE_LIMITED: budget spent (Retry-After: 120 s)' },
+    });
     const probe = createThroughputProbe(check(), env, { calendar, transfers: f.transfers });
     const r = await probe.run(ctxAt('2026-11-28T11:00:00Z'));
     expect(r.outcome).toBe('unavailable');
@@ -124,19 +144,31 @@ describe('throughput probe run', () => {
       for (let t = 10; t <= ms; t += 10) marks.push({ tMs: t - 10, bytes: t * 12_500 });
       return { ok: true, marks, bytes: opts.bytes, stoppedEarly: false, elapsedMs: ms };
     };
-    const probe = createThroughputProbe(check({ sizeBytes: 100_000_000, direction: 'up', warmupMs: 500 }), env, { calendar, transfers: { down: link, up: link } });
+    const probe = createThroughputProbe(check({ sizeBytes: 100_000_000, direction: 'up', warmupMs: 500 }), env, {
+      calendar,
+      transfers: { down: link, up: link },
+    });
     const r = await probe.run(ctxAt('2026-11-28T11:00:00Z'));
     // 1 MB took 80 ms: next, 12.5 MB/s × 2 × 2.5 s = 62.5 MB, which lasts 5 s.
     expect(asked).toEqual([1_000_000, 62_500_000]);
     expect(r.samples, JSON.stringify(r)).toEqual([{ metric: 'throughput_up_bps', value: 100_000_000 }]);
   });
 
-  it('over the collector\'s byte cap (413) while growing: the last transfer that went through, as a lower bound', async () => {
+  it("over the collector's byte cap (413) while growing: the last transfer that went through, as a lower bound", async () => {
     const asked: number[] = [];
     const capped: Transfer = async (opts) => {
       asked.push(opts.bytes);
       if (opts.bytes > 2_000_000) return { ok: false, outcome: 'mismatch', status: 413, message: 'download: HTTP 413 N3MON_ERR_REQUEST_TOO_LARGE: too big' };
-      return { ok: true, marks: [{ tMs: 0, bytes: 65_536 }, { tMs: 100, bytes: opts.bytes }], bytes: opts.bytes, stoppedEarly: false, elapsedMs: 100 };
+      return {
+        ok: true,
+        marks: [
+          { tMs: 0, bytes: 65_536 },
+          { tMs: 100, bytes: opts.bytes },
+        ],
+        bytes: opts.bytes,
+        stoppedEarly: false,
+        elapsedMs: 100,
+      };
     };
     const probe = createThroughputProbe(check({ direction: 'down' }), env, { calendar, transfers: { down: capped, up: capped } });
     const r = await probe.run(ctxAt('2026-11-28T11:00:00Z'));
@@ -146,10 +178,14 @@ describe('throughput probe run', () => {
     expect(r.samples).toEqual([{ metric: 'throughput_down_bps', value: Math.round(((1_000_000 - 65_536) * 8000) / 100), labels: { reading: 'lower_bound' } }]);
   });
 
-  it('a 413 on the first transfer is the check\'s config: mismatch', async () => {
+  it("a 413 on the first transfer is the check's config: mismatch", async () => {
     const f = fakeTransfers({ down: { ok: false, outcome: 'mismatch', status: 413, message: 'download: HTTP 413 N3MON_ERR_REQUEST_TOO_LARGE: too big' } });
     const probe = createThroughputProbe(check(), env, { calendar, transfers: f.transfers });
-    expect(await probe.run(ctxAt('2026-11-28T11:00:00Z'))).toEqual({ outcome: 'mismatch', samples: [], message: 'download: HTTP 413 N3MON_ERR_REQUEST_TOO_LARGE: too big' });
+    expect(await probe.run(ctxAt('2026-11-28T11:00:00Z'))).toEqual({
+      outcome: 'mismatch',
+      samples: [],
+      message: 'download: HTTP 413 N3MON_ERR_REQUEST_TOO_LARGE: too big',
+    });
   });
 
   it('a reading with the link idle inside its window, or a receiver running late, is marked', async () => {
@@ -158,12 +194,26 @@ describe('throughput probe run', () => {
     const marks = [];
     for (let t = 0; t <= 4800; t += 50) if (t <= 2000 || t > 2800) marks.push({ tMs: t, bytes: 250 * (t <= 2000 ? t : t - 800) });
     const stalled: TransferResult = { ok: true, marks, bytes: marks.at(-1)!.bytes, stoppedEarly: false, elapsedMs: 4600, receiverLagMs: 3 };
-    const late: TransferResult = { ok: true, marks: [{ tMs: 0, bytes: 65_536 }, { tMs: 1000, bytes: 315_536 }, { tMs: 4000, bytes: 1_065_536 }], bytes: 1_065_536, stoppedEarly: false, elapsedMs: 4100, receiverLagMs: 400 };
+    const late: TransferResult = {
+      ok: true,
+      marks: [
+        { tMs: 0, bytes: 65_536 },
+        { tMs: 1000, bytes: 315_536 },
+        { tMs: 4000, bytes: 1_065_536 },
+      ],
+      bytes: 1_065_536,
+      stoppedEarly: false,
+      elapsedMs: 4100,
+      receiverLagMs: 400,
+    };
     const f = fakeTransfers({ down: stalled, up: late });
     const probe = createThroughputProbe(check({ warmupMs: 500 }), env, { calendar, transfers: f.transfers });
     const r = await probe.run(ctxAt('2026-11-28T11:00:00Z'));
     expect(r.outcome).toBe('success');
-    expect(r.samples.map((s) => [s.metric, s.labels?.reading]), JSON.stringify(r)).toEqual([
+    expect(
+      r.samples.map((s) => [s.metric, s.labels?.reading]),
+      JSON.stringify(r),
+    ).toEqual([
       ['throughput_down_bps', 'stalled'],
       ['throughput_up_bps', 'receiver_behind'],
     ]);
@@ -172,7 +222,10 @@ describe('throughput probe run', () => {
     for (let t = 0; t <= 4800; t += 50) clean.push({ tMs: t, bytes: 250 * t });
     const g = fakeTransfers({ down: { ...stalled, marks: clean, bytes: clean.at(-1)!.bytes }, up: { ...late, receiverLagMs: 20 } });
     const ok = await createThroughputProbe(check({ warmupMs: 500 }), env, { calendar, transfers: g.transfers }).run(ctxAt('2026-11-28T11:00:00Z'));
-    expect(ok.samples).toEqual([{ metric: 'throughput_down_bps', value: 2_000_000 }, { metric: 'throughput_up_bps', value: 2_000_000 }]);
+    expect(ok.samples).toEqual([
+      { metric: 'throughput_down_bps', value: 2_000_000 },
+      { metric: 'throughput_up_bps', value: 2_000_000 },
+    ]);
   });
 });
 
@@ -189,8 +242,10 @@ describe('refusals → outcomes', () => {
     expect(outcomeForStatus(status)).toBe(outcome);
   });
 
-  it('the message carries the collector\'s code, its message and Retry-After; a foreign body is shown short', () => {
-    expect(describeRefusal(429, '{"statusCode":429,"code":"N3MON_ERR_RATE_LIMITED","error":"Too Many Requests","message":"busy"}', '60')).toBe('HTTP 429 N3MON_ERR_RATE_LIMITED: busy (Retry-After: 60 s)');
+  it("the message carries the collector's code, its message and Retry-After; a foreign body is shown short", () => {
+    expect(describeRefusal(429, '{"statusCode":429,"code":"N3MON_ERR_RATE_LIMITED","error":"Too Many Requests","message":"busy"}', '60')).toBe(
+      'HTTP 429 N3MON_ERR_RATE_LIMITED: busy (Retry-After: 60 s)',
+    );
     expect(describeRefusal(502, '<html>\n<body>Bad   gateway</body></html>', undefined)).toBe('HTTP 502 <html> <body>Bad gateway</body></html>');
   });
 });

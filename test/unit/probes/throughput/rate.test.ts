@@ -24,17 +24,52 @@ describe('rate computation', () => {
 
   it('does not count the first read: its bytes arrived before the clock started', () => {
     // A huge first read (a shaper's burst, the socket's backlog) changes nothing.
-    const small = ok(rateOf([{ tMs: 0, bytes: 1 }, { tMs: 1000, bytes: 125_001 }], { warmupMs: 0 }));
-    const big = ok(rateOf([{ tMs: 0, bytes: 500_000 }, { tMs: 1000, bytes: 625_000 }], { warmupMs: 0 }));
+    const small = ok(
+      rateOf(
+        [
+          { tMs: 0, bytes: 1 },
+          { tMs: 1000, bytes: 125_001 },
+        ],
+        { warmupMs: 0 },
+      ),
+    );
+    const big = ok(
+      rateOf(
+        [
+          { tMs: 0, bytes: 500_000 },
+          { tMs: 1000, bytes: 625_000 },
+        ],
+        { warmupMs: 0 },
+      ),
+    );
     expect(small.bps).toBe(1_000_000);
     expect(big.bps).toBe(1_000_000);
   });
 
   it('says why a transfer cannot be timed', () => {
     expect(rateOf([], { warmupMs: 0 })).toEqual({ ok: false, problem: 'the payload arrived in a single read: too little to time (raise sizeBytes)' });
-    expect(rateOf([{ tMs: 0, bytes: 10 }], { warmupMs: 0 })).toEqual({ ok: false, problem: 'the payload arrived in a single read: too little to time (raise sizeBytes)' });
-    expect(rateOf([{ tMs: 0, bytes: 10 }, { tMs: 0, bytes: 20 }], { warmupMs: 0 })).toEqual({ ok: false, problem: 'the payload arrived all at once: too little to time (raise sizeBytes)' });
-    expect(rateOf([{ tMs: 0, bytes: 10 }, { tMs: 5, bytes: 5 }], { warmupMs: 0 })).toEqual({ ok: false, problem: 'progress marks go backwards at mark 1' });
+    expect(rateOf([{ tMs: 0, bytes: 10 }], { warmupMs: 0 })).toEqual({
+      ok: false,
+      problem: 'the payload arrived in a single read: too little to time (raise sizeBytes)',
+    });
+    expect(
+      rateOf(
+        [
+          { tMs: 0, bytes: 10 },
+          { tMs: 0, bytes: 20 },
+        ],
+        { warmupMs: 0 },
+      ),
+    ).toEqual({ ok: false, problem: 'the payload arrived all at once: too little to time (raise sizeBytes)' });
+    expect(
+      rateOf(
+        [
+          { tMs: 0, bytes: 10 },
+          { tMs: 5, bytes: 5 },
+        ],
+        { warmupMs: 0 },
+      ),
+    ).toEqual({ ok: false, problem: 'progress marks go backwards at mark 1' });
   });
 });
 
@@ -42,7 +77,7 @@ describe('warm-up exclusion', () => {
   // Slow start: 1 Mbit/s for the first second, then 4 Mbit/s for four seconds.
   const slowStart = curve(5000, 50, (t) => (t <= 1000 ? t * 125 : 125_000 + (t - 1000) * 500));
 
-  it('leaves the warm-up out, so the rate is the link\'s steady rate', () => {
+  it("leaves the warm-up out, so the rate is the link's steady rate", () => {
     expect(ok(rateOf(slowStart, { warmupMs: 1000 }))).toEqual({ bps: 4_000_000, bytes: 2_000_000, windowMs: 4000, warmupMs: 1000, idleMs: 0, lateEndMs: 0 });
   });
 

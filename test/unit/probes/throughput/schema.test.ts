@@ -27,10 +27,19 @@ function problemsOf(config: unknown): string[] {
 const collector = { url: 'http://127.0.0.1:8080', token: 'n3a_0123456789abcdef' };
 
 describe('throughput check schema', () => {
-  it('is registered, and PRODUCT.md\'s example is a valid check with the documented defaults', () => {
+  it("is registered, and PRODUCT.md's example is a valid check with the documented defaults", () => {
     expect(probeFor('throughput')).toBe(throughputProbe);
     const c = check({ intervalMs: 3_600_000, sizeBytes: 10_000_000, offCoreHoursOnly: true });
-    expect(c).toEqual({ kind: 'throughput', role: 'internet', intervalMs: 3_600_000, sizeBytes: 10_000_000, maxDurationMs: 15_000, warmupMs: 500, direction: 'both', offCoreHoursOnly: true });
+    expect(c).toEqual({
+      kind: 'throughput',
+      role: 'internet',
+      intervalMs: 3_600_000,
+      sizeBytes: 10_000_000,
+      maxDurationMs: 15_000,
+      warmupMs: 500,
+      direction: 'both',
+      offCoreHoursOnly: true,
+    });
     expect(check({})).toEqual(c);
     expect(validateThroughputCheck(c)).toEqual([]);
     // Two directions of 15 s, each allowed 15 s + 15 s more for the bytes queued when sending stops.
@@ -41,7 +50,17 @@ describe('throughput check schema', () => {
   });
 
   it('lists every bad field and unknown key, each as `path: message`', () => {
-    expect(parseWithSchema(ThroughputCheck, { kind: 'throughput', sizeBytes: 10, maxDurationMs: 100_000, warmupMs: -1, direction: 'sideways', offCoreHoursOnly: 'yes', size: 5 })).toEqual({
+    expect(
+      parseWithSchema(ThroughputCheck, {
+        kind: 'throughput',
+        sizeBytes: 10,
+        maxDurationMs: 100_000,
+        warmupMs: -1,
+        direction: 'sideways',
+        offCoreHoursOnly: 'yes',
+        size: 5,
+      }),
+    ).toEqual({
       ok: false,
       problems: [
         'sizeBytes: must be >= 100000',
@@ -63,8 +82,10 @@ describe('throughput check schema', () => {
     expect(validateThroughputCheck(check({ direction: 'down', maxDurationMs: 10_000, timeoutMs: 15_000 }))).toEqual([]);
   });
 
-  it('in an agent config, the problems carry the check\'s path', () => {
-    expect(problemsOf({ collector, checks: [{ kind: 'host' }, { kind: 'throughput', intervalMs: 60_000, sizeBytes: 'big' }] })).toEqual(['checks[1].sizeBytes: must be integer (got string "big")']);
+  it("in an agent config, the problems carry the check's path", () => {
+    expect(problemsOf({ collector, checks: [{ kind: 'host' }, { kind: 'throughput', intervalMs: 60_000, sizeBytes: 'big' }] })).toEqual([
+      'checks[1].sizeBytes: must be integer (got string "big")',
+    ]);
     expect(problemsOf({ collector, checks: [{ kind: 'throughput', intervalMs: 60_000, labels: { target: 'x' } }] })).toEqual([
       'checks[0].labels.target: clashes with a label the agent sets itself',
       "checks[0].intervalMs: a throughput test uses the practice's bandwidth; run it at most every 300000 ms (got 60000)",

@@ -32,7 +32,9 @@ describe('mtr output → hops', () => {
   it('names hop 2 as the culprit of the captured trace', () => {
     const parsed = parseMtrJson(LOSSY);
     if (!parsed.ok) throw new Error(parsed.message);
-    const culprit = traceCulprit(parsed.hops.map((h) => ({ hop: h.hop, addr: h.addr, lossRatio: h.lossRatio, ...(h.avgMs === undefined ? {} : { rttMs: h.avgMs }) })));
+    const culprit = traceCulprit(
+      parsed.hops.map((h) => ({ hop: h.hop, addr: h.addr, lossRatio: h.lossRatio, ...(h.avgMs === undefined ? {} : { rttMs: h.avgMs }) })),
+    );
     expect(culprit).toEqual({ hop: 2, addr: parsed.hops[1]?.addr, why: 'loss' });
   });
 });
@@ -100,7 +102,9 @@ describe('samples and path changes', () => {
     expect(samples.filter((x) => x.metric === 'trace_hop_loss_ratio')).toHaveLength(parsed.hops.length);
     expect(samples.find((x) => x.metric === 'trace_hops')).toMatchObject({ value: parsed.hops.length, labels: { reason: 'burst' } });
     expect(samples.find((x) => x.metric === 'trace_path_changed')?.value).toBe(1);
-    expect(traceSamples(parsed.hops, { ts: 5, reason: 'baseline', previousPath: pathOf(parsed.hops) }).find((x) => x.metric === 'trace_path_changed')?.value).toBe(0);
+    expect(
+      traceSamples(parsed.hops, { ts: 5, reason: 'baseline', previousPath: pathOf(parsed.hops) }).find((x) => x.metric === 'trace_path_changed')?.value,
+    ).toBe(0);
     expect(traceSamples(parsed.hops, { ts: 5, reason: 'baseline' }).some((x) => x.metric === 'trace_path_changed')).toBe(false);
   });
 
@@ -108,11 +112,15 @@ describe('samples and path changes', () => {
     const outputs = [LOSSY, LOSSY.replace(/"host": "(\d+\.\d+\.\d+)\.10"/, '"host": "$1.18"')];
     const argvs: string[][] = [];
     let now = 0;
-    const tracer = new PathTracer('10.0.0.14', { ...TRACE_DEFAULTS, minIntervalMs: 60_000 }, {
-      log: silentLogger(),
-      clock: { now: () => now, monotonic: () => now },
-      runner: { run: (argv) => (argvs.push(argv), Promise.resolve({ ok: true, exitCode: 0, output: outputs.shift() ?? '' })) },
-    });
+    const tracer = new PathTracer(
+      '10.0.0.14',
+      { ...TRACE_DEFAULTS, minIntervalMs: 60_000 },
+      {
+        log: silentLogger(),
+        clock: { now: () => now, monotonic: () => now },
+        runner: { run: (argv) => (argvs.push(argv), Promise.resolve({ ok: true, exitCode: 0, output: outputs.shift() ?? '' })) },
+      },
+    );
     tracer.afterBurst({ lossRatio: 0, medianMs: 1 });
     await tracer.idle();
     expect(tracer.take().some((x) => x.metric === 'trace_path_changed')).toBe(false);

@@ -22,7 +22,10 @@ export const EmailConfig = Type.Object(
         port: Type.Integer({ minimum: 1, maximum: 65_535, default: 587 }),
         secure: Type.Optional(Type.Boolean({ description: 'TLS from the start (port 465). Default: true on 465, else STARTTLS when offered.' })),
         requireTLS: Type.Optional(
-          Type.Boolean({ description: 'Refuse to send unless STARTTLS succeeds. Default: true when user/password are set (they never cross the network in clear), else false.' }),
+          Type.Boolean({
+            description:
+              'Refuse to send unless STARTTLS succeeds. Default: true when user/password are set (they never cross the network in clear), else false.',
+          }),
         ),
         user: Type.Optional(Type.String({ minLength: 1 })),
         password: Type.Optional(Type.String({ minLength: 1 })),

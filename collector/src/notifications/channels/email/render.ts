@@ -12,7 +12,8 @@ function valueText(i: NoticeItem): string {
 }
 
 export function subjectOf(n: Notification, prefix: string): string {
-  if (n.incident !== undefined) return `${prefix === '' ? '' : `${prefix} `}NATIONAL INCIDENT ${n.incident.status === 'firing' ? 'FIRING' : 'RESOLVED'}: ${n.incident.summary}`;
+  if (n.incident !== undefined)
+    return `${prefix === '' ? '' : `${prefix} `}NATIONAL INCIDENT ${n.incident.status === 'firing' ? 'FIRING' : 'RESOLVED'}: ${n.incident.summary}`;
   const firing = n.items.filter((i) => i.status === 'firing');
   const resolved = n.items.length - firing.length;
   const worst = firing.some((i) => i.severity === 'critical') ? 'CRITICAL' : firing.length > 0 ? 'WARNING' : 'RESOLVED';
@@ -25,7 +26,9 @@ export function renderText(n: Notification): string {
   const inc = n.incident;
   if (inc !== undefined) {
     lines.push(`${inc.status === 'firing' ? 'FIRING' : 'RESOLVED'}: ${inc.summary}`);
-    lines.push(`  since ${fmt(inc.startedAt)}${inc.endedAt === null ? '' : `, ended ${fmt(inc.endedAt)}`}; at most ${inc.peakPractices} practices at once; incident #${inc.incidentId} (${inc.ruleId})`);
+    lines.push(
+      `  since ${fmt(inc.startedAt)}${inc.endedAt === null ? '' : `, ended ${fmt(inc.endedAt)}`}; at most ${inc.peakPractices} practices at once; incident #${inc.incidentId} (${inc.ruleId})`,
+    );
     lines.push(`  practices: ${inc.members.join(', ')}`, `  ${inc.alerts} practice alert(s) linked (not sent separately)`, '');
   }
   for (const i of n.items) {

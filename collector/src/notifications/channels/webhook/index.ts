@@ -23,7 +23,10 @@ export const WebhookConfig = Type.Object(
     kind: Type.Literal('webhook'),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'For logs; defaults to the URL host.' })),
     url: Type.String({ pattern: '^https?://[^\\s]+$', description: 'Where notifications are POSTed: https, or http to a loopback host (else allowInsecure).' }),
-    allowInsecure: Type.Boolean({ default: false, description: 'Allow a plain http:// URL to a host that is not loopback (the notification then crosses the network in clear).' }),
+    allowInsecure: Type.Boolean({
+      default: false,
+      description: 'Allow a plain http:// URL to a host that is not loopback (the notification then crosses the network in clear).',
+    }),
     secret: Type.String({ minLength: 16, maxLength: 256, description: 'HMAC-SHA256 key for X-N3mon-Signature (share it with the receiver).' }),
     timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'Per attempt.' }),
     retry: RetryPolicy,
