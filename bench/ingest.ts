@@ -195,7 +195,7 @@ async function runTarget(target: 'n3mon' | 'influxd', fleet: ClientWorker[], inf
 
   let server: Server;
   let version: string;
-  let tokens: Record<string, string> = {};
+  const tokens: Record<string, string> = {};
   let apiKey = '';
   let durability: string;
   if (target === 'n3mon') {

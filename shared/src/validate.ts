@@ -108,7 +108,7 @@ function explain(schema: JsonSchema, value: unknown, path: (string | number)[], 
     }
   }
 
-  if (schema.anyOf !== undefined && schema.anyOf.every((b) => b.const !== undefined)) {
+  if (schema.anyOf?.every((b) => b.const !== undefined)) {
     out.push(`${formatPath(path)}: must be one of ${schema.anyOf.map((b) => JSON.stringify(b.const)).join(', ')} (got ${describe(value)})`);
     return;
   }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Logger } from '../../../shared/src/log.ts';
 import { N3monError } from '../../../shared/src/errors.ts';
 import { SHARED_READ_DIR_MODE } from '../../../shared/src/private-files.ts';
-import { ReportArchive, ORGANISATION_NAME, writeFileAtomic } from './archive.ts';
+import { type ReportArchive, ORGANISATION_NAME, writeFileAtomic } from './archive.ts';
 import { buildPracticeReport, type ReportSources } from './build.ts';
 import type { PracticeFacts } from './context.ts';
 import { contentTypeOf, renderOrganisation, renderPractice, REPORT_FORMATS, type Rendered, type ReportFormat } from './formats.ts';

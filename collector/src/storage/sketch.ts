@@ -38,7 +38,7 @@ function indexOf(abs: number): number {
   return Math.ceil(Math.log(abs) / LOG_GAMMA);
 }
 
-function valueOf(index: number): number {
+function bucketValue(index: number): number {
   return (2 * Math.pow(GAMMA, index)) / (GAMMA + 1);
 }
 
@@ -277,10 +277,10 @@ export class DDSketch implements QuantileSketch {
     const clamp = (v: number): number => Math.min(this.hi, Math.max(this.lo, v));
     // Ascending values: negatives (largest |v| first, i.e. descending index), zeros, positives.
     const neg = this.negStore ?? EMPTY;
-    if (rank <= neg.total) return clamp(-valueOf(neg.indexAtRank(neg.total - rank + 1)));
+    if (rank <= neg.total) return clamp(-bucketValue(neg.indexAtRank(neg.total - rank + 1)));
     rank -= neg.total;
     if (rank <= this.zero) return clamp(0);
-    return clamp(valueOf((this.posStore ?? EMPTY).indexAtRank(rank - this.zero)));
+    return clamp(bucketValue((this.posStore ?? EMPTY).indexAtRank(rank - this.zero)));
   }
 
   /**

@@ -29,7 +29,6 @@ const LoginBody = Type.Object(
   },
   { additionalProperties: false },
 );
-type LoginBody = Static<typeof LoginBody>;
 
 export const SessionUser = Type.Object({
   username: Type.String(),

@@ -49,7 +49,7 @@ export function createApi(onUnauthorized: () => void): Api {
     });
     if (res.status === 204) return undefined as T;
     const text = await res.text();
-    let json: unknown = undefined;
+    let json: unknown;
     if (text !== '') {
       try {
         json = JSON.parse(text);

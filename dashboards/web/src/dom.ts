@@ -5,6 +5,7 @@
  */
 export type Child = Node | string | number | null | undefined | false | readonly Child[];
 type AttrValue = string | number | boolean | null | undefined;
+// biome-ignore lint/suspicious/noExplicitAny: handlers take their own event type (MouseEvent, KeyboardEvent, …); h() attaches them with addEventListener.
 export type Attrs = { [name: string]: AttrValue | ((ev: any) => void) };
 
 function append(el: Node, child: Child): void {

@@ -14,7 +14,7 @@ import { runCli } from '../../../cli/index.ts';
 import { isN3monError } from '../../../shared/src/errors.ts';
 import { silentLogger } from '../../../shared/src/log.ts';
 import type { WireSample } from '../../../shared/src/wire.ts';
-import { captureLog, fakeKind } from '../../unit/agent/helpers/fakes.ts';
+import { fakeKind } from '../../unit/agent/helpers/fakes.ts';
 import { freePort, stubCollector, TOKEN, until, type StubCollector } from './helpers/stub-collector.ts';
 
 const kind = fakeKind('fake', async () => ({ outcome: 'success', samples: [{ metric: 'tcp_connect_ms', value: 1.5 }] }));

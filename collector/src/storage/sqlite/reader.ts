@@ -41,7 +41,7 @@ export class Reader {
   private readonly dirtyStmt: Database.Statement;
   private readonly snapshot: <T>(fn: () => T) => T;
 
-  constructor(private readonly ctx: StoreContext) {
+  constructor(ctx: StoreContext) {
     const { db } = ctx;
     // One index seek per minute of the range (samples are clustered by minute first).
     this.rawStmt = db

@@ -31,7 +31,7 @@ function memberLinks(i: IncidentItem): HTMLElement {
     'div',
     { class: 'muted small' },
     'Practices: ',
-    shown.map((m, n) => [n === 0 ? '' : ', ', h('a', { href: routeHash(['practice', m.practice]) }, m.practice)]).flat(),
+    shown.flatMap((m, n) => [n === 0 ? '' : ', ', h('a', { href: routeHash(['practice', m.practice]) }, m.practice)]),
     i.members.length > shown.length ? ` and ${i.members.length - shown.length} more` : '',
   );
 }

@@ -11,7 +11,7 @@ import type { SessionFactory, SnmpResult, SnmpSession, SnmpVersion, Varbind } fr
 
 export const FIXTURES = new URL('../../../fixtures/snmp/', import.meta.url);
 
-function valueOf(oid: string, tag: string, value: string): Varbind {
+function varbindOf(oid: string, tag: string, value: string): Varbind {
   const hex = tag.endsWith('x');
   const t = hex ? tag.slice(0, -1) : tag;
   const bytes = (): Uint8Array => (hex ? new Uint8Array(Buffer.from(value, 'hex')) : new TextEncoder().encode(value));
@@ -42,7 +42,7 @@ function valueOf(oid: string, tag: string, value: string): Varbind {
 /** Varbinds of an .snmprec fixture, in OID order. */
 export function loadSnmprec(name: string): Varbind[] {
   const lines = parseSnmprec(readFileSync(new URL(name, FIXTURES), 'utf8'));
-  return lines.map((l) => valueOf(l.oid, l.tag, l.value)).sort((a, b) => compareOids(a.oid, b.oid));
+  return lines.map((l) => varbindOf(l.oid, l.tag, l.value)).sort((a, b) => compareOids(a.oid, b.oid));
 }
 
 export interface FakeOptions {
