@@ -4,7 +4,7 @@
  */
 import type { OverviewResponse, OverviewRow } from '../../../collector/src/routes/overview/schemas.ts';
 import type { PracticeDetail, SeriesResponse, Point } from '../../../collector/src/routes/practices/schemas.ts';
-import type { AlertView } from '../../../collector/src/routes/alerts/schemas.ts';
+import type { AlertDetail, AlertView } from '../../../collector/src/routes/alerts/schemas.ts';
 import type { IncidentView } from '../../../collector/src/routes/incidents/schemas.ts';
 
 export type { OverviewResponse, OverviewRow, PracticeDetail, SeriesResponse, Point };
@@ -36,6 +36,7 @@ export interface IncidentList {
 
 /** An alert as GET /api/v1/alerts lists it. */
 export type AlertItem = AlertView;
+export type { AlertDetail };
 export interface AlertList {
   total: number;
   offset: number;

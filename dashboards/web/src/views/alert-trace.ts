@@ -7,8 +7,7 @@
 import type { App } from '../app.ts';
 import { h, replace } from '../dom.ts';
 import { fmtFull, fmtTime, toMs } from '../format.ts';
-import type { AlertItem } from '../types.ts';
-import type { AlertDetail } from '../../../../collector/src/routes/alerts/schemas.ts';
+import type { AlertDetail, AlertItem } from '../types.ts';
 
 type Trace = NonNullable<AlertDetail['trace']>;
 
