@@ -14,7 +14,8 @@ import { intersect, roundOutToMinutes, totalMs, type Interval } from './interval
 import type { PracticeReport } from './model.ts';
 import { HOUR_MS, judgedEnd, MINUTE_MS, monthFrame, REPORT_TIME_ZONE, reportZone } from './month.ts';
 import { makePeriod } from './periods.ts';
-import { planIncidentSplit, type NationalIncidentRecord } from './incident-split.ts';
+import { planIncidentSplit, planLinkIncidentSplit, type NationalIncidentRecord } from './incident-split.ts';
+import { isLinkReachability } from './sections/link.ts';
 import { eachHour } from './hour-map.ts';
 import { ACCOUNTING_RULES_VERSION } from './rules.ts';
 import { indexSeries, type CheckRef } from './series-index.ts';
@@ -165,7 +166,15 @@ export async function buildPracticeReport(src: ReportSources, ods: string, month
   const coreIds = REPORT_METRICS.filter((m) => CORE_METRICS.has(m)).flatMap((m) => index.metric(m).map((s) => s.id));
   // National incidents split an application's periods (incident-split.ts): their edges are read from the minute tier too.
   const nationalSplit = planIncidentSplit({ index, incidents: fetched?.national ?? [], core, all, judged: bounds });
-  const splitPeriods = [...nationalSplit.values()].flatMap((s) =>
+  const linkSplit = planLinkIncidentSplit({
+    index,
+    incidents: fetched?.national ?? [],
+    core,
+    all,
+    judged: bounds,
+    linkChecks: index.checks.filter(isLinkReachability),
+  });
+  const splitPeriods = [...nationalSplit.values(), ...(linkSplit === undefined ? [] : [linkSplit])].flatMap((s) =>
     [s.national.core, s.national.all, s.own.core, s.own.all].map((period) => ({ period, seriesIds: s.seriesIds })),
   );
   const data = await readMonthBuckets({
@@ -205,6 +214,7 @@ export async function buildPracticeReport(src: ReportSources, ods: string, month
     practice,
     incidents,
     nationalSplit,
+    ...(linkSplit === undefined ? {} : { linkSplit }),
     newSketch: src.newSketch,
     memo: new Map(),
   };

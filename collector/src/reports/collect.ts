@@ -58,9 +58,11 @@ export async function readMonthBuckets(opts: {
     }
   }
   for (const { piece, ids } of [...readers.values()].sort((a, b) => a.piece.from - b.piece.from)) {
-    // A piece can only hold samples of series whose hour bucket around it is not empty.
-    const hour = Math.floor(piece.from / HOUR_MS) * HOUR_MS;
-    const withData = [...ids].filter((id) => (out.get(id)?.hourly.get(hour)?.count ?? 0) > 0);
+    // A piece can only hold samples of series whose hour buckets around it are not all empty
+    // (a piece can run across an hour boundary: an incident's span from :42 to :15).
+    const hours: number[] = [];
+    for (let h = Math.floor(piece.from / HOUR_MS) * HOUR_MS; h < piece.to; h += HOUR_MS) hours.push(h);
+    const withData = [...ids].filter((id) => hours.some((h) => (out.get(id)?.hourly.get(h)?.count ?? 0) > 0));
     if (withData.length === 0) continue;
     const res = await store.aggregate({ seriesIds: withData, from: piece.from, to: piece.to, stepMs: piece.to - piece.from });
     stats.queries++;

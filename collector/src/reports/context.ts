@@ -72,6 +72,8 @@ export interface ReportContext {
   incidents: { available: boolean; alerts: IncidentRecord[]; maintenance: MaintenanceRecord[] };
   /** Per national application: its periods split by the national incidents the practice was part of (incident-split.ts). */
   nationalSplit?: ReadonlyMap<string, AppIncidentSplit>;
+  /** The national link's periods split by its provider's national incidents the practice was part of (incident-split.ts). */
+  linkSplit?: AppIncidentSplit;
   newSketch: () => QuantileSketch;
   /** Month sketches already merged, by series ids (figures.ts monthSketches). */
   memo: Map<string, { core: QuantileSketch; all: QuantileSketch; daily?: QuantileSketch[] }>;

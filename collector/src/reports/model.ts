@@ -149,8 +149,28 @@ export interface LinkSection {
   daily: SmokeDay[];
   utilisation: { interfaces: InterfaceUtilisation[]; daily: Array<{ date: string; p95: number | null }>; threshold: ThresholdRef | null };
   throughput: ThroughputFigure[];
+  /** Judged on the practice's own minutes when `incidentSplit` is there (accounting rules §12). */
   rag: Rag;
   notes: string[];
+  /** Only when the practice was part of national incidents of its national-link provider this month. */
+  incidentSplit?: LinkIncidentSplitFigures;
+}
+
+/** The national link's figures on one part of its periods: inside national incidents, or the practice's own. */
+export interface LinkIncidentSplitSide {
+  /** Length of the part of core hours and of 24×7 (maintenance already left out), ms. */
+  coreMs: number;
+  allMs: number;
+  checks: CheckAvailability[];
+  rtt: { core: Percentiles; all: Percentiles; level: Level | null };
+  jitter: { core: Percentiles; all: Percentiles; level: Level | null };
+  loss: { core: number | null; all: number | null; level: Level | null };
+}
+
+export interface LinkIncidentSplitFigures {
+  incidents: AppIncidentSplitFigures['incidents'];
+  national: LinkIncidentSplitSide;
+  own: LinkIncidentSplitSide;
 }
 
 export interface GatewayRow {

@@ -5,7 +5,7 @@
  */
 import { HTTP_PHASES } from '../../../shared/src/metrics.ts';
 
-export const ACCOUNTING_RULES_VERSION = '1.2';
+export const ACCOUNTING_RULES_VERSION = '1.3';
 
 export const ACCOUNTING = {
   /** Below this completeness a target cannot be judged unless the gaps could not change the verdict. */

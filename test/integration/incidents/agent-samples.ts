@@ -11,6 +11,9 @@ import { checkIdOf } from '../../../agent/src/config/parse.ts';
 import { httpProbe } from '../../../agent/src/probes/http/index.ts';
 import type { HttpCheck } from '../../../agent/src/probes/http/schema.ts';
 import { measuredSamples } from '../../../agent/src/probes/http/result.ts';
+import { icmpProbe } from '../../../agent/src/probes/icmp/index.ts';
+import type { IcmpCheck } from '../../../agent/src/probes/icmp/schema.ts';
+import { pingResult } from '../../../agent/src/probes/icmp/result.ts';
 import { checked, toWire } from '../../../agent/src/scheduler/run.ts';
 import type { WireSample } from '../../../shared/src/wire.ts';
 
@@ -18,7 +21,7 @@ const ROOT = join(import.meta.dirname, '..', '..', '..');
 
 /** The example agent config's http checks by id (eps-https, spine-https, …). */
 export function exampleHttpChecks(): Map<string, { check: HttpCheck; labels: Record<string, string> }> {
-  const config = loadAgentConfig(join(ROOT, 'deploy', 'examples', 'agent.yaml'));
+  const config = exampleConfig();
   const out = new Map<string, { check: HttpCheck; labels: Record<string, string> }>();
   for (const raw of config.checks as unknown as (HttpCheck & { kind: string; labels?: Record<string, string> })[]) {
     if (raw.kind !== 'http') continue;
@@ -26,6 +29,19 @@ export function exampleHttpChecks(): Map<string, { check: HttpCheck; labels: Rec
     out.set(id, { check: raw, labels: { ...(raw.labels ?? {}), ...httpProbe.baseLabels(raw), check: id } });
   }
   return out;
+}
+
+function exampleConfig(): ReturnType<typeof loadAgentConfig> {
+  return loadAgentConfig(join(ROOT, 'deploy', 'examples', 'agent.yaml'));
+}
+
+/** The example agent config's icmp check `id` (hscn-gateway: the national link) and its labels as the scheduler sets them. */
+export function exampleIcmpCheck(id: string): { check: IcmpCheck; labels: Record<string, string> } {
+  for (const raw of exampleConfig().checks as unknown as (IcmpCheck & { kind: string; labels?: Record<string, string> })[]) {
+    if (raw.kind !== 'icmp' || checkIdOf(raw as never) !== id) continue;
+    return { check: raw, labels: { ...(raw.labels ?? {}), ...icmpProbe.baseLabels(raw), check: id } };
+  }
+  throw new Error(`no icmp check ${id} in the example agent config`);
 }
 
 const isWire = (s: WireSample | { problems: string[] }): s is WireSample => !('problems' in s);
@@ -47,6 +63,24 @@ export function httpRun(labels: Readonly<Record<string, string>>, ts: number, to
   for (const w of [
     checked({ metric: 'probe_success', labels: { ...labels, outcome: 'success' }, ts, value: 1 } as WireSample, now),
     checked({ metric: 'probe_duration_ms', labels: { ...labels }, ts, value: totalMs } as WireSample, now),
+  ]) {
+    if (isWire(w)) out.push(w);
+    else throw new Error(`the agent would refuse its own sample: ${JSON.stringify(w)}`);
+  }
+  return out;
+}
+
+/**
+ * One ping burst of an icmp check at `ts` as the agent would deliver it: `rttsMs` are the echo
+ * replies (none = a timeout), out of `count` sent; the samples from the probe's pingResult().
+ */
+export function icmpRun(labels: Readonly<Record<string, string>>, ts: number, rttsMs: readonly number[], count: number, now: number): WireSample[] {
+  const r = pingResult({ transmitted: count, replies: rttsMs.map((rttMs, i) => ({ seq: i + 1, rttMs })), duplicates: 0, errors: [] }, { count });
+  const out: WireSample[] = [];
+  for (const w of [
+    ...r.samples.map((s) => toWire(s, labels, ts, now)),
+    checked({ metric: 'probe_success', labels: { ...labels, outcome: r.outcome }, ts, value: r.outcome === 'success' ? 1 : 0 } as WireSample, now),
+    checked({ metric: 'probe_duration_ms', labels: { ...labels }, ts, value: count * 200 } as WireSample, now),
   ]) {
     if (isWire(w)) out.push(w);
     else throw new Error(`the agent would refuse its own sample: ${JSON.stringify(w)}`);

@@ -6,7 +6,7 @@
 import type { AvailabilityFigure, PracticeReport } from '../model.ts';
 import type { ThresholdRef } from '../thresholds.ts';
 import { branchCsvRows } from './branch-blocks.ts';
-import { incidentSplitCsvRows } from './incident-split-blocks.ts';
+import { incidentSplitCsvRows, linkIncidentSplitCsvRows } from './incident-split-blocks.ts';
 import { REPORT_SECTIONS, type SectionId } from '../sections/index.ts';
 
 export const CSV_COLUMNS = [
@@ -96,6 +96,7 @@ function linkRows(r: PracticeReport, add: Add): void {
     add('national_link', `throughput_${t.direction}`, 'left_out', '24x7', num(t.leftOut), 'count');
     add('national_link', `throughput_${t.direction}`, 'contracted', 'config', num(t.contractedBps), 'bps');
   }
+  linkIncidentSplitCsvRows(r, add, num);
 }
 
 function lanRows(r: PracticeReport, add: Add): void {

@@ -1,10 +1,11 @@
 /**
  * The national-applications section's split (accounting rules §12): for an application with
  * national incidents the practice was part of, availability and response time inside those
- * incidents and in the practice's own minutes — as document blocks (HTML, PDF) and CSV rows.
+ * incidents and in the practice's own minutes — as document blocks (HTML, PDF) and CSV rows. The
+ * national-link section's split (its provider's incidents) the same way.
  */
 import type { ZonedClock } from '../../../../shared/src/calendar/zoned.ts';
-import type { IncidentSplitSide, PracticeReport } from '../model.ts';
+import type { AppIncidentSplitFigures, IncidentSplitSide, PracticeReport } from '../model.ts';
 import { localDateTime } from '../month.ts';
 import { cells, type Block } from './document.ts';
 import { fmtDuration, fmtMs, fmtPct } from './format.ts';
@@ -52,15 +53,55 @@ export function incidentSplitBlocks(r: PracticeReport, zone: ZonedClock): Block[
       });
     }),
   });
-  out.push({
-    type: 'list',
-    items: apps.flatMap((a) =>
-      (a.incidentSplit?.incidents ?? []).map(
-        (i) => `${localDateTime(zone, i.start)}${i.end === null ? ' (still open)' : ` – ${localDateTime(zone, i.end)}`}: ${i.summary}`,
-      ),
-    ),
-  });
+  out.push({ type: 'list', items: apps.flatMap((a) => incidentItems(a.incidentSplit?.incidents ?? [], zone)) });
   return out;
+}
+
+function incidentItems(incidents: AppIncidentSplitFigures['incidents'], zone: ZonedClock): string[] {
+  return incidents.map((i) => `${localDateTime(zone, i.start)}${i.end === null ? ' (still open)' : ` – ${localDateTime(zone, i.end)}`}: ${i.summary}`);
+}
+
+/** The national link's split: availability per probe target and RTT/jitter/loss on each part. */
+export function linkIncidentSplitBlocks(r: PracticeReport, zone: ZonedClock): Block[] {
+  const split = r.link.incidentSplit;
+  if (split === undefined) return [];
+  return [
+    { type: 'heading', level: 3, text: 'National incidents and the practice’s own time' },
+    {
+      type: 'paragraph',
+      text: 'Minutes inside national incidents of the practice’s national-link provider it was part of (the provider’s link failing at many practices at once) are shown apart from the practice’s own; the link’s RAG is judged on its own minutes (accounting rules §12).',
+    },
+    {
+      type: 'table',
+      columns: [
+        { title: 'Part', weight: 1.5 },
+        { title: 'Time (24×7)', align: 'right' },
+        { title: 'Availability core', align: 'right' },
+        { title: 'Availability 24×7', align: 'right' },
+        { title: 'RTT p95 24×7', align: 'right' },
+        { title: 'Jitter p95 24×7', align: 'right' },
+        { title: 'Loss 24×7', align: 'right' },
+      ],
+      rows: PARTS.map(([k, title]) => {
+        const s = split[k];
+        // The worst probe target's availability, as the section's verdict takes it.
+        const worst = (xs: Array<number | null>): number | null => {
+          const v = xs.filter((x) => x !== null);
+          return v.length === 0 ? null : Math.min(...v);
+        };
+        return cells(
+          title,
+          fmtDuration(s.allMs),
+          fmtPct(worst(s.checks.map((c) => c.core.availability)), 3),
+          fmtPct(worst(s.checks.map((c) => c.all.availability)), 3),
+          fmtMs(s.rtt.all.p95),
+          fmtMs(s.jitter.all.p95),
+          fmtPct(s.loss.all, 3),
+        );
+      }),
+    },
+    { type: 'list', items: incidentItems(split.incidents, zone) },
+  ];
 }
 
 type Add = (section: string, item: string, measure: string, period: string, value: string, unit: string) => void;
@@ -81,5 +122,29 @@ export function incidentSplitCsvRows(r: PracticeReport, add: Add, num: (v: numbe
         add('national_apps', a.app, `${t.metric}_p95`, `24x7_${part}`, num(t.all.p95), 'ms');
       }
     }
+  }
+}
+
+export function linkIncidentSplitCsvRows(r: PracticeReport, add: Add, num: (v: number | null | undefined) => string): void {
+  const split = r.link.incidentSplit;
+  if (split === undefined) return;
+  for (const [k] of PARTS) {
+    const s = split[k];
+    const part = k === 'national' ? 'national_incidents' : 'own';
+    add('national_link', 'link', 'time', `core_${part}`, num(s.coreMs), 'ms');
+    add('national_link', 'link', 'time', `24x7_${part}`, num(s.allMs), 'ms');
+    for (const c of s.checks) {
+      add('national_link', c.target, 'availability', `core_${part}`, num(c.core.availability), 'ratio');
+      add('national_link', c.target, 'availability', `24x7_${part}`, num(c.all.availability), 'ratio');
+    }
+    for (const [name, m] of [
+      ['rtt', s.rtt],
+      ['jitter', s.jitter],
+    ] as const) {
+      add('national_link', 'link', `${name}_p95`, `core_${part}`, num(m.core.p95), 'ms');
+      add('national_link', 'link', `${name}_p95`, `24x7_${part}`, num(m.all.p95), 'ms');
+    }
+    add('national_link', 'link', 'loss_mean', `core_${part}`, num(s.loss.core), 'ratio');
+    add('national_link', 'link', 'loss_mean', `24x7_${part}`, num(s.loss.all), 'ratio');
   }
 }

@@ -9,7 +9,7 @@ import { cell, cells, RAG_LABELS, type Block, type Cell, type ReportDocument } f
 import { fmtBps, fmtDuration, fmtMs, fmtNumber, fmtPct, fmtRule, NO_DATA } from './format.ts';
 import { appendixBlocks, incidentBlocks } from './practice-document-tail.ts';
 import { branchBlocks } from './branch-blocks.ts';
-import { incidentSplitBlocks } from './incident-split-blocks.ts';
+import { incidentSplitBlocks, linkIncidentSplitBlocks } from './incident-split-blocks.ts';
 import { inProgress, inProgressText, judgedSpan, judgedView, MONTH_NAMES } from './period.ts';
 import { REPORT_SECTIONS, sectionHeading, type SectionId } from '../sections/index.ts';
 
@@ -473,7 +473,7 @@ function completenessBlocks(r: PracticeReport, zone: ZonedClock): Block[] {
 const SECTION_BLOCKS: Record<SectionId, (r: PracticeReport, zone: ZonedClock) => Block[]> = {
   summary: (r) => summaryBlocks(r),
   apps: appsBlocks,
-  link: (r) => linkBlocks(r),
+  link: (r, zone) => [...linkBlocks(r), ...linkIncidentSplitBlocks(r, zone)],
   lan: lanBlocks,
   incidents: incidentBlocks,
   servers: (r) => serverBlocks(r),

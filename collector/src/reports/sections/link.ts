@@ -19,8 +19,10 @@ import {
   sketchOf,
   withinShare,
 } from '../figures.ts';
-import type { CheckAvailability, InterfaceUtilisation, LinkSection, SmokeDay, ThroughputFigure } from '../model.ts';
-import { mean } from '../periods.ts';
+import type { CheckAvailability, InterfaceUtilisation, LinkIncidentSplitSide, LinkSection, SmokeDay, ThroughputFigure } from '../model.ts';
+import { mean, type Period } from '../periods.ts';
+import type { SplitPeriods } from '../incident-split.ts';
+import { intersect, totalMs } from '../intervals.ts';
 import { worstRag, type Rag } from '../rules.ts';
 import { checkLabel, type CheckRef } from '../series-index.ts';
 import { levelOf } from '../thresholds.ts';
@@ -29,6 +31,11 @@ import { levelOf } from '../thresholds.ts';
 export const RTT_METRIC = 'icmp_rtt_avg_ms';
 
 const isN3 = (c: CheckRef): boolean => c.role === NATIONAL_LINK_ROLE;
+
+/** The national link's reachability checks: its availability figures (not SNMP or throughput). */
+export function isLinkReachability(c: CheckRef): boolean {
+  return isN3(c) && c.kind !== 'snmp' && c.kind !== 'throughput';
+}
 
 /** WAN interfaces: the national-link interface as shared/src/roles.ts defines it (`ifRole` n3-gateway, or legacy wan). */
 export function isWanInterface(_c: CheckRef, s: StoredSeries): boolean {
@@ -117,38 +124,47 @@ function throughput(ctx: ReportContext): ThroughputFigure[] {
   return out;
 }
 
-export function buildLinkSection(ctx: ReportContext): LinkSection {
-  const n3Checks = ctx.index.checks.filter((c) => isN3(c) && c.kind !== 'snmp' && c.kind !== 'throughput');
+/** Availability and RTT/jitter/loss of the link on a pair of periods (the month's, or one part of an incident split). */
+function linkFigures(ctx: ReportContext, periods: SplitPeriods): Omit<LinkIncidentSplitSide, 'coreMs' | 'allMs'> {
   const target = ctx.thresholds.get('n3-availability') ?? null;
   const checks: CheckAvailability[] = [];
-  for (const c of n3Checks) {
+  for (const c of ctx.index.checks.filter(isLinkReachability)) {
     const r = ctx.runs.get(c.key);
     if (r === undefined || r.runsPerHour === 0) continue;
     checks.push({
       check: c.check,
       target: checkLabel(c),
       role: c.role,
-      core: availabilityFigure(ctx, r, ctx.core, target?.warning ?? null),
-      all: availabilityFigure(ctx, r, ctx.all, target?.warning ?? null),
+      core: availabilityFigure(ctx, r, periods.core, target?.warning ?? null),
+      all: availabilityFigure(ctx, r, periods.all, target?.warning ?? null),
     });
   }
   const rttS = ctx.index.metric(RTT_METRIC, isN3);
   const jitS = ctx.index.metric('icmp_jitter_ms', isN3);
   const lossS = ctx.index.metric('icmp_loss_ratio', isN3);
-  const rttRule = ctx.thresholds.get('n3-rtt') ?? null;
-  const jitRule = ctx.thresholds.get('n3-jitter') ?? null;
-  const lossRule = ctx.thresholds.get('n3-loss') ?? null;
+  const rttAll = percentilesOf(sketchOf(ctx, rttS, periods.all));
+  const jitAll = percentilesOf(sketchOf(ctx, jitS, periods.all));
+  const lossAll = mean(momentsOf(ctx, lossS, periods.all));
+  return {
+    checks,
+    rtt: { core: percentilesOf(sketchOf(ctx, rttS, periods.core)), all: rttAll, level: levelOf(ctx.thresholds.get('n3-rtt'), rttAll.p95) },
+    jitter: { core: percentilesOf(sketchOf(ctx, jitS, periods.core)), all: jitAll, level: levelOf(ctx.thresholds.get('n3-jitter'), jitAll.p95) },
+    loss: { core: mean(momentsOf(ctx, lossS, periods.core)), all: lossAll, level: levelOf(ctx.thresholds.get('n3-loss'), lossAll) },
+  };
+}
+
+export function buildLinkSection(ctx: ReportContext): LinkSection {
+  const target = ctx.thresholds.get('n3-availability') ?? null;
   const daily = smoke(ctx); // first: the RTT series' month sketches come with its daily ones
-  const rttAll = percentilesOf(sketchOf(ctx, rttS, ctx.all));
-  const jitAll = percentilesOf(sketchOf(ctx, jitS, ctx.all));
-  const lossAll = mean(momentsOf(ctx, lossS, ctx.all));
+  const month = linkFigures(ctx, ctx);
+  const checks = month.checks;
   const util = utilisation(ctx);
   const section: Omit<LinkSection, 'rag'> = {
     target,
     checks,
-    rtt: { core: percentilesOf(sketchOf(ctx, rttS, ctx.core)), all: rttAll, threshold: rttRule, level: levelOf(rttRule ?? undefined, rttAll.p95) },
-    jitter: { core: percentilesOf(sketchOf(ctx, jitS, ctx.core)), all: jitAll, threshold: jitRule, level: levelOf(jitRule ?? undefined, jitAll.p95) },
-    loss: { core: mean(momentsOf(ctx, lossS, ctx.core)), all: lossAll, threshold: lossRule, level: levelOf(lossRule ?? undefined, lossAll) },
+    rtt: { ...month.rtt, threshold: ctx.thresholds.get('n3-rtt') ?? null },
+    jitter: { ...month.jitter, threshold: ctx.thresholds.get('n3-jitter') ?? null },
+    loss: { ...month.loss, threshold: ctx.thresholds.get('n3-loss') ?? null },
     daily,
     utilisation: util,
     throughput: throughput(ctx),
@@ -167,10 +183,34 @@ export function buildLinkSection(ctx: ReportContext): LinkSection {
         `Throughput ${t.direction === 'down' ? 'download' : 'upload'}: ${t.leftOut} reading${t.leftOut === 1 ? '' : 's'} left out of median / contracted (a lower bound, a stall, or a receiver running late: the probe's \`reading\` label).`,
       );
   }
-  return { ...section, rag: linkRag(section, ctx) };
+  const split = ctx.linkSplit;
+  if (split === undefined) return { ...section, rag: linkRag(section, ctx) };
+  // Accounting rules §12: both parts shown, the link judged on the practice's own minutes.
+  const side = (p: SplitPeriods): LinkIncidentSplitSide => ({ coreMs: p.core.lengthMs, allMs: p.all.lengthMs, ...linkFigures(ctx, p) });
+  const own = side(split.own);
+  const incidentSplit = {
+    incidents: split.incidents.map((i) => ({ id: i.id, summary: i.summary, start: i.start, end: i.end })),
+    national: side(split.national),
+    own,
+  };
+  return {
+    ...section,
+    rag: linkRag(
+      {
+        ...section,
+        checks: own.checks,
+        rtt: { ...section.rtt, level: own.rtt.level },
+        jitter: { ...section.jitter, level: own.jitter.level },
+        loss: { ...section.loss, level: own.loss.level },
+      },
+      ctx,
+      split.own.all,
+    ),
+    incidentSplit,
+  };
 }
 
-function linkRag(s: Omit<LinkSection, 'rag'>, ctx: ReportContext): Rag {
+function linkRag(s: Omit<LinkSection, 'rag'>, ctx: ReportContext, own?: Period): Rag {
   const rags: Rag[] = [];
   for (const c of s.checks) {
     for (const v of [c.core.verdict, c.all.verdict])
@@ -185,7 +225,11 @@ function linkRag(s: Omit<LinkSection, 'rag'>, ctx: ReportContext): Rag {
   const longMs = longOutageMs(ctx);
   for (const c of ctx.index.checks) {
     if (!isN3(c)) continue;
-    for (const o of ctx.runs.get(c.key)?.outages ?? []) if (outsideMaintenanceMs(ctx, o) > longMs) rags.push('red');
+    for (const o of ctx.runs.get(c.key)?.outages ?? []) {
+      // With a split, only the outage's minutes in the practice's own part count (§12).
+      const ms = own === undefined ? outsideMaintenanceMs(ctx, o) : totalMs(intersect([{ from: o.start, to: o.end }], own.intervals));
+      if (ms > longMs) rags.push('red');
+    }
   }
   return worstRag(rags);
 }
