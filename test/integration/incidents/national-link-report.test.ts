@@ -7,7 +7,8 @@
  * its link RAG is judged on its own part; practices outside the incident have no split.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../../shared/src/log.ts';
@@ -16,7 +17,10 @@ import { parseCollectorConfig } from '../../../collector/src/config/load.ts';
 import { startCollector, type RunningCollector } from '../../../collector/src/collector.ts';
 import { createAgentToken, createApiKey } from '../../../collector/src/auth/credentials.ts';
 import { FakeClock } from '../../unit/evaluation/memory-source.ts';
+import { ingestBacklog } from './ingest.ts';
 import { exampleIcmpCheck, icmpRun } from './agent-samples.ts';
+import { sectionHeading } from '../../../collector/src/reports/sections/index.ts';
+import { skipUnlessLab } from '../../helpers/lab-guard.ts';
 
 const M = 60_000;
 const T0 = Math.floor((Date.now() - 5 * 3_600_000) / 3_600_000) * 3_600_000;
@@ -64,15 +68,7 @@ const clock = new FakeClock(T0);
 const tokens: Record<string, string> = {};
 
 async function ingest(practice: string, samples: WireSample[]): Promise<void> {
-  for (let i = 0; i < samples.length; i += 5000) {
-    const r = await c.app.inject({
-      method: 'POST',
-      url: '/api/v1/ingest',
-      payload: { batchId: `${practice}-${clock.t}-${i}`, samples: samples.slice(i, i + 5000) },
-      headers: { authorization: `Bearer ${tokens[practice]}` },
-    });
-    expect(r.statusCode, r.body).toBe(200);
-  }
+  await ingestBacklog(c, tokens[practice]!, `${practice}-${clock.t}`, samples);
 }
 
 async function evaluate(): Promise<void> {
@@ -176,5 +172,15 @@ describe('the monthly report splits the national link by its provider\u2019s nat
     expect(html.body).toContain('National incidents and the practice’s own time');
     expect(html.body).toContain('RTT p95 24×7');
     expect(html.body).toContain(`${PROVIDER}: `); // the incident's summary in the list
+    const pdf = await c.app.inject({ method: 'GET', url: `/api/v1/reports/P00000/${month}?format=pdf`, headers: { authorization: `Bearer ${desk}` } });
+    expect(pdf.statusCode).toBe(200);
+    if (skipUnlessLab({ files: ['/usr/bin/pdftotext'] })) return;
+    const file = join(dir, 'P00000.pdf');
+    writeFileSync(file, pdf.rawPayload);
+    const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+    const linkAt = text.indexOf(sectionHeading('link'));
+    expect(linkAt).toBeGreaterThan(-1);
+    expect(text.indexOf('Inside national incidents', linkAt)).toBeGreaterThan(linkAt);
+    expect(text.indexOf('The practice’s own', linkAt)).toBeGreaterThan(linkAt);
   }, 60_000);
 });

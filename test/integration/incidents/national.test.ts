@@ -18,6 +18,7 @@ import { startCollector, type RunningCollector } from '../../../collector/src/co
 import { createAgentToken, createApiKey } from '../../../collector/src/auth/credentials.ts';
 import type { Notification } from '../../../collector/src/notifications/channels/types.ts';
 import { FakeClock } from '../../unit/evaluation/memory-source.ts';
+import { ingestBacklog } from './ingest.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../alerts/servers.ts';
 import { waitFor } from '../../helpers/wait.ts';
 import { exampleHttpChecks, httpRun } from './agent-samples.ts';
@@ -69,15 +70,7 @@ const clock = new FakeClock(T0);
 const tokens: Record<string, string> = {};
 
 async function ingest(practice: string, samples: WireSample[]): Promise<void> {
-  for (let i = 0; i < samples.length; i += 5000) {
-    const r = await c.app.inject({
-      method: 'POST',
-      url: '/api/v1/ingest',
-      payload: { batchId: `${practice}-${clock.t}-${i}`, samples: samples.slice(i, i + 5000) },
-      headers: { authorization: `Bearer ${tokens[practice]}` },
-    });
-    expect(r.statusCode, r.body).toBe(200);
-  }
+  await ingestBacklog(c, tokens[practice]!, `${practice}-${clock.t}`, samples);
 }
 
 /** Evaluate what arrived, then let the notifier's group wait pass and send. */
