@@ -88,8 +88,10 @@ export function createAgentCommand(deps: AgentCommandDeps): Command {
       const config = parseAgentConfig(readConfigSource(file), file, probes);
       const envLevel = io.env.N3MON_LOG_LEVEL !== undefined && LEVELS.includes(io.env.N3MON_LOG_LEVEL) ? io.env.N3MON_LOG_LEVEL : undefined;
       const log = createLogger({ level: flagLevel ?? envLevel ?? config.log.level, name: 'n3mon-agent' });
+      // The stop handler is in place before the agent reports itself started (see `n3mon up`).
+      const stopSignal = (deps.waitForStop ?? waitForStopSignal)(log);
       const agent = await startAgent(config, { log, probes });
-      const signal = await (deps.waitForStop ?? waitForStopSignal)(log);
+      const signal = await stopSignal;
       log.info({ signal }, 'stopping the agent');
       await agent.stop();
       return 0;

@@ -52,6 +52,9 @@ export const command: Command = {
     const config = loadCollectorConfig(file);
     const envLevel = io.env.N3MON_LOG_LEVEL !== undefined && LEVELS.includes(io.env.N3MON_LOG_LEVEL) ? io.env.N3MON_LOG_LEVEL : undefined;
     const log = createLogger({ level: flagLevel ?? envLevel ?? config.log.level, name: 'n3mon-collector' });
+    // Listen for SIGINT/SIGTERM before anything says "listening": a supervisor (or a test) that
+    // stops the collector as soon as it reads that line must find the graceful handler installed.
+    const stopSignal = waitForStopSignal(log);
     const collector = await startCollector(config, { log });
     // SIGHUP: re-read listen.tls's certificate and key (a renewed certificate) without a restart.
     const onHup = (): void => {
@@ -59,7 +62,7 @@ export const command: Command = {
     };
     process.on('SIGHUP', onHup);
     io.err(`n3mon collector listening on ${collector.url} (data in ${config.dataDir})\n`);
-    const signal = await waitForStopSignal(log);
+    const signal = await stopSignal;
     process.off('SIGHUP', onHup);
     log.info({ signal }, 'stopping the collector');
     await collector.stop();

@@ -167,6 +167,9 @@ export const command: Command = {
       },
       'n3mon up',
     );
+    // The graceful stop handler goes in before the banner says "stop: Ctrl-C": a SIGTERM sent the
+    // moment that line is read found no handler and killed the process (seen under load).
+    const stopSignal = waitForStopSignal(log);
     const collector = await startCollector(config, { log });
     let agent: { stop(): Promise<void> } | undefined;
     try {
@@ -188,7 +191,7 @@ export const command: Command = {
       await collector.stop();
       throw err;
     }
-    const signal = await waitForStopSignal(log);
+    const signal = await stopSignal;
     io.err(`\n${signal}: stopping (the agent makes a last push, the collector finishes requests in flight)…\n`);
     await agent.stop();
     await collector.stop();
