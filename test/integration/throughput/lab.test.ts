@@ -132,7 +132,10 @@ describe.skipIf(skipUnlessLab({ ...LAB_REQUIREMENTS, files: [...LAB_REQUIREMENTS
       expect(measured.map((m) => m.direction)).toEqual(['down', 'up']);
       for (const m of measured) {
         expect(m.warmupMs as number).toBeGreaterThanOrEqual(1000);
-        expect(m.windowMs as number).toBeGreaterThan(2000);
+        // The window is what is left after the warm-up (~2 s of ~4.2 s here), less a late last read
+        // (lateEnd): the link sets it, not the machine, but it may end a read early (CI: 1,951 ms).
+        expect(m.windowMs as number).toBeGreaterThan(1000);
+        expect(m.windowBytes as number).toBeGreaterThan(0.3 * (m.bytes as number));
         // The first transfer (1 MB, ~4.2 s at 1.91 Mbit/s) lasted long enough to time: no bigger one.
         expect(m.steps).toEqual([1_000_000]);
         expect(m.bytes).toBe(1_000_000);
