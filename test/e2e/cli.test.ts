@@ -36,6 +36,21 @@ describe('n3mon CLI', () => {
     const b = await runCli(['up', '--prot', '1']);
     expect(b.code).toBe(2);
     expect(b.stderr).toContain("Unknown option '--prot'");
+    // Every command made of subcommands names the ones it knows; bare, it prints its help and exits 2.
+    for (const [name, known] of [
+      ['token', 'create, list, revoke'],
+      ['apikey', 'create, list, revoke'],
+      ['enrolment', 'create, list, revoke'],
+      ['agents', 'list, revoke'],
+      ['user', 'create, list, set-role, password, disable, enable'],
+    ] as const) {
+      const c = await runCli([name, 'frobnicate']);
+      expect(c.code, name).toBe(2);
+      expect(c.stderr).toContain(`unknown subcommand 'frobnicate' (${known})`);
+      const bare = await runCli([name]);
+      expect(bare.code, name).toBe(2);
+      expect(bare.stdout).toMatch(/usage/i);
+    }
   });
 
   describe('check-config', () => {

@@ -1,5 +1,5 @@
 /** `n3mon agents list|revoke` — a practice's agents as the collector sees them, and revoking one. */
-import { parseFlags, usageError, type CliIO, type Command } from '../../../shared/src/cli/command.ts';
+import { commandGroup, parseFlags, usageError, type CliIO, type Command } from '../../../shared/src/cli/command.ts';
 import { assertOds } from '../auth/credentials.ts';
 import { cliActor } from '../meta/index.ts';
 import { agentsOf } from '../routes/enrolment/service.ts';
@@ -82,17 +82,9 @@ async function revoke(args: string[], io: CliIO): Promise<number> {
   }
 }
 
-const SUBCOMMANDS: Record<string, (args: string[], io: CliIO) => Promise<number>> = { list, revoke };
-
-export const command: Command = {
+export const command: Command = commandGroup({
   name: 'agents',
   summary: 'agents as the collector sees them: list (version, last seen, address, credential age), revoke',
   help,
-  async run(args, io) {
-    const [sub, ...rest] = args;
-    if (sub === undefined || sub === '--help' || sub === '-h') return (io.out(help), sub === undefined ? 2 : 0);
-    const fn = SUBCOMMANDS[sub];
-    if (fn === undefined) throw usageError(`unknown subcommand '${sub}' (list, revoke)`);
-    return fn(rest, io);
-  },
-};
+  subcommands: { list, revoke },
+});

@@ -1,5 +1,5 @@
 /** `n3mon apikey create|list|revoke` — API keys for the read API. */
-import { parseFlags, usageError, type CliIO, type Command } from '../../../shared/src/cli/command.ts';
+import { commandGroup, parseFlags, usageError, type CliIO, type Command } from '../../../shared/src/cli/command.ts';
 import { createApiKey } from '../auth/credentials.ts';
 import type { ApiRole } from '../meta/index.ts';
 import { cliActor } from '../meta/index.ts';
@@ -95,17 +95,9 @@ async function revoke(args: string[], io: CliIO): Promise<number> {
   }
 }
 
-const SUBCOMMANDS: Record<string, (args: string[], io: CliIO) => Promise<number>> = { create, list, revoke };
-
-export const command: Command = {
+export const command: Command = commandGroup({
   name: 'apikey',
   summary: 'read-API keys: create, list, revoke',
   help,
-  async run(args, io) {
-    const [sub, ...rest] = args;
-    if (sub === undefined || sub === '--help' || sub === '-h') return (io.out(help), sub === undefined ? 2 : 0);
-    const fn = SUBCOMMANDS[sub];
-    if (fn === undefined) throw usageError(`unknown subcommand '${sub}' (create, list, revoke)`);
-    return fn(rest, io);
-  },
-};
+  subcommands: { create, list, revoke },
+});

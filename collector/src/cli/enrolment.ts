@@ -1,5 +1,5 @@
 /** `n3mon enrolment create|list|revoke` — one-time codes a practice server exchanges for its agent token (`n3mon enrol`). */
-import { parseFlags, usageError, type CliIO, type Command } from '../../../shared/src/cli/command.ts';
+import { commandGroup, parseFlags, usageError, type CliIO, type Command } from '../../../shared/src/cli/command.ts';
 import { assertOds } from '../auth/credentials.ts';
 import { cliActor, codeState } from '../meta/index.ts';
 import { createEnrolmentCode, parseDuration } from '../routes/enrolment/service.ts';
@@ -107,17 +107,9 @@ async function revoke(args: string[], io: CliIO): Promise<number> {
   }
 }
 
-const SUBCOMMANDS: Record<string, (args: string[], io: CliIO) => Promise<number>> = { create, list, revoke };
-
-export const command: Command = {
+export const command: Command = commandGroup({
   name: 'enrolment',
   summary: 'enrolment codes: create, list, revoke',
   help,
-  async run(args, io) {
-    const [sub, ...rest] = args;
-    if (sub === undefined || sub === '--help' || sub === '-h') return (io.out(help), sub === undefined ? 2 : 0);
-    const fn = SUBCOMMANDS[sub];
-    if (fn === undefined) throw usageError(`unknown subcommand '${sub}' (create, list, revoke)`);
-    return fn(rest, io);
-  },
-};
+  subcommands: { create, list, revoke },
+});

@@ -1,5 +1,5 @@
 /** `n3mon token create|list|revoke` — agent tokens for POST /api/v1/ingest. */
-import { parseFlags, usageError, type CliIO, type Command } from '../../../shared/src/cli/command.ts';
+import { commandGroup, parseFlags, usageError, type CliIO, type Command } from '../../../shared/src/cli/command.ts';
 import { createAgentToken, assertOds } from '../auth/credentials.ts';
 import { cliActor } from '../meta/index.ts';
 import { DATA_DIR_FLAGS, DATA_DIR_HELP, isoOrDash, openMetaFor, table } from './data-dir.ts';
@@ -107,17 +107,9 @@ async function revoke(args: string[], io: CliIO): Promise<number> {
   }
 }
 
-const SUBCOMMANDS: Record<string, (args: string[], io: CliIO) => Promise<number>> = { create, list, revoke };
-
-export const command: Command = {
+export const command: Command = commandGroup({
   name: 'token',
   summary: 'agent tokens: create, list, revoke',
   help,
-  async run(args, io) {
-    const [sub, ...rest] = args;
-    if (sub === undefined || sub === '--help' || sub === '-h') return (io.out(help), sub === undefined ? 2 : 0);
-    const fn = SUBCOMMANDS[sub];
-    if (fn === undefined) throw usageError(`unknown subcommand '${sub}' (create, list, revoke)`);
-    return fn(rest, io);
-  },
-};
+  subcommands: { create, list, revoke },
+});

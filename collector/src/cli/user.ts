@@ -2,7 +2,7 @@
  * `n3mon user create|list|set-role|password|disable|enable` — dashboard users. Passwords are read
  * from stdin (a pipe or file) or generated and printed once; only a scrypt hash is stored.
  */
-import { parseFlags, usageError, type CliIO, type Command } from '../../../shared/src/cli/command.ts';
+import { commandGroup, parseFlags, usageError, type CliIO, type Command } from '../../../shared/src/cli/command.ts';
 import { generatePassword } from '../ui/passwords.ts';
 import { isUserRole, USER_ROLES, UserStore, type UserRole } from '../ui/users.ts';
 import { cliActor } from '../meta/index.ts';
@@ -185,24 +185,16 @@ function toggle(disabled: boolean): (args: string[], io: CliIO) => Promise<numbe
   };
 }
 
-const SUBCOMMANDS: Record<string, (args: string[], io: CliIO) => Promise<number>> = {
-  create,
-  list,
-  'set-role': setRole,
-  password,
-  disable: toggle(true),
-  enable: toggle(false),
-};
-
-export const command: Command = {
+export const command: Command = commandGroup({
   name: 'user',
   summary: 'dashboard users: create, list, set-role, password, disable, enable',
   help,
-  async run(args, io) {
-    const [sub, ...rest] = args;
-    if (sub === undefined || sub === '--help' || sub === '-h') return (io.out(help), sub === undefined ? 2 : 0);
-    const fn = SUBCOMMANDS[sub];
-    if (fn === undefined) throw usageError(`unknown subcommand '${sub}' (${Object.keys(SUBCOMMANDS).join(', ')})`);
-    return fn(rest, io);
+  subcommands: {
+    create,
+    list,
+    'set-role': setRole,
+    password,
+    disable: toggle(true),
+    enable: toggle(false),
   },
-};
+});

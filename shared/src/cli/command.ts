@@ -46,3 +46,27 @@ export function parseFlags<T extends Options>(args: string[], options: T, opts: 
 export function usageError(message: string): N3monError {
   return new N3monError('N3MON_ERR_CLI_USAGE', message);
 }
+
+export type Subcommand = (args: string[], io: CliIO) => Promise<number>;
+
+/**
+ * A command made of subcommands (`token create|list|revoke`, …): no subcommand prints the help and
+ * exits 2, `--help`/`-h` prints it and exits 0, an unknown one is a usage error naming the known ones.
+ */
+export function commandGroup(o: { name: string; summary: string; help: string; subcommands: Readonly<Record<string, Subcommand>> }): Command {
+  return {
+    name: o.name,
+    summary: o.summary,
+    help: o.help,
+    async run(args, io) {
+      const [sub, ...rest] = args;
+      if (sub === undefined || sub === '--help' || sub === '-h') {
+        io.out(o.help);
+        return sub === undefined ? 2 : 0;
+      }
+      const fn = Object.hasOwn(o.subcommands, sub) ? o.subcommands[sub] : undefined;
+      if (fn === undefined) throw usageError(`unknown subcommand '${sub}' (${Object.keys(o.subcommands).join(', ')})`);
+      return fn(rest, io);
+    },
+  };
+}
