@@ -155,7 +155,7 @@ export class InfluxRollup {
     await client.write(points);
     // Forget the persisted marks of minutes no write marked again meanwhile.
     const done = entries.filter(([id, m]) => !dirty.has(id, m));
-    for (let i = 0; i < done.length; i += 200) await client.query(done.slice(i, i + 200).map(([id, m]) => deleteDirtyStatement(client, id, m)));
+    for (let i = 0; i < done.length; i += 200) await client.query(done.slice(i, i + 200).map(([id, m]) => deleteDirtyStatement(id, m)));
     return entries.length;
   }
 

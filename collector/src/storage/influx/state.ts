@@ -115,6 +115,6 @@ export function dirtyPoint(id: string, minute: number): IPoint {
   return { measurement: DIRTY_MEASUREMENT, tags: { series: id }, fields: { v: 1 }, timestamp: minute };
 }
 
-export function deleteDirtyStatement(client: InfluxClient, id: string, minute: number): string {
+export function deleteDirtyStatement(id: string, minute: number): string {
   return `DELETE FROM ${ident(DIRTY_MEASUREMENT)} WHERE "series" = ${literal(id)} AND time = ${minute}ms`;
 }
