@@ -6,10 +6,9 @@
  * infrastructure is judged on its own minutes; both are shown. The national link is split the same
  * way by the incidents of the practice's national-link provider (scope `provider`). Pure.
  */
-import type { CheckRef, SeriesIndex } from './series-index.ts';
+import { RTT_METRIC, type CheckRef, type SeriesIndex } from './series-index.ts';
 import { intersect, roundOutToMinutes, subtract, totalMs, type Interval } from './intervals.ts';
 import { makePeriod, type Period } from './periods.ts';
-import { RTT_METRIC } from './sections/link.ts';
 
 /** A national incident (collector/src/incidents) the practice was a member of. */
 export interface NationalIncidentRecord {

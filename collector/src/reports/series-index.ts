@@ -7,6 +7,9 @@ import type { StoredSeries } from '../storage/types.ts';
 import { probeKindOfMetric } from '../../../shared/src/labels.ts';
 import { METRICS } from '../../../shared/src/metrics.ts';
 
+/** The per-round RTT statistic the report uses: each burst's mean RTT, as the profile's RTT rules. */
+export const RTT_METRIC = 'icmp_rtt_avg_ms';
+
 export interface CheckRef {
   /** `agent/check` — unique within a practice. */
   key: string;

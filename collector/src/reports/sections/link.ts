@@ -27,8 +27,9 @@ import { worstRag, type Rag } from '../rules.ts';
 import { checkLabel, type CheckRef } from '../series-index.ts';
 import { levelOf } from '../thresholds.ts';
 
-/** The per-round RTT statistic the report uses: each burst's mean RTT, as the profile's RTT rules. */
-export const RTT_METRIC = 'icmp_rtt_avg_ms';
+import { RTT_METRIC } from '../series-index.ts';
+
+export { RTT_METRIC };
 
 const isN3 = (c: CheckRef): boolean => c.role === NATIONAL_LINK_ROLE;
 
