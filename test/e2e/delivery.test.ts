@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { CLI, exited, runCli } from '../helpers/cli.ts';
+import { CLI, exited, runCli, spawnLogged as spawnLoggedCli, type LogLine } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'n3mon-delivery-'));
 const children: ChildProcess[] = [];
@@ -35,24 +35,10 @@ function spawnCli(args: string[]): ChildProcess {
   return child;
 }
 
-interface LogLine {
-  msg?: string;
-  component?: string;
-  lane?: string;
-}
-
-/** A child whose pino log lines (stdout) are kept, parsed, for the test to wait on. */
 function spawnLogged(args: string[]): { child: ChildProcess; logs: LogLine[] } {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
-  children.push(child);
-  const logs: LogLine[] = [];
-  let rest = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    const lines = (rest + chunk).split('\n');
-    rest = lines.pop() ?? '';
-    for (const l of lines) if (l.startsWith('{')) logs.push(JSON.parse(l) as LogLine);
-  });
-  return { child, logs };
+  const spawned = spawnLoggedCli(args);
+  children.push(spawned.child);
+  return spawned;
 }
 
 /** Polls `cond` every 100 ms until it holds; fails with `what` after `timeoutMs` (a bound, not a wait). */

@@ -87,3 +87,22 @@ export async function stopCli(child: ChildProcess, graceMs = 10_000): Promise<nu
     clearTimeout(timer);
   }
 }
+
+/** One pino log line of a spawned n3mon process, as parsed JSON (read the fields a test needs). */
+export type LogLine = Record<string, unknown> & { level?: number; msg?: string; status?: number; message?: string };
+
+/**
+ * Spawns the built CLI with its pino log lines (stdout) kept, parsed, for the test to wait on;
+ * stderr is ignored. The caller stops the child (stopCli, or kill in afterAll).
+ */
+export function spawnLogged(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; logs: LogLine[] } {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'ignore'], ...(opts.env === undefined ? {} : { env: opts.env }) });
+  const logs: LogLine[] = [];
+  let rest = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop() ?? '';
+    for (const l of lines) if (l.startsWith('{')) logs.push(JSON.parse(l) as LogLine);
+  });
+  return { child, logs };
+}

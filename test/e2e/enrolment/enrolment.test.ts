@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, exited, runCli } from '../../helpers/cli.ts';
+import { CLI, exited, runCli, spawnLogged as spawnLoggedCli, type LogLine } from '../../helpers/cli.ts';
 import { freePort } from '../../helpers/influxd.ts';
 import { waitFor as until } from '../../helpers/wait.ts';
 import { skipUnlessLab } from '../../helpers/lab-guard.ts';
@@ -25,24 +25,10 @@ afterAll(() => {
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-interface LogLine {
-  level?: number;
-  msg?: string;
-  component?: string;
-  lane?: string;
-}
-
 function spawnLogged(args: string[]): { child: ChildProcess; logs: LogLine[] } {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
-  children.push(child);
-  const logs: LogLine[] = [];
-  let rest = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    const lines = (rest + chunk).split('\n');
-    rest = lines.pop() ?? '';
-    for (const l of lines) if (l.startsWith('{')) logs.push(JSON.parse(l) as LogLine);
-  });
-  return { child, logs };
+  const spawned = spawnLoggedCli(args);
+  children.push(spawned.child);
+  return spawned;
 }
 
 /** Until `cond` holds, polled every 100 ms, bounded by `timeoutMs` (test/helpers/wait.ts). */

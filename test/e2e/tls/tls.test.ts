@@ -5,7 +5,7 @@
 // keep-alive connection keeps working), mutual TLS (no certificate, another agent's certificate
 // refused; the agent's own delivers), and plain http to a non-loopback URL refused by check-config
 // and at agent start (validation only: nothing is ever sent to a non-loopback address).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { connect, type TLSSocket } from 'node:tls';
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, runCli } from '../../helpers/cli.ts';
+import { runCli, spawnLogged as spawnLoggedCli, type LogLine } from '../../helpers/cli.ts';
 import { freePort } from '../../helpers/influxd.ts';
 import { skipUnlessLab } from '../../helpers/lab-guard.ts';
 import { waitFor as until } from '../../helpers/wait.ts';
@@ -82,28 +82,10 @@ function issue(ca: string, name: string, subj: string, serial: string, ext: stri
   );
 }
 
-interface LogLine {
-  msg?: string;
-  err?: string;
-  code?: string;
-  message?: string;
-  status?: number;
-  pending?: number;
-  serial?: string;
-}
-
 function spawnLogged(args: string[]): { child: ChildProcess; logs: LogLine[] } {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const logs: LogLine[] = [];
-  let rest = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    const lines = (rest + chunk).split('\n');
-    rest = lines.pop() ?? '';
-    for (const l of lines) if (l.startsWith('{')) logs.push(JSON.parse(l) as LogLine);
-  });
-  child.stderr?.resume();
-  return { child, logs };
+  const spawned = spawnLoggedCli(args);
+  children.push(spawned.child);
+  return spawned;
 }
 
 const waitFor = (cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<true> =>
