@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { skipUnlessLab } from '../../helpers/lab-guard.ts';
-import { agentToken, CHROMIUM, createUser, openBrowser, startCollectorProcess, type Browsing, type Collector } from './fixture.ts';
+import { agentToken, CHROMIUM, createUser, openBrowser, startCollectorProcess, type Browsing, type Collector, signIn } from './fixture.ts';
 import { APP_DOWN, HEALTHY, LINK_BAD, MIN, practiceSamples } from './data.ts';
 
 const skip = skipUnlessLab({ files: [CHROMIUM] });
@@ -45,12 +45,6 @@ async function expectingHttpError<T>(status: number, step: () => Promise<T>): Pr
   expect(fresh.length, fresh.join('\n')).toBeGreaterThan(0);
   for (const p of fresh) expect(p).toMatch(new RegExp(`status of ${status}`));
   return out;
-}
-
-async function signIn(page: Page, who: { username: string; password: string }): Promise<void> {
-  await page.getByLabel('Username').fill(who.username);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
 function row(page: Page, ods: string) {

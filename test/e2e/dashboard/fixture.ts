@@ -154,3 +154,19 @@ export async function openBrowser(origin: string): Promise<Browsing> {
     close: () => browser.close(),
   };
 }
+
+/** Fills the dashboard's sign-in form and submits it. */
+export async function signIn(page: Page, who: { username: string; password: string }): Promise<void> {
+  await page.getByLabel('Username').fill(who.username);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** A browser on the dashboard, signed in as `who`, with the overview shown. */
+export async function openSignedIn(origin: string, who: { username: string; password: string }): Promise<Browsing> {
+  const b = await openBrowser(origin);
+  await b.page.goto(`${origin}/`);
+  await signIn(b.page, who);
+  await b.page.getByRole('heading', { name: 'Practices' }).waitFor();
+  return b;
+}

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WireSample } from '../../../shared/src/wire.ts';
 import { skipUnlessLab } from '../../helpers/lab-guard.ts';
 import { exampleHttpChecks, httpRun } from '../../integration/incidents/agent-samples.ts';
-import { agentToken, CHROMIUM, createUser, openBrowser, startCollectorProcess, type Browsing, type Collector } from './fixture.ts';
+import { agentToken, CHROMIUM, createUser, startCollectorProcess, type Browsing, type Collector, openSignedIn } from './fixture.ts';
 
 const skip = skipUnlessLab({ files: [CHROMIUM] });
 const MIN = 60_000;
@@ -36,12 +36,7 @@ describe.skipIf(skip)('the dashboard: national incidents', () => {
     const desk = await createUser(c, 'desk.national', 'servicedesk');
     const now = Date.now();
     for (const p of [...EPS_SLOW, SPINE_SLOW]) await c.ingest(await agentToken(c, p), `backlog-${p}`, agentSamples(p, now));
-    b = await openBrowser(c.url);
-    await b.page.goto(`${c.url}/`);
-    await b.page.getByLabel('Username').fill(desk.username);
-    await b.page.getByLabel('Password').fill(desk.password);
-    await b.page.getByRole('button', { name: 'Sign in' }).click();
-    await b.page.getByRole('heading', { name: 'Practices' }).waitFor();
+    b = await openSignedIn(c.url, desk);
   }, 120_000);
   afterAll(async () => {
     await b?.close();

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WireSample } from '../../../shared/src/wire.ts';
 import { skipUnlessLab } from '../../helpers/lab-guard.ts';
 import { loadSequence, replay } from '../../unit/probes/snmp/sequences.ts';
-import { agentToken, CHROMIUM, createUser, openBrowser, startCollectorProcess, type Browsing, type Collector } from './fixture.ts';
+import { agentToken, CHROMIUM, createUser, startCollectorProcess, type Browsing, type Collector, openSignedIn } from './fixture.ts';
 
 const skip = skipUnlessLab({ files: [CHROMIUM] });
 const MIN = 60_000;
@@ -33,12 +33,7 @@ describe.skipIf(skip)('the dashboard: a port faster than its device says', () =>
     const samples = agentSamples(Math.floor(Date.now() / MIN) * MIN);
     expect(samples.filter((s) => s.metric === 'snmp_if_speed_mismatch_bps').length).toBeGreaterThan(0);
     await c.ingest(await agentToken(c, 'D84004'), 'lo-fast', samples);
-    b = await openBrowser(c.url);
-    await b.page.goto(`${c.url}/`);
-    await b.page.getByLabel('Username').fill(desk.username);
-    await b.page.getByLabel('Password').fill(desk.password);
-    await b.page.getByRole('button', { name: 'Sign in' }).click();
-    await b.page.getByRole('heading', { name: 'Practices' }).waitFor();
+    b = await openSignedIn(c.url, desk);
   }, 120_000);
   afterAll(async () => {
     await b?.close();

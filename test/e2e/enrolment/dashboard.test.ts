@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipUnlessLab } from '../../helpers/lab-guard.ts';
 import { CLI, exited, runCli } from '../../helpers/cli.ts';
-import { CHROMIUM, createUser, openBrowser, startCollectorProcess, type Browsing, type Collector } from '../dashboard/fixture.ts';
+import { CHROMIUM, createUser, startCollectorProcess, type Browsing, type Collector, openSignedIn } from '../dashboard/fixture.ts';
 
 const skip = skipUnlessLab({ files: [CHROMIUM] });
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -23,12 +23,7 @@ describe.skipIf(skip)('the dashboard: enrolling a server from the practice page'
   beforeAll(async () => {
     c = await startCollectorProcess();
     const desk = await createUser(c, 'desk.enrol', 'servicedesk');
-    b = await openBrowser(c.url);
-    await b.page.goto(`${c.url}/`);
-    await b.page.getByLabel('Username').fill(desk.username);
-    await b.page.getByLabel('Password').fill(desk.password);
-    await b.page.getByRole('button', { name: 'Sign in' }).click();
-    await b.page.getByRole('heading', { name: 'Practices' }).waitFor();
+    b = await openSignedIn(c.url, desk);
   }, 120_000);
   afterAll(async () => {
     if (agent !== undefined && agent.exitCode === null) {

@@ -9,7 +9,7 @@ import type { WireSample } from '../../../shared/src/wire.ts';
 import { parseMtrJson } from '../../../agent/src/probes/trace/parse.ts';
 import { traceSamples } from '../../../agent/src/probes/trace/samples.ts';
 import { skipUnlessLab } from '../../helpers/lab-guard.ts';
-import { agentToken, CHROMIUM, createUser, openBrowser, startCollectorProcess, type Browsing, type Collector } from '../../e2e/dashboard/fixture.ts';
+import { agentToken, CHROMIUM, createUser, startCollectorProcess, type Browsing, type Collector, openSignedIn } from '../../e2e/dashboard/fixture.ts';
 
 const skip = skipUnlessLab({ files: [CHROMIUM] });
 const MIN = 60_000;
@@ -41,12 +41,7 @@ describe.skipIf(skip)("the dashboard: an alert's path trace", () => {
     c = await startCollectorProcess();
     const desk = await createUser(c, 'desk.trace', 'servicedesk');
     await c.ingest(await agentToken(c, 'A81001'), 'trace-backlog', agentSamples(Date.now()));
-    b = await openBrowser(c.url);
-    await b.page.goto(`${c.url}/`);
-    await b.page.getByLabel('Username').fill(desk.username);
-    await b.page.getByLabel('Password').fill(desk.password);
-    await b.page.getByRole('button', { name: 'Sign in' }).click();
-    await b.page.getByRole('heading', { name: 'Practices' }).waitFor();
+    b = await openSignedIn(c.url, desk);
   }, 120_000);
   afterAll(async () => {
     await b?.close();
