@@ -14,14 +14,14 @@ import { AGENT_LABELS, maxOwnLabels } from '../../../shared/src/labels.ts';
 import { formatProblem, labelProblems, withBase } from '../../../shared/src/sample-rules.ts';
 import { formatPath } from '../../../shared/src/validate.ts';
 import { INGEST_LIMITS } from '../../../shared/src/wire.ts';
-import type { ProbeKind } from '../probes/types.ts';
+import type { CheckKind } from '../probes/types.ts';
 
 export interface LabelCheckInput {
   check: { kind: string } & Record<string, unknown>;
   index: number;
   /** The check's id (its `check` label). */
   id: string;
-  kind: ProbeKind;
+  kind: CheckKind;
 }
 
 const agentLabels = new Set(AGENT_LABELS);

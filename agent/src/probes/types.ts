@@ -59,22 +59,44 @@ export interface BaseCheck {
 }
 
 /**
- * One entry in the probe registry. A new probe is a new folder exporting one of these, plus one
- * line in ./registry.ts — nothing else branches on `kind`.
+ * The config side of a probe kind: what a check of this kind may say and how it is checked —
+ * pure (schemas and rules, no sockets, no npm runtime modules), so the collector can validate the
+ * checks it renders for an agent with the agent's own rules (./check-kinds.ts lists them).
  */
-export interface ProbeKind<S extends TSchema = TSchema> {
+export interface CheckKind<S extends TSchema = TSchema> {
   readonly kind: string;
   /** Config schema of one check of this kind: an object with `kind` as a literal. */
   readonly schema: S;
-  /** Most runs of this kind in flight at once, across all its checks. */
-  readonly concurrency: number;
   /** Default timeout when the check gives none (always < intervalMs at run time). */
   readonly defaultTimeoutMs: (check: Static<S>) => number;
   /** `target`/`device`, `role`, `app`… Every sample of the check carries these. */
   readonly baseLabels: (check: Static<S>) => Record<string, string>;
   /** Problems that a schema cannot express (cross-field rules), as `path: message` relative to the check. */
   readonly validate?: (check: Static<S>) => string[];
+}
+
+/**
+ * One entry in the probe registry: its config side (a CheckKind, in the probe's check.ts) plus
+ * what runs it. A new probe is a new folder exporting one of these, plus one line in
+ * ./registry.ts and one in ./check-kinds.ts — nothing else branches on `kind`.
+ */
+export interface ProbeKind<S extends TSchema = TSchema> extends CheckKind<S> {
+  /** Most runs of this kind in flight at once, across all its checks. */
+  readonly concurrency: number;
   readonly create: (check: Static<S>, env: ProbeEnv) => Probe;
+  /**
+   * Optional: the probe for `next` when a running check of this kind changed (a pulled config,
+   * Scheduler.reconfigure), carrying over what `prev.probe` learned — e.g. SNMP counters and
+   * discovery when the device did not change. Undefined: no carry-over, `create` is used. The new
+   * probe may take the old one's state only when it first runs (the scheduler runs it after the
+   * old one's last run has settled), so a hand-over that is then rolled back leaves the old intact.
+   * The old probe is not closed when handed over.
+   */
+  readonly handOver?: (prev: { check: Static<S>; probe: Probe }, next: Static<S>, env: ProbeEnv) => Probe | undefined;
+}
+
+export function defineCheckKind<S extends TSchema>(def: CheckKind<S>): CheckKind<S> {
+  return def;
 }
 
 export function defineProbe<S extends TSchema>(def: ProbeKind<S>): ProbeKind<S> {

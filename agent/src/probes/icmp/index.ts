@@ -6,7 +6,8 @@ import { defineProbe, type Probe, type ProbeEnv, type ProbeResult, type RunConte
 import { parsePingOutput } from './parse.ts';
 import { pingResult } from './result.ts';
 import { systemPingRunner, type PingRequest, type PingRun, type PingRunner } from './runner.ts';
-import { burstBoundMs, IcmpCheck, TIMEOUT_MARGIN_MS, validateIcmpCheck } from './schema.ts';
+import { burstBoundMs, type IcmpCheck } from './schema.ts';
+import { icmpCheckKind } from './check.ts';
 import { helperTraceRunner, PathTracer, type TraceRunner } from '../trace/tracer.ts';
 import { traceSettings } from '../trace/settings.ts';
 import { systemClock } from '../../../../shared/src/clock.ts';
@@ -15,10 +16,7 @@ export { IcmpCheck, burstBoundMs } from './schema.ts';
 export type { PingRunner, PingRequest, PingRun } from './runner.ts';
 export { systemPingRunner } from './runner.ts';
 
-/** target, role and app; the scheduler adds `check` and the check's own static labels. */
-export function icmpBaseLabels(check: IcmpCheck): Record<string, string> {
-  return { target: check.target, role: check.role, ...(check.app === undefined ? {} : { app: check.app }) };
-}
+export { icmpBaseLabels } from './check.ts';
 
 const ABORTED = Symbol('aborted');
 
@@ -96,12 +94,8 @@ export function createIcmpProbe(
 }
 
 export const icmpProbe = defineProbe({
-  kind: 'icmp',
-  schema: IcmpCheck,
+  ...icmpCheckKind,
   // Each run is one short-lived ping process (~1 MB); 20 targets every 30 s fit with room.
   concurrency: 16,
-  defaultTimeoutMs: (check) => burstBoundMs(check) + TIMEOUT_MARGIN_MS,
-  baseLabels: icmpBaseLabels,
-  validate: (check) => validateIcmpCheck(check),
   create: (check, env) => createIcmpProbe(check, env),
 });

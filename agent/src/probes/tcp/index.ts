@@ -3,33 +3,17 @@
  * first through the system resolver; that time is not part of the handshake. See ./README.md.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
-import Type, { type Static } from 'typebox';
-import { baseCheckFields } from '../base-schema.ts';
 import { defineProbe, type Probe, type ProbeEnv, type ProbeResult, type RunContext } from '../types.ts';
 import { tcpConnect } from './connect.ts';
 import { tcpOutcomeFor } from './outcome.ts';
 import { parseHostPort, type HostPort } from './target.ts';
+import { type TcpCheck, tcpCheckKind } from './check.ts';
 
 export { parseHostPort, type HostPort } from './target.ts';
 export { tcpOutcomeFor } from './outcome.ts';
 export { tcpConnect, type ConnectResult } from './connect.ts';
 
-export const TcpCheck = Type.Object(
-  {
-    kind: Type.Literal('tcp'),
-    target: Type.String({
-      minLength: 3,
-      maxLength: 300,
-      pattern: '^(\\[[0-9A-Fa-f:.]+(%[A-Za-z0-9._-]+)?\\]|[A-Za-z0-9_][A-Za-z0-9._-]*):[0-9]{1,5}$',
-      description: 'host:port, or [IPv6]:port.',
-    }),
-    ...baseCheckFields({ defaultIntervalMs: 60_000 }),
-  },
-  { additionalProperties: false },
-);
-export type TcpCheck = Static<typeof TcpCheck>;
-
-export const TCP_DEFAULT_TIMEOUT_MS = 5000;
+export { TcpCheck, TCP_DEFAULT_TIMEOUT_MS, tcpCheckKind } from './check.ts';
 
 /** Resolves a host name to one address (the seam tests point at their own DNS server). */
 export type Lookup = (host: string) => Promise<{ address: string; family: number }>;
@@ -84,15 +68,8 @@ export function createTcpProbe(check: TcpCheck, env: Pick<ProbeEnv, 'log'>, deps
 }
 
 export const tcpProbe = defineProbe({
-  kind: 'tcp',
-  schema: TcpCheck,
+  ...tcpCheckKind,
   // One socket per run; cheap.
   concurrency: 32,
-  defaultTimeoutMs: () => TCP_DEFAULT_TIMEOUT_MS,
-  baseLabels: (check) => ({ target: check.target, role: check.role, ...(check.app === undefined ? {} : { app: check.app }) }),
-  validate: (check) => {
-    const r = parseHostPort(check.target);
-    return r.ok ? [] : [`target: ${r.problem}`];
-  },
   create: (check, env) => createTcpProbe(check, env),
 });
