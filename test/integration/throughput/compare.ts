@@ -32,7 +32,7 @@ export interface Condition {
   rateKbit: number;
   /** Added each way (test/lab/delay-link.ts); 0: the plain veth pair. */
   delayMs: number;
-  /** The check's sizeBytes (it starts at 1 MB and grows to this on a fast link). */
+  /** The check's sizeBytes (it starts at 2 MB and grows to this on a fast link). */
   sizeBytes: number;
   warmupMs: number;
   iperfSeconds: number;

@@ -8,11 +8,17 @@
  * - The application sees a byte at or after it crossed the link, never before: TCP holds segments
  *   that arrive behind a lost one until the loss is repaired (a round trip later, through any
  *   queue), and a busy event loop reads late. So for a link running steadily at R, a start mark
- *   taken while bytes were held back makes the window look faster than R, never slower. The
- *   probe therefore takes, over the candidate starts, the LOWEST rate to the end: the tightest of
- *   those upper bounds (it is R when some start saw nothing held back). Measured through a 2 Mbit/s
- *   tbf with losses: the first mark after a 1 s warm-up gave 2.00 Mbit/s, the lowest 1.912 — the
- *   payload ceiling is 1.913.
+ *   taken while bytes were held back makes the window look faster than R, never slower (measured
+ *   through a 2 Mbit/s tbf with losses: the first mark after a 1 s warm-up gave 2.00 Mbit/s; the
+ *   payload ceiling is 1.913). Such a mark lies below the chord from a mark before it to one after:
+ *   it is not on the upper hull of the marks (upperHull). The probe starts the window at the
+ *   EARLIEST candidate on the hull — clean, and the longest clean window, so a short event late in
+ *   the transfer (a spurious retransmission costing the link a few tens of ms) weighs as little as
+ *   it can, as in iperf3's whole-run figure. (The lowest rate over all candidates, used before, is
+ *   clean too but picks the shortest window that holds such an event: CI read 1.892 Mbit/s over
+ *   1.94 s where the clean runs read 1.912.) When no candidate is on the hull — the rate still
+ *   rising through all of them, a long ramp-up — the lowest rate to the end is taken: the tightest
+ *   of those upper bounds.
  * - Candidate starts: marks at least `warmupMs` after the first (TCP slow start, a shaper's
  *   initial burst) that leave at least half of the transfer's time after them. None (a short
  *   transfer): the first mark, which is clean — nothing can be held back before the first byte.
@@ -69,14 +75,19 @@ export function rateOf(marks: readonly ProgressMark[], opts: RateOptions): RateR
   // warmupMs 0, or a transfer too short to afford the warm-up: the whole transfer from its first read.
   if (opts.warmupMs <= 0 || starts.length === 0) starts = [first];
   const end = endOf(marks, starts);
-  let start = starts[0] as ProgressMark;
+  const hull = upperHull(marks.filter((m) => m.tMs <= end.tMs));
+  let start = starts.find((s) => s.tMs < end.tMs && hull.has(s)) ?? (starts[0] as ProgressMark);
   let bps = rateBetween(start, end);
-  for (const s of starts) {
-    if (s.tMs >= end.tMs) continue;
-    const r = rateBetween(s, end);
-    if (r < bps) {
-      bps = r;
-      start = s;
+  // No clean start on the hull (the rate still rising through every candidate: a long ramp-up):
+  // the lowest rate to the end, the tightest of the upper bounds.
+  if (!hull.has(start)) {
+    for (const s of starts) {
+      if (s.tMs >= end.tMs) continue;
+      const r = rateBetween(s, end);
+      if (r < bps) {
+        bps = r;
+        start = s;
+      }
     }
   }
   const window = marks.filter((m) => m.tMs >= start.tMs && m.tMs <= end.tMs);
@@ -85,6 +96,27 @@ export function rateOf(marks: readonly ProgressMark[], opts: RateOptions): RateR
     ok: true,
     value: { bps, bytes: end.bytes - start.bytes, windowMs: end.tMs - start.tMs, warmupMs: start.tMs - first.tMs, idleMs: idleIn(window, bps), lateEndMs },
   };
+}
+
+/**
+ * The marks on the upper concave hull of (time, bytes): those no chord between two other marks
+ * passes above. A mark taken while bytes were held back (or read late) sits below the chord from a
+ * mark before it to one after, so it is never on the hull; a clean mark on a steady stretch is. Marks
+ * on one straight line all count (collinear ones are kept).
+ */
+export function upperHull(marks: readonly ProgressMark[]): Set<ProgressMark> {
+  const hull: ProgressMark[] = [];
+  for (const p of marks) {
+    while (hull.length >= 2) {
+      const o = hull[hull.length - 2] as ProgressMark;
+      const a = hull[hull.length - 1] as ProgressMark;
+      // a below the segment o → p: not on the upper hull.
+      if ((a.tMs - o.tMs) * (p.bytes - o.bytes) - (a.bytes - o.bytes) * (p.tMs - o.tMs) > 0) hull.pop();
+      else break;
+    }
+    hull.push(p);
+  }
+  return new Set(hull);
 }
 
 /**

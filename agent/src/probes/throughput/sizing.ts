@@ -1,13 +1,18 @@
 /**
  * How big each transfer of a direction is (pure): start small and grow until a transfer lasts long
  * enough to time, as speed tests do, never past the check's sizeBytes. A slow link is measured by
- * the first, small transfer (a 2 Mbit/s line moves 1 MB in ~4 s) instead of spending sizeBytes; a
+ * the first, small transfer (a 2 Mbit/s line moves 2 MB in ~8 s) instead of spending sizeBytes; a
  * fast one grows to sizeBytes, and if even that ends too soon to time, the reading is a lower
  * bound (the probe says so in the sample) rather than no reading at all.
  */
 
-/** The first transfer of a direction, or sizeBytes when that is smaller. */
-export const FIRST_BYTES = 1_000_000;
+/**
+ * The first transfer of a direction, or sizeBytes when that is smaller. 2 MB: at 2 Mbit/s it lasts
+ * ~8 s, a timed window of ~4–7 s after the warm-up, as long as iperf3's 8-second reference run
+ * (issue 18); with 1 MB (~4 s, a ~2 s window) one short loss of link time late in the transfer cost
+ * a reading 1 % (CI: 1.892 against 1.912 Mbit/s).
+ */
+export const FIRST_BYTES = 2_000_000;
 /** A transfer is long enough to time when it lasts the warm-up plus this (or was stopped by maxDurationMs). */
 export const MIN_WINDOW_MS = 2000;
 /** Most transfers per direction (each one is charged to the collector's throughput.perAgentPerHour). */

@@ -81,9 +81,9 @@ describe('throughput probe run', () => {
     expect(f.calls).toEqual([]);
   });
 
-  it('outside core hours it measures down, then up, starting small (1 MB of sizeBytes), with the collector from env', async () => {
+  it('outside core hours it measures down, then up, starting small (2 MB of sizeBytes), with the collector from env', async () => {
     const f = fakeTransfers();
-    const probe = createThroughputProbe(check({ sizeBytes: 2_000_000, maxDurationMs: 8000, warmupMs: 1000 }), env, { calendar, transfers: f.transfers });
+    const probe = createThroughputProbe(check({ sizeBytes: 4_000_000, maxDurationMs: 8000, warmupMs: 1000 }), env, { calendar, transfers: f.transfers });
     const r = await probe.run(ctxAt('2026-11-23T22:00:00Z'));
     // 750,000 bytes in the 3 s after the 1 s warm-up: 2 Mbit/s.
     expect(r).toEqual({
@@ -94,9 +94,9 @@ describe('throughput probe run', () => {
       ],
     });
     expect(f.calls.map((c) => [c.direction, c.opts.base, c.opts.token, c.opts.bytes, c.opts.maxDurationMs])).toEqual([
-      // The first 1 MB lasted 4 s, long enough to time after the 1 s warm-up: no bigger transfer.
-      ['down', env.collector.url, env.collector.token, 1_000_000, 8000],
-      ['up', env.collector.url, env.collector.token, 1_000_000, 8000],
+      // The first 2 MB lasted 4 s, long enough to time after the 1 s warm-up: no bigger transfer.
+      ['down', env.collector.url, env.collector.token, 2_000_000, 8000],
+      ['up', env.collector.url, env.collector.token, 2_000_000, 8000],
     ]);
   });
 
@@ -128,8 +128,8 @@ describe('throughput probe run', () => {
     };
     const probe = createThroughputProbe(check({ sizeBytes: 20_000_000, direction: 'down' }), env, { calendar, transfers: { down: oneRead, up: oneRead } });
     const r = await probe.run(ctxAt('2026-11-28T11:00:00Z'));
-    // 1 MB in 2 ms says "fast": the next transfer is all of sizeBytes.
-    expect(asked).toEqual([1_000_000, 20_000_000]);
+    // 2 MB in 2 ms says "fast": the next transfer is all of sizeBytes.
+    expect(asked).toEqual([2_000_000, 20_000_000]);
     // 20 MB in 2 ms, connection and answer included: at least 80 Gbit/s — said so in the sample.
     expect(r).toEqual({ outcome: 'success', samples: [{ metric: 'throughput_down_bps', value: 80_000_000_000, labels: { reading: 'lower_bound' } }] });
   });
@@ -149,8 +149,8 @@ describe('throughput probe run', () => {
       transfers: { down: link, up: link },
     });
     const r = await probe.run(ctxAt('2026-11-28T11:00:00Z'));
-    // 1 MB took 80 ms: next, 12.5 MB/s × 2 × 2.5 s = 62.5 MB, which lasts 5 s.
-    expect(asked).toEqual([1_000_000, 62_500_000]);
+    // 2 MB took 160 ms: next, 12.5 MB/s × 2 × 2.5 s = 62.5 MB, which lasts 5 s.
+    expect(asked).toEqual([2_000_000, 62_500_000]);
     expect(r.samples, JSON.stringify(r)).toEqual([{ metric: 'throughput_up_bps', value: 100_000_000 }]);
   });
 
@@ -172,10 +172,10 @@ describe('throughput probe run', () => {
     };
     const probe = createThroughputProbe(check({ direction: 'down' }), env, { calendar, transfers: { down: capped, up: capped } });
     const r = await probe.run(ctxAt('2026-11-28T11:00:00Z'));
-    // 1 MB in 0.1 s: 10 MB (sizeBytes) is asked for next, and refused.
-    expect(asked).toEqual([1_000_000, 10_000_000]);
+    // 2 MB in 0.1 s: 10 MB (sizeBytes) is asked for next, and refused.
+    expect(asked).toEqual([2_000_000, 10_000_000]);
     expect(r.outcome).toBe('success');
-    expect(r.samples).toEqual([{ metric: 'throughput_down_bps', value: Math.round(((1_000_000 - 65_536) * 8000) / 100), labels: { reading: 'lower_bound' } }]);
+    expect(r.samples).toEqual([{ metric: 'throughput_down_bps', value: Math.round(((2_000_000 - 65_536) * 8000) / 100), labels: { reading: 'lower_bound' } }]);
   });
 
   it("a 413 on the first transfer is the check's config: mismatch", async () => {

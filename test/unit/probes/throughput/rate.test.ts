@@ -102,6 +102,17 @@ describe('warm-up exclusion', () => {
     expect(r.warmupMs).toBeGreaterThanOrEqual(1500);
   });
 
+  it('a short loss of link time late in the transfer weighs over the longest clean window, not the shortest', () => {
+    // 2 Mbit/s with 21 ms of link time lost at 3.5 s (a spurious retransmission): every window
+    // holding it reads low; the lowest-rate start would be the latest candidate (2.1 s: −1.0 %), the
+    // earliest clean one (1 s) spreads it over 3.2 s (−0.66 %), as a whole-run figure would.
+    const marks = curve(4200, 50, (t) => 250 * (t <= 3500 ? t : Math.max(3500, t - 21)));
+    const r = ok(rateOf(marks, { warmupMs: 1000 }));
+    expect(r.warmupMs).toBe(1000);
+    expect(r.windowMs).toBe(3200);
+    expect(r.bps).toBeCloseTo((2_000_000 * (3200 - 21)) / 3200, -2);
+  });
+
   it('a late read (a busy event loop) at a candidate start is passed over the same way', () => {
     const app = curve(4000, 50, (t) => t * 250);
     // The read due at 1000 ms happened then, but the loop had not yet taken what arrived after 950 ms.
