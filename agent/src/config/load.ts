@@ -5,8 +5,9 @@
 import { readConfigSource } from '../../../shared/src/config-file.ts';
 import { PROBES } from '../probes/registry.ts';
 import type { ProbeKind } from '../probes/types.ts';
-import { parseAgentConfig as parseWith } from './parse.ts';
-import type { AgentConfig } from './schema.ts';
+import type { ParseResult } from '../../../shared/src/validate.ts';
+import { parseAgentConfig as parseWith, parseChecks as parseChecksWith } from './parse.ts';
+import type { AgentConfig, CheckConfig } from './schema.ts';
 
 export type { AgentConfig };
 export { checkIdOf, effectiveTimeoutMs } from './parse.ts';
@@ -19,4 +20,9 @@ export function parseAgentConfig(value: unknown, label: string, probes: readonly
 /** Reads (YAML or JSON), validates and freezes an agent config file. */
 export function loadAgentConfig(file: string, probes: readonly ProbeKind[] = PROBES): AgentConfig {
   return parseWith(readConfigSource(file), file, probes);
+}
+
+/** Validates a `checks` list alone (a pulled config's, a rendered template's) with the real registry: `checks[i].key: message` problems. */
+export function parseChecks(value: unknown, probes: readonly ProbeKind[] = PROBES): ParseResult<readonly CheckConfig[]> {
+  return parseChecksWith(value, probes);
 }

@@ -3,9 +3,18 @@
  * needs no edit here.
  */
 import Type, { type Static, type TSchema } from 'typebox';
-import type { ProbeKind } from '../probes/types.ts';
+import { PULL_INTERVAL_DEFAULT_MS, PULL_INTERVAL_MIN_MS } from '../../../shared/src/pulled-config.ts';
+import type { CheckKind } from '../probes/types.ts';
 
-export function agentConfigSchema(probes: readonly ProbeKind[]) {
+/** Most checks one agent runs (the local file's and the pulled ones each). */
+export const MAX_CHECKS = 2000;
+
+/** The `checks` list: one schema for the local file's and the pulled config's (docs/configuration.md). */
+export function checksSchema(probes: readonly CheckKind[]) {
+  return Type.Array(Type.Union(probes.map((p) => p.schema as TSchema)), { maxItems: MAX_CHECKS, default: [] });
+}
+
+export function agentConfigSchema(probes: readonly CheckKind[]) {
   return Type.Object(
     {
       collector: Type.Object(
@@ -35,6 +44,17 @@ export function agentConfigSchema(probes: readonly ProbeKind[]) {
             }),
           ),
           clientKeyFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key of clientCertFile.' })),
+          config: Type.Union([Type.Literal('local'), Type.Literal('pull')], {
+            default: 'local',
+            description:
+              "Where the checks come from: `local` (this file's `checks` only) or `pull` (also the collector's rendering of the practice's templates; this file's checks keep running and win on an id clash). docs/configuration.md, 'Agents pull'.",
+          }),
+          pullIntervalMs: Type.Integer({
+            minimum: PULL_INTERVAL_MIN_MS,
+            maximum: 24 * 3600 * 1000,
+            default: PULL_INTERVAL_DEFAULT_MS,
+            description: 'With config: pull, how often the agent asks the collector for its checks (a conditional request: unchanged is a 304).',
+          }),
         },
         { additionalProperties: false },
       ),
@@ -67,12 +87,14 @@ export function agentConfigSchema(probes: readonly ProbeKind[]) {
         },
         { additionalProperties: false, default: {} },
       ),
-      checks: Type.Array(Type.Union(probes.map((p) => p.schema as TSchema)), { minItems: 1, maxItems: 2000 }),
+      checks: checksSchema(probes),
     },
     { additionalProperties: false },
   );
 }
 
 export type AgentConfigSchema = ReturnType<typeof agentConfigSchema>;
+/** One validated check, typed loosely (each probe narrows its own); `id` is always set after parsing. */
+export type CheckConfig = { kind: string } & Record<string, unknown>;
 /** Static type of a validated agent config (checks typed loosely; each probe narrows its own). */
-export type AgentConfig = Omit<Static<AgentConfigSchema>, 'checks'> & { checks: ReadonlyArray<{ kind: string } & Record<string, unknown>> };
+export type AgentConfig = Omit<Static<AgentConfigSchema>, 'checks'> & { checks: ReadonlyArray<CheckConfig> };
