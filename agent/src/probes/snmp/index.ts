@@ -5,11 +5,11 @@
  */
 import { defineProbe } from '../types.ts';
 import { openNetSnmpSession } from './net-snmp-session.ts';
-import { createSnmpProbe } from './probe.ts';
+import { createSnmpProbe, isSnmpProbe, sameDevice } from './probe.ts';
 import { snmpCheckKind } from './check.ts';
 
 export { SnmpCheck, validateSnmpCheck } from './schema.ts';
-export { createSnmpProbe, type SnmpProbeDeps } from './probe.ts';
+export { createSnmpProbe, sameDevice, type SnmpProbe, type SnmpProbeDeps } from './probe.ts';
 export type { SessionFactory, SnmpSession } from './session.ts';
 
 export { snmpDefaultTimeoutMs } from './check.ts';
@@ -20,4 +20,7 @@ export const snmpProbe = defineProbe({
   // keeps 100 devices well inside a round while one dead device only holds its own slot.
   concurrency: 32,
   create: (check) => createSnmpProbe(check, { openSession: openNetSnmpSession }),
+  // A changed check of the same device keeps its counters and discovery (./README.md "A changed check").
+  handOver: (prev, next) =>
+    sameDevice(prev.check, next) && isSnmpProbe(prev.probe) ? createSnmpProbe(next, { openSession: openNetSnmpSession, from: prev.probe }) : undefined,
 });

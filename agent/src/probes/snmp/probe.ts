@@ -3,11 +3,19 @@
  * poll's counters (for rates), what discovery learned (which OIDs to GET) and the device's
  * max-repetitions (for back-off). Each run opens a session, polls, closes it; every failure
  * becomes an outcome.
+ *
+ * A changed check whose device is the same (sameDevice: target, version, credentials, context) is
+ * handed the old probe's state (`from`, taken at the new probe's first run, after the old one's
+ * last): counters and uptime always, discovery and the warned-once sets when `interfaces` did not
+ * change (else the next poll walks again). See ./README.md "A changed check".
  */
+import { isDeepStrictEqual } from 'node:util';
+import { N3monError } from '../../../../shared/src/errors.ts';
 import type { Outcome } from '../../../../shared/src/outcomes.ts';
 import type { Probe, ProbeResult, RunContext } from '../types.ts';
 import { discoveryPhase, pollDevice, type PollCache } from './poll.ts';
 import { evaluatePoll, type DeviceState } from './rates.ts';
+import { cipherProblems } from './ciphers.ts';
 import { splitTarget, type SnmpCheck } from './schema.ts';
 import { compileSelectors, selectInterfaces } from './select.ts';
 import type { SessionFactory, SessionParams, SnmpFailureKind } from './session.ts';
@@ -45,10 +53,44 @@ export function sessionParams(check: SnmpCheck): SessionParams {
 
 export interface SnmpProbeDeps {
   openSession: SessionFactory;
+  /** The probe this one replaces (a changed check of the same device): its state is taken at the first run. */
+  from?: SnmpProbe;
+}
+
+/** What a probe learned about its device, handed to the probe that replaces it. */
+export interface SnmpCarried {
+  check: SnmpCheck;
+  state: DeviceState | undefined;
+  cache: PollCache | undefined;
+  maxRepetitions: number;
+  frozenWarned: boolean;
+  mismatchWarned: Set<string>;
+  lastIdentity: string | undefined;
+}
+
+export type SnmpProbe = Probe & {
+  readonly tuning: Readonly<BulkTuning>;
+  /** This probe's state now (for the probe that replaces it). */
+  carried(): SnmpCarried;
+};
+
+/** The keys that say which device, and as whom, a check polls: the same on both, the state carries over. */
+const DEVICE_KEYS = ['target', 'version', 'community', 'user', 'authProtocol', 'authKey', 'privProtocol', 'privKey', 'context'] as const;
+
+export function sameDevice(a: SnmpCheck, b: SnmpCheck): boolean {
+  const at = (c: SnmpCheck, k: (typeof DEVICE_KEYS)[number]): unknown => (c as Record<string, unknown>)[k];
+  return DEVICE_KEYS.every((k) => at(a, k) === at(b, k));
+}
+
+export function isSnmpProbe(probe: Probe): probe is SnmpProbe {
+  return typeof (probe as Partial<SnmpProbe>).carried === 'function';
 }
 
 /** The probe instance; `deps.openSession` is the seam (real net-snmp, or a fake device in unit tests). */
-export function createSnmpProbe(check: SnmpCheck, deps: SnmpProbeDeps): Probe & { readonly tuning: Readonly<BulkTuning> } {
+export function createSnmpProbe(check: SnmpCheck, deps: SnmpProbeDeps): SnmpProbe {
+  // A cipher this Node cannot do is refused when the probe is made (a pulled config rolls back), not at the first poll.
+  const refused = cipherProblems(check);
+  if (refused.length > 0) throw new N3monError('N3MON_ERR_CONFIG_INVALID', refused.join('; '), { problems: refused });
   const params = sessionParams(check);
   const selectors = compileSelectors(check.interfaces);
   const tuning: BulkTuning = { maxRepetitions: check.maxRepetitions, ceiling: check.maxRepetitions };
@@ -57,11 +99,30 @@ export function createSnmpProbe(check: SnmpCheck, deps: SnmpProbeDeps): Probe & 
   let cache: PollCache | undefined;
   let frozenWarned = false;
   /** Interface directions already logged as running above their reported speed (logged once each). */
-  const mismatchWarned = new Set<string>();
+  let mismatchWarned = new Set<string>();
   /** sysName, sysDescr and selection size last logged at discovery (logged again when they change). */
   let lastIdentity: string | undefined;
+  let from = deps.from;
+
+  /** Takes the replaced probe's state (once, at the first run: its last run has settled by then). */
+  function adopt(ctx: RunContext): void {
+    if (from === undefined) return;
+    const c = from.carried();
+    from = undefined;
+    state = c.state;
+    tuning.maxRepetitions = Math.min(c.maxRepetitions, tuning.ceiling);
+    frozenWarned = c.frozenWarned;
+    lastIdentity = c.lastIdentity;
+    const sameSelection = isDeepStrictEqual(c.check.interfaces, check.interfaces);
+    if (sameSelection) {
+      cache = c.cache;
+      mismatchWarned = c.mismatchWarned;
+    }
+    ctx.log.debug({ target: check.target, counters: state !== undefined, discovery: cache !== undefined }, 'snmp state carried over from the replaced check');
+  }
 
   async function run(ctx: RunContext): Promise<ProbeResult> {
+    adopt(ctx);
     const started = ctx.clock.monotonic();
     const opened = await deps.openSession(params, ctx.signal);
     if (!opened.ok) {
@@ -153,6 +214,11 @@ export function createSnmpProbe(check: SnmpCheck, deps: SnmpProbeDeps): Probe & 
     run,
     get tuning() {
       return tuning;
+    },
+    carried() {
+      // Not run yet: what it would have taken (the cache still belongs to that probe's selection).
+      if (from !== undefined) return from.carried();
+      return { check, state, cache, maxRepetitions: tuning.maxRepetitions, frozenWarned, mismatchWarned, lastIdentity };
     },
   };
 }

@@ -6,7 +6,7 @@
 import Type, { type Static } from 'typebox';
 import { baseCheckFields } from '../base-schema.ts';
 import { IF_ROLE_LABEL, IF_ROLE_NONE, INTERFACE_ROLES, NATIONAL_LINK_ROLE, type Role as RoleName } from '../../../../shared/src/roles.ts';
-import { desAvailable } from './ciphers.ts';
+import { cipherProblems, desAvailable } from './ciphers.ts';
 
 export const DEFAULT_PORT = 161;
 
@@ -170,11 +170,7 @@ export function validateSnmpCheck(check: SnmpCheck, env: { desAvailable: () => b
     if (check.privProtocol !== undefined && check.authProtocol === undefined && check.authKey === undefined) {
       problems.push('privProtocol: privacy needs authentication too (set authProtocol and authKey)');
     }
-    if (check.privProtocol === 'des' && !env.desAvailable()) {
-      problems.push(
-        'privProtocol: des is not available in this Node.js (OpenSSL 3 keeps DES in its legacy provider): use aes, aes256b or aes256r, or start node with --openssl-legacy-provider',
-      );
-    }
+    problems.push(...cipherProblems(check, env));
   }
   (check.interfaces ?? []).forEach((sel, i) => {
     const keys = (['name', 'alias', 'index'] as const).filter((k) => sel[k] !== undefined);
