@@ -14,6 +14,10 @@
  *
  * usage: node --import tsx bench/rules.ts [--practices 8000] [--core-practices 1000] [--minutes 16]
  *          [--skip-store] [--skip-core]
+ *        node --import tsx bench/rules.ts --collector [--practices 8000] [--minutes 18] [--steady 5]
+ *          [--data DIR] [--fresh] [--node-flags "--cpu-prof --heap-prof"]
+ *   --collector: the collector's memory, start-up and steady tick at scale in a process of its own
+ *   (bench/rules/scale.ts; its data set is kept between runs).
  * (--practices is for the store run; the core run keeps every sample in memory, so it is smaller.)
  * Prints tables; no thresholds (benchmarks print numbers). Data goes to a tmp dir removed at the end.
  *
@@ -36,6 +40,7 @@ import type { RawPoint, SeriesSelector, SeriesStore, StoredSeries } from '../col
 import { createEvaluator, type TickReport } from '../collector/src/evaluation/evaluator.ts';
 import { loadThresholds } from '../collector/src/evaluation/profile.ts';
 import type { EvaluationEvent, EvaluationSink } from '../collector/src/evaluation/events.ts';
+import { runScale } from './rules/scale.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -44,6 +49,11 @@ const { values: args } = parseArgs({
     minutes: { type: 'string', default: '16' },
     'skip-store': { type: 'boolean', default: false },
     'skip-core': { type: 'boolean', default: false },
+    collector: { type: 'boolean', default: false },
+    steady: { type: 'string', default: '5' },
+    data: { type: 'string' },
+    fresh: { type: 'boolean', default: false },
+    'node-flags': { type: 'string', default: '' },
   },
 });
 const STORE_PRACTICES = Number(args.practices);
@@ -230,5 +240,16 @@ async function run(kind: 'core' | 'store', PRACTICES: number): Promise<void> {
   }
 }
 
-if (!args['skip-core']) await run('core', CORE_PRACTICES);
-if (!args['skip-store']) await run('store', STORE_PRACTICES);
+if (args.collector) {
+  await runScale({
+    practices: STORE_PRACTICES,
+    minutes: args.minutes === '16' ? 18 : MINUTES,
+    steady: Number(args.steady),
+    dataDir: args.data,
+    fresh: args.fresh,
+    nodeFlags: args['node-flags'].split(' ').filter((f) => f !== ''),
+  });
+} else {
+  if (!args['skip-core']) await run('core', CORE_PRACTICES);
+  if (!args['skip-store']) await run('store', STORE_PRACTICES);
+}

@@ -25,6 +25,7 @@ import { areaOf, ruleMatches } from './compiled.ts';
 import { sameCause, silenceSeriesId, type CauseRef, type EvaluationEvent, type EvaluationSink, type PersistedRuleState, type RuleStateView } from './events.ts';
 import type { ThresholdProfiles } from './profile.ts';
 import { SeriesWindow } from './series-window.ts';
+import { loadWindows, type PlannedAgent } from './window-loads.ts';
 import { silenceStep } from './silence.ts';
 import { newState, step, type Transition } from './state-machine.ts';
 import { judgedSeries, mergePoints, signature, silentAgent, type AgentTrack, type Binding, type SeriesTrack } from './tracks.ts';
@@ -64,7 +65,7 @@ export interface AgentPresence {
 }
 
 export interface EvaluatorDeps {
-  source: Pick<SeriesStore, 'findSeries' | 'raw' | 'stats'>;
+  source: Pick<SeriesStore, 'findSeries' | 'raw' | 'rawMany' | 'stats'>;
   profiles: ThresholdProfiles;
   clock: Clock;
   sink: EvaluationSink;
@@ -290,13 +291,19 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     return events;
   };
 
-  const evaluateAgent = async (a: AgentTrack, now: number, report: TickReport): Promise<void> => {
-    if (a.series.size === 0 || a.high === -Infinity) return;
+  /** The steps an agent is due for in this tick (its cursor set on first sight), if any. */
+  const planAgent = (a: AgentTrack, now: number): PlannedAgent | undefined => {
+    if (a.series.size === 0 || a.high === -Infinity) return undefined;
     const target = alignDown(Math.min(now, a.high) - opt.graceMs, opt.stepMs);
     if (a.cursor === undefined) a.cursor = alignDown(target - opt.initialLookbackMs, opt.stepMs);
-    if (target <= a.cursor) return;
-    const last = Math.min(target, a.cursor + opt.maxStepsPerTick * opt.stepMs);
-    const first = a.cursor + opt.stepMs;
+    if (target <= a.cursor) return undefined;
+    return { series: a.series, first: a.cursor + opt.stepMs, last: Math.min(target, a.cursor + opt.maxStepsPerTick * opt.stepMs) };
+  };
+
+  const evaluateAgent = async (a: AgentTrack, plan: PlannedAgent | undefined, report: TickReport): Promise<void> => {
+    if (plan === undefined) return;
+    const { first, last } = plan;
+    // Windows not filled by loadWindows (a long backlog, or a store without rawMany): per series.
     for (const t of a.series.values()) {
       const from = t.win.loadedUntil ?? first - t.keepMs;
       if (last > from) {
@@ -427,8 +434,14 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
       const report: TickReport = { agents: 0, series: 0, steps: 0, evaluations: 0, events: 0, retired: 0, maxLagMs: 0, durationMs: 0 };
       checkSilence(now, report);
       await discover(now);
+      const plans = new Map<AgentTrack, PlannedAgent>();
       for (const a of agents.values()) {
-        await evaluateAgent(a, now, report);
+        const plan = planAgent(a, now);
+        if (plan !== undefined) plans.set(a, plan);
+      }
+      await loadWindows(deps.source, [...plans.values()]);
+      for (const a of agents.values()) {
+        await evaluateAgent(a, plans.get(a), report);
         report.agents++;
         report.series += a.series.size;
         if (a.cursor !== undefined && a.series.size > 0) report.maxLagMs = Math.max(report.maxLagMs, now - a.cursor);

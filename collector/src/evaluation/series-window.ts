@@ -27,6 +27,18 @@ export class SeriesWindow {
     this.loadedUntil = to;
   }
 
+  /** append() from columns: the points ts[lo..hi), values[lo..hi) (a store's rawMany answer). */
+  appendColumns(ts: Float64Array, values: Float64Array, lo: number, hi: number, to: number): void {
+    for (let i = lo; i < hi; i++) {
+      const t = ts[i] as number;
+      const last = this.ts.length > this.head ? (this.ts[this.ts.length - 1] as number) : -Infinity;
+      if (t < last) continue;
+      this.ts.push(t);
+      this.vals.push(values[i] as number);
+    }
+    this.loadedUntil = to;
+  }
+
   /** First index with ts >= t, searching the held samples. */
   lowerBound(t: number): number {
     let lo = this.head;

@@ -55,6 +55,16 @@ export interface RawPoint {
 }
 
 /**
+ * Raw samples of many series over one range, column by column: the points of `seriesIds[i]` are
+ * `ts`/`values` from `offsets[i]` to `offsets[i + 1]` (exclusive), oldest first.
+ */
+export interface RawColumns {
+  offsets: Int32Array;
+  ts: Float64Array;
+  values: Float64Array;
+}
+
+/**
  * Summary of the samples of one series in [start, start + stepMs). `sketch` is a mergeable
  * quantile sketch (relative accuracy ≤ 0.5 %, so any quantile read from it is within 1 %).
  */
@@ -114,6 +124,12 @@ export interface SeriesStore {
   findSeries(selector: SeriesSelector): Promise<StoredSeries[]>;
   /** Raw samples of one series in [from, to), oldest first. */
   raw(seriesId: string, from: number, to: number): Promise<RawPoint[]>;
+  /**
+   * raw() of many distinct series over the same [from, to) in one call (the rule evaluator's
+   * window loads: one ordered scan instead of a query per series). Optional: callers fall back to
+   * raw() per series.
+   */
+  rawMany?(seriesIds: readonly string[], from: number, to: number): Promise<RawColumns>;
   /**
    * Buckets per series id (only non-empty buckets), oldest first. Always reflects every written
    * sample: buckets whose rollup is not yet (re)computed are summarised from raw samples.

@@ -13,6 +13,7 @@ import { systemClock, type Clock } from '../../../../shared/src/clock.ts';
 import type {
   AggregateQuery,
   Bucket,
+  RawColumns,
   RawPoint,
   RetentionPolicy,
   SeriesSelector,
@@ -29,6 +30,7 @@ import { SeriesIndex } from './series-index.ts';
 import { Writer } from './writer.ts';
 import { Reader } from './reader.ts';
 import { Rollup } from './rollup.ts';
+import { RawMany } from './raw-many.ts';
 
 export const SERIES_DB_FILE = 'series.db';
 
@@ -71,6 +73,7 @@ class SqliteSeriesStore implements SeriesStore {
     private readonly writer: Writer,
     private readonly reader: Reader,
     private readonly rollup: Rollup,
+    private readonly rawManyReader: RawMany,
   ) {}
 
   write(req: WriteRequest): Promise<WriteResult> {
@@ -86,6 +89,11 @@ class SqliteSeriesStore implements SeriesStore {
   async raw(seriesId: string, from: number, to: number): Promise<RawPoint[]> {
     this.assertOpen();
     return this.reader.raw(seriesId, from, to);
+  }
+
+  async rawMany(seriesIds: readonly string[], from: number, to: number): Promise<RawColumns> {
+    this.assertOpen();
+    return this.rawManyReader.read(seriesIds, from, to);
   }
 
   async aggregate(query: AggregateQuery): Promise<Map<string, Bucket[]>> {
@@ -167,7 +175,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): SeriesStore {
     const reader = new Reader(ctx);
     const rollup = new Rollup(ctx, reader, { retention: opts.retention, rollupDelayMs: opts.rollupDelayMs ?? 2 * MINUTE_MS });
     log.info({ file, series: series.size, dirtyMinutes: ctx.dirty.size, synchronous }, 'series store open');
-    return new SqliteSeriesStore(ctx, file, new Writer(ctx), reader, rollup);
+    const rawMany = new RawMany(db, (id, from, to) => reader.rawRows(id, from, to));
+    return new SqliteSeriesStore(ctx, file, new Writer(ctx), reader, rollup, rawMany);
   } catch (err) {
     db.close();
     throw err;

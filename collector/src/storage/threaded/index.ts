@@ -19,7 +19,18 @@ import { pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { N3monError } from '../../../../shared/src/errors.ts';
 import type { Logger } from '../../../../shared/src/log.ts';
-import type { AggregateQuery, Bucket, RawPoint, SeriesSelector, SeriesStore, StoredSeries, StoreStats, WriteRequest, WriteResult } from '../types.ts';
+import type {
+  AggregateQuery,
+  Bucket,
+  RawColumns,
+  RawPoint,
+  SeriesSelector,
+  SeriesStore,
+  StoredSeries,
+  StoreStats,
+  WriteRequest,
+  WriteResult,
+} from '../types.ts';
 import { checkRetention, type SqliteStoreOptions } from '../sqlite/index.ts';
 import {
   fromWireBuckets,
@@ -148,6 +159,10 @@ class ThreadedSqliteStore implements SeriesStore {
 
   raw(seriesId: string, from: number, to: number): Promise<RawPoint[]> {
     return this.#call({ op: 'raw', seriesId, from, to }) as Promise<RawPoint[]>;
+  }
+
+  rawMany(seriesIds: readonly string[], from: number, to: number): Promise<RawColumns> {
+    return this.#call({ op: 'rawMany', seriesIds, from, to }) as Promise<RawColumns>;
   }
 
   async aggregate(query: AggregateQuery): Promise<Map<string, Bucket[]>> {

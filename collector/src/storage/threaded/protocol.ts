@@ -29,6 +29,7 @@ export type Call =
   | { op: 'write'; practice: string; agent: string; pieces: number }
   | { op: 'findSeries'; selector: SeriesSelector }
   | { op: 'raw'; seriesId: string; from: number; to: number }
+  | { op: 'rawMany'; seriesIds: readonly string[]; from: number; to: number }
   | { op: 'aggregate'; query: AggregateQuery }
   | { op: 'maintain'; now: number }
   | { op: 'close' };

@@ -47,6 +47,8 @@ function dispatch(store: SeriesStore, call: Call): Promise<unknown> {
       return store.findSeries(call.selector);
     case 'raw':
       return store.raw(call.seriesId, call.from, call.to);
+    case 'rawMany':
+      return (store.rawMany as NonNullable<SeriesStore['rawMany']>).call(store, call.seriesIds, call.from, call.to);
     case 'aggregate':
       return store.aggregate(call.query).then(toWireBuckets);
     case 'maintain':

@@ -1,0 +1,74 @@
+/**
+ * Filling the evaluator's windows for a tick with as few store reads as possible. Every agent due
+ * for evaluation needs, per series, the samples in [loadedUntil (or first step − window), last);
+ * those ranges are nearly all the same (every agent's last step is the same minute in steady
+ * state, and the previous tick loaded up to the previous one), so the series are grouped by range
+ * and each group is read with one `rawMany` (the SQLite store: one ordered scan of those minutes)
+ * instead of a `raw` per series. What a group read appends to a window is exactly what the
+ * per-series reads would have appended. Ranges longer than MAX_BATCH_SPAN_MS (a backlog after an
+ * outage) are left to the per-agent reads, so a catch-up holds one agent's backlog at a time.
+ */
+import type { SeriesStore } from '../storage/types.ts';
+import type { SeriesTrack } from './tracks.ts';
+import { mergePoints } from './tracks.ts';
+
+/** Ranges longer than this are read per agent (evaluateAgent), not batched across agents. */
+export const MAX_BATCH_SPAN_MS = 3 * 3_600_000;
+
+export interface PlannedAgent {
+  series: ReadonlyMap<string, SeriesTrack>;
+  /** First step to evaluate (the window of a series not loaded yet starts keepMs before it). */
+  first: number;
+  /** Last step to evaluate; samples are loaded up to it (exclusive). */
+  last: number;
+}
+
+interface Group {
+  from: number;
+  to: number;
+  tracks: SeriesTrack[];
+}
+
+/** Loads what the planned agents' windows lack, one store read per distinct range. */
+export async function loadWindows(source: Pick<SeriesStore, 'rawMany'>, planned: readonly PlannedAgent[]): Promise<void> {
+  if (source.rawMany === undefined) return;
+  const groups = new Map<string, Group>();
+  for (const p of planned) {
+    for (const t of p.series.values()) {
+      const from = t.win.loadedUntil ?? p.first - t.keepMs;
+      if (!(p.last > from) || p.last - from > MAX_BATCH_SPAN_MS) continue;
+      const key = `${from}:${p.last}`;
+      let g = groups.get(key);
+      if (g === undefined) groups.set(key, (g = { from, to: p.last, tracks: [] }));
+      g.tracks.push(t);
+    }
+  }
+  for (const g of groups.values()) {
+    const ids: string[] = [];
+    for (const t of g.tracks) for (const id of t.members) ids.push(id);
+    const cols = await source.rawMany(ids, g.from, g.to);
+    let i = 0;
+    for (const t of g.tracks) {
+      if (t.members.length === 1) {
+        const lo = cols.offsets[i] as number;
+        const hi = cols.offsets[i + 1] as number;
+        i++;
+        t.win.appendColumns(cols.ts, cols.values, lo, hi, g.to);
+        if (hi > lo && (cols.ts[hi - 1] as number) > t.newest) t.newest = cols.ts[hi - 1] as number;
+        continue;
+      }
+      // Several stored series (outcomes of one check): merged exactly as the per-series reads are.
+      const lists = t.members.map(() => {
+        const pts = [];
+        for (let k = cols.offsets[i] as number; k < (cols.offsets[i + 1] as number); k++)
+          pts.push({ ts: cols.ts[k] as number, value: cols.values[k] as number });
+        i++;
+        return pts;
+      });
+      const points = mergePoints(lists);
+      t.win.append(points, g.to);
+      const newest = points.at(-1)?.ts;
+      if (newest !== undefined && newest > t.newest) t.newest = newest;
+    }
+  }
+}
