@@ -36,8 +36,13 @@ const started = Date.now();
 try {
   await build({
     absWorkingDir: root,
-    // store-worker: the SQLite store's worker thread (collector/src/storage/threaded/).
-    entryPoints: { cli: 'cli/index.ts', 'store-worker': 'collector/src/storage/threaded/worker.ts' },
+    // store-worker: the SQLite store's worker thread (collector/src/storage/threaded/);
+    // report-worker: the report workers' threads (collector/src/reports/workers/).
+    entryPoints: {
+      cli: 'cli/index.ts',
+      'store-worker': 'collector/src/storage/threaded/worker.ts',
+      'report-worker': 'collector/src/reports/workers/worker.ts',
+    },
     outdir: staging,
     bundle: true,
     platform: 'node',

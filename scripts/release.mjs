@@ -6,7 +6,7 @@
 //
 //   n3mon-<version>-linux-x64/
 //     bin/n3mon            the command (runs dist/cli.js with the node on PATH)
-//     dist/                the built JavaScript: cli.js, store-worker.js, the chunks they load, web/
+//     dist/                the built JavaScript: cli.js, store-worker.js, report-worker.js, the chunks they load, web/
 //     node_modules/        production dependencies only, native bindings already built here
 //     package.json         name, version (the release's), type, engines, dependencies
 //     release.json         version, platform, arch, the Node ABI the bindings were built for
@@ -92,7 +92,7 @@ try {
   // entries reach are copied. esbuild names each as "./chunks/<name>-<hash>.js" (or "./<name>"
   // from inside chunks/).
   const dist = join(root, 'dist');
-  const wanted = new Set(['cli.js', 'store-worker.js']);
+  const wanted = new Set(['cli.js', 'store-worker.js', 'report-worker.js']);
   const queue = [...wanted];
   while (queue.length > 0) {
     const file = queue.pop();

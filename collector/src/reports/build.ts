@@ -30,7 +30,8 @@ import { buildAppendix, buildSummary, type Headline, type OrgBaseline } from './
 
 /** Where a report's inputs come from; the composition root wires the real ones. */
 export interface ReportSources {
-  store: SeriesStore;
+  /** The series store, or a report worker's own reader (workers/). */
+  store: Pick<SeriesStore, 'findSeries' | 'aggregate'>;
   newSketch: () => QuantileSketch;
   /** Core-time parts of [from, to) (collector/src/calendar). */
   coreIntervals: (from: number, to: number) => Array<{ from: number; to: number }>;

@@ -23,7 +23,7 @@ export function emptyReadStats(): ReadStats {
 }
 
 export async function readMonthBuckets(opts: {
-  store: SeriesStore;
+  store: Pick<SeriesStore, 'aggregate'>;
   seriesIds: readonly string[];
   frame: MonthFrame;
   /** End of the judged part of the month (month.ts judgedEnd): no later hour is read. */
@@ -83,7 +83,7 @@ export async function readMonthBuckets(opts: {
  * any of them; minutes read for a check beyond its own hours are harmless (they are up or unknown).
  */
 export async function readMinuteRuns(opts: {
-  store: SeriesStore;
+  store: Pick<SeriesStore, 'aggregate'>;
   /** check key → its probe_success series ids and the hour starts to read. */
   needs: ReadonlyMap<string, { seriesIds: readonly string[]; hours: readonly number[] }>;
   stats: ReadStats;

@@ -20,6 +20,7 @@ import { reportRoutes } from '../routes/reports/index.ts';
 import { alertIncidentSource, emailReportMailer } from './adapters.ts';
 import { createReportService } from './index.ts';
 import { startReportScheduler, type ReportScheduler } from './scheduler.ts';
+import { defaultWorkerCount, ReportWorkerPool } from './workers/index.ts';
 import type { ReportMailer, ReportService } from './service.ts';
 import { checker } from '../../../shared/src/validate.ts';
 
@@ -69,6 +70,17 @@ export function createReportComponent(opts: {
   const { config } = opts;
   const log = opts.log.child({ component: 'reports' });
   const mailer = opts.mailer ?? mailerFromConfig(config, { log, sleep: opts.sleep });
+  // Reports build in worker threads with their own read connections, so the main thread keeps
+  // serving ingest and the API during the 1st-of-the-month run (docs/reports.md).
+  const size = config.reports?.workers ?? defaultWorkerCount();
+  const workers =
+    size === 0
+      ? undefined
+      : new ReportWorkerPool({
+          size,
+          store: { backend: config.storage.backend, dataDir: config.dataDir, retention: config.storage.retention, settings: config.storage },
+          log,
+        });
   const service = createReportService({
     dataDir: config.dataDir,
     organisation: config.organisation.name,
@@ -80,6 +92,7 @@ export function createReportComponent(opts: {
     // National incidents' tables are migrated by alerting (collector/src/notifications/index.ts), which starts first.
     incidents: alertIncidentSource(opts.alerts, opts.maintenance, nationalIncidents(opts.meta)),
     ...(mailer === undefined ? {} : { mailer }),
+    ...(workers === undefined ? {} : { workers }),
     clock: opts.clock,
     log: opts.log,
   });
@@ -94,6 +107,7 @@ export function createReportComponent(opts: {
     },
     async stop() {
       await scheduler?.stop();
+      await workers?.close();
     },
   };
 }

@@ -57,6 +57,14 @@ export const ReportsConfig = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    workers: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 64,
+        description:
+          'Worker threads that build and render reports, each with its own read connection to the store; 0 = in the main thread. Absent: one per core but one, at least one (docs/reports.md).',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'Monthly report generation and emailing (docs/reports.md); absent = the defaults.' },
 );

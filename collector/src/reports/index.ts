@@ -17,6 +17,7 @@ import type { IncidentRecord, MaintenanceRecord, PracticeFacts } from './context
 import type { NationalIncidentRecord } from './incident-split.ts';
 import { ReportService, type ReportMailer } from './service.ts';
 import { thresholdsFromRules } from './thresholds.ts';
+import { workerBuilder, type ReportWorkerPool } from './workers/index.ts';
 
 export { ReportService } from './service.ts';
 export type { ReportMailer, GenerateResult } from './service.ts';
@@ -41,6 +42,8 @@ export interface ReportWiring {
   thresholds: ThresholdProfiles;
   incidents?: IncidentSource;
   mailer?: ReportMailer;
+  /** Build and render in this pool's worker threads (the collector); absent: in this thread. */
+  workers?: ReportWorkerPool;
   clock: Clock;
   log: Logger;
 }
@@ -70,6 +73,7 @@ export function createReportService(w: ReportWiring): ReportService {
     organisation: w.organisation,
     archive: new ReportArchive(w.dataDir),
     ...(w.mailer === undefined ? {} : { mailer: w.mailer }),
+    ...(w.workers === undefined ? {} : { builder: workerBuilder(sources, w.workers) }),
     log,
   });
 }

@@ -9,11 +9,12 @@ import type { Logger } from '../../../shared/src/log.ts';
 import { N3monError } from '../../../shared/src/errors.ts';
 import { SHARED_READ_DIR_MODE } from '../../../shared/src/private-files.ts';
 import { type ReportArchive, ORGANISATION_NAME, writeFileAtomic } from './archive.ts';
-import { buildPracticeReport, type ReportSources } from './build.ts';
+import type { ReportSources } from './build.ts';
+import { eachLimited, inProcessBuilder, type RenderedFile, type ReportBuilder } from './builder.ts';
 import type { PracticeFacts } from './context.ts';
-import { contentTypeOf, renderOrganisation, renderPractice, REPORT_FORMATS, type Rendered, type ReportFormat } from './formats.ts';
+import { contentTypeOf, renderOrganisation, REPORT_FORMATS, type Rendered, type ReportFormat } from './formats.ts';
 import type { PracticeReport } from './model.ts';
-import { monthFrame, previousMonth, reportZone } from './month.ts';
+import { monthFrame, previousMonth } from './month.ts';
 import { buildOrgSummary, type OrgSummary } from './organisation.ts';
 import { buildSummary, headlineOf, orgBaseline, type Headline, type OrgBaseline } from './sections/summary.ts';
 
@@ -36,6 +37,8 @@ export interface ReportServiceDeps {
   organisation: string;
   archive?: ReportArchive;
   mailer?: ReportMailer;
+  /** Who builds and renders (default: this thread; the collector's: its report worker pool, workers/). */
+  builder?: ReportBuilder;
   log: Logger;
 }
 
@@ -83,6 +86,7 @@ const CLOSED_AFTER_MS = 24 * 3_600_000;
 
 export class ReportService {
   readonly #deps: ReportServiceDeps;
+  readonly #builder: ReportBuilder;
   readonly #baselines = new Map<string, OrgBaseline>();
   readonly #headlines = new Map<string, Headline | null>();
   /** Reports of closed months built on demand (html, then pdf, then csv of one month is common). */
@@ -95,6 +99,7 @@ export class ReportService {
 
   constructor(deps: ReportServiceDeps) {
     this.#deps = deps;
+    this.#builder = deps.builder ?? inProcessBuilder(deps.sources);
   }
 
   get archive(): ReportArchive | undefined {
@@ -138,7 +143,7 @@ export class ReportService {
     // The organisation median only when it is known (archive or memory): computing it means
     // building every practice's month, which a single report request must not do.
     const [previous, org] = [await this.headline(ods, previousMonth(month)), await this.knownBaseline(month)];
-    const report = (await buildPracticeReport(this.#deps.sources, ods, month, { previous, org })).report;
+    const report = (await this.#builder.build(ods, month, { previous, org })).report;
     this.#deps.log.info({ ods, month, ms: Math.round(performance.now() - started) }, 'practice report built');
     if (this.#closed(month)) {
       this.#recent.set(key, report);
@@ -157,7 +162,8 @@ export class ReportService {
     this.#facts(ods);
     const stored = await this.#deps.archive?.readFile(month, ods, format);
     if (stored !== undefined) return { body: stored, contentType: contentTypeOf(format), ext: format };
-    return renderPractice(await this.practiceReport(ods, month), format, reportZone());
+    const [file] = await this.#builder.render(await this.practiceReport(ods, month), [format]);
+    return { body: (file as RenderedFile).body, contentType: contentTypeOf(format), ext: format };
   }
 
   /** Headline of a practice-month (archive, cache or a build); null when it has no data. */
@@ -169,7 +175,7 @@ export class ReportService {
     let h: Headline | null;
     if (archived !== undefined) h = headlineOf(archived);
     else {
-      const built = await buildPracticeReport(this.#deps.sources, ods, month);
+      const built = await this.#builder.build(ods, month);
       h = built.hasData ? headlineOf(built.report) : null;
     }
     if (this.#closed(month)) this.#headlines.set(key, h);
@@ -262,46 +268,63 @@ export class ReportService {
       this.#baselines.delete(month);
       for (const k of [...this.#recent.keys()]) if (k.endsWith(`/${month}`)) this.#recent.delete(k);
       await mkdir(staging, { recursive: true, mode: SHARED_READ_DIR_MODE });
-      const headlines: Headline[] = [];
-      const built: string[] = [];
-      for (const p of this.#deps.practices()) {
+      const practices = this.#deps.practices();
+      // Pass 1: every model, staged on disk; `concurrency` practices at a time (the worker pool's
+      // size + 1, or one in this thread), the results kept in practice order.
+      const first: Array<{ kind: 'skipped' | 'empty' | 'built'; headline?: Headline } | { kind: 'failed'; error: string }> = [];
+      await eachLimited(practices, this.#builder.concurrency, async (p, i) => {
         try {
           if (!opts.force && archive.has(month, p.ods)) {
             const old = await archive.readPractice(month, p.ods);
-            if (old !== undefined) headlines.push(headlineOf(old));
-            result.skipped.push(p.ods);
-            continue;
+            first[i] = { kind: 'skipped', ...(old === undefined ? {} : { headline: headlineOf(old) }) };
+            return;
           }
-          const b = await buildPracticeReport(this.#deps.sources, p.ods, month, { previous: await this.headline(p.ods, previousMonth(month)) });
+          const b = await this.#builder.build(p.ods, month, { previous: await this.headline(p.ods, previousMonth(month)) });
           if (!b.hasData) {
-            result.empty.push(p.ods);
-            continue;
+            first[i] = { kind: 'empty' };
+            return;
           }
-          headlines.push(headlineOf(b.report));
           await writeFileAtomic(join(staging, `${p.ods}.json`), JSON.stringify(b.report));
-          built.push(p.ods);
+          first[i] = { kind: 'built', headline: headlineOf(b.report) };
         } catch (err) {
-          result.failed.push({ ods: p.ods, error: (err as Error).message });
+          first[i] = { kind: 'failed', error: (err as Error).message };
           log.error({ ods: p.ods, err }, 'report build failed');
         }
-      }
+      });
+      const headlines: Headline[] = [];
+      const built: string[] = [];
+      practices.forEach((p, i) => {
+        const f = first[i] ?? { kind: 'failed', error: 'not built' };
+        if (f.kind === 'failed') result.failed.push({ ods: p.ods, error: f.error });
+        else if (f.kind === 'empty') result.empty.push(p.ods);
+        else {
+          (f.kind === 'built' ? built : result.skipped).push(p.ods);
+          if (f.headline !== undefined) headlines.push(f.headline);
+        }
+      });
+      // Pass 2: each report with the organisation medians, rendered and archived.
       const org = orgBaseline(headlines);
-      for (const ods of built) {
+      const second: Array<{ ok: true; emailed: boolean } | { ok: false; error: string }> = [];
+      await eachLimited(built, this.#builder.concurrency, async (ods, i) => {
         try {
           const report = JSON.parse(await readFile(join(staging, `${ods}.json`), 'utf8')) as PracticeReport;
           const previous = await this.headline(ods, previousMonth(month));
           report.summary = buildSummary(report, previous, org);
-          const files: Array<{ ext: ReportFormat; body: Buffer }> = [];
-          for (const f of REPORT_FORMATS) files.push({ ext: f, body: (await renderPractice(report, f, reportZone())).body });
+          const files = await this.#builder.render(report, REPORT_FORMATS);
           await archive.write(month, ods, report, files);
           this.#headlines.set(`${ods}/${month}`, headlineOf(report));
-          result.generated.push(ods);
-          if (opts.email === true) await this.#email(report, files, result, log);
+          second[i] = { ok: true, emailed: opts.email === true && (await this.#email(report, files, log)) };
         } catch (err) {
-          result.failed.push({ ods, error: (err as Error).message });
+          second[i] = { ok: false, error: (err as Error).message };
           log.error({ ods, err }, 'report render/archive failed');
         }
-      }
+      });
+      built.forEach((ods, i) => {
+        const s = second[i] ?? { ok: false, error: 'not rendered' };
+        if (!s.ok) return void result.failed.push({ ods, error: s.error });
+        result.generated.push(ods);
+        if (s.emailed) result.emailed.push(ods);
+      });
       // A month without any data is not archived (nothing to keep; data may still arrive).
       if (result.generated.length + result.skipped.length > 0) {
         const summary = await this.#freshOrgSummary(month);
@@ -338,10 +361,11 @@ export class ReportService {
     return this.#summaryOf(month, practices, current);
   }
 
-  async #email(report: PracticeReport, files: ReadonlyArray<{ ext: ReportFormat; body: Buffer }>, result: GenerateResult, log: Logger): Promise<void> {
+  /** True when the practice was sent its PDF. */
+  async #email(report: PracticeReport, files: readonly RenderedFile[], log: Logger): Promise<boolean> {
     const to = this.#deps.recipients?.(report.practice.ods) ?? [];
     const pdf = files.find((f) => f.ext === 'pdf');
-    if (this.#deps.mailer === undefined || to.length === 0 || pdf === undefined) return;
+    if (this.#deps.mailer === undefined || to.length === 0 || pdf === undefined) return false;
     try {
       await this.#deps.mailer.send({
         to,
@@ -349,9 +373,10 @@ export class ReportService {
         text: `The monthly network and national applications performance report for ${report.practice.name} (${report.practice.ods}), ${report.month}, is attached.\n\nOverall: ${report.summary.overall}. Accounting rules version ${report.rulesVersion}.\n`,
         attachments: [{ filename: `n3mon-${report.practice.ods}-${report.month}.pdf`, content: pdf.body, contentType: 'application/pdf' }],
       });
-      result.emailed.push(report.practice.ods);
+      return true;
     } catch (err) {
       log.warn({ ods: report.practice.ods, err }, 'report email failed');
+      return false;
     }
   }
 }

@@ -9,6 +9,7 @@ import type { Logger } from '../../../shared/src/log.ts';
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { RetentionPolicy, SeriesStore } from './types.ts';
 import { openThreadedSqliteStore } from './threaded/index.ts';
+import { openSqliteReader } from './sqlite/read-only.ts';
 import { openInfluxStore } from './influx/index.ts';
 import { influxSettingsFields, type InfluxSettings } from './influx/config.ts';
 import { N3monError } from '../../../shared/src/errors.ts';
@@ -23,11 +24,19 @@ export interface StoreOpenOptions {
   settings?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * The read side alone, over its own connection (openStoreReader): what a report worker thread
+ * reads the month through while the collector's store keeps writing.
+ */
+export type SeriesReader = Pick<SeriesStore, 'aggregate' | 'raw' | 'close' | 'ready'>;
+
 export interface StorageBackend {
   readonly name: string;
   /** The backend's own keys under `storage:` (besides backend, retention, maintenanceIntervalMs). */
   readonly settings: TProperties;
   open(opts: StoreOpenOptions): SeriesStore;
+  /** A reader with its own connection, for another thread (report workers); never writes. */
+  openReader(opts: StoreOpenOptions): SeriesReader;
 }
 
 /** Defaults: raw for 2 weeks, minutes for 3 months, hours for 26 months (year-on-year reports). */
@@ -52,17 +61,23 @@ const sqliteBackend: StorageBackend = {
       ...(s.synchronous === 'normal' || s.synchronous === 'full' ? { synchronous: s.synchronous } : {}),
     });
   },
+  // A read-only connection to the same series.db (WAL: readers do not block the writer).
+  openReader: (opts) => openSqliteReader({ dir: opts.dataDir, log: opts.log }),
 };
+
+function openInflux(opts: StoreOpenOptions): SeriesStore {
+  const s = { createDatabase: false, timeoutMs: 10_000, ...opts.settings } as unknown as InfluxSettings;
+  if (typeof s.url !== 'string' || typeof s.database !== 'string')
+    throw new N3monError('N3MON_ERR_CONFIG_INVALID', 'storage.url, storage.database: required for the influx backend');
+  return openInfluxStore({ settings: s, retention: opts.retention, log: opts.log, ...(opts.clock === undefined ? {} : { clock: opts.clock }) });
+}
 
 const influxBackend: StorageBackend = {
   name: 'influx',
   settings: influxSettingsFields,
-  open: (opts) => {
-    const s = { createDatabase: false, timeoutMs: 10_000, ...opts.settings } as unknown as InfluxSettings;
-    if (typeof s.url !== 'string' || typeof s.database !== 'string')
-      throw new N3monError('N3MON_ERR_CONFIG_INVALID', 'storage.url, storage.database: required for the influx backend');
-    return openInfluxStore({ settings: s, retention: opts.retention, log: opts.log, ...(opts.clock === undefined ? {} : { clock: opts.clock }) });
-  },
+  open: openInflux,
+  // Its own HTTP client and series index; only read through (maintain is the collector's).
+  openReader: openInflux,
 };
 
 export const STORAGE_BACKENDS: Readonly<Record<string, StorageBackend>> = Object.freeze({
@@ -94,11 +109,20 @@ export function storageConfigSchema(common: TProperties): TSchema {
   return Type.Union(branches, { default: {} });
 }
 
-/** Open the named backend; an unknown name is a configuration error. */
-export function openStore(name: string, opts: StoreOpenOptions): SeriesStore {
+function backendNamed(name: string): StorageBackend {
   const backend = Object.hasOwn(STORAGE_BACKENDS, name) ? STORAGE_BACKENDS[name] : undefined;
   if (backend === undefined) {
     throw new N3monError('N3MON_ERR_CONFIG_INVALID', `store.backend: unknown backend '${name}' (known: ${Object.keys(STORAGE_BACKENDS).join(', ')})`);
   }
-  return backend.open(opts);
+  return backend;
+}
+
+/** Open the named backend; an unknown name is a configuration error. */
+export function openStore(name: string, opts: StoreOpenOptions): SeriesStore {
+  return backendNamed(name).open(opts);
+}
+
+/** A read-only reader of the named backend's store, with its own connection (report workers). */
+export function openStoreReader(name: string, opts: StoreOpenOptions): SeriesReader {
+  return backendNamed(name).openReader(opts);
 }

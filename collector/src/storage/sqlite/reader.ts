@@ -41,7 +41,8 @@ export class Reader {
   private readonly dirtyStmt: Database.Statement;
   private readonly snapshot: <T>(fn: () => T) => T;
 
-  constructor(ctx: StoreContext) {
+  /** Needs only the connection: a read-only one works (reports/workers open their own). */
+  constructor(ctx: Pick<StoreContext, 'db'>) {
     const { db } = ctx;
     // One index seek per minute of the range (samples are clustered by minute first).
     this.rawStmt = db

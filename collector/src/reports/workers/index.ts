@@ -1,0 +1,38 @@
+/**
+ * Reports on every core: the ReportBuilder that sends builds and renders to the report worker
+ * pool (pool.ts). The main thread resolves each build's inputs (inputs.ts: facts, thresholds,
+ * calendar, alerts, the practice's series) and does nothing heavier; the workers read the month
+ * through their own store connections, compute and render.
+ */
+import { availableParallelism } from 'node:os';
+import type { ReportSources } from '../build.ts';
+import type { ReportBuilder, RenderedFile } from '../builder.ts';
+import { resolveBuildInputs } from './inputs.ts';
+import type { BuildAnswer, RenderAnswer } from './protocol.ts';
+import type { ReportWorkerPool } from './pool.ts';
+
+export { ReportWorkerPool, type ReportPoolOptions } from './pool.ts';
+export type { StoreSpec } from './protocol.ts';
+
+/**
+ * Worker threads when `reports.workers` is not set: one per core but one, and at least one — the
+ * main thread keeps a core's worth of room for ingest and the API (docs/performance.md, "Monthly report").
+ */
+export function defaultWorkerCount(cores = availableParallelism()): number {
+  return Math.max(1, cores - 1);
+}
+
+export function workerBuilder(sources: ReportSources, pool: ReportWorkerPool): ReportBuilder {
+  return {
+    // One more than the workers: the next practice's inputs are resolved while the workers compute.
+    concurrency: pool.size + 1,
+    async build(ods, month, opts = {}) {
+      const inputs = await resolveBuildInputs(sources, ods, month, opts);
+      return (await pool.run({ op: 'build', inputs }, `${ods} ${month} build`)) as BuildAnswer;
+    },
+    async render(report, formats) {
+      const files = (await pool.run({ op: 'render', report, formats: [...formats] }, `${report.practice.ods} ${report.month} render`)) as RenderAnswer;
+      return files.map((f): RenderedFile => ({ ext: f.ext, body: Buffer.from(f.body.buffer, f.body.byteOffset, f.body.byteLength) }));
+    },
+  };
+}
