@@ -22,7 +22,7 @@
  * of a round's wall time.
  *
  * usage: npm run bench:snmp [-- --devices 100,4 --rounds 5,20 --sims 2 --concurrency N
- *        --max-repetitions 25 --rediscover-every 10 --no-v2c-arch --cpu-prof DIR]
+ *        --max-repetitions 25 --rediscover-every 10 --no-v2c-arch --cpu-prof DIR --no-peer]
  * Prints tables and ratios; no thresholds (benchmarks print numbers, they are not tests).
  */
 import { fork } from 'node:child_process';
@@ -47,6 +47,7 @@ const { values } = parseArgs({
     'max-repetitions': { type: 'string', default: '25' },
     'rediscover-every': { type: 'string', default: '10' },
     'cpu-prof': { type: 'string' },
+    'no-peer': { type: 'boolean', default: false },
   },
 });
 const list = (s: string): number[] => s.split(',').map((x) => Number(x.trim()));

@@ -72,8 +72,6 @@ export function counterDelta(prev: CounterReading, cur: CounterReading, limits: 
   if (!(seconds > 0)) return { kind: 'discontinuity', reason: 'no_time_elapsed' };
   const known = limits.maxPerSecond !== undefined && limits.maxPerSecond > 0;
   const maxDelta = ceilBig(limits.ceilingPerSecond * seconds);
-  // A wrap is judged against what the interface carries (a reset would otherwise pass for one).
-  const maxWrapDelta = known ? ceilBig((limits.maxPerSecond as number) * seconds * RATE_TOLERANCE) : maxDelta;
 
   // An unchanged counter is a zero rate, not a 2^32 × k one (Null0, unused ports).
   if (cur.bits === 32 && cur.value !== prev.value && known && ceilBig((limits.maxPerSecond as number) * seconds) >= TWO_32) {
@@ -84,6 +82,8 @@ export function counterDelta(prev: CounterReading, cur: CounterReading, limits: 
   if (delta < 0n) {
     if (cur.bits === 64) return { kind: 'discontinuity', reason: 'counter_went_back' };
     const candidate = delta + TWO_32;
+    // A wrap is judged against what the interface carries (a reset would otherwise pass for one).
+    const maxWrapDelta = known ? ceilBig((limits.maxPerSecond as number) * seconds * RATE_TOLERANCE) : maxDelta;
     const plausible = known ? candidate <= maxWrapDelta && candidate <= maxDelta : prev.value >= TWO_31 && candidate <= maxDelta;
     if (!plausible) return { kind: 'discontinuity', reason: 'counter_went_back' };
     delta = candidate;

@@ -86,6 +86,15 @@ function toBigInt(value: unknown): bigint | undefined {
   return undefined;
 }
 
+/** An unsigned big-endian integer of any length (Counter64's bytes, BER's leading 0x00 included), without a hex string. */
+export function unsignedBigEndian(bytes: Buffer): bigint {
+  if (bytes.length === 8) return bytes.readBigUInt64BE(0);
+  if (bytes.length <= 6) return bytes.length === 0 ? 0n : BigInt(bytes.readUIntBE(0, bytes.length));
+  let v = 0n;
+  for (const b of bytes) v = (v << 8n) | BigInt(b);
+  return v;
+}
+
 /** One varbind from net-snmp's shape into ours. */
 export function convertVarbind(raw: RawVarbind): Varbind {
   const T = snmp.ObjectType;
@@ -105,8 +114,7 @@ export function convertVarbind(raw: RawVarbind): Varbind {
       return int('timeticks');
     case T.Counter64: {
       if (!Buffer.isBuffer(raw.value)) return { oid, type: 'other' };
-      const hex = raw.value.toString('hex');
-      return { oid, type: 'counter64', value: hex === '' ? 0n : BigInt(`0x${hex}`) };
+      return { oid, type: 'counter64', value: unsignedBigEndian(raw.value) };
     }
     case T.OctetString:
       if (Buffer.isBuffer(raw.value)) return { oid, type: 'octets', value: new Uint8Array(raw.value) };

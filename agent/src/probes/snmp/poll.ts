@@ -23,9 +23,9 @@ import {
   type ColumnName,
 } from './oids.ts';
 import type { SnmpResult, SnmpSession, SnmpVersion, Varbind } from './session.ts';
-import { intOf, rowsFromColumns, textOf, type DeviceSnapshot, type IfRow } from './snapshot.ts';
+import { dynamicFields, intOf, rowsFromColumns, textOf, type DeviceSnapshot, type IfRow } from './snapshot.ts';
 import { selectInterfaces, type CompiledSelector } from './select.ts';
-import { getMany, getScalars, walkColumns, type BulkTuning, type Cell, type Column, type WalkStats } from './walk.ts';
+import { getMany, getScalars, walkColumns, type BulkTuning, type Column, type WalkStats } from './walk.ts';
 
 /** What discovery learned, kept by the probe between polls. */
 export interface PollCache {
@@ -117,25 +117,19 @@ function needsWalk(cache: PollCache | undefined, opts: PollOptions, sys: Map<str
 /** GETs the cached OIDs; undefined when an instance is gone (the caller walks instead). */
 async function getCounters(session: SnmpSession, cache: PollCache, opts: PollOptions): Promise<SnmpResult<{ rows: IfRow[]; stats: WalkStats }> | undefined> {
   const wanted: string[] = [];
-  for (const { oids } of cache.rows.values()) wanted.push(...oids.values());
+  for (const { oids } of cache.rows.values()) for (const oid of oids.values()) wanted.push(oid);
   const got = await getMany(session, wanted, opts);
   if (!got.ok) return got.failure.kind === 'no_such_name' ? undefined : { ok: false, failure: got.failure };
   if (got.cells.size !== wanted.length) return undefined;
-  const columns = new Map<string, Column>();
-  for (const { row, oids } of cache.rows.values()) {
-    for (const [name, oid] of oids) {
-      const column = columns.get(COLUMNS[name]) ?? new Map<string, Cell>();
-      columns.set(COLUMNS[name], column);
-      column.set(String(row.index), got.cells.get(oid) as Cell);
-    }
-  }
-  const dynamic = new Map(rowsFromColumns(columns).map((r) => [r.index, r]));
   const rows: IfRow[] = [];
-  for (const { row } of cache.rows.values()) {
-    const d = dynamic.get(row.index);
-    const merged: IfRow = { ...row, counters: d?.counters ?? {} };
-    if (d?.operUp !== undefined) merged.operUp = d.operUp;
-    if (d?.discontinuityTicks !== undefined) merged.discontinuityTicks = d.discontinuityTicks;
+  for (const { row, oids } of cache.rows.values()) {
+    const d = dynamicFields((name) => {
+      const oid = oids.get(name);
+      return oid === undefined ? undefined : got.cells.get(oid);
+    });
+    const merged: IfRow = { ...row, counters: d.counters };
+    if (d.operUp !== undefined) merged.operUp = d.operUp;
+    if (d.discontinuityTicks !== undefined) merged.discontinuityTicks = d.discontinuityTicks;
     rows.push(merged);
   }
   return { ok: true, value: { rows, stats: got.stats } };

@@ -24,10 +24,11 @@ import {
   perSecond,
   uptimeContinuity,
   wrapsFromEngineTime,
+  type CounterLimits,
   type CounterReading,
   type CounterReason,
 } from './counters.ts';
-import type { CounterName, DeviceSnapshot, IfRow } from './snapshot.ts';
+import { COUNTER_NAMES, type CounterName, type DeviceSnapshot, type IfRow } from './snapshot.ts';
 import type { Selected } from './select.ts';
 import type { InterfaceSelector } from './schema.ts';
 
@@ -113,6 +114,20 @@ function utilisationBase(row: IfRow, sel: InterfaceSelector | undefined, dir: 'i
   return row.speedBps !== undefined && row.speedBps > 0 ? { bps: row.speedBps, reported: true } : undefined;
 }
 
+/** One direction of an interface: the counter limits for octets and for packets, and the utilisation base. */
+function directionLimits(
+  row: IfRow,
+  sel: InterfaceSelector | undefined,
+  dir: 'in' | 'out',
+): { octets: CounterLimits; packets: CounterLimits; base: ReturnType<typeof utilisationBase> } {
+  const cap = capacity(row, sel, dir);
+  const limits = (unitBits: number): CounterLimits =>
+    cap.speedBps === undefined
+      ? { ceilingPerSecond: cap.ceilingBps / unitBits }
+      : { maxPerSecond: cap.speedBps / unitBits, ceilingPerSecond: cap.ceilingBps / unitBits };
+  return { octets: limits(8), packets: limits(MIN_FRAME_BITS), base: utilisationBase(row, sel, dir) };
+}
+
 function deviceContinuity(prev: DeviceState | undefined, snap: DeviceSnapshot): { restarted?: DeviceReason; wraps: number; frozen: boolean } {
   const seed = snap.sysUpTimeTicks !== undefined && snap.engineTime !== undefined ? wrapsFromEngineTime(snap.sysUpTimeTicks, snap.engineTime) : 0;
   if (prev === undefined) return { wraps: seed, frozen: false };
@@ -168,25 +183,25 @@ export function evaluatePoll(prev: DeviceState | undefined, snap: DeviceSnapshot
       record('discontinuity_time_changed');
       continue;
     }
-    const byReason = new Map<CounterReason, CounterName[]>();
-    for (const [name, cur] of Object.entries(row.counters) as [CounterName, CounterReading][]) {
+    let byReason: Map<CounterReason, CounterName[]> | undefined;
+    // Per direction, once per interface: the limits a delta is judged by and the utilisation base.
+    const perDir = { in: directionLimits(row, sel, 'in'), out: directionLimits(row, sel, 'out') };
+    for (const name of COUNTER_NAMES) {
+      const cur = row.counters[name];
       const old = before.counters[name];
-      if (old === undefined) continue;
+      if (cur === undefined || old === undefined) continue;
       const m = RATE_METRICS[name];
-      const cap = capacity(row, sel, m.dir);
-      const unitBits = m.kind === 'octets' ? 8 : MIN_FRAME_BITS;
-      const verdict = counterDelta(old, cur, {
-        ...(cap.speedBps === undefined ? {} : { maxPerSecond: cap.speedBps / unitBits }),
-        ceilingPerSecond: cap.ceilingBps / unitBits,
-      });
+      const dir = perDir[m.dir];
+      const verdict = counterDelta(old, cur, m.kind === 'octets' ? dir.octets : dir.packets);
       if (verdict.kind === 'discontinuity') {
+        byReason ??= new Map();
         byReason.set(verdict.reason, [...(byReason.get(verdict.reason) ?? []), name]);
         continue;
       }
       const rate = perSecond(verdict) * m.factor;
       samples.push({ metric: m.metric, value: rate, labels });
       if (m.kind === 'octets') {
-        const base = utilisationBase(row, sel, m.dir);
+        const base = dir.base;
         if (base?.reported === true && rate > base.bps * RATE_TOLERANCE) {
           // rate / a speed the rate disproves is no utilisation: send the rate and say why there is none.
           speedMismatches.push({ ifIndex: row.index, ifName: row.name, direction: m.dir, reportedBps: base.bps, rateBps: rate });
@@ -196,7 +211,7 @@ export function evaluatePoll(prev: DeviceState | undefined, snap: DeviceSnapshot
         }
       }
     }
-    for (const [reason, counters] of byReason) record(reason, counters);
+    if (byReason !== undefined) for (const [reason, counters] of byReason) record(reason, counters);
   }
   const out: Evaluation = { samples, discontinuities, speedMismatches, uptimeFrozen: device.frozen, state };
   if (device.restarted !== undefined) out.restarted = device.restarted;

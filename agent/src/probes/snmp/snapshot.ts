@@ -76,6 +76,32 @@ function counterFrom(cell: Cell | undefined, type: 'counter32' | 'counter64'): C
   return { value: cell.vb.value, bits, atMs: cell.atMs };
 }
 
+const OTHER_COUNTERS: readonly [CounterName, ColumnName][] = [
+  ['inErrors', 'ifInErrors'],
+  ['outErrors', 'ifOutErrors'],
+  ['inDiscards', 'ifInDiscards'],
+  ['outDiscards', 'ifOutDiscards'],
+];
+
+/** What changes between polls, from one interface's cells: counters (HC preferred), oper status, discontinuity time. */
+export function dynamicFields(cell: (name: ColumnName) => Cell | undefined): Pick<IfRow, 'counters' | 'operUp' | 'discontinuityTicks'> {
+  const counters: IfRow['counters'] = {};
+  const inOctets = counterFrom(cell('ifHCInOctets'), 'counter64') ?? counterFrom(cell('ifInOctets'), 'counter32');
+  const outOctets = counterFrom(cell('ifHCOutOctets'), 'counter64') ?? counterFrom(cell('ifOutOctets'), 'counter32');
+  if (inOctets !== undefined) counters.inOctets = inOctets;
+  if (outOctets !== undefined) counters.outOctets = outOctets;
+  for (const [name, column] of OTHER_COUNTERS) {
+    const r = counterFrom(cell(column), 'counter32');
+    if (r !== undefined) counters[name] = r;
+  }
+  const out: Pick<IfRow, 'counters' | 'operUp' | 'discontinuityTicks'> = { counters };
+  const oper = smallInt(cell('ifOperStatus')?.vb);
+  const disc = smallInt(cell('ifCounterDiscontinuityTime')?.vb);
+  if (oper !== undefined) out.operUp = oper === 1;
+  if (disc !== undefined) out.discontinuityTicks = disc;
+  return out;
+}
+
 /** Interface rows from the walked columns (keyed by column OID). Rows are ifIndex-sorted. */
 export function rowsFromColumns(columns: ReadonlyMap<string, Column>): IfRow[] {
   const col = (name: ColumnName): Column => columns.get(COLUMNS[name]) ?? new Map();
@@ -89,33 +115,20 @@ export function rowsFromColumns(columns: ReadonlyMap<string, Column>): IfRow[] {
     const descr = textOf(cell('ifDescr')?.vb);
     const ifName = textOf(cell('ifName')?.vb);
     const alias = textOf(cell('ifAlias')?.vb);
-    const oper = smallInt(cell('ifOperStatus')?.vb);
     const high = smallInt(cell('ifHighSpeed')?.vb);
     const speed = smallInt(cell('ifSpeed')?.vb);
     const speedBps = high !== undefined && high > 0 ? high * 1e6 : speed !== undefined && speed > 0 && speed < IF_SPEED_MAX ? speed : undefined;
-    const disc = smallInt(cell('ifCounterDiscontinuityTime')?.vb);
-
-    const counters: IfRow['counters'] = {};
-    const inOctets = counterFrom(cell('ifHCInOctets'), 'counter64') ?? counterFrom(cell('ifInOctets'), 'counter32');
-    const outOctets = counterFrom(cell('ifHCOutOctets'), 'counter64') ?? counterFrom(cell('ifOutOctets'), 'counter32');
-    const others: [CounterName, ColumnName][] = [
-      ['inErrors', 'ifInErrors'],
-      ['outErrors', 'ifOutErrors'],
-      ['inDiscards', 'ifInDiscards'],
-      ['outDiscards', 'ifOutDiscards'],
-    ];
-    if (inOctets !== undefined) counters.inOctets = inOctets;
-    if (outOctets !== undefined) counters.outOctets = outOctets;
-    for (const [name, column] of others) {
-      const r = counterFrom(cell(column), 'counter32');
-      if (r !== undefined) counters[name] = r;
-    }
-    const row: IfRow = { index, name: ifName !== undefined && ifName !== '' ? ifName : descr !== undefined && descr !== '' ? descr : `if${index}`, counters };
+    const dynamic = dynamicFields(cell);
+    const row: IfRow = {
+      index,
+      name: ifName !== undefined && ifName !== '' ? ifName : descr !== undefined && descr !== '' ? descr : `if${index}`,
+      counters: dynamic.counters,
+    };
     if (descr !== undefined) row.descr = descr;
     if (alias !== undefined && alias !== '') row.alias = alias;
-    if (oper !== undefined) row.operUp = oper === 1;
+    if (dynamic.operUp !== undefined) row.operUp = dynamic.operUp;
     if (speedBps !== undefined) row.speedBps = speedBps;
-    if (disc !== undefined) row.discontinuityTicks = disc;
+    if (dynamic.discontinuityTicks !== undefined) row.discontinuityTicks = dynamic.discontinuityTicks;
     rows.push(row);
   }
   return rows;

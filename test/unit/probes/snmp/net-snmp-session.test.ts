@@ -11,6 +11,10 @@ describe('convertVarbind', () => {
     // BER puts a leading 0x00 before a top bit that is set: 9 bytes for 2^64-1.
     expect(convertVarbind({ oid, type: 70, value: Buffer.from('00ffffffffffffffff', 'hex') })).toEqual({ oid, type: 'counter64', value: (1n << 64n) - 1n });
     expect(convertVarbind({ oid, type: 70, value: Buffer.alloc(0) })).toEqual({ oid, type: 'counter64', value: 0n });
+    // Every length the converter reads differently: 6 bytes and less, 7, 8 (top bit clear), 9.
+    for (const hex of ['ffffffffffff', '01000000000001', '7fffffffffffffff', '0123456789abcdef', '008000000000000000']) {
+      expect(convertVarbind({ oid, type: 70, value: Buffer.from(hex, 'hex') })).toEqual({ oid, type: 'counter64', value: BigInt(`0x${hex}`) });
+    }
   });
 
   it('makes every 32-bit integer type a BigInt and keeps OCTET STRINGs as bytes', () => {
