@@ -3,8 +3,9 @@
  * scheduler, pusher and self-metrics together. Used by `n3mon agent` and by `n3mon up`.
  *
  *   probes ──▶ scheduler ──append──▶ spool (SQLite) ──batches──▶ pusher ──POST──▶ collector
- *                                      ▲                            │
- *                                      └────── ack / set aside ─────┘
+ *                 ▲                    ▲                            │
+ *                 │                    └────── ack / set aside ─────┘
+ *   puller ───────┘ reconfigure (collector.config: pull; ./config-pull/) ◀──GET config── collector
  */
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -19,6 +20,8 @@ import { httpTransport } from './push/transport.ts';
 import { credentialSource } from './push/credential.ts';
 import { startSelfMetrics } from './self-metrics.ts';
 import { readCollectorTls } from './config/collector-tls.ts';
+import { preparePulling } from './config-pull/start.ts';
+import type { Puller, PullStatus } from './config-pull/puller.ts';
 
 export interface AgentDeps {
   log: Logger;
@@ -33,6 +36,8 @@ export interface AgentStats {
   spool: SpoolStats;
   push: PusherStats;
   checks: CheckStats[];
+  /** With collector.config: pull: the version running and the last apply result. */
+  config?: PullStatus;
 }
 
 export interface RunningAgent {
@@ -42,6 +47,8 @@ export interface RunningAgent {
   stats(): AgentStats;
   /** Push what is spooled now instead of at the next push interval (does not cut a back-off). */
   pushNow(): void;
+  /** With collector.config: pull: ask the collector for the config now (resolves once applied or refused). */
+  pullNow(): Promise<void>;
 }
 
 export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<RunningAgent> {
@@ -68,6 +75,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   const sink = (samples: Parameters<Spool['append']>[0]): void => spool.append(samples);
   let scheduler: Scheduler | undefined;
   let pusher: Pusher;
+  let puller: Puller | undefined;
   try {
     scheduler = createScheduler({
       checks: config.checks,
@@ -80,6 +88,22 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       graceMs: tuning.graceMs,
       maxStartSpreadMs: tuning.maxStartSpreadMs,
     });
+    if (config.collector.config === 'pull') {
+      // The last good pulled config joins the local checks before the first run; the puller asks from start().
+      puller = preparePulling({
+        url: config.collector.url,
+        token: () => credential.current(),
+        tls,
+        timeoutMs: config.push.timeoutMs,
+        intervalMs: config.collector.pullIntervalMs,
+        spoolDir: resolve(config.spool.dir),
+        local: config.checks,
+        scheduler,
+        probes,
+        log: log.child({ component: 'config-pull' }),
+        clock,
+      });
+    }
     pusher = createPusher({
       spool,
       url: config.collector.url,
@@ -110,13 +134,15 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   });
   checks.start();
   pusher.start();
-  log.info({ checks: config.checks.length, collector: config.collector.url, spool: spool.dir }, 'agent started');
+  puller?.start();
+  log.info({ checks: checks.checkIds().length, config: config.collector.config, collector: config.collector.url, spool: spool.dir }, 'agent started');
 
   let stopping: Promise<void> | undefined;
   let lastSpoolStats: SpoolStats | undefined;
   const spoolStats = (): SpoolStats => (spool.isOpen ? spool.stats() : (lastSpoolStats as SpoolStats));
   const stop = async (): Promise<void> => {
     const t0 = clock.monotonic();
+    await puller?.stop();
     await checks.stop();
     self.stop();
     await pusher.stop();
@@ -127,7 +153,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   return {
     stop: () => (stopping ??= stop()),
     spoolStats,
-    stats: () => ({ spool: spoolStats(), push: pusher.stats(), checks: checks.stats() }),
+    stats: () => ({ spool: spoolStats(), push: pusher.stats(), checks: checks.stats(), ...(puller === undefined ? {} : { config: puller.status() }) }),
     pushNow: () => pusher.wake(),
+    pullNow: () => puller?.pullNow() ?? Promise.resolve(),
   };
 }

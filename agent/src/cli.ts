@@ -11,6 +11,7 @@ import { parseAgentConfig } from './config/parse.ts';
 import { startAgent } from './agent.ts';
 import { AGENT_V8_FLAGS } from './v8-flags.ts';
 import { waitForStopSignal } from '../../shared/src/cli/signals.ts';
+import { PULL_INTERVAL_DEFAULT_MS, PULL_INTERVAL_MIN_MS } from '../../shared/src/pulled-config.ts';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -46,6 +47,15 @@ config keys (agent.yaml):
                         (default false: refused, the token would cross the network in clear)
   collector.clientCertFile, collector.clientKeyFile
                         client certificate and key for a collector that requires mutual TLS
+  collector.config      local (default: this file's checks only) or pull: the agent also asks
+                        the collector for its practice's checks (templates + values) at start
+                        and every pullIntervalMs, applies a new version in place without a
+                        restart, rolls a version that fails back to the last good one and
+                        reports the result; the last good pulled config is kept (0600) in
+                        spool.dir/pulled-config.json and run at start while the collector is
+                        unreachable. This file's checks keep running and win on an id clash;
+                        collector, spool, push and log are never pulled (docs/configuration.md)
+  collector.pullIntervalMs  how often to ask (default ${PULL_INTERVAL_DEFAULT_MS}, at least ${PULL_INTERVAL_MIN_MS}); unchanged is a 304
   spool.dir             spool directory (default ./data/agent)
   spool.maxBytes        disk budget of the spool (default 512 MiB); beyond it the oldest
                         samples are dropped, counted in agent_dropped_samples_total and logged
@@ -55,7 +65,8 @@ config keys (agent.yaml):
   push.maxBackoffMs     longest wait between retries (default 300000)
   log.level             default log level
   checks[]              what to measure: kind (icmp, tcp, dns, http, host, …), target, role,
-                        intervalMs, timeoutMs (< intervalMs), app, labels, id (default kind:target)
+                        intervalMs, timeoutMs (< intervalMs), app, labels, id (default kind:target).
+                        At least one, unless collector.config is pull
 
 logs: one JSON object per line on stdout (pino); secrets are redacted.
 exit: 0 after a graceful stop, 1 for a bad config or a spool that cannot be opened, 2 for a usage error.

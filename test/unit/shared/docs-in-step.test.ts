@@ -17,6 +17,9 @@ import { CREDENTIAL_HEADERS } from '../../../shared/src/agent-credential.ts';
 import { agentConfigSchema } from '../../../agent/src/config/schema.ts';
 import { DEFAULT_INCIDENTS, IncidentsConfig } from '../../../collector/src/incidents/config.ts';
 import { SCOPE_KINDS } from '../../../collector/src/incidents/scope.ts';
+import { PULL_INTERVAL_DEFAULT_MS, PULL_INTERVAL_MIN_MS } from '../../../shared/src/pulled-config.ts';
+import { HELP as AGENT_HELP } from '../../../agent/src/cli.ts';
+import { LAST_GOOD_FILE } from '../../../agent/src/config-pull/last-good.ts';
 
 function firstColumn(doc: string, pattern: RegExp): string[] {
   const text = readFileSync(new URL(`../../../docs/${doc}`, import.meta.url), 'utf8');
@@ -130,6 +133,27 @@ describe('docs stay in step with the registries', () => {
       expect(agentReadme).toContain(`\`collector.${k}\``);
       expect(examples).toContain(`${k}:`);
     }
+  });
+
+  it('docs/configuration.md "Agents pull", agent/README.md, the agent\'s --help and deploy/examples/agent.yaml give collector.config and pullIntervalMs with their defaults', () => {
+    const doc = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
+    const pull = doc.slice(doc.indexOf('## Agents pull'), doc.indexOf('## Rollback'));
+    const agentReadme = readFileSync(new URL('../../../agent/README.md', import.meta.url), 'utf8');
+    const example = readFileSync(new URL('../../../deploy/examples/agent.yaml', import.meta.url), 'utf8');
+    const collector = agentConfigSchema([]).properties.collector.properties as unknown as Record<string, { default?: unknown; minimum?: number }>;
+    expect(collector.config?.default).toBe('local');
+    expect(collector.pullIntervalMs).toMatchObject({ default: PULL_INTERVAL_DEFAULT_MS, minimum: PULL_INTERVAL_MIN_MS });
+    expect(pull).toContain('| `collector.config` | `local` |');
+    expect(pull).toContain(`| \`collector.pullIntervalMs\` | ${PULL_INTERVAL_DEFAULT_MS} |`);
+    expect(pull).toContain(`at least ${PULL_INTERVAL_MIN_MS}`);
+    expect(pull).toContain(`<spool.dir>/${LAST_GOOD_FILE}`);
+    expect(agentReadme).toContain('| `collector.config` | `local` |');
+    expect(agentReadme).toContain(`| \`collector.pullIntervalMs\` | ${PULL_INTERVAL_DEFAULT_MS} |`);
+    expect(AGENT_HELP).toContain(`default ${PULL_INTERVAL_DEFAULT_MS}, at least ${PULL_INTERVAL_MIN_MS}`);
+    expect(AGENT_HELP).toContain(`spool.dir/${LAST_GOOD_FILE}`);
+    expect(example).toContain('# config: pull ');
+    expect(example).toContain(`# pullIntervalMs: ${PULL_INTERVAL_DEFAULT_MS} `);
+    for (const section of ['## Agents pull', '## Rollback', '### On the agent', '## A local file and a pulled config together']) expect(doc).toContain(section);
   });
 
   it('docs/thresholds.md "National incidents" gives every incidents key with its default, and every scope kind', () => {

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseAgentConfig, parseChecks } from '../../../../agent/src/config/load.ts';
 import { desAvailable } from '../../../../agent/src/probes/snmp/ciphers.ts';
-import { PULL_INTERVAL_DEFAULT_MS, PULL_INTERVAL_MIN_MS } from '../../../../shared/src/pulled-config.ts';
+import { MAX_APPLY_PROBLEM_LENGTH, PULL_INTERVAL_DEFAULT_MS, PULL_INTERVAL_MIN_MS } from '../../../../shared/src/pulled-config.ts';
+import { safeProblem } from '../../../../agent/src/config-pull/merge.ts';
 
 const collector = { url: 'http://127.0.0.1:8080', token: 'n3a_0123456789abcdef' };
 const tcp = { kind: 'tcp', target: '127.0.0.1:443', role: 'national-app' };
@@ -64,5 +65,17 @@ describe('collector.config and collector.pullIntervalMs', () => {
     expect(() => parseAgentConfig({ collector: { ...collector, config: 'push' }, checks: [{ kind: 'host' }] }, 'agent.yaml')).toThrow(
       'collector.config: must be one of "local", "pull" (got string "push")',
     );
+  });
+});
+
+describe('an apply problem as sent to the collector and logged', () => {
+  it('never echoes the value of a secret key, and is capped at the contract’s length', () => {
+    const r = parseChecks([{ kind: 'snmp', target: '127.0.0.1', role: 'lan-gateway', version: '2c', community: 424242424242 }]);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems[0]).toContain('424242424242'); // the validator says what it got…
+    expect(safeProblem(r.problems[0] as string)).toBe('checks[0].community: must be string (got [redacted])'); // …the problem line does not
+    expect(safeProblem('checks[0].privProtocol: must be one of "des", "aes" (got string "3des")')).toContain('"3des"'); // not a secret
+    expect(safeProblem(`checks[0].target: ${'x'.repeat(5000)}`)).toHaveLength(MAX_APPLY_PROBLEM_LENGTH);
   });
 });
