@@ -39,7 +39,9 @@ async function checkAgent(value: unknown, file: string): Promise<Checked> {
   const { parseAgentConfig } = await import('../agent/src/config/load.ts');
   const config = parseAgentConfig(value, file);
   const kinds = [...new Set(config.checks.map((c) => c.kind))].join(', ');
-  return { summary: `agent config, ${config.checks.length} check(s) (${kinds}), collector ${config.collector.url}` };
+  const local = config.checks.length === 0 ? '0 local checks' : `${config.checks.length} check(s) (${kinds})`;
+  const pulled = config.collector.config === 'pull' ? ', more pulled from the collector (collector.config: pull)' : '';
+  return { summary: `agent config, ${local}${pulled}, collector ${config.collector.url}` };
 }
 
 async function checkCollector(value: unknown, file: string): Promise<Checked> {
