@@ -106,7 +106,8 @@ export function createPuller(o: PullerOptions): Puller {
     if (pending === undefined) return;
     const r = await o.client.report(pending, stopping.signal);
     if (r.ok) pending = undefined;
-    else log.warn({ version: pending.version, reason: r.reason }, 'could not report the config result to the collector; will try again at the next pull');
+    else if (!stopping.signal.aborted)
+      log.warn({ version: pending.version, reason: r.reason }, 'could not report the config result to the collector; will try again at the next pull');
   }
 
   function attempt(config: PulledConfig): void {
