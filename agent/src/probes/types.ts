@@ -67,12 +67,14 @@ export interface CheckKind<S extends TSchema = TSchema> {
   readonly kind: string;
   /** Config schema of one check of this kind: an object with `kind` as a literal. */
   readonly schema: S;
+  // Method signatures (not function-typed properties): a CheckKind of one schema is then usable
+  // where any CheckKind is expected (checks are typed loosely there; each kind narrows its own).
   /** Default timeout when the check gives none (always < intervalMs at run time). */
-  readonly defaultTimeoutMs: (check: Static<S>) => number;
+  defaultTimeoutMs(check: Static<S>): number;
   /** `target`/`device`, `role`, `app`… Every sample of the check carries these. */
-  readonly baseLabels: (check: Static<S>) => Record<string, string>;
+  baseLabels(check: Static<S>): Record<string, string>;
   /** Problems that a schema cannot express (cross-field rules), as `path: message` relative to the check. */
-  readonly validate?: (check: Static<S>) => string[];
+  validate?(check: Static<S>): string[];
 }
 
 /**

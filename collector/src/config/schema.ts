@@ -125,6 +125,24 @@ export const collectorConfigFields = {
   reports: Type.Optional(ReportsConfig),
   throughput: ThroughputConfig,
   enrolment: EnrolmentConfig,
+  configTemplates: Type.Object(
+    {
+      secretKeyFile: Type.Optional(
+        Type.String({
+          minLength: 1,
+          description:
+            'File of 32 random bytes (64 hex digits or base64; `openssl rand -hex 32`) that encrypts secret practice values (SNMP communities, v3 keys) at rest. Without it secret values are refused; a store that holds some will not start (docs/security.md).',
+        }),
+      ),
+      catalogueDir: Type.Optional(
+        Type.String({
+          minLength: 1,
+          description: 'The national application catalogue to load instead of the shipped deploy/catalogue/ (docs/configuration.md).',
+        }),
+      ),
+    },
+    { additionalProperties: false, default: {}, description: 'Templated agent config (docs/configuration.md).' },
+  ),
   ui: Type.Object(
     {
       secureCookies: Type.Enum(['auto', 'always', 'never'], {

@@ -39,6 +39,10 @@ export const AUDIT_ACTIONS = [
   'enrolment.refuse',
   'agent.revoke',
   'token.rotate',
+  'template.put',
+  'template.delete',
+  'config-values.put',
+  'config.rollback',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

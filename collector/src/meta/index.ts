@@ -11,6 +11,7 @@ import { AgentRepo, BatchRepo } from './agents.ts';
 import { CredentialRepo } from './credentials.ts';
 import { AuditLog } from './audit.ts';
 import { ENROLMENT_MIGRATIONS, EnrolmentRepo } from './enrolment.ts';
+import { CONFIG_TEMPLATE_MIGRATIONS } from '../config-templates/store.ts';
 
 export type { MigrationStep, SqliteDb } from './db.ts';
 export type { PracticeRow, Site } from './practices.ts';
@@ -44,6 +45,8 @@ export function openMeta(opts: { dataDir: string }): Meta {
   try {
     migrate(db, 'core', CORE_MIGRATIONS);
     migrate(db, 'enrolment', ENROLMENT_MIGRATIONS);
+    // Templated agent config (collector/src/config-templates/): versions and agents' apply results.
+    migrate(db, 'config-templates', CONFIG_TEMPLATE_MIGRATIONS);
   } catch (err) {
     db.close();
     throw err;

@@ -11,6 +11,7 @@ import { throughputRoutes } from './throughput/index.ts';
 import { auditRoutes } from './audit/index.ts';
 import { enrolmentRoutes } from './enrolment/index.ts';
 import { agentRoutes } from './practices/agents.ts';
+import { templateRoutes } from './templates/index.ts';
 
 export const CORE_ROUTES: readonly RouteModule[] = [
   healthRoutes,
@@ -24,4 +25,5 @@ export const CORE_ROUTES: readonly RouteModule[] = [
   auditRoutes,
   enrolmentRoutes,
   agentRoutes,
+  templateRoutes,
 ];

@@ -9,6 +9,7 @@ import { N3monError } from '../../../../shared/src/errors.ts';
 import type { AgentCredential } from '../../../../shared/src/agent-credential.ts';
 import { assertOds, createAgentToken, hashCredential, type AgentIdentity } from '../../auth/credentials.ts';
 import { codeState, type CodeState, type EnrolmentCodeRow, type Meta } from '../../meta/index.ts';
+import { applyStates } from '../../config-templates/store.ts';
 
 export const ENROLMENT_CODE_PREFIX = 'n3e_';
 const MAX_USES = 1000;
@@ -128,12 +129,16 @@ export interface AgentView {
   /** The newest live token: its id, when made, when it expires (null: never); null when none (revoked). */
   credential: { id: string; createdAt: number; expiresAt: number | null; ageMs: number } | null;
   liveCredentials: number;
+  /** Pulled config (docs/configuration.md): the version it runs and its last apply attempt; null before it reported one. */
+  config: { running: number; lastApply: { version: number; ok: boolean; problem: string | null; at: number; receivedAt: number } } | null;
 }
 
 /** A practice's agents with version, last seen, address and credential age. */
 export function agentsOf(meta: Meta, practice: string, now: number = Date.now()): AgentView[] {
   const tokens = meta.credentials.agentTokens().filter((t) => t.practice === practice && t.revokedAt === null && (t.expiresAt === null || t.expiresAt > now));
+  const applied = applyStates(meta.db, practice);
   return meta.agents.list(practice).map((a) => {
+    const apply = applied.get(a.name);
     const live = tokens.filter((t) => t.agent === a.name).sort((x, y) => y.createdAt - x.createdAt);
     const newest = live[0];
     return {
@@ -145,6 +150,13 @@ export function agentsOf(meta: Meta, practice: string, now: number = Date.now())
       lastSeen: a.lastSeen,
       credential: newest === undefined ? null : { id: newest.id, createdAt: newest.createdAt, expiresAt: newest.expiresAt, ageMs: now - newest.createdAt },
       liveCredentials: live.length,
+      config:
+        apply === undefined
+          ? null
+          : {
+              running: apply.running,
+              lastApply: { version: apply.version, ok: apply.ok, problem: apply.problem ?? null, at: apply.at, receivedAt: apply.receivedAt },
+            },
     };
   });
 }

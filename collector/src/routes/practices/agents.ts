@@ -31,6 +31,21 @@ const AgentItem = Type.Object({
     Type.Null(),
   ]),
   liveCredentials: Type.Integer({ description: '0: revoked (or expired) — its next push gets 401.' }),
+  config: Type.Union(
+    [
+      Type.Object({
+        running: Type.Integer({ description: 'The pulled config version it runs (0: its local file only).' }),
+        lastApply: Type.Object({
+          version: Type.Integer({ description: 'The version it last tried to apply.' }),
+          ok: Type.Boolean(),
+          problem: Nullable(Type.String({ description: 'Why it failed (`path: message`); it runs `running`.' })),
+          at: Type.String({ description: 'Agent clock.' }),
+        }),
+      }),
+      Type.Null(),
+    ],
+    { description: 'Pulled config (docs/configuration.md); null until it reports an apply.' },
+  ),
 });
 const AgentList = Type.Object({ practice: Type.String(), agents: Type.Array(AgentItem) });
 const AgentParams = Type.Object({ ods: OdsCode, name: AgentName }, { additionalProperties: false });
@@ -39,6 +54,18 @@ export const agentItem = (a: AgentView) => ({
   ...a,
   createdAt: new Date(a.createdAt).toISOString(),
   lastSeen: isoOrNull(a.lastSeen),
+  config:
+    a.config === null
+      ? null
+      : {
+          running: a.config.running,
+          lastApply: {
+            version: a.config.lastApply.version,
+            ok: a.config.lastApply.ok,
+            problem: a.config.lastApply.problem,
+            at: new Date(a.config.lastApply.at).toISOString(),
+          },
+        },
   credential:
     a.credential === null ? null : { ...a.credential, createdAt: new Date(a.credential.createdAt).toISOString(), expiresAt: isoOrNull(a.credential.expiresAt) },
 });

@@ -1,0 +1,190 @@
+/**
+ * The service desk's templated config (docs/configuration.md): change → render and validate
+ * every practice the new snapshot concerns → publish as a new version (with the audit entry), or
+ * refuse with every problem and publish nothing. Agents read their practice's rendering; the
+ * ETag is a hash of the rendered checks, so a change elsewhere does not make an agent re-apply.
+ *
+ * Created once per collector (the templates route module) from the app's context; holds only
+ * caches keyed by immutable inputs (version, source text).
+ */
+import { N3monError } from '../../../shared/src/errors.ts';
+import type { Logger } from '../../../shared/src/log.ts';
+import type { Clock } from '../../../shared/src/clock.ts';
+import type { AuditAction, Meta } from '../meta/index.ts';
+import type { Catalogue } from './catalogue.ts';
+import { etagOf, practicesOf, renderPractice, type RenderDeps, type Rendered } from './render.ts';
+import type { Assignment, PracticeValues, Snapshot, StoredValue, ValueInput } from './schema.ts';
+import type { SecretBox } from './secrets.ts';
+import { ConfigStore } from './store.ts';
+import { parseSource, type ParsedSource } from './template.ts';
+
+export interface ServiceDeps {
+  meta: Meta;
+  catalogue: Catalogue;
+  /** The secret key (configTemplates.secretKeyFile), if configured. */
+  key: Buffer | undefined;
+  box: SecretBox | undefined;
+  log: Logger;
+  clock: Clock;
+}
+
+export interface Who {
+  actor: string;
+  from: string;
+}
+
+/** Most problems one refusal lists (then `…and N more`). */
+const MAX_PROBLEMS = 200;
+
+export class ConfigService {
+  readonly store: ConfigStore;
+  readonly #deps: ServiceDeps;
+  readonly #parsed = new Map<string, ParsedSource>();
+  #cache: { version: number; byPractice: Map<string, Rendered & { etag: string }> } = { version: -1, byPractice: new Map() };
+
+  constructor(deps: ServiceDeps) {
+    this.#deps = deps;
+    this.store = new ConfigStore(deps.meta.db);
+    if (deps.box === undefined && this.store.hasSecrets()) {
+      throw new N3monError(
+        'N3MON_ERR_CONFIG_INVALID',
+        'configTemplates.secretKeyFile: the templated config holds secret practice values but no key is configured; set configTemplates.secretKeyFile to the key file they were stored with (docs/security.md)',
+      );
+    }
+  }
+
+  get catalogue(): Catalogue {
+    return this.#deps.catalogue;
+  }
+
+  #renderDeps(): RenderDeps {
+    return {
+      catalogue: this.#deps.catalogue,
+      box: this.#deps.box,
+      parse: (label, text, shape) => {
+        const k = `${shape}\u0000${label}\u0000${text}`;
+        let p = this.#parsed.get(k);
+        if (p === undefined) {
+          if (this.#parsed.size > 5000) this.#parsed.clear();
+          p = parseSource(label, text, shape);
+          this.#parsed.set(k, p);
+        }
+        return p;
+      },
+    };
+  }
+
+  render(snapshot: Snapshot, ods: string, secrets: 'open' | 'redact'): Rendered {
+    return renderPractice(snapshot, ods, this.#renderDeps(), secrets);
+  }
+
+  /** The published rendering of a practice for its agents (secrets open), cached per version. */
+  forAgent(ods: string): { version: number; rendered: Rendered & { etag: string } } {
+    const { version, snapshot } = this.store.current();
+    if (this.#cache.version !== version) this.#cache = { version, byPractice: new Map() };
+    let r = this.#cache.byPractice.get(ods);
+    if (r === undefined) {
+      const rendered = this.render(snapshot, ods, 'open');
+      r = { ...rendered, etag: etagOf(rendered.checks, this.#deps.key) };
+      this.#cache.byPractice.set(ods, r);
+    }
+    return { version, rendered: r };
+  }
+
+  /** Validate `next` for every practice it concerns; publish it as a new version or throw 400 with every problem. */
+  publish(
+    next: Snapshot,
+    who: Who,
+    change: { action: AuditAction; target: string; practice?: string; detail?: Record<string, unknown> },
+    base: number,
+  ): number {
+    const practices = practicesOf(next, this.#deps.meta.practices.codes());
+    const problems: string[] = [];
+    for (const ods of practices) problems.push(...this.render(next, ods, 'open').problems);
+    if (problems.length > 0) {
+      const shown = problems.length > MAX_PROBLEMS ? [...problems.slice(0, MAX_PROBLEMS), `…and ${problems.length - MAX_PROBLEMS} more`] : problems;
+      this.#deps.log.info({ action: change.action, target: change.target, problems: problems.length }, 'config change refused');
+      throw new N3monError('N3MON_ERR_REQUEST_INVALID', `the change does not validate for ${countPractices(problems)} practice(s); nothing was published`, {
+        problems: shown,
+      });
+    }
+    const at = this.#deps.clock.now();
+    const version = this.store.publish(base, { at, actor: who.actor, action: change.action, target: change.target, snapshot: next });
+    if (version === undefined)
+      throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'the config changed meanwhile (another change was published); reload and try again');
+    this.#deps.meta.audit.record({
+      ...who,
+      action: change.action,
+      target: change.target,
+      practice: change.practice ?? null,
+      detail: { version, ...change.detail },
+      at,
+    });
+    this.#deps.log.info({ version, action: change.action, target: change.target, practices: practices.length, actor: who.actor }, 'config version published');
+    return version;
+  }
+
+  putTemplate(name: string, body: { source: string; practices: Assignment }, who: Who): number {
+    const { version, snapshot } = this.store.current();
+    const existed = snapshot.templates[name] !== undefined;
+    const next: Snapshot = { ...snapshot, templates: { ...snapshot.templates, [name]: { source: body.source, practices: body.practices } } };
+    return this.publish(
+      next,
+      who,
+      {
+        action: 'template.put',
+        target: `template:${name}`,
+        detail: { created: !existed, practices: body.practices === 'all' ? 'all' : body.practices.length },
+      },
+      version,
+    );
+  }
+
+  deleteTemplate(name: string, who: Who): number {
+    const { version, snapshot } = this.store.current();
+    if (snapshot.templates[name] === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `no template ${name}`);
+    const { [name]: _gone, ...templates } = snapshot.templates;
+    return this.publish({ ...snapshot, templates }, who, { action: 'template.delete', target: `template:${name}` }, version);
+  }
+
+  putValues(ods: string, body: { values: Record<string, ValueInput>; extraChecks?: string }, who: Who): number {
+    const { version, snapshot } = this.store.current();
+    const before = snapshot.practices[ods];
+    const values: Record<string, StoredValue> = {};
+    const problems: string[] = [];
+    for (const [name, input] of Object.entries(body.values)) {
+      if (typeof input !== 'object') values[name] = { plain: input };
+      else if (input.secret === true) {
+        const kept = before?.values[name];
+        if (kept === undefined || !('sealed' in kept))
+          problems.push(`body.values.${name}: { secret: true } keeps a stored secret, but ${name} has none; send { secret: "…" }`);
+        else values[name] = kept;
+      } else if (this.#deps.box === undefined) {
+        problems.push(`body.values.${name}: secret values need configTemplates.secretKeyFile on the collector (docs/security.md)`);
+      } else values[name] = { sealed: this.#deps.box.seal(input.secret) };
+    }
+    if (problems.length > 0) throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'invalid practice values', { problems });
+    const entry: PracticeValues = { values, extraChecks: body.extraChecks ?? '' };
+    const next: Snapshot = { ...snapshot, practices: { ...snapshot.practices, [ods]: entry } };
+    const secret = Object.entries(values)
+      .filter(([, v]) => 'sealed' in v)
+      .map(([k]) => k);
+    return this.publish(
+      next,
+      who,
+      { action: 'config-values.put', target: `practice:${ods}`, practice: ods, detail: { variables: Object.keys(values).sort(), secret } },
+      version,
+    );
+  }
+
+  rollback(to: number, who: Who): number {
+    const old = this.store.snapshotOf(to);
+    if (old === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `no config version ${to}`);
+    const { version } = this.store.current();
+    return this.publish(old, who, { action: 'config.rollback', target: `version:${to}`, detail: { from: version } }, version);
+  }
+}
+
+function countPractices(problems: readonly string[]): number {
+  return new Set(problems.map((p) => /^practice (\S+?),?\s/.exec(p)?.[1])).size;
+}
