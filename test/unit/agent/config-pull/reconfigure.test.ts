@@ -130,20 +130,22 @@ describe('Scheduler.reconfigure', () => {
     await stopped;
   });
 
-  it('lets a removed check’s run in flight finish and keeps its samples; a changed one waits for it', async () => {
+  it('lets a removed check’s run in flight finish and keeps its samples; a changed one’s first run waits for the old one’s', async () => {
     const life: Life = { created: [], closed: [], starts: new Map() };
-    const h = harness(countingKind(life), [check('slow', { workMs: 600 }), check('gone', { workMs: 600 })]);
+    const h = harness(countingKind(life), [check('slow', { workMs: 1500, intervalMs: 2000, timeoutMs: 1900 }), check('gone', { workMs: 600 })]);
     h.scheduler.start();
-    await vi.advanceTimersByTimeAsync(100); // both runs in flight (0 … 600)
-    h.scheduler.reconfigure([check('slow', { workMs: 50 })]);
+    await vi.advanceTimersByTimeAsync(100); // both runs in flight: slow 0 … 1500, gone 0 … 600
+    h.scheduler.reconfigure([check('slow', { workMs: 50 })]); // every 1000 now: its first slot (1100) falls inside the old run
     await vi.advanceTimersByTimeAsync(400);
     expect(life.closed).toEqual([]); // neither closed while its run is in flight
     await vi.advanceTimersByTimeAsync(200);
     expect(valuesOf(h.spooled, 'gone')).toEqual([1]); // the run finished after the reconfigure, its sample kept
-    expect(life.closed.sort()).toEqual(['gone#2', 'slow#1']);
+    expect(life.closed).toEqual(['gone#2']);
     await vi.advanceTimersByTimeAsync(1000);
     expect(life.starts.get('gone#2')).toEqual([0]);
-    expect(life.starts.get('slow#3')?.[0]).toBe(1000); // the old run ended at 600; the new probe on the old beat
+    expect(life.closed).toEqual(['gone#2', 'slow#1']);
+    expect(valuesOf(h.spooled, 'slow')).toEqual([1, 1]); // the old run's sample, then the new probe's
+    expect(life.starts.get('slow#3')).toEqual([1500]); // slot 1100, run once the old one ended at 1500: never two at once
     const stopped = h.scheduler.stop();
     await vi.advanceTimersByTimeAsync(1000);
     await stopped;
