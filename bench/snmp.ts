@@ -281,7 +281,7 @@ async function main(): Promise<void> {
     sims.push(...started);
     const startS = (performance.now() - t0) / 1000;
     const devices: Device[] = communities.map((community, i) => ({ community, port: (sims[i % SIMS] as Daemon).port }));
-    if (existsSync(SNMP_EXPORTER))
+    if (!values['no-peer'] && existsSync(SNMP_EXPORTER))
       exporter = await startExporter(work, communities, { maxRepetitions: MAX_REP, retries: RETRIES, timeoutS: REQUEST_TIMEOUT_MS / 1000 });
 
     const m = machine();

@@ -95,23 +95,24 @@ export function unsignedBigEndian(bytes: Buffer): bigint {
   return v;
 }
 
-/** One varbind from net-snmp's shape into ours. */
+function intVarbind(oid: string, type: 'integer' | 'counter32' | 'gauge32' | 'timeticks', raw: unknown): Varbind {
+  const value = toBigInt(raw);
+  return value === undefined ? { oid, type: 'other' } : { oid, type, value };
+}
+
+/** One varbind from net-snmp's shape into ours (once per varbind: no closures, no strings made). */
 export function convertVarbind(raw: RawVarbind): Varbind {
   const T = snmp.ObjectType;
   const oid = raw.oid;
-  const int = (type: 'integer' | 'counter32' | 'gauge32' | 'timeticks'): Varbind => {
-    const value = toBigInt(raw.value);
-    return value === undefined ? { oid, type: 'other' } : { oid, type, value };
-  };
   switch (raw.type) {
     case T.Integer:
-      return int('integer');
+      return intVarbind(oid, 'integer', raw.value);
     case T.Counter:
-      return int('counter32');
+      return intVarbind(oid, 'counter32', raw.value);
     case T.Gauge:
-      return int('gauge32');
+      return intVarbind(oid, 'gauge32', raw.value);
     case T.TimeTicks:
-      return int('timeticks');
+      return intVarbind(oid, 'timeticks', raw.value);
     case T.Counter64: {
       if (!Buffer.isBuffer(raw.value)) return { oid, type: 'other' };
       return { oid, type: 'counter64', value: unsignedBigEndian(raw.value) };
