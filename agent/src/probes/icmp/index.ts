@@ -51,8 +51,10 @@ export function createIcmpProbe(
     intervalMs: check.pingIntervalMs,
     replyTimeoutMs: check.replyTimeoutMs,
     packetSizeBytes: check.packetSizeBytes,
+    roundIntervalMs: check.intervalMs,
     ...(check.ipVersion === undefined ? {} : { ipVersion: check.ipVersion }),
   };
+  runner.prepare?.(request);
   return {
     async run(ctx: RunContext): Promise<ProbeResult> {
       if (ctx.signal.aborted) return { outcome: 'timeout', samples: [], message: 'aborted before the burst started' };
@@ -71,7 +73,7 @@ export function createIcmpProbe(
         return { outcome: 'unavailable', samples: [], message: `ping could not run: ${res.message}` };
       }
       try {
-        const result = pingResult(parsePingOutput(res.output, res.platform), { count: check.count });
+        const result = pingResult(res.parsed ?? parsePingOutput(res.output, res.platform), { count: check.count });
         if (result.outcome === 'internal_error') log.error({ output: res.output.slice(0, 2000) }, 'unrecognised ping output');
         if (tracer !== undefined) {
           const value = (m: string): number | undefined => result.samples.find((x) => x.metric === m)?.value;

@@ -26,7 +26,8 @@ import { isIPv6 } from 'node:net';
 import ping, { type PingConfig } from 'ping';
 import pingBuilder from 'ping/lib/builder/factory.js';
 import { acquireSharedHelper, releaseSharedHelper, type PingHelper } from './helper.ts';
-import type { PingPlatform } from './parse.ts';
+import { FpingGroup, findFping, fpingEligible, specKey } from './fping.ts';
+import type { ParsedPing, PingPlatform } from './parse.ts';
 
 export interface PingRequest {
   target: string;
@@ -35,16 +36,21 @@ export interface PingRequest {
   replyTimeoutMs: number;
   packetSizeBytes: number;
   ipVersion?: 4 | 6;
+  /** The check's intervalMs (one burst per round): checks with the same schedule share an fping round (./fping.ts). */
+  roundIntervalMs?: number;
 }
 
 export type PingRun =
-  | { ok: true; output: string; platform: PingPlatform }
+  /** `parsed` when the runner read the output itself (the fping path: one output for many targets). */
+  | { ok: true; output: string; platform: PingPlatform; parsed?: ParsedPing }
   /** ping could not be started at all (no binary, unsupported platform). */
   | { ok: false; reason: 'unavailable'; message: string };
 
 export interface PingRunner {
   /** Never rejects for a failed measurement: a missing binary is `{ ok: false }`. */
   run(req: PingRequest): Promise<PingRun>;
+  /** Called once when the probe is created, before its first run (the fping path joins its round group). */
+  prepare?(req: PingRequest): void;
   /** Releases what the runner holds (the shared ping helper); a later run takes it again. */
   close?(): void;
 }
@@ -81,7 +87,7 @@ export function pingCommand(req: PingRequest, platform: NodeJS.Platform): string
 }
 
 /** Linux: bursts started by the ping helper (`helper` for tests; default the agent's shared one). */
-export function helperPingRunner(helper?: PingHelper): Required<PingRunner> {
+export function helperPingRunner(helper?: PingHelper): PingRunner & Required<Pick<PingRunner, 'close'>> {
   let held: PingHelper | undefined;
   return {
     async run(req) {
@@ -119,7 +125,71 @@ export function packagePingRunner(platform: NodeJS.Platform = process.platform):
   };
 }
 
-/** The runner for this machine: the ping helper on Linux, the package's probe() elsewhere. */
+/** The agent's fping groups, by schedule (./fping.ts); a test passes its own map. */
+const sharedGroups = new Map<string, FpingGroup>();
+
+/**
+ * Linux with fping: bursts to IP literals go out in the shared fping rounds of their schedule
+ * (./fping.ts); anything else (a host name, no fping) through the ping helper and iputils ping.
+ * `fping: null` forces the iputils path; default: fping as found on PATH when the runner is made.
+ */
+export function fpingPingRunner(
+  opts: { helper?: PingHelper; fping?: string | null; groups?: Map<string, FpingGroup> } = {},
+): PingRunner & Required<Pick<PingRunner, 'close' | 'prepare'>> {
+  const fping = opts.fping === undefined ? (findFping() ?? null) : opts.fping;
+  const groups = opts.groups ?? sharedGroups;
+  const bursts = helperPingRunner(opts.helper);
+  let held: PingHelper | undefined;
+  const joined = new Map<string, { group: FpingGroup; target: string }>();
+  const memberFor = (req: PingRequest & { roundIntervalMs: number }, fping: string): { group: FpingGroup; target: string } => {
+    const spec = {
+      roundIntervalMs: req.roundIntervalMs,
+      count: req.count,
+      intervalMs: req.intervalMs,
+      replyTimeoutMs: req.replyTimeoutMs,
+      packetSizeBytes: req.packetSizeBytes,
+    };
+    const key = `${specKey(spec)}@${req.target}`;
+    let member = joined.get(key);
+    if (member === undefined) {
+      if (held === undefined) held = opts.helper ?? acquireSharedHelper();
+      const helper = held;
+      let group = groups.get(specKey(spec));
+      if (group === undefined) {
+        group = new FpingGroup({ spec, fping, helper: () => helper });
+        groups.set(specKey(spec), group);
+      }
+      group.join(req.target);
+      member = { group, target: req.target };
+      joined.set(key, member);
+    }
+    return member;
+  };
+  return {
+    prepare(req) {
+      if (fping !== null && fpingEligible(req)) memberFor(req, fping);
+    },
+    async run(req) {
+      if (fping === null || !fpingEligible(req)) return bursts.run(req);
+      const member = memberFor(req, fping);
+      return member.group.run(member.target);
+    },
+    close() {
+      for (const [key, m] of joined) {
+        if (m.group.leave(m.target)) {
+          const groupKey = key.slice(0, key.lastIndexOf('@'));
+          if (groups.get(groupKey) === m.group) groups.delete(groupKey);
+        }
+      }
+      joined.clear();
+      if (held !== undefined && opts.helper === undefined) releaseSharedHelper();
+      held = undefined;
+      bursts.close();
+    },
+  };
+}
+
+/** The runner for this machine: fping rounds or the ping helper on Linux, the package's probe() elsewhere. */
 export function systemPingRunner(platform: NodeJS.Platform = process.platform): PingRunner {
-  return platform === 'linux' ? helperPingRunner() : packagePingRunner(platform);
+  return platform === 'linux' ? fpingPingRunner() : packagePingRunner(platform);
 }

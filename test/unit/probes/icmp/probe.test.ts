@@ -29,7 +29,7 @@ describe('icmp probe', () => {
       },
     };
     const result = await createIcmpProbe(check, env, runner).run(ctx(new AbortController().signal));
-    expect(seen).toEqual([{ target: '192.0.2.1', count: 5, intervalMs: 500, replyTimeoutMs: 1000, packetSizeBytes: 56 }]);
+    expect(seen).toEqual([{ target: '192.0.2.1', count: 5, intervalMs: 500, replyTimeoutMs: 1000, packetSizeBytes: 56, roundIntervalMs: check.intervalMs }]);
     expect(result).toEqual({ outcome: 'timeout', samples: [{ metric: 'icmp_loss_ratio', value: 1 }], message: 'no reply to 5 echo request(s)' });
   });
 
