@@ -1,40 +1,37 @@
 /**
  * The agent's footprint on the reference practice schedule (PRODUCT.md, quality bars):
  * 20 ICMP targets / 30 s, 8 HTTP checks / 60 s, 4 SNMP devices × 48 ports / 60 s, host / 60 s —
- * bar: ≤ 80 MB RSS and ≤ 2 % of one core.
+ * bar: ≤ 80 MB RSS and ≤ 2 % of one core; and, in the same run, the peers doing the same job:
+ * the Prometheus exporter stack (blackbox_exporter, snmp_exporter, node_exporter from Debian's
+ * packages, scraped by this bench on the same schedule, every scrape checked:
+ * ./footprint/exporters.ts, ./footprint/scrape.ts) and fping for the ICMP part. Goal (issue 16):
+ * n3mon's agent no heavier than the exporter stack, RSS and CPU.
  *
  * It runs the built CLI as production does: a real collector (`n3mon collector --config`), a token
- * and an API key from the CLI, and the agent as its own process (`n3mon agent --config`), against
- * local lab targets only — ICMP to 127.0.0.2…127.0.0.21, HTTP/HTTPS to servers this bench runs
- * (self-signed certificate), four simulated 48-port switches in snmpsimd, host metrics. Every
- * second it reads the agent's VmRSS/VmHWM and utime+stime from /proc. Alongside, measured the same
- * way: a peer, fping doing the same ICMP work, and a control, a bare Node process doing only that
- * ICMP work through the icmp probe's own runner (the floor the probe's design sets). Afterwards
- * the collector's read API must show the series, so an idle agent cannot pass.
+ * and an API key from the CLI, and the agent as its own process (`n3mon agent --config`, node
+ * flags from the systemd unit), against local lab targets only — ICMP to 127.0.0.2…127.0.0.21,
+ * HTTP/HTTPS to servers this bench runs (self-signed certificate), four simulated 48-port switches
+ * in snmpsimd, host metrics. Every side is counted as its process trees, children included
+ * (./footprint/tree.ts): CPU = utime+stime+cutime+cstime, RSS = Σ VmRSS, sampled every second.
+ * Afterwards the collector's read API must show the series, so an idle agent cannot pass.
  *
  * usage: npm run bench:agent [-- --minutes 5] [--node-arg=--flag … (default: the systemd unit's)] [--log-level info]
- *                              [--agent-cli path/to/cli.js] [--keep]
+ *                              [--agent-cli path/to/cli.js] [--keep] [--trace]
+ * (`npm run bench:agent` first runs scripts/bench-prereqs.mjs: the Debian packages of the peers.)
  * Prints a table; no thresholds (benchmarks print numbers, they are not tests).
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { allProcesses, cpuOfStat, machine, machineTicks, median, readMem, topConsumers, withHelper, type ProcCpu, type ProcMem } from './footprint/proc.ts';
-import { HELPER_NAME } from '../agent/src/probes/icmp/helper.ts';
-import {
-  selfSignedCert,
-  startFpingPeer,
-  startHttpTargets,
-  startIcmpFloor,
-  startSnmpDevices,
-  type FloorResult,
-  type HttpTargets,
-  type Peer,
-  type SnmpDevices,
-} from './footprint/lab.ts';
+import { allProcesses, machine, machineTicks, median, readMem, topConsumers } from './footprint/proc.ts';
+import { selfSignedCert, startFpingPeer, startHttpTargets, startSnmpDevices, type HttpTargets, type Peer, type SnmpDevices } from './footprint/lab.ts';
+import { startExporterStack, type ExporterStack } from './footprint/exporters.ts';
+import { referenceJobs, runScrapes } from './footprint/scrape.ts';
+import { startNode, stopChild } from './footprint/spawn.ts';
+import { readTrees, Side } from './footprint/tree.ts';
 import { delivery } from './footprint/verify.ts';
 import { unitNodeArgs } from './unit-node-args.ts';
 
@@ -46,6 +43,9 @@ const { values } = parseArgs({
     'node-arg': { type: 'string', multiple: true, default: unitNodeArgs('n3mon-agent') },
     'log-level': { type: 'string', default: 'info' },
     keep: { type: 'boolean', default: false },
+    // The agent's path traces (mtr) of n3-gateway targets: not part of the reference job (the
+    // peers do not trace), so off unless asked for.
+    trace: { type: 'boolean', default: false },
     'agent-cli': { type: 'string' },
   },
 });
@@ -61,20 +61,24 @@ const nodeArgs = values['node-arg'] ?? [];
 const ICMP_TARGETS = Array.from({ length: 20 }, (_, i) => `127.0.0.${i + 2}`);
 const ICMP = { intervalMs: 30_000, count: 20, pingIntervalMs: 500 };
 
-function agentConfig(o: { url: string; token: string; spoolDir: string; targets: HttpTargets; caFile: string; snmp: SnmpDevices }): unknown {
-  const http = Array.from({ length: 8 }, (_, i) => {
+/** The 8 HTTP checks (4 plain, 4 HTTPS with the bench's CA) — the agent's and blackbox's targets. */
+function httpChecks(targets: HttpTargets, caFile: string): { target: string; https: boolean; caFile: string }[] {
+  return Array.from({ length: 8 }, (_, i) => {
     const https = i % 2 === 1;
-    const target = `${https ? o.targets.httpsUrl : o.targets.httpUrl}/app${i + 1}/health`;
-    return {
-      kind: 'http',
-      id: `http-${i + 1}`,
-      target,
-      role: 'national-app',
-      app: `app${i + 1}`,
-      intervalMs: 60_000,
-      ...(https ? { tls: { caFile: o.caFile } } : {}),
-    };
+    return { target: `${https ? targets.httpsUrl : targets.httpUrl}/app${i + 1}/health`, https, caFile };
   });
+}
+
+function agentConfig(o: { url: string; token: string; spoolDir: string; http: ReturnType<typeof httpChecks>; snmp: SnmpDevices }): unknown {
+  const http = o.http.map((h, i) => ({
+    kind: 'http',
+    id: `http-${i + 1}`,
+    target: h.target,
+    role: 'national-app',
+    app: `app${i + 1}`,
+    intervalMs: 60_000,
+    ...(h.https ? { tls: { caFile: h.caFile } } : {}),
+  }));
   return {
     collector: { url: o.url, token: o.token },
     spool: { dir: o.spoolDir },
@@ -86,6 +90,7 @@ function agentConfig(o: { url: string; token: string; spoolDir: string; targets:
         target: t,
         role: i < 2 ? 'lan-gateway' : 'n3-gateway',
         ...ICMP,
+        ...(values.trace ? {} : { trace: { enabled: false } }),
       })),
       ...http,
       ...o.snmp.communities.map((c) => ({
@@ -110,61 +115,6 @@ function cli(args: string[]): string {
   return execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 }).trim();
 }
 
-/** Spawns `node [nodeArgs] CLI args`; resolves when `ready` matches a line of its stdout or stderr (which also go to logFile). */
-function startNode(
-  args: string[],
-  ready: RegExp,
-  opts: { cli?: string; nodeArgs?: string[]; logFile: string; timeoutMs?: number },
-): Promise<{ child: ChildProcess; match: RegExpMatchArray; lines: Map<string, number> }> {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.cli ?? CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  started.push(child);
-  const log = createWriteStream(opts.logFile);
-  const lines = new Map<string, number>(); // log lines per pino level
-  const timeoutMs = opts.timeoutMs ?? 120_000;
-  return new Promise((resolve, reject) => {
-    let pending = '';
-    let tail = '';
-    let done = false;
-    const timer = setTimeout(() => fail(`not ready within ${timeoutMs} ms`), timeoutMs);
-    const fail = (why: string): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      reject(new Error(`${args[0]} ${why}; its last output:\n${tail.trim() || '(none)'}`));
-    };
-    const onData = (d: Buffer): void => {
-      log.write(d);
-      tail = (tail + d.toString('utf8')).slice(-2000);
-      pending += d.toString('utf8');
-      const parts = pending.split('\n');
-      pending = parts.pop() ?? '';
-      for (const line of parts) {
-        const level = /"level":(\d+)/.exec(line)?.[1] ?? 'other';
-        lines.set(level, (lines.get(level) ?? 0) + 1);
-        const m = ready.exec(line);
-        if (m !== null && !done) {
-          done = true;
-          clearTimeout(timer);
-          resolve({ child, match: m, lines });
-        }
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('error', (err) => fail(`could not start (${err.message})`));
-    child.once('exit', (code, signal) => fail(`exited (${code ?? signal}) before it was ready`));
-  });
-}
-
-async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 // ── the run ──────────────────────────────────────────────────────────────────────────────────────
@@ -174,17 +124,11 @@ process.once('SIGINT', () => {
   console.error('\ninterrupted: stopping early and cleaning up…');
 });
 
-interface Second {
-  t: number;
-  mem: ProcMem;
-  cpu: ProcCpu;
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'n3mon-bench-agent-'));
 let targets: HttpTargets | undefined;
 let snmp: SnmpDevices | undefined;
 let peer: Peer | undefined;
-let floor: { child: ChildProcess; done: Promise<FloorResult> } | undefined;
+let stack: ExporterStack | undefined;
 try {
   const host0 = machine();
   console.error(`bench:agent: ${minutes} min on the reference schedule; lab in ${dir}`);
@@ -203,71 +147,94 @@ try {
     }),
   );
   const collector = await startNode(['collector', '--config', collectorConfig, '--log-level', 'warn'], /listening on (http:\/\/\S+)/, {
+    cli: CLI,
     logFile: join(dir, 'collector.log'),
+    started,
   });
   const url = collector.match[1] as string;
   const token = cli(['token', 'create', '--practice', PRACTICE, '--agent', 'bench', '--config', collectorConfig]);
   const apiKey = cli(['apikey', 'create', '--role', 'servicedesk', '--config', collectorConfig]);
 
+  // The peers: the exporter stack (started and answering before the window) and the fping loop.
+  const stackDir = join(dir, 'exporters');
+  mkdirSync(stackDir);
+  stack = await startExporterStack({ dir: stackDir, caFile: cert.certFile, communities: snmp.communities });
+
   const agentFile = join(dir, 'agent.json');
-  writeFileSync(agentFile, JSON.stringify(agentConfig({ url, token, spoolDir: join(dir, 'spool'), targets, caFile: cert.certFile, snmp }), null, 2));
+  const httpTargets = httpChecks(targets, cert.certFile);
+  writeFileSync(agentFile, JSON.stringify(agentConfig({ url, token, spoolDir: join(dir, 'spool'), http: httpTargets, snmp }), null, 2));
   const spawnedAt = Date.now();
-  const agent = await startNode(['agent', '--config', agentFile], /"msg":"agent started"/, { cli: AGENT_CLI, nodeArgs, logFile: join(dir, 'agent.log') });
+  const agent = await startNode(['agent', '--config', agentFile], /"msg":"agent started"/, {
+    cli: AGENT_CLI,
+    nodeArgs,
+    logFile: join(dir, 'agent.log'),
+    started,
+  });
   const pid = agent.child.pid as number;
   const readyAt = Date.now();
-  // The agent's CPU includes its ping helper's (the shell that starts the ping processes).
-  const readCpu = withHelper(pid, HELPER_NAME);
-  const cpuReady = readCpu();
   const memReady = readMem(pid);
+  const cpuReady = readTrees([pid]);
 
-  // The window: the agent's steady state from "agent started", with the peer and the machine beside it.
+  // The window: every side from "agent started", sampled each second, for the same wall time.
   const rounds = Math.max(1, Math.floor(windowMs / ICMP.intervalMs));
   peer = startFpingPeer({ targets: ICMP_TARGETS, ...ICMP, roundMs: ICMP.intervalMs, rounds, logFile: join(dir, 'fping.log') });
-  floor = startIcmpFloor({ targets: ICMP_TARGETS, ...ICMP, roundMs: ICMP.intervalMs, rounds });
+  const n3mon = new Side('n3mon agent', () => [pid]);
+  const exporters = new Side('exporter stack', () => (stack === undefined ? [] : stack.pids()));
+  const fping = new Side('fping (ICMP only)', () => (peer?.child.pid === undefined ? [] : [peer.child.pid]));
+  const sides = [n3mon, exporters, fping];
   const procs0 = allProcesses();
   const ticks0 = machineTicks();
-  const cpu0 = readCpu();
+  for (const side of sides) side.sample();
   const t0 = Date.now();
-  const seconds: Second[] = [];
+  const untilMs = t0 + windowMs;
+  const scrapes = runScrapes(
+    referenceJobs({
+      stack,
+      icmpTargets: ICMP_TARGETS,
+      icmpCount: ICMP.count,
+      icmpIntervalMs: ICMP.intervalMs,
+      httpTargets: httpTargets.map((h) => h.target),
+      snmpTarget: `127.0.0.1:${snmp.daemon.port}`,
+      communities: snmp.communities,
+      snmpInterfaces: 48,
+      snmpPortPrefix: 'Fa3/0/',
+    }),
+    untilMs,
+    () => interrupted,
+  );
+  const perSecond: { t: number; agentRssKb: number }[] = [];
   for (let i = 1; i <= Math.ceil(windowMs / 1000) && !interrupted; i++) {
     await sleep(Math.max(0, t0 + i * 1000 - Date.now()));
     if (agent.child.exitCode !== null || agent.child.signalCode !== null) throw new Error(`the agent exited during the run (see ${join(dir, 'agent.log')})`);
-    seconds.push({ t: Date.now() - t0, mem: readMem(pid), cpu: readCpu() });
+    for (const side of sides) side.sample();
+    perSecond.push({ t: Date.now() - t0, agentRssKb: readMem(pid).rssKb });
   }
   const wallS = (Date.now() - t0) / 1000;
-  const cpu1 = readCpu();
   const ticks1 = machineTicks();
   const procs1 = allProcesses();
   const host1 = machine();
   const memEnd = readMem(pid);
+  const tallies = await scrapes;
 
   await stopChild(agent.child);
   const peerResult = await Promise.race([peer.done, sleep(ICMP.intervalMs + 15_000).then(() => undefined)]);
-  const floorResult = await Promise.race([floor.done, sleep(ICMP.intervalMs + 15_000).then(() => undefined)]);
   const deliveredBy = await delivery({ url, apiKey, practice: PRACTICE, fromMs: spawnedAt, toMs: Date.now() });
   await stopChild(collector.child);
 
   // ── figures ──
-  const rss = seconds.map((s) => s.mem.rssKb / 1024);
-  const pct = (cpuS: number, s: number): string => `${((cpuS / s) * 100).toFixed(2)} %`;
-  const agentSelfS = cpu1.selfS - cpu0.selfS;
-  const agentChildS = cpu1.childrenS - cpu0.childrenS;
-  const helperS = cpu1.helperS - cpu0.helperS;
-  const peerCpu = peerResult === undefined ? undefined : cpuOfStat(peerResult.statFields);
-  const peerWallS = peerResult === undefined ? Number.NaN : (peerResult.rounds * ICMP.intervalMs) / 1000;
+  const pct = (cpuS: number): string => `${((cpuS / wallS) * 100).toFixed(2)} %`;
+  const mib = (kb: number): string => `${(kb / 1024).toFixed(1)} MiB`;
+  const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(2)}×` : '—');
   const machineBusy = ((ticks1.busy - ticks0.busy) / (ticks1.total - ticks0.total)) * 100;
-  const skip = new Set<number>([process.pid, pid, ...[peer.child.pid, floor.child.pid].filter((p): p is number => p !== undefined)]);
+  const skip = new Set<number>([process.pid, pid, ...stack.pids(), ...[peer.child.pid].filter((p): p is number => p !== undefined)]);
   const top = topConsumers(procs0, procs1, wallS, skip)
     .map((p) => `${p.comm} ×${p.processes} ${p.pctOfCore.toFixed(0)} %`)
     .join(', ');
   const perMinute: string[] = [];
-  for (let m = 1; m * 60 <= seconds.length; m++) {
-    const a = m === 1 ? cpu0 : (seconds[(m - 1) * 60 - 1] as Second).cpu;
-    const b = (seconds[m * 60 - 1] as Second).cpu;
-    const slice = seconds.slice((m - 1) * 60, m * 60).map((s) => s.mem.rssKb / 1024);
-    perMinute.push(`${m}: ${(((b.selfS - a.selfS) / 60) * 100).toFixed(2)} % / ${median(slice).toFixed(1)} MB`);
+  for (let m = 1; m * 60 <= perSecond.length; m++) {
+    const slice = perSecond.slice((m - 1) * 60, m * 60).map((s) => s.agentRssKb / 1024);
+    perMinute.push(`${m}: ${median(slice).toFixed(1)}`);
   }
-  const mb = (kb: number): string => `${(kb / 1024).toFixed(1)} MB`;
   const kinds = deliveredBy.byKind
     .sort((a, b) => a.kind.localeCompare(b.kind))
     .map((k) => `${k.kind} ${k.checks} checks ${k.runs} runs ${(k.successRatio * 100).toFixed(0)} % ok`)
@@ -277,40 +244,58 @@ try {
     .join(', ');
   const levels: Record<string, string> = { '10': 'trace', '20': 'debug', '30': 'info', '40': 'warn', '50': 'error', '60': 'fatal' };
   const logLines = [...agent.lines].map(([l, n]) => `${levels[l] ?? l} ${n}`).join(', ');
+  const scrapeLine = tallies.map((t) => `${t.name} ${t.scrapes - t.failed}/${t.scrapes}`).join(', ');
+  const scrapeFailures = tallies.filter((t) => t.firstFailure !== undefined).map((t) => `${t.name}: ${t.firstFailure}`);
+
+  console.log(`\nn3mon agent vs its peers — ${new Date(t0).toISOString()}, ${wallS.toFixed(0)} s${interrupted ? ' (interrupted)' : ''}`);
+  const head = ['', 'RSS peak', 'RSS end', 'RSS median', 'CPU (% of one core)', 'CPU s', 'processes (peak)'];
+  const table = sides.map((s) => [s.name, mib(s.peakRssKb), mib(s.endRssKb), mib(s.medianRssKb), pct(s.cpuS), s.cpuS.toFixed(2), String(s.peakProcesses)]);
+  const ratios = (peer: Side): string[] => [
+    `n3mon / ${peer.name.split(' ')[0]}`,
+    ratio(n3mon.peakRssKb, peer.peakRssKb),
+    ratio(n3mon.endRssKb, peer.endRssKb),
+    ratio(n3mon.medianRssKb, peer.medianRssKb),
+    ratio(n3mon.cpuS, peer.cpuS),
+    '',
+    '',
+  ];
+  table.push(ratios(exporters), ratios(fping));
+
+  const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => (r[i] ?? '').length)));
+  for (const row of [head, ...table])
+    console.log(`  ${row.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')}`);
 
   const rows: [string, string][] = [
     ['schedule', `20 icmp/30 s (burst ${ICMP.count} × ${ICMP.pingIntervalMs} ms), 8 http/60 s (4 https), 4 snmp × 48 ports/60 s (snmpsimd), host/60 s`],
+    ['counted', "each side's process trees (children included): utime+stime+cutime+cstime, Σ VmRSS sampled every second"],
+    ['node args', nodeArgs.length === 0 ? 'none' : nodeArgs.join(' ')],
     [
-      'window',
-      `${wallS.toFixed(0)} s from "agent started"${interrupted ? ' (interrupted)' : ''}; node args: ${nodeArgs.length === 0 ? 'none' : nodeArgs.join(' ')}`,
+      'path traces',
+      values.trace
+        ? "on (the agent's default for the 18 n3-gateway targets: mtr at start-up, hourly and after a degraded burst)"
+        : 'off (--trace to include them)',
     ],
     ['agent build', AGENT_CLI],
-    ['start-up', `${readyAt - spawnedAt} ms to "agent started", ${cpuReady.selfS.toFixed(2)} s CPU, RSS ${mb(memReady.rssKb)}`],
-    ['RSS median / max sampled', `${median(rss).toFixed(1)} MB / ${Math.max(...rss).toFixed(1)} MB`],
-    ['RSS peak (VmHWM, incl. start-up)', mb(memEnd.hwmKb)],
-    ['RSS at end: anon / file', `${mb(memEnd.anonKb)} / ${mb(memEnd.fileKb)}`],
+    ['agent start-up', `${readyAt - spawnedAt} ms to "agent started", ${cpuReady.cpuS.toFixed(2)} s CPU, RSS ${mib(memReady.rssKb)}`],
     [
-      'CPU, agent process + ping helper',
-      `${pct(agentSelfS, wallS)} of one core (${agentSelfS.toFixed(2)} s in ${wallS.toFixed(0)} s; the helper ${pct(helperS, wallS)})`,
-    ],
-    ['CPU, its ping children', `${pct(agentChildS, wallS)} of one core (per burst: one subshell of the helper and one iputils ping)`],
-    ['CPU / RSS per minute', perMinute.join('  ') || '(window under a minute)'],
-    [
-      'peer: fping, same ICMP work',
-      peerCpu === undefined || peerResult === undefined
-        ? 'did not finish'
-        : `${pct(peerCpu.selfS + peerCpu.childrenS, peerWallS)} of one core (${peerResult.rounds} rounds, ${peerResult.answeringTargets}/20 targets answered)`,
+      'agent process alone',
+      `VmHWM ${mib(memEnd.hwmKb)} (incl. start-up); at end anon ${mib(memEnd.anonKb)} / file ${mib(memEnd.fileKb)}; RSS medians per minute (MiB) ${perMinute.join('  ') || '—'}`,
     ],
     [
-      'control: Node + the icmp runner only',
-      floorResult === undefined
+      'exporter stack',
+      `blackbox_exporter (icmp: 1 echo per probe, each target every ${(ICMP.intervalMs / ICMP.count / 1000).toFixed(1)} s; http), snmp_exporter (IF-MIB, the same 15 columns), node_exporter (defaults)`,
+    ],
+    ['exporter scrapes ok', `${scrapeLine}${scrapeFailures.length > 0 ? ` — FAILED: ${scrapeFailures.join('; ')}` : ''}`],
+    [
+      'fping peer',
+      peerResult === undefined
         ? 'did not finish'
-        : `${pct(floorResult.selfS, floorResult.wallS)} of one core (+ ${pct(floorResult.childrenS, floorResult.wallS)} in its ping children; ${floorResult.runs} bursts, ${floorResult.failed} incomplete)`,
+        : `fping -C ${ICMP.count} -p ${ICMP.pingIntervalMs}, all targets, one process per round: ${peerResult.rounds} rounds, ${peerResult.answeringTargets}/20 targets answered`,
     ],
     ['delivered (collector)', `${deliveredBy.samplesAccepted.toLocaleString('en-GB')} samples stored; ${kinds}`],
     ['series (collector read API)', series],
     ['agent log lines', logLines],
-    ['HTTP target requests', String(targets.requests())],
+    ['HTTP target requests', `${targets.requests()} (the agent's and blackbox's)`],
     ['machine', `${host0.cpuModel}, ${host0.cores} cores, ${host0.memTotalMb} MB, Linux ${host0.kernel}, Node ${host0.node}`],
     [
       'machine load',
@@ -319,20 +304,20 @@ try {
     ['busiest other processes', top || 'none'],
   ];
   const failing = deliveredBy.byKind.filter((k) => k.successRatio < 1);
-  if (failing.length > 0) {
+  if (failing.length > 0 || scrapeFailures.length > 0) {
     rows.push([
       'NOTE',
-      `some runs failed (${failing.map((k) => k.kind).join(', ')}; see agent.log with --keep): on an overloaded machine ping bursts, snmpsimd and df run late and time out, so the agent did less work than the schedule asks — read these figures with care`,
+      `some runs or scrapes failed (${[...failing.map((k) => `n3mon ${k.kind}`), ...scrapeFailures.map((f) => f.split(':')[0])].join(', ')}; see the logs with --keep): on an overloaded machine work runs late and times out, so a side did less than the schedule asks — read these figures with care`,
     ]);
   }
   const width = Math.max(...rows.map(([k]) => k.length));
-  console.log(`\nn3mon agent footprint — ${new Date(t0).toISOString()}`);
+  console.log('');
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
   console.log('');
 } finally {
   for (const child of started) await stopChild(child, 5000);
   if (peer !== undefined) await stopChild(peer.child, 1000);
-  if (floor !== undefined) await stopChild(floor.child, 1000);
+  await stack?.stop();
   await targets?.close();
   await snmp?.daemon.dispose();
   if (values.keep) console.error(`kept ${dir}`);

@@ -1,17 +1,14 @@
 /**
  * The bench's local lab: HTTP and HTTPS targets (self-signed certificate made with openssl), four
- * simulated 48-port switches in one snmpsimd (test/lab/snmp), the fping peer and the ICMP floor
- * control. Everything listens on or pings 127.0.0.0/8 only.
+ * simulated 48-port switches in one snmpsimd (test/lab/snmp) and the fping peer. Everything listens on or pings 127.0.0.0/8 only.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { makeTempDir, startSnmpsim, type Daemon } from '../../test/lab/snmp/daemons.ts';
 import { ciscoInterfacesRecording, fastEthernetRates, writeDevice } from '../../test/lab/snmp/devices.ts';
-import { cpuOfStat } from './proc.ts';
 
 /** A self-signed certificate for 127.0.0.1 (and localhost), also used as the agent's tls.caFile. */
 export function selfSignedCert(dir: string): { certFile: string; keyFile: string } {
@@ -155,53 +152,6 @@ export function startFpingPeer(opts: {
           .split(' '),
         rounds,
         answeringTargets: answering.size,
-      });
-    });
-  });
-  return { child, done };
-}
-
-export interface FloorResult {
-  /** CPU between `ready` and `done`, from the process's own /proc/self/stat lines and its ping helper's. */
-  selfS: number;
-  childrenS: number;
-  wallS: number;
-  runs: number;
-  failed: number;
-}
-
-/** The ICMP floor control (./icmp-floor.ts) as its own process; resolves when it has done its rounds. */
-export function startIcmpFloor(opts: { targets: readonly string[]; count: number; pingIntervalMs: number; roundMs: number; rounds: number }): {
-  child: ChildProcess;
-  done: Promise<FloorResult>;
-} {
-  const script = fileURLToPath(new URL('./icmp-floor.ts', import.meta.url));
-  const args = [String(opts.rounds), String(opts.roundMs), String(opts.count), String(opts.pingIntervalMs), ...opts.targets];
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const done = new Promise<FloorResult>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => {
-      const ready = /^ready (\d+) (.*)$/m.exec(out);
-      const end = /^done (\d+) (\d+) (\d+) (.*)$/m.exec(out);
-      if (ready === null || end === null) return reject(new Error(`icmp floor control exited ${code} without its figures: ${out.slice(-500)}`));
-      const fields = (line: string): string[] =>
-        line
-          .slice(line.lastIndexOf(')') + 2)
-          .trim()
-          .split(' ');
-      const a = cpuOfStat(fields(ready[2] as string));
-      const b = cpuOfStat(fields(end[4] as string));
-      // The helper started after `ready`: all its CPU is in the window.
-      const helperLine = /^helper (.*)$/m.exec(out)?.[1] ?? '';
-      const h = helperLine === '' ? { selfS: 0, childrenS: 0 } : cpuOfStat(fields(helperLine));
-      resolve({
-        selfS: b.selfS - a.selfS + h.selfS,
-        childrenS: b.childrenS - a.childrenS + h.childrenS,
-        wallS: (Number(end[1]) - Number(ready[1])) / 1000,
-        runs: Number(end[2]),
-        failed: Number(end[3]),
       });
     });
   });
