@@ -11,7 +11,7 @@
 //     package.json         name, version (the release's), type, engines, dependencies
 //     release.json         version, platform, arch, the Node ABI the bindings were built for
 //     install.sh           deploy/linux/install.sh (Linux) — or install.ps1 & co. (Windows)
-//     deploy/              systemd units, example configs, the default threshold profile
+//     deploy/              systemd units, example configs, the default threshold profile, the application catalogue
 //     README.md docs/
 //
 // Production dependencies are copied from this checkout's node_modules (the packages
@@ -167,7 +167,7 @@ try {
   writeFileSync(join(top, 'release.json'), `${JSON.stringify(release, null, 2)}\n`);
 
   // ── 5. deploy files, install scripts, docs ───────────────────────────────────────────────────
-  for (const d of ['examples', 'profiles']) cpSync(join(root, 'deploy', d), join(top, 'deploy', d), { recursive: true });
+  for (const d of ['examples', 'profiles', 'catalogue']) cpSync(join(root, 'deploy', d), join(top, 'deploy', d), { recursive: true });
   cpSync(join(root, 'README.md'), join(top, 'README.md'));
   cpSync(join(root, 'docs'), join(top, 'docs'), { recursive: true });
   if (platform === 'linux') {

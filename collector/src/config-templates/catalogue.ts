@@ -8,13 +8,12 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { N3monError } from '../../../shared/src/errors.ts';
 import { parseWithSchema } from '../../../shared/src/validate.ts';
 import { parseDocument } from 'yaml';
 import { defaultProfilePath, loadProfileFile, packageRoot } from '../evaluation/profile.ts';
 import { CatalogueEntry } from './schema.ts';
-import { parseSource, substitute, type ParsedSource, type Value } from './template.ts';
+import { parseSource, pathOf, substitute, type ParsedSource, type Value } from './template.ts';
 import { validateChecks } from './validate.ts';
 
 export interface LoadedEntry {
@@ -80,10 +79,8 @@ export function exampleProblems(entry: CatalogueEntry, source: ParsedSource, val
     return s.check;
   });
   if (problems.length > 0) return problems;
-  return validateChecks(rendered).map((p) => `line ${source.lineOf(Number(/^checks\[(\d+)\]/.exec(p)?.[1] ?? 0)) ?? '?'}: ${p}`);
-}
-
-/** The catalogue as the API lists it (example values included: they are documentation). */
-export function catalogueView(catalogue: Catalogue) {
-  return [...catalogue.values()].map(({ entry }) => ({ ...entry, yaml: stringify({ checks: entry.checks }) }));
+  return validateChecks(rendered).map((p) => {
+    const [, index = 0, ...rest] = pathOf(p);
+    return `line ${source.lineOf(Number(index), rest) ?? '?'}: ${p}`;
+  });
 }

@@ -50,7 +50,7 @@ export function parseSource(label: string, text: string, shape: Shape): ParsedSo
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const loc: Located = { doc, lines };
   const problems: string[] = [];
-  for (const e of doc.errors) problems.push(`${label} line ${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0]}`);
+  for (const e of doc.errors) problems.push(`${label} line ${lines.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`);
   const base: Path = shape === 'list' ? [] : ['checks'];
   let checks: Check[] = [];
   let include: string[] = [];
