@@ -29,7 +29,7 @@ export function withQuery(path: string, q: Query = {}): string {
 
 export interface Api {
   get<T>(path: string, q?: Query, opts?: { signal?: AbortSignal }): Promise<T>;
-  send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T>;
+  send<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T>;
   setCsrf(token: string | null): void;
 }
 

@@ -25,17 +25,18 @@ export function statusWord(s: Status): string {
   return RAG[s].text;
 }
 
-export function errorNote(err: unknown): HTMLElement {
+/** The API's error as a note: its message, then every problem as the API's `path: message` line. */
+export function errorNote(err: unknown, title = 'Could not load: '): HTMLElement {
   const e = err as { message?: string; problems?: readonly string[] };
   return h(
     'div',
     { class: 'note note-error', role: 'alert' },
-    h('strong', null, 'Could not load: '),
+    h('strong', null, title),
     e.message ?? String(err),
     e.problems !== undefined && e.problems.length > 0
       ? h(
           'ul',
-          null,
+          { class: 'problems' },
           e.problems.map((p) => h('li', null, p)),
         )
       : null,

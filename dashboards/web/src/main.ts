@@ -4,6 +4,7 @@
  *   #/practice/ODS      one practice: charts, alerts, reports
  *   #/alerts            alerts: open, acknowledged, resolved
  *   #/users             users (admin)
+ *   #/config            configuration: templates, practice values, preview, versions (service desk, admin)
  * A practice user has no overview: they land on their practice.
  */
 import { createApi, type Api } from './api.ts';
@@ -15,6 +16,7 @@ import { overviewView } from './views/overview.ts';
 import { practiceView } from './views/practice.ts';
 import { alertsView } from './views/alerts.ts';
 import { usersView } from './views/users.ts';
+import { configView } from './views/config.ts';
 
 const main = document.getElementById('main') as HTMLElement;
 const topbar = document.getElementById('topbar') as HTMLElement;
@@ -48,6 +50,7 @@ function renderTopbar(u: SessionUser, section: string): void {
       : [
           navLink('#/', 'Overview', section === ''),
           navLink('#/alerts', 'Alerts', section === 'alerts'),
+          navLink('#/config', 'Configuration', section === 'config'),
           u.role === 'admin' ? navLink('#/users', 'Users', section === 'users') : null,
         ];
   const signOut = h('button', { type: 'button', class: 'btn btn-small', onclick: () => void signOutNow() }, 'Sign out');
@@ -102,6 +105,7 @@ function route(ev?: HashChangeEvent): void {
   if (section === 'practice' && r.path[1] !== undefined) view = practiceView(app, r.path[1], r.params);
   else if (section === 'alerts') view = alertsView(app, r.params);
   else if (section === 'users' && user.role === 'admin') view = usersView(app);
+  else if (section === 'config') view = configView(app, r.path.slice(1));
   else view = overviewView(app, r.params);
   mount(view);
   // After an in-app navigation, put keyboard and screen-reader users at the new content.

@@ -6,6 +6,17 @@ import type { OverviewResponse, OverviewRow } from '../../../collector/src/route
 import type { PracticeDetail, SeriesResponse, Point } from '../../../collector/src/routes/practices/schemas.ts';
 import type { AlertDetail, AlertView } from '../../../collector/src/routes/alerts/schemas.ts';
 import type { IncidentView } from '../../../collector/src/routes/incidents/schemas.ts';
+import type { Static } from 'typebox';
+import type {
+  CatalogueList,
+  PreviewView,
+  TemplateList,
+  TemplateView,
+  ValuesBody,
+  ValuesView,
+  ValueView,
+  VersionList,
+} from '../../../collector/src/routes/templates/schemas.ts';
 
 export type { OverviewResponse, OverviewRow, PracticeDetail, SeriesResponse, Point };
 export type Status = OverviewRow['status'];
@@ -43,6 +54,16 @@ export interface AlertList {
   limit: number;
   items: AlertItem[];
 }
+
+/** Templated agent config (GET/PUT /api/v1/config/…, /api/v1/practices/:ods/config/…). */
+export type ConfigTemplateList = Static<typeof TemplateList>;
+export type ConfigTemplate = TemplateView;
+export type ConfigValues = Static<typeof ValuesView>;
+export type ConfigValue = Static<typeof ValueView>;
+export type ConfigValuesBody = ValuesBody;
+export type ConfigPreview = Static<typeof PreviewView>;
+export type ConfigVersionList = Static<typeof VersionList>;
+export type ConfigCatalogue = Static<typeof CatalogueList>;
 
 export const AREA_TITLES: Record<Area, string> = {
   'national-apps': 'National apps',

@@ -34,7 +34,8 @@ export interface Collector {
   stop(): Promise<void>;
 }
 
-export async function startCollectorProcess(): Promise<Collector> {
+/** `extra`: more collector config keys (e.g. configTemplates), merged over the defaults. */
+export async function startCollectorProcess(extra: Record<string, unknown> = {}): Promise<Collector> {
   const dir = mkdtempSync(join(tmpdir(), 'n3mon-dash-'));
   const config = join(dir, 'collector.json');
   writeFileSync(
@@ -46,6 +47,7 @@ export async function startCollectorProcess(): Promise<Collector> {
         organisation: { name: 'Test ICB' },
         practices: PRACTICES,
         storage: { synchronous: 'normal' },
+        ...extra,
       },
       null,
       2,
