@@ -3,7 +3,8 @@
  * connection to the real SQLite store: the same model, HTML, PDF and CSV bytes as the in-process
  * path on the same data; a worker that crashes fails only its practice and the month's run goes
  * on; the pool ends with its owner; and the built collector (`n3mon collector`) builds a report in
- * its `n3mon-report` thread and exits on SIGTERM with no thread left behind.
+ * its `n3mon-report` thread (at nice 10, below the threads serving ingest) and exits on SIGTERM
+ * with no thread left behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
@@ -21,6 +22,7 @@ import { createReportService, type IncidentSource, type ReportService } from '..
 import { REPORT_FORMATS } from '../../../collector/src/reports/formats.ts';
 import { monthOf, reportZone } from '../../../collector/src/reports/month.ts';
 import { ReportWorkerPool, type StoreSpec } from '../../../collector/src/reports/workers/index.ts';
+import { REPORT_WORKER_NICE } from '../../../collector/src/reports/workers/worker.ts';
 import { deliverMonth } from '../../helpers/synthetic-month.ts';
 import { runCli, startCli, stopCli } from '../../helpers/cli.ts';
 import { MONTH, NOW, ODS, OTHER_ODS, PLANTED, PRACTICES, oct, plannedMonth } from './month-fixture.ts';
@@ -209,9 +211,14 @@ describe('the built collector (n3mon collector)', () => {
     expect(res.status, csv).toBe(200);
     expect(csv).toContain(`${ODS},Example Surgery,${month},`);
     // The report was built off the main thread: the worker (idle, not yet retired) is there by name.
+    // It runs at a lower priority (nice 10) than the threads that serve ingest.
     const pid = child.pid as number;
-    const threads = readdirSync(`/proc/${pid}/task`).map((t) => readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim());
-    expect(threads).toContain('n3mon-report');
+    const threads = readdirSync(`/proc/${pid}/task`).map((t) => {
+      const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      return { name: readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim(), nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) };
+    });
+    expect(threads).toContainEqual({ name: 'n3mon-report', nice: REPORT_WORKER_NICE });
+    expect(threads.find((t) => t.name === 'n3mon-store')?.nice).toBe(0);
     expect(await stopCli(child, 20_000)).toBe(0);
     child = undefined;
   }, 120_000);
