@@ -20,6 +20,8 @@ import { SCOPE_KINDS } from '../../../collector/src/incidents/scope.ts';
 import { PULL_INTERVAL_DEFAULT_MS, PULL_INTERVAL_MIN_MS } from '../../../shared/src/pulled-config.ts';
 import { HELP as AGENT_HELP } from '../../../agent/src/cli.ts';
 import { LAST_GOOD_FILE } from '../../../agent/src/config-pull/last-good.ts';
+import { loadCatalogue } from '../../../collector/src/config-templates/catalogue.ts';
+import { AUDIT_ACTIONS } from '../../../collector/src/meta/audit.ts';
 
 function firstColumn(doc: string, pattern: RegExp): string[] {
   const text = readFileSync(new URL(`../../../docs/${doc}`, import.meta.url), 'utf8');
@@ -154,6 +156,35 @@ describe('docs stay in step with the registries', () => {
     expect(example).toContain('# config: pull ');
     expect(example).toContain(`# pullIntervalMs: ${PULL_INTERVAL_DEFAULT_MS} `);
     for (const section of ['## Agents pull', '## Rollback', '### On the agent', '## A local file and a pulled config together']) expect(doc).toContain(section);
+  });
+
+  it('docs/configuration.md tables every catalogue entry and its variables; the configTemplates keys and the templated-config routes are documented', () => {
+    const doc = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('## The national application catalogue'), doc.indexOf('## Agents pull'));
+    const catalogue = loadCatalogue();
+    const tabled = [...section.matchAll(/^\| `([a-z0-9-]+)` \| /gm)].map((m) => m[1]);
+    expect(tabled.sort()).toEqual([...catalogue.keys()].sort());
+    for (const { entry } of catalogue.values()) for (const v of Object.keys(entry.variables)) expect(section, `${entry.name}: ${v}`).toContain(`{{ ${v} }}`);
+    const keys = Object.keys((CollectorConfigSchema.properties.configTemplates as unknown as { properties: Record<string, unknown> }).properties).sort();
+    expect(keys).toEqual(['catalogueDir', 'secretKeyFile']);
+    const security = readFileSync(new URL('../../../docs/security.md', import.meta.url), 'utf8');
+    const example = readFileSync(new URL('../../../deploy/examples/collector.yaml', import.meta.url), 'utf8');
+    for (const k of keys) {
+      expect(doc, k).toContain(k);
+      expect(example, k).toContain(`${k}:`);
+    }
+    expect(security).toContain('secretKeyFile');
+    const api = readFileSync(new URL('../../../docs/api.md', import.meta.url), 'utf8');
+    for (const route of [
+      '/api/v1/config/templates/:name',
+      '/api/v1/practices/:ods/config/values',
+      '/api/v1/practices/:ods/config/preview',
+      '/api/v1/config/versions',
+      '/api/v1/config/rollback',
+      '/api/v1/catalogue',
+    ])
+      expect(api, route).toContain(route);
+    for (const action of AUDIT_ACTIONS.filter((a) => /^(template|config)/.test(a))) expect(doc, action).toContain(`\`${action}\``);
   });
 
   it('docs/thresholds.md "National incidents" gives every incidents key with its default, and every scope kind', () => {
