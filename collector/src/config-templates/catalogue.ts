@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { N3monError } from '../../../shared/src/errors.ts';
 import { parseWithSchema } from '../../../shared/src/validate.ts';
 import { parseDocument } from 'yaml';
-import { defaultProfilePath, loadProfileFile, packageRoot } from '../evaluation/profile.ts';
+import { defaultProfilePath, packageRoot } from '../evaluation/profile.ts';
 import { CatalogueEntry } from './schema.ts';
 import { parseSource, pathOf, substitute, type ParsedSource, type Value } from './template.ts';
 import { validateChecks } from './validate.ts';
@@ -33,7 +33,9 @@ export function defaultCatalogueDir(): string {
 export function loadCatalogue(dir: string = defaultCatalogueDir()): Catalogue {
   const problems: string[] = [];
   const out = new Map<string, LoadedEntry>();
-  const rules = new Map(loadProfileFile(defaultProfilePath()).rules.map((r) => [r.id, r.area]));
+  // The rule ids and areas only (the alerting component validates the profile itself at start).
+  const profile = parseDocument(readFileSync(defaultProfilePath(), 'utf8')).toJS() as { rules?: { id?: string; area?: string }[] };
+  const rules = new Map((profile.rules ?? []).map((r) => [String(r.id), r.area]));
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
     .sort();
