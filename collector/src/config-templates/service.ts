@@ -40,7 +40,11 @@ export class ConfigService {
   readonly store: ConfigStore;
   readonly #deps: ServiceDeps;
   readonly #parsed = new Map<string, ParsedSource>();
-  #cache: { version: number; byPractice: Map<string, Rendered & { etag: string }> } = { version: -1, byPractice: new Map() };
+  #cache: { version: number; snapshot: Snapshot; byPractice: Map<string, Rendered & { etag: string }> } = {
+    version: -1,
+    snapshot: { templates: {}, practices: {} },
+    byPractice: new Map(),
+  };
 
   constructor(deps: ServiceDeps) {
     this.#deps = deps;
@@ -80,8 +84,12 @@ export class ConfigService {
 
   /** The published rendering of a practice for its agents (secrets open), cached per version. */
   forAgent(ods: string): { version: number; rendered: Rendered & { etag: string } } {
-    const { version, snapshot } = this.store.current();
-    if (this.#cache.version !== version) this.#cache = { version, byPractice: new Map() };
+    // The snapshot is parsed once per version, not per pull.
+    if (this.#cache.version !== this.store.currentVersion()) {
+      const { version, snapshot } = this.store.current();
+      this.#cache = { version, snapshot, byPractice: new Map() };
+    }
+    const { version, snapshot } = this.#cache;
     let r = this.#cache.byPractice.get(ods);
     if (r === undefined) {
       const rendered = this.render(snapshot, ods, 'open');

@@ -60,6 +60,11 @@ export class ConfigStore {
     return row === undefined ? { version: 0, snapshot: EMPTY_SNAPSHOT } : { version: row.version, snapshot: JSON.parse(row.snapshot) as Snapshot };
   }
 
+  /** The newest version number alone (cheap: agents' pulls check it before anything else). */
+  currentVersion(): number {
+    return (this.#db.prepare('SELECT coalesce(max(version), 0) AS v FROM config_versions').get() as { v: number }).v;
+  }
+
   snapshotOf(version: number): Snapshot | undefined {
     const row = this.#db.prepare('SELECT snapshot FROM config_versions WHERE version = ?').get(version) as { snapshot: string } | undefined;
     return row === undefined ? undefined : (JSON.parse(row.snapshot) as Snapshot);
