@@ -1,7 +1,6 @@
 /** Canonical label keys and the pure summarising shared by rollups and the read path. */
 import { describe, expect, it } from 'vitest';
 import { canonicalLabels, parseCanonicalLabels, seriesKey } from '../../../collector/src/storage/labels.ts';
-import { KeyTrie } from '../../../collector/src/storage/key-trie.ts';
 import { foldBuckets, HOUR_MS, MINUTE_MS, summarisePoints, unitFor, type PointRow } from '../../../collector/src/storage/summary.ts';
 
 describe('canonical labels', () => {
@@ -18,29 +17,7 @@ describe('canonical labels', () => {
     const sets: Record<string, string>[] = [{ a: 'x","b":"y' }, { a: 'x', b: 'y' }, { a: 'x\u0000b\u0000y' }, { a: 'é' }, { a: 'e\u0301' }];
     const keys = sets.map((l) => seriesKey({ practice: 'P', agent: 'A', metric: 'm' }, canonicalLabels(l)));
     expect(new Set(keys).size).toBe(sets.length);
-    const trie = new KeyTrie();
-    sets.forEach((l, i) => trie.set('P', 'A', 'm', l, i));
-    expect(sets.map((l) => trie.get('P', 'A', 'm', l))).toEqual(sets.map((_, i) => i));
-    expect(trie.get('P', 'A', 'm', {})).toBeUndefined();
-    expect(trie.get('P', 'A', 'm', { a: 'x', b: 'y', c: 'z' })).toBeUndefined();
     expect(seriesKey({ practice: 'P', agent: 'A', metric: 'm' }, '{}')).not.toBe(seriesKey({ practice: 'P","A', agent: '', metric: 'm' }, '{}'));
-  });
-});
-
-describe('the write path key trie', () => {
-  it('finds ids by label pairs in sample order, forgets rolled-back and deleted ids', () => {
-    const trie = new KeyTrie();
-    const h = trie.set('A81001', 'main', 'icmp_rtt_avg_ms', { target: 'gw', role: 'lan-gateway' }, 7);
-    trie.set('A81001', 'main', 'icmp_rtt_avg_ms', { target: 'gw' }, 8);
-    expect(trie.get('A81001', 'main', 'icmp_rtt_avg_ms', { target: 'gw', role: 'lan-gateway' })).toBe(7);
-    expect(trie.get('A81001', 'main', 'icmp_rtt_avg_ms', { target: 'gw' })).toBe(8);
-    // Another order is another path (the store then falls back to the canonical key).
-    expect(trie.get('A81001', 'main', 'icmp_rtt_avg_ms', { role: 'lan-gateway', target: 'gw' })).toBeUndefined();
-    expect(trie.get('A81001', 'other', 'icmp_rtt_avg_ms', { target: 'gw' })).toBeUndefined();
-    trie.unset(h);
-    expect(trie.get('A81001', 'main', 'icmp_rtt_avg_ms', { target: 'gw', role: 'lan-gateway' })).toBeUndefined();
-    trie.deleteIds(new Set([8]));
-    expect(trie.get('A81001', 'main', 'icmp_rtt_avg_ms', { target: 'gw' })).toBeUndefined();
   });
 });
 
