@@ -105,7 +105,7 @@ function route(ev?: HashChangeEvent): void {
   if (section === 'practice' && r.path[1] !== undefined) view = practiceView(app, r.path[1], r.params);
   else if (section === 'alerts') view = alertsView(app, r.params);
   else if (section === 'users' && user.role === 'admin') view = usersView(app);
-  else if (section === 'config') view = configView(app, r.path.slice(1));
+  else if (section === 'config') view = configView(app, r.path.slice(1), r.params);
   else view = overviewView(app, r.params);
   mount(view);
   // After an in-app navigation, put keyboard and screen-reader users at the new content.

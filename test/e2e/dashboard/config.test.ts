@@ -190,6 +190,28 @@ describe.skipIf(skip)('the Configuration page in Chromium', () => {
     expect(b.problems).toEqual([expect.stringMatching(/status of 400/)]); // the refused change, only
   });
 
+  it('creates a template: named, assigned to a list of practices, published, then opened by its name', async () => {
+    const { page } = b;
+    await page.goto(`${c.url}/#/config`);
+    await page.getByRole('link', { name: 'New template' }).click();
+    await page.getByLabel('Template name').fill('branch');
+    await page
+      .getByLabel('Template (YAML)')
+      .fill('checks:\n  - { kind: tcp, id: branch-router, target: "127.0.0.1:2222", role: branch-site, labels: { site: Branch }, intervalMs: 60000 }\n');
+    await page.getByLabel('These practices').check();
+    await page.getByLabel('Practice ODS codes').fill('b82002');
+    await page.getByRole('button', { name: 'Save and publish' }).click();
+    await page.getByRole('heading', { name: 'Template branch' }).waitFor();
+    await page.getByText(/^Published as version 6\./).waitFor();
+    expect(page.url()).toContain('#/config/template/branch');
+    await page
+      .locator('.config-preview')
+      .getByText(/^Version 6 gives B82002 1 check from template:branch\./)
+      .waitFor();
+    const t = (await api('GET', '/api/v1/config/templates/branch')).json as { practices: unknown };
+    expect(t.practices).toEqual(['B82002']);
+  });
+
   it('is not there for a practice user: no link, the address leads to their practice, the API says 403', async () => {
     const context = await b.browser.newContext({ viewport: { width: 1440, height: 900 } });
     try {

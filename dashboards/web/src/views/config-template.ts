@@ -29,7 +29,8 @@ function parseCodes(text: string): string[] {
     .filter((s) => s !== '');
 }
 
-export function templateEditorView(app: App, name: string | undefined): View {
+/** `published`: the version a new template was just published as (it is then opened here by name). */
+export function templateEditorView(app: App, name: string | undefined, published: string | null = null): View {
   let saved: ConfigTemplate | undefined;
   const isNew = name === undefined;
   const title = isNew ? 'New template' : `Template ${name}`;
@@ -41,7 +42,13 @@ export function templateEditorView(app: App, name: string | undefined): View {
   const toSome = h('input', { id: 'tpl-some', type: 'radio', name: 'tpl-assign', value: 'some' });
   const codes = h('input', { id: 'tpl-practices', type: 'text', autocomplete: 'off', placeholder: 'A81001, B82002' });
   const review = h('div', { class: 'config-review', 'aria-live': 'polite' });
-  const out = h('div', { role: 'status', 'aria-live': 'polite' });
+  const out = h(
+    'div',
+    { role: 'status', 'aria-live': 'polite' },
+    published !== null && /^\d+$/.test(published)
+      ? h('p', { class: 'note published' }, `Published as version ${published}. Agents of the assigned practices take it at their next pull.`)
+      : null,
+  );
   const previewEl = h('div');
   const deleteEl = h('span');
 
@@ -112,7 +119,7 @@ export function templateEditorView(app: App, name: string | undefined): View {
       replace(out, h('p', { class: 'note published' }, `Published as version ${res.version}. Agents of the assigned practices take it at their next pull.`));
       app.announce(`Template ${n} published as version ${res.version}`);
       if (isNew) {
-        app.go(`#/config/template/${encodeURIComponent(n)}`);
+        app.go(`#/config/template/${encodeURIComponent(n)}?published=${res.version}`);
         return;
       }
       saved = await app.api.get<ConfigTemplate>(`/api/v1/config/templates/${encodeURIComponent(n)}`);

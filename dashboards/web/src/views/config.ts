@@ -4,7 +4,8 @@
  * as templates with practice values, published in versions (docs/configuration.md).
  *
  *   #/config                   templates, a practice picker, versions (who, when) with roll back
- *   #/config/template[/NAME]   a template's YAML and assignment: review, publish, preview (./config-template.ts)
+ *   #/config/template[/NAME]   a template's YAML and assignment: review, publish, preview (./config-template.ts);
+ *                              ?published=N after a new template was published as version N
  *   #/config/practice/ODS      a practice's values, extra checks, preview and agents (./config-practice.ts)
  */
 import type { App, View } from '../app.ts';
@@ -120,8 +121,8 @@ function configIndexView(app: App): View {
   };
 }
 
-export function configView(app: App, path: readonly string[]): View {
-  if (path[0] === 'template') return templateEditorView(app, path[1]);
+export function configView(app: App, path: readonly string[], params: URLSearchParams): View {
+  if (path[0] === 'template') return templateEditorView(app, path[1], params.get('published'));
   if (path[0] === 'practice' && path[1] !== undefined) return practiceConfigView(app, path[1].toUpperCase());
   return configIndexView(app);
 }
