@@ -32,6 +32,17 @@ export interface Rendered {
   secretsUsed: string[];
 }
 
+/** Check keys that hold credentials (the agent's logger redacts the same names): only ever from a secret value. */
+export const SECRET_FIELDS = ['community', 'authKey', 'privKey'] as const;
+
+/** `"{{ name }}"` where the practice's value of `name` is sealed (a missing value is reported apart). */
+function isSecretPlaceholder(v: unknown, own: Snapshot['practices'][string] | undefined): boolean {
+  const m = typeof v === 'string' ? /^\s*\{\{\s*([A-Za-z][A-Za-z0-9_]{0,63})\s*\}\}\s*$/.exec(v) : null;
+  if (m === null) return false;
+  const stored = own?.values[m[1] as string];
+  return stored === undefined || 'sealed' in stored;
+}
+
 interface Origin {
   source: ParsedSource;
   index: number;
@@ -95,8 +106,15 @@ export function renderPractice(snapshot: Snapshot, ods: string, deps: RenderDeps
   if (own !== undefined && own.extraChecks.trim() !== '') add(deps.parse('extra checks', own.extraChecks, 'list'), 'extra checks', `practice:${ods}`);
 
   const checks = origins.map((o) => {
-    const s = substitute(o.source.checks[o.index] as Check, lookup);
+    const raw = o.source.checks[o.index] as Check;
+    const s = substitute(raw, lookup);
     for (const p of s.problems) problems.push(`${at(o.label, o.source.lineOf(o.index, pathOf(p)))}: checks[${o.index}].${p}`);
+    for (const field of SECRET_FIELDS) {
+      if (raw[field] === undefined || isSecretPlaceholder(raw[field], own)) continue;
+      problems.push(
+        `${at(o.label, o.source.lineOf(o.index, [field]))}: checks[${o.index}].${field}: must be a {{ variable }} whose value is secret (put it as { "secret": "…" }), so that it is stored encrypted`,
+      );
+    }
     return s.check;
   });
   if (problems.length === 0) {

@@ -170,6 +170,21 @@ describe('templated config', () => {
     expect(bytes.includes(Buffer.from(AUTH_KEY))).toBe(false);
   });
 
+  it('refuses a community or SNMPv3 key that is not a secret value: it would be stored in clear', async () => {
+    const rule = 'must be a {{ variable }} whose value is secret (put it as { "secret": "…" }), so that it is stored encrypted';
+    const literal = await desk('PUT', '/api/v1/config/templates/lan', { source: LAN.replace('"{{ snmpCommunity }}"', 'public'), practices: [A, B] });
+    expect(literal.statusCode).toBe(400);
+    expect((literal.json() as { problems: string[] }).problems).toEqual([
+      `practice ${A}, template lan line 9: checks[1].community: ${rule}`,
+      `practice ${B}, template lan line 9: checks[1].community: ${rule}`,
+    ]);
+    const plain = await desk('PUT', `/api/v1/practices/${A}/config/values`, {
+      values: { lanGateway: '127.0.0.1', hscnRouter: '127.0.0.1:16100', snmpCommunity: 'public' },
+    });
+    expect(plain.statusCode).toBe(400);
+    expect((plain.json() as { problems: string[] }).problems).toEqual([`practice ${A}, template lan line 9: checks[1].community: ${rule}`]);
+  });
+
   it('answers 304 to an unchanged ETag, also after another practice changes; a change of its own checks gives a new ETag', async () => {
     const first = await pull(A, 'srv1');
     const etag = (first.json() as PulledConfig).etag;
