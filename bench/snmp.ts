@@ -7,7 +7,8 @@
  * sides poll the same snmpsimd processes, first all 100 devices, then the reference practice's 4:
  *
  * - n3mon: one `snmp` check per device (the real probe and net-snmp sessions, the registry's
- *   concurrency cap, the 48 FastEthernet ports selected) in a child process (bench/snmp/poller.ts).
+ *   concurrency cap, the 48 FastEthernet ports selected) in a child process (bench/snmp/poller.ts)
+ *   with the V8 flags `n3mon agent` gives itself (--no-opt unless N3MON_AGENT_V8_FLAGS says otherwise).
  *   Round 0 discovers (walks ifTable + ifXTable) and sets counter baselines; later rounds GET the
  *   counters and yield rates, and each device walks again every `rediscoverEvery` rounds at its
  *   own phase.
@@ -21,7 +22,7 @@
  * see the same machine. snmpsimd is single-threaded Python and shares the 2 cores: it is the floor
  * of a round's wall time.
  *
- * usage: npm run bench:snmp [-- --devices 100,4 --rounds 5,20 --sims 2 --concurrency N
+ * usage: [N3MON_AGENT_V8_FLAGS=…] npm run bench:snmp [-- --devices 100,4 --rounds 5,20 --sims 2 --concurrency N
  *        --max-repetitions 25 --rediscover-every 10 --no-v2c-arch --cpu-prof DIR --no-peer]
  * Prints tables and ratios; no thresholds (benchmarks print numbers, they are not tests).
  */
@@ -30,6 +31,7 @@ import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { snmpProbe } from '../agent/src/probes/snmp/index.ts';
+import { agentV8Flags } from '../agent/src/v8-flags.ts';
 import { machine, median, readCpu, readMem } from './footprint/proc.ts';
 import { HC_ROWS_PER_DEVICE, SNMP_EXPORTER, scrape, startExporter } from './snmp/exporter.ts';
 import type { Peer } from './snmp/peer.ts';
@@ -58,6 +60,10 @@ const CONCURRENCY = Number(values.concurrency ?? snmpProbe.concurrency);
 const MAX_REP = Number(values['max-repetitions']);
 const REDISCOVER = Number(values['rediscover-every']);
 const REQUEST_TIMEOUT_MS = 5000;
+/** The poller runs with the V8 flags `n3mon agent` sets for itself (N3MON_AGENT_V8_FLAGS, default --no-opt). */
+const POLLER_V8_FLAGS = agentV8Flags(process.env)
+  .split(' ')
+  .filter((f) => f !== '');
 const RETRIES = 3;
 const checks: [string, number, number, number][] = [
   ['sims', SIMS, 1, 16],
@@ -96,7 +102,7 @@ const simCpu = (sims: readonly Daemon[]): number => sims.reduce((a, s) => a + re
 
 /** The n3mon poller in its own process. */
 async function startPoller(devices: readonly Device[]): Promise<{ pid: number; round(): Promise<PollerRound>; stop(): Promise<void> }> {
-  const execArgv = ['--import', 'tsx', ...(values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`])];
+  const execArgv = ['--import', 'tsx', ...POLLER_V8_FLAGS, ...(values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`])];
   const child = fork(join(import.meta.dirname, 'snmp/poller.ts'), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const next = (): Promise<{ type: string; stat?: PollerRound; message?: string }> =>
@@ -287,7 +293,7 @@ async function main(): Promise<void> {
     const m = machine();
     console.log(
       `snmp bench: simulated Cisco 3750s (59 interfaces, ${HC_ROWS_PER_DEVICE} with HC counters, 48 selected by n3mon) on ${SIMS} snmpsimd${values['no-v2c-arch'] ? '' : ' --v2c-arch'} (ready in ${fmt(startS, 1)} s); ` +
-        `n3mon concurrency ${CONCURRENCY}, rediscoverEvery ${REDISCOVER}; both sides v2c, max-repetitions ${MAX_REP}, timeout ${REQUEST_TIMEOUT_MS / 1000} s, retries ${RETRIES}\n` +
+        `n3mon concurrency ${CONCURRENCY}, rediscoverEvery ${REDISCOVER}, V8 flags '${POLLER_V8_FLAGS.join(' ')}' (as n3mon agent; N3MON_AGENT_V8_FLAGS); both sides v2c, max-repetitions ${MAX_REP}, timeout ${REQUEST_TIMEOUT_MS / 1000} s, retries ${RETRIES}\n` +
         `machine: ${m.cpuModel}, ${m.cores} cores, node ${m.node}, load average ${m.loadavg.map((x) => x.toFixed(2)).join(' ')} at start` +
         (exporter === undefined ? `\n(${SNMP_EXPORTER} is not installed — run \`node scripts/bench-prereqs.mjs\` as root: the peer is skipped)` : ''),
     );
