@@ -212,6 +212,35 @@ describe.skipIf(skip)('the Configuration page in Chromium', () => {
     expect(t.practices).toEqual(['B82002']);
   });
 
+  it('onboards a practice on its page: the variables its template needs are listed "not set", filled in, the template ticked, published', async () => {
+    const { page } = b;
+    await page.goto(`${c.url}/#/config/practice/C83003`);
+    const lan = page.getByLabel('lan', { exact: true });
+    await lan.waitFor();
+    expect(await lan.isChecked()).toBe(false);
+    const rows = page.locator('table.config-values tbody tr');
+    await expect.poll(() => rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.name))).toEqual(['community', 'lanGateway']);
+    expect(await rows.first().innerText()).toMatch(/community\s+\s*secret\s+lan/);
+    await page.getByLabel('Value of lanGateway').fill('127.0.0.5');
+    await page.getByLabel('community is a secret').check();
+    await page.getByLabel('New secret community').fill('valley-community-19');
+    await lan.check();
+    await page.getByRole('button', { name: 'Save and publish' }).click();
+    // Two versions: the values (7), then the template with C83003 added (8).
+    await page.getByText(/^Published as version 8\./).waitFor();
+    await page
+      .locator('.config-preview')
+      .getByText(/^Version 8 gives C83003 2 checks from template:lan\./)
+      .waitFor();
+    const t = (await api('GET', '/api/v1/config/templates/lan')).json as { practices: unknown };
+    expect(t.practices).toEqual(['A81001', 'C83003']);
+    const v = (await api('GET', '/api/v1/practices/C83003/config/values')).json as { values: unknown };
+    expect(v.values).toEqual({ lanGateway: '127.0.0.5', community: { secret: true, set: true } });
+    await expect.poll(() => page.getByLabel('lan', { exact: true }).isChecked()).toBe(true);
+    expect(await page.content()).not.toContain('valley-community-19');
+    await b.shot('config-05-onboarded');
+  });
+
   it('is not there for a practice user: no link, the address leads to their practice, the API says 403', async () => {
     const context = await b.browser.newContext({ viewport: { width: 1440, height: 900 } });
     try {

@@ -1,218 +1,113 @@
 /**
- * One practice's config (`#/config/practice/ODS`): its values — plain ones shown and editable,
- * secrets only as "set" or "not set" with *Replace* (a new secret is sent once and never shown
- * again) — the variables its templates use that it has no value for ("not set"), its extra checks
- * (YAML), *Save and publish* (refusals as the API's `path: message` lines), the preview of its
- * rendered config against what its agents run, and each agent's version and last apply result.
+ * One practice's config (`#/config/practice/ODS`) — onboarding in one place: the templates with a
+ * box for each (ticked: assigned to this practice; a template for all practices is always on), its
+ * values (./config-values.ts: every variable the templates use is listed, "not set" until filled),
+ * its extra checks (YAML), *Save and publish* — the values first, then each template whose box
+ * changed with this practice added or removed (the collector refuses a template for a practice
+ * without its values; refusals as the API's `path: message` lines) — the preview of its rendered
+ * config against what its agents run, and each agent's version and last apply result.
  */
 import type { App, View } from '../app.ts';
 import { h, replace } from '../dom.ts';
 import { errorNote } from '../components.ts';
-import type { ConfigCatalogue, ConfigTemplate, ConfigValue, ConfigValues, ConfigValuesBody } from '../types.ts';
+import type { ConfigCatalogue, ConfigTemplate, ConfigTemplateList, ConfigValues } from '../types.ts';
 import { configAgentsTable, previewPanel, type ConfigAgentItem } from './config-parts.ts';
+import { valuesEditor } from './config-values.ts';
 
 /** `{{ name }}` in a template's text (the collector's placeholder). */
 const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9_]{0,63})\s*\}\}/g;
-const VARIABLE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
-/** One row of the values table: what it was, and the control that says what it is now. */
-interface Row {
-  name: string;
-  secret: boolean;
-  /** A stored secret (sent back as `{ secret: true }` unless replaced). */
-  stored: boolean;
-  original?: ConfigValue;
-  input: HTMLInputElement;
-  removed: boolean;
-}
-
-function asPlain(text: string, original: ConfigValue | undefined): string | number | boolean {
-  if (typeof original === 'number' && text.trim() !== '' && Number.isFinite(Number(text))) return Number(text);
-  if (typeof original === 'boolean' && (text === 'true' || text === 'false')) return text === 'true';
-  return text;
+interface TemplateChoice {
+  template: ConfigTemplate;
+  box: HTMLInputElement;
+  assigned: boolean;
 }
 
 export function practiceConfigView(app: App, ods: string): View {
-  const rows: Row[] = [];
-  const valuesEl = h('div', null, h('p', { class: 'muted' }, 'Loading values…'));
+  const values = valuesEditor(ods);
   const extra = h('textarea', { id: 'cfg-extra', class: 'code-input', rows: 8, spellcheck: 'false', autocomplete: 'off' });
   const out = h('div', { role: 'status', 'aria-live': 'polite' });
-  const templatesEl = h('p', { class: 'muted' });
+  const templatesEl = h('fieldset', { class: 'assign' }, h('legend', null, 'Templates'), h('span', { class: 'muted' }, 'Loading templates…'));
   const agentsEl = h('div', null, h('p', { class: 'muted' }, 'Loading agents…'));
   const preview = previewPanel(app, ods);
+  let choices: TemplateChoice[] = [];
 
-  function valueCell(r: Row): HTMLElement {
-    if (!r.secret) return h('td', null, r.input);
-    const cell = h('td');
-    const replaceIt = () => {
-      replace(cell, r.input, ' ', h('span', { class: 'muted small' }, r.stored ? 'new secret (leave empty to keep the stored one)' : 'secret'));
-      r.input.focus();
-    };
-    replace(
-      cell,
-      h('span', { class: r.stored ? 'secret-set' : 'secret-unset' }, r.stored ? 'set' : 'not set'),
-      ' ',
-      h('button', { type: 'button', class: 'btn btn-small', 'aria-label': `Replace secret ${r.name}`, onclick: replaceIt }, r.stored ? 'Replace' : 'Set'),
-    );
-    return cell;
-  }
-
-  /** Stored values keep their kind; a value not set yet can be made a secret before it is saved. */
-  function kindControl(r: Row): HTMLElement | string {
-    if (r.original !== undefined) return r.secret ? 'secret' : 'plain';
-    const box = h('input', { type: 'checkbox', checked: r.secret, 'aria-label': `${r.name} is a secret` });
-    box.addEventListener('change', () => {
-      r.secret = box.checked;
-      r.input.type = box.checked ? 'password' : 'text';
-      r.input.autocomplete = box.checked ? 'new-password' : 'off';
-    });
-    return h('label', null, box, ' secret');
-  }
-
-  function rowEl(r: Row): HTMLElement {
-    const tr = h(
-      'tr',
-      { 'data-name': r.name },
-      h('th', { scope: 'row' }, h('code', null, r.name)),
-      valueCell(r),
-      h('td', null, kindControl(r)),
-      h(
-        'td',
-        { class: 'actions' },
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'btn btn-small',
-            'aria-label': `Remove value ${r.name}`,
-            onclick: () => {
-              r.removed = true;
-              tr.remove();
-            },
-          },
-          'Remove',
-        ),
-      ),
-    );
-    return tr;
-  }
-
-  function newRow(name: string, secret: boolean, original?: ConfigValue): Row {
-    const stored = typeof original === 'object';
-    const input = h('input', {
-      type: secret ? 'password' : 'text',
-      autocomplete: secret ? 'new-password' : 'off',
-      'aria-label': secret ? `New secret ${name}` : `Value of ${name}`,
-      value: original === undefined || typeof original === 'object' ? '' : String(original),
-    });
-    return { name, secret, stored, ...(original === undefined ? {} : { original }), input, removed: false };
-  }
-
-  const tbody = h('tbody');
-  const addName = h('input', { id: 'cfg-add-name', type: 'text', autocomplete: 'off', placeholder: 'lanGateway' });
-  const addSecret = h('input', { id: 'cfg-add-secret', type: 'checkbox' });
-  const addOut = h('span', { role: 'status', class: 'form-status error' });
-  const addButton = h('button', { type: 'button', class: 'btn btn-small' }, 'Add value');
-  addButton.addEventListener('click', () => {
-    const name = addName.value.trim();
-    if (!VARIABLE.test(name)) return void (addOut.textContent = `${name === '' ? 'Name' : name}: letters, digits and _, starting with a letter`);
-    if (rows.some((r) => r.name === name && !r.removed)) return void (addOut.textContent = `${name}: already in the table`);
-    addOut.textContent = '';
-    const r = newRow(name, addSecret.checked);
-    rows.push(r);
-    tbody.append(rowEl(r));
-    addName.value = '';
-    addSecret.checked = false;
-    r.input.focus();
-  });
-
-  /** Variables the practice's templates (and the catalogue entries they include) use. */
-  async function neededVariables(templates: readonly string[]): Promise<Set<string>> {
-    const need = new Set<string>();
-    const includes = new Set<string>();
-    for (const t of templates) {
-      const tpl = await app.api.get<ConfigTemplate>(`/api/v1/config/templates/${encodeURIComponent(t)}`);
-      for (const m of tpl.source.matchAll(PLACEHOLDER)) need.add(m[1] as string);
-      for (const i of tpl.include) includes.add(i);
-    }
-    if (includes.size > 0) {
+  /** Which templates (and the catalogue entries they include) use each variable. */
+  async function variableUses(templates: readonly ConfigTemplate[]): Promise<Map<string, string[]>> {
+    const uses = new Map<string, string[]>();
+    const add = (v: string, by: string) => uses.set(v, [...new Set([...(uses.get(v) ?? []), by])]);
+    for (const t of templates) for (const m of t.source.matchAll(PLACEHOLDER)) add(m[1] as string, t.name);
+    if (templates.some((t) => t.include.length > 0)) {
       const cat = await app.api.get<ConfigCatalogue>('/api/v1/catalogue');
-      for (const e of cat.entries) if (includes.has(e.name)) for (const v of Object.keys(e.variables)) need.add(v);
+      for (const t of templates) for (const e of cat.entries) if (t.include.includes(e.name)) for (const v of Object.keys(e.variables)) add(v, t.name);
     }
-    return need;
+    return uses;
   }
 
-  async function loadValues(): Promise<void> {
+  async function load(): Promise<void> {
     try {
-      const v = await app.api.get<ConfigValues>(`/api/v1/practices/${encodeURIComponent(ods)}/config/values`);
-      rows.length = 0;
-      for (const [name, value] of Object.entries(v.values).sort(([a], [b]) => a.localeCompare(b))) rows.push(newRow(name, typeof value === 'object', value));
-      extra.value = v.extraChecks;
-      const need = await neededVariables(v.templates);
-      for (const name of [...need].sort()) if (!rows.some((r) => r.name === name)) rows.push(newRow(name, false));
+      const [v, list] = await Promise.all([
+        app.api.get<ConfigValues>(`/api/v1/practices/${encodeURIComponent(ods)}/config/values`),
+        app.api.get<ConfigTemplateList>('/api/v1/config/templates'),
+      ]);
+      const templates = await Promise.all(list.templates.map((t) => app.api.get<ConfigTemplate>(`/api/v1/config/templates/${encodeURIComponent(t.name)}`)));
+      choices = templates.map((template) => {
+        const forAll = template.practices === 'all';
+        const assigned = forAll || template.practices.includes(ods);
+        const box = h('input', { type: 'checkbox', id: `cfg-tpl-${template.name}`, checked: assigned, disabled: forAll });
+        return { template, box, assigned };
+      });
       replace(
         templatesEl,
-        v.templates.length === 0
-          ? 'No template is assigned to this practice.'
-          : ['Templates: ', ...v.templates.flatMap((t, i) => [i === 0 ? '' : ', ', h('a', { href: `#/config/template/${encodeURIComponent(t)}` }, t)])],
-      );
-      replace(tbody, rows.map(rowEl));
-      replace(
-        valuesEl,
-        h(
-          'div',
-          { class: 'table-wrap' },
-          h(
-            'table',
-            { class: 'config-values' },
-            h('caption', { class: 'visually-hidden' }, `Values of ${ods}`),
-            h(
-              'thead',
-              null,
+        h('legend', null, `Templates for ${ods}`),
+        choices.length === 0
+          ? h('span', { class: 'muted' }, 'No template yet: ', h('a', { href: '#/config/template' }, 'make one'), '.')
+          : choices.map((c) =>
               h(
-                'tr',
-                null,
-                ['Name', 'Value', 'Kind', ''].map((t) => h('th', { scope: 'col' }, t)),
+                'label',
+                { for: c.box.id },
+                c.box,
+                ' ',
+                c.template.name,
+                c.template.practices === 'all' ? h('span', { class: 'muted small' }, ' (all practices)') : null,
               ),
             ),
-            tbody,
-          ),
-        ),
-        h(
-          'div',
-          { class: 'controls' },
-          h('div', { class: 'field inline' }, h('label', { for: 'cfg-add-name' }, 'New value name'), addName),
-          h('label', { for: 'cfg-add-secret' }, addSecret, ' Secret (an SNMP community or key)'),
-          addButton,
-          addOut,
-        ),
       );
+      values.show(v.values, await variableUses(templates));
+      extra.value = v.extraChecks;
     } catch (err) {
-      replace(valuesEl, errorNote(err));
+      replace(out, errorNote(err));
     }
-  }
-
-  function body(): ConfigValuesBody {
-    const values: ConfigValuesBody['values'] = {};
-    for (const r of rows) {
-      if (r.removed) continue;
-      if (r.secret) {
-        if (r.input.value !== '') values[r.name] = { secret: r.input.value };
-        else if (r.stored) values[r.name] = { secret: true };
-      } else if (r.input.value !== '' || r.original !== undefined) values[r.name] = asPlain(r.input.value, r.original);
-    }
-    return { values, extraChecks: extra.value };
   }
 
   async function save(): Promise<void> {
+    let version: number;
     try {
-      const res = await app.api.send<{ version: number }>('PUT', `/api/v1/practices/${encodeURIComponent(ods)}/config/values`, body());
-      replace(out, h('p', { class: 'note published' }, `Published as version ${res.version}. The agents of ${ods} take it at their next pull.`));
-      app.announce(`Values of ${ods} published as version ${res.version}`);
-      await Promise.all([loadValues(), preview.load()]);
+      version = (
+        await app.api.send<{ version: number }>('PUT', `/api/v1/practices/${encodeURIComponent(ods)}/config/values`, {
+          values: values.body(),
+          extraChecks: extra.value,
+        })
+      ).version;
     } catch (err) {
       replace(out, errorNote(err, 'Not published: '));
+      return;
     }
+    for (const c of choices) {
+      if (c.box.checked === c.assigned || c.template.practices === 'all') continue;
+      const practices = c.box.checked ? [...c.template.practices, ods] : c.template.practices.filter((p) => p !== ods);
+      try {
+        const path = `/api/v1/config/templates/${encodeURIComponent(c.template.name)}`;
+        version = (await app.api.send<{ version: number }>('PUT', path, { source: c.template.source, practices })).version;
+      } catch (err) {
+        replace(out, h('p', { class: 'note' }, `Values published as version ${version}.`), errorNote(err, `Template ${c.template.name} not changed: `));
+        await Promise.all([load(), preview.load()]);
+        return;
+      }
+    }
+    replace(out, h('p', { class: 'note published' }, `Published as version ${version}. The agents of ${ods} take it at their next pull.`));
+    app.announce(`Config of ${ods} published as version ${version}`);
+    await Promise.all([load(), preview.load()]);
   }
 
   async function loadAgents(): Promise<void> {
@@ -226,10 +121,10 @@ export function practiceConfigView(app: App, ods: string): View {
 
   const form = h(
     'form',
-    { class: 'config-form', 'aria-label': `Values of ${ods}` },
-    h('h2', null, 'Values'),
+    { class: 'config-form', 'aria-label': `Config of ${ods}` },
     templatesEl,
-    valuesEl,
+    h('h2', null, 'Values'),
+    values.el,
     h('div', { class: 'field' }, h('label', { for: 'cfg-extra' }, 'Extra checks (YAML list, agent format; may use the values)'), extra),
     h('div', { class: 'controls' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save and publish')),
   );
@@ -238,7 +133,7 @@ export function practiceConfigView(app: App, ods: string): View {
     void save();
   });
 
-  void loadValues();
+  void load();
   void preview.load();
   void loadAgents();
   const title = `Configuration of ${ods}`;
