@@ -108,7 +108,12 @@ export class ConfigService {
   ): number {
     const practices = practicesOf(next, this.#deps.meta.practices.codes());
     const problems: string[] = [];
-    for (const ods of practices) problems.push(...this.render(next, ods, 'open').problems);
+    const byPractice = new Map<string, Rendered & { etag: string }>();
+    for (const ods of practices) {
+      const r = this.render(next, ods, 'open');
+      problems.push(...r.problems);
+      byPractice.set(ods, { ...r, etag: etagOf(r.checks, this.#deps.key) });
+    }
     if (problems.length > 0) {
       const shown = problems.length > MAX_PROBLEMS ? [...problems.slice(0, MAX_PROBLEMS), `…and ${problems.length - MAX_PROBLEMS} more`] : problems;
       this.#deps.log.info({ action: change.action, target: change.target, problems: problems.length }, 'config change refused');
@@ -120,6 +125,8 @@ export class ConfigService {
     const version = this.store.publish(base, { at, actor: who.actor, action: change.action, target: change.target, snapshot: next });
     if (version === undefined)
       throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'the config changed meanwhile (another change was published); reload and try again');
+    // The agents' next pulls take these renderings (validated just now) instead of rendering again.
+    this.#cache = { version, snapshot: next, byPractice };
     this.#deps.meta.audit.record({
       ...who,
       action: change.action,
