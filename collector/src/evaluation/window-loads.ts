@@ -44,11 +44,39 @@ export async function loadWindows(source: Pick<SeriesStore, 'rawMany'>, planned:
     }
   }
   for (const g of groups.values()) {
+    // In slices of about SLICE_SERIES series, in id order (a store reads an id-ordered slice
+    // as one range per minute), so what one read holds at a time stays small.
+    g.tracks.sort((x, y) => idOrder(x.members[0] as string) - idOrder(y.members[0] as string));
+    for (let start = 0; start < g.tracks.length; ) {
+      const slice: SeriesTrack[] = [];
+      let n = 0;
+      for (; start < g.tracks.length && n < SLICE_SERIES; start++) {
+        const t = g.tracks[start] as SeriesTrack;
+        slice.push(t);
+        n += t.members.length;
+      }
+      await loadSlice(source.rawMany.bind(source), slice, g.from, g.to);
+    }
+  }
+}
+
+/** Numeric store ids sort numerically; others keep their place. */
+const idOrder = (id: string): number => {
+  const n = Number(id);
+  return Number.isFinite(n) ? n : 0;
+};
+
+/** Series per rawMany call. */
+const SLICE_SERIES = 50_000;
+
+async function loadSlice(rawMany: NonNullable<SeriesStore['rawMany']>, tracks: readonly SeriesTrack[], from: number, to: number): Promise<void> {
+  const g = { from, to };
+  {
     const ids: string[] = [];
-    for (const t of g.tracks) for (const id of t.members) ids.push(id);
-    const cols = await source.rawMany(ids, g.from, g.to);
+    for (const t of tracks) for (const id of t.members) ids.push(id);
+    const cols = await rawMany(ids, g.from, g.to);
     let i = 0;
-    for (const t of g.tracks) {
+    for (const t of tracks) {
       if (t.members.length === 1) {
         const lo = cols.offsets[i] as number;
         const hi = cols.offsets[i + 1] as number;

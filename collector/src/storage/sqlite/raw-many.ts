@@ -1,9 +1,9 @@
 /**
  * raw() of many series over one range (SeriesStore.rawMany), for the rule evaluator's window
- * loads. `samples` is clustered by (minute, series_id, ts), so the samples of every series in a
- * few minutes are one contiguous range of the table: one ordered scan of those minutes, filtered
- * in SQLite by the wanted ids (a list subquery over a JSON array: SQLite builds it once, with a
- * Bloom filter), costs a fraction of a query per series. Few series or a wide range: a query per
+ * loads. `samples` is clustered by (minute, series_id, ts), so the samples of a slice of series
+ * ids in a few minutes are one contiguous range per minute: one ordered scan of those ranges,
+ * filtered in SQLite by the wanted ids (a list subquery over a JSON array: SQLite builds it once,
+ * with a Bloom filter), costs a fraction of a query per series. Few series or a wide range: a query per
  * series as raw() does.
  */
 import type Database from 'better-sqlite3';
@@ -40,9 +40,11 @@ export class RawMany {
   ) {
     this.scanStmt = db
       .prepare(
-        `SELECT series_id, ts, value FROM samples
-         WHERE minute >= @fromMinute AND minute < @toMinute AND ts >= @from AND ts < @to
-           AND series_id IN (SELECT value FROM json_each(@ids))`,
+        // Per minute, one seek to the lowest wanted id and a scan to the highest: a caller that
+        // asks for the series in id-ordered slices reads each row of the minutes once in all.
+        `WITH RECURSIVE m(x) AS (SELECT @fromMinute UNION ALL SELECT x + 1 FROM m WHERE x + 1 < @toMinute)
+         SELECT s.series_id, s.ts, s.value FROM m CROSS JOIN samples AS s ON s.minute = m.x AND s.series_id >= @lo AND s.series_id <= @hi
+         WHERE s.ts >= @from AND s.ts < @to AND s.series_id IN (SELECT value FROM json_each(@ids))`,
       )
       .raw();
   }
@@ -57,8 +59,13 @@ export class RawMany {
     if (!(to > from) || n === 0) return { offsets: new Int32Array(n + 1), ts: new Float64Array(0), values: new Float64Array(0) };
     if (n < SCAN_MIN_SERIES || toMinute - fromMinute > SCAN_MAX_MINUTES) return this.perSeries(ids, from, to);
     const slot = new Map<number, number>();
+    let lo = Number.MAX_SAFE_INTEGER;
+    let hi = 0;
     ids.forEach((id, i) => {
-      if (id !== undefined) slot.set(id, i);
+      if (id === undefined) return;
+      slot.set(id, i);
+      if (id < lo) lo = id;
+      if (id > hi) hi = id;
     });
     // Rows come in (minute, series) order: collect them, then group by series (a counting sort,
     // stable, so each series' points stay in time order).
@@ -66,7 +73,9 @@ export class RawMany {
     const ts = new Column();
     const vals = new Column();
     const counts = new Int32Array(n + 1);
-    const rows = this.scanStmt.iterate({ fromMinute, toMinute, from, to, ids: JSON.stringify([...slot.keys()]) }) as IterableIterator<[number, number, number]>;
+    const rows = this.scanStmt.iterate({ fromMinute, toMinute, lo, hi, from, to, ids: JSON.stringify([...slot.keys()]) }) as IterableIterator<
+      [number, number, number]
+    >;
     for (const [sid, t, v] of rows) {
       const i = slot.get(sid) as number;
       sids.push(i);
