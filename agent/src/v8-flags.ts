@@ -8,6 +8,10 @@
  * background threads; its code and the compiler's own pages cost ~9 MB of RSS, and the agent used
  * slightly more CPU with it than without. Ignition + Sparkplug run the agent. Only `n3mon agent`:
  * `n3mon up` shares its process with the collector, which needs TurboFan for ingest.
+ *
+ * `--lite-mode` (also no Sparkplug, feedback vectors allocated lazily) saves 4–5 MiB more with the
+ * same CPU, but it is a flag V8 reads when the isolate is made: the systemd unit and the Windows
+ * service pass it on node's command line (deploy/), which is also what bench:agent measures with.
  */
 export const AGENT_V8_FLAGS = '--no-opt';
 

@@ -118,9 +118,13 @@ describe.skipIf(noPython)('the WinSW service definition (service-files.mjs)', ()
     expect(one('startmode').text).toBe('Automatic');
   });
 
-  it('runs `node <release>\\dist\\cli.js agent --config <ProgramData>\\n3mon\\agent.yaml`', () => {
+  it('runs `node --lite-mode <release>\\dist\\cli.js agent --config <ProgramData>\\n3mon\\agent.yaml` (the node flags of the systemd unit)', () => {
     expect(one('executable').text).toBe(nodeExe);
-    expect(all('argument').map((a) => a.text)).toEqual([`${appDir}\\dist\\cli.js`, 'agent', '--config', `${W.dataDir}\\${W.config}`]);
+    expect(all('argument').map((a) => a.text)).toEqual(['--lite-mode', `${appDir}\\dist\\cli.js`, 'agent', '--config', `${W.dataDir}\\${W.config}`]);
+    // The same node flags as the systemd unit's ExecStart (what bench:agent measures with).
+    const unit = readFileSync(join(repo, 'deploy', 'systemd', 'n3mon-agent.service'), 'utf8');
+    const unitFlags = /^ExecStart=\S+ (.*?)\s*\S+\/dist\/cli\.js /m.exec(unit)?.[1]?.split(' ') ?? [];
+    expect(all('argument').map((a) => a.text).slice(0, unitFlags.length)).toEqual(unitFlags);
     expect(all('arguments')).toHaveLength(0); // one form or the other, never both
     expect(one('workingdirectory').text).toBe(W.dataDir);
     // The agent's own flags: `--config` is what `n3mon agent --help` documents.
@@ -153,7 +157,7 @@ describe.skipIf(noPython)('the WinSW service definition (service-files.mjs)', ()
   it('escapes paths: an install directory with & and < round-trips through the parser', () => {
     const odd = 'D:\\Apps & <Tools>\\n3mon\\0.1.0';
     const parsed = parseXml(xmlOf({ nodeExe, appDir: odd }));
-    expect(parsed.children.find((c) => c.tag === 'argument')!.text).toBe(`${odd}\\dist\\cli.js`);
+    expect(parsed.children.find((c) => c.tag === 'argument' && c.text.endsWith('cli.js'))!.text).toBe(`${odd}\\dist\\cli.js`);
   });
 
   it('the generator as a command writes both files; an unknown flag is refused', () => {
