@@ -71,6 +71,7 @@ export function renderPractice(snapshot: Snapshot, ods: string, deps: RenderDeps
   const origins: Origin[] = [];
   const sources: string[] = [];
   const secretsUsed = new Set<string>();
+  const opened = new Set<string>();
   const own = snapshot.practices[ods];
   const lookup = (name: string): Value | undefined => {
     const v = own?.values[name];
@@ -79,7 +80,9 @@ export function renderPractice(snapshot: Snapshot, ods: string, deps: RenderDeps
     secretsUsed.add(name);
     if (secrets === 'redact') return REDACTED;
     if (deps.box === undefined) return undefined;
-    return deps.box.open(v.sealed);
+    const plain = deps.box.open(v.sealed);
+    opened.add(plain);
+    return plain;
   };
   const at = (label: string, line: number | undefined) => `practice ${ods}, ${label}${line === undefined ? '' : ` line ${line}`}`;
   const add = (source: ParsedSource, label: string, sourceName: string) => {
@@ -125,7 +128,17 @@ export function renderPractice(snapshot: Snapshot, ods: string, deps: RenderDeps
       else problems.push(`${at(o.label, o.source.lineOf(o.index, pathOf(`x${m[2]}`).slice(1)))}: checks[${o.index}]${m[2]}`);
     }
   }
-  return { practice: ods, checks, sources, problems, secretsUsed: [...secretsUsed].sort() };
+  return { practice: ods, checks, sources, problems: problems.map((p) => redact(p, opened)), secretsUsed: [...secretsUsed].sort() };
+}
+
+/** A problem may quote a value (`must be one of …, got string "…"`): never a secret's. */
+function redact(problem: string, secrets: ReadonlySet<string>): string {
+  let out = problem;
+  for (const s of secrets) {
+    if (s === '') continue;
+    out = out.split(s).join(REDACTED).split(JSON.stringify(s).slice(1, -1)).join(REDACTED);
+  }
+  return out;
 }
 
 /**

@@ -183,6 +183,14 @@ describe('templated config', () => {
     });
     expect(plain.statusCode).toBe(400);
     expect((plain.json() as { problems: string[] }).problems).toEqual([`practice ${A}, template lan line 9: checks[1].community: ${rule}`]);
+    // A secret in the wrong place: the agent's problem would quote it; the answer says <secret>.
+    const quoted = await desk('PUT', '/api/v1/config/templates/lan', {
+      source: LAN.replace('version: "2c"', 'version: "{{ snmpCommunity }}"'),
+      practices: [A],
+    });
+    expect(quoted.statusCode).toBe(400);
+    expect(quoted.body).not.toContain(COMMUNITY);
+    expect(quoted.body).toContain('<secret>');
   });
 
   it('answers 304 to an unchanged ETag, also after another practice changes; a change of its own checks gives a new ETag', async () => {
