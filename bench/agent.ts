@@ -176,7 +176,8 @@ try {
   const cpuReady = readTrees([pid]);
 
   // The window: every side from "agent started", sampled each second, for the same wall time.
-  const rounds = Math.max(1, Math.floor(windowMs / ICMP.intervalMs));
+  // One round more than the window holds, so the peer's loop outlives the window.
+  const rounds = Math.max(1, Math.floor(windowMs / ICMP.intervalMs)) + 1;
   peer = startFpingPeer({ targets: ICMP_TARGETS, ...ICMP, roundMs: ICMP.intervalMs, rounds, logFile: join(dir, 'fping.log') });
   const n3mon = new Side('n3mon agent', () => [pid]);
   const exporters = new Side('exporter stack', () => (stack === undefined ? [] : stack.pids()));

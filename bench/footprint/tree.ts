@@ -107,8 +107,10 @@ export class Side {
     this.#roots = roots;
   }
 
+  /** A reading once every root has exited (a peer's loop that ended) is not taken: the side's figures end with its last process. */
   sample(): TreeReading {
     const r = readTrees(this.#roots());
+    if (r.processes === 0 && this.#last !== undefined) return r;
     this.#first ??= r;
     this.#last = r;
     this.#peakRssKb = Math.max(this.#peakRssKb, r.rssKb);
