@@ -124,7 +124,11 @@ describe.skipIf(noPython)('the WinSW service definition (service-files.mjs)', ()
     // The same node flags as the systemd unit's ExecStart (what bench:agent measures with).
     const unit = readFileSync(join(repo, 'deploy', 'systemd', 'n3mon-agent.service'), 'utf8');
     const unitFlags = /^ExecStart=\S+ (.*?)\s*\S+\/dist\/cli\.js /m.exec(unit)?.[1]?.split(' ') ?? [];
-    expect(all('argument').map((a) => a.text).slice(0, unitFlags.length)).toEqual(unitFlags);
+    expect(
+      all('argument')
+        .map((a) => a.text)
+        .slice(0, unitFlags.length),
+    ).toEqual(unitFlags);
     expect(all('arguments')).toHaveLength(0); // one form or the other, never both
     expect(one('workingdirectory').text).toBe(W.dataDir);
     // The agent's own flags: `--config` is what `n3mon agent --help` documents.
