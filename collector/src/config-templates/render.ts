@@ -132,7 +132,7 @@ export function renderPractice(snapshot: Snapshot, ods: string, deps: RenderDeps
 }
 
 /** A problem may quote a value (`must be one of …, got string "…"`): never a secret's. */
-function redact(problem: string, secrets: ReadonlySet<string>): string {
+export function redact(problem: string, secrets: ReadonlySet<string>): string {
   let out = problem;
   for (const s of secrets) {
     if (s === '') continue;

@@ -12,7 +12,7 @@ import type { Logger } from '../../../shared/src/log.ts';
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { AuditAction, Meta } from '../meta/index.ts';
 import type { Catalogue } from './catalogue.ts';
-import { etagOf, practicesOf, renderPractice, type RenderDeps, type Rendered } from './render.ts';
+import { etagOf, practicesOf, redact, renderPractice, type RenderDeps, type Rendered } from './render.ts';
 import type { Assignment, PracticeValues, Snapshot, StoredValue, ValueInput } from './schema.ts';
 import type { SecretBox } from './secrets.ts';
 import { ConfigStore } from './store.ts';
@@ -97,6 +97,16 @@ export class ConfigService {
       this.#cache.byPractice.set(ods, r);
     }
     return { version, rendered: r };
+  }
+
+  /** `text` with each of the practice's secret values replaced by `<secret>` (an agent's problem text could quote one). */
+  redactSecrets(ods: string, text: string): string {
+    this.forAgent(ods);
+    const box = this.#deps.box;
+    const own = this.#cache.snapshot.practices[ods];
+    if (box === undefined || own === undefined) return text;
+    const secrets = new Set(Object.values(own.values).flatMap((v) => ('sealed' in v ? [box.open(v.sealed)] : [])));
+    return redact(text, secrets);
   }
 
   /** Validate `next` for every practice it concerns; publish it as a new version or throw 400 with every problem. */

@@ -253,6 +253,9 @@ describe('templated config', () => {
         .statusCode,
     ).toBe(204);
     expect((await post('srv2', { version: 'x' })).statusCode).toBe(400);
+    // A problem text that quotes one of the practice's secrets is stored with <secret> in its place.
+    expect((await post('srv3', { version: pulled.version, ok: false, running: 0, problem: `checks[1]: rejected ${COMMUNITY}`, at: 1 })).statusCode).toBe(204);
+    expect(JSON.stringify((await desk('GET', `/api/v1/practices/${A}/agents`)).json())).toContain('checks[1]: rejected <secret>');
     const agents = (await desk('GET', `/api/v1/practices/${A}/agents`)).json() as { agents: { name: string; config: unknown }[] };
     expect(agents.agents.find((a) => a.name === 'srv1')?.config).toEqual({
       running: pulled.version,
@@ -275,6 +278,7 @@ describe('templated config', () => {
     expect(preview.running).toEqual([
       { version: pulled.version, agents: ['srv1'], diff: { added: ['lan-gateway'], removed: ['lan-gw'], changed: [] } },
       { version: 3, agents: ['srv2'], diff: { added: ['lan-gateway'], removed: ['lan-gw'], changed: [] } },
+      { version: 0, agents: ['srv3'], diff: { added: ['lan-gateway', 'hscn-router'], removed: [], changed: [] } },
     ]);
   });
 

@@ -77,7 +77,8 @@ export function agentConfigRoutes(app: TypedApp, ctx: AppContext, service: Confi
     },
     async (req, reply) => {
       const who = req.agentIdentity!;
-      const r = req.body as ConfigApplyResult;
+      const body = req.body as ConfigApplyResult;
+      const r = body.problem === undefined ? body : { ...body, problem: service.redactSecrets(who.practice, body.problem) };
       service.store.recordApply(who.practice, who.agent, r, ctx.clock.now());
       const fields = { practice: who.practice, agent: who.agent, version: r.version, running: r.running, ok: r.ok };
       if (r.ok) log.info(fields, 'agent applied config');
