@@ -194,6 +194,10 @@ describe.skipIf(skip)('the Configuration page in Chromium', () => {
     const { page } = b;
     await page.goto(`${c.url}/#/config`);
     await page.getByRole('link', { name: 'New template' }).click();
+    // A name in use is not overwritten.
+    await page.getByLabel('Template name').fill('lan');
+    await page.getByRole('button', { name: 'Save and publish' }).click();
+    await page.getByText('A template named lan exists already').waitFor();
     await page.getByLabel('Template name').fill('branch');
     await page
       .getByLabel('Template (YAML)')

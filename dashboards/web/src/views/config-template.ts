@@ -10,7 +10,7 @@ import { ApiError } from '../api.ts';
 import type { App, View } from '../app.ts';
 import { h, replace } from '../dom.ts';
 import { errorNote } from '../components.ts';
-import type { ConfigTemplate } from '../types.ts';
+import type { ConfigTemplate, ConfigTemplateList } from '../types.ts';
 import { diffBlock, lineDiff, previewPanel } from './config-parts.ts';
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -104,6 +104,12 @@ export function templateEditorView(app: App, name: string | undefined, published
     showFor(choices[0] as string);
   }
 
+  /** A new template must not replace one of the same name by accident (PUT would). */
+  async function exists(n: string): Promise<boolean> {
+    const list = await app.api.get<ConfigTemplateList>('/api/v1/config/templates');
+    return list.templates.some((t) => t.name === n);
+  }
+
   async function save(): Promise<void> {
     const n = currentName();
     if (!NAME_PATTERN.test(n)) {
@@ -111,6 +117,19 @@ export function templateEditorView(app: App, name: string | undefined, published
       return;
     }
     try {
+      if (isNew && (await exists(n))) {
+        replace(
+          out,
+          h(
+            'div',
+            { class: 'note note-error', role: 'alert' },
+            `A template named ${n} exists already: `,
+            h('a', { href: `#/config/template/${encodeURIComponent(n)}` }, `open ${n}`),
+            ' to change it, or pick another name.',
+          ),
+        );
+        return;
+      }
       const res = await app.api.send<{ version: number }>('PUT', `/api/v1/config/templates/${encodeURIComponent(n)}`, {
         source: source.value,
         practices: assignment(),
