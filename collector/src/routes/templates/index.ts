@@ -80,7 +80,7 @@ export const templateRoutes: RouteModule = {
         ...common,
         schema: { tags, summary: 'Templates with their assignment', security: SECURITY.reader, response: { 200: TemplateList, ...errorResponses(401, 403) } },
       },
-      async (req) => {
+      async () => {
         const { version, snapshot } = service.store.current();
         const templates = Object.entries(snapshot.templates)
           .sort(([a], [b]) => a.localeCompare(b))
@@ -263,7 +263,7 @@ export const templateRoutes: RouteModule = {
           response: { 200: CatalogueList, ...errorResponses(401, 403) },
         },
       },
-      async (req) => {
+      async () => {
         return { entries: [...service.catalogue.values()].map((e) => e.entry) };
       },
     );
