@@ -59,7 +59,10 @@ const SIMS = Number(values.sims);
 const CONCURRENCY = Number(values.concurrency ?? snmpProbe.concurrency);
 const MAX_REP = Number(values['max-repetitions']);
 const REDISCOVER = Number(values['rediscover-every']);
-const REQUEST_TIMEOUT_MS = 5000;
+// A real device answers in milliseconds; here 32 polls queue on each single-threaded snmpsimd
+// sharing 2 loaded cores, so both sides wait up to 15 s for an answer before retrying: a round
+// measures the polling, not retries of requests the simulator had still queued.
+const REQUEST_TIMEOUT_MS = 15_000;
 /** The poller runs with the V8 flags `n3mon agent` sets for itself (N3MON_AGENT_V8_FLAGS, default --no-opt). */
 const POLLER_V8_FLAGS = agentV8Flags(process.env)
   .split(' ')
