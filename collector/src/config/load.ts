@@ -4,7 +4,8 @@
  * and the token/apikey commands (`--config FILE`).
  */
 import { isIP } from 'node:net';
-import { N3monError } from '../../../shared/src/errors.ts';
+import { isN3monError, N3monError } from '../../../shared/src/errors.ts';
+import { readSecretKey } from '../config-templates/secrets.ts';
 import { parseConfigValue, readConfigSource } from '../../../shared/src/config-file.ts';
 import { parseWithSchema } from '../../../shared/src/validate.ts';
 import { CollectorConfigSchema, type CollectorConfig } from './schema.ts';
@@ -33,7 +34,20 @@ export function crossFieldProblems(config: CollectorConfig): string[] {
   if (r.minuteDays < r.rawDays) out.push(`storage.retention.minuteDays: must be at least rawDays (${r.rawDays})`);
   if (r.hourDays < r.minuteDays) out.push(`storage.retention.hourDays: must be at least minuteDays (${r.minuteDays})`);
   out.push(...alertingConfigProblems(config));
+  out.push(...secretKeyProblems(config.configTemplates.secretKeyFile));
   return out;
+}
+
+/** configTemplates.secretKeyFile: readable and 32 bytes (hex or base64) — refused here, not at the first secret. */
+function secretKeyProblems(file: string | undefined): string[] {
+  if (file === undefined) return [];
+  try {
+    readSecretKey(file);
+    return [];
+  } catch (err) {
+    if (!isN3monError(err)) throw err;
+    return [err.message];
+  }
 }
 
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);

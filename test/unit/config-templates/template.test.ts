@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseSource, pathOf, substitute } from '../../../collector/src/config-templates/template.ts';
 import { readSecretKey, secretBox } from '../../../collector/src/config-templates/secrets.ts';
+import { collectorConfigProblems } from '../../../collector/src/config/load.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'n3mon-template-unit-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -104,5 +105,11 @@ describe('secrets', () => {
     writeFileSync(short, 'abcd');
     expect(() => readSecretKey(short)).toThrow(/must hold 32 random bytes/);
     expect(() => readSecretKey(join(tmp, 'missing.key'))).toThrow(/configTemplates\.secretKeyFile: cannot read .*ENOENT/);
+  });
+  it('a collector config naming an unusable key file is refused by the config check (n3mon check-config), not at the first secret', () => {
+    expect(collectorConfigProblems({ configTemplates: { secretKeyFile: join(tmp, 'hex.key') } })).toEqual([]);
+    expect(collectorConfigProblems({ configTemplates: { secretKeyFile: join(tmp, 'short.key') } })).toEqual([
+      expect.stringMatching(/^configTemplates\.secretKeyFile: .* must hold 32 random bytes/),
+    ]);
   });
 });
