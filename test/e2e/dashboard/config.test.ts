@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipUnlessLab } from '../../helpers/lab-guard.ts';
 import { AGENT_CONFIG_RESULT_PATH, type ConfigApplyResult } from '../../../shared/src/pulled-config.ts';
@@ -41,6 +42,13 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
   });
   const text = await res.text();
   return { status: res.status, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+}
+
+/** Fields with neither a label nor an aria-label (every field must have one, as on the other pages). */
+function unlabelledFields(page: Page): Promise<string[]> {
+  return page
+    .locator('input, select, textarea')
+    .evaluateAll((els) => els.filter((e) => (e as HTMLInputElement).labels?.length === 0 && !e.getAttribute('aria-label')).map((e) => e.outerHTML));
 }
 
 /** What the agent POSTs after an apply attempt (shared/src/pulled-config.ts), with its own token. */
@@ -109,6 +117,7 @@ describe.skipIf(skip)('the Configuration page in Chromium', () => {
     expect(await diff.locator('.diff-add').allInnerTexts()).toEqual([expect.stringContaining('+   - { kind: http, id: intranet')]);
     expect(await diff.locator('.diff-del').count()).toBe(0);
     await b.shot('config-01-review');
+    expect(await unlabelledFields(page)).toEqual([]);
     await page.getByRole('button', { name: 'Save and publish' }).click();
     await page.getByText(/^Published as version 3\./).waitFor();
     // The preview: srv1 runs version 2; version 3 adds the intranet check. srv2 runs only its local file.
@@ -243,6 +252,8 @@ describe.skipIf(skip)('the Configuration page in Chromium', () => {
     await expect.poll(() => page.getByLabel('lan', { exact: true }).isChecked()).toBe(true);
     expect(await page.content()).not.toContain('valley-community-19');
     await b.shot('config-05-onboarded');
+    // Every field has a label (or an aria-label), as on the other pages.
+    expect(await unlabelledFields(page)).toEqual([]);
   });
 
   it('is not there for a practice user: no link, the address leads to their practice, the API says 403', async () => {
