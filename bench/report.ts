@@ -8,8 +8,8 @@
  *    maintain()). Times the report model (reads + accounting) and each format, several runs.
  * B. 100 practices: ReportService.generateMonth end to end (build, HTML + PDF + CSV, atomic
  *    archive writes, organisation summary) as the collector runs it: the store in its worker
- *    thread, the reports in `--workers N` report worker threads (default: the collector's, cores
- *    − 1, min 1; 0 = in the main thread, as before the workers) with their own read-only
+ *    thread, the reports in `--workers N` report worker threads (default: the collector's, one per
+ *    core; 0 = in the main thread, as before the workers) with their own read-only
  *    connections. Meanwhile the same process serves the real HTTP ingest, and agents post at the
  *    reference rate of the run's practices (bench/report/ingest-load.ts): ingest latency is
  *    printed idle (before the run) and during the run. The 100 practice codes read the
@@ -39,7 +39,7 @@ import { ReportArchive } from '../collector/src/reports/archive.ts';
 import { ReportService } from '../collector/src/reports/service.ts';
 import { defaultWorkerCount, ReportWorkerPool, workerBuilder } from '../collector/src/reports/workers/index.ts';
 import { openThreadedSqliteStore } from '../collector/src/storage/threaded/index.ts';
-import { threadCpuS } from './ingest/servers.ts';
+import { memoryMB, threadCpuS } from './ingest/servers.ts';
 import { percentile, startIngestLoad } from './report/ingest-load.ts';
 import { renderPractice } from '../collector/src/reports/formats.ts';
 import { monthFrame, reportZone } from '../collector/src/reports/month.ts';
@@ -328,6 +328,7 @@ async function partB(b: {
     const idleResult = await idle.stop();
     const during = ingest.phase();
     const threads0 = threadCpuS(process.pid);
+    const rss0 = memoryMB(process.pid).rss;
     const c0 = process.cpuUsage();
     const t = performance.now();
     const r = await service.generateMonth(MONTH, { force: true });
@@ -346,6 +347,10 @@ async function partB(b: {
       .filter(([, s]) => s >= 0.05)
       .sort((x, y) => y[1] - x[1]);
     console.log(`   CPU by thread during the run: ${byThread.map(([n, s]) => `${n} ${s.toFixed(1)} s`).join(', ')}`);
+    const mem = memoryMB(process.pid);
+    console.log(
+      `   process RSS before the run ${rss0.toFixed(0)} MB, after ${mem.rss.toFixed(0)} MB, peak ${mem.peak.toFixed(0)} MB (part A ran in this process before)`,
+    );
     const row = (label: string, x: { latencies: number[]; failed: number }): string =>
       `   ${label.padEnd(14)} ${String(x.latencies.length).padStart(5)} batches  p50 ${percentile(x.latencies, 0.5).toFixed(0).padStart(5)} ms  p95 ${percentile(x.latencies, 0.95).toFixed(0).padStart(5)} ms  max ${Math.max(
         ...x.latencies,

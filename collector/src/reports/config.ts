@@ -62,7 +62,7 @@ export const ReportsConfig = Type.Object(
         minimum: 0,
         maximum: 64,
         description:
-          'Worker threads that build and render reports, each with its own read connection to the store; 0 = in the main thread. Absent: one per core but one, at least one (docs/reports.md).',
+          'Worker threads that build and render reports, each with its own read connection to the store; 0 = in the main thread. Absent: one per core, at most 4 (docs/reports.md).',
       }),
     ),
   },

@@ -15,11 +15,12 @@ export { ReportWorkerPool, type ReportPoolOptions } from './pool.ts';
 export type { StoreSpec } from './protocol.ts';
 
 /**
- * Worker threads when `reports.workers` is not set: one per core but one, and at least one — the
- * main thread keeps a core's worth of room for ingest and the API (docs/performance.md, "Monthly report").
+ * Worker threads when `reports.workers` is not set: one per core, at most 4 (each holds a
+ * practice-month's buckets). Ingest keeps its share because the workers run at nice 10
+ * (worker.ts); measured against cores − 1 in docs/performance.md, "Monthly report".
  */
 export function defaultWorkerCount(cores = availableParallelism()): number {
-  return Math.max(1, cores - 1);
+  return Math.min(4, Math.max(1, cores));
 }
 
 export function workerBuilder(sources: ReportSources, pool: ReportWorkerPool): ReportBuilder {
