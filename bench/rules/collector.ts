@@ -15,7 +15,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Clock } from '../../shared/src/clock.ts';
 import { createLogger } from '../../shared/src/log.ts';
-import { DEFAULT_RETENTION, openStore } from '../../collector/src/storage/registry.ts';
+import { DEFAULT_RETENTION } from '../../collector/src/storage/registry.ts';
+import { openThreadedSqliteStore } from '../../collector/src/storage/threaded/index.ts';
 import { createEvaluator, type TickReport } from '../../collector/src/evaluation/evaluator.ts';
 import { loadThresholds } from '../../collector/src/evaluation/profile.ts';
 import type { EvaluationSink } from '../../collector/src/evaluation/events.ts';
@@ -62,7 +63,9 @@ const sink: EvaluationSink & { events: number } = {
   },
 };
 
-const store = openStore('sqlite', { dataDir: args.dir, retention: DEFAULT_RETENTION, log, settings: { synchronous: 'full' } });
+// As the storage registry opens it (SQLite in its worker thread, synchronous=full), with a longer
+// open timeout: on a loaded machine 2.7 M series take longer than the default 120 s to index.
+const store = openThreadedSqliteStore({ dir: args.dir, retention: DEFAULT_RETENTION, log, synchronous: 'full', openTimeoutMs: 900_000 });
 await store.ready?.();
 const opened = { wallS: process.uptime(), cpuS: cpuS(), ...mem(), series: store.stats().series };
 

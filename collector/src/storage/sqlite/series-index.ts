@@ -104,10 +104,17 @@ export class SeriesIndex {
 
   /** Newer samples than series.last_ts written since the last maintain (the unrolled tail). */
   loadTail(fromMinute: number): void {
-    const rows = this.db.prepare('SELECT series_id, max(ts) FROM samples WHERE minute >= ? GROUP BY series_id').raw().iterate(fromMinute) as IterableIterator<
-      [number, number]
-    >;
-    for (const [id, ts] of rows) this.noteTs(id, ts);
+    const bounds = this.db
+      .prepare('SELECT (SELECT minute FROM samples ORDER BY minute LIMIT 1), (SELECT minute FROM samples ORDER BY minute DESC LIMIT 1)')
+      .raw()
+      .get() as [number | null, number | null];
+    if (bounds[0] === null || bounds[1] === null) return;
+    // A minute at a time: with `minute = ?` the rows come in series order and SQLite groups them
+    // as they come; over a range of minutes it would sort them first (twice the cost).
+    const stmt = this.db.prepare('SELECT series_id, max(ts) FROM samples WHERE minute = ? GROUP BY series_id').raw();
+    for (let minute = Math.max(fromMinute, bounds[0]); minute <= bounds[1]; minute++) {
+      for (const [id, ts] of stmt.iterate(minute) as IterableIterator<[number, number]>) this.noteTs(id, ts);
+    }
   }
 
   /** A resolver for the samples of one write request (the practice/agent part is looked up once). */

@@ -232,6 +232,8 @@ class ThreadedSqliteStore implements SeriesStore {
 
 export interface ThreadedStoreOptions extends Omit<SqliteStoreOptions, 'clock'> {
   log: Logger;
+  /** How long open waits for the worker to open the database (default OPEN_TIMEOUT_MS). */
+  openTimeoutMs?: number;
 }
 
 /**
@@ -241,7 +243,7 @@ export interface ThreadedStoreOptions extends Omit<SqliteStoreOptions, 'clock'> 
 export function openThreadedSqliteStore(opts: ThreadedStoreOptions): SeriesStore {
   const problems = checkRetention(opts.retention);
   if (problems.length > 0) throw new N3monError('N3MON_ERR_CONFIG_INVALID', `store: ${problems.join('; ')}`, { problems });
-  const { log, ...options } = opts;
+  const { log, openTimeoutMs = OPEN_TIMEOUT_MS, ...options } = opts;
   const { entry, tsx } = workerEntry();
   const openSignal = new SharedArrayBuffer(4);
   const channel = new MessageChannel();
@@ -257,13 +259,13 @@ export function openThreadedSqliteStore(opts: ThreadedStoreOptions): SeriesStore
   const worker = new Worker(BOOT, { eval: true, workerData: data, transferList: [channel.port2], name: 'n3mon-store' });
   // Log lines the worker writes while opening arrive after this returns (they are queued).
   const signal = new Int32Array(openSignal);
-  const waited = Atomics.wait(signal, 0, 0, OPEN_TIMEOUT_MS);
+  const waited = Atomics.wait(signal, 0, 0, openTimeoutMs);
   const result = receiveMessageOnPort(channel.port1)?.message as OpenResult | undefined;
   channel.port1.close();
   if (waited === 'timed-out' || result === undefined || !result.ok) {
     void worker.terminate();
     if (result !== undefined && !result.ok) throw fromWireError(result.error);
-    throw new N3monError('N3MON_ERR_STORE', `the store worker did not open the database within ${OPEN_TIMEOUT_MS / 1000} s`);
+    throw new N3monError('N3MON_ERR_STORE', `the store worker did not open the database within ${openTimeoutMs / 1000} s`);
   }
   return new ThreadedSqliteStore(worker, log, result.stats);
 }
