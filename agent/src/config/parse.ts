@@ -54,11 +54,11 @@ export function parseAgentConfig(value: unknown, label: string, probes: readonly
  * checking a rendered template — with the same schema and per-check rules as the local file's:
  * defaults filled, every problem as `checks[i].key: message`, the result frozen with every id set.
  */
-export function parseChecks(value: unknown, probes: readonly CheckKind[]): ParseResult<readonly RawCheck[]> {
+export function parseChecks(value: unknown, probes: readonly CheckKind[], opts: CheckRuleOptions = {}): ParseResult<readonly RawCheck[]> {
   const parsed = parseWithSchema(schemaFor(probes).checks, { checks: value });
   if (!parsed.ok) return parsed;
   const checks = (parsed.value as { checks: RawCheck[] }).checks;
-  const problems = checkProblems(checks, probes);
+  const problems = checkProblems(checks, probes, opts);
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, value: deepFreeze(withIds(checks)) };
 }
@@ -77,8 +77,13 @@ export function crossFieldProblems(config: AgentConfig, probes: readonly CheckKi
   return out;
 }
 
+export interface CheckRuleOptions {
+  /** Also the kinds' hostProblems (what this machine can do): true on the agent (the default); the collector passes false. */
+  host?: boolean;
+}
+
 /** The per-check rules (ids unique, timeout below interval, label rules, the kind's own rules). */
-export function checkProblems(checks: readonly RawCheck[], probes: readonly CheckKind[]): string[] {
+export function checkProblems(checks: readonly RawCheck[], probes: readonly CheckKind[], opts: CheckRuleOptions = {}): string[] {
   const out: string[] = [];
   const firstWithId = new Map<string, number>();
   checks.forEach((check, i) => {
@@ -97,6 +102,7 @@ export function checkProblems(checks: readonly RawCheck[], probes: readonly Chec
     if (kind === undefined) return; // the schema's union already refused an unknown kind
     out.push(...labelRuleProblems({ check, index: i, id, kind }));
     for (const line of kind.validate?.(check) ?? []) out.push(prefixed(line, at()));
+    if (opts.host !== false) for (const line of kind.hostProblems?.(check) ?? []) out.push(prefixed(line, at()));
   });
   return out;
 }

@@ -75,6 +75,14 @@ export interface CheckKind<S extends TSchema = TSchema> {
   baseLabels(check: Static<S>): Record<string, string>;
   /** Problems that a schema cannot express (cross-field rules), as `path: message` relative to the check. */
   validate?(check: Static<S>): string[];
+  /**
+   * Problems that depend on the machine the agent runs on (what its Node's OpenSSL can do), as
+   * `path: message` relative to the check. The agent checks them when it loads its own file, when
+   * it validates a pulled config and when it makes the probe; the collector, validating a rendered
+   * template for agents on other machines, does not (a collector without DES must not refuse a
+   * `des` check that the agents' Node can run — an agent that cannot rolls it back and says so).
+   */
+  hostProblems?(check: Static<S>): string[];
 }
 
 /**

@@ -4,8 +4,8 @@
 // runs, SNMP v2c and v3 with secrets — with values per practice; both agents apply it within a
 // pull interval and their samples arrive (read through the API). A bad change is refused on the
 // collector (400 naming practice and template line) and the agents keep running. A change that
-// one agent's Node cannot do (SNMPv3 privacy `des`: OpenSSL 3 keeps DES in its legacy provider;
-// the collector runs with that provider, the agents without) is rolled back on that agent and
+// one agent's Node cannot do (SNMPv3 privacy `des`: OpenSSL 3 keeps DES in its legacy provider,
+// which neither side loads — the collector publishes it all the same) is rolled back on that agent and
 // reported (the agents list says ok: false and why) while the other agent applies it. An agent
 // restarted while the collector is down runs its last good config; its samples spool and arrive
 // when the collector is back. No secret value appears in any API answer or in either side's logs.
@@ -84,8 +84,8 @@ const agents: Record<string, Proc> = {};
 const agentFiles: Record<string, ReturnType<typeof writeAgentConfig>> = {};
 /** Every API answer the test read, for the secret scan. */
 const answers: string[] = [];
-/** The collector runs with OpenSSL's legacy provider: it can do DES, the agents' Node cannot. */
-const COLLECTOR_ENV = { NODE_OPTIONS: '--openssl-legacy-provider' };
+/** The collector runs as the agents do, without OpenSSL's legacy provider: it must still publish a `des` check (the agents' Node decides). */
+const COLLECTOR_ENV = {};
 
 function values(p: Practice, snmpPort: number, privProtocol: string) {
   return {

@@ -1,5 +1,6 @@
 /** The config side of `snmp` (pure: ../check-kinds.ts): schema, rules, default timeout, base labels. */
 import { defineCheckKind } from '../types.ts';
+import { cipherProblems } from './ciphers.ts';
 import { SnmpCheck, validateSnmpCheck } from './schema.ts';
 
 /**
@@ -16,4 +17,5 @@ export const snmpCheckKind = defineCheckKind({
   defaultTimeoutMs: snmpDefaultTimeoutMs,
   baseLabels: (check) => ({ ...check.labels, target: check.target, role: check.role, ...(check.app === undefined ? {} : { app: check.app }) }),
   validate: (check) => validateSnmpCheck(check),
+  hostProblems: (check) => cipherProblems(check),
 });

@@ -6,7 +6,6 @@
 import Type, { type Static } from 'typebox';
 import { baseCheckFields } from '../base-schema.ts';
 import { IF_ROLE_LABEL, IF_ROLE_NONE, INTERFACE_ROLES, NATIONAL_LINK_ROLE, type Role as RoleName } from '../../../../shared/src/roles.ts';
-import { cipherProblems, desAvailable } from './ciphers.ts';
 
 export const DEFAULT_PORT = 161;
 
@@ -155,8 +154,11 @@ export function compilePattern(pattern: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-/** Cross-field rules a schema cannot say, as `path: message` relative to the check. */
-export function validateSnmpCheck(check: SnmpCheck, env: { desAvailable: () => boolean } = { desAvailable }): string[] {
+/**
+ * Cross-field rules a schema cannot say, as `path: message` relative to the check — the same on
+ * every machine (what this machine's OpenSSL can do is the kind's hostProblems: ./ciphers.ts).
+ */
+export function validateSnmpCheck(check: SnmpCheck): string[] {
   const problems: string[] = [];
   const { port } = splitTarget(check.target);
   if (port < 1 || port > 65_535) problems.push(`target: port must be 1..65535 (got ${port})`);
@@ -170,7 +172,6 @@ export function validateSnmpCheck(check: SnmpCheck, env: { desAvailable: () => b
     if (check.privProtocol !== undefined && check.authProtocol === undefined && check.authKey === undefined) {
       problems.push('privProtocol: privacy needs authentication too (set authProtocol and authKey)');
     }
-    problems.push(...cipherProblems(check, env));
   }
   (check.interfaces ?? []).forEach((sel, i) => {
     const keys = (['name', 'alias', 'index'] as const).filter((k) => sel[k] !== undefined);

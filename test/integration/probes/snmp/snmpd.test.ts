@@ -4,9 +4,8 @@ import { spawn } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desAvailable } from '../../../../agent/src/probes/snmp/ciphers.ts';
+import { cipherProblems, desAvailable } from '../../../../agent/src/probes/snmp/ciphers.ts';
 import { openNetSnmpSession } from '../../../../agent/src/probes/snmp/net-snmp-session.ts';
-import { validateSnmpCheck } from '../../../../agent/src/probes/snmp/schema.ts';
 import { skipUnlessLab } from '../../../helpers/lab-guard.ts';
 import { SNMPD, startSnmpd, type Daemon } from '../../../lab/snmp/daemons.ts';
 import { ifSample, realProbe, runOnce, sleep, snmpCheck } from './helpers.ts';
@@ -159,7 +158,7 @@ describe.skipIf(skipUnlessLab({ files: [SNMPD] }))('snmp probe against a real sn
       { target: target(), version: '3', user: 'shades', authProtocol: 'sha', authKey: 'authpass123', privProtocol: 'des', privKey: 'privpass123' },
       { validate: false },
     );
-    if (!desAvailable()) expect(validateSnmpCheck(des)).toEqual([expect.stringContaining('des is not available in this Node.js')]);
+    if (!desAvailable()) expect(cipherProblems(des)).toEqual([expect.stringContaining('des is not available in this Node.js')]);
     const script = [
       `import { realProbe, runOnce } from ${JSON.stringify(fileURLToPath(new URL('./helpers.ts', import.meta.url)))};`,
       `const r = await runOnce(realProbe(${JSON.stringify({ target: target(), version: '3', user: 'shades', authProtocol: 'sha', authKey: 'authpass123', privProtocol: 'des', privKey: 'privpass123' })}));`,
