@@ -298,7 +298,11 @@ async function main(): Promise<void> {
       `snmp bench: simulated Cisco 3750s (59 interfaces, ${HC_ROWS_PER_DEVICE} with HC counters, 48 selected by n3mon) on ${SIMS} snmpsimd${values['no-v2c-arch'] ? '' : ' --v2c-arch'} (ready in ${fmt(startS, 1)} s); ` +
         `n3mon concurrency ${CONCURRENCY}, rediscoverEvery ${REDISCOVER}, V8 flags '${POLLER_V8_FLAGS.join(' ')}' (as n3mon agent; N3MON_AGENT_V8_FLAGS); both sides v2c, max-repetitions ${MAX_REP}, timeout ${REQUEST_TIMEOUT_MS / 1000} s, retries ${RETRIES}\n` +
         `machine: ${m.cpuModel}, ${m.cores} cores, node ${m.node}, load average ${m.loadavg.map((x) => x.toFixed(2)).join(' ')} at start` +
-        (exporter === undefined ? `\n(${SNMP_EXPORTER} is not installed — run \`node scripts/bench-prereqs.mjs\` as root: the peer is skipped)` : ''),
+        (exporter !== undefined
+          ? ''
+          : values['no-peer']
+            ? '\n(--no-peer: snmp_exporter is not run)'
+            : `\n(${SNMP_EXPORTER} is not installed — run \`node scripts/bench-prereqs.mjs snmp\` as root: the peer is skipped)`),
     );
     for (const [i, n] of FLEETS.entries()) await fleetRun(n, ROUNDS[i] as number, devices, sims, exporter);
     console.log(
