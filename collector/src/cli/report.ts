@@ -13,6 +13,7 @@ import { assertOds } from '../auth/credentials.ts';
 import { writeFileAtomic } from '../reports/archive.ts';
 import { isReportFormat, REPORT_FORMATS, type Rendered } from '../reports/formats.ts';
 import { createReportService, reportInputsFromConfig } from '../reports/index.ts';
+import { reportWorkersFromConfig } from '../reports/workers/index.ts';
 import type { CollectorConfig } from '../config/schema.ts';
 import { ALERT_MIGRATIONS } from '../alerts/schema.ts';
 import { AlertStore } from '../alerts/store.ts';
@@ -38,7 +39,8 @@ report says so.
                      area, month-on-month change
   --archive          generate and archive every practice's report and the summary for a finished
                      month (default: last month), as the collector does on the 1st of each month;
-                     practices already archived are kept unless --force
+                     practices already archived are kept unless --force; built in
+                     reports.workers worker threads (default one per core)
   --month YYYY-MM    the month
   --format FORMAT    html (default; one self-contained file), pdf or csv
   --out FILE         write to FILE (atomically); without it html and csv go to stdout, and pdf
@@ -97,6 +99,8 @@ export const command: Command = {
     const log = cliLogger(io.env);
     const meta = openMetaFor(values, io);
     const store = openSeriesStore(config, log);
+    // A month's archive is built on every core, as the collector does; a single report in this thread.
+    const workers = values.archive === true ? reportWorkersFromConfig(config, log) : undefined;
     try {
       meta.migrate('alerts', ALERT_MIGRATIONS); // the collector's alert history, if it has run
       const incidents = alertIncidentSource(new AlertStore(meta.db), new MaintenanceStore(meta.db));
@@ -108,6 +112,7 @@ export const command: Command = {
         store,
         ...reportInputsFromConfig(config, where.configFile === undefined ? {} : { baseDir: dirname(where.configFile) }),
         incidents,
+        ...(workers === undefined ? {} : { workers }),
         clock: systemClock,
         log,
       });
@@ -128,6 +133,7 @@ export const command: Command = {
       await emit(rendered, values.out, io);
       return 0;
     } finally {
+      await workers?.close();
       await store.close();
       meta.close();
     }

@@ -20,7 +20,7 @@ import { reportRoutes } from '../routes/reports/index.ts';
 import { alertIncidentSource, emailReportMailer } from './adapters.ts';
 import { createReportService } from './index.ts';
 import { startReportScheduler, type ReportScheduler } from './scheduler.ts';
-import { defaultWorkerCount, ReportWorkerPool } from './workers/index.ts';
+import { reportWorkersFromConfig } from './workers/index.ts';
 import type { ReportMailer, ReportService } from './service.ts';
 import { checker } from '../../../shared/src/validate.ts';
 
@@ -72,15 +72,7 @@ export function createReportComponent(opts: {
   const mailer = opts.mailer ?? mailerFromConfig(config, { log, sleep: opts.sleep });
   // Reports build in worker threads with their own read connections, so the main thread keeps
   // serving ingest and the API during the 1st-of-the-month run (docs/reports.md).
-  const size = config.reports?.workers ?? defaultWorkerCount();
-  const workers =
-    size === 0
-      ? undefined
-      : new ReportWorkerPool({
-          size,
-          store: { backend: config.storage.backend, dataDir: config.dataDir, retention: config.storage.retention, settings: config.storage },
-          log,
-        });
+  const workers = reportWorkersFromConfig(config, log);
   const service = createReportService({
     dataDir: config.dataDir,
     organisation: config.organisation.name,

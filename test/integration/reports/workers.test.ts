@@ -20,7 +20,7 @@ import type { SeriesStore } from '../../../collector/src/storage/types.ts';
 import { loadThresholds } from '../../../collector/src/evaluation/profile.ts';
 import { createReportService, type IncidentSource, type ReportService } from '../../../collector/src/reports/index.ts';
 import { REPORT_FORMATS } from '../../../collector/src/reports/formats.ts';
-import { monthOf, reportZone } from '../../../collector/src/reports/month.ts';
+import { monthFrame, monthOf, previousMonth, reportZone } from '../../../collector/src/reports/month.ts';
 import { ReportWorkerPool, type StoreSpec } from '../../../collector/src/reports/workers/index.ts';
 import { REPORT_WORKER_NICE } from '../../../collector/src/reports/workers/worker.ts';
 import { deliverMonth } from '../../helpers/synthetic-month.ts';
@@ -169,7 +169,7 @@ describe('the built collector (n3mon collector)', () => {
     if (cdir !== undefined) rmSync(cdir, { recursive: true, force: true });
   });
 
-  it('builds a report in its n3mon-report thread and exits on SIGTERM with the pool', async () => {
+  it('builds a report in its n3mon-report thread and exits on SIGTERM with the pool; n3mon report --archive uses workers too', async () => {
     cdir = mkdtempSync(join(tmpdir(), 'n3mon-report-workers-cli-'));
     const config = join(cdir, 'collector.json');
     writeFileSync(
@@ -193,19 +193,17 @@ describe('the built collector (n3mon collector)', () => {
     child = started.child;
     const url = started.match[1] as string;
     const now = Date.now();
-    const samples = [1, 2, 3].map((i) => ({
-      metric: 'probe_success',
-      labels: { check: 'icmp:n3', target: '192.0.2.1', role: 'n3-gateway' },
-      ts: now - i * 60_000,
-      value: 1,
-    }));
+    const month = monthOf(reportZone(), now);
+    const last = previousMonth(month);
+    // This month's last minutes, and last month's first (for the archive below).
+    const times = [1, 2, 3].flatMap((i) => [now - i * 60_000, monthFrame(last).start + i * 60_000]);
+    const samples = times.map((ts) => ({ metric: 'probe_success', labels: { check: 'icmp:n3', target: '192.0.2.1', role: 'n3-gateway' }, ts, value: 1 }));
     const ingest = await fetch(`${url}/api/v1/ingest`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token.stdout.trim()}`, 'content-type': 'application/json' },
       body: JSON.stringify({ batchId: 'workers-1', samples }),
     });
     expect(ingest.status).toBe(200);
-    const month = monthOf(reportZone(), now);
     const res = await fetch(`${url}/api/v1/reports/${ODS}/${month}?format=csv`, { headers: { authorization: `Bearer ${key.stdout.trim()}` } });
     const csv = await res.text();
     expect(res.status, csv).toBe(200);
@@ -221,5 +219,10 @@ describe('the built collector (n3mon collector)', () => {
     expect(threads.find((t) => t.name === 'n3mon-store')?.nice).toBe(0);
     expect(await stopCli(child, 20_000)).toBe(0);
     child = undefined;
-  }, 120_000);
+    // n3mon report --archive builds last month in the same workers (dist/report-worker.js).
+    const archive = await runCli(['report', '--archive', '--month', last, '--config', config], { timeoutMs: 60_000 });
+    expect(archive.code, archive.stderr).toBe(0);
+    expect(archive.stdout).toContain(`${last}: 1 generated, 0 already archived, 0 failed`);
+    for (const ext of ['json', 'html', 'pdf', 'csv']) expect(existsSync(join(cdir, 'data', 'reports', last, `${ODS}.${ext}`)), ext).toBe(true);
+  }, 180_000);
 });

@@ -5,11 +5,13 @@
  * through their own store connections, compute and render.
  */
 import { availableParallelism } from 'node:os';
+import type { Logger } from '../../../../shared/src/log.ts';
+import type { CollectorConfig } from '../../config/schema.ts';
 import type { ReportSources } from '../build.ts';
 import type { ReportBuilder, RenderedFile } from '../builder.ts';
 import { resolveBuildInputs } from './inputs.ts';
 import type { BuildAnswer, RenderAnswer } from './protocol.ts';
-import type { ReportWorkerPool } from './pool.ts';
+import { ReportWorkerPool } from './pool.ts';
 
 export { ReportWorkerPool, type ReportPoolOptions } from './pool.ts';
 export type { StoreSpec } from './protocol.ts';
@@ -21,6 +23,17 @@ export type { StoreSpec } from './protocol.ts';
  */
 export function defaultWorkerCount(cores = availableParallelism()): number {
   return Math.min(4, Math.max(1, cores));
+}
+
+/** The pool a collector config asks for (`reports.workers`, default one per core); undefined for 0 (the main thread). */
+export function reportWorkersFromConfig(config: Pick<CollectorConfig, 'reports' | 'storage' | 'dataDir'>, log: Logger): ReportWorkerPool | undefined {
+  const size = config.reports?.workers ?? defaultWorkerCount();
+  if (size === 0) return undefined;
+  return new ReportWorkerPool({
+    size,
+    store: { backend: config.storage.backend, dataDir: config.dataDir, retention: config.storage.retention, settings: config.storage },
+    log,
+  });
 }
 
 export function workerBuilder(sources: ReportSources, pool: ReportWorkerPool): ReportBuilder {
