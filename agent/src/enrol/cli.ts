@@ -29,7 +29,7 @@ function defaultConfig(env: NodeJS.ProcessEnv): string {
   return platform() === 'win32' ? join(env.ProgramData ?? 'C:\\ProgramData', 'n3mon', 'agent.yaml') : '/etc/n3mon/agent.yaml';
 }
 
-const help = `usage: n3mon enrol --collector URL --code CODE [--name SERVER] [--config FILE] [--ca-file FILE]
+const help = `usage: n3mon enrol --collector URL --code CODE [--name SERVER] [--config FILE] [--ca-file FILE] [--pull]
 
 Enrols this practice server with the collector: exchanges a one-time enrolment code (from the
 service desk: n3mon enrolment create, the API or the dashboard's practice page) for this server's
@@ -38,9 +38,11 @@ own agent token, and sets the agent up to use it:
   1. POST URL/api/v1/enrol with the code and the agent name; the collector answers with a token
      for the code's practice (agent name = --name, default this machine's host name).
   2. The token goes to ${TOKEN_FILE_NAME} beside the config (mode 0600, owner only; replaced atomically).
-  3. The config (created if missing, with a host check to start from) gets collector.url and
+  3. The config (created if missing: collector.config: pull, so the agent takes its checks from
+     the service desk's templates, and a host check of its own) gets collector.url and
      collector.tokenFile, loses any inline collector.token; with --ca-file, the CA is copied to
-     ${CA_FILE_NAME} beside it and collector.caFile points to it. Comments are kept.
+     ${CA_FILE_NAME} beside it and collector.caFile points to it. Comments are kept; an existing
+     config keeps its collector.config unless --pull is given.
 
 The running agent picks the new token up at its next refused push (or restart it). It renews the
 token itself before it expires (default 90 days; the collector's enrolment.credentialTtlMs).
@@ -53,6 +55,9 @@ flags:
   --config FILE     the agent config to write (default $N3MON_AGENT_CONFIG, else
                     /etc/n3mon/agent.yaml; on Windows %ProgramData%\\n3mon\\agent.yaml)
   --ca-file FILE    PEM CA that signed the collector's certificate (a private CA)
+  --pull            set collector.config: pull in an existing config too (e.g. the example one
+                    install.sh put there): its checks then come from the service desk's
+                    templates, and the checks already in it keep running beside them
 
 exit: 0 enrolled; 1 refused (code unknown, used up, expired or revoked; too many attempts) or
 the collector unreachable; 2 usage error.
@@ -68,8 +73,10 @@ export function agentNameOfHost(host: string): string {
   return name === '' ? 'agent' : name;
 }
 
-const STARTER = `# n3mon agent — written by n3mon enrol. Add this practice's checks (deploy/examples/agent.yaml).
-collector: {}
+const STARTER = `# n3mon agent — written by n3mon enrol. Its checks come from the collector (the service desk's
+# templates and this practice's values: docs/configuration.md); checks listed here run as well.
+collector:
+  config: pull
 spool:
   dir: ./data/agent
 checks:
@@ -87,6 +94,7 @@ export const command: Command = {
       name: { type: 'string' },
       config: { type: 'string', short: 'c' },
       'ca-file': { type: 'string' },
+      pull: { type: 'boolean' },
     });
     if (wantHelp) return (io.out(help), 0);
     if (values.collector === undefined) throw usageError('--collector URL is required');
@@ -148,6 +156,7 @@ export const command: Command = {
     doc.setIn(['collector', 'tokenFile'], tokenFile);
     if (doc.hasIn(['collector', 'token'])) doc.deleteIn(['collector', 'token']);
     if (caFile !== undefined) doc.setIn(['collector', 'caFile'], caFile);
+    if (values.pull === true) doc.setIn(['collector', 'config'], 'pull');
     const tmp = `${configFile}.${process.pid}.tmp`;
     writeFileSync(tmp, doc.toString(), { mode: 0o640 });
     renameSync(tmp, configFile);
@@ -156,7 +165,7 @@ export const command: Command = {
       `enrolled as agent ${body.agent} of practice ${body.practice} (token ${body.id}, expires ${new Date(body.expiresAt).toISOString()}; renewed by the agent from ${new Date(body.renewAt).toISOString()})\n` +
         `wrote ${tokenFile} (mode 0600)\n` +
         (caFile === undefined ? '' : `wrote ${caFile} (the collector's CA)\n`) +
-        `${created ? 'created' : 'updated'} ${configFile}: collector.url, collector.tokenFile${caFile === undefined ? '' : ', collector.caFile'}\n` +
+        `${created ? 'created' : 'updated'} ${configFile}: collector.url, collector.tokenFile${caFile === undefined ? '' : ', collector.caFile'}${created || values.pull === true ? ', collector.config: pull' : ''}\n` +
         `next: check it with \`n3mon check-config ${configFile}\` and (re)start the agent\n`,
     );
     return 0;

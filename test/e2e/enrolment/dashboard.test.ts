@@ -45,10 +45,12 @@ describe.skipIf(skip)('the dashboard: enrolling a server from the practice page'
     expect(code).toMatch(/^n3e_[A-Za-z0-9_-]{24}$/);
     expect(await page.locator('.enrolment-created').innerText()).toContain(`n3mon enrol --collector ${c.url} --code ${code}`);
 
-    // On the practice server: enrol (creates agent.yaml with a host check), then run the agent.
+    // On the practice server: enrol (creates agent.yaml with a host check, taking the rest of its
+    // checks from the collector: nothing else to edit there), then run the agent.
     const config = join(server, 'agent.yaml');
     const enrol = await runCli(['enrol', '--collector', c.url, '--code', code, '--name', 'moor-srv', '--config', config], { cwd: server });
     expect(enrol.code, enrol.stderr).toBe(0);
+    expect(readFileSync(config, 'utf8')).toMatch(/^collector:\n {2}config: pull\n/m);
     agent = spawn(process.execPath, [CLI, 'agent', '--config', config, '--log-level', 'warn'], { cwd: server, stdio: 'ignore' });
 
     const row = page.locator('table.agents tbody tr', { hasText: 'moor-srv' });

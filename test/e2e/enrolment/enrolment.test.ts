@@ -101,6 +101,7 @@ describe('enrolment, rotation, revocation (built CLI, real processes)', () => {
     expect(config).toContain(`tokenFile: ${tokenFile}`);
     expect(config).not.toContain('token: "n3a_');
     expect(config).toContain('# practice server config');
+    expect(config).not.toContain('config: pull'); // an existing config keeps its mode without --pull
     const checked = await runCli(['check-config', agentFile]);
     expect(checked.code, checked.stdout + checked.stderr).toBe(0);
     const token1 = readFileSync(tokenFile, 'utf8').trim();
@@ -181,8 +182,12 @@ describe('enrolment, rotation, revocation (built CLI, real processes)', () => {
     expect(revokedCode.stderr).toMatch(/revoked/);
 
     // Enrolled again: the running agent reads the new token at its next refusal and sends the backlog.
-    const fresh = await enrol(await newCode());
+    // --pull switches the existing config to pulled checks (read at the agent's next start).
+    const fresh = await runCli(['enrol', '--collector', c.url, '--code', await newCode(), '--name', 'srv1', '--config', agentFile, '--pull']);
     expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.stdout).toContain('collector.config: pull');
+    expect(readFileSync(agentFile, 'utf8')).toMatch(/^ {2}config: pull$/m);
+    expect((await runCli(['check-config', agentFile])).code).toBe(0);
     await waitFor(() => agent.logs.some((l) => l.msg === 'collector accepts the agent token again; sending the backlog'), 'the agent to deliver again');
     // The backlog is drained once a batch goes in the normal lane again (agent/src/push/lanes.ts).
     const back = agent.logs.findIndex((l) => l.msg === 'collector accepts the agent token again; sending the backlog');
@@ -250,6 +255,7 @@ describe('enrolment, rotation, revocation (built CLI, real processes)', () => {
       const config = readFileSync(join(server, 'agent.yaml'), 'utf8');
       expect(config).toContain(`caFile: ${join(server, 'collector-ca.pem')}`);
       expect(config).toContain(`tokenFile: ${join(server, 'agent.token')}`);
+      expect(config).toMatch(/^ {2}config: pull$/m); // a config enrol creates takes its checks from the collector
       c.child.kill('SIGTERM');
       expect(await exited(c.child)).toBe(0);
     },
