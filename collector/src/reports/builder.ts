@@ -3,7 +3,7 @@
  * the CLI and tests) or in the report worker pool (workers/: the collector), one interface.
  */
 import { buildPracticeReport, type BuildOptions, type ReportSources } from './build.ts';
-import { renderPractice, type ReportFormat } from './formats.ts';
+import { renderPracticeFormats, type ReportFormat } from './formats.ts';
 import type { PracticeReport } from './model.ts';
 import { reportZone } from './month.ts';
 
@@ -33,10 +33,7 @@ export function inProcessBuilder(sources: ReportSources): ReportBuilder {
       return { report: b.report, hasData: b.hasData };
     },
     async render(report, formats) {
-      const zone = reportZone();
-      const out: RenderedFile[] = [];
-      for (const f of formats) out.push({ ext: f, body: (await renderPractice(report, f, zone)).body });
-      return out;
+      return (await renderPracticeFormats(report, formats, reportZone())).map((r) => ({ ext: r.ext, body: r.body }));
     },
   };
 }

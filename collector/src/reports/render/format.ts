@@ -42,9 +42,17 @@ export function fmtBps(bps: number | null): string {
   return `${bps.toFixed(0)} bit/s`;
 }
 
+/**
+ * en-GB formatters by decimals. `toLocaleString` builds a new Intl.NumberFormat on every call
+ * (tens of µs; thousands of calls per report); these are immutable, so one per decimals serves all.
+ */
+const NUMBER_FORMATS = new Map<number, Intl.NumberFormat>();
+
 export function fmtNumber(n: number | null, digits = 0): string {
   if (n === null || !Number.isFinite(n)) return NO_DATA;
-  return n.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  let f = NUMBER_FORMATS.get(digits);
+  if (f === undefined) NUMBER_FORMATS.set(digits, (f = new Intl.NumberFormat('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits })));
+  return f.format(n);
 }
 
 /** A threshold level in the rule's unit. */

@@ -13,7 +13,7 @@ import { pino, type Logger } from 'pino';
 import { openStoreReader, type SeriesReader } from '../../storage/registry.ts';
 import { toWireError, type WireError } from '../../storage/threaded/protocol.ts';
 import { buildPracticeReport } from '../build.ts';
-import { renderPractice } from '../formats.ts';
+import { renderPracticeFormats } from '../formats.ts';
 import { reportZone } from '../month.ts';
 import { sourcesFromInputs } from './inputs.ts';
 import {
@@ -32,10 +32,7 @@ async function perform(job: Job, reader: SeriesReader, log: Logger): Promise<Bui
     const b = await buildPracticeReport(sourcesFromInputs(job.inputs, reader, log), job.inputs.ods, job.inputs.month, job.inputs.options);
     return { report: b.report, hasData: b.hasData };
   }
-  const zone = reportZone();
-  const files: RenderAnswer = [];
-  for (const f of job.formats) files.push({ ext: f, body: (await renderPractice(job.report, f, zone)).body });
-  return files;
+  return (await renderPracticeFormats(job.report, job.formats, reportZone())).map((r) => ({ ext: r.ext, body: r.body }));
 }
 
 /**
