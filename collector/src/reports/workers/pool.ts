@@ -9,12 +9,11 @@
  *   with N3MON_ERR_INTERNAL naming the practice — and is replaced for the jobs that follow.
  * - close() ends every worker; jobs still queued or running fail with N3MON_ERR_UNAVAILABLE.
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { N3monError } from '../../../../shared/src/errors.ts';
 import type { Logger } from '../../../../shared/src/log.ts';
 import { fromWireError } from '../../storage/threaded/protocol.ts';
+import { relayWorkerLog, workerModule } from '../../worker-threads.ts';
 import { REPORT_WORKER_ROLE, type Job, type JobReply, type ReportWorkerData, type StoreSpec, type WorkerLogLine } from './protocol.ts';
 
 export interface ReportPoolOptions {
@@ -30,24 +29,9 @@ export interface ReportPoolOptions {
   entry?: string;
 }
 
-/**
- * The worker's entry module and, from TypeScript source (tests, benches), the tsx loader it must
- * register first. In a build the pool sits in dist/ or dist/chunks/ and the entry is
- * dist/report-worker.js (scripts/build.mjs).
- */
+/** The report worker's entry module (dist/report-worker.js in a build) and the tsx loader from source. */
 export function reportWorkerEntry(): { entry: string; tsx: string | undefined } {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return { entry: new URL(here.includes('/chunks/') ? '../report-worker.js' : './report-worker.js', here).href, tsx: undefined };
-  // tsx's ESM API (its CommonJS twin cannot register from a worker); vitest may not provide import.meta.resolve.
-  const tsx =
-    typeof import.meta.resolve === 'function'
-      ? import.meta.resolve('tsx/esm/api')
-      : pathToFileURL(
-          createRequire(here)
-            .resolve('tsx/esm/api')
-            .replace(/\.cjs$/, '.mjs'),
-        ).href;
-  return { entry: new URL('./worker.ts', here).href, tsx };
+  return workerModule(import.meta.url, { source: './worker.ts', built: 'report-worker.js' });
 }
 
 /** CommonJS bootstrap (eval): register tsx if needed, import the entry, run the worker. */
@@ -162,7 +146,7 @@ export class ReportWorkerPool {
     this.counts.started++;
     worker.unref();
     worker.on('message', (m: JobReply | WorkerLogLine) => {
-      if (m.op === 'log') return this.#relayLog(m.line);
+      if (m.op === 'log') return relayWorkerLog(this.#log, m.line, 'report');
       const task = slot.task;
       if (task === undefined) return;
       slot.task = undefined;
@@ -182,20 +166,5 @@ export class ReportWorkerPool {
       this.#pump();
     });
     return slot;
-  }
-
-  /** A pino line from a worker, re-emitted through this side's logger (level and fields kept). */
-  #relayLog(line: string): void {
-    let rec: Record<string, unknown>;
-    try {
-      rec = JSON.parse(line) as Record<string, unknown>;
-    } catch (err) {
-      this.#log.warn({ err, line: line.slice(0, 500) }, 'report worker wrote a log line that is not JSON');
-      return;
-    }
-    const { level, msg, ...fields } = rec;
-    const name = typeof level === 'number' ? this.#log.levels.labels[level] : undefined;
-    const emit = name !== undefined && name in this.#log ? (this.#log[name as 'info'] as Logger['info']).bind(this.#log) : this.#log.info.bind(this.#log);
-    emit(fields, typeof msg === 'string' ? msg : '');
   }
 }

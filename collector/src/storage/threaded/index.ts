@@ -14,8 +14,6 @@
  * every write/maintain reply, and the worker is ref'd only while a call is pending (an idle store
  * does not keep the process alive, a pending write does).
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { N3monError } from '../../../../shared/src/errors.ts';
 import type { Logger } from '../../../../shared/src/log.ts';
@@ -32,6 +30,7 @@ import type {
   WriteResult,
 } from '../types.ts';
 import { checkRetention, type SqliteStoreOptions } from '../sqlite/index.ts';
+import { relayWorkerLog, workerModule } from '../../worker-threads.ts';
 import {
   fromWireBuckets,
   fromWireError,
@@ -50,27 +49,9 @@ const OPEN_TIMEOUT_MS = 120_000;
 /** Samples per JSON piece of a write (see write()). */
 const SAMPLES_PER_PIECE = 400;
 
-/**
- * The worker's entry module and, when running from TypeScript source (tests, benches), the tsx
- * loader it must register first. In a build this module sits in dist/ or dist/chunks/ and the
- * entry is dist/store-worker.js (scripts/build.mjs).
- */
+/** The store worker's entry module (dist/store-worker.js in a build) and the tsx loader from source. */
 function workerEntry(): { entry: string; tsx: string | undefined } {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    // tsx's ESM API (its CommonJS twin cannot register from a worker). Test runners that
-    // transform this file may not provide import.meta.resolve.
-    const tsx =
-      typeof import.meta.resolve === 'function'
-        ? import.meta.resolve('tsx/esm/api')
-        : pathToFileURL(
-            createRequire(here)
-              .resolve('tsx/esm/api')
-              .replace(/\.cjs$/, '.mjs'),
-          ).href;
-    return { entry: new URL('./worker.ts', here).href, tsx };
-  }
-  return { entry: new URL(here.includes('/chunks/') ? '../store-worker.js' : './store-worker.js', here).href, tsx: undefined };
+  return workerModule(import.meta.url, { source: './worker.ts', built: 'store-worker.js' });
 }
 
 /** CommonJS bootstrap (eval): register tsx if needed, import the entry, run the worker. */
@@ -113,7 +94,7 @@ class ThreadedSqliteStore implements SeriesStore {
     this.#stats = stats;
     worker.unref();
     worker.on('message', (m: Reply | LogMsg) => {
-      if ('op' in m) this.#relayLog(m.line);
+      if ('op' in m) relayWorkerLog(this.#log, m.line, 'store');
       else this.#settle(m);
     });
     worker.on('error', (err) => {
@@ -212,21 +193,6 @@ class ThreadedSqliteStore implements SeriesStore {
     this.#dead ??= err;
     for (const p of this.#pending.values()) p.reject(err);
     this.#pending.clear();
-  }
-
-  /** A pino line from the worker, re-emitted through this side's logger (bindings and level kept). */
-  #relayLog(line: string): void {
-    let rec: Record<string, unknown>;
-    try {
-      rec = JSON.parse(line) as Record<string, unknown>;
-    } catch (err) {
-      this.#log.warn({ err, line: line.slice(0, 500) }, 'store worker wrote a log line that is not JSON');
-      return;
-    }
-    const { level, msg, ...fields } = rec;
-    const name = typeof level === 'number' ? this.#log.levels.labels[level] : undefined;
-    const emit = name !== undefined && name in this.#log ? (this.#log[name as 'info'] as Logger['info']).bind(this.#log) : this.#log.info.bind(this.#log);
-    emit(fields, typeof msg === 'string' ? msg : '');
   }
 }
 
