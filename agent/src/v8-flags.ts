@@ -12,6 +12,9 @@
  * `--lite-mode` (also no Sparkplug, feedback vectors allocated lazily) saves 4–5 MiB more with the
  * same CPU, but it is a flag V8 reads when the isolate is made: the systemd unit and the Windows
  * service pass it on node's command line (deploy/), which is also what bench:agent measures with.
+ * It turns WebAssembly off: Node's global fetch() (undici's llhttp is WebAssembly) then fails and
+ * kills the process, so the agent speaks HTTP through node:http/https only
+ * (test/unit/agent/lite-mode.test.ts keeps it so).
  */
 export const AGENT_V8_FLAGS = '--no-opt';
 
