@@ -40,10 +40,11 @@ const cpuS = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
-const mem = (): { rssMB: number; peakMB: number } => {
+const mem = (): { rssMB: number; peakMB: number; mainHeapMB: number } => {
   const status = readFileSync('/proc/self/status', 'utf8');
   const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-  return { rssMB: kb('VmRSS') / 1024, peakMB: kb('VmHWM') / 1024 };
+  // The main thread's V8 heap (the evaluator's); the store worker's heap and SQLite's cache are the rest.
+  return { rssMB: kb('VmRSS') / 1024, peakMB: kb('VmHWM') / 1024, mainHeapMB: process.memoryUsage().heapUsed / 1048576 };
 };
 
 class BenchClock implements Clock {
