@@ -24,7 +24,7 @@ import { delimiter, join } from 'node:path';
 import type { PingHelper } from './helper.ts';
 import { fpingLinesFor, parseFpingRound } from './parse-fping.ts';
 import type { ParsedPing } from './parsed.ts';
-import type { PingRequest, PingRun } from './runner.ts';
+import type { PingRequest, PingRun } from './request.ts';
 
 /** A round of the whole group, or a member's own. */
 interface Round {
