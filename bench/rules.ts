@@ -41,6 +41,7 @@ import { createEvaluator, type TickReport } from '../collector/src/evaluation/ev
 import { loadThresholds } from '../collector/src/evaluation/profile.ts';
 import type { EvaluationEvent, EvaluationSink } from '../collector/src/evaluation/events.ts';
 import { runScale } from './rules/scale.ts';
+import { M, minuteOf as minuteOfDefs, ods, practiceSeries, T0 } from './rules/practice.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -59,65 +60,11 @@ const { values: args } = parseArgs({
 const STORE_PRACTICES = Number(args.practices);
 const CORE_PRACTICES = Number(args['core-practices']);
 const MINUTES = Number(args.minutes);
-const M = 60_000;
-const T0 = Date.UTC(2026, 10, 2, 9, 0);
 const log = createLogger({ level: 'warn' });
 const mib = (n: number): string => (n / 1048576).toFixed(0);
-const ods = (i: number): string => `P${String(i).padStart(5, '0')}`;
 
-type SeriesDef = { metric: string; labels: Record<string, string>; value: (ts: number) => number };
-
-/** The live-metric series of one practice (~150 of its ~300). */
-function practiceSeries(): SeriesDef[] {
-  const out: SeriesDef[] = [];
-  const wobble = (base: number) => (ts: number) => base * (1 + 0.2 * Math.sin(ts / 97_000));
-  const icmp = [
-    ...['n3-gateway', 'n3-gateway', 'lan-gateway', 'lan-gateway', 'internet', 'internet'].map((role, i) => ({ role, target: `10.0.${i}.1` })),
-    ...['spine', 'eps', 'ers', 'mesh'].map((app, i) => ({ role: 'national-app', app, target: `10.1.${i}.1` })),
-  ];
-  for (const t of icmp) {
-    const labels = { ...t, check: `icmp:${t.target}` };
-    out.push({ metric: 'icmp_rtt_avg_ms', labels, value: wobble(t.role === 'lan-gateway' ? 1 : 20) });
-    out.push({ metric: 'icmp_jitter_ms', labels, value: wobble(1) });
-    out.push({ metric: 'icmp_loss_ratio', labels, value: () => 0 });
-    out.push({ metric: 'probe_success', labels: { ...labels, outcome: 'success' }, value: () => 1 });
-  }
-  for (const app of ['spine', 'pds', 'sds', 'eps', 'ers', 'gp2gp', 'scr', 'mesh']) {
-    const tcp = { role: 'national-app', app, target: `${app}.nhs.invalid:443`, check: `tcp:${app}` };
-    out.push({ metric: 'tcp_connect_ms', labels: tcp, value: wobble(40) });
-    out.push({ metric: 'probe_success', labels: { ...tcp, outcome: 'success' }, value: () => 1 });
-    const http = { role: 'national-app', app, target: `https://${app}.nhs.invalid/`, check: `http:${app}` };
-    for (const phase of ['dns', 'connect', 'tls', 'ttfb', 'transfer'])
-      out.push({ metric: 'http_phase_ms', labels: { ...http, phase }, value: wobble(phase === 'ttfb' ? 200 : 30) });
-    out.push({ metric: 'http_total_ms', labels: http, value: wobble(400) });
-    out.push({ metric: 'tls_cert_expiry_days', labels: http, value: () => 200 });
-    out.push({ metric: 'probe_success', labels: { ...http, outcome: 'success' }, value: () => 1 });
-  }
-  for (let dev = 0; dev < 2; dev++) {
-    for (let i = 1; i <= 10; i++) {
-      const labels = {
-        role: dev === 0 ? 'n3-gateway' : 'lan-gateway',
-        device: `10.2.${dev}.1`,
-        ifName: `ge-0/0/${i}`,
-        ifIndex: String(i),
-        ifRole: dev === 0 && i <= 2 ? 'n3-gateway' : 'none',
-        check: `snmp:${dev}`,
-      };
-      out.push({ metric: 'snmp_if_in_utilisation_ratio', labels, value: wobble(0.3) });
-      out.push({ metric: 'snmp_if_out_utilisation_ratio', labels, value: wobble(0.2) });
-    }
-  }
-  out.push({ metric: 'host_mem_used_ratio', labels: { role: 'server', check: 'host' }, value: wobble(0.6) });
-  for (const mount of ['/', '/var']) out.push({ metric: 'host_disk_used_ratio', labels: { role: 'server', check: 'host', mount }, value: () => 0.5 });
-  return out;
-}
-
-const DEFS = practiceSeries();
-
-function minuteOf(practice: number, minute: number): WireSample[] {
-  const ts = T0 + minute * M + (practice % 60) * 1000;
-  return DEFS.map((d) => ({ metric: d.metric, labels: d.labels, ts, value: d.value(ts + practice) }));
-}
+const DEFS = practiceSeries().live;
+const minuteOf = (practice: number, minute: number): WireSample[] => minuteOfDefs(DEFS, practice, minute);
 
 class BenchClock implements Clock {
   t = T0;
