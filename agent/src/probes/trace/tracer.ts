@@ -7,6 +7,7 @@
 import type { Logger } from '../../../../shared/src/log.ts';
 import type { Clock } from '../../../../shared/src/clock.ts';
 import type { ProbeSample } from '../types.ts';
+import { Semaphore } from '../../scheduler/semaphore.ts';
 import { acquireSharedHelper, releaseSharedHelper, type HelperRun } from '../icmp/helper.ts';
 import { parseMtrJson } from './parse.ts';
 import { pathOf, traceSamples } from './samples.ts';
@@ -33,6 +34,15 @@ export function helperTraceRunner(): TraceRunner {
   };
 }
 
+/**
+ * mtr runs at once across the agent. Every icmp check traces its target at start-up (the
+ * baseline), so an agent with 18 targets started 18 mtr processes together (bench:agent: the
+ * agent's process tree at 150–180 MiB in its first minute); the rest wait their turn, and each
+ * trace is stamped with the time it really started.
+ */
+export const MAX_CONCURRENT_TRACES = 2;
+const traceSlots = new Semaphore(MAX_CONCURRENT_TRACES);
+
 export function mtrArgv(target: string, s: TraceSettings, ipVersion?: 4 | 6): string[] {
   return [
     'mtr',
@@ -57,6 +67,7 @@ export class PathTracer {
   private ready: ProbeSample[] = [];
   private previousPath: string | undefined;
   private closed = false;
+  private readonly stop = new AbortController();
 
   constructor(
     private readonly target: string,
@@ -74,7 +85,7 @@ export class PathTracer {
       this.deps.log.info({ reason }, 'trace skipped: one is still running');
       return;
     }
-    this.running = this.trace(reason, now).finally(() => (this.running = undefined));
+    this.running = this.traceInTurn(reason).finally(() => (this.running = undefined));
   }
 
   /** Samples of the traces that finished since the last call. */
@@ -91,7 +102,17 @@ export class PathTracer {
 
   close(): void {
     this.closed = true;
+    this.stop.abort();
     this.deps.runner.close?.();
+  }
+
+  private async traceInTurn(reason: TraceReason): Promise<void> {
+    if (!(await traceSlots.acquire(this.stop.signal))) return;
+    try {
+      if (!this.closed) await this.trace(reason, this.deps.clock.now());
+    } finally {
+      traceSlots.release();
+    }
   }
 
   private async trace(reason: TraceReason, ts: number): Promise<void> {

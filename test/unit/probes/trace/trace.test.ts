@@ -4,7 +4,7 @@ import { parseMtrJson } from '../../../../agent/src/probes/trace/parse.ts';
 import { pathOf, traceSamples } from '../../../../agent/src/probes/trace/samples.ts';
 import { decideTrace, MIN_REFERENCE_BURSTS, type TriggerState } from '../../../../agent/src/probes/trace/trigger.ts';
 import { TRACE_DEFAULTS, traceSettings } from '../../../../agent/src/probes/trace/settings.ts';
-import { mtrArgv, PathTracer } from '../../../../agent/src/probes/trace/tracer.ts';
+import { MAX_CONCURRENT_TRACES, mtrArgv, PathTracer } from '../../../../agent/src/probes/trace/tracer.ts';
 import { traceCulprit } from '../../../../collector/src/alerts/trace-culprit.ts';
 import { silentLogger } from '../../../../shared/src/log.ts';
 import { isMetricName } from '../../../../shared/src/metrics.ts';
@@ -133,5 +133,40 @@ describe('samples and path changes', () => {
     expect(second.every((x) => x.ts === 1000)).toBe(true);
     expect(argvs[0]).toEqual(mtrArgv('10.0.0.14', { ...TRACE_DEFAULTS, minIntervalMs: 60_000 }));
     expect(argvs[0]).toEqual(expect.arrayContaining(['-c', '5', '-m', '30', '--no-dns', '--json']));
+  });
+
+  it('at most MAX_CONCURRENT_TRACES mtr run at once across the agent; the rest wait, stamped when they start', async () => {
+    // Eighteen checks' baselines at start-up (the bench:agent reference job's targets).
+    let now = 0;
+    let running = 0;
+    let most = 0;
+    const finish: Array<() => void> = [];
+    const runner = {
+      run: () =>
+        new Promise<{ ok: true; exitCode: number; output: string }>((resolve) => {
+          running++;
+          most = Math.max(most, running);
+          finish.push(() => {
+            running--;
+            resolve({ ok: true, exitCode: 0, output: LOSSY });
+          });
+        }),
+    };
+    const tracers = Array.from(
+      { length: 18 },
+      (_, i) => new PathTracer(`10.0.0.${i + 1}`, TRACE_DEFAULTS, { log: silentLogger(), clock: { now: () => now, monotonic: () => now }, runner }),
+    );
+    for (const t of tracers) t.afterBurst({ lossRatio: 0, medianMs: 1 });
+    for (let done = 0; done < 18; done++) {
+      await new Promise((r) => setImmediate(r));
+      now += 1000;
+      finish.shift()?.();
+    }
+    await Promise.all(tracers.map((t) => t.idle()));
+    expect(most).toBe(MAX_CONCURRENT_TRACES);
+    const stamps = tracers.map((t) => t.take()[0]?.ts);
+    expect(stamps.every((ts) => ts !== undefined)).toBe(true);
+    expect(Math.max(...(stamps as number[]))).toBeGreaterThan(0); // the later ones started later
+    for (const t of tracers) t.close();
   });
 });
