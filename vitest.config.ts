@@ -15,6 +15,11 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Vitest's default is one worker less than the cores: one on this 2-core machine, and most
+    // files here wait on processes, sockets and timers rather than compute. Three at once keeps
+    // both cores busy (the suite's tests must hold on a loaded machine anyway; ALONE files still
+    // run by themselves).
+    maxWorkers: 3,
     reporters: process.env.CI === 'true' ? ['default', ['json', { outputFile: '.vitest-results.json' }]] : ['default'],
     projects: [
       { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...ALONE] } },
