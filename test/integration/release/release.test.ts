@@ -234,7 +234,7 @@ describe('the release archive', () => {
     expect(a.out).toContain('holds this very build already: not copied');
     expect(a.out).toContain(`installed ${root}/etc/n3mon/agent.yaml`);
     expect(readFileSync(join(root, 'etc/systemd/system/n3mon-agent.service'), 'utf8')).toMatch(
-      /^ExecStart=\/\S+\/node \/opt\/n3mon\/current\/dist\/cli\.js agent --config \/etc\/n3mon\/agent\.yaml$/m,
+      /^ExecStart=\/\S+\/node --lite-mode \/opt\/n3mon\/current\/dist\/cli\.js agent --config \/etc\/n3mon\/agent\.yaml$/m,
     );
 
     // docs/deploy.md step 5: n3mon enrol on the practice server, with the installed command.
