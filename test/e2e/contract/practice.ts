@@ -19,12 +19,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { runCli, startCli, stopCli } from '../../helpers/cli.ts';
-import { closedPort, startHttp, startRaw, type Started } from '../../integration/probes/http/lab.ts';
+import { startHttp, startRaw, type Started } from '../../integration/probes/http/lab.ts';
 import { startSnmpsim, type Daemon } from '../../lab/snmp/daemons.ts';
 
 export const EXAMPLE_AGENT = fileURLToPath(new URL('../../../deploy/examples/agent.yaml', import.meta.url));
 export const DEFAULT_PROFILE = fileURLToPath(new URL('../../../deploy/profiles/default.yaml', import.meta.url));
 const DEVICE_NAME = 'hscn-router';
+/** The dead national applications' ports (below). */
+const DEAD_HTTP_PORT = 9;
+const DEAD_TCP_PORT = 1;
 const DEVICE = fileURLToPath(new URL(`../../lab/snmp/${DEVICE_NAME}.snmprec`, import.meta.url));
 
 /** The practice (ODS code as in the example's comments). */
@@ -175,8 +178,12 @@ export async function startPractice(): Promise<Practice> {
       http,
       tcp,
       tcpUrl: `127.0.0.1:${tcp.port}`,
-      deadHttpUrl: `http://127.0.0.1:${await closedPort()}/health`,
-      deadTcp: `127.0.0.1:${await closedPort()}`,
+      // Ports nothing on the machine listens on (tcpmux 1, discard 9; no test binds below 1024): a
+      // port found free and closed again can be taken by another test file's server in the
+      // minutes this file runs (CI, three files at once: one of the dead checks succeeded once,
+      // availability 0.125).
+      deadHttpUrl: `http://127.0.0.1:${DEAD_HTTP_PORT}/health`,
+      deadTcp: `127.0.0.1:${DEAD_TCP_PORT}`,
     };
 
     // The collector: default profile; only when a step is evaluated is shortened (see README).
