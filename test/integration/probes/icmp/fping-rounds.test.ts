@@ -61,7 +61,8 @@ describe.skipIf(skipUnlessLab({ files: ['/usr/bin/fping', '/usr/bin/ping'] }))('
     try {
       for (let round = 0; round < 2; round++) {
         // The second time, once the group's next round has started (a round every 1.5 s).
-        if (round === 1) await waitFor(() => helper.commands.length === 2, 10_000);
+        // (`>= 2`: on a loaded machine the poll may first look after a third round has begun.)
+        if (round === 1) await waitFor(() => helper.commands.length >= 2, 10_000);
         const results = await Promise.all(probes.map((p) => runOnce(p, 10_000)));
         for (const r of results) {
           expect(r.outcome).toBe('success');
@@ -70,8 +71,9 @@ describe.skipIf(skipUnlessLab({ files: ['/usr/bin/fping', '/usr/bin/ping'] }))('
           expect(value(r, 'icmp_jitter_ms')).toBeGreaterThanOrEqual(0);
         }
       }
-      // Both rounds: one fping each, for all three targets (the second runs waited for the group's round in flight).
-      expect(helper.commands.map((c) => c[0])).toEqual(['/usr/bin/fping', '/usr/bin/fping']);
+      // Every round: one fping, for all three targets (the second runs waited for the group's round in flight).
+      expect(helper.commands.length).toBeGreaterThanOrEqual(2);
+      for (const c of helper.commands) expect(c[0]).toBe('/usr/bin/fping');
       for (const c of helper.commands) expect(c.slice(-3)).toEqual(targets);
       expect(helper.commands[0]).toEqual(['/usr/bin/fping', '-C', '5', '-p', '20', '-i', '6', '-t', '1000', '-b', '56', ...targets]);
     } finally {
