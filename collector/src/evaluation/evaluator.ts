@@ -397,21 +397,34 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
 
   const discover = async (now: number): Promise<void> => {
     const metric = [...liveMetrics];
+    // Read the series count and take (and clear) the agents' flags in one synchronous step, before
+    // any await: an agent first heard, or a batch that adds series, while the store is being read
+    // sets them again and is looked up at the next tick instead of being marked found unseen.
     const count = deps.source.stats().series;
-    if (lastFullDiscovery === undefined || now - lastFullDiscovery >= opt.rediscoverMs) {
-      for (const s of await deps.source.findSeries({ metric })) track(s);
-      for (const a of agents.values()) a.undiscovered = false;
-      lastFullDiscovery = now;
-    } else {
-      const grew = count !== lastSeriesCount;
-      for (const a of agents.values()) {
-        if (!a.undiscovered && !(grew && a.active)) continue;
-        for (const s of await deps.source.findSeries({ practice: a.practice, agent: a.agent, metric })) track(s);
-        a.undiscovered = false;
-      }
-    }
+    const grew = count !== lastSeriesCount;
     lastSeriesCount = count;
-    for (const a of agents.values()) a.active = false;
+    const full = lastFullDiscovery === undefined || now - lastFullDiscovery >= opt.rediscoverMs;
+    const due: AgentTrack[] = [];
+    for (const a of agents.values()) {
+      if (a.undiscovered || (grew && a.active)) due.push(a);
+      a.undiscovered = false;
+      a.active = false;
+    }
+    if (full) {
+      for (const s of await deps.source.findSeries({ metric })) track(s); // on failure, the next tick is full again
+      lastFullDiscovery = now;
+      return;
+    }
+    let i = 0;
+    try {
+      for (; i < due.length; i++) {
+        const a = due[i] as AgentTrack;
+        for (const s of await deps.source.findSeries({ practice: a.practice, agent: a.agent, metric })) track(s);
+      }
+    } catch (err) {
+      for (const a of due.slice(i)) a.undiscovered = true; // looked up again at the next tick
+      throw err;
+    }
   };
 
   return {

@@ -397,3 +397,82 @@ describe('rule evaluator: core hours', () => {
     expect(await coreHoursRtt200(Date.UTC(2026, 0, 19, 11, 0))).toEqual(['raise n3-rtt-p95 A81001 ok→critical at=10:03 start=10:01']);
   });
 });
+
+describe('rule evaluator: finding series', () => {
+  /** A source whose next series lookup lets `during` run after the store was read and before the answer arrives. */
+  function lookupWith(source: MemorySource, during: () => void): void {
+    const find = source.findSeries.bind(source);
+    let pending: (() => void) | undefined = during;
+    source.findSeries = async (sel) => {
+      const out = await find(sel);
+      const run = pending;
+      pending = undefined;
+      run?.();
+      return out;
+    };
+  }
+  const rtt200 = samples(T0 - 60 * M, T0, 30_000, () => 200);
+
+  it('an agent first heard while every series is being looked up is found at the next tick', async () => {
+    // Seen on a loaded CI run: B and C delivered during the first tick's lookup, were marked found
+    // without their series, and stayed "Unknown" until the hourly rediscovery.
+    const { source, clock, sink, evaluator } = setup();
+    source.write(
+      'A81001',
+      'main',
+      'icmp_rtt_avg_ms',
+      n3,
+      samples(T0 - 60 * M, T0, 30_000, () => 40),
+    );
+    lookupWith(source, () => source.write('B82002', 'main', 'icmp_rtt_avg_ms', n3, rtt200));
+    await evaluator.tick();
+    clock.t += M;
+    await evaluator.tick();
+    expect(evaluator.states('B82002').find((s) => s.rule.id === 'n3-rtt-p95')?.level).toBe('critical');
+    expect(sink.summary((e) => e.practice === 'B82002' && e.rule.id === 'n3-rtt-p95')).toHaveLength(1);
+  });
+
+  it('new series of a known agent that arrive during a per-agent lookup are found at the next tick', async () => {
+    const { source, clock, evaluator } = setup();
+    source.write(
+      'A81001',
+      'main',
+      'probe_success',
+      n3,
+      samples(T0 - 60 * M, T0, 30_000, () => 1),
+    );
+    await evaluator.tick(); // the full lookup
+    source.write(
+      'A81001',
+      'other',
+      'probe_success',
+      n3,
+      samples(T0 - 60 * M, T0, 30_000, () => 1),
+    ); // a new agent: looked up alone
+    // …and during its lookup, the first agent's RTT arrives (newer than anything it sent before).
+    lookupWith(source, () =>
+      source.write(
+        'A81001',
+        'main',
+        'icmp_rtt_avg_ms',
+        n3,
+        samples(T0 - 60 * M, T0 + 5 * M, 30_000, () => 200),
+      ),
+    );
+    clock.t += 5 * M;
+    await evaluator.tick();
+    clock.t += M;
+    await evaluator.tick(); // finds it (nothing new to judge: the cursor passed these samples before it was found)
+    // The agent sends on, and the series is judged from there (its window read whole).
+    source.write(
+      'A81001',
+      'main',
+      'icmp_rtt_avg_ms',
+      n3,
+      samples(T0 + 5 * M, T0 + 10 * M, 30_000, () => 200),
+    );
+    clock.t += 5 * M;
+    await evaluator.tick();
+    expect(evaluator.states('A81001').find((s) => s.rule.id === 'n3-rtt-p95')?.held).toBe('critical');
+  });
+});
