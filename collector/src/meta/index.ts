@@ -6,6 +6,8 @@
 import { join } from 'node:path';
 import { migrate, openSqlite, type MigrationStep, type SqliteDb } from './db.ts';
 import { CORE_MIGRATIONS } from './schema.ts';
+import { SqliteState } from './sqlite-state.ts';
+import type { StateDb } from './state-db.ts';
 import { PracticeRepo } from './practices.ts';
 import { AgentRepo, BatchRepo } from './agents.ts';
 import { CredentialRepo } from './credentials.ts';
@@ -14,6 +16,8 @@ import { ENROLMENT_MIGRATIONS, EnrolmentRepo } from './enrolment.ts';
 import { CONFIG_TEMPLATE_MIGRATIONS } from '../config-templates/store.ts';
 
 export type { MigrationStep, SqliteDb } from './db.ts';
+export type { ComponentMigrations, StateDb } from './state-db.ts';
+export { isForeignKeyViolation, isUniqueViolation } from './state-db.ts';
 export type { PracticeRow, Site } from './practices.ts';
 export type { AgentRow, AgentClient, BatchRecord } from './agents.ts';
 export { codeState, type CodeState, type EnrolmentCodeRow } from './enrolment.ts';
@@ -21,8 +25,13 @@ export type { AgentTokenRow, ApiKeyRow, ApiRole } from './credentials.ts';
 export { AUDIT_ACTIONS, cliActor, type AuditAction, type AuditEntry, type AuditInput, type AuditQuery } from './audit.ts';
 
 export interface Meta {
-  /** The better-sqlite3 handle (WAL, busy_timeout 5 s, foreign keys on). */
+  /**
+   * The better-sqlite3 handle (WAL, busy_timeout 5 s, foreign keys on). Being retired: new and
+   * converted code uses `state`, which also runs on PostgreSQL.
+   */
   readonly db: SqliteDb;
+  /** The state database (./state-db.ts): the one interface both engines implement. */
+  readonly state: StateDb;
   readonly file: string;
   readonly practices: PracticeRepo;
   readonly agents: AgentRepo;
@@ -53,6 +62,7 @@ export function openMeta(opts: { dataDir: string }): Meta {
   }
   return {
     db,
+    state: new SqliteState(db, { file }),
     file,
     practices: new PracticeRepo(db),
     agents: new AgentRepo(db),
