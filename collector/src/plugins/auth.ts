@@ -42,7 +42,7 @@ const REASONS = {
  * the request carries no such credential. May throw (a cookie write without its CSRF token).
  * Tried only when the request has no Authorization header.
  */
-export type ReaderSource = (req: FastifyRequest) => Reader | null;
+export type ReaderSource = (req: FastifyRequest) => Reader | null | Promise<Reader | null>;
 
 export interface AuthHooks {
   agent: onRequestAsyncHookHandler;
@@ -69,7 +69,7 @@ export function registerAuth(app: TypedApp, meta: Meta, opts: { requireClientCer
     apiKey: async (req) => {
       if (req.headers.authorization === undefined) {
         for (const source of sources) {
-          const reader = source(req);
+          const reader = await source(req);
           if (reader !== null) {
             req.reader = reader;
             return;
