@@ -4,8 +4,10 @@
  * refuse with every problem and publish nothing. Agents read their practice's rendering; the
  * ETag is a hash of the rendered checks, so a change elsewhere does not make an agent re-apply.
  *
- * Created once per collector (the templates route module) from the app's context; holds only
- * caches keyed by immutable inputs (version, source text).
+ * Created once per collector (the templates route module) with ConfigService.open; holds only
+ * caches keyed by immutable inputs (a version's snapshot never changes, nor does a source text's
+ * parse), so another collector publishing meanwhile cannot make them wrong: every agent pull first
+ * reads the current version number from the shared database.
  */
 import { N3monError } from '../../../shared/src/errors.ts';
 import type { Logger } from '../../../shared/src/log.ts';
@@ -15,7 +17,7 @@ import type { Catalogue } from './catalogue.ts';
 import { etagOf, practicesOf, redact, renderPractice, type RenderDeps, type Rendered } from './render.ts';
 import type { Assignment, PracticeValues, Snapshot, StoredValue, ValueInput } from './schema.ts';
 import type { SecretBox } from './secrets.ts';
-import { ConfigStore } from './store.ts';
+import { ConfigStore, migrateConfigTemplates } from './store.ts';
 import { parseSource, type ParsedSource } from './template.ts';
 
 export interface ServiceDeps {
@@ -46,15 +48,22 @@ export class ConfigService {
     byPractice: new Map(),
   };
 
-  constructor(deps: ServiceDeps) {
+  private constructor(deps: ServiceDeps, store: ConfigStore) {
     this.#deps = deps;
-    this.store = new ConfigStore(deps.meta.db);
-    if (deps.box === undefined && this.store.hasSecrets()) {
+    this.store = store;
+  }
+
+  /** Migrates the config tables on the state database, then refuses a store holding secrets without a key. */
+  static async open(deps: ServiceDeps): Promise<ConfigService> {
+    await migrateConfigTemplates(deps.meta.state);
+    const store = new ConfigStore(deps.meta.state);
+    if (deps.box === undefined && (await store.hasSecrets())) {
       throw new N3monError(
         'N3MON_ERR_CONFIG_INVALID',
         'configTemplates.secretKeyFile: the templated config holds secret practice values but no key is configured; set configTemplates.secretKeyFile to the key file they were stored with (docs/security.md)',
       );
     }
+    return new ConfigService(deps, store);
   }
 
   get catalogue(): Catalogue {
@@ -83,40 +92,41 @@ export class ConfigService {
   }
 
   /** The published rendering of a practice for its agents (secrets open), cached per version. */
-  forAgent(ods: string): { version: number; rendered: Rendered & { etag: string } } {
+  async forAgent(ods: string): Promise<{ version: number; rendered: Rendered & { etag: string }; snapshot: Snapshot }> {
     // The snapshot is parsed once per version, not per pull.
-    if (this.#cache.version !== this.store.currentVersion()) {
-      const { version, snapshot } = this.store.current();
-      this.#cache = { version, snapshot, byPractice: new Map() };
+    if (this.#cache.version !== (await this.store.currentVersion())) {
+      const { version, snapshot } = await this.store.current();
+      // Another pull may have loaded a newer version meanwhile: keep the newest.
+      if (version > this.#cache.version) this.#cache = { version, snapshot, byPractice: new Map() };
     }
-    const { version, snapshot } = this.#cache;
-    let r = this.#cache.byPractice.get(ods);
+    const cache = this.#cache;
+    let r = cache.byPractice.get(ods);
     if (r === undefined) {
-      const rendered = this.render(snapshot, ods, 'open');
+      const rendered = this.render(cache.snapshot, ods, 'open');
       r = { ...rendered, etag: etagOf(rendered.checks, this.#deps.key) };
-      this.#cache.byPractice.set(ods, r);
+      cache.byPractice.set(ods, r);
     }
-    return { version, rendered: r };
+    return { version: cache.version, rendered: r, snapshot: cache.snapshot };
   }
 
   /** `text` with each of the practice's secret values replaced by `<secret>` (an agent's problem text could quote one). */
-  redactSecrets(ods: string, text: string): string {
-    this.forAgent(ods);
+  async redactSecrets(ods: string, text: string): Promise<string> {
+    const { snapshot } = await this.forAgent(ods);
     const box = this.#deps.box;
-    const own = this.#cache.snapshot.practices[ods];
+    const own = snapshot.practices[ods];
     if (box === undefined || own === undefined) return text;
     const secrets = new Set(Object.values(own.values).flatMap((v) => ('sealed' in v ? [box.open(v.sealed)] : [])));
     return redact(text, secrets);
   }
 
   /** Validate `next` for every practice it concerns; publish it as a new version or throw 400 with every problem. */
-  publish(
+  async publish(
     next: Snapshot,
     who: Who,
     change: { action: AuditAction; target: string; practice?: string; detail?: Record<string, unknown> },
     base: number,
-  ): number {
-    const practices = practicesOf(next, this.#deps.meta.practices.codes());
+  ): Promise<number> {
+    const practices = practicesOf(next, await this.#deps.meta.practices.codes());
     const problems: string[] = [];
     const byPractice = new Map<string, Rendered & { etag: string }>();
     for (const ods of practices) {
@@ -132,12 +142,12 @@ export class ConfigService {
       });
     }
     const at = this.#deps.clock.now();
-    const version = this.store.publish(base, { at, actor: who.actor, action: change.action, target: change.target, snapshot: next });
+    const version = await this.store.publish(base, { at, actor: who.actor, action: change.action, target: change.target, snapshot: next });
     if (version === undefined)
       throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'the config changed meanwhile (another change was published); reload and try again');
     // The agents' next pulls take these renderings (validated just now) instead of rendering again.
-    this.#cache = { version, snapshot: next, byPractice };
-    this.#deps.meta.audit.record({
+    if (version > this.#cache.version) this.#cache = { version, snapshot: next, byPractice };
+    await this.#deps.meta.audit.record({
       ...who,
       action: change.action,
       target: change.target,
@@ -149,8 +159,8 @@ export class ConfigService {
     return version;
   }
 
-  putTemplate(name: string, body: { source: string; practices: Assignment }, who: Who): number {
-    const { version, snapshot } = this.store.current();
+  async putTemplate(name: string, body: { source: string; practices: Assignment }, who: Who): Promise<number> {
+    const { version, snapshot } = await this.store.current();
     const existed = snapshot.templates[name] !== undefined;
     const next: Snapshot = { ...snapshot, templates: { ...snapshot.templates, [name]: { source: body.source, practices: body.practices } } };
     return this.publish(
@@ -165,15 +175,15 @@ export class ConfigService {
     );
   }
 
-  deleteTemplate(name: string, who: Who): number {
-    const { version, snapshot } = this.store.current();
+  async deleteTemplate(name: string, who: Who): Promise<number> {
+    const { version, snapshot } = await this.store.current();
     if (snapshot.templates[name] === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `no template ${name}`);
     const { [name]: _gone, ...templates } = snapshot.templates;
     return this.publish({ ...snapshot, templates }, who, { action: 'template.delete', target: `template:${name}` }, version);
   }
 
-  putValues(ods: string, body: { values: Record<string, ValueInput>; extraChecks?: string }, who: Who): number {
-    const { version, snapshot } = this.store.current();
+  async putValues(ods: string, body: { values: Record<string, ValueInput>; extraChecks?: string }, who: Who): Promise<number> {
+    const { version, snapshot } = await this.store.current();
     const before = snapshot.practices[ods];
     const values: Record<string, StoredValue> = {};
     const problems: string[] = [];
@@ -202,10 +212,10 @@ export class ConfigService {
     );
   }
 
-  rollback(to: number, who: Who): number {
-    const old = this.store.snapshotOf(to);
+  async rollback(to: number, who: Who): Promise<number> {
+    const old = await this.store.snapshotOf(to);
     if (old === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `no config version ${to}`);
-    const { version } = this.store.current();
+    const { version } = await this.store.current();
     return this.publish(old, who, { action: 'config.rollback', target: `version:${to}`, detail: { from: version } }, version);
   }
 }

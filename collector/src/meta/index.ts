@@ -13,7 +13,7 @@ import { AgentRepo, BatchRepo } from './agents.ts';
 import { CredentialRepo } from './credentials.ts';
 import { AuditLog } from './audit.ts';
 import { ENROLMENT_MIGRATIONS, EnrolmentRepo } from './enrolment.ts';
-import { CONFIG_TEMPLATE_MIGRATIONS } from '../config-templates/store.ts';
+import { CONFIG_TEMPLATE_STATE_MIGRATIONS } from '../config-templates/store.ts';
 
 export type { MigrationStep, SqliteDb } from './db.ts';
 export type { ComponentMigrations, StateDb } from './state-db.ts';
@@ -55,7 +55,8 @@ export function openMeta(opts: { dataDir: string }): Meta {
     migrate(db, 'core', CORE_MIGRATIONS);
     migrate(db, 'enrolment', ENROLMENT_MIGRATIONS);
     // Templated agent config (collector/src/config-templates/): versions and agents' apply results.
-    migrate(db, 'config-templates', CONFIG_TEMPLATE_MIGRATIONS);
+    // (ConfigService.open migrates it on the state database; kept here until openMeta migrates every component there: the CLI reads config_apply.)
+    migrate(db, 'config-templates', CONFIG_TEMPLATE_STATE_MIGRATIONS.sqlite as readonly string[]);
   } catch (err) {
     db.close();
     throw err;

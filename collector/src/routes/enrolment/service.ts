@@ -2,13 +2,15 @@
  * Enrolment and rotation, shared by the HTTP routes (./index.ts) and the CLI
  * (collector/src/cli/enrolment.ts, agent.ts). A code is `n3e_` + 18 random bytes in base64url
  * (144 bits); only its SHA-256 is stored and it is looked up by that hash. Using a code, and making
- * the token it buys, is one IMMEDIATE transaction: two servers racing for the last use cannot both win.
+ * the token it buys, is one transaction, and the use is one conditional UPDATE: two servers (through
+ * one collector or two sharing PostgreSQL) racing for the last use cannot both win.
  */
 import { randomBytes } from 'node:crypto';
 import { N3monError } from '../../../../shared/src/errors.ts';
 import type { AgentCredential } from '../../../../shared/src/agent-credential.ts';
-import { assertOds, createAgentToken, hashCredential, type AgentIdentity } from '../../auth/credentials.ts';
-import { codeState, type CodeState, type EnrolmentCodeRow, type Meta } from '../../meta/index.ts';
+import { assertOds, createAgentTokenIn, hashCredential, type AgentIdentity } from '../../auth/credentials.ts';
+import { codeState, type CodeState, type EnrolmentCodeRow, type Meta, type StateDb } from '../../meta/index.ts';
+import { PracticeRepo } from '../../meta/practices.ts';
 import { applyStates } from '../../config-templates/store.ts';
 
 export const ENROLMENT_CODE_PREFIX = 'n3e_';
@@ -25,7 +27,10 @@ export interface CreatedCode {
   row: EnrolmentCodeRow;
 }
 
-export function createEnrolmentCode(meta: Meta, req: { practice: string; uses?: number; expiresInMs: number; createdBy: string; now?: number }): CreatedCode {
+export async function createEnrolmentCode(
+  meta: Meta,
+  req: { practice: string; uses?: number; expiresInMs: number; createdBy: string; now?: number },
+): Promise<CreatedCode> {
   assertOds(req.practice);
   const uses = req.uses ?? 1;
   if (!Number.isInteger(uses) || uses < 1 || uses > MAX_USES)
@@ -45,12 +50,10 @@ export function createEnrolmentCode(meta: Meta, req: { practice: string; uses?: 
     revokedAt: null,
     createdBy: req.createdBy,
   };
-  meta.db
-    .transaction(() => {
-      meta.practices.ensure(req.practice, now);
-      meta.enrolments.insert({ ...row, hash: hashCredential(code) });
-    })
-    .immediate();
+  await meta.state.tx(async (tx) => {
+    await new PracticeRepo(tx).ensure(req.practice, now);
+    await meta.enrolments.in(tx).insert({ ...row, hash: hashCredential(code) });
+  });
   return { code, row };
 }
 
@@ -67,56 +70,50 @@ export type EnrolResult =
   | { ok: false; reason: keyof typeof REFUSALS; message: string; code?: EnrolmentCodeRow };
 
 /** Exchange a code for a new agent token of the code's practice (agent `name`). */
-export function enrolWithCode(meta: Meta, req: { code: string; name: string; credentialTtlMs: number; now?: number }): EnrolResult {
+export async function enrolWithCode(meta: Meta, req: { code: string; name: string; credentialTtlMs: number; now?: number }): Promise<EnrolResult> {
   const now = req.now ?? Date.now();
-  return meta.db
-    .transaction((): EnrolResult => {
-      const row = meta.enrolments.byHash(hashCredential(req.code));
-      if (row === undefined)
-        return { ok: false, reason: 'unknown', message: `${REFUSALS.unknown}; ask the service desk for a new one (n3mon enrolment create)` };
-      const state = codeState(row, now);
-      if (state === 'active' && hasLiveToken(meta, row.practice, req.name, now)) {
-        // Two servers under one name would mix their samples; a rebuilt server is revoked first.
-        const message = `${REFUSALS.taken} (${row.practice}/${req.name}): give this server another --name, or revoke the old one first (n3mon agents revoke ${row.practice}/${req.name}); the code was not used`;
-        return { ok: false, reason: 'taken', code: row, message };
-      }
-      if (state !== 'active' || !meta.enrolments.use(row.id, now)) {
-        const reason = state === 'active' ? 'used' : state;
-        return {
-          ok: false,
-          reason,
-          code: row,
-          message: `${REFUSALS[reason]} (code ${row.id} of practice ${row.practice}); ask the service desk for a new one (n3mon enrolment create)`,
-        };
-      }
-      const expiresAt = now + req.credentialTtlMs;
-      const t = createAgentToken(meta, { practice: row.practice, agent: req.name, now, expiresAt });
+  return meta.state.tx(async (tx): Promise<EnrolResult> => {
+    const codes = meta.enrolments.in(tx);
+    const row = await codes.byHash(hashCredential(req.code));
+    if (row === undefined) return { ok: false, reason: 'unknown', message: `${REFUSALS.unknown}; ask the service desk for a new one (n3mon enrolment create)` };
+    const state = codeState(row, now);
+    if (state === 'active' && (await meta.credentials.in(tx).liveAgentTokens(row.practice, now, req.name)).length > 0) {
+      // Two servers under one name would mix their samples; a rebuilt server is revoked first.
+      const message = `${REFUSALS.taken} (${row.practice}/${req.name}): give this server another --name, or revoke the old one first (n3mon agents revoke ${row.practice}/${req.name}); the code was not used`;
+      return { ok: false, reason: 'taken', code: row, message };
+    }
+    if (state !== 'active' || !(await codes.use(row.id, now))) {
+      const reason = state === 'active' ? 'used' : state;
       return {
-        ok: true,
-        code: { ...row, uses: row.uses + 1 },
-        credential: { token: t.token, id: t.id, practice: t.practice, agent: t.agent, expiresAt, renewAt: renewAt(now, expiresAt) },
+        ok: false,
+        reason,
+        code: row,
+        message: `${REFUSALS[reason]} (code ${row.id} of practice ${row.practice}); ask the service desk for a new one (n3mon enrolment create)`,
       };
-    })
-    .immediate();
-}
-
-function hasLiveToken(meta: Meta, practice: string, agent: string, now: number): boolean {
-  return meta.credentials
-    .agentTokens()
-    .some((t) => t.practice === practice && t.agent === agent && t.revokedAt === null && (t.expiresAt === null || t.expiresAt > now));
+    }
+    const expiresAt = now + req.credentialTtlMs;
+    const t = await createAgentTokenIn(tx, { practice: row.practice, agent: req.name, now, expiresAt });
+    return {
+      ok: true,
+      code: { ...row, uses: row.uses + 1 },
+      credential: { token: t.token, id: t.id, practice: t.practice, agent: t.agent, expiresAt, renewAt: renewAt(now, expiresAt) },
+    };
+  });
 }
 
 /** A new token for the same agent; the presented one now expires at now + overlap (or sooner, as before). */
-export function rotateCredential(meta: Meta, who: AgentIdentity, opts: { credentialTtlMs: number; overlapMs: number; now?: number }): AgentCredential {
+export async function rotateCredential(
+  meta: Meta,
+  who: AgentIdentity,
+  opts: { credentialTtlMs: number; overlapMs: number; now?: number },
+): Promise<AgentCredential> {
   const now = opts.now ?? Date.now();
   const expiresAt = now + opts.credentialTtlMs;
-  return meta.db
-    .transaction((): AgentCredential => {
-      const t = createAgentToken(meta, { practice: who.practice, agent: who.agent, now, expiresAt });
-      meta.credentials.shortenAgentToken(who.tokenId, now + opts.overlapMs);
-      return { token: t.token, id: t.id, practice: t.practice, agent: t.agent, expiresAt, renewAt: renewAt(now, expiresAt) };
-    })
-    .immediate();
+  return meta.state.tx(async (tx: StateDb): Promise<AgentCredential> => {
+    const t = await createAgentTokenIn(tx, { practice: who.practice, agent: who.agent, now, expiresAt });
+    await meta.credentials.in(tx).shortenAgentToken(who.tokenId, now + opts.overlapMs);
+    return { token: t.token, id: t.id, practice: t.practice, agent: t.agent, expiresAt, renewAt: renewAt(now, expiresAt) };
+  });
 }
 
 export interface AgentView {
@@ -134,10 +131,10 @@ export interface AgentView {
 }
 
 /** A practice's agents with version, last seen, address and credential age. */
-export function agentsOf(meta: Meta, practice: string, now: number = Date.now()): AgentView[] {
-  const tokens = meta.credentials.agentTokens().filter((t) => t.practice === practice && t.revokedAt === null && (t.expiresAt === null || t.expiresAt > now));
-  const applied = applyStates(meta.db, practice);
-  return meta.agents.list(practice).map((a) => {
+export async function agentsOf(meta: Meta, practice: string, now: number = Date.now()): Promise<AgentView[]> {
+  const tokens = await meta.credentials.liveAgentTokens(practice, now);
+  const applied = await applyStates(meta.state, practice);
+  return (await meta.agents.list(practice)).map((a) => {
     const apply = applied.get(a.name);
     const live = tokens.filter((t) => t.agent === a.name).sort((x, y) => y.createdAt - x.createdAt);
     const newest = live[0];

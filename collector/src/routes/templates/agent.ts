@@ -42,7 +42,7 @@ export function agentConfigRoutes(app: TypedApp, ctx: AppContext, service: Confi
     },
     async (req, reply) => {
       const who = req.agentIdentity!;
-      const { version, rendered } = service.forAgent(who.practice);
+      const { version, rendered } = await service.forAgent(who.practice);
       if (rendered.sources.length === 0) throw new N3monError('N3MON_ERR_NOT_FOUND', `no template or values are assigned to practice ${who.practice}`);
       if (rendered.problems.length > 0) {
         log.warn(
@@ -78,8 +78,8 @@ export function agentConfigRoutes(app: TypedApp, ctx: AppContext, service: Confi
     async (req, reply) => {
       const who = req.agentIdentity!;
       const body = req.body as ConfigApplyResult;
-      const r = body.problem === undefined ? body : { ...body, problem: service.redactSecrets(who.practice, body.problem) };
-      service.store.recordApply(who.practice, who.agent, r, ctx.clock.now());
+      const r = body.problem === undefined ? body : { ...body, problem: await service.redactSecrets(who.practice, body.problem) };
+      await service.store.recordApply(who.practice, who.agent, r, ctx.clock.now());
       const fields = { practice: who.practice, agent: who.agent, version: r.version, running: r.running, ok: r.ok };
       if (r.ok) log.info(fields, 'agent applied config');
       else log.warn({ ...fields, problem: r.problem }, 'agent could not apply config; it runs its last good one');

@@ -47,25 +47,26 @@ import {
 } from './schemas.ts';
 
 /** Build the service from the collector's config: the catalogue and the key are read once, here, at start. */
-export function createConfigService(ctx: Pick<AppContext, 'config' | 'meta' | 'log' | 'clock'>): ConfigService {
+export async function createConfigService(ctx: Pick<AppContext, 'config' | 'meta' | 'log' | 'clock'>): Promise<ConfigService> {
   const { secretKeyFile, catalogueDir } = ctx.config.configTemplates;
   const key = secretKeyFile === undefined ? undefined : readSecretKey(secretKeyFile);
   const catalogue = loadCatalogue(catalogueDir);
   const log = ctx.log.child({ component: 'config-templates' });
-  const service = new ConfigService({ meta: ctx.meta, catalogue, key, box: key === undefined ? undefined : secretBox(key), log, clock: ctx.clock });
-  log.info({ catalogue: catalogue.size, secretKey: key !== undefined, version: service.store.current().version }, 'templated config ready');
+  const service = await ConfigService.open({ meta: ctx.meta, catalogue, key, box: key === undefined ? undefined : secretBox(key), log, clock: ctx.clock });
+  log.info({ catalogue: catalogue.size, secretKey: key !== undefined, version: await service.store.currentVersion() }, 'templated config ready');
   return service;
 }
 
-function unknownPractices(ctx: AppContext, practices: TemplateBody['practices']): string[] {
+async function unknownPractices(ctx: AppContext, practices: TemplateBody['practices']): Promise<string[]> {
   if (practices === 'all') return [];
-  return practices.flatMap((p, i) => (ctx.meta.practices.get(p) === undefined ? [`body.practices[${i}]: practice ${p} is not known to the collector`] : []));
+  const known = new Set(await ctx.meta.practices.codes());
+  return practices.flatMap((p, i) => (known.has(p) ? [] : [`body.practices[${i}]: practice ${p} is not known to the collector`]));
 }
 
 export const templateRoutes: RouteModule = {
   name: 'config-templates',
-  register(app: TypedApp, ctx: AppContext): void {
-    const service = createConfigService(ctx);
+  async register(app: TypedApp, ctx: AppContext): Promise<void> {
+    const service = await createConfigService(ctx);
     // The role is checked before the body is validated: a practice principal learns nothing of the schema.
     const deskOnly = async (req: FastifyRequest) => {
       assertServiceDesk(req, 'templated config (templates, practice values, versions, the catalogue)');
@@ -81,7 +82,7 @@ export const templateRoutes: RouteModule = {
         schema: { tags, summary: 'Templates with their assignment', security: SECURITY.reader, response: { 200: TemplateList, ...errorResponses(401, 403) } },
       },
       async () => {
-        const { version, snapshot } = service.store.current();
+        const { version, snapshot } = await service.store.current();
         const templates = Object.entries(snapshot.templates)
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([name, t]) => {
@@ -106,7 +107,7 @@ export const templateRoutes: RouteModule = {
       },
       async (req) => {
         const { name } = req.params as { name: string };
-        const { version, snapshot } = service.store.current();
+        const { version, snapshot } = await service.store.current();
         const t = snapshot.templates[name];
         if (t === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `no template ${name}`);
         const p = parseSource(`template ${name}`, t.source, 'template');
@@ -130,9 +131,9 @@ export const templateRoutes: RouteModule = {
       async (req) => {
         const { name } = req.params as { name: string };
         const body = req.body as TemplateBody;
-        const problems = unknownPractices(ctx, body.practices);
+        const problems = await unknownPractices(ctx, body.practices);
         if (problems.length > 0) throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'unknown practices', { problems });
-        return { version: service.putTemplate(name, body, who(req)) };
+        return { version: await service.putTemplate(name, body, who(req)) };
       },
     );
 
@@ -149,7 +150,7 @@ export const templateRoutes: RouteModule = {
         },
       },
       async (req) => {
-        return { version: service.deleteTemplate((req.params as { name: string }).name, who(req)) };
+        return { version: await service.deleteTemplate((req.params as { name: string }).name, who(req)) };
       },
     );
 
@@ -167,8 +168,8 @@ export const templateRoutes: RouteModule = {
       },
       async (req) => {
         const { ods } = req.params as { ods: string };
-        practiceOr404(ctx, ods);
-        const { version, snapshot } = service.store.current();
+        await practiceOr404(ctx, ods);
+        const { version, snapshot } = await service.store.current();
         const own = snapshot.practices[ods];
         const values = Object.fromEntries(
           Object.entries(own?.values ?? {}).map(([k, v]) => [k, 'plain' in v ? v.plain : { secret: true as const, set: true as const }]),
@@ -192,8 +193,8 @@ export const templateRoutes: RouteModule = {
       },
       async (req) => {
         const { ods } = req.params as { ods: string };
-        practiceOr404(ctx, ods);
-        return { version: service.putValues(ods, req.body as ValuesBody, who(req)) };
+        await practiceOr404(ctx, ods);
+        return { version: await service.putValues(ods, req.body as ValuesBody, who(req)) };
       },
     );
 
@@ -211,7 +212,7 @@ export const templateRoutes: RouteModule = {
       },
       async (req) => {
         const { ods } = req.params as { ods: string };
-        practiceOr404(ctx, ods);
+        await practiceOr404(ctx, ods);
         return previewOf(service, ctx.meta, ods);
       },
     );
@@ -230,8 +231,8 @@ export const templateRoutes: RouteModule = {
       },
       async (req) => {
         const q = req.query as { limit: number; offset: number };
-        const { total, items } = service.store.versions(q.limit, q.offset);
-        return { current: service.store.current().version, total, items: items.map((v) => ({ ...v, at: new Date(v.at).toISOString() })) };
+        const { total, items } = await service.store.versions(q.limit, q.offset);
+        return { current: await service.store.currentVersion(), total, items: items.map((v) => ({ ...v, at: new Date(v.at).toISOString() })) };
       },
     );
 
@@ -248,7 +249,7 @@ export const templateRoutes: RouteModule = {
         },
       },
       async (req) => {
-        return { version: service.rollback((req.body as { version: number }).version, who(req)) };
+        return { version: await service.rollback((req.body as { version: number }).version, who(req)) };
       },
     );
 

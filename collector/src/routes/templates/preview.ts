@@ -19,19 +19,18 @@ export function diffChecks(next: readonly Check[], running: readonly Check[]): {
   };
 }
 
-export function previewOf(service: ConfigService, meta: Meta, ods: string) {
-  const { version, snapshot } = service.store.current();
+export async function previewOf(service: ConfigService, meta: Meta, ods: string) {
+  const { version, snapshot } = await service.store.current();
   const rendered = service.render(snapshot, ods, 'redact');
   // The ETag the agents see is of the real values: take it from the agents' own rendering.
-  const etag = rendered.problems.length === 0 ? service.forAgent(ods).rendered.etag : null;
+  const etag = rendered.problems.length === 0 ? (await service.forAgent(ods)).rendered.etag : null;
   const groups = new Map<number, string[]>();
-  for (const [agent, state] of applyStates(meta.db, ods)) groups.set(state.running, [...(groups.get(state.running) ?? []), agent]);
-  const running = [...groups.entries()]
-    .sort(([a], [b]) => b - a)
-    .map(([v, agents]) => {
-      const old = v === 0 ? undefined : service.store.snapshotOf(v);
-      const checks = old === undefined ? [] : service.render(old, ods, 'redact').checks;
-      return { version: v, agents: agents.sort(), diff: diffChecks(rendered.checks, checks) };
-    });
+  for (const [agent, state] of await applyStates(meta.state, ods)) groups.set(state.running, [...(groups.get(state.running) ?? []), agent]);
+  const running = [];
+  for (const [v, agents] of [...groups.entries()].sort(([a], [b]) => b - a)) {
+    const old = v === 0 ? undefined : await service.store.snapshotOf(v);
+    const checks = old === undefined ? [] : service.render(old, ods, 'redact').checks;
+    running.push({ version: v, agents: agents.sort(), diff: diffChecks(rendered.checks, checks) });
+  }
   return { practice: ods, version, etag, sources: rendered.sources, checks: rendered.checks, problems: rendered.problems, running };
 }
