@@ -30,7 +30,8 @@ const HELP = `usage: n3mon report --practice ODS --month YYYY-MM [--format html|
 The monthly CFH Applications Monitoring Report (docs/reports.md): availability, response times,
 national link, LAN, incidents, servers and data completeness of a practice for a Europe/London
 calendar month, computed from the store under the accounting rules (docs/accounting-rules.md).
-A month that has been archived is served from the archive (DIR/reports/YYYY-MM/). A month in
+A month that has been archived is served from the archive (reports.archiveDir/YYYY-MM/, by
+default DIR/reports/YYYY-MM/). A month in
 progress is judged on its elapsed part (up to 2 minutes before the report is made), and the
 report says so.
 
@@ -106,6 +107,7 @@ export const command: Command = {
       const incidents = alertIncidentSource(new AlertStore(meta.db), new MaintenanceStore(meta.db));
       const service = createReportService({
         dataDir: config.dataDir,
+        ...(config.reports?.archiveDir === undefined ? {} : { archiveDir: config.reports.archiveDir }),
         organisation: config.organisation.name,
         practicesConfig: config.practices,
         meta,

@@ -1,6 +1,7 @@
 /**
- * The report archive under the data dir: `reports/<YYYY-MM>/<ODS>.{json,html,pdf,csv}` and
- * `reports/<YYYY-MM>/organisation.{json,html,pdf,csv}`. Every file is written atomically (temp
+ * The report archive: `<root>/<YYYY-MM>/<ODS>.{json,html,pdf,csv}` and
+ * `<root>/<YYYY-MM>/organisation.{json,html,pdf,csv}`, where root is `reports.archiveDir` (a directory
+ * several collectors share) or `<dataDir>/reports`. Every file is written atomically (temp
  * file in the same directory, fsync, rename, fsync of the directory), and the JSON model last, so
  * a JSON file means the whole set is there. The JSON is what month-on-month comparisons read.
  */
@@ -45,8 +46,9 @@ export async function writeFileAtomic(file: string, data: Buffer | string): Prom
 export class ReportArchive {
   readonly root: string;
 
-  constructor(dataDir: string) {
-    this.root = join(dataDir, 'reports');
+  /** `root`: reports.archiveDir when configured; absent: `<dataDir>/reports`. */
+  constructor(dataDir: string, root?: string) {
+    this.root = root ?? join(dataDir, 'reports');
   }
 
   /** Path of one archived file; refuses names that are not an ODS code or `organisation`. */

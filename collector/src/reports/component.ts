@@ -75,6 +75,7 @@ export function createReportComponent(opts: {
   const workers = reportWorkersFromConfig(config, log);
   const service = createReportService({
     dataDir: config.dataDir,
+    ...(config.reports?.archiveDir === undefined ? {} : { archiveDir: config.reports.archiveDir }),
     organisation: config.organisation.name,
     practicesConfig: config.practices,
     meta: opts.meta,

@@ -57,6 +57,13 @@ export const ReportsConfig = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    archiveDir: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'Where monthly reports are archived (YYYY-MM/ODS.{json,html,pdf,csv}); relative to the working directory. Absent: <dataDir>/reports. When several collectors run (docs/architecture.md), a directory all of them share (NFS/SMB): the archive is files, not state-database rows.',
+      }),
+    ),
     workers: Type.Optional(
       Type.Integer({
         minimum: 0,

@@ -34,6 +34,8 @@ export interface IncidentSource {
 
 export interface ReportWiring {
   dataDir: string;
+  /** reports.archiveDir; absent: `<dataDir>/reports`. */
+  archiveDir?: string;
   organisation: string;
   practicesConfig: readonly PracticeConfigForReport[];
   meta: Meta;
@@ -71,7 +73,7 @@ export function createReportService(w: ReportWiring): ReportService {
     practices: () => w.meta.practices.list().map((row) => practiceFacts(row, byOds.get(row.ods), w.organisation)),
     recipients: (ods) => byOds.get(ods)?.reportTo ?? [],
     organisation: w.organisation,
-    archive: new ReportArchive(w.dataDir),
+    archive: new ReportArchive(w.dataDir, w.archiveDir),
     ...(w.mailer === undefined ? {} : { mailer: w.mailer }),
     ...(w.workers === undefined ? {} : { builder: workerBuilder(sources, w.workers) }),
     log,

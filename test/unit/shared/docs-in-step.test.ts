@@ -22,6 +22,7 @@ import { HELP as AGENT_HELP } from '../../../agent/src/cli.ts';
 import { LAST_GOOD_FILE } from '../../../agent/src/config-pull/last-good.ts';
 import { loadCatalogue } from '../../../collector/src/config-templates/catalogue.ts';
 import { AUDIT_ACTIONS } from '../../../collector/src/meta/audit.ts';
+import { ReportsConfig } from '../../../collector/src/reports/config.ts';
 
 function firstColumn(doc: string, pattern: RegExp): string[] {
   const text = readFileSync(new URL(`../../../docs/${doc}`, import.meta.url), 'utf8');
@@ -196,5 +197,10 @@ describe('docs stay in step with the registries', () => {
       expect((IncidentsConfig.properties[key as keyof typeof IncidentsConfig.properties] as { default?: unknown }).default, key).toBe(value);
     }
     for (const kind of SCOPE_KINDS) expect(section, kind).toContain(`| \`${kind}\` |`);
+  });
+
+  it('docs/reports.md names every reports key of the collector config', () => {
+    const doc = readFileSync(new URL('../../../docs/reports.md', import.meta.url), 'utf8');
+    for (const key of Object.keys(ReportsConfig.properties)) expect(doc, key).toContain(`reports.${key}`);
   });
 });
