@@ -12,11 +12,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { INGEST_LIMITS, INGEST_PATH } from '../../../shared/src/wire.ts';
 import { THROUGHPUT_PATHS } from '../../../shared/src/throughput.ts';
+import { DEFAULT_LEASE_TTL_MS, LEASE_ROLES } from '../../../collector/src/ha/leases.ts';
 
 const HA = new URL('../../../deploy/ha/', import.meta.url);
 const nginxConf = readFileSync(new URL('nginx.conf', HA), 'utf8');
 const haproxyCfg = readFileSync(new URL('haproxy.cfg', HA), 'utf8');
 const readme = readFileSync(new URL('README.md', HA), 'utf8');
+const haDoc = readFileSync(new URL('../../../docs/high-availability.md', import.meta.url), 'utf8');
 const HEALTH_PATH = '/healthz';
 const THROUGHPUT_PREFIX = `${THROUGHPUT_PATHS.upload.slice(0, THROUGHPUT_PATHS.upload.lastIndexOf('/'))}/`;
 
@@ -197,5 +199,12 @@ describe('deploy/ha/haproxy.cfg', () => {
 describe('deploy/ha/README.md', () => {
   it('names both examples, the checks that parse them and the health path', () => {
     for (const s of ['nginx.conf', 'haproxy.cfg', 'nginx -t', 'haproxy -c', `GET ${HEALTH_PATH}`, 'docs/high-availability.md']) expect(readme, s).toContain(s);
+  });
+});
+
+describe('docs/high-availability.md', () => {
+  it("names every lease role and the lease's default time to live", () => {
+    for (const role of LEASE_ROLES) expect(haDoc, role).toContain(`\`${role}\``);
+    expect(haDoc).toContain(`${DEFAULT_LEASE_TTL_MS / 1000} s`);
   });
 });
