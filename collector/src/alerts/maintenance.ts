@@ -1,9 +1,11 @@
 /**
  * Maintenance windows per practice: planned work during which nothing is raised (rule states are
- * still evaluated and shown; reports can list the windows). Kept in meta.db and mirrored in memory
- * so the alert manager can ask "is this practice in maintenance at t?" for every raise.
+ * still evaluated and shown; reports can list the windows). Kept in the state database and read
+ * from it every time (no copy in memory): a window created through another collector sharing the
+ * database must hold back this collector's raises at once. `covering` is one indexed lookup
+ * (maintenance_by_practice), asked only when a raise (or a held-back raise) is decided.
  */
-import type { SqliteDb } from '../meta/index.ts';
+import type { StateDb } from '../meta/state-db.ts';
 
 export interface MaintenanceWindow {
   id: number;
@@ -39,87 +41,66 @@ const fromRow = (r: Row): MaintenanceWindow => ({
 });
 
 export class MaintenanceStore {
-  private readonly byPractice = new Map<string, MaintenanceWindow[]>();
-
-  constructor(private readonly db: SqliteDb) {
-    for (const r of db.prepare('SELECT * FROM maintenance_windows ORDER BY starts_at').all() as Row[]) this.remember(fromRow(r));
-  }
-
-  private remember(w: MaintenanceWindow): void {
-    const list = (this.byPractice.get(w.practice) ?? []).filter((x) => x.id !== w.id);
-    list.push(w);
-    list.sort((a, b) => a.startsAt - b.startsAt || a.id - b.id);
-    this.byPractice.set(w.practice, list);
-  }
-
-  private forget(w: MaintenanceWindow): void {
-    const list = (this.byPractice.get(w.practice) ?? []).filter((x) => x.id !== w.id);
-    if (list.length === 0) this.byPractice.delete(w.practice);
-    else this.byPractice.set(w.practice, list);
-  }
+  constructor(private readonly db: StateDb) {}
 
   /** The window covering `ts` for the practice (the one ending last when several overlap). */
-  covering(practice: string, ts: number): MaintenanceWindow | undefined {
-    let best: MaintenanceWindow | undefined;
-    for (const w of this.byPractice.get(practice) ?? []) {
-      if (w.startsAt > ts) break;
-      if (ts < w.endsAt && (best === undefined || w.endsAt > best.endsAt)) best = w;
-    }
-    return best;
-  }
-
-  list(q: { practice?: string | readonly string[]; from?: number; to?: number } = {}): MaintenanceWindow[] {
-    const practices = q.practice === undefined ? [...this.byPractice.keys()] : typeof q.practice === 'string' ? [q.practice] : q.practice;
-    const out: MaintenanceWindow[] = [];
-    for (const p of practices) {
-      for (const w of this.byPractice.get(p) ?? []) {
-        if (q.to !== undefined && w.startsAt >= q.to) continue;
-        if (q.from !== undefined && w.endsAt <= q.from) continue;
-        out.push(w);
-      }
-    }
-    return out.sort((a, b) => a.startsAt - b.startsAt || a.id - b.id);
-  }
-
-  /** How many of the practice's windows have not ended at `now` (planned or running). */
-  pendingCount(practice: string, now: number): number {
-    let n = 0;
-    for (const w of this.byPractice.get(practice) ?? []) if (w.endsAt > now) n++;
-    return n;
-  }
-
-  get(id: number): MaintenanceWindow | undefined {
-    const r = this.db.prepare('SELECT * FROM maintenance_windows WHERE id = ?').get(id) as Row | undefined;
+  async covering(practice: string, ts: number): Promise<MaintenanceWindow | undefined> {
+    const r = await this.db.get<Row>(
+      'SELECT * FROM maintenance_windows WHERE practice = ? AND starts_at <= ? AND ends_at > ? ORDER BY ends_at DESC, starts_at, id LIMIT 1',
+      [practice, ts, ts],
+    );
     return r === undefined ? undefined : fromRow(r);
   }
 
-  create(w: { practice: string; startsAt: number; endsAt: number; reason: string; createdBy: string }, now: number): MaintenanceWindow {
-    const id = Number(
-      this.db
-        .prepare('INSERT INTO maintenance_windows (practice, starts_at, ends_at, reason, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(w.practice, w.startsAt, w.endsAt, w.reason, w.createdBy, now, now).lastInsertRowid,
+  async list(q: { practice?: string | readonly string[]; from?: number; to?: number } = {}): Promise<MaintenanceWindow[]> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (q.practice !== undefined) {
+      const list = typeof q.practice === 'string' ? [q.practice] : q.practice;
+      where.push(list.length === 0 ? '1 = 0' : `practice IN (${list.map(() => '?').join(',')})`);
+      params.push(...list);
+    }
+    if (q.to !== undefined) {
+      where.push('starts_at < ?');
+      params.push(q.to);
+    }
+    if (q.from !== undefined) {
+      where.push('ends_at > ?');
+      params.push(q.from);
+    }
+    const clause = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
+    return (await this.db.all<Row>(`SELECT * FROM maintenance_windows ${clause} ORDER BY starts_at, id`, params)).map(fromRow);
+  }
+
+  /** How many of the practice's windows have not ended at `now` (planned or running). */
+  async pendingCount(practice: string, now: number): Promise<number> {
+    return (await this.db.get<{ n: number }>('SELECT count(*) AS n FROM maintenance_windows WHERE practice = ? AND ends_at > ?', [practice, now]))?.n ?? 0;
+  }
+
+  async get(id: number): Promise<MaintenanceWindow | undefined> {
+    const r = await this.db.get<Row>('SELECT * FROM maintenance_windows WHERE id = ?', [id]);
+    return r === undefined ? undefined : fromRow(r);
+  }
+
+  async create(w: { practice: string; startsAt: number; endsAt: number; reason: string; createdBy: string }, now: number): Promise<MaintenanceWindow> {
+    const r = await this.db.get<Row>(
+      'INSERT INTO maintenance_windows (practice, starts_at, ends_at, reason, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *',
+      [w.practice, w.startsAt, w.endsAt, w.reason, w.createdBy, now, now],
     );
-    const created = this.get(id) as MaintenanceWindow;
-    this.remember(created);
-    return created;
+    return fromRow(r as Row);
   }
 
-  update(id: number, patch: { startsAt?: number; endsAt?: number; reason?: string }, now: number): MaintenanceWindow | undefined {
-    const before = this.get(id);
-    if (before === undefined) return undefined;
-    const next = { ...before, ...patch, updatedAt: now };
-    this.db
-      .prepare('UPDATE maintenance_windows SET starts_at = ?, ends_at = ?, reason = ?, updated_at = ? WHERE id = ?')
-      .run(next.startsAt, next.endsAt, next.reason, now, id);
-    this.remember(next);
-    return next;
+  async update(id: number, patch: { startsAt?: number; endsAt?: number; reason?: string }, now: number): Promise<MaintenanceWindow | undefined> {
+    const r = await this.db.get<Row>(
+      `UPDATE maintenance_windows SET starts_at = COALESCE(@startsAt, starts_at), ends_at = COALESCE(@endsAt, ends_at),
+         reason = COALESCE(@reason, reason), updated_at = @now WHERE id = @id RETURNING *`,
+      { id, now, startsAt: patch.startsAt, endsAt: patch.endsAt, reason: patch.reason },
+    );
+    return r === undefined ? undefined : fromRow(r);
   }
 
-  delete(id: number): MaintenanceWindow | undefined {
-    const before = this.get(id);
-    if (before === undefined) return undefined;
-    this.db.prepare('DELETE FROM maintenance_windows WHERE id = ?').run(id);
-    this.forget(before);
-    return before;
+  async delete(id: number): Promise<MaintenanceWindow | undefined> {
+    const r = await this.db.get<Row>('DELETE FROM maintenance_windows WHERE id = ? RETURNING *', [id]);
+    return r === undefined ? undefined : fromRow(r);
   }
 }

@@ -14,14 +14,23 @@
  *
  * It also keeps the evaluator's progress (cursors and the rule states worth keeping) so a
  * restart resumes where evaluation stopped.
+ *
+ * The evaluator calls the sink synchronously; the state database is asynchronous. Events and
+ * progress go into one queue and are applied strictly in order, each event in one transaction
+ * (alert row + history together), then its listeners are told. When the state database is
+ * unavailable the line stops, holds what follows in order, and is retried at the next `flush()`
+ * (each evaluation round); progress (cursors, states) is written only once every event before it
+ * is stored, so a restart never resumes past an alert it did not record. A failure that is not the
+ * database being unavailable (a bug) is logged and that event dropped, so it cannot block the line.
+ * Nothing here rejects: failures are logged.
  */
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { Logger } from '../../../shared/src/log.ts';
-import type { SqliteDb } from '../meta/index.ts';
+import type { StateDb } from '../meta/state-db.ts';
 import type { AgentProgressReport, CauseRef, EvaluationEvent, EvaluationSink, PersistedRuleState } from '../evaluation/events.ts';
 import type { RuleSeriesState } from '../evaluation/state-machine.ts';
-import type { MaintenanceStore } from './maintenance.ts';
-import type { Alert, AlertSeverity, AlertStore } from './store.ts';
+import { MaintenanceStore } from './maintenance.ts';
+import { AlertStore, type Alert, type AlertSeverity } from './store.ts';
 
 export type AlertChangeKind = 'opened' | 'reopened' | 'escalated' | 'deescalated' | 'resolved' | 'suppressed' | 'unsuppressed' | 'acknowledged';
 
@@ -30,14 +39,14 @@ export interface AlertChange {
   alert: Alert;
 }
 
-/** Told about every alert change and about evaluation progress (notifications use both). */
+/** Told about every alert change and about evaluation progress, in order (notifications and incidents use both); a returned promise is awaited. */
 export interface AlertListener {
-  onAlertChange(c: AlertChange): void;
-  onProgress?(p: { practice: string; agent: string; evaluatedUntil: number }): void;
+  onAlertChange(c: AlertChange): void | Promise<void>;
+  onProgress?(p: { practice: string; agent: string; evaluatedUntil: number }): void | Promise<void>;
 }
 
 export interface AlertManagerDeps {
-  db: SqliteDb;
+  state: StateDb;
   alerts: AlertStore;
   maintenance: MaintenanceStore;
   clock: Clock;
@@ -46,153 +55,243 @@ export interface AlertManagerDeps {
   reopenWithinMs: number;
 }
 
+export interface RestoredProgress {
+  cursors: { practice: string; agent: string; evaluatedUntil: number }[];
+  states: PersistedRuleState[];
+}
+
+type Task = { kind: 'event'; event: EvaluationEvent } | { kind: 'progress'; progress: AgentProgressReport };
+
+/** Events and progress held while the state database is unavailable, at most (then new ones are dropped, loudly). */
+const MAX_HELD = 100_000;
+
 const key = (ruleId: string, seriesId: string): string => `${ruleId}\u0000${seriesId}`;
 const worse = (a: AlertSeverity, b: AlertSeverity): AlertSeverity => (a === 'critical' || b === 'critical' ? 'critical' : 'warning');
+
+/** The state database is unavailable (down, restarting, busy): worth retrying the same work later. */
+export function isTransientStateError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return (
+    code === 'N3MON_ERR_STORE' ||
+    code === 'N3MON_ERR_UNAVAILABLE' ||
+    /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN)/.test(code) ||
+    /^(08|57P|53)/.test(code) ||
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET'
+  );
+}
 
 export class AlertManager implements EvaluationSink {
   private readonly deps: AlertManagerDeps;
   private readonly log: Logger;
-  /** Raises held back by a maintenance window, until it ends (or the state clears). */
+  /**
+   * Raises held back by a maintenance window, until it ends (or the state clears). In memory:
+   * only the collector applying events keeps them (see ha/ for a takeover).
+   */
   private readonly deferred = new Map<string, { event: EvaluationEvent; until: number }>();
   private readonly cursors = new Map<string, { practice: string; agent: string; evaluatedUntil: number }>();
   private readonly states = new Map<string, PersistedRuleState>();
-  private counts: Map<string, number>;
-  private countsDirty = false;
-  private readonly stmt;
+  /**
+   * Open, unsuppressed alerts per practice, for status answered from memory. Re-read from the
+   * database after every round (`refreshCounts`), so an acknowledgement or alert written by
+   * another collector shows here within one evaluation tick.
+   */
+  private counts = new Map<string, number>();
+  private countsDirty = true;
+  private readonly tasks: Task[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  /** A transient failure stopped the line; `flush()` tries again. */
+  private blocked = false;
+  /** Events or progress dropped (the held line was full, or a bug). */
+  dropped = 0;
 
   constructor(deps: AlertManagerDeps) {
     this.deps = deps;
     this.log = deps.log.child({ component: 'alerts' });
-    this.counts = deps.alerts.activeCounts();
-    const db = deps.db;
-    this.stmt = {
-      cursor: db.prepare(
-        'INSERT INTO rule_cursors (practice, agent, evaluated_until) VALUES (?, ?, ?) ON CONFLICT (practice, agent) DO UPDATE SET evaluated_until = excluded.evaluated_until',
-      ),
-      state: db.prepare(
-        'INSERT INTO rule_states (series_id, rule_id, practice, agent, state, cause) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (series_id, rule_id) DO UPDATE SET state = excluded.state, cause = excluded.cause',
-      ),
-      dropState: db.prepare('DELETE FROM rule_states WHERE series_id = ? AND rule_id = ?'),
-    };
   }
 
   /** Saved progress for the evaluator to resume from. */
-  restore(): { cursors: { practice: string; agent: string; evaluatedUntil: number }[]; states: PersistedRuleState[] } {
+  async restore(): Promise<RestoredProgress> {
+    const db = this.deps.state;
     const cursors = (
-      this.deps.db.prepare('SELECT practice, agent, evaluated_until FROM rule_cursors').all() as { practice: string; agent: string; evaluated_until: number }[]
-    ).map((r) => ({
+      await db.all<{ practice: string; agent: string; evaluated_until: number }>('SELECT practice, agent, evaluated_until FROM rule_cursors')
+    ).map((r) => ({ practice: r.practice, agent: r.agent, evaluatedUntil: r.evaluated_until }));
+    const rows = await db.all<{ series_id: string; rule_id: string; practice: string; agent: string; state: string; cause: string | null }>(
+      'SELECT series_id, rule_id, practice, agent, state, cause FROM rule_states',
+    );
+    const states = rows.map((r) => ({
+      seriesId: r.series_id,
+      ruleId: r.rule_id,
       practice: r.practice,
       agent: r.agent,
-      evaluatedUntil: r.evaluated_until,
-    }));
-    const states = (
-      this.deps.db.prepare('SELECT series_id, rule_id, practice, agent, state, cause FROM rule_states').all() as Record<string, string | null>[]
-    ).map((r) => ({
-      seriesId: r.series_id as string,
-      ruleId: r.rule_id as string,
-      practice: r.practice as string,
-      agent: r.agent as string,
-      state: JSON.parse(r.state as string) as RuleSeriesState,
-      ...(r.cause === null ? {} : { cause: JSON.parse(r.cause as string) as CauseRef }),
+      state: JSON.parse(r.state) as RuleSeriesState,
+      ...(r.cause === null ? {} : { cause: JSON.parse(r.cause) as CauseRef }),
     }));
     return { cursors, states };
   }
 
-  /** Open (or acknowledged), unsuppressed alerts of the practice. */
+  /** Open (or acknowledged), unsuppressed alerts of the practice (as of the last refresh). */
   openCount(practice: string): number {
-    if (this.countsDirty) {
-      this.counts = this.deps.alerts.activeCounts();
-      this.countsDirty = false;
-    }
     return this.counts.get(practice) ?? 0;
   }
 
-  private notify(kind: AlertChangeKind, alert: Alert): void {
-    this.countsDirty = true;
-    for (const l of this.deps.listeners ?? []) {
+  /** Re-read the open counts from the database. Never rejects. */
+  async refreshCounts(): Promise<void> {
+    try {
+      this.counts = await this.deps.alerts.activeCounts();
+      this.countsDirty = false;
+    } catch (err) {
+      this.log.error({ err }, 'open alert counts not refreshed; kept the last ones');
+    }
+  }
+
+  onEvent(e: EvaluationEvent): void {
+    void this.enqueue({ kind: 'event', event: e });
+  }
+
+  onProgress(p: AgentProgressReport): void {
+    void this.enqueue({ kind: 'progress', progress: p });
+  }
+
+  /** Apply an event (what onEvent does) and resolve once it, and everything queued before it, is applied or held; counts are fresh then. */
+  async apply(e: EvaluationEvent): Promise<void> {
+    await this.enqueue({ kind: 'event', event: e });
+    if (this.countsDirty) await this.refreshCounts();
+  }
+
+  /** Resolves once everything queued so far is applied (or held back by an unavailable database); counts are fresh then. */
+  async settle(): Promise<void> {
+    await this.chain;
+    if (this.countsDirty) await this.refreshCounts();
+  }
+
+  private enqueue(t: Task): Promise<void> {
+    if (this.tasks.length >= MAX_HELD) {
+      this.dropped++;
+      this.log.error({ held: this.tasks.length, kind: t.kind }, 'alert line full while the state database is unavailable; dropped');
+      return this.chain;
+    }
+    this.tasks.push(t);
+    return this.pump();
+  }
+
+  private pump(): Promise<void> {
+    this.chain = this.chain.then(() => this.runTasks());
+    return this.chain;
+  }
+
+  /** Apply queued tasks in order until none is left or the database is unavailable. Never rejects. */
+  private async runTasks(): Promise<void> {
+    while (this.tasks.length > 0 && !this.blocked) {
+      const t = this.tasks[0] as Task;
       try {
-        l.onAlertChange({ kind, alert });
+        if (t.kind === 'event') await this.handle(t.event);
+        else await this.progress(t.progress);
+        this.tasks.shift();
       } catch (err) {
-        this.log.error({ err, alertId: alert.id, kind }, 'alert listener failed');
+        if (isTransientStateError(err)) {
+          this.blocked = true;
+          this.log.error({ err, held: this.tasks.length }, 'state database unavailable: alert events held in order, retried at the next round');
+        } else {
+          this.tasks.shift();
+          this.dropped++;
+          const e = t.kind === 'event' ? { ruleId: t.event.rule.id, seriesId: t.event.seriesId, kind: t.event.kind } : { agent: t.progress.agent };
+          this.log.error({ err, ...e }, 'alert event failed; dropped');
+        }
       }
     }
   }
 
-  private causeOf(cause: CauseRef | undefined): Alert['cause'] {
-    if (cause === undefined) return null;
-    return { ruleId: cause.ruleId, seriesId: cause.seriesId, alertId: this.deps.alerts.active(cause.ruleId, cause.seriesId)?.id ?? null };
+  private async tell(changes: AlertChange[]): Promise<void> {
+    if (changes.length > 0) this.countsDirty = true;
+    for (const c of changes) {
+      for (const l of this.deps.listeners ?? []) {
+        try {
+          await l.onAlertChange(c);
+        } catch (err) {
+          this.log.error({ err, alertId: c.alert.id, kind: c.kind }, 'alert listener failed');
+        }
+      }
+    }
   }
 
-  onEvent(e: EvaluationEvent): void {
+  private async causeOf(alerts: AlertStore, cause: CauseRef | undefined): Promise<Alert['cause']> {
+    if (cause === undefined) return null;
+    return { ruleId: cause.ruleId, seriesId: cause.seriesId, alertId: (await alerts.active(cause.ruleId, cause.seriesId))?.id ?? null };
+  }
+
+  /** One event, in one transaction; listeners are told after it commits. */
+  private async handle(e: EvaluationEvent): Promise<void> {
+    const changes = await this.deps.state.tx((tx) => this.apply1(e, new AlertStore(tx), new MaintenanceStore(tx)));
+    await this.tell(changes);
+  }
+
+  private async apply1(e: EvaluationEvent, alerts: AlertStore, maintenance: MaintenanceStore): Promise<AlertChange[]> {
     const k = key(e.rule.id, e.seriesId);
-    const { alerts } = this.deps;
     const now = this.deps.clock.now();
     if (e.kind === 'raise') {
-      const w = this.deps.maintenance.covering(e.practice, e.at);
+      const w = await maintenance.covering(e.practice, e.at);
       if (w !== undefined) {
         this.deferred.set(k, { event: e, until: w.endsAt });
         this.log.info({ practice: e.practice, ruleId: e.rule.id, maintenanceId: w.id }, 'raise held back: practice in maintenance');
-        return;
+        return [];
       }
-      this.open(e, e.startedAt, now);
-      return;
+      return this.open(alerts, e, e.startedAt, now);
     }
     const held = this.deferred.get(k);
     if (held !== undefined) {
       if (e.kind === 'clear') {
         this.deferred.delete(k);
-        return;
+        return [];
       }
       const next: EvaluationEvent = { ...held.event, severity: e.severity, peak: e.peak };
       if (e.kind === 'suppress' && e.cause !== undefined) next.cause = e.cause;
       if (e.kind === 'unsuppress') delete next.cause;
       held.event = next;
-      return;
+      return [];
     }
-    const a = alerts.active(e.rule.id, e.seriesId);
-    if (a === undefined) return; // e.g. an episode raised before this alert store existed
+    const a = await alerts.active(e.rule.id, e.seriesId);
+    if (a === undefined) return []; // e.g. an episode raised before this alert store existed
+    const changed = async (kind: AlertChangeKind): Promise<AlertChange[]> => [{ kind, alert: (await alerts.get(a.id)) as Alert }];
     switch (e.kind) {
       case 'escalate':
       case 'deescalate': {
         const severity = e.severity as AlertSeverity;
-        alerts.update(a.id, { severity, peak: worse(a.peak, severity), ...(e.value === undefined ? {} : { value: e.value }) }, now);
-        alerts.addEvent(a.id, { at: e.at, kind: e.kind === 'escalate' ? 'escalated' : 'deescalated', severity, detail: { value: e.value } }, now);
-        this.notify(e.kind === 'escalate' ? 'escalated' : 'deescalated', alerts.get(a.id) as Alert);
-        return;
+        await alerts.update(a.id, { severity, peak: worse(a.peak, severity), ...(e.value === undefined ? {} : { value: e.value }) }, now);
+        await alerts.addEvent(a.id, { at: e.at, kind: e.kind === 'escalate' ? 'escalated' : 'deescalated', severity, detail: { value: e.value } }, now);
+        return changed(e.kind === 'escalate' ? 'escalated' : 'deescalated');
       }
       case 'clear': {
         const endedAt = e.endedAt ?? e.at;
-        alerts.update(a.id, { state: 'resolved', endedAt, ...(e.value === undefined ? {} : { value: e.value }) }, now);
-        alerts.addEvent(a.id, { at: endedAt, kind: 'resolved', detail: { value: e.value } }, now);
-        this.notify('resolved', alerts.get(a.id) as Alert);
-        return;
+        await alerts.update(a.id, { state: 'resolved', endedAt, ...(e.value === undefined ? {} : { value: e.value }) }, now);
+        await alerts.addEvent(a.id, { at: endedAt, kind: 'resolved', detail: { value: e.value } }, now);
+        return changed('resolved');
       }
       case 'suppress':
       case 'unsuppress': {
-        const cause = e.kind === 'suppress' ? this.causeOf(e.cause) : null;
-        alerts.update(a.id, { cause }, now);
-        alerts.addEvent(a.id, { at: e.at, kind: e.kind === 'suppress' ? 'suppressed' : 'unsuppressed', detail: { cause: e.cause?.ruleId } }, now);
-        this.notify(e.kind === 'suppress' ? 'suppressed' : 'unsuppressed', alerts.get(a.id) as Alert);
-        return;
+        const cause = e.kind === 'suppress' ? await this.causeOf(alerts, e.cause) : null;
+        await alerts.update(a.id, { cause }, now);
+        await alerts.addEvent(a.id, { at: e.at, kind: e.kind === 'suppress' ? 'suppressed' : 'unsuppressed', detail: { cause: e.cause?.ruleId } }, now);
+        return changed(e.kind === 'suppress' ? 'suppressed' : 'unsuppressed');
       }
       default:
-        return;
+        return [];
     }
   }
 
-  private open(e: EvaluationEvent, startedAt: number, now: number): void {
-    const { alerts } = this.deps;
+  private async open(alerts: AlertStore, e: EvaluationEvent, startedAt: number, now: number): Promise<AlertChange[]> {
     const severity = e.severity as AlertSeverity;
-    const active = alerts.active(e.rule.id, e.seriesId);
+    const active = await alerts.active(e.rule.id, e.seriesId);
     if (active !== undefined) {
       // Already open (a restart re-raising agent silence, say): keep it, follow the severity.
-      if (active.severity !== severity) alerts.update(active.id, { severity, peak: worse(active.peak, severity) }, now);
-      return;
+      if (active.severity !== severity) await alerts.update(active.id, { severity, peak: worse(active.peak, severity) }, now);
+      return [];
     }
-    const cause = this.causeOf(e.cause);
-    const last = alerts.lastResolved(e.rule.id, e.seriesId);
+    const cause = await this.causeOf(alerts, e.cause);
+    const last = await alerts.lastResolved(e.rule.id, e.seriesId);
     if (last !== undefined && last.endedAt !== null && startedAt - last.endedAt <= this.deps.reopenWithinMs) {
-      alerts.update(
+      await alerts.update(
         last.id,
         {
           state: last.ack === null ? 'open' : 'acknowledged',
@@ -205,16 +304,15 @@ export class AlertManager implements EvaluationSink {
         },
         now,
       );
-      alerts.addEvent(
+      await alerts.addEvent(
         last.id,
         { at: e.at, kind: 'reopened', severity, detail: { startedAt, value: e.value, ...(cause === null ? {} : { cause: cause.ruleId }) } },
         now,
       );
-      this.notify('reopened', alerts.get(last.id) as Alert);
-      return;
+      return [{ kind: 'reopened', alert: (await alerts.get(last.id)) as Alert }];
     }
     const rule = e.rule;
-    const created = alerts.insert({
+    const created = await alerts.insert({
       practice: e.practice,
       agent: e.agent,
       ruleId: rule.id,
@@ -234,57 +332,98 @@ export class AlertManager implements EvaluationSink {
       cause,
       now,
     });
-    alerts.addEvent(
+    await alerts.addEvent(
       created.id,
       { at: e.at, kind: 'raised', severity, detail: { startedAt, value: e.value, ...(cause === null ? {} : { cause: cause.ruleId }) } },
       now,
     );
-    this.notify('opened', created);
+    return [{ kind: 'opened', alert: created }];
   }
 
-  onProgress(p: AgentProgressReport): void {
-    this.cursors.set(`${p.practice}\u0000${p.agent}`, { practice: p.practice, agent: p.agent, evaluatedUntil: p.evaluatedUntil });
-    for (const s of p.changed) this.states.set(key(s.ruleId, s.seriesId), s);
+  private async progress(p: AgentProgressReport): Promise<void> {
     // Raises held back by maintenance whose window has ended by now (in event time).
     for (const [k, d] of this.deferred) {
       if (d.event.practice !== p.practice || d.event.agent !== p.agent || d.until > p.evaluatedUntil) continue;
+      const changes = await this.deps.state.tx(async (tx) => {
+        const w = await new MaintenanceStore(tx).covering(p.practice, d.until);
+        if (w !== undefined) return w.endsAt; // a later window follows: held until it ends
+        return this.open(new AlertStore(tx), { ...d.event, at: d.until }, Math.max(d.event.startedAt, d.until), this.deps.clock.now());
+      });
+      if (typeof changes === 'number') {
+        d.until = changes;
+        continue;
+      }
       this.deferred.delete(k);
-      const w = this.deps.maintenance.covering(p.practice, d.until);
-      if (w !== undefined) this.deferred.set(k, { event: d.event, until: w.endsAt });
-      else this.open({ ...d.event, at: d.until }, Math.max(d.event.startedAt, d.until), this.deps.clock.now());
+      await this.tell(changes);
     }
+    this.cursors.set(`${p.practice}\u0000${p.agent}`, { practice: p.practice, agent: p.agent, evaluatedUntil: p.evaluatedUntil });
+    for (const s of p.changed) this.states.set(key(s.ruleId, s.seriesId), s);
     for (const l of this.deps.listeners ?? []) {
       try {
-        l.onProgress?.({ practice: p.practice, agent: p.agent, evaluatedUntil: p.evaluatedUntil });
+        await l.onProgress?.({ practice: p.practice, agent: p.agent, evaluatedUntil: p.evaluatedUntil });
       } catch (err) {
         this.log.error({ err }, 'alert listener failed on progress');
       }
     }
   }
 
-  /** Write buffered progress in one transaction (after each evaluation tick). */
-  flush(): void {
+  /**
+   * After each evaluation round: retry a held line, then write the buffered progress in one
+   * transaction — only when every event before it is stored. A failed write keeps the progress
+   * for the next round. Never rejects.
+   */
+  async flush(): Promise<void> {
+    this.blocked = false;
+    this.pump();
+    this.chain = this.chain.then(() => this.writeProgress());
+    await this.settle();
+  }
+
+  private async writeProgress(): Promise<void> {
+    // Progress is buffered only once applied, i.e. after every event before it: safe to write even while later events are held.
     if (this.cursors.size === 0 && this.states.size === 0) return;
     const cursors = [...this.cursors.values()];
     const states = [...this.states.values()];
     this.cursors.clear();
     this.states.clear();
-    const write = this.deps.db.transaction(() => {
-      for (const c of cursors) this.stmt.cursor.run(c.practice, c.agent, c.evaluatedUntil);
-      for (const s of states) {
-        const st = s.state;
-        const idle = st.held === 'ok' && st.warnRun === 0 && st.critRun === 0 && st.downSince === undefined && s.cause === undefined;
-        if (idle) this.stmt.dropState.run(s.seriesId, s.ruleId);
-        else this.stmt.state.run(s.seriesId, s.ruleId, s.practice, s.agent, JSON.stringify(st), s.cause === undefined ? null : JSON.stringify(s.cause));
+    try {
+      await this.deps.state.tx(async (tx) => {
+        for (const c of cursors) {
+          await tx.run(
+            'INSERT INTO rule_cursors (practice, agent, evaluated_until) VALUES (?, ?, ?) ON CONFLICT (practice, agent) DO UPDATE SET evaluated_until = excluded.evaluated_until',
+            [c.practice, c.agent, c.evaluatedUntil],
+          );
+        }
+        for (const s of states) {
+          const st = s.state;
+          const idle = st.held === 'ok' && st.warnRun === 0 && st.critRun === 0 && st.downSince === undefined && s.cause === undefined;
+          if (idle) await tx.run('DELETE FROM rule_states WHERE series_id = ? AND rule_id = ?', [s.seriesId, s.ruleId]);
+          else {
+            await tx.run(
+              'INSERT INTO rule_states (series_id, rule_id, practice, agent, state, cause) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (series_id, rule_id) DO UPDATE SET state = excluded.state, cause = excluded.cause',
+              [s.seriesId, s.ruleId, s.practice, s.agent, JSON.stringify(st), s.cause === undefined ? null : JSON.stringify(s.cause)],
+            );
+          }
+        }
+      });
+    } catch (err) {
+      // Keep what was not written, unless newer progress arrived meanwhile.
+      for (const c of cursors) {
+        const k = `${c.practice}\u0000${c.agent}`;
+        if (!this.cursors.has(k)) this.cursors.set(k, c);
       }
-    });
-    write();
+      for (const s of states) {
+        const k = key(s.ruleId, s.seriesId);
+        if (!this.states.has(k)) this.states.set(k, s);
+      }
+      this.log.error({ err, cursors: cursors.length, states: states.length }, 'evaluation progress not stored; retried at the next round');
+    }
   }
 
   /** Acknowledge an alert (API). */
-  acknowledge(id: number, by: string, note: string | null): Alert | undefined {
-    const a = this.deps.alerts.ack(id, by, note, this.deps.clock.now());
-    if (a !== undefined) this.notify('acknowledged', a);
+  async acknowledge(id: number, by: string, note: string | null): Promise<Alert | undefined> {
+    const a = await this.deps.alerts.ack(id, by, note, this.deps.clock.now());
+    if (a !== undefined) await this.tell([{ kind: 'acknowledged', alert: a }]);
     return a;
   }
 }

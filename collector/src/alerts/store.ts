@@ -1,8 +1,9 @@
 /**
- * Alerts in meta.db: rows, history and queries. Lifecycle decisions (when to open, reopen,
- * resolve) are the AlertManager's; this is storage with prepared statements.
+ * Alerts in the state database (SQLite or PostgreSQL, meta/state-db.ts): rows, history and
+ * queries. Lifecycle decisions (when to open, reopen, resolve) are the AlertManager's; this is
+ * storage. Nothing is cached: several collectors may share the database.
  */
-import type { SqliteDb } from '../meta/index.ts';
+import type { StateDb } from '../meta/state-db.ts';
 import type { Area } from '../evaluation/profile-schema.ts';
 
 export const ALERT_STATES = ['open', 'acknowledged', 'resolved'] as const;
@@ -132,76 +133,69 @@ const UPDATABLE = {
 export type AlertPatch = Partial<Pick<Alert, keyof typeof UPDATABLE>> & { cause?: Alert['cause'] };
 
 export class AlertStore {
-  private readonly stmt;
+  constructor(private readonly db: StateDb) {}
 
-  constructor(private readonly db: SqliteDb) {
-    this.stmt = {
-      active: db.prepare<[string, string], Row>("SELECT * FROM alerts WHERE rule_id = ? AND series_id = ? AND state <> 'resolved'"),
-      lastResolved: db.prepare<[string, string], Row>(
-        "SELECT * FROM alerts WHERE rule_id = ? AND series_id = ? AND state = 'resolved' ORDER BY ended_at DESC LIMIT 1",
-      ),
-      get: db.prepare<[number], Row>('SELECT * FROM alerts WHERE id = ?'),
-      insert: db.prepare(
-        `INSERT INTO alerts (practice, agent, rule_id, series_id, metric, labels, area, title, source, unit, severity, peak, state, started_at, raised_at, value,
-           cause_rule, cause_series, cause_alert_id, created_at, updated_at)
-         VALUES (@practice, @agent, @ruleId, @seriesId, @metric, @labels, @area, @title, @source, @unit, @severity, @peak, @state, @startedAt, @raisedAt, @value,
-           @causeRule, @causeSeries, @causeAlertId, @now, @now)`,
-      ),
-      event: db.prepare('INSERT INTO alert_events (alert_id, at, kind, severity, detail, recorded_at) VALUES (?, ?, ?, ?, ?, ?)'),
-      history: db.prepare<[number], { at: number; kind: string; severity: string | null; detail: string | null; recorded_at: number }>(
-        'SELECT at, kind, severity, detail, recorded_at FROM alert_events WHERE alert_id = ? ORDER BY at, rowid',
-      ),
-      ack: db.prepare(
-        "UPDATE alerts SET acked_by = ?, acked_at = ?, ack_note = ?, state = CASE WHEN state = 'open' THEN 'acknowledged' ELSE state END, updated_at = ? WHERE id = ?",
-      ),
-      activeCounts: db.prepare<[], { practice: string; n: number }>(
-        "SELECT practice, count(*) AS n FROM alerts WHERE state <> 'resolved' AND cause_rule IS NULL GROUP BY practice",
-      ),
-      activeAll: db.prepare<[], Row>("SELECT * FROM alerts WHERE state <> 'resolved'"),
-      dependents: db.prepare<[number], { n: number }>("SELECT count(*) AS n FROM alerts WHERE cause_alert_id = ? AND state <> 'resolved'"),
-      ofRule: db.prepare<[string, number], Row>('SELECT * FROM alerts WHERE rule_id = ? AND (ended_at IS NULL OR ended_at >= ?)'),
-      unnotified: db.prepare<[], Row>(
-        "SELECT * FROM alerts WHERE (state <> 'resolved' AND notified IS NULL AND cause_rule IS NULL) OR (state = 'resolved' AND notified LIKE 'firing%')",
-      ),
-    };
-  }
-
-  active(ruleId: string, seriesId: string): Alert | undefined {
-    const r = this.stmt.active.get(ruleId, seriesId);
+  private async one(sql: string, params: readonly (string | number)[]): Promise<Alert | undefined> {
+    const r = await this.db.get<Row>(sql, params);
     return r === undefined ? undefined : fromRow(r);
   }
 
-  lastResolved(ruleId: string, seriesId: string): Alert | undefined {
-    const r = this.stmt.lastResolved.get(ruleId, seriesId);
-    return r === undefined ? undefined : fromRow(r);
+  active(ruleId: string, seriesId: string): Promise<Alert | undefined> {
+    return this.one("SELECT * FROM alerts WHERE rule_id = ? AND series_id = ? AND state <> 'resolved'", [ruleId, seriesId]);
   }
 
-  get(id: number): Alert | undefined {
-    const r = this.stmt.get.get(id);
-    return r === undefined ? undefined : fromRow(r);
+  lastResolved(ruleId: string, seriesId: string): Promise<Alert | undefined> {
+    return this.one("SELECT * FROM alerts WHERE rule_id = ? AND series_id = ? AND state = 'resolved' ORDER BY ended_at DESC, id DESC LIMIT 1", [
+      ruleId,
+      seriesId,
+    ]);
+  }
+
+  get(id: number): Promise<Alert | undefined> {
+    return this.one('SELECT * FROM alerts WHERE id = ?', [id]);
   }
 
   /** Every alert not resolved (for start-up: counts, suppression links, pending notices). */
-  allActive(): Alert[] {
-    return this.stmt.activeAll.all().map(fromRow);
+  async allActive(): Promise<Alert[]> {
+    return (await this.db.all<Row>("SELECT * FROM alerts WHERE state <> 'resolved' ORDER BY id")).map(fromRow);
   }
 
-  insert(a: NewAlert): Alert {
-    const id = Number(
-      this.stmt.insert.run({
-        ...a,
+  async insert(a: NewAlert): Promise<Alert> {
+    const row = await this.db.get<Row>(
+      `INSERT INTO alerts (practice, agent, rule_id, series_id, metric, labels, area, title, source, unit, severity, peak, state, started_at, raised_at, value,
+         cause_rule, cause_series, cause_alert_id, created_at, updated_at)
+       VALUES (@practice, @agent, @ruleId, @seriesId, @metric, @labels, @area, @title, @source, @unit, @severity, @peak, @state, @startedAt, @raisedAt, @value,
+         @causeRule, @causeSeries, @causeAlertId, @now, @now)
+       RETURNING *`,
+      {
+        practice: a.practice,
+        agent: a.agent,
+        ruleId: a.ruleId,
+        seriesId: a.seriesId,
+        metric: a.metric,
         labels: JSON.stringify(a.labels),
+        area: a.area,
+        title: a.title,
+        source: a.source,
+        unit: a.unit,
+        severity: a.severity,
+        peak: a.peak,
+        state: a.state,
+        startedAt: a.startedAt,
+        raisedAt: a.raisedAt,
+        value: a.value,
         causeRule: a.cause?.ruleId ?? null,
         causeSeries: a.cause?.seriesId ?? null,
         causeAlertId: a.cause?.alertId ?? null,
-      }).lastInsertRowid,
+        now: a.now,
+      },
     );
-    return this.get(id) as Alert;
+    return fromRow(row as Row);
   }
 
-  update(id: number, patch: AlertPatch, now: number): void {
+  async update(id: number, patch: AlertPatch, now: number): Promise<void> {
     const sets: string[] = [];
-    const params: Record<string, unknown> = { id, now };
+    const params: Record<string, string | number | null> = { id, now };
     for (const [field, column] of Object.entries(UPDATABLE)) {
       const v = patch[field as keyof typeof UPDATABLE];
       if (v === undefined) continue;
@@ -215,15 +209,42 @@ export class AlertStore {
       params.causeAlertId = patch.cause?.alertId ?? null;
     }
     if (sets.length === 0) return;
-    this.db.prepare(`UPDATE alerts SET ${sets.join(', ')}, updated_at = @now WHERE id = @id`).run(params);
+    await this.db.run(`UPDATE alerts SET ${sets.join(', ')}, updated_at = @now WHERE id = @id`, params);
   }
 
-  addEvent(id: number, e: { at: number; kind: string; severity?: string | null; detail?: Record<string, unknown> }, now: number): void {
-    this.stmt.event.run(id, e.at, e.kind, e.severity ?? null, e.detail === undefined ? null : JSON.stringify(e.detail), now);
+  /**
+   * Claim the alert's next notice: set `notified` to `next` only if it is still `seen` (what the
+   * caller decided from). True when this call changed it — the caller sends; false when another
+   * collector (or an earlier round) got there first — the caller sends nothing. One statement, so
+   * two processes sharing the database can never both send one notice.
+   */
+  async claimNotice(id: number, seen: string | null, next: string, now: number): Promise<boolean> {
+    const r = await this.db.run('UPDATE alerts SET notified = @next, updated_at = @now WHERE id = @id AND notified IS NOT DISTINCT FROM @seen', {
+      id,
+      seen,
+      next,
+      now,
+    });
+    return r.changes === 1;
   }
 
-  history(id: number): AlertEvent[] {
-    return this.stmt.history.all(id).map((r) => ({
+  async addEvent(id: number, e: { at: number; kind: string; severity?: string | null; detail?: Record<string, unknown> }, now: number): Promise<void> {
+    await this.db.run('INSERT INTO alert_events (alert_id, at, kind, severity, detail, recorded_at) VALUES (?, ?, ?, ?, ?, ?)', [
+      id,
+      e.at,
+      e.kind,
+      e.severity ?? null,
+      e.detail === undefined ? null : JSON.stringify(e.detail),
+      now,
+    ]);
+  }
+
+  async history(id: number): Promise<AlertEvent[]> {
+    const rows = await this.db.all<{ at: number; kind: string; severity: string | null; detail: string | null; recorded_at: number }>(
+      'SELECT at, kind, severity, detail, recorded_at FROM alert_events WHERE alert_id = ? ORDER BY at, id',
+      [id],
+    );
+    return rows.map((r) => ({
       at: r.at,
       kind: r.kind,
       severity: r.severity,
@@ -233,36 +254,47 @@ export class AlertStore {
   }
 
   /** Acknowledge (by whom, with an optional note). Resolved alerts keep their state but record it. */
-  ack(id: number, by: string, note: string | null, now: number): Alert | undefined {
-    const r = this.stmt.ack.run(by, now, note, now, id);
-    if (r.changes === 0) return undefined;
-    this.addEvent(id, { at: now, kind: 'acknowledged', detail: { by, ...(note === null ? {} : { note }) } }, now);
-    return this.get(id);
+  async ack(id: number, by: string, note: string | null, now: number): Promise<Alert | undefined> {
+    return this.db.tx(async (tx) => {
+      const r = await tx.run(
+        "UPDATE alerts SET acked_by = ?, acked_at = ?, ack_note = ?, state = CASE WHEN state = 'open' THEN 'acknowledged' ELSE state END, updated_at = ? WHERE id = ?",
+        [by, now, note, now, id],
+      );
+      if (r.changes === 0) return undefined;
+      await new AlertStore(tx).addEvent(id, { at: now, kind: 'acknowledged', detail: { by, ...(note === null ? {} : { note }) } }, now);
+      return new AlertStore(tx).get(id);
+    });
   }
 
   /** Active alerts suppressed because of alert `id`. */
-  dependents(id: number): number {
-    return this.stmt.dependents.get(id)?.n ?? 0;
+  async dependents(id: number): Promise<number> {
+    return (await this.db.get<{ n: number }>("SELECT count(*) AS n FROM alerts WHERE cause_alert_id = ? AND state <> 'resolved'", [id]))?.n ?? 0;
   }
 
   /** Alerts of a rule not resolved before `since` (national incidents correlate them). */
-  ofRule(ruleId: string, since: number): Alert[] {
-    return this.stmt.ofRule.all(ruleId, since).map(fromRow);
+  async ofRule(ruleId: string, since: number): Promise<Alert[]> {
+    return (await this.db.all<Row>('SELECT * FROM alerts WHERE rule_id = ? AND (ended_at IS NULL OR ended_at >= ?) ORDER BY id', [ruleId, since])).map(fromRow);
   }
 
   /** Alerts whose notification is still owed (after a restart). */
-  unnotified(): Alert[] {
-    return this.stmt.unnotified.all().map(fromRow);
+  async unnotified(): Promise<Alert[]> {
+    const rows = await this.db.all<Row>(
+      "SELECT * FROM alerts WHERE (state <> 'resolved' AND notified IS NULL AND cause_rule IS NULL) OR (state = 'resolved' AND notified LIKE 'firing%') ORDER BY id",
+    );
+    return rows.map(fromRow);
   }
 
   /** Open or acknowledged alerts that are not suppressed, per practice. */
-  activeCounts(): Map<string, number> {
-    return new Map(this.stmt.activeCounts.all().map((r) => [r.practice, r.n]));
+  async activeCounts(): Promise<Map<string, number>> {
+    const rows = await this.db.all<{ practice: string; n: number }>(
+      "SELECT practice, count(*) AS n FROM alerts WHERE state <> 'resolved' AND cause_rule IS NULL GROUP BY practice",
+    );
+    return new Map(rows.map((r) => [r.practice, r.n]));
   }
 
-  list(q: AlertQuery): { total: number; items: Alert[] } {
+  async list(q: AlertQuery): Promise<{ total: number; items: Alert[] }> {
     const where: string[] = [];
-    const params: unknown[] = [];
+    const params: (string | number)[] = [];
     if (q.state === 'active') where.push("state <> 'resolved'");
     else if (q.state !== undefined) {
       where.push('state = ?');
@@ -270,7 +302,7 @@ export class AlertStore {
     }
     if (q.practice !== undefined) {
       const list = typeof q.practice === 'string' ? [q.practice] : q.practice;
-      where.push(list.length === 0 ? '0' : `practice IN (${list.map(() => '?').join(',')})`);
+      where.push(list.length === 0 ? '1 = 0' : `practice IN (${list.map(() => '?').join(',')})`);
       params.push(...list);
     }
     if (q.to !== undefined) {
@@ -282,10 +314,8 @@ export class AlertStore {
       params.push(q.from);
     }
     const clause = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM alerts ${clause}`).get(...params) as { n: number }).n;
-    const rows = this.db
-      .prepare(`SELECT * FROM alerts ${clause} ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?`)
-      .all(...params, q.limit, q.offset) as Row[];
+    const total = (await this.db.get<{ n: number }>(`SELECT count(*) AS n FROM alerts ${clause}`, params))?.n ?? 0;
+    const rows = await this.db.all<Row>(`SELECT * FROM alerts ${clause} ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?`, [...params, q.limit, q.offset]);
     return { total, items: rows.map(fromRow) };
   }
 }

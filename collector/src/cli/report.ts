@@ -15,7 +15,7 @@ import { isReportFormat, REPORT_FORMATS, type Rendered } from '../reports/format
 import { createReportService, reportInputsFromConfig } from '../reports/index.ts';
 import { reportWorkersFromConfig } from '../reports/workers/index.ts';
 import type { CollectorConfig } from '../config/schema.ts';
-import { ALERT_MIGRATIONS } from '../alerts/schema.ts';
+import { ALERT_STATE_MIGRATIONS } from '../alerts/schema.ts';
 import { AlertStore } from '../alerts/store.ts';
 import { MaintenanceStore } from '../alerts/maintenance.ts';
 import { alertIncidentSource } from '../reports/adapters.ts';
@@ -98,13 +98,13 @@ export const command: Command = {
     const config: CollectorConfig =
       where.configFile === undefined ? parseCollectorConfig({ dataDir: where.dataDir }, '--data-dir') : loadCollectorConfig(where.configFile);
     const log = cliLogger(io.env);
-    const meta = openMetaFor(values, io);
+    const meta = await openMetaFor(values, io);
     const store = openSeriesStore(config, log);
     // A month's archive is built on every core, as the collector does; a single report in this thread.
     const workers = values.archive === true ? reportWorkersFromConfig(config, log) : undefined;
     try {
-      meta.migrate('alerts', ALERT_MIGRATIONS); // the collector's alert history, if it has run
-      const incidents = alertIncidentSource(new AlertStore(meta.db), new MaintenanceStore(meta.db));
+      await meta.state.migrate('alerts', ALERT_STATE_MIGRATIONS); // the collector's alert history, if it has run
+      const incidents = alertIncidentSource(new AlertStore(meta.state), new MaintenanceStore(meta.state));
       const service = createReportService({
         dataDir: config.dataDir,
         ...(config.reports?.archiveDir === undefined ? {} : { archiveDir: config.reports.archiveDir }),

@@ -1,11 +1,12 @@
 /**
  * Alerting as the collector's composition root wires it: thresholds and calendar from the config,
- * the alert and maintenance stores in meta.db, the rule evaluator on a timer, the alert manager,
- * notifications through the channel registry, the rule-state StatusProvider and the routes.
+ * the alert and maintenance stores in the state database (meta.state), the rule evaluator on a
+ * timer, the alert manager, notifications through the channel registry, the rule-state
+ * StatusProvider and the routes.
  *
- *   const alerting = createAlerting({ config, meta, log, clock });   // before buildApp
+ *   const alerting = await createAlerting({ config, meta, log, clock });   // before buildApp
  *   startCollector(… status: alerting.status, observers: [alerting.observer], routes: alerting.routes)
- *   alerting.start(store);  …  await alerting.stop();
+ *   await alerting.start(store);  …  await alerting.stop();   // stop waits for stored progress
  */
 import { systemClock, type Clock } from '../../../shared/src/clock.ts';
 import { N3monError } from '../../../shared/src/errors.ts';
@@ -20,7 +21,7 @@ import { loadThresholds, type ThresholdProfiles } from '../evaluation/profile.ts
 import type { ThresholdsConfig } from '../evaluation/profile-schema.ts';
 import { AlertManager } from '../alerts/manager.ts';
 import { MaintenanceStore } from '../alerts/maintenance.ts';
-import { ALERT_MIGRATIONS } from '../alerts/schema.ts';
+import { ALERT_STATE_MIGRATIONS } from '../alerts/schema.ts';
 import { AlertStore } from '../alerts/store.ts';
 import { alertRoutes } from '../routes/alerts/index.ts';
 import { maintenanceRoutes } from '../routes/maintenance/index.ts';
@@ -31,10 +32,10 @@ import { Notifier } from './notifier.ts';
 import { DEFAULT_INCIDENTS, type IncidentsConfig } from '../incidents/config.ts';
 import { IncidentCorrelator } from '../incidents/correlator.ts';
 import { monitoringByKey } from '../incidents/monitoring.ts';
-import { INCIDENT_MIGRATIONS } from '../incidents/schema.ts';
 import { IncidentStore } from '../incidents/store.ts';
 import { incidentRoutes } from '../routes/incidents/index.ts';
 import { RuleStatus } from './status.ts';
+import { gatedSink, reconcileAtTakeover, type AlertingRole } from '../ha/alerting-role.ts';
 
 export interface AlertingSettings {
   organisation: { name: string };
@@ -57,6 +58,11 @@ export interface AlertingDeps {
   channels?: readonly ChannelKind[];
   /** Waits between delivery retries (tests pass a fast one). */
   sleep?: ChannelEnv['sleep'];
+  /**
+   * The 'alerting' lease when several collectors share the state (collector/src/ha/): without it
+   * this collector writes, correlates and notifies; while it does not hold it, it only evaluates.
+   */
+  role?: AlertingRole;
 }
 
 export interface Alerting {
@@ -74,7 +80,7 @@ export interface Alerting {
   /** The evaluator, once started. */
   readonly evaluator: RuleEvaluator | undefined;
   /** Start evaluating on a timer (`alerting.tickMs`). */
-  start(store: SeriesStore, opts?: { timer?: boolean }): void;
+  start(store: SeriesStore, opts?: { timer?: boolean }): Promise<void>;
   /** One evaluation round: evaluate, store progress, refresh status, send what is due. */
   tick(): Promise<TickReport | undefined>;
   stop(): Promise<void>;
@@ -93,17 +99,16 @@ export function sleepMs(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export function createAlerting(deps: AlertingDeps): Alerting {
+export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
   const clock = deps.clock ?? systemClock;
   const log = deps.log.child({ component: 'alerting' });
   const { config, meta } = deps;
-  meta.migrate('alerts', ALERT_MIGRATIONS);
-  meta.migrate('incidents', INCIDENT_MIGRATIONS);
-  const incidents = new IncidentStore(meta.db);
+  await meta.state.migrate('alerts', ALERT_STATE_MIGRATIONS);
+  const incidents = await IncidentStore.open(meta.state);
   const profiles = loadThresholds(config.thresholds);
   const calendar = calendarFromConfig(config.calendar);
-  const alerts = new AlertStore(meta.db);
-  const maintenance = new MaintenanceStore(meta.db);
+  const alerts = new AlertStore(meta.state);
+  const maintenance = new MaintenanceStore(meta.state);
   const env: ChannelEnv = { log: deps.log.child({ component: 'notify' }), clock, sleep: deps.sleep ?? sleepMs };
   const channels: Channel[] = config.notifications.map((c, i) => {
     const kind = channelFor(c.kind, deps.channels ?? CHANNELS);
@@ -116,9 +121,10 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     clock,
     log: deps.log,
     organisation: config.organisation.name,
-    practiceName: (ods) => meta.practices.get(ods)?.name,
+    // The list as last read: a practice another collector created since is named by its ODS code, as it is in the table.
+    practiceName: (ods) => meta.practices.knownRow(ods)?.name,
     options: { groupWaitMs: config.alerting.groupWaitMs, resolveHoldMs: config.alerting.reopenWithinMs },
-    explained: (id) => incidents.incidentOfAlert(id) !== undefined,
+    explained: async (id) => (await incidents.incidentOfAlert(id)) !== undefined,
   });
   const providers = new Map((config.practices ?? []).flatMap((p) => (p.provider === undefined ? [] : [[p.ods, p.provider] as const])));
   const providerOf = (ods: string): string | undefined => providers.get(ods);
@@ -134,7 +140,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     deliver: (n) => notifier.deliver(n),
   });
   const manager = new AlertManager({
-    db: meta.db,
+    state: meta.state,
     alerts,
     maintenance,
     clock,
@@ -142,7 +148,8 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     listeners: [notifier, correlator],
     reopenWithinMs: config.alerting.reopenWithinMs,
   });
-  notifier.resume(alerts.unnotified());
+  notifier.resume(await alerts.unnotified());
+  await manager.refreshCounts();
   let evaluator: RuleEvaluator | undefined;
   const status = new RuleStatus(
     () => evaluator,
@@ -155,10 +162,30 @@ export function createAlerting(deps: AlertingDeps): Alerting {
   const round = async (): Promise<TickReport | undefined> => {
     if (evaluator === undefined) return undefined;
     const report = await evaluator.tick();
-    manager.flush();
+    const role = deps.role;
+    if (role !== undefined && !role.holds()) {
+      // A follower (collector/src/ha/README.md): evaluated with its sink muted; shows what the holder wrote.
+      await manager.refreshCounts();
+      status.refresh();
+      return report;
+    }
+    if (role?.takeGain() === true) {
+      correlator.takeOver();
+      const ev = evaluator;
+      await reconcileAtTakeover({
+        states: () => ev.states(),
+        apply: (e) => manager.apply(e),
+        activeAlerts: () => alerts.allActive(),
+        resumeNotices: async () => notifier.resume(await alerts.unnotified()),
+        log,
+      });
+    }
+    // Events and progress applied and stored (or held, in order, while the state database is away).
+    await manager.flush();
+    await manager.refreshCounts(); // alerts and acknowledgements written by other collectors too
     status.refresh();
-    correlator.tick();
-    notifier.tick();
+    await correlator.tick();
+    await notifier.tick();
     if (report.events > 0 || report.durationMs > 1000) log.info({ ...report, durationMs: Math.round(report.durationMs) }, 'rules evaluated');
     else log.debug({ ...report }, 'rules evaluated');
     return report;
@@ -186,16 +213,18 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     get evaluator() {
       return evaluator;
     },
-    start(store, opts = {}) {
+    async start(store, opts = {}) {
       if (evaluator !== undefined) return;
-      const restored = manager.restore();
+      const agents = await meta.agents.all();
+      if (evaluator !== undefined) return;
+      const restored = await manager.restore();
       evaluator = createEvaluator({
         source: store,
         profiles,
         clock,
-        sink: manager,
+        sink: deps.role === undefined ? manager : gatedSink(manager, () => deps.role?.holds() === true),
         log: deps.log,
-        agents: meta.agents.all().map((a) => ({ practice: a.practice, agent: a.name, ...(a.lastSeen === null ? {} : { lastSeen: a.lastSeen }) })),
+        agents: agents.map((a) => ({ practice: a.practice, agent: a.name, ...(a.lastSeen === null ? {} : { lastSeen: a.lastSeen }) })),
         restore: restored,
         calendar,
         options: { stepMs: config.alerting.stepMs, graceMs: config.alerting.graceMs, initialLookbackMs: config.alerting.initialLookbackMs },
@@ -222,14 +251,14 @@ export function createAlerting(deps: AlertingDeps): Alerting {
       stopped = true;
       if (timer !== undefined) clearInterval(timer);
       await running?.catch((err: unknown) => log.error({ err }, 'last rule evaluation failed'));
-      manager.flush();
+      await manager.flush();
       await notifier.close();
     },
   };
   (alerting as { routes: readonly RouteModule[] }).routes = [
     alertRoutes(alerting),
     maintenanceRoutes(alerting),
-    incidentRoutes({ incidents, practiceName: (ods) => meta.practices.get(ods)?.name }),
+    incidentRoutes({ incidents, practiceName: (ods) => meta.practices.knownRow(ods)?.name }),
   ];
   return alerting;
 }

@@ -15,6 +15,12 @@
  *
  * Delivery runs in the background with the channel's own retries; `tick()` only decides and
  * starts sends, so evaluation is never held up by a slow receiver.
+ *
+ * Several collectors may share the state database: each notice is claimed before it is sent by
+ * one conditional update of the alert's `notified` mark (AlertStore.claimNotice — "from what I
+ * read to the next notice"), and only the process whose update changed the row sends it. Two
+ * processes deciding on the same alert can never both send one notice (at most once: a crash
+ * between the claim and the send loses that notice, as before).
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../../shared/src/clock.ts';
@@ -34,10 +40,11 @@ export interface NotifierDeps {
   clock: Clock;
   log: Logger;
   organisation: string;
-  practiceName: (ods: string) => string | undefined;
+  /** The practice's name for the notice (sync or async; the ODS code when unknown or when the lookup fails). */
+  practiceName: (ods: string) => string | undefined | Promise<string | undefined>;
   options: NotifierOptions;
   /** Is this alert explained by a national incident (collector/src/incidents)? Then the incident's notice covers it. */
-  explained?: (alertId: number) => boolean;
+  explained?: (alertId: number) => boolean | Promise<boolean>;
 }
 
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
@@ -105,57 +112,75 @@ export class Notifier implements AlertListener {
   }
 
   /** What to send for an alert now: a notice, nothing (done), or wait (keep pending). */
-  private decide(a: Alert, now: number): { notice?: NoticeItem['status']; keep: boolean } {
+  private async decide(a: Alert, now: number): Promise<{ notice?: NoticeItem['status']; keep: boolean }> {
+    const explained = async (): Promise<boolean> => (await this.deps.explained?.(a.id)) === true;
     if (a.state !== 'resolved') {
       if (a.cause !== null) return { keep: false };
-      if (a.notified === null && this.deps.explained?.(a.id) === true) return { keep: false };
+      if (a.notified === null && (await explained())) return { keep: false };
       if (a.notified === 'firing:critical') return { keep: false };
       if (a.notified === 'firing:warning' && a.severity !== 'critical') return { keep: false };
       return { notice: 'firing', keep: false };
     }
     if (a.notified === 'resolved') return { keep: false };
     if ((a.endedAt ?? now) + this.deps.options.resolveHoldMs > this.clockFor(a, now)) return { keep: true };
-    if (a.notified?.startsWith('firing') === true || (a.notified === null && a.cause === null && this.deps.explained?.(a.id) !== true))
+    if (a.notified?.startsWith('firing') === true || (a.notified === null && a.cause === null && !(await explained())))
       return { notice: 'resolved', keep: false };
     return { keep: false };
   }
 
-  /** Decide and start the notifications that are due. Never throws (called from a timer). */
-  tick(): void {
+  /** Decide and start the notifications that are due. Never rejects (called from a timer). */
+  async tick(): Promise<void> {
     const now = this.deps.clock.now();
-    for (const [practice, ids] of this.pending) {
-      const oldest = Math.min(...ids.values());
-      if (now - oldest < this.deps.options.groupWaitMs) continue;
-      try {
-        this.flushPractice(practice, ids, now);
-      } catch (err) {
-        this.log.error({ err, practice }, 'notification failed to build; will retry at the next tick');
+    for (const [practice, ids] of [...this.pending]) {
+      if (ids.size === 0) {
+        this.pending.delete(practice);
         continue;
       }
-      if (ids.size === 0) this.pending.delete(practice);
+      const oldest = Math.min(...ids.values());
+      if (now - oldest < this.deps.options.groupWaitMs) continue;
+      await this.flushPractice(practice, ids, now);
+      if (ids.size === 0 && this.pending.get(practice) === ids) this.pending.delete(practice);
     }
   }
 
-  private flushPractice(practice: string, ids: Map<number, number>, now: number): void {
+  /** Claim and send what is due for one practice. A failure leaves the rest pending for the next tick; what was claimed is still sent. */
+  private async flushPractice(practice: string, ids: Map<number, number>, now: number): Promise<void> {
     const items: NoticeItem[] = [];
+    const { alerts } = this.deps;
     for (const id of [...ids.keys()].sort((x, y) => x - y)) {
-      const a = this.deps.alerts.get(id);
-      if (a === undefined) {
+      try {
+        const a = await alerts.get(id);
+        if (a === undefined) {
+          ids.delete(id);
+          continue;
+        }
+        const d = await this.decide(a, now);
+        if (d.notice === undefined) {
+          if (!d.keep) ids.delete(id);
+          continue;
+        }
+        const suppressed = d.notice === 'firing' ? await alerts.dependents(a.id) : 0;
         ids.delete(id);
-        continue;
+        // Another collector (or an earlier round) claimed this notice first: it is theirs to send.
+        if (!(await alerts.claimNotice(a.id, a.notified, d.notice === 'firing' ? `firing:${a.severity}` : 'resolved', now))) continue;
+        items.push(noticeOf(a, d.notice, suppressed));
+      } catch (err) {
+        this.log.error({ err, practice, alertId: id }, 'notification failed to build; will retry at the next tick');
+        break;
       }
-      const d = this.decide(a, now);
-      if (!d.keep) ids.delete(id);
-      if (d.notice === undefined) continue;
-      items.push(noticeOf(a, d.notice, d.notice === 'firing' ? this.deps.alerts.dependents(a.id) : 0));
-      this.deps.alerts.update(a.id, { notified: d.notice === 'firing' ? `firing:${a.severity}` : 'resolved' }, now);
     }
     if (items.length === 0) return;
+    let name: string | undefined;
+    try {
+      name = await this.deps.practiceName(practice);
+    } catch (err) {
+      this.log.warn({ err, practice }, 'practice name not found for a notification; sent with the ODS code');
+    }
     const n: Notification = {
       id: randomUUID(),
       version: 1,
       organisation: this.deps.organisation,
-      practice: { ods: practice, name: this.deps.practiceName(practice) ?? practice },
+      practice: { ods: practice, name: name ?? practice },
       sentAt: new Date(now).toISOString(),
       items,
     };

@@ -22,7 +22,7 @@ export function alertIncidentSource(alerts: AlertStore, maintenance: Maintenance
     async incidents(ods, from, to) {
       const out: IncidentRecord[] = [];
       for (let offset = 0; ; offset += PAGE) {
-        const page = alerts.list({ practice: ods, from, to, limit: PAGE, offset });
+        const page = await alerts.list({ practice: ods, from, to, limit: PAGE, offset });
         for (const a of page.items) {
           const target = a.labels.target ?? a.labels.device;
           out.push({
@@ -38,8 +38,8 @@ export function alertIncidentSource(alerts: AlertStore, maintenance: Maintenance
         }
         if (offset + PAGE >= page.total) break;
       }
-      const windows = maintenance.list({ practice: ods, from, to }).map((w) => ({ start: w.startsAt, end: w.endsAt, reason: w.reason }));
-      const nationalIncidents = (national?.ofPractice(ods, from, to) ?? []).map((i) => ({
+      const windows = (await maintenance.list({ practice: ods, from, to })).map((w) => ({ start: w.startsAt, end: w.endsAt, reason: w.reason }));
+      const nationalIncidents = (national === undefined ? [] : await national.ofPractice(ods, from, to)).map((i) => ({
         id: i.id,
         scope: i.scope,
         summary: incidentSummary(i),

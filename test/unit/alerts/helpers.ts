@@ -1,10 +1,11 @@
-/** A real meta.db in a temp dir with alerting's tables, and events as the evaluator makes them. */
+/** A real meta.db in a temp dir (or any state database) with alerting's tables, and events as the evaluator makes them. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../../shared/src/log.ts';
 import { openMeta, type Meta } from '../../../collector/src/meta/index.ts';
-import { ALERT_MIGRATIONS } from '../../../collector/src/alerts/schema.ts';
+import { ALERT_STATE_MIGRATIONS } from '../../../collector/src/alerts/schema.ts';
+import type { StateDb } from '../../../collector/src/meta/state-db.ts';
 import { AlertStore } from '../../../collector/src/alerts/store.ts';
 import { MaintenanceStore } from '../../../collector/src/alerts/maintenance.ts';
 import { AlertManager, type AlertListener } from '../../../collector/src/alerts/manager.ts';
@@ -23,8 +24,7 @@ export const org = built.value.organisation;
 export const ruleOf = (id: string): CompiledRule => org.byId.get(id) as CompiledRule;
 
 export interface Harness {
-  dir: string;
-  meta: Meta;
+  state: StateDb;
   alerts: AlertStore;
   maintenance: MaintenanceStore;
   manager: AlertManager;
@@ -32,15 +32,19 @@ export interface Harness {
   close(): void;
 }
 
-export function harness(opts: { reopenWithinMs?: number; listeners?: AlertListener[] } = {}): Harness {
-  const dir = mkdtempSync(join(tmpdir(), 'n3mon-alerts-'));
-  const meta = openMeta({ dataDir: dir });
-  meta.migrate('alerts', ALERT_MIGRATIONS);
+export interface HarnessOptions {
+  reopenWithinMs?: number;
+  listeners?: AlertListener[];
+}
+
+/** Alerting's stores and manager on a state database (migrated here); `close` closes nothing (the caller owns `state`). */
+export async function harnessOn(state: StateDb, opts: HarnessOptions = {}): Promise<Harness> {
+  await state.migrate('alerts', ALERT_STATE_MIGRATIONS);
   const clock = new FakeClock(T0 + 60 * M);
-  const alerts = new AlertStore(meta.db);
-  const maintenance = new MaintenanceStore(meta.db);
+  const alerts = new AlertStore(state);
+  const maintenance = new MaintenanceStore(state);
   const manager = new AlertManager({
-    db: meta.db,
+    state,
     alerts,
     maintenance,
     clock,
@@ -48,13 +52,18 @@ export function harness(opts: { reopenWithinMs?: number; listeners?: AlertListen
     listeners: opts.listeners ?? [],
     reopenWithinMs: opts.reopenWithinMs ?? 10 * M,
   });
+  return { state, alerts, maintenance, manager, clock, close() {} };
+}
+
+/** The harness on a new meta.db in a temp dir, removed by `close`. */
+export async function harness(opts: HarnessOptions = {}): Promise<Harness & { dir: string; meta: Meta }> {
+  const dir = mkdtempSync(join(tmpdir(), 'n3mon-alerts-'));
+  const meta = openMeta({ dataDir: dir });
+  const h = await harnessOn(meta.state, opts);
   return {
+    ...h,
     dir,
     meta,
-    alerts,
-    maintenance,
-    manager,
-    clock,
     close() {
       meta.close();
       rmSync(dir, { recursive: true, force: true });

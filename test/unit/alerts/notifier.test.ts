@@ -27,10 +27,10 @@ class Recorder implements Channel {
 let h: Harness | undefined;
 afterEach(() => h?.close());
 
-function setup(opts: { groupWaitMs?: number; resolveHoldMs?: number } = {}) {
+async function setup(opts: { groupWaitMs?: number; resolveHoldMs?: number } = {}) {
   const rec = new Recorder();
   let notifier: Notifier | undefined;
-  h = harness({
+  h = await harness({
     reopenWithinMs: opts.resolveHoldMs ?? 10 * M,
     listeners: [{ onAlertChange: (c) => notifier?.onAlertChange(c), onProgress: (p) => notifier?.onProgress(p) }],
   });
@@ -45,10 +45,11 @@ function setup(opts: { groupWaitMs?: number; resolveHoldMs?: number } = {}) {
     options: { groupWaitMs: opts.groupWaitMs ?? 30_000, resolveHoldMs: opts.resolveHoldMs ?? 10 * M },
   });
   const n = notifier;
-  /** Advance the wall clock and let the notifier send what is due. */
+  /** Let the manager apply what the test gave it, advance the wall clock and let the notifier send what is due. */
   const after = async (ms: number): Promise<void> => {
+    await hh.manager.settle();
     hh.clock.t += ms;
-    n.tick();
+    await n.tick();
     await n.drain();
   };
   const progress = (until: number): void => hh.manager.onProgress({ practice: 'A81001', agent: 'main', evaluatedUntil: until, changed: [] });
@@ -57,7 +58,7 @@ function setup(opts: { groupWaitMs?: number; resolveHoldMs?: number } = {}) {
 
 describe('notifications', () => {
   it('changes of one practice within the group wait go out together; other practices apart', async () => {
-    const { rec, h, after } = setup();
+    const { rec, h, after } = await setup();
     h.manager.onEvent(ev('raise', 'n3-rtt-p95', T0 + 3 * M));
     h.manager.onEvent(ev('raise', 'lan-rtt-p95', T0 + 3 * M, { seriesId: 'lan' }));
     h.manager.onEvent(ev('raise', 'n3-rtt-p95', T0 + 3 * M, { practice: 'B82002', seriesId: 'b' }));
@@ -70,7 +71,7 @@ describe('notifications', () => {
   });
 
   it('firing once, again only when worse; resolved after the hold (event time)', async () => {
-    const { rec, h, after, progress } = setup();
+    const { rec, h, after, progress } = await setup();
     h.manager.onEvent(ev('raise', 'n3-rtt-p95', T0 + 3 * M));
     await after(31_000);
     h.manager.onEvent(ev('escalate', 'n3-rtt-p95', T0 + 5 * M, { severity: 'critical' }));
@@ -91,7 +92,7 @@ describe('notifications', () => {
   });
 
   it('a suppressed alert is not sent; its cause counts it', async () => {
-    const { rec, h, after } = setup();
+    const { rec, h, after } = await setup();
     h.manager.onEvent(ev('raise', 'n3-link-down', T0 + 2 * M, { severity: 'critical', seriesId: 'probe-n3' }));
     const cause = { ruleId: 'n3-link-down', practice: 'A81001', agent: 'main', seriesId: 'probe-n3' };
     for (const app of ['spine', 'eps', 'ers']) h.manager.onEvent(ev('raise', 'app-unreachable', T0 + 4 * M, { seriesId: app, cause }));
@@ -100,7 +101,7 @@ describe('notifications', () => {
   });
 
   it('an alert opened and resolved before anything was sent (a backlog) is sent once, as resolved', async () => {
-    const { rec, h, after, progress } = setup();
+    const { rec, h, after, progress } = await setup();
     h.manager.onEvent(ev('raise', 'n3-link-down', T0 + 2 * M, { severity: 'critical', seriesId: 'probe-n3' }));
     h.manager.onEvent(ev('clear', 'n3-link-down', T0 + 20 * M, { previous: 'critical', seriesId: 'probe-n3', endedAt: T0 + 20 * M }));
     progress(T0 + 40 * M);
@@ -109,7 +110,7 @@ describe('notifications', () => {
   });
 
   it('agent silence resolves on the collector clock', async () => {
-    const { rec, h, after } = setup({ resolveHoldMs: 2 * M });
+    const { rec, h, after } = await setup({ resolveHoldMs: 2 * M });
     const t = h.clock.t;
     h.manager.onEvent(ev('raise', 'agent-silent', t, { seriesId: 'silence:A81001/main', startedAt: t - 5 * M }));
     await after(31_000);
@@ -123,7 +124,7 @@ describe('notifications', () => {
 
 describe('a flapping series', () => {
   it('sends one notification each way, not fifty', async () => {
-    const { rec, h, after, notifier } = setup();
+    const { rec, h, after, notifier } = await setup();
     const r = buildThresholds(loadProfileFile(defaultProfilePath()), {});
     if (!r.ok) throw new Error(r.problems.join('\n'));
     const source = new MemorySource();
@@ -146,15 +147,15 @@ describe('a flapping series', () => {
       source.write('A81001', 'main', 'probe_success', n3, samples(t, t + M, 30_000, flap));
       h.clock.t = t + M + 1000;
       await evaluator.tick();
-      h.manager.flush();
-      notifier.tick();
+      await h.manager.flush();
+      await notifier.tick();
       await notifier.drain();
     }
     await after(31_000);
-    const alerts = h.alerts.list({ limit: 100, offset: 0 }).items.filter((a) => a.ruleId === 'n3-link-down');
+    const alerts = (await h.alerts.list({ limit: 100, offset: 0 })).items.filter((a) => a.ruleId === 'n3-link-down');
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ state: 'resolved', reopened: 49 });
-    expect(h.alerts.history(alerts[0]!.id).filter((e) => e.kind === 'reopened')).toHaveLength(49);
+    expect((await h.alerts.history(alerts[0]!.id)).filter((e) => e.kind === 'reopened')).toHaveLength(49);
     expect(rec.lines()).toEqual(['A81001: firing n3-link-down critical', 'A81001: resolved n3-link-down critical ended']);
   });
 });

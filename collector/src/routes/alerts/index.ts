@@ -26,8 +26,8 @@ export interface AlertRouteDeps {
   manager: AlertManager;
 }
 
-function alertOr404(deps: AlertRouteDeps, id: number): Alert {
-  const a = deps.alerts.get(id);
+async function alertOr404(deps: AlertRouteDeps, id: number): Promise<Alert> {
+  const a = await deps.alerts.get(id);
   if (a === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `alert ${id} does not exist`);
   return a;
 }
@@ -58,7 +58,7 @@ export function alertRoutes(deps: AlertRouteDeps): RouteModule {
           if (problems.length > 0) throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'invalid query', { problems });
           if (q.practice !== undefined) assertCanRead(req, q.practice);
           const practice = q.practice ?? (reader.role === 'servicedesk' ? undefined : (reader.practice ?? '\u0000none'));
-          const { total, items } = deps.alerts.list({
+          const { total, items } = await deps.alerts.list({
             limit: q.limit,
             offset: q.offset,
             ...(q.state === undefined ? {} : { state: q.state }),
@@ -83,9 +83,9 @@ export function alertRoutes(deps: AlertRouteDeps): RouteModule {
           },
         },
         async (req) => {
-          const a = alertOr404(deps, req.params.id);
+          const a = await alertOr404(deps, req.params.id);
           assertCanRead(req, a.practice);
-          return alertDetail(a, deps.alerts.history(a.id), await nearestTrace(ctx.store, a));
+          return alertDetail(a, await deps.alerts.history(a.id), await nearestTrace(ctx.store, a));
         },
       );
 
@@ -105,12 +105,12 @@ export function alertRoutes(deps: AlertRouteDeps): RouteModule {
         },
         async (req) => {
           const reader = assertServiceDesk(req, 'acknowledging an alert');
-          const a = alertOr404(deps, req.params.id);
+          const a = await alertOr404(deps, req.params.id);
           assertCanRead(req, a.practice);
           const note = req.body?.note ?? null;
-          const acked = deps.manager.acknowledge(a.id, reader.name, note);
+          const acked = await deps.manager.acknowledge(a.id, reader.name, note);
           if (acked === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `alert ${a.id} does not exist`);
-          ctx.meta.audit.record({
+          await ctx.meta.audit.record({
             ...auditActor(req),
             action: 'alert.ack',
             target: `alert:${a.id}`,

@@ -65,8 +65,8 @@ function pastEdges(
 
 export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): RouteModule {
   const store = deps.maintenance;
-  const windowOr404 = (id: number): MaintenanceWindow => {
-    const w = store.get(id);
+  const windowOr404 = async (id: number): Promise<MaintenanceWindow> => {
+    const w = await store.get(id);
     if (w === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `maintenance window ${id} does not exist`);
     return w;
   };
@@ -81,9 +81,7 @@ export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): Rout
         w: MaintenanceWindow,
         detail: Record<string, unknown>,
         now: number,
-      ): void => {
-        ctx.meta.audit.record({ ...auditActor(req), action, target: `maintenance:${w.id}`, practice: w.practice, detail, at: now });
-      };
+      ): Promise<number> => ctx.meta.audit.record({ ...auditActor(req), action, target: `maintenance:${w.id}`, practice: w.practice, detail, at: now });
 
       app.get(
         '/api/v1/maintenance',
@@ -107,7 +105,7 @@ export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): Rout
           if (problems.length > 0) throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'invalid query', { problems });
           if (q.practice !== undefined) assertCanRead(req, q.practice);
           const practice = q.practice ?? (reader.role === 'servicedesk' ? undefined : (reader.practice ?? '\u0000none'));
-          const items = store.list({
+          const items = await store.list({
             ...(practice === undefined ? {} : { practice }),
             ...(from === undefined ? {} : { from }),
             ...(to === undefined ? {} : { to }),
@@ -132,7 +130,7 @@ export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): Rout
         async (req, reply) => {
           const b = req.body;
           const reader = assertServiceDesk(req, 'planning a maintenance window', b.practice);
-          if (ctx.meta.practices.get(b.practice) === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `practice ${b.practice} is not known`);
+          if ((await ctx.meta.practices.get(b.practice)) === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `practice ${b.practice} is not known`);
           const now = ctx.clock.now();
           const problems: string[] = [];
           const startsAt = boundedInstant(b.startsAt, 'body.startsAt', now, problems);
@@ -140,15 +138,15 @@ export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): Rout
           if (startsAt === undefined || endsAt === undefined) throw invalid(problems);
           checkSpan(startsAt, endsAt, problems);
           problems.push(...pastProblems({ startsAt }, now, b.correction));
-          if (store.pendingCount(b.practice, now) >= MAX_PENDING_WINDOWS && endsAt > now) {
+          if ((await store.pendingCount(b.practice, now)) >= MAX_PENDING_WINDOWS && endsAt > now) {
             problems.push(
               `body.practice: ${b.practice} already has ${MAX_PENDING_WINDOWS} windows that have not ended (the most allowed); delete or shorten one first`,
             );
           }
           if (problems.length > 0) throw invalid(problems);
-          const w = store.create({ practice: b.practice, startsAt, endsAt, reason: b.reason, createdBy: reader.name }, now);
+          const w = await store.create({ practice: b.practice, startsAt, endsAt, reason: b.reason, createdBy: reader.name }, now);
           const corrects = startsAt < now - START_GRACE_MS;
-          audit(
+          await audit(
             req,
             corrects ? 'maintenance.correct' : 'maintenance.create',
             w,
@@ -173,7 +171,7 @@ export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): Rout
           },
         },
         async (req) => {
-          const w = windowOr404(req.params.id);
+          const w = await windowOr404(req.params.id);
           assertCanRead(req, w.practice);
           return maintenanceView(w, ctx.clock.now());
         },
@@ -195,7 +193,7 @@ export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): Rout
         },
         async (req) => {
           assertServiceDesk(req, 'changing a maintenance window');
-          const w = windowOr404(req.params.id);
+          const w = await windowOr404(req.params.id);
           assertCanRead(req, w.practice);
           const b = req.body;
           const now = ctx.clock.now();
@@ -209,9 +207,12 @@ export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): Rout
           const moved = pastEdges(w, { startsAt: newStart, endsAt: newEnd });
           problems.push(...pastProblems(moved, now, b.correction));
           if (problems.length > 0) throw invalid(problems);
-          const updated = store.update(w.id, { startsAt, endsAt, ...(b.reason === undefined ? {} : { reason: b.reason }) }, now) as MaintenanceWindow;
+          const updated = (await store.update(w.id, { startsAt, endsAt, ...(b.reason === undefined ? {} : { reason: b.reason }) }, now)) as
+            | MaintenanceWindow
+            | undefined;
+          if (updated === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `maintenance window ${w.id} does not exist`);
           const corrects = Object.values(moved).some((t) => t !== undefined && t < now - START_GRACE_MS);
-          audit(
+          await audit(
             req,
             corrects ? 'maintenance.correct' : 'maintenance.change',
             updated,
@@ -236,10 +237,10 @@ export function maintenanceRoutes(deps: { maintenance: MaintenanceStore }): Rout
         },
         async (req, reply) => {
           assertServiceDesk(req, 'deleting a maintenance window');
-          const w = windowOr404(req.params.id);
+          const w = await windowOr404(req.params.id);
           assertCanRead(req, w.practice);
-          store.delete(w.id);
-          audit(req, 'maintenance.delete', w, { startsAt: w.startsAt, endsAt: w.endsAt, reason: w.reason }, ctx.clock.now());
+          if ((await store.delete(w.id)) === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `maintenance window ${w.id} does not exist`);
+          await audit(req, 'maintenance.delete', w, { startsAt: w.startsAt, endsAt: w.endsAt, reason: w.reason }, ctx.clock.now());
           return reply.code(204).send(null);
         },
       );
