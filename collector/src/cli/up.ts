@@ -74,8 +74,8 @@ function firstApiKey(meta: Meta, now: number): string | undefined {
 
 /** The first start creates the dashboard's first admin (no users yet) and returns it; later starts return undefined. */
 async function firstAdmin(meta: Meta, now: number): Promise<{ username: string; password: string } | undefined> {
-  const users = new UserStore(meta);
-  if (users.list().length > 0) return undefined;
+  const users = await UserStore.open(meta.state);
+  if ((await users.list()).length > 0) return undefined;
   const password = generatePassword();
   await users.create({ username: 'admin', role: 'admin', password, now });
   return { username: 'admin', password };

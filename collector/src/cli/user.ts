@@ -73,12 +73,12 @@ async function create(args: string[], io: CliIO): Promise<number> {
   if (wantHelp) return (io.out(help), 0);
   const username = need(values.username, '--username');
   const role = roleOf(values.role);
-  const meta = openMetaFor(values, io);
+  const meta = await openMetaFor(values, io);
   try {
-    const users = new UserStore(meta);
+    const users = await UserStore.open(meta.state);
     const { password, generated } = await passwordFor(values.generate);
     const u = await users.create({ username, role, practice: values.practice ?? null, password });
-    meta.audit.record({
+    await meta.audit.record({
       ...cliActor(),
       action: 'user.create',
       target: `user:${u.username}`,
@@ -98,9 +98,9 @@ async function create(args: string[], io: CliIO): Promise<number> {
 async function list(args: string[], io: CliIO): Promise<number> {
   const { values, help: wantHelp } = parseFlags(args, { json: { type: 'boolean' }, ...DATA_DIR_FLAGS });
   if (wantHelp) return (io.out(help), 0);
-  const meta = openMetaFor(values, io);
+  const meta = await openMetaFor(values, io);
   try {
-    const rows = new UserStore(meta).list();
+    const rows = await (await UserStore.open(meta.state)).list();
     if (values.json === true)
       io.out(
         `${JSON.stringify(
@@ -132,10 +132,10 @@ async function setRole(args: string[], io: CliIO): Promise<number> {
   if (wantHelp) return (io.out(help), 0);
   const username = need(values.username, '--username');
   const role = roleOf(values.role);
-  const meta = openMetaFor(values, io);
+  const meta = await openMetaFor(values, io);
   try {
-    const u = new UserStore(meta).setRole(username, role, values.practice ?? null);
-    meta.audit.record({ ...cliActor(), action: 'user.set-role', target: `user:${u.username}`, practice: u.practice, detail: { role: u.role } });
+    const u = await (await UserStore.open(meta.state)).setRole(username, role, values.practice ?? null);
+    await meta.audit.record({ ...cliActor(), action: 'user.set-role', target: `user:${u.username}`, practice: u.practice, detail: { role: u.role } });
     io.out(`user ${u.username} is now ${u.role}${u.practice === null ? '' : ` of ${u.practice}`}\n`);
     return 0;
   } finally {
@@ -147,13 +147,13 @@ async function password(args: string[], io: CliIO): Promise<number> {
   const { values, help: wantHelp } = parseFlags(args, { username: { type: 'string' }, generate: { type: 'boolean' }, ...DATA_DIR_FLAGS });
   if (wantHelp) return (io.out(help), 0);
   const username = need(values.username, '--username');
-  const meta = openMetaFor(values, io);
+  const meta = await openMetaFor(values, io);
   try {
-    const users = new UserStore(meta);
-    if (users.byUsername(username) === undefined) return (io.err(`n3mon user: no user "${username.toLowerCase()}"\n`), 1);
+    const users = await UserStore.open(meta.state);
+    if ((await users.byUsername(username)) === undefined) return (io.err(`n3mon user: no user "${username.toLowerCase()}"\n`), 1);
     const p = await passwordFor(values.generate);
     const u = await users.setPassword(username, p.password);
-    meta.audit.record({
+    await meta.audit.record({
       ...cliActor(),
       action: 'user.password',
       target: `user:${u.username}`,
@@ -173,10 +173,10 @@ function toggle(disabled: boolean): (args: string[], io: CliIO) => Promise<numbe
     const { values, help: wantHelp } = parseFlags(args, { username: { type: 'string' }, ...DATA_DIR_FLAGS });
     if (wantHelp) return (io.out(help), 0);
     const username = need(values.username, '--username');
-    const meta = openMetaFor(values, io);
+    const meta = await openMetaFor(values, io);
     try {
-      const u = new UserStore(meta).setDisabled(username, disabled);
-      meta.audit.record({ ...cliActor(), action: disabled ? 'user.disable' : 'user.enable', target: `user:${u.username}`, practice: u.practice });
+      const u = await (await UserStore.open(meta.state)).setDisabled(username, disabled);
+      await meta.audit.record({ ...cliActor(), action: disabled ? 'user.disable' : 'user.enable', target: `user:${u.username}`, practice: u.practice });
       io.out(`user ${u.username} ${disabled ? 'disabled (signed out everywhere)' : 'enabled'}\n`);
       return 0;
     } finally {

@@ -1,5 +1,5 @@
 /**
- * The built-in dashboard, as one route module: users and sessions in meta.db, sign-in routes,
+ * The built-in dashboard, as one route module: users and sessions in the state database, sign-in routes,
  * the session cookie as a second way (besides API keys) to use the read API, and the browser app
  * itself at `/`. docs/dashboard.md is the user's guide.
  */
@@ -25,8 +25,8 @@ export function createUiModule(opts: UiOptions = {}): RouteModule {
   return {
     name: 'ui',
     async register(app: TypedApp, ctx: AppContext): Promise<void> {
-      const users = new UserStore(ctx.meta);
-      const sessions = new SessionStore(ctx.meta.db, opts.sessionTimes);
+      const users = await UserStore.open(ctx.meta.state);
+      const sessions = new SessionStore(ctx.meta.state, opts.sessionTimes);
       const log = ctx.log.child({ component: 'ui' });
       app.decorateRequest('uiSession', null);
       const secureCookies = opts.secureCookies ?? ctx.config.ui.secureCookies;
@@ -43,7 +43,9 @@ export function createUiModule(opts: UiOptions = {}): RouteModule {
           log,
           secureCookies,
           limits: { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits },
-          onFailure: ({ username, from }) => ctx.meta.audit.record({ actor: 'anonymous', action: 'session.fail', target: `user:${username}`, from }),
+          onFailure: async ({ username, from }) => {
+            await ctx.meta.audit.record({ actor: 'anonymous', action: 'session.fail', target: `user:${username}`, from });
+          },
         });
         registerUserRoutes(scope, { users, auth: ctx.auth, clock: ctx.clock, log, audit: ctx.meta.audit });
         await registerStatic(scope, webRoot);

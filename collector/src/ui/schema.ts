@@ -1,14 +1,15 @@
 /**
- * The dashboard's tables in meta.db (component `ui`; see meta/db.ts migrate). Append steps, never
- * edit a released one.
+ * The dashboard's tables in the state database (component `ui`; see meta/state-db.ts migrate).
+ * Append steps, never edit a released one.
  *
  *   ui_users     dashboard users: role, the practice a practice viewer may see, scrypt hash
  *   ui_sessions  signed-in browsers: only SHA-256 of the session id is stored, so a copy of
- *                meta.db does not hand out sessions; deleting a row signs that browser out
+ *                the database does not hand out sessions; deleting a row signs that browser out
+ *                (on every collector sharing the database: sessions are not cached)
  */
-import type { MigrationStep } from '../meta/index.ts';
+import type { ComponentMigrations } from '../meta/state-db.ts';
 
-export const UI_MIGRATIONS: readonly MigrationStep[] = [
+const SQLITE = [
   `
   CREATE TABLE ui_users (
     id TEXT PRIMARY KEY,                      -- 12 hex digits, public
@@ -32,4 +33,33 @@ export const UI_MIGRATIONS: readonly MigrationStep[] = [
   ) WITHOUT ROWID;
   CREATE INDEX ui_sessions_by_user ON ui_sessions (user_id);
   `,
-];
+] as const;
+
+/** Today's schema as PostgreSQL DDL (same names and constraints; the practices table is core's). */
+const POSTGRES = [
+  `
+  CREATE TABLE ui_users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'servicedesk', 'practice')),
+    practice TEXT REFERENCES practices (ods),
+    password_hash TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    disabled_at BIGINT,
+    CHECK ((role = 'practice') = (practice IS NOT NULL))
+  );
+
+  CREATE TABLE ui_sessions (
+    id_hash BYTEA PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES ui_users (id) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    last_seen_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  CREATE INDEX ui_sessions_by_user ON ui_sessions (user_id);
+  `,
+] as const;
+
+export const UI_STATE_MIGRATIONS: ComponentMigrations = { sqlite: SQLITE, postgres: POSTGRES };

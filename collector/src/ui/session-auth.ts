@@ -124,10 +124,10 @@ declare module 'fastify' {
 
 /** The ReaderSource for the API-key hook: a live session cookie (plus CSRF on writes) is a reader. */
 export function sessionReaderSource(sessions: SessionStore, clock: Clock, secureCookies: SecureCookies): ReaderSource {
-  return (req) => {
+  return async (req) => {
     const id = sessionCookieOf(req, secureCookieFor(req, secureCookies));
     if (id === undefined) return null;
-    const session = sessions.lookup(id, clock.now());
+    const session = await sessions.lookup(id, clock.now());
     if (session === undefined) return null;
     assertCsrf(req, session);
     req.uiSession = session;

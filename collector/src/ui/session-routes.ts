@@ -60,7 +60,7 @@ export interface SessionRouteDeps {
   secureCookies: SecureCookies;
   limits: LoginLimits;
   /** Told of every failed sign-in (the audit log, in production). */
-  onFailure?: (f: { username: string; from: string }) => void;
+  onFailure?: (f: { username: string; from: string }) => void | Promise<void>;
 }
 
 const info = (user: User, csrf: string, expiresAt: number): SessionInfo => ({
@@ -76,9 +76,9 @@ export function registerSessionRoutes(app: TypedApp, deps: SessionRouteDeps): vo
   const secure = (req: FastifyRequest): boolean => secureCookieFor(req, deps.secureCookies);
   const throttle = new SignInThrottle(deps.limits, () => clock.now());
 
-  const current = (req: FastifyRequest): { id: string; session: Session } | undefined => {
+  const current = async (req: FastifyRequest): Promise<{ id: string; session: Session } | undefined> => {
     const id = sessionCookieOf(req, secure(req));
-    const session = id === undefined ? undefined : sessions.lookup(id, clock.now());
+    const session = id === undefined ? undefined : await sessions.lookup(id, clock.now());
     return id === undefined || session === undefined ? undefined : { id, session };
   };
 
@@ -103,9 +103,9 @@ export function registerSessionRoutes(app: TypedApp, deps: SessionRouteDeps): vo
         throw new N3monError('N3MON_ERR_RATE_LIMITED', `too many failed sign-in attempts; try again in ${s} s`);
       }
       let ok = false;
-      let found: ReturnType<UserStore['credentialsOf']>;
+      let found: Awaited<ReturnType<UserStore['credentialsOf']>>;
       try {
-        found = users.credentialsOf(username);
+        found = await users.credentialsOf(username);
         if (found === undefined) await burnPasswordCheck(password);
         else ok = (await verifyPassword(found.hash, password)) && found.user.disabledAt === null;
       } catch (err) {
@@ -116,15 +116,15 @@ export function registerSessionRoutes(app: TypedApp, deps: SessionRouteDeps): vo
       if (!ok || found === undefined) {
         log.warn({ ip: req.ip, username: loggedUsername(username) }, 'dashboard sign-in failed');
         try {
-          deps.onFailure?.({ username: loggedUsername(username), from: req.ip });
+          await deps.onFailure?.({ username: loggedUsername(username), from: req.ip });
         } catch (err) {
           log.error({ err, ip: req.ip }, 'failed sign-in not recorded in the audit log');
         }
         throw new N3monError('N3MON_ERR_AUTH_INVALID', 'wrong username or password');
       }
       const now = clock.now();
-      sessions.prune(now);
-      const s = sessions.create(found.user.id, now);
+      await sessions.prune(now);
+      const s = await sessions.create(found.user.id, now);
       setSessionCookie(reply, s.id, { maxAgeS: Math.floor(sessions.times.absoluteMs / 1000), secure: secure(req) });
       log.info({ ip: req.ip, username: found.user.username, role: found.user.role }, 'dashboard sign-in');
       return info(found.user, s.csrf, s.expiresAt);
@@ -142,7 +142,7 @@ export function registerSessionRoutes(app: TypedApp, deps: SessionRouteDeps): vo
     },
     async (req, reply) => {
       reply.header('cache-control', 'no-store');
-      const c = current(req);
+      const c = await current(req);
       return c === undefined ? { user: null } : info(c.session.user, c.session.csrf, c.session.expiresAt);
     },
   );
@@ -153,10 +153,10 @@ export function registerSessionRoutes(app: TypedApp, deps: SessionRouteDeps): vo
       schema: { tags: TAGS, summary: 'Sign out: ends the session on the server and clears the cookie', response: { 204: Type.Null(), ...errorResponses(403) } },
     },
     async (req, reply) => {
-      const c = current(req);
+      const c = await current(req);
       if (c !== undefined) {
         assertCsrf(req, c.session);
-        sessions.destroy(c.id);
+        await sessions.destroy(c.id);
         log.info({ username: c.session.user.username }, 'dashboard sign-out');
       }
       clearSessionCookie(reply, secure(req));

@@ -89,7 +89,7 @@ export function registerUserRoutes(app: TypedApp, deps: { users: UserStore; auth
     },
     async (req) => {
       adminOf(req);
-      return { items: users.list().map(view) };
+      return { items: (await users.list()).map(view) };
     },
   );
 
@@ -110,7 +110,7 @@ export function registerUserRoutes(app: TypedApp, deps: { users: UserStore; auth
       const password = b.password ?? generatePassword();
       const user = await asRequest(() => users.create({ username: b.username, role: b.role, practice: b.practice ?? null, password, now: clock.now() }));
       log.info({ by: admin.username, username: user.username, role: user.role, practice: user.practice }, 'dashboard user created');
-      audit.record({
+      await audit.record({
         ...auditActor(req),
         action: 'user.create',
         target: `user:${user.username}`,
@@ -136,7 +136,7 @@ export function registerUserRoutes(app: TypedApp, deps: { users: UserStore; auth
     },
     async (req) => {
       const admin = adminOf(req);
-      const target = users.byUsername(req.params.username);
+      const target = await users.byUsername(req.params.username);
       if (target === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `no user "${req.params.username.toLowerCase()}"`);
       const b = req.body;
       const self = target.id === admin.id;
@@ -150,10 +150,10 @@ export function registerUserRoutes(app: TypedApp, deps: { users: UserStore; auth
       await asRequest(async () => {
         if (b.role !== undefined || b.practice !== undefined) {
           const role: UserRole = b.role ?? user.role;
-          user = users.setRole(user.username, role, b.practice === undefined ? (role === 'practice' ? user.practice : null) : b.practice, now);
+          user = await users.setRole(user.username, role, b.practice === undefined ? (role === 'practice' ? user.practice : null) : b.practice, now);
         }
         if (b.password !== undefined) user = await users.setPassword(user.username, b.password, now);
-        if (b.disabled !== undefined) user = users.setDisabled(user.username, b.disabled, now);
+        if (b.disabled !== undefined) user = await users.setDisabled(user.username, b.disabled, now);
       });
       const changed = Object.keys(b);
       log.info({ by: admin.username, username: user.username, changed }, 'dashboard user changed');
@@ -165,7 +165,7 @@ export function registerUserRoutes(app: TypedApp, deps: { users: UserStore; auth
         ...(b.disabled === undefined ? {} : { disabled: b.disabled }),
         before: { role: target.role, practice: target.practice, disabled: target.disabledAt !== null },
       };
-      audit.record({ ...auditActor(req), action: 'user.change', target: `user:${user.username}`, practice: user.practice, detail, at: now });
+      await audit.record({ ...auditActor(req), action: 'user.change', target: `user:${user.username}`, practice: user.practice, detail, at: now });
       return { user: view(user) };
     },
   );

@@ -92,7 +92,7 @@ export async function startSecureApp(opts: { config?: Record<string, unknown>; t
     httpsUrl = `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}`;
   }
   const ca = certs?.valid.cert;
-  const users = new UserStore(meta);
+  const users = await UserStore.open(meta.state);
   return {
     app,
     meta,

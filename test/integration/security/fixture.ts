@@ -19,6 +19,8 @@ import type { CompiledRule } from '../../../collector/src/evaluation/compiled.ts
 export const A = 'A81001';
 export const B = 'B82002';
 export const PASSWORD = 'walker password 1';
+/** Sessions made ahead per signed-in caller (one per request). */
+const SESSIONS_PER_USER = 300;
 
 /** The callers of the table, in its column order. */
 export const CALLERS = ['admin', 'desk key', 'desk user', 'practice key', 'practice user', 'other practice', 'none', 'agent'] as const;
@@ -58,8 +60,8 @@ export async function startLab(opts: { maintenanceIntervalMs?: number } = {}): P
   );
   const c = await startCollector(config, { log: silentLogger() });
   try {
-    const users = new UserStore(c.meta);
-    const sessions = new SessionStore(c.meta.db);
+    const users = await UserStore.open(c.meta.state);
+    const sessions = new SessionStore(c.meta.state);
     const made: Record<string, User> = {
       admin: await users.create({ username: 'boss', role: 'admin', password: PASSWORD }),
       desk: await users.create({ username: 'desk.one', role: 'servicedesk', password: PASSWORD }),
@@ -74,8 +76,17 @@ export async function startLab(opts: { maintenanceIntervalMs?: number } = {}): P
       none: {},
       agent: bearer(createAgentToken(c.meta, { practice: A, agent: 'srv1' }).token),
     };
+    // A fresh session for every request (a walked DELETE /api/v1/session ends only its own), made
+    // ahead because the store is asynchronous and headers() is not.
+    const pool = new Map<string, { id: string; csrf: string }[]>();
+    for (const u of [made.admin, made.desk, made.practice] as User[]) {
+      const list: { id: string; csrf: string }[] = [];
+      for (let i = 0; i < SESSIONS_PER_USER; i++) list.push(await sessions.create(u.id, Date.now()));
+      pool.set(u.id, list);
+    }
     const sessionOf = (u: User): Record<string, string> => {
-      const s = sessions.create(u.id, Date.now());
+      const s = pool.get(u.id)?.pop();
+      if (s === undefined) throw new Error(`security fixture: more than ${SESSIONS_PER_USER} session requests for ${u.username}; raise SESSIONS_PER_USER`);
       return { cookie: `n3mon_session=${s.id}`, 'x-csrf-token': s.csrf };
     };
     let n = 0;

@@ -13,7 +13,7 @@ const PW = { desk: 'desk password 1', viewer: 'viewer password 1', admin: 'admin
 
 beforeAll(async () => {
   h = await startHarness();
-  users = new UserStore(h.meta);
+  users = await UserStore.open(h.meta.state);
   await users.create({ username: 'Desk', role: 'servicedesk', password: PW.desk });
   await users.create({ username: 'viewer', role: 'practice', practice: 'A81001', password: PW.viewer });
   await users.create({ username: 'boss', role: 'admin', password: PW.admin });
@@ -37,14 +37,16 @@ const get = (url: string, cookie: string) => h.app.inject({ method: 'GET', url, 
 
 describe('users and passwords', () => {
   it('stores a salted scrypt hash, never the password', async () => {
-    const row = h.meta.db.prepare('SELECT username, password_hash FROM ui_users WHERE username = ?').get('desk') as { username: string; password_hash: string };
+    const row = (await h.meta.state.get<{ username: string; password_hash: string }>('SELECT username, password_hash FROM ui_users WHERE username = ?', [
+      'desk',
+    ]))!;
     expect(row.password_hash).toMatch(/^scrypt\$15\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
-    expect(JSON.stringify(h.meta.db.prepare('SELECT * FROM ui_users').all())).not.toContain(PW.desk);
+    expect(JSON.stringify(await h.meta.state.all('SELECT * FROM ui_users'))).not.toContain(PW.desk);
     expect(await verifyPassword(row.password_hash, PW.desk)).toBe(true);
     expect(await verifyPassword(row.password_hash, `${PW.desk}x`)).toBe(false);
     // Same password, different salt: different hashes.
     await users.create({ username: 'twin', role: 'servicedesk', password: PW.desk });
-    expect(users.credentialsOf('twin')?.hash).not.toBe(row.password_hash);
+    expect((await users.credentialsOf('twin'))?.hash).not.toBe(row.password_hash);
   });
 
   it('refuses short passwords, bad names, a duplicate, and a practice user without a known practice', async () => {
@@ -69,9 +71,9 @@ describe('sign-in', () => {
   it('keeps only a hash of the session id on the server', async () => {
     const s = await signIn('desk', PW.desk);
     const id = s.cookie.split('=')[1] as string;
-    const rows = h.meta.db.prepare('SELECT id_hash FROM ui_sessions').all() as { id_hash: Buffer }[];
+    const rows = await h.meta.state.all<{ id_hash: Buffer }>('SELECT id_hash FROM ui_sessions');
     expect(rows.some((r) => r.id_hash.equals(createHash('sha256').update(id).digest()))).toBe(true);
-    expect(JSON.stringify(h.meta.db.prepare('SELECT * FROM ui_sessions').all())).not.toContain(id);
+    expect(JSON.stringify(await h.meta.state.all('SELECT * FROM ui_sessions'))).not.toContain(id);
   });
 
   it('answers a wrong password and an unknown user alike', async () => {
@@ -175,10 +177,10 @@ describe('the session cookie on the read API', () => {
     await users.create({ username: 'mover', role: 'servicedesk', password: PW.desk });
     const s = await signIn('mover', PW.desk);
     expect((await get('/api/v1/overview', s.cookie)).json().total).toBe(2);
-    users.setRole('mover', 'practice', 'B82002');
+    await users.setRole('mover', 'practice', 'B82002');
     expect((await get('/api/v1/overview', s.cookie)).json().items.map((p: { ods: string }) => p.ods)).toEqual(['B82002']);
     expect((await get('/api/v1/practices/A81001', s.cookie)).statusCode).toBe(403);
-    users.setDisabled('mover', true);
+    await users.setDisabled('mover', true);
     expect((await get('/api/v1/overview', s.cookie)).statusCode).toBe(401);
     const again = await h.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'mover', password: PW.desk } });
     expect(again.statusCode).toBe(401);
@@ -248,15 +250,15 @@ describe('the page itself', () => {
 describe('session lifetime', () => {
   it('ends after the idle time without use, and at the absolute end even when used', async () => {
     const { SessionStore } = await import('../../../collector/src/ui/sessions.ts');
-    const sessions = new SessionStore(h.meta.db, { idleMs: 10 * 60_000, absoluteMs: 60 * 60_000 });
-    const user = users.byUsername('desk')!;
+    const sessions = new SessionStore(h.meta.state, { idleMs: 10 * 60_000, absoluteMs: 60 * 60_000 });
+    const user = (await users.byUsername('desk'))!;
     const t0 = Date.now();
-    const idle = sessions.create(user.id, t0);
-    expect(sessions.lookup(idle.id, t0 + 9 * 60_000)?.user.username).toBe('desk');
-    expect(sessions.lookup(idle.id, t0 + 9 * 60_000 + 10 * 60_000)).toBeUndefined(); // 10 min unused since the last use
-    const busy = sessions.create(user.id, t0);
-    for (let t = t0; t < t0 + 60 * 60_000; t += 5 * 60_000) expect(sessions.lookup(busy.id, t)).toBeDefined();
-    expect(sessions.lookup(busy.id, t0 + 60 * 60_000)).toBeUndefined();
-    expect(sessions.lookup('not-a-session', t0)).toBeUndefined();
+    const idle = await sessions.create(user.id, t0);
+    expect((await sessions.lookup(idle.id, t0 + 9 * 60_000))?.user.username).toBe('desk');
+    expect(await sessions.lookup(idle.id, t0 + 9 * 60_000 + 10 * 60_000)).toBeUndefined(); // 10 min unused since the last use
+    const busy = await sessions.create(user.id, t0);
+    for (let t = t0; t < t0 + 60 * 60_000; t += 5 * 60_000) expect(await sessions.lookup(busy.id, t)).toBeDefined();
+    expect(await sessions.lookup(busy.id, t0 + 60 * 60_000)).toBeUndefined();
+    expect(await sessions.lookup('not-a-session', t0)).toBeUndefined();
   });
 });

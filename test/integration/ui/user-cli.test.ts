@@ -19,10 +19,10 @@ function withStdin(args: string[], input: string) {
 }
 const cli = (args: string[]) => runCli([...args, '--data-dir', dir]);
 
-function hashOf(username: string): string {
+async function hashOf(username: string): Promise<string> {
   const meta = openMeta({ dataDir: dir });
   try {
-    return new UserStore(meta).credentialsOf(username)?.hash ?? '';
+    return (await (await UserStore.open(meta.state)).credentialsOf(username))?.hash ?? '';
   } finally {
     meta.close();
   }
@@ -35,14 +35,14 @@ describe('n3mon user', () => {
     const password = r.stdout.trim();
     expect(password).toMatch(/^[A-Za-z0-9]{5}(-[A-Za-z0-9]{5}){3}$/);
     expect(r.stderr).toContain('user jo.bloggs (servicedesk) created. The password above is shown only this once.');
-    expect(await verifyPassword(hashOf('jo.bloggs'), password)).toBe(true);
+    expect(await verifyPassword(await hashOf('jo.bloggs'), password)).toBe(true);
   });
 
   it('takes the password from stdin (first line) and prints nothing secret', async () => {
     const r = withStdin(['user', 'create', '--username', 'ops', '--role', 'admin'], 'a long enough secret\nignored\n');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
-    expect(await verifyPassword(hashOf('ops'), 'a long enough secret')).toBe(true);
+    expect(await verifyPassword(await hashOf('ops'), 'a long enough secret')).toBe(true);
     const short = withStdin(['user', 'create', '--username', 'ops2', '--role', 'admin'], 'short\n');
     expect(short.code).toBe(2);
     expect(short.stderr).toContain('password: must be at least 10 characters');
@@ -65,11 +65,11 @@ describe('n3mon user', () => {
     const list = await cli(['user', 'list', '--json']);
     expect(JSON.parse(list.stdout).map((u: { username: string; role: string }) => `${u.username}:${u.role}`)).toEqual(['jo.bloggs:servicedesk', 'ops:admin']);
     expect((await cli(['user', 'set-role', '--username', 'jo.bloggs', '--role', 'admin'])).stdout).toBe('user jo.bloggs is now admin\n');
-    const before = hashOf('jo.bloggs');
+    const before = await hashOf('jo.bloggs');
     const pw = await cli(['user', 'password', '--username', 'jo.bloggs']);
     expect(pw.code).toBe(0);
-    expect(hashOf('jo.bloggs')).not.toBe(before);
-    expect(await verifyPassword(hashOf('jo.bloggs'), pw.stdout.trim())).toBe(true);
+    expect(await hashOf('jo.bloggs')).not.toBe(before);
+    expect(await verifyPassword(await hashOf('jo.bloggs'), pw.stdout.trim())).toBe(true);
     expect((await cli(['user', 'disable', '--username', 'jo.bloggs'])).stdout).toContain('disabled');
     expect((await cli(['user', 'list'])).stdout).toMatch(/jo\.bloggs\s+admin\s+\*\s+\S+\s+\d{4}-/);
     expect((await cli(['user', 'enable', '--username', 'jo.bloggs'])).stdout).toContain('enabled');
