@@ -7,8 +7,10 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { N3monError } from '../../../shared/src/errors.ts';
-import type { Meta } from '../meta/index.ts';
-import type { ApiRole } from '../meta/credentials.ts';
+import type { Meta, StateDb } from '../meta/index.ts';
+import { CredentialRepo, type ApiRole } from '../meta/credentials.ts';
+import { PracticeRepo } from '../meta/practices.ts';
+import { AgentRepo } from '../meta/agents.ts';
 import { AgentNamePattern, OdsPattern } from '../config/schema.ts';
 
 export const AGENT_TOKEN_PREFIX = 'n3a_';
@@ -65,28 +67,40 @@ export interface CreatedAgentToken {
 
 /**
  * Create an agent token for practice/agent. Creates the practice (name = its ODS code) and the
- * agent row when missing. The token is returned once; only its hash is stored.
+ * agent row when missing, in one transaction. The token is returned once; only its hash is stored.
  */
-export function createAgentToken(meta: Meta, req: { practice: string; agent: string; now?: number; expiresAt?: number | null }): CreatedAgentToken {
+export async function createAgentToken(meta: Pick<Meta, 'state'>, req: AgentTokenRequest): Promise<CreatedAgentToken> {
+  checkAgentTokenRequest(req);
+  return meta.state.tx((tx) => createAgentTokenIn(tx, req));
+}
+
+export interface AgentTokenRequest {
+  practice: string;
+  agent: string;
+  now?: number;
+  expiresAt?: number | null;
+}
+
+function checkAgentTokenRequest(req: AgentTokenRequest): void {
   assertOds(req.practice);
   if (!agentRe.test(req.agent)) throw new N3monError('N3MON_ERR_CLI_USAGE', `agent: "${req.agent}" is not a valid agent name (${AgentNamePattern})`);
+}
+
+/** createAgentToken inside the caller's transaction (`tx`: the handle `state.tx()` gave it). */
+export async function createAgentTokenIn(tx: StateDb, req: AgentTokenRequest): Promise<CreatedAgentToken> {
+  checkAgentTokenRequest(req);
   const now = req.now ?? Date.now();
   const cred = generateCredential(AGENT_TOKEN_PREFIX);
-  const practiceCreated = meta.db
-    .transaction(() => {
-      const created = meta.practices.ensure(req.practice, now);
-      meta.agents.ensure(req.practice, req.agent, now);
-      meta.credentials.insertAgentToken({
-        id: cred.id,
-        practice: req.practice,
-        agent: req.agent,
-        hash: cred.hash,
-        createdAt: now,
-        expiresAt: req.expiresAt ?? null,
-      });
-      return created;
-    })
-    .immediate();
+  const practiceCreated = await new PracticeRepo(tx).ensure(req.practice, now);
+  await new AgentRepo(tx).ensure(req.practice, req.agent, now);
+  await new CredentialRepo(tx).insertAgentToken({
+    id: cred.id,
+    practice: req.practice,
+    agent: req.agent,
+    hash: cred.hash,
+    createdAt: now,
+    expiresAt: req.expiresAt ?? null,
+  });
   return { token: cred.text, id: cred.id, practice: req.practice, agent: req.agent, practiceCreated };
 }
 
@@ -97,12 +111,15 @@ export interface CreatedApiKey {
   practice: string | null;
 }
 
-/** Create a read-API key. A `practice` key needs a practice that exists in meta.db. */
-export function createApiKey(meta: Meta, req: { role: ApiRole; practice?: string; label?: string; now?: number }): CreatedApiKey {
+/** Create a read-API key. A `practice` key needs a practice that exists in the state database. */
+export async function createApiKey(
+  meta: Pick<Meta, 'practices' | 'credentials'>,
+  req: { role: ApiRole; practice?: string; label?: string; now?: number },
+): Promise<CreatedApiKey> {
   if (req.role === 'practice') {
     if (req.practice === undefined) throw new N3monError('N3MON_ERR_CLI_USAGE', 'a practice key needs --practice ODS');
     assertOds(req.practice);
-    if (meta.practices.get(req.practice) === undefined) {
+    if ((await meta.practices.get(req.practice)) === undefined) {
       throw new N3monError(
         'N3MON_ERR_NOT_FOUND',
         `practice ${req.practice} is not known: add it to the config's practices (and start the collector or pass --config), or create an agent token for it first`,
@@ -114,7 +131,7 @@ export function createApiKey(meta: Meta, req: { role: ApiRole; practice?: string
   const now = req.now ?? Date.now();
   const cred = generateCredential(API_KEY_PREFIX);
   const practice = req.role === 'practice' ? (req.practice ?? null) : null;
-  meta.credentials.insertApiKey({ id: cred.id, role: req.role, practice, label: req.label ?? null, hash: cred.hash, createdAt: now });
+  await meta.credentials.insertApiKey({ id: cred.id, role: req.role, practice, label: req.label ?? null, hash: cred.hash, createdAt: now });
   return { key: cred.text, id: cred.id, role: req.role, practice };
 }
 
@@ -160,20 +177,25 @@ export function keyReader(row: { id: string; role: ApiRole; practice: string | n
   };
 }
 
-export function verifyAgentToken(meta: Meta, text: string, now: number = Date.now()): Verified<AgentIdentity> {
+/**
+ * Check an agent token: one primary-key read of the state database and one SHA-256, no cache, so a
+ * revoke through any collector sharing the database (or the CLI) is refused from the next request.
+ */
+export async function verifyAgentToken(meta: Pick<Meta, 'credentials'>, text: string, now: number = Date.now()): Promise<Verified<AgentIdentity>> {
   const id = credentialId(text, AGENT_TOKEN_PREFIX);
   if (id === undefined) return { ok: false, reason: 'malformed' };
-  const row = meta.credentials.agentToken(id);
+  const row = await meta.credentials.agentToken(id);
   if (row === undefined || !hashMatches(row.hash, text)) return { ok: false, reason: 'unknown' };
   if (row.revokedAt !== null) return { ok: false, reason: 'revoked' };
   if (row.expiresAt !== null && now >= row.expiresAt) return { ok: false, reason: 'expired' };
   return { ok: true, value: { tokenId: row.id, practice: row.practice, agent: row.agent, expiresAt: row.expiresAt, createdAt: row.createdAt } };
 }
 
-export function verifyApiKey(meta: Meta, text: string): Verified<Reader> {
+/** Check an API key: like verifyAgentToken, read from the state database on every call (no cache). */
+export async function verifyApiKey(meta: Pick<Meta, 'credentials'>, text: string): Promise<Verified<Reader>> {
   const id = credentialId(text, API_KEY_PREFIX);
   if (id === undefined) return { ok: false, reason: 'malformed' };
-  const row = meta.credentials.apiKey(id);
+  const row = await meta.credentials.apiKey(id);
   if (row === undefined || !hashMatches(row.hash, text)) return { ok: false, reason: 'unknown' };
   if (row.revokedAt !== null) return { ok: false, reason: 'revoked' };
   return { ok: true, value: keyReader(row) };

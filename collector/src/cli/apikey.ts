@@ -34,14 +34,14 @@ async function create(args: string[], io: CliIO): Promise<number> {
   if (wantHelp) return (io.out(help), 0);
   const role = values.role as ApiRole | undefined;
   if (role === undefined || !ROLES.includes(role)) throw usageError('apikey create needs --role servicedesk or --role practice');
-  const meta = openMetaFor(values, io);
+  const meta = await openMetaFor(values, io);
   try {
-    const k = createApiKey(meta, {
+    const k = await createApiKey(meta, {
       role,
       ...(values.practice === undefined ? {} : { practice: values.practice }),
       ...(values.label === undefined ? {} : { label: values.label }),
     });
-    meta.audit.record({
+    await meta.audit.record({
       ...cliActor(),
       action: 'apikey.create',
       target: `apikey:${k.id}`,
@@ -59,11 +59,16 @@ async function create(args: string[], io: CliIO): Promise<number> {
 async function list(args: string[], io: CliIO): Promise<number> {
   const { values, help: wantHelp } = parseFlags(args, { json: { type: 'boolean' }, ...DATA_DIR_FLAGS });
   if (wantHelp) return (io.out(help), 0);
-  const meta = openMetaFor(values, io);
+  const meta = await openMetaFor(values, io);
   try {
-    const rows = meta.credentials
-      .apiKeys()
-      .map((k) => ({ id: k.id, role: k.role, practice: k.practice, label: k.label, createdAt: k.createdAt, revokedAt: k.revokedAt }));
+    const rows = (await meta.credentials.apiKeys()).map((k) => ({
+      id: k.id,
+      role: k.role,
+      practice: k.practice,
+      label: k.label,
+      createdAt: k.createdAt,
+      revokedAt: k.revokedAt,
+    }));
     if (values.json === true) io.out(`${JSON.stringify(rows, null, 2)}\n`);
     else
       io.out(
@@ -83,11 +88,12 @@ async function revoke(args: string[], io: CliIO): Promise<number> {
   if (wantHelp) return (io.out(help), 0);
   const id = positionals[0];
   if (id === undefined) throw usageError('apikey revoke needs the key id (see apikey list)');
-  const meta = openMetaFor(values, io);
+  const meta = await openMetaFor(values, io);
   try {
-    if (meta.credentials.apiKey(id) === undefined) return (io.err(`n3mon apikey: no key with id ${id}\n`), 1);
-    if (!meta.credentials.revokeApiKey(id, Date.now())) return (io.out(`key ${id} was already revoked\n`), 0);
-    meta.audit.record({ ...cliActor(), action: 'apikey.revoke', target: `apikey:${id}`, practice: meta.credentials.apiKey(id)?.practice ?? null });
+    const row = await meta.credentials.apiKey(id);
+    if (row === undefined) return (io.err(`n3mon apikey: no key with id ${id}\n`), 1);
+    if (!(await meta.credentials.revokeApiKey(id, Date.now()))) return (io.out(`key ${id} was already revoked\n`), 0);
+    await meta.audit.record({ ...cliActor(), action: 'apikey.revoke', target: `apikey:${id}`, practice: row.practice });
     io.out(`key ${id} revoked\n`);
     return 0;
   } finally {

@@ -46,11 +46,11 @@ async function create(args: string[], io: CliIO): Promise<number> {
   const expiresInMs = values.expires === undefined ? ENROLMENT_CONFIG_DEFAULTS.codeTtlMs : parseDuration(values.expires);
   if (expiresInMs === undefined || expiresInMs < 1000 || expiresInMs > 30 * 86_400_000)
     throw usageError(`--expires: 1s to 30d, e.g. 24h, 90m, 7d (got ${values.expires})`);
-  const meta = openMetaFor(values, io);
+  const meta = await openMetaFor(values, io);
   try {
     const actor = cliActor();
-    const { code, row } = createEnrolmentCode(meta, { practice: values.practice, uses, expiresInMs, createdBy: actor.actor });
-    meta.audit.record({
+    const { code, row } = await createEnrolmentCode(meta, { practice: values.practice, uses, expiresInMs, createdBy: actor.actor });
+    await meta.audit.record({
       ...actor,
       action: 'enrolment.create',
       target: `enrolment:${row.id}`,
@@ -71,10 +71,10 @@ async function create(args: string[], io: CliIO): Promise<number> {
 async function list(args: string[], io: CliIO): Promise<number> {
   const { values, help: wantHelp } = parseFlags(args, { practice: { type: 'string' }, json: { type: 'boolean' }, ...DATA_DIR_FLAGS });
   if (wantHelp) return (io.out(help), 0);
-  const meta = openMetaFor(values, io);
+  const meta = await openMetaFor(values, io);
   try {
     const now = Date.now();
-    const rows = meta.enrolments.list(values.practice).map((r) => ({ ...r, state: codeState(r, now) }));
+    const rows = (await meta.enrolments.list(values.practice)).map((r) => ({ ...r, state: codeState(r, now) }));
     if (values.json === true) io.out(`${JSON.stringify(rows, null, 2)}\n`);
     else
       io.out(
@@ -94,12 +94,12 @@ async function revoke(args: string[], io: CliIO): Promise<number> {
   if (wantHelp) return (io.out(help), 0);
   const id = positionals[0];
   if (id === undefined) throw usageError('enrolment revoke needs the code id (see enrolment list)');
-  const meta = openMetaFor(values, io);
+  const meta = await openMetaFor(values, io);
   try {
-    const row = meta.enrolments.get(id);
+    const row = await meta.enrolments.get(id);
     if (row === undefined) return (io.err(`n3mon enrolment: no enrolment code with id ${id}\n`), 1);
-    if (!meta.enrolments.revoke(id, Date.now())) return (io.out(`enrolment code ${id} was already revoked\n`), 0);
-    meta.audit.record({ ...cliActor(), action: 'enrolment.revoke', target: `enrolment:${id}`, practice: row.practice, detail: { uses: row.uses } });
+    if (!(await meta.enrolments.revoke(id, Date.now()))) return (io.out(`enrolment code ${id} was already revoked\n`), 0);
+    await meta.audit.record({ ...cliActor(), action: 'enrolment.revoke', target: `enrolment:${id}`, practice: row.practice, detail: { uses: row.uses } });
     io.out(`enrolment code ${id} (practice ${row.practice}, ${row.uses}/${row.maxUses} used) revoked\n`);
     return 0;
   } finally {

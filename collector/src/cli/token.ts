@@ -36,10 +36,10 @@ async function create(args: string[], io: CliIO): Promise<number> {
   if (wantHelp) return (io.out(help), 0);
   if (values.practice === undefined) throw usageError('token create needs --practice ODS');
   assertOds(values.practice);
-  const meta = openMetaFor(values, io);
+  const meta = await openMetaFor(values, io);
   try {
-    const t = createAgentToken(meta, { practice: values.practice, agent: values.agent ?? 'default' });
-    meta.audit.record({
+    const t = await createAgentToken(meta, { practice: values.practice, agent: values.agent ?? 'default' });
+    await meta.audit.record({
       ...cliActor(),
       action: 'token.create',
       target: `token:${t.id}`,
@@ -60,11 +60,10 @@ async function create(args: string[], io: CliIO): Promise<number> {
 async function list(args: string[], io: CliIO): Promise<number> {
   const { values, help: wantHelp } = parseFlags(args, { practice: { type: 'string' }, json: { type: 'boolean' }, ...DATA_DIR_FLAGS });
   if (wantHelp) return (io.out(help), 0);
-  const meta = openMetaFor(values, io);
+  const meta = await openMetaFor(values, io);
   try {
-    const lastSeen = new Map(meta.agents.all().map((a) => [`${a.practice}/${a.name}`, a.lastSeen]));
-    const rows = meta.credentials
-      .agentTokens()
+    const lastSeen = new Map((await meta.agents.all()).map((a) => [`${a.practice}/${a.name}`, a.lastSeen]));
+    const rows = (await meta.credentials.agentTokens())
       .filter((t) => values.practice === undefined || t.practice === values.practice)
       .map((t) => ({
         id: t.id,
@@ -94,12 +93,12 @@ async function revoke(args: string[], io: CliIO): Promise<number> {
   if (wantHelp) return (io.out(help), 0);
   const id = positionals[0];
   if (id === undefined) throw usageError('token revoke needs the token id (see token list)');
-  const meta = openMetaFor(values, io);
+  const meta = await openMetaFor(values, io);
   try {
-    const row = meta.credentials.agentToken(id);
+    const row = await meta.credentials.agentToken(id);
     if (row === undefined) return (io.err(`n3mon token: no token with id ${id}\n`), 1);
-    if (!meta.credentials.revokeAgentToken(id, Date.now())) return (io.out(`token ${id} was already revoked\n`), 0);
-    meta.audit.record({ ...cliActor(), action: 'token.revoke', target: `token:${id}`, practice: row.practice, detail: { agent: row.agent } });
+    if (!(await meta.credentials.revokeAgentToken(id, Date.now()))) return (io.out(`token ${id} was already revoked\n`), 0);
+    await meta.audit.record({ ...cliActor(), action: 'token.revoke', target: `token:${id}`, practice: row.practice, detail: { agent: row.agent } });
     io.out(`token ${id} (agent ${row.agent} of ${row.practice}) revoked\n`);
     return 0;
   } finally {

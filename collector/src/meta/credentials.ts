@@ -1,5 +1,9 @@
-/** Credential rows: only hashes are stored. Generation and checking are in ../auth/credentials.ts. */
-import type { SqliteDb } from './db.ts';
+/**
+ * Credential rows: only hashes are stored. Generation and checking are in ../auth/credentials.ts.
+ * Nothing is cached: every lookup reads the state database, so a revoke (through any collector
+ * sharing the database, or the CLI) is refused by every collector from its next request.
+ */
+import type { StateDb } from './state-db.ts';
 
 export type ApiRole = 'servicedesk' | 'practice';
 
@@ -62,77 +66,86 @@ const keyRow = (r: RawKey): ApiKeyRow => ({
   revokedAt: r.revoked_at,
 });
 
-export class CredentialRepo {
-  readonly #insertToken;
-  readonly #token;
-  readonly #tokens;
-  readonly #revokeToken;
-  readonly #revokeAgent;
-  readonly #shorten;
-  readonly #insertKey;
-  readonly #key;
-  readonly #keys;
-  readonly #revokeKey;
+const TOKEN_COLS = 'id, practice, agent, hash, created_at, revoked_at, expires_at';
+const KEY_COLS = 'id, role, practice, label, hash, created_at, revoked_at';
 
-  constructor(db: SqliteDb) {
-    this.#insertToken = db.prepare(
-      'INSERT INTO agent_tokens (id, practice, agent, hash, created_at, expires_at) VALUES (@id, @practice, @agent, @hash, @createdAt, @expiresAt)',
-    );
-    this.#token = db.prepare<[string], RawToken>('SELECT * FROM agent_tokens WHERE id = ?');
-    this.#tokens = db.prepare<[], RawToken>('SELECT * FROM agent_tokens ORDER BY practice, agent, created_at');
-    this.#revokeToken = db.prepare('UPDATE agent_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
-    this.#revokeAgent = db.prepare('UPDATE agent_tokens SET revoked_at = ? WHERE practice = ? AND agent = ? AND revoked_at IS NULL');
-    this.#shorten = db.prepare('UPDATE agent_tokens SET expires_at = ? WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)');
-    this.#insertKey = db.prepare(
-      'INSERT INTO api_keys (id, role, practice, label, hash, created_at) VALUES (@id, @role, @practice, @label, @hash, @createdAt)',
-    );
-    this.#key = db.prepare<[string], RawKey>('SELECT * FROM api_keys WHERE id = ?');
-    this.#keys = db.prepare<[], RawKey>('SELECT * FROM api_keys ORDER BY created_at');
-    this.#revokeKey = db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
+export class CredentialRepo {
+  readonly #db: StateDb;
+
+  constructor(db: StateDb) {
+    this.#db = db;
   }
 
-  insertAgentToken(row: Omit<AgentTokenRow, 'revokedAt' | 'expiresAt'> & { expiresAt?: number | null }): void {
-    this.#insertToken.run({ ...row, expiresAt: row.expiresAt ?? null });
+  /** The same repository over `tx` (a transaction's handle: `meta.state.tx(async (tx) => …)`). */
+  in(tx: StateDb): CredentialRepo {
+    return new CredentialRepo(tx);
+  }
+
+  async insertAgentToken(row: Omit<AgentTokenRow, 'revokedAt' | 'expiresAt'> & { expiresAt?: number | null }): Promise<void> {
+    await this.#db.run(
+      'INSERT INTO agent_tokens (id, practice, agent, hash, created_at, expires_at) VALUES (@id, @practice, @agent, @hash, @createdAt, @expiresAt)',
+      { id: row.id, practice: row.practice, agent: row.agent, hash: row.hash, createdAt: row.createdAt, expiresAt: row.expiresAt ?? null },
+    );
   }
 
   /** Make the token expire at `at` unless it expires sooner already (rotation's overlap). */
-  shortenAgentToken(id: string, at: number): void {
-    this.#shorten.run(at, id, at);
+  async shortenAgentToken(id: string, at: number): Promise<void> {
+    await this.#db.run('UPDATE agent_tokens SET expires_at = @at WHERE id = @id AND (expires_at IS NULL OR expires_at > @at)', { id, at });
   }
 
   /** Revoke every live token of an agent; how many. */
-  revokeAgentTokens(practice: string, agent: string, now: number): number {
-    return this.#revokeAgent.run(now, practice, agent).changes;
+  async revokeAgentTokens(practice: string, agent: string, now: number): Promise<number> {
+    const r = await this.#db.run('UPDATE agent_tokens SET revoked_at = ? WHERE practice = ? AND agent = ? AND revoked_at IS NULL', [now, practice, agent]);
+    return r.changes;
   }
 
-  agentToken(id: string): AgentTokenRow | undefined {
-    const r = this.#token.get(id);
+  async agentToken(id: string): Promise<AgentTokenRow | undefined> {
+    const r = await this.#db.get<RawToken>(`SELECT ${TOKEN_COLS} FROM agent_tokens WHERE id = ?`, [id]);
     return r === undefined ? undefined : tokenRow(r);
   }
 
-  agentTokens(): AgentTokenRow[] {
-    return this.#tokens.all().map(tokenRow);
+  async agentTokens(): Promise<AgentTokenRow[]> {
+    return (await this.#db.all<RawToken>(`SELECT ${TOKEN_COLS} FROM agent_tokens ORDER BY practice, agent, created_at, id`)).map(tokenRow);
+  }
+
+  /** A practice's tokens (of one agent when `agent` is given) neither revoked nor expired at `now`, oldest first. */
+  async liveAgentTokens(practice: string, now: number, agent?: string): Promise<AgentTokenRow[]> {
+    const rows = await this.#db.all<RawToken>(
+      `SELECT ${TOKEN_COLS} FROM agent_tokens
+       WHERE practice = @practice AND (CAST(@agent AS TEXT) IS NULL OR agent = @agent)
+         AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > @now)
+       ORDER BY agent, created_at, id`,
+      { practice, agent: agent ?? null, now },
+    );
+    return rows.map(tokenRow);
   }
 
   /** True when a live token was revoked now. */
-  revokeAgentToken(id: string, now: number): boolean {
-    return this.#revokeToken.run(now, id).changes === 1;
+  async revokeAgentToken(id: string, now: number): Promise<boolean> {
+    return (await this.#db.run('UPDATE agent_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [now, id])).changes === 1;
   }
 
-  insertApiKey(row: Omit<ApiKeyRow, 'revokedAt'>): void {
-    this.#insertKey.run(row);
+  async insertApiKey(row: Omit<ApiKeyRow, 'revokedAt'>): Promise<void> {
+    await this.#db.run('INSERT INTO api_keys (id, role, practice, label, hash, created_at) VALUES (@id, @role, @practice, @label, @hash, @createdAt)', {
+      id: row.id,
+      role: row.role,
+      practice: row.practice,
+      label: row.label,
+      hash: row.hash,
+      createdAt: row.createdAt,
+    });
   }
 
-  apiKey(id: string): ApiKeyRow | undefined {
-    const r = this.#key.get(id);
+  async apiKey(id: string): Promise<ApiKeyRow | undefined> {
+    const r = await this.#db.get<RawKey>(`SELECT ${KEY_COLS} FROM api_keys WHERE id = ?`, [id]);
     return r === undefined ? undefined : keyRow(r);
   }
 
-  apiKeys(): ApiKeyRow[] {
-    return this.#keys.all().map(keyRow);
+  async apiKeys(): Promise<ApiKeyRow[]> {
+    return (await this.#db.all<RawKey>(`SELECT ${KEY_COLS} FROM api_keys ORDER BY created_at, id`)).map(keyRow);
   }
 
-  revokeApiKey(id: string, now: number): boolean {
-    return this.#revokeKey.run(now, id).changes === 1;
+  async revokeApiKey(id: string, now: number): Promise<boolean> {
+    return (await this.#db.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [now, id])).changes === 1;
   }
 }

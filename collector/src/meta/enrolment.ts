@@ -4,9 +4,10 @@
  * User-Agent), the address it last pushed from, and each token's expiry. Own migration component
  * (`enrolment`), so core's steps stay core's. Codes are stored as SHA-256 only.
  */
-import type { MigrationStep, SqliteDb } from './db.ts';
+import type { ComponentMigrations, StateDb } from './state-db.ts';
 
-export const ENROLMENT_MIGRATIONS: readonly MigrationStep[] = [
+/** The SQLite steps (released: append only). Plain SQL, so both migrate() paths run them. */
+export const ENROLMENT_MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE enrolment_codes (
     id TEXT PRIMARY KEY,                          -- public: list and revoke take it
@@ -26,6 +27,35 @@ export const ENROLMENT_MIGRATIONS: readonly MigrationStep[] = [
   ALTER TABLE agent_tokens ADD COLUMN expires_at INTEGER;  -- NULL: never (tokens from n3mon token create)
   `,
 ];
+
+/**
+ * The `enrolment` component on both engines. PostgreSQL starts from today's schema; the columns it
+ * adds to core's `agents` and `agent_tokens` use ADD COLUMN IF NOT EXISTS, so core's PostgreSQL DDL
+ * may already carry them.
+ */
+export const ENROLMENT_STATE_MIGRATIONS: ComponentMigrations = {
+  sqlite: ENROLMENT_MIGRATIONS,
+  postgres: [
+    `
+    CREATE TABLE enrolment_codes (
+      id TEXT PRIMARY KEY,
+      practice TEXT NOT NULL REFERENCES practices (ods),
+      hash BYTEA NOT NULL UNIQUE,
+      max_uses INTEGER NOT NULL CHECK (max_uses >= 1),
+      uses INTEGER NOT NULL DEFAULT 0,
+      created_at BIGINT NOT NULL,
+      expires_at BIGINT NOT NULL,
+      revoked_at BIGINT,
+      created_by TEXT NOT NULL
+    );
+    CREATE INDEX enrolment_codes_practice ON enrolment_codes (practice, created_at);
+    ALTER TABLE agents ADD COLUMN IF NOT EXISTS version TEXT;
+    ALTER TABLE agents ADD COLUMN IF NOT EXISTS platform TEXT;
+    ALTER TABLE agents ADD COLUMN IF NOT EXISTS address TEXT;
+    ALTER TABLE agent_tokens ADD COLUMN IF NOT EXISTS expires_at BIGINT;
+    `,
+  ],
+};
 
 export interface EnrolmentCodeRow {
   id: string;
@@ -73,53 +103,64 @@ export function codeState(row: EnrolmentCodeRow, now: number): CodeState {
 const COLS = 'id, practice, max_uses, uses, created_at, expires_at, revoked_at, created_by';
 
 export class EnrolmentRepo {
-  readonly #insert;
-  readonly #byHash;
-  readonly #byId;
-  readonly #list;
-  readonly #use;
-  readonly #revoke;
+  readonly #db: StateDb;
 
-  constructor(db: SqliteDb) {
-    this.#insert = db.prepare(
+  constructor(db: StateDb) {
+    this.#db = db;
+  }
+
+  /** The same repository over `tx` (a transaction's handle: `meta.state.tx(async (tx) => …)`). */
+  in(tx: StateDb): EnrolmentRepo {
+    return new EnrolmentRepo(tx);
+  }
+
+  async insert(row: Omit<EnrolmentCodeRow, 'uses' | 'revokedAt'> & { hash: Buffer }): Promise<void> {
+    await this.#db.run(
       'INSERT INTO enrolment_codes (id, practice, hash, max_uses, created_at, expires_at, created_by) VALUES (@id, @practice, @hash, @maxUses, @createdAt, @expiresAt, @createdBy)',
+      {
+        id: row.id,
+        practice: row.practice,
+        hash: row.hash,
+        maxUses: row.maxUses,
+        createdAt: row.createdAt,
+        expiresAt: row.expiresAt,
+        createdBy: row.createdBy,
+      },
     );
-    this.#byHash = db.prepare<[Buffer], Raw>(`SELECT ${COLS} FROM enrolment_codes WHERE hash = ?`);
-    this.#byId = db.prepare<[string], Raw>(`SELECT ${COLS} FROM enrolment_codes WHERE id = ?`);
-    this.#list = db.prepare<[string | null, string | null], Raw>(
-      `SELECT ${COLS} FROM enrolment_codes WHERE (? IS NULL OR practice = ?) ORDER BY created_at DESC, id`,
-    );
-    // One use, only while the code is usable: the WHERE makes a race between two servers safe.
-    this.#use = db.prepare('UPDATE enrolment_codes SET uses = uses + 1 WHERE id = ? AND revoked_at IS NULL AND uses < max_uses AND expires_at > ?');
-    this.#revoke = db.prepare('UPDATE enrolment_codes SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
   }
 
-  insert(row: Omit<EnrolmentCodeRow, 'uses' | 'revokedAt'> & { hash: Buffer }): void {
-    this.#insert.run(row);
-  }
-
-  byHash(hash: Buffer): EnrolmentCodeRow | undefined {
-    const r = this.#byHash.get(hash);
+  async byHash(hash: Buffer): Promise<EnrolmentCodeRow | undefined> {
+    const r = await this.#db.get<Raw>(`SELECT ${COLS} FROM enrolment_codes WHERE hash = ?`, [hash]);
     return r === undefined ? undefined : fromRaw(r);
   }
 
-  get(id: string): EnrolmentCodeRow | undefined {
-    const r = this.#byId.get(id);
+  async get(id: string): Promise<EnrolmentCodeRow | undefined> {
+    const r = await this.#db.get<Raw>(`SELECT ${COLS} FROM enrolment_codes WHERE id = ?`, [id]);
     return r === undefined ? undefined : fromRaw(r);
   }
 
-  list(practice?: string): EnrolmentCodeRow[] {
-    const p = practice ?? null;
-    return this.#list.all(p, p).map(fromRaw);
+  async list(practice?: string): Promise<EnrolmentCodeRow[]> {
+    const rows = await this.#db.all<Raw>(
+      `SELECT ${COLS} FROM enrolment_codes WHERE (CAST(@practice AS TEXT) IS NULL OR practice = @practice) ORDER BY created_at DESC, id`,
+      { practice: practice ?? null },
+    );
+    return rows.map(fromRaw);
   }
 
-  /** Count one use; false when the code is no longer usable at `now`. */
-  use(id: string, now: number): boolean {
-    return this.#use.run(id, now).changes === 1;
+  /**
+   * Count one use; false when the code is no longer usable at `now`. One conditional UPDATE: two
+   * servers (or two collectors) racing for the last use cannot both win on either engine.
+   */
+  async use(id: string, now: number): Promise<boolean> {
+    const r = await this.#db.run('UPDATE enrolment_codes SET uses = uses + 1 WHERE id = ? AND revoked_at IS NULL AND uses < max_uses AND expires_at > ?', [
+      id,
+      now,
+    ]);
+    return r.changes === 1;
   }
 
   /** True when a live code was revoked now. */
-  revoke(id: string, now: number): boolean {
-    return this.#revoke.run(now, id).changes === 1;
+  async revoke(id: string, now: number): Promise<boolean> {
+    return (await this.#db.run('UPDATE enrolment_codes SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [now, id])).changes === 1;
   }
 }

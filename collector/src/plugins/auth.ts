@@ -1,9 +1,9 @@
 /**
  * Bearer authentication as onRequest hooks, so nothing of an unauthenticated request's body is
  * read. Agents present a token (`n3a_…`) on ingest; readers present an API key (`n3k_…`).
- * Credentials are checked against meta.db on every request (no cache): a revoke — also from the
- * CLI while the collector runs — takes effect at once. A check is one primary-key lookup and one
- * SHA-256.
+ * Credentials are checked against the state database on every request (no cache): a revoke —
+ * through another collector sharing the database, or from the CLI while the collector runs — is
+ * refused from the next request. A check is one primary-key lookup and one SHA-256.
  */
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { TypedApp } from '../typed-app.ts';
@@ -58,7 +58,7 @@ export function registerAuth(app: TypedApp, meta: Meta, opts: { requireClientCer
   const sources: ReaderSource[] = [];
   return {
     agent: async (req) => {
-      const v = verifyAgentToken(meta, bearerToken(req));
+      const v = await verifyAgentToken(meta, bearerToken(req));
       if (!v.ok) throw new N3monError('N3MON_ERR_AUTH_INVALID', `agent token rejected: ${REASONS[v.reason]}`);
       if (opts.requireClientCert === true) {
         const refused = agentCertProblem(req.raw.socket, v.value);
@@ -76,7 +76,7 @@ export function registerAuth(app: TypedApp, meta: Meta, opts: { requireClientCer
           }
         }
       }
-      const v = verifyApiKey(meta, bearerToken(req));
+      const v = await verifyApiKey(meta, bearerToken(req));
       if (!v.ok) throw new N3monError('N3MON_ERR_AUTH_INVALID', `API key rejected: ${REASONS[v.reason]}`);
       req.reader = v.value;
     },
@@ -118,7 +118,7 @@ export function assertAdmin(req: FastifyRequest, what: string): Reader {
   return reader;
 }
 
-/** Who and from where, for `meta.audit.record({ ...auditActor(req), action, target, … })`. */
+/** Who and from where, for `await meta.audit.record({ ...auditActor(req), action, target, … })`. */
 export function auditActor(req: FastifyRequest): Pick<AuditInput, 'actor' | 'from'> {
   const actor = req.reader?.actor ?? (req.agentIdentity === null ? 'anonymous' : `agent:${req.agentIdentity.practice}/${req.agentIdentity.agent}`);
   return { actor, from: req.ip };

@@ -94,9 +94,9 @@ async function register(root: TypedApp, ctx: AppContext): Promise<void> {
       async (req) => {
         const body = req.body as EnrolRequest;
         const now = ctx.clock.now();
-        const r = enrolWithCode(ctx.meta, { code: body.code, name: body.name, credentialTtlMs: cfg.credentialTtlMs, now });
+        const r = await enrolWithCode(ctx.meta, { code: body.code, name: body.name, credentialTtlMs: cfg.credentialTtlMs, now });
         if (!r.ok) {
-          ctx.meta.audit.record({
+          await ctx.meta.audit.record({
             actor: 'anonymous',
             from: req.ip,
             action: 'enrolment.refuse',
@@ -108,7 +108,7 @@ async function register(root: TypedApp, ctx: AppContext): Promise<void> {
           throw new N3monError(r.reason === 'taken' ? 'N3MON_ERR_REQUEST_INVALID' : 'N3MON_ERR_AUTH_INVALID', `enrolment refused: ${r.message}`);
         }
         const c = r.credential;
-        ctx.meta.audit.record({
+        await ctx.meta.audit.record({
           actor: `agent:${c.practice}/${c.agent}`,
           from: req.ip,
           action: 'enrolment.use',
@@ -122,7 +122,7 @@ async function register(root: TypedApp, ctx: AppContext): Promise<void> {
     );
 
     // A token may be rotated a few times an hour (an answer lost on the way is asked again), not
-    // used to fill meta.db with tokens.
+    // used to fill the state database with tokens.
     const perToken = app.createRateLimit({
       max: ROTATIONS_PER_HOUR,
       timeWindow: 3_600_000,
@@ -150,8 +150,8 @@ async function register(root: TypedApp, ctx: AppContext): Promise<void> {
       },
       async (req) => {
         const who = req.agentIdentity!;
-        const c = rotateCredential(ctx.meta, who, { credentialTtlMs: cfg.credentialTtlMs, overlapMs: cfg.rotationOverlapMs, now: ctx.clock.now() });
-        ctx.meta.audit.record({
+        const c = await rotateCredential(ctx.meta, who, { credentialTtlMs: cfg.credentialTtlMs, overlapMs: cfg.rotationOverlapMs, now: ctx.clock.now() });
+        await ctx.meta.audit.record({
           ...auditActor(req),
           action: 'token.rotate',
           target: `token:${c.id}`,
@@ -180,14 +180,14 @@ async function register(root: TypedApp, ctx: AppContext): Promise<void> {
       const body = req.body as { practice: string; uses: number; expiresInMs?: number };
       const reader = assertServiceDesk(req, 'creating an enrolment code', body.practice);
       const now = ctx.clock.now();
-      const { code, row } = createEnrolmentCode(ctx.meta, {
+      const { code, row } = await createEnrolmentCode(ctx.meta, {
         practice: body.practice,
         uses: body.uses,
         expiresInMs: body.expiresInMs ?? cfg.codeTtlMs,
         createdBy: reader.actor,
         now,
       });
-      ctx.meta.audit.record({
+      await ctx.meta.audit.record({
         ...auditActor(req),
         action: 'enrolment.create',
         target: `enrolment:${row.id}`,
@@ -214,7 +214,7 @@ async function register(root: TypedApp, ctx: AppContext): Promise<void> {
       const q = req.query as { practice?: string };
       assertServiceDesk(req, 'listing enrolment codes', q.practice);
       const now = ctx.clock.now();
-      return { items: ctx.meta.enrolments.list(q.practice).map((r) => codeView(r, now)) };
+      return { items: (await ctx.meta.enrolments.list(q.practice)).map((r) => codeView(r, now)) };
     },
   );
 
@@ -232,19 +232,19 @@ async function register(root: TypedApp, ctx: AppContext): Promise<void> {
     },
     async (req) => {
       const { id } = req.params as { id: string };
-      const row = ctx.meta.enrolments.get(id);
+      const row = await ctx.meta.enrolments.get(id);
       assertServiceDesk(req, 'revoking an enrolment code', row?.practice);
       if (row === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `no enrolment code with id ${id}`);
       const now = ctx.clock.now();
-      if (ctx.meta.enrolments.revoke(id, now))
-        ctx.meta.audit.record({
+      if (await ctx.meta.enrolments.revoke(id, now))
+        await ctx.meta.audit.record({
           ...auditActor(req),
           action: 'enrolment.revoke',
           target: `enrolment:${id}`,
           practice: row.practice,
           detail: { uses: row.uses },
         });
-      return codeView(ctx.meta.enrolments.get(id) as EnrolmentCodeRow, now);
+      return codeView((await ctx.meta.enrolments.get(id)) as EnrolmentCodeRow, now);
     },
   );
 }

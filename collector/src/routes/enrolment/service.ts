@@ -28,7 +28,7 @@ export interface CreatedCode {
 }
 
 export async function createEnrolmentCode(
-  meta: Meta,
+  meta: Pick<Meta, 'state' | 'enrolments'>,
   req: { practice: string; uses?: number; expiresInMs: number; createdBy: string; now?: number },
 ): Promise<CreatedCode> {
   assertOds(req.practice);
@@ -70,7 +70,10 @@ export type EnrolResult =
   | { ok: false; reason: keyof typeof REFUSALS; message: string; code?: EnrolmentCodeRow };
 
 /** Exchange a code for a new agent token of the code's practice (agent `name`). */
-export async function enrolWithCode(meta: Meta, req: { code: string; name: string; credentialTtlMs: number; now?: number }): Promise<EnrolResult> {
+export async function enrolWithCode(
+  meta: Pick<Meta, 'state' | 'enrolments' | 'credentials'>,
+  req: { code: string; name: string; credentialTtlMs: number; now?: number },
+): Promise<EnrolResult> {
   const now = req.now ?? Date.now();
   return meta.state.tx(async (tx): Promise<EnrolResult> => {
     const codes = meta.enrolments.in(tx);
@@ -103,7 +106,7 @@ export async function enrolWithCode(meta: Meta, req: { code: string; name: strin
 
 /** A new token for the same agent; the presented one now expires at now + overlap (or sooner, as before). */
 export async function rotateCredential(
-  meta: Meta,
+  meta: Pick<Meta, 'state' | 'credentials'>,
   who: AgentIdentity,
   opts: { credentialTtlMs: number; overlapMs: number; now?: number },
 ): Promise<AgentCredential> {
@@ -131,7 +134,7 @@ export interface AgentView {
 }
 
 /** A practice's agents with version, last seen, address and credential age. */
-export async function agentsOf(meta: Meta, practice: string, now: number = Date.now()): Promise<AgentView[]> {
+export async function agentsOf(meta: Pick<Meta, 'state' | 'agents' | 'credentials'>, practice: string, now: number = Date.now()): Promise<AgentView[]> {
   const tokens = await meta.credentials.liveAgentTokens(practice, now);
   const applied = await applyStates(meta.state, practice);
   return (await meta.agents.list(practice)).map((a) => {
