@@ -23,6 +23,7 @@ import { PG_LAB_REQUIREMENTS, type PgLab, startPostgres } from '../../helpers/po
 import { waitFor } from '../../helpers/wait.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../../integration/alerts/servers.ts';
 import type { Notification } from '../../../collector/src/notifications/channels/types.ts';
+import { LEASE_ROLES } from '../../../collector/src/ha/leases.ts';
 import {
   acked,
   cli,
@@ -186,6 +187,9 @@ describe.skipIf(skip)('two collectors behind a load balancer', () => {
     await exited(holder.child);
 
     await until("the survivor holds the 'alerting' lease", async () => ((await leaseHolder('alerting')) === survivor ? true : undefined));
+    // …and every other role the killed collector held (the report scheduler tries the month at once when it gains 'reports').
+    for (const role of LEASE_ROLES)
+      await until(`the survivor holds the '${role}' lease`, async () => ((await leaseHolder(role)) === survivor ? true : undefined));
     const alert = await until(
       'the alert open (read through the load balancer)',
       async () => (await ruleAlerts(lb.url)).find((i) => i.state === 'open'),

@@ -16,7 +16,7 @@ import { waitFor } from '../../helpers/wait.ts';
 
 export const PRACTICE = { ods: 'E2E151', name: 'Failover Surgery' };
 export const WEBHOOK_SECRET = 'ha-webhook-secret-0123456789';
-/** The rule the controlled HTTP target breaks, shortened so it opens within seconds (sustain 2 × 2 s steps). */
+/** The rule the controlled HTTP target breaks, shortened so it opens within seconds (a 10 s window, sustain 2 × 2 s steps). */
 export const RULE = 'app-unreachable';
 /** Lease time to live for the test: a dead holder is replaced within ttl + ttl/3. */
 export const LEASE_TTL_MS = 3000;
@@ -81,7 +81,8 @@ export async function writeCollectorConfig(s: CollectorSetup, name: 'A' | 'B'): 
       `state: { backend: postgres, url: "${s.stateUrl}", leaseTtlMs: ${LEASE_TTL_MS} }`,
       `reports: { archiveDir: ${join(s.dir, 'reports')} }`,
       'alerting: { stepMs: 2000, graceMs: 3000, tickMs: 500, initialLookbackMs: 60000, groupWaitMs: 500, reopenWithinMs: 4000 }',
-      `thresholds: { organisation: { rules: { ${RULE}: { window: 10s, sustain: 2, clearSustain: 2 } } } }`,
+      // Critical only (no warning level): one alert, one firing notice, no escalation in between.
+      `thresholds: { organisation: { rules: { ${RULE}: { window: 10s, sustain: 2, clearSustain: 2, warning: null, clear: { warning: null, critical: 0.8 } } } } }`,
       'notifications:',
       `  - { kind: webhook, url: "${s.hookUrl}", secret: "${WEBHOOK_SECRET}", retry: { attempts: 3, initialDelayMs: 200 } }`,
       '',
