@@ -210,11 +210,11 @@ async function runTarget(target: 'n3mon' | 'influxd', fleet: ClientWorker[], inf
       from: args.from === 'source' ? 'source' : 'dist',
       root: ROOT,
       ...(influx === undefined ? {} : { storage: n3monInfluxStorage(influx.url) }),
-      prepare: (dataDir) => {
+      prepare: async (dataDir) => {
         const meta = openMeta({ dataDir });
         try {
-          for (const a of agents) tokens[`${a.practice}/${a.agent}`] = createAgentToken(meta, { practice: a.practice, agent: a.agent }).token;
-          apiKey = createApiKey(meta, { role: 'servicedesk', label: 'bench' }).key;
+          for (const a of agents) tokens[`${a.practice}/${a.agent}`] = (await createAgentToken(meta, { practice: a.practice, agent: a.agent })).token;
+          apiKey = (await createApiKey(meta, { role: 'servicedesk', label: 'bench' })).key;
         } finally {
           meta.close();
         }

@@ -80,7 +80,7 @@ async function httpOk(url: string, status: number): Promise<boolean> {
 
 export interface N3monOptions {
   /** Writes meta.db (tokens, keys) before the collector starts; gets the data dir. */
-  prepare(dataDir: string): void;
+  prepare(dataDir: string): void | Promise<void>;
   synchronous: 'full' | 'normal';
   /** Extra node flags for the collector process (e.g. --cpu-prof). */
   nodeArgs: string[];
@@ -109,7 +109,7 @@ export async function startN3mon(opts: N3monOptions): Promise<Server & { dataDir
       reports: { schedule: { enabled: false } },
     };
     writeFileSync(configFile, JSON.stringify(config, null, 2));
-    opts.prepare(dataDir);
+    await opts.prepare(dataDir);
     const entry = opts.from === 'dist' ? [join(opts.root, 'dist/cli.js')] : ['--import', import.meta.resolve('tsx'), join(opts.root, 'cli/index.ts')];
     if (opts.from === 'dist' && !existsSync(entry[0] as string))
       throw new Error('dist/cli.js is missing: run `npm run build` (npm run bench:ingest does) or pass --from source');

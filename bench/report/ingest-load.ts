@@ -33,12 +33,15 @@ export async function startIngestLoad(opts: { store: SeriesStore; meta: Meta; lo
   const addr = app.server.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}/api/v1/ingest`;
   const now = opts.clock.now();
-  const agents = agentsFor(AGENTS).map((spec) => ({
-    spec,
-    token: createAgentToken(opts.meta, { practice: spec.practice, agent: spec.agent, now }).token,
-    // Minutes of the two hours before the bench's clock, one batch each.
-    batches: agentBatches(spec, { fromMs: Math.floor(now / 60_000) * 60_000 - 7_200_000, batch: SAMPLES_PER_AGENT_MINUTE, batches: 120 }),
-  }));
+  const agents: { spec: ReturnType<typeof agentsFor>[number]; token: string; batches: ReturnType<typeof agentBatches> }[] = [];
+  for (const spec of agentsFor(AGENTS)) {
+    agents.push({
+      spec,
+      token: (await createAgentToken(opts.meta, { practice: spec.practice, agent: spec.agent, now })).token,
+      // Minutes of the two hours before the bench's clock, one batch each.
+      batches: agentBatches(spec, { fromMs: Math.floor(now / 60_000) * 60_000 - 7_200_000, batch: SAMPLES_PER_AGENT_MINUTE, batches: 120 }),
+    });
+  }
   // The run's practices on the reference schedule: practices × 2,198 samples a minute.
   const intervalMs = 60_000 / opts.practices;
   let sent = 0;

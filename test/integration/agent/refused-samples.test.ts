@@ -64,7 +64,7 @@ describe('one misbehaving check among healthy ones', () => {
     const probes = [healthy, skewed];
     const config = parseAgentConfig(
       {
-        collector: { url, token: h.token('A81001', 'real-agent') },
+        collector: { url, token: await h.token('A81001', 'real-agent') },
         spool: { dir: tmp(), maxBytes: 8 * 1024 * 1024 },
         push: { intervalMs: 200, batchSamples: 500, timeoutMs: 5000, maxBackoffMs: 1000 },
         checks: [
@@ -141,7 +141,7 @@ describe('one misbehaving check among healthy ones', () => {
     const pusher = createPusher({
       spool,
       url,
-      token: h.token('A81001', 'spool-agent'),
+      token: await h.token('A81001', 'spool-agent'),
       batchSamples: 100,
       intervalMs: 200,
       timeoutMs: 5000,

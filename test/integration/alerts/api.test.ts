@@ -68,8 +68,8 @@ beforeAll(async () => {
     'test',
   );
   c = await startCollector(config, { log: silentLogger() });
-  desk = createApiKey(c.meta, { role: 'servicedesk' }).key;
-  practiceKey = createApiKey(c.meta, { role: 'practice', practice: 'B82002' }).key;
+  desk = (await createApiKey(c.meta, { role: 'servicedesk' })).key;
+  practiceKey = (await createApiKey(c.meta, { role: 'practice', practice: 'B82002' })).key;
   const m = c.alerting.manager;
   m.onEvent(event('raise', 'A81001', 'n3-loss-mean', t0 + 5 * M));
   m.onEvent(event('raise', 'B82002', 'n3-loss-mean', t0 + 6 * M));
@@ -199,7 +199,7 @@ describe('status from rule states', () => {
   it('a practice with no data is unknown; with data its status and areas come from the rules', async () => {
     const before = (await get('/api/v1/practices/A81001')).body;
     expect(before.status).toBe('unknown');
-    const token = createAgentToken(c.meta, { practice: 'A81001', agent: 'srv1' }).token;
+    const token = (await createAgentToken(c.meta, { practice: 'A81001', agent: 'srv1' })).token;
     const now = Date.now();
     const samples = [];
     for (let ts = now - 20 * M; ts < now; ts += 30_000) {

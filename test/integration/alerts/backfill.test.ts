@@ -76,7 +76,7 @@ beforeAll(async () => {
     'test',
   );
   c = await startCollector(config, { log: silentLogger(), clock });
-  for (const p of ['LIVE01', 'BACK01']) tokens[p] = createAgentToken(c.meta, { practice: p, agent: 'srv1', now: T0 }).token;
+  for (const p of ['LIVE01', 'BACK01']) tokens[p] = (await createAgentToken(c.meta, { practice: p, agent: 'srv1', now: T0 })).token;
 });
 
 afterAll(async () => {

@@ -71,7 +71,7 @@ describe.skipIf(skipUnlessLab({ ...LAB_REQUIREMENTS, files: [...LAB_REQUIREMENTS
         'lab collector',
       );
       collector = await startCollector(config, { log: silentLogger() });
-      const token = createAgentToken(collector.meta, { practice: 'LAB001', agent: 'srv1' }).token;
+      const token = (await createAgentToken(collector.meta, { practice: 'LAB001', agent: 'srv1' })).token;
       const agentConfig = parseAgentConfig(
         {
           collector: { url: collector.url, token },

@@ -48,7 +48,7 @@ describe('restart', () => {
   it('an episode that spans a restart is one alert with its true start and end', async () => {
     const clock = new FakeClock(T0);
     let c = await start(clock);
-    const token = createAgentToken(c.meta, { practice: 'A81001', agent: 'srv1', now: T0 }).token;
+    const token = (await createAgentToken(c.meta, { practice: 'A81001', agent: 'srv1', now: T0 })).token;
     const feed = async (from: number, to: number): Promise<void> => {
       for (let t = from; t < to; t += M) {
         clock.t = t + M + 5000;

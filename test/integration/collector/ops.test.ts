@@ -9,7 +9,7 @@ import { bearer, rtt, startHarness, type Harness } from './harness.ts';
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
-  const token = h.token('A81001');
+  const token = await h.token('A81001');
   const good = { batchId: 'm-1', samples: [rtt('192.0.2.1', Date.now() - 1000, 2), rtt('192.0.2.1', Date.now() - 2000, 3)] };
   for (const payload of [good, good, { batchId: 'm-2', samples: [{ value: 'x' }] }, { batchId: 'bad id' }])
     await h.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: bearer(token), payload });

@@ -18,9 +18,9 @@ function probe(check: string, ok: boolean, ts: number): WireSample {
 
 beforeAll(async () => {
   h = await startHarness();
-  desk = h.key('servicedesk');
-  ownKey = h.key('practice', 'A81001');
-  agentToken = h.token('A81001', 'srv1');
+  desk = await h.key('servicedesk');
+  ownKey = await h.key('practice', 'A81001');
+  agentToken = await h.token('A81001', 'srv1');
   // Minute m holds values m*10 + 1..20 for target .1; target .2 a constant 5.
   const samples: WireSample[] = [];
   for (let m = 0; m < 5; m++) {

@@ -44,7 +44,7 @@ beforeAll(async () => {
     'test',
   );
   c = await startCollector(config, { log: silentLogger() });
-  token = createAgentToken(c.meta, { practice: 'A81001', agent: 'srv1' }).token;
+  token = (await createAgentToken(c.meta, { practice: 'A81001', agent: 'srv1' })).token;
 });
 afterAll(async () => {
   await c?.stop();

@@ -27,7 +27,7 @@ export interface Lab {
   desk: Record<string, string>;
   deskKeyId: string;
   practiceKey: Record<string, string>;
-  agent(practice: string, name: string): Record<string, string>;
+  agent(practice: string, name: string): Promise<Record<string, string>>;
   call(opts: InjectOptions): Promise<LightMyRequestResponse>;
   restart(opts: { withKey: boolean }): Promise<void>;
   close(): Promise<void>;
@@ -65,8 +65,8 @@ export async function startLab(): Promise<Lab> {
   const log = createLogger({ level: 'trace', destination: sink });
   let c = await startCollector(configOf(dir, keyFile), { log });
   const bearer = (t: string): Record<string, string> => ({ authorization: `Bearer ${t}` });
-  const deskKey = createApiKey(c.meta, { role: 'servicedesk', label: 'desk' });
-  const practiceKey = bearer(createApiKey(c.meta, { role: 'practice', practice: A }).key);
+  const deskKey = await createApiKey(c.meta, { role: 'servicedesk', label: 'desk' });
+  const practiceKey = bearer((await createApiKey(c.meta, { role: 'practice', practice: A })).key);
   const tokens = new Map<string, string>();
   return {
     get c() {
@@ -78,10 +78,10 @@ export async function startLab(): Promise<Lab> {
     desk: bearer(deskKey.key),
     deskKeyId: deskKey.id,
     practiceKey,
-    agent(practice, name) {
+    async agent(practice, name) {
       const k = `${practice}/${name}`;
       let t = tokens.get(k);
-      if (t === undefined) tokens.set(k, (t = createAgentToken(c.meta, { practice, agent: name }).token));
+      if (t === undefined) tokens.set(k, (t = (await createAgentToken(c.meta, { practice, agent: name })).token));
       return bearer(t);
     },
     call: (opts) => c.app.inject(opts),

@@ -56,8 +56,8 @@ async function startSide(name: string, storage: Record<string, unknown>): Promis
     'test',
   );
   const running = await startCollector(config, { log: silentLogger(), clock });
-  const token = createAgentToken(running.meta, { practice: ODS, agent: 'server1', now: NOW }).token;
-  const desk = createApiKey(running.meta, { role: 'servicedesk', now: NOW }).key;
+  const token = (await createAgentToken(running.meta, { practice: ODS, agent: 'server1', now: NOW })).token;
+  const desk = (await createApiKey(running.meta, { role: 'servicedesk', now: NOW })).key;
   const delivered = await deliverMonth(plannedMonth(), ingestSink(running.url, token));
   await running.store.maintain(NOW);
   // Its own archive dir: the collector's report schedule archives October (its clock says 2 Nov)

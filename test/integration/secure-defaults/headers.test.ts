@@ -18,8 +18,8 @@ const month = new Date().toISOString().slice(0, 7);
 
 beforeAll(async () => {
   c = await startSecureApp();
-  desk = c.key('servicedesk');
-  practice = c.key('practice', 'A81001');
+  desk = await c.key('servicedesk');
+  practice = await c.key('practice', 'A81001');
 }, 60_000);
 afterAll(async () => c?.close());
 

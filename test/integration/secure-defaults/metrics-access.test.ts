@@ -36,8 +36,8 @@ describe('default (metrics.public: false), on loopback', () => {
   });
 
   it('through a proxy (X-Forwarded-For): 401 without a credential, 403 for a practice key or user, 200 for the service desk', async () => {
-    const desk = c.key('servicedesk');
-    const practice = c.key('practice', 'A81001');
+    const desk = await c.key('servicedesk');
+    const practice = await c.key('practice', 'A81001');
     const admin = await sessionCookie(c, 'boss');
     const viewer = await sessionCookie(c, 'viewer');
     for (const path of OPS) {
@@ -89,8 +89,8 @@ describe.skipIf(skipUnlessLab(LAB_REQUIREMENTS))('a client on another address (n
 
   it('needs a servicedesk key: 401 without, 403 for a practice key, 200 with', async () => {
     expect(base).toContain(lab.hostIp);
-    const desk = c.key('servicedesk');
-    const practice = c.key('practice', 'A81001');
+    const desk = await c.key('servicedesk');
+    const practice = await c.key('practice', 'A81001');
     for (const path of OPS) {
       expect(await statusFromNs(`${base}${path}`), path).toBe(401);
       expect(await statusFromNs(`${base}${path}`, auth(practice)), path).toBe(403);

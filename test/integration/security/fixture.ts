@@ -70,11 +70,11 @@ export async function startLab(opts: { maintenanceIntervalMs?: number } = {}): P
     await users.create({ username: 'walker', role: 'servicedesk', password: PASSWORD });
     const bearer = (t: string): Record<string, string> => ({ authorization: `Bearer ${t}` });
     const fixed: Partial<Record<Caller, Record<string, string>>> = {
-      'desk key': bearer(createApiKey(c.meta, { role: 'servicedesk', label: 'grafana' }).key),
-      'practice key': bearer(createApiKey(c.meta, { role: 'practice', practice: A }).key),
-      'other practice': bearer(createApiKey(c.meta, { role: 'practice', practice: B }).key),
+      'desk key': bearer((await createApiKey(c.meta, { role: 'servicedesk', label: 'grafana' })).key),
+      'practice key': bearer((await createApiKey(c.meta, { role: 'practice', practice: A })).key),
+      'other practice': bearer((await createApiKey(c.meta, { role: 'practice', practice: B })).key),
       none: {},
-      agent: bearer(createAgentToken(c.meta, { practice: A, agent: 'srv1' }).token),
+      agent: bearer((await createAgentToken(c.meta, { practice: A, agent: 'srv1' })).token),
     };
     // A fresh session for every request (a walked DELETE /api/v1/session ends only its own), made
     // ahead because the store is asynchronous and headers() is not.

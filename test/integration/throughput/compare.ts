@@ -116,7 +116,7 @@ export async function compareWithIperf3(condition: Condition, runs: number, prog
       'throughput lab collector',
     );
     collector = await startCollector(config, { log: silentLogger() });
-    const token = createAgentToken(collector.meta, { practice: ODS, agent: 'lab' }).token;
+    const token = (await createAgentToken(collector.meta, { practice: ODS, agent: 'lab' })).token;
 
     const server = lab.spawnInNs('iperf3', ['-s', '--forceflush', '-B', nsAddr, '-p', String(IPERF_PORT)]);
     if (!(await waitForOutput(server, /Server listening/, 5000))) throw new Error(`iperf3 server did not start: ${server.output()}`);

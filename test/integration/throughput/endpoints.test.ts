@@ -61,7 +61,7 @@ describe('throughput endpoints', () => {
   let collector: RunningCollector;
   const dir = mkdtempSync(join(tmpdir(), 'n3mon-throughput-'));
   let url: string;
-  const token = (agent: string) => createAgentToken(collector.meta, { practice: ODS, agent }).token;
+  const token = async (agent: string) => (await createAgentToken(collector.meta, { practice: ODS, agent })).token;
   const auth = (t: string) => ({ authorization: `Bearer ${t}` });
   const transferOpts = (t: string, bytes: number, maxDurationMs = 10_000): TransferOptions => ({
     base: url,
@@ -114,7 +114,7 @@ describe('throughput endpoints', () => {
   });
 
   it('a download is `bytes` of random bytes, octet-stream, no Content-Encoding, not cacheable', async () => {
-    const a = await request(`${url}/api/v1/throughput/download?bytes=200000`, { headers: { ...auth(token('dl')), 'accept-encoding': 'gzip, br' } }).done;
+    const a = await request(`${url}/api/v1/throughput/download?bytes=200000`, { headers: { ...auth(await token('dl')), 'accept-encoding': 'gzip, br' } }).done;
     expect(a.status).toBe(200);
     expect(a.headers['content-type']).toBe('application/octet-stream');
     expect(a.headers['content-encoding']).toBeUndefined();
@@ -127,7 +127,7 @@ describe('throughput endpoints', () => {
     const body = Array.from({ length: 30 }, () => Buffer.alloc(10_000, 7));
     const a = await request(`${url}/api/v1/throughput/upload?bytes=300000`, {
       method: 'POST',
-      headers: { ...auth(token('ul')), 'content-type': 'application/octet-stream' },
+      headers: { ...auth(await token('ul')), 'content-type': 'application/octet-stream' },
       body,
     }).done;
     expect(a.status).toBe(200);
@@ -138,7 +138,7 @@ describe('throughput endpoints', () => {
   });
 
   it('the byte cap: more than throughput.maxBytes is 413 before anything moves; so is an upload sending more than it declared', async () => {
-    const t = token('cap');
+    const t = await token('cap');
     const down = await request(`${url}/api/v1/throughput/download?bytes=${MAX_BYTES + 1}`, { headers: auth(t) }).done;
     expect(down.status).toBe(413);
     expect(json(down)).toMatchObject({
@@ -174,7 +174,7 @@ describe('throughput endpoints', () => {
   });
 
   it('bad requests: a missing or bad size (400, path: message), a body that is not octet-stream (415)', async () => {
-    const t = token('bad');
+    const t = await token('bad');
     const missing = await request(`${url}/api/v1/throughput/download`, { headers: auth(t) }).done;
     expect(missing.status).toBe(400);
     expect(json(missing).problems).toEqual(['query.bytes: missing required key']);
@@ -208,7 +208,7 @@ describe('throughput endpoints', () => {
   it('the global cap: while one transfer runs (throughput.maxConcurrent: 1), another agent gets 429 with Retry-After', async () => {
     const holder = request(`${url}/api/v1/throughput/upload?bytes=100000`, {
       method: 'POST',
-      headers: { ...auth(token('holder')), 'content-type': 'application/octet-stream' },
+      headers: { ...auth(await token('holder')), 'content-type': 'application/octet-stream' },
       body: [Buffer.alloc(1000)],
       end: false,
     });
@@ -216,7 +216,7 @@ describe('throughput endpoints', () => {
     let busy: Answer | undefined;
     for (let i = 0; i < 50 && busy?.status !== 429; i++) {
       await new Promise((r) => setTimeout(r, 20));
-      busy = await request(`${url}/api/v1/throughput/download?bytes=1000`, { headers: auth(token(`other${i}`)) }).done;
+      busy = await request(`${url}/api/v1/throughput/download?bytes=1000`, { headers: auth(await token(`other${i}`)) }).done;
     }
     expect(busy?.status).toBe(429);
     expect(busy?.headers['retry-after']).toBe('60');
@@ -224,16 +224,16 @@ describe('throughput endpoints', () => {
       code: 'N3MON_ERR_RATE_LIMITED',
       message: '1 throughput transfers in progress (throughput.maxConcurrent: 1); retry later',
     });
-    expect(await download(transferOpts(token('probe-busy'), 1000))).toMatchObject({ ok: false, outcome: 'unavailable' });
+    expect(await download(transferOpts(await token('probe-busy'), 1000))).toMatchObject({ ok: false, outcome: 'unavailable' });
     holder.req.end();
     const done = await holder.done;
     expect(done.status).toBe(200);
     expect(json(done).bytes).toBe(1000);
-    expect((await request(`${url}/api/v1/throughput/download?bytes=1000`, { headers: auth(token('after')) }).done).status).toBe(200);
+    expect((await request(`${url}/api/v1/throughput/download?bytes=1000`, { headers: auth(await token('after')) }).done).status).toBe(200);
   });
 
   it('the per-agent budget: the transfer after throughput.perAgentPerHour is 429 with the seconds until one leaves the hour', async () => {
-    const t = token('budget');
+    const t = await token('budget');
     for (let i = 0; i < 4; i++) expect((await request(`${url}/api/v1/throughput/download?bytes=1000`, { headers: auth(t) }).done).status).toBe(200);
     const limited = await request(`${url}/api/v1/throughput/download?bytes=1000`, { headers: auth(t) }).done;
     expect(limited.status).toBe(429);
@@ -259,7 +259,7 @@ describe('throughput endpoints', () => {
     );
     const c = await startCollector(config, { log: silentLogger(), clock: stepping() });
     try {
-      const t = createAgentToken(c.meta, { practice: ODS, agent: 'short' }).token;
+      const t = (await createAgentToken(c.meta, { practice: ODS, agent: 'short' })).token;
       for (const transfer of [download, upload]) {
         const r = await transfer({ base: c.url, token: t, bytes: MAX_BYTES, maxDurationMs: 2000, signal: new AbortController().signal, clock: stepping() });
         expect(r.ok, JSON.stringify(r)).toBe(true);
@@ -278,7 +278,7 @@ describe('throughput endpoints', () => {
   it('the probe, for real: both directions against the collector, samples in bit/s', async () => {
     const parsed = parseWithSchema(ThroughputCheck, { kind: 'throughput', sizeBytes: 2_000_000, offCoreHoursOnly: false, warmupMs: 0 });
     if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
-    const probe = createThroughputProbe(parsed.value, { log: silentLogger(), collector: { url, token: token('probe') } });
+    const probe = createThroughputProbe(parsed.value, { log: silentLogger(), collector: { url, token: await token('probe') } });
     const r = await probe.run({ signal: new AbortController().signal, timeoutMs: 60_000, log: silentLogger(), clock: systemClock });
     expect(r.outcome, r.message).toBe('success');
     expect(r.samples.map((s) => s.metric)).toEqual(['throughput_down_bps', 'throughput_up_bps']);
@@ -312,7 +312,7 @@ describe('throughput endpoints', () => {
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {
       const base = `https://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
-      const t = token('tls');
+      const t = await token('tls');
       const ca = Buffer.from(certs.valid.cert);
       const down = await download({ ...transferOpts(t, 500_000), base, ca });
       expect(down).toMatchObject({ ok: true, bytes: 500_000, stoppedEarly: false });
@@ -338,7 +338,7 @@ describe('throughput endpoints switched off', () => {
     );
     const c = await startCollector(config, { log: silentLogger() });
     try {
-      const t = createAgentToken(c.meta, { practice: ODS, agent: 'srv1' }).token;
+      const t = (await createAgentToken(c.meta, { practice: ODS, agent: 'srv1' })).token;
       const a = await request(`${c.url}/api/v1/throughput/download?bytes=1000`, { headers: { authorization: `Bearer ${t}` } }).done;
       expect(a.status).toBe(404);
       expect(json(a).message).toBe('throughput tests are disabled on this collector (throughput.enabled: false)');

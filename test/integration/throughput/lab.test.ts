@@ -77,7 +77,7 @@ describe.skipIf(skipUnlessLab({ ...LAB_REQUIREMENTS, files: [...LAB_REQUIREMENTS
 
     it('the agent in the namespace measures 2 Mbit/s down and up; the collector stores both', async () => {
       const c = collector as RunningCollector;
-      const token = createAgentToken(c.meta, { practice: ODS, agent: 'lab' }).token;
+      const token = (await createAgentToken(c.meta, { practice: ODS, agent: 'lab' })).token;
       const file = join(dir, 'agent.json');
       writeFileSync(
         file,
@@ -108,7 +108,7 @@ describe.skipIf(skipUnlessLab({ ...LAB_REQUIREMENTS, files: [...LAB_REQUIREMENTS
       expect(code, proc.output().slice(-3000)).toBe(0);
       expect(summary?.done).toBe(true);
 
-      const key = createApiKey(c.meta, { role: 'servicedesk' }).key;
+      const key = (await createApiKey(c.meta, { role: 'servicedesk' })).key;
       const read = async (metric: string): Promise<Array<{ labels: Record<string, string>; points: Array<{ count: number; min: number; max: number }> }>> => {
         const q = new URLSearchParams({ metric, from: String(Date.now() - 600_000), to: String(Date.now() + 60_000), step: '1h' });
         const res = await fetch(`${c.url}/api/v1/practices/${ODS}/series?${q}`, { headers: { authorization: `Bearer ${key}` } });

@@ -55,7 +55,7 @@ describe.skipIf(skipUnlessLab({ ...CHAIN_REQUIREMENTS, files: [...CHAIN_REQUIREM
       'trace lab collector',
     );
     collector = await startCollector(config, { log: silentLogger() });
-    const token = createAgentToken(collector.meta, { practice: 'LAB001', agent: 'srv1' }).token;
+    const token = (await createAgentToken(collector.meta, { practice: 'LAB001', agent: 'srv1' })).token;
     const agentFile = join(dir, 'agent.yaml');
     const check = {
       kind: 'icmp',
@@ -137,7 +137,7 @@ describe.skipIf(skipUnlessLab({ ...CHAIN_REQUIREMENTS, files: [...CHAIN_REQUIREM
   }, 90_000);
 
   it('the loss alert on the check carries that trace in its API answer, r2 marked', async () => {
-    const key = createApiKey(collector!.meta, { role: 'servicedesk' }).key;
+    const key = (await createApiKey(collector!.meta, { role: 'servicedesk' })).key;
     const get = async (url: string): Promise<any> => {
       const r = await collector!.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
       expect(r.statusCode, r.body).toBe(200);
