@@ -1,7 +1,8 @@
 /**
  * A private PostgreSQL 15 cluster for a test run (Debian's `postgresql` package; its binaries, no
  * service): initdb in a temp dir, listening on 127.0.0.1 on a free port with its unix socket in the
- * same dir, trust auth for user `n3`, durability off (a test cluster). As root the cluster runs as
+ * same dir, trust auth for user `n3`, fsync off (a commit survives a server crash, `stop({ mode:
+ * 'immediate' })`, not a machine crash). As root the cluster runs as
  * `nobody` (initdb refuses root). `stop()` / `start()` restart the same cluster on the same port
  * (outage tests); `destroy()` stops it and removes the dir. Callers guard with
  * `skipUnlessLab(PG_LAB_REQUIREMENTS)` and destroy in afterAll.
@@ -72,15 +73,9 @@ export async function startPostgres(opts: { timeoutMs?: number } = {}): Promise<
   const log = join(dir, 'log');
   const port = await freePort();
   if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'nobody']).toString().trim()), Number(execFileSync('id', ['-g', 'nobody']).toString().trim()));
-  const serverOpts = [
-    `-k ${dir}`,
-    '-c listen_addresses=127.0.0.1',
-    `-p ${port}`,
-    '-c fsync=off',
-    '-c synchronous_commit=off',
-    '-c full_page_writes=off',
-    '-c max_connections=200',
-  ].join(' ');
+  const serverOpts = [`-k ${dir}`, '-c listen_addresses=127.0.0.1', `-p ${port}`, '-c fsync=off', '-c full_page_writes=off', '-c max_connections=200'].join(
+    ' ',
+  );
   let running = false;
   // A test process that dies without afterAll must not leave a server behind.
   const onExit = (): void => {

@@ -9,7 +9,8 @@
  *
  * `open()` gives a fresh, empty StateDb: SQLite in a new file in a temp dir; PostgreSQL in a new
  * database of ONE private cluster per test file (./postgres-lab.ts), started on the first open.
- * `openTwo()` gives two handles on one fresh database (two collectors sharing it). Everything
+ * `openTwo()` gives two handles on one fresh database (two collectors sharing it; SQLite: the
+ * same handle twice, see below). Everything
  * opened is closed, the cluster destroyed and the temp dirs removed in afterAll. Without the
  * postgres binaries the postgres entry is left out locally (with a warning) and the file fails in
  * CI (the lab guard).
@@ -48,7 +49,14 @@ export function useStateBackends(opts: StateBackendOptions = {}): StateBackend[]
 
   afterAll(async () => {
     const problems: unknown[] = [];
-    for (const db of opened.splice(0)) await db.close().catch((err: unknown) => problems.push(err));
+    // Bounded: a handle stuck in a transaction a failed test left open must not keep the cluster alive.
+    const closing = [...new Set(opened.splice(0))].map((db) => db.close().catch((err: unknown) => void problems.push(err)));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((r) => {
+      timer = setTimeout(() => r(void problems.push(new Error('state backends: a handle did not close within 10 s'))), 10_000);
+    });
+    await Promise.race([Promise.all(closing), late]);
+    clearTimeout(timer);
     // A lab that failed to start already failed the test that opened it; there is nothing to destroy.
     if (lab !== undefined) await (await lab.catch(() => undefined))?.destroy().catch((err: unknown) => problems.push(err));
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -71,9 +79,13 @@ export function useStateBackends(opts: StateBackendOptions = {}): StateBackend[]
       const file = sqliteFile();
       return track(new SqliteState(openSqlite(file), { file }));
     },
+    // One handle twice: two better-sqlite3 connections in one process would deadlock as soon as
+    // their transactions overlap (BEGIN IMMEDIATE busy-waits on the thread the other one needs to
+    // finish). Several collectors on one SQLite file is not a deployment; the driver queues them.
     openTwo: async () => {
       const file = sqliteFile();
-      return [track(new SqliteState(openSqlite(file), { file })), track(new SqliteState(openSqlite(file), { file }))];
+      const db = track(new SqliteState(openSqlite(file), { file }));
+      return [db, db];
     },
   };
 
