@@ -3,20 +3,24 @@
  * (tbf, burst rate/8, 400 ms queue) — at 2 Mbit/s, at 20 Mbit/s, and at 20 Mbit/s with 20 ms added
  * each way (40 ms more round trip, test/lab/delay-link.ts), where TCP's ramp-up matters — iperf3
  * (Debian's package) and the real check run in turns, three times each, both directions, in the
- * same run (./compare.ts). Every trusted reading of the check is within 3 % of iperf3's median from
- * that run, and the spread of the check's readings is at most twice iperf3's (or 0.5 %, the
+ * same run (./compare.ts). Every trusted reading of the check is within 3 % of iperf3's best reading
+ * from that run, and the spread of the check's readings is at most twice iperf3's (or 0.5 %, the
  * resolution of three short runs, when iperf3's is smaller still). A reading the check marks as
  * untrustworthy (`reading` label) is not compared, but at most one per direction may be marked.
  *
  * iperf3 runs `-t N -O 1`: steady state after its first second, as the check leaves out warmupMs;
  * at 2 Mbit/s N is 8 (its 3-second runs read 1.64–1.95 Mbit/s through this link's losses).
+ * The best, not the median: on a loaded machine iperf3's own sender is sometimes starved and reads
+ * low (a CI run at load 18 read up 1.738, 1.926 and 1.768 Mbit/s while the check read 1.912–1.913
+ * each time); a starved sender only ever reads low, so the best of its runs is the link's rate,
+ * and a check reading above it is still caught.
  * Runs after the rest of the suite, alone (vitest.config.ts ALONE); it must also pass with the
  * machine loaded, which comparing in the same run allows. About 4 minutes.
  */
 import { describe, expect, it } from 'vitest';
 import { skipUnlessLab } from '../../helpers/lab-guard.ts';
 import { LAB_REQUIREMENTS } from '../../lab/lab.ts';
-import { compareWithIperf3, median, spread, type Condition } from './compare.ts';
+import { compareWithIperf3, spread, type Condition } from './compare.ts';
 
 const RUNS = 3;
 const CONDITIONS: Condition[] = [
@@ -36,7 +40,7 @@ describe.skipIf(skipUnlessLab(requirements))('the throughput check beside iperf3
       expect(c.failures).toEqual([]);
       const table: Record<string, unknown> = {};
       for (const direction of ['down', 'up'] as const) {
-        const ref = median(c.iperf3[direction]);
+        const ref = Math.max(...c.iperf3[direction]);
         const readings = c.check[direction];
         const trusted = readings.filter((r) => r.reading === undefined).map((r) => r.bps);
         table[direction] = {
