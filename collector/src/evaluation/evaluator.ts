@@ -109,6 +109,21 @@ export interface RuleEvaluator extends IngestObserver {
   /** Practices whose shown states may have changed since the last call (status refreshes only those). */
   takeChanged(): Set<string>;
   progress(): AgentProgress[];
+  /**
+   * Activity of an agent seen by another collector (the shared batch table, collector/src/ha/):
+   * the same effect as onBatch without the samples — its high-water mark and arrival time move
+   * forward (never back), and its series are looked up again when the store grew.
+   */
+  noteActivity(a: AgentActivityNote): void;
+}
+
+export interface AgentActivityNote {
+  practice: string;
+  agent: string;
+  /** Newest sample time of the agent's batches (event time). */
+  highWater: number;
+  /** When a collector last received a batch from it (arrival time). */
+  lastSeen: number;
 }
 
 const alignDown = (t: number, step: number): number => Math.floor(t / step) * step;
@@ -427,6 +442,12 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
     }
   };
 
+  const noted = (a: AgentTrack, high: number, receivedAt: number): void => {
+    if (high > a.high) a.high = high;
+    if (a.lastSeen === undefined || receivedAt > a.lastSeen) a.lastSeen = receivedAt;
+    a.active = true;
+  };
+
   return {
     onBatch(b: IngestedBatch): void {
       const a = agentOf(b.practice, b.agent);
@@ -436,9 +457,13 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
         const ts = (samples[i] as (typeof samples)[number]).ts;
         if (ts > high) high = ts;
       }
-      a.high = high;
-      if (a.lastSeen === undefined || b.receivedAt > a.lastSeen) a.lastSeen = b.receivedAt;
-      a.active = true;
+      noted(a, high, b.receivedAt);
+    },
+
+    noteActivity(n: AgentActivityNote): void {
+      const a = agentOf(n.practice, n.agent);
+      if (n.highWater <= a.high && a.lastSeen !== undefined && n.lastSeen <= a.lastSeen) return; // nothing new: no lookup
+      noted(a, n.highWater, n.lastSeen);
     },
 
     async tick(): Promise<TickReport> {

@@ -119,6 +119,11 @@ export interface LeaseKeeperOptions {
 
 type Listener = (role: LeaseRole, held: boolean) => void;
 
+export interface RoleLease {
+  holds(): boolean;
+  onGain(fn: () => void): void;
+}
+
 /**
  * One per process: keeps trying for every role every ttl/3 and says, synchronously, whether this
  * process holds a role now. Listeners hear every change (a gain, a loss).
@@ -151,6 +156,17 @@ export class LeaseKeeper {
     if (this.mode === 'always') return !this.#stopped;
     const until = this.#until.get(role);
     return until !== undefined && this.#o.clock.monotonic() < until;
+  }
+
+  /** One role as the components that act under it see it: do we hold it, and tell me when we gain it. */
+  lease(role: LeaseRole): RoleLease {
+    return {
+      holds: () => this.holds(role),
+      onGain: (fn) =>
+        this.onChange((r, held) => {
+          if (r === role && held) fn();
+        }),
+    };
   }
 
   /** `fn(role, held)` on every gain and loss (a listener that throws is logged). */

@@ -3,6 +3,11 @@
  * collector generates and archives every practice's report for the month before, and can email
  * each practice its PDF. A collector that was down on the 1st catches up when it starts. Months
  * already archived are left alone (re-generation is explicit: `n3mon report --archive --force`).
+ *
+ * With several collectors (collector/src/ha/) only the holder of the 'reports' lease generates. A
+ * holder that dies mid-month leaves the month unarchived (the organisation summary is written
+ * last): the next holder tries at once when it gains the lease, and the practices already archived
+ * are skipped, so it finishes the month rather than starting it again.
  */
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { Logger } from '../../../shared/src/log.ts';
@@ -38,6 +43,8 @@ export function startReportScheduler(deps: {
   hour: number;
   email: boolean;
   tickMs?: number;
+  /** The 'reports' lease (collector/src/ha/leases.ts); absent: this collector always generates. */
+  lease?: { holds(): boolean; onGain(fn: () => void): void };
 }): ReportScheduler {
   const zone = reportZone();
   const log = deps.log.child({ component: 'report-scheduler' });
@@ -48,6 +55,7 @@ export function startReportScheduler(deps: {
   const empty = new Set<string>();
   const tick = (): Promise<GenerateResult | undefined> => {
     if (running !== undefined || archive === undefined) return running ?? Promise.resolve(undefined);
+    if (deps.lease?.holds() === false) return Promise.resolve(undefined);
     const now = deps.clock.now();
     const month = dueMonth(now, { zone, hour: deps.hour, archived: (m) => archive.has(m, 'organisation') });
     if (month === undefined || empty.has(month) || now - (failedAt.get(month) ?? -Infinity) < SCHEDULER_RETRY_MS) return Promise.resolve(undefined);
@@ -75,9 +83,14 @@ export function startReportScheduler(deps: {
   timer.unref();
   const first = setTimeout(() => void tick(), 5_000);
   first.unref();
+  let stopped = false;
+  deps.lease?.onGain(() => {
+    if (!stopped) void tick();
+  });
   return {
     tick,
     async stop() {
+      stopped = true;
       clearInterval(timer);
       clearTimeout(first);
       await running;
