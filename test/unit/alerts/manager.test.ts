@@ -8,7 +8,7 @@ afterEach(() => h?.close());
 describe('alert lifecycle', () => {
   it('open → acknowledged (by whom, note) → resolved, with the true start and end and a history', async () => {
     const changes: AlertChange[] = [];
-    h = await harness({ listeners: [{ onAlertChange: (c) => changes.push(c) }] });
+    h = await harness({ listeners: [{ onAlertChange: (c) => void changes.push(c) }] });
     await h.manager.apply(ev('raise', 'n3-rtt-p95', T0 + 3 * M, { startedAt: T0 + M }));
     const [open] = (await h.alerts.list({ state: 'open', limit: 10, offset: 0 })).items;
     expect(open).toMatchObject({
