@@ -3,7 +3,13 @@
  * national incidents of every (rule, scope) that changed — from the alerts' event times, so the
  * order in which practices' data arrived does not matter — stores them with their member alerts
  * and sends one notification per incident (firing when it opens, resolved when it ends) through
- * the notifier's channels. Member alerts are not notified on their own (Notifier `explained`).
+ * the notifier's channels. Member alerts are not notified on their own (Notifier `explained`: the
+ * store's incidentOfAlert).
+ *
+ * Several collectors may share one state database: what this keeps in memory (the keys changed
+ * since the last tick, the evaluation's progress, when it last swept) is rebuilt by a collector
+ * that takes over, because its first tick re-derives every open incident in the store and every
+ * key with an active alert (./README.md "Taking over").
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../../shared/src/clock.ts';
@@ -56,6 +62,8 @@ export class IncidentCorrelator implements AlertListener {
   private readonly dirty = new Map<string, Pending>();
   private eventNow = 0;
   private lastSweep = Number.NEGATIVE_INFINITY;
+  /** Has the first tick since start or takeOver() (the sweep of active alerts) run? */
+  private started = false;
   /** Incident notifications started. */
   sent = 0;
 
@@ -74,44 +82,69 @@ export class IncidentCorrelator implements AlertListener {
   }
 
   private mark(a: Alert): void {
+    this.markIn(this.dirty, a);
+  }
+
+  private markIn(into: Map<string, Pending>, a: Alert): void {
     const scope = scopeOf(a, this.deps.providerOf);
     if (scope === undefined) return;
     const key = incidentKey(a.ruleId, scope);
-    const d = this.dirty.get(key);
-    if (d === undefined) this.dirty.set(key, { ruleId: a.ruleId, scope, title: a.title, area: a.area, from: a.startedAt });
+    const d = into.get(key);
+    if (d === undefined) into.set(key, { ruleId: a.ruleId, scope, title: a.title, area: a.area, from: a.startedAt });
     else d.from = Math.min(d.from, a.startedAt);
   }
 
-  /** Re-derive the incidents of every changed key and of every open incident; send what is due. Never throws. */
-  tick(): void {
+  /**
+   * This collector (again) does the correlating after another one did (it gained the alerting
+   * lease): the next tick re-derives every key with an active alert and every open incident, since
+   * what changed meanwhile was seen by the other collector, not by this one.
+   */
+  takeOver(): void {
+    this.started = false;
+    this.lastSweep = Number.NEGATIVE_INFINITY;
+  }
+
+  /** Re-derive the incidents of every changed key and of every open incident; send what is due. Never rejects. */
+  async tick(): Promise<void> {
     if (!this.deps.config.enabled) return;
     const work = new Map(this.dirty);
     this.dirty.clear();
     const now = this.deps.clock.now();
     const sweep = now - this.lastSweep >= OPEN_SWEEP_MS;
-    if (sweep) this.lastSweep = now;
-    for (const i of sweep ? this.deps.store.open() : []) {
-      const d = work.get(i.key);
-      if (d === undefined) work.set(i.key, { ruleId: i.ruleId, scope: i.scope, title: i.title, area: i.area, from: i.startedAt });
-      else d.from = Math.min(d.from, i.startedAt);
+    try {
+      if (!this.started) {
+        // Take over from whoever ran before (this process or another collector): every key with an active alert.
+        for (const a of await this.deps.alerts.allActive()) this.markIn(work, a);
+        this.started = true;
+      }
+      for (const i of sweep ? await this.deps.store.open() : []) {
+        const d = work.get(i.key);
+        if (d === undefined) work.set(i.key, { ruleId: i.ruleId, scope: i.scope, title: i.title, area: i.area, from: i.startedAt });
+        else d.from = Math.min(d.from, i.startedAt);
+      }
+      if (sweep) this.lastSweep = now;
+    } catch (err) {
+      this.log.error({ err }, 'open incidents not read; will retry at the next tick');
     }
     if (work.size === 0) return;
     const monitoring = this.deps.monitoring();
     for (const [key, p] of work) {
       try {
-        this.reconcile(key, p, monitoring.get(key)?.size ?? 0);
+        await this.reconcile(key, p, monitoring.get(key)?.size ?? 0);
       } catch (err) {
-        this.dirty.set(key, p);
+        const d = this.dirty.get(key);
+        if (d === undefined) this.dirty.set(key, p);
+        else d.from = Math.min(d.from, p.from);
         this.log.error({ err, key }, 'incident correlation failed; will retry at the next tick');
       }
     }
   }
 
-  private reconcile(key: string, p: Pending, monitored: number): void {
+  private async reconcile(key: string, p: Pending, monitored: number): Promise<void> {
     const { alerts, store, config } = this.deps;
     const horizon = p.from - LOOKBACK_MS;
     const breaches: Breach[] = [];
-    for (const a of alerts.ofRule(p.ruleId, horizon)) {
+    for (const a of await alerts.ofRule(p.ruleId, horizon)) {
       const s = scopeOf(a, this.deps.providerOf);
       if (s === undefined || s.kind !== p.scope.kind || s.value !== p.scope.value) continue;
       breaches.push({ alertId: a.id, practice: a.practice, startedAt: a.startedAt, endedAt: a.endedAt });
@@ -119,7 +152,7 @@ export class IncidentCorrelator implements AlertListener {
     const monitoring = Math.max(monitored, new Set(breaches.map((b) => b.practice)).size);
     const needed = practicesNeeded(config, monitoring);
     const episodes = correlate(breaches, { needed, windowMs: config.windowMs, resolveAfterMs: config.resolveAfterMs, eventNow: this.eventNow });
-    const stored = store.ofKey(key, horizon);
+    const stored = await store.ofKey(key, horizon);
     const used = new Set<number>();
     const now = this.deps.clock.now();
     for (const ep of episodes) {
@@ -135,25 +168,25 @@ export class IncidentCorrelator implements AlertListener {
       const match = stored.find((s) => !used.has(s.id) && s.startedAt < (ep.endedAt ?? Infinity) && (s.endedAt ?? Infinity) > ep.startedAt);
       let id: number;
       if (match === undefined) {
-        id = store.insert({ key, ruleId: p.ruleId, scope: p.scope, title: p.title, area: p.area, ...fields }, now).id;
+        id = (await store.insert({ key, ruleId: p.ruleId, scope: p.scope, title: p.title, area: p.area, ...fields }, now)).id;
         this.log.info({ incidentId: id, key, practices: ep.current, monitoring, startedAt: ep.startedAt }, 'national incident opened');
       } else {
         id = match.id;
-        store.update(id, fields, now);
+        await store.update(id, fields, now);
         if (match.state === 'open' && fields.state === 'resolved') this.log.info({ incidentId: id, key, endedAt: ep.endedAt }, 'national incident resolved');
       }
       used.add(id);
-      store.setMembers(id, ep.members);
-      this.notifyIfDue(store.get(id) as Incident, now);
+      await store.setMembers(id, ep.members);
+      await this.notifyIfDue((await store.get(id)) as Incident, now);
     }
   }
 
-  private notifyIfDue(i: Incident, now: number): void {
+  private async notifyIfDue(i: Incident, now: number): Promise<void> {
     let status: IncidentNotice['status'] | undefined;
     if (i.state === 'open' && i.notified === null) status = 'firing';
     else if (i.state === 'resolved' && i.notified !== 'resolved') status = 'resolved';
     if (status === undefined) return;
-    const members = this.deps.store.members(i.id);
+    const members = await this.deps.store.members(i.id);
     const notice: IncidentNotice = {
       status,
       incidentId: i.id,
@@ -170,7 +203,8 @@ export class IncidentCorrelator implements AlertListener {
       members: [...new Set(members.map((m) => m.practice))].sort(),
       alerts: members.length,
     };
-    this.deps.store.setNotified(i.id, status, now);
+    // Claimed in the store before it is sent: a notice is sent once, whichever collector gets here first.
+    if (!(await this.deps.store.claimNotice(i.id, status, now))) return;
     this.sent++;
     this.deps.deliver({
       id: randomUUID(),

@@ -13,7 +13,6 @@ import type { ThresholdProfiles } from '../evaluation/profile.ts';
 import type { SeriesStore } from '../storage/types.ts';
 import type { AlertStore } from '../alerts/store.ts';
 import { IncidentStore } from '../incidents/store.ts';
-import { INCIDENT_MIGRATIONS } from '../incidents/schema.ts';
 import type { MaintenanceStore } from '../alerts/maintenance.ts';
 import { EmailConfig } from '../notifications/channels/email/index.ts';
 import { reportRoutes } from '../routes/reports/index.ts';
@@ -48,10 +47,9 @@ export function mailerFromConfig(
   return emailReportMailer(channel, deps);
 }
 
-/** National incidents (collector/src/incidents) for the report's split; the tables are alerting's, migrated here too when reports start alone. */
+/** National incidents (collector/src/incidents) for the report's split; the tables are alerting's (createAlerting, which runs first, migrates them). */
 function nationalIncidents(meta: Meta): IncidentStore {
-  meta.migrate('incidents', INCIDENT_MIGRATIONS);
-  return new IncidentStore(meta.db);
+  return new IncidentStore(meta.state);
 }
 
 export function createReportComponent(opts: {

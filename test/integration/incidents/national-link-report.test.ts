@@ -91,8 +91,8 @@ beforeAll(async () => {
     'test',
   );
   c = await startCollector(config, { log: silentLogger(), clock });
-  for (const p of PRACTICES) tokens[p] = createAgentToken(c.meta, { practice: p, agent: 'srv1', now: T0 }).token;
-  desk = createApiKey(c.meta, { role: 'servicedesk' }).key;
+  for (const p of PRACTICES) tokens[p] = (await createAgentToken(c.meta, { practice: p, agent: 'srv1', now: T0 })).token;
+  desk = (await createApiKey(c.meta, { role: 'servicedesk' })).key;
 }, 60_000);
 
 afterAll(async () => {
@@ -108,7 +108,7 @@ describe('the monthly report splits the national link by its provider\u2019s nat
     clock.t = T0 + 160 * M + 5000;
     for (const p of PRACTICES) await ingest(p, backlog(p, 90, 160, clock.t));
     await evaluate();
-    const all = c.alerting.incidents.list({ limit: 10, offset: 0 });
+    const all = await c.alerting.incidents.list({ limit: 10, offset: 0 });
     expect(all.total).toBe(1);
     const inc = all.items[0]!;
     const listed = await c.app.inject({ method: 'GET', url: '/api/v1/incidents', headers: { authorization: `Bearer ${desk}` } });
@@ -118,7 +118,7 @@ describe('the monthly report splits the national link by its provider\u2019s nat
   }, 120_000);
 
   it('a member\u2019s link availability and RTT are split exactly; its link RAG is judged on its own part', async () => {
-    const inc = c.alerting.incidents.list({ limit: 10, offset: 0 }).items[0]!;
+    const inc = (await c.alerting.incidents.list({ limit: 10, offset: 0 })).items[0]!;
     const start = inc.startedAt;
     const end = inc.endedAt!;
     const month = new Date(T0).toISOString().slice(0, 7);
@@ -160,7 +160,7 @@ describe('the monthly report splits the national link by its provider\u2019s nat
 
   it('practices outside the incident have no split; the CSV and HTML carry both parts', async () => {
     const month = new Date(T0).toISOString().slice(0, 7);
-    const inc = c.alerting.incidents.list({ limit: 10, offset: 0 }).items[0]!;
+    const inc = (await c.alerting.incidents.list({ limit: 10, offset: 0 })).items[0]!;
     for (const p of ['P00006', 'P00008']) expect((await c.reports.service.practiceReport(p, month)).link.incidentSplit, p).toBeUndefined();
     const csv = await c.app.inject({ method: 'GET', url: `/api/v1/reports/P00000/${month}?format=csv`, headers: { authorization: `Bearer ${desk}` } });
     expect(csv.statusCode).toBe(200);

@@ -99,9 +99,9 @@ beforeAll(async () => {
     'test',
   );
   c = await startCollector(config, { log: silentLogger(), clock });
-  for (const p of PRACTICES) tokens[p] = createAgentToken(c.meta, { practice: p, agent: 'srv1', now: T0 }).token;
-  desk = createApiKey(c.meta, { role: 'servicedesk' }).key;
-  practiceKey = createApiKey(c.meta, { role: 'practice', practice: 'P00002' }).key;
+  for (const p of PRACTICES) tokens[p] = (await createAgentToken(c.meta, { practice: p, agent: 'srv1', now: T0 })).token;
+  desk = (await createApiKey(c.meta, { role: 'servicedesk' })).key;
+  practiceKey = (await createApiKey(c.meta, { role: 'practice', practice: 'P00002' })).key;
 }, 60_000);
 
 afterAll(async () => {
@@ -130,7 +130,7 @@ describe('national incidents from many practices\u2019 backlogs (event time)', (
     expect(inc.rule.id).toBe(RULE);
     expect(inc.members.map((m: { practice: string }) => m.practice)).toEqual(['P00000', 'P00001', 'P00002', 'P00003', 'P00004']);
     // The incident starts when the first of the breaches that opened it started (event time), not on arrival.
-    const memberAlerts = c.alerting.alerts.list({ limit: 100, offset: 0 }).items.filter((a) => a.ruleId === RULE && a.labels.app === 'eps');
+    const memberAlerts = (await c.alerting.alerts.list({ limit: 100, offset: 0 })).items.filter((a) => a.ruleId === RULE && a.labels.app === 'eps');
     const first = Math.min(...memberAlerts.filter((a) => a.practice === 'P00000').map((a) => a.startedAt));
     expect(first).toBeGreaterThanOrEqual(T0 + 40 * M);
     expect(first).toBeLessThan(T0 + 45 * M);
@@ -171,8 +171,10 @@ describe('national incidents from many practices\u2019 backlogs (event time)', (
     expect(inc.monitoring).toBe(10);
 
     // Every EPS alert of the six members is linked to it; P00006's lone breach is not.
-    const eps = c.alerting.alerts.list({ limit: 100, offset: 0 }).items.filter((a) => a.ruleId === RULE && a.labels.app === 'eps');
-    const linked = (p: string): boolean[] => eps.filter((a) => a.practice === p).map((a) => c.alerting.incidents.incidentOfAlert(a.id) === inc.id);
+    const eps = (await c.alerting.alerts.list({ limit: 100, offset: 0 })).items.filter((a) => a.ruleId === RULE && a.labels.app === 'eps');
+    const incidentOf = new Map<number, number | undefined>();
+    for (const a of eps) incidentOf.set(a.id, await c.alerting.incidents.incidentOfAlert(a.id));
+    const linked = (p: string): boolean[] => eps.filter((a) => a.practice === p).map((a) => incidentOf.get(a.id) === inc.id);
     for (const p of ['P00000', 'P00001', 'P00002', 'P00003', 'P00004', 'P00005']) expect(linked(p), p).toEqual([true]);
     expect(linked('P00006')).toEqual([false]);
     expect(inc.members.flatMap((m: { alertIds: number[] }) => m.alertIds).sort()).toEqual(
@@ -206,14 +208,14 @@ describe('national incidents from many practices\u2019 backlogs (event time)', (
     expect(list.body.items[0].peakPractices).toBe(6);
     const id = list.body.items[0].id;
     expect((await api(`/api/v1/incidents/${id}`, practiceKey)).status).toBe(200);
-    const other = createApiKey(c.meta, { role: 'practice', practice: 'P00009' }).key;
+    const other = (await createApiKey(c.meta, { role: 'practice', practice: 'P00009' })).key;
     expect((await api('/api/v1/incidents', other)).body.total).toBe(0);
     expect((await api(`/api/v1/incidents/${id}`, other)).status).toBe(403);
     expect((await api('/api/v1/incidents/999999', desk)).status).toBe(404);
   });
 
   it('the monthly report splits a member\u2019s EPS minutes into the incident\u2019s and its own, exactly, and judges it on its own', async () => {
-    const inc = c.alerting.incidents.list({ limit: 10, offset: 0 }).items[0]!;
+    const inc = (await c.alerting.incidents.list({ limit: 10, offset: 0 })).items[0]!;
     const start = inc.startedAt;
     const end = inc.endedAt!;
     const month = new Date(T0).toISOString().slice(0, 7);

@@ -17,18 +17,18 @@ import { IncidentList, IncidentListQuery, IncidentParams, IncidentView, incident
 
 export interface IncidentRouteDeps {
   incidents: IncidentStore;
-  practiceName: (ods: string) => string | undefined;
+  practiceName: (ods: string) => string | undefined | Promise<string | undefined>;
 }
 
 export function incidentRoutes(deps: IncidentRouteDeps): RouteModule {
   /** undefined: every practice; else only this one. */
   const scopeOf = (reader: Reader): string | undefined => (reader.role === 'servicedesk' || reader.admin ? undefined : (reader.practice ?? '\u0000none'));
-  const view = (i: Incident, only: string | undefined): IncidentView =>
-    incidentView(
-      i,
-      deps.incidents.members(i.id).filter((m) => only === undefined || m.practice === only),
-      deps.practiceName,
-    );
+  const view = async (i: Incident, only: string | undefined): Promise<IncidentView> => {
+    const members = (await deps.incidents.members(i.id)).filter((m) => only === undefined || m.practice === only);
+    const names = new Map<string, string | undefined>();
+    for (const ods of new Set(members.map((m) => m.practice))) names.set(ods, await deps.practiceName(ods));
+    return incidentView(i, members, (ods) => names.get(ods));
+  };
   return {
     name: 'incidents',
     register(app: TypedApp, ctx: AppContext): void {
@@ -47,13 +47,15 @@ export function incidentRoutes(deps: IncidentRouteDeps): RouteModule {
         async (req) => {
           const only = scopeOf(req.reader!);
           const q = req.query;
-          const { total, items } = deps.incidents.list({
+          const { total, items } = await deps.incidents.list({
             limit: q.limit,
             offset: q.offset,
             ...(q.state === undefined ? {} : { state: q.state }),
             ...(only === undefined ? {} : { practice: only }),
           });
-          return { total, offset: q.offset, limit: q.limit, items: items.map((i) => view(i, only)) };
+          const views: IncidentView[] = [];
+          for (const i of items) views.push(await view(i, only));
+          return { total, offset: q.offset, limit: q.limit, items: views };
         },
       );
 
@@ -70,10 +72,10 @@ export function incidentRoutes(deps: IncidentRouteDeps): RouteModule {
           },
         },
         async (req) => {
-          const i = deps.incidents.get(req.params.id);
+          const i = await deps.incidents.get(req.params.id);
           if (i === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `incident ${req.params.id} does not exist`);
           const only = scopeOf(req.reader!);
-          if (only !== undefined && !deps.incidents.members(i.id).some((m) => m.practice === only)) {
+          if (only !== undefined && !(await deps.incidents.members(i.id)).some((m) => m.practice === only)) {
             throw new N3monError('N3MON_ERR_AUTH_FORBIDDEN', `incident ${i.id} does not include practice ${only}`);
           }
           return view(i, only);
