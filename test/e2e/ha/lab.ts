@@ -12,7 +12,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CLI, type LogLine, runCli, stopCli } from '../../helpers/cli.ts';
 import { freePort } from '../../helpers/influxd.ts';
-import { waitFor } from '../../helpers/wait.ts';
 
 export const PRACTICE = { ods: 'E2E151', name: 'Failover Surgery' };
 export const WEBHOOK_SECRET = 'ha-webhook-secret-0123456789';
@@ -103,11 +102,13 @@ export async function healthz(url: string): Promise<{ status: number; body: { st
 /** `n3mon collector --config FILE`; resolves once /healthz answers 200. */
 export async function startCollector(name: 'A' | 'B', c: { config: string; url: string }): Promise<CollectorProc> {
   const p = spawnLogged(['collector', '--config', c.config, '--log-level', 'info']);
-  await waitFor(`collector ${name} to answer /healthz with 200`, async () => ((await healthz(c.url))?.status === 200 ? true : undefined), {
-    timeoutMs: 30_000,
-    intervalMs: 100,
-    describe: () => p.text().slice(-2000),
-  });
+  // Bounded; a collector that exits (a config problem, a store it cannot open) fails at once with what it said.
+  const deadline = Date.now() + 30_000;
+  while ((await healthz(c.url))?.status !== 200) {
+    if (p.child.exitCode !== null) throw new Error(`collector ${name} exited (${p.child.exitCode}) before it was healthy: ${p.text().slice(-2000)}`);
+    if (Date.now() > deadline) throw new Error(`collector ${name} did not answer /healthz with 200 within 30 s: ${p.text().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
   return { ...p, name, url: c.url, config: c.config };
 }
 
