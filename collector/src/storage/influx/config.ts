@@ -22,6 +22,14 @@ export const influxSettingsFields = {
     }),
   ),
   createDatabase: Type.Boolean({ default: false, description: 'Create the database at start-up when it is missing (needs an admin user when auth is on).' }),
+  indexRefreshMs: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 3_600_000,
+      description:
+        'Several collectors writing one database: how often the series index (and the rollup marks) are re-read from InfluxDB, to learn the series the other collectors wrote. Absent or 0: never (one collector).',
+    }),
+  ),
   timeoutMs: Type.Integer({
     minimum: 100,
     maximum: 600_000,

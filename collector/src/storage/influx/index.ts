@@ -48,6 +48,14 @@ interface Opened {
   rollup: InfluxRollup;
 }
 
+/**
+ * Several collectors (storage.indexRefreshMs > 0): each refresh re-reads the series with a sample
+ * in the last `3 × indexRefreshMs + REFRESH_SLACK_MS` of event time; every FULL_REFRESH_EVERY-th
+ * refresh re-reads them all (a backlog delivered through another collector is older than the window).
+ */
+const REFRESH_SLACK_MS = 2 * MINUTE_MS;
+export const FULL_REFRESH_EVERY = 30;
+
 /** InfluxDB's newest time (int64 ns, 2262-04-11), in ms. */
 export const INFLUX_MAX_TS = 9_223_372_036_000;
 
@@ -73,15 +81,51 @@ class InfluxSeriesStore implements SeriesStore {
   private samplesTooOld = 0;
   private readonly log: Logger;
   private readonly clock: Clock;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<unknown> | undefined;
+  private refreshes = 0;
 
   constructor(private readonly opts: InfluxStoreOptions) {
     this.log = opts.log.child({ component: 'store', backend: 'influx' });
     this.clock = opts.clock ?? systemClock;
     this.opening = this.open();
     this.opening.then(
-      (o) => (this.opened = o),
+      (o) => {
+        this.opened = o;
+        const every = opts.settings.indexRefreshMs ?? 0;
+        if (every > 0 && !this.closed) {
+          this.refreshTimer = setInterval(() => void this.refreshIndex(), every);
+          this.refreshTimer.unref();
+        }
+      },
       () => undefined, // ready() and every operation report it
     );
+  }
+
+  /**
+   * Learn what other collectors wrote: series (with their newest sample time) and the rollup marks
+   * the maintaining collector moved. Resolves with how many series were new; never rejects.
+   */
+  refreshIndex(): Promise<number> {
+    const o = this.opened;
+    if (o === undefined || this.closed || this.refreshing !== undefined) return Promise.resolve(0);
+    const full = ++this.refreshes % FULL_REFRESH_EVERY === 0;
+    const windowMs = 3 * (this.opts.settings.indexRefreshMs ?? 0) + REFRESH_SLACK_MS;
+    const before = o.series.size;
+    const run = (async () => {
+      try {
+        await this.loadSeries(o.client, o.series, full ? undefined : this.clock.now() - windowMs);
+        mergeMarks(o.marks, await loadMarks(o.client));
+        return o.series.size - before;
+      } catch (err) {
+        this.log.warn({ reason: (err as Error).message, full }, 'series index not refreshed; trying again at the next refresh');
+        return 0;
+      }
+    })();
+    this.refreshing = run.finally(() => {
+      this.refreshing = undefined;
+    });
+    return run;
   }
 
   ready(): Promise<void> {
@@ -126,15 +170,17 @@ class InfluxSeriesStore implements SeriesStore {
     }
   }
 
-  private async loadSeries(client: InfluxClient, series: SeriesIndex): Promise<void> {
+  /** Every series with its newest sample time; with `since`, only those with a raw sample since then. */
+  private async loadSeries(client: InfluxClient, series: SeriesIndex, since?: number): Promise<void> {
     const [list] = await client.query('SHOW MEASUREMENTS');
+    const recent = since === undefined ? '' : ` WHERE time >= ${Math.max(0, Math.floor(since))}ms`;
     const names = (list?.[0]?.values ?? []).map((r) => r[0] as string);
     const statements: [string, string][] = [];
     for (const n of names) {
       if (n.startsWith('n3mon.')) continue;
-      if (n.endsWith(TIER_SUFFIX.minute) || n.endsWith(TIER_SUFFIX.hour))
-        statements.push([n.slice(0, -3), `SELECT last("last"::field) FROM ${client.from(n)} GROUP BY *`]);
-      else if (!n.includes('.')) statements.push([n, `SELECT last("value"::field) FROM ${client.from(n)} GROUP BY *`]);
+      if (n.endsWith(TIER_SUFFIX.minute) || n.endsWith(TIER_SUFFIX.hour)) {
+        if (since === undefined) statements.push([n.slice(0, -3), `SELECT last("last"::field) FROM ${client.from(n)} GROUP BY *`]);
+      } else if (!n.includes('.')) statements.push([n, `SELECT last("value"::field) FROM ${client.from(n)}${recent} GROUP BY *`]);
     }
     for (let i = 0; i < statements.length; i += 50) {
       const chunk = statements.slice(i, i + 50);
@@ -176,7 +222,7 @@ class InfluxSeriesStore implements SeriesStore {
     const points: IPoint[] = [];
     const dirtyPoints: IPoint[] = [];
     const touched: [InfluxSeries, number][] = [];
-    const rolled = Math.max(o.marks.minuteMark ?? 0, this.rollingTo);
+    const rolled = Math.max(o.marks.minuteMark ?? 0, this.rollingTo, this.sharedRollHorizon());
     let tooOld = 0;
     for (const s of req.samples) {
       if (s.ts < o.marks.rawHorizon) {
@@ -200,6 +246,18 @@ class InfluxSeriesStore implements SeriesStore {
     this.samplesWritten += points.length;
     this.samplesTooOld += tooOld;
     return tooOld > 0 ? { written: points.length, tooOld } : { written: points.length };
+  }
+
+  /**
+   * Several collectors: another one may be rolling minutes this one's marks (re-read every
+   * indexRefreshMs) do not show yet. A sample older than now − rollupDelay + refresh + 30 s may be
+   * in such a minute, so it is marked dirty (re-rolled at the next maintenance) — at worst a minute
+   * rolled twice, never a tier row without it. One collector (no refresh): 0, as before.
+   */
+  private sharedRollHorizon(): number {
+    const every = this.opts.settings.indexRefreshMs ?? 0;
+    if (every === 0) return 0;
+    return alignDown(this.clock.now() - (this.opts.rollupDelayMs ?? 2 * MINUTE_MS) + every + 30_000, MINUTE_MS);
   }
 
   async findSeries(selector: SeriesSelector): Promise<StoredSeries[]> {
@@ -283,6 +341,10 @@ class InfluxSeriesStore implements SeriesStore {
       const o = await this.use();
       const started = this.clock.monotonic();
       try {
+        if ((this.opts.settings.indexRefreshMs ?? 0) > 0) {
+          // Other collectors' late samples: their dirty marks are in InfluxDB, not in this memory.
+          for (const [id, minute] of (await DirtyMinutes.load(o.client)).entries()) o.dirty.add(id, minute);
+        }
         const r = await o.rollup.maintain(now);
         this.log.debug({ ...r, ms: Math.round(this.clock.monotonic() - started) }, 'store maintained');
       } catch (err) {
@@ -305,10 +367,20 @@ class InfluxSeriesStore implements SeriesStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.refreshTimer !== undefined) clearInterval(this.refreshTimer);
+    await this.refreshing;
     this.opened?.rollup.stop();
     await this.settle();
     this.closed = true;
     await this.maintaining;
+  }
+}
+
+/** Marks only move forward: take the newer of each. */
+function mergeMarks(into: Marks, read: Marks): void {
+  for (const k of ['minuteMark', 'hourMark', 'rawHorizon', 'rawDeleted', 'minuteHorizon', 'hourHorizon'] as const) {
+    const v = read[k];
+    if (v !== undefined && (into[k] === undefined || v > (into[k] as number))) into[k] = v;
   }
 }
 
