@@ -20,6 +20,8 @@ import type { IngestObserver, StatusProvider } from './status/provider.ts';
 import { createAlerting, sleepMs, type Alerting } from './notifications/index.ts';
 import { createReportComponent, type ReportComponent } from './reports/component.ts';
 import { describeCert, readServerTls } from './listen-tls.ts';
+import { openHa, type Ha } from './ha/index.ts';
+import type { AgentActivity } from './status/activity.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -43,6 +45,8 @@ export interface RunningCollector {
   alerting: Alerting;
   /** Monthly reports: service, routes, schedule (collector/src/reports/). */
   reports: ReportComponent;
+  /** Leases and the shared agent activity when several collectors share the state (collector/src/ha/). */
+  ha: Ha;
   /**
    * Graceful stop: no new requests; requests in flight get `graceMs` (default 10 s) to finish,
    * then connections still open are cut; then the stores close. Idempotent.
@@ -84,14 +88,17 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
   let app: TypedApp | undefined;
   let alerting: Alerting | undefined;
   let reports: ReportComponent | undefined;
+  let ha: Ha | undefined;
+  let activity: AgentActivity | undefined;
   const lifecycle: Lifecycle = { shuttingDown: false };
   try {
-    meta.practices.syncFromConfig(config.practices, clock.now());
+    await meta.practices.syncFromConfig(config.practices, clock.now());
     await opts.onMeta?.(meta);
-    alerting = createAlerting({ config, meta, log, clock });
+    ha = await openHa({ state: meta.state, log, clock });
+    alerting = await createAlerting({ config, meta, log, clock, role: ha.alerting });
     store = openSeriesStore(config, log, clock);
     await store.ready?.();
-    alerting.start(store);
+    await alerting.start(store);
     reports = createReportComponent({
       config,
       meta,
@@ -113,15 +120,27 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
       lifecycle,
       status: opts.status ?? alerting.status,
       observers: [alerting.observer, ...(opts.observers ?? [])],
-      routes: [...alerting.routes, reports.routes, ...(opts.routes ?? [])],
+      routes: [
+        ...alerting.routes,
+        reports.routes,
+        // The agents' activity the read API shows, for the HA feed below (built by buildApp).
+        { name: 'ha-activity', register: (_app, ctx) => void (activity = ctx.activity) },
+        ...(opts.routes ?? []),
+      ],
       ...(https === undefined ? {} : { https }),
     });
     await app.listen({ host: config.listen.host, port: config.listen.port });
-    reports.start();
+    const ev = alerting;
+    await ha.start({
+      source: meta.batches,
+      targets: [(n) => ev.evaluator?.noteActivity(n), (n) => activity?.seen(n.practice, n.agent, n.lastSeen)],
+    });
+    reports.start({ lease: ha.lease('reports') });
   } catch (err) {
     await app?.close();
     await reports?.stop();
     await alerting?.stop();
+    await ha?.stop();
     await store?.close();
     meta.close();
     throw err;
@@ -129,6 +148,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
   const openedAlerting = alerting;
   const openedReports = reports;
   const openedStore = store;
+  const openedHa = ha;
   const url = urlOf(app.server.address() as AddressInfo, https !== undefined);
   const tlsLog = log.child({ component: 'tls' });
   if (https !== undefined) tlsLog.info({ ...describeCert(https.cert), mutual: https.requestCert }, 'serving HTTPS');
@@ -154,10 +174,12 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
   let maintaining: Promise<void> | undefined;
   const maintain = async (): Promise<void> => {
     const started = clock.monotonic();
+    // Rollups, retention and pruning: one collector at a time (the 'storage-maintenance' lease).
+    if (!openedHa.holds('storage-maintenance')) return;
     try {
       await openedStore.maintain(clock.now());
-      const pruned = meta.batches.prune(clock.now() - config.ingest.batchIdRetentionDays * DAY_MS);
-      const auditPruned = meta.audit.prune(clock.now() - AUDIT_RETENTION_DAYS * DAY_MS);
+      const pruned = await meta.batches.prune(clock.now() - config.ingest.batchIdRetentionDays * DAY_MS);
+      const auditPruned = await meta.audit.prune(clock.now() - AUDIT_RETENTION_DAYS * DAY_MS);
       maintainLog.debug({ ms: Math.round(clock.monotonic() - started), batchIdsPruned: pruned, auditPruned }, 'maintenance done');
     } catch (err) {
       maintainLog.error({ err }, 'maintenance failed; will retry at the next interval');
@@ -192,6 +214,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
       await openedAlerting.stop(); // last evaluation round saved, deliveries in flight finish
       await openedReports.stop(); // a monthly generation in progress finishes
       await maintaining;
+      await openedHa.stop();
       await openedStore.close();
       meta.close();
       log.info({}, 'collector stopped');
@@ -199,5 +222,5 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     return stopping;
   };
 
-  return { app, url, meta, store: openedStore, alerting: openedAlerting, reports: openedReports, stop, reloadTls };
+  return { app, url, meta, store: openedStore, alerting: openedAlerting, reports: openedReports, ha: openedHa, stop, reloadTls };
 }

@@ -27,7 +27,8 @@ export interface ReportComponent {
   service: ReportService;
   routes: RouteModule;
   /** Start the monthly schedule (call once the collector listens); idempotent. */
-  start(): void;
+  /** `lease`: the 'reports' lease when several collectors share the state (collector/src/ha/). */
+  start(opts?: { lease?: { holds(): boolean; onGain(fn: () => void): void } }): void;
   stop(): Promise<void>;
 }
 
@@ -92,9 +93,16 @@ export function createReportComponent(opts: {
   return {
     service,
     routes: reportRoutes(service),
-    start() {
+    start(startOpts = {}) {
       if (scheduler !== undefined || !schedule.enabled) return;
-      scheduler = startReportScheduler({ service, clock: opts.clock, log, hour: schedule.hour, email: mailer !== undefined });
+      scheduler = startReportScheduler({
+        service,
+        clock: opts.clock,
+        log,
+        hour: schedule.hour,
+        email: mailer !== undefined,
+        ...(startOpts.lease === undefined ? {} : { lease: startOpts.lease }),
+      });
     },
     async stop() {
       await scheduler?.stop();
