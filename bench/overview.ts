@@ -89,7 +89,7 @@ function call(
 const collector = await startCollector(config, { log });
 try {
   const base = collector.url;
-  const key = createApiKey(collector.meta, { role: 'servicedesk' }).key;
+  const key = (await createApiKey(collector.meta, { role: 'servicedesk' })).key;
   const auth = { authorization: `Bearer ${key}` };
   // Every practice but each 100th (silent: no agent) pushes its data.
   const to = Math.floor(Date.now() / MIN) * MIN;
@@ -98,7 +98,7 @@ try {
   const queue = practices.map((p, i) => ({ p, i })).filter(({ i }) => i % 100 !== 99);
   const worker = async () => {
     for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
-      const token = createAgentToken(collector.meta, { practice: job.p.ods, agent: 'srv1' }).token;
+      const token = (await createAgentToken(collector.meta, { practice: job.p.ods, agent: 'srv1' })).token;
       const batch = samplesOf(job.i, to);
       samples += batch.length;
       const r = await call(
@@ -176,9 +176,9 @@ try {
   await collector.alerting.stop();
   await httpPass('HTTP, one request at a time, rule evaluation stopped (the route alone)');
   // The same queries computed directly (no HTTP, no serialisation): CPU time of the route's work.
-  const lastSeen = new Map(collector.meta.agents.all().map((a) => [a.practice, a.lastSeen]));
+  const lastSeen = new Map((await collector.meta.agents.all()).map((a) => [a.practice, a.lastSeen]));
   const src = { status: collector.alerting.status, lastSeen: (ods: string) => lastSeen.get(ods) ?? null };
-  const rows = collector.meta.practices.list();
+  const rows = await collector.meta.practices.list();
   console.log(`\ncompute only: queryOverview over ${rows.length} practices, no HTTP, nothing else on the loop (wall time)`);
   for (const [name, path] of cases) {
     const q = Value.Default(OverviewQuery, Value.Convert(OverviewQuery, Object.fromEntries(new URL(path, base).searchParams))) as OverviewQuery;

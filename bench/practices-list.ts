@@ -30,7 +30,7 @@ const practices = Array.from({ length: n }, (_, i) => ({
 }));
 const config = parseCollectorConfig({ dataDir: dir, practices }, 'bench');
 const meta = openMeta({ dataDir: dir });
-meta.practices.syncFromConfig(config.practices, Date.now());
+await meta.practices.syncFromConfig(config.practices, Date.now());
 const store = openSeriesStore(config, log);
 // Every practice has an agent that reported a minute ago with 30 checks; 5 % fail one check.
 const now = Date.now();
@@ -41,7 +41,7 @@ for (const [i, p] of practices.entries()) {
   for (let c = 0; c < 30; c++) status.record(p.ods, 'srv1', { check: `c${c}`, outcome: 'success' }, now - 60_000, i % 20 === 0 && c === 0 ? 0 : 1);
 }
 const app = await buildApp({ config, log, store, meta, status, observers: [activity] });
-const key = createApiKey(meta, { role: 'servicedesk' }).key;
+const key = (await createApiKey(meta, { role: 'servicedesk' })).key;
 
 function get(url: string): Promise<{ ms: number; bytes: number }> {
   return new Promise((resolve, reject) => {

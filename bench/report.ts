@@ -302,7 +302,7 @@ async function partB(b: {
   const archiveDir = join(b.dir, 'archive');
   rmSync(archiveDir, { recursive: true, force: true });
   const meta = openMeta({ dataDir: archiveDir });
-  meta.practices.syncFromConfig(
+  await meta.practices.syncFromConfig(
     b.codes.map((c) => ({ ods: c, name: `Bench Surgery ${c}`, sites: [] })),
     NOW,
   );

@@ -98,7 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   await registerSwagger(app, { version: pkg.version });
   const auth = registerAuth(app, meta, { requireClientCert: deps.https?.requestCert === true });
 
-  const activity = new AgentActivity(meta.agents.all());
+  const activity = new AgentActivity(await meta.agents.all());
   let status = deps.status;
   if (status === undefined) {
     const latest = new LatestProbeStatus({ lastSeen: (p) => activity.lastSeen(p) });
@@ -109,7 +109,13 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   }
   const ingestLog = deps.log.child({ component: 'ingest' });
   const limiter = new SeriesLimiter({ store, clock, log: ingestLog, limits: config.ingest });
-  const metrics = createCollectorMetrics({ clock, store, status, practices: () => meta.practices.codes(), seriesTracked: () => limiter.tracked });
+  const metrics = createCollectorMetrics({
+    clock,
+    store,
+    status,
+    practices: () => meta.practices.known().map((p) => p.ods),
+    seriesTracked: () => limiter.tracked,
+  });
   const observers = [activity, ...(isObserver(status) ? [status] : []), ...(deps.observers ?? [])];
   const ingestor = new Ingestor({ store, meta, clock, observers, log: ingestLog, counters: metrics.counters, limiter });
   const ctx: AppContext = { config, log: deps.log, store, meta, clock, status, activity, ingestor, metrics, lifecycle, auth };

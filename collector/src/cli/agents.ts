@@ -33,11 +33,12 @@ async function list(args: string[], io: CliIO): Promise<number> {
   const { values, help: wantHelp } = parseFlags(args, { practice: { type: 'string' }, json: { type: 'boolean' }, ...DATA_DIR_FLAGS });
   if (wantHelp) return (io.out(help), 0);
   if (values.practice !== undefined) assertOds(values.practice);
-  const meta = openMetaFor(values, io);
+  const meta = await openMetaFor(values, io);
   try {
     const now = Date.now();
-    const practices = values.practice === undefined ? meta.practices.list().map((p) => p.ods) : [values.practice];
-    const rows = practices.flatMap((ods) => agentsOf(meta, ods, now).map((a) => ({ practice: ods, ...a })));
+    const practices = values.practice === undefined ? await meta.practices.codes() : [values.practice];
+    const rows = [];
+    for (const ods of practices) for (const a of await agentsOf(meta, ods, now)) rows.push({ practice: ods, ...a });
     if (values.json === true) io.out(`${JSON.stringify(rows, null, 2)}\n`);
     else {
       io.out(
@@ -70,11 +71,11 @@ async function revoke(args: string[], io: CliIO): Promise<number> {
   if (m === null) throw usageError('agents revoke needs PRACTICE/NAME, e.g. A81001/server1 (see agents list)');
   const [, ods, name] = m as unknown as [string, string, string];
   assertOds(ods);
-  const meta = openMetaFor(values, io);
+  const meta = await openMetaFor(values, io);
   try {
-    if (!meta.agents.list(ods).some((a) => a.name === name)) return (io.err(`n3mon agents: practice ${ods} has no agent ${name}\n`), 1);
-    const revoked = meta.credentials.revokeAgentTokens(ods, name, Date.now());
-    meta.audit.record({ ...cliActor(), action: 'agent.revoke', target: `agent:${ods}/${name}`, practice: ods, detail: { revoked } });
+    if (!(await meta.agents.list(ods)).some((a) => a.name === name)) return (io.err(`n3mon agents: practice ${ods} has no agent ${name}\n`), 1);
+    const revoked = await meta.credentials.revokeAgentTokens(ods, name, Date.now());
+    await meta.audit.record({ ...cliActor(), action: 'agent.revoke', target: `agent:${ods}/${name}`, practice: ods, detail: { revoked } });
     io.out(revoked === 0 ? `agent ${name} of ${ods} had no live token\n` : `agent ${name} of ${ods}: ${revoked} token(s) revoked; its next request gets 401\n`);
     return 0;
   } finally {

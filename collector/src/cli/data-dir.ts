@@ -22,12 +22,12 @@ export function resolveDataDir(values: { 'data-dir'?: string; config?: string },
 }
 
 /** Open meta.db for a command; syncs the config's practices when --config was given. */
-export function openMetaFor(values: { 'data-dir'?: string; config?: string }, io: CliIO, now = Date.now()): Meta {
+export async function openMetaFor(values: { 'data-dir'?: string; config?: string }, io: CliIO, now = Date.now()): Promise<Meta> {
   const where = resolveDataDir(values, io.env);
   const meta = openMeta({ dataDir: where.dataDir });
   if (where.configFile !== undefined) {
     try {
-      meta.practices.syncFromConfig(loadCollectorConfig(where.configFile).practices, now);
+      await meta.practices.syncFromConfig(loadCollectorConfig(where.configFile).practices, now);
     } catch (err) {
       meta.close();
       throw err;

@@ -1,11 +1,14 @@
 /**
  * Accepting a checked batch: dedupe by batch id, write through the store (durable when it
- * resolves), record the batch id and the agent's last-seen in meta.db, tell the observers, answer.
+ * resolves), record the batch id (with its newest sample time) and the agent's last-seen in the
+ * state database, tell the observers, answer.
  *
  * Order matters for "nothing acknowledged is lost, nothing stored twice": the batch id is recorded
  * only after the store has it. A crash in between means the agent repeats the batch and the store
  * overwrites the same (series, ts) — stored once either way. Two requests with the same batch id
- * at once: the second waits for the first and is then answered as a duplicate.
+ * at once: the second waits for the first and is then answered as a duplicate. The same batch on
+ * two collectors at once (a retry through the load balancer): both store it, only one records its id
+ * (BatchRepo.record is an insert-if-absent), and the other answers it as a duplicate.
  */
 import { N3monError, isN3monError } from '../../../shared/src/errors.ts';
 import type { Clock } from '../../../shared/src/clock.ts';
@@ -61,7 +64,7 @@ export class Ingestor {
       await other.then(noop, noop);
     }
     const { meta, clock } = this.#deps;
-    if (meta.batches.has(who.practice, who.agent, body.batchId)) {
+    if (await meta.batches.has(who.practice, who.agent, body.batchId)) {
       this.#deps.counters?.duplicate(body.samples.length);
       return { batchId: body.batchId, accepted: 0, duplicate: true, serverTime: clock.now() };
     }
@@ -90,14 +93,30 @@ export class Ingestor {
     }
     this.lastStoreError = null;
     const receivedAt = clock.now();
+    let highTs: number | undefined;
+    for (const s of body.samples) if (highTs === undefined || s.ts > highTs) highTs = s.ts;
+    let added: boolean;
     try {
-      meta.batches.record({ practice: who.practice, agent: who.agent, batchId: body.batchId, samples: body.samples.length, receivedAt });
+      added = await meta.batches.record({
+        practice: who.practice,
+        agent: who.agent,
+        batchId: body.batchId,
+        samples: body.samples.length,
+        receivedAt,
+        ...(highTs === undefined ? {} : { highTs }),
+      });
     } catch (err) {
       log.error(
         { err, practice: who.practice, agent: who.agent, batchId: body.batchId },
         'batch stored but its id not recorded; not acknowledged (a repeat is stored once)',
       );
       throw new N3monError('N3MON_ERR_STORE', 'the batch id could not be recorded; retry later', { cause: err });
+    }
+    if (!added) {
+      // Another collector sharing the state database recorded it first (the same batch retried
+      // there at the same time): it was stored once (the series write is idempotent) and counted there.
+      this.#deps.counters?.duplicate(body.samples.length);
+      return { batchId: body.batchId, accepted: 0, duplicate: true, serverTime: clock.now() };
     }
     this.#deps.counters?.samplesAccepted(written);
     const batch = { practice: who.practice, agent: who.agent, samples: body.samples, receivedAt };

@@ -1,19 +1,19 @@
 /**
- * The audit log in meta.db: every admin and service-desk write — users, roles, API keys, agent
+ * The audit log in the state database: every admin and service-desk write — users, roles, API keys, agent
  * tokens (also from the CLI), maintenance windows, acknowledgements — as one row: who (`actor`),
  * what (`action`, `target`, `detail`), when (`at`, collector clock) and from where (`from`: the
  * client address, or `cli`). Append-only: nothing updates a row; the collector's maintenance
  * deletes entries older than AUDIT_RETENTION_DAYS (failed sign-ins and refused enrolments are
  * written by anonymous callers, so the table must not grow for ever).
  *
- *   meta.audit.record({ actor: 'user:alice', action: 'maintenance.create', target: 'maintenance:12',
+ *   await meta.audit.record({ actor: 'user:alice', action: 'maintenance.create', target: 'maintenance:12',
  *                       from: '10.0.0.7', practice: 'A81001', detail: { startsAt, endsAt } })
  *
  * Actors: `user:<username>` (dashboard session), `key:<id>` (API key), `cli:<OS user>` (the n3mon
  * CLI). Actions are `<resource>.<verb>` (AUDIT_ACTIONS, documented in docs/api.md).
  */
 import { userInfo } from 'node:os';
-import type { SqliteDb } from './db.ts';
+import type { StateDb } from './state-db.ts';
 
 /** Every action recorded. Append, never rename (docs/api.md lists them; a test keeps them in step). */
 export const AUDIT_ACTIONS = [
@@ -112,20 +112,14 @@ const MAX_TEXT = 200;
 const clip = (s: string): string => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}…` : s);
 
 export class AuditLog {
-  readonly #insert;
-  readonly #prune;
-  readonly #db: SqliteDb;
+  readonly #db: StateDb;
 
-  constructor(db: SqliteDb) {
+  constructor(db: StateDb) {
     this.#db = db;
-    this.#prune = db.prepare('DELETE FROM audit_log WHERE at < ?');
-    this.#insert = db.prepare(
-      'INSERT INTO audit_log (at, actor, action, target, source, practice, detail) VALUES (@at, @actor, @action, @target, @source, @practice, @detail)',
-    );
   }
 
   /** Append one entry; returns its id. */
-  record(e: AuditInput): number {
+  async record(e: AuditInput): Promise<number> {
     const row = {
       at: e.at ?? Date.now(),
       actor: clip(e.actor),
@@ -135,27 +129,32 @@ export class AuditLog {
       practice: e.practice ?? null,
       detail: e.detail === undefined || e.detail === null ? null : JSON.stringify(e.detail),
     };
-    return Number(this.#insert.run(row).lastInsertRowid);
+    const r = await this.#db.get<{ id: number }>(
+      'INSERT INTO audit_log (at, actor, action, target, source, practice, detail) VALUES (@at, @actor, @action, @target, @source, @practice, @detail) RETURNING id',
+      row,
+    );
+    return Number(r?.id);
   }
 
   /** Delete entries recorded before `before` (epoch ms). Returns how many. */
-  prune(before: number): number {
-    return this.#prune.run(before).changes;
+  async prune(before: number): Promise<number> {
+    return (await this.#db.run('DELETE FROM audit_log WHERE at < ?', [before])).changes;
   }
 
   /** Entries newest first, filtered; `total` counts all that match. */
-  list(q: AuditQuery): { total: number; items: AuditEntry[] } {
+  async list(q: AuditQuery): Promise<{ total: number; items: AuditEntry[] }> {
     const where: string[] = [];
-    const args: Record<string, unknown> = {};
+    const args: Record<string, string | number> = {};
     if (q.actor !== undefined) where.push('actor = @actor'), (args.actor = q.actor);
     if (q.action !== undefined) where.push('action = @action'), (args.action = q.action);
     if (q.since !== undefined) where.push('at >= @since'), (args.since = q.since);
     if (q.until !== undefined) where.push('at < @until'), (args.until = q.until);
     const clause = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
-    const total = (this.#db.prepare(`SELECT count(*) AS n FROM audit_log ${clause}`).get(args) as { n: number }).n;
-    const rows = this.#db
-      .prepare(`SELECT * FROM audit_log ${clause} ORDER BY at DESC, id DESC LIMIT @limit OFFSET @offset`)
-      .all({ ...args, limit: q.limit, offset: q.offset }) as Raw[];
+    const total = (await this.#db.get<{ n: number }>(`SELECT count(*) AS n FROM audit_log ${clause}`, args))?.n ?? 0;
+    const rows = await this.#db.all<Raw>(
+      `SELECT id, at, actor, action, target, source, practice, detail FROM audit_log ${clause} ORDER BY at DESC, id DESC LIMIT @limit OFFSET @offset`,
+      { ...args, limit: q.limit, offset: q.offset },
+    );
     return { total, items: rows.map(fromRaw) };
   }
 }

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { migrate, openSqlite, type MigrationStep, type SqliteDb } from './db.ts';
 import { CORE_MIGRATIONS } from './schema.ts';
+export { CORE_STATE_MIGRATIONS } from './schema.ts';
 import { SqliteState } from './sqlite-state.ts';
 import type { StateDb } from './state-db.ts';
 import { PracticeRepo } from './practices.ts';
@@ -19,7 +20,7 @@ export type { MigrationStep, SqliteDb } from './db.ts';
 export type { ComponentMigrations, StateDb } from './state-db.ts';
 export { isForeignKeyViolation, isUniqueViolation } from './state-db.ts';
 export type { PracticeRow, Site } from './practices.ts';
-export type { AgentRow, AgentClient, BatchRecord } from './agents.ts';
+export type { AgentRow, AgentClient, AgentActivityRow, BatchRecord } from './agents.ts';
 export { codeState, type CodeState, type EnrolmentCodeRow } from './enrolment.ts';
 export type { AgentTokenRow, ApiKeyRow, ApiRole } from './credentials.ts';
 export { AUDIT_ACTIONS, cliActor, type AuditAction, type AuditEntry, type AuditInput, type AuditQuery } from './audit.ts';
@@ -37,7 +38,7 @@ export interface Meta {
   readonly agents: AgentRepo;
   readonly batches: BatchRepo;
   readonly credentials: CredentialRepo;
-  /** Admin and service-desk writes: `meta.audit.record({ actor, action, target, from, … })` (./audit.ts). */
+  /** Admin and service-desk writes: `await meta.audit.record({ actor, action, target, from, … })` (./audit.ts). */
   readonly audit: AuditLog;
   /** Enrolment codes (./enrolment.ts, own migration component `enrolment`). */
   readonly enrolments: EnrolmentRepo;
@@ -61,16 +62,17 @@ export function openMeta(opts: { dataDir: string }): Meta {
     db.close();
     throw err;
   }
+  const state = new SqliteState(db, { file });
   return {
     db,
-    state: new SqliteState(db, { file }),
+    state,
     file,
-    practices: new PracticeRepo(db),
-    agents: new AgentRepo(db),
-    batches: new BatchRepo(db),
-    credentials: new CredentialRepo(db),
-    audit: new AuditLog(db),
-    enrolments: new EnrolmentRepo(db),
+    practices: new PracticeRepo(state),
+    agents: new AgentRepo(state),
+    batches: new BatchRepo(state),
+    credentials: new CredentialRepo(state),
+    audit: new AuditLog(state),
+    enrolments: new EnrolmentRepo(state),
     migrate: (component, steps) => migrate(db, component, steps),
     close: () => {
       if (db.open) db.close();

@@ -1,10 +1,12 @@
 /**
- * Practices in meta.db: from the config (source `config`) or created by `n3mon token create`
- * (`cli`). list() is cached (the overview reads every practice on every request) and reloaded
- * when this connection wrote practices or another one (the CLI) committed anything.
+ * Practices in the state database: from the config (source `config`) or created by `n3mon token
+ * create` / enrolment (`cli`). list() is cached (the overview reads every practice on every
+ * request): the cache is checked against the `practices` change counter, which every write of the
+ * list bumps in the same transaction, so a practice added by another collector or by the CLI is
+ * seen at the next list() on either engine (one indexed read per call).
  */
 import { deepFreeze } from '../../../shared/src/validate.ts';
-import type { SqliteDb } from './db.ts';
+import type { StateDb } from './state-db.ts';
 
 export interface Site {
   name: string;
@@ -30,60 +32,81 @@ function fromRaw(r: Raw): PracticeRow {
   return { ods: r.ods, name: r.name, sites: JSON.parse(r.sites) as Site[], source: r.source, createdAt: r.created_at };
 }
 
-export class PracticeRepo {
-  readonly #get;
-  readonly #list;
-  readonly #upsertConfig;
-  readonly #insertCli;
-  readonly #dataVersion;
-  #writes = 0;
-  #cache: { stamp: string; rows: readonly PracticeRow[] } | undefined;
+const COLS = 'ods, name, sites, source, created_at';
+const BUMP = `INSERT INTO change_counters (name, n) VALUES ('practices', 1) ON CONFLICT (name) DO UPDATE SET n = change_counters.n + 1`;
 
-  constructor(private readonly db: SqliteDb) {
-    this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
-    this.#get = db.prepare<[string], Raw>('SELECT ods, name, sites, source, created_at FROM practices WHERE ods = ?');
-    this.#list = db.prepare<[], Raw>('SELECT ods, name, sites, source, created_at FROM practices ORDER BY ods');
-    this.#upsertConfig = db.prepare(
-      `INSERT INTO practices (ods, name, sites, source, created_at) VALUES (@ods, @name, @sites, 'config', @now)
-       ON CONFLICT (ods) DO UPDATE SET name = excluded.name, sites = excluded.sites, source = 'config'`,
-    );
-    this.#insertCli = db.prepare(`INSERT INTO practices (ods, name, sites, source, created_at) VALUES (?, ?, '[]', 'cli', ?) ON CONFLICT (ods) DO NOTHING`);
+export class PracticeRepo {
+  readonly #db: StateDb;
+  #cache: { stamp: number; rows: readonly PracticeRow[]; byOds: ReadonlyMap<string, PracticeRow> } | undefined;
+
+  constructor(db: StateDb) {
+    this.#db = db;
   }
 
-  get(ods: string): PracticeRow | undefined {
-    const r = this.#get.get(ods);
+  async get(ods: string): Promise<PracticeRow | undefined> {
+    const r = await this.#db.get<Raw>(`SELECT ${COLS} FROM practices WHERE ods = ?`, [ods]);
     return r === undefined ? undefined : fromRaw(r);
   }
 
   /** Every practice, ordered by ODS code: a fresh array of frozen rows (the rows are shared). */
-  list(): PracticeRow[] {
-    // data_version changes when another connection commits; #writes when this one writes practices.
-    const stamp = `${this.#dataVersion.get()}:${this.#writes}`;
-    if (this.#cache?.stamp !== stamp) this.#cache = { stamp, rows: deepFreeze(this.#list.all().map(fromRaw)) };
+  async list(): Promise<PracticeRow[]> {
+    const stamp = (await this.#db.get<{ n: number }>(`SELECT n FROM change_counters WHERE name = 'practices'`))?.n ?? 0;
+    if (this.#cache?.stamp !== stamp) {
+      const rows = deepFreeze((await this.#db.all<Raw>(`SELECT ${COLS} FROM practices ORDER BY ods`)).map(fromRaw));
+      this.#cache = { stamp, rows, byOds: new Map(rows.map((r) => [r.ods, r])) };
+    }
     return this.#cache.rows.slice();
   }
 
   /** Every ODS code, ordered. */
-  codes(): string[] {
-    return this.list().map((p) => p.ods);
+  async codes(): Promise<string[]> {
+    return (await this.list()).map((p) => p.ods);
   }
 
   /**
-   * Make meta.db agree with the config's practices (names, sites). Practices missing from the
+   * The list as last read by list() (empty before), for synchronous readers that can wait for the
+   * next list() to see another collector's change: metrics gauges, a practice's name in a message.
+   */
+  known(): readonly PracticeRow[] {
+    return this.#cache?.rows ?? [];
+  }
+
+  /** A practice from known(). */
+  knownRow(ods: string): PracticeRow | undefined {
+    return this.#cache?.byOds.get(ods);
+  }
+
+  /**
+   * Make the database agree with the config's practices (names, sites). Practices missing from the
    * config are kept: they may hold data and tokens.
    */
-  syncFromConfig(practices: readonly { ods: string; name: string; sites: readonly Site[] }[], now: number): void {
-    const tx = this.db.transaction(() => {
-      for (const p of practices) this.#upsertConfig.run({ ods: p.ods, name: p.name, sites: JSON.stringify(p.sites.map((s) => ({ name: s.name }))), now });
+  async syncFromConfig(practices: readonly { ods: string; name: string; sites: readonly Site[] }[], now: number): Promise<void> {
+    await this.#db.tx(async (tx) => {
+      for (const p of practices) {
+        await tx.run(
+          `INSERT INTO practices (ods, name, sites, source, created_at) VALUES (@ods, @name, @sites, 'config', @now)
+           ON CONFLICT (ods) DO UPDATE SET name = excluded.name, sites = excluded.sites, source = 'config'`,
+          { ods: p.ods, name: p.name, sites: JSON.stringify(p.sites.map((s) => ({ name: s.name }))), now },
+        );
+      }
+      await tx.run(BUMP);
     });
-    tx.immediate();
-    this.#writes++;
+    await this.list();
   }
 
   /** Create the practice (name = ODS code) unless it exists. True when it was created. */
-  ensure(ods: string, now: number): boolean {
-    const created = this.#insertCli.run(ods, ods, now).changes === 1;
-    if (created) this.#writes++;
-    return created;
+  async ensure(ods: string, now: number): Promise<boolean> {
+    return this.#db.tx(async (tx) => {
+      const created =
+        (
+          await tx.run(`INSERT INTO practices (ods, name, sites, source, created_at) VALUES (?, ?, '[]', 'cli', ?) ON CONFLICT (ods) DO NOTHING`, [
+            ods,
+            ods,
+            now,
+          ])
+        ).changes === 1;
+      if (created) await tx.run(BUMP);
+      return created;
+    });
   }
 }

@@ -38,7 +38,7 @@ export interface ReportSources {
   /** The core hours in words, for the report header. */
   coreHoursText: string;
   thresholdsFor: (ods: string) => ReportThresholds;
-  practice: (ods: string) => PracticeFacts | undefined;
+  practice: (ods: string) => PracticeFacts | undefined | Promise<PracticeFacts | undefined>;
   /** Alerts and maintenance windows of a practice overlapping [from, to); undefined = no alert store. */
   incidents?: (
     ods: string,
@@ -139,7 +139,7 @@ function failureHours(runs: ReadonlyMap<string, CheckRuns>, bounds: Interval): M
 
 export async function buildPracticeReport(src: ReportSources, ods: string, month: string, opts: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now();
-  const practice = src.practice(ods);
+  const practice = await src.practice(ods);
   if (practice === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `practice ${ods} is not known to this collector`);
   const zone: ZonedClock = reportZone();
   const frame = monthFrame(month, zone);

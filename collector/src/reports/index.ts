@@ -52,8 +52,8 @@ export interface ReportWiring {
 
 export function createReportService(w: ReportWiring): ReportService {
   const byOds = new Map(w.practicesConfig.map((p) => [p.ods, p]));
-  const facts = (ods: string): PracticeFacts | undefined => {
-    const row = w.meta.practices.get(ods);
+  const facts = async (ods: string): Promise<PracticeFacts | undefined> => {
+    const row = await w.meta.practices.get(ods);
     return row === undefined ? undefined : practiceFacts(row, byOds.get(ods), w.organisation);
   };
   const log = w.log.child({ component: 'reports' });
@@ -70,7 +70,7 @@ export function createReportService(w: ReportWiring): ReportService {
   };
   return new ReportService({
     sources,
-    practices: () => w.meta.practices.list().map((row) => practiceFacts(row, byOds.get(row.ods), w.organisation)),
+    practices: async () => (await w.meta.practices.list()).map((row) => practiceFacts(row, byOds.get(row.ods), w.organisation)),
     recipients: (ods) => byOds.get(ods)?.reportTo ?? [],
     organisation: w.organisation,
     archive: new ReportArchive(w.dataDir, w.archiveDir),

@@ -31,7 +31,7 @@ export interface ReportMailer {
 export interface ReportServiceDeps {
   sources: ReportSources;
   /** Every practice known to the collector, with its report facts. */
-  practices: () => PracticeFacts[];
+  practices: () => PracticeFacts[] | Promise<PracticeFacts[]>;
   /** Who receives a practice's PDF (practices[].reportTo). */
   recipients?: (ods: string) => readonly string[];
   organisation: string;
@@ -110,15 +110,15 @@ export class ReportService {
     return this.#deps.sources.now() >= monthFrame(month).end + CLOSED_AFTER_MS;
   }
 
-  #facts(ods: string): PracticeFacts {
-    const f = this.#deps.sources.practice(ods);
+  async #facts(ods: string): Promise<PracticeFacts> {
+    const f = await this.#deps.sources.practice(ods);
     if (f === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `practice ${ods} is not known to this collector`);
     return f;
   }
 
   /** The practice's report: the archived one when the month was archived, else built now. */
   async practiceReport(ods: string, month: string): Promise<PracticeReport> {
-    this.#facts(ods);
+    await this.#facts(ods);
     const archived = await this.#deps.archive?.readPractice(month, ods);
     if (archived !== undefined) return archived;
     const key = `${ods}/${month}`;
@@ -159,7 +159,7 @@ export class ReportService {
 
   /** The archived file when the month was archived, else rendered now. */
   async renderPracticeReport(ods: string, month: string, format: ReportFormat): Promise<Rendered> {
-    this.#facts(ods);
+    await this.#facts(ods);
     const stored = await this.#deps.archive?.readFile(month, ods, format);
     if (stored !== undefined) return { body: stored, contentType: contentTypeOf(format), ext: format };
     const [file] = await this.#builder.render(await this.practiceReport(ods, month), [format]);
@@ -204,7 +204,7 @@ export class ReportService {
 
   async #headlinesOf(month: string): Promise<Headline[]> {
     const out: Headline[] = [];
-    for (const p of this.#deps.practices()) {
+    for (const p of await this.#deps.practices()) {
       const h = await this.headline(p.ods, month);
       if (h !== null) out.push(h);
     }
@@ -226,7 +226,7 @@ export class ReportService {
   async organisationSummary(month: string): Promise<OrgSummary> {
     const archived = await this.#deps.archive?.readOrganisation(month);
     if (archived !== undefined) return archived;
-    const practices = this.#deps.practices();
+    const practices = await this.#deps.practices();
     const current: Headline[] = [];
     for (const p of practices) current.push((await this.headline(p.ods, month)) ?? noDataHeadline(p.ods, month));
     return this.#summaryOf(month, practices, current);
@@ -268,7 +268,7 @@ export class ReportService {
       this.#baselines.delete(month);
       for (const k of [...this.#recent.keys()]) if (k.endsWith(`/${month}`)) this.#recent.delete(k);
       await mkdir(staging, { recursive: true, mode: SHARED_READ_DIR_MODE });
-      const practices = this.#deps.practices();
+      const practices = await this.#deps.practices();
       // Pass 1: every model, staged on disk; `concurrency` practices at a time (the worker pool's
       // size + 1, or one in this thread), the results kept in practice order.
       const first: Array<{ kind: 'skipped' | 'empty' | 'built'; headline?: Headline } | { kind: 'failed'; error: string }> = [];
@@ -352,7 +352,7 @@ export class ReportService {
   }
 
   async #freshOrgSummary(month: string): Promise<OrgSummary> {
-    const practices = this.#deps.practices();
+    const practices = await this.#deps.practices();
     const current: Headline[] = [];
     for (const p of practices) {
       const r = await this.#deps.archive?.readPractice(month, p.ods);

@@ -1,6 +1,6 @@
 /**
- * When each agent last delivered a batch (collector clock), in memory: loaded from meta.db at
- * start, then kept up to date from acknowledged batches (meta.db is written in the same ingest).
+ * When each agent last delivered a batch (collector clock), in memory: loaded from the state
+ * database at start, then kept up to date from acknowledged batches (written there in the same ingest).
  */
 import type { AgentRow } from '../meta/index.ts';
 import type { IngestObserver, IngestedBatch } from './provider.ts';

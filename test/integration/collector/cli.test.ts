@@ -72,7 +72,7 @@ describe('n3mon token', () => {
     expect((await n3mon(['token', 'revoke', 'ffffffffffff', '--data-dir', dir])).code).toBe(1);
     const meta = openMeta({ dataDir: dir });
     try {
-      expect(verifyAgentToken(meta, token)).toEqual({ ok: false, reason: 'revoked' });
+      expect(await verifyAgentToken(meta, token)).toEqual({ ok: false, reason: 'revoked' });
     } finally {
       meta.close();
     }
@@ -87,7 +87,7 @@ describe('n3mon token', () => {
     expect(r.err).not.toContain('created');
     const meta = openMeta({ dataDir: join(dir, 'data') });
     try {
-      expect(meta.practices.get('A81001')?.name).toBe('Example Surgery');
+      expect((await meta.practices.get('A81001'))?.name).toBe('Example Surgery');
     } finally {
       meta.close();
     }
@@ -139,8 +139,8 @@ describe('n3mon apikey', () => {
     expect((await n3mon(['apikey', 'revoke', id, '--data-dir', dir])).code).toBe(0);
     const meta = openMeta({ dataDir: dir });
     try {
-      expect(verifyApiKey(meta, own.out.trim())).toEqual({ ok: false, reason: 'revoked' });
-      expect(verifyApiKey(meta, desk.out.trim()).ok).toBe(true);
+      expect(await verifyApiKey(meta, own.out.trim())).toEqual({ ok: false, reason: 'revoked' });
+      expect((await verifyApiKey(meta, desk.out.trim())).ok).toBe(true);
     } finally {
       meta.close();
     }
@@ -159,7 +159,7 @@ describe('CLI while the collector runs on the same meta.db', () => {
       const listed = JSON.parse((await n3mon(['token', 'list', '--json', '--data-dir', h.dir])).out);
       expect(listed.find((t: { agent: string }) => t.agent === 'late').lastSeen).toBeGreaterThan(Date.now() - 60_000);
       // A practice the CLI creates shows up in the (cached) overview of the running collector.
-      const desk = h.key('servicedesk');
+      const desk = await h.key('servicedesk');
       const before = (await h.app.inject({ method: 'GET', url: '/api/v1/practices', headers: bearer(desk) })).json();
       expect(before.items.map((p: { ods: string }) => p.ods)).not.toContain('C83003');
       await n3mon(['token', 'create', '--practice', 'C83003', '--data-dir', h.dir]);

@@ -31,8 +31,8 @@ export interface Harness {
   app: TypedApp;
   logs: Record<string, unknown>[];
   logText(): string;
-  token(practice: string, agent?: string): string;
-  key(role: 'servicedesk' | 'practice', practice?: string): string;
+  token(practice: string, agent?: string): Promise<string>;
+  key(role: 'servicedesk' | 'practice', practice?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -56,7 +56,7 @@ export async function startHarness(opts: { practices?: typeof PRACTICES } = {}):
     'test',
   );
   const meta = openMeta({ dataDir: dir });
-  meta.practices.syncFromConfig(config.practices, Date.now());
+  await meta.practices.syncFromConfig(config.practices, Date.now());
   const store = openSeriesStore(config, log);
   const app = await buildApp({ config, log, store, meta });
   return {
@@ -67,8 +67,8 @@ export async function startHarness(opts: { practices?: typeof PRACTICES } = {}):
     app,
     logs,
     logText: () => raw.join('\n'),
-    token: (practice, agent = 'srv1') => createAgentToken(meta, { practice, agent }).token,
-    key: (role, practice) => createApiKey(meta, { role, ...(practice === undefined ? {} : { practice }) }).key,
+    token: async (practice, agent = 'srv1') => (await createAgentToken(meta, { practice, agent })).token,
+    key: async (role, practice) => (await createApiKey(meta, { role, ...(practice === undefined ? {} : { practice }) })).key,
     close: async () => {
       await app.close();
       await store.close();

@@ -10,7 +10,7 @@ const now = () => Date.now();
 
 beforeAll(async () => {
   h = await startHarness();
-  token = h.token('A81001', 'srv1');
+  token = await h.token('A81001', 'srv1');
 });
 afterAll(async () => h?.close());
 
@@ -40,7 +40,7 @@ describe('ingest happy path', () => {
       { ts: t, value: 1.5 },
       { ts: t + 1000, value: 2.5 },
     ]);
-    expect(h.meta.agents.list('A81001').find((a) => a.name === 'srv1')?.lastSeen).toBeGreaterThan(now() - 5000);
+    expect((await h.meta.agents.list('A81001')).find((a) => a.name === 'srv1')?.lastSeen).toBeGreaterThan(now() - 5000);
   });
 
   it('accepts Content-Encoding: gzip', async () => {
@@ -72,7 +72,7 @@ describe('ingest happy path', () => {
     expect(again.json()).toMatchObject({ batchId: 'dup-1', accepted: 0, duplicate: true });
     expect(await stored('192.0.2.3')).toBe(1);
     // The same batch id from another agent is another batch.
-    const other = await h.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: bearer(h.token('A81001', 'srv2')), payload: body });
+    const other = await h.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: bearer(await h.token('A81001', 'srv2')), payload: body });
     expect(other.json()).toMatchObject({ accepted: 1, duplicate: false });
   });
 
@@ -95,12 +95,12 @@ describe('ingest authentication', () => {
     const body = { batchId: 'auth-1', samples: [rtt('192.0.2.9', now(), 1)] };
     const post = (headers: Record<string, string>) => h.app.inject({ method: 'POST', url: '/api/v1/ingest', headers, payload: body });
     expect((await post({})).json().code).toBe('N3MON_ERR_AUTH_MISSING');
-    expect((await post(bearer(h.key('servicedesk')))).json().code).toBe('N3MON_ERR_AUTH_INVALID');
+    expect((await post(bearer(await h.key('servicedesk')))).json().code).toBe('N3MON_ERR_AUTH_INVALID');
     expect((await post(bearer(`${token.slice(0, 17)}${'x'.repeat(43)}`))).statusCode).toBe(401);
-    const doomed = h.token('A81001', 'doomed');
+    const doomed = await h.token('A81001', 'doomed');
     expect((await post(bearer(doomed))).statusCode).toBe(200);
     const id = doomed.slice(4, 16);
-    expect(h.meta.credentials.revokeAgentToken(id, Date.now())).toBe(true);
+    expect(await h.meta.credentials.revokeAgentToken(id, Date.now())).toBe(true);
     const revoked = await post(bearer(doomed));
     expect(revoked.statusCode).toBe(401);
     expect(revoked.json()).toMatchObject({ code: 'N3MON_ERR_AUTH_INVALID', message: 'agent token rejected: credential revoked' });

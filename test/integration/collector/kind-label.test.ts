@@ -65,7 +65,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'n3mon-kind-label-'));
   const log = silentLogger();
   meta = openMeta({ dataDir: dir });
-  meta.practices.syncFromConfig(
+  await meta.practices.syncFromConfig(
     [
       { ods: PLAIN, name: 'Plain Surgery', sites: [] },
       { ods: LABELLED, name: 'Labelled Surgery', sites: [] },

@@ -23,11 +23,11 @@ afterAll(async () => lab?.close());
 
 const desk = (method: 'GET' | 'PUT' | 'POST' | 'DELETE', url: string, payload?: unknown) =>
   lab.call({ method, url, headers: lab.desk, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
-const pull = (practice: string, agent: string, etag?: string) =>
+const pull = async (practice: string, agent: string, etag?: string) =>
   lab.call({
     method: 'GET',
     url: AGENT_CONFIG_PATH,
-    headers: { ...lab.agent(practice, agent), ...(etag === undefined ? {} : { 'if-none-match': `"${etag}"` }) },
+    headers: { ...(await lab.agent(practice, agent)), ...(etag === undefined ? {} : { 'if-none-match': `"${etag}"` }) },
   });
 
 /** Every answer the service desk's read API gives, as text (to look for a secret in). */
@@ -67,7 +67,7 @@ describe('templated config', () => {
       const base = { method: method as 'GET', url, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) };
       expect((await lab.call({ ...base, headers: lab.practiceKey })).statusCode, `${method} ${url} practice key`).toBe(403);
       expect((await lab.call(base)).statusCode, `${method} ${url} no credential`).toBe(401);
-      expect((await lab.call({ ...base, headers: lab.agent(A, 'srv1') })).statusCode, `${method} ${url} agent token`).toBe(401);
+      expect((await lab.call({ ...base, headers: await lab.agent(A, 'srv1') })).statusCode, `${method} ${url} agent token`).toBe(401);
     }
     expect((await desk('GET', '/api/v1/config/versions')).json()).toMatchObject({ current: 0, total: 0 });
   });
@@ -218,7 +218,7 @@ describe('templated config', () => {
     expect((after.json() as PulledConfig).etag).not.toBe(etag);
     expect((after.json() as PulledConfig).checks[0]?.count).toBe(6);
     // A practice with nothing assigned: 404.
-    expect((await lab.call({ method: 'GET', url: AGENT_CONFIG_PATH, headers: lab.agent('D84004', 'srv1') })).statusCode).toBe(404);
+    expect((await lab.call({ method: 'GET', url: AGENT_CONFIG_PATH, headers: await lab.agent('D84004', 'srv1') })).statusCode).toBe(404);
   });
 
   it('records every change as a version with who and when (and in the audit log); rollback publishes an old snapshot as a new version', async () => {
@@ -228,7 +228,7 @@ describe('templated config', () => {
     };
     expect(list.items[0]).toMatchObject({ version: list.current, actor: `key:${lab.deskKeyId}`, action: 'template.put', target: 'template:lan' });
     expect(list.items.map((i) => i.action)).toContain('config-values.put');
-    const audit = lab.c.meta.audit.list({ action: 'template.put', limit: 10, offset: 0 });
+    const audit = await lab.c.meta.audit.list({ action: 'template.put', limit: 10, offset: 0 });
     expect(audit.items[0]).toMatchObject({ actor: `key:${lab.deskKeyId}`, target: 'template:lan', detail: expect.objectContaining({ version: list.current }) });
 
     const rolled = await desk('POST', '/api/v1/config/rollback', { version: 3 });
@@ -239,14 +239,14 @@ describe('templated config', () => {
     expect(a.checks[0]).toMatchObject({ target: '127.0.0.1', count: 5 });
     // Version 3 had no values for C: C's agents have nothing (again).
     expect((await pull(C, 'srv1')).statusCode).toBe(404);
-    expect(lab.c.meta.audit.list({ action: 'config.rollback', limit: 1, offset: 0 }).items[0]).toMatchObject({ target: 'version:3' });
+    expect((await lab.c.meta.audit.list({ action: 'config.rollback', limit: 1, offset: 0 })).items[0]).toMatchObject({ target: 'version:3' });
     expect((await desk('POST', '/api/v1/config/rollback', { version: 999 })).statusCode).toBe(404);
   });
 
   it("shows each agent's running version and last apply result, and previews the diff against what they run", async () => {
     const pulled = (await pull(A, 'srv1')).json() as PulledConfig;
-    const post = (agent: string, body: Record<string, unknown>) =>
-      lab.call({ method: 'POST', url: AGENT_CONFIG_RESULT_PATH, headers: lab.agent(A, agent), payload: body });
+    const post = async (agent: string, body: Record<string, unknown>) =>
+      lab.call({ method: 'POST', url: AGENT_CONFIG_RESULT_PATH, headers: await lab.agent(A, agent), payload: body });
     expect((await post('srv1', { version: pulled.version, etag: pulled.etag, ok: true, running: pulled.version, at: 1_765_000_000_000 })).statusCode).toBe(204);
     expect(
       (await post('srv2', { version: pulled.version, ok: false, running: 3, problem: 'checks[1].privProtocol: des is not available', at: 1_765_000_000_000 }))

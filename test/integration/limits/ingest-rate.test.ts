@@ -36,7 +36,7 @@ beforeAll(async () => {
     'test',
   );
   meta = openMeta({ dataDir: dir });
-  meta.practices.syncFromConfig(config.practices, Date.now());
+  await meta.practices.syncFromConfig(config.practices, Date.now());
   store = openSeriesStore(config, silentLogger());
   app = await buildApp({ config, log: silentLogger(), store, meta });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -60,9 +60,9 @@ async function push(token: string, batchId: string): Promise<Response> {
 
 describe('ingest rate limit per agent token', () => {
   it('answers 429 with Retry-After past the limit, for that token only', async () => {
-    const hot = createAgentToken(meta, { practice: 'A81001', agent: 'hot' }).token;
-    const sibling = createAgentToken(meta, { practice: 'A81001', agent: 'sibling' }).token;
-    const other = createAgentToken(meta, { practice: 'B82002', agent: 'srv1' }).token;
+    const hot = (await createAgentToken(meta, { practice: 'A81001', agent: 'hot' })).token;
+    const sibling = (await createAgentToken(meta, { practice: 'A81001', agent: 'sibling' })).token;
+    const other = (await createAgentToken(meta, { practice: 'B82002', agent: 'srv1' })).token;
     const statuses: number[] = [];
     for (let i = 0; i < MAX; i++) statuses.push((await push(hot, `hot-${i}`)).status);
     expect(statuses).toEqual(Array(MAX).fill(200));

@@ -51,7 +51,7 @@ beforeAll(async () => {
   ];
   const config = parseCollectorConfig({ dataDir: dir, listen: { port: 0 }, practices, storage: { synchronous: 'normal' } }, 'test');
   meta = openMeta({ dataDir: dir });
-  meta.practices.syncFromConfig(config.practices, now);
+  await meta.practices.syncFromConfig(config.practices, now);
   store = openSeriesStore(config, log);
   const samples = Array.from({ length: 60 }, (_, i) => ({
     metric: 'icmp_rtt_avg_ms',
@@ -72,8 +72,8 @@ beforeAll(async () => {
   });
   app = await buildApp({ config, log, store, meta, clock, routes: [reportRoutes(service)] });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
-  key = createApiKey(meta, { role: 'practice', practice: ODS }).key;
-  otherKey = createApiKey(meta, { role: 'practice', practice: 'B82002' }).key;
+  key = (await createApiKey(meta, { role: 'practice', practice: ODS })).key;
+  otherKey = (await createApiKey(meta, { role: 'practice', practice: 'B82002' })).key;
 });
 
 afterAll(async () => {

@@ -39,7 +39,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'n3mon-report-incidents-'));
   const log = silentLogger();
   meta = openMeta({ dataDir: dir });
-  meta.practices.syncFromConfig([{ ods: ODS, name: 'Incident Surgery', sites: [] }], NOW);
+  await meta.practices.syncFromConfig([{ ods: ODS, name: 'Incident Surgery', sites: [] }], NOW);
   meta.migrate('alerts', ALERT_MIGRATIONS);
   store = openSqliteStore({ dir, retention: { rawDays: 400, minuteDays: 400, hourDays: 800 }, log, synchronous: 'normal' });
   const f = monthFrame(MONTH);

@@ -87,7 +87,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'n3mon-report-link-branch-'));
   const log = silentLogger();
   meta = openMeta({ dataDir: dir });
-  meta.practices.syncFromConfig([{ ods: ODS, name: 'Branch Surgery', sites: [{ name: 'Main' }, { name: 'Branch' }] }], NOW);
+  await meta.practices.syncFromConfig([{ ods: ODS, name: 'Branch Surgery', sites: [{ name: 'Main' }, { name: 'Branch' }] }], NOW);
   store = openSqliteStore({ dir, retention: { rawDays: 400, minuteDays: 400, hourDays: 800 }, log, synchronous: 'normal' });
   const samples = [...snmpMinutes(), ...legacyMinutes(), ...branchBursts()].sort((a, b) => a.ts - b.ts);
   for (let i = 0; i < samples.length; i += 20_000) await store.write({ practice: ODS, agent: 'server1', samples: samples.slice(i, i + 20_000) });

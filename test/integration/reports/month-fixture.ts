@@ -153,12 +153,12 @@ export async function startMonthCollector(): Promise<MonthCollector> {
     'test',
   );
   const meta = openMeta({ dataDir: dir });
-  meta.practices.syncFromConfig(config.practices, NOW);
-  const token = createAgentToken(meta, { practice: ODS, agent: 'server1', now: NOW }).token;
+  await meta.practices.syncFromConfig(config.practices, NOW);
+  const token = (await createAgentToken(meta, { practice: ODS, agent: 'server1', now: NOW })).token;
   const keys = {
-    desk: createApiKey(meta, { role: 'servicedesk', now: NOW }).key,
-    own: createApiKey(meta, { role: 'practice', practice: ODS, now: NOW }).key,
-    other: createApiKey(meta, { role: 'practice', practice: OTHER_ODS, now: NOW }).key,
+    desk: (await createApiKey(meta, { role: 'servicedesk', now: NOW })).key,
+    own: (await createApiKey(meta, { role: 'practice', practice: ODS, now: NOW })).key,
+    other: (await createApiKey(meta, { role: 'practice', practice: OTHER_ODS, now: NOW })).key,
   };
   const store = openSqliteStore({ dir, retention: { rawDays: 400, minuteDays: 400, hourDays: 800 }, log, clock, synchronous: 'normal' });
   const calendar = createCoreCalendar();

@@ -63,7 +63,7 @@ beforeAll(async () => {
     'test',
   );
   meta = openMeta({ dataDir: dir });
-  meta.practices.syncFromConfig(config.practices, NOW);
+  await meta.practices.syncFromConfig(config.practices, NOW);
   const clock: Clock = { now: () => NOW, monotonic: () => performance.now() };
   store = openSqliteStore({ dir, retention: { rawDays: 400, minuteDays: 400, hourDays: 800 }, log: silentLogger(), clock, synchronous: 'normal' });
   const month: SyntheticMonth = {

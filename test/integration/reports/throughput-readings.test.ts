@@ -89,7 +89,7 @@ beforeAll(async () => {
     }
   }
   meta = openMeta({ dataDir: dir });
-  meta.practices.syncFromConfig([{ ods: ODS, name: 'Throughput Surgery', sites: [{ name: 'Main' }] }], NOW);
+  await meta.practices.syncFromConfig([{ ods: ODS, name: 'Throughput Surgery', sites: [{ name: 'Main' }] }], NOW);
   store = openSqliteStore({ dir, retention: { rawDays: 400, minuteDays: 400, hourDays: 800 }, log, synchronous: 'normal' });
   await store.write({ practice: ODS, agent: 'server1', samples });
   await store.maintain(NOW);

@@ -89,7 +89,7 @@ function archived(): Map<string, Buffer> {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'n3mon-report-workers-'));
   meta = openMeta({ dataDir: dir });
-  meta.practices.syncFromConfig(
+  await meta.practices.syncFromConfig(
     PRACTICES.map((p) => ({ ods: p.ods, name: p.name, sites: p.sites })),
     NOW,
   );

@@ -179,23 +179,31 @@ describe('retention', () => {
     const own = await startLab({ maintenanceIntervalMs: 1000 });
     try {
       const day = 86_400_000;
-      const old = own.c.meta.audit.record({
+      const old = await own.c.meta.audit.record({
         actor: 'anonymous',
         action: 'session.fail',
         target: 'user:admin',
         from: '192.0.2.10',
         at: Date.now() - (AUDIT_RETENTION_DAYS + 1) * day,
       });
-      const kept = own.c.meta.audit.record({
+      const kept = await own.c.meta.audit.record({
         actor: 'anonymous',
         action: 'session.fail',
         target: 'user:admin',
         from: '192.0.2.10',
         at: Date.now() - (AUDIT_RETENTION_DAYS - 1) * day,
       });
-      const ids = (): number[] => own.c.meta.audit.list({ limit: 100, offset: 0 }).items.map((e) => e.id);
-      await waitFor('the old entry pruned', async () => (ids().includes(old) ? undefined : true), { timeoutMs: 30_000, describe: () => JSON.stringify(ids()) });
-      expect(ids()).toContain(kept);
+      const ids = async (): Promise<number[]> => (await own.c.meta.audit.list({ limit: 100, offset: 0 })).items.map((e) => e.id);
+      let seen: number[] = [];
+      await waitFor(
+        'the old entry pruned',
+        async () => {
+          seen = await ids();
+          return seen.includes(old) ? undefined : true;
+        },
+        { timeoutMs: 30_000, describe: () => JSON.stringify(seen) },
+      );
+      expect(await ids()).toContain(kept);
     } finally {
       await own.close();
     }

@@ -101,7 +101,7 @@ describe('maintenance windows', () => {
     });
     expect(fixed.status).toBe(201);
     const id = (fixed.body as unknown as { id: number }).id;
-    const audit = lab.c.meta.audit.list({ action: 'maintenance.correct', limit: 10, offset: 0 }).items.filter((e) => e.target === `maintenance:${id}`);
+    const audit = (await lab.c.meta.audit.list({ action: 'maintenance.correct', limit: 10, offset: 0 })).items.filter((e) => e.target === `maintenance:${id}`);
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actor: 'user:desk.one', practice: A });
     // Moving a window's edge into the past is a correction too; a future change is not.

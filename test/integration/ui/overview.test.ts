@@ -64,10 +64,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'n3mon-overview-'));
   const config = parseCollectorConfig({ dataDir: dir, practices: PRACTICES }, 'test');
   meta = openMeta({ dataDir: dir });
-  meta.practices.syncFromConfig(config.practices, NOW);
+  await meta.practices.syncFromConfig(config.practices, NOW);
   store = openSeriesStore(config, silentLogger());
   app = await buildApp({ config, log: silentLogger(), store, meta, status, clock: { now: () => NOW, monotonic: () => performance.now() } });
-  desk = createApiKey(meta, { role: 'servicedesk' }).key;
+  desk = (await createApiKey(meta, { role: 'servicedesk' })).key;
 });
 afterAll(async () => {
   await app?.close();
@@ -131,7 +131,7 @@ describe('GET /api/v1/overview', () => {
   });
 
   it('shows a practice key its practice only', async () => {
-    const own = createApiKey(meta, { role: 'practice', practice: 'B82002' }).key;
+    const own = (await createApiKey(meta, { role: 'practice', practice: 'B82002' })).key;
     const r = await overview('', own);
     expect(odsOf(r)).toEqual(['B82002']);
     expect(r.counts).toEqual({ ok: 0, warning: 1, critical: 0, unknown: 0 });

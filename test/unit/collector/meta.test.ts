@@ -41,46 +41,5 @@ describe('meta.db', () => {
       meta.close();
     }
   });
-
-  it('syncs practices from the config without dropping those it does not list', () => {
-    const meta = openMeta({ dataDir: tmp() });
-    try {
-      meta.practices.ensure('Y12345', 1);
-      meta.practices.syncFromConfig([{ ods: 'A81001', name: 'Example Surgery', sites: [{ name: 'Main' }] }], 2);
-      meta.practices.syncFromConfig(
-        [
-          { ods: 'A81001', name: 'Renamed', sites: [] },
-          { ods: 'Y12345', name: 'Named now', sites: [] },
-        ],
-        3,
-      );
-      expect(meta.practices.list().map((p) => [p.ods, p.name, p.source])).toEqual([
-        ['A81001', 'Renamed', 'config'],
-        ['Y12345', 'Named now', 'config'],
-      ]);
-      expect(Object.isFrozen(meta.practices.list()[0])).toBe(true);
-    } finally {
-      meta.close();
-    }
-  });
-
-  it('records a batch id once and the agent last-seen with it; prunes old ids', () => {
-    const meta = openMeta({ dataDir: tmp() });
-    try {
-      meta.practices.ensure('A81001', 0);
-      meta.agents.ensure('A81001', 'srv1', 0);
-      const b = { practice: 'A81001', agent: 'srv1', batchId: 'b1', samples: 3, receivedAt: 1000 };
-      expect(meta.batches.record(b)).toBe(true);
-      expect(meta.batches.record({ ...b, receivedAt: 500 })).toBe(false);
-      expect(meta.batches.has('A81001', 'srv1', 'b1')).toBe(true);
-      expect(meta.batches.has('A81001', 'srv2', 'b1')).toBe(false);
-      expect(meta.agents.list('A81001')).toEqual([
-        { practice: 'A81001', name: 'srv1', createdAt: 0, lastSeen: 1000, version: null, platform: null, address: null },
-      ]);
-      expect(meta.batches.prune(1001)).toBe(1);
-      expect(meta.batches.has('A81001', 'srv1', 'b1')).toBe(false);
-    } finally {
-      meta.close();
-    }
-  });
+  // Practices, agents, batch ids and the audit log: test/integration/state/core.test.ts (both engines).
 });

@@ -34,7 +34,7 @@ export interface BuildInputs {
 
 /** The inputs of one build, from the main thread's sources (throws as buildPracticeReport would for an unknown practice). */
 export async function resolveBuildInputs(src: ReportSources, ods: string, month: string, options: BuildOptions): Promise<BuildInputs> {
-  const practice = src.practice(ods);
+  const practice = await src.practice(ods);
   if (practice === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `practice ${ods} is not known to this collector`);
   const frame = monthFrame(month, reportZone());
   const now = src.now();

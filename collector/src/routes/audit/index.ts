@@ -64,7 +64,7 @@ export const auditRoutes: RouteModule = {
         const since = boundedInstant(q.since, 'query.since', now, problems);
         const until = boundedInstant(q.until, 'query.until', now, problems);
         if (problems.length > 0) throw new N3monError('N3MON_ERR_REQUEST_INVALID', 'invalid query', { problems });
-        const { total, items } = ctx.meta.audit.list({
+        const { total, items } = await ctx.meta.audit.list({
           limit: q.limit,
           offset: q.offset,
           ...(q.actor === undefined ? {} : { actor: q.actor }),

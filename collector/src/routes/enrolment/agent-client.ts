@@ -21,7 +21,7 @@ export function noteAgentClient(ctx: AppContext) {
     const key = `${who.practice}/${who.agent}`;
     const seen = `${client.version}|${client.platform}|${client.address}`;
     if (noted.get(key) !== seen) {
-      ctx.meta.agents.noteClient(who.practice, who.agent, client);
+      await ctx.meta.agents.noteClient(who.practice, who.agent, client);
       noted.set(key, seen);
     }
     if (who.expiresAt !== null && who.expiresAt !== undefined) {

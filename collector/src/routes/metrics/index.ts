@@ -27,7 +27,10 @@ function register(app: TypedApp, ctx: AppContext): void {
         response: { 200: Type.String({ description: `Prometheus text exposition format (${PROMETHEUS_CONTENT_TYPE})` }), ...errorResponses(401, 403) },
       },
     },
-    async (_req, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(ctx.metrics.render()),
+    async (_req, reply) => {
+      await ctx.meta.practices.list(); // the per-practice gauges read the list as last read
+      return reply.type(PROMETHEUS_CONTENT_TYPE).send(ctx.metrics.render());
+    },
   );
   app.get(
     '/openapi.json',

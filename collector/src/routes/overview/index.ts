@@ -33,9 +33,9 @@ function register(app: TypedApp, ctx: AppContext): void {
     async (req, reply) => {
       const reader = req.reader!;
       let rows: readonly RowInput[];
-      if (reader.role === 'servicedesk') rows = ctx.meta.practices.list();
+      if (reader.role === 'servicedesk') rows = await ctx.meta.practices.list();
       else {
-        const own = reader.practice === null ? undefined : ctx.meta.practices.get(reader.practice);
+        const own = reader.practice === null ? undefined : await ctx.meta.practices.get(reader.practice);
         rows = own === undefined ? [] : [own];
       }
       reply.header('cache-control', 'no-store');

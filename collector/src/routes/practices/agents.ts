@@ -88,8 +88,8 @@ export const agentRoutes: RouteModule = {
       async (req) => {
         const { ods } = req.params as { ods: string };
         assertCanRead(req, ods);
-        practiceOr404(ctx, ods);
-        return { practice: ods, agents: agentsOf(ctx.meta, ods, ctx.clock.now()).map(agentItem) };
+        await practiceOr404(ctx, ods);
+        return { practice: ods, agents: (await agentsOf(ctx.meta, ods, ctx.clock.now())).map(agentItem) };
       },
     );
     app.post(
@@ -107,9 +107,10 @@ export const agentRoutes: RouteModule = {
       async (req) => {
         const { ods, name } = req.params as { ods: string; name: string };
         assertServiceDesk(req, 'revoking an agent', ods);
-        if (!ctx.meta.agents.list(ods).some((a) => a.name === name)) throw new N3monError('N3MON_ERR_NOT_FOUND', `practice ${ods} has no agent ${name}`);
-        const revoked = ctx.meta.credentials.revokeAgentTokens(ods, name, ctx.clock.now());
-        ctx.meta.audit.record({ ...auditActor(req), action: 'agent.revoke', target: `agent:${ods}/${name}`, practice: ods, detail: { revoked } });
+        if (!(await ctx.meta.agents.list(ods)).some((a) => a.name === name))
+          throw new N3monError('N3MON_ERR_NOT_FOUND', `practice ${ods} has no agent ${name}`);
+        const revoked = await ctx.meta.credentials.revokeAgentTokens(ods, name, ctx.clock.now());
+        await ctx.meta.audit.record({ ...auditActor(req), action: 'agent.revoke', target: `agent:${ods}/${name}`, practice: ods, detail: { revoked } });
         return { revoked };
       },
     );

@@ -32,8 +32,8 @@ function summary(ctx: AppContext, p: PracticeRow, st: PracticeStatus): PracticeS
 }
 
 /** The practice row, or 404 (after the caller checked the reader may see it). */
-export function practiceOr404(ctx: AppContext, ods: string): PracticeRow {
-  const p = ctx.meta.practices.get(ods);
+export async function practiceOr404(ctx: AppContext, ods: string): Promise<PracticeRow> {
+  const p = await ctx.meta.practices.get(ods);
   if (p === undefined) throw new N3monError('N3MON_ERR_NOT_FOUND', `practice ${ods} is not known`);
   return p;
 }
@@ -77,9 +77,9 @@ function register(app: TypedApp, ctx: AppContext): void {
       const q = req.query;
       const now = ctx.clock.now();
       let rows: PracticeRow[];
-      if (reader.role === 'servicedesk') rows = ctx.meta.practices.list();
+      if (reader.role === 'servicedesk') rows = await ctx.meta.practices.list();
       else {
-        const own = reader.practice === null ? undefined : ctx.meta.practices.get(reader.practice);
+        const own = reader.practice === null ? undefined : await ctx.meta.practices.get(reader.practice);
         rows = own === undefined ? [] : [own];
       }
       const needle = q.q?.toLowerCase();
@@ -114,7 +114,7 @@ function register(app: TypedApp, ctx: AppContext): void {
     async (req) => {
       const { ods } = req.params;
       assertCanRead(req, ods);
-      const p = practiceOr404(ctx, ods);
+      const p = await practiceOr404(ctx, ods);
       const st = ctx.status.statusOf(ods, ctx.clock.now());
       const series = await ctx.store.findSeries({ practice: ods });
       const metricCounts = new Map<string, number>();
@@ -122,7 +122,7 @@ function register(app: TypedApp, ctx: AppContext): void {
       return {
         ...summary(ctx, p, st),
         reasons: st.reasons,
-        agents: ctx.meta.agents.list(ods).map((a) => ({
+        agents: (await ctx.meta.agents.list(ods)).map((a) => ({
           name: a.name,
           lastSeen: isoOrNull(ctx.activity.agentLastSeen(ods, a.name) ?? a.lastSeen),
           createdAt: new Date(a.createdAt).toISOString(),

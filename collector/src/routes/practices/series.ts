@@ -54,7 +54,7 @@ function register(app: TypedApp, ctx: AppContext): void {
     async (req) => {
       const { ods } = req.params;
       assertCanRead(req, ods);
-      practiceOr404(ctx, ods);
+      await practiceOr404(ctx, ods);
       const q = req.query;
       const { labels, problems } = labelFilters(q);
       const range = resolveRange(q, ctx.clock.now());
