@@ -159,6 +159,15 @@ export class EnrolmentRepo {
     return r.changes === 1;
   }
 
+  /**
+   * Inside a transaction: hold the practice's row until it ends, so enrolments into one practice
+   * take turns on PostgreSQL (a row lock that foreign-key checks do not wait for; SQLite's
+   * transaction holds the whole database already).
+   */
+  async lockPractice(practice: string): Promise<void> {
+    await this.#db.run('UPDATE practices SET name = name WHERE ods = ?', [practice]);
+  }
+
   /** True when a live code was revoked now. */
   async revoke(id: string, now: number): Promise<boolean> {
     return (await this.#db.run('UPDATE enrolment_codes SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [now, id])).changes === 1;

@@ -271,4 +271,18 @@ describe.each(backends)('two collectors sharing one state database on $name', (b
     expect(await a.credentials.agentTokens()).toHaveLength(1);
     expect(await b.agents.list('A81001')).toHaveLength(1);
   });
+
+  it('two servers enrolling one name at once through two collectors: one credential, the other is told the name is taken', async () => {
+    const [da, dbB] = await backend.openTwo();
+    const a = collectorOn(await migrated(da));
+    const b = collectorOn(dbB);
+    const { code, row } = await createEnrolmentCode(a, { practice: 'A81001', uses: 10, expiresInMs: HOUR, createdBy: 'cli:test', now: T0 });
+    const results = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => enrolWithCode(i % 2 === 0 ? a : b, { code, name: 'srv1', credentialTtlMs: TTL, now: T0 + 1 })),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok).map((r) => (r.ok ? '' : r.reason))).toEqual(['taken', 'taken', 'taken']);
+    expect((await a.credentials.liveAgentTokens('A81001', T0 + 2, 'srv1')).length).toBe(1);
+    expect((await b.enrolments.get(row.id))?.uses).toBe(1);
+  });
 });

@@ -77,8 +77,13 @@ export async function enrolWithCode(
   const now = req.now ?? Date.now();
   return meta.state.tx(async (tx): Promise<EnrolResult> => {
     const codes = meta.enrolments.in(tx);
-    const row = await codes.byHash(hashCredential(req.code));
-    if (row === undefined) return { ok: false, reason: 'unknown', message: `${REFUSALS.unknown}; ask the service desk for a new one (n3mon enrolment create)` };
+    const found = await codes.byHash(hashCredential(req.code));
+    if (found === undefined)
+      return { ok: false, reason: 'unknown', message: `${REFUSALS.unknown}; ask the service desk for a new one (n3mon enrolment create)` };
+    // Enrolments into one practice take turns, so the live-token check below sees a token another
+    // collector has just made for this name (PostgreSQL runs them side by side otherwise).
+    await codes.lockPractice(found.practice);
+    const row = (await codes.get(found.id)) ?? found;
     const state = codeState(row, now);
     if (state === 'active' && (await meta.credentials.in(tx).liveAgentTokens(row.practice, now, req.name)).length > 0) {
       // Two servers under one name would mix their samples; a rebuilt server is revoked first.
