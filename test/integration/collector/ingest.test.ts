@@ -2,6 +2,10 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INGEST_LIMITS } from '../../../shared/src/wire.ts';
+import { systemClock } from '../../../shared/src/clock.ts';
+import { createLogger } from '../../../shared/src/log.ts';
+import { Ingestor } from '../../../collector/src/ingest/ingestor.ts';
+import type { SeriesStore } from '../../../collector/src/storage/types.ts';
 import { bearer, gz, rtt, startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -87,6 +91,45 @@ describe('ingest happy path', () => {
     expect(bodies.filter((b) => !b.duplicate)).toEqual([expect.objectContaining({ accepted: 500 })]);
     expect(bodies.filter((b) => b.duplicate)).toHaveLength(3);
     expect(await stored('192.0.2.4')).toBe(500);
+  });
+
+  it('the same batch reaching two collectors at once is stored once, new to one of them and a duplicate to the other', async () => {
+    // Two collectors' ingestors on one state database and one series store. Each holds its write until
+    // both have arrived, so both have checked the batch id before either records it.
+    let arrived = 0;
+    let bothArrived!: () => void;
+    const both = new Promise<void>((r) => {
+      bothArrived = r;
+    });
+    const store = new Proxy(h.store, {
+      get(target, prop) {
+        if (prop === 'write') {
+          return async (b: Parameters<SeriesStore['write']>[0]) => {
+            if (++arrived === 2) bothArrived();
+            await both;
+            return target.write(b);
+          };
+        }
+        const v = Reflect.get(target, prop) as unknown;
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const collector = () => new Ingestor({ store, meta: h.meta, log: createLogger({ level: 'silent' }), clock: systemClock, observers: [] });
+    const t = now() - 20_000;
+    const body = { batchId: 'twin-1', samples: Array.from({ length: 20 }, (_, i) => rtt('192.0.2.5', t - i * 10, i)) };
+    const since = now();
+    const answers = await Promise.all([
+      collector().ingest({ practice: 'A81001', agent: 'twin' }, body),
+      collector().ingest({ practice: 'A81001', agent: 'twin' }, body),
+    ]);
+    expect(arrived).toBe(2);
+    expect(answers.filter((a) => !a.duplicate)).toEqual([expect.objectContaining({ accepted: 20 })]);
+    expect(answers.filter((a) => a.duplicate)).toEqual([expect.objectContaining({ accepted: 0 })]);
+    expect(await stored('192.0.2.5')).toBe(20);
+    // The batch's newest sample time is kept with its id, for the collectors' shared view of activity.
+    expect((await h.meta.batches.activitySince(since)).filter((a) => a.agent === 'twin')).toEqual([
+      { practice: 'A81001', agent: 'twin', highWater: t, lastSeen: expect.any(Number) },
+    ]);
   });
 });
 
