@@ -12,6 +12,8 @@ export const SYSTEM_PACKAGES = {
   snmp: '/usr/bin/snmpbulkwalk',
   snmpsim: '/usr/bin/snmpsimd',
   influxdb: '/usr/bin/influxd',
+  // test/helpers/postgres-lab.ts: a private PostgreSQL 15 cluster per test file (the state database's postgres backend)
+  postgresql: '/usr/lib/postgresql/15/bin/postgres',
   nftables: '/usr/sbin/nft',
   iproute2: '/usr/sbin/ip',
   // test/lab's ICMP delay responder (test/lab/icmp-delay-responder.py)

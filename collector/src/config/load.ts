@@ -8,7 +8,7 @@ import { isN3monError, N3monError } from '../../../shared/src/errors.ts';
 import { readSecretKey } from '../config-templates/secrets.ts';
 import { parseConfigValue, readConfigSource } from '../../../shared/src/config-file.ts';
 import { parseWithSchema } from '../../../shared/src/validate.ts';
-import { CollectorConfigSchema, type CollectorConfig } from './schema.ts';
+import { CollectorConfigSchema, type CollectorConfig, stateConfigProblems } from './schema.ts';
 import { alertingConfigProblems } from '../notifications/config.ts';
 import { listenTlsProblems } from '../listen-tls.ts';
 
@@ -33,6 +33,7 @@ export function crossFieldProblems(config: CollectorConfig): string[] {
   const r = config.storage.retention;
   if (r.minuteDays < r.rawDays) out.push(`storage.retention.minuteDays: must be at least rawDays (${r.rawDays})`);
   if (r.hourDays < r.minuteDays) out.push(`storage.retention.hourDays: must be at least minuteDays (${r.minuteDays})`);
+  out.push(...stateConfigProblems(config.state));
   out.push(...alertingConfigProblems(config));
   out.push(...secretKeyProblems(config.configTemplates.secretKeyFile));
   return out;

@@ -65,6 +65,62 @@ const StorageCommon = Type.Object({ backend: Type.String(), ...storageCommonFiel
 /** `storage:` — a union over the registered backends (docs/storage.md); typed by the common keys, the rest is the backend's. */
 export const StorageConfig = Type.Unsafe<Static<typeof StorageCommon> & Readonly<Record<string, unknown>>>(storageConfigSchema(storageCommonFields));
 
+/**
+ * `state:` — where the collector keeps everything that is not a series (practices, agents,
+ * credentials, alerts, sessions, …; collector/src/meta/state-db.ts): `sqlite` (meta.db in dataDir,
+ * one collector) or `postgres` (several collectors sharing one truth). docs/state.md.
+ */
+const StateSqlite = Type.Object(
+  {
+    backend: Type.Literal('sqlite', {
+      default: 'sqlite',
+      description: 'State database: sqlite (meta.db in dataDir) | postgres (several collectors; docs/state.md).',
+    }),
+  },
+  { additionalProperties: false },
+);
+const StatePostgres = Type.Object(
+  {
+    backend: Type.Literal('postgres'),
+    url: Type.Optional(
+      Type.String({
+        pattern: '^postgres(ql)?://\\S+$',
+        maxLength: 2000,
+        description: 'postgres://user:password@host:port/database (a password here is redacted like `password`); the keys below override its parts.',
+      }),
+    ),
+    host: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Server host name or address (or a unix socket directory).' })),
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_535, description: 'Server port (default 5432).' })),
+    database: Type.Optional(Type.String({ minLength: 1, maxLength: 63, description: 'Database name (default: the user name).' })),
+    user: Type.Optional(Type.String({ minLength: 1, maxLength: 63, description: 'Role to connect as.' })),
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'Password of user; never logged.' })),
+    poolMax: Type.Integer({ minimum: 1, maximum: 1000, default: 10, description: 'Connections this collector keeps open at most.' }),
+    statementTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 3_600_000,
+      default: 10_000,
+      description: 'A statement running longer is cancelled (the request answers 503).',
+    }),
+    connectTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 5000,
+      description: 'Longest wait for a connection, new or from the pool; beyond it the request answers 503.',
+    }),
+  },
+  { additionalProperties: false },
+);
+export const StateConfig = Type.Union([StateSqlite, StatePostgres], { default: {} });
+export type StateConfig = Static<typeof StateConfig>;
+
+/** `state:` rules the schema cannot express, as `path: message`. */
+export function stateConfigProblems(state: StateConfig): string[] {
+  if (state.backend !== 'postgres') return [];
+  if (state.url === undefined && state.host === undefined) return ['state: postgres needs url or host'];
+  if (state.url !== undefined && !URL.canParse(state.url)) return ['state.url: not a valid URL'];
+  return [];
+}
+
 export const collectorConfigFields = {
   listen: Type.Object(
     {
@@ -98,13 +154,18 @@ export const collectorConfigFields = {
     },
     { additionalProperties: false, default: {} },
   ),
-  dataDir: Type.String({ minLength: 1, default: './data', description: 'meta.db and the series store live here; relative to the working directory.' }),
+  dataDir: Type.String({
+    minLength: 1,
+    default: './data',
+    description: 'meta.db (state: sqlite) and the series store live here; relative to the working directory.',
+  }),
   organisation: Type.Object(
     { name: Type.String({ minLength: 1, maxLength: 200, default: 'n3mon', description: 'Who runs the service desk, e.g. Example ICB.' }) },
     { additionalProperties: false, default: {} },
   ),
   practices: Type.Array(PracticeConfig, { maxItems: 20_000, default: [], description: 'Practices known up front; `n3mon token create` adds others.' }),
   storage: StorageConfig,
+  state: StateConfig,
   ingest: Type.Object(
     {
       batchIdRetentionDays: Type.Integer({

@@ -3,11 +3,17 @@
 // SUM, RETURNING, constraint errors both engines recognise, transactions that commit, roll back and
 // nest, migrations that run once even when two handles start together. PostgreSQL alone: a server
 // that goes away is N3MON_ERR_STORE (HTTP 503) and the same handle works again when it is back.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectorConfigProblems, parseCollectorConfig } from '../../../collector/src/config/load.ts';
+import { openStateDb } from '../../../collector/src/meta/open-state.ts';
 import { HTTP_STATUS } from '../../../collector/src/plugins/errors.ts';
 import { PostgresState } from '../../../collector/src/meta/postgres-state.ts';
 import { type ComponentMigrations, isForeignKeyViolation, isUniqueViolation, type StateDb } from '../../../collector/src/meta/state-db.ts';
 import { N3monError } from '../../../shared/src/errors.ts';
+import { createLogger } from '../../../shared/src/log.ts';
 import { freePort } from '../../helpers/influxd.ts';
 import { skipUnlessLab } from '../../helpers/lab-guard.ts';
 import { PG_LAB_REQUIREMENTS, type PgLab, startPostgres } from '../../helpers/postgres-lab.ts';
@@ -255,6 +261,28 @@ describe.skipIf(skipUnlessLab(PG_LAB_REQUIREMENTS))('the postgres state driver w
     expect(await one.get('SELECT CAST(? AS TEXT) AS ok', ['yes'])).toEqual({ ok: 'yes' });
   });
 
+  it('openStateDb reaches postgres and says where, never the password; an unreachable server is a clear start-up error', async () => {
+    const { log, lines } = capturedLog();
+    const pw = 'pw-in-url-0001';
+    const settings = { poolMax: 2, statementTimeoutMs: 5000, connectTimeoutMs: 2000 } as const;
+    const db = await openStateDb({ backend: 'postgres', url: lab.url('outage').replace('n3@', `n3:${pw}@`), ...settings }, { dataDir: '/nonexistent', log });
+    handles.push(db);
+    expect(db.dialect).toBe('postgres');
+    expect(await db.get('SELECT CAST(? AS INTEGER) AS n', [1])).toEqual({ n: 1 });
+    const open = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'state database open');
+    expect(open?.state).toBe(`postgres n3@127.0.0.1:${lab.port}/outage`);
+    const port = await freePort();
+    const err = await openStateDb(
+      { backend: 'postgres', host: '127.0.0.1', port, user: 'n3', database: 'outage', password: 'pw-field-0002', ...settings },
+      { dataDir: '/nonexistent', log },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(N3monError);
+    expect((err as Error).message).toMatch(
+      new RegExp(`^postgres n3@127\\.0\\.0\\.1:${port}/outage: cannot open the state database \\(state: postgres\\): .*ECONNREFUSED`),
+    );
+    expect(lines.join('\n') + (err as Error).message).not.toMatch(/pw-in-url-0001|pw-field-0002/);
+  });
+
   it('describes itself without the password, also when nothing listens', async () => {
     const port = await freePort();
     const db = open({ url: `postgres://n3:s3cret-pw@127.0.0.1:${port}/outage`, connectTimeoutMs: 2000 });
@@ -263,5 +291,46 @@ describe.skipIf(skipUnlessLab(PG_LAB_REQUIREMENTS))('the postgres state driver w
     expect(err).toBeInstanceOf(N3monError);
     expect((err as Error).message).toMatch(/state database unavailable: .*ECONNREFUSED/);
     expect((err as Error).message).not.toContain('s3cret');
+  });
+});
+
+/** A logger whose lines the test reads back. */
+function capturedLog(): { log: ReturnType<typeof createLogger>; lines: string[] } {
+  const lines: string[] = [];
+  return { log: createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } }), lines };
+}
+
+describe('the state config and openStateDb', () => {
+  it('defaults to sqlite and refuses unknown keys, a missing server and an unknown backend as path: message', () => {
+    expect(parseCollectorConfig({}, 'collector.yaml').state).toEqual({ backend: 'sqlite' });
+    expect(parseCollectorConfig({ state: { backend: 'postgres', host: 'db.example.invalid' } }, 'collector.yaml').state).toEqual({
+      backend: 'postgres',
+      host: 'db.example.invalid',
+      poolMax: 10,
+      statementTimeoutMs: 10_000,
+      connectTimeoutMs: 5000,
+    });
+    expect(collectorConfigProblems({ state: { backend: 'postgres', url: 'postgres://n3@127.0.0.1/x', pool: 3 } })).toEqual([
+      expect.stringMatching(/^state\.pool: unknown key/),
+    ]);
+    expect(collectorConfigProblems({ state: { backend: 'postgres' } })).toEqual(['state: postgres needs url or host']);
+    expect(collectorConfigProblems({ state: { backend: 'sqlite', url: 'postgres://x/y' } })).toEqual([expect.stringMatching(/^state\.url: unknown key/)]);
+    expect(collectorConfigProblems({ state: { backend: 'mysql' } })).toEqual([expect.stringMatching(/^state\.backend: must be one of "sqlite", "postgres"/)]);
+    expect(collectorConfigProblems({ state: { backend: 'postgres', url: 'http://127.0.0.1/x' } })).toEqual([expect.stringMatching(/^state\.url: must match/)]);
+    expect(collectorConfigProblems({ state: { backend: 'postgres', host: '127.0.0.1', poolMax: 0 } })).toEqual(['state.poolMax: must be >= 1']);
+  });
+
+  it('opens meta.db in the data dir for sqlite', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'n3mon-open-state-'));
+    try {
+      const { log, lines } = capturedLog();
+      const db = await openStateDb({ backend: 'sqlite' }, { dataDir: dir, log });
+      expect(db.describe).toBe(`sqlite ${join(dir, 'meta.db')}`);
+      expect(await db.migrate('t', T)).toBe(1);
+      await db.close();
+      expect(lines.map((l) => JSON.parse(l).msg)).toContain('state database open');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

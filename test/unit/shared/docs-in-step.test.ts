@@ -11,7 +11,7 @@ import { NATIONAL_LINK_IF_ROLES, ROLES } from '../../../shared/src/roles.ts';
 import { DEFAULT_INGEST_LIMITS } from '../../../collector/src/ingest/limits-config.ts';
 import { DEFAULT_CSP, HSTS, SECURITY_HEADER_NAMES } from '../../../collector/src/plugins/security-headers.ts';
 import { DASHBOARD_CSP } from '../../../collector/src/ui/static.ts';
-import { CollectorConfigSchema } from '../../../collector/src/config/schema.ts';
+import { CollectorConfigSchema, StateConfig } from '../../../collector/src/config/schema.ts';
 import { ENROLMENT_CONFIG_DEFAULTS } from '../../../collector/src/routes/enrolment/config.ts';
 import { CREDENTIAL_HEADERS } from '../../../shared/src/agent-credential.ts';
 import { agentConfigSchema } from '../../../agent/src/config/schema.ts';
@@ -197,6 +197,17 @@ describe('docs stay in step with the registries', () => {
       expect((IncidentsConfig.properties[key as keyof typeof IncidentsConfig.properties] as { default?: unknown }).default, key).toBe(value);
     }
     for (const kind of SCOPE_KINDS) expect(section, kind).toContain(`| \`${kind}\` |`);
+  });
+
+  it('docs/state.md tables every state key of the collector config with its default', () => {
+    const doc = readFileSync(new URL('../../../docs/state.md', import.meta.url), 'utf8');
+    const branches = (StateConfig as unknown as { anyOf: { properties: Record<string, { default?: unknown; const?: unknown }> }[] }).anyOf;
+    expect(branches.map((b) => b.properties.backend?.const)).toEqual(['sqlite', 'postgres']);
+    for (const b of branches)
+      for (const [key, field] of Object.entries(b.properties)) {
+        const fallback = key === 'backend' ? 'sqlite' : field.default;
+        expect(doc, key).toMatch(new RegExp(`\\| \`state\\.${key}\` \\| ${fallback === undefined ? '[^|]+' : `\`${String(fallback)}\``} \\|`));
+      }
   });
 
   it('docs/reports.md names every reports key of the collector config', () => {
