@@ -60,6 +60,11 @@ export const COMMANDS: readonly Entry[] = [
     summary: 'monthly report: `report --practice ODS --month YYYY-MM --format html|pdf|csv [--out FILE]`',
     load: () => import('../collector/src/cli/report.ts'),
   },
+  {
+    name: 'migrate',
+    summary: 'move an organisation from a SQLite collector to the scaled setup: `migrate --from OLD_DATA_DIR --config NEW.yaml`',
+    load: () => import('../collector/src/cli/migrate.ts'),
+  },
 ];
 
 export function mainHelp(): string {

@@ -2,7 +2,7 @@
  * Secret practice values (SNMP communities, v3 auth/priv keys) at rest: AES-256-GCM with a random
  * 12-byte IV per value, under the key in `configTemplates.secretKeyFile` (32 random bytes, as hex
  * or base64). Stored as `v1:<iv>:<tag>:<ciphertext>` (base64url parts), so the plaintext never
- * reaches meta.db, the versions table or a backup of them. The key is read once at start and never
+ * reaches the state database, the versions table or a backup of them. The key is read once at start and never
  * logged; without one, storing a secret is refused (and a collector whose store holds secrets
  * refuses to start: ./service.ts).
  */

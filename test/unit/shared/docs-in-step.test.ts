@@ -210,6 +210,17 @@ describe('docs stay in step with the registries', () => {
       }
   });
 
+  it('docs/architecture.md "Moving to the scaled setup" gives n3mon migrate with every flag its --help lists', () => {
+    const doc = readFileSync(new URL('../../../docs/architecture.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('## Moving to the scaled setup'));
+    expect(section).toContain('n3mon migrate --from');
+    // The --help text, read from the source (importing the command would load the whole collector).
+    const help = readFileSync(new URL('../../../collector/src/cli/migrate.ts', import.meta.url), 'utf8');
+    const flags = [...help.matchAll(/^ {2}(--[a-z-]+) /gm)].map((m) => m[1] as string);
+    expect(flags).toEqual(['--from', '--config', '--dry-run', '--force']);
+    for (const flag of flags) expect(section, flag).toContain(flag);
+  });
+
   it('docs/reports.md names every reports key of the collector config', () => {
     const doc = readFileSync(new URL('../../../docs/reports.md', import.meta.url), 'utf8');
     for (const key of Object.keys(ReportsConfig.properties)) expect(doc, key).toContain(`reports.${key}`);
