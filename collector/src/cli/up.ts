@@ -59,17 +59,15 @@ function upLogger(dataDir: string, level: string): Logger {
 }
 
 /** A fresh token for the demo agent each start; the previous ones are revoked (the agent lives in this process). */
-function demoAgentToken(meta: Meta, now: number): string {
-  for (const t of meta.credentials.agentTokens()) {
-    if (t.practice === DEMO_PRACTICE.ods && t.agent === DEMO_AGENT && t.revokedAt === null) meta.credentials.revokeAgentToken(t.id, now);
-  }
-  return createAgentToken(meta, { practice: DEMO_PRACTICE.ods, agent: DEMO_AGENT, now }).token;
+async function demoAgentToken(meta: Meta, now: number): Promise<string> {
+  await meta.credentials.revokeAgentTokens(DEMO_PRACTICE.ods, DEMO_AGENT, now);
+  return (await createAgentToken(meta, { practice: DEMO_PRACTICE.ods, agent: DEMO_AGENT, now })).token;
 }
 
 /** The first start creates a service-desk key and returns it; later starts return undefined. */
-function firstApiKey(meta: Meta, now: number): string | undefined {
-  if (meta.credentials.apiKeys().some((k) => k.label === UP_KEY_LABEL)) return undefined;
-  return createApiKey(meta, { role: 'servicedesk', label: UP_KEY_LABEL, now }).key;
+async function firstApiKey(meta: Meta, now: number): Promise<string | undefined> {
+  if ((await meta.credentials.apiKeys()).some((k) => k.label === UP_KEY_LABEL)) return undefined;
+  return (await createApiKey(meta, { role: 'servicedesk', label: UP_KEY_LABEL, now })).key;
 }
 
 /** The first start creates the dashboard's first admin (no users yet) and returns it; later starts return undefined. */
@@ -174,8 +172,8 @@ export const command: Command = {
     let agent: { stop(): Promise<void> } | undefined;
     try {
       const now = Date.now();
-      const token = demoAgentToken(collector.meta, now);
-      const apiKey = firstApiKey(collector.meta, now);
+      const token = await demoAgentToken(collector.meta, now);
+      const apiKey = await firstApiKey(collector.meta, now);
       const admin = await firstAdmin(collector.meta, now);
       const [{ parseAgentConfig }, { startAgent }] = await Promise.all([import('../../../agent/src/config/load.ts'), import('../../../agent/src/agent.ts')]);
       const agentConfig = parseAgentConfig(

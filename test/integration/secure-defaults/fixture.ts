@@ -33,7 +33,7 @@ export interface SecureApp {
   http: string;
   /** https://127.0.0.1:PORT, when started with tls */
   https?: string;
-  key(role: 'servicedesk' | 'practice', practice?: string): string;
+  key(role: 'servicedesk' | 'practice', practice?: string): Promise<string>;
   user(username: string, role: 'admin' | 'servicedesk' | 'practice', password: string, practice?: string): Promise<void>;
   get(url: string, headers?: Record<string, string>): Promise<Answer>;
   post(url: string, body: unknown, headers?: Record<string, string>): Promise<Answer>;
@@ -98,7 +98,7 @@ export async function startSecureApp(opts: { config?: Record<string, unknown>; t
     meta,
     http: httpUrl,
     ...(httpsUrl === undefined ? {} : { https: httpsUrl }),
-    key: (role, practice) => createApiKey(meta, { role, ...(practice === undefined ? {} : { practice }) }).key,
+    key: async (role, practice) => (await createApiKey(meta, { role, ...(practice === undefined ? {} : { practice }) })).key,
     user: async (username, role, password, practice) => {
       await users.create({ username, role, password, ...(practice === undefined ? {} : { practice }) });
     },

@@ -159,7 +159,7 @@ describe('the session cookie on the read API', () => {
     const res = await h.app.inject({
       method: 'GET',
       url: '/api/v1/overview',
-      headers: { cookie: viewer.cookie, authorization: `Bearer ${h.key('servicedesk')}` },
+      headers: { cookie: viewer.cookie, authorization: `Bearer ${await h.key('servicedesk')}` },
     });
     expect(res.json().total).toBe(2);
   });
@@ -217,7 +217,9 @@ describe('user management (admins, signed in)', () => {
     expect(demote.statusCode).toBe(400);
     const desk = await signIn('desk', PW.desk);
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/users', headers: { cookie: desk.cookie } })).statusCode).toBe(403);
-    expect((await h.app.inject({ method: 'GET', url: '/api/v1/users', headers: { authorization: `Bearer ${h.key('servicedesk')}` } })).statusCode).toBe(403);
+    expect((await h.app.inject({ method: 'GET', url: '/api/v1/users', headers: { authorization: `Bearer ${await h.key('servicedesk')}` } })).statusCode).toBe(
+      403,
+    );
   });
 
   it('never writes a password or a session cookie into the log', async () => {
