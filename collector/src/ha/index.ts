@@ -53,7 +53,8 @@ export async function openHa(o: HaOptions): Promise<Ha> {
     db: o.state,
     roles: LEASE_ROLES,
     log: o.log,
-    clock: o.clock,
+    // Real elapsed time, never the collector's (possibly simulated) clock: the database judges expiry in real time.
+    clock: { monotonic: () => performance.now() },
     ...(o.mode === undefined ? {} : { mode: o.mode }),
     ...(o.ttlMs === undefined ? {} : { ttlMs: o.ttlMs }),
     ...(o.holder === undefined ? {} : { holder: o.holder }),

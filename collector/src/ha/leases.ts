@@ -230,7 +230,9 @@ export class LeaseKeeper {
   }
 
   #set(role: LeaseRole, until: number | undefined): void {
-    const was = this.#until.has(role);
+    // A deadline that passed before this renew (a stalled event loop) counts as a loss: the renew is a
+    // new gain, so the components acting for the role catch up on what they skipped meanwhile.
+    const was = this.holds(role);
     if (until === undefined) this.#until.delete(role);
     else this.#until.set(role, until);
     if (was === (until !== undefined)) return;

@@ -179,6 +179,7 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
         resumeNotices: async () => notifier.resume(await alerts.unnotified()),
         log,
       });
+      correlator.takeOver(); // national incidents: re-derived from the store at its next tick
     }
     // Events and progress applied and stored (or held, in order, while the state database is away).
     await manager.flush();
