@@ -127,7 +127,7 @@ export function describePostgres(o: PostgresStateOptions): string {
       throw new N3monError('N3MON_ERR_CONFIG_INVALID', `state.url: not a URL (${(err as Error).message})`, { cause: err });
     }
   }
-  const user = o.user ?? (fromUrl?.username ? decodeURIComponent(fromUrl.username) : undefined) ?? process.env.PGUSER ?? 'postgres';
+  const user = o.user ?? (fromUrl?.username ? decodeURIComponent(fromUrl.username) : undefined) ?? process.env.PGUSER ?? process.env.USER ?? 'postgres'; // pg's own defaults
   const host = o.host ?? (fromUrl?.hostname || undefined) ?? 'localhost';
   const port = o.port ?? (fromUrl?.port ? Number(fromUrl.port) : 5432);
   const database = o.database ?? (fromUrl?.pathname && fromUrl.pathname !== '/' ? decodeURIComponent(fromUrl.pathname.slice(1)) : user);

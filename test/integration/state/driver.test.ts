@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectorConfigProblems, parseCollectorConfig } from '../../../collector/src/config/load.ts';
 import { openStateDb } from '../../../collector/src/meta/open-state.ts';
@@ -281,6 +282,8 @@ describe.skipIf(skipUnlessLab(PG_LAB_REQUIREMENTS))('the postgres state driver w
       new RegExp(`^postgres n3@127\\.0\\.0\\.1:${port}/outage: cannot open the state database \\(state: postgres\\): .*ECONNREFUSED`),
     );
     expect(lines.join('\n') + (err as Error).message).not.toMatch(/pw-in-url-0001|pw-field-0002/);
+    // The number parsers are the pool's own: pg's global parsers (other code in the process) are untouched.
+    expect(pg.types.getTypeParser(20, 'text')('12')).toBe('12');
   });
 
   it('describes itself without the password, also when nothing listens', async () => {
