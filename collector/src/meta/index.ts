@@ -21,7 +21,7 @@ export type { ComponentMigrations, StateDb } from './state-db.ts';
 export { isForeignKeyViolation, isUniqueViolation } from './state-db.ts';
 export type { PracticeRow, Site } from './practices.ts';
 export type { AgentRow, AgentClient, AgentActivityRow, BatchRecord } from './agents.ts';
-export { codeState, type CodeState, type EnrolmentCodeRow } from './enrolment.ts';
+export { codeState, ENROLMENT_STATE_MIGRATIONS, type CodeState, type EnrolmentCodeRow } from './enrolment.ts';
 export type { AgentTokenRow, ApiKeyRow, ApiRole } from './credentials.ts';
 export { AUDIT_ACTIONS, cliActor, type AuditAction, type AuditEntry, type AuditInput, type AuditQuery } from './audit.ts';
 
@@ -54,6 +54,7 @@ export function openMeta(opts: { dataDir: string }): Meta {
   const db = openSqlite(file);
   try {
     migrate(db, 'core', CORE_MIGRATIONS);
+    // openMeta is synchronous: the old migrate() over the same SQLite steps as ENROLMENT_STATE_MIGRATIONS.sqlite.
     migrate(db, 'enrolment', ENROLMENT_MIGRATIONS);
     // Templated agent config (collector/src/config-templates/): versions and agents' apply results.
     // (ConfigService.open migrates it on the state database; kept here until openMeta migrates every component there: the CLI reads config_apply.)
