@@ -71,11 +71,11 @@ export async function startPostgres(opts: { timeoutMs?: number } = {}): Promise<
   const dir = mkdtempSync(join(tmpdir(), 'n3mon-pg-'));
   const data = join(dir, 'data');
   const log = join(dir, 'log');
-  const port = await freePort();
+  // Found free, then bound by postgres: another process may take it in between (retried below).
+  let port = await freePort();
   if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'nobody']).toString().trim()), Number(execFileSync('id', ['-g', 'nobody']).toString().trim()));
-  const serverOpts = [`-k ${dir}`, '-c listen_addresses=127.0.0.1', `-p ${port}`, '-c fsync=off', '-c full_page_writes=off', '-c max_connections=200'].join(
-    ' ',
-  );
+  const serverOpts = (): string =>
+    [`-k ${dir}`, '-c listen_addresses=127.0.0.1', `-p ${port}`, '-c fsync=off', '-c full_page_writes=off', '-c max_connections=200'].join(' ');
   let running = false;
   // A test process that dies without afterAll must not leave a server behind.
   const onExit = (): void => {
@@ -92,7 +92,9 @@ export async function startPostgres(opts: { timeoutMs?: number } = {}): Promise<
 
   const lab: PgLab = {
     host: '127.0.0.1',
-    port,
+    get port() {
+      return port;
+    },
     dir,
     url: (database = 'postgres') => `postgres://${PG_LAB_USER}@127.0.0.1:${port}/${database}`,
     async createDatabase(name) {
@@ -117,7 +119,7 @@ export async function startPostgres(opts: { timeoutMs?: number } = {}): Promise<
     async start() {
       if (running) return;
       try {
-        await pgRun('pg_ctl', ['-D', data, '-o', serverOpts, '-l', log, '-w', '-t', String(Math.ceil(timeoutMs / 1000)), 'start'], timeoutMs);
+        await pgRun('pg_ctl', ['-D', data, '-o', serverOpts(), '-l', log, '-w', '-t', String(Math.ceil(timeoutMs / 1000)), 'start'], timeoutMs);
       } catch (err) {
         throw explain(err, 'pg_ctl start', log);
       }
@@ -139,11 +141,17 @@ export async function startPostgres(opts: { timeoutMs?: number } = {}): Promise<
     rmSync(dir, { recursive: true, force: true });
     throw explain(err, 'initdb', log);
   }
-  try {
-    await lab.start();
-  } catch (err) {
-    await lab.destroy();
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await lab.start();
+      return lab;
+    } catch (err) {
+      if (attempt < 3 && /Address already in use|could not create any TCP\/IP sockets/.test((err as Error).message)) {
+        port = await freePort();
+        continue;
+      }
+      await lab.destroy();
+      throw err;
+    }
   }
-  return lab;
 }
