@@ -186,7 +186,8 @@ describe('the built collector (n3mon collector)', () => {
         organisation: { name: 'Test ICB' },
         practices: [{ ods: ODS, name: 'Example Surgery', sites: [] }],
         storage: { synchronous: 'normal' },
-        reports: { schedule: { enabled: false }, workers: 1 },
+        // The archive in a directory of its own (reports.archiveDir: several collectors share one).
+        reports: { schedule: { enabled: false }, workers: 1, archiveDir: join(cdir, 'shared-reports') },
       }),
     );
     const token = await runCli(['token', 'create', '--practice', ODS, '--agent', 'server1', '--config', config], { timeoutMs: 60_000 });
@@ -229,6 +230,8 @@ describe('the built collector (n3mon collector)', () => {
     const archive = await runCli(['report', '--archive', '--month', last, '--config', config], { timeoutMs: 60_000 });
     expect(archive.code, archive.stderr).toBe(0);
     expect(archive.stdout).toContain(`${last}: 1 generated, 0 already archived, 0 failed`);
-    for (const ext of ['json', 'html', 'pdf', 'csv']) expect(existsSync(join(cdir, 'data', 'reports', last, `${ODS}.${ext}`)), ext).toBe(true);
+    expect(archive.stdout).toContain(`archive ${join(cdir, 'shared-reports')}/${last}`);
+    for (const ext of ['json', 'html', 'pdf', 'csv']) expect(existsSync(join(cdir, 'shared-reports', last, `${ODS}.${ext}`)), ext).toBe(true);
+    expect(existsSync(join(cdir, 'data', 'reports'))).toBe(false);
   }, 180_000);
 });
