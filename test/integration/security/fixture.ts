@@ -20,7 +20,7 @@ export const A = 'A81001';
 export const B = 'B82002';
 export const PASSWORD = 'walker password 1';
 /** Sessions made ahead per signed-in caller (one per request). */
-const SESSIONS_PER_USER = 300;
+const SESSIONS_AHEAD = 100;
 
 /** The callers of the table, in its column order. */
 export const CALLERS = ['admin', 'desk key', 'desk user', 'practice key', 'practice user', 'other practice', 'none', 'agent'] as const;
@@ -77,16 +77,31 @@ export async function startLab(opts: { maintenanceIntervalMs?: number } = {}): P
       agent: bearer((await createAgentToken(c.meta, { practice: A, agent: 'srv1' })).token),
     };
     // A fresh session for every request (a walked DELETE /api/v1/session ends only its own), made
-    // ahead because the store is asynchronous and headers() is not.
+    // ahead because the store is asynchronous and headers() is not; topped up between requests.
     const pool = new Map<string, { id: string; csrf: string }[]>();
-    for (const u of [made.admin, made.desk, made.practice] as User[]) {
-      const list: { id: string; csrf: string }[] = [];
-      for (let i = 0; i < SESSIONS_PER_USER; i++) list.push(await sessions.create(u.id, Date.now()));
-      pool.set(u.id, list);
-    }
+    let refilling: Promise<void> | undefined;
+    let refillFailed: unknown;
+    const refill = async (): Promise<void> => {
+      for (const u of [made.admin, made.desk, made.practice] as User[]) {
+        const list = pool.get(u.id) ?? [];
+        pool.set(u.id, list);
+        while (list.length < SESSIONS_AHEAD) list.push(await sessions.create(u.id, Date.now()));
+      }
+    };
+    await refill();
     const sessionOf = (u: User): Record<string, string> => {
-      const s = pool.get(u.id)?.pop();
-      if (s === undefined) throw new Error(`security fixture: more than ${SESSIONS_PER_USER} session requests for ${u.username}; raise SESSIONS_PER_USER`);
+      if (refillFailed !== undefined) throw refillFailed;
+      const list = pool.get(u.id) ?? [];
+      if (list.length < SESSIONS_AHEAD / 2)
+        refilling ??= refill()
+          .catch((err: unknown) => {
+            refillFailed = err;
+          })
+          .finally(() => {
+            refilling = undefined;
+          });
+      const s = list.pop();
+      if (s === undefined) throw new Error(`security fixture: more than ${SESSIONS_AHEAD} session requests for ${u.username} without an await between them`);
       return { cookie: `n3mon_session=${s.id}`, 'x-csrf-token': s.csrf };
     };
     let n = 0;
@@ -131,6 +146,7 @@ export async function startLab(opts: { maintenanceIntervalMs?: number } = {}): P
       window,
       call: (opts) => c.app.inject({ remoteAddress: '192.0.2.10', ...opts }),
       close: async () => {
+        await refilling; // no session written after the stop
         await c.stop({ graceMs: 1000 });
         rmSync(dir, { recursive: true, force: true });
       },
