@@ -1,6 +1,8 @@
 /**
  * When each agent last delivered a batch (collector clock), in memory: loaded from the state
  * database at start, then kept up to date from acknowledged batches (written there in the same ingest).
+ * With several collectors, batches that landed on another one reach seen() through the activity
+ * feed (collector/src/ha/activity-feed.ts: the shared batch table), so every collector answers alike.
  */
 import type { AgentRow } from '../meta/index.ts';
 import type { IngestObserver, IngestedBatch } from './provider.ts';
