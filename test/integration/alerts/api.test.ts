@@ -75,6 +75,7 @@ beforeAll(async () => {
   m.onEvent(event('raise', 'B82002', 'n3-loss-mean', t0 + 6 * M));
   m.onEvent(event('raise', 'B82002', 'n3-rtt-p95', t0 + 7 * M, { seriesId: 'B82002-rtt' }));
   m.onEvent(event('clear', 'B82002', 'n3-rtt-p95', t0 + 20 * M, { seriesId: 'B82002-rtt', endedAt: t0 + 20 * M }));
+  await m.settle(); // the sink applies events in order, asynchronously
 });
 
 afterAll(async () => {
@@ -172,10 +173,10 @@ describe('maintenance windows', () => {
     expect((await get('/api/v1/maintenance?practice=A81001')).body.items!.map((w) => w.id)).toEqual([id]);
     const moved = await send('PUT', `/api/v1/maintenance/${id}`, { endsAt: at(21) });
     expect(moved.body).toMatchObject({ endsAt: at(21) });
-    expect(c.alerting.maintenance.covering('A81001', Date.parse(at(20.5)))?.id).toBe(id);
+    expect((await c.alerting.maintenance.covering('A81001', Date.parse(at(20.5))))?.id).toBe(id);
     expect((await send('DELETE', `/api/v1/maintenance/${id}`, undefined)).status).toBe(204);
     expect((await get(`/api/v1/maintenance/${id}`)).status).toBe(404);
-    expect(c.alerting.maintenance.covering('A81001', Date.parse(at(20.5)))).toBeUndefined();
+    expect(await c.alerting.maintenance.covering('A81001', Date.parse(at(20.5)))).toBeUndefined();
   });
 
   it('checks the window and the practice; a practice key reads its own and writes none', async () => {

@@ -46,18 +46,24 @@ async function ingest(practice: string, batchId: string, samples: WireSample[]):
   expect(r.statusCode, r.body).toBe(200);
 }
 
-function history(practice: string): unknown[] {
-  const items = c.alerting.alerts.list({ practice, limit: 100, offset: 0 }).items.sort((a, b) => a.startedAt - b.startedAt || a.ruleId.localeCompare(b.ruleId));
-  return items.map((a) => ({
-    rule: a.ruleId,
-    state: a.state,
-    severity: a.severity,
-    peak: a.peak,
-    startedAt: new Date(a.startedAt).toISOString(),
-    raisedAt: new Date(a.raisedAt).toISOString(),
-    endedAt: a.endedAt === null ? null : new Date(a.endedAt).toISOString(),
-    events: c.alerting.alerts.history(a.id).map((e) => `${e.kind} ${e.severity ?? ''} ${new Date(e.at).toISOString()}`),
-  }));
+async function history(practice: string): Promise<unknown[]> {
+  const items = (await c.alerting.alerts.list({ practice, limit: 100, offset: 0 })).items.sort(
+    (a, b) => a.startedAt - b.startedAt || a.ruleId.localeCompare(b.ruleId),
+  );
+  const out: unknown[] = [];
+  for (const a of items) {
+    out.push({
+      rule: a.ruleId,
+      state: a.state,
+      severity: a.severity,
+      peak: a.peak,
+      startedAt: new Date(a.startedAt).toISOString(),
+      raisedAt: new Date(a.raisedAt).toISOString(),
+      endedAt: a.endedAt === null ? null : new Date(a.endedAt).toISOString(),
+      events: (await c.alerting.alerts.history(a.id)).map((e) => `${e.kind} ${e.severity ?? ''} ${new Date(e.at).toISOString()}`),
+    });
+  }
+  return out;
 }
 
 beforeAll(async () => {
@@ -97,7 +103,7 @@ describe('event-time evaluation through the API', () => {
     await ingest('BACK01', 'backlog-1', measured(T0, T0 + 150 * M));
     await c.alerting.tick();
 
-    const live = history('LIVE01');
+    const live = await history('LIVE01');
     expect(live).toEqual([
       {
         rule: 'n3-loss-mean',
@@ -121,6 +127,6 @@ describe('event-time evaluation through the API', () => {
         events: [`raised critical ${new Date(T0 + 33 * M).toISOString()}`, `resolved  ${new Date(T0 + 105 * M).toISOString()}`],
       },
     ]);
-    expect(history('BACK01')).toEqual(live);
+    expect(await history('BACK01')).toEqual(live);
   });
 });

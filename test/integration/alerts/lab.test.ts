@@ -26,9 +26,9 @@ import { startSmtpReceiver, startWebhookReceiver, type SmtpReceiver, type Webhoo
 const SECRET = 'lab-webhook-secret-0123456789';
 
 /** Poll `ok` every 250 ms until it holds or `timeoutMs` passes (bounded). */
-async function until(what: string, ok: () => boolean, timeoutMs: number): Promise<void> {
+async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
+  while (!(await ok())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -95,7 +95,7 @@ describe.skipIf(skipUnlessLab({ ...LAB_REQUIREMENTS, files: [...LAB_REQUIREMENTS
 
     it('loss raised then lowered: one alert opens and resolves; one webhook and one email each way', async () => {
       const c = collector!;
-      const alerts = () => c.alerting.alerts.list({ limit: 50, offset: 0 }).items;
+      const alerts = async () => (await c.alerting.alerts.list({ limit: 50, offset: 0 })).items;
       // a clean start: evaluation is running and nothing is wrong
       await until(
         'evaluation under way',
@@ -103,18 +103,18 @@ describe.skipIf(skipUnlessLab({ ...LAB_REQUIREMENTS, files: [...LAB_REQUIREMENTS
         30_000,
       );
       await new Promise((r) => setTimeout(r, 4000));
-      expect(alerts()).toEqual([]);
+      expect(await alerts()).toEqual([]);
 
       await lab!.setLoss({ percent: 50, protocol: 'icmp' });
-      await until('the loss alert opens', () => alerts().some((a) => a.ruleId === 'n3-loss-mean' && a.state === 'open'), 45_000);
+      await until('the loss alert opens', async () => (await alerts()).some((a) => a.ruleId === 'n3-loss-mean' && a.state === 'open'), 45_000);
       await until('firing webhook and email', () => hook!.deliveries.length >= 1 && smtp!.mails.length >= 1, 20_000);
 
       await lab!.clearLoss();
-      await until('the alert resolves', () => alerts().every((a) => a.state === 'resolved'), 60_000);
+      await until('the alert resolves', async () => (await alerts()).every((a) => a.state === 'resolved'), 60_000);
       await until('resolved webhook and email', () => hook!.deliveries.length >= 2 && smtp!.mails.length >= 2, 30_000);
       await new Promise((r) => setTimeout(r, 3000)); // nothing more follows
 
-      const all = alerts();
+      const all = await alerts();
       expect(all.map((a) => [a.practice, a.ruleId, a.state])).toEqual([['LAB001', 'n3-loss-mean', 'resolved']]);
       const [a] = all;
       expect(a!.labels).toMatchObject({ role: 'n3-gateway', target: lab!.nsIp, check: 'hscn-router' });

@@ -64,7 +64,7 @@ describe('restart', () => {
     };
     try {
       await feed(T0, T0 + 70 * M);
-      expect(c.alerting.alerts.list({ state: 'open', limit: 10, offset: 0 }).total).toBe(1);
+      expect((await c.alerting.alerts.list({ state: 'open', limit: 10, offset: 0 })).total).toBe(1);
       const before = c.alerting.evaluator!.progress()[0]!.evaluatedUntil;
       await c.stop();
       c = await start(clock);
@@ -73,9 +73,9 @@ describe('restart', () => {
       await feed(T0 + 70 * M, T0 + 71 * M);
       expect(c.alerting.status.statusOf('A81001').status).toBe('critical');
       await feed(T0 + 71 * M, T0 + 150 * M);
-      const all = c.alerting.alerts.list({ limit: 10, offset: 0 }).items;
+      const all = (await c.alerting.alerts.list({ limit: 10, offset: 0 })).items;
       expect(all.map((a) => [a.ruleId, a.state, a.startedAt - T0, (a.endedAt ?? 0) - T0])).toEqual([['n3-loss-mean', 'resolved', 31 * M, 105 * M]]);
-      expect(c.alerting.alerts.history(all[0]!.id).map((e) => e.kind)).toEqual(['raised', 'resolved']);
+      expect((await c.alerting.alerts.history(all[0]!.id)).map((e) => e.kind)).toEqual(['raised', 'resolved']);
     } finally {
       await c.stop();
     }

@@ -11,7 +11,7 @@ import { silentLogger } from '../../../shared/src/log.ts';
 import { openMeta, type Meta } from '../../../collector/src/meta/index.ts';
 import { openSqliteStore } from '../../../collector/src/storage/sqlite/index.ts';
 import type { SeriesStore } from '../../../collector/src/storage/types.ts';
-import { ALERT_MIGRATIONS } from '../../../collector/src/alerts/schema.ts';
+import { ALERT_STATE_MIGRATIONS } from '../../../collector/src/alerts/schema.ts';
 import { AlertStore } from '../../../collector/src/alerts/store.ts';
 import { MaintenanceStore } from '../../../collector/src/alerts/maintenance.ts';
 import { createCoreCalendar } from '../../../shared/src/calendar/core-hours.ts';
@@ -40,7 +40,7 @@ beforeAll(async () => {
   const log = silentLogger();
   meta = openMeta({ dataDir: dir });
   await meta.practices.syncFromConfig([{ ods: ODS, name: 'Incident Surgery', sites: [] }], NOW);
-  meta.migrate('alerts', ALERT_MIGRATIONS);
+  await meta.state.migrate('alerts', ALERT_STATE_MIGRATIONS);
   store = openSqliteStore({ dir, retention: { rawDays: 400, minuteDays: 400, hourDays: 800 }, log, synchronous: 'normal' });
   const f = monthFrame(MONTH);
   const month: SyntheticMonth = {
@@ -71,7 +71,7 @@ beforeAll(async () => {
   });
   await store.maintain(NOW);
 
-  const alerts = new AlertStore(meta.db);
+  const alerts = new AlertStore(meta.state);
   const base = {
     practice: ODS,
     agent: 'main',
@@ -85,7 +85,7 @@ beforeAll(async () => {
     cause: null,
     now: NOW,
   };
-  alerts.insert({
+  await alerts.insert({
     ...base,
     ruleId: 'n3-link-down',
     labels: { check: 'icmp:n3', role: 'n3-gateway', target: '192.0.2.1' },
@@ -95,7 +95,7 @@ beforeAll(async () => {
     startedAt: nov(10, 10, 3),
     raisedAt: nov(10, 10, 5),
   });
-  alerts.insert({
+  await alerts.insert({
     ...base,
     ruleId: 'n3-rtt-p95',
     metric: 'icmp_rtt_avg_ms',
@@ -108,10 +108,10 @@ beforeAll(async () => {
     unit: 'ms',
     value: 71,
   });
-  const all = alerts.list({ limit: 10, offset: 0 }).items;
-  for (const a of all) alerts.update(a.id, { state: 'resolved', endedAt: a.ruleId === 'n3-link-down' ? nov(10, 11, 2) : nov(20, 9, 40) }, NOW);
-  const maintenance = new MaintenanceStore(meta.db);
-  maintenance.create(
+  const all = (await alerts.list({ limit: 10, offset: 0 })).items;
+  for (const a of all) await alerts.update(a.id, { state: 'resolved', endedAt: a.ruleId === 'n3-link-down' ? nov(10, 11, 2) : nov(20, 9, 40) }, NOW);
+  const maintenance = new MaintenanceStore(meta.state);
+  await maintenance.create(
     { practice: ODS, startsAt: nov(12, 13, 59) + 30_000, endsAt: nov(12, 14, 29) + 10_000, reason: 'router firmware', createdBy: 'desk' },
     NOW,
   );

@@ -71,7 +71,7 @@ describe('HTTP writes are audited once, with the principal and the client addres
   });
 
   it('acknowledgements', async () => {
-    const id = lab.raise(A);
+    const id = await lab.raise(A);
     expect((await call('practice user', 'POST', `/api/v1/alerts/${id}/ack`, { note: 'not mine to ack' })).status).toBe(403);
     expect((await call('desk key', 'POST', `/api/v1/alerts/${id}/ack`, { by: 'Someone Else', note: 'ticket 4711' })).status).toBe(200);
     const got = await entriesFor(`alert:${id}`);

@@ -105,7 +105,7 @@ describe('maintenance windows', () => {
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actor: 'user:desk.one', practice: A });
     // Moving a window's edge into the past is a correction too; a future change is not.
-    const w = lab.window(A);
+    const w = await lab.window(A);
     expect((await send('desk key', 'PUT', `/api/v1/maintenance/${w}`, { startsAt: Date.now() - HOUR })).status).toBe(400);
     expect((await send('desk key', 'PUT', `/api/v1/maintenance/${w}`, { reason: 'moved by a day', startsAt: Date.now() + 2 * HOUR })).status).toBe(200);
   });
@@ -146,7 +146,7 @@ describe('string limits count code points, not graphemes', () => {
     const r = await send('desk key', 'POST', '/api/v1/maintenance', { practice: A, startsAt: soon, endsAt: soon + HOUR, reason: COMBINING });
     expect(r.status).toBe(400);
     expect(r.body?.problems).toEqual(['body.reason: must not have more than 500 characters']);
-    const note = await send('desk key', 'POST', `/api/v1/alerts/${lab.raise(A)}/ack`, { note: `a${'\u0301'.repeat(2000)}` });
+    const note = await send('desk key', 'POST', `/api/v1/alerts/${await lab.raise(A)}/ack`, { note: `a${'\u0301'.repeat(2000)}` });
     expect(note.status).toBe(400);
   });
 });
@@ -178,14 +178,14 @@ describe('fuzz: every write route with a JSON body, each field out of range', ()
       paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }>>;
     };
     const soon = Date.now() + HOUR;
-    const base: Record<string, { caller: Caller; body: () => Record<string, unknown>; url: () => string }> = {
+    const base: Record<string, { caller: Caller; body: () => Record<string, unknown>; url: () => string | Promise<string> }> = {
       'POST /api/v1/maintenance': {
         caller: 'desk key',
         url: () => '/api/v1/maintenance',
         body: () => ({ practice: A, startsAt: soon, endsAt: soon + HOUR, reason: 'fuzz' }),
       },
-      'PUT /api/v1/maintenance/{id}': { caller: 'desk key', url: () => `/api/v1/maintenance/${lab.window(A)}`, body: () => ({ reason: 'fuzz' }) },
-      'POST /api/v1/alerts/{id}/ack': { caller: 'desk key', url: () => `/api/v1/alerts/${lab.raise(A)}/ack`, body: () => ({ note: 'fuzz' }) },
+      'PUT /api/v1/maintenance/{id}': { caller: 'desk key', url: async () => `/api/v1/maintenance/${await lab.window(A)}`, body: () => ({ reason: 'fuzz' }) },
+      'POST /api/v1/alerts/{id}/ack': { caller: 'desk key', url: async () => `/api/v1/alerts/${await lab.raise(A)}/ack`, body: () => ({ note: 'fuzz' }) },
       'POST /api/v1/users': {
         caller: 'admin',
         url: () => '/api/v1/users',
@@ -218,7 +218,7 @@ describe('fuzz: every write route with a JSON body, each field out of range', ()
           const body = { ...b.body(), [field]: value };
           const r = await lab.call({
             method: key.split(' ')[0] as InjectOptions['method'],
-            url: b.url(),
+            url: await b.url(),
             headers: { ...lab.headers(b.caller), 'content-type': 'application/json' },
             payload: JSON.stringify(body),
           });

@@ -34,9 +34,9 @@ export interface Lab {
   /** The practice a caller's lists are limited to (undefined: every practice). */
   practiceOf(caller: Caller): string | undefined;
   /** Raise a fresh alert of practice `ods`; returns its id. */
-  raise(ods: string): number;
+  raise(ods: string): Promise<number>;
   /** A fresh maintenance window of practice `ods`, starting tomorrow; returns its id. */
-  window(ods: string): number;
+  window(ods: string): Promise<number>;
   /** inject() from a client that is not on loopback (an address label only: nothing is sent). */
   call(opts: InjectOptions): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
@@ -105,11 +105,11 @@ export async function startLab(opts: { maintenanceIntervalMs?: number } = {}): P
       return { cookie: `n3mon_session=${s.id}`, 'x-csrf-token': s.csrf };
     };
     let n = 0;
-    const raise = (ods: string): number => {
+    const raise = async (ods: string): Promise<number> => {
       const rule = c.alerting.profiles.organisation.byId.get('n3-loss-mean') as CompiledRule;
       const at = Date.now() - 60_000;
       n++;
-      c.alerting.manager.onEvent({
+      await c.alerting.manager.apply({
         kind: 'raise',
         practice: ods,
         agent: 'srv1',
@@ -125,12 +125,13 @@ export async function startLab(opts: { maintenanceIntervalMs?: number } = {}): P
         peak: 'critical',
         value: 0.05,
       });
-      return Math.max(...c.alerting.alerts.list({ practice: ods, limit: 1000, offset: 0 }).items.map((a) => a.id));
+      return Math.max(...(await c.alerting.alerts.list({ practice: ods, limit: 1000, offset: 0 })).items.map((a) => a.id));
     };
-    const window = (ods: string): number => {
+    const window = async (ods: string): Promise<number> => {
       const start = Date.now() + 86_400_000;
-      return c.alerting.maintenance.create({ practice: ods, startsAt: start, endsAt: start + 3_600_000, reason: 'lab window', createdBy: 'lab' }, Date.now())
-        .id;
+      return (
+        await c.alerting.maintenance.create({ practice: ods, startsAt: start, endsAt: start + 3_600_000, reason: 'lab window', createdBy: 'lab' }, Date.now())
+      ).id;
     };
     return {
       c,

@@ -55,10 +55,10 @@ async function enrolmentCode(): Promise<string> {
 }
 
 /** A national incident with practice A and a third practice (not B, the 'other practice') as members; returns its id. */
-function nationalIncident(): number {
+async function nationalIncident(): Promise<number> {
   const at = Date.now() - 600_000;
   const store = lab.c.alerting.incidents;
-  const i = store.insert(
+  const i = await store.insert(
     {
       key: 'n3-loss-mean|provider:Lab',
       ruleId: 'n3-loss-mean',
@@ -75,21 +75,20 @@ function nationalIncident(): number {
     },
     Date.now(),
   );
-  store.setMembers(
-    i.id,
-    [A, 'C83003'].map((p) => ({ alertId: lab.raise(p), practice: p, startedAt: at, endedAt: null })),
-  );
+  const members = [];
+  for (const p of [A, 'C83003']) members.push({ alertId: await lab.raise(p), practice: p, startedAt: at, endedAt: null });
+  await store.setMembers(i.id, members);
   return i.id;
 }
 
 /** The request for one route: path parameters of practice A, and a body the route accepts. */
 async function requestFor(method: string, path: string): Promise<InjectOptions> {
   const id = path.startsWith('/api/v1/alerts/')
-    ? String(lab.raise(A))
+    ? String(await lab.raise(A))
     : path.startsWith('/api/v1/maintenance/')
-      ? String(lab.window(A))
+      ? String(await lab.window(A))
       : path.startsWith('/api/v1/incidents/')
-        ? String(nationalIncident())
+        ? String(await nationalIncident())
         : '000000000000';
   const url = path.replace('{ods}', A).replace('{id}', id).replace('{month}', '2026-10').replace('{username}', 'walker').replace('{name}', 'no-such-agent');
   const query: Record<string, string> = {
@@ -152,8 +151,8 @@ describe('every route of /openapi.json answers each caller as docs/api.md says',
 
   it('a practice principal writes no window and acknowledges nothing, even of its own practice', async () => {
     for (const caller of ['practice key', 'practice user'] as const) {
-      const w = lab.window(A);
-      const before = lab.c.alerting.maintenance.get(w);
+      const w = await lab.window(A);
+      const before = await lab.c.alerting.maintenance.get(w);
       expect((await lab.call({ method: 'DELETE', url: `/api/v1/maintenance/${w}`, headers: lab.headers(caller) })).statusCode).toBe(403);
       expect(
         (
@@ -165,18 +164,18 @@ describe('every route of /openapi.json answers each caller as docs/api.md says',
           })
         ).statusCode,
       ).toBe(403);
-      expect(lab.c.alerting.maintenance.get(w)).toEqual(before);
-      const alert = lab.raise(A);
+      expect(await lab.c.alerting.maintenance.get(w)).toEqual(before);
+      const alert = await lab.raise(A);
       const ack = await lab.call({ method: 'POST', url: `/api/v1/alerts/${alert}/ack`, headers: lab.headers(caller), payload: { by: 'Sam from the desk' } });
       expect(ack.statusCode).toBe(403);
-      expect(lab.c.alerting.alerts.get(alert)?.ack).toBeNull();
+      expect((await lab.c.alerting.alerts.get(alert))?.ack).toBeNull();
     }
   });
 
   it('the acknowledging name is the principal, never the body', async () => {
     const viaKey = await lab.call({
       method: 'POST',
-      url: `/api/v1/alerts/${lab.raise(A)}/ack`,
+      url: `/api/v1/alerts/${await lab.raise(A)}/ack`,
       headers: lab.headers('desk key'),
       payload: { by: 'Someone Else', note: 'n' },
     });
@@ -184,7 +183,7 @@ describe('every route of /openapi.json answers each caller as docs/api.md says',
     expect((viaKey.json() as { acknowledged: { by: string } }).acknowledged.by).toMatch(/^key [0-9a-f]{12} \(grafana\)$/);
     const viaUser = await lab.call({
       method: 'POST',
-      url: `/api/v1/alerts/${lab.raise(A)}/ack`,
+      url: `/api/v1/alerts/${await lab.raise(A)}/ack`,
       headers: lab.headers('desk user'),
       payload: { by: 'Someone Else' },
     });
