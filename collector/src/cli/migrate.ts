@@ -115,7 +115,8 @@ export const command: Command = {
       target = await openStateDb(config.state, { dataDir: config.dataDir, log });
       oldSeries = openSeriesStore(oldConfig, log);
       const now = Date.now();
-      const range = { from: now - (oldConfig.storage.retention.rawDays + 7) * DAY_MS, to: now + DAY_MS };
+      // Every raw sample the old store holds, whatever its raw retention was (a day ahead for skewed agent clocks).
+      const range = { from: 0, to: now + DAY_MS };
       if (dryRun) {
         printCounts(io, `state: ${srcState.describe} → ${target.describe} (dry run: nothing written)`, countSource(src));
         const occupied = await occupiedTargetTables(target, sourceTables(src));

@@ -2,7 +2,7 @@
  * Copying every series and raw sample from one series store into another through the SeriesStore
  * interface (../storage/types.ts): findSeries, then raw() a window at a time, then write() in
  * batches of at most `batchSamples`, one practice and agent per write (as ingest writes). Bounded
- * in memory (one window of one series plus one batch) and idempotent (a store overwrites a sample
+ * in memory (one series' raw samples — what the source's raw retention keeps — plus one batch) and idempotent (a store overwrites a sample
  * of the same series and ts), so a copy that stopped half-way can simply be run again.
  *
  * Raw samples only: what the source keeps only as rollups (older than its storage.retention.rawDays)
@@ -11,8 +11,6 @@
 import type { WireSample } from '../../../shared/src/wire.ts';
 import type { SeriesStore, StoredSeries } from '../storage/types.ts';
 
-const DAY_MS = 86_400_000;
-
 export interface SeriesCopyOptions {
   /** Samples at or after this time (epoch ms) are copied: the source's raw-retention horizon. */
   from: number;
@@ -20,7 +18,7 @@ export interface SeriesCopyOptions {
   to: number;
   /** Samples per write (default 5000). */
   batchSamples?: number;
-  /** Width of one raw() read (default 7 days). */
+  /** Width of one raw() read (default: the whole range; the source's raw retention bounds what one series holds). */
   windowMs?: number;
   /** Count only: read everything, write nothing. */
   dryRun?: boolean;
@@ -48,7 +46,7 @@ const keyOf = (s: StoredSeries): string => `${s.practice}\u0000${s.agent}\u0000$
 
 export async function copySeries(source: SeriesStore, target: SeriesStore | undefined, opts: SeriesCopyOptions): Promise<SeriesCopyResult> {
   const batchSamples = opts.batchSamples ?? 5000;
-  const windowMs = opts.windowMs ?? 7 * DAY_MS;
+  const windowMs = opts.windowMs ?? opts.to - opts.from;
   // Practice and agent together, so each write carries one of each and is full.
   const all = (await source.findSeries({})).sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
   let samples = 0;
