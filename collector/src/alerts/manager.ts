@@ -27,9 +27,11 @@
 import type { Clock } from '../../../shared/src/clock.ts';
 import type { Logger } from '../../../shared/src/log.ts';
 import type { StateDb } from '../meta/state-db.ts';
-import type { AgentProgressReport, CauseRef, EvaluationEvent, EvaluationSink, PersistedRuleState } from '../evaluation/events.ts';
-import type { RuleSeriesState } from '../evaluation/state-machine.ts';
+
+export type { RestoredProgress } from './progress.ts';
+import type { AgentProgressReport, CauseRef, EvaluationEvent, EvaluationSink } from '../evaluation/events.ts';
 import { MaintenanceStore } from './maintenance.ts';
+import { isTransientStateError, ProgressBuffer, restoreProgress, type RestoredProgress } from './progress.ts';
 import { AlertStore, type Alert, type AlertSeverity } from './store.ts';
 
 export type AlertChangeKind = 'opened' | 'reopened' | 'escalated' | 'deescalated' | 'resolved' | 'suppressed' | 'unsuppressed' | 'acknowledged';
@@ -55,11 +57,6 @@ export interface AlertManagerDeps {
   reopenWithinMs: number;
 }
 
-export interface RestoredProgress {
-  cursors: { practice: string; agent: string; evaluatedUntil: number }[];
-  states: PersistedRuleState[];
-}
-
 type Task = { kind: 'event'; event: EvaluationEvent } | { kind: 'progress'; progress: AgentProgressReport };
 
 /** Events and progress held while the state database is unavailable, at most (then new ones are dropped, loudly). */
@@ -67,20 +64,6 @@ const MAX_HELD = 100_000;
 
 const key = (ruleId: string, seriesId: string): string => `${ruleId}\u0000${seriesId}`;
 const worse = (a: AlertSeverity, b: AlertSeverity): AlertSeverity => (a === 'critical' || b === 'critical' ? 'critical' : 'warning');
-
-/** The state database is unavailable (down, restarting, busy): worth retrying the same work later. */
-export function isTransientStateError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return false;
-  return (
-    code === 'N3MON_ERR_STORE' ||
-    code === 'N3MON_ERR_UNAVAILABLE' ||
-    /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN)/.test(code) ||
-    /^(08|57P|53)/.test(code) ||
-    code === 'ECONNREFUSED' ||
-    code === 'ECONNRESET'
-  );
-}
 
 export class AlertManager implements EvaluationSink {
   private readonly deps: AlertManagerDeps;
@@ -90,8 +73,8 @@ export class AlertManager implements EvaluationSink {
    * only the collector applying events keeps them (see ha/ for a takeover).
    */
   private readonly deferred = new Map<string, { event: EvaluationEvent; until: number }>();
-  private readonly cursors = new Map<string, { practice: string; agent: string; evaluatedUntil: number }>();
-  private readonly states = new Map<string, PersistedRuleState>();
+  /** Progress applied (after the events before it), not yet stored. */
+  private readonly progressed = new ProgressBuffer();
   /**
    * Open, unsuppressed alerts per practice, for status answered from memory. Re-read from the
    * database after every round (`refreshCounts`), so an acknowledgement or alert written by
@@ -112,23 +95,8 @@ export class AlertManager implements EvaluationSink {
   }
 
   /** Saved progress for the evaluator to resume from. */
-  async restore(): Promise<RestoredProgress> {
-    const db = this.deps.state;
-    const cursors = (
-      await db.all<{ practice: string; agent: string; evaluated_until: number }>('SELECT practice, agent, evaluated_until FROM rule_cursors')
-    ).map((r) => ({ practice: r.practice, agent: r.agent, evaluatedUntil: r.evaluated_until }));
-    const rows = await db.all<{ series_id: string; rule_id: string; practice: string; agent: string; state: string; cause: string | null }>(
-      'SELECT series_id, rule_id, practice, agent, state, cause FROM rule_states',
-    );
-    const states = rows.map((r) => ({
-      seriesId: r.series_id,
-      ruleId: r.rule_id,
-      practice: r.practice,
-      agent: r.agent,
-      state: JSON.parse(r.state) as RuleSeriesState,
-      ...(r.cause === null ? {} : { cause: JSON.parse(r.cause) as CauseRef }),
-    }));
-    return { cursors, states };
+  restore(): Promise<RestoredProgress> {
+    return restoreProgress(this.deps.state);
   }
 
   /** Open (or acknowledged), unsuppressed alerts of the practice (as of the last refresh). */
@@ -356,8 +324,7 @@ export class AlertManager implements EvaluationSink {
       this.deferred.delete(k);
       await this.tell(changes);
     }
-    this.cursors.set(`${p.practice}\u0000${p.agent}`, { practice: p.practice, agent: p.agent, evaluatedUntil: p.evaluatedUntil });
-    for (const s of p.changed) this.states.set(key(s.ruleId, s.seriesId), s);
+    this.progressed.note(p);
     for (const l of this.deps.listeners ?? []) {
       try {
         await l.onProgress?.({ practice: p.practice, agent: p.agent, evaluatedUntil: p.evaluatedUntil });
@@ -380,43 +347,10 @@ export class AlertManager implements EvaluationSink {
   }
 
   private async writeProgress(): Promise<void> {
-    // Progress is buffered only once applied, i.e. after every event before it: safe to write even while later events are held.
-    if (this.cursors.size === 0 && this.states.size === 0) return;
-    const cursors = [...this.cursors.values()];
-    const states = [...this.states.values()];
-    this.cursors.clear();
-    this.states.clear();
     try {
-      await this.deps.state.tx(async (tx) => {
-        for (const c of cursors) {
-          await tx.run(
-            'INSERT INTO rule_cursors (practice, agent, evaluated_until) VALUES (?, ?, ?) ON CONFLICT (practice, agent) DO UPDATE SET evaluated_until = excluded.evaluated_until',
-            [c.practice, c.agent, c.evaluatedUntil],
-          );
-        }
-        for (const s of states) {
-          const st = s.state;
-          const idle = st.held === 'ok' && st.warnRun === 0 && st.critRun === 0 && st.downSince === undefined && s.cause === undefined;
-          if (idle) await tx.run('DELETE FROM rule_states WHERE series_id = ? AND rule_id = ?', [s.seriesId, s.ruleId]);
-          else {
-            await tx.run(
-              'INSERT INTO rule_states (series_id, rule_id, practice, agent, state, cause) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (series_id, rule_id) DO UPDATE SET state = excluded.state, cause = excluded.cause',
-              [s.seriesId, s.ruleId, s.practice, s.agent, JSON.stringify(st), s.cause === undefined ? null : JSON.stringify(s.cause)],
-            );
-          }
-        }
-      });
+      await this.progressed.write(this.deps.state);
     } catch (err) {
-      // Keep what was not written, unless newer progress arrived meanwhile.
-      for (const c of cursors) {
-        const k = `${c.practice}\u0000${c.agent}`;
-        if (!this.cursors.has(k)) this.cursors.set(k, c);
-      }
-      for (const s of states) {
-        const k = key(s.ruleId, s.seriesId);
-        if (!this.states.has(k)) this.states.set(k, s);
-      }
-      this.log.error({ err, cursors: cursors.length, states: states.length }, 'evaluation progress not stored; retried at the next round');
+      this.log.error({ err, ...this.progressed.size() }, 'evaluation progress not stored; retried at the next round');
     }
   }
 
