@@ -75,7 +75,11 @@ export function noticeOf(a: Alert, status: NoticeItem['status'], suppressed: num
 export class Notifier implements AlertListener {
   private readonly deps: NotifierDeps;
   private readonly log: Logger;
-  /** practice → alert id → when it was first pending (collector clock). */
+  /**
+   * practice → alert id → when it was first pending (collector clock). This process's work list
+   * only: whether a notice is still owed is decided from the alert row read at send time, and the
+   * claim in the database settles which collector sends it.
+   */
   private readonly pending = new Map<string, Map<number, number>>();
   /** practice\0agent → evaluated until (event time). */
   private readonly eventClock = new Map<string, number>();
