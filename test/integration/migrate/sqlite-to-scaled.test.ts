@@ -111,9 +111,15 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
+  // The labs of the new setup start meanwhile (each is stopped in afterAll even if the rest fails).
+  const labs = Promise.all([startPostgres().then((l) => (pgLab = l)), startInfluxd().then((i) => (influx = i))]);
+  // Awaited below, where a lab that did not start fails the set-up; not unhandled if a step before it throws.
+  labs.catch(() => undefined);
   const token = await ok(['token', 'create', '--practice', ODS, '--agent', 'srv1', '--config', oldConfig]);
-  apiKey = await ok(['apikey', 'create', '--role', 'servicedesk', '--config', oldConfig]);
-  await ok(['user', 'create', '--username', 'desk', '--role', 'servicedesk', '--generate', '--config', oldConfig]);
+  [apiKey] = await Promise.all([
+    ok(['apikey', 'create', '--role', 'servicedesk', '--config', oldConfig]),
+    ok(['user', 'create', '--username', 'desk', '--role', 'servicedesk', '--generate', '--config', oldConfig]),
+  ]);
   const old = await startCollector(oldConfig, oldUrl);
   // An agent's samples: a national application that refuses every probe, and a LAN gateway's RTT.
   const app = { role: 'national-app', app: 'spine', target: '127.0.0.1:9', check: 'tcp:spine' };
@@ -162,9 +168,9 @@ beforeAll(async () => {
   oldSeries = answer.body;
   expect(await stopCli(old)).toBe(0);
 
-  pgLab = await startPostgres();
-  stateUrl = pgLab.url(await pgLab.createDatabase('n3mon'));
-  influx = await startInfluxd();
+  const [lab, ifx] = await labs;
+  stateUrl = lab.url(await lab.createDatabase('n3mon'));
+  influx = ifx;
   const newPort = await freePort();
   newUrl = `http://127.0.0.1:${newPort}`;
   mkdirSync(join(dir, 'new-data'), { recursive: true });
