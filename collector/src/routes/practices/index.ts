@@ -1,7 +1,8 @@
 /**
  * GET /api/v1/practices and GET /api/v1/practices/:ods. A servicedesk key sees every practice, a
- * practice key only its own (403 for another). The overview answers from memory (meta.db rows +
- * the status provider), so it stays fast for thousands of practices.
+ * practice key only its own (403 for another). The overview answers from memory (the practice list
+ * cached by PracticeRepo, one change-counter read per request, + the status provider), so it stays
+ * fast for thousands of practices.
  */
 import { N3monError } from '../../../../shared/src/errors.ts';
 import type { AppContext, RouteModule, TypedApp } from '../../context.ts';
