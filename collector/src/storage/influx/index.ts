@@ -28,8 +28,8 @@ import { InfluxClient } from './client.ts';
 import type { InfluxSettings } from './config.ts';
 import { readRaw, readTier, type Span } from './reader.ts';
 import { InfluxRollup } from './rollup.ts';
-import { SeriesIndex, storedLabels, TIER_SUFFIX, type InfluxSeries } from './series.ts';
-import { dirtyPoint, DirtyMinutes, loadMarks, type Marks } from './state.ts';
+import { loadSeriesIndex, SeriesIndex, storedLabels, TIER_SUFFIX, type InfluxSeries } from './series.ts';
+import { dirtyPoint, DirtyMinutes, loadMarks, mergeMarks, type Marks } from './state.ts';
 
 export interface InfluxStoreOptions {
   settings: InfluxSettings;
@@ -114,7 +114,7 @@ class InfluxSeriesStore implements SeriesStore {
     const before = o.series.size;
     const run = (async () => {
       try {
-        await this.loadSeries(o.client, o.series, full ? undefined : this.clock.now() - windowMs);
+        await loadSeriesIndex(o.client, o.series, full ? undefined : this.clock.now() - windowMs);
         mergeMarks(o.marks, await loadMarks(o.client));
         return o.series.size - before;
       } catch (err) {
@@ -151,7 +151,7 @@ class InfluxSeriesStore implements SeriesStore {
       const series = new SeriesIndex();
       const marks = await loadMarks(client);
       const dirty = await DirtyMinutes.load(client);
-      await this.loadSeries(client, series);
+      await loadSeriesIndex(client, series);
       const rollup = new InfluxRollup({
         client,
         series,
@@ -167,32 +167,6 @@ class InfluxSeriesStore implements SeriesStore {
     } catch (err) {
       this.log.error({ ...where, reason: (err as Error).message }, 'series store cannot open');
       throw err instanceof N3monError ? err : client.fail('cannot open', err);
-    }
-  }
-
-  /** Every series with its newest sample time; with `since`, only those with a raw sample since then. */
-  private async loadSeries(client: InfluxClient, series: SeriesIndex, since?: number): Promise<void> {
-    const [list] = await client.query('SHOW MEASUREMENTS');
-    const recent = since === undefined ? '' : ` WHERE time >= ${Math.max(0, Math.floor(since))}ms`;
-    const names = (list?.[0]?.values ?? []).map((r) => r[0] as string);
-    const statements: [string, string][] = [];
-    for (const n of names) {
-      if (n.startsWith('n3mon.')) continue;
-      if (n.endsWith(TIER_SUFFIX.minute) || n.endsWith(TIER_SUFFIX.hour)) {
-        if (since === undefined) statements.push([n.slice(0, -3), `SELECT last("last"::field) FROM ${client.from(n)} GROUP BY *`]);
-      } else if (!n.includes('.')) statements.push([n, `SELECT last("value"::field) FROM ${client.from(n)}${recent} GROUP BY *`]);
-    }
-    for (let i = 0; i < statements.length; i += 50) {
-      const chunk = statements.slice(i, i + 50);
-      const res = await client.query(chunk.map(([, q]) => q));
-      chunk.forEach(([metric], j) => {
-        for (const s of res[j] ?? []) {
-          const row = s.values[0];
-          if (row === undefined || s.tags === undefined) continue;
-          const ts = typeof row[1] === 'number' && row[1] > (row[0] as number) ? row[1] : (row[0] as number);
-          series.load(metric, s.tags, ts);
-        }
-      });
     }
   }
 
@@ -373,14 +347,6 @@ class InfluxSeriesStore implements SeriesStore {
     await this.settle();
     this.closed = true;
     await this.maintaining;
-  }
-}
-
-/** Marks only move forward: take the newer of each. */
-function mergeMarks(into: Marks, read: Marks): void {
-  for (const k of ['minuteMark', 'hourMark', 'rawHorizon', 'rawDeleted', 'minuteHorizon', 'hourHorizon'] as const) {
-    const v = read[k];
-    if (v !== undefined && (into[k] === undefined || v > (into[k] as number))) into[k] = v;
   }
 }
 

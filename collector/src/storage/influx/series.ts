@@ -1,12 +1,14 @@
 /**
  * The influx backend's series index, in memory: every series (measurement + tag set) with its
  * identity and newest sample time. Loaded at open from InfluxDB (`last()` per series of the raw
- * measurements and of the hour and minute tiers), kept current by writes. A series id is the
+ * measurements and of the hour and minute tiers), kept current by writes and, with several
+ * collectors writing (storage.indexRefreshMs), by refreshes (loadSeriesIndex with `since`). A series id is the
  * backend-independent series key (labels.ts `seriesKey`), so ids survive restarts and need no
  * table of their own.
  */
 import type { SeriesSelector, StoredSeries } from '../types.ts';
 import { canonicalLabels, seriesKey } from '../labels.ts';
+import type { InfluxClient } from './client.ts';
 
 export interface InfluxSeries {
   id: string;
@@ -108,5 +110,35 @@ export class SeriesIndex {
       out.push({ id: s.id, practice: s.practice, agent: s.agent, metric: s.metric, labels: { ...s.labels }, lastTs: s.lastTs });
     }
     return out;
+  }
+}
+
+/**
+ * Load `series` from InfluxDB: every series (measurement + tag set) with its newest sample time, from
+ * the raw measurements and the tiers; with `since`, only the series with a raw sample since then
+ * (a refresh: what other collectors wrote lately).
+ */
+export async function loadSeriesIndex(client: InfluxClient, series: SeriesIndex, since?: number): Promise<void> {
+  const [list] = await client.query('SHOW MEASUREMENTS');
+  const recent = since === undefined ? '' : ` WHERE time >= ${Math.max(0, Math.floor(since))}ms`;
+  const names = (list?.[0]?.values ?? []).map((r) => r[0] as string);
+  const statements: [string, string][] = [];
+  for (const n of names) {
+    if (n.startsWith('n3mon.')) continue;
+    if (n.endsWith(TIER_SUFFIX.minute) || n.endsWith(TIER_SUFFIX.hour)) {
+      if (since === undefined) statements.push([n.slice(0, -3), `SELECT last("last"::field) FROM ${client.from(n)} GROUP BY *`]);
+    } else if (!n.includes('.')) statements.push([n, `SELECT last("value"::field) FROM ${client.from(n)}${recent} GROUP BY *`]);
+  }
+  for (let i = 0; i < statements.length; i += 50) {
+    const chunk = statements.slice(i, i + 50);
+    const res = await client.query(chunk.map(([, q]) => q));
+    chunk.forEach(([metric], j) => {
+      for (const s of res[j] ?? []) {
+        const row = s.values[0];
+        if (row === undefined || s.tags === undefined) continue;
+        const ts = typeof row[1] === 'number' && row[1] > (row[0] as number) ? row[1] : (row[0] as number);
+        series.load(metric, s.tags, ts);
+      }
+    });
   }
 }

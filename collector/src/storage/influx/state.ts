@@ -118,3 +118,11 @@ export function dirtyPoint(id: string, minute: number): IPoint {
 export function deleteDirtyStatement(id: string, minute: number): string {
   return `DELETE FROM ${ident(DIRTY_MEASUREMENT)} WHERE "series" = ${literal(id)} AND time = ${minute}ms`;
 }
+
+/** Marks only move forward: take the newer of each. */
+export function mergeMarks(into: Marks, read: Marks): void {
+  for (const k of ['minuteMark', 'hourMark', 'rawHorizon', 'rawDeleted', 'minuteHorizon', 'hourHorizon'] as const) {
+    const v = read[k];
+    if (v !== undefined && (into[k] === undefined || v > (into[k] as number))) into[k] = v;
+  }
+}
