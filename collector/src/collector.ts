@@ -24,6 +24,8 @@ import { openHa, type Ha } from './ha/index.ts';
 import type { AgentActivity } from './status/activity.ts';
 
 const DAY_MS = 86_400_000;
+/** storage.indexRefreshMs when the state is on PostgreSQL and the config does not say (collector/src/ha/README.md). */
+export const SHARED_INDEX_REFRESH_MS = 10_000;
 
 export interface StartOptions {
   log: Logger;
@@ -67,7 +69,11 @@ export function openSeriesStore(config: CollectorConfig, log: Logger, clock?: Cl
     retention: config.storage.retention,
     log,
     ...(clock === undefined ? {} : { clock }),
-    settings: config.storage,
+    // Several collectors (state on PostgreSQL) share the series store: its index learns the others' series.
+    settings:
+      config.state.backend === 'postgres' && config.storage.indexRefreshMs === undefined
+        ? { ...config.storage, indexRefreshMs: SHARED_INDEX_REFRESH_MS }
+        : config.storage,
   });
 }
 
@@ -94,7 +100,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
   try {
     await meta.practices.syncFromConfig(config.practices, clock.now());
     await opts.onMeta?.(meta);
-    ha = await openHa({ state: meta.state, log, clock });
+    ha = await openHa({ state: meta.state, log, clock, ...(config.state.backend === 'postgres' ? { ttlMs: config.state.leaseTtlMs } : {}) });
     alerting = await createAlerting({ config, meta, log, clock, role: ha.alerting });
     store = openSeriesStore(config, log, clock);
     await store.ready?.();

@@ -107,6 +107,13 @@ const StatePostgres = Type.Object(
       default: 5000,
       description: 'Longest wait for a connection, new or from the pool; beyond it the request answers 503.',
     }),
+    leaseTtlMs: Type.Integer({
+      minimum: 1000,
+      maximum: 300_000,
+      default: 20_000,
+      description:
+        "Lease time to live (collector/src/ha/): a dead collector's roles (alerting, reports, storage maintenance) are taken over within it plus a third.",
+    }),
   },
   { additionalProperties: false },
 );
