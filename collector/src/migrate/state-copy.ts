@@ -116,25 +116,44 @@ export async function copyState(src: SqliteDb, target: StateDb, opts: { force: b
       `${target.describe} already holds data (${occupied.map((t) => `${t.table}: ${t.rows} rows`).join(', ')}); refusing to copy over it (--force empties those tables first)`,
     );
   }
-  return target.tx(async (tx) => {
-    if (opts.force) await tx.run(`TRUNCATE ${tables.map(quote).join(', ')} CASCADE`);
-    const counts: TableCount[] = [];
-    const sequences: string[] = [];
-    for (const plan of plans) {
-      const rows = await copyTable(src, tx, plan);
-      counts.push({ table: plan.table, rows });
-      opts.onTable?.({ table: plan.table, rows });
-      for (const col of plan.identity) {
-        // Past the copied ids: the next row the collectors insert gets max + 1 (or 1 in an empty table).
-        await tx.get(
-          `SELECT setval(pg_get_serial_sequence(?, ?), CAST((SELECT coalesce(max(${quote(col)}), 0) + 1 FROM ${quote(plan.table)}) AS BIGINT), false) AS v`,
-          [quote(plan.table), col],
-        );
-        sequences.push(`${plan.table}.${col}`);
-      }
+  // One read transaction on the source: every table is read from the same snapshot (WAL), even if
+  // something wrote to the old meta.db meanwhile.
+  src.exec('BEGIN');
+  try {
+    return await target.tx((tx) => copyAll(src, tx, { tables, plans, force: opts.force, ...(opts.onTable === undefined ? {} : { onTable: opts.onTable }) }));
+  } finally {
+    if (src.inTransaction) src.exec('COMMIT');
+  }
+}
+
+async function copyAll(
+  src: SqliteDb,
+  tx: StateDb,
+  o: {
+    tables: readonly string[];
+    plans: ReadonlyArray<{ table: string; cols: string[]; identity: string[] }>;
+    force: boolean;
+    onTable?: (t: TableCount) => void;
+  },
+): Promise<StateCopyResult> {
+  const { tables, plans } = o;
+  if (o.force) await tx.run(`TRUNCATE ${tables.map(quote).join(', ')} CASCADE`);
+  const counts: TableCount[] = [];
+  const sequences: string[] = [];
+  for (const plan of plans) {
+    const rows = await copyTable(src, tx, plan);
+    counts.push({ table: plan.table, rows });
+    o.onTable?.({ table: plan.table, rows });
+    for (const col of plan.identity) {
+      // Past the copied ids: the next row the collectors insert gets max + 1 (or 1 in an empty table).
+      await tx.get(
+        `SELECT setval(pg_get_serial_sequence(?, ?), CAST((SELECT coalesce(max(${quote(col)}), 0) + 1 FROM ${quote(plan.table)}) AS BIGINT), false) AS v`,
+        [quote(plan.table), col],
+      );
+      sequences.push(`${plan.table}.${col}`);
     }
-    return { tables: counts, sequences };
-  });
+  }
+  return { tables: counts, sequences };
 }
 
 function hasRowid(src: SqliteDb, table: string): boolean {
