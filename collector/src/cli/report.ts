@@ -137,7 +137,7 @@ export const command: Command = {
     } finally {
       await workers?.close();
       await store.close();
-      meta.close();
+      await meta.close();
     }
   },
 };
