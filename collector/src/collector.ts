@@ -12,7 +12,8 @@ import type { Logger } from '../../shared/src/log.ts';
 import type { CollectorConfig } from './config/schema.ts';
 import { openStore } from './storage/registry.ts';
 import type { SeriesStore } from './storage/types.ts';
-import { openMeta, type Meta } from './meta/index.ts';
+import { openMetaOn, type Meta } from './meta/index.ts';
+import { openStateDb } from './meta/open-state.ts';
 import { AUDIT_RETENTION_DAYS } from './meta/audit.ts';
 import { buildApp } from './app.ts';
 import type { Lifecycle, RouteModule, TypedApp } from './context.ts';
@@ -89,7 +90,8 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
   ensurePrivateDir(config.dataDir);
   // Unusable certificate files were refused by the config check; read them before opening anything.
   const https = config.listen.tls === undefined ? undefined : readServerTls(config.listen.tls);
-  const meta = openMeta({ dataDir: config.dataDir });
+  // The state database the config names (SQLite's meta.db by default, or PostgreSQL), reached and migrated first.
+  const meta = await openMetaOn(await openStateDb(config.state, { dataDir: config.dataDir, log }));
   let store: SeriesStore | undefined;
   let app: TypedApp | undefined;
   let alerting: Alerting | undefined;
@@ -148,7 +150,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     await alerting?.stop();
     await ha?.stop();
     await store?.close();
-    meta.close();
+    await meta.close();
     throw err;
   }
   const openedAlerting = alerting;
@@ -222,7 +224,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
       await maintaining;
       await openedHa.stop();
       await openedStore.close();
-      meta.close();
+      await meta.close();
       log.info({}, 'collector stopped');
     })();
     return stopping;

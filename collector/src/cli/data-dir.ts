@@ -1,11 +1,14 @@
 /**
- * Where the meta store of a CLI command lives: `--data-dir DIR`, or `--config FILE` (its dataDir;
- * the config's practices are synced into meta.db first), or $N3MON_DATA_DIR, or ./data.
+ * Where the state of a CLI command lives: `--config FILE` (the state database it names — meta.db in
+ * its dataDir, or PostgreSQL — with the config's practices synced first), or `--data-dir DIR`, or
+ * $N3MON_DATA_DIR, or ./data (meta.db there).
  */
 import type { CliIO } from '../../../shared/src/cli/command.ts';
 import { usageError } from '../../../shared/src/cli/command.ts';
 import { loadCollectorConfig } from '../config/load.ts';
-import { openMeta, type Meta } from '../meta/index.ts';
+import { openMeta, openMetaOn, type Meta } from '../meta/index.ts';
+import { openStateDb } from '../meta/open-state.ts';
+import { silentLogger } from '../../../shared/src/log.ts';
 
 export const DATA_DIR_FLAGS = {
   'data-dir': { type: 'string' },
@@ -21,17 +24,20 @@ export function resolveDataDir(values: { 'data-dir'?: string; config?: string },
   return { dataDir: values['data-dir'] ?? env.N3MON_DATA_DIR ?? './data' };
 }
 
-/** Open meta.db for a command; syncs the config's practices when --config was given. */
+/**
+ * Open the state database for a command: with --config, the one the config names (`state:`,
+ * PostgreSQL included), after syncing the config's practices; otherwise meta.db in the data dir.
+ */
 export async function openMetaFor(values: { 'data-dir'?: string; config?: string }, io: CliIO, now = Date.now()): Promise<Meta> {
   const where = resolveDataDir(values, io.env);
-  const meta = openMeta({ dataDir: where.dataDir });
-  if (where.configFile !== undefined) {
-    try {
-      await meta.practices.syncFromConfig(loadCollectorConfig(where.configFile).practices, now);
-    } catch (err) {
-      meta.close();
-      throw err;
-    }
+  if (where.configFile === undefined) return openMeta({ dataDir: where.dataDir });
+  const config = loadCollectorConfig(where.configFile);
+  const meta = await openMetaOn(await openStateDb(config.state, { dataDir: config.dataDir, log: silentLogger() }));
+  try {
+    await meta.practices.syncFromConfig(config.practices, now);
+  } catch (err) {
+    await meta.close();
+    throw err;
   }
   return meta;
 }

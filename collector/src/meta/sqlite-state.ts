@@ -155,7 +155,8 @@ export class SqliteState implements StateDb {
   }
 
   async close(): Promise<void> {
-    await this.#idle();
+    // Closed at once when no transaction is open (a caller may reopen the file straight after).
+    if (this.#active !== undefined) await this.#idle();
     if (this.#db.open) this.#db.close();
   }
 }

@@ -5,7 +5,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { userInfo } from 'node:os';
 import type { InjectOptions } from 'fastify';
 import { runCli } from '../../helpers/cli.ts';
@@ -96,7 +95,7 @@ describe('HTTP writes are audited once, with the principal and the client addres
 
 describe('CLI writes while the collector runs are audited as cli:<OS user>, from cli', () => {
   it('token, apikey and user commands each appear once', async () => {
-    const dataDir = dirname(lab.c.meta.file);
+    const dataDir = lab.dataDir;
     const cli = async (...args: string[]): Promise<string> => {
       const r = await runCli([...args, '--data-dir', dataDir]);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);

@@ -28,6 +28,8 @@ export type Caller = (typeof CALLERS)[number];
 
 export interface Lab {
   c: RunningCollector;
+  /** The collector's data dir (its meta.db). */
+  dataDir: string;
   users: UserStore;
   /** Headers that authenticate `caller` (a fresh session for the user callers). */
   headers(caller: Caller): Record<string, string>;
@@ -135,6 +137,7 @@ export async function startLab(opts: { maintenanceIntervalMs?: number } = {}): P
     };
     return {
       c,
+      dataDir: dir,
       users,
       headers: (caller) => {
         if (caller === 'admin') return sessionOf(made.admin as User);

@@ -1,6 +1,6 @@
 /**
  * GET /healthz (no auth): 200 while the collector accepts ingest — not shutting down, the data
- * dir writable, meta.db answering, the last store write (if any failed) followed by a good one;
+ * dir writable, the state database answering, the last store write (if any failed) followed by a good one;
  * otherwise 503 with the reason.
  */
 import { accessSync, constants } from 'node:fs';
@@ -15,7 +15,7 @@ export const Health = Type.Object({
   inflightBatches: Type.Integer(),
 });
 
-function problems(ctx: AppContext): string[] {
+async function problems(ctx: AppContext): Promise<string[]> {
   const out: string[] = [];
   if (ctx.lifecycle.shuttingDown) out.push('shutting down');
   try {
@@ -24,9 +24,9 @@ function problems(ctx: AppContext): string[] {
     out.push(`data dir not writable (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   try {
-    ctx.meta.db.prepare('SELECT 1').get();
+    await ctx.meta.state.get('SELECT 1 AS ok');
   } catch (err) {
-    out.push(`meta.db not readable (${(err as Error).message})`);
+    out.push(`state database not answering (${(err as Error).message})`);
   }
   const failed = ctx.ingestor.lastStoreError;
   if (failed !== null) out.push(`last store write failed at ${new Date(failed.at).toISOString()}: ${failed.message}`);
@@ -39,7 +39,7 @@ function register(app: TypedApp, ctx: AppContext): void {
     '/healthz',
     { schema: { tags: ['ops'], summary: 'Liveness and readiness (no auth)', response: { 200: Health, 503: Health } } },
     async (_req, reply) => {
-      const reasons = problems(ctx);
+      const reasons = await problems(ctx);
       const storeOk = !reasons.some((r) => !r.startsWith('shutting'));
       return reply.status(reasons.length === 0 ? 200 : 503).send({
         status: reasons.length === 0 ? 'ok' : 'unavailable',
