@@ -54,6 +54,7 @@ export interface ActiveAlertRef {
   id: number;
   ruleId: string;
   seriesId: string;
+  severity: string;
 }
 
 export interface ReconcileDeps {
@@ -103,15 +104,17 @@ export async function reconcileAtTakeover(d: ReconcileDeps): Promise<{ raised: n
   const states = d.states();
   const byKey = new Map<string, RuleStateView>();
   for (const v of states) byKey.set(`${v.rule.id}\u0000${v.seriesId}`, v);
-  const active = new Set((await d.activeAlerts()).map((a) => `${a.ruleId}\u0000${a.seriesId}`));
+  const active = new Map((await d.activeAlerts()).map((a) => [`${a.ruleId}\u0000${a.seriesId}`, a.severity]));
   let raised = 0;
   let cleared = 0;
   for (const [k, v] of byKey) {
-    if (v.held === 'ok' || active.has(k)) continue;
-    await d.apply(raiseOf(v)); // the manager opens it (or holds it back for a maintenance window)
-    raised++;
+    if (v.held === 'ok' || active.get(k) === v.held) continue;
+    // No active alert: the manager opens it (or holds it back for a maintenance window). An active
+    // one of another severity: the manager's raise keeps the alert and follows the severity.
+    await d.apply(raiseOf(v));
+    if (!active.has(k)) raised++;
   }
-  for (const k of active) {
+  for (const k of active.keys()) {
     const v = byKey.get(k);
     if (v === undefined || v.held !== 'ok' || v.evaluatedAt === undefined) continue;
     await d.apply(clearOf(v));
