@@ -133,7 +133,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store?.close();
-  meta?.close();
+  await meta?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

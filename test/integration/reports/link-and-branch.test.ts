@@ -108,7 +108,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store?.close();
-  meta?.close();
+  await meta?.close();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 

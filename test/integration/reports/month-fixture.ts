@@ -209,7 +209,7 @@ export async function startMonthCollector(): Promise<MonthCollector> {
       await app.close();
       await smtp.close();
       await store.close();
-      meta.close();
+      await meta.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -105,7 +105,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await pool?.close();
   await store?.close();
-  meta?.close();
+  await meta?.close();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
