@@ -25,6 +25,11 @@ export const BENCH_PACKAGES = {
     snmpsim: '/usr/bin/snmpsimd',
     'prometheus-snmp-exporter': '/usr/bin/prometheus-snmp-exporter',
   },
+  // bench/national.ts: its own PostgreSQL cluster (state) and influxd (series)
+  national: {
+    'postgresql-15': '/usr/lib/postgresql/15/bin/postgres',
+    influxdb: '/usr/bin/influxd',
+  },
 };
 
 const wanted = process.argv.slice(2);
