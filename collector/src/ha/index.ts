@@ -59,7 +59,8 @@ export async function openHa(o: HaOptions): Promise<Ha> {
     ...(o.ttlMs === undefined ? {} : { ttlMs: o.ttlMs }),
     ...(o.holder === undefined ? {} : { holder: o.holder }),
   });
-  const alerting = alertingRole(keeper);
+  // One collector: always the holder, and never a takeover to reconcile (exactly the single-machine behaviour).
+  const alerting: AlertingRole = keeper.mode === 'always' ? { holds: () => true, takeGain: () => false } : alertingRole(keeper);
   let feed: ActivityFeed | undefined;
   let timer: NodeJS.Timeout | undefined;
   return {
