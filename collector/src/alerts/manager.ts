@@ -341,7 +341,7 @@ export class AlertManager implements EvaluationSink {
    */
   async flush(): Promise<void> {
     this.blocked = false;
-    this.pump();
+    void this.pump(); // settled below
     this.chain = this.chain.then(() => this.writeProgress());
     await this.settle();
   }

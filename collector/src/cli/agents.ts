@@ -60,7 +60,7 @@ async function list(args: string[], io: CliIO): Promise<number> {
     }
     return 0;
   } finally {
-    meta.close();
+    await meta.close();
   }
 }
 
@@ -79,7 +79,7 @@ async function revoke(args: string[], io: CliIO): Promise<number> {
     io.out(revoked === 0 ? `agent ${name} of ${ods} had no live token\n` : `agent ${name} of ${ods}: ${revoked} token(s) revoked; its next request gets 401\n`);
     return 0;
   } finally {
-    meta.close();
+    await meta.close();
   }
 }
 

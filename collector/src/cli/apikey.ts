@@ -52,7 +52,7 @@ async function create(args: string[], io: CliIO): Promise<number> {
     io.err(`API key ${k.id} (${k.role}${k.practice === null ? ', every practice' : ` of ${k.practice}`}). It is shown only this once.\n`);
     return 0;
   } finally {
-    meta.close();
+    await meta.close();
   }
 }
 
@@ -79,7 +79,7 @@ async function list(args: string[], io: CliIO): Promise<number> {
       );
     return 0;
   } finally {
-    meta.close();
+    await meta.close();
   }
 }
 
@@ -97,7 +97,7 @@ async function revoke(args: string[], io: CliIO): Promise<number> {
     io.out(`key ${id} revoked\n`);
     return 0;
   } finally {
-    meta.close();
+    await meta.close();
   }
 }
 

@@ -64,7 +64,7 @@ async function create(args: string[], io: CliIO): Promise<number> {
     );
     return 0;
   } finally {
-    meta.close();
+    await meta.close();
   }
 }
 
@@ -85,7 +85,7 @@ async function list(args: string[], io: CliIO): Promise<number> {
       );
     return 0;
   } finally {
-    meta.close();
+    await meta.close();
   }
 }
 
@@ -103,7 +103,7 @@ async function revoke(args: string[], io: CliIO): Promise<number> {
     io.out(`enrolment code ${id} (practice ${row.practice}, ${row.uses}/${row.maxUses} used) revoked\n`);
     return 0;
   } finally {
-    meta.close();
+    await meta.close();
   }
 }
 

@@ -53,7 +53,7 @@ async function create(args: string[], io: CliIO): Promise<number> {
     );
     return 0;
   } finally {
-    meta.close();
+    await meta.close();
   }
 }
 
@@ -84,7 +84,7 @@ async function list(args: string[], io: CliIO): Promise<number> {
       );
     return 0;
   } finally {
-    meta.close();
+    await meta.close();
   }
 }
 
@@ -102,7 +102,7 @@ async function revoke(args: string[], io: CliIO): Promise<number> {
     io.out(`token ${id} (agent ${row.agent} of ${row.practice}) revoked\n`);
     return 0;
   } finally {
-    meta.close();
+    await meta.close();
   }
 }
 

@@ -91,7 +91,7 @@ async function create(args: string[], io: CliIO): Promise<number> {
     );
     return 0;
   } finally {
-    meta.close();
+    await meta.close();
   }
 }
 
@@ -118,7 +118,7 @@ async function list(args: string[], io: CliIO): Promise<number> {
       );
     return 0;
   } finally {
-    meta.close();
+    await meta.close();
   }
 }
 
@@ -139,7 +139,7 @@ async function setRole(args: string[], io: CliIO): Promise<number> {
     io.out(`user ${u.username} is now ${u.role}${u.practice === null ? '' : ` of ${u.practice}`}\n`);
     return 0;
   } finally {
-    meta.close();
+    await meta.close();
   }
 }
 
@@ -164,7 +164,7 @@ async function password(args: string[], io: CliIO): Promise<number> {
     io.err(`password of ${u.username} changed; their sessions have ended.${p.generated ? ' The password above is shown only this once.' : ''}\n`);
     return 0;
   } finally {
-    meta.close();
+    await meta.close();
   }
 }
 
@@ -180,7 +180,7 @@ function toggle(disabled: boolean): (args: string[], io: CliIO) => Promise<numbe
       io.out(`user ${u.username} ${disabled ? 'disabled (signed out everywhere)' : 'enabled'}\n`);
       return 0;
     } finally {
-      meta.close();
+      await meta.close();
     }
   };
 }
