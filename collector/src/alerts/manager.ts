@@ -128,6 +128,19 @@ export class AlertManager implements EvaluationSink {
     if (this.countsDirty) await this.refreshCounts();
   }
 
+  /**
+   * Forget the events and progress held back while the state database was unavailable: this
+   * collector lost the 'alerting' lease meanwhile, and the holder after it writes from its own
+   * evaluation and reconciles against the store (collector/src/ha/README.md). Applying them later,
+   * at a next takeover, would reopen and re-resolve alerts. Returns how many were dropped.
+   */
+  discardHeld(): number {
+    const n = this.tasks.length;
+    this.tasks.length = 0;
+    this.blocked = false;
+    return n;
+  }
+
   /** Resolves once everything queued so far is applied (or held back by an unavailable database); counts are fresh then. */
   async settle(): Promise<void> {
     await this.chain;

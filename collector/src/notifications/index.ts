@@ -165,6 +165,8 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
     const role = deps.role;
     if (role !== undefined && !role.holds()) {
       // A follower (collector/src/ha/README.md): evaluated with its sink muted; shows what the holder wrote.
+      const dropped = manager.discardHeld();
+      if (dropped > 0) log.warn({ dropped }, 'alerting lease lost with alert events held back; left to the holder');
       await manager.refreshCounts();
       status.refresh();
       return report;

@@ -224,6 +224,21 @@ describe.each(backends)('alerting state on $name', (backend) => {
     expect(h.manager.dropped).toBe(0);
   });
 
+  it('events held while the database was away are dropped when the lease is lost, not applied at a later takeover', async () => {
+    const db = flaky(await backend.open());
+    const h = await harnessOn(db);
+    db.down = true;
+    h.manager.onEvent(ev('raise', 'n3-rtt-p95', T0 + 3 * M, { startedAt: T0 + M }));
+    await h.manager.flush();
+    expect(h.manager.discardHeld()).toBe(1); // the lease went with the database: the next holder writes
+    db.down = false;
+    await h.manager.flush();
+    expect(await h.alerts.list({ limit: 10, offset: 0 })).toEqual({ total: 0, items: [] });
+    h.manager.onEvent(ev('raise', 'lan-rtt-p95', T0 + 10 * M, { seriesId: 's-lan' }));
+    await h.manager.flush(); // the line works again after the discard
+    expect((await h.alerts.list({ limit: 10, offset: 0 })).items.map((a) => a.ruleId)).toEqual(['lan-rtt-p95']);
+  });
+
   it('maintenance windows: stored, queried, changed, deleted; a window made through another collector holds back raises at once', async () => {
     const [one, two] = await backend.openTwo();
     const a = await harnessOn(one);
