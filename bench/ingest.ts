@@ -216,7 +216,7 @@ async function runTarget(target: 'n3mon' | 'influxd', fleet: ClientWorker[], inf
           for (const a of agents) tokens[`${a.practice}/${a.agent}`] = (await createAgentToken(meta, { practice: a.practice, agent: a.agent })).token;
           apiKey = (await createApiKey(meta, { role: 'servicedesk', label: 'bench' })).key;
         } finally {
-          meta.close();
+          void meta.close();
         }
       },
     });

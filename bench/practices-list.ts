@@ -84,6 +84,6 @@ try {
 } finally {
   await app.close();
   await store.close();
-  meta.close();
+  void meta.close();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -371,7 +371,7 @@ async function partB(b: {
     await ingest.close();
     await pool?.close();
     await store.close();
-    meta.close();
+    void meta.close();
   }
 }
 

@@ -74,7 +74,7 @@ describe('n3mon token', () => {
     try {
       expect(await verifyAgentToken(meta, token)).toEqual({ ok: false, reason: 'revoked' });
     } finally {
-      meta.close();
+      void meta.close();
     }
   });
 
@@ -89,7 +89,7 @@ describe('n3mon token', () => {
     try {
       expect((await meta.practices.get('A81001'))?.name).toBe('Example Surgery');
     } finally {
-      meta.close();
+      void meta.close();
     }
     const viaEnv = await n3mon(['token', 'list', '--json'], { N3MON_DATA_DIR: join(dir, 'data') });
     expect(JSON.parse(viaEnv.out)).toHaveLength(1);
@@ -142,7 +142,7 @@ describe('n3mon apikey', () => {
       expect(await verifyApiKey(meta, own.out.trim())).toEqual({ ok: false, reason: 'revoked' });
       expect((await verifyApiKey(meta, desk.out.trim())).ok).toBe(true);
     } finally {
-      meta.close();
+      void meta.close();
     }
   });
 });

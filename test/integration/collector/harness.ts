@@ -72,7 +72,7 @@ export async function startHarness(opts: { practices?: typeof PRACTICES } = {}):
     close: async () => {
       await app.close();
       await store.close();
-      meta.close();
+      void meta.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -100,7 +100,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store?.close();
-  meta?.close();
+  void meta?.close();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 

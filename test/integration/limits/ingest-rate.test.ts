@@ -45,7 +45,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await store?.close();
-  meta?.close();
+  void meta?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -145,7 +145,7 @@ describe('dashboard sign-in limits', () => {
       const audited = await meta.audit.list({ action: 'session.fail', limit: 100, offset: 0 });
       expect(audited.items.filter((e) => e.from === '198.51.100.7' && e.target === 'user:admin')).toHaveLength(10);
     } finally {
-      meta.close();
+      void meta.close();
     }
   });
 

@@ -24,7 +24,7 @@ async function hashOf(username: string): Promise<string> {
   try {
     return (await (await UserStore.open(meta.state)).credentialsOf(username))?.hash ?? '';
   } finally {
-    meta.close();
+    void meta.close();
   }
 }
 

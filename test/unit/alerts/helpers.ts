@@ -65,7 +65,7 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness & { di
     dir,
     meta,
     close() {
-      meta.close();
+      void meta.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
