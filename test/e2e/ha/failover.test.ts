@@ -5,10 +5,11 @@
 // balancer; a webhook receiver. Steady load reaches both collectors. A dashboard session signed in
 // on one collector works on the other, and the read API and the dashboard's JSON answer the same on
 // both. The collector holding the 'alerting' lease is killed with SIGKILL while the target starts
-// failing: the survivor takes the lease, the alert opens and is notified exactly once (and resolved
-// once), and the agent carries on through the survivor. PostgreSQL stops: ingest answers 503 with a
-// reason and the agent keeps its spool; it starts again: the survivor recovers by itself and the
-// spool drains. At the end every sample the agent spooled is stored exactly once.
+// failing: the survivor takes every lease (its report scheduler takes up last month at once), the
+// alert opens and is notified exactly once (and resolved once), and the agent carries on through
+// the survivor. PostgreSQL stops: ingest answers 503 with a reason and the agent keeps its spool;
+// it starts again: the survivor recovers by itself and the spool drains. At the end every sample
+// the agent spooled is stored exactly once (the spool's sequence vs the read API's counts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,6 +185,9 @@ describe.skipIf(skip)('two collectors behind a load balancer', () => {
     const holder = await until("a collector holding the 'alerting' lease", () => leaseHolder('alerting'));
     survivor = holder === a ? b : a;
     const killed = holder === a ? 0 : 1;
+    // The first collector up took every role in its first round; the second found them held.
+    for (const role of LEASE_ROLES) expect(await leaseHolder(role), role).toBe(holder);
+    const survivorLogsFrom = survivor.logs.length;
     const ackedBefore = acked(agent.logs).length;
     (target as Target).failing = true;
     holder.child.kill('SIGKILL');
@@ -193,6 +197,10 @@ describe.skipIf(skip)('two collectors behind a load balancer', () => {
     // …and every other role the killed collector held (the report scheduler tries the month at once when it gains 'reports').
     for (const role of LEASE_ROLES)
       await until(`the survivor holds the '${role}' lease`, async () => ((await leaseHolder(role)) === survivor ? true : undefined));
+    // The survivor's report scheduler takes up last month at once (not at its next 10-minute tick).
+    await until("the survivor's report scheduler to take up last month", async () =>
+      survivor.logs.slice(survivorLogsFrom).find((l) => l.msg === "generating last month's reports"),
+    );
     const alert = await until(
       'the alert open (read through the load balancer)',
       async () => (await ruleAlerts(lb.url)).find((i) => i.state === 'open'),

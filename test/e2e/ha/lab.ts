@@ -78,7 +78,8 @@ export async function writeCollectorConfig(s: CollectorSetup, name: 'A' | 'B'): 
       `  - { ods: ${PRACTICE.ods}, name: "${PRACTICE.name}" }`,
       `storage: { backend: influx, url: "${s.influxUrl}", database: n3mon, createDatabase: true }`,
       `state: { backend: postgres, url: "${s.stateUrl}", leaseTtlMs: ${LEASE_TTL_MS} }`,
-      `reports: { archiveDir: ${join(s.dir, 'reports')} }`,
+      // One archive directory for both (as a shared mount would be); hour 0: last month is due whatever the day.
+      `reports: { archiveDir: ${join(s.dir, 'reports')}, schedule: { hour: 0 } }`,
       'alerting: { stepMs: 2000, graceMs: 3000, tickMs: 500, initialLookbackMs: 60000, groupWaitMs: 500, reopenWithinMs: 4000 }',
       // Critical only (no warning level): one alert, one firing notice, no escalation in between.
       `thresholds: { organisation: { rules: { ${RULE}: { window: 10s, sustain: 2, clearSustain: 2, warning: null, clear: { warning: null, critical: 0.8 } } } } }`,
