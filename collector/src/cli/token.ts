@@ -28,7 +28,8 @@ flags:
   --json           list as JSON
 ${DATA_DIR_HELP}
 
-The collector may be running: meta.db is shared safely (SQLite WAL).
+The collector may be running: meta.db is shared safely (SQLite WAL), and with --config
+naming a PostgreSQL state database every collector sees the change at its next request.
 `;
 
 async function create(args: string[], io: CliIO): Promise<number> {
