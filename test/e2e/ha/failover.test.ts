@@ -266,14 +266,22 @@ describe.skipIf(skip)('two collectors behind a load balancer', () => {
     spool.close();
     expect([left, rejected]).toEqual([0, 0]);
 
+    /** Samples stored for `metric` (optionally one check's), every series of it, through the read API. */
+    const count = async (metric: string, check?: string): Promise<number> => {
+      const q = `metric=${metric}${check === undefined ? '' : `&check=${check}`}&from=${Date.now() - 3_600_000}&to=${Date.now() + 60_000}&step=1h`;
+      const res = await get<{ series: { points: { count: number }[] }[] }>(lb.url, `/api/v1/practices/${PRACTICE.ods}/series?${q}`);
+      return res.body.series.flatMap((s) => s.points).reduce((n, p) => n + p.count, 0);
+    };
     const detail = await get<{ metrics: { metric: string }[] }>(lb.url, `/api/v1/practices/${PRACTICE.ods}`);
     let stored = 0;
-    for (const metric of new Set(detail.body.metrics.map((m) => m.metric))) {
-      const q = `metric=${metric}&from=${Date.now() - 3_600_000}&to=${Date.now() + 60_000}&step=1h`;
-      const res = await get<{ series: { points: { count: number }[] }[] }>(lb.url, `/api/v1/practices/${PRACTICE.ods}/series?${q}`);
-      stored += res.body.series.flatMap((s) => s.points).reduce((n, p) => n + p.count, 0);
-    }
+    for (const metric of new Set(detail.body.metrics.map((m) => m.metric))) stored += await count(metric);
     expect(stored).toBe(spooled);
     expect(spooled).toBeGreaterThan(100);
+    // Per check: one probe_success sample per run the agent's scheduler logged.
+    for (const check of ['portal', 'loopback']) {
+      const logged = agent.logs.filter((l) => l.check === check && (l.msg === 'check run' || l.msg === 'check outcome changed')).length;
+      expect(logged, check).toBeGreaterThan(5);
+      expect(await count('probe_success', check), check).toBe(logged);
+    }
   });
 });
