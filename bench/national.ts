@@ -106,6 +106,10 @@ async function main(): Promise<void> {
     windowMs: args.minutes * MINUTE_MS,
     runId: `nat${startMs.toString(36)}`,
     shouldStop: () => guardTripped,
+    onProgress: (s, pending) =>
+      console.log(
+        `  ${Math.round((Date.now() - startMs) / 1000)} s: offered ${s.offered}, accepted ${s.accepted}, requests ${s.requests} (${pending} awaiting an answer), errors ${[...s.errors].map(([k, v]) => `${k}×${v}`).join(' ') || 'none'}; load ${loadNow()}`,
+      ),
   });
   const cpu1 = process.cpuUsage(cpu0);
   for (const s of sides) s.sample();

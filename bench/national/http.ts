@@ -14,7 +14,14 @@ export interface Reply {
 }
 
 export interface Client {
-  send(o: { url: string; method: 'GET' | 'POST'; headers?: Record<string, string>; body?: Buffer | string; timeoutMs: number }): Promise<Reply>;
+  send(o: {
+    url: string;
+    method: 'GET' | 'POST';
+    headers?: Record<string, string>;
+    body?: Buffer | string;
+    timeoutMs: number;
+    signal?: AbortSignal;
+  }): Promise<Reply>;
   close(): void;
 }
 
@@ -23,12 +30,16 @@ export function httpClient(connectionsPerHost: number): Client {
   return {
     send: (o) =>
       new Promise<Reply>((resolve) => {
-        const req = request(o.url, { method: o.method, agent, headers: o.headers, timeout: o.timeoutMs }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', (err: NodeJS.ErrnoException) => resolve({ status: 0, body: '', error: err.code ?? err.message }));
-        });
+        const req = request(
+          o.url,
+          { method: o.method, agent, headers: o.headers, timeout: o.timeoutMs, ...(o.signal === undefined ? {} : { signal: o.signal }) },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+            res.on('error', (err: NodeJS.ErrnoException) => resolve({ status: 0, body: '', error: err.code ?? err.message }));
+          },
+        );
         req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
         req.on('error', (err: NodeJS.ErrnoException) => resolve({ status: 0, body: '', error: err.code ?? err.message }));
         req.end(o.body);

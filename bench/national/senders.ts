@@ -57,6 +57,10 @@ export interface SenderOptions {
   windowMs: number;
   runId: string;
   timeoutMs?: number;
+  /** After the window, answers still awaited this long are given up (counted as ABORT_ERR). */
+  drainMs?: number;
+  /** Called every 30 s with the figures so far. */
+  onProgress?: (s: SendStats, pending: number) => void;
   /** Asked every tick: true stops offering early (the machine's memory guard). */
   shouldStop?: () => boolean;
 }
@@ -91,6 +95,7 @@ export async function runSenders(o: SenderOptions): Promise<SendStats> {
   }));
   const endMs = o.startMs + o.windowMs;
   const pending = new Set<Promise<void>>();
+  const drain = new AbortController();
   const count = (key: string): void => {
     stats.errors.set(key, (stats.errors.get(key) ?? 0) + 1);
   };
@@ -108,6 +113,7 @@ export async function runSenders(o: SenderOptions): Promise<SendStats> {
       headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
       body,
       timeoutMs: o.timeoutMs ?? 30_000,
+      signal: drain.signal,
     });
     if (reply.status === 200) {
       const ack = JSON.parse(reply.body) as { accepted: number; duplicate: boolean };
@@ -145,8 +151,13 @@ export async function runSenders(o: SenderOptions): Promise<SendStats> {
     }
   };
 
+  let reportAt = o.startMs + 30_000;
   while (Date.now() < endMs && o.shouldStop?.() !== true) {
     tick(Date.now());
+    if (Date.now() >= reportAt) {
+      reportAt += 30_000;
+      o.onProgress?.(stats, pending.size);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   stats.closedAt = Math.min(Date.now(), endMs);
@@ -159,6 +170,12 @@ export async function runSenders(o: SenderOptions): Promise<SendStats> {
       for (const s of due) a.spool.push(s);
     }
   }
+  // Requests queued for one of the connections have no timeout of their own: bounded here.
+  o.onProgress?.(stats, pending.size);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all([...pending]), new Promise((r) => (timer = setTimeout(r, o.drainMs ?? 60_000)))]);
+  clearTimeout(timer);
+  drain.abort();
   await Promise.all([...pending]);
   stats.spooledAtEnd = agents.reduce((t, a) => t + a.spool.length, 0);
   return stats;
