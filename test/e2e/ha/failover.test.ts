@@ -84,7 +84,7 @@ async function leaseHolder(role: string): Promise<CollectorProc | undefined> {
       [role],
     );
     const holder = r.rows[0]?.holder;
-    return holder === undefined ? undefined : [a, b].find((x) => x.logs.some((l) => l.holder === holder));
+    return holder === undefined ? undefined : [a, b].find((x) => x?.logs.some((l) => l.holder === holder));
   } finally {
     await c.end();
   }
@@ -106,6 +106,8 @@ beforeAll(async () => {
   const cb = await writeCollectorConfig(setup, 'B');
   // One after the other: the first creates the InfluxDB database and migrates PostgreSQL.
   a = await startCollector('A', ca);
+  // A takes every role in its first round (just after it listens); B, started after that, finds them held.
+  for (const role of LEASE_ROLES) await until(`collector A to hold the '${role}' lease`, async () => ((await leaseHolder(role)) === a ? true : undefined));
   b = await startCollector('B', cb);
   lb = await startLbProxy({ upstreams: [a.url, b.url], failTimeoutMs: 2000 });
   const token = await cli(['token', 'create', '--practice', PRACTICE.ods, '--agent', 'ha-srv', '--config', ca.config]);
@@ -185,7 +187,7 @@ describe.skipIf(skip)('two collectors behind a load balancer', () => {
     const holder = await until("a collector holding the 'alerting' lease", () => leaseHolder('alerting'));
     survivor = holder === a ? b : a;
     const killed = holder === a ? 0 : 1;
-    // The first collector up took every role in its first round; the second found them held.
+    // A took every role before B started (beforeAll).
     for (const role of LEASE_ROLES) expect(await leaseHolder(role), role).toBe(holder);
     const survivorLogsFrom = survivor.logs.length;
     const ackedBefore = acked(agent.logs).length;
