@@ -265,7 +265,7 @@ describe.skipIf(skipUnlessLab(PG_LAB_REQUIREMENTS))('the postgres state driver w
   it('openStateDb reaches postgres and says where, never the password; an unreachable server is a clear start-up error', async () => {
     const { log, lines } = capturedLog();
     const pw = 'pw-in-url-0001';
-    const settings = { poolMax: 2, statementTimeoutMs: 5000, connectTimeoutMs: 2000 } as const;
+    const settings = { poolMax: 2, statementTimeoutMs: 5000, connectTimeoutMs: 2000, leaseTtlMs: 20_000 } as const;
     const db = await openStateDb({ backend: 'postgres', url: lab.url('outage').replace('n3@', `n3:${pw}@`), ...settings }, { dataDir: '/nonexistent', log });
     handles.push(db);
     expect(db.dialect).toBe('postgres');
@@ -312,6 +312,7 @@ describe('the state config and openStateDb', () => {
       poolMax: 10,
       statementTimeoutMs: 10_000,
       connectTimeoutMs: 5000,
+      leaseTtlMs: 20_000,
     });
     expect(collectorConfigProblems({ state: { backend: 'postgres', url: 'postgres://n3@127.0.0.1/x', pool: 3 } })).toEqual([
       expect.stringMatching(/^state\.pool: unknown key/),
