@@ -72,13 +72,15 @@ async function main(): Promise<void> {
   const agents = await enrolAll({ client, next, apiKey, practices, concurrency: 16, onProgress: (n) => console.log(`  ${n} enrolled`) });
   const enrolS = (performance.now() - e0) / 1000;
 
-  const sides = [
-    ...lab.collectors.map((c) => new Side(`collector ${c.name}`, () => [c.pid])),
-    new Side('postgres', () => [(lab as Lab).postgresPid()]),
-    new Side('influxd', () => [(lab as Lab).influxdPid]),
+  const makeSides = (l: Lab): Side[] => [
+    ...l.collectors.map((c) => new Side(`collector ${c.name}`, () => [c.pid])),
+    new Side('postgres', () => [l.postgresPid()]),
+    new Side('influxd', () => [l.influxdPid]),
   ];
-  const rssStart = sides.map((s) => s.sample().rssKb / 1024);
-  const disk0 = { pg: bytesUnder(lab.pgDir), influx: bytesUnder(lab.influxDir) };
+  // The measured window's baseline (CPU, RSS, disk) is taken when it opens, after the warm-up.
+  let sides = makeSides(lab);
+  let rssStart = sides.map((s) => s.sample().rssKb / 1024);
+  let disk0 = { pg: bytesUnder(lab.pgDir), influx: bytesUnder(lab.influxDir) };
   const loads = [loadNow()];
   let guardTripped = false;
   const sampler = setInterval(() => {
@@ -89,7 +91,15 @@ async function main(): Promise<void> {
   const loadTimer = setInterval(() => loads.push(loadNow()), 60_000);
 
   const startMs = Date.now();
-  const breachAtMs = startMs + args.breachAfterMs;
+  const measureFrom = startMs + args.warmupMs;
+  const rebase = setTimeout(() => {
+    const l = lab as Lab;
+    sides = makeSides(l);
+    rssStart = sides.map((s) => s.sample().rssKb / 1024);
+    disk0 = { pg: bytesUnder(l.pgDir), influx: bytesUnder(l.influxDir) };
+    loads.push(loadNow());
+  }, args.warmupMs);
+  const breachAtMs = measureFrom + args.breachAfterMs;
   const breached = new Set(practices.filter((_, i) => isBreached(i, args.breachEvery)));
   console.log(`offering for ${args.minutes} min; breach planted in ${breached.size} practices at ${new Date(breachAtMs).toISOString()}…`);
   const watch = watchAlerts({ client, next, apiKey, everyMs: 2000, breached });
@@ -103,7 +113,8 @@ async function main(): Promise<void> {
     breachEvery: args.breachEvery,
     breachAtMs,
     startMs,
-    windowMs: args.minutes * MINUTE_MS,
+    windowMs: args.warmupMs + args.minutes * MINUTE_MS,
+    measureFrom,
     runId: `nat${startMs.toString(36)}`,
     shouldStop: () => guardTripped,
     onProgress: (s, pending) =>
@@ -114,10 +125,12 @@ async function main(): Promise<void> {
   const cpu1 = process.cpuUsage(cpu0);
   for (const s of sides) s.sample();
   clearInterval(sampler);
+  clearTimeout(rebase);
   clearInterval(loadTimer);
   loads.push(loadNow());
   await watch.stop();
-  const windowS = (stats.closedAt - startMs) / 1000;
+  const windowS = (stats.closedAt - measureFrom) / 1000;
+  const mark = stats.atMark ?? { accepted: 0, requests: 0, ok: 0, latencies: 0 };
   const postgresPssMB = treePssMB(lab.postgresPid());
 
   const pgc = new pg.Client({ connectionString: lab.stateUrl });
@@ -138,7 +151,7 @@ async function main(): Promise<void> {
     ruleParts.push((seen.startedAt - first) / 1000);
     collectorParts.push((seen.seenAt - seen.startedAt) / 1000);
   }
-  const lat = sorted(stats.latenciesMs);
+  const lat = sorted(stats.latenciesMs.slice(mark.latencies));
   const lagS = sorted(lags);
   const m = machine();
   const figures: Figures = {
@@ -148,11 +161,13 @@ async function main(): Promise<void> {
     samplesPerPracticeMinute: samplesPerPracticeMinute(),
     windowS,
     enrolS,
-    offered: stats.offered,
-    accepted: stats.accepted,
-    acceptedInWindow: stats.acceptedInWindow,
-    requests: stats.requests,
-    ok: stats.ok,
+    // Every series once a minute: what the schedule offered in the measured window.
+    offered: Math.round((args.practices * samplesPerPracticeMinute() * windowS) / 60),
+    accepted: stats.accepted - mark.accepted,
+    acceptedInWindow: stats.acceptedInWindow - mark.accepted,
+    requests: stats.requests - mark.requests,
+    ok: stats.ok - mark.ok,
+    warmupS: args.warmupMs / 1000,
     errors: Object.fromEntries(stats.errors),
     p50Ms: pct(lat, 0.5),
     p95Ms: pct(lat, 0.95),

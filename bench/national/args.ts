@@ -7,6 +7,8 @@ import { parseArgs } from 'node:util';
 export interface NationalArgs {
   practices: number;
   minutes: number;
+  /** Offered before the measured window (every series created, windows filled); not measured. */
+  warmupMs: number;
   /** The agent's push interval (agent config push.intervalMs; its default is 5 s). */
   pushMs: number;
   /** The agent's push.batchSamples (default 5,000). */
@@ -26,13 +28,14 @@ export interface NationalArgs {
   help: boolean;
 }
 
-export const USAGE = `usage: npm run bench:national -- [--practices 6500] [--minutes 3] [--push-s 5] [--batch 5000]
+export const USAGE = `usage: npm run bench:national -- [--practices 6500] [--minutes 3] [--warmup-s 0] [--push-s 5] [--batch 5000]
   [--breach-every 100] [--breach-after-s 20] [--connections 64] [--grace-s 30] [--max-influx-gb 10] [--json FILE]
 
 Starts its own PostgreSQL cluster and influxd (temp dirs, 127.0.0.1, free ports) and two collectors
 (dist/cli.js, state: postgres, storage: influx); enrols one agent per practice through the API; then
 every practice pushes the reference practice's schedule (340 series, one sample each a minute) every
---push-s seconds, alternating between the two collectors, for --minutes. Prints a table.`;
+--push-s seconds, alternating between the two collectors, for --warmup-s (not measured: series
+created) and then --minutes (measured; the breach is planted --breach-after-s into it). Prints a table.`;
 
 function positive(flag: string, raw: string, problems: string[], opts: { min?: number; max?: number; integer?: boolean } = {}): number {
   const v = Number(raw);
@@ -50,6 +53,7 @@ export function parseNationalArgs(argv: readonly string[]): NationalArgs {
     options: {
       practices: { type: 'string', default: '6500' },
       minutes: { type: 'string', default: '3' },
+      'warmup-s': { type: 'string', default: '0' },
       'push-s': { type: 'string', default: '5' },
       batch: { type: 'string', default: '5000' },
       'breach-every': { type: 'string', default: '100' },
@@ -66,6 +70,7 @@ export function parseNationalArgs(argv: readonly string[]): NationalArgs {
   const a: NationalArgs = {
     practices: positive('practices', values.practices, problems, { max: 20_000 }),
     minutes: positive('minutes', values.minutes, problems, { max: 60, integer: false }),
+    warmupMs: positive('warmup-s', values['warmup-s'], problems, { min: 0, max: 3600, integer: false }) * 1000,
     pushMs: positive('push-s', values['push-s'], problems, { max: 600, integer: false }) * 1000,
     batchSamples: positive('batch', values.batch, problems, { max: 20_000 }),
     breachEvery: positive('breach-every', values['breach-every'], problems, { min: 0 }),

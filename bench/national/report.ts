@@ -19,6 +19,8 @@ export interface Figures {
   pushS: number;
   samplesPerPracticeMinute: number;
   windowS: number;
+  /** Offered before the measured window (not measured). */
+  warmupS: number;
   enrolS: number;
   offered: number;
   accepted: number;
@@ -49,7 +51,7 @@ export function table(f: Figures): string[] {
   const offeredRate = f.offered / f.windowS;
   const out = [
     `machine: ${f.machine.cpu}, ${f.machine.cores} cores; load average (1/5/15 min) during the run: ${f.machine.loads.join(' → ')}`,
-    `${f0(f.practices)} practices × ${f.samplesPerPracticeMinute} samples/min, a push every ${f.pushS} s each, ${f1(f.windowS)} s measured (enrolment of ${f0(f.practices)} agents took ${f1(f.enrolS)} s)${f.stoppedByGuard ? ' — STOPPED EARLY by the influxd memory guard' : ''}`,
+    `${f0(f.practices)} practices × ${f.samplesPerPracticeMinute} samples/min, a push every ${f.pushS} s each, ${f.warmupS > 0 ? `${f0(f.warmupS)} s of warm-up, then ` : ''}${f1(f.windowS)} s measured (enrolment of ${f0(f.practices)} agents took ${f1(f.enrolS)} s)${f.stoppedByGuard ? ' — STOPPED EARLY by the influxd memory guard' : ''}`,
     '',
     '| | figure |',
     '|---|---|',

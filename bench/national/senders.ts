@@ -7,6 +7,7 @@
  * produced, "accepted" what the collectors acknowledged. Bounded: the window ends after
  * `windowMs`; pushes in flight are awaited up to the request timeout.
  */
+import { setMaxListeners } from 'node:events';
 import { gzipSync } from 'node:zlib';
 import { INGEST_PATH, type WireSample } from '../../shared/src/wire.ts';
 import type { Client } from './http.ts';
@@ -27,6 +28,8 @@ export interface SendStats {
   bodyBytes: number;
   /** Samples still spooled when the window closed (not sent or not acknowledged). */
   spooledAtEnd: number;
+  /** The figures when the measured window opened (`measureFrom`): subtract them. */
+  atMark: { accepted: number; requests: number; ok: number; latencies: number } | undefined;
   /** When offering stopped (the window's end, or earlier when the memory guard stopped it). */
   closedAt: number;
   /** Per breached practice: ts of its first failing sample. */
@@ -57,6 +60,8 @@ export interface SenderOptions {
   windowMs: number;
   runId: string;
   timeoutMs?: number;
+  /** When the measured window opens (after the warm-up); default startMs. */
+  measureFrom?: number;
   /** After the window, answers still awaited this long are given up (counted as ABORT_ERR). */
   drainMs?: number;
   /** Called every 30 s with the figures so far. */
@@ -78,6 +83,7 @@ export async function runSenders(o: SenderOptions): Promise<SendStats> {
     bodyBytes: 0,
     spooledAtEnd: 0,
     closedAt: 0,
+    atMark: undefined,
     firstFailTs: new Map(),
   };
   const n = o.agents.length;
@@ -96,6 +102,7 @@ export async function runSenders(o: SenderOptions): Promise<SendStats> {
   const endMs = o.startMs + o.windowMs;
   const pending = new Set<Promise<void>>();
   const drain = new AbortController();
+  setMaxListeners(0, drain.signal); // one listener per request in flight: up to one per agent
   const count = (key: string): void => {
     stats.errors.set(key, (stats.errors.get(key) ?? 0) + 1);
   };
@@ -154,6 +161,8 @@ export async function runSenders(o: SenderOptions): Promise<SendStats> {
   let reportAt = o.startMs + 30_000;
   while (Date.now() < endMs && o.shouldStop?.() !== true) {
     tick(Date.now());
+    if (stats.atMark === undefined && Date.now() >= (o.measureFrom ?? o.startMs))
+      stats.atMark = { accepted: stats.accepted, requests: stats.requests, ok: stats.ok, latencies: stats.latenciesMs.length };
     if (Date.now() >= reportAt) {
       reportAt += 30_000;
       o.onProgress?.(stats, pending.size);
