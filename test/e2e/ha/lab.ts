@@ -62,8 +62,16 @@ export interface CollectorSetup {
   hookUrl: string;
 }
 
-/** Writes collector `name`'s config: the shared one with its own port and data dir. */
-export async function writeCollectorConfig(s: CollectorSetup, name: 'A' | 'B'): Promise<{ config: string; url: string }> {
+/**
+ * Writes collector `name`'s config: the shared one with its own port and data dir. `practices`
+ * (default: PRACTICE alone) and `rawDays` (raw retention, for tests that send last month's samples)
+ * are the same for both collectors of a test.
+ */
+export async function writeCollectorConfig(
+  s: CollectorSetup,
+  name: 'A' | 'B',
+  o: { practices?: readonly { ods: string; name: string }[]; rawDays?: number } = {},
+): Promise<{ config: string; url: string }> {
   const port = await freePort();
   const dataDir = join(s.dir, `collector-${name}`);
   mkdirSync(dataDir, { recursive: true });
@@ -75,8 +83,8 @@ export async function writeCollectorConfig(s: CollectorSetup, name: 'A' | 'B'): 
       `dataDir: ${dataDir}`,
       'organisation: { name: "HA Test ICB" }',
       'practices:',
-      `  - { ods: ${PRACTICE.ods}, name: "${PRACTICE.name}" }`,
-      `storage: { backend: influx, url: "${s.influxUrl}", database: n3mon, createDatabase: true }`,
+      ...(o.practices ?? [PRACTICE]).map((p) => `  - { ods: ${p.ods}, name: "${p.name}" }`),
+      `storage: { backend: influx, url: "${s.influxUrl}", database: n3mon, createDatabase: true${o.rawDays === undefined ? '' : `, retention: { rawDays: ${o.rawDays} }`} }`,
       `state: { backend: postgres, url: "${s.stateUrl}", leaseTtlMs: ${LEASE_TTL_MS} }`,
       // One archive directory for both (as a shared mount would be); hour 0: last month is due whatever the day.
       `reports: { archiveDir: ${join(s.dir, 'reports')}, schedule: { hour: 0 } }`,
