@@ -80,7 +80,7 @@ export function table(f: Figures): string[] {
   out.push(`| PostgreSQL's proportional set size at the end (shared buffers counted once) | ${f0(f.postgresPssMB)} MB |`);
   out.push(`| the senders (this process) | ${f1(f.senderCpuS)} s CPU (${f0((100 * f.senderCpuS) / f.windowS)} % of a core) |`);
   out.push(`| disk grown: PostgreSQL / influxd | ${f0(f.disk.postgresMB)} / ${f0(f.disk.influxMB)} MB |`);
-  out.push(`| series in InfluxDB / batch rows in PostgreSQL | ${f0(f.series)} / ${f0(f.batchRows)} |`);
+  out.push(`| series in InfluxDB (raw and rollup tiers) / batch rows in PostgreSQL | ${f0(f.series)} / ${f0(f.batchRows)} |`);
   return out;
 }
 
@@ -98,17 +98,20 @@ export function sizing(f: Figures, national = { practices: 6500, targetUtilisati
   const coresPg = (reqRate * msPgPerRequest) / 1e3;
   const collectors = Math.max(2, Math.ceil(coresCollector / (national.coresPerCollector * national.targetUtilisation)) + 1);
   const seriesNational = national.practices * f.samplesPerPracticeMinute;
+  // Per practice series (what the agents send; InfluxDB also holds their rollup tiers), peak RSS
+  // with its base included: conservative, and right after a warm-up as well as without one.
+  const practiceSeries = f.practices * f.samplesPerPracticeMinute;
   const coll = f.sides.filter((s) => s.name.startsWith('collector'));
-  const collGrowthMB = coll.reduce((t, s) => t + (s.rssPeakMB - s.rssStartMB), 0) / Math.max(1, coll.length);
+  const collPeakMB = Math.max(0, ...coll.map((s) => s.rssPeakMB));
   const influxSide = f.sides.find((s) => s.name.startsWith('influxd'));
-  const kbPerSeriesCollector = f.series > 0 ? (1024 * collGrowthMB) / f.series : 0;
-  const kbPerSeriesInflux = f.series > 0 && influxSide !== undefined ? (1024 * (influxSide.rssPeakMB - influxSide.rssStartMB)) / f.series : 0;
+  const kbPerSeriesCollector = (1024 * collPeakMB) / practiceSeries;
+  const kbPerSeriesInflux = influxSide === undefined ? 0 : (1024 * influxSide.rssPeakMB) / practiceSeries;
   const bytesPerSampleInflux = (f.disk.influxMB * 1024 * 1024) / per;
   const bytesPerRequestPg = (f.disk.postgresMB * 1024 * 1024) / Math.max(1, f.ok);
   return [
     `National load on this schedule: ${f0(national.practices)} × ${f.samplesPerPracticeMinute} / 60 = **${f0(rate)} samples/s** in ${f0(national.practices)} × 60 / ${f.pushS} / 60 = **${f0(reqRate)} requests/s**; ${f0(seriesNational)} series.`,
-    `- collectors: ${f1(cpu('collector'))} CPU-s / ${f0(f.accepted)} samples = ${f1(usCollector)} µs a sample (HTTP, auth, batch id, write, evaluation) → ${f0(rate)} × ${f1(usCollector)} µs = **${f1(coresCollector)} cores**; at ≤ ${national.targetUtilisation * 100} % of ${national.coresPerCollector}-core machines, N + 1: **${collectors} collectors**. Memory: each collector indexes every series: ${f2(kbPerSeriesCollector)} KB a series measured → ${f0((kbPerSeriesCollector * seriesNational) / 1024)} MB + its start-up RSS each.`,
-    `- InfluxDB: ${f1(cpu('influxd'))} CPU-s / ${f0(f.accepted)} = ${f1(usInflux)} µs a sample → **${f1(coresInflux)} cores** busy (before compactions and queries); RSS ${f2(kbPerSeriesInflux)} KB a series in this run → ${f0((kbPerSeriesInflux * seriesNational) / 1024)} MB for ${f0(seriesNational)} series; disk ${f0(bytesPerSampleInflux)} bytes a sample as written (WAL + fresh TSM, before compaction) → at most ${f0((rate * 86_400 * bytesPerSampleInflux) / 1e9)} GB a day of raw samples.`,
+    `- collectors: ${f1(cpu('collector'))} CPU-s / ${f0(f.accepted)} samples = ${f1(usCollector)} µs a sample (HTTP, auth, batch id, write, evaluation) → ${f0(rate)} × ${f1(usCollector)} µs = **${f1(coresCollector)} cores**; at ≤ ${national.targetUtilisation * 100} % of ${national.coresPerCollector}-core machines, N + 1: **${collectors} collectors**. Memory: each collector indexes and evaluates every series: peak ${f0(collPeakMB)} MB for ${f0(practiceSeries)} practice series = ${f2(kbPerSeriesCollector)} KB a series (base included) → ${f0((kbPerSeriesCollector * seriesNational) / 1024)} MB each (if every series was seen in the run).`,
+    `- InfluxDB: ${f1(cpu('influxd'))} CPU-s / ${f0(f.accepted)} = ${f1(usInflux)} µs a sample → **${f1(coresInflux)} cores** busy (before compactions and queries); peak RSS ${f2(kbPerSeriesInflux)} KB a practice series (base, rollup tiers and write cache included) → ${f0((kbPerSeriesInflux * seriesNational) / 1024)} MB for ${f0(seriesNational)} series; disk ${f0(bytesPerSampleInflux)} bytes a sample as written (WAL + fresh TSM, before compaction) → at most ${f0((rate * 86_400 * bytesPerSampleInflux) / 1e9)} GB a day of raw samples.`,
     `- PostgreSQL: ${f1(cpu('postgres'))} CPU-s / ${f0(f.ok)} requests = ${f2(msPgPerRequest)} ms a request (token check, batch id, activity, alerts) → **${f1(coresPg)} cores**; disk ${f0(bytesPerRequestPg)} bytes a request (batch ids, WAL) → ${f0((reqRate * 86_400 * bytesPerRequestPg) / 1e9)} GB a day before the batch-id prune.`,
   ];
 }
