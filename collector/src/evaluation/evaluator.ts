@@ -25,7 +25,7 @@ import { areaOf, ruleMatches } from './compiled.ts';
 import { sameCause, silenceSeriesId, type CauseRef, type EvaluationEvent, type EvaluationSink, type PersistedRuleState, type RuleStateView } from './events.ts';
 import type { ThresholdProfiles } from './profile.ts';
 import { SeriesWindow } from './series-window.ts';
-import { loadWindows, type PlannedAgent } from './window-loads.ts';
+import { loadAgentBacklog, loadWindows, type PlannedAgent } from './window-loads.ts';
 import { silenceStep } from './silence.ts';
 import { newState, step, type Transition } from './state-machine.ts';
 import { judgedSeries, mergePoints, signature, silentAgent, type AgentTrack, type Binding, type SeriesTrack } from './tracks.ts';
@@ -318,16 +318,18 @@ export function createEvaluator(deps: EvaluatorDeps): RuleEvaluator {
   const evaluateAgent = async (a: AgentTrack, plan: PlannedAgent | undefined, report: TickReport): Promise<void> => {
     if (plan === undefined) return;
     const { first, last } = plan;
-    // Windows not filled by loadWindows (a long backlog, or a store without rawMany): per series.
-    for (const t of a.series.values()) {
-      const from = t.win.loadedUntil ?? first - t.keepMs;
-      if (last > from) {
-        const points = mergePoints(await Promise.all(t.members.map((id) => deps.source.raw(id, from, last))));
-        t.win.append(points, last);
-        const newest = points.at(-1)?.ts;
-        if (newest !== undefined && newest > t.newest) t.newest = newest;
+    // Windows not filled by loadWindows (a long backlog): per agent in one read per range, or (a
+    // store without rawMany) per series.
+    if (!(await loadAgentBacklog(deps.source, a.series.values(), first, last)))
+      for (const t of a.series.values()) {
+        const from = t.win.loadedUntil ?? first - t.keepMs;
+        if (last > from) {
+          const points = mergePoints(await Promise.all(t.members.map((id) => deps.source.raw(id, from, last))));
+          t.win.append(points, last);
+          const newest = points.at(-1)?.ts;
+          if (newest !== undefined && newest > t.newest) t.newest = newest;
+        }
       }
-    }
     if (a.ordered === undefined) {
       a.ordered = [];
       for (const track of a.series.values()) for (const binding of track.bindings) a.ordered.push({ track, binding });

@@ -60,6 +60,25 @@ export async function loadWindows(source: Pick<SeriesStore, 'rawMany'>, planned:
   }
 }
 
+/**
+ * One agent's windows that loadWindows left (a backlog longer than MAX_BATCH_SPAN_MS): one rawMany
+ * per distinct range of that agent's series instead of a raw() per series (on InfluxDB a query per
+ * series made a first tick over hundreds of agents take minutes). False when the store has no rawMany.
+ */
+export async function loadAgentBacklog(source: Pick<SeriesStore, 'rawMany'>, series: Iterable<SeriesTrack>, first: number, last: number): Promise<boolean> {
+  if (source.rawMany === undefined) return false;
+  const byFrom = new Map<number, SeriesTrack[]>();
+  for (const t of series) {
+    const from = t.win.loadedUntil ?? first - t.keepMs;
+    if (!(last > from)) continue;
+    const g = byFrom.get(from);
+    if (g === undefined) byFrom.set(from, [t]);
+    else g.push(t);
+  }
+  for (const [from, tracks] of byFrom) await loadSlice(source.rawMany.bind(source), tracks, from, last);
+  return true;
+}
+
 /** Numeric store ids sort numerically; others keep their place. */
 const idOrder = (id: string): number => {
   const n = Number(id);

@@ -57,7 +57,10 @@ function fill(src: MemorySource, upTo: number): void {
   }
 }
 
-async function run(batched: boolean): Promise<{ events: string[]; progress: string; reads: number }> {
+async function run(
+  batched: boolean,
+  o: { lookbackMs: number; minutes: readonly number[] } = { lookbackMs: 0, minutes: Array.from({ length: 17 }, (_, i) => 10 + 5 * i) },
+): Promise<{ events: string[]; progress: string; reads: number }> {
   const src = new MemorySource();
   let reads = 0;
   const source = {
@@ -84,9 +87,16 @@ async function run(batched: boolean): Promise<{ events: string[]; progress: stri
   };
   const clock = new FakeClock(T0);
   const sink = new RecordingSink();
-  const ev = createEvaluator({ source, profiles: loadThresholds({}), clock, sink, log: silentLogger(), options: { initialLookbackMs: 0, graceMs: 60_000 } });
+  const ev = createEvaluator({
+    source,
+    profiles: loadThresholds({}),
+    clock,
+    sink,
+    log: silentLogger(),
+    options: { initialLookbackMs: o.lookbackMs, graceMs: 60_000 },
+  });
   src.attach(ev, clock);
-  for (let minute = 10; minute <= 90; minute += 5) {
+  for (const minute of o.minutes) {
     clock.t = T0 + minute * M;
     fill(src, clock.t);
     await ev.tick();
@@ -101,6 +111,17 @@ describe('window loads through rawMany', () => {
   it('gives the same events and progress as a read per series, with fewer reads', async () => {
     const perSeries = await run(false);
     const batched = await run(true);
+    expect(perSeries.events.length).toBeGreaterThan(6);
+    expect(batched.events).toEqual(perSeries.events);
+    expect(batched.progress).toBe(perSeries.progress);
+    expect(batched.reads).toBeLessThan(perSeries.reads / 3);
+  });
+
+  it("reads an agent's backlog longer than a batched read (3 h) in one read per range, not one per series", async () => {
+    // The first tick looks 6 h back over 5 h of data: every agent's windows are a backlog.
+    const o = { lookbackMs: 6 * 60 * M, minutes: [300, 305, 310] };
+    const perSeries = await run(false, o);
+    const batched = await run(true, o);
     expect(perSeries.events.length).toBeGreaterThan(6);
     expect(batched.events).toEqual(perSeries.events);
     expect(batched.progress).toBe(perSeries.progress);

@@ -12,6 +12,7 @@ import { systemClock, type Clock } from '../../../../shared/src/clock.ts';
 import type {
   AggregateQuery,
   Bucket,
+  RawColumns,
   RawPoint,
   RetentionPolicy,
   SeriesSelector,
@@ -247,6 +248,35 @@ class InfluxSeriesStore implements SeriesStore {
     const span: Span = { series, from: Math.max(0, from), to: Math.min(to, INFLUX_MAX_TS) };
     const rows = (await readRaw(o.client, [span])).get(span) ?? [];
     return rows.map(([ts, value]) => ({ ts, value }));
+  }
+
+  /** raw() of many series in one request (a statement per metric; readRaw): the rule evaluator's window loads. */
+  async rawMany(seriesIds: readonly string[], from: number, to: number): Promise<RawColumns> {
+    checkRange(from, to);
+    const o = await this.use();
+    const spans: (Span | undefined)[] = seriesIds.map((id) => {
+      const series = o.series.get(id);
+      return series === undefined || !(to > from) ? undefined : { series, from: Math.max(0, from), to: Math.min(to, INFLUX_MAX_TS) };
+    });
+    const rows = await readRaw(
+      o.client,
+      spans.filter((s): s is Span => s !== undefined),
+    );
+    const lists = spans.map((s) => (s === undefined ? [] : (rows.get(s) ?? [])));
+    const offsets = new Int32Array(seriesIds.length + 1);
+    lists.forEach((l, i) => {
+      offsets[i + 1] = (offsets[i] as number) + l.length;
+    });
+    const n = offsets[seriesIds.length] as number;
+    const ts = new Float64Array(n);
+    const values = new Float64Array(n);
+    let k = 0;
+    for (const l of lists)
+      for (const [t, v] of l) {
+        ts[k] = t;
+        values[k++] = v;
+      }
+    return { offsets, ts, values };
   }
 
   async aggregate(q: AggregateQuery): Promise<Map<string, Bucket[]>> {

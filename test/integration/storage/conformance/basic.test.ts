@@ -55,6 +55,36 @@ describe.each(BACKENDS)('$name store: writes and raw reads', (b) => {
       expect((await t.store.findSeries({ practice: 'A81001', metric: 'icmp_rtt_avg_ms', labels: { target: '10.0.0.1' } }))[0]?.lastTs).toBe(T0 + 2000);
     });
 
+    it("rawMany (the rule evaluator's window loads) answers what raw() per series answers, across practices, metrics and unknown ids", async () => {
+      t = await b.fresh();
+      const store = t.store;
+      const samples = (): WireSample[] =>
+        [0, 1, 2, 3].flatMap((i): WireSample[] => [
+          { metric: 'icmp_rtt_avg_ms', labels: { target: `10.0.0.${i}`, role: 'lan-gateway' }, ts: T0 + i * 1000, value: i + 0.5 },
+          { metric: 'icmp_rtt_avg_ms', labels: { target: `10.0.0.${i}`, role: 'lan-gateway' }, ts: T0 + 90_000 + i, value: i },
+          { metric: 'probe_success', labels: { target: `10.0.0.${i}`, role: 'lan-gateway', outcome: 'success' }, ts: T0 + 30_000 * i, value: 1 },
+        ]);
+      await store.write({ practice: 'A81001', agent: 'main', samples: samples() });
+      await store.write({ practice: 'B82002', agent: 'main', samples: samples() });
+      const ids = [...(await store.findSeries({ practice: 'A81001' })), ...(await store.findSeries({ practice: 'B82002' }))].map((x) => x.id);
+      expect(ids).toHaveLength(16);
+      const asked = [ids[3] as string, 'no-such-series', ...ids.slice(4), ids[0] as string];
+      expect(store.rawMany, `${b.name} has rawMany`).toBeDefined();
+      for (const [from, to] of [
+        [T0, T0 + 60_000],
+        [T0 + 1000, T0 + 91_000],
+      ] as const) {
+        const cols = await (store.rawMany as NonNullable<typeof store.rawMany>).call(store, asked, from, to);
+        expect(cols.offsets).toHaveLength(asked.length + 1);
+        const got = asked.map((_, i) => {
+          const out = [];
+          for (let k = cols.offsets[i] as number; k < (cols.offsets[i + 1] as number); k++) out.push({ ts: cols.ts[k], value: cols.values[k] });
+          return out;
+        });
+        expect(got).toEqual(await Promise.all(asked.map((id) => store.raw(id, from, to))));
+      }
+    });
+
     it('stores a re-sent sample once: the second write overwrites (same series, same ts)', async () => {
       t = await b.fresh();
       const s = { metric: 'tcp_connect_ms', labels: { target: '127.0.0.1:443' }, ts: T0, value: 10 };
