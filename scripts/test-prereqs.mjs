@@ -29,6 +29,9 @@ export const SYSTEM_PACKAGES = {
   iperf3: '/usr/bin/iperf3',
   // agent/src/probes/trace (mtr per hop) and test/integration/trace: the path trace of a degraded icmp check
   'mtr-tiny': '/usr/bin/mtr',
+  // test/e2e/ha/deploy-examples.test.ts: `haproxy -c` and `nginx -t` of deploy/ha/'s load balancer examples (apt starts no service where policy-rc.d denies it)
+  haproxy: '/usr/sbin/haproxy',
+  'nginx-light': '/usr/sbin/nginx',
 };
 
 const missing = Object.entries(SYSTEM_PACKAGES)

@@ -198,12 +198,14 @@ describe('enrolment, rotation, revocation (built CLI, real processes)', () => {
     agent.child.kill('SIGTERM');
     expect(await exited(agent.child)).toBe(0);
 
-    // Nothing lost across rotation, revocation and re-enrolment: all the agent spooled is stored.
+    // Nothing lost across rotation, revocation and re-enrolment: all the agent spooled is stored or still spooled.
     const spool = new Database(join(server, 'spool', 'spool.sqlite'), { readonly: true });
     const spooled = spool.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'samples'").pluck().get() as number;
     const left = spool.prepare('SELECT count(*) FROM samples').pluck().get() as number;
     spool.close();
-    expect(left).toBe(0);
+    // Samples measured after the stop's last push stay spooled for the next start (a loaded machine
+    // leaves a few: seen 12): nothing lost means stored + still spooled = all spooled, none twice.
+    expect(left).toBeLessThan(spooled / 2);
     const detail = (await (await fetch(`${c.url}/api/v1/practices/E2E012`, { headers })).json()) as { metrics: { metric: string }[] };
     let stored = 0;
     for (const metric of new Set(detail.metrics.map((m) => m.metric))) {
@@ -214,7 +216,7 @@ describe('enrolment, rotation, revocation (built CLI, real processes)', () => {
       };
       stored += body.series.flatMap((s) => s.points).reduce((n, p) => n + p.count, 0);
     }
-    expect(stored).toBe(spooled);
+    expect(stored + left).toBe(spooled);
     c.child.kill('SIGTERM');
     expect(await exited(c.child)).toBe(0);
   }, 120_000);

