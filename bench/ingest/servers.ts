@@ -48,11 +48,12 @@ function stopper(child: ChildProcess, dir: string): (opts?: { keep?: boolean }) 
     }));
 }
 
-/** Waits until `probe` resolves true (every 50 ms), or the process exits, or `ms` pass. */
-async function waitReady(child: ChildProcess, what: string, logFile: string, probe: () => Promise<boolean>, ms = 60_000): Promise<void> {
+/** Waits until `probe` resolves true (every 50 ms), or the process (if given) exits, or `ms` pass. Also bench/national. */
+export async function waitReady(child: ChildProcess | undefined, what: string, logFile: string, probe: () => Promise<boolean>, ms = 60_000): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited before it was ready; its log (${logFile}):\n${tail(logFile)}`);
+    if (child !== undefined && (child.exitCode !== null || child.signalCode !== null))
+      throw new Error(`${what} exited before it was ready; its log (${logFile}):\n${tail(logFile)}`);
     if (await probe()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -67,7 +68,8 @@ function tail(file: string): string {
   }
 }
 
-async function httpOk(url: string, status: number): Promise<boolean> {
+/** Whether `url` answers `status` now (false while nothing listens or it does not answer within 1 s). */
+export async function httpOk(url: string, status: number): Promise<boolean> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
     await res.arrayBuffer();

@@ -24,7 +24,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../ingest/servers.ts';
+import { freePort, httpOk, waitReady } from '../ingest/servers.ts';
 import { unitNodeArgs } from '../unit-node-args.ts';
 
 const run = promisify(execFile);
@@ -53,36 +53,6 @@ async function asPostgresUser(argv: string[], timeoutMs: number): Promise<void> 
   }
   const quoted = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
   await run('su', ['-s', '/bin/sh', 'nobody', '-c', quoted], opts);
-}
-
-async function waitFor(what: string, probe: () => Promise<boolean>, child: ChildProcess | undefined, logFile: string, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (child !== undefined && (child.exitCode !== null || child.signalCode !== null))
-      throw new Error(`${what} exited before it was ready: ${tailOf(logFile)}`);
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} not ready within ${ms / 1000} s: ${tailOf(logFile)}`);
-}
-
-function tailOf(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
-  } catch (err) {
-    return `(no log: ${(err as Error).message})`;
-  }
-}
-
-async function answers(url: string, status: number): Promise<boolean> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    await res.arrayBuffer();
-    return res.status === status;
-  } catch (err) {
-    if ((err as Error).name === 'TimeoutError' || (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') return false;
-    throw err;
-  }
 }
 
 function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
@@ -169,7 +139,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     closeSync(ifd);
     children.push(influxd);
     const influxUrl = `http://127.0.0.1:${httpPort}`;
-    await waitFor('influxd', () => answers(`${influxUrl}/ping`, 204), influxd, influxLog, 60_000);
+    await waitReady(influxd, 'influxd', influxLog, () => httpOk(`${influxUrl}/ping`, 204), 60_000);
 
     // Two collectors, one config but the port and data dir.
     const cli = join(opts.root, 'dist/cli.js');
@@ -202,7 +172,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       children.push(child);
       const url = `http://127.0.0.1:${port}`;
       // One at a time: the first migrates the state database and creates the influx database.
-      await waitFor(`collector ${name}`, () => answers(`${url}/healthz`, 200), child, logFile, 300_000);
+      await waitReady(child, `collector ${name}`, logFile, () => httpOk(`${url}/healthz`, 200), 300_000);
       collectors.push({ name, url, pid: child.pid as number, logFile, configFile });
     }
     return { dir, pgDir, influxDir, stateUrl, influxUrl, postgresPid, influxdPid: influxd.pid as number, collectors, stop };
