@@ -11,6 +11,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { N3monError } from '../../../shared/src/errors.ts';
 import type { ComponentMigrations, RunResult, SqlParams, SqlValue, StateDb } from './state-db.ts';
+import { applySteps } from './state-db.ts';
 
 export interface PostgresStateOptions {
   /** `postgres://user:password@host:port/database`; the fields below override its parts. */
@@ -263,23 +264,7 @@ export class PostgresState implements StateDb {
       // CREATE TABLE IF NOT EXISTS can collide in the catalogue).
       await tx.run(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
       await tx.run('CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version BIGINT NOT NULL, updated_at BIGINT NOT NULL)');
-      const row = await tx.get<{ version: number }>('SELECT version FROM schema_versions WHERE component = ?', [component]);
-      const current = row?.version ?? 0;
-      if (current > list.length) {
-        throw new N3monError(
-          'N3MON_ERR_STORE',
-          `${this.describe}: ${component} schema version ${current} is newer than this n3mon (${list.length}); refusing to run an older version on it`,
-        );
-      }
-      for (const step of list.slice(current)) {
-        if (typeof step === 'string') await tx.run(step);
-        else await step(tx);
-      }
-      await tx.run(
-        'INSERT INTO schema_versions (component, version, updated_at) VALUES (?, ?, ?) ON CONFLICT (component) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at',
-        [component, list.length, Date.now()],
-      );
-      return list.length - current;
+      return applySteps(tx, this.describe, component, list, (sql) => tx.run(sql));
     });
   }
 

@@ -7,6 +7,7 @@ import type { Statement } from 'better-sqlite3';
 import { N3monError } from '../../../shared/src/errors.ts';
 import type { SqliteDb } from './db.ts';
 import type { ComponentMigrations, RunResult, SqlParams, SqlValue, StateDb } from './state-db.ts';
+import { applySteps } from './state-db.ts';
 
 type Bound = unknown[] | Record<string, unknown>;
 
@@ -134,23 +135,7 @@ export class SqliteState implements StateDb {
   async migrate(component: string, steps: ComponentMigrations): Promise<number> {
     const list = steps.sqlite;
     return this.tx(async (tx) => {
-      const row = await tx.get<{ version: number }>('SELECT version FROM schema_versions WHERE component = ?', [component]);
-      const current = row?.version ?? 0;
-      if (current > list.length) {
-        throw new N3monError(
-          'N3MON_ERR_STORE',
-          `${this.describe}: ${component} schema version ${current} is newer than this n3mon (${list.length}); refusing to run an older version on it`,
-        );
-      }
-      for (const step of list.slice(current)) {
-        if (typeof step === 'string') this.#db.exec(step);
-        else await step(tx);
-      }
-      await tx.run(
-        'INSERT INTO schema_versions (component, version, updated_at) VALUES (?, ?, ?) ON CONFLICT (component) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at',
-        [component, list.length, Date.now()],
-      );
-      return list.length - current;
+      return applySteps(tx, this.describe, component, list, (sql) => void this.#db.exec(sql));
     });
   }
 

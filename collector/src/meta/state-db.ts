@@ -22,6 +22,8 @@
  * - Binary values: Uint8Array/Buffer in, Buffer out (BLOB / BYTEA).
  */
 
+import { N3monError } from '../../../shared/src/errors.ts';
+
 /** A value bound to a placeholder. */
 export type SqlValue = string | number | bigint | boolean | null | Uint8Array;
 
@@ -83,4 +85,35 @@ export function isUniqueViolation(err: unknown): boolean {
 export function isForeignKeyViolation(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503';
+}
+
+/**
+ * The common part of both drivers' migrate(), inside their transaction (and lock): the steps of
+ * `list` after `component`'s recorded version, then the new version recorded. `exec` runs a SQL
+ * step (several statements allowed). Refuses a database newer than this n3mon.
+ */
+export async function applySteps(
+  tx: StateDb,
+  describe: string,
+  component: string,
+  list: readonly StateMigrationStep[],
+  exec: (sql: string) => unknown,
+): Promise<number> {
+  const row = await tx.get<{ version: number }>('SELECT version FROM schema_versions WHERE component = ?', [component]);
+  const current = row?.version ?? 0;
+  if (current > list.length) {
+    throw new N3monError(
+      'N3MON_ERR_STORE',
+      `${describe}: ${component} schema version ${current} is newer than this n3mon (${list.length}); refusing to run an older version on it`,
+    );
+  }
+  for (const step of list.slice(current)) {
+    if (typeof step === 'string') await exec(step);
+    else await step(tx);
+  }
+  await tx.run(
+    'INSERT INTO schema_versions (component, version, updated_at) VALUES (?, ?, ?) ON CONFLICT (component) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at',
+    [component, list.length, Date.now()],
+  );
+  return list.length - current;
 }
