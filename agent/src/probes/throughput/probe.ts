@@ -157,7 +157,7 @@ async function measureDirection(transfer: Transfer, base: Omit<TransferOptions, 
   const v = rate.value;
   const reading = !timed
     ? THROUGHPUT_READINGS.lowerBound
-    : v.idleMs > STALL_TOLERANCE * v.windowMs
+    : v.idleMs > STALL_TOLERANCE * v.windowMs || v.bps < (1 - STALL_TOLERANCE) * v.bestHalfBps
       ? THROUGHPUT_READINGS.stalled
       : (r.receiverLagMs ?? 0) > READING_TOLERANCE * v.windowMs
         ? THROUGHPUT_READINGS.receiverBehind

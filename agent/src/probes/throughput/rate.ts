@@ -47,6 +47,8 @@ export interface Rate {
   idleMs: number;
   /** How much later the last read came than its bytes at this rate (0: the last read ends the window; see endOf), ms. */
   lateEndMs: number;
+  /** The highest rate over any stretch of the window's upper hull at least half its length (bestHalfRate), bit/s. */
+  bestHalfBps: number;
 }
 
 export type RateResult = { ok: true; value: Rate } | { ok: false; problem: string };
@@ -94,7 +96,15 @@ export function rateOf(marks: readonly ProgressMark[], opts: RateOptions): RateR
   const lateEndMs = end === last ? 0 : Math.max(0, last.tMs - end.tMs - ((last.bytes - end.bytes) * 8 * 1000) / bps);
   return {
     ok: true,
-    value: { bps, bytes: end.bytes - start.bytes, windowMs: end.tMs - start.tMs, warmupMs: start.tMs - first.tMs, idleMs: idleIn(window, bps), lateEndMs },
+    value: {
+      bps,
+      bytes: end.bytes - start.bytes,
+      windowMs: end.tMs - start.tMs,
+      warmupMs: start.tMs - first.tMs,
+      idleMs: idleIn(window, bps),
+      lateEndMs,
+      bestHalfBps: bestHalfRate([...upperHull(window)]),
+    },
   };
 }
 
@@ -140,6 +150,31 @@ function endOf(marks: readonly ProgressMark[], starts: readonly ProgressMark[]):
 export const STALL_GAP_MS = 200;
 /** Bytes held back during a gap are handed over within this long after it (TCP repairs a hole per round trip; measured ≤ ~1 s through a 400 ms queue). */
 export const CATCH_UP_MS = 1500;
+
+/**
+ * The highest rate over any stretch between marks at least half the window long, given the
+ * window's upper hull (rateOf): marks where no bytes were held back, so a loss TCP repaired (bytes
+ * handed over late) lies below it and cannot inflate a stretch. On a steady link every such stretch
+ * reads the same; a reading well below it lost link time later on (a retransmission timeout, the
+ * sender pausing) even where idleIn under-reads the gap (CI, 2 Mbit/s: 1.659 Mbit/s over 5.6 s, the
+ * link's rate 1.91, idleIn 489 ms). A stall in the first half leaves no hull mark after it but the
+ * end, so there it is idleIn alone that sees it.
+ */
+export function bestHalfRate(window: readonly ProgressMark[]): number {
+  const first = window[0];
+  const last = window[window.length - 1];
+  if (first === undefined || last === undefined || !(last.tMs > first.tMs)) return 0;
+  const half = (last.tMs - first.tMs) / 2;
+  let best = 0;
+  let j = 0;
+  for (let i = 0; i < window.length; i++) {
+    const a = window[i] as ProgressMark;
+    while (j < window.length && (window[j] as ProgressMark).tMs - a.tMs < half) j++;
+    if (j >= window.length) break;
+    best = Math.max(best, rateBetween(a, window[j] as ProgressMark));
+  }
+  return best;
+}
 
 /**
  * The idle time in `window` (from the rate's start to the last mark), ms at `bps`: the most the

@@ -19,7 +19,15 @@ describe('rate computation', () => {
   it('is payload bits per second between the first read and the last (bytes × 8, kilo = 1000)', () => {
     // 250,000 bytes per second after a first read of 65,536 bytes: 2,000,000 bit/s.
     const marks = curve(4000, 50, (t) => 65_536 + t * 250);
-    expect(ok(rateOf(marks, { warmupMs: 0 }))).toEqual({ bps: 2_000_000, bytes: 1_000_000, windowMs: 4000, warmupMs: 0, idleMs: 0, lateEndMs: 0 });
+    expect(ok(rateOf(marks, { warmupMs: 0 }))).toEqual({
+      bps: 2_000_000,
+      bytes: 1_000_000,
+      windowMs: 4000,
+      warmupMs: 0,
+      idleMs: 0,
+      lateEndMs: 0,
+      bestHalfBps: 2_000_000,
+    });
   });
 
   it('does not count the first read: its bytes arrived before the clock started', () => {
@@ -78,7 +86,15 @@ describe('warm-up exclusion', () => {
   const slowStart = curve(5000, 50, (t) => (t <= 1000 ? t * 125 : 125_000 + (t - 1000) * 500));
 
   it("leaves the warm-up out, so the rate is the link's steady rate", () => {
-    expect(ok(rateOf(slowStart, { warmupMs: 1000 }))).toEqual({ bps: 4_000_000, bytes: 2_000_000, windowMs: 4000, warmupMs: 1000, idleMs: 0, lateEndMs: 0 });
+    expect(ok(rateOf(slowStart, { warmupMs: 1000 }))).toEqual({
+      bps: 4_000_000,
+      bytes: 2_000_000,
+      windowMs: 4000,
+      warmupMs: 1000,
+      idleMs: 0,
+      lateEndMs: 0,
+      bestHalfBps: 4_000_000,
+    });
   });
 
   it('warmupMs 0 is the whole transfer, slow start included', () => {
@@ -88,7 +104,15 @@ describe('warm-up exclusion', () => {
   it('a transfer too short to leave half its time after the warm-up is measured whole', () => {
     // 1.5 s in all: a 1 s warm-up would leave a third of it.
     const short = curve(1500, 50, (t) => t * 250);
-    expect(ok(rateOf(short, { warmupMs: 1000 }))).toEqual({ bps: 2_000_000, bytes: 375_000, windowMs: 1500, warmupMs: 0, idleMs: 0, lateEndMs: 0 });
+    expect(ok(rateOf(short, { warmupMs: 1000 }))).toEqual({
+      bps: 2_000_000,
+      bytes: 375_000,
+      windowMs: 1500,
+      warmupMs: 0,
+      idleMs: 0,
+      lateEndMs: 0,
+      bestHalfBps: 2_000_000,
+    });
   });
 
   it('a start where bytes were held back (TCP repairing a loss) cannot inflate the rate', () => {
@@ -140,6 +164,26 @@ describe('idle time (a stall the reading cannot hide)', () => {
     const r = ok(rateOf(held, { warmupMs: 500 }));
     expect(r.bps).toBe(2_000_000);
     expect(r.idleMs).toBeLessThan(1);
+  });
+
+  it('a stall in the second half reads below the best half of the window; bytes held back do not', () => {
+    // 2 Mbit/s; the link carries nothing from 3500 to 4300 ms (a retransmission timeout).
+    const stalled = ok(
+      rateOf(
+        reads(5800, (t) => 250 * (t <= 3500 ? t : t <= 4300 ? 3500 : t - 800)),
+        { warmupMs: 500 },
+      ),
+    );
+    expect(stalled.bps).toBeLessThan(0.9 * stalled.bestHalfBps);
+    expect(stalled.bestHalfBps).toBeCloseTo(2_000_000, -4);
+    const held = ok(
+      rateOf(
+        reads(5000, (t) => (t <= 2800 ? t * 250 : t < 3400 ? 2800 * 250 : t < 3700 ? 2800 * 250 + (t - 3400) * 750 : t * 250)),
+        { warmupMs: 500 },
+      ),
+    );
+    expect(held.bps).toBe(2_000_000);
+    expect(held.bestHalfBps).toBeLessThanOrEqual(held.bps * 1.01);
   });
 
   it('the link idle for 800 ms shows as about that much idle time, in the middle or near the end', () => {
