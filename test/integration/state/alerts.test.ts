@@ -12,10 +12,9 @@ import { silentLogger } from '../../../shared/src/log.ts';
 import type { AlertChange } from '../../../collector/src/alerts/manager.ts';
 import { ALERT_STATE_MIGRATIONS } from '../../../collector/src/alerts/schema.ts';
 import type { NewAlert } from '../../../collector/src/alerts/store.ts';
-import type { Channel, DeliveryResult, Notification } from '../../../collector/src/notifications/channels/types.ts';
 import { Notifier } from '../../../collector/src/notifications/notifier.ts';
 import type { SqlParams, StateDb } from '../../../collector/src/meta/state-db.ts';
-import { ev, harnessOn, M, T0 } from '../../unit/alerts/helpers.ts';
+import { ev, harnessOn, M, Recorder, T0 } from '../../unit/alerts/helpers.ts';
 import { useStateBackends } from '../../helpers/state-backends.ts';
 
 const backends = useStateBackends();
@@ -41,17 +40,6 @@ const newAlert = (over: Partial<NewAlert> = {}): NewAlert => ({
   now: T0 + 3 * M,
   ...over,
 });
-
-/** A channel that records what it was asked to deliver. */
-class Recorder implements Channel {
-  readonly kind = 'recorder';
-  readonly name = 'recorder';
-  readonly got: Notification[] = [];
-  async send(n: Notification): Promise<DeliveryResult> {
-    this.got.push(n);
-    return { outcome: 'delivered', attempts: 1 };
-  }
-}
 
 /** A state database that is "down" (every statement fails as the drivers report an unreachable server) while `down` is set. */
 function flaky(db: StateDb): StateDb & { down: boolean } {

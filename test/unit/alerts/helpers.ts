@@ -1,4 +1,5 @@
 /** A real meta.db in a temp dir (or any state database) with alerting's tables, and events as the evaluator makes them. */
+import type { Channel, DeliveryResult, Notification } from '../../../collector/src/notifications/channels/types.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,4 +107,21 @@ export function ev(
     value: opts.value ?? 70,
     ...(opts.cause === undefined ? {} : { cause: opts.cause }),
   };
+}
+
+/** A channel that records what it was asked to deliver (the notifier and the stores are what is tested). */
+export class Recorder implements Channel {
+  readonly kind = 'recorder';
+  readonly name = 'recorder';
+  readonly got: Notification[] = [];
+  async send(n: Notification): Promise<DeliveryResult> {
+    this.got.push(n);
+    return { outcome: 'delivered', attempts: 1 };
+  }
+  lines(): string[] {
+    return this.got.map(
+      (n) =>
+        `${n.practice.ods}: ${n.items.map((i) => `${i.status} ${i.ruleId} ${i.severity}${i.endedAt === null ? '' : ' ended'}${i.suppressed > 0 ? ` +${i.suppressed} suppressed` : ''}`).join(', ')}`,
+    );
+  }
 }

@@ -1,28 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../shared/src/log.ts';
 import { Notifier } from '../../../collector/src/notifications/notifier.ts';
-import type { Channel, DeliveryResult, Notification } from '../../../collector/src/notifications/channels/types.ts';
 import { createEvaluator } from '../../../collector/src/evaluation/evaluator.ts';
-import { ev, harness, M, T0, type Harness } from './helpers.ts';
+import { ev, harness, M, Recorder, T0, type Harness } from './helpers.ts';
 import { buildThresholds, defaultProfilePath, loadProfileFile } from '../../../collector/src/evaluation/profile.ts';
 import { MemorySource, samples } from '../evaluation/memory-source.ts';
-
-/** A channel that records what it was asked to deliver (the notifier is what is tested here). */
-class Recorder implements Channel {
-  readonly kind = 'recorder';
-  readonly name = 'recorder';
-  readonly got: Notification[] = [];
-  async send(n: Notification): Promise<DeliveryResult> {
-    this.got.push(n);
-    return { outcome: 'delivered', attempts: 1 };
-  }
-  lines(): string[] {
-    return this.got.map(
-      (n) =>
-        `${n.practice.ods}: ${n.items.map((i) => `${i.status} ${i.ruleId} ${i.severity}${i.endedAt === null ? '' : ' ended'}${i.suppressed > 0 ? ` +${i.suppressed} suppressed` : ''}`).join(', ')}`,
-    );
-  }
-}
 
 let h: Harness | undefined;
 afterEach(() => h?.close());
