@@ -138,6 +138,39 @@ export async function startN3mon(opts: N3monOptions): Promise<Server & { dataDir
   }
 }
 
+/**
+ * influxd's config for a bench: everything under `dir`, both listeners on 127.0.0.1, no reporting.
+ * Durability: wal-fsync-delay = 0s (the default) fsyncs the WAL before a write is answered.
+ * `index`: `tsi1` for millions of series (bench/national), the in-memory default otherwise.
+ */
+export function influxdConfig(dir: string, httpPort: number, rpcPort: number, opts: { index?: 'inmem' | 'tsi1' } = {}): string {
+  return [
+    'reporting-enabled = false',
+    `bind-address = "127.0.0.1:${rpcPort}"`,
+    '[meta]',
+    `  dir = "${join(dir, 'meta')}"`,
+    '[data]',
+    `  dir = "${join(dir, 'data')}"`,
+    `  wal-dir = "${join(dir, 'wal')}"`,
+    '  wal-fsync-delay = "0s"',
+    ...(opts.index === undefined ? [] : [`  index-version = "${opts.index}"`]),
+    '  query-log-enabled = false',
+    '  max-series-per-database = 0',
+    '  max-values-per-tag = 0',
+    '[coordinator]',
+    '  write-timeout = "300s"', // a warm-up creates thousands of series per batch; the default 10 s times out
+    '[monitor]',
+    '  store-enabled = false',
+    '[http]',
+    `  bind-address = "127.0.0.1:${httpPort}"`,
+    '  log-enabled = false',
+    '[logging]',
+    '  level = "warn"',
+    '  suppress-logo = true',
+    '',
+  ].join('\n');
+}
+
 export const INFLUXD = '/usr/bin/influxd';
 
 export async function startInfluxd(): Promise<Server & { version: string }> {
@@ -145,34 +178,7 @@ export async function startInfluxd(): Promise<Server & { version: string }> {
   try {
     const [httpPort, rpcPort] = [await freePort(), await freePort()];
     const configFile = join(dir, 'influxd.conf');
-    // Durability: wal-fsync-delay = 0s (the default) fsyncs the WAL before a write is answered.
-    writeFileSync(
-      configFile,
-      [
-        'reporting-enabled = false',
-        `bind-address = "127.0.0.1:${rpcPort}"`,
-        '[meta]',
-        `  dir = "${join(dir, 'meta')}"`,
-        '[data]',
-        `  dir = "${join(dir, 'data')}"`,
-        `  wal-dir = "${join(dir, 'wal')}"`,
-        '  wal-fsync-delay = "0s"',
-        '  query-log-enabled = false',
-        '  max-series-per-database = 0',
-        '  max-values-per-tag = 0',
-        '[coordinator]',
-        '  write-timeout = "300s"', // the warm-up creates ~2,000 series per batch; the default 10 s times out
-        '[monitor]',
-        '  store-enabled = false',
-        '[http]',
-        `  bind-address = "127.0.0.1:${httpPort}"`,
-        '  log-enabled = false',
-        '[logging]',
-        '  level = "warn"',
-        '  suppress-logo = true',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(configFile, influxdConfig(dir, httpPort, rpcPort));
     const logFile = join(dir, 'influxd.log');
     const fd = openSync(logFile, 'a');
     const child = spawn(INFLUXD, ['run', '-config', configFile], { cwd: dir, stdio: ['ignore', fd, fd] });

@@ -24,7 +24,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, httpOk, waitReady } from '../ingest/servers.ts';
+import { freePort, httpOk, influxdConfig, waitReady } from '../ingest/servers.ts';
 import { unitNodeArgs } from '../unit-node-args.ts';
 
 const run = promisify(execFile);
@@ -67,34 +67,6 @@ function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   });
 }
 
-function influxdConfig(dir: string, httpPort: number, rpcPort: number): string {
-  return [
-    'reporting-enabled = false',
-    `bind-address = "127.0.0.1:${rpcPort}"`,
-    '[meta]',
-    `  dir = "${join(dir, 'meta')}"`,
-    '[data]',
-    `  dir = "${join(dir, 'data')}"`,
-    `  wal-dir = "${join(dir, 'wal')}"`,
-    '  wal-fsync-delay = "0s"',
-    '  index-version = "tsi1"',
-    '  query-log-enabled = false',
-    '  max-series-per-database = 0',
-    '  max-values-per-tag = 0',
-    '[coordinator]',
-    '  write-timeout = "300s"',
-    '[monitor]',
-    '  store-enabled = false',
-    '[http]',
-    `  bind-address = "127.0.0.1:${httpPort}"`,
-    '  log-enabled = false',
-    '[logging]',
-    '  level = "warn"',
-    '  suppress-logo = true',
-    '',
-  ].join('\n');
-}
-
 export interface LabOptions {
   root: string;
   practices: readonly { ods: string; name: string }[];
@@ -132,7 +104,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
 
     // influxd
     const [httpPort, rpcPort] = [await freePort(), await freePort()];
-    writeFileSync(join(influxDir, 'influxd.conf'), influxdConfig(influxDir, httpPort, rpcPort));
+    writeFileSync(join(influxDir, 'influxd.conf'), influxdConfig(influxDir, httpPort, rpcPort, { index: 'tsi1' }));
     const influxLog = join(influxDir, 'influxd.log');
     const ifd = openSync(influxLog, 'a');
     const influxd = spawn(INFLUXD, ['run', '-config', join(influxDir, 'influxd.conf')], { cwd: influxDir, stdio: ['ignore', ifd, ifd] });
